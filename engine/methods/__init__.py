@@ -1,0 +1,11 @@
+"""Counting methods. Importing this package registers every method."""
+
+from __future__ import annotations
+
+from engine.methods import (  # noqa: F401
+    budget,
+    pairwise,
+    runoff,
+    scoring,
+    stv,
+)

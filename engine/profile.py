@@ -1,0 +1,307 @@
+"""Profiles: the engine's one input, identical ballots collapsed into rows with counts.
+
+A ranked profile holds ``m`` candidates and ``k`` distinct ballots:
+``ranks[b, c]`` is 0 for a first preference, 1 for a second and so on, equal numbers
+for candidates ranked equally, and :data:`UNRANKED` for a candidate the ballot leaves
+out; ``counts[b]`` is how many voters cast ballot ``b``. Approval and score profiles are
+the same shape with 0/1 marks or scores. Collapsing identical ballots first is what makes
+a million ballots cheap: the methods then loop over ``k`` rows, never over voters.
+
+Rows are kept in a canonical order (sorted by their packed key), so nothing downstream can
+depend on the order the ballots arrived in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Final, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from engine.errors import ProfileError
+
+UNRANKED: Final[int] = int(np.iinfo(np.int32).max)
+"""Rank value of a candidate the ballot does not rank (worse than every ranked one)."""
+
+IntArray: TypeAlias = NDArray[np.int64]
+
+
+def _check_candidates(candidates: Sequence[str]) -> tuple[str, ...]:
+    names = tuple(candidates)
+    if not names:
+        raise ProfileError("a profile needs at least one candidate")
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise ProfileError(f"candidate names must be non-empty text, got {name!r}")
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ProfileError(f"candidate names must be unique; repeated: {', '.join(dupes)}")
+    return names
+
+
+def _check_counts(counts: ArrayLike | None, rows: int) -> IntArray:
+    if counts is None:
+        return np.ones(rows, dtype=np.int64)
+    arr = np.asarray(counts)
+    if arr.shape != (rows,):
+        raise ProfileError(f"counts has shape {arr.shape}, expected ({rows},) to match the ballots")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.mod(arr, 1) == 0):
+            raise ProfileError("ballot counts must be whole numbers")
+    out = arr.astype(np.int64, copy=False)
+    if out.size and int(out.min()) < 0:
+        raise ProfileError("ballot counts must not be negative")
+    return out
+
+
+def collapse_rows(matrix: NDArray[np.int64], counts: IntArray) -> tuple[NDArray[np.int64], IntArray]:
+    """Merge identical rows of a small-integer matrix, adding their counts.
+
+    Rows are packed into one int64 key each when the values fit, so the work is one
+    sort of ``n`` integers; otherwise ``numpy.unique`` over rows. Rows with a zero count
+    are dropped. The result is sorted by key, independent of the input order.
+    """
+    n, m = matrix.shape
+    if n == 0:
+        return matrix.reshape(0, m), counts[:0]
+    low = int(matrix.min())
+    shifted = matrix - low
+    base = int(shifted.max()) + 1
+    if m == 0:
+        return matrix[:1], np.array([int(counts.sum())], dtype=np.int64)
+    if base ** m < 2**62:
+        powers = np.array([base**j for j in range(m)], dtype=np.int64)
+        keys = shifted @ powers
+        uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        rows = matrix[first]
+    else:
+        rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        uniq = rows
+    summed = np.bincount(inverse.ravel(), weights=counts, minlength=len(uniq))
+    summed = np.rint(summed).astype(np.int64)
+    keep = summed > 0
+    return rows[keep], summed[keep]
+
+
+def dense_ranks(raw: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Turn any rank values (lower is better, ties equal) into 0, 1, 2 ... per row.
+
+    Values that are negative or at least :data:`UNRANKED` mean "not ranked" and become
+    :data:`UNRANKED`; gaps close up, so ``[0, 5, 5, -1]`` becomes ``[0, 1, 1, UNRANKED]``.
+    """
+    k, m = raw.shape
+    unranked = (raw < 0) | (raw >= UNRANKED)
+    work = np.where(unranked, UNRANKED, raw).astype(np.int64)
+    if k == 0 or m == 0:
+        return work
+    order = np.argsort(work, axis=1, kind="stable")
+    ordered = np.take_along_axis(work, order, axis=1)
+    step = np.ones_like(ordered, dtype=np.int64)
+    step[:, 0] = 0
+    step[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    dense_sorted = np.cumsum(step, axis=1)
+    out = np.empty_like(work)
+    np.put_along_axis(out, order, dense_sorted, axis=1)
+    out[unranked] = UNRANKED
+    return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RankedProfile:
+    """Ranked ballots (complete or truncated, ties allowed), collapsed with counts."""
+
+    candidates: tuple[str, ...]
+    ranks: NDArray[np.int64]
+    counts: IntArray
+    kind: ClassVar[str] = "ranked"
+
+    @classmethod
+    def from_ranks(
+        cls,
+        candidates: Sequence[str],
+        ranks: ArrayLike,
+        counts: ArrayLike | None = None,
+    ) -> RankedProfile:
+        """Build a profile from one row of rank values per ballot (or per ballot type).
+
+        ``ranks[b, c]``: smaller is better, equal values are ties, a negative value (or
+        :data:`UNRANKED`) leaves the candidate unranked.
+        """
+        names = _check_candidates(candidates)
+        arr = np.asarray(ranks)
+        if arr.ndim != 2 or arr.shape[1] != len(names):
+            raise ProfileError(
+                f"ranks must be a (ballots, {len(names)}) table, got shape {arr.shape}"
+            )
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise ProfileError("ranks must be whole numbers")
+        weights = _check_counts(counts, arr.shape[0])
+        raw = arr.astype(np.int64, copy=False)
+        raw = np.where((raw < 0) | (raw >= UNRANKED), -1, raw)
+        rows, summed = collapse_rows(raw, weights)
+        dense = dense_ranks(rows)
+        dense = np.where(dense == UNRANKED, -1, dense)
+        rows, summed = collapse_rows(dense, summed)
+        rows = np.where(rows < 0, UNRANKED, rows)
+        return cls(names, rows, summed)
+
+    @classmethod
+    def from_orders(
+        cls,
+        candidates: Sequence[str],
+        orders: Sequence[Sequence[Sequence[str] | str]],
+        counts: Sequence[int] | None = None,
+    ) -> RankedProfile:
+        """Build from ballots written as ordered groups of names, e.g. ``[["a"], ["b", "c"]]``.
+
+        For small inputs (tests, hand-worked examples); large inputs go through
+        :meth:`from_ranks` with an array built by :mod:`ballots`.
+        """
+        names = _check_candidates(candidates)
+        index = {n: i for i, n in enumerate(names)}
+        table = np.full((len(orders), len(names)), -1, dtype=np.int64)
+        for b, order in enumerate(orders):
+            for position, group in enumerate(order):
+                members = [group] if isinstance(group, str) else list(group)
+                for name in members:
+                    if name not in index:
+                        raise ProfileError(f"ballot {b + 1} names unknown candidate {name!r}")
+                    if table[b, index[name]] >= 0:
+                        raise ProfileError(f"ballot {b + 1} ranks {name!r} twice")
+                    table[b, index[name]] = position
+        return cls.from_ranks(names, table, counts)
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.candidates)
+
+    @property
+    def total(self) -> int:
+        """Number of voters (sum of counts)."""
+        return int(self.counts.sum())
+
+    def pairwise(self) -> IntArray:
+        """``P[i, j]`` = number of voters who rank ``i`` strictly above ``j``.
+
+        A ranked candidate is above every unranked one; two unranked candidates are tied.
+        """
+        m = self.n_candidates
+        out = np.zeros((m, m), dtype=np.int64)
+        chunk = max(1, 4_000_000 // max(m * m, 1))
+        for start in range(0, len(self.counts), chunk):
+            r = self.ranks[start : start + chunk]
+            c = self.counts[start : start + chunk]
+            for i in range(m):
+                out[i] += c @ (r[:, i : i + 1] < r)
+        return out
+
+    def restrict(self, keep: Sequence[int]) -> RankedProfile:
+        """The profile over a subset of candidates (by index), ballots re-collapsed."""
+        idx = list(keep)
+        return RankedProfile.from_ranks(
+            [self.candidates[i] for i in idx],
+            np.where(self.ranks[:, idx] == UNRANKED, -1, self.ranks[:, idx]),
+            self.counts,
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ApprovalProfile:
+    """Approval ballots, optionally with project costs and a budget (participatory budgeting)."""
+
+    candidates: tuple[str, ...]
+    approvals: NDArray[np.bool_]
+    counts: IntArray
+    costs: tuple[float, ...] | None = None
+    budget: float | None = None
+    kind: ClassVar[str] = "approval"
+
+    @classmethod
+    def from_matrix(
+        cls,
+        candidates: Sequence[str],
+        approvals: ArrayLike,
+        counts: ArrayLike | None = None,
+        *,
+        costs: Sequence[float] | None = None,
+        budget: float | None = None,
+    ) -> ApprovalProfile:
+        names = _check_candidates(candidates)
+        arr = np.asarray(approvals)
+        if arr.ndim != 2 or arr.shape[1] != len(names):
+            raise ProfileError(
+                f"approvals must be a (ballots, {len(names)}) table, got shape {arr.shape}"
+            )
+        weights = _check_counts(counts, arr.shape[0])
+        rows, summed = collapse_rows((arr != 0).astype(np.int64), weights)
+        cost_tuple: tuple[float, ...] | None = None
+        if costs is not None:
+            cost_tuple = tuple(float(c) for c in costs)
+            if len(cost_tuple) != len(names):
+                raise ProfileError(f"{len(cost_tuple)} costs given for {len(names)} projects")
+            if any(not np.isfinite(c) or c < 0 for c in cost_tuple):
+                raise ProfileError("project costs must be finite and not negative")
+        if budget is not None and (not np.isfinite(budget) or budget < 0):
+            raise ProfileError("the budget must be finite and not negative")
+        return cls(names, rows.astype(bool), summed, cost_tuple, None if budget is None else float(budget))
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.candidates)
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+    def approval_counts(self) -> IntArray:
+        """Approvals per candidate, weighted by ballot counts."""
+        return np.asarray(self.counts @ self.approvals.astype(np.int64), dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ScoreProfile:
+    """Score (range) ballots: each ballot gives every candidate a score in ``[0, max_score]``."""
+
+    candidates: tuple[str, ...]
+    scores: IntArray
+    counts: IntArray
+    max_score: int
+    kind: ClassVar[str] = "score"
+
+    @classmethod
+    def from_matrix(
+        cls,
+        candidates: Sequence[str],
+        scores: ArrayLike,
+        counts: ArrayLike | None = None,
+        *,
+        max_score: int,
+    ) -> ScoreProfile:
+        names = _check_candidates(candidates)
+        arr = np.asarray(scores)
+        if arr.ndim != 2 or arr.shape[1] != len(names):
+            raise ProfileError(
+                f"scores must be a (ballots, {len(names)}) table, got shape {arr.shape}"
+            )
+        if max_score < 1:
+            raise ProfileError("max_score must be at least 1")
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise ProfileError("scores must be whole numbers")
+        if arr.size and (int(arr.min()) < 0 or int(arr.max()) > max_score):
+            raise ProfileError(f"scores must lie between 0 and {max_score}")
+        weights = _check_counts(counts, arr.shape[0])
+        rows, summed = collapse_rows(arr.astype(np.int64), weights)
+        return cls(names, rows, summed, int(max_score))
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.candidates)
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+Profile: TypeAlias = RankedProfile | ApprovalProfile | ScoreProfile

@@ -1,0 +1,203 @@
+"""The one registry of counting methods, and :func:`tally`, the engine's entry point.
+
+Each method is a function ``(profile, tiebreaker, seats, options) -> Outcome`` registered
+with :func:`method`, stating the ballot kind it counts, the options it takes and the
+properties it claims (tested by the contract tests). :func:`tally` checks the request,
+runs the method and wraps its outcome into a :class:`~engine.result.Result`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import KindMismatch, OptionError, UnknownMethod
+from engine.profile import Profile
+from engine.result import Decision, Option, Result, Round
+from engine.tiebreak import TieBreaker
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A method option: its default and either the allowed choices or a numeric range."""
+
+    default: Option
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    help: str = ""
+
+    def check(self, name: str, value: Option) -> Option:
+        if self.choices:
+            if value not in self.choices:
+                allowed = ", ".join(self.choices)
+                raise OptionError(f"option {name} must be one of {allowed}, got {value!r}")
+            return value
+        if isinstance(self.default, bool):
+            if not isinstance(value, bool):
+                raise OptionError(f"option {name} must be true or false, got {value!r}")
+            return value
+        if isinstance(self.default, int | float) or self.default is None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise OptionError(f"option {name} must be a number, got {value!r}")
+            if self.minimum is not None and value < self.minimum:
+                raise OptionError(f"option {name} must be at least {self.minimum:g}, got {value}")
+        return value
+
+
+@dataclass
+class Outcome:
+    """What a method function hands back; :func:`tally` adds the common fields."""
+
+    ranking: list[list[int]] | None = None
+    winners: list[int] | None = None
+    scores: Sequence[float] | None = None
+    rounds: list[Round] = field(default_factory=list)
+    pairwise: Any = None
+    decisions: list[Decision] = field(default_factory=list)
+
+
+MethodFunc = Callable[[Any, TieBreaker, int, Mapping[str, Option]], Outcome]
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """A registered counting method."""
+
+    name: str
+    func: MethodFunc
+    accepts: str
+    summary: str
+    summary_zh: str
+    options: Mapping[str, OptionSpec]
+    claims: frozenset[str]
+    multiwinner: bool
+
+
+METHODS: dict[str, MethodInfo] = {}
+
+
+def method(
+    name: str,
+    *,
+    accepts: str,
+    summary: str,
+    summary_zh: str,
+    options: Mapping[str, OptionSpec] | None = None,
+    claims: Sequence[str] = ("anonymous", "neutral"),
+    multiwinner: bool = False,
+) -> Callable[[MethodFunc], MethodFunc]:
+    """Register a counting method under ``name``.
+
+    ``claims`` lists the properties the contract tests check: ``anonymous``,
+    ``neutral``, ``condorcet`` (elects the Condorcet winner whenever there is one),
+    ``majority`` (elects a candidate ranked first by a strict majority).
+    """
+
+    def register(func: MethodFunc) -> MethodFunc:
+        if name in METHODS:
+            raise ValueError(f"method {name!r} registered twice")
+        METHODS[name] = MethodInfo(
+            name=name,
+            func=func,
+            accepts=accepts,
+            summary=summary,
+            summary_zh=summary_zh,
+            options=dict(options or {}),
+            claims=frozenset(claims),
+            multiwinner=multiwinner,
+        )
+        return func
+
+    return register
+
+
+def get_method(name: str) -> MethodInfo:
+    """The registered method called ``name``."""
+    _load()
+    try:
+        return METHODS[name]
+    except KeyError:
+        known = ", ".join(sorted(METHODS))
+        raise UnknownMethod(f"unknown method {name!r}; known methods: {known}") from None
+
+
+def tally(
+    name: str,
+    profile: Profile,
+    *,
+    seats: int = 1,
+    seed: str | int | None = None,
+    **options: Option,
+) -> Result:
+    """Count ``profile`` with the method ``name``.
+
+    ``seats`` is the number of winners (for single-winner methods, the top ``seats`` of
+    their ranking); ``seed`` draws lots where the method's own rules leave a tie (without
+    a seed such a tie raises :class:`~engine.errors.TieUnresolved`).
+    """
+    info = get_method(name)
+    if profile.kind != info.accepts:
+        raise KindMismatch(
+            f"method {name} counts {info.accepts} ballots, but the ballots are {profile.kind}"
+        )
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise OptionError(f"seats must be a whole number of at least 1, got {seats!r}")
+    if seats > profile.n_candidates and info.accepts != "approval":
+        raise OptionError(
+            f"seats ({seats}) cannot exceed the number of candidates ({profile.n_candidates})"
+        )
+    unknown = sorted(set(options) - set(info.options))
+    if unknown:
+        allowed = ", ".join(sorted(info.options)) or "none"
+        raise OptionError(f"method {name} has no option {unknown[0]}; its options: {allowed}")
+    chosen: dict[str, Option] = {}
+    for key, spec in sorted(info.options.items()):
+        chosen[key] = spec.check(key, options[key]) if key in options else spec.default
+    tb = TieBreaker(profile.candidates, seed)
+    outcome = info.func(profile, tb, seats, chosen)
+    names = profile.candidates
+    winners = outcome.winners
+    if winners is None:
+        if outcome.ranking is None:
+            raise AssertionError(f"method {name} returned neither winners nor ranking")
+        winners = top_of_ranking(outcome.ranking, seats, tb)
+    return Result(
+        method=name,
+        options={"seats": seats, **chosen},
+        candidates=names,
+        ballots=profile.total,
+        winners=tuple(names[i] for i in winners),
+        ranking=None
+        if outcome.ranking is None
+        else tuple(tuple(names[i] for i in group) for group in outcome.ranking),
+        scores=None
+        if outcome.scores is None
+        else {names[i]: float(s) for i, s in enumerate(outcome.scores)},
+        rounds=tuple(outcome.rounds),
+        pairwise=None
+        if outcome.pairwise is None
+        else tuple(tuple(int(v) for v in row) for row in outcome.pairwise),
+        ties=tuple(tb.ties),
+        decisions=tuple(outcome.decisions),
+        seed=tb.seed,
+    )
+
+
+def top_of_ranking(ranking: Sequence[Sequence[int]], seats: int, tb: TieBreaker) -> list[int]:
+    """The first ``seats`` candidates of a weak order; a group straddling the cut goes to lot."""
+    winners: list[int] = []
+    for group in ranking:
+        room = seats - len(winners)
+        if room <= 0:
+            break
+        if len(group) <= room:
+            winners.extend(sorted(group))
+        else:
+            winners.extend(tb.choose(group, purpose="win", count=room))
+    return winners
+
+
+def _load() -> None:
+    """Import the method modules so that their decorators register them."""
+    import engine.methods  # noqa: F401

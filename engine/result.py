@@ -1,0 +1,99 @@
+"""The one result type every method returns, and the records that explain it.
+
+A :class:`Result` carries plain ints, floats and strings only (no numpy), so the API,
+the exports and the command line all show the same thing. Language-neutral codes
+(``Round.note``, ``Decision.reason``, ``Tie.rule``) are turned into Chinese or English
+words by the presentation layers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta, Struct
+
+Option = str | int | float | bool | None
+
+
+class Tie(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One tie met while counting and how it was broken.
+
+    ``purpose`` is what the tie decided: ``eliminate``, ``elect``, ``win``, ``rank``,
+    ``fund``. ``rule`` is how: a method's own rule (``earlier-round``, ``later-round``,
+    ``first-preferences``, ``pairwise``) or ``lot`` (drawn from the recorded seed).
+    """
+
+    round: int | None
+    purpose: str
+    tied: tuple[str, ...]
+    rule: str
+    chosen: tuple[str, ...]
+
+
+class Transfer(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Votes moved from one candidate (a surplus or an exclusion) in a round."""
+
+    source: str
+    kind: str
+    value: float
+    received: dict[str, float]
+    exhausted: float = 0.0
+
+
+class Round(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One counting round (stage): the standing of every continuing candidate and what changed.
+
+    ``tallies`` holds each candidate's votes at the start of the round (after the
+    previous round's transfers), in candidate order. ``note`` is a code such as
+    ``first-count``, ``surplus``, ``exclusion``, ``runoff``, ``fund``.
+    """
+
+    number: Annotated[int, Meta(ge=1)]
+    tallies: dict[str, float]
+    elected: tuple[str, ...] = ()
+    eliminated: tuple[str, ...] = ()
+    quota: float | None = None
+    exhausted: float = 0.0
+    transfers: tuple[Transfer, ...] = ()
+    note: str = ""
+
+
+class Decision(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Why a budget project was funded or skipped.
+
+    ``reason``: ``funded``, ``over-budget`` (it no longer fits the money left),
+    ``supporters-cannot-afford`` (equal shares: its supporters' shares fall short),
+    ``no-support`` or ``completion`` (funded in the completion step).
+    """
+
+    candidate: str
+    funded: bool
+    reason: str
+    cost: float
+    support: float
+    step: int | None = None
+    remaining_after: float | None = None
+    price: float | None = None
+
+
+class Result(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What a counting method decided, and everything needed to explain it."""
+
+    method: str
+    options: dict[str, Option]
+    candidates: tuple[str, ...]
+    ballots: int
+    winners: tuple[str, ...]
+    ranking: tuple[tuple[str, ...], ...] | None = None
+    scores: dict[str, float] | None = None
+    rounds: tuple[Round, ...] = ()
+    pairwise: tuple[tuple[int, ...], ...] | None = None
+    ties: tuple[Tie, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    seed: str | None = None
+
+
+def to_json(result: Result) -> bytes:
+    """Canonical JSON bytes of a result (deterministic key order)."""
+    return msgspec.json.encode(result, order="deterministic")

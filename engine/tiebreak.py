@@ -1,0 +1,91 @@
+"""Breaking ties: a written, reproducible policy, and a record of every tie.
+
+The policy (DESIGN.md "Ties"): first the method's own rule where it has one, then a lot.
+The lot is not a random number generator but a published ordering anyone can redo: each
+candidate's lot key is ``sha256(seed + "\\n" + name)`` in hex, and the candidate with the
+smallest key is drawn first. So the draw depends on the seed and the names only, never
+on dict order, array order or ``PYTHONHASHSEED``. With no seed, a tie that matters raises
+:class:`~engine.errors.TieUnresolved` instead of being decided silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+from engine.errors import TieUnresolved
+from engine.result import Tie
+
+
+def lot_key(seed: str, name: str) -> str:
+    """The hex digest that orders ``name`` in the lot drawn with ``seed``."""
+    return hashlib.sha256(f"{seed}\n{name}".encode()).hexdigest()
+
+
+class TieBreaker:
+    """Decides ties for one count and remembers each one it met."""
+
+    def __init__(self, candidates: Sequence[str], seed: str | int | None = None) -> None:
+        self.candidates = tuple(candidates)
+        self.seed = None if seed is None else str(seed)
+        self.ties: list[Tie] = []
+
+    def record(
+        self,
+        tied: Iterable[int],
+        chosen: Iterable[int],
+        *,
+        rule: str,
+        purpose: str,
+        round: int | None = None,
+    ) -> None:
+        """Note a tie that the method's own rule resolved."""
+        self.ties.append(
+            Tie(
+                round=round,
+                purpose=purpose,
+                tied=self._names(tied),
+                rule=rule,
+                chosen=self._names(chosen),
+            )
+        )
+
+    def draw(self, tied: Iterable[int]) -> list[int]:
+        """The tied candidates in lot order (first drawn first). Needs a seed."""
+        group = sorted(set(tied), key=lambda i: self.candidates[i])
+        if self.seed is None:
+            names = ", ".join(self.candidates[i] for i in group)
+            raise TieUnresolved(
+                f"a tie between {names} decides the outcome and no lot seed was given",
+                tuple(self.candidates[i] for i in group),
+            )
+        seed = self.seed
+        return sorted(group, key=lambda i: lot_key(seed, self.candidates[i]))
+
+    def choose(
+        self,
+        tied: Iterable[int],
+        *,
+        purpose: str,
+        round: int | None = None,
+        count: int = 1,
+    ) -> list[int]:
+        """Pick ``count`` of the tied candidates by lot and record the tie."""
+        group = sorted(set(tied))
+        if count >= len(group):
+            return group
+        chosen = self.draw(group)[:count]
+        self.record(group, chosen, rule="lot", purpose=purpose, round=round)
+        return chosen
+
+    def order(self, tied: Iterable[int], *, purpose: str, round: int | None = None) -> list[int]:
+        """Put all tied candidates in lot order and record it."""
+        group = sorted(set(tied))
+        if len(group) < 2:
+            return group
+        ordered = self.draw(group)
+        self.record(group, ordered, rule="lot", purpose=purpose, round=round)
+        return ordered
+
+    def _names(self, idx: Iterable[int]) -> tuple[str, ...]:
+        return tuple(self.candidates[i] for i in idx)
