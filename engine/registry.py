@@ -185,14 +185,18 @@ def tally(
 
 
 def top_of_ranking(ranking: Sequence[Sequence[int]], seats: int, tb: TieBreaker) -> list[int]:
-    """The first ``seats`` candidates of a weak order; a group straddling the cut goes to lot."""
+    """The first ``seats`` candidates of a weak order; a group straddling the cut goes to lot.
+
+    Candidates of a group that fits whole are listed by name, so the order of the winners
+    never depends on the order the candidates were listed in.
+    """
     winners: list[int] = []
     for group in ranking:
         room = seats - len(winners)
         if room <= 0:
             break
         if len(group) <= room:
-            winners.extend(sorted(group))
+            winners.extend(sorted(group, key=lambda i: tb.candidates[i]))
         else:
             winners.extend(tb.choose(group, purpose="win", count=room))
     return winners

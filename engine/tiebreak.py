@@ -38,15 +38,21 @@ class TieBreaker:
         rule: str,
         purpose: str,
         round: int | None = None,
+        ordered: bool = False,
     ) -> None:
-        """Note a tie that the method's own rule resolved."""
+        """Note a tie that the method's own rule resolved.
+
+        The tied names are listed sorted; so are the chosen ones, unless ``ordered`` says
+        their order means something (a lot's draw order).
+        """
+        chosen_names = self._names(chosen)
         self.ties.append(
             Tie(
                 round=round,
                 purpose=purpose,
-                tied=self._names(tied),
+                tied=tuple(sorted(self._names(tied))),
                 rule=rule,
-                chosen=self._names(chosen),
+                chosen=chosen_names if ordered else tuple(sorted(chosen_names)),
             )
         )
 
@@ -75,7 +81,7 @@ class TieBreaker:
         if count >= len(group):
             return group
         chosen = self.draw(group)[:count]
-        self.record(group, chosen, rule="lot", purpose=purpose, round=round)
+        self.record(group, chosen, rule="lot", purpose=purpose, round=round, ordered=True)
         return chosen
 
     def order(self, tied: Iterable[int], *, purpose: str, round: int | None = None) -> list[int]:
@@ -84,7 +90,7 @@ class TieBreaker:
         if len(group) < 2:
             return group
         ordered = self.draw(group)
-        self.record(group, ordered, rule="lot", purpose=purpose, round=round)
+        self.record(group, ordered, rule="lot", purpose=purpose, round=round, ordered=True)
         return ordered
 
     def _names(self, idx: Iterable[int]) -> tuple[str, ...]:

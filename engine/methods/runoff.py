@@ -1,1 +1,224 @@
-"""(being written)"""
+"""Runoff methods: instant runoff (IRV), Bucklin and STAR."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.methods.common import groups_by_score, tallies_of, top_choices
+from engine.profile import UNRANKED, RankedProfile, ScoreProfile
+from engine.registry import OptionSpec, Outcome, method
+from engine.result import Option, Round, Transfer
+from engine.tiebreak import TieBreaker
+
+
+EPS = 1e-9
+"""Votes closer than this (relative) are equal: split ballots make thirds, which floats
+cannot hold exactly, and the order of a float sum must never decide a count."""
+
+
+def _lowest_by_history(history: list[NDArray[np.float64]], tied: list[int]) -> list[int]:
+    """Among ``tied``, those with the fewest votes in the earliest round where they differ."""
+    for votes in history:
+        low = min(votes[i] for i in tied)
+        narrowed = [i for i in tied if votes[i] <= low + 1e-9]
+        if len(narrowed) < len(tied):
+            return narrowed
+    return tied
+
+
+@method(
+    "irv",
+    accepts="ranked",
+    summary="Instant runoff: eliminate the last-placed candidate and transfer, until a majority.",
+    summary_zh="逐轮淘汰得票最少的方案，把其选票转给下一志愿，直到有方案过半",
+    options={"batch": OptionSpec(False, help="eliminate at once every candidate who cannot win")},
+    claims=("anonymous", "neutral", "majority"),
+)
+def irv(
+    profile: RankedProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
+) -> Outcome:
+    """Instant runoff, round by round.
+
+    Each round a ballot counts for its highest-ranked continuing candidate (split equally
+    where several share that rank). A candidate with more than half of the votes still in
+    play wins; otherwise the candidate with the fewest votes is eliminated.
+    Among tied candidates, the one with fewer votes in the earliest round where they
+    differ is eliminated first; if they never differ, the lot decides.
+    With ``batch``, every lowest group of candidates whose combined votes are fewer than
+    the next candidate's is eliminated together (they cannot catch up).
+    """
+    m = profile.n_candidates
+    active = np.ones(m, dtype=bool)
+    history: list[NDArray[np.float64]] = []
+    rounds: list[Round] = []
+    eliminated_order: list[int] = []
+    total = float(profile.total)
+    previous: NDArray[np.float64] | None = None
+    previous_exhausted = 0.0
+    while True:
+        number = len(rounds) + 1
+        votes = profile.counts @ top_choices(profile, active)
+        continuing = [int(i) for i in np.flatnonzero(active)]
+        in_play = float(votes.sum())
+        exhausted = total - in_play
+        transfers: tuple[Transfer, ...] = ()
+        if previous is not None and rounds[-1].eliminated:
+            received = {profile.candidates[i]: float(votes[i] - previous[i]) for i in continuing}
+            transfers = (
+                Transfer(
+                    source="+".join(rounds[-1].eliminated),
+                    kind="exclusion",
+                    value=1.0,
+                    received=received,
+                    exhausted=exhausted - previous_exhausted,
+                ),
+            )
+        leader = max(continuing, key=lambda i: votes[i])
+        if votes[leader] * 2 > in_play + EPS * max(1.0, in_play) or len(continuing) == 1:
+            tops = [i for i in continuing if abs(votes[i] - votes[leader]) <= 1e-9]
+            rounds.append(Round(number=number, tallies=tallies_of(profile, votes, continuing),
+                                elected=tuple(profile.candidates[i] for i in tops[:1]),
+                                exhausted=exhausted, transfers=transfers, note="majority"))
+            break
+        history.append(votes)
+        losers = _eliminate(votes, continuing, history, tb, number, bool(options["batch"]))
+        rounds.append(Round(number=number, tallies=tallies_of(profile, votes, continuing),
+                            eliminated=tuple(profile.candidates[i] for i in losers),
+                            exhausted=exhausted, transfers=transfers, note="elimination"))
+        eliminated_order.extend(losers)
+        active[losers] = False
+        previous, previous_exhausted = votes, exhausted
+    final = rounds[-1].tallies
+    left = [i for i in range(m) if active[i]]
+    ranking = groups_by_score([final.get(c, 0.0) for c in profile.candidates], among=left)
+    for loser in reversed(eliminated_order):
+        ranking.append([loser])
+    return Outcome(ranking=ranking, rounds=rounds, scores=None)
+
+
+def _eliminate(votes: NDArray[np.float64], continuing: list[int],
+               history: list[NDArray[np.float64]], tb: TieBreaker, number: int,
+               batch: bool) -> list[int]:
+    """Who leaves the count this round (see :func:`irv` for the tie rule)."""
+    if batch:
+        ordered = sorted(continuing, key=lambda i: votes[i])
+        running, cut = 0.0, 0
+        for pos in range(len(ordered) - 1):
+            running += votes[ordered[pos]]
+            nxt = votes[ordered[pos + 1]]
+            if running < nxt - 1e-9 and pos + 1 < len(ordered) - 1:
+                cut = pos + 1
+        if cut > 1:
+            return sorted(ordered[:cut])
+    low = min(votes[i] for i in continuing)
+    tied = [i for i in continuing if votes[i] <= low + 1e-9]
+    if len(tied) == 1:
+        return tied
+    narrowed = _lowest_by_history(history[:-1], tied)
+    if len(narrowed) < len(tied):
+        tb.record(tied, narrowed, rule="earlier-round",
+                  purpose="eliminate", round=number)
+    if len(narrowed) == 1:
+        return narrowed
+    return tb.choose(narrowed, purpose="eliminate", round=number)
+
+
+@method(
+    "bucklin",
+    accepts="ranked",
+    summary="Add second, third ... preferences until someone has a majority.",
+    summary_zh="先数第一志愿，不够过半再加上第二志愿，依次类推，直到有方案过半",
+    claims=("anonymous", "neutral", "majority"),
+)
+def bucklin(
+    profile: RankedProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
+) -> Outcome:
+    """Bucklin voting.
+
+    Round ``r`` credits every candidate ranked at rank ``r`` or better (a tie group at
+    those ranks credits all its members). The first round in which some candidate is on
+    more than half of the ballots decides: the most credited wins. If no round reaches a
+    majority, the totals of the last round decide. Ties among the top go to the lot.
+    """
+    total = profile.total
+    ranks = profile.ranks
+    depth = int(ranks[ranks != UNRANKED].max()) + 1 if (ranks != UNRANKED).any() else 1
+    rounds: list[Round] = []
+    everyone = list(range(profile.n_candidates))
+    votes = np.zeros(profile.n_candidates)
+    for r in range(depth):
+        votes = (profile.counts @ (ranks <= r)).astype(np.float64)
+        majority = bool(votes.max() * 2 > total)
+        rounds.append(Round(number=r + 1, tallies=tallies_of(profile, votes, everyone),
+                            note="majority" if majority else "add-preferences"))
+        if majority:
+            break
+    return Outcome(ranking=groups_by_score(votes), scores=votes.tolist(), rounds=rounds)
+
+
+@method(
+    "star",
+    accepts="score",
+    summary="Score Then Automatic Runoff: the two highest scorers meet in a runoff.",
+    summary_zh="先按总分选出前两名，再看两者之间多数人更喜欢谁",
+)
+def star(
+    profile: ScoreProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
+) -> Outcome:
+    """STAR voting.
+
+    The two highest total scores go to the runoff; a tie for a finalist place is broken by
+    head-to-head preference among the tied candidates, then by the lot. In the runoff each
+    ballot goes to the finalist it scores higher (equal scores count for neither); a
+    runoff tie is won by the finalist with the higher total score, then by the lot.
+    """
+    scores, counts = profile.scores, profile.counts
+    totals = (counts @ scores).astype(np.float64)
+    everyone = list(range(profile.n_candidates))
+    first = Round(number=1, tallies=tallies_of(profile, totals, everyone), note="points")
+    if profile.n_candidates == 1:
+        return Outcome(winners=[0], ranking=[[0]], scores=totals.tolist(), rounds=[first])
+    order: list[int] = []
+    for group in groups_by_score(totals):
+        if len(order) == 2:
+            break
+        if len(order) + len(group) <= 2:
+            order.extend(group)
+            continue
+        need = 2 - len(order)
+        wins = np.array([sum(float(counts @ (scores[:, i] > scores[:, j]))
+                             for j in group if j != i) for i in range(profile.n_candidates)])
+        sub = groups_by_score(wins, among=group)
+        picked: list[int] = []
+        for g in sub:
+            if len(picked) + len(g) <= need:
+                picked.extend(g)
+            else:
+                picked.extend(tb.choose(g, purpose="rank", round=1, count=need - len(picked)))
+            if len(picked) == need:
+                break
+        tb.record(group, picked, rule="pairwise", purpose="rank", round=1)
+        order.extend(picked)
+        break
+    a, b = order[0], order[1]
+    prefer_a = float(counts @ (scores[:, a] > scores[:, b]))
+    prefer_b = float(counts @ (scores[:, b] > scores[:, a]))
+    runoff = {profile.candidates[a]: prefer_a, profile.candidates[b]: prefer_b}
+    runoff = dict(sorted(runoff.items(), key=lambda kv: profile.candidates.index(kv[0])))
+    if prefer_a != prefer_b:
+        winner, loser = (a, b) if prefer_a > prefer_b else (b, a)
+    elif totals[a] != totals[b]:
+        winner, loser = (a, b) if totals[a] > totals[b] else (b, a)
+        tb.record([a, b], [winner], rule="higher-score", purpose="win", round=2)
+    else:
+        winner = tb.choose([a, b], purpose="win", round=2)[0]
+        loser = b if winner == a else a
+    second = Round(number=2, tallies=runoff, elected=(profile.candidates[winner],),
+                   exhausted=float(profile.total - prefer_a - prefer_b), note="runoff")
+    rest = [i for i in everyone if i not in (winner, loser)]
+    ranking = [[winner], [loser], *groups_by_score(totals, among=rest)]
+    return Outcome(winners=[winner], ranking=ranking, scores=totals.tolist(),
+                   rounds=[first, second])

@@ -1,1 +1,116 @@
-"""(being written)"""
+"""Positional and scoring methods: plurality, Borda, score (range) and approval (top-k)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from engine.methods.common import groups_by_score, tallies_of, top_choices
+from engine.profile import UNRANKED, ApprovalProfile, RankedProfile, ScoreProfile
+from engine.registry import OptionSpec, Outcome, method
+from engine.result import Option, Round
+from engine.tiebreak import TieBreaker
+
+
+@method(
+    "plurality",
+    accepts="ranked",
+    summary="Most first preferences wins.",
+    summary_zh="谁被最多人排在第一位，谁就胜出",
+    claims=("anonymous", "neutral", "majority"),
+)
+def plurality(
+    profile: RankedProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
+) -> Outcome:
+    """Each ballot's first preference scores one vote.
+
+    A ballot that ranks several candidates equal first splits its vote equally among them.
+    """
+    shares = top_choices(profile, np.ones(profile.n_candidates, dtype=bool))
+    votes = profile.counts @ shares
+    everyone = range(profile.n_candidates)
+    first = Round(number=1, tallies=tallies_of(profile, votes, everyone), note="first-count",
+                  exhausted=float(profile.total - votes.sum()))
+    return Outcome(ranking=groups_by_score(votes), scores=votes.tolist(), rounds=[first])
+
+
+BORDA_RULES = ("average", "zero", "modified")
+
+
+@method(
+    "borda",
+    accepts="ranked",
+    summary="Points by position: each candidate scores one point per candidate ranked below.",
+    summary_zh="按名次给分：排得越靠前得分越多，总分最高者胜出",
+    options={"truncated": OptionSpec("average", choices=BORDA_RULES,
+                                     help="how unranked and tied candidates score")},
+)
+def borda(
+    profile: RankedProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
+) -> Outcome:
+    """Borda count over ``m`` candidates.
+
+    ``average`` (default, "symmetric Borda"): on each ballot a candidate scores one point
+    for every candidate it is ranked strictly above and half a point for every other
+    candidate it is tied with; unranked candidates count as tied together below all ranked
+    ones. On a complete strict ballot the first gets ``m-1`` points and the last 0.
+    ``zero``: as ``average``, but unranked candidates score nothing at all.
+    ``modified`` (modified Borda count): a ballot ranking ``r`` candidates gives ``r``
+    points to its first, ``r-1`` to the second, ... and 0 to unranked ones; tied
+    candidates share the points of the positions they occupy.
+    """
+    rule = options["truncated"]
+    ranks = profile.ranks
+    counts = profile.counts.astype(np.float64)
+    unranked = ranks == UNRANKED
+    if rule == "modified":
+        # position of each ranked candidate = number of candidates strictly above it;
+        # tied candidates occupying positions p..p+t-1 share the mean of (r-p)..(r-p-t+1).
+        r = (~unranked).sum(axis=1, keepdims=True)
+        above = (ranks[:, None, :] < ranks[:, :, None]).sum(axis=2)
+        tied = (ranks[:, None, :] == ranks[:, :, None]).sum(axis=2)
+        points = np.where(unranked, 0.0, r - above - (tied - 1) / 2.0)
+    else:
+        below = (ranks[:, :, None] < ranks[:, None, :]).sum(axis=2).astype(np.float64)
+        tied = (ranks[:, :, None] == ranks[:, None, :]).sum(axis=2) - 1
+        points = below + 0.5 * tied
+        if rule == "zero":
+            points = np.where(unranked, 0.0, points)
+    scores = counts @ points
+    everyone = range(profile.n_candidates)
+    tally = Round(number=1, tallies=tallies_of(profile, scores, everyone), note="points")
+    return Outcome(ranking=groups_by_score(scores), scores=scores.tolist(), rounds=[tally])
+
+
+@method(
+    "score",
+    accepts="score",
+    summary="Range voting: highest total score wins.",
+    summary_zh="每人给每个方案打分，总分最高者胜出",
+)
+def score(
+    profile: ScoreProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
+) -> Outcome:
+    """Sum of scores; with ``seats`` > 1 the top scorers win."""
+    totals = (profile.counts @ profile.scores).astype(np.float64)
+    everyone = range(profile.n_candidates)
+    tally = Round(number=1, tallies=tallies_of(profile, totals, everyone), note="points")
+    return Outcome(ranking=groups_by_score(totals), scores=totals.tolist(), rounds=[tally])
+
+
+@method(
+    "approval",
+    accepts="approval",
+    summary="Most approvals wins; with several seats, the top-k (block approval).",
+    summary_zh="每人可以赞成多个方案，赞成票最多者胜出（多席时取前几名）",
+    multiwinner=True,
+)
+def approval(
+    profile: ApprovalProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
+) -> Outcome:
+    """Approval counts; the ``seats`` most approved win (block / top-k approval)."""
+    votes = profile.approval_counts().astype(np.float64)
+    everyone = range(profile.n_candidates)
+    tally = Round(number=1, tallies=tallies_of(profile, votes, everyone), note="approvals")
+    return Outcome(ranking=groups_by_score(votes), scores=votes.tolist(), rounds=[tally])

@@ -1,1 +1,466 @@
-"""(being written)"""
+"""Single transferable vote (multi-winner, Droop quota): Scottish rules or Meek's method.
+
+Both count over the profile's distinct rows in exact integer (fixed-point) arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import msgspec
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.profile import UNRANKED, RankedProfile
+from engine.registry import OptionSpec, Outcome, method
+from engine.result import Option, Round, Transfer
+from engine.tiebreak import TieBreaker
+
+IntArray = NDArray[np.int64]
+
+SCOTTISH_SCALE = 10**5
+"""Scottish values are counted in units of 10^-5 of a vote (rule 48(3): five decimals)."""
+
+MEEK_SCALE = 10**9
+"""Meek values are counted in units of 10^-9 of a vote."""
+
+MEEK_OMEGA = 10**3
+"""Meek iterations stop once the elected candidates' surpluses total at most 10^-6 votes."""
+
+MEEK_MAX_ITERATIONS = 10_000
+
+_HOPEFUL, _ELECTED, _EXCLUDED = 0, 1, 2
+
+
+@method(
+    "stv",
+    accepts="ranked",
+    summary="Single transferable vote: quota winners' surpluses and losers' votes transfer.",
+    summary_zh="单记可转移投票：达到商数者当选，多余票和被淘汰者的票按下一志愿转移",
+    options={
+        "rules": OptionSpec(
+            "scottish",
+            choices=("scottish", "meek"),
+            help="scottish: SSI 2007/42 (weighted inclusive Gregory); meek: Meek's method",
+        )
+    },
+    claims=("anonymous", "neutral"),
+    multiwinner=True,
+)
+def stv(
+    profile: RankedProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
+) -> Outcome:
+    """Single transferable vote, stage by stage.
+
+    ``scottish`` follows the Scottish Local Government Elections Order 2007 (SSI 2007/42,
+    rules 45-52): quota floor(valid / (seats + 1)) + 1; everyone reaching it is elected;
+    the largest surplus is transferred first, every paper of the elected candidate moving
+    on at value x surplus / total, truncated to 5 decimals; when no surplus remains the
+    lowest candidate is excluded and its papers move at their current value; when the
+    continuing candidates are no more than the seats left, they are all elected.
+    ``meek`` is Meek's method (Hill, Wichmann and Woodall 1987, with the New Zealand
+    quota): each elected candidate keeps a fraction of every vote reaching it and passes
+    the rest on, excluded candidates count as if they had never stood, and the quota
+    floor((votes - exhausted) / (seats + 1)) + 10^-9 is recomputed as ballots exhaust;
+    values are fixed point with 9 decimals, a candidate receives the rounded-down share
+    and the rest passes on, and keep factors are iterated (rounded up) until the elected
+    candidates' surpluses total at most 10^-6 votes or stop changing.
+
+    Each round shows the standing at its start, who reached the quota there, and the
+    transfer made next (the next round's tallies show its effect).
+    A paper whose next available preference is a group of two or more continuing
+    candidates ranked equally is non-transferable from there; a paper with no first
+    preference or an equal first preference is invalid and not counted.
+    Among candidates tied for exclusion, the one with fewer votes at the most recent
+    preceding stage at which they differ is excluded (tie rule ``later-round``); if they
+    never differ, the lot decides.
+    Among equal surpluses, the candidate with more votes at the most recent preceding
+    stage at which they differ is transferred first (``later-round``), else the lot.
+    Candidates reaching the quota at the same stage are elected in order of votes, equal
+    ones by the most recent preceding stage at which they differ (``later-round``); those
+    equal at every stage are elected together, share a group in the ranking, and are
+    listed in slate order among the winners, since nothing depends on their order.
+    """
+    rules = options["rules"]
+    if rules == "meek":
+        return _Meek(profile, tb, seats).run()
+    return _Scottish(profile, tb, seats).run()
+
+
+class _Count:
+    """What both rules share: candidate states, the stage history, the tie rules, the ranking."""
+
+    scale = 1
+
+    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
+        self.profile = profile
+        self.tb = tb
+        self.seats = seats
+        self.m = profile.n_candidates
+        self.status = np.full(self.m, _HOPEFUL, dtype=np.int64)
+        self.history: list[tuple[int, ...]] = []
+        self.rounds: list[Round] = []
+        self.winner_groups: list[list[int]] = []
+        self.excluded_order: list[int] = []
+
+    def hopeful(self) -> list[int]:
+        return [int(i) for i in np.flatnonzero(self.status == _HOPEFUL)]
+
+    def seats_left(self) -> int:
+        return self.seats - sum(len(group) for group in self.winner_groups)
+
+    def _key(self, c: int) -> tuple[int, ...]:
+        """Votes at this stage, then at each earlier stage, most recent first."""
+        return tuple(stage[c] for stage in reversed(self.history))
+
+    def _grouped(self, candidates: Sequence[int]) -> list[list[int]]:
+        """Best first by :meth:`_key`; candidates equal at every stage share a group."""
+        groups: list[list[int]] = []
+        for c in sorted(candidates, key=self._key, reverse=True):
+            if groups and self._key(groups[-1][0]) == self._key(c):
+                groups[-1].append(c)
+            else:
+                groups.append([c])
+        return groups
+
+    def elect(self, group: Sequence[int], number: int) -> list[int]:
+        """Elect ``group`` (all at the quota, or the last ones left) in order of votes."""
+        groups = self._grouped(sorted(group))
+        now = self.history[-1]
+        for votes in sorted({now[c] for c in group}):
+            level = [g for g in groups if now[g[0]] == votes]
+            if len(level) > 1:
+                chosen = [c for g in level for c in g]
+                self.tb.record(
+                    sorted(chosen), chosen, rule="later-round", purpose="elect", round=number
+                )
+        for g in groups:
+            self.status[g] = _ELECTED
+        self.winner_groups.extend(groups)
+        return [c for g in groups for c in g]
+
+    def pick(self, group: Sequence[int], *, lowest: bool, purpose: str, number: int) -> int:
+        """The lowest (to exclude) or highest (to transfer first) of ``group``."""
+        now = self.history[-1]
+        edge = min(now[c] for c in group) if lowest else max(now[c] for c in group)
+        tied = sorted(c for c in group if now[c] == edge)
+        if len(tied) == 1:
+            return tied[0]
+        keys = {c: self._key(c) for c in tied}
+        extreme = min(keys.values()) if lowest else max(keys.values())
+        narrowed = [c for c in tied if keys[c] == extreme]
+        if len(narrowed) < len(tied):
+            self.tb.record(tied, narrowed, rule="later-round", purpose=purpose, round=number)
+        if len(narrowed) == 1:
+            return narrowed[0]
+        return self.tb.choose(narrowed, purpose=purpose, round=number)[0]
+
+    def names(self, idx: Sequence[int]) -> tuple[str, ...]:
+        return tuple(self.profile.candidates[i] for i in idx)
+
+    def tallies(self, votes: Sequence[int]) -> dict[str, float]:
+        """Standing of the continuing and elected candidates, in candidate order."""
+        return {
+            self.profile.candidates[c]: votes[c] / self.scale
+            for c in range(self.m)
+            if self.status[c] != _EXCLUDED
+        }
+
+    def outcome(self) -> Outcome:
+        """Winners in the order elected; then the unelected by final standing; then the
+        excluded, last excluded first."""
+        ranking = [list(g) for g in self.winner_groups]
+        ranking.extend(self._grouped(self.hopeful()))
+        ranking.extend([c] for c in reversed(self.excluded_order))
+        winners = [c for g in self.winner_groups for c in g]
+        return Outcome(winners=winners, ranking=ranking, rounds=self.rounds)
+
+
+def _next_choice(ranks: IntArray, available: NDArray[np.bool_]) -> IntArray:
+    """Per row, the best-ranked available candidate, or -1 (none left, or an equal group)."""
+    masked = np.where(available[None, :], ranks, UNRANKED)
+    best = masked.min(axis=1)
+    width = (masked == best[:, None]).sum(axis=1)
+    target = masked.argmin(axis=1).astype(np.int64)
+    return np.where((best < UNRANKED) & (width == 1), target, -1)
+
+
+def _sum_by(target: IntArray, weight: IntArray, size: int) -> list[int]:
+    """Exact integer sums of ``weight`` per ``target`` in ``0..size-1`` (-1 = exhausted)."""
+    out = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(out, np.where(target < 0, size, target), weight)
+    return [int(v) for v in out]
+
+
+def _muldiv(values: IntArray, num: int, den: int) -> IntArray:
+    """``floor(values * num / den)`` exactly, without int64 overflow."""
+    if values.size == 0 or int(values.max()) * num < 2**62:
+        return (values * num) // den
+    return np.array([v * num // den for v in values.tolist()], dtype=np.int64)
+
+
+class _Scottish(_Count):
+    """SSI 2007/42, rules 45-52, over distinct rows: a value and a holder per row."""
+
+    scale = SCOTTISH_SCALE
+
+    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
+        super().__init__(profile, tb, seats)
+        first = _next_choice(profile.ranks, np.ones(self.m, dtype=bool))
+        valid = first >= 0
+        self.ranks = profile.ranks[valid]
+        self.counts = profile.counts[valid]
+        self.holder = first[valid]
+        self.value = np.full(len(self.counts), self.scale, dtype=np.int64)
+        valid_papers = int(self.counts.sum())
+        self.quota = (valid_papers // (seats + 1) + 1) * self.scale
+        sums = _sum_by(self.holder, self.counts * self.value, self.m)
+        self.votes = sums[: self.m]
+        self.exhausted = 0
+        self.pending: list[int] = []
+
+    def run(self) -> Outcome:
+        while True:
+            number = len(self.rounds) + 1
+            self.history.append(tuple(self.votes))
+            standing = self.tallies(self.votes)
+            exhausted = self.exhausted / self.scale
+            reached = [c for c in self.hopeful() if self.votes[c] >= self.quota]
+            elected = self.elect(reached, number) if reached else []
+            self.pending.extend(c for c in elected if self.votes[c] > self.quota)
+            note = "complete"
+            eliminated: tuple[str, ...] = ()
+            transfers: tuple[Transfer, ...] = ()
+            if self.seats_left() > 0 and len(self.hopeful()) <= self.seats_left():
+                elected += self.elect(self.hopeful(), number)
+                note = "elect-remaining"
+            elif self.seats_left() > 0 and self.pending:
+                src = self.pick(self.pending, lowest=False, purpose="transfer", number=number)
+                self.pending.remove(src)
+                transfers = (self.transfer_surplus(src),)
+                note = "surplus"
+            elif self.seats_left() > 0:
+                src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
+                self.status[src] = _EXCLUDED
+                self.excluded_order.append(src)
+                eliminated = self.names([src])
+                transfers = (self.transfer_excluded(src),)
+                note = "exclusion"
+            self.rounds.append(
+                Round(
+                    number=number,
+                    tallies=standing,
+                    elected=self.names(elected),
+                    eliminated=eliminated,
+                    quota=self.quota / self.scale,
+                    exhausted=exhausted,
+                    transfers=transfers,
+                    note=note,
+                )
+            )
+            if note in ("complete", "elect-remaining"):
+                return self.outcome()
+
+    def move(self, src: int, new_value: IntArray | None) -> tuple[dict[str, float], float]:
+        """Pass ``src``'s papers to their next continuing preference (rules 48, 50)."""
+        rows = np.flatnonzero(self.holder == src)
+        if new_value is not None:
+            self.value[rows] = new_value
+        target = _next_choice(self.ranks[rows], self.status == _HOPEFUL)
+        self.holder[rows] = target
+        sums = _sum_by(target, self.counts[rows] * self.value[rows], self.m)
+        for c in self.hopeful():
+            self.votes[c] += sums[c]
+        self.exhausted += sums[self.m]
+        received = {self.profile.candidates[c]: sums[c] / self.scale for c in self.hopeful()}
+        return received, sums[self.m] / self.scale
+
+    def transfer_surplus(self, src: int) -> Transfer:
+        total = self.votes[src]
+        surplus = total - self.quota
+        rows = np.flatnonzero(self.holder == src)
+        new_value = _muldiv(self.value[rows], surplus, total)
+        received, exhausted = self.move(src, new_value)
+        self.votes[src] = self.quota
+        value = (self.scale * surplus // total) / self.scale
+        return Transfer(
+            source=self.profile.candidates[src],
+            kind="surplus",
+            value=value,
+            received=received,
+            exhausted=exhausted,
+        )
+
+    def transfer_excluded(self, src: int) -> Transfer:
+        received, exhausted = self.move(src, None)
+        self.votes[src] = 0
+        return Transfer(
+            source=self.profile.candidates[src],
+            kind="exclusion",
+            value=1.0,
+            received=received,
+            exhausted=exhausted,
+        )
+
+
+class _Meek(_Count):
+    """Meek's method over distinct rows: each row's candidates in preference order."""
+
+    scale = MEEK_SCALE
+
+    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
+        super().__init__(profile, tb, seats)
+        ranked = (profile.ranks < UNRANKED).any(axis=1)
+        ranks = profile.ranks[ranked]
+        self.counts = profile.counts[ranked]
+        order = np.argsort(ranks, axis=1, kind="stable").astype(np.int64)
+        levels = np.take_along_axis(ranks, order, axis=1)
+        width = int((levels < UNRANKED).sum(axis=1).max()) if len(ranks) else 0
+        self.levels = levels[:, :width]
+        self.seq = np.where(self.levels < UNRANKED, order[:, :width], self.m)
+        equal_next = (self.levels[:, 1:] == self.levels[:, :-1]) & (self.levels[:, 1:] < UNRANKED)
+        self.tied_rows = np.flatnonzero(equal_next.any(axis=1))
+        self.live = np.ones(self.seq.shape, dtype=bool)
+        self.keep = np.zeros(self.m + 1, dtype=np.int64)
+        self.keep[: self.m] = self.scale
+        self.total = int(self.counts.sum()) * self.scale
+        self.update_live()
+
+    def update_live(self) -> None:
+        """Rows with equal rankings stop at the first level holding two or more candidates
+        who are not excluded; every later position of such a row is dead."""
+        rows = self.tied_rows
+        if rows.size == 0:
+            return
+        seq, levels = self.seq[rows], self.levels[rows]
+        standing = np.append(self.status != _EXCLUDED, False)[seq]
+        level = np.where(levels < UNRANKED, levels, self.m)
+        per_level = np.zeros((len(rows), self.m + 1), dtype=np.int64)
+        line = np.arange(len(rows))
+        for j in range(seq.shape[1]):
+            per_level[line, level[:, j]] += standing[:, j]
+        crowded = np.take_along_axis(per_level, level, axis=1) >= 2
+        self.live[rows] = np.logical_and.accumulate(~crowded, axis=1)
+
+    def distribute(self) -> tuple[list[int], int]:
+        """Votes per candidate and the exhausted value under the current keep factors.
+
+        Only rows with value left are followed to their next position: a hopeful candidate
+        keeps all of it, so most rows stop at their first preference.
+        """
+        rows = np.arange(len(self.counts))
+        rest = np.full(len(self.counts), self.scale, dtype=np.int64)
+        counts = self.counts
+        votes = np.zeros(self.m + 1, dtype=np.int64)
+        exhausted = 0
+        for j in range(self.seq.shape[1]):
+            holder = self.seq[rows, j]
+            share = self.keep[holder]
+            if self.tied_rows.size:
+                share = share * self.live[rows, j]
+            got = np.where(share == self.scale, rest, rest * share // self.scale)
+            np.add.at(votes, holder, got * counts)
+            rest -= got
+            going = rest > 0
+            if not going.all():
+                rows, rest, counts = rows[going], rest[going], counts[going]
+            if rows.size == 0:
+                break
+        exhausted = int((rest * counts).sum())
+        return [int(v) for v in votes[: self.m]], exhausted
+
+    def converge(self) -> tuple[list[int], int, int]:
+        """Iterate the elected candidates' keep factors towards the quota."""
+        elected = [int(c) for c in np.flatnonzero(self.status == _ELECTED)]
+        for _ in range(MEEK_MAX_ITERATIONS):
+            votes, exhausted = self.distribute()
+            quota = (self.total - exhausted) // (self.seats + 1) + 1
+            surplus = sum(max(votes[c] - quota, 0) for c in elected)
+            if surplus <= MEEK_OMEGA:
+                break
+            changed = False
+            for c in elected:
+                keep = int(self.keep[c])
+                new = min(self.scale, -(-keep * quota // votes[c])) if votes[c] else keep
+                if new != keep:
+                    self.keep[c] = new
+                    changed = True
+            if not changed:
+                break
+        return votes, exhausted, quota
+
+    def run(self) -> Outcome:
+        previous: _Stage | None = None
+        number = 0
+        while True:
+            number += 1
+            votes, exhausted, quota = self.converge()
+            if previous is not None:
+                self.rounds.append(self.finish(previous, votes, exhausted))
+            self.history.append(tuple(votes))
+            stage = _Stage(votes=votes, exhausted=exhausted)
+            standing = self.tallies(votes)
+            reached = [c for c in self.hopeful() if votes[c] >= quota]
+            elected = self.elect(reached, number) if reached else []
+            note = "complete"
+            eliminated: tuple[str, ...] = ()
+            if self.seats_left() > 0 and len(self.hopeful()) <= self.seats_left():
+                elected += self.elect(self.hopeful(), number)
+                note = "elect-remaining"
+            elif self.seats_left() > 0 and elected:
+                note = "surplus"
+                if len(elected) == 1:
+                    stage.source, stage.kind = elected[0], "surplus"
+            elif self.seats_left() > 0:
+                src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
+                self.status[src] = _EXCLUDED
+                self.keep[src] = 0
+                self.excluded_order.append(src)
+                self.update_live()
+                eliminated = self.names([src])
+                stage.source, stage.kind, note = src, "exclusion", "exclusion"
+            stage.round = Round(
+                number=number,
+                tallies=standing,
+                elected=self.names(elected),
+                eliminated=eliminated,
+                quota=quota / self.scale,
+                exhausted=exhausted / self.scale,
+                note=note,
+            )
+            if note in ("complete", "elect-remaining"):
+                self.rounds.append(stage.round)
+                return self.outcome()
+            previous = stage
+
+    def finish(self, stage: _Stage, votes: list[int], exhausted: int) -> Round:
+        """``stage``'s round, its transfer being the net change up to the next standing."""
+        if stage.source < 0:
+            return stage.round
+        src = stage.source
+        received = {
+            self.profile.candidates[c]: (votes[c] - stage.votes[c]) / self.scale
+            for c in range(self.m)
+            if self.status[c] != _EXCLUDED and c != src
+        }
+        value = 1.0 if stage.kind == "exclusion" else (self.scale - int(self.keep[src])) / self.scale
+        transfer = Transfer(
+            source=self.profile.candidates[src],
+            kind=stage.kind,
+            value=value,
+            received=received,
+            exhausted=(exhausted - stage.exhausted) / self.scale,
+        )
+        return msgspec.structs.replace(stage.round, transfers=(transfer,))
+
+
+@dataclass
+class _Stage:
+    """A Meek standing whose round waits for the next standing to report its transfer."""
+
+    votes: list[int]
+    exhausted: int
+    round: Round = field(default_factory=lambda: Round(number=1, tallies={}))
+    source: int = -1
+    kind: str = ""

@@ -1,0 +1,165 @@
+"""Receipts (trackers) for cast ballots, and SHA-256 digests of ballot boxes and profiles.
+
+Everything hashed here is a documented byte string, so anyone can recompute a digest
+from the published ballots with nothing but a JSON encoder and SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from collections.abc import Iterable
+from typing import Final
+
+import msgspec
+import numpy as np
+
+from ballots.errors import InvalidReceipt
+from ballots.kinds import Ballot
+from engine.profile import UNRANKED, ApprovalProfile, Profile, RankedProfile, dense_ranks
+
+ALPHABET: Final[str] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Crockford's base 32: digits and capitals without I, L, O and U (nothing to misread)."""
+
+TRACKER_LENGTH: Final[int] = 16
+"""Characters in a tracker: 16 × 5 = 80 random bits."""
+
+SHORT_LENGTH: Final[int] = 8
+"""Characters in the short form read aloud or written down (the tracker's first 40 bits)."""
+
+_READ_AS: Final[dict[str, str]] = {"O": "0", "I": "1", "L": "1"}
+_ENCODER = msgspec.json.Encoder(order="deterministic")
+
+
+def canonical_ballot(ballot: Ballot) -> bytes:
+    """The canonical bytes of a ballot: compact JSON, ``kind`` first, then the fields in
+    declaration order, dictionary keys (score ballots) sorted, UTF-8 without escapes for
+    non-ASCII text. E.g. ``{"kind":"ranked","ranking":[["文化墙"],["健身器材"]]}``.
+    """
+    return _ENCODER.encode(ballot)
+
+
+def new_tracker() -> str:
+    """A fresh random tracker for one cast ballot: 16 Crockford base-32 characters (80 bits)."""
+    value = secrets.randbits(5 * TRACKER_LENGTH)
+    return "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(TRACKER_LENGTH)))
+
+
+def normalize_tracker(text: str) -> str:
+    """A tracker (or its short form) as typed by a person, in canonical form.
+
+    Case, spaces and hyphens are ignored; ``O`` reads as ``0`` and ``I``/``L`` as ``1``.
+    The result has :data:`TRACKER_LENGTH` or :data:`SHORT_LENGTH` characters.
+    """
+    chars = [_READ_AS.get(c, c) for c in text.upper() if c not in " -"]
+    wrong = [c for c in chars if c not in ALPHABET]
+    if wrong:
+        raise InvalidReceipt(f"a tracker cannot contain {wrong[0]!r}")
+    if len(chars) not in (TRACKER_LENGTH, SHORT_LENGTH):
+        raise InvalidReceipt(
+            f"a tracker has {TRACKER_LENGTH} characters (or {SHORT_LENGTH} in its short form), "
+            f"got {len(chars)}"
+        )
+    return "".join(chars)
+
+
+def short_tracker(tracker: str) -> str:
+    """The short human form of a tracker: its first 8 characters as two groups of 4."""
+    canonical = normalize_tracker(tracker)
+    return f"{canonical[:4]}-{canonical[4:8]}"
+
+
+def grouped_tracker(tracker: str) -> str:
+    """The full tracker in groups of four for printing: ``ABCD-EFGH-JKMN-PQRS``."""
+    canonical = normalize_tracker(tracker)
+    return "-".join(canonical[i : i + 4] for i in range(0, len(canonical), 4))
+
+
+def ballot_box_digest(entries: Iterable[tuple[str, Ballot]]) -> str:
+    """SHA-256 (lowercase hex) of a ballot box given as ``(tracker, ballot)`` pairs.
+
+    The hashed bytes are one line per ballot, the lines sorted by tracker (trackers are
+    ASCII, so byte order and character order agree); each line is the 16-character
+    canonical tracker, a tab (0x09), :func:`canonical_ballot` of the ballot and a line
+    feed (0x0A). An empty box hashes the empty string. A tracker not in canonical form, or
+    one appearing twice, raises :class:`~ballots.errors.InvalidReceipt`.
+    """
+    lines: dict[str, bytes] = {}
+    for tracker, ballot in entries:
+        if len(tracker) != TRACKER_LENGTH or normalize_tracker(tracker) != tracker:
+            raise InvalidReceipt(f"{tracker!r} is not a tracker in canonical form")
+        if tracker in lines:
+            raise InvalidReceipt(f"tracker {tracker} appears twice in the ballot box")
+        lines[tracker] = tracker.encode("ascii") + b"\t" + canonical_ballot(ballot) + b"\n"
+    digest = hashlib.sha256()
+    for tracker in sorted(lines):
+        digest.update(lines[tracker])
+    return digest.hexdigest()
+
+
+def canonical_profile(profile: Profile) -> bytes:
+    """The canonical bytes of an engine profile, as hashed by :func:`profile_digest`.
+
+    Compact JSON with sorted keys and UTF-8 text: ``candidates`` (in the profile's
+    order), ``counts``, ``kind`` and ``rows``; ranked rows hold each candidate's dense
+    rank (0 first) or -1 when unranked, approval rows 0/1, score rows the scores.
+    Identical rows are merged, zero counts dropped, and rows sorted in ascending
+    lexicographic order with ``counts`` aligned, so the bytes do not depend on the order
+    ballots arrived in. Approval profiles add ``budget`` and ``costs`` (``null`` when
+    absent), score profiles ``max_score``; an amount that is a whole number is written
+    as an integer (``120000``), any other as its shortest round-trip decimal.
+    """
+    if isinstance(profile, RankedProfile):
+        table = dense_ranks(np.where(profile.ranks == UNRANKED, -1, profile.ranks))
+        table = np.where(table == UNRANKED, -1, table)
+    elif isinstance(profile, ApprovalProfile):
+        table = profile.approvals.astype(np.int64)
+    else:
+        table = profile.scores.astype(np.int64)
+    m = len(profile.candidates)
+    table = table.reshape(-1, m)
+    counts = np.asarray(profile.counts, dtype=np.int64)
+    keep = counts != 0
+    table, counts = table[keep], counts[keep]
+    if len(table):
+        rows, inverse = np.unique(table, axis=0, return_inverse=True)
+        summed = np.zeros(len(rows), dtype=np.int64)
+        np.add.at(summed, inverse.ravel(), counts)
+    else:
+        rows, summed = table, counts
+    body: dict[str, object] = {
+        "kind": profile.kind,
+        "candidates": list(profile.candidates),
+        "rows": rows.tolist(),
+        "counts": summed.tolist(),
+    }
+    if isinstance(profile, ApprovalProfile):
+        body["costs"] = None if profile.costs is None else [_number(c) for c in profile.costs]
+        body["budget"] = None if profile.budget is None else _number(profile.budget)
+    elif not isinstance(profile, RankedProfile):
+        body["max_score"] = int(profile.max_score)
+    return _ENCODER.encode(body)
+
+
+def _number(value: float) -> int | float:
+    """Whole amounts as integers, so ``120000.0`` and ``120000`` hash alike."""
+    return int(value) if math.isfinite(value) and float(value).is_integer() else float(value)
+
+
+def profile_digest(profile: Profile) -> str:
+    """SHA-256 (lowercase hex) of :func:`canonical_profile`."""
+    return hashlib.sha256(canonical_profile(profile)).hexdigest()
+
+
+def lot_seed(digest: str) -> str:
+    """The lot seed for counting a set of ballots: their digest itself, in lowercase hex.
+
+    A file is counted with ``seed=lot_seed(profile_digest(profile))``, so each tied
+    candidate's lot key is ``sha256(digest + "\\n" + name)`` (see :mod:`engine.tiebreak`)
+    and anyone recounting the published ballots draws the same lot.
+    """
+    seed = digest.strip().lower()
+    if len(seed) != 64 or any(c not in "0123456789abcdef" for c in seed):
+        raise InvalidReceipt(f"{digest!r} is not a SHA-256 digest (64 hexadecimal digits)")
+    return seed

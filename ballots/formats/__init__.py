@@ -1,0 +1,1 @@
+"""Ballot file formats: readers and writers, one module per format."""

@@ -1,0 +1,165 @@
+"""Plumbing shared by the ballot file readers and writers: opening and decoding files,
+progress reports, one-line error messages and turning parsed positions into a profile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ballots.errors import FormatError
+from engine.errors import ProfileError
+from engine.profile import UNRANKED, RankedProfile
+
+Progress = Callable[[int, int], None]
+"""Called with ``(bytes_done, bytes_total)`` while a large file is read."""
+
+REPORT_EVERY = 1 << 18
+"""Bytes between two progress reports."""
+
+
+def at(path: Path, line: int | None = None) -> str:
+    """The place an error message starts with: ``"ballots.blt"`` or ``"ballots.blt, line 4"``."""
+    return path.name if line is None else f"{path.name}, line {line}"
+
+
+def fail(path: Path, line: int | None, message: str) -> FormatError:
+    """A :class:`FormatError` whose message names the file (and line) and what is wrong."""
+    return FormatError(f"{at(path, line)}: {message}")
+
+
+def check_file(path: Path) -> int:
+    """The size of ``path`` in bytes; a missing file, a directory or an empty file is an error."""
+    if not path.exists():
+        raise FormatError(f"{path}: no such file")
+    if path.is_dir():
+        raise FormatError(f"{path}: is a directory, not a ballot file")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if size == 0:
+        raise FormatError(f"{path}: the file is empty")
+    return size
+
+
+def read_bytes(path: Path, progress: Progress | None = None) -> bytes:
+    """The whole content of a ballot file, after :func:`check_file`."""
+    size = check_file(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if progress is not None:
+        progress(0, size)
+    return data
+
+
+def decode(path: Path, data: bytes) -> str:
+    """UTF-8 text (a leading byte-order mark is dropped); bad bytes name their line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise fail(
+            path, line, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from exc
+
+
+def read_text(path: Path, progress: Progress | None = None) -> str:
+    """The file decoded as UTF-8 text; a text that is only white space counts as empty."""
+    text = decode(path, read_bytes(path, progress))
+    if not text.strip():
+        raise FormatError(f"{path}: the file is empty")
+    return text
+
+
+class Ticker:
+    """Reports progress through a text at most once per :data:`REPORT_EVERY` bytes."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.last = 0
+
+    def __call__(self, done: int) -> None:
+        if self.progress is not None and done - self.last >= REPORT_EVERY:
+            self.last = done
+            self.progress(min(done, self.total), self.total)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total)
+
+
+def numbered_lines(text: str, ticker: Ticker | None = None) -> Iterator[tuple[int, str]]:
+    """``(line number, stripped line)`` for every line, reporting progress on the way."""
+    done = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        done += len(line) + 1
+        if ticker is not None:
+            ticker(done)
+        yield number, line.strip()
+
+
+def build_profile(
+    path: Path,
+    candidates: Sequence[str],
+    cells: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+    counts: NDArray[np.int64],
+) -> RankedProfile:
+    """A profile from ``(row, candidate, position)`` triples, one row per ballot line.
+
+    Candidates without a triple in a row are unranked in it; equal positions are ties.
+    """
+    rows, cols, positions = cells
+    table = np.full((len(counts), len(candidates)), -1, dtype=np.int64)
+    table[rows, cols] = positions
+    try:
+        return RankedProfile.from_ranks(candidates, table, counts)
+    except ProfileError as exc:
+        raise fail(path, None, str(exc)) from exc
+
+
+def orders(profile: RankedProfile) -> list[list[list[int]]]:
+    """Each profile row as groups of candidate indices, best group first (ties share a group).
+
+    Within a group candidates keep their index order, so written files are deterministic.
+    """
+    out: list[list[list[int]]] = []
+    for row in profile.ranks:
+        ranked = np.flatnonzero(row != UNRANKED)
+        levels = row[ranked]
+        order = np.lexsort((ranked, levels))
+        groups: list[list[int]] = []
+        previous = -1
+        for i in order:
+            if int(levels[i]) != previous:
+                groups.append([])
+                previous = int(levels[i])
+            groups[-1].append(int(ranked[i]))
+        out.append(groups)
+    return out
+
+
+def row_order(profile: RankedProfile) -> list[int]:
+    """Row indices by count, largest first (the profile's canonical order breaks equal counts)."""
+    return [int(i) for i in np.argsort(-profile.counts, kind="stable")]
+
+
+def has_ties(profile: RankedProfile) -> bool:
+    """Whether some ballot ranks two candidates equally."""
+    ranks = profile.ranks
+    if ranks.size == 0:
+        return False
+    ranked = np.where(ranks == UNRANKED, -1, ranks)
+    per_row = (ranked >= 0).sum(axis=1)
+    distinct = np.where(ranked >= 0, ranked, -1).max(axis=1) + 1
+    return bool(np.any(per_row > distinct))
+
+
+def is_complete(profile: RankedProfile) -> bool:
+    """Whether every ballot ranks every candidate."""
+    return not bool(np.any(profile.ranks == UNRANKED))

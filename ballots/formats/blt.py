@@ -1,0 +1,181 @@
+"""ERS / OpenSTV ``.blt`` ballot files, read and write.
+
+Layout: a line ``ncand nseats``; an optional line of withdrawn candidates as negative
+numbers (``-2 -5``); ballot lines ``weight c1 c2 ... 0`` (candidates numbered from 1,
+best first, ``c1=c2`` for an equal ranking); a line ``0`` ending the ballots; one quoted
+name per candidate; a quoted title. Withdrawn candidates are removed from the profile
+(every ballot then counts as if they had never been ranked) and a note says so.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ballots.box import BallotBox
+from ballots.errors import FormatError
+from ballots.formats._common import (
+    Progress,
+    Ticker,
+    build_profile,
+    fail,
+    numbered_lines,
+    orders,
+    read_text,
+    row_order,
+)
+from engine.profile import RankedProfile
+
+NAME = "blt"
+EXTENSIONS = (".blt",)
+
+_QUOTED = re.compile(r'"([^"]*)"')
+_WHOLE = re.compile(r"\d+")
+
+
+def _header(path: Path, line: int, text: str) -> tuple[int, int]:
+    parts = text.split()
+    if len(parts) != 2 or not all(_WHOLE.fullmatch(p) for p in parts):
+        raise fail(path, line, f"the first line must be 'candidates seats', got {text!r}")
+    m, seats = int(parts[0]), int(parts[1])
+    if m < 1:
+        raise fail(path, line, "the number of candidates must be at least 1")
+    if seats < 1:
+        raise fail(path, line, "the number of seats must be at least 1")
+    return m, seats
+
+
+def _withdrawn(path: Path, line: int, text: str, m: int) -> list[int]:
+    out: list[int] = []
+    for token in text.split():
+        if not re.fullmatch(r"-\d+", token):
+            raise fail(path, line, f"{token!r} in the withdrawn line is not a negative number")
+        number = -int(token)
+        if not 1 <= number <= m:
+            raise fail(path, line, f"withdrawn candidate {number} is not between 1 and {m}")
+        out.append(number - 1)
+    return out
+
+
+def read(path: Path, progress: Progress | None = None) -> BallotBox:
+    """Read a ``.blt`` file; ``seats`` comes from its first line."""
+    text = read_text(path, progress)
+    ticker = Ticker(progress, len(text.encode()))
+    lines = numbered_lines(text, ticker)
+    m = seats = 0
+    withdrawn: list[int] = []
+    rows: list[int] = []
+    cols: list[int] = []
+    positions: list[int] = []
+    counts: list[int] = []
+    ended = False
+    for number, line in lines:
+        if not line:
+            continue
+        if m == 0:
+            m, seats = _header(path, number, line)
+            continue
+        if not counts and not withdrawn and line.startswith("-"):
+            withdrawn = _withdrawn(path, number, line, m)
+            continue
+        if line == "0":
+            ended = True
+            break
+        if line.startswith('"'):
+            raise fail(
+                path, number, "candidate names begin before the '0' line that ends the ballots"
+            )
+        _ballot(path, number, line, m, len(counts), (rows, cols, positions))
+        counts.append(int(line.split()[0]))
+    if m == 0:
+        raise fail(path, None, "the file has no 'candidates seats' line")
+    if not ended:
+        raise fail(path, None, "no '0' line ends the ballots (is the file truncated?)")
+    texts: list[str] = []
+    for _, line in lines:
+        if line:
+            found = _QUOTED.findall(line)
+            texts.extend(found if found else [line])
+    if len(texts) < m:
+        raise fail(
+            path, None, f"expected {m} candidate names after the ballots, found {len(texts)}"
+        )
+    candidates = [name.strip() for name in texts[:m]]
+    title = texts[m].strip() if len(texts) > m else ""
+    cells = (
+        np.asarray(rows, dtype=np.int64),
+        np.asarray(cols, dtype=np.int64),
+        np.asarray(positions, dtype=np.int64),
+    )
+    profile = build_profile(path, candidates, cells, np.asarray(counts, dtype=np.int64))
+    notes: list[str] = []
+    if withdrawn:
+        gone = sorted(set(withdrawn))
+        keep = [c for c in range(m) if c not in gone]
+        if not keep:
+            raise fail(path, None, "every candidate is withdrawn")
+        profile = profile.restrict(keep)
+        names = ", ".join(candidates[c] for c in gone)
+        notes.append(f"withdrawn before the count and removed from every ballot: {names}")
+    ticker.finish()
+    return BallotBox(profile=profile, format=NAME, title=title, seats=seats, notes=tuple(notes))
+
+
+def _ballot(
+    path: Path,
+    line: int,
+    text: str,
+    m: int,
+    row: int,
+    cells: tuple[list[int], list[int], list[int]],
+) -> None:
+    """Parse one ballot line ``weight c1 c2=c3 ... 0`` into ``cells``."""
+    tokens = text.split()
+    weight = tokens[0]
+    if not _WHOLE.fullmatch(weight):
+        raise fail(path, line, f"ballot weight {weight!r} is not a whole number")
+    if tokens[-1] != "0":
+        raise fail(path, line, "the ballot does not end with 0")
+    rows, cols, positions = cells
+    seen: set[int] = set()
+    for position, token in enumerate(tokens[1:-1]):
+        for member in token.split("="):
+            if not _WHOLE.fullmatch(member):
+                raise fail(path, line, f"{member or token!r} is not a candidate number")
+            number = int(member)
+            if number == 0:
+                raise fail(path, line, "text follows the 0 that ends the ballot")
+            if number > m:
+                raise fail(path, line, f"candidate number {number} is not between 1 and {m}")
+            if number in seen:
+                raise fail(path, line, f"candidate {number} is ranked twice")
+            seen.add(number)
+            rows.append(row)
+            cols.append(number - 1)
+            positions.append(position)
+
+
+def write(box: BallotBox, path: Path) -> None:
+    """Write a ranked ballot box as ``.blt``; seats default to 1 when the box does not say."""
+    profile = box.profile
+    if not isinstance(profile, RankedProfile):
+        raise fail(path, None, f"BLT files hold ranked ballots, not {profile.kind}")
+    for name in (*profile.candidates, box.title):
+        if '"' in name or "\n" in name or "\r" in name:
+            raise fail(
+                path, None, f"the name {name!r} has a quote or line break, which BLT cannot hold"
+            )
+    lines = [f"{profile.n_candidates} {box.seats or 1}"]
+    ballots = orders(profile)
+    for row in row_order(profile):
+        marks = ["=".join(str(c + 1) for c in group) for group in ballots[row]]
+        lines.append(" ".join([str(int(profile.counts[row])), *marks, "0"]))
+    lines.append("0")
+    lines += [f'"{name}"' for name in profile.candidates]
+    lines.append(f'"{box.title}"')
+    try:
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc

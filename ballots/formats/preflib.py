@@ -1,0 +1,253 @@
+"""PrefLib ordinal files (2022 format): ``.soc``, ``.soi``, ``.toc`` and ``.toi``, read and write.
+
+A file is ``# KEY: value`` header lines, ``# ALTERNATIVE NAME k: name`` for each candidate
+(numbered from 1), then lines ``count: a,b,{c,d},e`` = ``count`` voters ranking
+a > b > (c = d) > e. ``s`` files are strict (no ``{...}`` ties), ``t`` files may tie;
+``...c`` files rank every candidate, ``...i`` files may leave candidates unranked.
+The ``DATA TYPE`` header decides the kind, else the file extension.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ballots.box import BallotBox
+from ballots.errors import FormatError
+from ballots.formats._common import (
+    Progress,
+    Ticker,
+    build_profile,
+    fail,
+    has_ties,
+    is_complete,
+    numbered_lines,
+    orders,
+    read_text,
+    row_order,
+)
+from engine.profile import RankedProfile
+
+NAME = "preflib"
+EXTENSIONS = (".soc", ".soi", ".toc", ".toi")
+DATA_TYPES = ("soc", "soi", "toc", "toi")
+
+_HEADER = re.compile(r"#\s*([A-Z][A-Z0-9 ]*[A-Z0-9])\s*:\s?(.*)")
+_ALTERNATIVE = re.compile(r"ALTERNATIVE NAME (\d+)")
+_COUNT = re.compile(r"\d+")
+
+
+def _groups(path: Path, line: int, text: str, m: int, ties: bool) -> list[list[int]]:
+    """``a,b,{c,d}`` as groups of 0-based candidate indices, best first."""
+    groups: list[list[int]] = []
+    text = text.strip()
+    if not text:
+        return groups
+    for raw in re.split(r",(?![^{]*\})", text):
+        item = raw.strip()
+        if item.startswith("{") and item.endswith("}"):
+            if not ties:
+                raise fail(path, line, "ties {...} are not allowed in a strict (soc/soi) file")
+            members = [part.strip() for part in item[1:-1].split(",")]
+        else:
+            members = [item]
+        group: list[int] = []
+        for member in members:
+            if not member.isdigit():
+                raise fail(path, line, f"{member or 'an empty entry'!r} is not a candidate number")
+            number = int(member)
+            if not 1 <= number <= m:
+                raise fail(path, line, f"candidate number {number} is not between 1 and {m}")
+            group.append(number - 1)
+        groups.append(group)
+    return groups
+
+
+def read(path: Path, progress: Progress | None = None) -> BallotBox:
+    """Read a PrefLib ordinal file; header totals (voters, unique orders) are checked."""
+    text = read_text(path, progress)
+    ticker = Ticker(progress, len(text.encode()))
+    headers: dict[str, str] = {}
+    names: dict[int, str] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    positions: list[int] = []
+    counts: list[int] = []
+    data_type = ""
+    m = 0
+    last = 0
+    for number, line in numbered_lines(text, ticker):
+        if not line:
+            continue
+        last = number
+        if line.startswith("#"):
+            if counts:
+                raise fail(path, number, "header line after the first ballot line")
+            match = _HEADER.fullmatch(line)
+            if match is None:
+                continue
+            key, value = match.group(1), match.group(2).strip()
+            alternative = _ALTERNATIVE.fullmatch(key)
+            if alternative:
+                names[int(alternative.group(1))] = value
+            else:
+                headers[key] = value
+            continue
+        if not counts:
+            data_type, m = _start(path, number, headers, names)
+        count_text, colon, order_text = line.partition(":")
+        if not colon:
+            raise fail(path, number, "a ballot line must look like 'count: a,b,{c,d}'")
+        if not _COUNT.fullmatch(count_text.strip()):
+            raise fail(path, number, f"ballot count {count_text.strip()!r} is not a whole number")
+        groups = _groups(path, number, order_text, m, data_type.startswith("t"))
+        row = len(counts)
+        seen: set[int] = set()
+        for position, group in enumerate(groups):
+            for cand in group:
+                if cand in seen:
+                    raise fail(path, number, f"candidate {cand + 1} is ranked twice")
+                seen.add(cand)
+                rows.append(row)
+                cols.append(cand)
+                positions.append(position)
+        if data_type.endswith("c") and len(seen) != m:
+            raise fail(
+                path, number, f"a complete ({data_type}) ballot must rank all {m} candidates"
+            )
+        counts.append(int(count_text))
+    if not counts:
+        raise fail(path, None, "no ballot lines after the header")
+    _check_totals(path, last, headers, counts)
+    candidates = [names[i] for i in range(1, m + 1)]
+    cells = (
+        np.asarray(rows, dtype=np.int64),
+        np.asarray(cols, dtype=np.int64),
+        np.asarray(positions, dtype=np.int64),
+    )
+    profile = build_profile(path, candidates, cells, np.asarray(counts, dtype=np.int64))
+    ticker.finish()
+    meta = {key.lower().replace(" ", "_"): value for key, value in sorted(headers.items())}
+    return BallotBox(
+        profile=profile,
+        format=NAME,
+        title=headers.get("TITLE", ""),
+        notes=(f"PrefLib data type {data_type}",),
+        meta=meta,
+    )
+
+
+def _start(
+    path: Path, line: int, headers: dict[str, str], names: dict[int, str]
+) -> tuple[str, int]:
+    """Check the header once the first ballot line is reached: data type and candidates."""
+    data_type = headers.get("DATA TYPE", "").strip().lower()
+    if not data_type:
+        data_type = path.suffix.lower().lstrip(".")
+    if data_type not in DATA_TYPES:
+        raise fail(
+            path,
+            None,
+            f"PrefLib data type {data_type!r} is not an ordinal type ({', '.join(DATA_TYPES)})",
+        )
+    declared = headers.get("NUMBER ALTERNATIVES")
+    if declared is None:
+        m = max(names, default=0)
+    elif declared.isdigit():
+        m = int(declared)
+    else:
+        raise fail(path, None, f"NUMBER ALTERNATIVES {declared!r} is not a whole number")
+    if m == 0:
+        raise fail(path, line, "no '# ALTERNATIVE NAME k: name' lines before the ballots")
+    missing = [str(k) for k in range(1, m + 1) if k not in names]
+    if missing:
+        raise fail(path, None, f"no ALTERNATIVE NAME line for candidate {', '.join(missing)}")
+    extra = [str(k) for k in sorted(names) if not 1 <= k <= m]
+    if extra:
+        raise fail(path, None, f"ALTERNATIVE NAME {', '.join(extra)} beyond the {m} candidates")
+    return data_type, m
+
+
+def _check_totals(path: Path, last: int, headers: dict[str, str], counts: list[int]) -> None:
+    """The ``NUMBER VOTERS`` and ``NUMBER UNIQUE ORDERS`` headers must match the ballots."""
+    voters = headers.get("NUMBER VOTERS")
+    if voters is not None and voters.isdigit() and int(voters) != sum(counts):
+        raise fail(
+            path,
+            None,
+            f"the header says {int(voters)} voters but the ballot lines add up to {sum(counts)}"
+            " (is the file truncated?)",
+        )
+    unique = headers.get("NUMBER UNIQUE ORDERS")
+    if unique is not None and unique.isdigit() and int(unique) != len(counts):
+        raise fail(
+            path,
+            None,
+            f"the header says {int(unique)} unique orders but there are {len(counts)} ballot lines",
+        )
+
+
+def data_type_for(profile: RankedProfile, path: Path) -> str:
+    """The data type a file at ``path`` gets: its extension's, checked against the ballots.
+
+    Any other extension gets the narrowest type that holds the ballots.
+    """
+    ties = has_ties(profile)
+    complete = is_complete(profile)
+    wanted = path.suffix.lower().lstrip(".")
+    if wanted not in DATA_TYPES:
+        return ("t" if ties else "s") + ("oc" if complete else "oi")
+    if ties and wanted.startswith("s"):
+        raise fail(
+            path,
+            None,
+            f"some ballots have ties, which a strict .{wanted} file cannot hold; use .toi",
+        )
+    if not complete and wanted.endswith("c"):
+        better = "toi" if ties else "soi"
+        raise fail(
+            path,
+            None,
+            f"some ballots leave candidates unranked, which a complete .{wanted} file cannot hold;"
+            f" use .{better}",
+        )
+    return wanted
+
+
+def write(box: BallotBox, path: Path) -> None:
+    """Write a ranked ballot box as a PrefLib file; the extension picks the data type."""
+    profile = box.profile
+    if not isinstance(profile, RankedProfile):
+        raise fail(path, None, f"PrefLib ordinal files hold ranked ballots, not {profile.kind}")
+    data_type = data_type_for(profile, path)
+    for name in (*profile.candidates, box.title):
+        if "\n" in name or "\r" in name:
+            raise fail(path, None, f"the name {name!r} has a line break, which PrefLib cannot hold")
+    lines = [
+        f"# FILE NAME: {path.name}",
+        f"# TITLE: {box.title}",
+        f"# DESCRIPTION: {box.meta.get('description', '')}",
+        f"# DATA TYPE: {data_type}",
+        "# MODIFICATION TYPE: original",
+        "# RELATES TO: ",
+        "# RELATED FILES: ",
+        f"# PUBLICATION DATE: {box.meta.get('publication_date', '')}",
+        f"# MODIFICATION DATE: {box.meta.get('modification_date', '')}",
+        f"# NUMBER ALTERNATIVES: {profile.n_candidates}",
+        f"# NUMBER VOTERS: {profile.total}",
+        f"# NUMBER UNIQUE ORDERS: {len(profile.counts)}",
+    ]
+    lines += [f"# ALTERNATIVE NAME {i}: {n}" for i, n in enumerate(profile.candidates, start=1)]
+    ballots = orders(profile)
+    for row in row_order(profile):
+        parts = []
+        for group in ballots[row]:
+            numbers = ",".join(str(c + 1) for c in group)
+            parts.append(numbers if len(group) == 1 else "{" + numbers + "}")
+        lines.append(f"{int(profile.counts[row])}: {','.join(parts)}".rstrip())
+    try:
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc

@@ -1,0 +1,89 @@
+"""One contract, every registered method, on small named profiles.
+
+The contract: a result names the method and only known candidates, never the same winner
+twice, exactly ``seats`` winners (budget methods: the funded projects, within budget); it
+survives a JSON round trip; the same seed gives the same result; listing the candidates
+in another order changes nothing (the lot depends on names, not positions); without a
+seed, a count either needs no lot or says which tie it could not break.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from engine import METHODS, RankedProfile, Result, TieUnresolved, get_method, tally
+from tests.engine.conftest import as_kind, reorder
+
+get_method("plurality")  # load the registry
+NAMES = sorted(METHODS)
+BUDGET = {"greedy", "equal-shares"}
+
+PROFILES = {
+    "condorcet-cycle": RankedProfile.from_orders(
+        list("abc"), [list("abc"), list("bca"), list("cab")]
+    ),
+    "two-way-tie": RankedProfile.from_orders(list("ab"), [list("ab"), list("ba")]),
+    "one-voter": RankedProfile.from_orders(list("abcd"), [list("bdc")]),
+    "no-ballots": RankedProfile.from_ranks(list("abc"), [[0, 1, 2]], [0]),
+    "pocket-park": RankedProfile.from_orders(
+        ["儿童游乐设施", "健康监测站", "文化墙", "遮阳座椅"],
+        [["儿童游乐设施", "遮阳座椅"]] * 5
+        + [["健康监测站", "遮阳座椅", "儿童游乐设施"]] * 4
+        + [["文化墙", "健康监测站"]] * 2
+        + [["遮阳座椅", "儿童游乐设施"]] * 3,
+    ),
+}
+
+
+def test_every_listed_method_is_registered():
+    expected = {"plurality", "approval", "score", "borda", "irv", "stv", "schulze",
+                "ranked-pairs", "copeland", "minimax", "bucklin", "star", "greedy",
+                "equal-shares"}
+    assert expected <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_method_is_documented(name):
+    info = METHODS[name]
+    assert info.summary.strip()
+    assert info.summary_zh.strip()
+    assert info.accepts in {"ranked", "approval", "score"}
+
+
+@pytest.mark.parametrize("profile_name", sorted(PROFILES))
+@pytest.mark.parametrize("name", NAMES)
+def test_contract(name, profile_name):
+    info = METHODS[name]
+    profile = as_kind(PROFILES[profile_name], info)
+    seats = 2 if info.multiwinner and name not in BUDGET and profile.n_candidates > 2 else 1
+    result = tally(name, profile, seats=seats, seed="contract")
+    assert result.method == name
+    assert set(result.winners) <= set(profile.candidates)
+    assert len(set(result.winners)) == len(result.winners)
+    if name in BUDGET:
+        costs = dict(zip(profile.candidates, profile.costs, strict=True))
+        assert sum(costs[w] for w in result.winners) <= profile.budget
+    else:
+        assert len(result.winners) == seats
+    assert msgspec.json.decode(msgspec.json.encode(result), type=Result) == result
+    assert tally(name, profile, seats=seats, seed="contract") == result
+    backwards = reorder(profile, list(reversed(range(profile.n_candidates))))
+    again = tally(name, backwards, seats=seats, seed="contract")
+    assert again.winners == result.winners
+    assert {(t.tied, t.chosen) for t in again.ties} == {(t.tied, t.chosen) for t in result.ties}
+
+
+@pytest.mark.parametrize("profile_name", sorted(PROFILES))
+@pytest.mark.parametrize("name", NAMES)
+def test_without_seed_a_lot_is_refused_not_guessed(name, profile_name):
+    info = METHODS[name]
+    profile = as_kind(PROFILES[profile_name], info)
+    try:
+        result = tally(name, profile)
+    except TieUnresolved as tie:
+        assert set(tie.tied) <= set(profile.candidates)
+        assert len(tie.tied) >= 2
+        assert "no lot seed was given" in str(tie)
+    else:
+        assert all(t.rule != "lot" for t in result.ties)
