@@ -2,3 +2,70 @@
 receipts and the ballot-box digest. Imports :mod:`engine`, never :mod:`service`."""
 
 from __future__ import annotations
+
+from ballots.box import BallotBox
+from ballots.digest import (
+    ballot_box_digest,
+    canonical_ballot,
+    canonical_profile,
+    grouped_tracker,
+    lot_seed,
+    new_tracker,
+    normalize_tracker,
+    profile_digest,
+    short_tracker,
+)
+from ballots.encode import collapse, encode, encode_ranked_table, profile_from_valid
+from ballots.errors import (
+    BallotError,
+    FormatError,
+    InvalidBallot,
+    InvalidReceipt,
+    InvalidRules,
+    UnknownFormat,
+)
+from ballots.kinds import (
+    ApprovalBallot,
+    Ballot,
+    BallotRules,
+    BudgetBallot,
+    Kind,
+    RankedBallot,
+    ScoreBallot,
+    kind_of,
+)
+from ballots.validate import MESSAGES, message, validate
+
+__all__ = [
+    "MESSAGES",
+    "ApprovalBallot",
+    "Ballot",
+    "BallotBox",
+    "BallotError",
+    "BallotRules",
+    "BudgetBallot",
+    "FormatError",
+    "InvalidBallot",
+    "InvalidReceipt",
+    "InvalidRules",
+    "Kind",
+    "RankedBallot",
+    "ScoreBallot",
+    "UnknownFormat",
+    "ballot_box_digest",
+    "canonical_ballot",
+    "canonical_profile",
+    "collapse",
+    "encode",
+    "encode_ranked_table",
+    "grouped_tracker",
+    "kind_of",
+    "lot_seed",
+    "message",
+    "new_tracker",
+    "normalize_tracker",
+    "profile_digest",
+    "profile_from_valid",
+    "short_tracker",
+    "validate",
+]

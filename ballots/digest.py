@@ -29,7 +29,8 @@ SHORT_LENGTH: Final[int] = 8
 """Characters in the short form read aloud or written down (the tracker's first 40 bits)."""
 
 _READ_AS: Final[dict[str, str]] = {"O": "0", "I": "1", "L": "1"}
-_ENCODER = msgspec.json.Encoder(order="deterministic")
+ENCODER: Final = msgspec.json.Encoder(order="deterministic")
+"""The encoder for canonical bytes (compact JSON, deterministic key order)."""
 
 
 def canonical_ballot(ballot: Ballot) -> bytes:
@@ -37,7 +38,7 @@ def canonical_ballot(ballot: Ballot) -> bytes:
     declaration order, dictionary keys (score ballots) sorted, UTF-8 without escapes for
     non-ASCII text. E.g. ``{"kind":"ranked","ranking":[["文化墙"],["健身器材"]]}``.
     """
-    return _ENCODER.encode(ballot)
+    return ENCODER.encode(ballot)
 
 
 def new_tracker() -> str:
@@ -139,7 +140,7 @@ def canonical_profile(profile: Profile) -> bytes:
         body["budget"] = None if profile.budget is None else _number(profile.budget)
     elif not isinstance(profile, RankedProfile):
         body["max_score"] = int(profile.max_score)
-    return _ENCODER.encode(body)
+    return ENCODER.encode(body)
 
 
 def _number(value: float) -> int | float:

@@ -15,7 +15,7 @@ import msgspec
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ballots.digest import canonical_ballot
+from ballots.digest import ENCODER, canonical_ballot
 from ballots.errors import InvalidBallot
 from ballots.kinds import (
     ApprovalBallot,
@@ -49,7 +49,7 @@ def collapse(ballots: Sequence[Ballot], counts: Sequence[int] | None = None) -> 
     """
     try:
         if counts is None:
-            tally: Counter[bytes] | dict[bytes, int] = Counter(map(canonical_ballot, ballots))
+            tally: Counter[bytes] | dict[bytes, int] = Counter(map(ENCODER.encode, ballots))
         else:
             tally = _weighted(ballots, counts)
     except TypeError as exc:
@@ -73,7 +73,7 @@ def _weighted(ballots: Sequence[Ballot], counts: Sequence[int]) -> dict[bytes, i
     if len(counts) != len(ballots):
         raise ProfileError(f"{len(counts)} counts given for {len(ballots)} ballots")
     tally: dict[bytes, int] = {}
-    for i, (key, count) in enumerate(zip(map(canonical_ballot, ballots), counts, strict=True)):
+    for i, (key, count) in enumerate(zip(map(ENCODER.encode, ballots), counts, strict=True)):
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ProfileError(
                 f"ballot {i} has count {count!r}; a count must be a whole number of at least 0"

@@ -7,6 +7,7 @@ another table with the same codes and parameters.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Final
@@ -37,7 +38,7 @@ MESSAGES: Final[Mapping[str, str]] = {
     "score-out-of-range": "score {score} for '{candidate}' is out of range: "
     "scores go from 0 to {max_score}",
     "over-budget": "the approved projects cost {total} in total, over the budget of {budget}",
-    "wrong-kind": "this is a {kind} ballot, but the round takes {expected} ballots",
+    "wrong-kind": "the ballot is of kind '{kind}', but this round takes '{expected}' ballots",
     "malformed": "malformed ballot: {detail}",
 }
 """English message template for every ``problem`` code, filled from ``InvalidBallot.params``."""
@@ -81,12 +82,18 @@ def validate(ballot: Ballot, rules: BallotRules) -> Ballot:
     kind = kind_of(ballot)
     if kind != expected:
         raise refuse("wrong-kind", "kind", kind=kind, expected=expected)
-    index = {name: i for i, name in enumerate(rules.candidates)}
+    index = _index(rules.candidates)
     if isinstance(ballot, RankedBallot):
         return _ranked(ballot, rules, index)
     if isinstance(ballot, ApprovalBallot | BudgetBallot):
         return _approval(ballot, rules, index)
     return _score(ballot, rules, index)
+
+
+@functools.lru_cache(maxsize=64)
+def _index(candidates: tuple[str, ...]) -> Mapping[str, int]:
+    """Candidate name to position, built once per slate."""
+    return {name: i for i, name in enumerate(candidates)}
 
 
 def _ranked(ballot: RankedBallot, rules: BallotRules, index: Mapping[str, int]) -> RankedBallot:
@@ -99,23 +106,24 @@ def _ranked(ballot: RankedBallot, rules: BallotRules, index: Mapping[str, int]) 
     groups: list[tuple[str, ...]] = []
     for g, group in enumerate(ballot.ranking):
         for i, name in enumerate(group):
-            where = f"ranking[{g}][{i}]"
             if name not in index:
-                raise refuse("unknown-candidate", where, str(name))
+                raise refuse("unknown-candidate", f"ranking[{g}][{i}]", str(name))
             if name in seen:
-                raise refuse("ranked-twice", where, name)
+                raise refuse("ranked-twice", f"ranking[{g}][{i}]", name)
             seen.add(name)
         if len(group) > 1 and not rules.allow_ties:
             first, other = group[0], group[1]
             raise refuse("ties-forbidden", f"ranking[{g}]", first, other=other)
-        if group:
+        if len(group) == 1:
+            groups.append(tuple(group))
+        elif group:
             groups.append(tuple(sorted(group, key=index.__getitem__)))
     if not groups:
         if rules.allow_empty:
             return RankedBallot(ranking=())
         raise refuse("empty", "ranking")
-    missing = [name for name in rules.candidates if name not in seen]
-    if not rules.allow_truncation:
+    if not rules.allow_truncation and len(seen) < len(index):
+        missing = [name for name in rules.candidates if name not in seen]
         if len(missing) == 1:
             groups.append((missing[0],))
         elif missing:
@@ -129,11 +137,10 @@ def _approval(
     """Approval and budget ballots."""
     seen: set[str] = set()
     for i, name in enumerate(ballot.approved):
-        where = f"approved[{i}]"
         if name not in index:
-            raise refuse("unknown-candidate", where, str(name))
+            raise refuse("unknown-candidate", f"approved[{i}]", str(name))
         if name in seen:
-            raise refuse("approved-twice", where, name)
+            raise refuse("approved-twice", f"approved[{i}]", name)
         seen.add(name)
     if not seen and not rules.allow_empty:
         raise refuse("empty", "approved")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Final, TypeAlias
+from typing import Any, ClassVar, Final, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -56,33 +56,78 @@ def _check_counts(counts: ArrayLike | None, rows: int) -> IntArray:
     return out
 
 
-def collapse_rows(matrix: NDArray[np.int64], counts: IntArray) -> tuple[NDArray[np.int64], IntArray]:
+def collapse_rows(
+    matrix: NDArray[np.integer[Any]], counts: IntArray | None = None
+) -> tuple[NDArray[np.int64], IntArray]:
     """Merge identical rows of a small-integer matrix, adding their counts.
 
-    Rows are packed into one int64 key each when the values fit, so the work is one
-    sort of ``n`` integers; otherwise ``numpy.unique`` over rows. Rows with a zero count
-    are dropped. The result is sorted by key, independent of the input order.
+    Rows are packed into one int64 key each (column by column, Horner's scheme) when the
+    values fit, so the work is one sort of ``n`` integers and the distinct rows are
+    unpacked from the distinct keys; otherwise ``numpy.unique`` over rows. ``counts``
+    ``None`` means one ballot per row. Rows with a zero count are dropped. The result is
+    sorted by key, so it does not depend on the order of the input rows.
     """
     n, m = matrix.shape
-    if n == 0:
-        return matrix.reshape(0, m), counts[:0]
+    if n == 0 or m == 0:
+        total = 0 if counts is None else int(counts.sum())
+        rows = np.zeros((1 if n and total else 0, m), dtype=np.int64)
+        return rows, np.array([total] if len(rows) else [], dtype=np.int64)
     low = int(matrix.min())
-    shifted = matrix - low
-    base = int(shifted.max()) + 1
-    if m == 0:
-        return matrix[:1], np.array([int(counts.sum())], dtype=np.int64)
-    if base ** m < 2**62:
-        powers = np.array([base**j for j in range(m)], dtype=np.int64)
-        keys = shifted @ powers
-        uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        rows = matrix[first]
+    base = int(matrix.max()) - low + 1
+    if base**m < 2**62:
+        keys = np.zeros(n, dtype=np.int64)
+        for j in range(m):
+            keys *= base
+            keys += matrix[:, j].astype(np.int64)
+            if low:
+                keys -= low
+        if counts is None:
+            uniq, summed = np.unique(keys, return_counts=True)
+        else:
+            uniq, inverse = np.unique(keys, return_inverse=True)
+            summed = np.bincount(inverse.ravel(), weights=counts, minlength=len(uniq))
+        rows = np.empty((len(uniq), m), dtype=np.int64)
+        rest = uniq.copy()
+        for j in range(m - 1, -1, -1):
+            rest, rows[:, j] = np.divmod(rest, base)
+        rows += low
     else:
-        rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        uniq = rows
-    summed = np.bincount(inverse.ravel(), weights=counts, minlength=len(uniq))
+        rows, inverse = np.unique(matrix.astype(np.int64), axis=0, return_inverse=True)
+        weights = np.ones(n) if counts is None else counts
+        summed = np.bincount(inverse.ravel(), weights=weights, minlength=len(rows))
     summed = np.rint(summed).astype(np.int64)
     keep = summed > 0
     return rows[keep], summed[keep]
+
+
+def _densify(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Close the gaps in each row's rank values (``-1`` = unranked stays ``-1``).
+
+    With small values this is a per-row histogram and a running count (no sort).
+    """
+    k, m = rows.shape
+    if k == 0 or m == 0:
+        return rows
+    high = int(rows.max())
+    if high < 0:
+        return rows
+    ranked = rows >= 0
+    if high <= 4 * m + 16:
+        present = np.zeros((k, high + 1), dtype=np.int64)
+        r_idx, c_idx = np.nonzero(ranked)
+        present[r_idx, rows[r_idx, c_idx]] = 1
+        newvalue = np.cumsum(present, axis=1) - 1
+        out = np.full_like(rows, -1)
+        out[r_idx, c_idx] = newvalue[r_idx, rows[r_idx, c_idx]]
+        return out
+    work = np.where(ranked, rows, np.iinfo(np.int64).max)
+    order = np.argsort(work, axis=1, kind="stable")
+    ordered = np.take_along_axis(work, order, axis=1)
+    step = np.zeros_like(ordered)
+    step[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    out = np.empty_like(rows)
+    np.put_along_axis(out, order, np.cumsum(step, axis=1), axis=1)
+    return np.where(ranked, out, -1)
 
 
 def dense_ranks(raw: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -91,21 +136,9 @@ def dense_ranks(raw: NDArray[np.int64]) -> NDArray[np.int64]:
     Values that are negative or at least :data:`UNRANKED` mean "not ranked" and become
     :data:`UNRANKED`; gaps close up, so ``[0, 5, 5, -1]`` becomes ``[0, 1, 1, UNRANKED]``.
     """
-    k, m = raw.shape
-    unranked = (raw < 0) | (raw >= UNRANKED)
-    work = np.where(unranked, UNRANKED, raw).astype(np.int64)
-    if k == 0 or m == 0:
-        return work
-    order = np.argsort(work, axis=1, kind="stable")
-    ordered = np.take_along_axis(work, order, axis=1)
-    step = np.ones_like(ordered, dtype=np.int64)
-    step[:, 0] = 0
-    step[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    dense_sorted = np.cumsum(step, axis=1)
-    out = np.empty_like(work)
-    np.put_along_axis(out, order, dense_sorted, axis=1)
-    out[unranked] = UNRANKED
-    return out
+    marked = np.where((raw < 0) | (raw >= UNRANKED), -1, raw).astype(np.int64)
+    dense = _densify(marked)
+    return np.where(dense < 0, UNRANKED, dense)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -137,13 +170,14 @@ class RankedProfile:
             )
         if arr.size and not np.issubdtype(arr.dtype, np.integer):
             raise ProfileError("ranks must be whole numbers")
-        weights = _check_counts(counts, arr.shape[0])
-        raw = arr.astype(np.int64, copy=False)
-        raw = np.where((raw < 0) | (raw >= UNRANKED), -1, raw)
+        weights = None if counts is None else _check_counts(counts, arr.shape[0])
+        raw = arr
+        if raw.size and (int(raw.max()) >= UNRANKED or int(raw.min()) < -1):
+            raw = np.where((raw < 0) | (raw >= UNRANKED), -1, raw)
         rows, summed = collapse_rows(raw, weights)
-        dense = dense_ranks(rows)
-        dense = np.where(dense == UNRANKED, -1, dense)
-        rows, summed = collapse_rows(dense, summed)
+        dense = _densify(rows)
+        if not np.array_equal(dense, rows):
+            rows, summed = collapse_rows(dense, summed)
         rows = np.where(rows < 0, UNRANKED, rows)
         return cls(names, rows, summed)
 

@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
-    from ballots.digest import profile_digest
+    from ballots.digest import lot_seed, profile_digest
     from ballots.formats import read_ballots
     from engine.compare import compare
     from engine.registry import tally
@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     if getattr(args, "budget", None) is not None:
         profile = _with_budget(box, args.budget)
     seats = args.seats if args.seats is not None else (box.seats or 1)
-    seed = args.seed if args.seed is not None else profile_digest(profile)
+    seed = args.seed if args.seed is not None else lot_seed(profile_digest(profile))
     if args.command == "compare":
         comparison = compare(profile, seats=seats, seed=seed)
         shown = msgspec.json.encode(comparison).decode() if args.json else None

@@ -41,11 +41,17 @@ def render_result(result: Result, lang: str) -> str:
     info = get_method(result.method)
     summary = info.summary_zh if lang == "zh" else info.summary
     sep = "、" if lang == "zh" else ", "
+    if result.decisions:
+        spent = sum(d.cost for d in result.decisions if d.funded)
+        size = f"{text(lang, 'spent')}: {number(spent)}"
+        label = text(lang, "funded")
+    else:
+        size = f"{text(lang, 'seats')}: {result.options.get('seats', 1)}"
+        label = text(lang, "winners")
     parts = [
         f"{text(lang, 'method')}: {result.method} — {summary}",
-        f"{text(lang, 'ballots')}: {result.ballots:,}    {text(lang, 'seats')}: "
-        f"{result.options.get('seats', 1)}",
-        f"{text(lang, 'winners')}: {sep.join(result.winners) or '—'}",
+        f"{text(lang, 'ballots')}: {result.ballots:,}    {size}",
+        f"{label}: {sep.join(result.winners) or '—'}",
         "",
     ]
     if result.decisions:

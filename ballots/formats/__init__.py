@@ -1,1 +1,139 @@
-"""Ballot file formats: readers and writers, one module per format."""
+"""Ballot file formats: the table of known formats, detection, and one entry point to read
+or write any of them (each format lives in its own module with ``read`` and ``write``)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from ballots.box import BallotBox
+from ballots.errors import FormatError, UnknownFormat
+from ballots.formats._common import Progress, check_file
+
+__all__ = ["FORMATS", "FormatInfo", "detect", "read_ballots", "write_ballots"]
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """A known format: the module that reads it, its file extensions, whether it can write."""
+
+    module: str
+    extensions: tuple[str, ...]
+    writable: bool = True
+
+    def load(self) -> ModuleType:
+        """The format's module, imported on first use."""
+        try:
+            return importlib.import_module(self.module)
+        except ModuleNotFoundError as exc:
+            if exc.name != self.module:
+                raise
+            raise FormatError(f"the module {self.module} for this format is missing") from exc
+
+
+FORMATS: dict[str, FormatInfo] = {
+    "preflib": FormatInfo("ballots.formats.preflib", (".soc", ".soi", ".toc", ".toi")),
+    "blt": FormatInfo("ballots.formats.blt", (".blt",)),
+    "cvr": FormatInfo("ballots.formats.cvr", (".csv", ".xlsx")),
+    "votekit": FormatInfo("ballots.formats.votekit", (".csv",)),
+    "alaska": FormatInfo("ballots.formats.alaska", (".profile",), writable=False),
+    "pabulib": FormatInfo("ballots.formats.pabulib", (".pb",)),
+    "json": FormatInfo("ballots.formats.json_", (".json",)),
+}
+"""Format name -> where it is implemented and which extensions it claims.
+
+Writing to an extension several formats claim picks the first listed (``.csv`` -> ``cvr``).
+"""
+
+_SNIFF_BYTES = 4096
+
+
+def _known() -> str:
+    return ", ".join(sorted(FORMATS))
+
+
+def _sniff(head: bytes) -> str | None:
+    """The format the first bytes of a file look like, or ``None``."""
+    if head.startswith(b"PK\x03\x04"):
+        return "cvr"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    stripped = text.lstrip()
+    first = stripped.splitlines()[0].strip() if stripped else ""
+    if first.startswith("VoteKit"):
+        return "votekit"
+    if first.startswith("# FILE NAME") or "# ALTERNATIVE NAME" in text:
+        return "preflib"
+    if first.upper() == "META" or ("\nPROJECTS" in text and "\nVOTES" in text):
+        return "pabulib"
+    if stripped.startswith(("{", "[")):
+        return "json"
+    if "\n-+-+" in text:
+        return "alaska"
+    if first.lower().replace(" ", "").startswith(("rank", '"rank')):
+        return "cvr"
+    parts = first.split()
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        return "blt"
+    return None
+
+
+def detect(path: Path) -> str:
+    """The format of ``path``: from its extension when only one format claims it, else from
+    the first bytes of its content."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    claims = [name for name, info in FORMATS.items() if suffix in info.extensions]
+    if len(claims) == 1:
+        return claims[0]
+    found: str | None = None
+    if path.is_file():
+        try:
+            with path.open("rb") as handle:
+                found = _sniff(handle.read(_SNIFF_BYTES))
+        except OSError as exc:
+            raise FormatError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if found is not None and (not claims or found in claims):
+        return found
+    raise UnknownFormat(
+        f"{path}: cannot tell the ballot format from its name or content; known formats: {_known()}"
+    )
+
+
+def _info(name: str) -> FormatInfo:
+    info = FORMATS.get(name)
+    if info is None:
+        raise UnknownFormat(f"unknown ballot format {name!r}; known formats: {_known()}")
+    return info
+
+
+def read_ballots(
+    path: Path | str, format: str | None = None, progress: Progress | None = None
+) -> BallotBox:
+    """Read a ballot file in the given format (or the detected one)."""
+    path = Path(path)
+    check_file(path)
+    name = format if format is not None else detect(path)
+    box: BallotBox = _info(name).load().read(path, progress)
+    return box
+
+
+def write_ballots(box: BallotBox, path: Path | str, format: str | None = None) -> None:
+    """Write a ballot box in the given format, or the one its extension names."""
+    path = Path(path)
+    if format is None:
+        suffix = path.suffix.lower()
+        claims = [n for n, info in FORMATS.items() if suffix in info.extensions and info.writable]
+        if not claims:
+            raise UnknownFormat(
+                f"{path}: cannot tell the ballot format from the extension {suffix or '(none)'!r};"
+                f" known formats: {_known()}"
+            )
+        format = claims[0]
+    info = _info(format)
+    if not info.writable:
+        raise FormatError(f"the {format} format can be read but not written")
+    if path.is_dir():
+        raise FormatError(f"{path}: is a directory, not a ballot file")
+    info.load().write(box, path)

@@ -151,39 +151,38 @@ def read(
         raise FormatError(f"{path}: the file is empty")
     rank_cols, count_col = _columns(path, header)
     cells: list[str] = []
-    weights: list[str] = []
+    weights: list[int] = []
     width = len(rank_cols)
+    need = max(rank_cols + ([] if count_col is None else [count_col])) + 1
     for number, row in enumerate(rows, start=2):
         if not any(cell not in (None, "") for cell in row):
             continue
-        if len(row) <= max(rank_cols):
-            raise fail(
-                path,
-                number,
-                f"the row has {len(row)} cells, expected at least {max(rank_cols) + 1}",
-            )
+        if len(row) < need:
+            raise fail(path, number, f"the row has {len(row)} of the {need} columns it needs")
         cells.extend("" if row[i] is None else str(row[i]).strip() for i in rank_cols)
         if count_col is not None:
-            weights.append(
-                "" if len(row) <= count_col or row[count_col] is None else str(row[count_col])
-            )
+            weights.append(_count(path, number, row[count_col]))
     if not cells:
         raise fail(path, None, "no ballot rows after the header")
     marks = np.asarray(cells, dtype=object).reshape(-1, width)
-    counts = _counts(path, weights, marks.shape[0])
+    counts = (
+        np.asarray(weights, dtype=np.int64)
+        if count_col is not None
+        else np.ones(marks.shape[0], dtype=np.int64)
+    )
     profile, notes = _profile(path, marks, counts, rules)
     return BallotBox(profile=profile, format=NAME, title=path.stem, notes=notes)
 
 
-def _counts(path: Path, weights: list[str], n: int) -> NDArray[np.int64]:
-    if not weights:
-        return np.ones(n, dtype=np.int64)
-    values = np.asarray(weights, dtype=object)
-    good = np.array([w.isdigit() for w in weights], dtype=bool)
-    if not good.all():
-        bad = int(np.flatnonzero(~good)[0])
-        raise fail(path, None, f"ballot row {bad + 1}: count {values[bad]!r} is not a whole number")
-    return values.astype(np.int64)
+def _count(path: Path, line: int, value: object) -> int:
+    """A row's ``Count`` cell: a whole number (xlsx may store it as ``1.0``)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise fail(path, line, f"count {value!r} is not a whole number")
 
 
 def _collapse(

@@ -103,7 +103,7 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
             continue
         if len(row) < width:
             raise fail(
-                path, first_line + offset, f"the row has {len(row)} cells, expected {len(header)}"
+                path, first_line + offset, f"the row has {len(row)} of the {width} columns it needs"
             )
         cells.extend(row[i] for i in rank_cols)
         weights.append(row[weight_col].strip())

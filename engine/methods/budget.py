@@ -79,7 +79,7 @@ def _greedy_order(
     if sum(costs[c] for c in group) <= left:
         return by_cost
     if len({costs[c] for c in group}) > 1:
-        tb.record(group, by_cost, rule="cheaper-first", purpose="fund", round=step)
+        tb.record(group, by_cost, rule="cheaper-first", purpose="fund", round=step, ordered=True)
     order: list[int] = []
     money_left = left
     for cost in sorted({costs[c] for c in group}):
@@ -287,7 +287,13 @@ def _equal_shares(election: _Election, share: float, seed: str | None) -> _Run:
 
 def _add1(election: _Election, seed: str | None) -> _Run:
     """Equal shares, then raise every voter's budget by one unit at a time while the outcome
-    still fits the real budget; the last outcome that fits is kept."""
+    still fits the real budget; the last outcome that fits is kept.
+
+    Strictly one run per unit: the outcome is not monotone in the voters' budget, so a
+    bisection or a jump over the units could land on a different outcome. When every
+    supported project fits the budget together, no unit can overspend, and the loop stops
+    at the first run that buys them all.
+    """
     start = election.budget / election.voters
     run = _equal_shares(election, start, seed)
     supported = [c for c in range(len(election.costs)) if election.support[c] > 0]

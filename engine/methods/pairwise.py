@@ -151,7 +151,7 @@ def schulze(
     "ranked-pairs",
     accepts="ranked",
     summary="Tideman's ranked pairs: lock pairwise wins from largest margin down, skip cycles.",
-    summary_zh="两两比较，按领先票数从多到少逐对确认，跳过会造成循环的那一对",
+    summary_zh="两两比较，从领先最多的一对开始逐对定下先后，与已定结果矛盾的就跳过",
     claims=CLAIMS,
 )
 def ranked_pairs(

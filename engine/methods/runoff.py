@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.methods.common import groups_by_score, tallies_of, top_choices
+from engine.methods.common import FirstPreferences, groups_by_score, tallies_of
 from engine.profile import UNRANKED, RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
@@ -42,8 +42,9 @@ def irv(
 ) -> Outcome:
     """Instant runoff, round by round.
 
-    Each round a ballot counts for its highest-ranked continuing candidate (split equally
-    where several share that rank). A candidate with more than half of the votes still in
+    Each round a ballot counts for its highest-ranked continuing candidate; a ballot whose
+    highest-ranked continuing candidates are tied is an overvote and counts for nobody from
+    then on. A candidate with more than half of the votes still in
     play wins; otherwise the candidate with the fewest votes is eliminated.
     Among tied candidates, the one with fewer votes in the earliest round where they
     differ is eliminated first; if they never differ, the lot decides.
@@ -51,7 +52,8 @@ def irv(
     the next candidate's is eliminated together (they cannot catch up).
     """
     m = profile.n_candidates
-    active = np.ones(m, dtype=bool)
+    count = FirstPreferences(profile)
+    active = count.active
     history: list[NDArray[np.float64]] = []
     rounds: list[Round] = []
     eliminated_order: list[int] = []
@@ -60,7 +62,7 @@ def irv(
     previous_exhausted = 0.0
     while True:
         number = len(rounds) + 1
-        votes = profile.counts @ top_choices(profile, active)
+        votes = count.votes()
         continuing = [int(i) for i in np.flatnonzero(active)]
         in_play = float(votes.sum())
         exhausted = total - in_play
@@ -89,7 +91,7 @@ def irv(
                             eliminated=tuple(profile.candidates[i] for i in losers),
                             exhausted=exhausted, transfers=transfers, note="elimination"))
         eliminated_order.extend(losers)
-        active[losers] = False
+        count.remove(losers)
         previous, previous_exhausted = votes, exhausted
     final = rounds[-1].tallies
     left = [i for i in range(m) if active[i]]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.methods.common import groups_by_score, tallies_of, top_choices
+from engine.methods.common import FirstPreferences, groups_by_score, tallies_of
 from engine.profile import UNRANKED, ApprovalProfile, RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round
@@ -25,10 +25,9 @@ def plurality(
 ) -> Outcome:
     """Each ballot's first preference scores one vote.
 
-    A ballot that ranks several candidates equal first splits its vote equally among them.
+    A ballot that ranks several candidates equal first is an overvote and counts for nobody.
     """
-    shares = top_choices(profile, np.ones(profile.n_candidates, dtype=bool))
-    votes = profile.counts @ shares
+    votes = FirstPreferences(profile).votes()
     everyone = range(profile.n_candidates)
     first = Round(number=1, tallies=tallies_of(profile, votes, everyone), note="first-count",
                   exhausted=float(profile.total - votes.sum()))
@@ -61,20 +60,24 @@ def borda(
     candidates share the points of the positions they occupy.
     """
     rule = options["truncated"]
-    ranks = profile.ranks
+    m = profile.n_candidates
+    k = len(profile.counts)
     counts = profile.counts.astype(np.float64)
-    unranked = ranks == UNRANKED
+    # level of each candidate on each ballot: its dense rank, or m for unranked (below all)
+    level = np.minimum(profile.ranks, m)
+    unranked = level == m
+    # per ballot, how many candidates sit at each level, and at that level or better
+    flat = (np.arange(k)[:, None] * (m + 1) + level).ravel()
+    at_level = np.bincount(flat, minlength=k * (m + 1)).reshape(k, m + 1)
+    at_or_above = np.cumsum(at_level, axis=1)
+    same = np.take_along_axis(at_level, level, axis=1)
+    upto = np.take_along_axis(at_or_above, level, axis=1)
     if rule == "modified":
-        # position of each ranked candidate = number of candidates strictly above it;
-        # tied candidates occupying positions p..p+t-1 share the mean of (r-p)..(r-p-t+1).
-        r = (~unranked).sum(axis=1, keepdims=True)
-        above = (ranks[:, None, :] < ranks[:, :, None]).sum(axis=2)
-        tied = (ranks[:, None, :] == ranks[:, :, None]).sum(axis=2)
-        points = np.where(unranked, 0.0, r - above - (tied - 1) / 2.0)
+        ranked = (~unranked).sum(axis=1, keepdims=True)
+        above = upto - same
+        points = np.where(unranked, 0.0, ranked - above - (same - 1) / 2.0)
     else:
-        below = (ranks[:, :, None] < ranks[:, None, :]).sum(axis=2).astype(np.float64)
-        tied = (ranks[:, :, None] == ranks[:, None, :]).sum(axis=2) - 1
-        points = below + 0.5 * tied
+        points = (m - upto) + 0.5 * (same - 1)
         if rule == "zero":
             points = np.where(unranked, 0.0, points)
     scores = counts @ points

@@ -70,8 +70,10 @@ def stv(
     Each round shows the standing at its start, who reached the quota there, and the
     transfer made next (the next round's tallies show its effect).
     A paper whose next available preference is a group of two or more continuing
-    candidates ranked equally is non-transferable from there; a paper with no first
-    preference or an equal first preference is invalid and not counted.
+    candidates ranked equally (for meek: not excluded) is non-transferable from there;
+    under scottish a paper with an equal first preference is invalid and not counted
+    (neither is an empty one), under meek it is exhausted unless exclusions leave one
+    candidate of the group.
     Among candidates tied for exclusion, the one with fewer votes at the most recent
     preceding stage at which they differ is excluded (tie rule ``later-round``); if they
     never differ, the lot decides.
@@ -80,7 +82,7 @@ def stv(
     Candidates reaching the quota at the same stage are elected in order of votes, equal
     ones by the most recent preceding stage at which they differ (``later-round``); those
     equal at every stage are elected together, share a group in the ranking, and are
-    listed in slate order among the winners, since nothing depends on their order.
+    listed by name among the winners, since nothing depends on their order.
     """
     rules = options["rules"]
     if rules == "meek":
@@ -115,9 +117,10 @@ class _Count:
         return tuple(stage[c] for stage in reversed(self.history))
 
     def _grouped(self, candidates: Sequence[int]) -> list[list[int]]:
-        """Best first by :meth:`_key`; candidates equal at every stage share a group."""
+        """Best first by :meth:`_key`; candidates equal at every stage share a group, by name."""
         groups: list[list[int]] = []
-        for c in sorted(candidates, key=self._key, reverse=True):
+        by_name = sorted(candidates, key=lambda c: self.profile.candidates[c])
+        for c in sorted(by_name, key=self._key, reverse=True):
             if groups and self._key(groups[-1][0]) == self._key(c):
                 groups[-1].append(c)
             else:
@@ -133,7 +136,12 @@ class _Count:
             if len(level) > 1:
                 chosen = [c for g in level for c in g]
                 self.tb.record(
-                    sorted(chosen), chosen, rule="later-round", purpose="elect", round=number
+                    sorted(chosen),
+                    chosen,
+                    rule="later-round",
+                    purpose="elect",
+                    round=number,
+                    ordered=True,
                 )
         for g in groups:
             self.status[g] = _ELECTED
@@ -343,18 +351,18 @@ class _Meek(_Count):
         crowded = np.take_along_axis(per_level, level, axis=1) >= 2
         self.live[rows] = np.logical_and.accumulate(~crowded, axis=1)
 
-    def distribute(self) -> tuple[list[int], int]:
-        """Votes per candidate and the exhausted value under the current keep factors.
+    def distribute(self, rows: IntArray) -> tuple[IntArray, int]:
+        """Votes per candidate (plus a last slot of 0) and the exhausted value of ``rows``
+        under the current keep factors.
 
-        Only rows with value left are followed to their next position: a hopeful candidate
-        keeps all of it, so most rows stop at their first preference.
+        A row is followed only while it has value left: a hopeful candidate keeps it all.
         """
-        rows = np.arange(len(self.counts))
-        rest = np.full(len(self.counts), self.scale, dtype=np.int64)
-        counts = self.counts
+        rest = np.full(len(rows), self.scale, dtype=np.int64)
+        counts = self.counts[rows]
         votes = np.zeros(self.m + 1, dtype=np.int64)
-        exhausted = 0
         for j in range(self.seq.shape[1]):
+            if rows.size == 0:
+                break
             holder = self.seq[rows, j]
             share = self.keep[holder]
             if self.tied_rows.size:
@@ -365,16 +373,26 @@ class _Meek(_Count):
             going = rest > 0
             if not going.all():
                 rows, rest, counts = rows[going], rest[going], counts[going]
-            if rows.size == 0:
-                break
-        exhausted = int((rest * counts).sum())
-        return [int(v) for v in votes[: self.m]], exhausted
+        return votes, int((rest * counts).sum())
 
     def converge(self) -> tuple[list[int], int, int]:
-        """Iterate the elected candidates' keep factors towards the quota."""
+        """Iterate the elected candidates' keep factors towards the quota.
+
+        Rows whose first candidate still standing is hopeful (or who have none) do not
+        depend on the keep factors, so they are counted once; only the rest are iterated.
+        """
+        state = np.append(self.status, _EXCLUDED)
+        standing = (state[self.seq] != _EXCLUDED) & self.live
+        first = self.seq[np.arange(len(self.seq)), standing.argmax(axis=1)]
+        first = np.where(standing.any(axis=1), first, self.m)
+        flowing = state[first] == _ELECTED
+        fixed_votes, fixed_exhausted = self.distribute(np.flatnonzero(~flowing))
+        rows = np.flatnonzero(flowing)
         elected = [int(c) for c in np.flatnonzero(self.status == _ELECTED)]
         for _ in range(MEEK_MAX_ITERATIONS):
-            votes, exhausted = self.distribute()
+            more, exhausted = self.distribute(rows)
+            votes = [int(v) for v in (fixed_votes + more)[: self.m]]
+            exhausted += fixed_exhausted
             quota = (self.total - exhausted) // (self.seats + 1) + 1
             surplus = sum(max(votes[c] - quota, 0) for c in elected)
             if surplus <= MEEK_OMEGA:
@@ -444,7 +462,9 @@ class _Meek(_Count):
             for c in range(self.m)
             if self.status[c] != _EXCLUDED and c != src
         }
-        value = 1.0 if stage.kind == "exclusion" else (self.scale - int(self.keep[src])) / self.scale
+        value = (
+            1.0 if stage.kind == "exclusion" else (self.scale - int(self.keep[src])) / self.scale
+        )
         transfer = Transfer(
             source=self.profile.candidates[src],
             kind=stage.kind,

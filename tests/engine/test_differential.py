@@ -5,14 +5,17 @@ pref-voting returns every tied winner; we compare with the top group of our rank
 break ties by a stated rule. Unranked candidates count as tied below every ranked one, so
 pref-voting's profiles use its extended strict preference. Where conventions differ:
 
-- Plurality: a ballot with several equal first preferences splits its vote, while
-  pref-voting's plurality refuses such ballots, so we compare with its "split" tops scores.
+- Plurality: a ballot with several equal first preferences is an overvote and counts for
+  nobody, while pref-voting's plurality refuses such ballots, so we compare with its
+  plurality scores ignoring overvotes.
 - Borda: our ``average`` rule is pref-voting's symmetric Borda; our ``zero`` rule is its
   domination Borda only without ties in a ballot; pref-voting has no modified Borda count,
-  which on complete strict ballots must agree with plain Borda.
+  which on complete strict ballots must agree with plain (symmetric) Borda.
 - IRV: an elimination tie goes to the earlier-round rule and then the lot, so our winner
   must be one of pref-voting's parallel-universe (PUT) winners, and the only one when no
-  tie was met.
+  tie was met; a ballot whose highest continuing candidates are tied counts for nobody
+  from then on, which is pref-voting's overvote truncation only when the tie is among
+  the first preferences, so ties in IRV ballots are drawn there only.
 - Ranked pairs: equal margins are locked in the lot's order of candidates, which is
   pref-voting's ``ranked_pairs_tb`` with the lot order as tie-breaker when no pairwise
   contest is tied; with pairwise ties (which we never lock) our top group must lie within
@@ -27,9 +30,9 @@ from collections.abc import Callable
 from itertools import permutations
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from pref_voting import (
     c1_methods,
     iterative_methods,
@@ -44,7 +47,7 @@ from engine.tiebreak import lot_key
 from tests.engine.strategies import ranked_profiles, seeds
 
 CHECKS = settings(
-    max_examples=60,
+    max_examples=120,
     derandomize=True,
     database=None,
     deadline=None,
@@ -55,6 +58,7 @@ ANY = ranked_profiles(ties=True, truncated=True)
 TRUNCATED = ranked_profiles(truncated=True)
 COMPLETE = ranked_profiles()
 STRICT_ODD = ranked_profiles(odd=True)
+IRV_OVERVOTES = ranked_profiles(max_candidates=5, ties=True, truncated=True, tied_first_only=True)
 
 
 def to_pref_voting(profile: RankedProfile) -> ProfileWithTies:
@@ -156,9 +160,7 @@ def test_ranked_pairs_matches_pref_voting_tb_variant(profile: RankedProfile, see
 
 @CHECKS
 @given(ranked_profiles(max_candidates=5, ties=True, truncated=True), seeds())
-def test_ranked_pairs_top_group_within_pref_voting_put(
-    profile: RankedProfile, seed: str
-) -> None:
+def test_ranked_pairs_top_group_within_pref_voting_put(profile: RankedProfile, seed: str) -> None:
     graph = to_pref_voting(profile).margin_graph()
     put = set(margin_based_methods.ranked_pairs(graph, algorithm="from_stacks"))
     result = tally("ranked-pairs", profile, seed=seed)
@@ -194,8 +196,8 @@ def test_plurality_matches_pref_voting(profile: RankedProfile) -> None:
 
 @CHECKS
 @given(ANY)
-def test_plurality_splits_tied_first_preferences(profile: RankedProfile) -> None:
-    scores = to_pref_voting(profile).tops_scores(score_type="split")
+def test_plurality_ignores_overvotes(profile: RankedProfile) -> None:
+    scores = to_pref_voting(profile).plurality_scores_ignoring_overvotes()
     result = tally("plurality", profile, seed="x")
     assert top_group(result) == argmax_set(scores)
 
@@ -224,19 +226,36 @@ def test_borda_zero_is_domination_borda_without_ties(profile: RankedProfile) -> 
 @CHECKS
 @given(profile=COMPLETE)
 def test_borda_rules_agree_on_complete_ballots(profile: RankedProfile, rule: str) -> None:
-    expected = scoring_methods.borda(to_pref_voting(profile).to_linear_profile())
+    # On complete strict ballots symmetric Borda is plain Borda, doubled and shifted.
+    expected = scoring_methods.borda_for_profile_with_ties(
+        to_pref_voting(profile), borda_scores=scoring_methods.symmetric_borda_scores
+    )
     result = tally("borda", profile, seed="x", truncated=rule)
     assert top_group(result) == set(expected)
 
 
 @pytest.mark.parametrize("batch", [False, True])
 @CHECKS
-@given(profile=ranked_profiles(max_candidates=5, ties=True, truncated=True), seed=seeds())
+@given(profile=ranked_profiles(max_candidates=5, truncated=True), seed=seeds())
 def test_irv_winner_is_a_pref_voting_put_winner(
     profile: RankedProfile, seed: str, batch: bool
 ) -> None:
-    put = iterative_methods.instant_runoff_put(to_pref_voting(profile), score_method="split")
+    put = iterative_methods.instant_runoff_put(to_pref_voting(profile))
     result = tally("irv", profile, seed=seed, batch=batch)
+    if result.ties:
+        assert winner_index(result) in put
+    else:
+        assert [winner_index(result)] == put
+
+
+@CHECKS
+@given(IRV_OVERVOTES, seeds())
+def test_irv_overvote_among_first_preferences_counts_for_nobody(
+    profile: RankedProfile, seed: str
+) -> None:
+    truncated, _ = to_pref_voting(profile).truncate_overvotes()
+    put = iterative_methods.instant_runoff_put(truncated)
+    result = tally("irv", profile, seed=seed)
     if result.ties:
         assert winner_index(result) in put
     else:
@@ -250,7 +269,7 @@ def test_irv_winner_is_a_pref_voting_put_winner(
 @given(STRICT_ODD)
 def test_strict_odd_profiles_have_no_pairwise_ties(profile: RankedProfile) -> None:
     pw = profile.pairwise()
-    off = ~__import__("numpy").eye(profile.n_candidates, dtype=bool)
+    off = ~np.eye(profile.n_candidates, dtype=bool)
     assert (pw != pw.T)[off].all()
     assert profile.total % 2 == 1
 

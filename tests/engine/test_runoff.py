@@ -102,3 +102,15 @@ def test_star_runoff_tie_goes_to_higher_score():
     result = tally("star", profile)
     assert result.winners == ("y",)
     assert result.ties[0].rule == "higher-score"
+
+
+def test_irv_tied_top_choice_is_an_overvote_for_good():
+    # 3 × a, 2 × b, 1 × (c=b)>a: round 1 the tied ballot counts for nobody: a 3, b 2, c 0.
+    # a has 3 of 5 votes in play (> half) and wins; the overvote stays exhausted.
+    profile = RankedProfile.from_orders(
+        list("abc"), [["a"]] * 3 + [["b"]] * 2 + [[["c", "b"], "a"]]
+    )
+    result = tally("irv", profile)
+    assert result.rounds[0].tallies == {"a": 3.0, "b": 2.0, "c": 0.0}
+    assert result.rounds[0].exhausted == 1.0
+    assert result.winners == ("a",)

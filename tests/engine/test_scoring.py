@@ -13,15 +13,16 @@ SMALL = RankedProfile.from_orders(
 
 
 def test_plurality_counts_first_preferences():
-    # a: 3 + ½ (shared first place) = 3.5; b: 2; c: ½
+    # a: 3; b: 2; c: 0 — the ballot ranking c and a equal first counts for nobody
     result = tally("plurality", SMALL)
-    assert result.scores == {"a": 3.5, "b": 2.0, "c": 0.5}
+    assert result.scores == {"a": 3.0, "b": 2.0, "c": 0.0}
+    assert result.rounds[0].exhausted == 1.0
     assert result.winners == ("a",)
 
 
-def test_plurality_splits_a_shared_first_place():
-    profile = RankedProfile.from_orders(["a", "b"], [[["a", "b"]]])
-    assert tally("plurality", profile, seed="s").scores == {"a": 0.5, "b": 0.5}
+def test_plurality_shared_first_place_is_an_overvote():
+    profile = RankedProfile.from_orders(["a", "b"], [[["a", "b"]], ["b"]])
+    assert tally("plurality", profile).scores == {"a": 0.0, "b": 1.0}
 
 
 def test_borda_average_gives_half_points_for_ties_and_unranked():

@@ -1,0 +1,195 @@
+"""Trackers, canonical ballot bytes, the ballot-box digest and the profile digest."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+
+import numpy as np
+import pytest
+
+from ballots.digest import (
+    ALPHABET,
+    ballot_box_digest,
+    canonical_ballot,
+    grouped_tracker,
+    lot_seed,
+    new_tracker,
+    normalize_tracker,
+    profile_digest,
+    short_tracker,
+)
+from ballots.encode import encode
+from ballots.errors import InvalidReceipt
+from ballots.kinds import Ballot, BallotRules, BudgetBallot, RankedBallot, ScoreBallot
+from engine.profile import ApprovalProfile, RankedProfile, ScoreProfile
+from engine.registry import tally
+
+WALL, FITNESS, SHADE, KIDS = "文化墙", "健身器材", "遮阳座椅", "儿童游乐设施"
+
+BOX: list[tuple[str, Ballot]] = [
+    ("ABCDEFGHJKMNPQRS", RankedBallot(ranking=((SHADE, KIDS),))),
+    ("Z000000000000000", ScoreBallot(scores={"b": 5, "a": 2})),
+    ("0000000000000001", RankedBallot(ranking=((WALL,), (FITNESS,)))),
+]
+# The hashed bytes, written out: lines sorted by tracker, tracker TAB canonical JSON LF.
+BOX_BYTES = (
+    '0000000000000001\t{"kind":"ranked","ranking":[["文化墙"],["健身器材"]]}\n'
+    'ABCDEFGHJKMNPQRS\t{"kind":"ranked","ranking":[["遮阳座椅","儿童游乐设施"]]}\n'
+    'Z000000000000000\t{"kind":"score","scores":{"a":2,"b":5}}\n'
+).encode()
+BOX_DIGEST = "c44dbb32f0c79d0480c7747f9134c3c8d37b19358a784990e6f58f6b3de2f7e2"
+
+
+def test_canonical_ballot_bytes() -> None:
+    ballot = ScoreBallot(scores={"b": 5, "a": 2})
+    assert canonical_ballot(ballot) == b'{"kind":"score","scores":{"a":2,"b":5}}'
+    assert canonical_ballot(RankedBallot(ranking=((WALL,),))) == (
+        '{"kind":"ranked","ranking":[["文化墙"]]}'.encode()
+    )
+
+
+def test_ballot_box_digest_golden() -> None:
+    assert hashlib.sha256(BOX_BYTES).hexdigest() == BOX_DIGEST
+    assert ballot_box_digest(BOX) == BOX_DIGEST
+
+
+def test_ballot_box_digest_ignores_casting_order() -> None:
+    shuffled = BOX[:]
+    for seed in range(5):
+        random.Random(seed).shuffle(shuffled)
+        assert ballot_box_digest(shuffled) == BOX_DIGEST
+
+
+def test_ballot_box_digest_detects_a_changed_ballot() -> None:
+    tampered = [*BOX[:2], ("0000000000000001", RankedBallot(ranking=((FITNESS,), (WALL,))))]
+    assert ballot_box_digest(tampered) != BOX_DIGEST
+
+
+def test_ballot_box_digest_detects_a_removed_or_added_ballot() -> None:
+    assert ballot_box_digest(BOX[:2]) != BOX_DIGEST
+    extra = [*BOX, ("1111111111111111", RankedBallot(ranking=((WALL,),)))]
+    assert ballot_box_digest(extra) != BOX_DIGEST
+
+
+def test_empty_ballot_box_hashes_the_empty_string() -> None:
+    assert ballot_box_digest([]) == hashlib.sha256(b"").hexdigest()
+
+
+def test_ballot_box_refuses_repeated_tracker() -> None:
+    ballot = RankedBallot(ranking=((WALL,),))
+    with pytest.raises(InvalidReceipt, match=r"^tracker 0000000000000001 appears twice"):
+        ballot_box_digest([("0000000000000001", ballot), ("0000000000000001", ballot)])
+
+
+def test_ballot_box_refuses_non_canonical_tracker() -> None:
+    with pytest.raises(InvalidReceipt, match=r"^'abcd-efgh-jkmn-pqrs' is not a tracker"):
+        ballot_box_digest([("abcd-efgh-jkmn-pqrs", RankedBallot(ranking=((WALL,),)))])
+
+
+def test_new_tracker_form_and_uniqueness() -> None:
+    trackers = {new_tracker() for _ in range(2000)}
+    assert len(trackers) == 2000
+    for tracker in list(trackers)[:50]:
+        assert re.fullmatch(f"[{ALPHABET}]{{16}}", tracker)
+        assert normalize_tracker(tracker) == tracker
+
+
+def test_tracker_short_and_grouped_forms() -> None:
+    assert short_tracker("ABCDEFGHJKMNPQRS") == "ABCD-EFGH"
+    assert grouped_tracker("ABCDEFGHJKMNPQRS") == "ABCD-EFGH-JKMN-PQRS"
+
+
+def test_tracker_read_aloud_is_forgiving() -> None:
+    # Lower case, spaces and hyphens ignored; O reads as 0, I and L as 1.
+    assert normalize_tracker("abcd-efgh jkmn-pqrs") == "ABCDEFGHJKMNPQRS"
+    assert normalize_tracker("oOiL-1234") == "00111234"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ABCD-EFGU", "a tracker cannot contain 'U'"),
+        ("ABCD-EFG", "a tracker has 16 characters (or 8 in its short form), got 7"),
+    ],
+)
+def test_bad_tracker_is_refused(text: str, message: str) -> None:
+    with pytest.raises(InvalidReceipt, match=f"^{re.escape(message)}$"):
+        normalize_tracker(text)
+
+
+def test_profile_digest_golden_ranked() -> None:
+    # 3 × 文化墙 > 健身器材, 2 × 健身器材, 1 × 健身器材 = 遮阳座椅 > 文化墙;
+    # rows (dense ranks, -1 unranked) sorted: [-1,0,-1]×2, [0,1,-1]×3, [1,0,0]×1.
+    written = (
+        '{"candidates":["文化墙","健身器材","遮阳座椅"],"counts":[2,3,1],"kind":"ranked",'
+        '"rows":[[-1,0,-1],[0,1,-1],[1,0,0]]}'
+    ).encode()
+    expected = "21acdd420cf92e1d89c1f60a56405740e33c63f6d05c264772bdd154a9652ec9"
+    assert hashlib.sha256(written).hexdigest() == expected
+    profile = RankedProfile.from_orders(
+        [WALL, FITNESS, SHADE],
+        [[WALL, FITNESS]] * 3 + [[FITNESS]] * 2 + [[[FITNESS, SHADE], WALL]],
+    )
+    assert profile_digest(profile) == expected
+
+
+def test_profile_digest_golden_budget() -> None:
+    written = (
+        b'{"budget":200000,"candidates":["a","b"],"costs":[120000,25000.5],"counts":[4,1],'
+        b'"kind":"approval","rows":[[0,1],[1,1]]}'
+    )
+    expected = "d0d26ffe5c34e928f84ab5c7861b22770cc970ce6f028cef281c91c0f1ee9449"
+    assert hashlib.sha256(written).hexdigest() == expected
+    profile = ApprovalProfile.from_matrix(
+        ["a", "b"], [[1, 1], [0, 1]], [1, 4], costs=[120000, 25000.5], budget=200000
+    )
+    assert profile_digest(profile) == expected
+
+
+def test_profile_digest_ignores_ballot_order() -> None:
+    rules = BallotRules(kind="ranked", candidates=(WALL, FITNESS, SHADE))
+    box = [RankedBallot(ranking=((c,),)) for c in (WALL, FITNESS, SHADE, WALL)]
+    digests = set()
+    for seed in range(5):
+        random.Random(seed).shuffle(box)
+        digests.add(profile_digest(encode(box, rules)))
+    assert len(digests) == 1
+
+
+def test_profile_digest_detects_a_changed_count() -> None:
+    one = ScoreProfile.from_matrix(["a", "b"], [[1, 2], [0, 3]], [2, 1], max_score=3)
+    two = ScoreProfile.from_matrix(["a", "b"], [[1, 2], [0, 3]], [2, 2], max_score=3)
+    assert profile_digest(one) != profile_digest(two)
+
+
+def test_profile_digest_merges_rows_built_by_hand() -> None:
+    # A profile constructed directly with repeated rows hashes like its collapsed form.
+    collapsed = RankedProfile.from_ranks(["a", "b"], [[0, 1]], [2])
+    by_hand = RankedProfile(("a", "b"), np.array([[0, 1], [0, 1]]), np.array([1, 1]))
+    assert profile_digest(by_hand) == profile_digest(collapsed)
+
+
+def test_lot_seed_is_the_digest_and_drives_the_lot() -> None:
+    # Two voters, one each for 文化墙 and 健身器材: the plurality tie goes to lot.
+    rules = BallotRules(kind="ranked", candidates=(WALL, FITNESS))
+    profile = encode([RankedBallot(ranking=((WALL,),)), RankedBallot(ranking=((FITNESS,),))], rules)
+    digest = profile_digest(profile)
+    seed = lot_seed(digest.upper())
+    assert seed == digest
+    first = min((WALL, FITNESS), key=lambda n: hashlib.sha256(f"{seed}\n{n}".encode()).hexdigest())
+    result = tally("plurality", profile, seed=seed)
+    assert result.winners == (first,)
+    assert result.seed == digest
+
+
+def test_lot_seed_refuses_a_non_digest() -> None:
+    with pytest.raises(InvalidReceipt, match=r"is not a SHA-256 digest"):
+        lot_seed("abc")
+
+
+def test_budget_ballot_canonical_bytes() -> None:
+    assert canonical_ballot(BudgetBallot(approved=("a", "b"))) == (
+        b'{"kind":"budget","approved":["a","b"]}'
+    )

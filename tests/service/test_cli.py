@@ -1,0 +1,163 @@
+"""The ``redbench`` command line: tables, JSON, languages, and one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.cli import ProgressBar, main
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "service" / "demo" / "pocket_park.json"
+ELECTIONS = ROOT.parent / "shared" / "data" / "elections"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_tally_prints_a_chinese_round_table(capsys):
+    code, out, err = run(capsys, "tally", str(DEMO), "--method", "irv", "--lang", "zh")
+    assert code == 0, err
+    assert "计票方法: irv" in out
+    assert "当选: 儿童游乐设施" in out
+    assert "轮次 1" in out
+    assert "✗" in out  # someone is eliminated
+    assert "抽签种子" in out
+
+
+def test_tally_in_english(capsys):
+    code, out, _ = run(capsys, "tally", str(DEMO), "--method", "schulze", "--lang", "en")
+    assert code == 0
+    assert "Winners: 儿童游乐设施" in out
+    assert "No ties were met." in out
+
+
+def test_language_follows_the_locale(capsys, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    _, out, _ = run(capsys, "tally", str(DEMO), "--method", "borda")
+    assert out.startswith("Method: borda")
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
+    _, out, _ = run(capsys, "tally", str(DEMO), "--method", "borda")
+    assert out.startswith("计票方法: borda")
+
+
+def test_json_has_method_winners_rounds_and_ties(capsys):
+    code, out, _ = run(capsys, "tally", str(DEMO), "--method", "irv", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["method"] == "irv"
+    assert data["winners"] == ["儿童游乐设施"]
+    assert len(data["rounds"]) >= 2
+    assert data["ties"] == []
+    assert data["rounds"][0]["tallies"]["儿童游乐设施"] == 28
+
+
+def test_default_seed_is_the_ballots_digest_and_seed_can_be_given(capsys):
+    from ballots.digest import profile_digest
+    from ballots.formats import read_ballots
+
+    _, out, _ = run(capsys, "tally", str(DEMO), "--method", "irv", "--json")
+    assert json.loads(out)["seed"] == profile_digest(read_ballots(DEMO).profile)
+    _, out, _ = run(capsys, "tally", str(DEMO), "--method", "irv", "--json", "--seed", "42")
+    assert json.loads(out)["seed"] == "42"
+
+
+def test_stv_rules_and_seats_flags(capsys):
+    blt = ELECTIONS / "scotland" / "Calton-2007.blt"
+    code, out, _ = run(capsys, "tally", str(blt), "--method", "stv", "--rules", "meek", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["options"]["rules"] == "meek"
+    assert data["options"]["seats"] == 3  # from the file
+    code, out, _ = run(capsys, "tally", str(blt), "--method", "stv", "--seats", "2", "--json")
+    assert len(json.loads(out)["winners"]) == 2
+
+
+def test_budget_tally_explains_each_project(capsys):
+    pb = ELECTIONS / "pabulib" / "Poland_Warszawa_2017_Goclaw.pb"
+    code, out, _ = run(capsys, "tally", str(pb), "--method", "greedy", "--lang", "en")
+    assert code == 0
+    assert "skipped: not enough money left" in out
+    assert "Funded: 632, 1098" in out
+    code, out, _ = run(capsys, "tally", str(pb), "--method", "greedy", "--budget", "20000",
+                       "--json")
+    assert json.loads(out)["winners"] == ["632", "2042"]  # 10,000 + 9,600 fit in 20,000
+
+
+def test_compare_names_the_condorcet_winner(capsys):
+    toi = ELECTIONS / "preflib" / "00005-00000002.toi"
+    code, out, _ = run(capsys, "compare", str(toi), "--lang", "en")
+    assert code == 0
+    assert "Condorcet winner (beats every other option head to head): Andy Montroll" in out
+    assert "The methods do not agree." in out
+    assert "irv" in out.split("Methods that do not elect the Condorcet winner:")[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["tally", "missing.blt", "--method", "irv"], 1, "missing.blt"),
+        (["tally", str(DEMO), "--method", "irv", "--seats", "0"], 2,
+         "seats must be a whole number of at least 1"),
+        (["tally", str(DEMO), "--method", "irv", "--rules", "meek"], 2,
+         "method irv has no option rules"),
+        (["tally", str(DEMO), "--method", "stv", "--rules", "irish"], 2,
+         "option rules must be one of scottish, meek"),
+        (["tally", str(DEMO), "--method", "approval"], 1,
+         "method approval counts approval ballots, but the ballots are ranked"),
+        (["tally", str(DEMO), "--method", "irv", "--budget", "10"], 2,
+         "--budget applies to approval (budget) ballots only"),
+        (["tally", str(DEMO), "--method", "irv", "--format", "nonsense"], 1, "nonsense"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(capsys, argv, code, message):
+    got, out, err = run(capsys, *argv, "--lang", "en")
+    assert got == code
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("redbench: error: ")
+    assert message in err
+
+
+def test_malformed_file_is_one_line(capsys, tmp_path):
+    bad = tmp_path / "bad.blt"
+    bad.write_text("3 1\n1 1 2 x 0\n0\n", encoding="utf-8")
+    code, out, err = run(capsys, "tally", str(bad), "--method", "irv", "--lang", "en")
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "bad.blt" in err
+
+
+def test_unknown_method_is_refused_by_the_parser():
+    done = subprocess.run([sys.executable, "-m", "service.cli", "tally", str(DEMO), "--method",
+                           "dictator"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2
+    assert "invalid choice: 'dictator'" in done.stderr
+
+
+def test_progress_bar_draws_and_finishes_the_line():
+    stream = io.StringIO()
+    bar = ProgressBar(stream, "读取中", size=10)
+    for done in (0, 50, 50, 100):
+        bar(done, 100)
+    shown = stream.getvalue()
+    assert "\r读取中 [.....-----" not in shown
+    assert "\r读取中 [#####.....]  50%" in shown
+    assert shown.count(" 50%") == 1  # an unchanged percentage is not redrawn
+    assert shown.endswith("[##########] 100%\n")
+
+
+def test_console_script_is_installed():
+    exe = Path(sys.executable).parent / "redbench"
+    done = subprocess.run([str(exe), "tally", str(DEMO), "--method", "plurality", "--lang", "en"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Winners: 儿童游乐设施" in done.stdout
