@@ -43,7 +43,14 @@ class Comparison(Struct, frozen=True, kw_only=True):
 
 
 RANKED_COMPARISON = (
-    "plurality", "irv", "borda", "bucklin", "schulze", "ranked-pairs", "copeland", "minimax",
+    "plurality",
+    "irv",
+    "borda",
+    "bucklin",
+    "schulze",
+    "ranked-pairs",
+    "copeland",
+    "minimax",
 )
 
 

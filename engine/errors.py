@@ -1,13 +1,13 @@
 """The engine's error tree. Every error the engine raises is one of these.
 
-    EngineError
-    ├── ProfileError        a profile is malformed (shapes, negative counts, bad ranks)
-    ├── MethodError
-    │   ├── UnknownMethod   no method registered under that name
-    │   ├── KindMismatch    the method cannot count this kind of ballot
-    │   └── OptionError     an option is unknown or out of range (seats, budget, ...)
-    ├── TieUnresolved       a tie had to be broken and no lot seed was given
-    └── TransitionRefused   a process or round cannot move to the requested phase
+EngineError
+├── ProfileError        a profile is malformed (shapes, negative counts, bad ranks)
+├── MethodError
+│   ├── UnknownMethod   no method registered under that name
+│   ├── KindMismatch    the method cannot count this kind of ballot
+│   └── OptionError     an option is unknown or out of range (seats, budget, ...)
+├── TieUnresolved       a tie had to be broken and no lot seed was given
+└── TransitionRefused   a process or round cannot move to the requested phase
 """
 
 from __future__ import annotations

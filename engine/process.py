@@ -88,7 +88,7 @@ Phase = TypeVar("Phase", ProcessPhase, RoundPhase)
 def allowed(current: Phase) -> tuple[Phase, ...]:
     """The phases reachable from ``current`` in one step."""
     table = PROCESS_TRANSITIONS if isinstance(current, ProcessPhase) else ROUND_TRANSITIONS
-    return table[current]  # type: ignore[index, return-value]
+    return table[current]
 
 
 def advance(current: Phase, requested: Phase, *, reason: str | None = None) -> Phase:

@@ -47,9 +47,9 @@ def _check_counts(counts: ArrayLike | None, rows: int) -> IntArray:
     arr = np.asarray(counts)
     if arr.shape != (rows,):
         raise ProfileError(f"counts has shape {arr.shape}, expected ({rows},) to match the ballots")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if not np.all(np.mod(arr, 1) == 0):
-            raise ProfileError("ballot counts must be whole numbers")
+    integral = np.issubdtype(arr.dtype, np.integer)
+    if arr.size and not integral and not np.all(np.mod(arr, 1) == 0):
+        raise ProfileError("ballot counts must be whole numbers")
     out = arr.astype(np.int64, copy=False)
     if out.size and int(out.min()) < 0:
         raise ProfileError("ballot counts must not be negative")
@@ -279,7 +279,9 @@ class ApprovalProfile:
                 raise ProfileError("project costs must be finite and not negative")
         if budget is not None and (not np.isfinite(budget) or budget < 0):
             raise ProfileError("the budget must be finite and not negative")
-        return cls(names, rows.astype(bool), summed, cost_tuple, None if budget is None else float(budget))
+        return cls(
+            names, rows.astype(bool), summed, cost_tuple, None if budget is None else float(budget)
+        )
 
     @property
     def n_candidates(self) -> int:

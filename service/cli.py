@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     common(tally_cmd)
     tally_cmd.add_argument("--method", required=True, choices=sorted(METHODS))
     tally_cmd.add_argument("--budget", type=float, help="budget (overrides the file's)")
-    tally_cmd.add_argument("--batch", action="store_true",
-                           help="IRV: eliminate every candidate who cannot win at once")
+    tally_cmd.add_argument(
+        "--batch", action="store_true", help="IRV: eliminate every candidate who cannot win at once"
+    )
     for flag, helptext in METHOD_FLAGS.items():
         tally_cmd.add_argument(f"--{flag}", help=helptext)
 
@@ -68,10 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args, lang, sys.stdout)
     except OptionError as exc:
-        print(f"redbench: {text(lang, 'error')}: {exc}", file=sys.stderr)
+        sys.stderr.write(f"redbench: {text(lang, 'error')}: {exc}\n")
         return 2
     except (EngineError, BallotError) as exc:
-        print(f"redbench: {text(lang, 'error')}: {exc}", file=sys.stderr)
+        sys.stderr.write(f"redbench: {text(lang, 'error')}: {exc}\n")
         return 1
 
 
@@ -93,8 +94,9 @@ def _run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
         shown = msgspec.json.encode(comparison).decode() if args.json else None
         out.write((shown or render_comparison(comparison, lang)) + "\n")
         return 0
-    options: dict[str, str | bool] = {k: getattr(args, k) for k in METHOD_FLAGS
-                                      if getattr(args, k) is not None}
+    options: dict[str, str | bool] = {
+        k: getattr(args, k) for k in METHOD_FLAGS if getattr(args, k) is not None
+    }
     if args.batch:
         options["batch"] = True
     result = tally(args.method, profile, seats=seats, seed=seed, **options)

@@ -63,10 +63,18 @@ def render_result(result: Result, lang: str) -> str:
         parts.append("  " + text(lang, "no_ties"))
     for tie in result.ties:
         key = "tie_line" if tie.round is not None else "tie_line_final"
-        parts.append("  " + text(lang, key, round=tie.round, tied=sep.join(tie.tied),
-                                 purpose=text(lang, f"purpose.{tie.purpose}"),
-                                 rule=text(lang, f"rule.{tie.rule}"),
-                                 chosen=sep.join(tie.chosen)))
+        parts.append(
+            "  "
+            + text(
+                lang,
+                key,
+                round=tie.round,
+                tied=sep.join(tie.tied),
+                purpose=text(lang, f"purpose.{tie.purpose}"),
+                rule=text(lang, f"rule.{tie.rule}"),
+                chosen=sep.join(tie.chosen),
+            )
+        )
     if result.seed is not None:
         parts.append(f"  {text(lang, 'seed')}: {result.seed}")
     return "\n".join(parts)
@@ -91,15 +99,23 @@ def _rounds(result: Result, lang: str) -> str:
     if any(r.exhausted for r in result.rounds):
         rows.append([text(lang, "exhausted"), *(number(r.exhausted) for r in result.rounds)])
     if any(r.quota is not None for r in result.rounds):
-        rows.append([text(lang, "quota"),
-                     *("" if r.quota is None else number(r.quota) for r in result.rounds)])
+        rows.append(
+            [
+                text(lang, "quota"),
+                *("" if r.quota is None else number(r.quota) for r in result.rounds),
+            ]
+        )
     legend = f"✓ {text(lang, 'elected')}   ✗ {text(lang, 'eliminated')}"
     return table(header, rows) + "\n" + legend
 
 
 def _decisions(result: Result, lang: str) -> str:
-    header = [text(lang, "candidate"), text(lang, "support"), text(lang, "cost"),
-              text(lang, "decision")]
+    header = [
+        text(lang, "candidate"),
+        text(lang, "support"),
+        text(lang, "cost"),
+        text(lang, "decision"),
+    ]
     rows = [
         [d.candidate, number(d.support), number(d.cost), text(lang, f"reason.{d.reason}")]
         for d in result.decisions
@@ -112,8 +128,9 @@ def render_comparison(comparison: Comparison, lang: str) -> str:
     sep = "、" if lang == "zh" else ", "
     rows = []
     for v in comparison.verdicts:
-        shown = sep.join(v.winners) if v.winners else text(lang, "compare.tied",
-                                                              names=sep.join(v.tied))
+        shown = (
+            sep.join(v.winners) if v.winners else text(lang, "compare.tied", names=sep.join(v.tied))
+        )
         rows.append([v.method, shown])
     parts = [
         f"{text(lang, 'compare.title')} ({text(lang, 'ballots')}: {comparison.ballots:,})",

@@ -20,8 +20,11 @@ def run(name: str, command: list[str]) -> bool:
     print(f"\n==> {name}: {' '.join(command)}", flush=True)
     started = time.monotonic()
     code = subprocess.call(command, cwd=ROOT)
-    print(f"<== {name}: {'ok' if code == 0 else f'FAILED (exit {code})'} "
-          f"in {time.monotonic() - started:.1f} s", flush=True)
+    print(
+        f"<== {name}: {'ok' if code == 0 else f'FAILED (exit {code})'} "
+        f"in {time.monotonic() - started:.1f} s",
+        flush=True,
+    )
     return code == 0
 
 

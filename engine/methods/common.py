@@ -7,11 +7,16 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.profile import UNRANKED, RankedProfile
+from engine.profile import UNRANKED, Profile, RankedProfile
 
 
-def groups_by_score(scores: Sequence[float] | NDArray[np.float64], *, higher_first: bool = True,
-                    among: Sequence[int] | None = None, tol: float = 1e-9) -> list[list[int]]:
+def groups_by_score(
+    scores: Sequence[float] | NDArray[np.float64],
+    *,
+    higher_first: bool = True,
+    among: Sequence[int] | None = None,
+    tol: float = 1e-9,
+) -> list[list[int]]:
     """A weak order of candidates: groups of equal score (within ``tol``), best first."""
     idx = list(range(len(scores))) if among is None else list(among)
     ordered = sorted(idx, key=lambda i: (-scores[i] if higher_first else scores[i], i))
@@ -38,8 +43,9 @@ def top_choices(
     return top, top.sum(axis=1) > 1
 
 
-def tallies_of(profile: RankedProfile, values: Sequence[float] | NDArray[np.float64],
-               among: Sequence[int]) -> dict[str, float]:
+def tallies_of(
+    profile: Profile, values: Sequence[float] | NDArray[np.float64], among: Sequence[int]
+) -> dict[str, float]:
     """``{name: value}`` for the given candidates, in candidate order."""
     return {profile.candidates[i]: float(values[i]) for i in sorted(among)}
 
@@ -83,7 +89,8 @@ class FirstPreferences:
             weights = np.where(self.overvoted, 0, self.profile.counts).astype(np.float64)
             return np.asarray(weights @ top, dtype=np.float64)
         live = self.top >= 0
-        return np.bincount(self.top[live], weights=self.weights[live], minlength=self.m)
+        votes = np.bincount(self.top[live], weights=self.weights[live], minlength=self.m)
+        return np.asarray(votes, dtype=np.float64)
 
     def remove(self, candidates: Sequence[int]) -> None:
         """Take candidates out of the count; their ballots move to the next continuing one."""
@@ -94,8 +101,9 @@ class FirstPreferences:
         while moving.size:
             self.pointer[moving] += 1
             at_end = self.pointer[moving] >= self.m
-            nxt = np.where(at_end, -1,
-                           self.prefs[moving, np.minimum(self.pointer[moving], self.m - 1)])
+            nxt = np.where(
+                at_end, -1, self.prefs[moving, np.minimum(self.pointer[moving], self.m - 1)]
+            )
             self.top[moving] = nxt
             still = (nxt >= 0) & ~self.active[np.maximum(nxt, 0)]
             moving = moving[still]

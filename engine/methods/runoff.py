@@ -13,7 +13,6 @@ from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
 from engine.tiebreak import TieBreaker
 
-
 EPS = 1e-9
 """Votes closer than this (relative) are equal: split ballots make thirds, which floats
 cannot hold exactly, and the order of a float sum must never decide a count."""
@@ -81,15 +80,29 @@ def irv(
         leader = max(continuing, key=lambda i: votes[i])
         if votes[leader] * 2 > in_play + EPS * max(1.0, in_play) or len(continuing) == 1:
             tops = [i for i in continuing if abs(votes[i] - votes[leader]) <= 1e-9]
-            rounds.append(Round(number=number, tallies=tallies_of(profile, votes, continuing),
-                                elected=tuple(profile.candidates[i] for i in tops[:1]),
-                                exhausted=exhausted, transfers=transfers, note="majority"))
+            rounds.append(
+                Round(
+                    number=number,
+                    tallies=tallies_of(profile, votes, continuing),
+                    elected=tuple(profile.candidates[i] for i in tops[:1]),
+                    exhausted=exhausted,
+                    transfers=transfers,
+                    note="majority",
+                )
+            )
             break
         history.append(votes)
         losers = _eliminate(votes, continuing, history, tb, number, bool(options["batch"]))
-        rounds.append(Round(number=number, tallies=tallies_of(profile, votes, continuing),
-                            eliminated=tuple(profile.candidates[i] for i in losers),
-                            exhausted=exhausted, transfers=transfers, note="elimination"))
+        rounds.append(
+            Round(
+                number=number,
+                tallies=tallies_of(profile, votes, continuing),
+                eliminated=tuple(profile.candidates[i] for i in losers),
+                exhausted=exhausted,
+                transfers=transfers,
+                note="elimination",
+            )
+        )
         eliminated_order.extend(losers)
         count.remove(losers)
         previous, previous_exhausted = votes, exhausted
@@ -101,9 +114,14 @@ def irv(
     return Outcome(ranking=ranking, rounds=rounds, scores=None)
 
 
-def _eliminate(votes: NDArray[np.float64], continuing: list[int],
-               history: list[NDArray[np.float64]], tb: TieBreaker, number: int,
-               batch: bool) -> list[int]:
+def _eliminate(
+    votes: NDArray[np.float64],
+    continuing: list[int],
+    history: list[NDArray[np.float64]],
+    tb: TieBreaker,
+    number: int,
+    batch: bool,
+) -> list[int]:
     """Who leaves the count this round (see :func:`irv` for the tie rule)."""
     if batch:
         ordered = sorted(continuing, key=lambda i: votes[i])
@@ -121,8 +139,7 @@ def _eliminate(votes: NDArray[np.float64], continuing: list[int],
         return tied
     narrowed = _lowest_by_history(history[:-1], tied)
     if len(narrowed) < len(tied):
-        tb.record(tied, narrowed, rule="earlier-round",
-                  purpose="eliminate", round=number)
+        tb.record(tied, narrowed, rule="earlier-round", purpose="eliminate", round=number)
     if len(narrowed) == 1:
         return narrowed
     return tb.choose(narrowed, purpose="eliminate", round=number)
@@ -154,8 +171,13 @@ def bucklin(
     for r in range(depth):
         votes = (profile.counts @ (ranks <= r)).astype(np.float64)
         majority = bool(votes.max() * 2 > total)
-        rounds.append(Round(number=r + 1, tallies=tallies_of(profile, votes, everyone),
-                            note="majority" if majority else "add-preferences"))
+        rounds.append(
+            Round(
+                number=r + 1,
+                tallies=tallies_of(profile, votes, everyone),
+                note="majority" if majority else "add-preferences",
+            )
+        )
         if majority:
             break
     return Outcome(ranking=groups_by_score(votes), scores=votes.tolist(), rounds=rounds)
@@ -191,8 +213,12 @@ def star(
             order.extend(group)
             continue
         need = 2 - len(order)
-        wins = np.array([sum(float(counts @ (scores[:, i] > scores[:, j]))
-                             for j in group if j != i) for i in range(profile.n_candidates)])
+        wins = np.array(
+            [
+                sum(float(counts @ (scores[:, i] > scores[:, j])) for j in group if j != i)
+                for i in range(profile.n_candidates)
+            ]
+        )
         sub = groups_by_score(wins, among=group)
         picked: list[int] = []
         for g in sub:
@@ -218,9 +244,15 @@ def star(
     else:
         winner = tb.choose([a, b], purpose="win", round=2)[0]
         loser = b if winner == a else a
-    second = Round(number=2, tallies=runoff, elected=(profile.candidates[winner],),
-                   exhausted=float(profile.total - prefer_a - prefer_b), note="runoff")
+    second = Round(
+        number=2,
+        tallies=runoff,
+        elected=(profile.candidates[winner],),
+        exhausted=float(profile.total - prefer_a - prefer_b),
+        note="runoff",
+    )
     rest = [i for i in everyone if i not in (winner, loser)]
     ranking = [[winner], [loser], *groups_by_score(totals, among=rest)]
-    return Outcome(winners=[winner], ranking=ranking, scores=totals.tolist(),
-                   rounds=[first, second])
+    return Outcome(
+        winners=[winner], ranking=ranking, scores=totals.tolist(), rounds=[first, second]
+    )

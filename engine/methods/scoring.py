@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from engine.methods.common import FirstPreferences, groups_by_score, tallies_of
-from engine.profile import UNRANKED, ApprovalProfile, RankedProfile, ScoreProfile
+from engine.profile import ApprovalProfile, RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round
 from engine.tiebreak import TieBreaker
@@ -29,8 +29,12 @@ def plurality(
     """
     votes = FirstPreferences(profile).votes()
     everyone = range(profile.n_candidates)
-    first = Round(number=1, tallies=tallies_of(profile, votes, everyone), note="first-count",
-                  exhausted=float(profile.total - votes.sum()))
+    first = Round(
+        number=1,
+        tallies=tallies_of(profile, votes, everyone),
+        note="first-count",
+        exhausted=float(profile.total - votes.sum()),
+    )
     return Outcome(ranking=groups_by_score(votes), scores=votes.tolist(), rounds=[first])
 
 
@@ -42,8 +46,11 @@ BORDA_RULES = ("average", "zero", "modified")
     accepts="ranked",
     summary="Points by position: each candidate scores one point per candidate ranked below.",
     summary_zh="按名次给分：排得越靠前得分越多，总分最高者胜出",
-    options={"truncated": OptionSpec("average", choices=BORDA_RULES,
-                                     help="how unranked and tied candidates score")},
+    options={
+        "truncated": OptionSpec(
+            "average", choices=BORDA_RULES, help="how unranked and tied candidates score"
+        )
+    },
 )
 def borda(
     profile: RankedProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]

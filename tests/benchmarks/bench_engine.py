@@ -31,9 +31,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from ballot_model import raw_ballots  # noqa: E402
+from ballot_model import raw_ballots
 
-from engine import RankedProfile, tally  # noqa: E402
+from engine import RankedProfile, tally
 
 # our method, its options, and pref-voting's counterpart (module path, function, kwargs)
 METHODS: list[tuple[str, dict[str, object], tuple[str, str, dict[str, object]] | None]] = [
@@ -97,9 +97,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ballots", type=int, default=1_000_000)
     parser.add_argument("--candidates", type=int, default=10)
-    parser.add_argument("--peer-ballots", type=int, default=None,
-                        help="ballots given to pref-voting (default: the same; when fewer, "
-                             "its time is scaled up linearly and marked ~)")
+    parser.add_argument(
+        "--peer-ballots",
+        type=int,
+        default=None,
+        help="ballots given to pref-voting (default: the same; when fewer, "
+        "its time is scaled up linearly and marked ~)",
+    )
     parser.add_argument("--peer-timeout", type=float, default=1200.0)
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
@@ -112,18 +116,25 @@ def main() -> int:
     floor, _ = best(lambda: RAW.max(), max(args.repeat, 5))
     encode, profile = best(lambda: RankedProfile.from_ranks(names, RAW), args.repeat)
     assert isinstance(profile, RankedProfile)
-    print(f"raw array: {RAW.nbytes / 1e6:.0f} MB ({RAW.dtype}); numpy read floor "
-          f"{floor * 1000:.1f} ms; encode {encode * 1000:.0f} ms; "
-          f"{len(profile.counts):,} distinct ballots", flush=True)
+    print(
+        f"raw array: {RAW.nbytes / 1e6:.0f} MB ({RAW.dtype}); numpy read floor "
+        f"{floor * 1000:.1f} ms; encode {encode * 1000:.0f} ms; "
+        f"{len(profile.counts):,} distinct ballots",
+        flush=True,
+    )
     rows = []
     for method, options, _ in METHODS:
-        count, result = best(lambda method=method, options=options: tally(
-            method, profile, seed="bench", **options), args.repeat)
+        count, result = best(
+            lambda method=method, options=options: tally(method, profile, seed="bench", **options),
+            args.repeat,
+        )
         rows.append((method, count, result.winners))  # type: ignore[union-attr]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peer_n = args.peer_ballots or n
-    header = (f"{'method':<13}{'encode ms':>10}{'count ms':>10}{'total ms':>10}{'×floor':>8}"
-              f"{'peer s':>10}{'×faster':>9}  winners (ours | peer)")
+    header = (
+        f"{'method':<13}{'encode ms':>10}{'count ms':>10}{'total ms':>10}{'×floor':>8}"
+        f"{'peer s':>10}{'×faster':>9}  winners (ours | peer)"
+    )
     print("\n" + header + "\n" + "-" * len(header), flush=True)
     for (method, count, winners), (_, _, spec) in zip(rows, METHODS, strict=True):
         total = encode + count
@@ -134,9 +145,12 @@ def main() -> int:
                 peer_s, mark = peer_s * n / peer_n, "~"
         ours = ",".join(str(names.index(w)) for w in winners)
         faster = peer_s / total if np.isfinite(peer_s) else float("nan")
-        print(f"{method:<13}{encode * 1000:>10.0f}{count * 1000:>10.1f}{total * 1000:>10.0f}"
-              f"{count / floor:>8.1f}{mark + format(peer_s, '.1f'):>10}{faster:>9.0f}  "
-              f"{ours} | {peer_w}", flush=True)
+        print(
+            f"{method:<13}{encode * 1000:>10.0f}{count * 1000:>10.1f}{total * 1000:>10.0f}"
+            f"{count / floor:>8.1f}{mark + format(peer_s, '.1f'):>10}{faster:>9.0f}  "
+            f"{ours} | {peer_w}",
+            flush=True,
+        )
     print(f"\npeak memory (max RSS) of the Red Bench part: {rss:.0f} MiB")
     if peer_n < n:
         print(f"~ pref-voting ran on {peer_n:,} ballots; its time is scaled by {n / peer_n:g}")

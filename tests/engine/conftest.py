@@ -22,8 +22,9 @@ def as_kind(profile: RankedProfile, info: MethodInfo) -> Profile:
         return profile
     if info.accepts == "score":
         scores = np.where(ranks == UNRANKED, 0, np.maximum(m - 1 - ranks, 0))
-        return ScoreProfile.from_matrix(profile.candidates, scores, profile.counts,
-                                        max_score=max(m - 1, 1))
+        return ScoreProfile.from_matrix(
+            profile.candidates, scores, profile.counts, max_score=max(m - 1, 1)
+        )
     budget = info.name in {"greedy", "equal-shares"}
     return ApprovalProfile.from_matrix(
         profile.candidates,
@@ -42,8 +43,10 @@ def reorder(profile: Profile, order: Sequence[int]) -> Profile:
         table = np.where(profile.ranks[:, idx] == UNRANKED, -1, profile.ranks[:, idx])
         return RankedProfile.from_ranks(names, table, profile.counts)
     if isinstance(profile, ScoreProfile):
-        return ScoreProfile.from_matrix(names, profile.scores[:, idx], profile.counts,
-                                        max_score=profile.max_score)
+        return ScoreProfile.from_matrix(
+            names, profile.scores[:, idx], profile.counts, max_score=profile.max_score
+        )
     costs = None if profile.costs is None else [profile.costs[i] for i in idx]
-    return ApprovalProfile.from_matrix(names, profile.approvals[:, idx], profile.counts,
-                                       costs=costs, budget=profile.budget)
+    return ApprovalProfile.from_matrix(
+        names, profile.approvals[:, idx], profile.counts, costs=costs, budget=profile.budget
+    )

@@ -16,8 +16,7 @@ from engine.process import (
 
 def test_round_runs_its_normal_course():
     phase = RoundPhase.SCHEDULED
-    for nxt in (RoundPhase.COMMENTING, RoundPhase.VOTING, RoundPhase.CLOSED,
-                RoundPhase.PUBLISHED):
+    for nxt in (RoundPhase.COMMENTING, RoundPhase.VOTING, RoundPhase.CLOSED, RoundPhase.PUBLISHED):
         phase = advance(phase, nxt)
     assert phase is RoundPhase.PUBLISHED
 
@@ -29,16 +28,32 @@ def test_round_may_skip_the_comment_phase():
 @pytest.mark.parametrize(
     ("current", "requested", "message"),
     [
-        (RoundPhase.VOTING, RoundPhase.COMMENTING,
-         "cannot go from voting to commenting: voting has opened: the slate and method are frozen"),
-        (RoundPhase.CLOSED, RoundPhase.VOTING,
-         "cannot go from closed to voting: the round is closed; ballots can no longer be cast"),
-        (RoundPhase.VOTING, RoundPhase.PUBLISHED,
-         "cannot go from voting to published: close the voting before publishing the result"),
-        (RoundPhase.PUBLISHED, RoundPhase.CLOSED,
-         "cannot go from published to closed; allowed next: none (final phase)"),
-        (ProcessPhase.COLLECTING, ProcessPhase.DECIDED,
-         "cannot go from collecting to decided: no round has been held yet"),
+        (
+            RoundPhase.VOTING,
+            RoundPhase.COMMENTING,
+            "cannot go from voting to commenting: "
+            "voting has opened: the slate and method are frozen",
+        ),
+        (
+            RoundPhase.CLOSED,
+            RoundPhase.VOTING,
+            "cannot go from closed to voting: the round is closed; ballots can no longer be cast",
+        ),
+        (
+            RoundPhase.VOTING,
+            RoundPhase.PUBLISHED,
+            "cannot go from voting to published: close the voting before publishing the result",
+        ),
+        (
+            RoundPhase.PUBLISHED,
+            RoundPhase.CLOSED,
+            "cannot go from published to closed; allowed next: none (final phase)",
+        ),
+        (
+            ProcessPhase.COLLECTING,
+            ProcessPhase.DECIDED,
+            "cannot go from collecting to decided: no round has been held yet",
+        ),
     ],
 )
 def test_refused_transitions_say_why(current, requested, message):
@@ -69,8 +84,13 @@ def test_every_unlisted_process_transition_is_refused():
 
 def test_the_loop_to_closing_and_reopening_with_a_reason():
     phase = ProcessPhase.COLLECTING
-    for nxt in (ProcessPhase.DELIBERATING, ProcessPhase.DECIDED, ProcessPhase.IMPLEMENTING,
-                ProcessPhase.FEEDBACK, ProcessPhase.CLOSED):
+    for nxt in (
+        ProcessPhase.DELIBERATING,
+        ProcessPhase.DECIDED,
+        ProcessPhase.IMPLEMENTING,
+        ProcessPhase.FEEDBACK,
+        ProcessPhase.CLOSED,
+    ):
         phase = advance(phase, nxt)
     with pytest.raises(TransitionRefused, match="needs a written reason"):
         advance(phase, ProcessPhase.IMPLEMENTING)

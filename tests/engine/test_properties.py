@@ -127,8 +127,14 @@ def test_results_do_not_depend_on_pythonhashseed():
     outputs = set()
     for hashseed in ("0", "1", "4242"):
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
-        done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                              text=True, check=True, cwd=os.getcwd())
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=os.getcwd(),
+        )
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert len(json.loads(outputs.pop())) == len(NAMES)

@@ -88,8 +88,9 @@ def test_bucklin_adds_later_preferences_until_majority():
 def test_star_runoff_between_two_highest_scores():
     # totals: x = 5+5+0 = 10, y = 4+4+5 = 13, z = 0+0+4 = 4 → runoff y vs x:
     # ballots 1, 2 prefer x (5 > 4), ballot 3 prefers y → x wins 2–1 despite the lower total.
-    profile = ScoreProfile.from_matrix(["x", "y", "z"], [[5, 4, 0], [5, 4, 0], [0, 5, 4]],
-                                       max_score=5)
+    profile = ScoreProfile.from_matrix(
+        ["x", "y", "z"], [[5, 4, 0], [5, 4, 0], [0, 5, 4]], max_score=5
+    )
     result = tally("star", profile)
     assert result.rounds[0].tallies == {"x": 10.0, "y": 13.0, "z": 4.0}
     assert result.rounds[1].tallies == {"x": 2.0, "y": 1.0}

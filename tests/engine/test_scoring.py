@@ -52,8 +52,9 @@ def test_borda_complete_ballot_gives_m_minus_one_to_first():
 
 
 def test_score_sums_scores_and_ranks_by_total():
-    profile = ScoreProfile.from_matrix(["x", "y", "z"], [[5, 3, 0], [0, 5, 1], [2, 2, 2]],
-                                       max_score=5)
+    profile = ScoreProfile.from_matrix(
+        ["x", "y", "z"], [[5, 3, 0], [0, 5, 1], [2, 2, 2]], max_score=5
+    )
     result = tally("score", profile)
     assert result.scores == {"x": 7.0, "y": 10.0, "z": 3.0}
     assert result.winners == ("y",)
@@ -62,9 +63,7 @@ def test_score_sums_scores_and_ranks_by_total():
 
 def test_approval_top_k_is_block_approval():
     # approvals: a 3, b 2, c 2, d 1 → two seats: a, then the b/c tie goes to the lot
-    profile = ApprovalProfile.from_matrix(
-        list("abcd"), [[1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1]]
-    )
+    profile = ApprovalProfile.from_matrix(list("abcd"), [[1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1]])
     result = tally("approval", profile, seats=2, seed="pocket-park")
     assert result.scores == {"a": 3.0, "b": 2.0, "c": 2.0, "d": 1.0}
     assert result.winners[0] == "a"

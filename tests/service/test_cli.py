@@ -87,8 +87,9 @@ def test_budget_tally_explains_each_project(capsys):
     assert code == 0
     assert "skipped: not enough money left" in out
     assert "Funded: 632, 1098" in out
-    code, out, _ = run(capsys, "tally", str(pb), "--method", "greedy", "--budget", "20000",
-                       "--json")
+    code, out, _ = run(
+        capsys, "tally", str(pb), "--method", "greedy", "--budget", "20000", "--json"
+    )
     assert json.loads(out)["winners"] == ["632", "2042"]  # 10,000 + 9,600 fit in 20,000
 
 
@@ -105,16 +106,31 @@ def test_compare_names_the_condorcet_winner(capsys):
     ("argv", "code", "message"),
     [
         (["tally", "missing.blt", "--method", "irv"], 1, "missing.blt"),
-        (["tally", str(DEMO), "--method", "irv", "--seats", "0"], 2,
-         "seats must be a whole number of at least 1"),
-        (["tally", str(DEMO), "--method", "irv", "--rules", "meek"], 2,
-         "method irv has no option rules"),
-        (["tally", str(DEMO), "--method", "stv", "--rules", "irish"], 2,
-         "option rules must be one of scottish, meek"),
-        (["tally", str(DEMO), "--method", "approval"], 1,
-         "method approval counts approval ballots, but the ballots are ranked"),
-        (["tally", str(DEMO), "--method", "irv", "--budget", "10"], 2,
-         "--budget applies to approval (budget) ballots only"),
+        (
+            ["tally", str(DEMO), "--method", "irv", "--seats", "0"],
+            2,
+            "seats must be a whole number of at least 1",
+        ),
+        (
+            ["tally", str(DEMO), "--method", "irv", "--rules", "meek"],
+            2,
+            "method irv has no option rules",
+        ),
+        (
+            ["tally", str(DEMO), "--method", "stv", "--rules", "irish"],
+            2,
+            "option rules must be one of scottish, meek",
+        ),
+        (
+            ["tally", str(DEMO), "--method", "approval"],
+            1,
+            "method approval counts approval ballots, but the ballots are ranked",
+        ),
+        (
+            ["tally", str(DEMO), "--method", "irv", "--budget", "10"],
+            2,
+            "--budget applies to approval (budget) ballots only",
+        ),
         (["tally", str(DEMO), "--method", "irv", "--format", "nonsense"], 1, "nonsense"),
     ],
 )
@@ -130,15 +146,19 @@ def test_bad_input_is_one_line_and_non_zero(capsys, argv, code, message):
 def test_malformed_file_is_one_line(capsys, tmp_path):
     bad = tmp_path / "bad.blt"
     bad.write_text("3 1\n1 1 2 x 0\n0\n", encoding="utf-8")
-    code, out, err = run(capsys, "tally", str(bad), "--method", "irv", "--lang", "en")
+    code, _, err = run(capsys, "tally", str(bad), "--method", "irv", "--lang", "en")
     assert code == 1
     assert err.count("\n") == 1
     assert "bad.blt" in err
 
 
 def test_unknown_method_is_refused_by_the_parser():
-    done = subprocess.run([sys.executable, "-m", "service.cli", "tally", str(DEMO), "--method",
-                           "dictator"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "tally", str(DEMO), "--method", "dictator"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 2
     assert "invalid choice: 'dictator'" in done.stderr
 
@@ -157,7 +177,10 @@ def test_progress_bar_draws_and_finishes_the_line():
 
 def test_console_script_is_installed():
     exe = Path(sys.executable).parent / "redbench"
-    done = subprocess.run([str(exe), "tally", str(DEMO), "--method", "plurality", "--lang", "en"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(exe), "tally", str(DEMO), "--method", "plurality", "--lang", "en"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "Winners: 儿童游乐设施" in done.stdout
