@@ -146,7 +146,7 @@ class RankedProfile:
     """Ranked ballots (complete or truncated, ties allowed), collapsed with counts."""
 
     candidates: tuple[str, ...]
-    ranks: NDArray[np.int64]
+    ranks: NDArray[np.int32]
     counts: IntArray
     kind: ClassVar[str] = "ranked"
 
@@ -178,8 +178,8 @@ class RankedProfile:
         dense = _densify(rows)
         if not np.array_equal(dense, rows):
             rows, summed = collapse_rows(dense, summed)
-        rows = np.where(rows < 0, UNRANKED, rows)
-        return cls(names, rows, summed)
+        ranks = np.where(rows < 0, UNRANKED, rows).astype(np.int32)
+        return cls(names, ranks, summed)
 
     @classmethod
     def from_orders(
@@ -220,16 +220,18 @@ class RankedProfile:
         """``P[i, j]`` = number of voters who rank ``i`` strictly above ``j``.
 
         A ranked candidate is above every unranked one; two unranked candidates are tied.
+        Works column by column (one contiguous rank column per candidate, one dot product
+        per ordered pair), which suits the usual shape: many ballots, few candidates.
         """
         m = self.n_candidates
-        out = np.zeros((m, m), dtype=np.int64)
-        chunk = max(1, 4_000_000 // max(m * m, 1))
-        for start in range(0, len(self.counts), chunk):
-            r = self.ranks[start : start + chunk]
-            c = self.counts[start : start + chunk]
-            for i in range(m):
-                out[i] += c @ (r[:, i : i + 1] < r)
-        return out
+        columns = np.ascontiguousarray(self.ranks.T)
+        weights = self.counts.astype(np.float64)
+        out = np.zeros((m, m), dtype=np.float64)
+        for i in range(m):
+            for j in range(i + 1, m):
+                out[i, j] = np.dot(columns[i] < columns[j], weights)
+                out[j, i] = np.dot(columns[j] < columns[i], weights)
+        return np.rint(out).astype(np.int64)
 
     def restrict(self, keep: Sequence[int]) -> RankedProfile:
         """The profile over a subset of candidates (by index), ballots re-collapsed."""

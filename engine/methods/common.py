@@ -50,11 +50,28 @@ def tallies_of(
     return {profile.candidates[i]: float(values[i]) for i in sorted(among)}
 
 
+def preference_lists(profile: RankedProfile) -> NDArray[np.int64] | None:
+    """Each ballot's candidates in order of preference, ``-1`` padded; ``None`` if tied.
+
+    With dense ranks a strict ballot ranking ``r`` candidates uses exactly the ranks
+    ``0 .. r-1``, so the lists are one scatter (no sort), and a tie shows up as a position
+    written twice: fewer distinct positions than ranked candidates.
+    """
+    k, m = profile.ranks.shape
+    prefs = np.full((k, m), -1, dtype=np.int64)
+    placed = 0
+    for c, column in enumerate(np.ascontiguousarray(profile.ranks.T)):
+        rows = np.flatnonzero(column < UNRANKED)
+        prefs[rows, column[rows]] = c
+        placed += len(rows)
+    if int(np.count_nonzero(prefs >= 0)) != placed:
+        return None
+    return prefs
+
+
 def is_strict(profile: RankedProfile) -> bool:
-    """True when no ballot ranks two candidates equal (dense ranks make this O(k·m))."""
-    ranked = profile.ranks < UNRANKED
-    levels = np.where(ranked, profile.ranks, -1).max(axis=1) + 1
-    return bool(np.array_equal(levels, ranked.sum(axis=1)))
+    """True when no ballot ranks two candidates equal."""
+    return preference_lists(profile) is not None
 
 
 class FirstPreferences:
@@ -70,16 +87,22 @@ class FirstPreferences:
     def __init__(self, profile: RankedProfile) -> None:
         self.profile = profile
         self.m = profile.n_candidates
-        self.strict = is_strict(profile)
+        prefs = preference_lists(profile)
+        self.strict = prefs is not None
         self.active = np.ones(self.m, dtype=bool)
         self.overvoted = np.zeros(len(profile.counts), dtype=bool)
-        if self.strict:
-            order = np.argsort(profile.ranks, axis=1, kind="stable")
-            ranked = np.take_along_axis(profile.ranks, order, axis=1) < UNRANKED
-            self.prefs = np.where(ranked, order, -1)
+        if prefs is not None:
+            self.prefs = prefs
             self.pointer = np.zeros(len(profile.counts), dtype=np.int64)
             self.top = self.prefs[:, 0] if self.m else np.zeros(0, dtype=np.int64)
             self.weights = profile.counts.astype(np.float64)
+            # running tally, kept up to date by moving only the ballots that change hands;
+            # the extra last bin holds exhausted ballots
+            self.tally = np.bincount(
+                np.where(self.top < 0, self.m, self.top),
+                weights=self.weights,
+                minlength=self.m + 1,
+            ).astype(np.float64)
 
     def votes(self) -> NDArray[np.float64]:
         """Votes per candidate (0 for those no longer continuing)."""
@@ -88,16 +111,18 @@ class FirstPreferences:
             self.overvoted |= tied
             weights = np.where(self.overvoted, 0, self.profile.counts).astype(np.float64)
             return np.asarray(weights @ top, dtype=np.float64)
-        live = self.top >= 0
-        votes = np.bincount(self.top[live], weights=self.weights[live], minlength=self.m)
-        return np.asarray(votes, dtype=np.float64)
+        return self.tally[: self.m].copy()
 
     def remove(self, candidates: Sequence[int]) -> None:
         """Take candidates out of the count; their ballots move to the next continuing one."""
         self.active[list(candidates)] = False
         if not self.strict:
             return
-        moving = np.flatnonzero(np.isin(self.top, candidates))
+        if len(candidates) == 1:
+            moving = np.flatnonzero(self.top == candidates[0])
+        else:
+            moving = np.flatnonzero(np.isin(self.top, candidates))
+        moved = moving
         while moving.size:
             self.pointer[moving] += 1
             at_end = self.pointer[moving] >= self.m
@@ -107,3 +132,10 @@ class FirstPreferences:
             self.top[moving] = nxt
             still = (nxt >= 0) & ~self.active[np.maximum(nxt, 0)]
             moving = moving[still]
+        landed = self.top[moved]
+        self.tally += np.bincount(
+            np.where(landed < 0, self.m, landed),
+            weights=self.weights[moved],
+            minlength=self.m + 1,
+        )
+        self.tally[list(candidates)] = 0.0

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from numpy.typing import NDArray
 
-from engine.methods.common import FirstPreferences, groups_by_score, tallies_of
-from engine.profile import ApprovalProfile, RankedProfile, ScoreProfile
+from engine.methods.common import groups_by_score, tallies_of
+from engine.profile import UNRANKED, ApprovalProfile, RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round
 from engine.tiebreak import TieBreaker
@@ -27,7 +28,10 @@ def plurality(
 
     A ballot that ranks several candidates equal first is an overvote and counts for nobody.
     """
-    votes = FirstPreferences(profile).votes()
+    columns = np.ascontiguousarray(profile.ranks.T)
+    firsts = columns == 0
+    single = np.count_nonzero(firsts, axis=0) == 1
+    votes = (firsts & single[None, :]) @ profile.counts.astype(np.float64)
     everyone = range(profile.n_candidates)
     first = Round(
         number=1,
@@ -68,29 +72,42 @@ def borda(
     """
     rule = options["truncated"]
     m = profile.n_candidates
-    k = len(profile.counts)
     counts = profile.counts.astype(np.float64)
-    # level of each candidate on each ballot: its dense rank, or m for unranked (below all)
-    level = np.minimum(profile.ranks, m)
-    unranked = level == m
-    # per ballot, how many candidates sit at each level, and at that level or better
-    flat = (np.arange(k)[:, None] * (m + 1) + level).ravel()
-    at_level = np.bincount(flat, minlength=k * (m + 1)).reshape(k, m + 1)
-    at_or_above = np.cumsum(at_level, axis=1)
-    same = np.take_along_axis(at_level, level, axis=1)
-    upto = np.take_along_axis(at_or_above, level, axis=1)
-    if rule == "modified":
-        ranked = (~unranked).sum(axis=1, keepdims=True)
-        above = upto - same
-        points = np.where(unranked, 0.0, ranked - above - (same - 1) / 2.0)
+    columns = np.ascontiguousarray(profile.ranks.T)  # one rank column per candidate
+    unranked = columns == UNRANKED
+    ranked_count = m - np.count_nonzero(unranked, axis=0)
+    deepest = np.max(np.where(unranked, -1, columns), axis=0)
+    if np.array_equal(deepest + 1, ranked_count):
+        # no ties: a ranked candidate at level v has v candidates above it and none beside
+        # it; the u unranked candidates share the bottom level
+        above = columns
+        same = np.where(unranked, (m - ranked_count)[None, :], 1)
     else:
-        points = (m - upto) + 0.5 * (same - 1)
+        above_t, same_t = _levels(profile.ranks, m)
+        above, same = above_t.T, same_t.T
+    if rule == "modified":
+        points = np.where(unranked, 0.0, ranked_count[None, :] - above - (same - 1) / 2.0)
+    else:
+        below = np.where(unranked, 0, m - above - same)
+        points = below + 0.5 * (same - 1)
         if rule == "zero":
             points = np.where(unranked, 0.0, points)
-    scores = counts @ points
+    scores = points @ counts
     everyone = range(profile.n_candidates)
     tally = Round(number=1, tallies=tallies_of(profile, scores, everyone), note="points")
     return Outcome(ranking=groups_by_score(scores), scores=scores.tolist(), rounds=[tally])
+
+
+def _levels(ranks: NDArray[np.int32], m: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per ballot and candidate: how many candidates are ranked above it, and how many
+    share its level (itself included); unranked candidates share the bottom level."""
+    k = len(ranks)
+    level = np.minimum(ranks, m)
+    flat = (np.arange(k)[:, None] * (m + 1) + level).ravel()
+    at_level = np.bincount(flat, minlength=k * (m + 1)).reshape(k, m + 1)
+    upto = np.take_along_axis(np.cumsum(at_level, axis=1), level, axis=1)
+    same = np.take_along_axis(at_level, level, axis=1)
+    return upto - same, same
 
 
 @method(

@@ -185,7 +185,7 @@ class _Count:
         return Outcome(winners=winners, ranking=ranking, rounds=self.rounds)
 
 
-def _next_choice(ranks: IntArray, available: NDArray[np.bool_]) -> IntArray:
+def _next_choice(ranks: NDArray[np.int32], available: NDArray[np.bool_]) -> IntArray:
     """Per row, the best-ranked available candidate, or -1 (none left, or an equal group)."""
     masked = np.where(available[None, :], ranks, UNRANKED)
     best = masked.min(axis=1)

@@ -9,7 +9,8 @@ For every method it prints, in one table from one run:
   encode   raw (n × m) rank table → collapsed profile (``RankedProfile.from_ranks``)
   count    the method on that profile
   total    encode + count ("raw ballots to a result")
-  ×floor   count ÷ the time numpy needs to read the raw ballot array once
+  ×floor   count ÷ the time numpy needs to read the raw ballot array once (``raw.sum()``,
+           one pass over the int8 table of 1,000,000 × 10 rank values)
   peer     pref-voting on the same raw ballots: its profile built from them + its method,
            each method in a fresh process so nothing is cached between methods
   ×faster  peer ÷ total
@@ -113,7 +114,7 @@ def main() -> int:
     print(f"generating {n:,} truncated Plackett–Luce ballots over {m} candidates ...", flush=True)
     RAW = raw_ballots(n, m)
     names = [chr(ord("a") + i) for i in range(m)]
-    floor, _ = best(lambda: RAW.max(), max(args.repeat, 5))
+    floor, _ = best(lambda: RAW.sum(), max(args.repeat, 5))
     encode, profile = best(lambda: RankedProfile.from_ranks(names, RAW), args.repeat)
     assert isinstance(profile, RankedProfile)
     print(
