@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,7 +81,7 @@ def borda(
     if np.array_equal(deepest + 1, ranked_count):
         # no ties: a ranked candidate at level v has v candidates above it and none beside
         # it; the u unranked candidates share the bottom level
-        above = columns
+        above: NDArray[np.integer[Any]] = columns
         same = np.where(unranked, (m - ranked_count)[None, :], 1)
     else:
         above_t, same_t = _levels(profile.ranks, m)
