@@ -28,8 +28,8 @@ from ballots.formats import (
     write_ballots,
 )
 from engine.profile import UNRANKED, RankedProfile
+from tests.data import ELECTIONS
 
-ELECTIONS = Path(__file__).resolve().parents[3] / "shared" / "data" / "elections"
 MINE = ("alaska", "blt", "cvr", "preflib", "votekit")
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from ballots.formats import pabulib
 from engine import ApprovalProfile, tally
+from tests.data import ELECTIONS as DATA_ROOT
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "elections" / "pabulib"
+DATA = DATA_ROOT / "pabulib"
 
 ELECTIONS: list[tuple[str, str, str | None, int, int, float]] = [
     # file, method, completion, projects, voters, official funded total

@@ -7,7 +7,6 @@ where a file is a cleaned or derived record, the test says how far it may differ
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,9 @@ from ballots.formats import read_ballots
 from engine import RankedProfile, tally
 from engine.compare import compare
 from engine.methods.pairwise import condorcet_winner
+from tests.data import ELECTIONS
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "elections"
+DATA = ELECTIONS
 
 
 @cache

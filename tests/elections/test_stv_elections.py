@@ -11,8 +11,9 @@ import pytest
 
 from ballots.formats import blt, preflib
 from engine import tally
+from tests.data import ELECTIONS
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "elections"
+DATA = ELECTIONS
 SCOTLAND = DATA / "scotland"
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from service.cli import ProgressBar, main
+from tests.data import ELECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "service" / "demo" / "pocket_park.json"
-ELECTIONS = ROOT.parent / "shared" / "data" / "elections"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -1,0 +1,15 @@
+"""Session-wide checks: the real-election data must be there (a clear stop, not 70 failures)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.data import ELECTIONS
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not (ELECTIONS / "README.md").is_file():
+        raise pytest.UsageError(
+            f"the real elections are missing: expected them in {ELECTIONS} "
+            "(the shared/ folder beside the repository, or set REDBENCH_ELECTIONS)"
+        )
