@@ -1,0 +1,1 @@
+"""Staff accounts: sign in and out, and user management by the admin."""

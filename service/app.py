@@ -1,0 +1,69 @@
+"""The litestar application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, get, post
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.params import JSONBody
+
+from service.auth.guard import provide_actor, role_guard, roles
+from service.db.session import create_engine, provide_transaction, sessionmaker
+from service.errors import EXCEPTION_HANDLERS, ErrorBody
+from service.events import channels_plugin
+from service.routes import ROUTES
+from service.settings import Settings
+
+API = "/api/v1"
+MAX_BODY = 256 * 1024
+"""Largest request body accepted (a ballot is a few hundred bytes)."""
+
+
+@get(f"{API}/ping", opt=roles("public"), sync_to_thread=False)
+def ping() -> dict[str, bool]:
+    """Liveness check (no database)."""
+    return {"ok": True}
+
+
+@post(f"{API}/noop", opt=roles("public"), sync_to_thread=False)
+def noop(data: JSONBody[dict[str, object]]) -> dict[str, bool]:
+    """Decodes a JSON body and answers, touching nothing: the baseline for benchmarks."""
+    return {"ok": bool(data) or True}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The application for ``settings`` (default: from the environment)."""
+    settings = (settings or Settings.from_env()).with_secret()
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = Litestar(
+        route_handlers=[ping, noop, *ROUTES],
+        guards=[role_guard],
+        dependencies={"db": Provide(provide_transaction), "actor": Provide(provide_actor)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[channels_plugin(settings)],
+        lifespan=[database],
+        openapi_config=OpenAPIConfig(
+            title="Red Bench 红板凳议事会 API",
+            version="1",
+            path=f"{API}/schema",
+            description="Deliberation and voting for neighbourhood councils. Errors share "
+            "one shape: " + ", ".join(ErrorBody.__struct_fields__),
+        ),
+        request_max_body_size=MAX_BODY,
+        debug=False,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,312 @@
+"""The tables. Secrecy is designed in: a ballot row carries its tracker, its round and its
+content only — no code, no device, no voter, no time — and a voter code row records only
+whether it was used, never when or for which ballot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, utcnow
+
+ROLES = ("admin", "facilitator", "secretary", "grid_worker")
+"""Staff roles. Residents have no account: they act through one-time voter codes."""
+
+
+class User(Base):
+    """A staff member who signs in."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    """Login name, unique."""
+    display_name: Mapped[str] = mapped_column(String(120))
+    """Name shown on pages and in the audit log."""
+    role: Mapped[str] = mapped_column(String(20))
+    """One of :data:`ROLES`."""
+    password_hash: Mapped[str] = mapped_column(String(255))
+    """scrypt hash with its parameters and salt (see :mod:`service.auth.passwords`)."""
+    active: Mapped[bool] = mapped_column(default=True)
+    """Inactive users cannot sign in and their tokens stop working."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token (or the value of a session cookie) for one user."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the token; the token itself is shown once and never stored."""
+    label: Mapped[str] = mapped_column(String(120), default="")
+    """What the token is for ("login", "tablet script" ...)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    """Set when the token was revoked (signed out)."""
+
+
+class Community(Base):
+    """A residents' community (社区) served by a neighbourhood committee."""
+
+    __tablename__ = "communities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    """Name, e.g. 杜集社区."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Grid(Base):
+    """A grid (网格) inside a community, walked by a grid worker."""
+
+    __tablename__ = "grids"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    """Name, e.g. 第三网格."""
+
+
+class Process(Base):
+    """An agenda item (议题) and its lifecycle 收集 → 协商 → 落实 → 反馈 → 销号."""
+
+    __tablename__ = "processes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    """Short title, e.g. 口袋公园建设方案."""
+    question: Mapped[str] = mapped_column(Text, default="")
+    """The question put to residents."""
+    phase: Mapped[str] = mapped_column(String(20), default="collecting")
+    """Current :class:`engine.process.ProcessPhase`."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deliberating_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    """Why the process was withdrawn (required to withdraw)."""
+
+
+class ResidentRequest(Base):
+    """A resident's request (诉求) logged by a grid worker; may be promoted into a process."""
+
+    __tablename__ = "requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), default=None)
+    body: Mapped[str] = mapped_column(Text)
+    """What the resident asked for, in their words."""
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    """``open``, ``promoted`` (into ``process_id``) or ``declined``."""
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"), default=None)
+    logged_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    """The grid worker who logged it."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Proposal(Base):
+    """An option (方案) under a process; amended, merged or withdrawn with its history kept."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    """The option's name as residents see it on the ballot."""
+    description: Mapped[str] = mapped_column(Text, default="")
+    cost_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    """Estimated cost in fen (0.01 yuan), for budget rounds."""
+    author: Mapped[str] = mapped_column(String(120), default="")
+    """Who put it forward (a resident's name, or "on behalf of ...")."""
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    """``active``, ``withdrawn`` or ``merged`` (into ``merged_into_id``)."""
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Bumped on every amendment."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProposalEvent(Base):
+    """One step in a proposal's history: created, amended, merged, withdrawn."""
+
+    __tablename__ = "proposal_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column()
+    """Title, description and cost as they stood after this step."""
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Round(Base):
+    """A deliberation round: slate, comment prompts, ballot rules and method; frozen when
+    voting opens (``voting_at`` set), after which slate, method, options and roll are fixed."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("process_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    """1, 2, ... within the process."""
+    title: Mapped[str] = mapped_column(String(200), default="")
+    phase: Mapped[str] = mapped_column(String(20), default="scheduled")
+    """Current :class:`engine.process.RoundPhase`."""
+    ballot_kind: Mapped[str] = mapped_column(String(20), default="ranked")
+    """``ranked``, ``approval``, ``score`` or ``budget``."""
+    method: Mapped[str] = mapped_column(String(40), default="irv")
+    """A method name from :mod:`engine.registry`."""
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Method options: seats, budget, tie policy, method-specific options."""
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Ballot rules beyond the slate (ties allowed, truncation, max approvals, max score)."""
+    prompts: Mapped[list[Any]] = mapped_column(default=list)
+    """Comment prompts, e.g. ["这个方案好在哪里", "您担心什么", "您想怎么改"]."""
+    household_roll: Mapped[bool] = mapped_column(default=False)
+    """One vote per household: codes are bound to roll entries."""
+    slate: Mapped[list[Any] | None] = mapped_column(default=None)
+    """Frozen at voting: [{"proposal_id", "name", "cost_cents"}] in ballot order."""
+    seeded_from_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), default=None)
+    """The published round whose top-k result gave this round its slate."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    commenting_at: Mapped[datetime | None] = mapped_column(default=None)
+    voting_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RoundOption(Base):
+    """A proposal on a round's slate (editable until voting opens)."""
+
+    __tablename__ = "round_options"
+    __table_args__ = (UniqueConstraint("round_id", "proposal_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    """Order on the ballot."""
+
+
+class Comment(Base):
+    """A comment in a round's comment phase, with a stance; hidden (never deleted) with a
+    reason kept."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), default=None)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), default=None)
+    """The comment this one replies to."""
+    prompt: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Index of the round prompt it answers."""
+    stance: Mapped[str] = mapped_column(String(20))
+    """``support``, ``oppose``, ``neutral`` or ``question``."""
+    body: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str] = mapped_column(String(120), default="")
+    """Name the speaker gave (may be empty); recorded by the facilitator on their behalf."""
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    hidden_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    hidden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Household(Base):
+    """An entry of a round's household roll (one vote per household)."""
+
+    __tablename__ = "households"
+    __table_args__ = (UniqueConstraint("round_id", "label"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    label: Mapped[str] = mapped_column(String(120))
+    """Building and flat, e.g. 3栋2单元501."""
+    voted: Mapped[bool] = mapped_column(default=False)
+    """Set in the casting transaction; never linked to the ballot."""
+
+
+class VoterCode(Base):
+    """A one-time code. Only its keyed hash is stored; it records that it was used, not
+    when, and nothing links it to the ballot it cast."""
+
+    __tablename__ = "voter_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """HMAC-SHA256 of the code under the server's secret key."""
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), default=None)
+    status: Mapped[str] = mapped_column(String(12), default="issued")
+    """``issued``, ``used`` or ``void``."""
+    void_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Ballot(Base):
+    """A cast ballot: tracker, round and content only (the secret ballot)."""
+
+    __tablename__ = "ballots"
+    tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
+    """Random receipt (80 bits, Crockford base 32); the published list is ordered by it."""
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    marks: Mapped[bytes] = mapped_column(LargeBinary)
+    """The ballot as one int16 per slate option (rank, 0/1 or score; -1 = none), loaded
+    straight into the engine's arrays when counting."""
+    content: Mapped[str] = mapped_column(Text)
+    """Canonical JSON of the ballot (for the published list and exports)."""
+
+
+Index("ix_ballots_round_tracker", Ballot.round_id, Ballot.tracker)
+
+
+class CastKey(Base):
+    """Idempotency of casting: a retried request with the same key gets the same receipt.
+    Deleted when the round closes, so nothing of it outlives the vote."""
+
+    __tablename__ = "cast_keys"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the round id and the client's idempotency key."""
+    request_digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the ballot sent, to refuse the same key with a different ballot."""
+    tracker: Mapped[str] = mapped_column(String(16))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+
+
+class RoundResult(Base):
+    """The count of a closed round: the engine's result and the ballot-box digest."""
+
+    __tablename__ = "round_results"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    result: Mapped[bytes] = mapped_column(LargeBinary)
+    """Canonical JSON of :class:`engine.result.Result`."""
+    comparison: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """Canonical JSON of :class:`engine.compare.Comparison`."""
+    ballot_box_digest: Mapped[str] = mapped_column(String(64))
+    ballots: Mapped[int] = mapped_column(Integer)
+    codes_issued: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only log of every state change: who did what to which thing."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    actor: Mapped[str] = mapped_column(String(120))
+    """Display name at the time, or ``resident`` / ``system``."""
+    action: Mapped[str] = mapped_column(String(60))
+    """E.g. ``round.voting``, ``codes.issued``, ``proposal.withdrawn``."""
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

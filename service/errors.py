@@ -1,0 +1,209 @@
+"""The service's error tree and the one table that maps every domain error to HTTP.
+
+    ServiceError
+    ├── NotFound            404  no such thing (or not visible to you)
+    ├── NotSignedIn         401  staff endpoint without a valid token
+    ├── Forbidden           403  signed in, but the role may not do this
+    ├── Conflict            409  the state forbids it now (frozen, used code, wrong phase)
+    ├── Invalid             422  well-formed request whose content breaks a rule
+    ├── TooMany             429  too many attempts; wait
+    └── Unavailable         503  the database is away; retry with the same idempotency key
+
+Engine and ballot errors keep their own trees; :data:`DOMAIN_STATUS` maps them. Every error
+response has the same shape (:class:`ErrorBody`) with the message in Chinese and English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from ballots.errors import BallotError, FormatError, InvalidBallot
+from engine.errors import (
+    EngineError,
+    KindMismatch,
+    OptionError,
+    ProfileError,
+    TieUnresolved,
+    TransitionRefused,
+    UnknownMethod,
+)
+from service.i18n import text
+
+
+class ServiceError(Exception):
+    """A refusal with a machine code, an HTTP status and a message in both languages."""
+
+    status = 400
+    code = "bad-request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        zh: str | None = None,
+        field: str | None = None,
+        **detail: Any,
+    ) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.zh = zh
+        self.field = field
+        self.detail = detail
+
+
+class NotFound(ServiceError):
+    status, code = 404, "not-found"
+
+
+class NotSignedIn(ServiceError):
+    status, code = 401, "not-signed-in"
+
+
+class Forbidden(ServiceError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(ServiceError):
+    status, code = 409, "conflict"
+
+
+class Invalid(ServiceError):
+    status, code = 422, "invalid"
+
+
+class TooMany(ServiceError):
+    status, code = 429, "too-many-attempts"
+
+
+class Unavailable(ServiceError):
+    status, code = 503, "unavailable"
+
+
+DOMAIN_STATUS: dict[type[Exception], tuple[int, str]] = {
+    TransitionRefused: (409, "transition-refused"),
+    TieUnresolved: (409, "tie-unresolved"),
+    InvalidBallot: (422, "invalid-ballot"),
+    UnknownMethod: (422, "unknown-method"),
+    KindMismatch: (422, "kind-mismatch"),
+    OptionError: (422, "invalid-option"),
+    ProfileError: (422, "invalid-ballots"),
+    FormatError: (400, "bad-file"),
+    BallotError: (422, "invalid-ballot"),
+    EngineError: (422, "cannot-count"),
+}
+"""Domain error class → (HTTP status, code). The most specific class listed wins."""
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """The shape of every error response."""
+
+    status: int
+    code: str
+    message: str
+    message_zh: str
+    message_en: str
+    field: str | None = None
+    detail: dict[str, Any] = {}
+
+
+def _language(request: Request[Any, Any, Any]) -> str:
+    accept = request.headers.get("accept-language", "")
+    return "en" if accept.lower().startswith("en") else "zh"
+
+
+def _body(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    en: str,
+    zh: str | None = None,
+    field: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Response[ErrorBody]:
+    zh_text = zh or text("zh", f"error.{code}")
+    if zh_text == f"error.{code}":
+        zh_text = en
+    lang = _language(request)
+    body = ErrorBody(
+        status=status,
+        code=code,
+        message=zh_text if lang == "zh" else en,
+        message_zh=zh_text,
+        message_en=en,
+        field=field,
+        detail=detail or {},
+    )
+    headers = {"Retry-After": "2"} if status in (429, 503) else None
+    return Response(body, status_code=status, headers=headers)
+
+
+def status_of(exc: Exception) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 500, "internal-error"
+
+
+def handle_service_error(request: Request[Any, Any, Any], exc: ServiceError) -> Response[ErrorBody]:
+    return _body(request, exc.status, exc.code, str(exc), exc.zh, exc.field, exc.detail)
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    status, code = status_of(exc)
+    field = getattr(exc, "where", None)
+    detail: dict[str, Any] = {}
+    if isinstance(exc, InvalidBallot):
+        detail = {"problem": exc.problem}
+    return _body(request, status, code, str(exc), field=field, detail=detail)
+
+
+def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        first = extra[0] if extra and isinstance(extra[0], dict) else {}
+        key = first.get("key")
+        message = first.get("message") or exc.detail
+        where = f"{key}: " if key else ""
+        return _body(
+            request,
+            400,
+            "invalid-request",
+            f"{where}{message}",
+            field=key,
+            detail={"errors": extra},
+        )
+    if isinstance(exc, NotFoundException):
+        return _body(request, 404, "not-found", exc.detail or "not found")
+    code = {
+        401: "not-signed-in",
+        403: "forbidden",
+        405: "method-not-allowed",
+        413: "too-large",
+        415: "unsupported-media-type",
+        429: "too-many-attempts",
+    }.get(exc.status_code, "bad-request")
+    return _body(request, exc.status_code, code, exc.detail or code)
+
+
+def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    return _body(
+        request, 503, "unavailable", "the database is not reachable right now; try again shortly"
+    )
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    ServiceError: handle_service_error,
+    EngineError: handle_domain_error,
+    BallotError: handle_domain_error,
+    HTTPException: handle_http_error,
+    OperationalError: handle_database_down,
+    InterfaceError: handle_database_down,
+    ConnectionError: handle_database_down,
+}

@@ -1,0 +1,133 @@
+"""The service under test, on every database: SQLite always, PostgreSQL as well when
+``REDBENCH_TEST_DATABASE_URL`` names a server (CI sets it, so there it always runs).
+
+Each test gets an empty, fully migrated database: a copy of a migrated SQLite template
+file, or the PostgreSQL test database with every table truncated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.app import create_app
+from service.auth.guard import token_hash
+from service.auth.passwords import hash_password
+from service.db.base import Base
+from service.db.migrate import upgrade
+from service.db.models import ApiToken, User
+from service.db.session import create_engine, sessionmaker
+from service.settings import Settings
+
+PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+SECRET = "test-secret-key"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, scope="session")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "redbench.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A freshly migrated database ``redbench_test`` on the configured server."""
+    base = PG_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+    server, _, _ = base.rpartition("/")
+    test_url = f"{server}/redbench_test"
+
+    async def recreate() -> None:
+        engine = create_engine(base)
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("DROP DATABASE IF EXISTS redbench_test WITH (FORCE)"))
+            await conn.execute(text("CREATE DATABASE redbench_test"))
+        await engine.dispose()
+
+    asyncio.run(recreate())
+    upgrade(test_url)
+    return test_url
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "redbench.sqlite3"
+        shutil.copy(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+
+    async def truncate() -> None:
+        engine = create_engine(url)
+        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(truncate())
+    yield url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key=SECRET)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    app = create_app(settings)
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the test database, for setting up and for looking behind the API."""
+    engine = create_engine(settings.database_url)
+    async with sessionmaker(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+async def make_staff(db: AsyncSession, role: str, username: str | None = None) -> dict[str, str]:
+    """A staff user with ``role`` and the Authorization header for their token."""
+    name = username or f"{role}-user"
+    user = User(
+        username=name,
+        display_name=f"{role} 测试",
+        role=role,
+        password_hash=hash_password("correct horse battery"),
+    )
+    db.add(user)
+    await db.flush()
+    token = f"token-{name}"
+    db.add(ApiToken(user_id=user.id, token_hash=token_hash(token), label="test"))
+    await db.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def staff(db: AsyncSession) -> dict[str, dict[str, str]]:
+    """Headers for one user of each role: ``staff["facilitator"]`` ..."""
+    return {
+        role: await make_staff(db, role)
+        for role in ("admin", "facilitator", "secretary", "grid_worker")
+    }
