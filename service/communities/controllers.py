@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import record
 from service.auth.guard import STAFF, roles
@@ -14,7 +15,7 @@ from service.deps import DB, Caller
 from service.errors import Conflict, NotFound
 
 
-async def get_community(db: DB, community_id: FromPath[int]) -> models.Community:
+async def find_community(db: AsyncSession, community_id: int) -> models.Community:
     community = await db.get(models.Community, community_id)
     if community is None:
         raise NotFound(
@@ -23,7 +24,7 @@ async def get_community(db: DB, community_id: FromPath[int]) -> models.Community
     return community
 
 
-async def community_out(db: DB, community: models.Community) -> Community:
+async def community_out(db: AsyncSession, community: models.Community) -> Community:
     grids = (
         await db.scalars(
             select(models.Grid)
@@ -66,13 +67,13 @@ class CommunityController(Controller):
 
     @get("/{community_id:int}", opt=roles(*STAFF))
     async def get_community(self, db: DB, community_id: FromPath[int]) -> Community:
-        return await community_out(db, await get_community(db, community_id))
+        return await community_out(db, await find_community(db, community_id))
 
     @post("/{community_id:int}/grids", opt=roles("admin"))
     async def create_grid(
         self, db: DB, community_id: FromPath[int], data: JSONBody[GridCreate], actor: Caller
     ) -> Grid:
-        await get_community(db, community_id)
+        await find_community(db, community_id)
         grid = models.Grid(community_id=community_id, name=data.name)
         db.add(grid)
         await db.flush()
