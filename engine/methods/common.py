@@ -29,20 +29,6 @@ def groups_by_score(
     return out
 
 
-def top_choices(
-    profile: RankedProfile, active: NDArray[np.bool_]
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Per distinct ballot, its highest-ranked continuing candidates.
-
-    Returns ``(top, overvoted)``: ``top[b, c]`` marks the continuing candidates ballot
-    ``b`` ranks highest, ``overvoted[b]`` that there are several of them (a tie).
-    """
-    masked = np.where(active[None, :], profile.ranks, UNRANKED)
-    best = masked.min(axis=1, keepdims=True)
-    top = (masked == best) & (best < UNRANKED)
-    return top, top.sum(axis=1) > 1
-
-
 def tallies_of(
     profile: Profile, values: Sequence[float] | NDArray[np.float64], among: Sequence[int]
 ) -> dict[str, float]:
@@ -50,92 +36,70 @@ def tallies_of(
     return {profile.candidates[i]: float(values[i]) for i in sorted(among)}
 
 
-def preference_lists(profile: RankedProfile) -> NDArray[np.int64] | None:
-    """Each ballot's candidates in order of preference, ``-1`` padded; ``None`` if tied.
-
-    With dense ranks a strict ballot ranking ``r`` candidates uses exactly the ranks
-    ``0 .. r-1``, so the lists are one scatter (no sort), and a tie shows up as a position
-    written twice: fewer distinct positions than ranked candidates.
-    """
-    k, m = profile.ranks.shape
-    prefs = np.full((k, m), -1, dtype=np.int64)
-    placed = 0
-    for c, column in enumerate(np.ascontiguousarray(profile.ranks.T)):
-        rows = np.flatnonzero(column < UNRANKED)
-        prefs[rows, column[rows]] = c
-        placed += len(rows)
-    if int(np.count_nonzero(prefs >= 0)) != placed:
-        return None
-    return prefs
-
-
-def is_strict(profile: RankedProfile) -> bool:
-    """True when no ballot ranks two candidates equal."""
-    return preference_lists(profile) is not None
-
-
 class FirstPreferences:
     """Each ballot's vote for its highest-ranked continuing candidate, round after round.
 
     A ballot whose highest-ranked continuing candidates are tied is an overvote: it counts
     for nobody from that round on (as election offices treat two marks at one rank).
-    On strict profiles each distinct ballot keeps a pointer into its preference list, and
-    an elimination moves only the pointers of the ballots that sat on the eliminated
-    candidates; profiles with ties recompute the top choices each round.
+    The tally is kept up to date incrementally: an elimination looks again only at the
+    ballots that sat on the eliminated candidates, so a round costs work in proportion to
+    the ballots that change hands, not to the whole profile.
     """
 
+    EXHAUSTED = -1
+
     def __init__(self, profile: RankedProfile) -> None:
-        self.profile = profile
+        self.ranks = profile.ranks
         self.m = profile.n_candidates
-        prefs = preference_lists(profile)
-        self.strict = prefs is not None
+        self.weights = profile.counts.astype(np.float64)
         self.active = np.ones(self.m, dtype=bool)
-        self.overvoted = np.zeros(len(profile.counts), dtype=bool)
-        if prefs is not None:
-            self.prefs = prefs
-            self.pointer = np.zeros(len(profile.counts), dtype=np.int64)
-            self.top = self.prefs[:, 0] if self.m else np.zeros(0, dtype=np.int64)
-            self.weights = profile.counts.astype(np.float64)
-            # running tally, kept up to date by moving only the ballots that change hands;
-            # the extra last bin holds exhausted ballots
-            self.tally = np.bincount(
-                np.where(self.top < 0, self.m, self.top),
-                weights=self.weights,
-                minlength=self.m + 1,
-            ).astype(np.float64)
+        k = len(self.weights)
+        # first round, column by column: which candidate holds rank 0, and how many do
+        self.top = np.full(k, self.EXHAUSTED, dtype=np.int64)
+        holders = np.zeros(k, dtype=np.int64)
+        for c, column in enumerate(np.ascontiguousarray(self.ranks.T)):
+            first = column == 0
+            holders += first
+            self.top[first] = c
+        self.top[holders != 1] = self.EXHAUSTED  # empty ballots and overvotes
+        self.tally = np.bincount(
+            self.top[self.top >= 0], weights=self.weights[self.top >= 0], minlength=self.m
+        ).astype(np.float64)
 
     def votes(self) -> NDArray[np.float64]:
         """Votes per candidate (0 for those no longer continuing)."""
-        if not self.strict:
-            top, tied = top_choices(self.profile, self.active)
-            self.overvoted |= tied
-            weights = np.where(self.overvoted, 0, self.profile.counts).astype(np.float64)
-            return np.asarray(weights @ top, dtype=np.float64)
-        return self.tally[: self.m].copy()
+        return self.tally.copy()
 
     def remove(self, candidates: Sequence[int]) -> None:
         """Take candidates out of the count; their ballots move to the next continuing one."""
-        self.active[list(candidates)] = False
-        if not self.strict:
-            return
-        if len(candidates) == 1:
-            moving = np.flatnonzero(self.top == candidates[0])
+        gone = list(candidates)
+        self.active[gone] = False
+        if len(gone) == 1:
+            moving = np.flatnonzero(self.top == gone[0])
         else:
-            moving = np.flatnonzero(np.isin(self.top, candidates))
-        moved = moving
-        while moving.size:
-            self.pointer[moving] += 1
-            at_end = self.pointer[moving] >= self.m
-            nxt = np.where(
-                at_end, -1, self.prefs[moving, np.minimum(self.pointer[moving], self.m - 1)]
-            )
-            self.top[moving] = nxt
-            still = (nxt >= 0) & ~self.active[np.maximum(nxt, 0)]
-            moving = moving[still]
-        landed = self.top[moved]
+            moving = np.flatnonzero(np.isin(self.top, gone))
+        self.tally[gone] = 0.0
+        if moving.size == 0:
+            return
+        masked = np.where(self.active[None, :], self.ranks[moving], UNRANKED)
+        best = masked.min(axis=1)
+        tied = np.count_nonzero(masked == best[:, None], axis=1) > 1
+        landed = np.where((best == UNRANKED) | tied, self.EXHAUSTED, masked.argmin(axis=1))
+        self.top[moving] = landed
+        live = landed >= 0
         self.tally += np.bincount(
-            np.where(landed < 0, self.m, landed),
-            weights=self.weights[moved],
-            minlength=self.m + 1,
+            landed[live], weights=self.weights[moving][live], minlength=self.m
         )
-        self.tally[list(candidates)] = 0.0
+
+
+def rank_histogram(profile: RankedProfile) -> NDArray[np.float64]:
+    """``H[c, v]`` = voters ranking candidate ``c`` at level ``v`` (``v = m``: unranked).
+
+    One weighted count per candidate column: the cheapest full read of a profile.
+    """
+    m = profile.n_candidates
+    weights = profile.counts.astype(np.float64)
+    out = np.zeros((m, m + 1), dtype=np.float64)
+    for c, column in enumerate(np.ascontiguousarray(profile.ranks.T)):
+        out[c] = np.bincount(np.minimum(column, m), weights=weights, minlength=m + 1)
+    return out

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.methods.common import FirstPreferences, groups_by_score, tallies_of
-from engine.profile import UNRANKED, RankedProfile, ScoreProfile
+from engine.methods.common import FirstPreferences, groups_by_score, rank_histogram, tallies_of
+from engine.profile import RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
 from engine.tiebreak import TieBreaker
@@ -163,13 +163,16 @@ def bucklin(
     majority, the totals of the last round decide. Ties among the top go to the lot.
     """
     total = profile.total
-    ranks = profile.ranks
-    depth = int(ranks[ranks != UNRANKED].max()) + 1 if (ranks != UNRANKED).any() else 1
+    m = profile.n_candidates
+    hist = rank_histogram(profile)[:, :m]
+    credited = np.cumsum(hist, axis=1)  # credited[c, r] = voters ranking c at level r or better
+    levels = np.flatnonzero(hist.any(axis=0))
+    depth = int(levels.max()) + 1 if levels.size else 1
     rounds: list[Round] = []
-    everyone = list(range(profile.n_candidates))
-    votes = np.zeros(profile.n_candidates)
+    everyone = list(range(m))
+    votes = np.zeros(m)
     for r in range(depth):
-        votes = (profile.counts @ (ranks <= r)).astype(np.float64)
+        votes = credited[:, r].copy()
         majority = bool(votes.max() * 2 > total)
         rounds.append(
             Round(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.methods.common import groups_by_score, tallies_of
+from engine.methods.common import groups_by_score, rank_histogram, tallies_of
 from engine.profile import UNRANKED, ApprovalProfile, RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round
@@ -75,28 +74,57 @@ def borda(
     m = profile.n_candidates
     counts = profile.counts.astype(np.float64)
     columns = np.ascontiguousarray(profile.ranks.T)  # one rank column per candidate
-    unranked = columns == UNRANKED
-    ranked_count = m - np.count_nonzero(unranked, axis=0)
-    deepest = np.max(np.where(unranked, -1, columns), axis=0)
+    unranked_count = np.zeros(len(counts), dtype=np.int64)
+    deepest = np.full(len(counts), -1, dtype=np.int64)
+    for column in columns:
+        ranked = column < UNRANKED
+        unranked_count += ~ranked
+        np.maximum(deepest, np.where(ranked, column, -1), out=deepest)
+    ranked_count = m - unranked_count
     if np.array_equal(deepest + 1, ranked_count):
-        # no ties: a ranked candidate at level v has v candidates above it and none beside
-        # it; the u unranked candidates share the bottom level
-        above: NDArray[np.integer[Any]] = columns
-        same = np.where(unranked, (m - ranked_count)[None, :], 1)
+        scores = _strict_borda(profile, str(rule), counts, unranked_count)
     else:
-        above_t, same_t = _levels(profile.ranks, m)
-        above, same = above_t.T, same_t.T
-    if rule == "modified":
-        points = np.where(unranked, 0.0, ranked_count[None, :] - above - (same - 1) / 2.0)
-    else:
-        below = np.where(unranked, 0, m - above - same)
-        points = below + 0.5 * (same - 1)
-        if rule == "zero":
-            points = np.where(unranked, 0.0, points)
-    scores = points @ counts
+        scores = _tied_borda(profile, str(rule), counts)
     everyone = range(profile.n_candidates)
     tally = Round(number=1, tallies=tallies_of(profile, scores, everyone), note="points")
     return Outcome(ranking=groups_by_score(scores), scores=scores.tolist(), rounds=[tally])
+
+
+def _strict_borda(
+    profile: RankedProfile, rule: str, counts: NDArray[np.float64], unranked: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Borda on ballots without ties, from the rank histogram: a candidate at level v has
+    v candidates above it and none beside it; the u unranked ones share the bottom."""
+    m = profile.n_candidates
+    hist = rank_histogram(profile)[:, :m]
+    level = np.arange(m, dtype=np.float64)
+    if rule == "modified":
+        # r - v for a ballot ranking r candidates: sum of w·r over ballots ranking c, less H·v
+        weighted_r = counts * (m - unranked)
+        ranked_mass = np.array([np.dot(col < UNRANKED, weighted_r) for col in profile.ranks.T])
+        return np.asarray(ranked_mass - hist @ level, dtype=np.float64)
+    scores = hist @ (m - 1 - level)
+    if rule == "average":
+        half = counts * 0.5 * np.maximum(unranked - 1, 0)
+        scores += np.array([np.dot(col == UNRANKED, half) for col in profile.ranks.T])
+    return np.asarray(scores, dtype=np.float64)
+
+
+def _tied_borda(
+    profile: RankedProfile, rule: str, counts: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Borda on ballots with ties: per ballot, candidates above and beside each one."""
+    m = profile.n_candidates
+    above, same = _levels(profile.ranks, m)
+    unranked = profile.ranks == UNRANKED
+    if rule == "modified":
+        ranked_count = (~unranked).sum(axis=1, keepdims=True)
+        points = np.where(unranked, 0.0, ranked_count - above - (same - 1) / 2.0)
+    else:
+        points = np.where(unranked, 0, m - above - same) + 0.5 * (same - 1)
+        if rule == "zero":
+            points = np.where(unranked, 0.0, points)
+    return np.asarray(counts @ points, dtype=np.float64)
 
 
 def _levels(ranks: NDArray[np.int32], m: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
