@@ -16,6 +16,7 @@ from service.errors import EXCEPTION_HANDLERS, ErrorBody
 from service.events import channels_plugin
 from service.routes import ROUTES
 from service.settings import Settings
+from service.voting.writer import cast_writer
 
 API = "/api/v1"
 MAX_BODY = 256 * 1024
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db": Provide(provide_transaction), "actor": Provide(provide_actor)},
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[channels_plugin(settings)],
-        lifespan=[database],
+        lifespan=[database, cast_writer],
         openapi_config=OpenAPIConfig(
             title="Red Bench 红板凳议事会 API",
             version="1",

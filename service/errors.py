@@ -15,6 +15,7 @@ response has the same shape (:class:`ErrorBody`) with the message in Chinese and
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -113,6 +114,17 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     detail: dict[str, Any] = {}
 
 
+_AT_PATH = re.compile(r"at `\$\.([^`]+)`")
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+
+
+def _field_of(message: str) -> str | None:
+    """The body field a msgspec validation message points at (``$.ballot.ranking[0]``,
+    or the missing field's name)."""
+    found = _AT_PATH.search(message) or _MISSING.search(message)
+    return found.group(1) if found else None
+
+
 def _language(request: Request[Any, Any, Any]) -> str:
     accept = request.headers.get("accept-language", "")
     return "en" if accept.lower().startswith("en") else "zh"
@@ -168,8 +180,8 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else []
         first = extra[0] if extra and isinstance(extra[0], dict) else {}
-        key = first.get("key")
         message = first.get("message") or exc.detail
+        key = _field_of(str(message)) or first.get("key")
         where = f"{key}: " if key else ""
         return _body(
             request,

@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 from service.accounts.controllers import AccountController, UserController
+from service.comments.controllers import CommentController
 from service.communities.controllers import CommunityController
+from service.processes.controllers import ProcessController, RequestController
+from service.proposals.controllers import ProposalController
+from service.results.controllers import ResultController
+from service.rounds.controllers import RoundController
+from service.voting.controllers import VotingController
 
-ROUTES = [AccountController, UserController, CommunityController]
+ROUTES = [
+    AccountController,
+    UserController,
+    CommunityController,
+    ProcessController,
+    RequestController,
+    ProposalController,
+    RoundController,
+    CommentController,
+    VotingController,
+    ResultController,
+]

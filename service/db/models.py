@@ -111,6 +111,8 @@ class ResidentRequest(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     """``open``, ``promoted`` (into ``process_id``) or ``declined``."""
     process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"), default=None)
+    decline_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    """Why the request was declined (required to decline; told back to the resident)."""
     logged_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     """The grid worker who logged it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

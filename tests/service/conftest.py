@@ -46,23 +46,32 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """A freshly migrated database ``redbench_test`` on the configured server."""
+def postgres_url() -> Iterator[str]:
+    """A freshly migrated database of this test run's own on the configured server."""
     base = PG_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
     server, _, _ = base.rpartition("/")
-    test_url = f"{server}/redbench_test"
+    name = f"redbench_test_{os.getpid()}"
+    test_url = f"{server}/{name}"
 
     async def recreate() -> None:
         engine = create_engine(base)
         async with engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("DROP DATABASE IF EXISTS redbench_test WITH (FORCE)"))
-            await conn.execute(text("CREATE DATABASE redbench_test"))
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+        await engine.dispose()
+
+    async def drop() -> None:
+        engine = create_engine(base)
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         await engine.dispose()
 
     asyncio.run(recreate())
     upgrade(test_url)
-    return test_url
+    yield test_url
+    asyncio.run(drop())
 
 
 @pytest.fixture

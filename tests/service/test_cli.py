@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import ProgressBar, main
+from service.cli import main
+from service.commands.count import ProgressBar
 from tests.data import ELECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]

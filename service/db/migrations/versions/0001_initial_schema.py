@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:32:00.502385
+Create Date: 2026-11-26 01:33:57.321489
 """
 
 from __future__ import annotations
@@ -118,6 +118,7 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('process_id', sa.Integer(), nullable=True),
+    sa.Column('decline_reason', sa.Text(), nullable=True),
     sa.Column('logged_by', sa.Integer(), nullable=False),
     sa.Column('created_at', service.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_requests_community_id_communities')),

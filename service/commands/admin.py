@@ -1,0 +1,91 @@
+"""``redbench db upgrade`` and ``redbench user add``: looking after a deployment."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+from typing import TextIO
+
+from service.settings import Settings
+
+
+class CommandError(Exception):
+    """A command was refused; the message says why (one line)."""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
+    up.add_argument(
+        "--database",
+        help="database URL (default: REDBENCH_DATABASE_URL or a SQLite file redbench.sqlite3 here)",
+    )
+    up.set_defaults(handler=db_upgrade)
+
+    user = sub.add_parser("user", help="staff accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="create a staff account")
+    add.add_argument("username")
+    add.add_argument(
+        "--role", required=True, choices=["admin", "facilitator", "secretary", "grid_worker"]
+    )
+    add.add_argument("--name", help="display name (default: the username)")
+    add.add_argument("--password", help="password (default: asked for, not echoed)")
+    add.add_argument("--database", help="database URL")
+    add.set_defaults(handler=user_add)
+
+
+def db_upgrade(args: argparse.Namespace, lang: str, out: TextIO) -> int:
+    from service.db.migrate import upgrade
+
+    settings = Settings.from_env(database_url=args.database)
+    upgrade(settings.database_url)
+    out.write(
+        ("数据库已是最新结构：" if lang == "zh" else "database schema is up to date: ")
+        + settings.database_url
+        + "\n"
+    )
+    return 0
+
+
+def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
+    from service.accounts.repository import create_user
+    from service.accounts.schemas import UserCreate
+    from service.db.migrate import upgrade
+    from service.db.session import create_engine, sessionmaker
+    from service.errors import ServiceError
+
+    settings = Settings.from_env(database_url=args.database)
+    password = args.password or getpass.getpass("password: ")
+    if len(password) < 8:
+        raise CommandError("the password must have at least 8 characters")
+    data = UserCreate(
+        username=args.username,
+        display_name=args.name or args.username,
+        role=args.role,
+        password=password,
+    )
+    upgrade(settings.database_url)
+
+    async def create() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with sessionmaker(engine)() as session, session.begin():
+                await create_user(session, data)
+        except ServiceError as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            await engine.dispose()
+
+    asyncio.run(create())
+    out.write(
+        (
+            f"已创建账号 {args.username}（{args.role}）"
+            if lang == "zh"
+            else f"created {args.username} ({args.role})"
+        )
+        + "\n"
+    )
+    return 0

@@ -1,0 +1,96 @@
+"""``redbench serve`` and ``redbench demo``: run the web service."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TextIO
+
+import msgspec
+
+from service.settings import Settings
+
+DEMO_DATABASE = "sqlite+aiosqlite:///redbench-demo.sqlite3"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, helptext in (
+        ("serve", "run the web service"),
+        ("demo", "run the web service with the pocket-park example"),
+    ):
+        cmd = sub.add_parser(name, help=helptext)
+        cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+        cmd.add_argument("--port", type=int, help="port (default 8000)")
+        cmd.add_argument("--database", help="database URL (default: a SQLite file here)")
+        cmd.add_argument("--workers", type=int, default=1, help="app worker processes")
+        cmd.add_argument(
+            "--events",
+            choices=["memory", "redis"],
+            help="live events between workers (default memory)",
+        )
+        cmd.set_defaults(handler=serve if name == "serve" else demo)
+
+
+def _settings(args: argparse.Namespace, default_db: str | None = None) -> Settings:
+    settings = Settings.from_env(
+        database_url=args.database
+        or (default_db if not os.environ.get("REDBENCH_DATABASE_URL") else None),
+        host=args.host,
+        port=args.port,
+        events=args.events,
+    ).with_secret()
+    if args.workers > 1 and settings.events == "memory":
+        settings = msgspec.structs.replace(settings, events="redis")
+    return settings
+
+
+def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
+    import uvicorn
+
+    from service.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    # worker processes read their settings from the environment
+    os.environ.update(
+        {
+            "REDBENCH_DATABASE_URL": settings.database_url,
+            "REDBENCH_SECRET": settings.secret_key,
+            "REDBENCH_EVENTS": settings.events,
+            "REDBENCH_REDIS_URL": settings.redis_url,
+        }
+    )
+    url = f"http://{settings.host}:{settings.port}/"
+    out.write(
+        (
+            f"红板凳议事会已启动：{url}（按 Ctrl+C 停止）"
+            if lang == "zh"
+            else f"Red Bench is running at {url} (Ctrl+C to stop)"
+        )
+        + "\n"
+    )
+    out.flush()
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="warning",
+    )
+    return 0
+
+
+def serve(args: argparse.Namespace, lang: str, out: TextIO) -> int:
+    return _run(_settings(args), args.workers, out, lang)
+
+
+def demo(args: argparse.Namespace, lang: str, out: TextIO) -> int:
+    from service.demo.loader import load_demo
+
+    settings = _settings(args, DEMO_DATABASE)
+    from service.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    for line in load_demo(settings):
+        out.write(line + "\n")
+    return _run(settings, args.workers, out, lang)

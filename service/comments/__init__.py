@@ -1,0 +1,2 @@
+"""Comments in a round's comment phase: stance, prompt, replies, and hiding with the reason
+kept (the text is never deleted)."""

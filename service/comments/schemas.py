@@ -1,0 +1,78 @@
+"""Request and response shapes for comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+Stance = Literal["support", "oppose", "neutral", "question"]
+STANCES: tuple[Stance, ...] = ("support", "oppose", "neutral", "question")
+
+
+class CommentCreate(Struct, forbid_unknown_fields=True):
+    """A comment recorded by the facilitator on a speaker's behalf.
+
+    ``proposal_id`` (on the round's slate) says which option it is about, ``prompt`` which
+    of the round's prompts it answers (index from 0), ``parent_id`` the comment it replies to.
+    """
+
+    stance: Stance
+    body: Annotated[str, Meta(min_length=1, max_length=2000)]
+    speaker: Annotated[str, Meta(max_length=120)] = ""
+    proposal_id: int | None = None
+    prompt: Annotated[int, Meta(ge=0)] | None = None
+    parent_id: int | None = None
+
+
+class CommentHide(Struct, forbid_unknown_fields=True):
+    """Why the comment is hidden (kept with it, shown to staff)."""
+
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+class Comment(Struct):
+    """A comment as staff see it; hidden ones included, with who hid them and why.
+    ``replies`` is filled in the threaded view and empty in the flat one."""
+
+    id: int
+    round_id: int
+    proposal_id: int | None
+    parent_id: int | None
+    prompt: int | None
+    prompt_text: str | None
+    stance: str
+    body: str
+    speaker: str
+    recorded_by: str | None
+    created_at: datetime
+    hidden: bool
+    hidden_reason: str | None
+    hidden_by: str | None
+    replies: list[Comment] = []
+
+
+class StanceCounts(Struct):
+    support: int = 0
+    oppose: int = 0
+    neutral: int = 0
+    question: int = 0
+    total: int = 0
+
+
+class ProposalComments(Struct):
+    """Visible comments about one option (``proposal_id`` null: about the round as a whole)."""
+
+    proposal_id: int | None
+    name: str
+    counts: StanceCounts
+
+
+class CommentSummary(Struct):
+    """Counts by stance per option; hidden comments are left out and only counted."""
+
+    round_id: int
+    visible: int
+    hidden: int
+    proposals: list[ProposalComments]

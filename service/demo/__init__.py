@@ -1,0 +1,1 @@
+"""The pocket-park example (口袋公园) used by ``redbench demo`` and the tests."""

@@ -1,0 +1,287 @@
+"""Processes and requests in the database: creating, reading, moving through phases."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from engine.process import ProcessPhase, advance
+from service.audit import record
+from service.auth.guard import Actor
+from service.communities.controllers import find_community
+from service.db import models
+from service.db.base import utcnow
+from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.processes import schemas
+
+P = ProcessPhase
+
+PHASE_ROLES: Final[dict[ProcessPhase, tuple[str, ...]]] = {
+    P.COLLECTING: ("facilitator", "admin"),
+    P.DELIBERATING: ("facilitator", "admin"),
+    P.DECIDED: ("facilitator", "admin"),
+    P.WITHDRAWN: ("facilitator", "admin"),
+    P.IMPLEMENTING: ("secretary", "admin"),
+    P.FEEDBACK: ("secretary", "admin"),
+    P.CLOSED: ("secretary", "admin"),
+}
+"""Who may move a process into each phase: facilitators run the deliberation, secretaries
+carry the decision out (and re-open a closed item)."""
+
+OPEN_PHASES: Final = (P.COLLECTING.value, P.DELIBERATING.value)
+"""Phases in which a process still takes in requests and proposals."""
+
+
+def process_out(process: models.Process) -> schemas.Process:
+    return schemas.Process(
+        id=process.id,
+        community_id=process.community_id,
+        title=process.title,
+        question=process.question,
+        phase=process.phase,
+        created_at=process.created_at,
+        deliberating_at=process.deliberating_at,
+        decided_at=process.decided_at,
+        closed_at=process.closed_at,
+        withdrawn_reason=process.withdrawn_reason,
+    )
+
+
+async def find_process(db: AsyncSession, process_id: int, *, lock: bool = False) -> models.Process:
+    """The process ``process_id`` (row-locked on PostgreSQL when ``lock``), or 404."""
+    process = await db.get(models.Process, process_id, with_for_update=lock)
+    if process is None:
+        raise NotFound(f"there is no process {process_id}", zh=f"没有编号为 {process_id} 的议题")
+    return process
+
+
+async def create_process(
+    db: AsyncSession, actor: Actor, community_id: int, title: str, question: str
+) -> models.Process:
+    await find_community(db, community_id)
+    process = models.Process(community_id=community_id, title=title, question=question)
+    db.add(process)
+    await db.flush()
+    record(db, actor, "process.created", "process", process.id, community_id=community_id)
+    return process
+
+
+async def list_processes(db: AsyncSession, community_id: int) -> list[schemas.Process]:
+    await find_community(db, community_id)
+    rows = await db.scalars(
+        select(models.Process)
+        .where(models.Process.community_id == community_id)
+        .order_by(models.Process.id)
+    )
+    return [process_out(p) for p in rows]
+
+
+async def process_detail(db: AsyncSession, process_id: int) -> schemas.ProcessDetail:
+    process = await find_process(db, process_id)
+    proposals = await db.scalars(
+        select(models.Proposal)
+        .where(models.Proposal.process_id == process_id)
+        .order_by(models.Proposal.id)
+    )
+    rounds = await db.scalars(
+        select(models.Round)
+        .where(models.Round.process_id == process_id)
+        .order_by(models.Round.number)
+    )
+    base = process_out(process)
+    return schemas.ProcessDetail(
+        **{f: getattr(base, f) for f in schemas.Process.__struct_fields__},
+        proposals=[
+            schemas.ProposalSummary(id=p.id, title=p.title, status=p.status, version=p.version)
+            for p in proposals
+        ],
+        rounds=[schemas.RoundSummary(id=r.id, number=r.number, phase=r.phase) for r in rounds],
+    )
+
+
+async def _check_decidable(db: AsyncSession, process: models.Process) -> None:
+    published = await db.scalar(
+        select(func.count())
+        .select_from(models.Round)
+        .where(models.Round.process_id == process.id, models.Round.published_at.is_not(None))
+    )
+    if not published:
+        raise Conflict(
+            f"cannot go from {process.phase} to decided: no round of process {process.id} "
+            "has a published result yet; publish the final round first",
+            code="transition-refused",
+            zh="还没有公布结果的轮次，不能进入“决定”阶段；请先公布最后一轮的结果",
+            current=process.phase,
+            requested=P.DECIDED.value,
+        )
+
+
+async def change_phase(
+    db: AsyncSession, actor: Actor, process_id: int, change: schemas.PhaseChange
+) -> models.Process:
+    """Move the process as the engine's state machine allows, stamping and auditing it."""
+    target = ProcessPhase(change.to)
+    allowed = PHASE_ROLES[target]
+    if actor.role not in allowed:
+        raise Forbidden(
+            f"the {actor.role} role may not move a process to {target.value} "
+            f"(allowed: {', '.join(allowed)})",
+            zh=f"您的角色（{actor.role}）无权把议题转到“{target.value}”阶段",
+        )
+    process = await find_process(db, process_id, lock=True)
+    current = ProcessPhase(process.phase)
+    reason = (change.reason or "").strip() or None
+    advance(current, target, reason=reason)
+    if target is P.DECIDED:
+        await _check_decidable(db, process)
+    now = utcnow()
+    process.phase = target.value
+    if target is P.DELIBERATING:
+        process.deliberating_at = now
+    elif target is P.DECIDED:
+        process.decided_at = now
+    elif target is P.CLOSED:
+        process.closed_at = now
+    elif target is P.WITHDRAWN:
+        process.withdrawn_reason = reason
+    if current is P.CLOSED:
+        process.closed_at = None  # re-opened: the audit log keeps when it was closed
+    record(
+        db,
+        actor,
+        f"process.{target.value}",
+        "process",
+        process.id,
+        previous=current.value,
+        reason=reason,
+    )
+    return process
+
+
+def request_out(request: models.ResidentRequest) -> schemas.ResidentRequest:
+    return schemas.ResidentRequest(
+        id=request.id,
+        community_id=request.community_id,
+        grid_id=request.grid_id,
+        body=request.body,
+        status=request.status,
+        process_id=request.process_id,
+        decline_reason=request.decline_reason,
+        logged_by=request.logged_by,
+        created_at=request.created_at,
+    )
+
+
+async def log_request(
+    db: AsyncSession, actor: Actor, community_id: int, data: schemas.RequestCreate
+) -> models.ResidentRequest:
+    await find_community(db, community_id)
+    if data.grid_id is not None:
+        grid = await db.get(models.Grid, data.grid_id)
+        if grid is None or grid.community_id != community_id:
+            raise Invalid(
+                f"grid {data.grid_id} is not a grid of community {community_id}; "
+                "pick one of the community's grids or leave grid_id out",
+                zh=f"网格 {data.grid_id} 不属于社区 {community_id}，请选择本社区的网格或不填",
+                field="grid_id",
+            )
+    if actor.id is None:  # the role guard lets only staff in; keep mypy and the FK honest
+        raise Forbidden("sign in first", zh="请先登录")
+    request = models.ResidentRequest(
+        community_id=community_id, grid_id=data.grid_id, body=data.body, logged_by=actor.id
+    )
+    db.add(request)
+    await db.flush()
+    record(db, actor, "request.logged", "request", request.id, community_id=community_id)
+    return request
+
+
+async def list_requests(
+    db: AsyncSession, community_id: int, status: str | None
+) -> list[schemas.ResidentRequest]:
+    await find_community(db, community_id)
+    query = select(models.ResidentRequest).where(
+        models.ResidentRequest.community_id == community_id
+    )
+    if status is not None:
+        query = query.where(models.ResidentRequest.status == status)
+    rows = await db.scalars(query.order_by(models.ResidentRequest.id))
+    return [request_out(r) for r in rows]
+
+
+async def find_request(
+    db: AsyncSession, request_id: int, *, lock: bool = False
+) -> models.ResidentRequest:
+    request = await db.get(models.ResidentRequest, request_id, with_for_update=lock)
+    if request is None:
+        raise NotFound(f"there is no request {request_id}", zh=f"没有编号为 {request_id} 的诉求")
+    return request
+
+
+async def find_open_request(
+    db: AsyncSession, request_id: int, doing: str
+) -> models.ResidentRequest:
+    """The request ``request_id`` if it is still open, else 404 or 409 saying what became of it."""
+    request = await find_request(db, request_id, lock=True)
+    if request.status == "promoted":
+        raise Conflict(
+            f"request {request_id} cannot be {doing}: it was already promoted into "
+            f"process {request.process_id}",
+            code="request-settled",
+            zh=f"诉求 {request_id} 已转为议题 {request.process_id}，不能再处理",
+        )
+    if request.status == "declined":
+        raise Conflict(
+            f"request {request_id} cannot be {doing}: it was already declined "
+            f"({request.decline_reason})",
+            code="request-settled",
+            zh=f"诉求 {request_id} 已被婉拒，不能再处理",
+        )
+    return request
+
+
+async def promote_request(
+    db: AsyncSession, actor: Actor, request_id: int, into: schemas.Promotion
+) -> models.ResidentRequest:
+    request = await find_open_request(db, request_id, "promoted")
+    if into.process_id is not None:
+        process = await find_process(db, into.process_id)
+        if process.community_id != request.community_id:
+            raise Invalid(
+                f"process {process.id} belongs to another community; a request can only "
+                "go into a process of its own community",
+                zh=f"议题 {process.id} 属于其他社区，诉求只能转入本社区的议题",
+                field="process_id",
+            )
+        if process.phase not in OPEN_PHASES:
+            raise Conflict(
+                f"process {process.id} is {process.phase}; requests can only join a process "
+                "that is collecting or deliberating (or start a new one with a title)",
+                code="wrong-phase",
+                zh=f"议题 {process.id} 已不在收集或协商阶段，不能再并入诉求；可另立新议题",
+            )
+    else:
+        title = into.title or ""
+        process = await create_process(db, actor, request.community_id, title, into.question)
+    request.status = "promoted"
+    request.process_id = process.id
+    record(db, actor, "request.promoted", "request", request.id, process_id=process.id)
+    return request
+
+
+async def decline_request(
+    db: AsyncSession, actor: Actor, request_id: int, reason: str
+) -> models.ResidentRequest:
+    if not reason.strip():
+        raise Invalid(
+            "give a reason for declining: it is told back to the resident",
+            zh="请填写婉拒理由，理由会反馈给居民",
+            field="reason",
+        )
+    request = await find_open_request(db, request_id, "declined")
+    request.status = "declined"
+    request.decline_reason = reason.strip()
+    record(db, actor, "request.declined", "request", request.id, reason=request.decline_reason)
+    return request

@@ -1,0 +1,100 @@
+"""Request and response shapes for processes (议题) and residents' requests (诉求)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+Title = Annotated[str, Meta(min_length=1, max_length=200)]
+Question = Annotated[str, Meta(max_length=4000)]
+Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
+PhaseName = Literal[
+    "collecting", "deliberating", "decided", "implementing", "feedback", "closed", "withdrawn"
+]
+RequestStatus = Literal["open", "promoted", "declined"]
+
+
+class Process(Struct):
+    """An agenda item and where it stands."""
+
+    id: int
+    community_id: int
+    title: str
+    question: str
+    phase: str
+    created_at: datetime
+    deliberating_at: datetime | None
+    decided_at: datetime | None
+    closed_at: datetime | None
+    withdrawn_reason: str | None
+
+
+class ProposalSummary(Struct):
+    id: int
+    title: str
+    status: str
+    version: int
+
+
+class RoundSummary(Struct):
+    id: int
+    number: int
+    phase: str
+
+
+class ProcessDetail(Process):
+    """A process with its proposals and rounds, oldest first."""
+
+    proposals: list[ProposalSummary]
+    rounds: list[RoundSummary]
+
+
+class ProcessCreate(Struct, forbid_unknown_fields=True):
+    title: Title
+    question: Question = ""
+
+
+class PhaseChange(Struct, forbid_unknown_fields=True):
+    """Move a process to phase ``to``; re-opening, sending back and withdrawing need a reason."""
+
+    to: PhaseName
+    reason: Reason | None = None
+
+
+class ResidentRequest(Struct):
+    """A resident's request as logged, and what became of it."""
+
+    id: int
+    community_id: int
+    grid_id: int | None
+    body: str
+    status: str
+    process_id: int | None
+    decline_reason: str | None
+    logged_by: int
+    created_at: datetime
+
+
+class RequestCreate(Struct, forbid_unknown_fields=True):
+    body: Annotated[str, Meta(min_length=1, max_length=4000)]
+    grid_id: int | None = None
+
+
+class Promotion(Struct, forbid_unknown_fields=True):
+    """Into an existing process (``process_id``) or a new one (``title`` and ``question``)."""
+
+    process_id: int | None = None
+    title: Title | None = None
+    question: Question = ""
+
+    def __post_init__(self) -> None:
+        if (self.process_id is None) == (self.title is None):
+            raise ValueError(
+                "give either process_id (an existing process) or title (a new one), not both"
+            )
+
+
+class Decline(Struct, forbid_unknown_fields=True):
+    reason: Reason

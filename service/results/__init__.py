@@ -1,0 +1,1 @@
+"""Closing and counting a round, its result, the published ballot list and receipt checks."""

@@ -1,0 +1,117 @@
+"""A closed round's result, its ballot list in tracker order and receipt checks: staff see
+them once the round is closed, everyone once it is published, nobody before."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import FromPath
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballots.digest import SHORT_LENGTH, normalize_tracker
+from ballots.errors import InvalidReceipt
+from ballots.kinds import Ballot as BallotData
+from engine.compare import Comparison
+from engine.result import Result
+from service.auth.guard import STAFF, Actor, roles
+from service.db.models import Ballot, Round, RoundResult
+from service.deps import DB, Caller
+from service.errors import Conflict, Invalid
+from service.results.counting import tracker_order
+from service.results.schemas import BallotPage, PublishedBallot, ReceiptCheck, RoundResultOut
+from service.voting.codes import find_round
+
+_BALLOT = msgspec.json.Decoder(BallotData)
+
+
+async def counted_round(db: AsyncSession, round_id: int, actor: Actor) -> tuple[Round, RoundResult]:
+    """The round and its stored count, if the caller may see them now."""
+    round_row = await find_round(db, round_id)
+    visible = round_row.phase == "published" or (round_row.phase == "closed" and actor.is_staff)
+    stored = await db.get(RoundResult, round_id) if visible else None
+    if stored is None:
+        if round_row.phase == "closed":
+            en, zh = "the round is closed but its result is not published yet", "结果尚未公布"
+        else:
+            en, zh = (
+                f"the round is {round_row.phase}: results come after voting closes",
+                ("投票尚未结束，结果暂不公开"),
+            )
+        raise Conflict(en, code="results-hidden", zh=zh, phase=round_row.phase)
+    return round_row, stored
+
+
+async def ballot_page(
+    db: AsyncSession, round_id: int, actor: Actor, after: str | None, limit: int
+) -> BallotPage:
+    """A page of the counted ballots in tracker order (never casting order)."""
+    _, stored = await counted_round(db, round_id, actor)
+    order = tracker_order(db)
+    query = select(Ballot.tracker, Ballot.content).where(Ballot.round_id == round_id)
+    if after:
+        query = query.where(order > after.strip().upper())
+    rows = (await db.execute(query.order_by(order).limit(limit + 1))).all()
+    page = [PublishedBallot(tracker=t, ballot=_BALLOT.decode(c)) for t, c in rows[:limit]]
+    return BallotPage(
+        round_id=round_id,
+        ballots=page,
+        next=page[-1].tracker if len(rows) > limit else None,
+        total=stored.ballots,
+        ballot_box_digest=stored.ballot_box_digest,
+    )
+
+
+class ResultController(Controller):
+    path = "/api/v1/rounds"
+    tags = ["results"]
+
+    @get("/{round_id:int}/result", opt=roles("public", *STAFF))
+    async def result(self, db: DB, round_id: FromPath[int], actor: Caller) -> RoundResultOut:
+        round_row, stored = await counted_round(db, round_id, actor)
+        return RoundResultOut(
+            round_id=round_id,
+            phase=round_row.phase,
+            method=round_row.method,
+            ballots=stored.ballots,
+            codes_issued=stored.codes_issued,
+            ballot_box_digest=stored.ballot_box_digest,
+            counted_at=stored.counted_at,
+            result=msgspec.json.decode(stored.result, type=Result),
+            comparison=None
+            if stored.comparison is None
+            else msgspec.json.decode(stored.comparison, type=Comparison),
+        )
+
+    @get("/{round_id:int}/receipts/{tracker:str}", opt=roles("public", *STAFF))
+    async def receipt(
+        self, db: DB, round_id: FromPath[int], tracker: FromPath[str], actor: Caller
+    ) -> ReceiptCheck:
+        """Look a receipt (full tracker or its 8-character short form) up in the ballot box."""
+        _, stored = await counted_round(db, round_id, actor)
+        try:
+            wanted = normalize_tracker(tracker)
+        except InvalidReceipt as exc:
+            raise Invalid(
+                f"{exc}; copy the tracker from the receipt",
+                code="bad-tracker",
+                zh="回执编号格式不对，请照回执抄写",
+                field="tracker",
+            ) from exc
+        match = Ballot.tracker == wanted
+        if len(wanted) == SHORT_LENGTH:
+            match = func.substr(Ballot.tracker, 1, SHORT_LENGTH) == wanted
+        row = (
+            await db.execute(
+                select(Ballot.tracker, Ballot.content)
+                .where(Ballot.round_id == round_id, match)
+                .limit(1)
+            )
+        ).first()
+        return ReceiptCheck(
+            round_id=round_id,
+            tracker=row[0] if row else wanted,
+            found=row is not None,
+            ballot=_BALLOT.decode(row[1]) if row else None,
+            ballot_box_digest=stored.ballot_box_digest,
+        )

@@ -1,0 +1,125 @@
+"""Closing a round: the ballots go straight from one Core SELECT into the engine's arrays
+(no ORM object per ballot), the ballot box is digested, counted and the result stored."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+import numpy as np
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballots.digest import lot_seed
+from ballots.kinds import BallotRules
+from engine.compare import compare
+from engine.profile import ApprovalProfile, Profile, RankedProfile, ScoreProfile
+from engine.registry import get_method, tally
+from engine.result import to_json
+from service.audit import record
+from service.auth.guard import Actor
+from service.db.models import Ballot, CastKey, Round, RoundResult, VoterCode
+from service.errors import Conflict
+from service.voting.casting import ballot_rules
+
+NOT_METHOD_OPTIONS = frozenset({"seats", "tie_policy", "budget"})
+"""Round options that are not passed to the method as its own options."""
+
+
+def tracker_order(db: AsyncSession) -> ColumnElement[str]:
+    """The tracker column compared byte by byte (PostgreSQL collations may differ)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return Ballot.tracker.collate("C")
+    return Ballot.tracker.expression
+
+
+def box_digest(rows: Sequence[Any]) -> str:
+    """:func:`ballots.digest.ballot_box_digest` of rows ``(marks, tracker, content)`` sorted
+    by tracker, hashed straight from the stored canonical JSON (nothing decoded)."""
+    lines = "".join([f"{row[1]}\t{row[2]}\n" for row in rows])
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def profile_of(rules: BallotRules, marks: Sequence[bytes]) -> Profile:
+    """The engine profile of the stored marks (one int16 row per ballot, slate order)."""
+    m = len(rules.candidates)
+    table = np.frombuffer(b"".join(marks), "<i2").reshape(len(marks), m).astype(np.int64)
+    if rules.kind == "ranked":
+        return RankedProfile.from_ranks(rules.candidates, table)
+    if rules.kind == "score":
+        return ScoreProfile.from_matrix(rules.candidates, table, max_score=rules.max_score)
+    return ApprovalProfile.from_matrix(
+        rules.candidates, table, costs=rules.costs, budget=rules.budget
+    )
+
+
+async def close_round(db: AsyncSession, round_row: Round, actor: Actor) -> None:
+    """Count a round whose voting is closing, in the caller's transaction.
+
+    It first locks the round (``FOR UPDATE`` on PostgreSQL, which waits for the cast
+    transactions holding ``FOR SHARE`` on it; on SQLite the first write takes the database
+    write lock, which waits for the writer's open transaction), so every cast in flight has
+    landed before the ballots are read and none can land after; casts still queued are
+    refused once the close commits.
+    Deletes the round's idempotency keys, counts, stores :class:`RoundResult`, audits
+    ``round.counted``. A tie that needs a lot when the tie policy is ``refuse`` raises
+    :class:`~engine.errors.TieUnresolved` and nothing is stored.
+    """
+    round_id = round_row.id
+    await db.execute(select(Round.id).where(Round.id == round_id).with_for_update())
+    await db.execute(delete(CastKey).where(CastKey.round_id == round_id))
+    if await db.scalar(select(RoundResult.round_id).where(RoundResult.round_id == round_id)):
+        raise Conflict(
+            f"round {round_id} has already been counted",
+            code="already-counted",
+            zh="本轮已经计票",
+        )
+    rows = (
+        await db.execute(
+            select(Ballot.marks, Ballot.tracker, Ballot.content)
+            .where(Ballot.round_id == round_id)
+            .order_by(tracker_order(db))
+        )
+    ).all()
+    digest = box_digest(rows)
+    rules = ballot_rules(round_row)
+    profile = profile_of(rules, [row[0] for row in rows])
+    options: dict[str, Any] = dict(round_row.options or {})
+    seats = int(options.get("seats") or 1)
+    seed = None if options.get("tie_policy") == "refuse" else lot_seed(digest)
+    accepted = get_method(round_row.method).options
+    own = {k: v for k, v in options.items() if k in accepted and k not in NOT_METHOD_OPTIONS}
+    result = tally(round_row.method, profile, seats=seats, seed=seed, **own)
+    comparison = None
+    if isinstance(profile, RankedProfile):
+        comparison = msgspec.json.encode(
+            compare(profile, seats=seats, seed=seed), order="deterministic"
+        )
+    issued = await db.scalar(
+        select(func.count())
+        .select_from(VoterCode)
+        .where(VoterCode.round_id == round_id, VoterCode.status != "void")
+    )
+    db.add(
+        RoundResult(
+            round_id=round_id,
+            result=to_json(result),
+            comparison=comparison,
+            ballot_box_digest=digest,
+            ballots=len(rows),
+            codes_issued=issued or 0,
+        )
+    )
+    record(
+        db,
+        actor,
+        "round.counted",
+        "round",
+        round_id,
+        method=round_row.method,
+        ballots=len(rows),
+        ballot_box_digest=digest,
+        winners=list(result.winners),
+    )

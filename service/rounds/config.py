@@ -1,0 +1,173 @@
+"""Checking a round's configuration: a method that counts the ballot kind, its options
+(seats, budget, tie policy and the method's own, checked with the registry's
+:class:`~engine.registry.OptionSpec`), and ballot rules that fit the kind."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+from engine.errors import OptionError
+from engine.registry import METHODS, MethodInfo, get_method
+from service.errors import Invalid
+from service.rounds.schemas import RoundRules
+
+BUDGET_METHODS: Final = ("equal-shares", "greedy")
+"""The approval-kind methods that fund projects within a budget: the only ones for budget
+rounds, and not for plain approval rounds (they need costs)."""
+
+ROUND_OPTIONS: Final = ("budget", "seats", "tie_policy")
+"""Options every round has, besides the method's own."""
+
+TIE_POLICIES: Final = ("lot", "refuse")
+"""``lot``: a tie the method's rules leave open is drawn with the seed derived from the
+ballot-box digest; ``refuse``: such a tie is reported and nothing is drawn."""
+
+
+_KIND_ZH: Final = {"ranked": "排序", "approval": "赞成", "score": "打分", "budget": "预算"}
+
+
+def methods_for(kind: str) -> list[str]:
+    """The registered methods that can count a round of ballot ``kind``, sorted."""
+    get_method("irv")  # makes sure the registry is loaded
+    if kind == "budget":
+        return [m for m in BUDGET_METHODS if m in METHODS]
+    return sorted(
+        name
+        for name, info in METHODS.items()
+        if info.accepts == kind and name not in BUDGET_METHODS
+    )
+
+
+def check_method(kind: str, method: str) -> MethodInfo:
+    """The registered method ``method``, refused (422) unless it counts ``kind`` rounds."""
+    fitting = ", ".join(methods_for(kind))
+    kind_zh = _KIND_ZH.get(kind, kind)
+    if method not in METHODS:
+        raise Invalid(
+            f"there is no method {method!r}; for {kind} ballots choose one of: {fitting}",
+            code="unknown-method",
+            zh=f"没有名为 {method} 的计票方法；{kind_zh}投票可选：{fitting}",
+            field="method",
+        )
+    if method not in methods_for(kind):
+        raise Invalid(
+            f"method {method} cannot count {kind} ballots; choose one of: {fitting}",
+            code="kind-mismatch",
+            zh=f"计票方法 {method} 不能用于{kind_zh}投票；可选：{fitting}",
+            field="method",
+        )
+    return METHODS[method]
+
+
+def _bad(name: str, en: str, zh: str) -> Invalid:
+    return Invalid(
+        f"option {name}: {en}",
+        code="invalid-option",
+        zh=f"参数 {name}：{zh}",
+        field=f"options.{name}",
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The round's options with defaults filled in, or 422 naming the first bad option."""
+    own = sorted(set(options) - set(ROUND_OPTIONS))
+    for name in own:
+        if name not in info.options:
+            allowed = ", ".join([*ROUND_OPTIONS, *sorted(info.options)])
+            raise _bad(
+                name,
+                f"method {info.name} has no such option; options: {allowed}",
+                f"计票方法 {info.name} 没有这个参数，可用参数：{allowed}",
+            )
+    seats = options.get("seats", 1)
+    if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
+        raise _bad(
+            "seats",
+            f"must be a whole number of at least 1, got {seats!r}",
+            f"应为不小于 1 的整数，收到 {seats!r}",
+        )
+    tie_policy = options.get("tie_policy", "lot")
+    if tie_policy not in TIE_POLICIES:
+        raise _bad(
+            "tie_policy",
+            f"must be lot or refuse, got {tie_policy!r}",
+            f"应为 lot（抽签）或 refuse（不抽签，报告平局），收到 {tie_policy!r}",
+        )
+    chosen: dict[str, Any] = {"seats": seats, "tie_policy": tie_policy}
+    if "budget" in options:
+        chosen["budget"] = _budget(kind, options["budget"])
+    for name, spec in sorted(info.options.items()):
+        if name not in options:
+            chosen[name] = spec.default
+            continue
+        try:
+            chosen[name] = spec.check(name, options[name])
+        except OptionError as exc:
+            choices = "、".join(spec.choices)
+            raise Invalid(
+                str(exc),
+                code="invalid-option",
+                zh=f"参数 {name} 的取值不对" + (f"，可选：{choices}" if choices else ""),
+                field=f"options.{name}",
+            ) from exc
+    return chosen
+
+
+def _budget(kind: str, value: Any) -> Any:
+    if kind != "budget":
+        raise _bad(
+            "budget",
+            f"a budget applies only to budget rounds, not {kind} rounds",
+            "只有预算投票才设总预算",
+        )
+    if value is None:
+        return None
+    if not _is_number(value) or not math.isfinite(value) or value < 0:
+        raise _bad(
+            "budget",
+            f"must be an amount in yuan of at least 0, got {value!r}",
+            "应为不小于 0 的金额（元）",
+        )
+    exact = Decimal(repr(float(value))) * 100
+    if exact != exact.to_integral_value():
+        raise _bad(
+            "budget", f"{value!r} yuan is not a whole number of fen", "金额最多精确到分（两位小数）"
+        )
+    return value
+
+
+def check_rules(kind: str, rules: RoundRules) -> dict[str, Any]:
+    """The ballot rules as stored, or 422 naming a rule that does not apply to ``kind``."""
+    kind_zh = _KIND_ZH.get(kind, kind)
+    if rules.allow_ties and kind != "ranked":
+        raise Invalid(
+            f"allow_ties applies only to ranked ballots, not {kind} ballots",
+            zh=f"只有排序投票可以允许并列，{kind_zh}投票不行",
+            field="rules.allow_ties",
+        )
+    if rules.max_approvals is not None and kind not in ("approval", "budget"):
+        raise Invalid(
+            f"max_approvals applies only to approval and budget ballots, not {kind} ballots",
+            zh=f"最多赞成数只适用于赞成投票和预算投票，不适用于{kind_zh}投票",
+            field="rules.max_approvals",
+        )
+    if rules.max_score is not None and kind != "score":
+        raise Invalid(
+            f"max_score applies only to score ballots, not {kind} ballots",
+            zh=f"最高分只适用于打分投票，不适用于{kind_zh}投票",
+            field="rules.max_score",
+        )
+    max_score = rules.max_score if rules.max_score is not None else 5
+    return {
+        "allow_ties": rules.allow_ties,
+        "allow_truncation": rules.allow_truncation,
+        "max_approvals": rules.max_approvals,
+        "max_score": max_score if kind == "score" else None,
+    }

@@ -1,0 +1,70 @@
+"""Rounds over HTTP: facilitators and admins set them up and move them through their
+phases; every staff member reads them."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from litestar import Controller, get, patch, post, put
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from service.auth.guard import STAFF, roles
+from service.deps import DB, Caller
+from service.events import publish
+from service.rounds import repository as repo
+from service.rounds.schemas import PhaseChange, Round, RoundCreate, RoundUpdate, SlateUpdate
+
+Channels: TypeAlias = NamedDependency[ChannelsPlugin]
+RUNS_ROUNDS = roles("facilitator", "admin")
+
+
+class RoundController(Controller):
+    path = "/api/v1"
+    tags = ["rounds"]
+
+    @post("/processes/{process_id:int}/rounds", opt=RUNS_ROUNDS)
+    async def create_round(
+        self, db: DB, process_id: FromPath[int], data: JSONBody[RoundCreate], actor: Caller
+    ) -> Round:
+        """Set up a round: slate (proposal_ids or seed_from), ballot kind, method, options."""
+        return await repo.round_out(db, await repo.create_round(db, process_id, data, actor))
+
+    @get("/processes/{process_id:int}/rounds", opt=roles(*STAFF))
+    async def list_rounds(self, db: DB, process_id: FromPath[int]) -> list[Round]:
+        return [await repo.round_out(db, r) for r in await repo.list_rounds(db, process_id)]
+
+    @get("/rounds/{round_id:int}", opt=roles(*STAFF))
+    async def get_round(self, db: DB, round_id: FromPath[int]) -> Round:
+        """The round with its slate and what still stops voting from opening."""
+        return await repo.round_out(db, await repo.find_round(db, round_id))
+
+    @patch("/rounds/{round_id:int}", opt=RUNS_ROUNDS)
+    async def update_round(
+        self, db: DB, round_id: FromPath[int], data: JSONBody[RoundUpdate], actor: Caller
+    ) -> Round:
+        """Change a round; refused (409 round-frozen) once voting has opened."""
+        return await repo.round_out(db, await repo.update_round(db, round_id, data, actor))
+
+    @put("/rounds/{round_id:int}/slate", opt=RUNS_ROUNDS)
+    async def replace_slate(
+        self, db: DB, round_id: FromPath[int], data: JSONBody[SlateUpdate], actor: Caller
+    ) -> Round:
+        """Replace the slate (ballot order); refused (409 round-frozen) once voting opened."""
+        row = await repo.replace_slate(db, round_id, data.proposal_ids, actor)
+        return await repo.round_out(db, row)
+
+    @post("/rounds/{round_id:int}/phase", opt=RUNS_ROUNDS, status_code=200)
+    async def change_phase(
+        self,
+        db: DB,
+        round_id: FromPath[int],
+        data: JSONBody[PhaseChange],
+        actor: Caller,
+        channels: Channels,
+    ) -> Round:
+        """Move the round on: voting freezes it, closed counts it, published shows it."""
+        row = await repo.change_phase(db, round_id, data.to, actor)
+        publish(channels, round_id, "phase", phase=row.phase)
+        return await repo.round_out(db, row)

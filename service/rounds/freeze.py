@@ -1,0 +1,152 @@
+"""Freezing a round when voting opens (the slate, method, options and roll become fixed),
+and what must be fixed before that (:func:`issues_before_freeze`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from engine.process import ProcessPhase, advance
+from service.audit import record
+from service.auth.guard import Actor
+from service.db.base import utcnow
+from service.db.models import Process, Proposal, Round, RoundOption
+from service.errors import Conflict
+
+OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
+"""Process phases in which rounds may be set up and voting may open."""
+
+_STATUS_ZH = {"withdrawn": "撤回", "merged": "合并"}
+
+
+class Issue(NamedTuple):
+    """One reason voting cannot open yet, in English and Chinese."""
+
+    en: str
+    zh: str
+
+
+def is_frozen(round_row: Round) -> bool:
+    return round_row.voting_at is not None
+
+
+def refuse_if_frozen(round_row: Round) -> None:
+    """Refuse (409 ``round-frozen``) any change to a round whose voting has opened."""
+    if round_row.voting_at is None:
+        return
+    at = round_row.voting_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    raise Conflict(
+        f"voting opened at {at}: the slate, method, options and roll are fixed",
+        code="round-frozen",
+        zh=f"投票已于 {at} 开始：候选名单、计票方法、参数和户籍名册均已锁定，不能再修改",
+        voting_at=round_row.voting_at.isoformat(),
+    )
+
+
+async def pending_slate(db: AsyncSession, round_id: int) -> list[Proposal]:
+    """The proposals on a round's slate before it is frozen, in ballot order."""
+    rows = await db.scalars(
+        select(Proposal)
+        .join(RoundOption, RoundOption.proposal_id == Proposal.id)
+        .where(RoundOption.round_id == round_id)
+        .order_by(RoundOption.position)
+    )
+    return list(rows.all())
+
+
+async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue]:
+    """Everything that stops voting from opening in this round (empty: ready, or frozen)."""
+    if is_frozen(round_row):
+        return []
+    issues: list[Issue] = []
+    process = await db.get(Process, round_row.process_id)
+    if process is not None and process.phase not in OPEN_PROCESS:
+        issues.append(
+            Issue(
+                f"the process is {process.phase}: voting opens only while it is collecting "
+                "or deliberating",
+                f"议题处于 {process.phase} 阶段：只有在收集或协商阶段才能开始投票",
+            )
+        )
+    slate = await pending_slate(db, round_row.id)
+    if len(slate) < 2:
+        issues.append(
+            Issue(
+                f"the slate has {len(slate)} option(s): a vote needs at least two; "
+                "put proposals on the slate",
+                f"候选名单只有 {len(slate)} 个方案，投票至少需要两个，请先添加方案",
+            )
+        )
+    for proposal in slate:
+        if proposal.status != "active":
+            issues.append(
+                Issue(
+                    f"proposal {proposal.id} «{proposal.title}» is {proposal.status}: "
+                    "take it off the slate",
+                    f"方案「{proposal.title}」已{_STATUS_ZH.get(proposal.status, proposal.status)}"
+                    "，请从候选名单中移除",
+                )
+            )
+    for title, times in Counter(p.title for p in slate).items():
+        if times > 1:
+            issues.append(
+                Issue(
+                    f"{times} options are called «{title}»: rename them so voters can tell "
+                    "them apart",
+                    f"有 {times} 个方案都叫「{title}」，请改名以便区分",
+                )
+            )
+    seats = round_row.options.get("seats", 1)
+    if round_row.ballot_kind == "budget":
+        if round_row.options.get("budget") is None:
+            issues.append(
+                Issue(
+                    "a budget round needs a budget: set options.budget (in yuan)",
+                    "预算投票需要总预算：请设置 options.budget（元）",
+                )
+            )
+        for proposal in slate:
+            if proposal.cost_cents is None:
+                issues.append(
+                    Issue(
+                        f"«{proposal.title}» has no cost: a budget round needs a cost on "
+                        "every option",
+                        f"方案「{proposal.title}」没有造价：预算投票的每个方案都要有造价",
+                    )
+                )
+    elif seats > len(slate):
+        issues.append(
+            Issue(
+                f"seats ({seats}) is more than the number of options ({len(slate)}): "
+                "lower seats or add options",
+                f"席位数（{seats}）多于方案数（{len(slate)}）：请减少席位或增加方案",
+            )
+        )
+    return issues
+
+
+async def freeze(db: AsyncSession, round_row: Round, actor: Actor) -> None:
+    """Open voting: refuse with the issues if any, else write the frozen slate and
+    ``voting_at``, and move the process from collecting to deliberating."""
+    issues = await issues_before_freeze(db, round_row)
+    if issues:
+        raise Conflict(
+            "voting cannot open yet: " + "; ".join(i.en for i in issues),
+            code="round-not-ready",
+            zh="还不能开始投票：" + "；".join(i.zh for i in issues),
+            issues=[i.en for i in issues],
+            issues_zh=[i.zh for i in issues],
+        )
+    slate = await pending_slate(db, round_row.id)
+    round_row.slate = [
+        {"proposal_id": p.id, "name": p.title, "cost_cents": p.cost_cents} for p in slate
+    ]
+    round_row.voting_at = utcnow()
+    process = await db.get(Process, round_row.process_id)
+    if process is not None and process.phase == ProcessPhase.COLLECTING.value:
+        process.phase = advance(ProcessPhase.COLLECTING, ProcessPhase.DELIBERATING).value
+        process.deliberating_at = round_row.voting_at
+        record(db, actor, "process.deliberating", "process", process.id, round_id=round_row.id)

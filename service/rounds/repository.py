@@ -1,0 +1,363 @@
+"""Rounds: creating and changing them until voting opens, their slates (chosen or seeded
+from a published round's top k), and moving them through their phases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from engine.process import RoundPhase, advance
+from engine.result import Result
+from service.audit import record
+from service.auth.guard import Actor
+from service.db.base import utcnow
+from service.db.models import Process, Proposal, Round, RoundOption, RoundResult
+from service.errors import Conflict, Invalid, NotFound
+from service.rounds import schemas
+from service.rounds.config import ROUND_OPTIONS, check_method, check_options, check_rules
+from service.rounds.freeze import (
+    OPEN_PROCESS,
+    freeze,
+    is_frozen,
+    issues_before_freeze,
+    pending_slate,
+    refuse_if_frozen,
+)
+
+
+async def find_process(db: AsyncSession, process_id: int) -> Process:
+    process = await db.get(Process, process_id)
+    if process is None:
+        raise NotFound(f"there is no process {process_id}", zh=f"没有编号为 {process_id} 的议题")
+    return process
+
+
+async def find_round(db: AsyncSession, round_id: int, *, for_update: bool = False) -> Round:
+    """The round ``round_id`` (locked against concurrent changes with ``for_update``)."""
+    query = select(Round).where(Round.id == round_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    round_row = await db.scalar(query)
+    if round_row is None:
+        raise NotFound(f"there is no round {round_id}", zh=f"没有编号为 {round_id} 的轮次")
+    return round_row
+
+
+async def slate_out(db: AsyncSession, round_row: Round) -> list[schemas.SlateOption]:
+    """The slate as voters will see it: frozen once voting opened, else the current one."""
+    if round_row.slate is not None:
+        return [
+            schemas.SlateOption(
+                proposal_id=e["proposal_id"], name=e["name"], cost_cents=e["cost_cents"]
+            )
+            for e in round_row.slate
+        ]
+    return [
+        schemas.SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents)
+        for p in await pending_slate(db, round_row.id)
+    ]
+
+
+async def round_out(db: AsyncSession, round_row: Round) -> schemas.Round:
+    issues = await issues_before_freeze(db, round_row)
+    return schemas.Round(
+        id=round_row.id,
+        process_id=round_row.process_id,
+        number=round_row.number,
+        title=round_row.title,
+        phase=round_row.phase,
+        ballot_kind=round_row.ballot_kind,
+        method=round_row.method,
+        options=dict(round_row.options),
+        rules=dict(round_row.rules),
+        prompts=list(round_row.prompts),
+        household_roll=round_row.household_roll,
+        slate=await slate_out(db, round_row),
+        frozen=is_frozen(round_row),
+        seeded_from_round_id=round_row.seeded_from_round_id,
+        issues_before_freeze=[i.en for i in issues],
+        issues_before_freeze_zh=[i.zh for i in issues],
+        created_at=round_row.created_at,
+        commenting_at=round_row.commenting_at,
+        voting_at=round_row.voting_at,
+        closed_at=round_row.closed_at,
+        published_at=round_row.published_at,
+    )
+
+
+async def list_rounds(db: AsyncSession, process_id: int) -> list[Round]:
+    await find_process(db, process_id)
+    rows = await db.scalars(
+        select(Round).where(Round.process_id == process_id).order_by(Round.number)
+    )
+    return list(rows.all())
+
+
+async def create_round(
+    db: AsyncSession, process_id: int, data: schemas.RoundCreate, actor: Actor
+) -> Round:
+    process = await find_process(db, process_id)
+    if process.phase not in OPEN_PROCESS:
+        raise Conflict(
+            f"process {process_id} is {process.phase}: rounds are held only while it is "
+            "collecting or deliberating",
+            code="process-not-open",
+            zh=f"议题处于 {process.phase} 阶段，只有在收集或协商阶段才能安排轮次",
+        )
+    info = check_method(data.ballot_kind, data.method)
+    options = check_options(data.ballot_kind, info, data.options)
+    rules = check_rules(data.ballot_kind, data.rules)
+    if data.proposal_ids is not None and data.seed_from is not None:
+        raise Invalid(
+            "give the slate as proposal_ids or as seed_from, not both",
+            zh="候选名单请用 proposal_ids 或 seed_from 之一给出，不能同时给",
+            field="seed_from",
+        )
+    if data.seed_from is not None:
+        proposal_ids = await seeded_slate(db, process_id, data.seed_from)
+    else:
+        proposal_ids = list(data.proposal_ids or [])
+        await check_slate(db, process_id, proposal_ids)
+    last = await db.scalar(select(func.max(Round.number)).where(Round.process_id == process_id))
+    round_row = Round(
+        process_id=process_id,
+        number=(last or 0) + 1,
+        title=data.title,
+        ballot_kind=data.ballot_kind,
+        method=data.method,
+        options=options,
+        rules=rules,
+        prompts=list(schemas.DEFAULT_PROMPTS if data.prompts is None else data.prompts),
+        household_roll=data.household_roll,
+        seeded_from_round_id=data.seed_from.round_id if data.seed_from else None,
+    )
+    db.add(round_row)
+    await db.flush()
+    await _write_slate(db, round_row.id, proposal_ids)
+    record(
+        db,
+        actor,
+        "round.created",
+        "round",
+        round_row.id,
+        process_id=process_id,
+        number=round_row.number,
+        ballot_kind=data.ballot_kind,
+        method=data.method,
+        proposal_ids=proposal_ids,
+        seeded_from_round_id=round_row.seeded_from_round_id,
+    )
+    return round_row
+
+
+async def update_round(
+    db: AsyncSession, round_id: int, data: schemas.RoundUpdate, actor: Actor
+) -> Round:
+    """Change a round before voting opens (409 ``round-frozen`` after)."""
+    round_row = await find_round(db, round_id, for_update=True)
+    refuse_if_frozen(round_row)
+    kind = data.ballot_kind or round_row.ballot_kind
+    method = data.method or round_row.method
+    kind_changed = kind != round_row.ballot_kind
+    if kind_changed or data.method is not None or data.options is not None:
+        info = check_method(kind, method)
+        if data.options is not None:
+            options = data.options
+        else:
+            keep = ROUND_OPTIONS if kind == "budget" else ("seats", "tie_policy")
+            options = {k: v for k, v in round_row.options.items() if k in keep}
+        round_row.options = check_options(kind, info, options)
+    if kind_changed or data.rules is not None:
+        round_row.rules = check_rules(kind, data.rules or _stored_rules(round_row, kind))
+    round_row.ballot_kind = kind
+    round_row.method = method
+    if data.title is not None:
+        round_row.title = data.title
+    if data.prompts is not None:
+        round_row.prompts = list(data.prompts)
+    if data.household_roll is not None:
+        round_row.household_roll = data.household_roll
+    changed = [f for f in schemas.RoundUpdate.__struct_fields__ if getattr(data, f) is not None]
+    record(db, actor, "round.updated", "round", round_id, fields=changed)
+    return round_row
+
+
+def _stored_rules(round_row: Round, kind: str) -> schemas.RoundRules:
+    """The stored rules, keeping only those that apply to ballot ``kind``."""
+    rules = round_row.rules
+    return schemas.RoundRules(
+        allow_ties=bool(rules.get("allow_ties")) and kind == "ranked",
+        allow_truncation=bool(rules.get("allow_truncation", True)),
+        max_approvals=rules.get("max_approvals") if kind in ("approval", "budget") else None,
+        max_score=rules.get("max_score") if kind == "score" else None,
+    )
+
+
+async def replace_slate(
+    db: AsyncSession, round_id: int, proposal_ids: Sequence[int], actor: Actor
+) -> Round:
+    """Put ``proposal_ids`` on the slate in this order, until voting opens."""
+    round_row = await find_round(db, round_id, for_update=True)
+    refuse_if_frozen(round_row)
+    await check_slate(db, round_row.process_id, proposal_ids)
+    await db.execute(delete(RoundOption).where(RoundOption.round_id == round_id))
+    await _write_slate(db, round_id, proposal_ids)
+    round_row.seeded_from_round_id = None
+    record(db, actor, "round.slate", "round", round_id, proposal_ids=list(proposal_ids))
+    return round_row
+
+
+async def _write_slate(db: AsyncSession, round_id: int, proposal_ids: Sequence[int]) -> None:
+    db.add_all(
+        RoundOption(round_id=round_id, proposal_id=pid, position=i)
+        for i, pid in enumerate(proposal_ids)
+    )
+    await db.flush()
+
+
+async def check_slate(db: AsyncSession, process_id: int, proposal_ids: Sequence[int]) -> None:
+    """Refuse (422, field ``proposal_ids``) a slate that is not a list of distinct active
+    proposals of the process."""
+    seen: set[int] = set()
+    for pid in proposal_ids:
+        if pid in seen:
+            raise Invalid(
+                f"proposal {pid} is listed twice on the slate",
+                code="duplicate-proposal",
+                zh=f"方案 {pid} 在候选名单中重复出现",
+                field="proposal_ids",
+            )
+        seen.add(pid)
+    found = {
+        p.id: p for p in (await db.scalars(select(Proposal).where(Proposal.id.in_(seen)))).all()
+    }
+    for pid in proposal_ids:
+        proposal = found.get(pid)
+        if proposal is None:
+            raise Invalid(
+                f"there is no proposal {pid}",
+                code="unknown-proposal",
+                zh=f"没有编号为 {pid} 的方案",
+                field="proposal_ids",
+            )
+        if proposal.process_id != process_id:
+            raise Invalid(
+                f"proposal {pid} belongs to process {proposal.process_id}, not {process_id}: "
+                "a slate holds proposals of its own process only",
+                code="proposal-of-another-process",
+                zh=f"方案 {pid} 属于另一个议题（{proposal.process_id}），不能放进本议题的候选名单",
+                field="proposal_ids",
+            )
+        if proposal.status != "active":
+            raise Invalid(
+                f"proposal {pid} «{proposal.title}» is {proposal.status}: only active "
+                "proposals go on a slate",
+                code="proposal-not-active",
+                zh=f"方案「{proposal.title}」已不是有效方案（{proposal.status}），不能放进候选名单",
+                field="proposal_ids",
+            )
+
+
+async def seeded_slate(db: AsyncSession, process_id: int, seed: schemas.SeedFrom) -> list[int]:
+    """The proposals of the top ``seed.top`` options of a published round of the same
+    process, in that round's ballot order."""
+    source = await db.get(Round, seed.round_id)
+    if source is None or source.process_id != process_id:
+        raise Invalid(
+            f"round {seed.round_id} is not a round of process {process_id}",
+            code="unknown-round",
+            zh=f"编号为 {seed.round_id} 的轮次不属于本议题",
+            field="seed_from.round_id",
+        )
+    stored = await db.get(RoundResult, source.id)
+    if source.phase != RoundPhase.PUBLISHED.value or stored is None or source.slate is None:
+        raise Conflict(
+            f"round {source.number} is {source.phase}: only a published result can seed a slate",
+            code="round-not-published",
+            zh=f"第 {source.number} 轮尚未公布结果（{source.phase}），不能据此确定候选名单",
+        )
+    result = msgspec.json.decode(stored.result, type=Result)
+    chosen = set(top_names(result, seed.top, source.number))
+    proposal_ids = [e["proposal_id"] for e in source.slate if e["name"] in chosen]
+    await check_slate(db, process_id, proposal_ids)
+    return proposal_ids
+
+
+def top_names(result: Result, top: int, number: int) -> list[str]:
+    """The top ``top`` options of a result: the winners in order, then the rest of the
+    ranking group by group; a tied group straddling the cut is refused, never drawn."""
+    order = list(result.winners)
+    if len(order) >= top:
+        return order[:top]
+    for group in result.ranking or ():
+        rest = sorted(name for name in group if name not in order)
+        room = top - len(order)
+        if room <= 0 or not rest:
+            continue
+        if len(rest) > room:
+            tied = "、".join(rest)
+            fits = f"{len(order)} or {len(order) + len(rest)}"
+            raise Conflict(
+                f"{', '.join(rest)} are tied at place {len(order) + 1} of round {number}: "
+                f"take the top {fits}, or settle the tie at the meeting",
+                code="top-k-tie",
+                zh=f"{tied} 在第 {number} 轮并列第 {len(order) + 1} 名：请改为取前 "
+                f"{len(order)} 或前 {len(order) + len(rest)} 名，或在会上商定",
+                tied=rest,
+            )
+        order.extend(rest)
+    if len(order) < top:
+        raise Invalid(
+            f"round {number}'s result orders only {len(order)} options ({result.method}); "
+            f"take at most the top {len(order)}",
+            code="top-too-large",
+            zh=f"第 {number} 轮的结果只排出了 {len(order)} 个方案，最多取前 {len(order)} 名",
+            field="seed_from.top",
+        )
+    return order
+
+
+_STAMP = {
+    RoundPhase.COMMENTING: "commenting_at",
+    RoundPhase.CLOSED: "closed_at",
+    RoundPhase.PUBLISHED: "published_at",
+}
+
+
+async def change_phase(db: AsyncSession, round_id: int, to: str, actor: Actor) -> Round:
+    """Move a round to phase ``to``: opening voting freezes it, closing counts it."""
+    round_row = await find_round(db, round_id, for_update=True)
+    current = RoundPhase(round_row.phase)
+    target = advance(current, RoundPhase(to))
+    if target is RoundPhase.VOTING:
+        await freeze(db, round_row, actor)
+    if target is RoundPhase.PUBLISHED and await db.get(RoundResult, round_id) is None:
+        raise Conflict(
+            f"round {round_row.number} has no counted result to publish yet",
+            code="round-not-counted",
+            zh=f"第 {round_row.number} 轮还没有计票结果，无法公布",
+        )
+    if target in _STAMP:
+        setattr(round_row, _STAMP[target], utcnow())
+    round_row.phase = target.value
+    record(db, actor, f"round.{target.value}", "round", round_id, previous=current.value)
+    await db.flush()
+    if target is RoundPhase.CLOSED:
+        await _count(db, round_row, actor)
+    return round_row
+
+
+async def _count(db: AsyncSession, round_row: Round, actor: Actor) -> bool:
+    """Count the closed round with :func:`service.results.counting.close_round`; False
+    when that module is not installed yet (the round is closed but not counted)."""
+    try:
+        from service.results.counting import close_round
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("service.results", "service.results.counting"):
+            raise
+        return False
+    await close_round(db, round_row, actor)
+    return True

@@ -1,0 +1,117 @@
+"""Request and response shapes for rounds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
+
+Kind = Literal["ranked", "approval", "score", "budget"]
+TiePolicy = Literal["lot", "refuse"]
+Title = Annotated[str, Meta(min_length=1, max_length=200)]
+Prompt = Annotated[str, Meta(min_length=1, max_length=200)]
+MethodName = Annotated[str, Meta(min_length=1, max_length=40)]
+OptionValue = str | int | float | bool | None
+
+DEFAULT_PROMPTS = ("这个方案好在哪里？", "您担心什么？", "您想怎么改？")
+"""The three structured prompts of DESIGN.md: what is good, what worries you, what to change."""
+
+
+class RoundRules(Struct, frozen=True, forbid_unknown_fields=True):
+    """What the round's ballots allow, beyond the slate (see :class:`ballots.BallotRules`).
+
+    ``allow_ties`` applies to ranked ballots, ``max_approvals`` to approval and budget
+    ballots, ``max_score`` to score ballots (default 5).
+    """
+
+    allow_ties: bool = False
+    allow_truncation: bool = True
+    max_approvals: Annotated[int, Meta(ge=1)] | None = None
+    max_score: Annotated[int, Meta(ge=1, le=100)] | None = None
+
+
+class SeedFrom(Struct, forbid_unknown_fields=True):
+    """Take the slate from the top ``top`` options of a published round of the same process."""
+
+    round_id: int
+    top: Annotated[int, Meta(ge=1, le=100)]
+
+
+class RoundCreate(Struct, forbid_unknown_fields=True):
+    """A new round. The slate is ``proposal_ids`` (in ballot order) or ``seed_from``, not both.
+
+    ``options`` holds ``seats``, ``budget`` (yuan, budget rounds only), ``tie_policy``
+    (``lot`` or ``refuse``) and the method's own options.
+    """
+
+    title: Title
+    method: MethodName
+    ballot_kind: Kind = "ranked"
+    options: dict[str, OptionValue] = {}
+    rules: RoundRules = RoundRules()
+    prompts: Annotated[list[Prompt], Meta(max_length=10)] | None = None
+    household_roll: bool = False
+    proposal_ids: Annotated[list[int], Meta(max_length=100)] | None = None
+    seed_from: SeedFrom | None = None
+
+
+class RoundUpdate(Struct, forbid_unknown_fields=True):
+    """Changes before voting opens; fields left out stay as they are.
+
+    ``options`` and ``rules`` replace the stored ones whole. Changing ``method`` without
+    ``options`` keeps seats, budget and tie policy and resets the method's own options.
+    """
+
+    title: Title | None = None
+    method: MethodName | None = None
+    ballot_kind: Kind | None = None
+    options: dict[str, OptionValue] | None = None
+    rules: RoundRules | None = None
+    prompts: Annotated[list[Prompt], Meta(max_length=10)] | None = None
+    household_roll: bool | None = None
+
+
+class SlateUpdate(Struct, forbid_unknown_fields=True):
+    """The whole slate, in ballot order (active proposals of the round's process)."""
+
+    proposal_ids: Annotated[list[int], Meta(max_length=100)]
+
+
+class PhaseChange(Struct, forbid_unknown_fields=True):
+    to: Literal["commenting", "voting", "closed", "published"]
+
+
+class SlateOption(Struct):
+    """One option on the ballot."""
+
+    proposal_id: int
+    name: str
+    cost_cents: int | None
+
+
+class Round(Struct):
+    """A round as staff see it. ``frozen`` is true once voting opened (``voting_at``);
+    ``issues_before_freeze`` lists what stops voting from opening (empty when ready)."""
+
+    id: int
+    process_id: int
+    number: int
+    title: str
+    phase: str
+    ballot_kind: str
+    method: str
+    options: dict[str, Any]
+    rules: dict[str, Any]
+    prompts: list[str]
+    household_roll: bool
+    slate: list[SlateOption]
+    frozen: bool
+    seeded_from_round_id: int | None
+    issues_before_freeze: list[str]
+    issues_before_freeze_zh: list[str]
+    created_at: datetime
+    commenting_at: datetime | None
+    voting_at: datetime | None
+    closed_at: datetime | None
+    published_at: datetime | None

@@ -1,0 +1,1 @@
+"""The secret ballot: one-time voter codes, casting through the group-commit writer, turnout."""

@@ -1,0 +1,269 @@
+"""One-time voter codes: made with :mod:`secrets`, shown once, stored only as HMAC-SHA256
+under the server's secret key, optionally bound to a household of the round's roll."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections import deque
+from typing import Final
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballots.digest import ALPHABET
+from service.audit import record
+from service.auth.guard import Actor
+from service.db.models import Ballot, Household, Round, VoterCode
+from service.errors import Conflict, Invalid, NotFound, TooMany
+from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
+
+CODE_LENGTH: Final[int] = 10
+"""Characters in a voter code: 10 Crockford base-32 characters = 50 random bits."""
+
+_READ_AS: Final[dict[str, str]] = {"O": "0", "I": "1", "L": "1"}
+OPEN_FOR_CODES: Final[frozenset[str]] = frozenset({"scheduled", "commenting", "voting"})
+
+
+def new_code() -> str:
+    """A fresh random code in canonical form (no dash)."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def shown(code: str) -> str:
+    """A canonical code as printed on the slip: ``XXXXX-XXXXX``."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+def normalize_code(text: str) -> str | None:
+    """A code as a person typed it, in canonical form, or ``None`` if it cannot be one.
+
+    Case, spaces and dashes are ignored; ``O`` reads as ``0``, ``I`` and ``L`` as ``1``.
+    """
+    chars = [_READ_AS.get(c, c) for c in text.upper() if c not in " -"]
+    if len(chars) != CODE_LENGTH or any(c not in ALPHABET for c in chars):
+        return None
+    return "".join(chars)
+
+
+def code_hash(secret_key: str, code: str) -> str:
+    """HMAC-SHA256 (hex) of a canonical code: the only form in which a code is stored."""
+    return hmac.new(secret_key.encode(), code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+GUESSES_PER_MINUTE: Final[int] = 30
+"""Unknown codes one device may type in a minute before it has to wait."""
+
+
+class CodeUnknown(NotFound):
+    """No such code in this round (counted against the device's guesses)."""
+
+
+class GuessLimit:
+    """Slows down guessing: a device (client address) that typed too many unknown codes
+    in the last minute is refused for a while. In memory, per process."""
+
+    def __init__(self, limit: int = GUESSES_PER_MINUTE, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, host: str) -> deque[float]:
+        times = self._failures.setdefault(host, deque())
+        while times and times[0] < time.monotonic() - self.window:
+            times.popleft()
+        return times
+
+    def check(self, host: str) -> None:
+        if len(self._recent(host)) >= self.limit:
+            raise TooMany(
+                "too many wrong voter codes from this device; wait a minute and try again",
+                zh="本设备输入错误投票码次数过多，请一分钟后再试",
+            )
+
+    def failed(self, host: str) -> None:
+        self._recent(host).append(time.monotonic())
+        if len(self._failures) > 10_000:  # forget quiet devices
+            for quiet in [h for h, t in self._failures.items() if not t]:
+                del self._failures[quiet]
+
+
+def unknown_code() -> CodeUnknown:
+    return CodeUnknown(
+        "this voter code is not valid for this round: check the 10 characters on the slip "
+        "(O and I may be typed as 0 and 1), or ask the facilitator",
+        code="code-unknown",
+        zh="投票码无效：请核对纸条上的10位字符，或询问主持人",
+        field="code",
+    )
+
+
+def used_code() -> Conflict:
+    return Conflict(
+        "this voter code has already been used to cast a ballot; each code votes once",
+        code="code-used",
+        zh="此投票码已经投过票，每个投票码只能使用一次",
+        field="code",
+    )
+
+
+def void_code_error() -> Conflict:
+    return Conflict(
+        "this voter code was voided by the facilitator and cannot vote; ask for a new code",
+        code="code-void",
+        zh="此投票码已被作废，不能投票；请向主持人领取新的投票码",
+        field="code",
+    )
+
+
+async def find_round(db: AsyncSession, round_id: int) -> Round:
+    round_row = await db.get(Round, round_id)
+    if round_row is None:
+        raise NotFound(f"there is no round {round_id}", zh=f"没有编号为 {round_id} 的轮次")
+    return round_row
+
+
+def _refuse_closed(round_row: Round, doing: str, doing_zh: str) -> None:
+    if round_row.phase not in OPEN_FOR_CODES:
+        raise Conflict(
+            f"round {round_row.id} is {round_row.phase}: codes can no longer be {doing}",
+            code="round-closed",
+            zh=f"本轮投票已结束，不能再{doing_zh}投票码",
+        )
+
+
+def _labels(data: CodesCreate, round_row: Round) -> list[str] | None:
+    """The request's household labels (trimmed, each once), or ``None`` for a plain count."""
+    if (data.count is None) == (data.households is None):
+        raise Invalid(
+            'give either "count" (how many codes) or "households" (the roll), not both',
+            zh="请提供 count（投票码数量）或 households（户籍名单）其中之一",
+            field="count",
+        )
+    if data.households is None:
+        if round_row.household_roll:
+            raise Invalid(
+                "this round votes one per household: give the households, not a count",
+                code="households-required",
+                zh="本轮按户投票：请提供户名单，而不是数量",
+                field="households",
+            )
+        return None
+    if not round_row.household_roll:
+        raise Invalid(
+            "this round has no household roll: give a count of codes instead",
+            code="no-household-roll",
+            zh="本轮不按户投票：请提供投票码数量",
+            field="households",
+        )
+    labels = list(dict.fromkeys(label.strip() for label in data.households))
+    if "" in labels:
+        raise Invalid("a household label is blank", zh="户名不能为空", field="households")
+    return labels
+
+
+async def issue_codes(
+    db: AsyncSession, round_id: int, data: CodesCreate, secret_key: str, actor: Actor
+) -> CodesIssued:
+    """New codes for a round not yet closed; a household that has voted gets none."""
+    round_row = await find_round(db, round_id)
+    _refuse_closed(round_row, "issued", "发放")
+    labels = _labels(data, round_row)
+    bound: list[tuple[str | None, int | None]] = []
+    skipped: list[str] = []
+    if labels is None:
+        bound = [(None, None)] * (data.count or 0)
+    else:
+        rows = await db.execute(
+            select(Household.label, Household.id, Household.voted).where(
+                Household.round_id == round_id, Household.label.in_(labels)
+            )
+        )
+        known = {label: (hid, voted) for label, hid, voted in rows}
+        for label in labels:
+            if label not in known:
+                household = Household(round_id=round_id, label=label)
+                db.add(household)
+                await db.flush()
+                known[label] = (household.id, False)
+            hid, voted = known[label]
+            if voted:
+                skipped.append(label)
+            else:
+                bound.append((label, hid))
+    fresh: set[str] = set()
+    while len(fresh) < len(bound):
+        fresh.add(new_code())
+    codes = list(fresh)
+    issued = [
+        IssuedCode(code=shown(c), household=label)
+        for c, (label, _) in zip(codes, bound, strict=True)
+    ]
+    if bound:
+        await db.execute(
+            insert(VoterCode),
+            [
+                {"round_id": round_id, "code_hash": code_hash(secret_key, c), "household_id": hid}
+                for c, (_, hid) in zip(codes, bound, strict=True)
+            ],
+        )
+    record(db, actor, "codes.issued", "round", round_id, count=len(issued), skipped=len(skipped))
+    return CodesIssued(round_id=round_id, codes=issued, skipped=skipped)
+
+
+async def void_code(
+    db: AsyncSession, round_id: int, text: str, reason: str, secret_key: str, actor: Actor
+) -> VoterCode:
+    """Void an unused code (lost slip, given twice by mistake) with a reason."""
+    round_row = await find_round(db, round_id)
+    _refuse_closed(round_row, "voided", "作废")
+    code = normalize_code(text)
+    row = None
+    if code is not None:
+        row = await db.scalar(
+            select(VoterCode).where(
+                VoterCode.code_hash == code_hash(secret_key, code), VoterCode.round_id == round_id
+            )
+        )
+    if row is None:
+        raise unknown_code()
+    if row.status == "used":
+        raise used_code()
+    if row.status == "void":
+        raise void_code_error()
+    row.status = "void"
+    row.void_reason = reason
+    record(db, actor, "code.voided", "voter_code", row.id, round_id=round_id, reason=reason)
+    return row
+
+
+async def turnout(db: AsyncSession, round_id: int) -> Turnout:
+    round_row = await find_round(db, round_id)
+    statuses = await db.execute(
+        select(VoterCode.status, func.count())
+        .where(VoterCode.round_id == round_id)
+        .group_by(VoterCode.status)
+    )
+    by_status: dict[str, int] = {status: n for status, n in statuses}
+    ballots = await db.scalar(
+        select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
+    )
+    rows = await db.execute(
+        select(Household.voted, func.count())
+        .where(Household.round_id == round_id)
+        .group_by(Household.voted)
+    )
+    households: dict[bool, int] = {bool(voted): n for voted, n in rows}
+    return Turnout(
+        round_id=round_id,
+        phase=round_row.phase,
+        codes_issued=sum(by_status.values()),
+        codes_void=by_status.get("void", 0),
+        codes_used=by_status.get("used", 0),
+        codes_unused=by_status.get("issued", 0),
+        ballots_cast=ballots or 0,
+        households=sum(households.values()),
+        households_voted=households.get(True, 0),
+    )

@@ -1,0 +1,119 @@
+"""Voter codes (facilitators and admins issue and void them), turnout for staff, casting for
+anyone holding a code, and the round's live events for staff screens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeAlias
+
+from litestar import Controller, Request, Response, get, post, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.connection import WebSocket
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from service.auth.guard import STAFF, roles
+from service.deps import DB, Caller
+from service.events import round_channel
+from service.results.controllers import ballot_page
+from service.results.schemas import BallotPage
+from service.voting import codes
+from service.voting.casting import prepare
+from service.voting.schemas import (
+    CastRequest,
+    CodesCreate,
+    CodesIssued,
+    CodeVoid,
+    CodeVoided,
+    Receipt,
+    Turnout,
+)
+from service.voting.writer import CastWriter
+
+Channels: TypeAlias = NamedDependency[ChannelsPlugin]
+
+
+async def cast(state: State, host: str, round_id: int, data: CastRequest) -> Receipt:
+    """Check the ballot, then hand it to the writer and wait for its commit."""
+    guesses: codes.GuessLimit = state.code_guesses
+    guesses.check(host)
+    writer: CastWriter = state.cast_writer
+    try:
+        job = prepare(await writer.spec(round_id), data, state.settings.secret_key)
+        return await writer.cast(job)
+    except codes.CodeUnknown:
+        guesses.failed(host)
+        raise
+
+
+class VotingController(Controller):
+    path = "/api/v1/rounds"
+    tags = ["voting"]
+
+    @post("/{round_id:int}/codes", opt=roles("facilitator", "admin"), status_code=201)
+    async def issue_codes(
+        self,
+        db: DB,
+        state: State,
+        round_id: FromPath[int],
+        data: JSONBody[CodesCreate],
+        actor: Caller,
+    ) -> CodesIssued:
+        """New one-time codes, shown in plaintext this once only (print them now)."""
+        return await codes.issue_codes(db, round_id, data, state.settings.secret_key, actor)
+
+    @post("/{round_id:int}/codes/void", opt=roles("facilitator", "admin"), status_code=200)
+    async def void_code(
+        self, db: DB, state: State, round_id: FromPath[int], data: JSONBody[CodeVoid], actor: Caller
+    ) -> CodeVoided:
+        key = state.settings.secret_key
+        await codes.void_code(db, round_id, data.code, data.reason, key, actor)
+        return CodeVoided(round_id=round_id, voided=True, reason=data.reason)
+
+    @get("/{round_id:int}/turnout", opt=roles(*STAFF))
+    async def turnout(self, db: DB, round_id: FromPath[int]) -> Turnout:
+        return await codes.turnout(db, round_id)
+
+    @post("/{round_id:int}/ballots", opt=roles("public"), status_code=201)
+    async def cast_ballot(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        round_id: FromPath[int],
+        data: JSONBody[CastRequest],
+    ) -> Response[Receipt]:
+        """Cast a ballot with a one-time code: 201 with the receipt, or 200 with the same
+        receipt when the same key and ballot were already cast (a retry)."""
+        host = request.client.host if request.client else ""
+        receipt = await cast(state, host, round_id, data)
+        return Response(receipt, status_code=200 if receipt.replayed else 201)
+
+    @get("/{round_id:int}/ballots", opt=roles("public", *STAFF))
+    async def list_ballots(
+        self,
+        db: DB,
+        round_id: FromPath[int],
+        actor: Caller,
+        after: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> BallotPage:
+        """The published ballot list in tracker order, ``limit`` at a time after ``after``
+        (staff once the round is closed, everyone once it is published)."""
+        return await ballot_page(db, round_id, actor, after, limit)
+
+    @websocket("/{round_id:int}/events", opt=roles(*STAFF))
+    async def events(
+        self, socket: WebSocket[Any, Any, Any], round_id: FromPath[int], channels: Channels
+    ) -> None:
+        """Live events of the round (turnout while voting, phase changes) as JSON text."""
+        await socket.accept()
+        async with (
+            channels.start_subscription([round_channel(round_id)]) as subscriber,
+            subscriber.run_in_background(socket.send_data),
+        ):
+            try:
+                while True:
+                    await socket.receive_text()
+            except WebSocketDisconnect:
+                pass

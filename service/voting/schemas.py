@@ -1,0 +1,80 @@
+"""Request and response shapes for voter codes, casting and turnout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+from ballots.kinds import Ballot
+
+Household = Annotated[str, Meta(min_length=1, max_length=120)]
+CodeText = Annotated[str, Meta(min_length=1, max_length=40)]
+IdempotencyKey = Annotated[str, Meta(min_length=16, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+
+
+class CodesCreate(Struct, forbid_unknown_fields=True):
+    """Issue ``count`` codes, or one code for each household of a household roll."""
+
+    count: Annotated[int, Meta(ge=1, le=5000)] | None = None
+    households: Annotated[list[Household], Meta(min_length=1, max_length=5000)] | None = None
+
+
+class IssuedCode(Struct):
+    """A code in plaintext (shown this once) and the household it is bound to, if any."""
+
+    code: str
+    household: str | None = None
+
+
+class CodesIssued(Struct):
+    """The new codes. ``skipped`` lists households that have voted and got no new code."""
+
+    round_id: int
+    codes: list[IssuedCode]
+    skipped: list[str]
+
+
+class CodeVoid(Struct, forbid_unknown_fields=True):
+    code: CodeText
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+class CodeVoided(Struct):
+    round_id: int
+    voided: bool
+    reason: str
+
+
+class Turnout(Struct):
+    """How many codes were issued, voided and used, and how many ballots were cast."""
+
+    round_id: int
+    phase: str
+    codes_issued: int
+    codes_void: int
+    codes_used: int
+    codes_unused: int
+    ballots_cast: int
+    households: int
+    households_voted: int
+
+
+class CastRequest(Struct, forbid_unknown_fields=True):
+    """A ballot cast with a one-time code; ``key`` is the tablet's idempotency key for this
+    submission (the same key on a retry returns the same receipt)."""
+
+    code: CodeText
+    key: IdempotencyKey
+    ballot: Ballot
+
+
+class Receipt(Struct):
+    """The receipt: the tracker to find the ballot in the published list later, its short
+    form to write down, and whether this answer repeats an earlier one (a retry)."""
+
+    round_id: int
+    tracker: str
+    short: str
+    grouped: str
+    replayed: bool = False

@@ -1,0 +1,298 @@
+"""Service speed over real HTTP: casting against the same server's no-op endpoint, then
+close-and-count of a 1,000,000-ballot round. Run from the repository root:
+
+    .venv/bin/python tests/benchmarks/bench_service.py                      # SQLite
+    .venv/bin/python tests/benchmarks/bench_service.py \\
+        --database postgresql+asyncpg://postgres@127.0.0.1:5432/redbench_bench  # PostgreSQL
+
+It starts ``redbench serve`` (one worker) on a fresh database, prepares a round through the
+API, and prints for 1 and for 50 concurrent clients: requests/s and p50/p99 latency of
+``POST /api/v1/noop`` (decodes a ballot-sized JSON body, touches nothing) and of
+``POST /api/v1/rounds/{id}/ballots`` (real casts, each with its own code). Then it writes
+1,000,000 ballots straight into the round's table (not timed: that is the voting) and times
+closing the round, counting it and publishing the result, as the facilitator's two clicks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ballot_model import raw_ballots  # noqa: E402
+
+PASSWORD = "bench-password"
+OPTIONS = [
+    "儿童游乐设施",
+    "健康监测站",
+    "文化墙",
+    "小型活动区",
+    "健身器材",
+    "遮阳座椅",
+    "健身步道",
+    "公共厕所",
+    "充电车棚",
+    "花园绿地",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redbench(*args: str, env: dict[str, str]) -> None:
+    exe = Path(sys.executable).parent / "redbench"
+    subprocess.run([str(exe), *args], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+async def wait_ready(base: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                if (await client.get(f"{base}/api/v1/ping")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError("the server did not start")
+
+
+async def call(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    payload: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    response = await client.request(method, path, json=payload, headers=headers)
+    if response.status_code >= 400:
+        raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+    return response.json() if response.content else None
+
+
+async def prepare(
+    client: httpx.AsyncClient, codes_needed: int
+) -> tuple[int, dict[str, str], list[str]]:
+    login = await call(
+        client, "POST", "/api/v1/auth/login", {"username": "bench", "password": PASSWORD}
+    )
+    auth = {"Authorization": f"Bearer {login['token']}"}
+    community = await call(client, "POST", "/api/v1/communities", {"name": "基准测试社区"}, auth)
+    process = await call(
+        client,
+        "POST",
+        f"/api/v1/communities/{community['id']}/processes",
+        {"title": "基准测试议题", "question": "测速"},
+        auth,
+    )
+    ids = []
+    for title in OPTIONS:
+        proposal = await call(
+            client,
+            "POST",
+            f"/api/v1/processes/{process['id']}/proposals",
+            {"title": title, "description": "", "cost": 1000},
+            auth,
+        )
+        ids.append(proposal["id"])
+    round_ = await call(
+        client,
+        "POST",
+        f"/api/v1/processes/{process['id']}/rounds",
+        {"title": "测速轮", "ballot_kind": "ranked", "method": "irv", "proposal_ids": ids},
+        auth,
+    )
+    rid = round_["id"]
+    await call(client, "POST", f"/api/v1/rounds/{rid}/phase", {"to": "voting"}, auth)
+    codes: list[str] = []
+    while len(codes) < codes_needed:
+        batch = min(5000, codes_needed - len(codes))
+        issued = await call(client, "POST", f"/api/v1/rounds/{rid}/codes", {"count": batch}, auth)
+        codes += [c["code"] for c in issued["codes"]]
+    return rid, auth, codes
+
+
+def ballot_body(i: int) -> dict[str, Any]:
+    order = [OPTIONS[(i + j) % len(OPTIONS)] for j in range(3)]
+    return {"kind": "ranked", "ranking": [[name] for name in order]}
+
+
+async def drive(
+    base: str, requests: list[tuple[str, dict[str, Any]]], concurrency: int, expect: int
+) -> tuple[float, float, float]:
+    """Send the requests with ``concurrency`` clients; (requests/s, p50 ms, p99 ms)."""
+    latencies: list[float] = []
+    queue = iter(requests)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            for path, payload in queue:
+                started = time.perf_counter()
+                response = await client.post(path, json=payload)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != expect:
+                    raise RuntimeError(f"{path}: {response.status_code} {response.text}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return len(requests) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+
+
+async def store_million(database: str, round_id: int, n: int) -> None:
+    """Write ``n`` ballots into the round as the casting path stores them (not timed)."""
+    from ballots.digest import canonical_ballot, new_tracker
+    from ballots.kinds import RankedBallot
+    from service.db.models import Ballot
+    from service.db.session import create_engine
+
+    raw = raw_ballots(n, len(OPTIONS), seed=7).astype("<i2")
+    contents: dict[bytes, str] = {}
+    rows = []
+    for row in raw:
+        marks = row.tobytes()
+        if marks not in contents:
+            order = sorted((int(v), OPTIONS[c]) for c, v in enumerate(row) if v >= 0)
+            ballot = RankedBallot(ranking=tuple((name,) for _, name in order))
+            contents[marks] = canonical_ballot(ballot).decode()
+        rows.append(
+            {
+                "tracker": new_tracker(),
+                "round_id": round_id,
+                "marks": marks,
+                "content": contents[marks],
+            }
+        )
+    engine = create_engine(database)
+    async with engine.begin() as conn:
+        for start in range(0, n, 50_000):
+            await conn.execute(Ballot.__table__.insert(), rows[start : start + 50_000])
+    await engine.dispose()
+
+
+async def run(database: str, casts: int, million: int) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "REDBENCH_DATABASE_URL": database, "REDBENCH_SECRET": "bench-secret"}
+    redbench("user", "add", "bench", "--role", "admin", "--password", PASSWORD, env=env)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "redbench"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        await wait_ready(base)
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+            rid, auth, codes = await prepare(client, 2 * casts)
+        print(
+            f"database: {database.split('://')[0]}; one app worker; {casts:,} requests "
+            "per measurement\n"
+        )
+        header = f"{'endpoint':<22}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        print(header + "\n" + "-" * len(header))
+        for concurrency in (1, 50):
+            noop = [
+                (
+                    "/api/v1/noop",
+                    {
+                        "code": "ABCDE-FGHJK",
+                        "key": secrets.token_urlsafe(16),
+                        "ballot": ballot_body(i),
+                    },
+                )
+                for i in range(casts)
+            ]
+            rate_n, p50_n, p99_n = await drive(base, noop, concurrency, 201)
+            cast = [
+                (
+                    f"/api/v1/rounds/{rid}/ballots",
+                    {
+                        "code": codes.pop(),
+                        "key": secrets.token_urlsafe(16),
+                        "ballot": ballot_body(i),
+                    },
+                )
+                for i in range(casts)
+            ]
+            rate_c, p50_c, p99_c = await drive(base, cast, concurrency, 201)
+            print(f"{'no-op':<22}{concurrency:>8}{rate_n:>10.0f}{p50_n:>9.1f}{p99_n:>9.1f}")
+            print(
+                f"{'cast ballot':<22}{concurrency:>8}{rate_c:>10.0f}{p50_c:>9.1f}{p99_c:>9.1f}"
+                f"   ({rate_c / rate_n:.0%} of no-op)"
+            )
+        if million:
+            async with httpx.AsyncClient(base_url=base, timeout=600) as client:
+                big, auth, _ = await prepare(client, 1)
+                print(f"\nstoring {million:,} ballots in round {big} (not timed) ...", flush=True)
+                await store_million(database, big, million)
+                started = time.perf_counter()
+                await call(client, "POST", f"/api/v1/rounds/{big}/phase", {"to": "closed"}, auth)
+                closed = time.perf_counter()
+                await call(client, "POST", f"/api/v1/rounds/{big}/phase", {"to": "published"}, auth)
+                result = await call(client, "GET", f"/api/v1/rounds/{big}/result", None, auth)
+                done = time.perf_counter()
+            print(
+                f"close and count: {closed - started:.2f} s; publish and fetch the result: "
+                f"{done - closed:.2f} s; total {done - started:.2f} s "
+                f"(winner {result['result']['winners']}, {result['result']['ballots']:,} "
+                "ballots)"
+            )
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--casts", type=int, default=2000, help="requests per measurement")
+    parser.add_argument("--ballots", type=int, default=1_000_000, help="ballots in the big round")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="redbench-bench-"))
+    try:
+        database = args.database or f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+        if args.database and args.database.startswith("postgresql"):
+            asyncio.run(_recreate_pg(args.database))
+        asyncio.run(run(database, args.casts, args.ballots))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+async def _recreate_pg(url: str) -> None:
+    from sqlalchemy import text
+
+    from service.db.session import create_engine
+
+    server, _, name = url.rpartition("/")
+    engine = create_engine(f"{server}/postgres")
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

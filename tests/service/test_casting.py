@@ -1,0 +1,323 @@
+"""Casting ballots with one-time codes: the receipt, every refusal, idempotent retries and
+the secrecy of the ballot table, on every database."""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.models import Ballot, CastKey, Community, Process, Proposal, Round, VoterCode
+
+PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
+"""The pocket-park options of the Dují community (DESIGN.md)."""
+COSTS = [8_000_000, 3_000_000, 2_000_000, 4_000_000, 2_500_000, 1_500_000]
+"""Their costs in fen (80,000 yuan for the play equipment ...)."""
+
+
+async def make_round(
+    db: AsyncSession,
+    *,
+    kind: str = "ranked",
+    method: str = "irv",
+    options: dict[str, Any] | None = None,
+    rules: dict[str, Any] | None = None,
+    phase: str = "voting",
+    household_roll: bool = False,
+) -> int:
+    """A round of the pocket-park process, frozen for voting as the rounds endpoint would."""
+    community = Community(name=f"杜集社区 {uuid.uuid4().hex[:6]}")
+    db.add(community)
+    await db.flush()
+    process = Process(community_id=community.id, title="口袋公园建设方案", phase="deliberating")
+    db.add(process)
+    await db.flush()
+    proposals = [
+        Proposal(process_id=process.id, title=name, cost_cents=cost)
+        for name, cost in zip(PARK, COSTS, strict=True)
+    ]
+    db.add_all(proposals)
+    await db.flush()
+    number = 1 + (await db.scalar(select(func.count()).select_from(Round)) or 0)
+    round_row = Round(
+        process_id=process.id,
+        number=number,
+        title="第一轮投票",
+        phase=phase,
+        ballot_kind=kind,
+        method=method,
+        options=options or {},
+        rules=rules or {},
+        household_roll=household_roll,
+        slate=[
+            {"proposal_id": p.id, "name": p.title, "cost_cents": p.cost_cents} for p in proposals
+        ],
+        voting_at=datetime.now(UTC) if phase != "scheduled" else None,
+    )
+    db.add(round_row)
+    await db.commit()
+    return round_row.id
+
+
+async def issue(client: Any, headers: dict[str, str], round_id: int, count: int) -> list[str]:
+    response = await client.post(
+        f"/api/v1/rounds/{round_id}/codes", json={"count": count}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return [c["code"] for c in response.json()["codes"]]
+
+
+def ranked(*names: str) -> dict[str, Any]:
+    return {"kind": "ranked", "ranking": [[n] for n in names]}
+
+
+async def cast(
+    client: Any, round_id: int, code: str, ballot: dict[str, Any], key: str | None = None
+) -> Any:
+    return await client.post(
+        f"/api/v1/rounds/{round_id}/ballots",
+        json={"code": code, "key": key or uuid.uuid4().hex, "ballot": ballot},
+    )
+
+
+async def test_cast_returns_receipt_and_stores_marks(client, db, staff):
+    round_id = await make_round(db, rules={"allow_ties": True})
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    ballot = {"kind": "ranked", "ranking": [["文化墙"], ["遮阳座椅", "儿童游乐设施"]]}
+    response = await cast(client, round_id, code, ballot)
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert len(receipt["tracker"]) == 16
+    assert receipt["short"] == f"{receipt['tracker'][:4]}-{receipt['tracker'][4:8]}"
+    assert receipt["replayed"] is False
+    row = await db.get(Ballot, receipt["tracker"])
+    assert row is not None and row.round_id == round_id
+    # slate order: 儿童游乐设施 健康监测站 文化墙 小型活动区 健身器材 遮阳座椅; ties share a place
+    assert struct.unpack("<6h", row.marks) == (1, -1, 0, -1, -1, 1)
+    assert row.content == ('{"kind":"ranked","ranking":[["文化墙"],["儿童游乐设施","遮阳座椅"]]}')
+    status = await db.scalar(select(VoterCode.status).where(VoterCode.round_id == round_id))
+    assert status == "used"
+
+
+@pytest.mark.parametrize(
+    ("kind", "ballot", "marks"),
+    [
+        ("approval", {"kind": "approval", "approved": ["健身器材", "文化墙"]}, (0, 0, 1, 0, 1, 0)),
+        (
+            "score",
+            {"kind": "score", "scores": {"遮阳座椅": 5, "健康监测站": 2}},
+            (0, 2, 0, 0, 0, 5),
+        ),
+        ("budget", {"kind": "budget", "approved": ["文化墙", "遮阳座椅"]}, (0, 0, 1, 0, 0, 1)),
+    ],
+)
+async def test_marks_of_other_kinds(client, db, staff, kind, ballot, marks):
+    method = {"approval": "approval", "score": "score", "budget": "greedy"}[kind]
+    options = {"budget": 100_000} if kind == "budget" else {}
+    round_id = await make_round(db, kind=kind, method=method, options=options)
+    [code] = await issue(client, staff["admin"], round_id, 1)
+    response = await cast(client, round_id, code, ballot)
+    assert response.status_code == 201, response.text
+    row = await db.get(Ballot, response.json()["tracker"])
+    assert struct.unpack("<6h", row.marks) == marks
+
+
+async def test_over_budget_is_refused(client, db, staff):
+    round_id = await make_round(db, kind="budget", method="greedy", options={"budget": 100_000})
+    [code] = await issue(client, staff["admin"], round_id, 1)
+    # 80,000 + 30,000 yuan > 100,000 yuan
+    response = await cast(client, round_id, code, {"kind": "budget", "approved": PARK[:2]})
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid-ballot"
+    assert "over the budget of 100000" in response.json()["message_en"]
+
+
+async def test_unknown_code(client, db, staff):
+    round_id = await make_round(db)
+    await issue(client, staff["facilitator"], round_id, 1)
+    for wrong in ("ABCDE-FGHJK", "not a code"):
+        response = await cast(client, round_id, wrong, ranked("文化墙"))
+        assert response.status_code == 404
+        body = response.json()
+        assert body["code"] == "code-unknown"
+        assert body["field"] == "code"
+        assert "check the 10 characters" in body["message_en"]
+    assert await db.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+async def test_code_of_another_round_is_unknown(client, db, staff):
+    first = await make_round(db)
+    second = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], first, 1)
+    response = await cast(client, second, code, ranked("文化墙"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "code-unknown"
+
+
+async def test_used_code(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
+    again = await cast(client, round_id, code, ranked("健身器材"))
+    assert again.status_code == 409
+    assert again.json()["code"] == "code-used"
+    assert again.json()["message_zh"] == "此投票码已经投过票，每个投票码只能使用一次"
+    assert await db.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+async def test_void_code_cannot_vote(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    voided = await client.post(
+        f"/api/v1/rounds/{round_id}/codes/void",
+        json={"code": code, "reason": "纸条丢失"},
+        headers=staff["facilitator"],
+    )
+    assert voided.status_code == 200, voided.text
+    response = await cast(client, round_id, code, ranked("文化墙"))
+    assert response.status_code == 409
+    assert response.json()["code"] == "code-void"
+
+
+@pytest.mark.parametrize("phase", ["scheduled", "commenting", "closed", "published"])
+async def test_round_not_open(client, db, staff, phase):
+    round_id = await make_round(db, phase="voting")
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    round_row = await db.get(Round, round_id)
+    round_row.phase = phase
+    await db.commit()
+    response = await cast(client, round_id, code, ranked("文化墙"))
+    assert response.status_code == 409
+    assert response.json()["code"] == "round-not-open"
+    assert f"it is {phase}" in response.json()["message_en"]
+
+
+async def test_round_closed_after_spec_cached_is_refused_in_the_writer(client, db, staff):
+    round_id = await make_round(db)
+    first, second = await issue(client, staff["facilitator"], round_id, 2)
+    assert (await cast(client, round_id, first, ranked("文化墙"))).status_code == 201
+    round_row = await db.get(Round, round_id)
+    round_row.phase = "closed"
+    await db.commit()
+    response = await cast(client, round_id, second, ranked("文化墙"))
+    assert response.status_code == 409
+    assert response.json()["code"] == "round-not-open"
+    assert await db.scalar(select(VoterCode.status).where(VoterCode.status == "issued")) == "issued"
+
+
+async def test_unknown_round(client, db, staff):
+    response = await cast(client, 9999, "ABCDE-FGHJK", ranked("文化墙"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "not-found"
+
+
+async def test_candidate_not_on_slate(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    response = await cast(client, round_id, code, ranked("文化墙", "游泳池"))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid-ballot"
+    assert body["message_en"] == "unknown candidate '游泳池'"
+    assert body["field"] == "ranking[1][0]"
+    # the code was not spent on a refused ballot
+    assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
+
+
+async def test_ties_refused_unless_allowed(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    response = await cast(client, round_id, code, {"kind": "ranked", "ranking": [PARK[:2]]})
+    assert response.status_code == 422
+    assert response.json()["detail"] == {"problem": "ties-forbidden"}
+
+
+async def test_malformed_request_names_the_field(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    response = await client.post(
+        f"/api/v1/rounds/{round_id}/ballots",
+        json={"code": code, "key": "short", "ballot": ranked("文化墙")},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid-request"
+    assert response.json()["field"] == "key"
+
+
+async def test_retry_with_same_key_returns_same_receipt(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    key = "tablet-3-" + uuid.uuid4().hex
+    first = await cast(client, round_id, code, ranked("文化墙", "健身器材"), key=key)
+    assert first.status_code == 201
+    again = await cast(client, round_id, code, ranked("文化墙", "健身器材"), key=key)
+    assert again.status_code == 200
+    assert again.json()["tracker"] == first.json()["tracker"]
+    assert again.json()["replayed"] is True
+    assert await db.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert await db.scalar(select(func.count()).select_from(CastKey)) == 1
+
+
+async def test_same_key_with_another_ballot_is_refused(client, db, staff):
+    round_id = await make_round(db)
+    first_code, second_code = await issue(client, staff["facilitator"], round_id, 2)
+    key = "tablet-3-" + uuid.uuid4().hex
+    assert (await cast(client, round_id, first_code, ranked("文化墙"), key=key)).status_code == 201
+    for code, ballot in ((first_code, ranked("健身器材")), (second_code, ranked("文化墙"))):
+        response = await cast(client, round_id, code, ballot, key=key)
+        assert response.status_code == 409
+        assert response.json()["code"] == "idempotency-key-reused"
+        assert response.json()["field"] == "key"
+    assert await db.scalar(select(func.count()).select_from(Ballot)) == 1
+    status = await db.scalar(
+        select(VoterCode.status).where(VoterCode.round_id == round_id, VoterCode.status == "issued")
+    )
+    assert status == "issued"  # the second code is still unused
+
+
+async def test_guessing_is_slowed_down(client, db, staff):
+    from service.voting.codes import GuessLimit
+
+    client.app.state.code_guesses = GuessLimit(limit=3)
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    for _ in range(3):
+        assert (await cast(client, round_id, "ZZZZZ-ZZZZZ", ranked("文化墙"))).status_code == 404
+    response = await cast(client, round_id, code, ranked("文化墙"))
+    assert response.status_code == 429
+    assert response.json()["code"] == "too-many-attempts"
+
+
+async def test_ballot_table_holds_nothing_but_tracker_round_marks_content(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
+    columns = await db.run_sync(
+        lambda session: {c["name"] for c in inspect(session.connection()).get_columns("ballots")}
+    )
+    assert columns == {"tracker", "round_id", "marks", "content"}
+    assert {c.name for c in Ballot.__table__.columns} == columns
+    # nor does a code row say when or for which ballot it was used
+    assert {c.name for c in VoterCode.__table__.columns} == {
+        "id",
+        "round_id",
+        "code_hash",
+        "household_id",
+        "status",
+        "void_reason",
+    }
+
+
+async def test_turnout_event_is_published(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    channels = next(p for p in client.app.plugins if type(p).__name__ == "ChannelsPlugin")
+    async with channels.start_subscription([f"round:{round_id}"]) as subscriber:
+        assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
+        event = await anext(subscriber.iter_events())
+    assert event == b'{"kind":"turnout","round":%d,"added":1}' % round_id
