@@ -21,8 +21,9 @@ def main() -> None:
         old.unlink()
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'empty.sqlite3'}"
-        command.revision(alembic_config(url), message="initial schema", autogenerate=True,
-                         rev_id="0001")
+        command.revision(
+            alembic_config(url), message="initial schema", autogenerate=True, rev_id="0001"
+        )
     print(f"wrote {next(VERSIONS.glob('0001_*.py'))}")
 
 

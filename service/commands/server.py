@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from typing import TextIO
 
@@ -11,6 +12,12 @@ import msgspec
 from service.settings import Settings
 
 DEMO_DATABASE = "sqlite+aiosqlite:///redbench-demo.sqlite3"
+
+
+def quiet() -> None:
+    """Keep the terminal for what the facilitator needs: no per-request client chatter."""
+    for name in ("httpx", "alembic", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,6 +56,7 @@ def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
 
     from service.db.migrate import upgrade
 
+    quiet()
     upgrade(settings.database_url)
     # worker processes read their settings from the environment
     os.environ.update(
@@ -59,15 +67,12 @@ def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
             "REDBENCH_REDIS_URL": settings.redis_url,
         }
     )
-    url = f"http://{settings.host}:{settings.port}/"
-    out.write(
-        (
-            f"红板凳议事会已启动：{url}（按 Ctrl+C 停止）"
-            if lang == "zh"
-            else f"Red Bench is running at {url} (Ctrl+C to stop)"
-        )
-        + "\n"
-    )
+    url = f"http://{settings.host}:{settings.port}/api/v1/schema"
+    started = {
+        "zh": f"红板凳议事会已启动，接口文档：{url}（按 Ctrl+C 停止）",
+        "en": f"Red Bench is running; API documents at {url} (Ctrl+C to stop)",
+    }
+    out.write(started.get(lang, started["zh"]) + "\n")
     out.flush()
     uvicorn.run(
         "service.app:create_app",
@@ -87,6 +92,7 @@ def serve(args: argparse.Namespace, lang: str, out: TextIO) -> int:
 def demo(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from service.demo.loader import load_demo
 
+    quiet()
     settings = _settings(args, DEMO_DATABASE)
     from service.db.migrate import upgrade
 

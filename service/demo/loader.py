@@ -63,14 +63,12 @@ async def _load(settings: Settings) -> list[str]:
         async with sessionmaker(engine)() as session:
             if await session.scalar(select(func.count()).select_from(models.Community)):
                 return ["示例数据已存在，直接启动。 / Demo data already loaded."]
-            async with session.begin():
-                for username, name, role in ACCOUNTS:
-                    await create_user(
-                        session,
-                        UserCreate(
-                            username=username, display_name=name, role=role, password=PASSWORD
-                        ),
-                    )
+            for username, name, role in ACCOUNTS:
+                data = UserCreate(
+                    username=username, display_name=name, role=role, password=PASSWORD
+                )
+                await create_user(session, data)
+            await session.commit()
     finally:
         await engine.dispose()
     from service.app import create_app

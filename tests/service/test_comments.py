@@ -130,7 +130,7 @@ async def test_hide_keeps_text_and_reason(client, staff, rid, db):
     url = f"/api/v1/comments/{made['id']}/hide"
     no_reason = await client.post(url, json={}, headers=staff["facilitator"])
     assert no_reason.status_code == 400
-    assert no_reason.json()["field"] == "data"
+    assert no_reason.json()["field"] == "reason"
     assert "reason" in no_reason.json()["message_en"]
     blank = await client.post(url, json={"reason": "  "}, headers=staff["facilitator"])
     assert blank.status_code == 422

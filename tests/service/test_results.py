@@ -1,0 +1,234 @@
+"""Closing and counting a round, and who may see its result, ballot list and receipts when."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import msgspec
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballots.digest import ballot_box_digest, lot_seed
+from ballots.encode import encode
+from ballots.kinds import Ballot as BallotData
+from engine.errors import TieUnresolved
+from engine.registry import tally
+from engine.result import to_json
+from service.auth.guard import Actor
+from service.db.models import AuditEvent, Ballot, CastKey, Round, RoundResult
+from service.results.counting import close_round
+from service.voting.casting import ballot_rules
+from tests.service.test_casting import PARK, cast, issue, make_round, ranked
+
+FACILITATOR = Actor(id=None, name="主持人", role="facilitator")
+
+
+async def close(db: AsyncSession, round_id: int, phase: str = "closed") -> None:
+    """Close (and count) the round as the rounds phase endpoint does; optionally publish."""
+    round_row = await db.get(Round, round_id, populate_existing=True)
+    round_row.phase = "closed"
+    await close_round(db, round_row, FACILITATOR)
+    round_row.phase = phase
+    await db.commit()
+
+
+async def vote(client, staff, round_id: int, ballots: list[dict]) -> list[str]:
+    codes = await issue(client, staff["facilitator"], round_id, len(ballots))
+    trackers = []
+    for code, ballot in zip(codes, ballots, strict=True):
+        response = await cast(client, round_id, code, ballot)
+        assert response.status_code == 201, response.text
+        trackers.append(response.json()["tracker"])
+    return trackers
+
+
+def park_ballots(n: int, seed: int = 7) -> list[dict]:
+    rng = random.Random(seed)
+    return [ranked(*rng.sample(PARK, rng.randint(1, len(PARK)))) for _ in range(n)]
+
+
+async def test_results_hidden_while_voting(client, db, staff):
+    round_id = await make_round(db)
+    [tracker] = await vote(client, staff, round_id, [ranked("文化墙")])
+    for path in ("result", "ballots", f"receipts/{tracker}"):
+        for headers in (staff["admin"], staff["secretary"], {}):
+            response = await client.get(f"/api/v1/rounds/{round_id}/{path}", headers=headers)
+            assert response.status_code == 409, (path, response.text)
+            assert response.json()["code"] == "results-hidden"
+            assert "after voting closes" in response.json()["message_en"]
+
+
+async def test_closed_result_for_staff_published_for_everyone(client, db, staff):
+    round_id = await make_round(db, method="schulze")
+    trackers = await vote(client, staff, round_id, park_ballots(12))
+    await close(db, round_id)
+    staff_view = await client.get(f"/api/v1/rounds/{round_id}/result", headers=staff["secretary"])
+    assert staff_view.status_code == 200, staff_view.text
+    for path in ("result", "ballots", f"receipts/{trackers[0]}"):
+        public = await client.get(f"/api/v1/rounds/{round_id}/{path}")
+        assert public.status_code == 409
+        assert public.json()["code"] == "results-hidden"
+        assert public.json()["message_en"] == (
+            "the round is closed but its result is not published yet"
+        )
+    round_row = await db.get(Round, round_id)
+    round_row.phase = "published"
+    await db.commit()
+    public = await client.get(f"/api/v1/rounds/{round_id}/result")
+    assert public.status_code == 200
+    assert public.json()["result"] == staff_view.json()["result"]
+    assert public.json()["ballots"] == 12
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "options", "ballots"),
+    [
+        ("ranked", "irv", {}, None),
+        ("ranked", "schulze", {"tie_policy": "lot"}, None),
+        ("ranked", "stv", {"seats": 2}, None),
+        ("approval", "approval", {"seats": 2}, "approval"),
+        ("score", "score", {}, "score"),
+        ("budget", "equal-shares", {"budget": 100_000}, "budget"),
+    ],
+)
+async def test_count_matches_the_engine(client, db, staff, kind, method, options, ballots):
+    rng = random.Random(11)
+    if ballots is None:
+        cast_ballots = park_ballots(15)
+    elif ballots == "score":
+        cast_ballots = [
+            {"kind": "score", "scores": {n: rng.randint(0, 5) for n in rng.sample(PARK, 3)}}
+            for _ in range(15)
+        ]
+        cast_ballots = [b for b in cast_ballots if any(b["scores"].values())]
+    else:
+        cheap = PARK[1:]  # anything but the 80,000-yuan play equipment fits 100,000 together
+        cast_ballots = [{"kind": kind, "approved": rng.sample(cheap, 2)} for _ in range(15)]
+    round_id = await make_round(db, kind=kind, method=method, options=options)
+    await vote(client, staff, round_id, cast_ballots)
+    await close(db, round_id)
+
+    rows = (await db.execute(select(Ballot.tracker, Ballot.content))).all()
+    box = [(t, msgspec.json.decode(c, type=BallotData)) for t, c in rows]
+    digest = ballot_box_digest(box)
+    round_row = await db.get(Round, round_id)
+    profile = encode([b for _, b in box], ballot_rules(round_row))
+    own = {k: v for k, v in options.items() if k not in ("seats", "tie_policy", "budget")}
+    expected = tally(method, profile, seats=options.get("seats", 1), seed=lot_seed(digest), **own)
+    stored = await db.get(RoundResult, round_id)
+    assert stored.ballot_box_digest == digest
+    assert stored.result == to_json(expected)
+    assert stored.ballots == len(cast_ballots)
+    assert stored.codes_issued == len(cast_ballots)
+    assert (stored.comparison is not None) == (kind == "ranked")
+    response = await client.get(f"/api/v1/rounds/{round_id}/result", headers=staff["admin"])
+    assert response.json()["result"]["winners"] == list(expected.winners)
+    assert response.json()["ballot_box_digest"] == digest
+
+
+async def test_close_forgets_cast_keys_and_audits(client, db, staff):
+    round_id = await make_round(db)
+    await vote(client, staff, round_id, park_ballots(3))
+    assert await db.scalar(select(func.count()).select_from(CastKey)) == 3
+    await close(db, round_id)
+    assert await db.scalar(select(func.count()).select_from(CastKey)) == 0
+    event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "round.counted"))
+    assert event.entity_id == round_id
+    assert event.detail["ballots"] == 3
+    assert event.actor == "主持人"
+
+
+async def test_empty_ballot_box_is_counted(client, db, staff):
+    round_id = await make_round(db, method="plurality")
+    await close(db, round_id)
+    stored = await db.get(RoundResult, round_id)
+    assert stored.ballots == 0
+    assert stored.ballot_box_digest == hashlib.sha256(b"").hexdigest()
+
+
+async def test_refused_tie_policy_stores_nothing(client, db, staff):
+    round_id = await make_round(db, method="plurality", options={"tie_policy": "refuse"})
+    await vote(client, staff, round_id, [ranked("文化墙"), ranked("健身器材")])
+    round_row = await db.get(Round, round_id)
+    round_row.phase = "closed"
+    with pytest.raises(TieUnresolved):
+        await close_round(db, round_row, FACILITATOR)
+    await db.rollback()
+    assert await db.get(RoundResult, round_id) is None
+
+
+async def test_cast_after_close_is_refused(client, db, staff):
+    round_id = await make_round(db)
+    first, second = await issue(client, staff["facilitator"], round_id, 2)
+    assert (await cast(client, round_id, first, ranked("文化墙"))).status_code == 201
+    await close(db, round_id)
+    response = await cast(client, round_id, second, ranked("文化墙"))
+    assert response.status_code == 409
+    assert response.json()["code"] == "round-not-open"
+    assert (await db.get(RoundResult, round_id)).ballots == 1
+
+
+async def test_published_list_is_in_tracker_order_page_by_page(client, db, staff):
+    round_id = await make_round(db)
+    trackers = await vote(client, staff, round_id, park_ballots(7))
+    await close(db, round_id, phase="published")
+    seen: list[str] = []
+    after = None
+    while True:
+        params = {"limit": 3} | ({"after": after} if after else {})
+        page = (await client.get(f"/api/v1/rounds/{round_id}/ballots", params=params)).json()
+        seen += [b["tracker"] for b in page["ballots"]]
+        assert all(b["ballot"]["kind"] == "ranked" for b in page["ballots"])
+        after = page["next"]
+        if after is None:
+            break
+    assert seen == sorted(trackers)
+    assert page["total"] == 7
+    too_many = await client.get(f"/api/v1/rounds/{round_id}/ballots", params={"limit": 5000})
+    assert too_many.status_code == 400
+
+
+async def test_receipt_check(client, db, staff):
+    round_id = await make_round(db)
+    [tracker] = await vote(client, staff, round_id, [ranked("文化墙", "健身器材")])
+    await close(db, round_id, phase="published")
+    base = f"/api/v1/rounds/{round_id}/receipts"
+    found = (await client.get(f"{base}/{tracker.lower()}")).json()
+    assert found["found"] is True
+    assert found["ballot"] == {"kind": "ranked", "ranking": [["文化墙"], ["健身器材"]]}
+    short = (await client.get(f"{base}/{tracker[:4]}-{tracker[4:8]}")).json()
+    assert short["tracker"] == tracker
+    missing = "0" * 16 if tracker != "0" * 16 else "1" * 16
+    assert (await client.get(f"{base}/{missing}")).json() == {
+        "round_id": round_id,
+        "tracker": missing,
+        "found": False,
+        "ballot": None,
+        "ballot_box_digest": found["ballot_box_digest"],
+    }
+    bad = await client.get(f"{base}/NOT-A-TRACKER!")
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "bad-tracker"
+
+
+async def test_unknown_round_result_is_404(client, staff):
+    response = await client.get("/api/v1/rounds/4242/result", headers=staff["admin"])
+    assert response.status_code == 404
+
+
+async def test_closing_through_the_phase_endpoint_counts(client, db, staff):
+    round_id = await make_round(db, method="irv")
+    await vote(client, staff, round_id, park_ballots(5))
+    url = f"/api/v1/rounds/{round_id}"
+    closed = await client.post(f"{url}/phase", json={"to": "closed"}, headers=staff["facilitator"])
+    assert closed.status_code == 200, closed.text
+    result = await client.get(f"{url}/result", headers=staff["secretary"])
+    assert result.status_code == 200
+    assert result.json()["ballots"] == 5
+    published = await client.post(
+        f"{url}/phase", json={"to": "published"}, headers=staff["facilitator"]
+    )
+    assert published.status_code == 200, published.text
+    assert (await client.get(f"{url}/result")).json()["result"] == result.json()["result"]
