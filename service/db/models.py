@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
@@ -254,20 +253,23 @@ class VoterCode(Base):
 
 
 class Ballot(Base):
-    """A cast ballot: tracker, round and content only (the secret ballot)."""
+    """A cast ballot: tracker, round and content only (the secret ballot).
+
+    The key is (round, tracker) and SQLite stores the table clustered on it (``WITHOUT
+    ROWID``): a round's ballots are read in one sequential scan, already in tracker order,
+    and there is no hidden row number recording the order of casting.
+    """
 
     __tablename__ = "ballots"
+    __table_args__ = {"sqlite_with_rowid": False}
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
     tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
     """Random receipt (80 bits, Crockford base 32); the published list is ordered by it."""
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     marks: Mapped[bytes] = mapped_column(LargeBinary)
     """The ballot as one int16 per slate option (rank, 0/1 or score; -1 = none), loaded
     straight into the engine's arrays when counting."""
     content: Mapped[str] = mapped_column(Text)
     """Canonical JSON of the ballot (for the published list and exports)."""
-
-
-Index("ix_ballots_round_tracker", Ballot.round_id, Ballot.tracker)
 
 
 class CastKey(Base):

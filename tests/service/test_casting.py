@@ -95,7 +95,7 @@ async def test_cast_returns_receipt_and_stores_marks(client, db, staff):
     assert len(receipt["tracker"]) == 16
     assert receipt["short"] == f"{receipt['tracker'][:4]}-{receipt['tracker'][4:8]}"
     assert receipt["replayed"] is False
-    row = await db.get(Ballot, receipt["tracker"])
+    row = await db.get(Ballot, (round_id, receipt["tracker"]))
     assert row is not None
     assert row.round_id == round_id
     # slate order: 儿童游乐设施 健康监测站 文化墙 小型活动区 健身器材 遮阳座椅; ties share a place
@@ -124,7 +124,7 @@ async def test_marks_of_other_kinds(client, db, staff, kind, ballot, marks):
     [code] = await issue(client, staff["admin"], round_id, 1)
     response = await cast(client, round_id, code, ballot)
     assert response.status_code == 201, response.text
-    row = await db.get(Ballot, response.json()["tracker"])
+    row = await db.get(Ballot, (round_id, response.json()["tracker"]))
     assert struct.unpack("<6h", row.marks) == marks
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:33:57.321489
+Create Date: 2026-11-26 02:02:55.460687
 """
 
 from __future__ import annotations
@@ -158,16 +158,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_rounds_process_id'), ['process_id'], unique=False)
 
     op.create_table('ballots',
-    sa.Column('tracker', sa.String(length=16), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('tracker', sa.String(length=16), nullable=False),
     sa.Column('marks', sa.LargeBinary(), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_ballots_round_id_rounds')),
-    sa.PrimaryKeyConstraint('tracker', name=op.f('pk_ballots'))
+    sa.PrimaryKeyConstraint('round_id', 'tracker', name=op.f('pk_ballots')),
+    sqlite_with_rowid=False
     )
-    with op.batch_alter_table('ballots', schema=None) as batch_op:
-        batch_op.create_index('ix_ballots_round_tracker', ['round_id', 'tracker'], unique=False)
-
     op.create_table('cast_keys',
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('request_digest', sa.String(length=64), nullable=False),
@@ -299,9 +297,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cast_keys_round_id'))
 
     op.drop_table('cast_keys')
-    with op.batch_alter_table('ballots', schema=None) as batch_op:
-        batch_op.drop_index('ix_ballots_round_tracker')
-
     op.drop_table('ballots')
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rounds_process_id'))
