@@ -107,7 +107,7 @@ def main() -> int:
     )
     parser.add_argument("--peer-timeout", type=float, default=1200.0)
     parser.add_argument("--no-peer", action="store_true")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
     n, m = args.ballots, args.candidates
