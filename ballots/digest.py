@@ -29,6 +29,9 @@ SHORT_LENGTH: Final[int] = 8
 """Characters in the short form read aloud or written down (the tracker's first 40 bits)."""
 
 _READ_AS: Final[dict[str, str]] = {"O": "0", "I": "1", "L": "1"}
+_AS_TYPED: Final = str.maketrans({**_READ_AS, " ": None, "-": None})
+"""Upper-case text as a person typed it to canonical characters (see :data:`_READ_AS`)."""
+_CANONICAL: Final[frozenset[str]] = frozenset(ALPHABET)
 ENCODER: Final = msgspec.json.Encoder(order="deterministic")
 """The encoder for canonical bytes (compact JSON, deterministic key order)."""
 
@@ -53,16 +56,16 @@ def normalize_tracker(text: str) -> str:
     Case, spaces and hyphens are ignored; ``O`` reads as ``0`` and ``I``/``L`` as ``1``.
     The result has :data:`TRACKER_LENGTH` or :data:`SHORT_LENGTH` characters.
     """
-    chars = [_READ_AS.get(c, c) for c in text.upper() if c not in " -"]
-    wrong = [c for c in chars if c not in ALPHABET]
-    if wrong:
-        raise InvalidReceipt(f"a tracker cannot contain {wrong[0]!r}")
+    chars = text.upper().translate(_AS_TYPED)
+    if not _CANONICAL.issuperset(chars):
+        wrong = next(c for c in chars if c not in _CANONICAL)
+        raise InvalidReceipt(f"a tracker cannot contain {wrong!r}")
     if len(chars) not in (TRACKER_LENGTH, SHORT_LENGTH):
         raise InvalidReceipt(
             f"a tracker has {TRACKER_LENGTH} characters (or {SHORT_LENGTH} in its short form), "
             f"got {len(chars)}"
         )
-    return "".join(chars)
+    return chars
 
 
 def short_tracker(tracker: str) -> str:

@@ -20,7 +20,7 @@ from service.deps import DB, Caller
 from service.errors import Conflict, Invalid
 from service.results.counting import tracker_order
 from service.results.schemas import BallotPage, PublishedBallot, ReceiptCheck, RoundResultOut
-from service.voting.codes import find_round
+from service.rounds.repository import find_round
 
 _BALLOT = msgspec.json.Decoder(BallotData)
 

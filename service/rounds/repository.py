@@ -14,8 +14,9 @@ from engine.result import Result
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.base import utcnow
-from service.db.models import Process, Proposal, Round, RoundOption, RoundResult
+from service.db.models import Proposal, Round, RoundOption, RoundResult
 from service.errors import Conflict, Invalid, NotFound
+from service.processes.repository import find_process
 from service.rounds import schemas
 from service.rounds.config import ROUND_OPTIONS, check_method, check_options, check_rules
 from service.rounds.freeze import (
@@ -26,13 +27,6 @@ from service.rounds.freeze import (
     pending_slate,
     refuse_if_frozen,
 )
-
-
-async def find_process(db: AsyncSession, process_id: int) -> Process:
-    process = await db.get(Process, process_id)
-    if process is None:
-        raise NotFound(f"there is no process {process_id}", zh=f"没有编号为 {process_id} 的议题")
-    return process
 
 
 async def find_round(db: AsyncSession, round_id: int, *, for_update: bool = False) -> Round:

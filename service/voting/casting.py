@@ -1,25 +1,22 @@
-"""Casting one ballot: checking it against the frozen slate, encoding it, and the steps that
-run inside the writer's transaction (redeem the code, mark the household, store the ballot
-and the idempotency key) — all or nothing, in one SAVEPOINT."""
+"""Casting one ballot, before the writer: checking it against the round's frozen slate and
+rules and encoding it as a :class:`CastJob` (the writer stores it, see
+:mod:`service.voting.batch`), and the receipt and refusals a cast may get."""
 
 from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from ballots.digest import canonical_ballot, grouped_tracker, new_tracker, short_tracker
+from ballots.digest import canonical_ballot, grouped_tracker, short_tracker
 from ballots.kinds import Ballot as BallotData
 from ballots.kinds import BallotRules, RankedBallot, ScoreBallot
 from ballots.validate import validate
-from service.db.models import Ballot, CastKey, Household, Round, VoterCode
+from service.db.models import Round
 from service.errors import Conflict, NotFound
-from service.voting.codes import code_hash, normalize_code, unknown_code, used_code, void_code_error
+from service.voting.codes import code_hash, normalize_code, unknown_code
 from service.voting.schemas import CastRequest, Receipt
 
 
@@ -138,102 +135,3 @@ def receipt(round_id: int, tracker: str, *, replayed: bool = False) -> Receipt:
         grouped=grouped_tracker(tracker),
         replayed=replayed,
     )
-
-
-async def open_rounds(session: AsyncSession, round_ids: Iterable[int]) -> dict[int, str]:
-    """The phase of each round, read under a shared row lock (PostgreSQL ``FOR SHARE``) held
-    to the end of the transaction, so that closing a round waits for the casts in flight."""
-    rows = await session.execute(
-        select(Round.id, Round.phase)
-        .where(Round.id.in_(sorted(set(round_ids))))
-        .order_by(Round.id)
-        .with_for_update(read=True)
-    )
-    return {round_id: phase for round_id, phase in rows}
-
-
-async def replayed(session: AsyncSession, job: CastJob) -> Receipt | None:
-    """The earlier receipt for this idempotency key, if the same ballot was cast with it."""
-    row = (
-        await session.execute(
-            select(CastKey.request_digest, CastKey.tracker).where(CastKey.key_hash == job.key_hash)
-        )
-    ).first()
-    if row is None:
-        return None
-    if row.request_digest != job.request_digest:
-        raise Conflict(
-            "this idempotency key was already used for a different ballot or code; "
-            "make a new key for each new submission",
-            code="idempotency-key-reused",
-            zh="此提交编号已用于另一张选票，请为每次新的提交生成新的编号",
-            field="key",
-        )
-    return receipt(job.round_id, row.tracker, replayed=True)
-
-
-async def _why_not_redeemed(session: AsyncSession, job: CastJob) -> Exception:
-    status = await session.scalar(
-        select(VoterCode.status).where(
-            VoterCode.code_hash == job.code_hash, VoterCode.round_id == job.round_id
-        )
-    )
-    if status is None:
-        return unknown_code()
-    return void_code_error() if status == "void" else used_code()
-
-
-async def cast_one(session: AsyncSession, job: CastJob) -> Receipt:
-    """Redeem the code, mark its household, store the ballot and the key (in one SAVEPOINT
-    of the writer's transaction; the caller has checked that the round is voting)."""
-    earlier = await replayed(session, job)
-    if earlier is not None:
-        return earlier
-    redeemed = (
-        await session.execute(
-            update(VoterCode)
-            .where(
-                VoterCode.code_hash == job.code_hash,
-                VoterCode.round_id == job.round_id,
-                VoterCode.status == "issued",
-            )
-            .values(status="used")
-            .returning(VoterCode.household_id)
-            .execution_options(synchronize_session=False)
-        )
-    ).first()
-    if redeemed is None:
-        # another worker may have committed this very submission meanwhile
-        earlier = await replayed(session, job)
-        if earlier is not None:
-            return earlier
-        raise await _why_not_redeemed(session, job)
-    if redeemed.household_id is not None:
-        marked = await session.execute(
-            update(Household)
-            .where(Household.id == redeemed.household_id, Household.voted.is_(False))
-            .values(voted=True)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], marked).rowcount != 1:
-            raise Conflict(
-                "this household has already voted in this round (one vote per household)",
-                code="household-voted",
-                zh="该户在本轮已经投过票（每户一票）",
-                field="code",
-            )
-    tracker = new_tracker()
-    await session.execute(
-        insert(Ballot).values(
-            tracker=tracker, round_id=job.round_id, marks=job.marks, content=job.content
-        )
-    )
-    await session.execute(
-        insert(CastKey).values(
-            key_hash=job.key_hash,
-            request_digest=job.request_digest,
-            tracker=tracker,
-            round_id=job.round_id,
-        )
-    )
-    return receipt(job.round_id, tracker)

@@ -18,12 +18,15 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Ballot, Household, Round, VoterCode
 from service.errors import Conflict, Invalid, NotFound, TooMany
+from service.rounds.repository import find_round
 from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
 
 CODE_LENGTH: Final[int] = 10
 """Characters in a voter code: 10 Crockford base-32 characters = 50 random bits."""
 
 _READ_AS: Final[dict[str, str]] = {"O": "0", "I": "1", "L": "1"}
+_AS_TYPED: Final = str.maketrans({**_READ_AS, " ": None, "-": None})
+_CANONICAL: Final[frozenset[str]] = frozenset(ALPHABET)
 OPEN_FOR_CODES: Final[frozenset[str]] = frozenset({"scheduled", "commenting", "voting"})
 
 
@@ -42,10 +45,10 @@ def normalize_code(text: str) -> str | None:
 
     Case, spaces and dashes are ignored; ``O`` reads as ``0``, ``I`` and ``L`` as ``1``.
     """
-    chars = [_READ_AS.get(c, c) for c in text.upper() if c not in " -"]
-    if len(chars) != CODE_LENGTH or any(c not in ALPHABET for c in chars):
+    chars = text.upper().translate(_AS_TYPED)
+    if len(chars) != CODE_LENGTH or not _CANONICAL.issuperset(chars):
         return None
-    return "".join(chars)
+    return chars
 
 
 def code_hash(secret_key: str, code: str) -> str:
@@ -77,6 +80,8 @@ class GuessLimit:
         return times
 
     def check(self, host: str) -> None:
+        if host not in self._failures:  # the usual case: nothing to forget, nothing kept
+            return
         if len(self._recent(host)) >= self.limit:
             raise TooMany(
                 "too many wrong voter codes from this device; wait a minute and try again",
@@ -116,13 +121,6 @@ def void_code_error() -> Conflict:
         zh="此投票码已被作废，不能投票；请向主持人领取新的投票码",
         field="code",
     )
-
-
-async def find_round(db: AsyncSession, round_id: int) -> Round:
-    round_row = await db.get(Round, round_id)
-    if round_row is None:
-        raise NotFound(f"there is no round {round_id}", zh=f"没有编号为 {round_id} 的轮次")
-    return round_row
 
 
 def _refuse_closed(round_row: Round, doing: str, doing_zh: str) -> None:

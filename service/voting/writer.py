@@ -1,11 +1,19 @@
 """The group-commit writer: one per process, started in the app's lifespan.
 
-Cast requests queue up; the writer takes whatever is waiting, runs each cast in its own
-SAVEPOINT inside one transaction, commits once and only then resolves every request. So a
-SQLite fsync is shared by many ballots, while each ballot stays atomic with the redemption
-of its code. The round's phase is read inside that transaction, under a shared lock on
+Cast requests queue up; the writer takes whatever is waiting and writes it in one
+transaction with a few statements per round (:func:`service.voting.batch.write_batch`: the
+answers are those of casting one after the other, each all or nothing), commits once and
+only then resolves every request. So one fsync and one round trip per statement are shared
+by many ballots. The round's phase is read inside that transaction, under a shared lock on
 PostgreSQL and under SQLite's write lock (``BEGIN IMMEDIATE``), so a cast racing a close
-either lands before the close or is refused.
+either lands before the close or is refused. If the transaction fails as a whole (a key or
+code committed meanwhile by another worker on PostgreSQL, a deadlock), each cast is tried
+again in a transaction of its own.
+
+The batch is plain blocking SQLAlchemy Core. On SQLite it runs in a thread of its own with
+the standard library's driver, so a whole batch costs the event loop one hand-over instead
+of several per statement; on PostgreSQL it runs on the app's async engine (asyncpg) through
+SQLAlchemy's ``run_sync``.
 """
 
 from __future__ import annotations
@@ -13,32 +21,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.db.models import Round
-from service.db.session import create_engine, sessionmaker
-from service.errors import Conflict, ServiceError, Unavailable
+from service.db.session import create_sqlite_engine
+from service.errors import Conflict, Unavailable
 from service.events import publish
-from service.voting.casting import (
-    CastJob,
-    RoundSpec,
-    cast_one,
-    no_round,
-    not_open,
-    open_rounds,
-    round_spec,
-)
+from service.voting.batch import Outcome, write_batch
+from service.voting.casting import CastJob, RoundSpec, no_round, not_open, round_spec
 from service.voting.codes import GuessLimit
 from service.voting.schemas import Receipt
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,20 @@ def _loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
 
 
+def collided() -> Conflict:
+    return Conflict(
+        "this ballot collided with another submission; send it again with the same key",
+        code="cast-retry",
+        zh="提交冲突，请用同一提交编号重新提交",
+    )
+
+
+def failed(exc: Exception) -> Exception:
+    """The answer to a cast whose own transaction failed: a uniqueness clash with another
+    worker's cast is worth a retry with the same key; anything else is passed on."""
+    return collided() if isinstance(exc, IntegrityError) else exc
+
+
 def unavailable() -> Unavailable:
     return Unavailable(
         "the ballot box is not taking ballots right now (the server is stopping or the "
@@ -64,15 +83,71 @@ def unavailable() -> Unavailable:
     )
 
 
+class Transactor(Protocol):
+    """Runs blocking database work in a transaction of its own, committed on return."""
+
+    async def run(self, work: Callable[[Connection], T]) -> T: ...
+
+    async def close(self) -> None: ...
+
+
+class ThreadTransactor:
+    """SQLite: a blocking engine used by one thread of its own (transactions begin with
+    ``BEGIN IMMEDIATE``, see :func:`writer_engine`)."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = writer_engine(url)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="redbench-writer")
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._thread, partial(_in_transaction, self._engine, work)
+        )
+
+    async def close(self) -> None:
+        """Close the connections in their own thread, after any work still running there."""
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._engine.dispose)
+        self._thread.shutdown()
+
+
+def _in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+    with engine.begin() as conn:
+        return work(conn)
+
+
+class GreenletTransactor:
+    """PostgreSQL: the app's async engine, the blocking work bridged by ``run_sync``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        async with self._engine.begin() as conn:
+            return await conn.run_sync(work)
+
+    async def close(self) -> None:
+        """Nothing to do: the engine is the app's."""
+
+
+def transactor(url: str, engine: AsyncEngine) -> Transactor:
+    """The writer's transactor for the database at ``url`` (``engine`` is the app's)."""
+    if url.startswith("sqlite"):
+        return ThreadTransactor(url)
+    return GreenletTransactor(engine)
+
+
 class CastWriter:
     """Queues casts and writes them in batches (see the module docstring)."""
 
     def __init__(
         self,
+        database: Transactor,
         maker: async_sessionmaker[AsyncSession],
         channels: ChannelsPlugin | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
+        self._database = database
         self._maker = maker
         self._channels = channels
         self._max_batch = max_batch
@@ -81,6 +156,7 @@ class CastWriter:
         self._settled = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._specs: dict[int, RoundSpec] = {}
+        self._spec_lock = asyncio.Lock()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="redbench-cast-writer")
@@ -104,19 +180,24 @@ class CastWriter:
                 pending.future.set_exception(unavailable())
 
     async def spec(self, round_id: int) -> RoundSpec:
-        """The frozen ballot rules of a voting round (cached: they cannot change any more)."""
+        """The frozen ballot rules of a voting round (cached: they cannot change any more).
+        The first casts of a round wait for one read of it instead of each reading it."""
         cached = self._specs.get(round_id)
         if cached is not None:
             return cached
-        async with self._maker() as session:
-            round_row = await session.get(Round, round_id)
-        if round_row is None:
-            raise no_round(round_id)
-        if round_row.phase != "voting":
-            raise not_open(round_id, round_row.phase)
-        spec = round_spec(round_row)
-        self._specs[round_id] = spec
-        return spec
+        async with self._spec_lock:
+            cached = self._specs.get(round_id)
+            if cached is not None:
+                return cached
+            async with self._maker() as session:
+                round_row = await session.get(Round, round_id)
+            if round_row is None:
+                raise no_round(round_id)
+            if round_row.phase != "voting":
+                raise not_open(round_id, round_row.phase)
+            spec = round_spec(round_row)
+            self._specs[round_id] = spec
+            return spec
 
     async def cast(self, job: CastJob) -> Receipt:
         """Queue ``job`` and wait until its transaction has committed (or refused it)."""
@@ -144,7 +225,7 @@ class CastWriter:
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                await self._write(batch)
+                await self._write_batch(batch)
             finally:
                 for pending in batch:
                     self._pending[pending.job.round_id] -= 1
@@ -152,15 +233,16 @@ class CastWriter:
                 async with self._settled:
                     self._settled.notify_all()
 
-    async def _write(self, batch: list[_Pending]) -> None:
-        outcomes: list[Receipt | Exception]
+    async def _write_batch(self, batch: list[_Pending]) -> None:
+        """Write ``batch`` and resolve its requests (each alone if the batch fails)."""
+        outcomes: list[Outcome]
         try:
-            outcomes = await self._transaction(batch)
+            outcomes = await self.write([pending.job for pending in batch])
         except DBAPIError as exc:
             if len(batch) == 1:
-                outcomes = [exc]
+                outcomes = [failed(exc)]
             else:  # e.g. a deadlock with another worker: try each cast on its own
-                outcomes = [await self._alone(pending) for pending in batch]
+                outcomes = [await self._alone(pending.job) for pending in batch]
         except Exception as exc:
             log.exception("cast batch failed")
             outcomes = [exc] * len(batch)
@@ -176,39 +258,16 @@ class CastWriter:
                 pending.future.set_result(outcome)
         self._announce(added)
 
-    async def _alone(self, pending: _Pending) -> Receipt | Exception:
+    async def _alone(self, job: CastJob) -> Outcome:
         try:
-            return (await self._transaction([pending]))[0]
+            return (await self.write([job]))[0]
         except Exception as exc:
-            return exc
+            return failed(exc)
 
-    async def _transaction(self, batch: list[_Pending]) -> list[Receipt | Exception]:
-        outcomes: list[Receipt | Exception] = []
-        async with self._maker() as session, session.begin():
-            phases = await open_rounds(session, (p.job.round_id for p in batch))
-            for pending in batch:
-                round_id = pending.job.round_id
-                phase = phases.get(round_id)
-                if phase != "voting":
-                    outcomes.append(
-                        no_round(round_id) if phase is None else not_open(round_id, phase)
-                    )
-                    continue
-                try:
-                    async with session.begin_nested():
-                        outcomes.append(await cast_one(session, pending.job))
-                except ServiceError as exc:
-                    outcomes.append(exc)
-                except IntegrityError:
-                    outcomes.append(
-                        Conflict(
-                            "this ballot collided with another submission; "
-                            "send it again with the same key",
-                            code="cast-retry",
-                            zh="提交冲突，请用同一提交编号重新提交",
-                        )
-                    )
-        return outcomes
+    async def write(self, jobs: Sequence[CastJob]) -> list[Outcome]:
+        """Write ``jobs`` in one transaction: per job its receipt or its refusal, as casting
+        them one after the other would give, returned once committed."""
+        return await self._database.run(partial(write_batch, jobs=jobs))
 
     def _announce(self, added: Counter[int]) -> None:
         if self._channels is None:
@@ -220,20 +279,19 @@ class CastWriter:
                 log.exception("could not publish turnout for round %d", round_id)
 
 
-def writer_engine(url: str) -> AsyncEngine:
-    """The writer's engine. On SQLite its transactions start with ``BEGIN IMMEDIATE`` (the
-    write lock first, so the phase it reads cannot change before it commits) and SAVEPOINTs
-    work as documented (the driver's own implicit transactions are turned off)."""
-    engine = create_engine(url)
-    if url.startswith("sqlite"):
+def writer_engine(url: str) -> Engine:
+    """The writer's blocking SQLite engine. Its transactions start with ``BEGIN IMMEDIATE``
+    (the write lock first, so the phase it reads cannot change before it commits; the
+    driver's own implicit transactions are turned off)."""
+    engine = create_sqlite_engine(url)
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _no_implicit_begin(dbapi_connection: Any, _: Any) -> None:
-            dbapi_connection.isolation_level = None
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None
 
-        @event.listens_for(engine.sync_engine, "begin")
-        def _begin_immediate(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -241,14 +299,9 @@ def writer_engine(url: str) -> AsyncEngine:
 @asynccontextmanager
 async def cast_writer(app: Litestar) -> AsyncGenerator[None, None]:
     """Lifespan: start this process's writer (after the database), stop it on shutdown."""
-    settings = app.state.settings
-    engine: AsyncEngine | None = None
-    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
-    if settings.is_sqlite:
-        engine = writer_engine(settings.database_url)
-        maker = sessionmaker(engine)
+    database = transactor(app.state.settings.database_url, app.state.engine)
     channels = next((p for p in app.plugins if isinstance(p, ChannelsPlugin)), None)
-    writer = CastWriter(maker, channels)
+    writer = CastWriter(database, app.state.sessionmaker, channels)
     app.state.cast_writer = writer
     app.state.code_guesses = GuessLimit()
     await writer.start()
@@ -256,5 +309,4 @@ async def cast_writer(app: Litestar) -> AsyncGenerator[None, None]:
         yield
     finally:
         await writer.stop()
-        if engine is not None:
-            await engine.dispose()
+        await database.close()

@@ -1,0 +1,270 @@
+"""Writing a batch of casts inside the writer's transaction, a few statements per round
+whatever the number of ballots (SQLAlchemy Core only: no ORM object is built).
+
+The casts of one round are answered exactly as if they were written one after the other in
+queue order, each all or nothing (a later cast sees the codes, households and keys of the
+earlier ones):
+
+1. one SELECT of the idempotency keys already stored: a retry gets its earlier receipt, or
+   ``idempotency-key-reused`` if the ballot or code differs, and touches nothing;
+2. one ``UPDATE voter_codes ... RETURNING`` claims the codes of all other casts, and one
+   ``UPDATE households ... RETURNING`` the households of the claimed codes;
+3. the casts are settled in order, in memory: the first cast of a code or a household wins
+   it, a later cast with a key stored earlier in the batch replays that cast;
+4. claims that no cast won are given back (so a household that had voted leaves its code
+   unused), and refused codes get their exact reason from one SELECT of their status;
+5. the ballots and the keys are stored with one INSERT each, executed once for all rows.
+
+Step 4's statements run only when a claim was left over or a cast refused, and step 2's
+household UPDATE only in rounds with a household roll. Rounds are independent (codes,
+households and keys all belong to one round), so a batch spanning rounds runs this per round.
+The statements are built once at import; each execution passes the lists to look up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert, select, update
+
+from ballots.digest import new_tracker
+from service.db.models import Ballot, CastKey, Household, Round, VoterCode
+from service.errors import Conflict
+from service.voting.casting import CastJob, no_round, not_open, receipt
+from service.voting.codes import unknown_code, used_code, void_code_error
+from service.voting.schemas import Receipt
+
+Outcome: TypeAlias = Receipt | Exception
+
+ROUNDS: Table = Round.__table__  # type: ignore[assignment]
+CODES: Table = VoterCode.__table__  # type: ignore[assignment]
+HOUSEHOLDS: Table = Household.__table__  # type: ignore[assignment]
+BALLOTS: Table = Ballot.__table__  # type: ignore[assignment]
+CAST_KEYS: Table = CastKey.__table__  # type: ignore[assignment]
+
+
+def key_reused() -> Conflict:
+    return Conflict(
+        "this idempotency key was already used for a different ballot or code; "
+        "make a new key for each new submission",
+        code="idempotency-key-reused",
+        zh="此提交编号已用于另一张选票，请为每次新的提交生成新的编号",
+        field="key",
+    )
+
+
+def household_voted() -> Conflict:
+    return Conflict(
+        "this household has already voted in this round (one vote per household)",
+        code="household-voted",
+        zh="该户在本轮已经投过票（每户一票）",
+        field="code",
+    )
+
+
+def _among(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """``column IN (...)`` over the list given as parameter ``name`` when executing."""
+    return column.in_(bindparam(name, expanding=True))
+
+
+_IN_ROUND = CODES.c.round_id + 0 == bindparam("round")
+"""``voter_codes.round_id = :round``, written so that no index serves it: SQLite keeps no
+statistics and would scan all the round's codes through the round index rather than look up
+each code of a batch through the unique code index."""
+
+PHASES = (
+    select(ROUNDS.c.id, ROUNDS.c.phase)
+    .where(_among(ROUNDS.c.id, "rounds"))
+    .order_by(ROUNDS.c.id)
+    .with_for_update(read=True)
+)
+STORED_KEYS = select(CAST_KEYS.c.key_hash, CAST_KEYS.c.request_digest, CAST_KEYS.c.tracker).where(
+    _among(CAST_KEYS.c.key_hash, "keys")
+)
+CLAIM_CODES = (
+    update(CODES)
+    .where(_IN_ROUND, CODES.c.status == "issued", _among(CODES.c.code_hash, "codes"))
+    .values(status="used")
+    .returning(CODES.c.code_hash, CODES.c.household_id)
+)
+CLAIM_HOUSEHOLDS = (
+    update(HOUSEHOLDS)
+    .where(HOUSEHOLDS.c.voted.is_(False), _among(HOUSEHOLDS.c.id, "households"))
+    .values(voted=True)
+    .returning(HOUSEHOLDS.c.id)
+)
+RETURN_CODES = (
+    update(CODES).where(_IN_ROUND, _among(CODES.c.code_hash, "codes")).values(status="issued")
+)
+RETURN_HOUSEHOLDS = (
+    update(HOUSEHOLDS).where(_among(HOUSEHOLDS.c.id, "households")).values(voted=False)
+)
+STORE_BALLOTS = insert(BALLOTS)
+STORE_KEYS = insert(CAST_KEYS)
+CODE_STATUS = select(CODES.c.code_hash, CODES.c.status).where(
+    _IN_ROUND, _among(CODES.c.code_hash, "codes")
+)
+
+
+def open_rounds(conn: Connection, round_ids: Iterable[int]) -> dict[int, str]:
+    """The phase of each round, read under a shared row lock (PostgreSQL ``FOR SHARE``) held
+    to the end of the transaction, so that closing a round waits for the casts in flight."""
+    rows = conn.execute(PHASES, {"rounds": sorted(set(round_ids))})
+    return {round_id: phase for round_id, phase in rows}
+
+
+StoredKeys: TypeAlias = dict[str, tuple[str, str]]
+"""Key hash → (request digest, tracker) of a stored cast."""
+
+
+def stored_keys(conn: Connection, key_hashes: Collection[str]) -> StoredKeys:
+    """The casts already stored under these idempotency keys."""
+    if not key_hashes:
+        return {}
+    rows = conn.execute(STORED_KEYS, {"keys": sorted(key_hashes)})
+    return {key: (digest, tracker) for key, digest, tracker in rows}
+
+
+def replay(job: CastJob, digest: str, tracker: str) -> Outcome:
+    """The answer to a cast whose key is stored: the earlier receipt for the same request."""
+    if digest != job.request_digest:
+        return key_reused()
+    return receipt(job.round_id, tracker, replayed=True)
+
+
+def claim_codes(conn: Connection, round_id: int, hashes: Collection[str]) -> dict[str, int | None]:
+    """Mark the round's issued codes among ``hashes`` used; code hash → household id."""
+    if not hashes:
+        return {}
+    rows = conn.execute(CLAIM_CODES, {"round": round_id, "codes": sorted(hashes)})
+    return {code: household for code, household in rows}
+
+
+def claim_households(conn: Connection, ids: Collection[int]) -> set[int]:
+    """Mark the households among ``ids`` that have not voted as voted; those ids."""
+    if not ids:
+        return set()
+    return set(conn.execute(CLAIM_HOUSEHOLDS, {"households": sorted(ids)}).scalars())
+
+
+def give_back(
+    conn: Connection, round_id: int, codes: Collection[str], households: Collection[int]
+) -> None:
+    """Undo the claims that no cast won: the codes are issued again, the households unvoted."""
+    if codes:
+        conn.execute(RETURN_CODES, {"round": round_id, "codes": sorted(codes)})
+    if households:
+        conn.execute(RETURN_HOUSEHOLDS, {"households": sorted(households)})
+
+
+def why_not_redeemed(conn: Connection, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
+    """Why each of ``jobs`` could not redeem its code: a replay of a cast that another worker
+    committed meanwhile, or the code unknown in the round, void, or used."""
+    committed = stored_keys(conn, {job.key_hash for job in jobs})
+    rows = conn.execute(
+        CODE_STATUS, {"round": round_id, "codes": sorted({job.code_hash for job in jobs})}
+    )
+    status = {code: state for code, state in rows}
+    outcomes: list[Outcome] = []
+    for job in jobs:
+        earlier = committed.get(job.key_hash)
+        if earlier is not None:
+            outcomes.append(replay(job, *earlier))
+        elif job.code_hash not in status:
+            outcomes.append(unknown_code())
+        else:
+            outcomes.append(void_code_error() if status[job.code_hash] == "void" else used_code())
+    return outcomes
+
+
+@dataclass(slots=True)
+class Settlement:
+    """The casts of a round settled in order against the claimed codes and households."""
+
+    keys: StoredKeys
+    codes: dict[str, int | None]
+    """Claimed codes no cast has won yet (code hash → household id)."""
+    households: set[int]
+    """Claimed households no cast has won yet."""
+    outcomes: list[Outcome | None] = field(default_factory=list)
+    """Per cast; ``None`` for a cast whose code could not be redeemed (reason looked up)."""
+    ballots: list[dict[str, Any]] = field(default_factory=list)
+    cast_keys: list[dict[str, Any]] = field(default_factory=list)
+
+    def settle(self, job: CastJob) -> None:
+        """Decide ``job`` as casting it alone after the casts before it would."""
+        earlier = self.keys.get(job.key_hash)
+        if earlier is not None:
+            self.outcomes.append(replay(job, *earlier))
+            return
+        if job.code_hash not in self.codes:
+            self.outcomes.append(None)
+            return
+        household = self.codes[job.code_hash]
+        if household is not None and household not in self.households:
+            self.outcomes.append(household_voted())  # the code stays unused
+            return
+        del self.codes[job.code_hash]
+        if household is not None:
+            self.households.discard(household)
+        tracker = new_tracker()
+        self.keys[job.key_hash] = (job.request_digest, tracker)
+        self.ballots.append(
+            {
+                "tracker": tracker,
+                "round_id": job.round_id,
+                "marks": job.marks,
+                "content": job.content,
+            }
+        )
+        self.cast_keys.append(
+            {
+                "key_hash": job.key_hash,
+                "request_digest": job.request_digest,
+                "tracker": tracker,
+                "round_id": job.round_id,
+            }
+        )
+        self.outcomes.append(receipt(job.round_id, tracker))
+
+
+def cast_round(conn: Connection, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
+    """Write the casts of one voting round (see the module docstring); one outcome per job."""
+    keys = stored_keys(conn, {job.key_hash for job in jobs})
+    fresh = {job.code_hash for job in jobs if job.key_hash not in keys}
+    codes = claim_codes(conn, round_id, fresh)
+    households = claim_households(conn, {h for h in codes.values() if h is not None})
+    settlement = Settlement(keys, codes, households)
+    for job in jobs:
+        settlement.settle(job)
+    give_back(conn, round_id, settlement.codes, settlement.households)
+    refused = [
+        job for job, outcome in zip(jobs, settlement.outcomes, strict=True) if outcome is None
+    ]
+    reasons = iter(why_not_redeemed(conn, round_id, refused) if refused else ())
+    if settlement.ballots:
+        conn.execute(STORE_BALLOTS, settlement.ballots)
+        conn.execute(STORE_KEYS, settlement.cast_keys)
+    return [next(reasons) if outcome is None else outcome for outcome in settlement.outcomes]
+
+
+def write_batch(conn: Connection, jobs: Sequence[CastJob]) -> list[Outcome]:
+    """Write ``jobs`` in the open transaction of ``conn``: per job its receipt or refusal, as
+    casting them one after the other would give. The phase of each round is read first."""
+    by_round: dict[int, list[int]] = {}
+    for i, job in enumerate(jobs):
+        by_round.setdefault(job.round_id, []).append(i)
+    phases = open_rounds(conn, by_round)
+    outcomes: dict[int, Outcome] = {}
+    for round_id, indices in by_round.items():
+        phase = phases.get(round_id)
+        if phase == "voting":
+            done = cast_round(conn, round_id, [jobs[i] for i in indices])
+        else:
+            done = [
+                no_round(round_id) if phase is None else not_open(round_id, phase) for _ in indices
+            ]
+        outcomes.update(zip(indices, done, strict=True))
+    return [outcomes[i] for i in range(len(jobs))]

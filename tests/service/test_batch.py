@@ -1,0 +1,253 @@
+"""The writer's batches: casts written together get the answers that casting them one after
+the other gives (codes, households and keys shared within a batch), on every database."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballots.kinds import RankedBallot
+from service.db.models import Ballot, CastKey, Household, Round, VoterCode
+from service.db.session import create_engine, sessionmaker
+from service.errors import Conflict
+from service.voting.casting import CastJob, prepare, round_spec
+from service.voting.codes import code_hash, new_code
+from service.voting.schemas import CastRequest, Receipt
+from service.voting.writer import CastWriter, transactor
+from tests.service.conftest import SECRET
+from tests.service.test_casting import PARK, make_round
+
+
+async def setup_round(db: AsyncSession, households: int, codes: int) -> tuple[int, list[str]]:
+    """A household round whose codes are bound in turn to its households; the first code is
+    void, the second used."""
+    round_id = await make_round(db, household_roll=True)
+    rows = [Household(round_id=round_id, label=f"{i + 1}栋101") for i in range(households)]
+    db.add_all(rows)
+    await db.flush()
+    plain = [new_code() for _ in range(codes)]
+    statuses = ["void", "used"] + ["issued"] * (codes - 2)
+    db.add_all(
+        VoterCode(
+            round_id=round_id,
+            code_hash=code_hash(SECRET, code),
+            household_id=rows[i % households].id,
+            status=status,
+        )
+        for i, (code, status) in enumerate(zip(plain, statuses, strict=True))
+    )
+    await db.commit()
+    return round_id, plain
+
+
+async def job(db: AsyncSession, round_id: int, code: str, key: str, choice: int) -> CastJob:
+    spec = round_spec(await db.get(Round, round_id))
+    ballot = RankedBallot(ranking=((PARK[choice],),))
+    return prepare(spec, CastRequest(code=code, key=key, ballot=ballot), SECRET)
+
+
+def answers(outcomes: Sequence[Receipt | Exception], earlier: Sequence[Any] = ()) -> list[Any]:
+    """Outcomes with trackers replaced by the order in which they first appear."""
+    seen: dict[str, int] = {}
+    for outcome in earlier:
+        if isinstance(outcome, Receipt):
+            seen.setdefault(outcome.tracker, len(seen))
+    shown: list[Any] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Receipt):
+            shown.append((seen.setdefault(outcome.tracker, len(seen)), outcome.replayed))
+        else:
+            shown.append((type(outcome).__name__, getattr(outcome, "code", None)))
+    return shown
+
+
+async def state(db: AsyncSession, round_id: int) -> tuple[Any, ...]:
+    db.expire_all()
+    statuses = (
+        await db.scalars(
+            select(VoterCode.status).where(VoterCode.round_id == round_id).order_by(VoterCode.id)
+        )
+    ).all()
+    voted = (
+        await db.scalars(
+            select(Household.voted).where(Household.round_id == round_id).order_by(Household.id)
+        )
+    ).all()
+    ballots = await db.scalar(
+        select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
+    )
+    keys = await db.scalar(
+        select(func.count()).select_from(CastKey).where(CastKey.round_id == round_id)
+    )
+    return list(statuses), list(voted), ballots, keys
+
+
+@pytest.fixture
+async def writer(database_url: str):
+    engine = create_engine(database_url)
+    database = transactor(database_url, engine)
+    yield CastWriter(database, sessionmaker(engine))
+    await database.close()
+    await engine.dispose()
+
+
+async def scripted(db: AsyncSession, writer: CastWriter, seed: int) -> list[Any]:
+    """A random script of casts (codes, keys and ballots drawn from small pools, retries of
+    earlier casts) sent to two rounds set up alike: in one batch, and one by one. Both must
+    get the same answers and leave the same state; the batch's answers are returned."""
+    rng = random.Random(seed)
+    _, foreign = await setup_round(db, 1, 3)
+    script: list[tuple[Any, int, int]] = []
+    for _ in range(40):
+        pick = rng.random()
+        if pick < 0.2 and script:  # a retry of an earlier submission
+            script.append(rng.choice(script))
+            continue
+        code: Any = (
+            rng.randrange(9) if pick < 0.9 else ("unknown" if pick < 0.95 else "other round")
+        )
+        script.append((code, rng.randrange(8), rng.randrange(2)))
+    pre = [(rng.randrange(2, 9), k, 0) for k in range(2)]  # cast before the batch
+    results = []
+    for batched in (True, False):
+        round_id, plain = await setup_round(db, 4, 9)
+        keys = [uuid.uuid4().hex for _ in range(8)]
+
+        def text(code: Any, plain: list[str] = plain) -> str:
+            if code == "unknown":
+                return new_code()
+            return foreign[2] if code == "other round" else plain[code]
+
+        earlier = [
+            (await writer.write([await job(db, round_id, plain[c], keys[k], b)]))[0]
+            for c, k, b in pre
+        ]
+        jobs = [await job(db, round_id, text(c), keys[k], b) for c, k, b in script]
+        if batched:
+            outcomes = await writer.write(jobs)
+        else:
+            outcomes = [(await writer.write([j]))[0] for j in jobs]
+        results.append((answers(outcomes, earlier), await state(db, round_id)))
+    assert results[0] == results[1], seed
+    return results[0][0]
+
+
+async def test_a_batch_answers_as_casting_one_by_one(db, writer):
+    seen = set()
+    for seed in range(8):
+        seen |= {answer[1] for answer in await scripted(db, writer, seed)}
+    assert seen == {
+        False,  # stored
+        True,  # replayed
+        "code-used",
+        "code-void",
+        "code-unknown",
+        "household-voted",
+        "idempotency-key-reused",
+    }
+
+
+async def test_first_cast_of_a_code_in_a_batch_wins(db, writer):
+    round_id, plain = await setup_round(db, 9, 9)
+    jobs = [await job(db, round_id, plain[3], uuid.uuid4().hex, b) for b in (0, 1)]
+    first, second = await writer.write(jobs)
+    assert isinstance(first, Receipt)
+    assert second.code == "code-used"
+    assert (await state(db, round_id))[2:] == (1, 1)
+
+
+async def test_household_voted_in_a_batch_leaves_its_code_unused(db, writer):
+    round_id, plain = await setup_round(db, 3, 9)  # codes 2 and 5 share a household
+    jobs = [await job(db, round_id, plain[i], uuid.uuid4().hex, 0) for i in (2, 5)]
+    first, second = await writer.write(jobs)
+    assert isinstance(first, Receipt)
+    assert second.code == "household-voted"
+    statuses, voted, ballots, keys = await state(db, round_id)
+    assert statuses[2] == "used"
+    assert statuses[5] == "issued"
+    assert voted == [False, False, True]
+    assert (ballots, keys) == (1, 1)
+
+
+async def test_key_stored_earlier_in_the_batch_replays(db, writer):
+    round_id, plain = await setup_round(db, 9, 9)
+    key = uuid.uuid4().hex
+    jobs = [
+        await job(db, round_id, plain[2], key, 0),
+        await job(db, round_id, plain[2], key, 0),
+        await job(db, round_id, plain[3], key, 0),
+    ]
+    first, again, other = await writer.write(jobs)
+    assert isinstance(again, Receipt)
+    assert (again.tracker, again.replayed) == (first.tracker, True)
+    assert other.code == "idempotency-key-reused"
+    statuses = (await state(db, round_id))[0]
+    assert statuses[3] == "issued"
+
+
+async def test_batch_spanning_rounds(db, writer):
+    first_round, first_codes = await setup_round(db, 9, 9)
+    second_round, second_codes = await setup_round(db, 9, 9)
+    jobs = [
+        await job(db, first_round, first_codes[2], uuid.uuid4().hex, 0),
+        await job(db, second_round, first_codes[3], uuid.uuid4().hex, 0),
+        await job(db, second_round, second_codes[3], uuid.uuid4().hex, 0),
+        await job(db, first_round, first_codes[0], uuid.uuid4().hex, 0),
+    ]
+    outcomes = await writer.write(jobs)
+    assert [o.round_id if isinstance(o, Receipt) else o.code for o in outcomes] == [
+        first_round,
+        "code-unknown",
+        second_round,
+        "code-void",
+    ]
+
+
+class Clashing:
+    """A transactor whose transactions of more than ``alone`` casts fail as a whole, as when
+    another worker committed one of their keys meanwhile."""
+
+    def __init__(self, inner: Any, alone: int = 1) -> None:
+        self.inner = inner
+        self.alone = alone
+        self.sizes: list[int] = []
+
+    async def run(self, work: Any) -> Any:
+        jobs = work.keywords["jobs"]
+        self.sizes.append(len(jobs))
+        if len(jobs) > self.alone:
+            raise IntegrityError("INSERT INTO cast_keys ...", {}, Exception("duplicate key"))
+        return await self.inner.run(work)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_failed_batch_is_retried_cast_by_cast(db, database_url):
+    round_id, plain = await setup_round(db, 9, 9)
+    engine = create_engine(database_url)
+    clashing = Clashing(transactor(database_url, engine))
+    writer = CastWriter(clashing, sessionmaker(engine))
+    await writer.start()
+    jobs = [await job(db, round_id, plain[i], uuid.uuid4().hex, 0) for i in (2, 3, 4)]
+    outcomes = await asyncio.gather(*(writer.cast(j) for j in jobs))
+    await writer.stop()
+    assert clashing.sizes == [3, 1, 1, 1]
+    assert all(not o.replayed for o in outcomes)
+    assert (await state(db, round_id))[2:] == (3, 3)
+    clashing.alone = 0  # now even a cast alone clashes: it is told to send it again
+    await writer.start()
+    with pytest.raises(Conflict) as refused:
+        await writer.cast(await job(db, round_id, plain[5], uuid.uuid4().hex, 0))
+    assert refused.value.code == "cast-retry"
+    await writer.stop()
+    await clashing.close()
+    await engine.dispose()
