@@ -35,34 +35,51 @@ def tracker_order(db: AsyncSession) -> ColumnElement[str]:
     return Ballot.tracker.expression
 
 
-async def fetch_box(db: AsyncSession, round_id: int) -> Sequence[Any]:
-    """The round's ``(marks, tracker, content)`` rows in tracker order, fetched by the
-    database driver itself inside the session's transaction: a million rows arrive as plain
-    tuples, with no ORM (or even Core) row object built for each."""
+class Box(msgspec.Struct, frozen=True):
+    """A round's ballot box as the count needs it: its digest, and every ballot's marks
+    (``count`` rows of int16, in tracker order) in one byte string."""
+
+    digest: str
+    marks: bytes
+    count: int
+
+
+PG_BOX = """
+SELECT encode(sha256(convert_to(coalesce(string_agg(
+           tracker || E'\\t' || content || E'\\n', '' ORDER BY tracker COLLATE "C"), ''),
+           'UTF8')), 'hex'),
+       coalesce(string_agg(marks, ''::bytea ORDER BY tracker COLLATE "C"), ''::bytea),
+       count(*)
+FROM ballots WHERE round_id = $1
+"""
+"""On PostgreSQL the server itself digests the box and joins the marks: one row comes
+back instead of a million (``sha256`` of the same bytes :func:`box_digest` hashes)."""
+
+
+async def read_box(db: AsyncSession, round_id: int) -> Box:
+    """The round's ballot box, read inside the session's transaction by the database driver
+    itself: no ORM (or even Core) row object is built per ballot."""
     connection = await db.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     if connection.dialect.name == "postgresql":
-        return list(
-            await driver.fetch(  # type: ignore[union-attr]
-                "SELECT marks, tracker, content FROM ballots WHERE round_id = $1 "
-                'ORDER BY tracker COLLATE "C"',
-                round_id,
-            )
-        )
+        digest, marks, count = await driver.fetchrow(PG_BOX, round_id)  # type: ignore[union-attr]
+        return Box(digest=digest, marks=bytes(marks), count=int(count))
     if connection.dialect.name == "sqlite":
         # the table is clustered on (round_id, tracker): this is one sequential range scan
-        return list(
+        rows = list(
             await driver.execute_fetchall(  # type: ignore[union-attr]
                 "SELECT marks, tracker, content FROM ballots WHERE round_id = ? ORDER BY tracker",
                 (round_id,),
             )
         )
-    result = await db.execute(
-        select(Ballot.marks, Ballot.tracker, Ballot.content)
-        .where(Ballot.round_id == round_id)
-        .order_by(tracker_order(db))
-    )
-    return result.all()
+    else:
+        result = await db.execute(
+            select(Ballot.marks, Ballot.tracker, Ballot.content)
+            .where(Ballot.round_id == round_id)
+            .order_by(tracker_order(db))
+        )
+        rows = list(result.all())
+    return Box(digest=box_digest(rows), marks=b"".join(row[0] for row in rows), count=len(rows))
 
 
 def box_digest(rows: Sequence[Any]) -> str:
@@ -72,10 +89,10 @@ def box_digest(rows: Sequence[Any]) -> str:
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
-def profile_of(rules: BallotRules, marks: Sequence[bytes]) -> Profile:
+def profile_of(rules: BallotRules, marks: bytes, count: int) -> Profile:
     """The engine profile of the stored marks (one int16 row per ballot, slate order)."""
     m = len(rules.candidates)
-    table = np.frombuffer(b"".join(marks), "<i2").reshape(len(marks), m).astype(np.int64)
+    table = np.frombuffer(marks, "<i2").reshape(count, m).astype(np.int64)
     if rules.kind == "ranked":
         return RankedProfile.from_ranks(rules.candidates, table)
     if rules.kind == "score":
@@ -106,10 +123,10 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor) -> None:
             code="already-counted",
             zh="本轮已经计票",
         )
-    rows = await fetch_box(db, round_id)
-    digest = box_digest(rows)
+    box = await read_box(db, round_id)
+    digest = box.digest
     rules = ballot_rules(round_row)
-    profile = profile_of(rules, [row[0] for row in rows])
+    profile = profile_of(rules, box.marks, box.count)
     options: dict[str, Any] = dict(round_row.options or {})
     seats = int(options.get("seats") or 1)
     seed = None if options.get("tie_policy") == "refuse" else lot_seed(digest)
@@ -132,7 +149,7 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor) -> None:
             result=to_json(result),
             comparison=comparison,
             ballot_box_digest=digest,
-            ballots=len(rows),
+            ballots=box.count,
             codes_issued=issued or 0,
         )
     )
@@ -143,7 +160,7 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor) -> None:
         "round",
         round_id,
         method=round_row.method,
-        ballots=len(rows),
+        ballots=box.count,
         ballot_box_digest=digest,
         winners=list(result.winners),
     )
