@@ -36,6 +36,34 @@ def tallies_of(
     return {profile.candidates[i]: float(values[i]) for i in sorted(among)}
 
 
+def next_choices(ranks: NDArray[np.int32], available: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Per row, the best-ranked available candidate, or -1 (none left, or an equal group).
+
+    Works on the available candidates' columns (reductions across a few long rows are far
+    cheaper in numpy than across many short ones)."""
+    candidates = np.flatnonzero(available)
+    if candidates.size == 0 or len(ranks) == 0:
+        return np.full(len(ranks), -1, dtype=np.int64)
+    columns = np.ascontiguousarray(ranks[:, candidates].T)
+    best = columns.min(axis=0)
+    width = np.count_nonzero(columns == best, axis=0)
+    target = candidates[columns.argmin(axis=0)].astype(np.int64)
+    return np.where((best < UNRANKED) & (width == 1), target, -1)
+
+
+def first_choices(ranks: NDArray[np.int32]) -> NDArray[np.int64]:
+    """Per row, the candidate ranked first, or -1 (empty, or several equal first); read
+    column by column, which is much cheaper than a row-wise minimum over few candidates."""
+    first = np.full(len(ranks), -1, dtype=np.int64)
+    holders = np.zeros(len(ranks), dtype=np.int64)
+    for c, column in enumerate(np.ascontiguousarray(ranks.T)):
+        at_top = column == 0
+        holders += at_top
+        first[at_top] = c
+    first[holders != 1] = -1
+    return first
+
+
 class FirstPreferences:
     """Each ballot's vote for its highest-ranked continuing candidate, round after round.
 
@@ -53,15 +81,7 @@ class FirstPreferences:
         self.m = profile.n_candidates
         self.weights = profile.counts.astype(np.float64)
         self.active = np.ones(self.m, dtype=bool)
-        k = len(self.weights)
-        # first round, column by column: which candidate holds rank 0, and how many do
-        self.top = np.full(k, self.EXHAUSTED, dtype=np.int64)
-        holders = np.zeros(k, dtype=np.int64)
-        for c, column in enumerate(np.ascontiguousarray(self.ranks.T)):
-            first = column == 0
-            holders += first
-            self.top[first] = c
-        self.top[holders != 1] = self.EXHAUSTED  # empty ballots and overvotes
+        self.top = first_choices(self.ranks)  # EXHAUSTED for empty ballots and overvotes
         self.tally = np.bincount(
             self.top[self.top >= 0], weights=self.weights[self.top >= 0], minlength=self.m
         ).astype(np.float64)
@@ -81,17 +101,7 @@ class FirstPreferences:
         self.tally[gone] = 0.0
         if moving.size == 0:
             return
-        # the continuing candidates' columns of the moving ballots: reductions across a few
-        # long rows are far cheaper in numpy than across many short ones
-        continuing = np.flatnonzero(self.active)
-        if continuing.size == 0:
-            landed = np.full(moving.size, self.EXHAUSTED, dtype=np.int64)
-        else:
-            columns = np.ascontiguousarray(self.ranks[np.ix_(moving, continuing)].T)
-            best = columns.min(axis=0)
-            tied = np.count_nonzero(columns == best, axis=0) > 1
-            chosen = continuing[columns.argmin(axis=0)]
-            landed = np.where((best == UNRANKED) | tied, self.EXHAUSTED, chosen)
+        landed = next_choices(self.ranks[moving], self.active)
         self.top[moving] = landed
         live = landed >= 0
         self.tally += np.bincount(

@@ -12,6 +12,7 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.methods.common import first_choices, next_choices
 from engine.profile import UNRANKED, RankedProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
@@ -185,34 +186,6 @@ class _Count:
         return Outcome(winners=winners, ranking=ranking, rounds=self.rounds)
 
 
-def _next_choice(ranks: NDArray[np.int32], available: NDArray[np.bool_]) -> IntArray:
-    """Per row, the best-ranked available candidate, or -1 (none left, or an equal group).
-
-    Works on the available candidates' columns (reductions across a few long rows are far
-    cheaper in numpy than across many short ones)."""
-    candidates = np.flatnonzero(available)
-    if candidates.size == 0 or len(ranks) == 0:
-        return np.full(len(ranks), -1, dtype=np.int64)
-    columns = np.ascontiguousarray(ranks[:, candidates].T)
-    best = columns.min(axis=0)
-    width = np.count_nonzero(columns == best, axis=0)
-    target = candidates[columns.argmin(axis=0)].astype(np.int64)
-    return np.where((best < UNRANKED) & (width == 1), target, -1)
-
-
-def _first_choice(ranks: NDArray[np.int32]) -> IntArray:
-    """Per row, the candidate ranked first, or -1 (empty, or several equal first); read
-    column by column, which is much cheaper than a row-wise minimum over few candidates."""
-    first = np.full(len(ranks), -1, dtype=np.int64)
-    holders = np.zeros(len(ranks), dtype=np.int64)
-    for c, column in enumerate(np.ascontiguousarray(ranks.T)):
-        at_top = column == 0
-        holders += at_top
-        first[at_top] = c
-    first[holders != 1] = -1
-    return first
-
-
 def _sum_by(target: IntArray, weight: IntArray, size: int) -> list[int]:
     """Exact integer sums of ``weight`` per ``target`` in ``0..size-1`` (-1 = exhausted).
 
@@ -242,7 +215,7 @@ class _Scottish(_Count):
 
     def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
         super().__init__(profile, tb, seats)
-        first = _first_choice(profile.ranks)
+        first = first_choices(profile.ranks)
         valid = first >= 0
         self.ranks = profile.ranks[valid]
         self.counts = profile.counts[valid]
@@ -302,7 +275,7 @@ class _Scottish(_Count):
         rows = np.flatnonzero(self.holder == src)
         if new_value is not None:
             self.value[rows] = new_value
-        target = _next_choice(self.ranks[rows], self.status == _HOPEFUL)
+        target = next_choices(self.ranks[rows], self.status == _HOPEFUL)
         self.holder[rows] = target
         sums = _sum_by(target, self.counts[rows] * self.value[rows], self.m)
         for c in self.hopeful():
