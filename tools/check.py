@@ -1,4 +1,5 @@
-"""Run every check the project has: lint, format, types, tests. Exit non-zero if any fails.
+"""Run every check the project has: system packages, lint, format, types, tests.
+Exit non-zero if any fails.
 
 Usage (from the repository root, inside the project's virtual environment):
     python tools/check.py            # everything
@@ -31,6 +32,7 @@ def run(name: str, command: list[str]) -> bool:
 def main(argv: list[str]) -> int:
     extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     steps = [
+        ("system", [sys.executable, str(ROOT / "tools" / "system.py")]),
         ("lint", [str(BIN / "ruff"), "check", "."]),
         ("format", [str(BIN / "ruff"), "format", "--check", "."]),
         ("types", [sys.executable, "-m", "mypy"]),
