@@ -6,6 +6,7 @@ from the published ballots with nothing but a JSON encoder and SHA-256.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import secrets
@@ -44,10 +45,14 @@ def canonical_ballot(ballot: Ballot) -> bytes:
     return ENCODER.encode(ballot)
 
 
+_FROM_RFC4648: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
+"""Standard base 32 (RFC 4648) digits to Crockford's, value for value."""
+
+
 def new_tracker() -> str:
     """A fresh random tracker for one cast ballot: 16 Crockford base-32 characters (80 bits)."""
-    value = secrets.randbits(5 * TRACKER_LENGTH)
-    return "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(TRACKER_LENGTH)))
+    random = secrets.token_bytes(5 * TRACKER_LENGTH // 8)
+    return base64.b32encode(random).translate(_FROM_RFC4648).decode("ascii")
 
 
 def normalize_tracker(text: str) -> str:
@@ -56,6 +61,8 @@ def normalize_tracker(text: str) -> str:
     Case, spaces and hyphens are ignored; ``O`` reads as ``0`` and ``I``/``L`` as ``1``.
     The result has :data:`TRACKER_LENGTH` or :data:`SHORT_LENGTH` characters.
     """
+    if len(text) == TRACKER_LENGTH and _CANONICAL.issuperset(text):
+        return text  # already canonical (a tracker the server made)
     chars = text.upper().translate(_AS_TYPED)
     if not _CANONICAL.issuperset(chars):
         wrong = next(c for c in chars if c not in _CANONICAL)
@@ -80,6 +87,12 @@ def grouped_tracker(tracker: str) -> str:
     return "-".join(canonical[i : i + 4] for i in range(0, len(canonical), 4))
 
 
+def ballot_line(tracker: str, ballot: Ballot) -> bytes:
+    """One ballot's line in the ballot-box digest: the tracker, a tab, the canonical ballot
+    and a line feed (``ABCD…\\t{"kind":"ranked",…}\\n``)."""
+    return tracker.encode("ascii") + b"\t" + canonical_ballot(ballot) + b"\n"
+
+
 def ballot_box_digest(entries: Iterable[tuple[str, Ballot]]) -> str:
     """SHA-256 (lowercase hex) of a ballot box given as ``(tracker, ballot)`` pairs.
 
@@ -95,7 +108,7 @@ def ballot_box_digest(entries: Iterable[tuple[str, Ballot]]) -> str:
             raise InvalidReceipt(f"{tracker!r} is not a tracker in canonical form")
         if tracker in lines:
             raise InvalidReceipt(f"tracker {tracker} appears twice in the ballot box")
-        lines[tracker] = tracker.encode("ascii") + b"\t" + canonical_ballot(ballot) + b"\n"
+        lines[tracker] = ballot_line(tracker, ballot)
     digest = hashlib.sha256()
     for tracker in sorted(lines):
         digest.update(lines[tracker])

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-import sqlalchemy
 from litestar.datastructures import State
-from sqlalchemy import Engine, event, make_url
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,25 +28,20 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def create_sqlite_engine(url: str) -> Engine:
-    """A blocking engine (the standard library's driver) on the SQLite database of ``url``,
-    with the same pragmas, for work done in a thread of its own."""
-    engine = sqlalchemy.create_engine(
-        make_url(url).set(drivername="sqlite+pysqlite"), connect_args={"timeout": 30}
-    )
-    _sqlite_pragmas(engine)
-    return engine
+def sqlite_pragmas(dbapi_connection: Any) -> None:
+    """Set the pragmas every SQLite connection of the service uses (module docstring)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+        sqlite_pragmas(dbapi_connection)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

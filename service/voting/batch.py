@@ -1,5 +1,6 @@
 """Writing a batch of casts inside the writer's transaction, a few statements per round
-whatever the number of ballots (SQLAlchemy Core only: no ORM object is built).
+whatever the number of ballots (the statements are in :mod:`service.voting.statements`;
+no ORM object is built).
 
 The casts of one round are answered exactly as if they were written one after the other in
 queue order, each all or nothing (a later cast sees the codes, households and keys of the
@@ -18,7 +19,6 @@ earlier ones):
 Step 4's statements run only when a claim was left over or a cast refused, and step 2's
 household UPDATE only in rounds with a household roll. Rounds are independent (codes,
 households and keys all belong to one round), so a batch spanning rounds runs this per round.
-The statements are built once at import; each execution passes the lists to look up.
 """
 
 from __future__ import annotations
@@ -27,22 +27,14 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert, select, update
-
 from ballots.digest import new_tracker
-from service.db.models import Ballot, CastKey, Household, Round, VoterCode
 from service.errors import Conflict
 from service.voting.casting import CastJob, no_round, not_open, receipt
 from service.voting.codes import unknown_code, used_code, void_code_error
 from service.voting.schemas import Receipt
+from service.voting.statements import BoxStatements
 
 Outcome: TypeAlias = Receipt | Exception
-
-ROUNDS: Table = Round.__table__  # type: ignore[assignment]
-CODES: Table = VoterCode.__table__  # type: ignore[assignment]
-HOUSEHOLDS: Table = Household.__table__  # type: ignore[assignment]
-BALLOTS: Table = Ballot.__table__  # type: ignore[assignment]
-CAST_KEYS: Table = CastKey.__table__  # type: ignore[assignment]
 
 
 def key_reused() -> Conflict:
@@ -64,66 +56,21 @@ def household_voted() -> Conflict:
     )
 
 
-def _among(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """``column IN (...)`` over the list given as parameter ``name`` when executing."""
-    return column.in_(bindparam(name, expanding=True))
-
-
-_IN_ROUND = CODES.c.round_id + 0 == bindparam("round")
-"""``voter_codes.round_id = :round``, written so that no index serves it: SQLite keeps no
-statistics and would scan all the round's codes through the round index rather than look up
-each code of a batch through the unique code index."""
-
-PHASES = (
-    select(ROUNDS.c.id, ROUNDS.c.phase)
-    .where(_among(ROUNDS.c.id, "rounds"))
-    .order_by(ROUNDS.c.id)
-    .with_for_update(read=True)
-)
-STORED_KEYS = select(CAST_KEYS.c.key_hash, CAST_KEYS.c.request_digest, CAST_KEYS.c.tracker).where(
-    _among(CAST_KEYS.c.key_hash, "keys")
-)
-CLAIM_CODES = (
-    update(CODES)
-    .where(_IN_ROUND, CODES.c.status == "issued", _among(CODES.c.code_hash, "codes"))
-    .values(status="used")
-    .returning(CODES.c.code_hash, CODES.c.household_id)
-)
-CLAIM_HOUSEHOLDS = (
-    update(HOUSEHOLDS)
-    .where(HOUSEHOLDS.c.voted.is_(False), _among(HOUSEHOLDS.c.id, "households"))
-    .values(voted=True)
-    .returning(HOUSEHOLDS.c.id)
-)
-RETURN_CODES = (
-    update(CODES).where(_IN_ROUND, _among(CODES.c.code_hash, "codes")).values(status="issued")
-)
-RETURN_HOUSEHOLDS = (
-    update(HOUSEHOLDS).where(_among(HOUSEHOLDS.c.id, "households")).values(voted=False)
-)
-STORE_BALLOTS = insert(BALLOTS)
-STORE_KEYS = insert(CAST_KEYS)
-CODE_STATUS = select(CODES.c.code_hash, CODES.c.status).where(
-    _IN_ROUND, _among(CODES.c.code_hash, "codes")
-)
-
-
-def open_rounds(conn: Connection, round_ids: Iterable[int]) -> dict[int, str]:
+def open_rounds(box: BoxStatements, round_ids: Iterable[int]) -> dict[int, str]:
     """The phase of each round, read under a shared row lock (PostgreSQL ``FOR SHARE``) held
     to the end of the transaction, so that closing a round waits for the casts in flight."""
-    rows = conn.execute(PHASES, {"rounds": sorted(set(round_ids))})
-    return {round_id: phase for round_id, phase in rows}
+    return dict(box.phases(sorted(set(round_ids))))
 
 
 StoredKeys: TypeAlias = dict[str, tuple[str, str]]
 """Key hash → (request digest, tracker) of a stored cast."""
 
 
-def stored_keys(conn: Connection, key_hashes: Collection[str]) -> StoredKeys:
+def stored_keys(box: BoxStatements, key_hashes: Collection[str]) -> StoredKeys:
     """The casts already stored under these idempotency keys."""
     if not key_hashes:
         return {}
-    rows = conn.execute(STORED_KEYS, {"keys": sorted(key_hashes)})
+    rows = box.stored_keys(sorted(key_hashes))
     return {key: (digest, tracker) for key, digest, tracker in rows}
 
 
@@ -134,39 +81,37 @@ def replay(job: CastJob, digest: str, tracker: str) -> Outcome:
     return receipt(job.round_id, tracker, replayed=True)
 
 
-def claim_codes(conn: Connection, round_id: int, hashes: Collection[str]) -> dict[str, int | None]:
+def claim_codes(
+    box: BoxStatements, round_id: int, hashes: Collection[str]
+) -> dict[str, int | None]:
     """Mark the round's issued codes among ``hashes`` used; code hash → household id."""
     if not hashes:
         return {}
-    rows = conn.execute(CLAIM_CODES, {"round": round_id, "codes": sorted(hashes)})
-    return {code: household for code, household in rows}
+    return dict(box.claim_codes(round_id, sorted(hashes)))
 
 
-def claim_households(conn: Connection, ids: Collection[int]) -> set[int]:
+def claim_households(box: BoxStatements, ids: Collection[int]) -> set[int]:
     """Mark the households among ``ids`` that have not voted as voted; those ids."""
     if not ids:
         return set()
-    return set(conn.execute(CLAIM_HOUSEHOLDS, {"households": sorted(ids)}).scalars())
+    return set(box.claim_households(sorted(ids)))
 
 
 def give_back(
-    conn: Connection, round_id: int, codes: Collection[str], households: Collection[int]
+    box: BoxStatements, round_id: int, codes: Collection[str], households: Collection[int]
 ) -> None:
     """Undo the claims that no cast won: the codes are issued again, the households unvoted."""
     if codes:
-        conn.execute(RETURN_CODES, {"round": round_id, "codes": sorted(codes)})
+        box.return_codes(round_id, sorted(codes))
     if households:
-        conn.execute(RETURN_HOUSEHOLDS, {"households": sorted(households)})
+        box.return_households(sorted(households))
 
 
-def why_not_redeemed(conn: Connection, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
+def why_not_redeemed(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
     """Why each of ``jobs`` could not redeem its code: a replay of a cast that another worker
     committed meanwhile, or the code unknown in the round, void, or used."""
-    committed = stored_keys(conn, {job.key_hash for job in jobs})
-    rows = conn.execute(
-        CODE_STATUS, {"round": round_id, "codes": sorted({job.code_hash for job in jobs})}
-    )
-    status = {code: state for code, state in rows}
+    committed = stored_keys(box, {job.key_hash for job in jobs})
+    status = dict(box.code_status(round_id, sorted({job.code_hash for job in jobs})))
     outcomes: list[Outcome] = []
     for job in jobs:
         earlier = committed.get(job.key_hash)
@@ -230,38 +175,37 @@ class Settlement:
         self.outcomes.append(receipt(job.round_id, tracker))
 
 
-def cast_round(conn: Connection, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
+def cast_round(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
     """Write the casts of one voting round (see the module docstring); one outcome per job."""
-    keys = stored_keys(conn, {job.key_hash for job in jobs})
+    keys = stored_keys(box, {job.key_hash for job in jobs})
     fresh = {job.code_hash for job in jobs if job.key_hash not in keys}
-    codes = claim_codes(conn, round_id, fresh)
-    households = claim_households(conn, {h for h in codes.values() if h is not None})
+    codes = claim_codes(box, round_id, fresh)
+    households = claim_households(box, {h for h in codes.values() if h is not None})
     settlement = Settlement(keys, codes, households)
     for job in jobs:
         settlement.settle(job)
-    give_back(conn, round_id, settlement.codes, settlement.households)
+    give_back(box, round_id, settlement.codes, settlement.households)
     refused = [
         job for job, outcome in zip(jobs, settlement.outcomes, strict=True) if outcome is None
     ]
-    reasons = iter(why_not_redeemed(conn, round_id, refused) if refused else ())
+    reasons = iter(why_not_redeemed(box, round_id, refused) if refused else ())
     if settlement.ballots:
-        conn.execute(STORE_BALLOTS, settlement.ballots)
-        conn.execute(STORE_KEYS, settlement.cast_keys)
+        box.store(settlement.ballots, settlement.cast_keys)
     return [next(reasons) if outcome is None else outcome for outcome in settlement.outcomes]
 
 
-def write_batch(conn: Connection, jobs: Sequence[CastJob]) -> list[Outcome]:
-    """Write ``jobs`` in the open transaction of ``conn``: per job its receipt or refusal, as
+def write_batch(box: BoxStatements, jobs: Sequence[CastJob]) -> list[Outcome]:
+    """Write ``jobs`` in the open transaction of ``box``: per job its receipt or refusal, as
     casting them one after the other would give. The phase of each round is read first."""
     by_round: dict[int, list[int]] = {}
     for i, job in enumerate(jobs):
         by_round.setdefault(job.round_id, []).append(i)
-    phases = open_rounds(conn, by_round)
+    phases = open_rounds(box, by_round)
     outcomes: dict[int, Outcome] = {}
     for round_id, indices in by_round.items():
         phase = phases.get(round_id)
         if phase == "voting":
-            done = cast_round(conn, round_id, [jobs[i] for i in indices])
+            done = cast_round(box, round_id, [jobs[i] for i in indices])
         else:
             done = [
                 no_round(round_id) if phase is None else not_open(round_id, phase) for _ in indices

@@ -10,38 +10,43 @@ either lands before the close or is refused. If the transaction fails as a whole
 code committed meanwhile by another worker on PostgreSQL, a deadlock), each cast is tried
 again in a transaction of its own.
 
-The batch is plain blocking SQLAlchemy Core. On SQLite it runs in a thread of its own with
-the standard library's driver, so a whole batch costs the event loop one hand-over instead
-of several per statement; on PostgreSQL it runs on the app's async engine (asyncpg) through
-SQLAlchemy's ``run_sync``.
+The batch is written through :class:`~service.voting.statements.BoxStatements`. On SQLite
+its statements run on the event loop over one connection of the standard library's driver
+(fixed SQL texts the driver prepares once: a cast alone costs tens of microseconds), and
+only the waits — for the write lock and for the commit's fsync — go to a thread (see
+:class:`SqliteTransactor`); on PostgreSQL it runs SQLAlchemy Core on the app's async engine
+(asyncpg) through ``run_sync``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.db.models import Round
-from service.db.session import create_sqlite_engine
+from service.db.session import sqlite_pragmas
 from service.errors import Conflict, Unavailable
 from service.events import publish
 from service.voting.batch import Outcome, write_batch
 from service.voting.casting import CastJob, RoundSpec, no_round, not_open, round_spec
 from service.voting.codes import GuessLimit
 from service.voting.schemas import Receipt
+from service.voting.statements import BoxStatements, CoreStatements, SqliteStatements
 
 T = TypeVar("T")
 
@@ -84,36 +89,94 @@ def unavailable() -> Unavailable:
 
 
 class Transactor(Protocol):
-    """Runs blocking database work in a transaction of its own, committed on return."""
+    """Runs a batch's database work in a transaction of its own, committed on return (and
+    rolled back if the work raises)."""
 
-    async def run(self, work: Callable[[Connection], T]) -> T: ...
+    async def run(self, work: Callable[[BoxStatements], T]) -> T: ...
 
     async def close(self) -> None: ...
 
 
-class ThreadTransactor:
-    """SQLite: a blocking engine used by one thread of its own (transactions begin with
-    ``BEGIN IMMEDIATE``, see :func:`writer_engine`)."""
+LOCK_WAIT = 30.0
+"""Seconds a SQLite batch waits for the write lock held by another process."""
+
+
+class SqliteTransactor:
+    """SQLite: one connection of the standard library's driver, kept by the writer.
+
+    A batch's statements run on the event loop: with fixed SQL texts over indexed rows they
+    take microseconds and never wait. What can wait runs in a thread of the writer's own:
+    taking the write lock (``BEGIN IMMEDIATE``, so the phase read cannot change before the
+    commit) when another process holds it, and the commit, which waits for the disk
+    (fsync). So the loop never blocks on a lock or a disk, and the statements do not
+    contend for the interpreter with the request handlers from another thread.
+
+    Driver errors come out as SQLAlchemy's (``IntegrityError``, ``OperationalError`` …),
+    like those of the other transactor.
+    """
 
     def __init__(self, url: str) -> None:
-        self._engine = writer_engine(url)
+        self._path = make_url(url).database or ""
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="redbench-writer")
+        self._connection: sqlite3.Connection | None = None
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            sqlite_pragmas(connection)
+            connection.execute("PRAGMA busy_timeout = 0")  # lock waits happen in the thread
+            self._connection = connection
+        return self._connection
+
+    async def run(self, work: Callable[[BoxStatements], T]) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._thread, partial(_in_transaction, self._engine, work)
-        )
+        committing = False
+        try:
+            connection = self._connect()
+            if not _begin(connection):
+                await loop.run_in_executor(self._thread, _begin_waiting, connection)
+            try:
+                result = work(SqliteStatements(connection.cursor()))
+                committing = True
+                await loop.run_in_executor(self._thread, connection.execute, "COMMIT")
+                return result
+            finally:
+                if not committing and connection.in_transaction:
+                    connection.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance("cast batch", None, exc, sqlite3.Error) from exc
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     async def close(self) -> None:
-        """Close the connections in their own thread, after any work still running there."""
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._engine.dispose)
+        """Close the connection in the writer's thread, after any commit still running."""
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
         self._thread.shutdown()
 
 
-def _in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
-    with engine.begin() as conn:
-        return work(conn)
+def _begin(connection: sqlite3.Connection) -> bool:
+    """Start a write transaction now; ``False`` if another process holds the write lock."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            return False
+        raise
+    return True
+
+
+def _begin_waiting(connection: sqlite3.Connection) -> None:
+    """Start a write transaction, waiting up to :data:`LOCK_WAIT` for the write lock."""
+    deadline = time.monotonic() + LOCK_WAIT
+    pause = 0.001
+    while not _begin(connection):
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError("database is locked (waited for the write lock)")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 class GreenletTransactor:
@@ -122,9 +185,9 @@ class GreenletTransactor:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
+    async def run(self, work: Callable[[BoxStatements], T]) -> T:
         async with self._engine.begin() as conn:
-            return await conn.run_sync(work)
+            return await conn.run_sync(lambda sync: work(CoreStatements(sync)))
 
     async def close(self) -> None:
         """Nothing to do: the engine is the app's."""
@@ -133,7 +196,7 @@ class GreenletTransactor:
 def transactor(url: str, engine: AsyncEngine) -> Transactor:
     """The writer's transactor for the database at ``url`` (``engine`` is the app's)."""
     if url.startswith("sqlite"):
-        return ThreadTransactor(url)
+        return SqliteTransactor(url)
     return GreenletTransactor(engine)
 
 
@@ -277,23 +340,6 @@ class CastWriter:
                 publish(self._channels, round_id, "turnout", added=count)
             except Exception:  # live events are a convenience: never fail a cast for them
                 log.exception("could not publish turnout for round %d", round_id)
-
-
-def writer_engine(url: str) -> Engine:
-    """The writer's blocking SQLite engine. Its transactions start with ``BEGIN IMMEDIATE``
-    (the write lock first, so the phase it reads cannot change before it commits; the
-    driver's own implicit transactions are turned off)."""
-    engine = create_sqlite_engine(url)
-
-    @event.listens_for(engine, "connect")
-    def _no_implicit_begin(dbapi_connection: Any, _: Any) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 @asynccontextmanager

@@ -94,6 +94,9 @@ def test_new_tracker_form_and_uniqueness() -> None:
     for tracker in list(trackers)[:50]:
         assert re.fullmatch(f"[{ALPHABET}]{{16}}", tracker)
         assert normalize_tracker(tracker) == tracker
+    # every digit of the alphabet turns up in every position (80 uniform bits, nothing fixed)
+    for position in range(16):
+        assert {t[position] for t in trackers} == set(ALPHABET), position
 
 
 def test_tracker_short_and_grouped_forms() -> None:

@@ -34,8 +34,12 @@ SECRET = "test-secret-key"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses a database runs on each backend, or on those its
+    ``@pytest.mark.backends(...)`` names (for code that exists for one database only)."""
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", BACKENDS, scope="session")
+        marker = metafunc.definition.get_closest_marker("backends")
+        wanted = [b for b in BACKENDS if marker is None or b in marker.args]
+        metafunc.parametrize("backend", wanted, scope="session")
 
 
 @pytest.fixture(scope="session")

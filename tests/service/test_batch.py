@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.kinds import RankedBallot
@@ -21,7 +22,8 @@ from service.errors import Conflict
 from service.voting.casting import CastJob, prepare, round_spec
 from service.voting.codes import code_hash, new_code
 from service.voting.schemas import CastRequest, Receipt
-from service.voting.writer import CastWriter, transactor
+from service.voting.statements import BoxStatements
+from service.voting.writer import CastWriter, GreenletTransactor, transactor
 from tests.service.conftest import SECRET
 from tests.service.test_casting import PARK, make_round
 
@@ -90,10 +92,13 @@ async def state(db: AsyncSession, round_id: int) -> tuple[Any, ...]:
     return list(statuses), list(voted), ballots, keys
 
 
-@pytest.fixture
-async def writer(database_url: str):
+@pytest.fixture(params=["native", "core"])
+async def writer(database_url: str, request: pytest.FixtureRequest):
+    """The writer with the database's own statements (on SQLite: the driver's, with fixed SQL
+    texts) and with SQLAlchemy Core's, so that both implementations answer every test."""
     engine = create_engine(database_url)
-    database = transactor(database_url, engine)
+    native = request.param == "native"
+    database = transactor(database_url, engine) if native else GreenletTransactor(engine)
     yield CastWriter(database, sessionmaker(engine))
     await database.close()
     await engine.dispose()
@@ -250,4 +255,59 @@ async def test_failed_batch_is_retried_cast_by_cast(db, database_url):
     assert refused.value.code == "cast-retry"
     await writer.stop()
     await clashing.close()
+    await engine.dispose()
+
+
+@pytest.mark.backends("sqlite")
+async def test_sqlite_driver_errors_roll_back_and_come_out_as_sqlalchemy_errors(db, database_url):
+    """The SQLite writer talks to the driver directly: a failing statement undoes the whole
+    transaction, and the error is SQLAlchemy's, as the writer's retry logic expects."""
+    round_id = await make_round(db)
+    engine = create_engine(database_url)
+    database = transactor(database_url, engine)
+    row = {"tracker": "T" * 16, "round_id": round_id, "marks": b"\x00\x00", "content": "{}"}
+    key = {"key_hash": "k" * 64, "request_digest": "d" * 64, "tracker": "T" * 16}
+
+    def store_twice(box: BoxStatements) -> None:
+        box.store([row], [{**key, "round_id": round_id}])
+        box.store([row], [])  # the same tracker again: a primary-key clash
+
+    with pytest.raises(IntegrityError):
+        await database.run(store_twice)
+    assert (await state(db, round_id))[2:] == (0, 0)  # the first insert was rolled back
+    await database.run(lambda box: box.store([row], [{**key, "round_id": round_id}]))
+    assert (await state(db, round_id))[2:] == (1, 1)  # and the connection is usable again
+    await database.close()
+    await engine.dispose()
+
+
+@pytest.mark.backends("sqlite")
+async def test_sqlite_writer_waits_for_a_write_lock_held_elsewhere(db, database_url, monkeypatch):
+    """Another process holding SQLite's write lock (a second worker, the command line) makes
+    the writer wait in its thread — the event loop stays free — then write; past the limit
+    the batch fails with the driver's error, as SQLAlchemy's."""
+    round_id = await make_round(db)
+    path = database_url.split("///", 1)[1]
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    engine = create_engine(database_url)
+    database = transactor(database_url, engine)
+    row = {"tracker": "W" * 16, "round_id": round_id, "marks": b"\x00\x00", "content": "{}"}
+    key = {"key_hash": "w" * 64, "request_digest": "d" * 64, "tracker": "W" * 16}
+    write = asyncio.ensure_future(
+        database.run(lambda box: box.store([row], [{**key, "round_id": round_id}]))
+    )
+    await asyncio.sleep(0.1)  # the loop runs on while the writer waits for the lock
+    assert not write.done()
+    other.execute("ROLLBACK")
+    await asyncio.wait_for(write, 5)
+    assert (await state(db, round_id))[2:] == (1, 1)
+
+    monkeypatch.setattr("service.voting.writer.LOCK_WAIT", 0.05)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(OperationalError, match="locked"):
+        await database.run(lambda box: box.store([], []))
+    other.execute("ROLLBACK")
+    other.close()
+    await database.close()
     await engine.dispose()
