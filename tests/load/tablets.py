@@ -1,0 +1,283 @@
+"""The load tool: N simulated tablets cast ballots against a running server over HTTP, then
+the published ballot box is checked against what the server acknowledged.
+
+    .venv/bin/python -m tests.load.tablets                          # SQLite, 50 tablets
+    .venv/bin/python -m tests.load.tablets --ballots 20000 --tablets 50 \\
+        --database postgresql+asyncpg://postgres@127.0.0.1:5432/redbench_load --workers 3
+    .venv/bin/python -m tests.load.tablets --kill-every 2   # SIGKILL the server every 2 s
+
+Each tablet takes the next voter code, marks the ballot that code's number calls for (a
+seeded random ranking of the pocket park), and sends it with a fresh idempotency key.
+When the answer is lost (connection refused or cut, timeout, 5xx, ``cast-retry``) it sends
+the same request again, as the kiosk page does, until it gets an answer or gives up after
+``--give-up`` seconds (then the cast counts as *lost*). With ``--kill-every`` the server is
+killed with SIGKILL at that interval and started again at once.
+
+At the end the round is closed and counted, and the tool checks:
+
+- every acknowledged receipt is in the published list exactly once, holding the ballot
+  its tablet sent; no two codes got the same receipt;
+- ballots without an acknowledgement number at most the casts whose answer was lost;
+- turnout: codes used = ballots published;
+- the ballot-box digest recomputed from the published list is the server's;
+- the server's result equals a recount of the acknowledged ballots by the engine (the
+  result an uninterrupted run on the same ballots gives).
+
+It prints ballots/s, p50/p99 latency (first send to answer, retries included), answers and
+errors by kind, and exits 1 if any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from ballots.digest import ballot_box_digest, lot_seed
+from ballots.encode import encode
+from ballots.kinds import BallotRules, RankedBallot
+from engine.registry import tally
+from engine.result import Result, to_json
+from tests.load.harness import PARK, PASSWORD, Server, Staff, fresh_database
+
+RETRY = frozenset({500, 502, 503, 504})
+"""Answers after which a tablet sends the same request again (with ``cast-retry`` 409)."""
+
+
+def ballot_for(number: int) -> dict[str, Any]:
+    """The ballot the ``number``-th code casts: a seeded ranking of 1 to 6 options, biased
+    so that the count needs several rounds."""
+    rng = random.Random(number)
+    weights = [6, 5, 4, 4, 2, 1]
+    order = sorted(PARK, key=lambda name: -(rng.random() ** (1 / weights[PARK.index(name)])))
+    return {"kind": "ranked", "ranking": [[name] for name in order[: rng.randint(1, 6)]]}
+
+
+@dataclass
+class Ledger:
+    """What the tablets saw."""
+
+    acks: dict[int, str] = field(default_factory=dict)
+    """Code number → tracker of the acknowledged cast."""
+    replays: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+    lost: list[int] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+
+
+async def send(
+    session: aiohttp.ClientSession, url: str, body: dict[str, Any], ledger: Ledger, give_up: float
+) -> tuple[int, dict[str, Any]] | None:
+    """POST ``body`` until an answer that is not worth a retry; ``None`` if it never came."""
+    deadline = time.monotonic() + give_up
+    pause = 0.02
+    while time.monotonic() < deadline:
+        try:
+            async with session.post(url, json=body) as response:
+                answer = await response.json(content_type=None)
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, msgspec.DecodeError, ValueError) as exc:
+            ledger.errors[type(exc).__name__] += 1
+        else:
+            retry = status in RETRY or (status == 409 and answer.get("code") == "cast-retry")
+            if not retry:
+                return status, answer
+            ledger.errors[f"{status} {answer.get('code', '')}".strip()] += 1
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.5)
+    return None
+
+
+async def tablet(
+    session: aiohttp.ClientSession,
+    url: str,
+    codes: Iterator[tuple[int, str]],
+    ledger: Ledger,
+    give_up: float,
+) -> None:
+    for number, code in codes:
+        body = {"code": code, "key": uuid.uuid4().hex, "ballot": ballot_for(number)}
+        started = time.perf_counter()
+        answer = await send(session, url, body, ledger, give_up)
+        ledger.latencies.append(time.perf_counter() - started)
+        if answer is None:
+            ledger.lost.append(number)
+        elif answer[0] in (200, 201):
+            ledger.acks[number] = answer[1]["tracker"]
+            ledger.replays += answer[0] == 200
+        else:
+            ledger.refused[str(answer[1].get("code", answer[0]))] += 1
+
+
+async def killer(server: Server, every: float, most: int, stop: asyncio.Event) -> int:
+    """SIGKILL the server every ``every`` seconds (``most`` times at most) and start it
+    again; the number of kills."""
+    kills = 0
+    while not stop.is_set() and kills < most:
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            server.kill()
+            kills += 1
+            await server.start()
+    return kills
+
+
+def recount(ballots: list[dict[str, Any]], method: str, digest: str) -> Result:
+    """The engine's count of ``ballots`` as the server counts a round (lot seeded by the
+    ballot-box digest)."""
+    rules = BallotRules(kind="ranked", candidates=tuple(PARK))
+    typed = [msgspec.convert(b, RankedBallot) for b in ballots]
+    return tally(method, encode(typed, rules), seed=lot_seed(digest))
+
+
+def check(ledger: Ledger, closed: dict[str, Any]) -> list[str]:
+    """Every problem found comparing what was acknowledged with what was published."""
+    problems: list[str] = []
+    published = {b["tracker"]: b["ballot"] for b in closed["ballots"]}
+    if len(published) != len(closed["ballots"]):
+        problems.append("a tracker appears twice in the published list")
+    trackers = list(ledger.acks.values())
+    if len(set(trackers)) != len(trackers):
+        problems.append("two codes were given the same receipt")
+    for number, tracker in ledger.acks.items():
+        if tracker not in published:
+            problems.append(f"acknowledged receipt {tracker} (code #{number}) is not published")
+        elif msgspec.json.encode(published[tracker]) != msgspec.json.encode(
+            msgspec.convert(ballot_for(number), RankedBallot)
+        ):
+            problems.append(f"receipt {tracker} holds another ballot than code #{number} sent")
+    extra = set(published) - set(trackers)
+    if len(extra) > len(ledger.lost):
+        problems.append(
+            f"{len(extra)} published ballots were never acknowledged, but only "
+            f"{len(ledger.lost)} answers were lost"
+        )
+    turnout = closed["turnout"]
+    if turnout["codes_used"] != len(published):
+        problems.append(f"{turnout['codes_used']} codes used but {len(published)} ballots")
+    digest = ballot_box_digest(
+        (t, msgspec.convert(b, RankedBallot)) for t, b in sorted(published.items())
+    )
+    stored = closed["result"]["ballot_box_digest"]
+    if digest != stored:
+        problems.append(f"ballot-box digest {stored} does not match the list ({digest})")
+    server = msgspec.convert(closed["result"]["result"], Result)
+    intended = [ballot_for(n) for n in ledger.acks] + [published[t] for t in extra]
+    again = recount(intended, server.method, stored)
+    if to_json(again) != to_json(server):
+        problems.append(f"the recount elects {again.winners}, the server {server.winners}")
+    return problems
+
+
+def report(ledger: Ledger, elapsed: float, kills: int) -> str:
+    answered = sorted(ledger.latencies)
+    p50 = statistics.median(answered) * 1000 if answered else 0.0
+    p99 = answered[min(len(answered) - 1, int(len(answered) * 0.99))] * 1000 if answered else 0
+    lines = [
+        f"acknowledged {len(ledger.acks):,} ballots in {elapsed:.1f} s: "
+        f"{len(ledger.acks) / elapsed:,.0f} ballots/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+        f"answers: {len(ledger.acks):,} receipts ({ledger.replays} replayed after a lost "
+        f"answer), refused {dict(ledger.refused) or 0}, lost {len(ledger.lost)}",
+        f"errors on the way (then retried): {dict(ledger.errors) or 'none'}; "
+        f"server killed {kills} times",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass
+class Run:
+    """One load run: what the tablets saw, what the check found."""
+
+    ledger: Ledger
+    problems: list[str]
+    elapsed: float
+    kills: int
+    round_id: int
+
+
+async def run(args: argparse.Namespace, say: Any = print) -> Run:
+    """Start a server on a fresh database, drive it with the tablets, close and check."""
+    folder = Path(tempfile.mkdtemp(prefix="redbench-load-"))
+    database = await fresh_database(args.database, folder)
+    server = Server(database, workers=args.workers, folder=folder)
+    server.redbench("db", "upgrade")
+    server.redbench("user", "add", "load", "--role", "admin", "--password", PASSWORD)
+    await server.start()
+    staff = Staff(server.base)
+    try:
+        await staff.login()
+        round_id, plain = await staff.open_round(args.ballots, args.method)
+        say(
+            f"{server.database.split('://')[0]}, {args.workers} worker(s), {args.tablets} "
+            f"tablets, {args.ballots:,} codes in round {round_id}"
+        )
+        ledger = Ledger()
+        codes = iter(enumerate(plain))
+        url = f"{server.base}/api/v1/rounds/{round_id}/ballots"
+        stop = asyncio.Event()
+        timeout = aiohttp.ClientTimeout(total=args.timeout)
+        connector = aiohttp.TCPConnector(limit=args.tablets)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+            kills = (
+                asyncio.create_task(killer(server, args.kill_every, args.kills, stop))
+                if args.kill_every
+                else None
+            )
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(tablet(session, url, codes, ledger, args.give_up) for _ in range(args.tablets))
+            )
+            elapsed = time.perf_counter() - started
+            stop.set()
+            killed = await kills if kills else 0
+        await server.wait_ready()
+        await staff.login()
+        problems = check(ledger, await staff.close(round_id))
+        return Run(ledger, problems, elapsed, killed, round_id)
+    finally:
+        await staff.aclose()
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--workers", type=int, default=1, help="app worker processes")
+    parser.add_argument("--tablets", type=int, default=50, help="simulated tablets")
+    parser.add_argument("--ballots", type=int, default=5000, help="codes, one ballot each")
+    parser.add_argument("--method", default="irv", help="counting method of the round")
+    parser.add_argument("--kill-every", type=float, help="SIGKILL the server every N seconds")
+    parser.add_argument("--kills", type=int, default=1000, help="kill at most N times")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument("--give-up", type=float, default=60.0, help="seconds per ballot")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    done = asyncio.run(run(parse(argv), say=lambda line: print(line, flush=True)))
+    print(report(done.ledger, done.elapsed, done.kills))
+    for problem in done.problems:
+        print(f"FAILED: {problem}")
+    verdict = "verified: every acknowledged ballot stored once; digest and count agree"
+    print(verdict if not done.problems else f"{len(done.problems)} problems")
+    return 1 if done.problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

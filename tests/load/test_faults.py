@@ -1,0 +1,113 @@
+"""Faults under load: the server is killed with SIGKILL again and again while 20 tablets
+cast, and afterwards nothing acknowledged is missing, nothing is doubled, the digest
+verifies and the count equals a recount. Also: the load tool's check catches what it must.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+import pytest
+
+from ballots.digest import ballot_box_digest, lot_seed, new_tracker
+from ballots.kinds import RankedBallot
+from tests.load.tablets import Ledger, ballot_for, check, parse, recount, run
+
+PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """``--database`` arguments for the run: none (a fresh SQLite file) or a database of
+    this test run's own on the configured PostgreSQL server, dropped afterwards."""
+    if request.param == "sqlite":
+        yield []
+        return
+    server = PG_URL.replace("postgresql://", "postgresql+asyncpg://", 1).rpartition("/")[0]
+    url = f"{server}/redbench_load_{os.getpid()}"
+    yield ["--database", url]
+
+    async def drop() -> None:
+        from sqlalchemy import text
+
+        from service.db.session import create_engine
+
+        engine = create_engine(f"{server}/postgres")
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f"DROP DATABASE IF EXISTS redbench_load_{os.getpid()}"))
+        await engine.dispose()
+
+    asyncio.run(drop())
+
+
+def test_killing_the_server_mid_run_loses_and_doubles_nothing(database: list[str]) -> None:
+    args = parse(
+        ["--ballots", "3000", "--tablets", "20", "--kill-every", "0.2", "--kills", "3", *database]
+    )
+    done = asyncio.run(run(args, say=lambda _: None))
+    assert done.kills == 3, "the server was not killed three times during the run"
+    assert done.problems == []
+    assert done.ledger.lost == []
+    assert len(done.ledger.acks) == 3000  # every code ended with its receipt
+    assert sum(done.ledger.errors.values()) > 0  # the tablets did see the server go away
+
+
+def _closed(numbers: range) -> tuple[Ledger, dict[str, Any]]:
+    """A consistent ledger and published round for the ballots of ``numbers``."""
+    ledger = Ledger()
+    published = []
+    for number in numbers:
+        tracker = new_tracker()
+        ledger.acks[number] = tracker
+        published.append({"tracker": tracker, "ballot": ballot_for(number)})
+    published.sort(key=lambda b: b["tracker"])
+    digest = ballot_box_digest(
+        (b["tracker"], msgspec.convert(b["ballot"], RankedBallot)) for b in published
+    )
+    result = recount([b["ballot"] for b in published], "irv", digest)
+    closed = {
+        "ballots": published,
+        "turnout": {"codes_used": len(published)},
+        "result": {"ballot_box_digest": digest, "result": msgspec.to_builtins(result)},
+    }
+    assert lot_seed(digest)  # the recount drew its lots from this box
+    return ledger, closed
+
+
+def test_the_check_passes_a_consistent_round() -> None:
+    ledger, closed = _closed(range(40))
+    assert check(ledger, closed) == []
+
+
+def test_the_check_finds_a_changed_ballot() -> None:
+    ledger, closed = _closed(range(40))
+    closed["ballots"][3]["ballot"] = {"kind": "ranked", "ranking": [["文化墙"]]}
+    problems = check(ledger, closed)
+    assert any("holds another ballot" in p for p in problems)
+    assert any("digest" in p for p in problems)
+
+
+def test_the_check_finds_a_missing_and_an_extra_ballot() -> None:
+    ledger, closed = _closed(range(40))
+    gone = closed["ballots"].pop(0)
+    assert any(gone["tracker"] in p and "not published" in p for p in check(ledger, closed))
+    ledger, closed = _closed(range(40))
+    del ledger.acks[5]  # a ballot stored although its cast was never acknowledged or lost
+    assert any("never acknowledged" in p for p in check(ledger, closed))
+    ledger.lost.append(5)  # … which is allowed when its answer was lost
+    assert not any("never acknowledged" in p for p in check(ledger, closed))
+
+
+def test_the_check_finds_an_edited_result_and_turnout() -> None:
+    ledger, closed = _closed(range(40))
+    closed["result"]["result"]["winners"] = ["遮阳座椅"]
+    closed["turnout"]["codes_used"] = 41
+    problems = check(ledger, closed)
+    assert any("recount elects" in p for p in problems)
+    assert any("41 codes used" in p for p in problems)
