@@ -6,7 +6,10 @@
     ├── Forbidden           403  signed in, but the role may not do this
     ├── Conflict            409  the state forbids it now (frozen, used code, wrong phase)
     ├── Invalid             422  well-formed request whose content breaks a rule
+    ├── TooLarge            413  an upload is over its size limit (photos)
+    ├── Unsupported         415  an upload is not of an accepted kind (photos: JPEG, PNG, WebP)
     ├── TooMany             429  too many attempts; wait
+    ├── Misconfigured       500  the server lacks something it needs (a CJK font for PDFs)
     └── Unavailable         503  the database is away; retry with the same idempotency key
 
 Engine and ballot errors keep their own trees; :data:`DOMAIN_STATUS` maps them. Every error
@@ -15,13 +18,15 @@ response has the same shape (:class:`ErrorBody`) with the message in Chinese and
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ballots.errors import BallotError, FormatError, InvalidBallot
 from engine.errors import (
@@ -34,6 +39,8 @@ from engine.errors import (
     UnknownMethod,
 )
 from service.i18n import text
+
+log = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
@@ -79,8 +86,20 @@ class Invalid(ServiceError):
     status, code = 422, "invalid"
 
 
+class TooLarge(ServiceError):
+    status, code = 413, "too-large"
+
+
+class Unsupported(ServiceError):
+    status, code = 415, "unsupported-media-type"
+
+
 class TooMany(ServiceError):
     status, code = 429, "too-many-attempts"
+
+
+class Misconfigured(ServiceError):
+    status, code = 500, "misconfigured"
 
 
 class Unavailable(ServiceError):
@@ -139,9 +158,9 @@ def _body(
     field: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Response[ErrorBody]:
-    zh_text = zh or text("zh", f"error.{code}")
+    zh_text = zh or text("zh", f"error.{code}", detail=en)
     if zh_text == f"error.{code}":
-        zh_text = en
+        zh_text = en  # no Chinese message for this code: the English one, not nothing
     lang = _language(request)
     body = ErrorBody(
         status=status,
@@ -210,6 +229,41 @@ def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Res
     )
 
 
+DATABASE_AWAY: tuple[type[BaseException], ...] = (
+    InterfaceError,  # the connection is closed or broken
+    OSError,  # connection refused or reset, timeouts
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # the server is shutting down or starting
+)
+"""Failures that mean the database is away for now, not that the request is wrong."""
+
+RETRY_STATES = frozenset({"40001", "40P01"})
+"""PostgreSQL's serialization failure and deadlock: worth a retry, the database is there."""
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached right now: a connection-level
+    error (or one SQLAlchemy wrapped), or an operational error that is not a deadlock or
+    serialization failure (SQLite's ``database is locked``, a lost server)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    driver = orig.__cause__ if orig is not None else None  # asyncpg's, under SQLAlchemy's adapter
+    if any(isinstance(e, DATABASE_AWAY) for e in (exc, orig, driver)):
+        return True
+    if isinstance(exc, OperationalError):
+        state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        return state not in RETRY_STATES
+    return False
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """Anything else: a database that went away is a 503; a bug is a logged 500, in the same
+    shape as every other error (no traceback leaves the server)."""
+    if database_away(exc):
+        return handle_database_down(request, exc)
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _body(request, 500, "internal-error", "something went wrong on the server")
+
+
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     ServiceError: handle_service_error,
     EngineError: handle_domain_error,
@@ -218,4 +272,5 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     OperationalError: handle_database_down,
     InterfaceError: handle_database_down,
     ConnectionError: handle_database_down,
+    Exception: handle_unexpected,
 }

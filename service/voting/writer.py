@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.db.models import Round
 from service.db.session import sqlite_pragmas
-from service.errors import Conflict, Unavailable
+from service.errors import Conflict, Unavailable, database_away
 from service.events import publish
 from service.voting.batch import Outcome, write_batch
 from service.voting.casting import CastJob, RoundSpec, no_round, not_open, round_spec
@@ -301,14 +301,8 @@ class CastWriter:
         outcomes: list[Outcome]
         try:
             outcomes = await self.write([pending.job for pending in batch])
-        except DBAPIError as exc:
-            if len(batch) == 1:
-                outcomes = [failed(exc)]
-            else:  # e.g. a deadlock with another worker: try each cast on its own
-                outcomes = [await self._alone(pending.job) for pending in batch]
         except Exception as exc:
-            log.exception("cast batch failed")
-            outcomes = [exc] * len(batch)
+            outcomes = await self._after_failure(batch, exc)
         added: Counter[int] = Counter()
         for pending, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Receipt) and not outcome.replayed:
@@ -320,6 +314,19 @@ class CastWriter:
             else:
                 pending.future.set_result(outcome)
         self._announce(added)
+
+    async def _after_failure(self, batch: list[_Pending], exc: Exception) -> list[Outcome]:
+        """The answers to a batch whose transaction failed (and so stored nothing)."""
+        if database_away(exc):
+            log.warning("cast batch of %d not written, the database is away: %s", len(batch), exc)
+            return [unavailable()] * len(batch)  # retry later with the same key
+        if isinstance(exc, DBAPIError):
+            if len(batch) == 1:
+                return [failed(exc)]
+            # e.g. a deadlock with another worker: try each cast on its own
+            return [await self._alone(pending.job) for pending in batch]
+        log.error("cast batch failed", exc_info=exc)
+        return [exc] * len(batch)
 
     async def _alone(self, job: CastJob) -> Outcome:
         try:

@@ -38,8 +38,9 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ async def tablet(
             ledger.refused[str(answer[1].get("code", answer[0]))] += 1
 
 
-async def killer(server: Server, every: float, most: int, stop: asyncio.Event) -> int:
+async def killer(server: Server, stop: asyncio.Event, *, every: float, most: int) -> int:
     """SIGKILL the server every ``every`` seconds (``most`` times at most) and start it
     again; the number of kills."""
     kills = 0
@@ -208,10 +209,18 @@ class Run:
     elapsed: float
     kills: int
     round_id: int
+    starts: int
+    """How many times the server was started (1 when it was never killed)."""
 
 
-async def run(args: argparse.Namespace, say: Any = print) -> Run:
-    """Start a server on a fresh database, drive it with the tablets, close and check."""
+Disruption = Callable[[Server, asyncio.Event], Awaitable[int]]
+"""Something done to the server while the tablets cast, until the event is set; returns the
+number of kills (see :func:`killer`)."""
+
+
+async def run(args: argparse.Namespace, say: Any = print, disrupt: Disruption | None = None) -> Run:
+    """Start a server on a fresh database, drive it with the tablets, close and check.
+    ``disrupt`` (default: the killer when ``--kill-every`` is given) runs alongside."""
     folder = Path(tempfile.mkdtemp(prefix="redbench-load-"))
     database = await fresh_database(args.database, folder)
     server = Server(database, workers=args.workers, folder=folder)
@@ -233,11 +242,9 @@ async def run(args: argparse.Namespace, say: Any = print) -> Run:
         timeout = aiohttp.ClientTimeout(total=args.timeout)
         connector = aiohttp.TCPConnector(limit=args.tablets)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-            kills = (
-                asyncio.create_task(killer(server, args.kill_every, args.kills, stop))
-                if args.kill_every
-                else None
-            )
+            if disrupt is None and args.kill_every:
+                disrupt = partial(killer, every=args.kill_every, most=args.kills)
+            kills = asyncio.create_task(disrupt(server, stop)) if disrupt else None
             started = time.perf_counter()
             await asyncio.gather(
                 *(tablet(session, url, codes, ledger, args.give_up) for _ in range(args.tablets))
@@ -248,11 +255,14 @@ async def run(args: argparse.Namespace, say: Any = print) -> Run:
         await server.wait_ready()
         await staff.login()
         problems = check(ledger, await staff.close(round_id))
-        return Run(ledger, problems, elapsed, killed, round_id)
+        return Run(ledger, problems, elapsed, killed, round_id, server.starts)
     finally:
         await staff.aclose()
         server.stop()
-        shutil.rmtree(server.folder, ignore_errors=True)
+        if args.keep:
+            say(f"server logs and files kept in {server.folder}")
+        else:
+            shutil.rmtree(server.folder, ignore_errors=True)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -264,6 +274,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--method", default="irv", help="counting method of the round")
     parser.add_argument("--kill-every", type=float, help="SIGKILL the server every N seconds")
     parser.add_argument("--kills", type=int, default=1000, help="kill at most N times")
+    parser.add_argument("--keep", action="store_true", help="keep the server's logs and files")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--give-up", type=float, default=60.0, help="seconds per ballot")
     return parser.parse_args(argv)
