@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -79,10 +80,24 @@ async def find_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
     return Actor(id=row.id, name=row.display_name, role=row.role)
 
 
+MAX_ID = 2**31 - 1
+"""The largest row id there can be (ids are 32-bit integers on PostgreSQL)."""
+
+
+def no_such_row(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Refuse a path id no row can have (negative, zero or beyond :data:`MAX_ID`) with 404,
+    before it reaches a database driver that cannot even bind it."""
+    for name, value in connection.path_params.items():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            raise NotFoundException(f"there is no {name.removesuffix('_id')} {value}")
+
+
 async def role_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Let the request through only if the handler's declared roles include the caller's."""
+    """Let the request through only if the handler's declared roles include the caller's
+    (and its path ids can exist, see :func:`no_such_row`)."""
+    no_such_row(connection)
     if connection.scope["path"].startswith(SCHEMA_PATH):
         return  # the OpenAPI documents are public
     roles = handler.opt.get("roles")

@@ -79,3 +79,15 @@ def test_a_bug_is_a_500_in_the_error_shape_without_a_traceback() -> None:
     assert body["message"] == "something went wrong on the server"
     assert "secret internals" not in response.text
     assert set(body) == set(ErrorBody.__struct_fields__)
+
+
+@pytest.mark.parametrize("round_id", ["0", "2147483648", "9223372036854775808", "99" * 20])
+@pytest.mark.parametrize("path", ["/api/v1/rounds/{}", "/api/v1/rounds/{}/receipts/ABCD"])
+async def test_an_id_no_row_can_have_is_not_found(client, staff, path: str, round_id: str) -> None:
+    """Ids beyond what the database can store are refused before reaching it (they once
+    crashed the SQLite driver and would not bind on PostgreSQL)."""
+    response = await client.get(path.format(round_id), headers=staff["admin"])
+    assert response.status_code == 404
+    body = response.json()
+    assert body["code"] == "not-found"
+    assert set(body) == set(ErrorBody.__struct_fields__)
