@@ -26,7 +26,7 @@ import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 from ballots.errors import BallotError, FormatError, InvalidBallot
 from engine.errors import (
@@ -213,6 +213,7 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     if isinstance(exc, NotFoundException):
         return _body(request, 404, "not-found", exc.detail or "not found")
     code = {
+        400: "invalid-request",
         401: "not-signed-in",
         403: "forbidden",
         405: "method-not-allowed",
@@ -255,9 +256,38 @@ def database_away(exc: BaseException) -> bool:
     return False
 
 
+def value_refused(exc: BaseException) -> bool:
+    """Whether the database (or its driver, binding parameters) refused a value of the
+    request: a number too large to bind, or SQLSTATE class 22 ("data exception": out of
+    range, NUL in text)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    driver = orig.__cause__ if orig is not None else None
+    if any(isinstance(e, OverflowError | asyncpg.DataError) for e in (exc, orig, driver)):
+        return True
+    state = getattr(orig, "sqlstate", None) or getattr(driver, "sqlstate", None) or ""
+    return isinstance(exc, DataError) or str(state).startswith("22")
+
+
+def handle_unreadable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """A body the decoder gives up on before any validation: nested too deeply for it, or
+    bytes that are not UTF-8."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _body(request, 400, "invalid-request", "the request body is not valid UTF-8")
+    return _body(request, 400, "invalid-request", "the JSON body is nested too deeply")
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     """Anything else: a database that went away is a 503; a bug is a logged 500, in the same
     shape as every other error (no traceback leaves the server)."""
+    if value_refused(exc):
+        return _body(
+            request,
+            422,
+            "invalid",
+            "a value in the request cannot be stored (a number out of range, or a character "
+            "text may not hold)",
+            zh="请求中有无法保存的值（数字超出范围，或含有不允许的字符）",
+        )
     if database_away(exc):
         return handle_database_down(request, exc)
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -272,5 +302,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     OperationalError: handle_database_down,
     InterfaceError: handle_database_down,
     ConnectionError: handle_database_down,
+    RecursionError: handle_unreadable,
+    UnicodeDecodeError: handle_unreadable,
     Exception: handle_unexpected,
 }
