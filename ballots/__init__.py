@@ -6,6 +6,7 @@ from __future__ import annotations
 from ballots.box import BallotBox
 from ballots.digest import (
     ballot_box_digest,
+    ballot_line,
     canonical_ballot,
     canonical_profile,
     grouped_tracker,
@@ -53,6 +54,7 @@ __all__ = [
     "ScoreBallot",
     "UnknownFormat",
     "ballot_box_digest",
+    "ballot_line",
     "canonical_ballot",
     "canonical_profile",
     "collapse",

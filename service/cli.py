@@ -6,6 +6,9 @@
     redbench demo                        the service with the pocket-park example loaded
     redbench db upgrade                  bring the database schema up to date
     redbench user add NAME --role R      create a staff account
+    redbench verify BUNDLE               check a decision bundle and count it again
+    redbench export ID --format F -o OUT a round's (or process's) decision record
+    redbench seal FILE --method M -o OUT count a ballot file into a verifiable bundle
 
 Every failure is one line on stderr and a non-zero exit: 1 for a bad file, a count that
 cannot be done or a refused action, 2 for bad options.
@@ -19,7 +22,7 @@ from collections.abc import Sequence
 
 from ballots.errors import BallotError
 from engine.errors import EngineError, OptionError
-from service.commands import admin, count, server
+from service.commands import admin, count, records, server
 from service.commands.admin import CommandError
 from service.i18n import default_language, text
 
@@ -32,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
     count.register(sub)
     server.register(sub)
     admin.register(sub)
+    records.register(sub)
     return top
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from service.accounts.controllers import AccountController, UserController
 from service.comments.controllers import CommentController
 from service.communities.controllers import CommunityController
+from service.loop.controllers import LoopController
 from service.processes.controllers import ProcessController, RequestController
 from service.proposals.controllers import ProposalController
+from service.records.controllers import RecordController
 from service.results.controllers import ResultController
 from service.rounds.controllers import RoundController
 from service.voting.controllers import VotingController
@@ -22,4 +24,6 @@ ROUTES = [
     CommentController,
     VotingController,
     ResultController,
+    RecordController,
+    LoopController,
 ]

@@ -4,7 +4,7 @@ whether it was used, never when or for which ballot."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -314,3 +314,113 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column(Integer, default=None)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- implementation loop (records) ---
+
+
+class Task(Base):
+    """An implementation task (落实任务) of a decided process: what is to be done, by whom,
+    by when. Its history is its notes; the status and progress shown are the latest."""
+
+    __tablename__ = "tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    """The process whose decision the task carries out."""
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), default=None)
+    """The decided option the task implements, if it is about one."""
+    title: Mapped[str] = mapped_column(String(200))
+    """What is to be done, e.g. 采购并安装滑梯和秋千."""
+    description: Mapped[str] = mapped_column(Text, default="")
+    """Details: scope, budget line, contractor."""
+    owner: Mapped[str] = mapped_column(String(120))
+    """Who answers for it: a person or a unit (社区居委会、物业公司 …)."""
+    due_on: Mapped[date] = mapped_column()
+    """The date it is due; after it an unfinished task is overdue."""
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    """``planned``, ``in_progress``, ``done`` or ``cancelled``."""
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    """Per cent done, 0–100 (100 once done)."""
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    """The secretary (or admin) who set the task."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When a note marked it done (cleared if it is taken up again)."""
+
+
+class TaskNote(Base):
+    """A progress note on a task, optionally changing its status and progress; photos may
+    be attached. Notes are never edited or deleted."""
+
+    __tablename__ = "task_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    """What was done or found, in the writer's words."""
+    status: Mapped[str | None] = mapped_column(String(20), default=None)
+    """The status this note set (``None``: unchanged)."""
+    progress: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The progress this note set (``None``: unchanged)."""
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    author: Mapped[str] = mapped_column(String(120))
+    """Display name of the writer at the time."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TaskPhoto(Base):
+    """A photo attached to a task note (JPEG, PNG or WebP, checked by its first bytes)."""
+
+    __tablename__ = "task_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("task_notes.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    """``image/jpeg``, ``image/png`` or ``image/webp``, from the file's magic bytes."""
+    size: Mapped[int] = mapped_column(Integer)
+    """Bytes (at most :data:`service.loop.photos.MAX_PHOTO_BYTES`)."""
+    sha256: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the bytes, for integrity checks and caching."""
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    """The uploaded file's name, as given (shown only, never used as a path)."""
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    """The image itself."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Feedback(Base):
+    """Residents' feedback on the implemented decision (反馈): a satisfaction check taken at a
+    later bench meeting (show of hands) or collected on the board, as counts."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    """``bench`` (at a bench meeting) or ``board`` (on the public board)."""
+    held_on: Mapped[date] = mapped_column()
+    """The day of the check."""
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    """Residents satisfied (满意)."""
+    fairly_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    """Residents fairly satisfied (基本满意)."""
+    dissatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    """Residents dissatisfied (不满意)."""
+    note: Mapped[str] = mapped_column(Text, default="")
+    """What residents said: remarks, complaints, follow-ups asked for."""
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CloseOut(Base):
+    """A close-out (销号) of a process with the secretary's sign-off note, or its re-opening
+    with a reason; the rows are the history, newest last."""
+
+    __tablename__ = "close_outs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    action: Mapped[str] = mapped_column(String(12))
+    """``closed`` or ``reopened``."""
+    note: Mapped[str] = mapped_column(Text)
+    """The sign-off note (closing) or the reason (re-opening)."""
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    actor: Mapped[str] = mapped_column(String(120))
+    """Display name of the secretary at the time."""
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 02:02:55.460687
+Create Date: 2026-11-26 04:08:35.648242
 """
 
 from __future__ import annotations
@@ -92,6 +92,39 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('processes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processes_community_id'), ['community_id'], unique=False)
+
+    op.create_table('close_outs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=12), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('at', service.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_close_outs_actor_id_users')),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_close_outs_process_id_processes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_close_outs'))
+    )
+    with op.batch_alter_table('close_outs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_close_outs_process_id'), ['process_id'], unique=False)
+
+    op.create_table('feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('satisfied', sa.Integer(), nullable=False),
+    sa.Column('fairly_satisfied', sa.Integer(), nullable=False),
+    sa.Column('dissatisfied', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', service.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_feedback_process_id_processes')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_feedback_recorded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback'))
+    )
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_process_id'), ['process_id'], unique=False)
 
     op.create_table('proposals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -252,6 +285,43 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_round_results_round_id_rounds')),
     sa.PrimaryKeyConstraint('round_id', name=op.f('pk_round_results'))
     )
+    op.create_table('tasks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('owner', sa.String(length=120), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', service.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('done_at', service.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_tasks_created_by_users')),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_tasks_process_id_processes')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_tasks_proposal_id_proposals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
+    )
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tasks_process_id'), ['process_id'], unique=False)
+
+    op.create_table('task_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=True),
+    sa.Column('progress', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('author', sa.String(length=120), nullable=False),
+    sa.Column('created_at', service.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_task_notes_author_id_users')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_notes_task_id_tasks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_notes'))
+    )
+    with op.batch_alter_table('task_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_notes_task_id'), ['task_id'], unique=False)
+
     op.create_table('voter_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -267,15 +337,42 @@ def upgrade() -> None:
     with op.batch_alter_table('voter_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_voter_codes_round_id'), ['round_id'], unique=False)
 
+    op.create_table('task_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', service.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['note_id'], ['task_notes.id'], name=op.f('fk_task_photos_note_id_task_notes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_photos'))
+    )
+    with op.batch_alter_table('task_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_photos_note_id'), ['note_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('task_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_photos_note_id'))
+
+    op.drop_table('task_photos')
     with op.batch_alter_table('voter_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_voter_codes_round_id'))
 
     op.drop_table('voter_codes')
+    with op.batch_alter_table('task_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_notes_task_id'))
+
+    op.drop_table('task_notes')
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tasks_process_id'))
+
+    op.drop_table('tasks')
     op.drop_table('round_results')
     with op.batch_alter_table('round_options', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_round_options_round_id'))
@@ -310,6 +407,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_proposals_process_id'))
 
     op.drop_table('proposals')
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_process_id'))
+
+    op.drop_table('feedback')
+    with op.batch_alter_table('close_outs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_close_outs_process_id'))
+
+    op.drop_table('close_outs')
     with op.batch_alter_table('processes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processes_community_id'))
 

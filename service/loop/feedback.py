@@ -1,0 +1,121 @@
+"""Residents' feedback (反馈) on an implemented decision: satisfaction checks taken at a later
+bench meeting or collected on the board.
+
+The first check is taken once every task is done (or cancelled): it moves the process from
+``implementing`` to ``feedback``. More checks may follow until the item is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from engine.process import ProcessPhase
+from service.audit import record
+from service.auth.guard import Actor
+from service.db import models
+from service.errors import Conflict
+from service.loop import schemas
+from service.loop.tasks import process_tasks
+from service.processes.repository import change_phase, find_process
+from service.processes.schemas import PhaseChange
+
+P = ProcessPhase
+
+
+def open_tasks_conflict(process_id: int, tasks: Sequence[models.Task], doing: str) -> Conflict:
+    """409 naming the tasks still open (or saying there are none at all)."""
+    if not tasks:
+        return Conflict(
+            f"process {process_id} has no implementation task: set the tasks and carry them "
+            f"out before {doing}",
+            code="no-tasks",
+            zh="本议题还没有落实任务，请先安排并完成落实任务",
+        )
+    still = [t for t in tasks if t.status in schemas.OPEN_STATUSES]
+    names = "; ".join(f"task {t.id} «{t.title}» ({t.status})" for t in still)
+    names_zh = "；".join(f"「{t.title}」" for t in still)
+    return Conflict(
+        f"{len(still)} tasks are not finished: {names}; finish or cancel them before {doing}",
+        code="tasks-open",
+        zh=f"还有 {len(still)} 项任务未完成：{names_zh}，请完成或取消后再继续",
+        tasks=[t.id for t in still],
+    )
+
+
+def unfinished(tasks: Sequence[models.Task]) -> bool:
+    """No task at all, or some task still planned or in progress."""
+    return not tasks or any(t.status in schemas.OPEN_STATUSES for t in tasks)
+
+
+def feedback_out(row: models.Feedback) -> schemas.Feedback:
+    total = row.satisfied + row.fairly_satisfied + row.dissatisfied
+    return schemas.Feedback(
+        id=row.id,
+        process_id=row.process_id,
+        channel=row.channel,
+        held_on=row.held_on,
+        satisfied=row.satisfied,
+        fairly_satisfied=row.fairly_satisfied,
+        dissatisfied=row.dissatisfied,
+        total=total,
+        satisfaction=round((row.satisfied + row.fairly_satisfied) / total, 4) if total else 0.0,
+        note=row.note,
+        created_at=row.created_at,
+    )
+
+
+async def record_feedback(
+    db: AsyncSession, process_id: int, data: schemas.FeedbackCreate, actor: Actor
+) -> models.Feedback:
+    """Store a satisfaction check; the first one after the work is done opens ``feedback``."""
+    process = await find_process(db, process_id, lock=True)
+    if process.phase == P.IMPLEMENTING.value:
+        tasks = await process_tasks(db, process_id)
+        if unfinished(tasks):
+            raise open_tasks_conflict(process_id, tasks, "asking residents for feedback")
+        await change_phase(db, actor, process_id, PhaseChange(to="feedback"))
+    elif process.phase != P.FEEDBACK.value:
+        raise Conflict(
+            f"process {process_id} is {process.phase}: feedback is taken after the tasks are "
+            "done and before the item is closed",
+            code="not-in-feedback",
+            zh="只有在落实任务完成后、销号之前才能收集反馈",
+            phase=process.phase,
+        )
+    row = models.Feedback(
+        process_id=process_id,
+        channel=data.channel,
+        held_on=data.held_on,
+        satisfied=data.satisfied,
+        fairly_satisfied=data.fairly_satisfied,
+        dissatisfied=data.dissatisfied,
+        note=data.note.strip(),
+        recorded_by=actor.id,
+    )
+    db.add(row)
+    await db.flush()
+    record(
+        db,
+        actor,
+        "feedback.recorded",
+        "process",
+        process_id,
+        feedback_id=row.id,
+        channel=data.channel,
+        satisfied=data.satisfied,
+        fairly_satisfied=data.fairly_satisfied,
+        dissatisfied=data.dissatisfied,
+    )
+    return row
+
+
+async def process_feedback(db: AsyncSession, process_id: int) -> list[models.Feedback]:
+    rows = await db.scalars(
+        select(models.Feedback)
+        .where(models.Feedback.process_id == process_id)
+        .order_by(models.Feedback.held_on, models.Feedback.id)
+    )
+    return list(rows.all())

@@ -1,0 +1,211 @@
+"""Request and response shapes for the loop after the decision: tasks, notes and photos,
+feedback, the close-out, and the public board."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+TaskStatus = Literal["planned", "in_progress", "done", "cancelled"]
+OPEN_STATUSES: tuple[str, ...] = ("planned", "in_progress")
+"""Statuses of a task still to be finished (an open task past its due date is overdue)."""
+Channel = Literal["bench", "board"]
+Title = Annotated[str, Meta(min_length=1, max_length=200)]
+Owner = Annotated[str, Meta(min_length=1, max_length=120)]
+Text = Annotated[str, Meta(max_length=4000)]
+Count = Annotated[int, Meta(ge=0, le=1_000_000)]
+
+
+class TaskCreate(Struct, forbid_unknown_fields=True):
+    """A new implementation task; ``proposal_id`` names the decided option it carries out."""
+
+    title: Title
+    owner: Owner
+    due_on: date
+    description: Text = ""
+    proposal_id: int | None = None
+
+
+class TaskUpdate(Struct, forbid_unknown_fields=True):
+    """Changes to a task's plan; fields left out stay (status changes go through notes)."""
+
+    title: Title | None = None
+    owner: Owner | None = None
+    due_on: date | None = None
+    description: Text | None = None
+
+
+class NoteCreate(Struct, forbid_unknown_fields=True):
+    """A progress note; it may set the task's ``status`` and ``progress`` (per cent).
+    ``done`` sets the progress to 100; cancelling needs the reason in ``body``."""
+
+    body: Annotated[str, Meta(min_length=1, max_length=4000)]
+    status: TaskStatus | None = None
+    progress: Annotated[int, Meta(ge=0, le=100)] | None = None
+
+
+class Photo(Struct):
+    """A photo's description; the image itself is at ``url`` (public)."""
+
+    id: int
+    content_type: str
+    size: int
+    sha256: str
+    filename: str
+    url: str
+    created_at: datetime
+
+
+class Note(Struct):
+    id: int
+    task_id: int
+    body: str
+    status: str | None
+    progress: int | None
+    author: str
+    created_at: datetime
+    photos: list[Photo]
+
+
+class Task(Struct):
+    """A task as it stands: the latest status and progress, and its notes oldest first."""
+
+    id: int
+    process_id: int
+    proposal_id: int | None
+    title: str
+    description: str
+    owner: str
+    due_on: date
+    status: str
+    progress: int
+    overdue: bool
+    created_at: datetime
+    done_at: datetime | None
+    notes: list[Note]
+
+
+class OverdueTask(Struct):
+    """An open task past its due date, with its process, for the secretary's list."""
+
+    id: int
+    title: str
+    owner: str
+    due_on: date
+    days_overdue: int
+    status: str
+    progress: int
+    process_id: int
+    process_title: str
+    community_id: int
+
+
+class FeedbackCreate(Struct, forbid_unknown_fields=True):
+    """A satisfaction check: at a bench meeting (``bench``, a show of hands) or collected on
+    the board (``board``); at least one resident counted."""
+
+    channel: Channel
+    held_on: date
+    satisfied: Count = 0
+    fairly_satisfied: Count = 0
+    dissatisfied: Count = 0
+    note: Text = ""
+
+    def __post_init__(self) -> None:
+        if self.satisfied + self.fairly_satisfied + self.dissatisfied == 0:
+            raise ValueError("count at least one resident (satisfied, fairly or dissatisfied)")
+
+
+class Feedback(Struct):
+    """A satisfaction check; ``satisfaction`` is the share satisfied or fairly satisfied."""
+
+    id: int
+    process_id: int
+    channel: str
+    held_on: date
+    satisfied: int
+    fairly_satisfied: int
+    dissatisfied: int
+    total: int
+    satisfaction: float
+    note: str
+    created_at: datetime
+
+
+class CloseOutCreate(Struct, forbid_unknown_fields=True):
+    """The secretary's sign-off note for closing the item (销号)."""
+
+    note: Annotated[str, Meta(min_length=1, max_length=4000)]
+
+
+class Reopen(Struct, forbid_unknown_fields=True):
+    """Why a closed item (or one in feedback) goes back to implementation."""
+
+    reason: Annotated[str, Meta(min_length=1, max_length=4000)]
+
+
+class CloseOut(Struct):
+    """One close-out (``closed``, with the sign-off note) or re-opening (with the reason)."""
+
+    id: int
+    action: str
+    note: str
+    actor: str
+    at: datetime
+
+
+class Loop(Struct):
+    """Where a process stands after its decision: phase, tasks, feedback and close-outs."""
+
+    process_id: int
+    phase: str
+    closed: bool
+    open_tasks: int
+    overdue_tasks: int
+    tasks: list[Task]
+    feedback: list[Feedback]
+    close_outs: list[CloseOut]
+
+
+class Decision(Struct):
+    """A published round's decision as the board shows it, with its published bundle."""
+
+    round_id: int
+    number: int
+    title: str
+    method: str
+    ballot_kind: str
+    ballots: int
+    codes_issued: int
+    winners: list[str]
+    ballot_box_digest: str
+    published_at: datetime | None
+    bundle_url: str
+
+
+class BoardProcess(Struct):
+    """One agenda item on the public board, from question to close-out."""
+
+    id: int
+    title: str
+    question: str
+    phase: str
+    created_at: datetime
+    decided_at: datetime | None
+    closed_at: datetime | None
+    closed: bool
+    withdrawn_reason: str | None
+    decisions: list[Decision]
+    tasks: list[Task]
+    feedback: list[Feedback]
+    close_outs: list[CloseOut]
+
+
+class Board(Struct):
+    """A community's public board: every process, newest first."""
+
+    community_id: int
+    community: str
+    processes: list[BoardProcess]

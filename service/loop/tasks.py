@@ -1,0 +1,268 @@
+"""Implementation tasks (落实) of a decided process: setting them, changing their plan,
+progress notes that move their status, reading them back, and the overdue list.
+
+The first task of a ``decided`` process moves it to ``implementing``. Tasks are added and
+noted while the process is implementing; a process in ``feedback`` or ``closed`` must be
+sent back (re-opened with a reason) first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from engine.process import ProcessPhase
+from service.audit import record
+from service.auth.guard import Actor
+from service.db import models
+from service.db.base import utcnow
+from service.errors import Conflict, Invalid, NotFound
+from service.loop import schemas
+from service.loop.photos import photo_out
+from service.processes.repository import change_phase, find_process
+from service.processes.schemas import PhaseChange
+from service.records.labels import today
+
+P = ProcessPhase
+
+
+def refuse_unless_implementing(process: models.Process, doing: str, doing_zh: str) -> None:
+    """409 unless the process is decided or implementing, saying what to do instead."""
+    if process.phase in (P.DECIDED.value, P.IMPLEMENTING.value):
+        return
+    if process.phase in (P.FEEDBACK.value, P.CLOSED.value):
+        raise Conflict(
+            f"process {process.id} is {process.phase}: re-open it with a reason before {doing}",
+            code="process-not-implementing",
+            zh=f"议题已进入“{process.phase}”阶段，请先说明理由重新打开，再{doing_zh}",
+            phase=process.phase,
+        )
+    raise Conflict(
+        f"process {process.id} is {process.phase}: tasks come after the decision "
+        "(publish the final round and move the process to decided)",
+        code="process-not-decided",
+        zh="议题尚未作出决定，决定之后才能安排落实任务",
+        phase=process.phase,
+    )
+
+
+async def find_task(db: AsyncSession, task_id: int) -> models.Task:
+    task = await db.get(models.Task, task_id)
+    if task is None:
+        raise NotFound(f"there is no task {task_id}", zh=f"没有编号为 {task_id} 的任务")
+    return task
+
+
+async def create_task(
+    db: AsyncSession, process_id: int, data: schemas.TaskCreate, actor: Actor
+) -> models.Task:
+    """A new task; the process moves from decided to implementing with its first one."""
+    process = await find_process(db, process_id, lock=True)
+    refuse_unless_implementing(process, "adding tasks", "添加任务")
+    if data.proposal_id is not None:
+        proposal = await db.get(models.Proposal, data.proposal_id)
+        if proposal is None or proposal.process_id != process_id:
+            raise Invalid(
+                f"proposal {data.proposal_id} is not an option of process {process_id}",
+                code="unknown-proposal",
+                zh=f"方案 {data.proposal_id} 不属于本议题",
+                field="proposal_id",
+            )
+    if process.phase == P.DECIDED.value:
+        await change_phase(db, actor, process_id, PhaseChange(to="implementing"))
+    task = models.Task(
+        process_id=process_id,
+        proposal_id=data.proposal_id,
+        title=data.title.strip(),
+        description=data.description,
+        owner=data.owner.strip(),
+        due_on=data.due_on,
+        created_by=actor.id,
+    )
+    db.add(task)
+    await db.flush()
+    record(
+        db,
+        actor,
+        "task.created",
+        "task",
+        task.id,
+        process_id=process_id,
+        owner=task.owner,
+        due_on=task.due_on.isoformat(),
+    )
+    return task
+
+
+async def update_task(
+    db: AsyncSession, task_id: int, data: schemas.TaskUpdate, actor: Actor
+) -> models.Task:
+    """Change a task's title, owner, due date or description."""
+    task = await find_task(db, task_id)
+    refuse_unless_implementing(
+        await find_process(db, task.process_id), "changing tasks", "修改任务"
+    )
+    changed: dict[str, str] = {}
+    for field in ("title", "owner", "due_on", "description"):
+        value = getattr(data, field)
+        if value is not None and value != getattr(task, field):
+            setattr(task, field, value.strip() if isinstance(value, str) else value)
+            changed[field] = value.isoformat() if isinstance(value, date) else str(value)
+    record(db, actor, "task.updated", "task", task_id, changed=changed)
+    return task
+
+
+async def add_note(
+    db: AsyncSession, task_id: int, data: schemas.NoteCreate, actor: Actor
+) -> models.TaskNote:
+    """A progress note; it moves the task's status and progress when it says so."""
+    task = await find_task(db, task_id)
+    refuse_unless_implementing(
+        await find_process(db, task.process_id), "noting progress", "记录进展"
+    )
+    status, progress = data.status, data.progress
+    if status == "done":
+        progress = 100
+    elif status is None and progress is not None and task.status == "planned" and progress > 0:
+        status = "in_progress"
+    if progress == 100 and status is None and task.status != "done":
+        status = "done"
+    if status is not None and status != task.status:
+        task.done_at = utcnow() if status == "done" else None
+        task.status = status
+    if progress is not None:
+        task.progress = progress
+    note = models.TaskNote(
+        task_id=task_id,
+        body=data.body.strip(),
+        status=status,
+        progress=progress,
+        author_id=actor.id,
+        author=actor.name,
+    )
+    db.add(note)
+    await db.flush()
+    record(
+        db, actor, "task.noted", "task", task_id, note_id=note.id, status=status, progress=progress
+    )
+    return note
+
+
+async def find_note(db: AsyncSession, note_id: int) -> models.TaskNote:
+    note = await db.get(models.TaskNote, note_id)
+    if note is None:
+        raise NotFound(f"there is no task note {note_id}", zh=f"没有编号为 {note_id} 的进展记录")
+    return note
+
+
+async def tasks_out(
+    db: AsyncSession, tasks: Sequence[models.Task], on: date | None = None
+) -> list[schemas.Task]:
+    """Tasks with their notes and photo descriptions (no image bytes are read)."""
+    day = on or today()
+    ids = [t.id for t in tasks]
+    notes = (
+        await db.scalars(
+            select(models.TaskNote)
+            .where(models.TaskNote.task_id.in_(ids))
+            .order_by(models.TaskNote.id)
+        )
+    ).all()
+    note_ids = [n.id for n in notes]
+    photo_rows = (
+        await db.execute(
+            select(
+                models.TaskPhoto.id,
+                models.TaskPhoto.note_id,
+                models.TaskPhoto.content_type,
+                models.TaskPhoto.size,
+                models.TaskPhoto.sha256,
+                models.TaskPhoto.filename,
+                models.TaskPhoto.created_at,
+            )
+            .where(models.TaskPhoto.note_id.in_(note_ids))
+            .order_by(models.TaskPhoto.id)
+        )
+    ).all()
+    photos: dict[int, list[schemas.Photo]] = defaultdict(list)
+    for row in photo_rows:
+        photos[row.note_id].append(photo_out(row))
+    by_task: dict[int, list[schemas.Note]] = defaultdict(list)
+    for n in notes:
+        by_task[n.task_id].append(
+            schemas.Note(
+                id=n.id,
+                task_id=n.task_id,
+                body=n.body,
+                status=n.status,
+                progress=n.progress,
+                author=n.author,
+                created_at=n.created_at,
+                photos=photos[n.id],
+            )
+        )
+    return [
+        schemas.Task(
+            id=t.id,
+            process_id=t.process_id,
+            proposal_id=t.proposal_id,
+            title=t.title,
+            description=t.description,
+            owner=t.owner,
+            due_on=t.due_on,
+            status=t.status,
+            progress=t.progress,
+            overdue=is_overdue(t, day),
+            created_at=t.created_at,
+            done_at=t.done_at,
+            notes=by_task[t.id],
+        )
+        for t in tasks
+    ]
+
+
+def is_overdue(task: models.Task, on: date) -> bool:
+    """An open (planned or in progress) task whose due date has passed."""
+    return task.status in schemas.OPEN_STATUSES and task.due_on < on
+
+
+async def process_tasks(db: AsyncSession, process_id: int) -> list[models.Task]:
+    rows = await db.scalars(
+        select(models.Task).where(models.Task.process_id == process_id).order_by(models.Task.id)
+    )
+    return list(rows.all())
+
+
+async def overdue_tasks(
+    db: AsyncSession, community_id: int | None = None, on: date | None = None
+) -> list[schemas.OverdueTask]:
+    """Open tasks past their due date (in one community, or everywhere), most overdue first."""
+    day = on or today()
+    query = (
+        select(models.Task, models.Process)
+        .join(models.Process, models.Process.id == models.Task.process_id)
+        .where(models.Task.status.in_(schemas.OPEN_STATUSES), models.Task.due_on < day)
+        .order_by(models.Task.due_on, models.Task.id)
+    )
+    if community_id is not None:
+        query = query.where(models.Process.community_id == community_id)
+    rows = (await db.execute(query)).all()
+    return [
+        schemas.OverdueTask(
+            id=task.id,
+            title=task.title,
+            owner=task.owner,
+            due_on=task.due_on,
+            days_overdue=(day - task.due_on).days,
+            status=task.status,
+            progress=task.progress,
+            process_id=process.id,
+            process_title=process.title,
+            community_id=process.community_id,
+        )
+        for task, process in rows
+    ]

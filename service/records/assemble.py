@@ -1,0 +1,249 @@
+"""Assembling sealed decision bundles (:mod:`ballots.bundle`) from the database: one counted
+round, or every counted round of a process. Every document and export is made from a
+bundle, so the PDF, the tables and the JSON always say the same thing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from typing import Final
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballots.bundle import (
+    STANCES,
+    BallotEntry,
+    Bundle,
+    CommentRecord,
+    Counting,
+    Deliberation,
+    OptionComments,
+    Package,
+    ProcessRecord,
+    RoundDates,
+    RoundRecord,
+    SlateEntry,
+    StanceCounts,
+    Turnout,
+    seal,
+)
+from ballots.kinds import Ballot as BallotData
+from engine.compare import Comparison
+from engine.registry import get_method
+from engine.result import Result
+from service.auth.guard import Actor
+from service.db import models
+from service.errors import Conflict
+from service.processes.repository import find_process
+from service.results.controllers import counted_round
+from service.results.counting import NOT_METHOD_OPTIONS, tracker_order
+from service.voting.casting import ballot_rules
+
+NOTABLE_LIMIT: Final[int] = 12
+"""At most this many notable comments per round."""
+
+_BALLOT: Final = msgspec.json.Decoder(BallotData)
+
+
+async def round_bundle(db: AsyncSession, round_id: int, actor: Actor) -> Bundle:
+    """The sealed bundle of one round, if the caller may see its result now (staff once it
+    is closed, everyone once it is published; 409 ``results-hidden`` before)."""
+    round_row, stored = await counted_round(db, round_id, actor)
+    process = await find_process(db, round_row.process_id)
+    record = await round_record(db, round_row, stored)
+    return seal(Package(scope="round", process=await process_record(db, process), rounds=(record,)))
+
+
+async def process_bundle(db: AsyncSession, process_id: int) -> Bundle:
+    """The sealed bundle of every counted round of a process (for staff)."""
+    process = await find_process(db, process_id)
+    rows = (
+        await db.execute(
+            select(models.Round, models.RoundResult)
+            .join(models.RoundResult, models.RoundResult.round_id == models.Round.id)
+            .where(models.Round.process_id == process_id)
+            .order_by(models.Round.number)
+        )
+    ).all()
+    if not rows:
+        raise Conflict(
+            f"process {process_id} has no counted round yet: the record comes after a round's "
+            "voting closes",
+            code="results-hidden",
+            zh="本议题还没有已计票的轮次，投票结束后才能导出决定记录",
+        )
+    records = tuple([await round_record(db, r, s) for r, s in rows])
+    return seal(Package(scope="process", process=await process_record(db, process), rounds=records))
+
+
+async def process_record(db: AsyncSession, process: models.Process) -> ProcessRecord:
+    community = await db.get(models.Community, process.community_id)
+    return ProcessRecord(
+        id=process.id,
+        community=community.name if community else "",
+        title=process.title,
+        question=process.question,
+        created_at=process.created_at,
+        deliberating_at=process.deliberating_at,
+        decided_at=process.decided_at,
+    )
+
+
+async def round_record(
+    db: AsyncSession, round_row: models.Round, stored: models.RoundResult
+) -> RoundRecord:
+    """One counted round as the bundle holds it."""
+    options = dict(round_row.options or {})
+    accepted = get_method(round_row.method).options
+    counting = Counting(
+        method=round_row.method,
+        seats=int(options.get("seats") or 1),
+        tie_policy="refuse" if options.get("tie_policy") == "refuse" else "lot",
+        method_options={
+            k: v
+            for k, v in sorted(options.items())
+            if k in accepted and k not in NOT_METHOD_OPTIONS
+        },
+    )
+    rules = ballot_rules(round_row)
+    slate = await _slate(db, round_row)
+    return RoundRecord(
+        number=round_row.number,
+        title=round_row.title,
+        counting=counting,
+        rules=rules,
+        slate=slate,
+        dates=RoundDates(
+            created_at=round_row.created_at,
+            commenting_at=round_row.commenting_at,
+            voting_at=round_row.voting_at,
+            closed_at=round_row.closed_at,
+            published_at=round_row.published_at,
+            counted_at=stored.counted_at,
+        ),
+        turnout=await _turnout(db, round_row.id, stored),
+        deliberation=await deliberation(db, round_row, slate),
+        ballot_box_digest=stored.ballot_box_digest,
+        result=msgspec.json.decode(stored.result, type=Result),
+        comparison=None
+        if stored.comparison is None
+        else msgspec.json.decode(stored.comparison, type=Comparison),
+        ballots=await _ballots(db, round_row.id),
+    )
+
+
+async def _slate(db: AsyncSession, round_row: models.Round) -> tuple[SlateEntry, ...]:
+    frozen = list(round_row.slate or [])
+    ids = [e["proposal_id"] for e in frozen]
+    found = {
+        p.id: p
+        for p in (
+            await db.scalars(select(models.Proposal).where(models.Proposal.id.in_(ids)))
+        ).all()
+    }
+    out: list[SlateEntry] = []
+    for option in frozen:
+        proposal = found.get(option["proposal_id"])
+        cents = option.get("cost_cents")
+        out.append(
+            SlateEntry(
+                name=str(option["name"]),
+                description=proposal.description if proposal else "",
+                author=proposal.author if proposal else "",
+                cost=None if cents is None else cents / 100,
+                proposal_id=option["proposal_id"],
+            )
+        )
+    return tuple(out)
+
+
+async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) -> Turnout:
+    rows = await db.execute(
+        select(models.VoterCode.status, func.count())
+        .where(models.VoterCode.round_id == round_id)
+        .group_by(models.VoterCode.status)
+    )
+    statuses: dict[str, int] = {status: n for status, n in rows}
+    return Turnout(
+        codes_issued=stored.codes_issued,
+        codes_void=statuses.get("void", 0),
+        codes_used=statuses.get("used", 0),
+        ballots_cast=stored.ballots,
+    )
+
+
+async def _ballots(db: AsyncSession, round_id: int) -> tuple[BallotEntry, ...]:
+    """The ballots in tracker order, each hashed from its stored canonical line."""
+    rows = await db.execute(
+        select(models.Ballot.tracker, models.Ballot.content)
+        .where(models.Ballot.round_id == round_id)
+        .order_by(tracker_order(db))
+    )
+    return tuple(
+        BallotEntry(
+            tracker=tracker,
+            hash=hashlib.sha256(f"{tracker}\t{content}\n".encode()).hexdigest(),
+            ballot=_BALLOT.decode(content),
+        )
+        for tracker, content in rows
+    )
+
+
+async def deliberation(
+    db: AsyncSession, round_row: models.Round, slate: Sequence[SlateEntry]
+) -> Deliberation:
+    """The comment phase: counts by stance per option (slate order, then the round as a
+    whole), the visible comments and the notable ones (see :func:`notable`)."""
+    rows = (
+        await db.scalars(
+            select(models.Comment)
+            .where(models.Comment.round_id == round_row.id)
+            .order_by(models.Comment.id)
+        )
+    ).all()
+    names = {option.proposal_id: option.name for option in slate}
+    visible = [c for c in rows if c.hidden_reason is None]
+    comments = tuple(
+        CommentRecord(
+            id=c.id,
+            parent_id=c.parent_id,
+            option=names.get(c.proposal_id) if c.proposal_id is not None else None,
+            prompt=c.prompt,
+            stance=c.stance,  # type: ignore[arg-type]
+            body=c.body,
+            at=c.created_at,
+        )
+        for c in visible
+    )
+    per: dict[str | None, Counter[str]] = {option.name: Counter() for option in slate}
+    per[None] = Counter()
+    for comment in comments:
+        per.setdefault(comment.option, Counter())[comment.stance] += 1
+    return Deliberation(
+        prompts=tuple(round_row.prompts or ()),
+        per_option=tuple(
+            OptionComments(option=name, counts=StanceCounts(**{s: c[s] for s in STANCES}))
+            for name, c in per.items()
+        ),
+        comments=comments,
+        notable=notable(comments, [option.name for option in slate]),
+        hidden=len(rows) - len(visible),
+    )
+
+
+def notable(comments: Sequence[CommentRecord], options: Sequence[str]) -> tuple[int, ...]:
+    """The notable comments: for each option (slate order, then the round as a whole) and
+    each stance, the comment that drew the most replies (the earliest among equals), at most
+    :data:`NOTABLE_LIMIT` in all, in that order."""
+    replies = Counter(c.parent_id for c in comments if c.parent_id is not None)
+    chosen: list[int] = []
+    for option in [*options, None]:
+        for stance in STANCES:
+            group = [c for c in comments if c.option == option and c.stance == stance]
+            if group:
+                best = min(group, key=lambda c: (-replies[c.id], c.id))
+                chosen.append(best.id)
+    return tuple(chosen[:NOTABLE_LIMIT])

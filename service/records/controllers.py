@@ -1,0 +1,199 @@
+"""Downloading decision records and printing voter-code slips over HTTP.
+
+    GET  /api/v1/rounds/{id}/bundle              the JSON bundle: everyone once published,
+                                                 staff once closed
+    GET  /api/v1/rounds/{id}/exports/{format}    any export of a round (secretary, admin)
+    GET  /api/v1/processes/{id}/exports/{format} json, pdf or xlsx of every counted round
+    GET  /api/v1/exports                         the export formats (staff)
+    POST /api/v1/rounds/{id}/code-slips          issue codes and get their slips as a PDF
+                                                 (facilitator, admin)
+
+Every download is written to the audit log with the package digest it carried.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballots.bundle import Bundle
+from service.audit import record
+from service.auth.guard import STAFF, Actor, roles
+from service.db import models
+from service.deps import DB, Caller
+from service.i18n import text
+from service.processes.repository import find_process
+from service.records.assemble import process_bundle, round_bundle
+from service.records.exports import FORMATS, Exported, export
+from service.records.slips import slips_pdf
+from service.rounds.repository import find_round
+from service.voting import codes
+from service.voting.schemas import CodesCreate
+
+RECORD_KEEPERS = roles("secretary", "admin")
+
+
+class ExportFormatOut(msgspec.Struct):
+    """An export format: its name (for ``/exports/{format}``), what it is, whether a whole
+    process can be exported in it, and the ballot kinds it holds (empty: any)."""
+
+    name: str
+    media_type: str
+    zh: str
+    en: str
+    process: bool
+    kinds: list[str]
+
+
+def file_response(exported: Exported) -> Response[bytes]:
+    """The export as a download, with its media type and a UTF-8 file name."""
+    return Response(
+        exported.content,
+        media_type=exported.media_type,
+        headers={
+            "Content-Disposition": exported.disposition(),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def audit_export(
+    db: AsyncSession, actor: Actor, entity: str, entity_id: int, bundle: Bundle, fmt: str
+) -> None:
+    """Write the ``record.exported`` audit row for a download."""
+    record(
+        db,
+        actor,
+        "record.exported",
+        entity,
+        entity_id,
+        format=fmt,
+        package_digest=bundle.digest,
+        rounds=[r.number for r in bundle.rounds],
+    )
+
+
+async def export_round(
+    db: AsyncSession, round_id: int, fmt: str, actor: Actor, lang: str = "zh"
+) -> Exported:
+    """An export of one round, audited (for page handlers and the command line too)."""
+    bundle = await round_bundle(db, round_id, actor)
+    exported = export(bundle, fmt, lang)
+    audit_export(db, actor, "round", round_id, bundle, fmt)
+    return exported
+
+
+async def export_process(
+    db: AsyncSession, process_id: int, fmt: str, actor: Actor, lang: str = "zh"
+) -> Exported:
+    """An export of every counted round of a process, audited."""
+    bundle = await process_bundle(db, process_id)
+    exported = export(bundle, fmt, lang)
+    audit_export(db, actor, "process", process_id, bundle, fmt)
+    return exported
+
+
+async def print_slips(
+    db: AsyncSession,
+    round_id: int,
+    data: CodesCreate,
+    secret_key: str,
+    actor: Actor,
+    lang: str = "zh",
+) -> bytes:
+    """Issue codes for a round and return their slips as a PDF (the only copy of the codes)."""
+    round_row = await find_round(db, round_id)
+    process = await find_process(db, round_row.process_id)
+    community = await db.get(models.Community, process.community_id)
+    issued = await codes.issue_codes(db, round_id, data, secret_key, actor)
+    heading = "　".join(
+        part
+        for part in (
+            community.name if community else "",
+            process.title,
+            text(lang, "record.round.heading", number=round_row.number, title=round_row.title),
+        )
+        if part
+    )
+    pdf = slips_pdf([(c.code, c.household) for c in issued.codes], heading=heading, lang=lang)
+    record(db, actor, "codes.slips_printed", "round", round_id, count=len(issued.codes))
+    return pdf
+
+
+def _lang(request: Request[Any, Any, Any], lang: str | None) -> str:
+    if lang in ("zh", "en"):
+        return lang
+    accept = request.headers.get("accept-language", "")
+    return "en" if accept.lower().startswith("en") else "zh"
+
+
+class RecordController(Controller):
+    path = "/api/v1"
+    tags = ["records"]
+
+    @get("/exports", opt=roles(*STAFF), sync_to_thread=False)
+    def formats(self) -> list[ExportFormatOut]:
+        return [
+            ExportFormatOut(f.name, f.media_type, f.zh, f.en, f.process, list(f.kinds))
+            for f in FORMATS.values()
+        ]
+
+    @get("/rounds/{round_id:int}/bundle", opt=roles("public", *STAFF))
+    async def bundle(self, db: DB, round_id: FromPath[int], actor: Caller) -> Response[bytes]:
+        """The sealed JSON bundle of a published round (staff: of a closed one)."""
+        return file_response(await export_round(db, round_id, "json", actor))
+
+    @get("/rounds/{round_id:int}/exports/{fmt:str}", opt=RECORD_KEEPERS)
+    async def round_export(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        round_id: FromPath[int],
+        fmt: FromPath[str],
+        actor: Caller,
+        lang: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        """One export of a closed round (see ``GET /exports`` for the formats)."""
+        return file_response(await export_round(db, round_id, fmt, actor, _lang(request, lang)))
+
+    @get("/processes/{process_id:int}/exports/{fmt:str}", opt=RECORD_KEEPERS)
+    async def process_export(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        process_id: FromPath[int],
+        fmt: FromPath[str],
+        actor: Caller,
+        lang: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        """The record of every counted round of a process: json, pdf or xlsx."""
+        lang = _lang(request, lang)
+        return file_response(await export_process(db, process_id, fmt, actor, lang))
+
+    @post("/rounds/{round_id:int}/code-slips", opt=roles("facilitator", "admin"), status_code=201)
+    async def code_slips(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        round_id: FromPath[int],
+        data: JSONBody[CodesCreate],
+        actor: Caller,
+        lang: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        """Issue codes (``count`` or ``households``) and get them as printable slips; the
+        PDF is the only copy of the codes."""
+        key = state.settings.secret_key
+        pdf = await print_slips(db, round_id, data, key, actor, _lang(request, lang))
+        name = f"redbench-round-{round_id}-codes.pdf"
+        return Response(
+            pdf,
+            status_code=201,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )

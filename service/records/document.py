@@ -1,0 +1,442 @@
+"""The printed decision record: an A4 PDF in Chinese (or English) made from a sealed bundle,
+set in an embedded CJK TrueType font (:mod:`service.records.fonts`).
+
+It holds the process and question, and per round the slate with descriptions, the
+deliberation (comments per option by stance, the prompts, notable comments), the turnout,
+the counting rules declared before voting, the count round by round as a table and a chart,
+every tie and how it was broken, the decision, the method comparison and the ballot-box
+digest; then the package digest and lines for the facilitator's and the secretary's
+signatures. Page furniture repeats the title and the package digest on every page.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Final
+from xml.sax.saxutils import escape
+
+import msgspec
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import Flowable
+
+from ballots.bundle import Bundle, RoundRecord
+from service.i18n import text
+from service.records.chart import count_chart
+from service.records.fonts import cjk_font
+from service.records.labels import (
+    label,
+    local_time,
+    method_name,
+    method_summary,
+    money,
+    number,
+    tie_purpose,
+    tie_rule,
+)
+
+RED: Final = colors.HexColor("#b03a2e")
+PALE: Final = colors.HexColor("#f6e3df")
+LINE: Final = colors.HexColor("#c8c8c8")
+MARGIN: Final = 18 * mm
+
+
+class Styles:
+    """The paragraph styles of the record, all in the CJK font."""
+
+    def __init__(self, font: str) -> None:
+        def style(name: str, size: float, **extra: Any) -> ParagraphStyle:
+            return ParagraphStyle(
+                name, fontName=font, fontSize=size, leading=size * 1.45, wordWrap="CJK", **extra
+            )
+
+        self.font = font
+        self.title = style("title", 18, alignment=1, textColor=RED, spaceAfter=4)
+        self.subtitle = style("subtitle", 11.5, alignment=1, spaceAfter=10)
+        self.h1 = style("h1", 13.5, textColor=RED, spaceBefore=10, spaceAfter=4, keepWithNext=1)
+        self.h2 = style("h2", 11, spaceBefore=8, spaceAfter=3, keepWithNext=1)
+        self.body = style("body", 9.5)
+        self.cell = style("cell", 8.5)
+        self.small = style("small", 8, textColor=colors.HexColor("#444444"))
+        self.digest = ParagraphStyle("digest", fontName="Courier", fontSize=8.5, leading=11)
+
+
+def decision_pdf(bundle: Bundle, lang: str = "zh") -> bytes:
+    """The record of ``bundle`` as PDF bytes (the same bundle gives the same bytes)."""
+    font = cjk_font()
+    s = Styles(font)
+    out = io.BytesIO()
+    title = text(lang, "record.title")
+    process = bundle.process
+    subtitle = text(lang, "record.subtitle", community=process.community, title=process.title)
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN,
+        title=f"{title} — {process.title}",
+        author="Red Bench 红板凳议事会",
+        subject=bundle.digest,
+        creator="redbench",
+        lang="zh-CN" if lang == "zh" else "en",
+        invariant=1,
+    )
+    story: list[Flowable] = [Paragraph(_x(title), s.title), Paragraph(_x(subtitle), s.subtitle)]
+    story.append(_summary(bundle, lang, s))
+    story += _process(bundle, lang, s)
+    for record in bundle.rounds:
+        story += _round(record, lang, s)
+    story += _closing(bundle, lang, s)
+
+    def furniture(canvas: Canvas, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 7.5)
+        canvas.setFillColor(colors.HexColor("#666666"))
+        width, height = A4
+        canvas.drawString(MARGIN, height - MARGIN + 2 * mm, f"{title}　{process.title}")
+        page = text(lang, "record.page", page=document.page)
+        canvas.drawRightString(width - MARGIN, height - MARGIN + 2 * mm, page)
+        footer = f"{text(lang, 'record.package_digest')}: {bundle.digest}"
+        canvas.drawString(MARGIN, MARGIN - 8 * mm, footer)
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
+    return out.getvalue()
+
+
+def _json(value: object) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+def _x(value: object) -> str:
+    """Text made safe for a reportlab paragraph (its mini-markup)."""
+    return escape(str(value))
+
+
+def _table(rows: list[list[Any]], s: Styles, widths: list[float], *, header: bool = True) -> Table:
+    cells = [
+        [c if isinstance(c, Flowable) else Paragraph(_x(c), s.cell) for c in row] for row in rows
+    ]
+    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.4, LINE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), PALE))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _facts(pairs: list[tuple[str, str]], s: Styles) -> Table:
+    return _table([list(p) for p in pairs], s, [38 * mm, 136 * mm], header=False)
+
+
+def _summary(bundle: Bundle, lang: str, s: Styles) -> Table:
+    """The decision at a glance, first on the first page: each round's outcome and the
+    package digest."""
+    sep = "、" if lang == "zh" else ", "
+    rows: list[list[Any]] = []
+    for record in bundle.rounds:
+        result = record.result
+        key = "record.funded" if result.decisions else "record.winners"
+        winners = sep.join(result.winners) or text(lang, "record.no_winner")
+        heading = text(lang, "record.round.heading", number=record.number, title=record.title)
+        rows.append(
+            [
+                Paragraph(_x(heading), s.body),
+                Paragraph(f"<b>{_x(text(lang, key))}</b>　{_x(winners)}", s.body),
+            ]
+        )
+    rows.append(
+        [
+            Paragraph(_x(text(lang, "record.package_digest")), s.body),
+            Paragraph(bundle.digest, s.digest),
+        ]
+    )
+    table = Table(rows, colWidths=[46 * mm, 128 * mm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), PALE),
+                ("BOX", (0, 0), (-1, -1), 0.8, RED),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return table
+
+
+def _process(bundle: Bundle, lang: str, s: Styles) -> list[Flowable]:
+    p = bundle.process
+    return [
+        Paragraph(_x(text(lang, "record.section.process")), s.h1),
+        _facts(
+            [
+                (text(lang, "record.process.community"), p.community or "—"),
+                (text(lang, "record.process.title"), p.title),
+                (text(lang, "record.process.question"), p.question or "—"),
+                (text(lang, "record.process.created"), local_time(p.created_at, lang)),
+                (text(lang, "record.process.deliberating"), local_time(p.deliberating_at, lang)),
+                (text(lang, "record.process.decided"), local_time(p.decided_at, lang)),
+            ],
+            s,
+        ),
+    ]
+
+
+def _round(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
+    heading = text(lang, "record.round.heading", number=record.number, title=record.title)
+    story: list[Flowable] = [CondPageBreak(60 * mm), Paragraph(_x(heading), s.h1)]
+    story += _slate(record, lang, s)
+    story += _deliberation(record, lang, s)
+    story += _turnout(record, lang, s)
+    story += _rules(record, lang, s)
+    story += _count(record, lang, s)
+    story += _outcome(record, lang, s)
+    return story
+
+
+def _slate(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
+    budget = record.rules.kind == "budget"
+    rows: list[list[Any]] = [
+        [
+            text(lang, "record.col.no"),
+            text(lang, "record.col.option"),
+            text(lang, "record.col.description"),
+            text(lang, "record.col.cost") if budget else text(lang, "record.col.author"),
+        ]
+    ]
+    for i, option in enumerate(record.slate, start=1):
+        last = money(option.cost) if budget else (option.author or "—")
+        rows.append([i, option.name, option.description or "—", last])
+    widths = [12 * mm, 38 * mm, 94 * mm, 30 * mm]
+    return [Paragraph(_x(text(lang, "record.section.slate")), s.h2), _table(rows, s, widths)]
+
+
+def _deliberation(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
+    talk = record.deliberation
+    story: list[Flowable] = [Paragraph(_x(text(lang, "record.section.deliberation")), s.h2)]
+    if talk.prompts:
+        prompts = "；".join(talk.prompts) if lang == "zh" else "; ".join(talk.prompts)
+        colon = "：" if lang == "zh" else ": "
+        story.append(Paragraph(_x(f"{text(lang, 'record.prompts')}{colon}{prompts}"), s.body))
+    if not talk.comments:
+        story.append(Paragraph(_x(text(lang, "record.no_comments")), s.body))
+    else:
+        stances = ("support", "oppose", "neutral", "question")
+        rows: list[list[Any]] = [
+            [text(lang, "record.col.option")]
+            + [label(lang, "stance", st) for st in stances]
+            + [text(lang, "record.col.total")]
+        ]
+        for entry in talk.per_option:
+            counts = [getattr(entry.counts, st) for st in stances]
+            if entry.option is None and not sum(counts):
+                continue
+            name = entry.option if entry.option is not None else text(lang, "record.whole_round")
+            rows.append([name, *counts, sum(counts)])
+        story.append(Spacer(1, 3))
+        story.append(_table(rows, s, [64 * mm] + [22 * mm] * 5))
+        by_id = {c.id: c for c in talk.comments}
+        notable = [by_id[i] for i in talk.notable if i in by_id]
+        if notable:
+            story.append(Paragraph(_x(text(lang, "record.notable")), s.h2))
+        for c in notable:
+            about = (
+                text(lang, "record.about", option=c.option)
+                if c.option
+                else text(lang, "record.whole_round")
+            )
+            stance = label(lang, "stance", c.stance)
+            line = (
+                f"【{stance}】{c.body}（{about}）"
+                if lang == "zh"
+                else f"[{stance}] {c.body} ({about})"
+            )
+            story.append(Paragraph(_x(line), s.body))
+    if talk.hidden:
+        story.append(Paragraph(_x(text(lang, "record.hidden", count=talk.hidden)), s.small))
+    return story
+
+
+def _turnout(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
+    t, d = record.turnout, record.dates
+    rate = "—"
+    if t.codes_issued:
+        rate = f"{100 * t.ballots_cast / t.codes_issued:.1f}%"
+    pairs = [
+        (text(lang, "record.codes_issued"), "—" if t.codes_issued is None else str(t.codes_issued)),
+        (text(lang, "record.codes_used"), "—" if t.codes_used is None else str(t.codes_used)),
+        (text(lang, "record.codes_void"), "—" if t.codes_void is None else str(t.codes_void)),
+        (text(lang, "record.ballots_cast"), str(t.ballots_cast)),
+        (text(lang, "record.turnout_rate"), rate),
+        (text(lang, "record.date.commenting"), local_time(d.commenting_at, lang)),
+        (text(lang, "record.date.voting"), local_time(d.voting_at, lang)),
+        (text(lang, "record.date.closed"), local_time(d.closed_at, lang)),
+        (text(lang, "record.date.published"), local_time(d.published_at, lang)),
+    ]
+    return [Paragraph(_x(text(lang, "record.section.turnout")), s.h2), _facts(pairs, s)]
+
+
+def _rules(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
+    c = record.counting
+    method = f"{method_name(c.method, lang)} — {method_summary(c.method, lang)}"
+    pairs = [
+        (text(lang, "record.rules.kind"), label(lang, "kind", record.rules.kind)),
+        (text(lang, "record.rules.method"), method),
+        (text(lang, "record.rules.seats"), str(c.seats)),
+    ]
+    if record.rules.budget is not None:
+        pairs.append((text(lang, "record.rules.budget"), money(record.rules.budget)))
+    if c.method_options:
+        shown = ", ".join(f"{k}={_json(v)}" for k, v in sorted(c.method_options.items()))
+        pairs.append((text(lang, "record.rules.options"), shown))
+    pairs.append((text(lang, "record.rules.tie_policy"), label(lang, "tie_policy", c.tie_policy)))
+    fixed = text(lang, "record.rules.fixed", time=local_time(record.dates.voting_at, lang))
+    return [
+        Paragraph(_x(text(lang, "record.section.rules")), s.h2),
+        _facts(pairs, s),
+        Paragraph(_x(fixed), s.small),
+    ]
+
+
+def _count(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
+    result = record.result
+    story: list[Flowable] = [Paragraph(_x(text(lang, "record.section.rounds")), s.h2)]
+    if result.decisions:
+        rows: list[list[Any]] = [
+            [
+                text(lang, "record.col.option"),
+                text(lang, "support"),
+                text(lang, "record.col.cost"),
+                text(lang, "decision"),
+            ]
+        ]
+        for d in result.decisions:
+            reason = text(lang, f"reason.{d.reason}")
+            rows.append([d.candidate, number(d.support), money(d.cost), reason])
+        story.append(_table(rows, s, [56 * mm, 26 * mm, 30 * mm, 62 * mm]))
+    elif result.rounds:
+        stages = result.rounds[-8:] if len(result.rounds) > 8 else result.rounds
+        names = [c for c in result.candidates if any(c in r.tallies for r in stages)]
+        rows = [[text(lang, "record.col.option")] + [str(r.number) for r in stages]]
+        for name in names:
+            row: list[Any] = [name]
+            for r in stages:
+                cell = number(r.tallies[name]) if name in r.tallies else ""
+                cell += " ✓" if name in r.elected else (" ×" if name in r.eliminated else "")
+                row.append(cell)
+            rows.append(row)
+        if any(r.exhausted for r in stages):
+            rows.append([text(lang, "exhausted"), *(number(r.exhausted) for r in stages)])
+        if any(r.quota is not None for r in stages):
+            rows.append([text(lang, "quota"), *(number(r.quota) for r in stages)])
+        first = 40 * mm
+        rest = (174 * mm - first) / max(1, len(stages))
+        story.append(_table(rows, s, [first] + [rest] * len(stages)))
+        legend = f"✓ {text(lang, 'elected')}　× {text(lang, 'eliminated')}"
+        story.append(Paragraph(_x(legend), s.small))
+    chart = count_chart(result, s.font, text(lang, "record.chart.title"))
+    if chart is not None:
+        story += [Spacer(1, 6), chart]
+    return story
+
+
+def _outcome(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
+    result = record.result
+    sep = "、" if lang == "zh" else ", "
+    story: list[Flowable] = [Paragraph(_x(text(lang, "record.section.ties")), s.h2)]
+    if not result.ties:
+        story.append(Paragraph(_x(text(lang, "no_ties")), s.body))
+    for tie in result.ties:
+        key = "tie_line" if tie.round is not None else "tie_line_final"
+        line = text(
+            lang,
+            key,
+            round=tie.round,
+            tied=sep.join(tie.tied),
+            purpose=tie_purpose(tie.purpose, lang),
+            rule=tie_rule(tie.rule, lang),
+            chosen=sep.join(tie.chosen),
+        )
+        story.append(Paragraph(_x(line), s.body))
+    key = "record.funded" if result.decisions else "record.winners"
+    winners = sep.join(result.winners) or text(lang, "record.no_winner")
+    decided = [Paragraph(_x(text(lang, "record.section.result")), s.h2)]
+    colon = "：" if lang == "zh" else ": "
+    decided.append(Paragraph(f"<b>{_x(text(lang, key))}{colon}{_x(winners)}</b>", s.h2))
+    if result.decisions:
+        spent = sum(d.cost for d in result.decisions if d.funded)
+        line = f"{text(lang, 'record.total_cost')}{colon}{money(spent)}"
+        decided.append(Paragraph(_x(line), s.body))
+    story.append(KeepTogether(decided))
+    if record.comparison is not None:
+        rows: list[list[Any]] = [[text(lang, "method"), text(lang, "winners")]]
+        for v in record.comparison.verdicts:
+            shown = sep.join(v.winners) or text(lang, "compare.tied", names=sep.join(v.tied))
+            rows.append([method_name(v.method, lang), shown])
+        story.append(Paragraph(_x(text(lang, "record.section.comparison")), s.h2))
+        story.append(_table(rows, s, [60 * mm, 114 * mm]))
+        verdict = text(lang, "compare.agree" if record.comparison.agree else "compare.disagree")
+        if record.comparison.condorcet_winner is not None:
+            verdict += " " + text(
+                lang, "compare.condorcet", name=record.comparison.condorcet_winner
+            )
+        story.append(Paragraph(_x(verdict), s.small))
+    story.append(Paragraph(_x(text(lang, "record.box_digest")), s.h2))
+    story.append(Paragraph(record.ballot_box_digest, s.digest))
+    return story
+
+
+def _closing(bundle: Bundle, lang: str, s: Styles) -> list[Flowable]:
+    sign = [
+        [text(lang, "record.sign.facilitator"), "", text(lang, "record.sign.date"), ""],
+        [text(lang, "record.sign.secretary"), "", text(lang, "record.sign.date"), ""],
+    ]
+    lines = Table(
+        [[Paragraph(_x(c), s.body) for c in row] for row in sign],
+        colWidths=[44 * mm, 66 * mm, 16 * mm, 40 * mm],
+        rowHeights=[16 * mm, 16 * mm],
+        hAlign="LEFT",
+    )
+    lines.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LINEBELOW", (1, 0), (1, -1), 0.6, colors.black),
+                ("LINEBELOW", (3, 0), (3, -1), 0.6, colors.black),
+            ]
+        )
+    )
+    return [
+        KeepTogether(
+            [
+                Paragraph(_x(text(lang, "record.section.digests")), s.h1),
+                Paragraph(_x(text(lang, "record.package_digest")), s.h2),
+                Paragraph(bundle.digest, s.digest),
+                Spacer(1, 4),
+                Paragraph(_x(text(lang, "record.verify_hint")), s.small),
+                Paragraph(_x(text(lang, "record.signatures")), s.h1),
+                lines,
+            ]
+        )
+    ]

@@ -1,0 +1,173 @@
+"""Every export of a decision record, by name: what it holds, its media type and file name,
+and :func:`export`, which makes it from a sealed bundle.
+
+A round's bundle can be exported in every format; a process bundle (several rounds) as the
+JSON bundle, the PDF record and the XLSX workbook. Ballot files for outside counting tools:
+BLT and PrefLib for ranked rounds, pabulib ``.pb`` for budget rounds.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+from urllib.parse import quote
+
+from ballots.bundle import Bundle, RoundRecord, encode
+from ballots.formats import write_ballots
+from ballots.formats.preflib import data_type_for
+from ballots.recount import ballot_box
+from engine.profile import RankedProfile
+from service.errors import Invalid
+from service.records import tables
+from service.records.document import decision_pdf
+
+CSV: Final = "text/csv"
+TEXT: Final = "text/plain"
+XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export: ``process`` says whether a process bundle (several rounds) has it;
+    ``kinds`` the ballot kinds it can hold (empty: any)."""
+
+    name: str
+    media_type: str
+    extension: str
+    zh: str
+    en: str
+    process: bool = False
+    kinds: tuple[str, ...] = ()
+
+
+FORMATS: Final[dict[str, ExportFormat]] = {
+    f.name: f
+    for f in (
+        ExportFormat("json", "application/json", "json", "决定包", "bundle", process=True),
+        ExportFormat("pdf", "application/pdf", "pdf", "决定记录", "record", process=True),
+        ExportFormat("xlsx", XLSX, "xlsx", "决定记录", "record", process=True),
+        ExportFormat("ballots-csv", CSV, "csv", "选票", "ballots"),
+        ExportFormat("rounds-csv", CSV, "csv", "逐轮计票", "rounds"),
+        ExportFormat("decisions-csv", CSV, "csv", "立项", "decisions", kinds=("budget",)),
+        ExportFormat("comments-csv", CSV, "csv", "意见", "comments"),
+        ExportFormat("blt", TEXT, "blt", "选票", "ballots", kinds=("ranked",)),
+        ExportFormat("preflib", TEXT, "toi", "选票", "ballots", kinds=("ranked",)),
+        ExportFormat("pabulib", TEXT, "pb", "选票", "ballots", kinds=("budget",)),
+    )
+}
+"""Every export by name, in the order documents list them."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    """An export ready to send: its bytes, media type and file names (the Chinese one and
+    an ASCII fallback for old clients)."""
+
+    format: str
+    content: bytes
+    media_type: str
+    filename: str
+    ascii_filename: str
+
+    def disposition(self) -> str:
+        """The ``Content-Disposition`` header value (RFC 6266 with a UTF-8 ``filename*``)."""
+        return (
+            f'attachment; filename="{self.ascii_filename}"; '
+            f"filename*=UTF-8''{quote(self.filename, safe='')}"
+        )
+
+
+def export(bundle: Bundle, name: str, lang: str = "zh") -> Exported:
+    """The export ``name`` of ``bundle`` (422 when the format does not fit the bundle)."""
+    fmt = FORMATS.get(name)
+    if fmt is None:
+        known = ", ".join(FORMATS)
+        raise Invalid(
+            f"there is no export {name!r}; exports: {known}",
+            code="unknown-export",
+            zh=f"没有名为 {name} 的导出格式，可选：{known}",
+            field="format",
+        )
+    single = len(bundle.rounds) == 1 and bundle.scope == "round"
+    if not fmt.process and not single:
+        raise Invalid(
+            f"the {name} export is made per round; export it from one round",
+            code="export-per-round",
+            zh=f"{fmt.zh}（{name}）按轮次导出，请从某一轮导出",
+            field="format",
+        )
+    record = bundle.rounds[0]
+    if fmt.kinds and record.rules.kind not in fmt.kinds:
+        fitting = ", ".join(
+            n for n, f in FORMATS.items() if not f.kinds or record.rules.kind in f.kinds
+        )
+        raise Invalid(
+            f"{name} files hold {' or '.join(fmt.kinds)} ballots; round {record.number} has "
+            f"{record.rules.kind} ballots (exports that fit: {fitting})",
+            code="export-not-applicable",
+            zh=f"{name} 格式不适用于第 {record.number} 轮的选票，可选：{fitting}",
+            field="format",
+        )
+    build = BUILDERS[name]
+    content, extension = build(bundle, lang)
+    return Exported(
+        format=name,
+        content=content,
+        media_type=fmt.media_type,
+        filename=_filename(bundle, fmt, extension, single, lang),
+        ascii_filename=_ascii_filename(bundle, fmt, extension, single),
+    )
+
+
+def _filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool, lang: str) -> str:
+    title = "".join(ch for ch in bundle.process.title if ch not in '\\/:*?"<>|\r\n\t') or "redbench"
+    if lang == "zh":
+        where = f"第{bundle.rounds[0].number}轮-" if single else ""
+        return f"{title}-{where}{fmt.zh}.{extension}"
+    where = f"round-{bundle.rounds[0].number}-" if single else ""
+    return f"{title}-{where}{fmt.en}.{extension}"
+
+
+def _ascii_filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool) -> str:
+    if single:
+        return f"redbench-round-{bundle.rounds[0].number}-{fmt.en}.{extension}"
+    process = bundle.process.id if bundle.process.id is not None else "record"
+    return f"redbench-process-{process}-{fmt.en}.{extension}"
+
+
+def _ballot_file(record: RoundRecord, title: str, fmt: str) -> tuple[bytes, str]:
+    box = ballot_box(record, title)
+    extension = FORMATS[fmt].extension
+    if fmt == "preflib" and isinstance(box.profile, RankedProfile):
+        extension = data_type_for(box.profile, Path("ballots"))
+    with tempfile.TemporaryDirectory(prefix="redbench-export-") as folder:
+        path = Path(folder) / f"ballots.{extension}"
+        write_ballots(box, path, format=fmt)
+        return path.read_bytes(), extension
+
+
+def _round(bundle: Bundle) -> RoundRecord:
+    return bundle.rounds[0]
+
+
+Builder = Callable[[Bundle, str], tuple[bytes, str]]
+
+BUILDERS: Final[dict[str, Builder]] = {
+    "json": lambda b, lang: (encode(b), "json"),
+    "pdf": lambda b, lang: (decision_pdf(b, lang), "pdf"),
+    "xlsx": lambda b, lang: (tables.workbook(b, lang), "xlsx"),
+    "ballots-csv": lambda b, lang: (tables.to_csv(tables.ballot_rows(_round(b), lang)), "csv"),
+    "rounds-csv": lambda b, lang: (tables.to_csv(tables.count_rows(_round(b), lang)), "csv"),
+    "decisions-csv": lambda b, lang: (
+        tables.to_csv(tables.decision_rows(_round(b), lang)),
+        "csv",
+    ),
+    "comments-csv": lambda b, lang: (tables.to_csv(tables.comment_rows(_round(b), lang)), "csv"),
+    "blt": lambda b, lang: _ballot_file(_round(b), b.process.title, "blt"),
+    "preflib": lambda b, lang: _ballot_file(_round(b), b.process.title, "preflib"),
+    "pabulib": lambda b, lang: _ballot_file(_round(b), b.process.title, "pabulib"),
+}
+"""How each export is made: ``(bundle, lang) -> (bytes, file extension)``."""

@@ -1,0 +1,134 @@
+"""The decision bundle: canonical bytes, the package digest, strict reading, and counted
+rounds made from ballot files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from ballots.bundle import (
+    Bundle,
+    Package,
+    ProcessRecord,
+    decode,
+    encode,
+    entry,
+    package_bytes,
+    package_digest,
+    seal,
+)
+from ballots.digest import ballot_box_digest, ballot_line, normalize_tracker
+from ballots.errors import FormatError
+from ballots.formats import read_ballots
+from ballots.kinds import RankedBallot
+from ballots.recount import derived_tracker, recount, round_from_box
+from ballots.verify import verify
+
+ROOT = Path(__file__).resolve().parents[2]
+PARK = ROOT / "service" / "demo" / "pocket_park.json"
+
+
+def park_bundle() -> Bundle:
+    box = read_ballots(PARK)
+    record = round_from_box(box, "irv")
+    return seal(Package(process=ProcessRecord(title=box.title), rounds=(record,)))
+
+
+def test_the_file_is_the_canonical_encoding_and_ends_with_the_digest() -> None:
+    bundle = park_bundle()
+    data = encode(bundle)
+    assert data == msgspec.json.encode(bundle, order="deterministic")
+    assert data.startswith(b'{"format":"redbench-decision","version":1,"scope":"round"')
+    assert data.endswith(b',"digest":"' + bundle.digest.encode() + b'"}')
+
+
+def test_the_digest_is_the_sha256_of_the_file_without_its_digest_member() -> None:
+    # the rule documented for outside verifiers: drop the final ,"digest":"…" member
+    bundle = park_bundle()
+    data = encode(bundle)
+    stripped = re.sub(rb',"digest":"[0-9a-f]{64}"}$', b"}", data)
+    assert hashlib.sha256(stripped).hexdigest() == bundle.digest
+    assert stripped == package_bytes(bundle)
+    assert package_digest(bundle) == bundle.digest
+
+
+def test_a_reformatted_file_reads_back_to_the_same_bundle_and_digest() -> None:
+    bundle = park_bundle()
+    pretty = json.dumps(json.loads(encode(bundle)), ensure_ascii=True, indent=2, sort_keys=True)
+    again = decode(pretty.encode())
+    assert encode(again) == encode(bundle)
+    assert verify(pretty.encode()).verified
+
+
+def test_ballots_are_in_tracker_order_each_with_its_line_hash() -> None:
+    record = park_bundle().rounds[0]
+    trackers = [e.tracker for e in record.ballots]
+    assert trackers == sorted(trackers)
+    assert len(set(trackers)) == len(trackers) == 72
+    assert all(normalize_tracker(t) == t for t in trackers)
+    for item in record.ballots:
+        assert item.hash == hashlib.sha256(ballot_line(item.tracker, item.ballot)).hexdigest()
+    assert record.ballot_box_digest == ballot_box_digest(
+        (e.tracker, e.ballot) for e in record.ballots
+    )
+
+
+def test_the_same_file_always_gives_the_same_bundle() -> None:
+    assert encode(park_bundle()) == encode(park_bundle())
+    assert derived_tracker("seed", 0) == derived_tracker("seed", 0) != derived_tracker("seed", 1)
+
+
+def test_a_counted_round_from_a_file_is_the_service_count() -> None:
+    # pocket park under instant runoff: play equipment 28 first preferences, 44 at the end
+    record = park_bundle().rounds[0]
+    assert record.result.winners == ("儿童游乐设施",)
+    assert record.result.rounds[0].tallies["儿童游乐设施"] == 28
+    assert record.result.rounds[-1].tallies["儿童游乐设施"] == 44
+    assert record.result.seed == record.ballot_box_digest  # the lot seed is the box digest
+    assert record.counting.tie_policy == "lot"
+    assert record.comparison is not None
+    assert recount(record, record.ballot_box_digest) == (record.result, record.comparison)
+
+
+def test_entry_hashes_the_ballot_line() -> None:
+    ballot = RankedBallot(ranking=(("文化墙",), ("健身器材",)))
+    made = entry("0000000000000001", ballot)
+    line = '0000000000000001\t{"kind":"ranked","ranking":[["文化墙"],["健身器材"]]}\n'
+    assert made.hash == hashlib.sha256(line.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d.update(extra=1),
+            r"bundle: \(top level\): Object contains unknown field `extra`",
+        ),
+        (lambda d: d.update(format="other"), "format: expected 'redbench-decision', got 'other'"),
+        (lambda d: d.update(version=2), "version: this reader knows version 1, the file is 2"),
+        (
+            lambda d: d["rounds"][0]["ballots"][3].update(tracker=5),
+            r"rounds\[0\].ballots\[3\].tracker: Expected `str`, got `int`",
+        ),
+        (
+            lambda d: d["rounds"][0]["ballots"][0]["ballot"].update(kind="secret"),
+            r"rounds\[0\].ballots\[0\].ballot.kind: Invalid value 'secret'",
+        ),
+        (lambda d: d.update(digest="abc"), "digest: Expected `str` matching regex"),
+    ],
+)
+def test_a_malformed_bundle_names_the_place_of_the_fault(change, message) -> None:
+    data = json.loads(encode(park_bundle()))
+    change(data)
+    with pytest.raises(FormatError, match=message):
+        decode(json.dumps(data).encode())
+
+
+def test_a_file_that_is_not_json_is_refused_in_one_line() -> None:
+    with pytest.raises(FormatError, match="bundle: not a JSON document"):
+        decode(b"META\nbudget;1\n")

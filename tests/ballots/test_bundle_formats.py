@@ -1,0 +1,74 @@
+"""A bundle's ballots written as BLT, PrefLib and pabulib files read back with
+:mod:`ballots.formats` and count to the same result (so outside tools can recount)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ballots.box import BallotBox
+from ballots.formats import read_ballots, write_ballots
+from ballots.formats.pabulib import NAME_KEY
+from ballots.kinds import BudgetBallot
+from ballots.recount import ballot_box, ballots_of, round_from_box
+from engine import tally
+from engine.profile import ApprovalProfile
+from tests.ballots.test_bundle import park_bundle
+
+PARK = ["儿童游乐设施", "健康监测站", "小型活动区", "健身器材"]
+COSTS = [120000.0, 80000.0, 60000.0, 45000.0]
+# 40 budget ballots within 200,000: (voters, approved projects)
+BUDGET = [
+    (10, ["儿童游乐设施", "健身器材"]),
+    (8, ["健康监测站", "小型活动区", "健身器材"]),
+    (7, ["儿童游乐设施", "小型活动区"]),
+    (6, ["健康监测站", "健身器材"]),
+    (5, ["儿童游乐设施"]),
+    (4, ["小型活动区", "健身器材"]),
+]
+
+
+def budget_box() -> BallotBox:
+    rows = [[name in approved for name in PARK] for n, approved in BUDGET for _ in range(n)]
+    profile = ApprovalProfile.from_matrix(PARK, rows, costs=COSTS, budget=200000)
+    return BallotBox(profile=profile, format="test", title="预算分配")
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("blt", "park.blt"), ("preflib", "park.soi")])
+def test_ranked_ballots_round_trip_through_outside_formats(tmp_path: Path, fmt, name) -> None:
+    record = park_bundle().rounds[0]
+    path = tmp_path / name
+    write_ballots(ballot_box(record, "口袋公园"), path, format=fmt)
+    again = read_ballots(path)
+    assert again.profile.candidates == record.rules.candidates
+    assert again.profile.total == 72
+    result = tally("irv", again.profile, seed=record.result.seed)
+    assert result == record.result
+
+
+def test_budget_ballots_round_trip_through_pabulib(tmp_path: Path) -> None:
+    record = round_from_box(budget_box(), "equal-shares")
+    # Equal Shares funds the fitness equipment (28 supporters) and the play equipment
+    assert record.result.winners == ("健身器材", "儿童游乐设施")
+    path = tmp_path / "park.pb"
+    write_ballots(ballot_box(record, "口袋公园"), path)
+    again = read_ballots(path)
+    names = {pid: again.meta[NAME_KEY.format(pid)] for pid in again.profile.candidates}
+    assert list(names.values()) == PARK
+    assert again.official is not None
+    assert [names[p] for p in again.official] == ["儿童游乐设施", "健身器材"]
+    result = tally("equal-shares", again.profile)
+    assert [names[w] for w in result.winners] == list(record.result.winners)
+    assert [d.cost for d in result.decisions] == [d.cost for d in record.result.decisions]
+    assert [d.support for d in result.decisions] == [d.support for d in record.result.decisions]
+
+
+def test_every_voter_becomes_one_ballot_of_the_bundle() -> None:
+    record = round_from_box(budget_box(), "greedy")
+    assert len(record.ballots) == 40
+    assert all(isinstance(e.ballot, BudgetBallot) for e in record.ballots)
+    assert sorted(c for _, c in ballots_of(budget_box().profile)) == [4, 5, 6, 7, 8, 10]
+    assert record.rules.costs == tuple(COSTS)
+    assert record.rules.budget == 200000
+    assert [s.cost for s in record.slate] == COSTS
