@@ -50,7 +50,7 @@ async def close_out(db: AsyncSession, process_id: int, note: str, actor: Actor) 
             code="no-feedback",
             zh="还没有居民反馈记录，请先记录满意度测评再销号",
         )
-    await change_phase(db, actor, process_id, PhaseChange(to="closed"))
+    await change_phase(db, actor, process_id, PhaseChange(to="closed"), sign_off=True)
     row = models.CloseOut(
         process_id=process_id,
         action="closed",
@@ -75,7 +75,9 @@ async def reopen(db: AsyncSession, process_id: int, reason: str, actor: Actor) -
             zh="只有已销号或处于反馈阶段的议题才能重新打开",
             phase=process.phase,
         )
-    await change_phase(db, actor, process_id, PhaseChange(to="implementing", reason=reason))
+    await change_phase(
+        db, actor, process_id, PhaseChange(to="implementing", reason=reason), sign_off=True
+    )
     row = models.CloseOut(
         process_id=process_id,
         action="reopened",

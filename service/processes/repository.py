@@ -118,10 +118,27 @@ async def _check_decidable(db: AsyncSession, process: models.Process) -> None:
         )
 
 
+def _sign_off_required(process_id: int) -> Conflict:
+    return Conflict(
+        f"process {process_id} is closed (销号) and re-opened only by the secretary's "
+        f"close-out: POST /api/v1/processes/{process_id}/close-out with a sign-off note, or "
+        f"/reopen with a reason",
+        code="close-out-required",
+        zh="销号和重新打开须由支部书记通过“销号”操作完成（销号需签批意见，重新打开需说明理由）",
+    )
+
+
 async def change_phase(
-    db: AsyncSession, actor: Actor, process_id: int, change: schemas.PhaseChange
+    db: AsyncSession,
+    actor: Actor,
+    process_id: int,
+    change: schemas.PhaseChange,
+    *,
+    sign_off: bool = False,
 ) -> models.Process:
-    """Move the process as the engine's state machine allows, stamping and auditing it."""
+    """Move the process as the engine's state machine allows, stamping and auditing it.
+    Closing (销号) and re-opening a closed item happen only with ``sign_off`` (the
+    secretary's close-out, :mod:`service.loop.closeout`, which keeps the note)."""
     target = ProcessPhase(change.to)
     allowed = PHASE_ROLES[target]
     if actor.role not in allowed:
@@ -132,6 +149,8 @@ async def change_phase(
         )
     process = await find_process(db, process_id, lock=True)
     current = ProcessPhase(process.phase)
+    if (target is P.CLOSED or current is P.CLOSED) and not sign_off:
+        raise _sign_off_required(process_id)
     reason = (change.reason or "").strip() or None
     advance(current, target, reason=reason)
     if target is P.DECIDED:
