@@ -22,6 +22,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Ballot, CastKey, Round, RoundResult, VoterCode
 from service.errors import Conflict
+from service.results.seal import seal_after_commit
 from service.voting.casting import ballot_rules
 
 NOT_METHOD_OPTIONS = frozenset({"seats", "tie_policy", "budget"})
@@ -111,8 +112,9 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor) -> None:
     landed before the ballots are read and none can land after; casts still queued are
     refused once the close commits.
     Deletes the round's idempotency keys, counts, stores :class:`RoundResult`, audits
-    ``round.counted``. A tie that needs a lot when the tie policy is ``refuse`` raises
-    :class:`~engine.errors.TieUnresolved` and nothing is stored.
+    ``round.counted``, and has the box sealed once this commits
+    (:mod:`service.results.seal`). A tie that needs a lot when the tie policy is ``refuse``
+    raises :class:`~engine.errors.TieUnresolved` and nothing is stored.
     """
     round_id = round_row.id
     await db.execute(select(Round.id).where(Round.id == round_id).with_for_update())
@@ -164,3 +166,4 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor) -> None:
         ballot_box_digest=digest,
         winners=list(result.winners),
     )
+    seal_after_commit(db, round_id)  # then no storage order outlives the count
