@@ -171,7 +171,8 @@ def _body(
         field=field,
         detail=detail or {},
     )
-    headers = {"Retry-After": "2"} if status in (429, 503) else None
+    wait = (detail or {}).get("retry_after", 2)
+    headers = {"Retry-After": str(wait)} if status in (429, 503) else None
     return Response(body, status_code=status, headers=headers)
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
-from collections import deque
 from typing import Final
 
 from sqlalchemy import func, insert, select
@@ -17,8 +15,9 @@ from ballots.digest import ALPHABET
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Ballot, Household, Round, VoterCode
-from service.errors import Conflict, Invalid, NotFound, TooMany
+from service.errors import Conflict, Invalid, NotFound
 from service.rounds.repository import find_round
+from service.voting.guesses import GuessLimit as GuessLimit  # where page code finds it
 from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
 
 CODE_LENGTH: Final[int] = 10
@@ -56,43 +55,8 @@ def code_hash(secret_key: str, code: str) -> str:
     return hmac.new(secret_key.encode(), code.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-GUESSES_PER_MINUTE: Final[int] = 30
-"""Unknown codes one device may type in a minute before it has to wait."""
-
-
 class CodeUnknown(NotFound):
     """No such code in this round (counted against the device's guesses)."""
-
-
-class GuessLimit:
-    """Slows down guessing: a device (client address) that typed too many unknown codes
-    in the last minute is refused for a while. In memory, per process."""
-
-    def __init__(self, limit: int = GUESSES_PER_MINUTE, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, host: str) -> deque[float]:
-        times = self._failures.setdefault(host, deque())
-        while times and times[0] < time.monotonic() - self.window:
-            times.popleft()
-        return times
-
-    def check(self, host: str) -> None:
-        if host not in self._failures:  # the usual case: nothing to forget, nothing kept
-            return
-        if len(self._recent(host)) >= self.limit:
-            raise TooMany(
-                "too many wrong voter codes from this device; wait a minute and try again",
-                zh="本设备输入错误投票码次数过多，请一分钟后再试",
-            )
-
-    def failed(self, host: str) -> None:
-        self._recent(host).append(time.monotonic())
-        if len(self._failures) > 10_000:  # forget quiet devices
-            for quiet in [h for h, t in self._failures.items() if not t]:
-                del self._failures[quiet]
 
 
 def unknown_code() -> CodeUnknown:

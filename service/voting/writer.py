@@ -44,7 +44,7 @@ from service.errors import Conflict, Unavailable, database_away
 from service.events import publish
 from service.voting.batch import Outcome, write_batch
 from service.voting.casting import CastJob, RoundSpec, no_round, not_open, round_spec
-from service.voting.codes import GuessLimit
+from service.voting.guesses import GuessLimit
 from service.voting.schemas import Receipt
 from service.voting.statements import BoxStatements, CoreStatements, SqliteStatements
 

@@ -292,6 +292,7 @@ async def test_guessing_is_slowed_down(client, db, staff):
     response = await cast(client, round_id, code, ranked("文化墙"))
     assert response.status_code == 429
     assert response.json()["code"] == "too-many-attempts"
+    assert response.headers["retry-after"] == "60"  # locked out for a minute, then longer
 
 
 async def test_ballot_table_holds_nothing_but_tracker_round_marks_content(client, db, staff):
