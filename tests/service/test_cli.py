@@ -185,3 +185,23 @@ def test_console_script_is_installed():
     )
     assert done.returncode == 0, done.stderr
     assert "Winners: 儿童游乐设施" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("huge.blt", b"3 1\n" + b"1 1 2 3 0\n" * 200_000 + b"1 9 0\n0\n"),  # bad line at the end
+        ("binary.soi", bytes(range(256)) * 4000),
+        ("not-utf8.csv", b"\xff\xfe" + "投票".encode("utf-16-le") * 1000),
+        ("empty.blt", b""),
+    ],
+)
+def test_hostile_ballot_files_are_one_line(capsys, tmp_path, name, content):
+    """Malformed, binary, wrongly encoded and empty files: one line, exit 1."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out, err = run(capsys, "tally", str(path), "--method", "irv", "--lang", "en")
+    assert code == 1, err
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("redbench: error: ")
