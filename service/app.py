@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, get, post
 from litestar.di import Provide
+from litestar.exceptions import PermissionDeniedException
 from litestar.openapi import OpenAPIConfig
 from litestar.params import JSONBody
 
@@ -14,9 +15,11 @@ from service.auth.guard import provide_actor, role_guard, roles
 from service.db.session import create_engine, provide_transaction, sessionmaker
 from service.errors import EXCEPTION_HANDLERS, ErrorBody
 from service.events import channels_plugin
+from service.results.seal import sealed
 from service.routes import ROUTES
 from service.settings import Settings
 from service.voting.writer import cast_writer
+from service.web.pages import PAGES, csrf_config, csrf_refused, template_config
 
 API = "/api/v1"
 MAX_BODY = 256 * 1024
@@ -47,13 +50,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await sealed()  # boxes being sealed after a close finish before the pool goes
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=[ping, noop, *ROUTES],
+        route_handlers=[ping, noop, *ROUTES, *PAGES],
         guards=[role_guard],
         dependencies={"db": Provide(provide_transaction), "actor": Provide(provide_actor)},
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, PermissionDeniedException: csrf_refused},
+        template_config=template_config(),
+        csrf_config=csrf_config(settings.secret_key),
         plugins=[channels_plugin(settings)],
         lifespan=[database, cast_writer],
         openapi_config=OpenAPIConfig(

@@ -51,6 +51,17 @@ def _settings(args: argparse.Namespace, default_db: str | None = None) -> Settin
     return settings
 
 
+def pages_line(settings: Settings, lang: str) -> str:
+    """Where the pages are: the facilitator's console, enrolling a ballot tablet, the board."""
+    base = f"http://{settings.host}:{settings.port}"
+    if lang == "en":
+        return (
+            f"  console {base}/console · enrol a ballot tablet {base}/kiosk/enrol · "
+            f"public board {base}/board"
+        )
+    return f"  主持人工作台 {base}/console · 启用投票平板 {base}/kiosk/enrol · 公示栏 {base}/board"
+
+
 def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
     import uvicorn
 
@@ -73,6 +84,7 @@ def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
         "en": f"Red Bench is running; API documents at {url} (Ctrl+C to stop)",
     }
     out.write(started.get(lang, started["zh"]) + "\n")
+    out.write(pages_line(settings, lang) + "\n")
     out.flush()
     uvicorn.run(
         "service.app:create_app",

@@ -34,16 +34,17 @@ from service.voting.writer import CastWriter
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
 
 
-async def cast(state: State, host: str, round_id: int, data: CastRequest) -> Receipt:
-    """Check the ballot, then hand it to the writer and wait for its commit."""
+async def cast(state: State, device: str, round_id: int, data: CastRequest) -> Receipt:
+    """Check the ballot, then hand it to the writer and wait for its commit. Unknown codes
+    count against ``device`` (a tablet's enrolment, or the client address)."""
     guesses: codes.GuessLimit = state.code_guesses
-    guesses.check(host)
+    guesses.check(device)
     writer: CastWriter = state.cast_writer
     try:
         job = prepare(await writer.spec(round_id), data, state.settings.secret_key)
         return await writer.cast(job)
     except codes.CodeUnknown:
-        guesses.failed(host)
+        guesses.failed(device)
         raise
 
 

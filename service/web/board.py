@@ -1,0 +1,177 @@
+"""The public board: read-only pages per community listing its processes, where each
+stands, the published decisions, and a tracker lookup where residents check that their
+ballot is in the published list. Only published rounds show results here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballots.digest import SHORT_LENGTH, normalize_tracker
+from ballots.errors import InvalidReceipt
+from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot, ScoreBallot
+from engine.result import Result
+from service.auth.guard import ANONYMOUS, roles
+from service.communities.controllers import find_community
+from service.db import models
+from service.deps import DB
+from service.i18n import text
+from service.loop.board import board as loop_board
+from service.web.render import language_of, page, redirect
+from service.web.reveal import method_name, result_view
+
+PUBLIC = roles("public")
+_BALLOT = msgspec.json.Decoder(Ballot)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundLine:
+    """A round as the board lists it: results only once published."""
+
+    id: int
+    number: int
+    title: str
+    phase: str
+    method: str
+    winners: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessLine:
+    process: models.Process
+    rounds: list[RoundLine]
+
+    @property
+    def decision(self) -> tuple[str, ...] | None:
+        """The winners of the last published round: the decision residents took."""
+        published = [r for r in self.rounds if r.winners is not None]
+        return published[-1].winners if published else None
+
+
+async def process_lines(db: AsyncSession, community_id: int, lang: str) -> list[ProcessLine]:
+    """The community's processes, newest first, with their rounds."""
+    processes = (
+        await db.scalars(
+            select(models.Process)
+            .where(models.Process.community_id == community_id)
+            .order_by(models.Process.id.desc())
+        )
+    ).all()
+    ids = [p.id for p in processes]
+    rows = await db.execute(
+        select(models.Round, models.RoundResult.result)
+        .outerjoin(models.RoundResult, models.RoundResult.round_id == models.Round.id)
+        .where(models.Round.process_id.in_(ids))
+        .order_by(models.Round.number)
+    )
+    rounds: dict[int, list[RoundLine]] = {pid: [] for pid in ids}
+    for round_row, stored in rows:
+        winners = None
+        if round_row.phase == "published" and stored is not None:
+            winners = msgspec.json.decode(stored, type=Result).winners
+        rounds[round_row.process_id].append(
+            RoundLine(
+                id=round_row.id,
+                number=round_row.number,
+                title=round_row.title,
+                phase=round_row.phase,
+                method=method_name(lang, round_row.method),
+                winners=winners,
+            )
+        )
+    return [ProcessLine(process=p, rounds=rounds[p.id]) for p in processes]
+
+
+def ballot_words(ballot: Ballot, lang: str) -> list[str]:
+    """A published ballot as lines a resident can compare with what they marked."""
+    sep = "、" if lang == "zh" else ", "
+    if isinstance(ballot, RankedBallot):
+        return [
+            text(lang, "board.lookup.place", n=i, names=sep.join(group))
+            for i, group in enumerate(ballot.ranking, start=1)
+        ]
+    if isinstance(ballot, ScoreBallot):
+        return [
+            text(lang, "board.lookup.scored", name=name, score=score)
+            for name, score in sorted(ballot.scores.items(), key=lambda item: -item[1])
+        ]
+    if isinstance(ballot, ApprovalBallot | BudgetBallot):
+        return [text(lang, "board.lookup.approved", names=sep.join(ballot.approved) or "—")]
+    return []
+
+
+async def find_receipt(db: AsyncSession, round_id: int, typed: str) -> tuple[str, Ballot] | None:
+    """The published ballot with this tracker (or its 8-character short form)."""
+    wanted = normalize_tracker(typed)
+    match = models.Ballot.tracker == wanted
+    if len(wanted) == SHORT_LENGTH:
+        match = func.substr(models.Ballot.tracker, 1, SHORT_LENGTH) == wanted
+    row = (
+        await db.execute(
+            select(models.Ballot.tracker, models.Ballot.content)
+            .where(models.Ballot.round_id == round_id, match)
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row[0], _BALLOT.decode(row[1]))
+
+
+class BoardController(Controller):
+    path = "/"
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/", opt=PUBLIC)
+    async def root(self) -> Redirect:
+        return redirect("/board")
+
+    @get("/board", opt=PUBLIC)
+    async def communities(self, request: Request[Any, Any, Any], db: DB) -> Template:
+        rows = (await db.scalars(select(models.Community).order_by(models.Community.id))).all()
+        return page(request, "board/index.html", communities=rows)
+
+    @get("/board/communities/{community_id:int}", opt=PUBLIC)
+    async def community(
+        self, request: Request[Any, Any, Any], db: DB, community_id: FromPath[int]
+    ) -> Template:
+        """The community's processes, their status and decisions."""
+        community = await find_community(db, community_id)
+        lines = await process_lines(db, community_id, language_of(request))
+        shown = (await loop_board(db, community_id)).processes
+        loops = {p.id: p for p in shown}
+        return page(
+            request, "board/community.html", community=community, processes=lines, loops=loops
+        )
+
+    @get("/board/rounds/{round_id:int}", opt=PUBLIC)
+    async def round_result(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        round_id: FromPath[int],
+        tracker: FromQuery[str] = "",
+    ) -> Template:
+        """A published result, and the tracker lookup (``?tracker=``)."""
+        lang = language_of(request)
+        view = await result_view(db, round_id, ANONYMOUS, lang)
+        community = await find_community(db, view.process.community_id)
+        lookup: dict[str, Any] | None = None
+        if tracker.strip():
+            try:
+                found = await find_receipt(db, round_id, tracker)
+            except InvalidReceipt:
+                lookup = {"status": "malformed", "tracker": tracker.strip()}
+            else:
+                lookup = {
+                    "status": "found" if found else "missing",
+                    "tracker": found[0] if found else tracker.strip(),
+                    "lines": ballot_words(found[1], lang) if found else [],
+                }
+        return page(request, "board/round.html", view=view, community=community, lookup=lookup)

@@ -1,0 +1,179 @@
+"""The facilitator's console, first part: signing in and out, the processes of each
+community, a process with its options (proposals) and rounds, and setting up a round —
+the method (each with a one-line plain explanation), seats or budget, the tie policy,
+the slate and the comment prompts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from engine.process import ProcessPhase
+from engine.registry import get_method
+from service.accounts.repository import sign_in, sign_out
+from service.audit import record
+from service.auth.guard import SESSION_COOKIE, Actor, roles
+from service.db import models
+from service.deps import DB, Caller
+from service.errors import NotSignedIn
+from service.processes import repository as processes
+from service.processes.schemas import PhaseChange, ProcessCreate
+from service.proposals.repository import create_proposal
+from service.rounds import repository as rounds
+from service.rounds.config import TIE_POLICIES, methods_for
+from service.rounds.schemas import DEFAULT_PROMPTS
+from service.web.forms import KINDS, Form, ProcessForm, ProposalForm, RoundForm, SignIn, checked
+from service.web.render import local_path, page, redirect
+
+RUNS_MEETINGS = roles("facilitator", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class MethodChoice:
+    """A counting method offered when setting up a round."""
+
+    name: str
+    kind: str
+    summary: str
+    summary_zh: str
+
+
+def method_choices() -> list[tuple[str, list[MethodChoice]]]:
+    """Every method by the ballot kind it counts, ranked ballots first."""
+    groups = []
+    for kind in KINDS:
+        choices = []
+        for name in methods_for(kind):
+            info = get_method(name)
+            choices.append(MethodChoice(name, kind, info.summary, info.summary_zh))
+        groups.append((kind, choices))
+    return groups
+
+
+class ConsoleController(Controller):
+    path = "/console"
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/login", opt=roles("public"))
+    async def login_form(
+        self, request: Request[Any, Any, Any], next: FromQuery[str] = "/console"
+    ) -> Template:
+        return page(request, "console/login.html", next=local_path(next, "/console"), error="")
+
+    @post("/login", opt=roles("public"))
+    async def login(
+        self, request: Request[Any, Any, Any], db: DB, data: Form[SignIn]
+    ) -> Template | Redirect:
+        """Check the password; the session cookie is the API's (HttpOnly, SameSite strict)."""
+        target = local_path(data.next, "/console")
+        try:
+            user, token = await sign_in(db, data.username.strip(), data.password)
+        except NotSignedIn:
+            return page(
+                request,
+                "console/login.html",
+                status=401,
+                next=target,
+                error="page.login.wrong",
+                here=f"/console/login?next={quote(target)}",
+            )
+        actor = Actor(id=user.id, name=user.display_name, role=user.role)
+        record(db, actor, "user.login", "user", user.id)
+        response = redirect(target)
+        response.set_cookie(
+            SESSION_COOKIE, token, httponly=True, samesite="strict", secure=False, path="/"
+        )
+        return response
+
+    @post("/logout", opt=roles("facilitator", "admin", "secretary", "grid_worker"))
+    async def logout(self, request: Request[Any, Any, Any], db: DB, actor: Caller) -> Redirect:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await sign_out(db, token)
+        record(db, actor, "user.logout", "user", actor.id)
+        response = redirect("/console/login")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @get("/", opt=RUNS_MEETINGS)
+    async def home(self, request: Request[Any, Any, Any], db: DB) -> Template:
+        """Every community with its processes, newest first, and a form for a new one."""
+        communities = (
+            await db.scalars(select(models.Community).order_by(models.Community.id))
+        ).all()
+        rows = (await db.scalars(select(models.Process).order_by(models.Process.id.desc()))).all()
+        by_community: dict[int, list[models.Process]] = {c.id: [] for c in communities}
+        for process in rows:
+            by_community.setdefault(process.community_id, []).append(process)
+        return page(
+            request,
+            "console/home.html",
+            communities=[(c, by_community[c.id]) for c in communities],
+        )
+
+    @post("/processes", opt=RUNS_MEETINGS)
+    async def create_process(self, db: DB, actor: Caller, data: Form[ProcessForm]) -> Redirect:
+        form = checked(
+            {"title": data.title.strip(), "question": data.question.strip()}, ProcessCreate
+        )
+        process = await processes.create_process(
+            db, actor, data.community_id, form.title, form.question
+        )
+        return redirect(f"/console/processes/{process.id}")
+
+    @get("/processes/{process_id:int}", opt=RUNS_MEETINGS)
+    async def process(
+        self, request: Request[Any, Any, Any], db: DB, process_id: FromPath[int]
+    ) -> Template:
+        """A process: its options, its rounds, and the form for a new round."""
+        process = await processes.find_process(db, process_id)
+        community = await db.get(models.Community, process.community_id)
+        proposals = (
+            await db.scalars(
+                select(models.Proposal)
+                .where(models.Proposal.process_id == process_id)
+                .order_by(models.Proposal.id)
+            )
+        ).all()
+        round_rows = await rounds.list_rounds(db, process_id)
+        return page(
+            request,
+            "console/process.html",
+            process=process,
+            community=community,
+            proposals=proposals,
+            rounds=round_rows,
+            open=process.phase in processes.OPEN_PHASES,
+            decidable=process.phase == ProcessPhase.DELIBERATING.value
+            and any(r.phase == "published" for r in round_rows),
+            methods=method_choices(),
+            tie_policies=TIE_POLICIES,
+            prompts="\n".join(DEFAULT_PROMPTS),
+        )
+
+    @post("/processes/{process_id:int}/proposals", opt=RUNS_MEETINGS)
+    async def add_proposal(
+        self, db: DB, actor: Caller, process_id: FromPath[int], data: Form[ProposalForm]
+    ) -> Redirect:
+        await create_proposal(db, actor, process_id, data.to_create())
+        return redirect(f"/console/processes/{process_id}#options")
+
+    @post("/processes/{process_id:int}/rounds", opt=RUNS_MEETINGS)
+    async def create_round(
+        self, db: DB, actor: Caller, process_id: FromPath[int], data: Form[RoundForm]
+    ) -> Redirect:
+        round_row = await rounds.create_round(db, process_id, data.to_create(), actor)
+        return redirect(f"/console/rounds/{round_row.id}")
+
+    @post("/processes/{process_id:int}/decided", opt=RUNS_MEETINGS)
+    async def decided(self, db: DB, actor: Caller, process_id: FromPath[int]) -> Redirect:
+        """Hand the decision over: the process moves to decided (a round must be published)."""
+        await processes.change_phase(db, actor, process_id, PhaseChange(to="decided"))
+        return redirect(f"/console/processes/{process_id}")

@@ -1,0 +1,196 @@
+"""The HTML forms of the pages as Structs, and turning them into the API's request shapes.
+
+Browsers send every field as text and a checkbox group as one value or several, so the
+form Structs take text and :func:`many`, :func:`whole` and :func:`amount` read it, with
+refusals that name the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, TypeAlias, TypeVar
+
+import msgspec
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from service.comments.schemas import CommentCreate
+from service.errors import Invalid
+from service.proposals.schemas import ProposalCreate
+from service.rounds.config import methods_for
+from service.rounds.schemas import DEFAULT_PROMPTS, RoundCreate
+
+T = TypeVar("T")
+Form: TypeAlias = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
+"""A handler's ``data`` sent as an HTML form."""
+
+Many: TypeAlias = list[str] | str
+"""A field sent once, several times (a checkbox group), or not at all."""
+
+KINDS = ("ranked", "approval", "score", "budget")
+
+
+def many(value: Many) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def whole(value: str, field: str, *, least: int = 0, most: int = 10**6) -> int | None:
+    """A whole number typed in a form (``None`` when left blank)."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not least <= int(value) <= most:
+        raise Invalid(
+            f"{field}: give a whole number from {least} to {most}, not {value!r}",
+            zh=f"{field}：请填写 {least} 到 {most} 之间的整数，而不是“{value}”",
+            field=field,
+        )
+    return int(value)
+
+
+def amount(value: str, field: str) -> Decimal | None:
+    """An amount of yuan typed in a form (``None`` when left blank); commas allowed."""
+    value = value.strip().replace(",", "").replace("，", "")
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or number < 0:
+        raise Invalid(
+            f"{field}: give an amount in yuan, not {value!r}",
+            zh=f"{field}：请填写金额（元），而不是“{value}”",
+            field=field,
+        )
+    return number
+
+
+def checked(data: Mapping[str, Any], shape: type[T]) -> T:
+    """``data`` as the API's request ``shape``, its constraints checked (422 naming the
+    field otherwise)."""
+    try:
+        return msgspec.convert(data, shape)
+    except msgspec.ValidationError as exc:
+        raise Invalid(str(exc), zh=f"表单填写有误：{exc}") from exc
+
+
+def kind_of_method(method: str) -> str:
+    """The ballot kind a method counts (a budget method makes a budget round)."""
+    for kind in KINDS:
+        if method in methods_for(kind):
+            return kind
+    return "ranked"
+
+
+class SignIn(msgspec.Struct):
+    username: str = ""
+    password: str = ""
+    next: str = ""
+
+
+class RoundChoice(msgspec.Struct):
+    round_id: int
+
+
+class ProcessForm(msgspec.Struct):
+    community_id: int
+    title: str = ""
+    question: str = ""
+
+
+class ProposalForm(msgspec.Struct):
+    title: str = ""
+    description: str = ""
+    cost: str = ""
+    author: str = ""
+
+    def to_create(self) -> ProposalCreate:
+        if not self.title.strip():
+            raise Invalid("the option needs a title", zh="请填写方案名称", field="title")
+        return checked(
+            {
+                "title": self.title.strip(),
+                "description": self.description.strip(),
+                "cost": amount(self.cost, "cost"),
+                "author": self.author.strip(),
+            },
+            ProposalCreate,
+        )
+
+
+class RoundForm(msgspec.Struct):
+    """A new round: the method decides the ballot kind; the slate is the ticked options."""
+
+    title: str = ""
+    method: str = "irv"
+    seats: str = "1"
+    budget: str = ""
+    tie_policy: str = "lot"
+    proposal_ids: Many = []
+    prompts: str = "\n".join(DEFAULT_PROMPTS)
+    allow_truncation: str = ""
+    household_roll: str = ""
+
+    def to_create(self) -> RoundCreate:
+        if not self.title.strip():
+            raise Invalid("the round needs a title", zh="请填写轮次名称", field="title")
+        kind = kind_of_method(self.method)
+        options: dict[str, str | int | float | bool | None] = {
+            "seats": whole(self.seats, "seats", least=1, most=100) or 1,
+            "tie_policy": self.tie_policy,
+        }
+        budget = amount(self.budget, "budget")
+        if kind == "budget":
+            options["budget"] = None if budget is None else float(budget)
+        prompts = [line.strip() for line in self.prompts.splitlines() if line.strip()]
+        ids = [whole(value, "proposal_ids") for value in many(self.proposal_ids)]
+        return checked(
+            {
+                "title": self.title.strip(),
+                "method": self.method,
+                "ballot_kind": kind,
+                "options": options,
+                "rules": {"allow_truncation": kind != "ranked" or bool(self.allow_truncation)},
+                "prompts": prompts,
+                "household_roll": bool(self.household_roll),
+                "proposal_ids": [i for i in ids if i is not None],
+            },
+            RoundCreate,
+        )
+
+
+class CommentForm(msgspec.Struct):
+    """A comment recorded on a speaker's behalf."""
+
+    stance: str = "neutral"
+    body: str = ""
+    speaker: str = ""
+    proposal_id: str = ""
+    prompt: str = ""
+
+    def to_create(self) -> CommentCreate:
+        return checked(
+            {
+                "stance": self.stance,
+                "body": self.body.strip(),
+                "speaker": self.speaker.strip(),
+                "proposal_id": whole(self.proposal_id, "proposal_id", least=1, most=2**31),
+                "prompt": whole(self.prompt, "prompt", most=100),
+            },
+            CommentCreate,
+        )
+
+
+class HideForm(msgspec.Struct):
+    reason: str = ""
+
+
+class PhaseForm(msgspec.Struct):
+    to: str
+
+
+class CodesForm(msgspec.Struct):
+    count: str = ""
+    households: str = ""

@@ -1,0 +1,295 @@
+"""The tablet ballot (kiosk mode): enrolling a tablet for a voting round, the ballot page
+it shows, checking a one-time code before the resident marks the ballot, and casting
+through the same writer as the API (same idempotency keys, same receipts).
+
+A browser without a valid enrolment cookie gets no ballot and cannot cast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import JSONBody
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.accounts.repository import sign_out
+from service.audit import record
+from service.auth.guard import SESSION_COOKIE, roles
+from service.db.models import Process, Proposal, Round, VoterCode
+from service.deps import DB, Caller
+from service.errors import EXCEPTION_HANDLERS, Forbidden, Invalid
+from service.voting import codes
+from service.voting.casting import not_open
+from service.voting.controllers import cast
+from service.voting.schemas import CastRequest, CodeText, Receipt
+from service.web.forms import Form, RoundChoice
+from service.web.render import Labels, language_of, page, redirect
+from service.web.tablets import (
+    ENROLMENT_DAYS,
+    TABLET_COOKIE,
+    Enrolment,
+    enrolment_token,
+    read_enrolment,
+)
+
+RUNS_ROUNDS = roles("facilitator", "admin")
+RESET_SECONDS = 20
+"""After the receipt, the tablet clears itself for the next resident after this pause."""
+JSON_ERRORS: dict[int | type[Exception], Any] = dict(EXCEPTION_HANDLERS)
+"""The kiosk's JSON calls answer refusals in the API's error shape, for the tablet script."""
+
+KIOSK_MESSAGES = (
+    "code-unknown",
+    "code-used",
+    "code-void",
+    "round-not-open",
+    "household-voted",
+    "tablet-not-enrolled",
+    "too-many-attempts",
+    "invalid-ballot",
+    "network",
+    "offline",
+    "retrying",
+    "failed",
+    "chosen",
+    "empty",
+    "too-many-choices",
+    "over-budget",
+    "no-room",
+    "total",
+    "move-up",
+    "move-down",
+    "countdown",
+)
+"""Refusals (by error code) and tablet states the kiosk script tells in the resident's words."""
+
+
+class CodeCheck(msgspec.Struct, forbid_unknown_fields=True):
+    code: CodeText
+
+
+@dataclass(frozen=True, slots=True)
+class BallotOption:
+    """One option as the resident sees it on the tablet."""
+
+    name: str
+    description: str
+    cost_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BallotView:
+    """Everything the ballot page shows and the tablet script needs."""
+
+    round_id: int
+    title: str
+    process_title: str
+    question: str
+    kind: str
+    options: list[BallotOption]
+    allow_truncation: bool
+    max_approvals: int | None
+    max_score: int
+    budget_cents: int | None
+    allow_over_budget: bool
+
+
+async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
+    """The frozen slate of a voting round with the proposals' descriptions."""
+    slate = round_row.slate or []
+    ids = [entry["proposal_id"] for entry in slate]
+    rows = await db.execute(select(Proposal.id, Proposal.description).where(Proposal.id.in_(ids)))
+    descriptions = {pid: description for pid, description in rows}
+    process = await db.get(Process, round_row.process_id)
+    rules: dict[str, Any] = round_row.rules or {}
+    options: dict[str, Any] = round_row.options or {}
+    budget = rules.get("budget", options.get("budget"))
+    return BallotView(
+        round_id=round_row.id,
+        title=round_row.title,
+        process_title=process.title if process else "",
+        question=process.question if process else "",
+        kind=round_row.ballot_kind,
+        options=[
+            BallotOption(
+                name=str(entry["name"]),
+                description=descriptions.get(entry["proposal_id"], ""),
+                cost_cents=entry.get("cost_cents"),
+            )
+            for entry in slate
+        ],
+        allow_truncation=bool(rules.get("allow_truncation", True)),
+        max_approvals=rules.get("max_approvals"),
+        max_score=int(rules.get("max_score") or 5),
+        budget_cents=None if budget is None else round(float(budget) * 100),
+        allow_over_budget=bool(rules.get("allow_over_budget", False)),
+    )
+
+
+def not_enrolled() -> Forbidden:
+    return Forbidden(
+        "this device is not enrolled as a ballot tablet; a facilitator enrols it from the console",
+        code="tablet-not-enrolled",
+        zh="本设备尚未启用为投票平板，请主持人在管理页面启用",
+    )
+
+
+def enrolment_of(request: Request[Any, Any, Any], state: State) -> Enrolment:
+    """The tablet's enrolment, or 403 ``tablet-not-enrolled``."""
+    enrolment = read_enrolment(state.settings.secret_key, request.cookies.get(TABLET_COOKIE))
+    if enrolment is None:
+        raise not_enrolled()
+    return enrolment
+
+
+def enrolled_round(request: Request[Any, Any, Any], state: State) -> int:
+    """The round this tablet is enrolled for, or 403 ``tablet-not-enrolled``."""
+    return enrolment_of(request, state).round_id
+
+
+def device(enrolment: Enrolment) -> str:
+    """Who wrong codes count against: this tablet, whatever network it shares with others
+    (so guessing on one tablet never locks out the resident on the next)."""
+    return f"tablet:{enrolment.tablet_id}"
+
+
+async def check_code(
+    db: AsyncSession, state: State, device: str, round_id: int, typed: str
+) -> None:
+    """Refuse a code that cannot vote in the round now (unknown, used, void; or the round
+    not voting), before the resident marks a ballot. Nothing is changed: the code is
+    redeemed only by the cast itself. Unknown codes count against the device's guesses."""
+    guesses: codes.GuessLimit = state.code_guesses
+    guesses.check(device)
+    round_row = await db.get(Round, round_id)
+    if round_row is None or round_row.phase != "voting":
+        raise not_open(round_id, round_row.phase if round_row else "gone")
+    canonical = codes.normalize_code(typed)
+    status = None
+    if canonical is not None:
+        status = await db.scalar(
+            select(VoterCode.status).where(
+                VoterCode.code_hash == codes.code_hash(state.settings.secret_key, canonical),
+                VoterCode.round_id == round_id,
+            )
+        )
+    if status is None:
+        guesses.failed(device)
+        raise codes.unknown_code()
+    if status == "used":
+        raise codes.used_code()
+    if status == "void":
+        raise codes.void_code_error()
+
+
+class KioskController(Controller):
+    path = "/kiosk"
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/", opt=roles("public"))
+    async def ballot(self, request: Request[Any, Any, Any], db: DB, state: State) -> Template:
+        """The enrolled round's ballot; a refusal page for any other browser."""
+        enrolment = read_enrolment(state.settings.secret_key, request.cookies.get(TABLET_COOKIE))
+        if enrolment is None:
+            return page(request, "kiosk/blocked.html", status=403, reason="not-enrolled")
+        round_row = await db.get(Round, enrolment.round_id)
+        if round_row is None or round_row.phase != "voting":
+            return page(request, "kiosk/blocked.html", reason="closed")
+        lang = language_of(request)
+        t = Labels(lang)
+        messages = {code: t(f"kiosk.message.{code}") for code in KIOSK_MESSAGES}
+        return page(
+            request,
+            "kiosk/ballot.html",
+            ballot=await ballot_view(db, round_row),
+            script={
+                "lang": lang,
+                "messages": messages,
+                "rank": t("kiosk.rank.badge", n="{n}"),
+                "left": t("kiosk.budget.left", money="{money}"),
+                "yuan": t("page.yuan", amount="{amount}"),
+                "score": t("kiosk.review.score", score="{score}"),
+                "resetSeconds": RESET_SECONDS,
+            },
+        )
+
+    @post("/code", opt=roles("public"), exception_handlers=JSON_ERRORS, status_code=200)
+    async def code(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        data: JSONBody[CodeCheck],
+    ) -> dict[str, bool]:
+        """Is this code good for the tablet's round? (200, or the refusal in the API shape)."""
+        enrolment = enrolment_of(request, state)
+        await check_code(db, state, device(enrolment), enrolment.round_id, data.code)
+        return {"ok": True}
+
+    @post("/ballots", opt=roles("public"), exception_handlers=JSON_ERRORS)
+    async def cast_ballot(
+        self, request: Request[Any, Any, Any], state: State, data: JSONBody[CastRequest]
+    ) -> Response[Receipt]:
+        """Cast for the tablet's round: 201 with the receipt, 200 with the same receipt for
+        a retry with the same key (the tablet resends until it hears an answer)."""
+        enrolment = enrolment_of(request, state)
+        receipt = await cast(state, device(enrolment), enrolment.round_id, data)
+        return Response(receipt, status_code=200 if receipt.replayed else 201)
+
+    @get("/enrol", opt=RUNS_ROUNDS)
+    async def enrol_form(self, request: Request[Any, Any, Any], db: DB) -> Template:
+        """The rounds now voting, to enrol this device for one of them."""
+        rows = await db.execute(
+            select(Round.id, Round.number, Round.title, Process.title)
+            .join(Process, Process.id == Round.process_id)
+            .where(Round.phase == "voting")
+            .order_by(Process.id, Round.number)
+        )
+        voting = [
+            {"id": rid, "number": number, "title": title, "process": process}
+            for rid, number, title, process in rows
+        ]
+        return page(request, "kiosk/enrol.html", rounds=voting, days=ENROLMENT_DAYS)
+
+    @post("/enrol", opt=RUNS_ROUNDS)
+    async def enrol(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        actor: Caller,
+        data: Form[RoundChoice],
+    ) -> Redirect:
+        """Make this device the ballot tablet of a voting round, and sign the facilitator
+        out on it, so residents passing it along see the ballot and nothing else."""
+        round_row = await db.get(Round, data.round_id)
+        if round_row is None or round_row.phase != "voting":
+            raise Invalid(
+                "only a round that is voting can have ballot tablets",
+                code="round-not-open",
+                zh="只有正在投票的轮次才能启用投票平板",
+                field="round_id",
+            )
+        token = enrolment_token(state.settings.secret_key, round_row.id)
+        record(db, actor, "tablet.enrolled", "round", round_row.id)
+        session = request.cookies.get(SESSION_COOKIE)
+        if session:
+            await sign_out(db, session)
+        response = redirect("/kiosk")
+        response.set_cookie(
+            TABLET_COOKIE,
+            token,
+            max_age=ENROLMENT_DAYS * 86400,
+            path="/kiosk",
+            httponly=True,
+            samesite="strict",
+        )
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response

@@ -1,0 +1,163 @@
+"""The facilitator's console, second part: running one round at the bench meeting — the
+comment phase with its prompts (comments recorded on a speaker's behalf, with stance),
+printing voter-code slips, opening and closing voting, and live turnout (codes issued
+against ballots cast, never a result before the round is closed)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import segno
+from litestar import Controller, Request, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from markupsafe import Markup
+
+from engine.registry import get_method
+from service.comments import repository as comments
+from service.deps import DB, Caller
+from service.errors import Invalid
+from service.events import publish
+from service.processes.repository import find_process
+from service.rounds import repository as rounds
+from service.rounds.freeze import issues_before_freeze
+from service.voting import codes
+from service.voting.codes import OPEN_FOR_CODES
+from service.voting.schemas import CodesCreate, IssuedCode, Turnout
+from service.web.console import RUNS_MEETINGS
+from service.web.forms import CodesForm, CommentForm, Form, HideForm, PhaseForm, whole
+from service.web.render import language_of, page, redirect
+
+Channels: TypeAlias = NamedDependency[ChannelsPlugin]
+STANCES = ("support", "oppose", "neutral", "question")
+NEXT_PHASE = {
+    "scheduled": ("commenting", "voting"),
+    "commenting": ("voting",),
+    "voting": ("closed",),
+    "closed": ("published",),
+    "published": (),
+}
+"""The phase buttons the round page offers in each phase."""
+
+
+def qr_svg(code: str, label: str) -> Markup:
+    """The code as an inline SVG QR code (a hand scanner types it into the tablet)."""
+    svg = segno.make_qr(code, error="m").svg_inline(scale=4, title=label)
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # segno's own markup
+
+
+def code_requests(data: CodesForm, household_roll: bool) -> CodesCreate:
+    """How many codes (or which households) a slips form asks for."""
+    if household_roll:
+        labels = [line.strip() for line in data.households.splitlines() if line.strip()]
+        if not labels:
+            raise Invalid(
+                "list the households, one a line", zh="请逐行填写户名", field="households"
+            )
+        return CodesCreate(households=labels)
+    count = whole(data.count, "count", least=1, most=500)
+    if count is None:
+        raise Invalid("say how many codes to print", zh="请填写要打印的投票码数量", field="count")
+    return CodesCreate(count=count)
+
+
+class MeetingController(Controller):
+    path = "/console"
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/rounds/{round_id:int}", opt=RUNS_MEETINGS)
+    async def round_page(
+        self, request: Request[Any, Any, Any], db: DB, round_id: FromPath[int]
+    ) -> Template:
+        """The round as the meeting goes: set-up, prompts and comments, codes, voting."""
+        round_row = await rounds.find_round(db, round_id)
+        process = await find_process(db, round_row.process_id)
+        lang = language_of(request)
+        info = get_method(round_row.method)
+        thread = await comments.list_comments(db, round_id, threaded=False)
+        return page(
+            request,
+            "console/round.html",
+            round=round_row,
+            process=process,
+            slate=await rounds.slate_out(db, round_row),
+            issues=await issues_before_freeze(db, round_row),
+            method_summary=info.summary_zh if lang == "zh" else info.summary,
+            comments=thread,
+            summary=await comments.summary(db, round_id),
+            stances=STANCES,
+            turnout=await codes.turnout(db, round_id),
+            next_phases=NEXT_PHASE.get(round_row.phase, ()),
+            codes_open=round_row.phase in OPEN_FOR_CODES,
+        )
+
+    @post("/rounds/{round_id:int}/phase", opt=RUNS_MEETINGS)
+    async def change_phase(
+        self,
+        db: DB,
+        actor: Caller,
+        channels: Channels,
+        round_id: FromPath[int],
+        data: Form[PhaseForm],
+    ) -> Redirect:
+        """Open the comment phase, open voting (freezes the round), close voting (counts
+        it) or publish the result."""
+        if data.to not in ("commenting", "voting", "closed", "published"):
+            raise Invalid(f"unknown phase {data.to!r}", zh="没有这个阶段", field="to")
+        row = await rounds.change_phase(db, round_id, data.to, actor)
+        publish(channels, round_id, "phase", phase=row.phase)
+        if row.phase == "closed":
+            return redirect(f"/console/rounds/{round_id}/reveal")
+        return redirect(f"/console/rounds/{round_id}")
+
+    @post("/rounds/{round_id:int}/comments", opt=RUNS_MEETINGS)
+    async def add_comment(
+        self, db: DB, actor: Caller, round_id: FromPath[int], data: Form[CommentForm]
+    ) -> Redirect:
+        await comments.add_comment(db, round_id, data.to_create(), actor)
+        return redirect(f"/console/rounds/{round_id}#comments")
+
+    @post("/comments/{comment_id:int}/hide", opt=RUNS_MEETINGS)
+    async def hide_comment(
+        self, db: DB, actor: Caller, comment_id: FromPath[int], data: Form[HideForm]
+    ) -> Redirect:
+        comment = await comments.hide_comment(db, comment_id, data.reason, actor)
+        return redirect(f"/console/rounds/{comment.round_id}#comments")
+
+    @post("/rounds/{round_id:int}/codes", opt=RUNS_MEETINGS, status_code=200)
+    async def print_codes(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        actor: Caller,
+        round_id: FromPath[int],
+        data: Form[CodesForm],
+    ) -> Template:
+        """New codes as a printable page of slips with QR codes: shown this once only."""
+        round_row = await rounds.find_round(db, round_id)
+        process = await find_process(db, round_row.process_id)
+        wanted = code_requests(data, round_row.household_roll)
+        issued = await codes.issue_codes(db, round_id, wanted, state.settings.secret_key, actor)
+        return page(
+            request,
+            "console/slips.html",
+            round=round_row,
+            process=process,
+            slips=[_slip(code) for code in issued.codes],
+            skipped=issued.skipped,
+            here=f"/console/rounds/{round_id}",
+        )
+
+    @get("/rounds/{round_id:int}/turnout", opt=RUNS_MEETINGS)
+    async def turnout(self, db: DB, round_id: FromPath[int]) -> Turnout:
+        """Codes issued and ballots cast so far (polled by the round page)."""
+        return await codes.turnout(db, round_id)
+
+
+def _slip(code: IssuedCode) -> dict[str, Any]:
+    return {"code": code.code, "household": code.household, "qr": qr_svg(code.code, code.code)}

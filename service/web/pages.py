@@ -1,0 +1,81 @@
+"""The page routes for :func:`service.app.create_app`: the controllers of every screen,
+the static files, the template engine and cross-site request forgery protection for the
+forms (the API under ``/api`` is left to its bearer tokens and SameSite session cookie)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Final
+
+from litestar import Request, Response, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import PermissionDeniedException
+from litestar.static_files import create_static_files_router
+
+from service.auth.guard import roles
+from service.errors import handle_http_error
+from service.web.board import BoardController
+from service.web.console import ConsoleController
+from service.web.kiosk import KioskController
+from service.web.meeting import MeetingController
+from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
+from service.web.reveal import RevealController
+from service.web.secretary import SecretaryController
+
+CSRF_COOKIE: Final = "redbench_csrf"
+CSRF_HEADER: Final = "x-csrftoken"
+API_PREFIX: Final = "/api/"
+
+__all__ = ["PAGES", "csrf_config", "csrf_refused", "template_config"]
+
+
+async def _nosniff(response: Response[Any]) -> Response[Any]:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+PAGES: Final = [
+    Router(
+        path="/",
+        route_handlers=[
+            BoardController,
+            ConsoleController,
+            MeetingController,
+            RevealController,
+            KioskController,
+            SecretaryController,
+        ],
+        exception_handlers=PAGE_ERRORS,
+        include_in_schema=False,
+    ),
+    create_static_files_router(
+        path="/static",
+        directories=[STATIC],
+        opt=roles("public"),
+        name="static",
+        after_request=_nosniff,
+    ),
+]
+"""Every page router, for the app's route handlers."""
+
+
+def csrf_config(secret_key: str) -> CSRFConfig:
+    """Forms and the tablet's calls carry a token matching an HttpOnly cookie; the API is
+    excluded (its callers hold a bearer token or the SameSite-strict session cookie)."""
+    derived = hashlib.sha256(b"redbench csrf\n" + secret_key.encode()).hexdigest()
+    return CSRFConfig(
+        secret=derived,
+        cookie_name=CSRF_COOKIE,
+        header_name=CSRF_HEADER,
+        cookie_httponly=True,
+        cookie_samesite="strict",
+        exclude=["^/api/", "^/static/"],
+    )
+
+
+def csrf_refused(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    """A refused token (or any 403 raised before routing): a page for pages, the API's
+    error shape for the API."""
+    if request.url.path.startswith(API_PREFIX):
+        return handle_http_error(request, exc)
+    return error_page(request, exc)

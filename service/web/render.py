@@ -1,0 +1,199 @@
+"""Rendering a page: the language (Chinese unless ``?lang=en`` or the language cookie says
+otherwise), the ``t(key, **values)`` label helper bound to it, the security headers every
+page carries, redirects, and refusals shown as pages in the reader's language."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.template import TemplateConfig
+
+from service.auth.guard import ANONYMOUS, PUBLIC, SESSION_COOKIE, Actor
+from service.errors import (
+    EXCEPTION_HANDLERS,
+    NotSignedIn,
+    ServiceError,
+    database_away,
+    status_of,
+)
+from service.i18n import LANGUAGES, text
+from service.report import number
+
+HERE: Final = Path(__file__).resolve().parent
+TEMPLATES: Final = HERE / "templates"
+STATIC: Final = HERE / "static"
+LANG_COOKIE: Final = "redbench_lang"
+LOGIN: Final = "/console/login"
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS: Final[dict[str, str]] = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        "object-src 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+"""On every page: scripts and styles from this site only (no inline script), never framed,
+no MIME sniffing, no referrer to other sites, and nothing kept in caches (a ballot, a code
+slip or a result must not come back from the browser's cache or its Back button)."""
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    """``?lang=`` if given, else the language cookie, else Chinese."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return str(asked)
+    kept = request.cookies.get(LANG_COOKIE)
+    return kept if kept in LANGUAGES else "zh"
+
+
+class Labels:
+    """``t(key, **values)`` in templates: the catalogue label in the page's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, **values: object) -> str:
+        return text(self.lang, key, **values)
+
+
+def actor_of(request: Request[Any, Any, Any]) -> Actor:
+    actor: Actor = getattr(request.state, "actor", ANONYMOUS)
+    return actor
+
+
+def here_of(request: Request[Any, Any, Any]) -> str:
+    """This page's path and query without ``lang``: where the language switch leads."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return request.url.path + ("?" + urlencode(kept) if kept else "")
+
+
+def page(
+    request: Request[Any, Any, Any], template: str, *, status: int = 200, **context: Any
+) -> Template:
+    """The page ``template`` rendered with ``context``, the labels and the security headers;
+    a ``?lang=`` switch is remembered in a cookie."""
+    lang = language_of(request)
+    here = here_of(request) if request.method == "GET" else context.pop("here", None)
+    response = Template(
+        template_name=template,
+        context={
+            "t": Labels(lang),
+            "lang": lang,
+            "actor": actor_of(request),
+            "here": here,
+            **context,
+        },
+        status_code=status,
+        headers=dict(SECURITY_HEADERS),
+    )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 86400, path="/", httponly=True, samesite="lax"
+        )
+    return response
+
+
+def redirect(to: str) -> Redirect:
+    """See-other to a path of this site (after a form was handled)."""
+    return Redirect(path=to, status_code=303, headers=dict(SECURITY_HEADERS))
+
+
+def local_path(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site (never another host), else ``default``."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def _words(request: Request[Any, Any, Any], exc: Exception) -> tuple[int, str, str]:
+    """HTTP status, error code and the message in the reader's language."""
+    lang = language_of(request)
+    if isinstance(exc, ServiceError):
+        zh = exc.zh or text("zh", f"error.{exc.code}")
+        if lang == "zh" and zh != f"error.{exc.code}":
+            return exc.status, exc.code, zh
+        return exc.status, exc.code, str(exc)
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        first = extra[0] if extra and isinstance(extra[0], dict) else {}
+        detail = text(
+            lang, "page.error.form", field=first.get("key") or "", message=first.get("message", "")
+        )
+        return 400, "invalid-request", detail
+    if isinstance(exc, HTTPException):
+        if exc.status_code == 403 and "CSRF" in str(exc.detail):
+            return 403, "csrf", text(lang, "page.error.csrf")
+        return exc.status_code, "http", str(exc.detail)
+    if database_away(exc):
+        return 503, "unavailable", text(lang, "page.error.database")
+    status, code = status_of(exc)
+    if status == 500:
+        log.exception("page failed", exc_info=exc)
+        return 500, code, text(lang, "page.error.internal")
+    said = text(lang, f"page.error.{code}", detail=str(exc))
+    return status, code, str(exc) if said.startswith("page.error.") else said
+
+
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A refusal on a page, as a page: a stale sign-in goes to the sign-in form."""
+    if isinstance(exc, NotSignedIn):
+        roles = (
+            request.route_handler.opt.get("roles", ()) if "route_handler" in request.scope else ()
+        )
+        target = request.url.path if PUBLIC in roles else f"{LOGIN}?next={quote(request.url.path)}"
+        response = redirect(target)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+    status, code, message = _words(request, exc)
+    back = local_path(_referer_path(request), "/board")
+    return page(request, "error.html", status=status, code=code, message=message, back=back)
+
+
+def _referer_path(request: Request[Any, Any, Any]) -> str | None:
+    referer = request.headers.get("referer", "")
+    host = request.headers.get("host", "")
+    for scheme in ("http://", "https://"):
+        prefix = f"{scheme}{host}"
+        if host and referer.startswith(prefix):
+            return referer[len(prefix) :] or "/"
+    return None
+
+
+PAGE_ERRORS: Final[dict[int | type[Exception], Any]] = {
+    **{kind: error_page for kind in EXCEPTION_HANDLERS},
+    Exception: error_page,
+}
+"""Exception handlers of the page routes: every refusal is shown as a page (the same
+exception types as the API's table, so that these win over the app's JSON handlers)."""
+
+
+def money(cents: int | float) -> str:
+    """An amount in fen as yuan for people: ``12000000`` → ``120,000``."""
+    return number(cents / 100)
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    """Jinja over ``templates/``: autoescaped, and a missing variable is an error."""
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["money"] = money
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))

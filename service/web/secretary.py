@@ -1,0 +1,235 @@
+"""The branch secretary's pages (支部书记): every community's processes with their tasks,
+feedback and close-out, overdue tasks first; a process page to set and update tasks, note
+progress with photos, record satisfaction checks, close the item (销号) or re-open it; and
+downloads of every export of the decision record. Ballots appear only as exported records:
+no page links a ballot to a person, because nothing stored does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from engine.process import ProcessPhase, RoundPhase
+from service.auth.guard import roles
+from service.db import models
+from service.deps import DB, Caller
+from service.errors import Invalid
+from service.loop import closeout, feedback, photos, tasks
+from service.loop.board import loop_view
+from service.loop.photos import UPLOAD_LIMIT
+from service.loop.schemas import Loop
+from service.processes.repository import find_process
+from service.records.controllers import export_process, export_round, file_response, print_slips
+from service.records.exports import FORMATS, ExportFormat
+from service.rounds.repository import list_rounds
+from service.voting.schemas import CodesCreate
+from service.web.forms import Form, whole
+from service.web.render import language_of, page, redirect
+from service.web.secretary_forms import (
+    CloseOutForm,
+    FeedbackForm,
+    NoteForm,
+    ReopenForm,
+    SlipsForm,
+    TaskChangeForm,
+    TaskForm,
+    Upload,
+)
+
+SECRETARY = roles("secretary", "admin")
+SLIP_PRINTERS = roles("admin")
+"""Code slips are the facilitator's and the admin's (as in the records API); of the two,
+only the admin reaches these pages."""
+COUNTED = (RoundPhase.CLOSED.value, RoundPhase.PUBLISHED.value)
+TASK_PHASES = (ProcessPhase.DECIDED.value, ProcessPhase.IMPLEMENTING.value)
+P = ProcessPhase
+
+
+@dataclass(frozen=True, slots=True)
+class RoundDownloads:
+    """A round and the exports that fit its ballot kind (none before it is counted)."""
+
+    round: models.Round
+    formats: list[ExportFormat]
+    slips: bool
+
+
+def round_downloads(round_row: models.Round, may_print: bool) -> RoundDownloads:
+    counted = round_row.phase in COUNTED
+    fitting = [
+        f for f in FORMATS.values() if counted and (not f.kinds or round_row.ballot_kind in f.kinds)
+    ]
+    slips = may_print and round_row.phase == RoundPhase.VOTING.value
+    return RoundDownloads(round=round_row, formats=fitting, slips=slips)
+
+
+async def community_loops(
+    db: DB,
+) -> list[tuple[models.Community, list[tuple[models.Process, Loop]]]]:
+    """Every community with its processes (newest first) and where each stands."""
+    communities = (await db.scalars(select(models.Community).order_by(models.Community.id))).all()
+    rows = (await db.scalars(select(models.Process).order_by(models.Process.id.desc()))).all()
+    by_community: dict[int, list[tuple[models.Process, Loop]]] = {c.id: [] for c in communities}
+    for process in rows:
+        by_community.setdefault(process.community_id, []).append(
+            (process, await loop_view(db, process.id))
+        )
+    return [(c, by_community[c.id]) for c in communities]
+
+
+class SecretaryController(Controller):
+    path = "/secretary"
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/", opt=SECRETARY)
+    async def home(self, request: Request[Any, Any, Any], db: DB) -> Template:
+        """Overdue tasks first, then each community's processes and their loop."""
+        return page(
+            request,
+            "secretary/home.html",
+            overdue=await tasks.overdue_tasks(db),
+            communities=await community_loops(db),
+        )
+
+    @get("/processes/{process_id:int}", opt=SECRETARY)
+    async def process(
+        self, request: Request[Any, Any, Any], db: DB, actor: Caller, process_id: FromPath[int]
+    ) -> Template:
+        """A process's loop with its forms, and its downloads."""
+        process = await find_process(db, process_id)
+        community = await db.get(models.Community, process.community_id)
+        proposals = (
+            await db.scalars(
+                select(models.Proposal)
+                .where(models.Proposal.process_id == process_id)
+                .order_by(models.Proposal.id)
+            )
+        ).all()
+        round_rows = await list_rounds(db, process_id)
+        downloads = [round_downloads(r, actor.role == "admin") for r in round_rows]
+        counted = any(d.formats for d in downloads)
+        return page(
+            request,
+            "secretary/process.html",
+            process=process,
+            community=community,
+            proposals=proposals,
+            standing=await loop_view(db, process_id),
+            downloads=downloads,
+            process_formats=[f for f in FORMATS.values() if f.process] if counted else [],
+            takes_tasks=process.phase in TASK_PHASES,
+            takes_feedback=process.phase in (P.IMPLEMENTING.value, P.FEEDBACK.value),
+            closable=process.phase in (P.IMPLEMENTING.value, P.FEEDBACK.value),
+            reopenable=process.phase in (P.FEEDBACK.value, P.CLOSED.value),
+        )
+
+    @post("/processes/{process_id:int}/tasks", opt=SECRETARY)
+    async def add_task(
+        self, db: DB, actor: Caller, process_id: FromPath[int], data: Form[TaskForm]
+    ) -> Redirect:
+        task = await tasks.create_task(db, process_id, data.to_create(), actor)
+        return redirect(f"/secretary/processes/{process_id}#task-{task.id}")
+
+    @post("/tasks/{task_id:int}", opt=SECRETARY)
+    async def change_task(
+        self, db: DB, actor: Caller, task_id: FromPath[int], data: Form[TaskChangeForm]
+    ) -> Redirect:
+        task = await tasks.update_task(db, task_id, data.to_update(), actor)
+        return redirect(f"/secretary/processes/{task.process_id}#task-{task.id}")
+
+    @post("/tasks/{task_id:int}/notes", opt=SECRETARY, request_max_body_size=UPLOAD_LIMIT)
+    async def add_note(
+        self, db: DB, actor: Caller, task_id: FromPath[int], data: Upload[NoteForm]
+    ) -> Redirect:
+        """A progress note, and its photos in the same form (refused photos store nothing,
+        not even the note: the request is one transaction)."""
+        note = await tasks.add_note(db, task_id, data.to_create(), actor)
+        files = [(upload.filename or "", await upload.read()) for upload in data.files()]
+        if files:
+            await photos.add_photos(db, note, files, actor)
+        task = await tasks.find_task(db, task_id)
+        return redirect(f"/secretary/processes/{task.process_id}#task-{task_id}")
+
+    @post("/processes/{process_id:int}/feedback", opt=SECRETARY)
+    async def add_feedback(
+        self, db: DB, actor: Caller, process_id: FromPath[int], data: Form[FeedbackForm]
+    ) -> Redirect:
+        await feedback.record_feedback(db, process_id, data.to_create(), actor)
+        return redirect(f"/secretary/processes/{process_id}#feedback")
+
+    @post("/processes/{process_id:int}/close-out", opt=SECRETARY)
+    async def close_out(
+        self, db: DB, actor: Caller, process_id: FromPath[int], data: Form[CloseOutForm]
+    ) -> Redirect:
+        await closeout.close_out(db, process_id, data.to_create().note, actor)
+        return redirect(f"/secretary/processes/{process_id}#close-out")
+
+    @post("/processes/{process_id:int}/reopen", opt=SECRETARY)
+    async def reopen(
+        self, db: DB, actor: Caller, process_id: FromPath[int], data: Form[ReopenForm]
+    ) -> Redirect:
+        await closeout.reopen(db, process_id, data.to_reopen().reason, actor)
+        return redirect(f"/secretary/processes/{process_id}#close-out")
+
+    @get("/rounds/{round_id:int}/exports/{fmt:str}", opt=SECRETARY)
+    async def round_export(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        actor: Caller,
+        round_id: FromPath[int],
+        fmt: FromPath[str],
+    ) -> Response[bytes]:
+        """One export of a counted round, in the page's language (audited)."""
+        return file_response(await export_round(db, round_id, fmt, actor, language_of(request)))
+
+    @get("/processes/{process_id:int}/exports/{fmt:str}", opt=SECRETARY)
+    async def process_export(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        actor: Caller,
+        process_id: FromPath[int],
+        fmt: FromPath[str],
+    ) -> Response[bytes]:
+        """The record of every counted round of the process (audited)."""
+        exported = await export_process(db, process_id, fmt, actor, language_of(request))
+        return file_response(exported)
+
+    @post("/rounds/{round_id:int}/code-slips", opt=SLIP_PRINTERS, status_code=200)
+    async def code_slips(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        actor: Caller,
+        round_id: FromPath[int],
+        data: Form[SlipsForm],
+    ) -> Response[bytes]:
+        """Issue codes for a round in voting and send their slips as a PDF (the only copy)."""
+        count = whole(data.count, "count", least=1, most=5000)
+        if count is None:
+            raise Invalid(
+                "say how many codes to print", zh="请填写要打印的投票码数量", field="count"
+            )
+        key = state.settings.secret_key
+        pdf = await print_slips(
+            db, round_id, CodesCreate(count=count), key, actor, language_of(request)
+        )
+        name = f"redbench-round-{round_id}-codes.pdf"
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )

@@ -1,0 +1,141 @@
+"""The branch secretary's HTML forms as Structs, and turning them into the loop's request
+shapes (tasks, progress notes with photos, satisfaction checks, close-out and re-opening).
+
+Browsers send every field as text; a blank optional field means "leave it as it is", and
+a file input left empty arrives as an empty string, not a file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeAlias, TypeVar
+
+import msgspec
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from service.errors import Invalid
+from service.loop.schemas import (
+    CloseOutCreate,
+    FeedbackCreate,
+    NoteCreate,
+    Reopen,
+    TaskCreate,
+    TaskUpdate,
+)
+from service.web.forms import checked, whole
+
+T = TypeVar("T")
+Upload: TypeAlias = Annotated[T, Body(media_type=RequestEncodingType.MULTI_PART)]
+"""A handler's ``data`` sent as a multipart HTML form (a form with a file input)."""
+
+
+def _blank_to_none(values: dict[str, str]) -> dict[str, str]:
+    return {k: v.strip() for k, v in values.items() if v.strip()}
+
+
+def _needs(value: str, field: str, en: str, zh: str) -> str:
+    if not value.strip():
+        raise Invalid(en, zh=zh, field=field)
+    return value.strip()
+
+
+class TaskForm(msgspec.Struct):
+    """A new task: what, who, by when, and (optionally) the decided option it carries out."""
+
+    title: str = ""
+    owner: str = ""
+    due_on: str = ""
+    description: str = ""
+    proposal_id: str = ""
+
+    def to_create(self) -> TaskCreate:
+        return checked(
+            {
+                "title": _needs(self.title, "title", "the task needs a title", "请填写任务内容"),
+                "owner": _needs(self.owner, "owner", "the task needs an owner", "请填写责任人"),
+                "due_on": _needs(
+                    self.due_on, "due_on", "the task needs a due date", "请填写完成期限"
+                ),
+                "description": self.description.strip(),
+                "proposal_id": whole(self.proposal_id, "proposal_id", least=1, most=2**31),
+            },
+            TaskCreate,
+        )
+
+
+class TaskChangeForm(msgspec.Struct):
+    """A change to a task's plan; blank fields stay as they are."""
+
+    title: str = ""
+    owner: str = ""
+    due_on: str = ""
+
+    def to_update(self) -> TaskUpdate:
+        fields = {"title": self.title, "owner": self.owner, "due_on": self.due_on}
+        return checked(_blank_to_none(fields), TaskUpdate)
+
+
+class NoteForm(msgspec.Struct):
+    """A progress note, optionally moving the status and progress, with photos attached."""
+
+    body: str = ""
+    status: str = ""
+    progress: str = ""
+    photos: list[Any] = []
+
+    def to_create(self) -> NoteCreate:
+        return checked(
+            {
+                "body": _needs(self.body, "body", "write what was done", "请填写进展情况"),
+                "status": self.status.strip() or None,
+                "progress": whole(self.progress, "progress", most=100),
+            },
+            NoteCreate,
+        )
+
+    def files(self) -> list[UploadFile]:
+        """The photos chosen (an empty file input sends none)."""
+        return [f for f in self.photos if isinstance(f, UploadFile) and f.filename]
+
+
+class FeedbackForm(msgspec.Struct):
+    """A satisfaction check: where it was taken, when, and the counts."""
+
+    channel: str = "bench"
+    held_on: str = ""
+    satisfied: str = ""
+    fairly_satisfied: str = ""
+    dissatisfied: str = ""
+    note: str = ""
+
+    def to_create(self) -> FeedbackCreate:
+        held_on = _needs(self.held_on, "held_on", "give the date of the check", "请填写测评日期")
+        counts = {
+            name: whole(getattr(self, name), name) or 0
+            for name in ("satisfied", "fairly_satisfied", "dissatisfied")
+        }
+        return checked(
+            {"channel": self.channel, "held_on": held_on, "note": self.note.strip(), **counts},
+            FeedbackCreate,
+        )
+
+
+class CloseOutForm(msgspec.Struct):
+    note: str = ""
+
+    def to_create(self) -> CloseOutCreate:
+        note = _needs(self.note, "note", "write the sign-off note", "请填写销号意见")
+        return checked({"note": note}, CloseOutCreate)
+
+
+class ReopenForm(msgspec.Struct):
+    reason: str = ""
+
+    def to_reopen(self) -> Reopen:
+        reason = _needs(self.reason, "reason", "say why it is re-opened", "请说明重新打开的理由")
+        return checked({"reason": reason}, Reopen)
+
+
+class SlipsForm(msgspec.Struct):
+    count: str = ""

@@ -1,0 +1,38 @@
+/* The facilitator's console: live turnout without reloading (codes issued against ballots
+   cast; never a result), a confirmation before voting opens or closes, and the print
+   button of the code slips. Server side: service/web/meeting.py. */
+(function () {
+  "use strict";
+
+  var POLL_MS = 2000;
+  var box = document.getElementById("turnout");
+
+  function update(turnout) {
+    var issued = turnout.codes_issued - turnout.codes_void;
+    document.getElementById("ballots-cast").textContent = turnout.ballots_cast;
+    document.getElementById("codes-issued").textContent = issued;
+    var bar = document.getElementById("turnout-bar");
+    bar.max = Math.max(issued, 1);
+    bar.value = turnout.ballots_cast;
+    return turnout.phase === "voting";
+  }
+
+  function poll() {
+    fetch(box.getAttribute("data-url"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (turnout) {
+        if (!turnout || update(turnout)) { window.setTimeout(poll, POLL_MS); }
+      }, function () { window.setTimeout(poll, POLL_MS); });
+  }
+
+  if (box && box.getAttribute("data-live") === "yes") { window.setTimeout(poll, POLL_MS); }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-confirm]"), function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
+  var print = document.getElementById("print");
+  if (print) { print.addEventListener("click", function () { window.print(); }); }
+})();

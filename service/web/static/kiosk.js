@@ -1,0 +1,425 @@
+/* The tablet ballot: code -> ballot -> review -> submit -> receipt -> reset for the next
+   resident. A submitted ballot is kept in localStorage only until the server answers; if
+   the network is lost it is resent with the same idempotency key (never lost, never
+   doubled), then wiped. Server side: service/web/kiosk.py. */
+(function () {
+  "use strict";
+
+  var PENDING = "redbench.kiosk.pending";
+  var RETRY_MS = 3000;
+  var data = JSON.parse(document.getElementById("kiosk-data").textContent);
+  var messages = data.messages;
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var ballotStep = document.getElementById("step-ballot");
+  var kind = ballotStep.getAttribute("data-kind");
+  var truncation = ballotStep.getAttribute("data-truncation") === "yes";
+  var maxApprovals = parseInt(ballotStep.getAttribute("data-max-approvals"), 10) || 0;
+  var budget = ballotStep.getAttribute("data-budget");
+  budget = budget === "" ? null : parseInt(budget, 10);
+  var overBudget = ballotStep.getAttribute("data-over-budget") === "yes";
+  var options = Array.prototype.slice.call(document.querySelectorAll("button.option"));
+  var scoreSets = Array.prototype.slice.call(document.querySelectorAll("fieldset.score"));
+  var alertBox = document.getElementById("alert");
+  var codeInput = document.getElementById("code");
+  var orderList = document.getElementById("order");
+  var state = fresh();
+
+  function fresh() {
+    return { code: "", chosen: [], sending: false, retry: null, ticker: null };
+  }
+
+  function $(id) { return document.getElementById(id); }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
+  }
+
+  function yuan(cents) {
+    var amount = (cents / 100).toLocaleString(data.lang === "zh" ? "zh-CN" : "en-US");
+    return fill(data.yuan, { amount: amount });
+  }
+
+  function show(step) {
+    var steps = document.querySelectorAll("section.step");
+    for (var i = 0; i < steps.length; i++) { steps[i].hidden = steps[i].id !== step; }
+    var heading = $(step).querySelector("h1");
+    if (heading) { heading.focus(); }
+  }
+
+  function say(text) {
+    alertBox.textContent = text || "";
+    alertBox.hidden = !text;
+  }
+
+  function refusalText(code, body) {
+    if (code && messages[code]) { return messages[code]; }
+    return (body && body.message) || messages.failed;
+  }
+
+  function post(url, payload) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: {
+        "Content-Type": "application/json",
+        "Accept-Language": data.lang,
+        "X-CSRFToken": csrf
+      },
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        return { status: response.status, body: body };
+      });
+    });
+  }
+
+  /* ---- step 1: the one-time code ---- */
+  $("code-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var typed = codeInput.value.trim();
+    if (!typed) { say(messages["code-unknown"]); codeInput.focus(); return; }
+    say("");
+    post("/kiosk/code", { code: typed }).then(function (answer) {
+      if (answer.status === 200) {
+        state.code = typed;
+        codeInput.value = "";
+        render();
+        show("step-ballot");
+        return;
+      }
+      var code = answer.body && answer.body.code;
+      if (code === "round-not-open" || code === "tablet-not-enrolled") { closed(code); return; }
+      say(refusalText(code, answer.body));
+      codeInput.select();
+    }, function () {
+      say(messages.network);
+    });
+  });
+
+  /* ---- step 2: marking the ballot ---- */
+  function cost(name) {
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].getAttribute("data-name") === name) {
+        return parseInt(options[i].getAttribute("data-cost"), 10) || 0;
+      }
+    }
+    return 0;
+  }
+
+  function spent() {
+    return state.chosen.reduce(function (sum, name) { return sum + cost(name); }, 0);
+  }
+
+  function toggle(button) {
+    var name = button.getAttribute("data-name");
+    var at = state.chosen.indexOf(name);
+    say("");
+    if (at >= 0) {
+      state.chosen.splice(at, 1);
+    } else if (kind !== "ranked" && maxApprovals && state.chosen.length >= maxApprovals) {
+      say(fill(messages["too-many-choices"] || "", { most: maxApprovals }));
+      return;
+    } else if (kind === "budget" && !overBudget && budget !== null && spent() + cost(name) > budget) {
+      say(messages["over-budget"]);
+      return;
+    } else {
+      state.chosen.push(name);
+    }
+    render();
+  }
+
+  options.forEach(function (button) {
+    button.addEventListener("click", function () { toggle(button); });
+  });
+
+  function render() {
+    options.forEach(function (button) {
+      var name = button.getAttribute("data-name");
+      var at = state.chosen.indexOf(name);
+      var badge = button.querySelector(".badge");
+      var mark = button.querySelector(".state");
+      button.setAttribute("aria-pressed", at >= 0 ? "true" : "false");
+      if (kind === "ranked") {
+        badge.textContent = at >= 0 ? String(at + 1) : "";
+        mark.textContent = at >= 0 ? fill(data.rank, { n: at + 1 }) : "";
+      } else {
+        var fits = overBudget || budget === null || at >= 0 || spent() + cost(name) <= budget;
+        badge.textContent = at >= 0 ? "✓" : "";
+        mark.textContent = at >= 0 ? messages.chosen : (fits ? "" : messages["no-room"]);
+        button.classList.toggle("nofit", kind === "budget" && !fits);
+      }
+    });
+    if (kind === "budget" && budget !== null) {
+      $("money-left").textContent = fill(data.left, { money: yuan(budget - spent()) });
+    }
+    if (orderList) { renderOrder(); }
+    var noMore = $("no-more");
+    var all = state.chosen.length === options.length;
+    if (kind === "ranked") {
+      if (noMore) { noMore.hidden = !(state.chosen.length > 0 && !all); }
+      $("review").hidden = !all;
+    }
+  }
+
+  function renderOrder() {
+    var focused = document.activeElement && document.activeElement.getAttribute("data-move");
+    var focusName = focused ? document.activeElement.getAttribute("data-for") : null;
+    orderList.textContent = "";
+    state.chosen.forEach(function (name, i) {
+      var item = document.createElement("li");
+      item.setAttribute("data-name", name);
+      var handle = document.createElement("span");
+      handle.className = "handle";
+      handle.setAttribute("aria-hidden", "true");
+      handle.textContent = "☰";
+      var place = document.createElement("span");
+      place.className = "place";
+      place.textContent = fill(data.rank, { n: i + 1 });
+      var who = document.createElement("span");
+      who.className = "who";
+      who.textContent = name;
+      item.appendChild(handle);
+      item.appendChild(place);
+      item.appendChild(who);
+      [["up", -1, "↑"], ["down", 1, "↓"]].forEach(function (move) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "secondary";
+        button.textContent = move[2];
+        button.setAttribute("data-move", move[0]);
+        button.setAttribute("data-for", name);
+        button.setAttribute("aria-label", fill(messages["move-" + move[0]], { name: name }));
+        button.disabled = (move[1] < 0 && i === 0) || (move[1] > 0 && i === state.chosen.length - 1);
+        button.addEventListener("click", function () { moveTo(name, i + move[1]); });
+        item.appendChild(button);
+      });
+      item.addEventListener("pointerdown", startDrag);
+      orderList.appendChild(item);
+    });
+    if (focusName) {
+      var again = orderList.querySelector('button[data-for="' + CSS.escape(focusName) + '"][data-move="' + focused + '"]');
+      if (again && !again.disabled) { again.focus(); }
+      else if (again) { again.parentNode.querySelector("button:not([disabled])").focus(); }
+    }
+  }
+
+  function moveTo(name, place) {
+    var from = state.chosen.indexOf(name);
+    if (from < 0 || place < 0 || place >= state.chosen.length) { return; }
+    state.chosen.splice(from, 1);
+    state.chosen.splice(place, 0, name);
+    render();
+  }
+
+  /* dragging a ranked option up or down the list (touch or mouse) */
+  function startDrag(event) {
+    if (event.target.closest("button")) { return; }
+    var item = event.currentTarget;
+    var name = item.getAttribute("data-name");
+    item.classList.add("dragging");
+    item.setPointerCapture(event.pointerId);
+    function place(y) {
+      var items = orderList.querySelectorAll("li");
+      var at = 0;
+      for (var i = 0; i < items.length; i++) {
+        var box = items[i].getBoundingClientRect();
+        if (y > box.top + box.height / 2) { at = i; }
+      }
+      return at;
+    }
+    function end(up) {
+      item.removeEventListener("pointerup", end);
+      item.removeEventListener("pointercancel", end);
+      item.classList.remove("dragging");
+      if (up.type === "pointerup") { moveTo(name, place(up.clientY)); }
+    }
+    item.addEventListener("pointerup", end);
+    item.addEventListener("pointercancel", end);
+  }
+
+  $("clear").addEventListener("click", function () {
+    state.chosen = [];
+    scoreSets.forEach(function (set) { set.querySelector('input[value="0"]').checked = true; });
+    say("");
+    render();
+  });
+
+  function scores() {
+    var out = {};
+    scoreSets.forEach(function (set) {
+      var picked = set.querySelector("input:checked");
+      var value = picked ? parseInt(picked.value, 10) : 0;
+      if (value > 0) { out[set.getAttribute("data-name")] = value; }
+    });
+    return out;
+  }
+
+  function ballot() {
+    if (kind === "ranked") {
+      return { kind: "ranked", ranking: state.chosen.map(function (name) { return [name]; }) };
+    }
+    if (kind === "score") { return { kind: "score", scores: scores() }; }
+    return { kind: kind, approved: state.chosen.slice() };
+  }
+
+  function toReview() {
+    var marked = kind === "score" ? Object.keys(scores()).length : state.chosen.length;
+    if (!marked) { say(messages.empty); return; }
+    say("");
+    var list = $("review-list");
+    list.textContent = "";
+    var lines = [];
+    if (kind === "ranked") {
+      lines = state.chosen.map(function (name, i) { return fill(data.rank, { n: i + 1 }) + "：" + name; });
+    } else if (kind === "score") {
+      var given = scores();
+      lines = scoreSets.map(function (set) {
+        var name = set.getAttribute("data-name");
+        return name + "：" + fill(data.score, { score: given[name] || 0 });
+      });
+    } else {
+      lines = state.chosen.slice();
+      if (kind === "budget") { lines.push(fill(messages.total, { money: yuan(spent()) })); }
+    }
+    lines.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    });
+    show("step-review");
+  }
+
+  $("review").addEventListener("click", toReview);
+  if ($("no-more")) { $("no-more").addEventListener("click", toReview); }
+  $("back").addEventListener("click", function () { show("step-ballot"); });
+
+  /* ---- step 3: sending, kept on the tablet until the server answers ---- */
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function kept() {
+    try { return JSON.parse(window.localStorage.getItem(PENDING) || "null"); } catch (e) { return null; }
+  }
+
+  function keep(pending) {
+    try { window.localStorage.setItem(PENDING, JSON.stringify(pending)); } catch (e) { /* full */ }
+  }
+
+  function forget() {
+    try { window.localStorage.removeItem(PENDING); } catch (e) { /* unavailable */ }
+  }
+
+  $("submit").addEventListener("click", function () {
+    var pending = { code: state.code, key: newKey(), ballot: ballot() };
+    keep(pending);
+    send(pending);
+  });
+
+  function send(pending) {
+    if (state.sending) { return; }
+    state.sending = true;
+    window.clearTimeout(state.retry);
+    $("sending-note").textContent = messages.retrying;
+    if (document.querySelector("section.step:not([hidden])").id !== "step-sending") { show("step-sending"); }
+    post("/kiosk/ballots", pending).then(function (answer) {
+      state.sending = false;
+      answered(pending, answer);
+    }, function () {
+      state.sending = false;
+      waitForNetwork(pending);
+    });
+  }
+
+  function waitForNetwork(pending) {
+    $("sending-note").textContent = messages.offline;
+    state.retry = window.setTimeout(function () { send(pending); }, RETRY_MS);
+  }
+
+  function answered(pending, answer) {
+    var code = answer.body && answer.body.code;
+    if (answer.status === 200 || answer.status === 201) {
+      forget();
+      receipt(answer.body);
+    } else if (answer.status >= 500 || answer.status === 429 || code === "cast-retry") {
+      waitForNetwork(pending);
+    } else {
+      forget();
+      refused(code, answer.body);
+    }
+  }
+
+  function refused(code, body) {
+    if (code === "round-not-open" || code === "tablet-not-enrolled") { closed(code); return; }
+    if (code && code.indexOf("code-") === 0 || code === "household-voted") {
+      reset();
+      say(refusalText(code, body));
+      return;
+    }
+    show("step-ballot");
+    say(refusalText(code, body));
+  }
+
+  function closed(code) {
+    reset();
+    show("step-closed");
+    say(refusalText(code, null));
+  }
+
+  window.addEventListener("online", function () {
+    var pending = kept();
+    if (pending) { send(pending); }
+  });
+
+  /* ---- step 4: the receipt, then a clean tablet for the next resident ---- */
+  function receipt(body) {
+    state.code = "";
+    $("tracker-short").textContent = body.short;
+    $("tracker-full").textContent = body.grouped;
+    show("step-receipt");
+    var left = data.resetSeconds;
+    var countdown = $("countdown");
+    countdown.textContent = fill(messages.countdown, { seconds: left });
+    state.ticker = window.setInterval(function () {
+      left -= 1;
+      countdown.textContent = fill(messages.countdown, { seconds: left });
+      if (left <= 0) { reset(); }
+    }, 1000);
+  }
+
+  function reset() {
+    window.clearInterval(state.ticker);
+    window.clearTimeout(state.retry);
+    forget();
+    state = fresh();
+    codeInput.value = "";
+    ["tracker-short", "tracker-full", "countdown", "review-list", "sending-note"].forEach(function (id) {
+      $(id).textContent = "";
+    });
+    scoreSets.forEach(function (set) { set.querySelector('input[value="0"]').checked = true; });
+    document.documentElement.classList.remove("larger", "contrast");
+    $("larger").setAttribute("aria-pressed", "false");
+    $("contrast").setAttribute("aria-pressed", "false");
+    say("");
+    render();
+    window.history.replaceState(null, "", window.location.pathname);
+    show("step-code");
+  }
+
+  $("next").addEventListener("click", reset);
+
+  /* ---- larger text and high contrast, for this resident only ---- */
+  ["larger", "contrast"].forEach(function (id) {
+    $(id).addEventListener("click", function () {
+      var on = document.documentElement.classList.toggle(id);
+      $(id).setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  });
+
+  render();
+  var waiting = kept();
+  if (waiting) { send(waiting); } else { codeInput.focus(); }
+})();

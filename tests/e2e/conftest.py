@@ -1,0 +1,170 @@
+"""Browser tests: the real app served by uvicorn on a free local port, driven by headless
+Chromium (the system's, through Playwright), on SQLite always and on PostgreSQL as well
+when ``REDBENCH_TEST_DATABASE_URL`` names a server.
+
+One browser per test module (see :func:`playwright`); one server and one database per
+backend. Database
+work from the tests (seeding, looking behind the pages) runs on a worker thread of its
+own, so it never touches the event loop Playwright keeps on the main thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.app import create_app
+from service.db.migrate import upgrade
+from service.db.session import create_engine, sessionmaker
+from service.settings import Settings
+
+PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+SECRET = "e2e-secret-key"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
+
+T = TypeVar("T")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, scope="session")
+
+
+def in_thread(work: Callable[[AsyncSession], Awaitable[T]], url: str) -> T:
+    """Run ``work`` with a session on ``url`` in a worker thread's own event loop."""
+
+    async def main() -> T:
+        engine = create_engine(url)
+        try:
+            async with sessionmaker(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+def _admin(url: str, statement: str) -> None:
+    async def main() -> None:
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(statement))
+        await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database for this backend's browser tests."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp(f"e2e-{backend}") / "redbench.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    base = PG_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+    server, _, _ = base.rpartition("/")
+    name = f"redbench_e2e_{os.getpid()}"
+    _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _admin(base, f"CREATE DATABASE {name}")
+    url = f"{server}/{name}"
+    upgrade(url)
+    yield url
+    _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """The app served over real HTTP on a local port."""
+
+    base: str
+    settings: Settings
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def db(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        return in_thread(work, self.settings.database_url)
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str) -> Iterator[Server]:
+    settings = Settings(database_url=database_url, secret_key=SECRET)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none"
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, name="e2e-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield Server(base=f"http://127.0.0.1:{port}", settings=settings)
+    running.should_exit = True
+    thread.join(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    """Playwright's driver, for one test module at a time: its synchronous API keeps an
+    event loop marked as running on the main thread, which the asynchronous tests of
+    other modules need free."""
+    if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
+        raise pytest.UsageError(
+            "Chromium is missing: run tools/system.py (apt-get install chromium)"
+        )
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """Where the browser tests leave their screenshots (git-ignored)."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    return ARTEFACTS

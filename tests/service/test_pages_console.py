@@ -1,0 +1,242 @@
+"""The facilitator's console and the public board through the test client, on every
+database: a process, options and a round set up with the forms, the comment phase,
+printed code slips, live turnout, no result anywhere before the close, the reveal, the
+published decision and the tracker lookup."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from service.db.models import Comment, Proposal, Round, VoterCode
+from tests.service.pagekit import labels_of, post_form, use_session
+
+PARK = ["儿童游乐设施", "健康监测站", "文化墙"]
+
+
+async def set_up(
+    client: Any, staff: dict[str, dict[str, str]], **round_form: str
+) -> dict[str, int]:
+    """Community (API), then a process, three options and a round through the forms."""
+    community = await client.post(
+        "/api/v1/communities",
+        json={"name": f"杜集社区{uuid.uuid4().hex[:4]}"},
+        headers=staff["admin"],
+    )
+    cid = community.json()["id"]
+    use_session(client, staff["facilitator"])
+    created = await post_form(
+        client,
+        "/console/processes",
+        {"community_id": cid, "title": "口袋公园建设方案", "question": "先建哪些设施？"},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    process_id = int(created.headers["location"].rsplit("/", 1)[1])
+    for name, cost in zip(PARK, ["120,000", "80000", "30000.50"], strict=True):
+        added = await post_form(
+            client,
+            f"/console/processes/{process_id}/proposals",
+            {"title": name, "description": f"{name}的说明", "cost": cost, "author": "代赵阿姨提出"},
+        )
+        assert added.status_code == 200, added.text
+    page = await client.get(f"/console/processes/{process_id}")
+    ids = re.findall(r'name="proposal_ids" value="(\d+)"', page.text)
+    form = {"title": "设施排序", "method": "irv", "tie_policy": "lot", "proposal_ids": ids}
+    form["allow_truncation"] = "1"
+    form.update(round_form)
+    made = await post_form(
+        client, f"/console/processes/{process_id}/rounds", form, follow_redirects=False
+    )
+    assert made.status_code == 303, made.text
+    round_id = int(made.headers["location"].rsplit("/", 1)[1])
+    return {"community": cid, "process": process_id, "round": round_id}
+
+
+async def to_phase(client: Any, round_id: int, phase: str) -> Any:
+    return await post_form(client, f"/console/rounds/{round_id}/phase", {"to": phase})
+
+
+async def test_a_round_set_up_with_the_forms(client, db, staff):
+    ids = await set_up(client, staff, method="schulze", tie_policy="refuse", seats="1")
+    row = await db.get(Round, ids["round"])
+    assert (row.method, row.ballot_kind) == ("schulze", "ranked")
+    assert row.options["tie_policy"] == "refuse"
+    assert row.prompts == ["这个方案好在哪里？", "您担心什么？", "您想怎么改？"]
+    costs = (await db.scalars(select(Proposal.cost_cents).order_by(Proposal.id))).all()
+    assert costs == [12_000_000, 8_000_000, 3_000_050]
+    page = await client.get(f"/console/rounds/{ids['round']}")
+    assert "舒尔茨法" in page.text
+    assert "不抽签，报告平局" in page.text
+    process = await client.get(f"/console/processes/{ids['process']}")
+    for summary in ("逐轮淘汰得票最少的方案", "预算平分给每位投票人"):  # one line per method
+        assert summary in process.text
+
+
+async def test_a_budget_round_takes_its_kind_from_the_method(client, db, staff):
+    ids = await set_up(client, staff, method="equal-shares", budget="150000")
+    row = await db.get(Round, ids["round"])
+    assert row.ballot_kind == "budget"
+    assert row.options["budget"] == 150000
+
+
+async def test_form_mistakes_are_told_in_words(client, staff):
+    ids = await set_up(client, staff)
+    untitled = await post_form(
+        client, f"/console/processes/{ids['process']}/rounds", {"title": " ", "method": "irv"}
+    )
+    assert untitled.status_code == 422
+    assert "请填写轮次名称" in untitled.text
+    unknown = await post_form(
+        client, f"/console/processes/{ids['process']}/rounds", {"title": "x", "method": "dice"}
+    )
+    assert unknown.status_code == 422
+    assert "没有名为 dice 的计票方法" in unknown.text
+    seats = await post_form(
+        client,
+        f"/console/processes/{ids['process']}/rounds",
+        {"title": "x", "method": "irv", "seats": "两个"},
+    )
+    assert seats.status_code == 422
+    assert "seats" in seats.text
+    cost = await post_form(
+        client, f"/console/processes/{ids['process']}/proposals", {"title": "x", "cost": "很贵"}
+    )
+    assert cost.status_code == 422
+    assert "请填写金额" in cost.text
+
+
+async def test_the_comment_phase(client, db, staff):
+    ids = await set_up(client, staff)
+    rid = ids["round"]
+    page = await to_phase(client, rid, "commenting")
+    assert "讨论中" in page.text
+    assert "这个方案好在哪里？" in page.text
+    option = re.search(r'<option value="(\d+)">健康监测站</option>', page.text).group(1)
+    await post_form(
+        client,
+        f"/console/rounds/{rid}/comments",
+        {
+            "speaker": "孙大爷",
+            "proposal_id": option,
+            "prompt": "0",
+            "stance": "support",
+            "body": "老人多，量血压方便。",
+        },
+    )
+    comment = await db.scalar(select(Comment))
+    assert (comment.speaker, comment.stance, comment.prompt) == ("孙大爷", "support", 0)
+    hidden = await post_form(client, f"/console/comments/{comment.id}/hide", {"reason": "重复发言"})
+    assert "已隐藏：重复发言" in hidden.text
+    bad = await post_form(
+        client, f"/console/rounds/{rid}/comments", {"stance": "angry", "body": "x"}
+    )
+    assert bad.status_code == 422
+
+
+async def test_code_slips_turnout_and_no_result_before_close(client, db, staff):
+    ids = await set_up(client, staff)
+    rid = ids["round"]
+    opened = await to_phase(client, rid, "voting")
+    assert "投票中" in opened.text
+    slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "4"})
+    assert slips.status_code == 200
+    codes = labels_of(slips.text, "slip-code")
+    assert len(codes) == 4
+    assert all(re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", c) for c in codes)
+    assert slips.text.count('<svg role="img"') == 4
+    assert await db.scalar(select(func.count()).select_from(VoterCode)) == 4
+    stored = set((await db.scalars(select(VoterCode.code_hash))).all())
+    assert not any(code.replace("-", "") in stored for code in codes)  # only keyed hashes
+    ballot = {"kind": "ranked", "ranking": [[PARK[1]], [PARK[0]]]}
+    cast = await client.post(
+        f"/api/v1/rounds/{rid}/ballots",
+        json={"code": codes[0], "key": uuid.uuid4().hex, "ballot": ballot},
+    )
+    assert cast.status_code == 201
+    turnout = await client.get(f"/console/rounds/{rid}/turnout")
+    assert turnout.json()["ballots_cast"] == 1
+    assert turnout.json()["codes_issued"] == 4
+    assert "winners" not in turnout.text
+    round_page = await client.get(f"/console/rounds/{rid}")
+    assert 'id="ballots-cast">1<' in round_page.text
+    assert "当选" not in round_page.text
+    hidden = await client.get(f"/console/rounds/{rid}/reveal")
+    assert hidden.status_code == 409
+    assert "结果暂不公开" in hidden.text
+    client.cookies.delete("redbench_session")
+    board = await client.get(f"/board/rounds/{rid}")
+    assert board.status_code == 409
+    listing = await client.get(f"/board/communities/{ids['community']}")
+    assert "尚未作出决定" in listing.text
+    assert PARK[1] not in listing.text
+
+
+async def test_close_reveal_publish_and_look_up(client, db, staff):
+    ids = await set_up(client, staff)
+    rid = ids["round"]
+    await to_phase(client, rid, "voting")
+    slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "3"})
+    codes = labels_of(slips.text, "slip-code")
+    trackers = []
+    for code, order in zip(codes, ([0, 1], [1, 0], [0]), strict=True):
+        ballot = {"kind": "ranked", "ranking": [[PARK[i]] for i in order]}
+        cast = await client.post(
+            f"/api/v1/rounds/{rid}/ballots",
+            json={"code": code, "key": uuid.uuid4().hex, "ballot": ballot},
+        )
+        trackers.append(cast.json()["tracker"])
+    revealed = await to_phase(client, rid, "closed")  # goes straight to the reveal
+    assert str(revealed.url).endswith(f"/console/rounds/{rid}/reveal")
+    assert re.search(r'<ul class="winners">\s*<li>儿童游乐设施</li>', revealed.text)
+    assert "结果尚未公布" in revealed.text
+    assert 'role="img"' in revealed.text
+    assert "没有遇到平局。" in revealed.text  # 2 of 3 first preferences: no tie
+    assert "结果一致：儿童游乐设施" in revealed.text  # every method agrees
+    client.cookies.delete("redbench_session")
+    assert (await client.get(f"/board/rounds/{rid}")).status_code == 409  # not yet published
+    use_session(client, staff["facilitator"])
+    await to_phase(client, rid, "published")
+    latest = await client.get(f"/board/communities/{ids['community']}")
+    assert "已公布的结果：</strong> 儿童游乐设施" in latest.text  # still deliberating
+    decided = await post_form(client, f"/console/processes/{ids['process']}/decided", {})
+    assert "已决定" in decided.text
+    client.cookies.delete("redbench_session")
+    listing = await client.get(f"/board/communities/{ids['community']}")
+    assert "决定：</strong> 儿童游乐设施" in listing.text
+    assert 'class="implementation"' in listing.text
+    found = await client.get(f"/board/rounds/{rid}?tracker={trackers[1][:4]}-{trackers[1][4:8]}")
+    assert "找到了" in found.text
+    assert "第1位：健康监测站" in found.text
+    missing = await client.get(f"/board/rounds/{rid}?tracker=0000-0000")
+    assert "没有找到回执 0000-0000" in missing.text
+    malformed = await client.get(f"/board/rounds/{rid}?tracker=hello")
+    assert "回执编号的格式不对" in malformed.text
+    english = await client.get(f"/board/rounds/{rid}?lang=en")
+    assert "Instant runoff (IRV)" in english.text
+    assert "agree: 儿童游乐设施" in english.text
+
+
+async def test_a_tie_the_round_may_not_draw_is_told_in_words(client, db, staff):
+    ids = await set_up(client, staff, tie_policy="refuse")
+    rid = ids["round"]
+    await to_phase(client, rid, "voting")
+    slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "2"})
+    for code, first in zip(labels_of(slips.text, "slip-code"), PARK, strict=False):
+        ballot = {"kind": "ranked", "ranking": [[first]]}
+        await client.post(
+            f"/api/v1/rounds/{rid}/ballots",
+            json={"code": code, "key": uuid.uuid4().hex, "ballot": ballot},
+        )
+    refused = await to_phase(client, rid, "closed")
+    assert refused.status_code == 409
+    assert "遇到需要抽签才能决定的平局" in refused.text
+    assert (await db.get(Round, rid)).phase == "voting"  # nothing changed
+
+
+async def test_the_language_switch_keeps_the_rest_of_the_address(client):
+    page = await client.get("/console/login?next=/kiosk/enrol")
+    assert 'href="/console/login?next=%2Fkiosk%2Fenrol&amp;lang=en"' in page.text
