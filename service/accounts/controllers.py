@@ -21,7 +21,9 @@ class AccountController(Controller):
     tags = ["accounts"]
 
     @post("/login", opt=roles("public"))
-    async def login(self, db: DB, data: JSONBody[Login], actor: Caller) -> Response[Session]:
+    async def login(
+        self, request: Request[Any, Any, Any], db: DB, data: JSONBody[Login], actor: Caller
+    ) -> Response[Session]:
         """Check a password and hand out a token (also set as an HttpOnly session cookie)."""
         user, token = await repo.sign_in(db, data.username, data.password)
         record(
@@ -33,7 +35,12 @@ class AccountController(Controller):
         )
         response = Response(Session(token=token, user=repo.user_out(user)), status_code=200)
         response.set_cookie(
-            SESSION_COOKIE, token, httponly=True, samesite="strict", secure=False, path="/"
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",  # Secure whenever served over TLS
+            path="/",
         )
         return response
 

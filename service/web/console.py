@@ -86,9 +86,16 @@ class ConsoleController(Controller):
             )
         actor = Actor(id=user.id, name=user.display_name, role=user.role)
         record(db, actor, "user.login", "user", user.id)
+        if target == "/console" and user.role == "secretary":
+            target = "/secretary"  # the secretary's desk, not the facilitator's console
         response = redirect(target)
         response.set_cookie(
-            SESSION_COOKIE, token, httponly=True, samesite="strict", secure=False, path="/"
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",  # plain http on the meeting's own laptop
+            path="/",
         )
         return response
 
