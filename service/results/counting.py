@@ -22,7 +22,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Ballot, CastKey, Round, RoundResult, VoterCode
 from service.errors import Conflict
-from service.results.seal import seal_after_commit
+from service.results.seal import seal
 from service.voting.casting import ballot_rules
 
 NOT_METHOD_OPTIONS = frozenset({"seats", "tie_policy", "budget"})
@@ -166,4 +166,4 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor) -> None:
         ballot_box_digest=digest,
         winners=list(result.winners),
     )
-    seal_after_commit(db, round_id)  # then no storage order outlives the count
+    await seal(db, round_id, box.count)  # no storage order outlives the count

@@ -9,8 +9,9 @@ count committed, the box is rewritten in one transaction in tracker order (every
 carries the same transaction and sits in tracker order) and the old row versions are
 vacuumed away. The ballots, the digest and the result do not change.
 
-The seal runs after the close commits (a SQLAlchemy ``after_commit`` hook schedules it), in
-the background: it is not part of the time from closing to the published result.
+A box of up to :data:`SEAL_NOW` ballots is sealed inside the closing transaction; a larger
+one after the close commits (a SQLAlchemy ``after_commit`` hook schedules it), in the
+background, so that it is not part of the time from closing to the published result.
 """
 
 from __future__ import annotations
@@ -47,6 +48,24 @@ async def seal_box(engine: AsyncEngine, round_id: int) -> None:
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ballots"))
+
+
+SEAL_NOW = 50_000
+"""Boxes up to this many ballots are sealed inside the closing transaction itself (tens of
+milliseconds); larger ones after it commits, in the background."""
+
+
+async def seal(db: AsyncSession, round_id: int, ballots: int) -> None:
+    """Seal the round's box: in the caller's transaction when it is small (the old row
+    versions are then removed by autovacuum), else once that transaction has committed."""
+    engine = db.bind
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "postgresql":
+        return
+    if ballots > SEAL_NOW:
+        seal_after_commit(db, round_id)
+        return
+    for statement in REWRITE:
+        await db.execute(text(statement), {"round": round_id})
 
 
 def seal_after_commit(db: AsyncSession, round_id: int) -> None:
