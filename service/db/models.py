@@ -285,6 +285,24 @@ class CastKey(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
 
 
+class LateBallot(Base):
+    """A ballot a tablet kept while it was offline and delivered afterwards, refused because
+    its code had been used or voided meanwhile, or the round had stopped voting. Kept so the
+    facilitator is told (never silently dropped); it holds why and from which tablet, never
+    the ballot or the code, so nothing here says how anyone voted."""
+
+    __tablename__ = "late_ballots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the round id and the tablet's idempotency key: a resent refusal is one row."""
+    tablet: Mapped[str] = mapped_column(String(32))
+    """The enrolled tablet's random id (see :mod:`service.web.tablets`)."""
+    reason: Mapped[str] = mapped_column(String(40))
+    """The refusal's error code, e.g. ``code-used`` or ``round-not-open``."""
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class RoundResult(Base):
     """The count of a closed round: the engine's result and the ballot-box digest."""
 

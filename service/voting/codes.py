@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballots.digest import ALPHABET
 from service.audit import record
 from service.auth.guard import Actor
-from service.db.models import Ballot, Household, Round, VoterCode
+from service.db.models import Ballot, Household, LateBallot, Round, VoterCode
 from service.errors import Conflict, Invalid, NotFound
 from service.rounds.repository import find_round
 from service.voting.guesses import GuessLimit as GuessLimit  # where page code finds it
@@ -228,4 +228,8 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         ballots_cast=ballots or 0,
         households=sum(households.values()),
         households_voted=households.get(True, 0),
+        late_ballots=await db.scalar(
+            select(func.count()).select_from(LateBallot).where(LateBallot.round_id == round_id)
+        )
+        or 0,
     )

@@ -18,8 +18,10 @@ from service.deps import DB, Caller
 from service.events import round_channel
 from service.results.controllers import ballot_page
 from service.results.schemas import BallotPage
+from service.rounds.repository import find_round
 from service.voting import codes
 from service.voting.casting import prepare
+from service.voting.late import LateReport, late_report
 from service.voting.schemas import (
     CastRequest,
     CodesCreate,
@@ -75,6 +77,14 @@ class VotingController(Controller):
     @get("/{round_id:int}/turnout", opt=roles(*STAFF))
     async def turnout(self, db: DB, round_id: FromPath[int]) -> Turnout:
         return await codes.turnout(db, round_id)
+
+    @get("/{round_id:int}/late-ballots", opt=roles(*STAFF))
+    async def late_ballots(self, db: DB, round_id: FromPath[int]) -> LateReport:
+        """Ballots tablets kept while offline and delivered after their code was used or
+        voided, or after the round stopped voting: how many, why, from how many tablets.
+        They were not counted; nothing of the ballot or the code is kept."""
+        await find_round(db, round_id)
+        return await late_report(db, round_id)
 
     @post("/{round_id:int}/ballots", opt=roles("public"), status_code=201)
     async def cast_ballot(

@@ -58,6 +58,9 @@ class Turnout(Struct):
     ballots_cast: int
     households: int
     households_voted: int
+    late_ballots: int = 0
+    """Ballots tablets kept while offline and delivered too late to count (see
+    ``GET /api/v1/rounds/{round_id}/late-ballots`` for why)."""
 
 
 class CastRequest(Struct, forbid_unknown_fields=True):

@@ -24,9 +24,10 @@ from service.auth.guard import SESSION_COOKIE, roles
 from service.db.models import Process, Proposal, Round, VoterCode
 from service.deps import DB, Caller
 from service.errors import EXCEPTION_HANDLERS, Forbidden, Invalid
-from service.voting import codes
+from service.voting import codes, late
 from service.voting.casting import not_open
 from service.voting.controllers import cast
+from service.voting.late import Delivery, KeptBallot
 from service.voting.schemas import CastRequest, CodeText, Receipt
 from service.web.forms import Form, RoundChoice
 from service.web.render import Labels, language_of, page, redirect
@@ -66,6 +67,7 @@ KIOSK_MESSAGES = (
     "move-up",
     "move-down",
     "countdown",
+    "code-unchecked",
 )
 """Refusals (by error code) and tablet states the kiosk script tells in the resident's words."""
 
@@ -217,6 +219,7 @@ class KioskController(Controller):
                 "yuan": t("page.yuan", amount="{amount}"),
                 "score": t("kiosk.review.score", score="{score}"),
                 "resetSeconds": RESET_SECONDS,
+                "round": round_row.id,
             },
         )
 
@@ -242,6 +245,27 @@ class KioskController(Controller):
         enrolment = enrolment_of(request, state)
         receipt = await cast(state, device(enrolment), enrolment.round_id, data)
         return Response(receipt, status_code=200 if receipt.replayed else 201)
+
+    @post("/queued", opt=roles("public"), exception_handlers=JSON_ERRORS, status_code=200)
+    async def deliver_kept(
+        self, request: Request[Any, Any, Any], state: State, data: JSONBody[KeptBallot]
+    ) -> Delivery:
+        """Deliver a ballot the tablet kept while offline: cast if its code is still unused
+        and its round still voting; otherwise recorded as late for the facilitator (see
+        :mod:`service.voting.late`). Refusals worth a retry answer as errors, as for a cast."""
+        enrolment = enrolment_of(request, state)
+        ballot = CastRequest(code=data.code, key=data.key, ballot=data.ballot)
+        try:
+            receipt = await cast(state, device(enrolment), data.round_id, ballot)
+        except Exception as refusal:
+            if not late.is_final(refusal):
+                raise
+            reason = late.refusal_of(refusal)[1]
+            await late.record_late(
+                state.sessionmaker, data.round_id, enrolment.tablet_id, data.key, reason
+            )
+            return Delivery(accepted=False, reason=reason)
+        return Delivery(accepted=True, receipt=receipt)
 
     @get("/enrol", opt=RUNS_ROUNDS)
     async def enrol_form(self, request: Request[Any, Any, Any], db: DB) -> Template:

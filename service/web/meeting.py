@@ -24,7 +24,7 @@ from service.events import publish
 from service.processes.repository import find_process
 from service.rounds import repository as rounds
 from service.rounds.freeze import issues_before_freeze
-from service.voting import codes
+from service.voting import codes, late
 from service.voting.codes import OPEN_FOR_CODES
 from service.voting.schemas import CodesCreate, IssuedCode, Turnout
 from service.web.console import RUNS_MEETINGS
@@ -91,6 +91,7 @@ class MeetingController(Controller):
             summary=await comments.summary(db, round_id),
             stances=STANCES,
             turnout=await codes.turnout(db, round_id),
+            late=late_rows(await late.late_report(db, round_id)),
             next_phases=NEXT_PHASE.get(round_row.phase, ()),
             codes_open=round_row.phase in OPEN_FOR_CODES,
         )
@@ -157,6 +158,24 @@ class MeetingController(Controller):
     async def turnout(self, db: DB, round_id: FromPath[int]) -> Turnout:
         """Codes issued and ballots cast so far (polled by the round page)."""
         return await codes.turnout(db, round_id)
+
+
+LATE_REASONS = ("code-used", "code-void", "code-unknown", "household-voted", "round-not-open")
+"""Reasons a kept ballot comes too late that the round page names in words; others are
+shown as "other" with their error code."""
+
+
+def late_rows(report: late.LateReport) -> dict[str, Any]:
+    """The late-ballot report for the round page: total, tablets and one row per reason."""
+    rows = [
+        {
+            "reason": row["reason"],
+            "label": row["reason"] if row["reason"] in LATE_REASONS else "other",
+            "count": row["count"],
+        }
+        for row in late.reasons_in(report)
+    ]
+    return {"total": report.total, "tablets": report.tablets, "rows": rows}
 
 
 def _slip(code: IssuedCode) -> dict[str, Any]:

@@ -93,9 +93,20 @@
       say(refusalText(code, answer.body));
       codeInput.select();
     }, function () {
-      say(messages.network);
+      /* No network: take a code that looks right and check it when the ballot is sent. */
+      if (!plausible(typed)) { say(messages["code-unknown"]); codeInput.select(); return; }
+      state.code = typed;
+      codeInput.value = "";
+      render();
+      show("step-ballot");
+      say(messages["code-unchecked"]);
     });
   });
+
+  function plausible(typed) {
+    var chars = typed.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
+    return /^[0-9ABCDEFGHJKMNPQRSTVWXYZ]{10}$/.test(chars);
+  }
 
   /* ---- step 2: marking the ballot ---- */
   function cost(name) {
@@ -336,8 +347,22 @@
 
   function waitForNetwork(pending) {
     $("sending-note").textContent = messages.offline;
+    $("keep-later").hidden = false;
     state.retry = window.setTimeout(function () { send(pending); }, RETRY_MS);
   }
+
+  /* The network stays away: leave the ballot on the tablet, delivered when it is back
+     (kiosk-queue.js), and free the tablet for the next resident. */
+  $("keep-later").addEventListener("click", function () {
+    var pending = kept();
+    if (!pending || state.sending) { return; }
+    window.clearTimeout(state.retry);
+    window.redbenchQueue.add({ round_id: data.round, code: pending.code, key: pending.key, ballot: pending.ballot });
+    forget();
+    state.code = "";
+    show("step-kept");
+    countdown(reset);
+  });
 
   function answered(pending, answer) {
     var code = answer.body && answer.body.code;
@@ -380,13 +405,17 @@
     $("tracker-short").textContent = body.short;
     $("tracker-full").textContent = body.grouped;
     show("step-receipt");
+    countdown(reset);
+  }
+
+  function countdown(then) {
     var left = data.resetSeconds;
-    var countdown = $("countdown");
-    countdown.textContent = fill(messages.countdown, { seconds: left });
+    var shown = document.querySelector("section.step:not([hidden]) .countdown");
+    shown.textContent = fill(messages.countdown, { seconds: left });
     state.ticker = window.setInterval(function () {
       left -= 1;
-      countdown.textContent = fill(messages.countdown, { seconds: left });
-      if (left <= 0) { reset(); }
+      shown.textContent = fill(messages.countdown, { seconds: left });
+      if (left <= 0) { then(); }
     }, 1000);
   }
 
@@ -396,9 +425,10 @@
     forget();
     state = fresh();
     codeInput.value = "";
-    ["tracker-short", "tracker-full", "countdown", "review-list", "sending-note"].forEach(function (id) {
+    ["tracker-short", "tracker-full", "countdown", "kept-countdown", "review-list", "sending-note"].forEach(function (id) {
       $(id).textContent = "";
     });
+    $("keep-later").hidden = true;
     scoreSets.forEach(function (set) { set.querySelector('input[value="0"]').checked = true; });
     document.documentElement.classList.remove("larger", "contrast");
     $("larger").setAttribute("aria-pressed", "false");
@@ -410,6 +440,7 @@
   }
 
   $("next").addEventListener("click", reset);
+  $("kept-next").addEventListener("click", reset);
 
   /* ---- larger text and high contrast, for this resident only ---- */
   ["larger", "contrast"].forEach(function (id) {

@@ -1,0 +1,122 @@
+"""Late ballots: what a tablet kept while it was offline and could no longer cast when the
+network came back.
+
+A ballot tablet that loses the network keeps each resident's submitted ballot with its
+idempotency key and delivers the queue when it is back (``POST /kiosk/queued``). Each kept
+ballot is cast as usual. If the answer is a refusal that no retry can change — the code
+was used or voided meanwhile, the household has voted, the round stopped voting — the
+ballot is recorded here once (a resent refusal is the same row) and reported to the
+facilitator with the turnout. Refusals that a retry may cure (the database away, too many
+attempts, a collision) are left to the tablet, which keeps the ballot and tries again.
+
+The record holds the round, the tablet's random id, the reason and when it was reported:
+never the ballot and never the code, so it says nothing about how anyone voted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from msgspec import Meta, Struct
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.audit import record
+from service.auth.guard import MAX_ID, Actor
+from service.db.models import LateBallot, Round
+from service.errors import ServiceError, status_of
+from service.voting.schemas import CastRequest, Receipt
+
+TABLET = Actor(id=None, name="tablet", role="public")
+"""Who the audit log says reported a late ballot."""
+RETRY_LATER = frozenset({"too-many-attempts", "cast-retry"})
+"""Refusals a later delivery may overcome: the tablet keeps these ballots."""
+
+
+class KeptBallot(CastRequest, forbid_unknown_fields=True):
+    """A ballot as the tablet kept it: the cast request and the round it was marked for
+    (the tablet may have been enrolled for another round since)."""
+
+    round_id: Annotated[int, Meta(ge=1, le=MAX_ID)]
+
+
+class Delivery(Struct):
+    """The answer to a kept ballot delivered by a tablet: cast (with its receipt), or late
+    (recorded for the facilitator, with the reason); either way the tablet may forget it."""
+
+    accepted: bool
+    receipt: Receipt | None = None
+    reason: str | None = None
+
+
+class LateReport(Struct):
+    """How many kept ballots tablets delivered too late to count, and why
+    (reason code → number of ballots)."""
+
+    round_id: int
+    total: int
+    by_reason: dict[str, int]
+    tablets: int
+
+
+def refusal_of(exc: Exception) -> tuple[int, str]:
+    """The HTTP status and error code a casting error answers with."""
+    if isinstance(exc, ServiceError):
+        return exc.status, exc.code
+    return status_of(exc)
+
+
+def is_final(exc: Exception) -> bool:
+    """Whether a refused delivery stays refused however often it is sent again."""
+    status, code = refusal_of(exc)
+    return 400 <= status < 500 and code not in RETRY_LATER
+
+
+def late_key(round_id: int, key: str) -> str:
+    return hashlib.sha256(f"late\n{round_id}\n{key}".encode()).hexdigest()
+
+
+async def record_late(
+    maker: async_sessionmaker[AsyncSession], round_id: int, tablet: str, key: str, reason: str
+) -> None:
+    """Keep the report of one late ballot, in its own transaction (once per key; nothing
+    for a round that does not exist, as there is no one to report it to)."""
+    key_hash = late_key(round_id, key)
+    try:
+        async with maker() as db, db.begin():
+            if await db.get(Round, round_id) is None:
+                return
+            known = await db.scalar(select(LateBallot.id).where(LateBallot.key_hash == key_hash))
+            if known is not None:
+                return
+            db.add(LateBallot(round_id=round_id, key_hash=key_hash, tablet=tablet, reason=reason))
+            record(db, TABLET, "ballot.late", "round", round_id, reason=reason, tablet=tablet)
+    except IntegrityError:
+        return  # the same ballot reported by a concurrent resend: one row is enough
+
+
+async def late_report(db: AsyncSession, round_id: int) -> LateReport:
+    rows = await db.execute(
+        select(LateBallot.reason, func.count())
+        .where(LateBallot.round_id == round_id)
+        .group_by(LateBallot.reason)
+        .order_by(LateBallot.reason)
+    )
+    by_reason: dict[str, int] = {reason: n for reason, n in rows}
+    tablets = await db.scalar(
+        select(func.count(func.distinct(LateBallot.tablet))).where(LateBallot.round_id == round_id)
+    )
+    return LateReport(
+        round_id=round_id,
+        total=sum(by_reason.values()),
+        by_reason=by_reason,
+        tablets=tablets or 0,
+    )
+
+
+def reasons_in(report: LateReport) -> list[dict[str, Any]]:
+    """The report's reasons as rows for a page, most frequent first."""
+    ordered = sorted(report.by_reason.items(), key=lambda item: (-item[1], item[0]))
+    return [{"reason": reason, "count": n} for reason, n in ordered]

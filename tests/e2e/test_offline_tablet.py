@@ -1,0 +1,161 @@
+"""A ballot tablet that loses the network for the rest of the round, in a real browser on
+every database: residents go on voting (codes taken unchecked, ballots kept on the tablet),
+and when the network is back the kept ballots are delivered. A ballot whose code is still
+unused is counted; one whose code was used meanwhile, or that arrives after voting closed,
+is reported to the facilitator on the round page. None is lost, none is counted twice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, Page, Route, expect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.guard import Actor
+from service.db import models
+from tests.e2e.conftest import Server
+from tests.e2e.helpers import (
+    OPTIONS,
+    enrol_directly,
+    set_up_meeting,
+    shot,
+    sign_in,
+    stored_contents,
+    voting_round,
+)
+
+NAMES = [name for name, _, _ in OPTIONS]
+TABLET = {"width": 800, "height": 1280}
+QUEUE = "redbench.kiosk.queue"
+
+
+def vote_offline(tablet: Page, code: str, *names: str) -> None:
+    """One resident at the offline tablet: code, ballot, submit, leave it on the tablet."""
+    tablet.fill("#code", code)
+    tablet.click("#code-next")
+    expect(tablet.locator("#step-ballot")).to_be_visible()
+    expect(tablet.locator("#alert")).to_contain_text("投票码将在提交选票时核对")
+    for name in names:
+        tablet.click(f"button.option[data-name='{name}']")
+    tablet.click("#review" if tablet.locator("#review").is_visible() else "#no-more")
+    tablet.click("#submit")
+    expect(tablet.locator("#keep-later")).to_be_visible()
+    expect(tablet.locator("#sending-note")).to_contain_text("网络连接中断了")
+    tablet.click("#keep-later")
+    expect(tablet.locator("#step-kept")).to_be_visible()
+    tablet.click("#kept-next")
+    expect(tablet.locator("#step-code")).to_be_visible()
+    assert tablet.input_value("#code") == ""
+    assert tablet.locator("button.option[aria-pressed=true]").count() == 0
+
+
+def kept_on_tablet(tablet: Page) -> list[dict[str, object]]:
+    kept: list[dict[str, object]] = json.loads(
+        tablet.evaluate(f"() => localStorage.getItem('{QUEUE}') || '[]'")
+    )
+    return kept
+
+
+def late_reasons(server: Server, round_id: int) -> list[str]:
+    async def work(db: AsyncSession) -> list[str]:
+        rows = await db.scalars(
+            select(models.LateBallot.reason)
+            .where(models.LateBallot.round_id == round_id)
+            .order_by(models.LateBallot.reason)
+        )
+        return list(rows.all())
+
+    return server.db(work)
+
+
+def close_round(server: Server, round_id: int) -> None:
+    from service.rounds.repository import change_phase
+
+    async def work(db: AsyncSession) -> None:
+        await change_phase(db, round_id, "closed", Actor(id=None, name="王主持", role="admin"))
+        await db.commit()
+
+    server.db(work)
+
+
+def test_a_tablet_offline_for_the_round_delivers_or_reports_every_ballot(
+    browser: Browser, server: Server, backend: str, artefacts: Path
+) -> None:
+    meeting = set_up_meeting(server, f"{backend}-offline")
+    round_id, codes = voting_round(
+        server,
+        meeting,
+        {"title": "离线平板", "method": "irv", "ballot_kind": "ranked"},
+        codes=4,
+    )
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    tablet = context.new_page()
+    enrol_directly(tablet, server, round_id)
+    tablet.goto(server.url("/kiosk"))
+    expect(tablet.locator("#step-code")).to_be_visible()
+    context.set_offline(True)  # the network goes for the rest of the round
+
+    vote_offline(tablet, codes[0], NAMES[2], NAMES[0])
+    vote_offline(tablet, codes[1], NAMES[1])
+    vote_offline(tablet, codes[2], NAMES[3], NAMES[1], NAMES[0])
+    expect(tablet.locator("#queue-status")).to_contain_text("还有 3 张选票等待")
+    shot(tablet, artefacts, "kiosk-offline-queue", backend)
+    assert [item["code"] for item in kept_on_tablet(tablet)] == codes[:3]
+    assert stored_contents(server, round_id) == {}
+
+    # meanwhile the second resident's code is used on another tablet that was online
+    answer = httpx.post(
+        server.url(f"/api/v1/rounds/{round_id}/ballots"),
+        json={
+            "code": codes[1],
+            "key": "other-tablet-0001",
+            "ballot": {"kind": "ranked", "ranking": [[NAMES[3]]]},
+        },
+    )
+    assert answer.status_code == 201, answer.text
+
+    context.set_offline(False)  # back: the queue is delivered, oldest first
+    expect(tablet.locator("#queue-status")).to_be_hidden(timeout=15_000)
+    assert kept_on_tablet(tablet) == []
+    stored = sorted(json.loads(c)["ranking"] for c in stored_contents(server, round_id).values())
+    assert stored == sorted(
+        [
+            [[NAMES[2]], [NAMES[0]]],
+            [[NAMES[3]]],
+            [[NAMES[3]], [NAMES[1]], [NAMES[0]]],
+        ]
+    )
+    assert late_reasons(server, round_id) == ["code-used"]
+
+    # the last resident votes offline again; voting closes before the tablet is back, and
+    # the tablet is reloaded: the closed-round page still delivers what it kept
+    context.set_offline(True)
+    vote_offline(tablet, codes[3], NAMES[0])
+
+    def unreachable(route: Route) -> None:
+        route.abort("internetdisconnected")
+
+    tablet.route("**/kiosk/queued", unreachable)  # the server stays out of reach...
+    context.set_offline(False)
+    close_round(server, round_id)  # ...until voting has closed
+    tablet.reload()
+    expect(tablet.locator("#blocked-reason")).to_have_attribute("data-reason", "closed")
+    expect(tablet.locator("#queue-status")).to_contain_text("还有 1 张选票等待")
+    tablet.unroute("**/kiosk/queued")
+    expect(tablet.locator("#queue-status")).to_be_hidden(timeout=15_000)
+    assert kept_on_tablet(tablet) == []
+    assert late_reasons(server, round_id) == ["code-used", "round-not-open"]
+    assert len(stored_contents(server, round_id)) == 3
+    context.close()
+
+    console = browser.new_context(locale="zh-CN").new_page()
+    sign_in(console, server, meeting.facilitator, f"/console/rounds/{round_id}")
+    card = console.locator("#late-ballots")
+    expect(card).to_have_attribute("data-total", "2")
+    expect(card.locator("[data-reason='code-used']")).to_contain_text("投票码在送达前已被使用")
+    expect(card.locator("[data-reason='round-not-open']")).to_contain_text("本轮投票已经结束")
+    shot(console, artefacts, "console-late-ballots", backend)
+    console.context.close()

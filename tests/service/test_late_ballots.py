@@ -1,0 +1,221 @@
+"""A tablet offline for the whole round delivers its kept ballots afterwards: each is cast
+if its code is still unused and its round still voting, and otherwise recorded as late and
+reported to the facilitator (API, turnout, round page), never silently dropped. Refusals a
+retry may cure leave the ballot on the tablet."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from service.db.models import AuditEvent, Ballot, LateBallot
+from service.voting.guesses import LIMIT as GUESSES
+from tests.service.pagekit import enrol, token_from
+from tests.service.test_casting import PARK, cast, issue, make_round, ranked
+
+
+def kept(round_id: int, code: str, *names: str, key: str | None = None) -> dict[str, Any]:
+    """A ballot as the tablet's queue holds it."""
+    return {
+        "round_id": round_id,
+        "code": code,
+        "key": key or uuid.uuid4().hex,
+        "ballot": ranked(*(names or PARK[:2])),
+    }
+
+
+async def deliver(client: Any, item: dict[str, Any]) -> Any:
+    headers = {"x-csrftoken": await token_from(client, "/kiosk")}
+    return await client.post("/kiosk/queued", json=item, headers=headers)
+
+
+async def ballots(db: Any) -> int:
+    return await db.scalar(select(func.count()).select_from(Ballot)) or 0
+
+
+async def test_kept_ballots_with_unused_codes_are_cast(client, db, staff):
+    round_id = await make_round(db)
+    codes = await issue(client, staff["facilitator"], round_id, 2)
+    await enrol(client, staff["facilitator"], round_id)
+    first = kept(round_id, codes[0], PARK[2], PARK[0])
+    answer = await deliver(client, first)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["accepted"] is True
+    assert body["reason"] is None
+    assert len(body["receipt"]["tracker"]) == 16
+    again = await deliver(client, first)  # the answer was lost: same receipt, nothing new
+    assert again.json()["accepted"] is True
+    assert again.json()["receipt"]["tracker"] == body["receipt"]["tracker"]
+    assert again.json()["receipt"]["replayed"] is True
+    assert (await deliver(client, kept(round_id, codes[1]))).json()["accepted"] is True
+    assert await ballots(db) == 2
+    report = await client.get(f"/api/v1/rounds/{round_id}/late-ballots", headers=staff["admin"])
+    assert report.json() == {"round_id": round_id, "total": 0, "by_reason": {}, "tablets": 0}
+
+
+async def test_a_code_used_meanwhile_is_reported_once_not_dropped(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    assert (await cast(client, round_id, code, ranked(PARK[0]))).status_code == 201
+    await enrol(client, staff["facilitator"], round_id)
+    item = kept(round_id, code, PARK[1])
+    answer = await deliver(client, item)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"accepted": False, "receipt": None, "reason": "code-used"}
+    resent = await deliver(client, item)  # the tablet did not hear the answer: one report
+    assert resent.json()["reason"] == "code-used"
+    assert await ballots(db) == 1
+    rows = (await db.execute(select(LateBallot))).scalars().all()
+    assert [(r.round_id, r.reason) for r in rows] == [(round_id, "code-used")]
+    report = await client.get(f"/api/v1/rounds/{round_id}/late-ballots", headers=staff["secretary"])
+    assert report.json() == {
+        "round_id": round_id,
+        "total": 1,
+        "by_reason": {"code-used": 1},
+        "tablets": 1,
+    }
+    turnout = await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])
+    assert turnout.json()["late_ballots"] == 1
+    audit = await db.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "ballot.late")
+    )
+    assert audit == 1
+
+
+async def test_every_final_refusal_is_reported_with_its_reason(client, db, staff):
+    round_id = await make_round(db)
+    codes = await issue(client, staff["facilitator"], round_id, 3)
+    void = await client.post(
+        f"/api/v1/rounds/{round_id}/codes/void",
+        json={"code": codes[0], "reason": "slip lost"},
+        headers=staff["facilitator"],
+    )
+    assert void.status_code == 200, void.text
+    await enrol(client, staff["facilitator"], round_id)
+    assert (await deliver(client, kept(round_id, codes[0]))).json()["reason"] == "code-void"
+    assert (await deliver(client, kept(round_id, "ZZZZZ-ZZZZZ"))).json()["reason"] == (
+        "code-unknown"
+    )
+    close = await client.post(
+        f"/api/v1/rounds/{round_id}/phase", json={"to": "closed"}, headers=staff["admin"]
+    )
+    assert close.status_code == 200, close.text
+    for code in codes[1:]:  # unused codes, but voting has closed
+        answer = await deliver(client, kept(round_id, code))
+        assert answer.json() == {"accepted": False, "receipt": None, "reason": "round-not-open"}
+    assert await ballots(db) == 0
+    report = await client.get(f"/api/v1/rounds/{round_id}/late-ballots", headers=staff["admin"])
+    assert report.json()["by_reason"] == {
+        "code-unknown": 1,
+        "code-void": 1,
+        "round-not-open": 2,
+    }
+    assert report.json()["total"] == 4
+
+
+async def test_a_household_that_voted_meanwhile_is_reported(client, db, staff):
+    round_id = await make_round(db, household_roll=True)
+    slips = []
+    for _ in range(2):  # the household lost its slip and was given a second one
+        issued = await client.post(
+            f"/api/v1/rounds/{round_id}/codes",
+            json={"households": ["3号楼201"]},
+            headers=staff["facilitator"],
+        )
+        assert issued.status_code == 201, issued.text
+        slips += [c["code"] for c in issued.json()["codes"]]
+    first, second = slips
+    assert (await cast(client, round_id, first, ranked(PARK[0]))).status_code == 201
+    await enrol(client, staff["facilitator"], round_id)
+    answer = await deliver(client, kept(round_id, second))
+    assert answer.json()["reason"] == "household-voted"
+    assert await ballots(db) == 1
+
+
+async def test_a_tablet_enrolled_since_for_another_round_delivers_to_the_kept_round(
+    client, db, staff
+):
+    old_round = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], old_round, 1)
+    new_round = await make_round(db)
+    await enrol(client, staff["facilitator"], new_round)
+    answer = await deliver(client, kept(old_round, code))
+    assert answer.json()["accepted"] is True
+    stored = await db.scalar(select(Ballot.round_id))
+    assert stored == old_round
+
+
+async def test_retryable_refusals_are_errors_and_record_nothing(client, db, staff):
+    round_id = await make_round(db)
+    await enrol(client, staff["facilitator"], round_id)
+    # a tablet cycling wrong codes is locked out: 429 (kept on the tablet, retried later)
+    headers = {"x-csrftoken": await token_from(client, "/kiosk")}
+    answers = [
+        await client.post("/kiosk/queued", json=kept(round_id, f"ZZZZZ{n:05}"), headers=headers)
+        for n in range(GUESSES + 2)
+    ]
+    statuses = [a.status_code for a in answers]
+    assert 429 in statuses, statuses
+    locked = answers[statuses.index(429)]
+    assert locked.json()["code"] == "too-many-attempts"
+    assert "retry-after" in locked.headers
+    late_rows = await db.scalar(select(func.count()).select_from(LateBallot))
+    assert late_rows == statuses.index(429)  # only the final refusals before the lock-out
+
+
+async def test_delivery_needs_an_enrolled_tablet_and_a_valid_body(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    refused = await deliver(client, kept(round_id, code))
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "tablet-not-enrolled"
+    await enrol(client, staff["facilitator"], round_id)
+    for bad in ({**kept(round_id, code), "round_id": 0}, {**kept(round_id, code), "extra": 1}):
+        answer = await deliver(client, bad)
+        assert answer.status_code == 400, answer.text
+    missing = await deliver(client, kept(round_id + 1000, code))
+    assert missing.json() == {"accepted": False, "receipt": None, "reason": "not-found"}
+    assert await db.scalar(select(func.count()).select_from(LateBallot)) == 0
+    assert await ballots(db) == 0
+
+
+async def test_the_round_page_tells_the_facilitator(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    page = await client.get(f"/console/rounds/{round_id}", headers=staff["facilitator"])
+    assert 'id="late-ballots"' not in page.text
+    assert (await cast(client, round_id, code, ranked(PARK[0]))).status_code == 201
+    await enrol(client, staff["facilitator"], round_id)
+    await deliver(client, kept(round_id, code))
+    client.cookies.clear()
+    page = await client.get(f"/console/rounds/{round_id}", headers=staff["admin"])
+    assert page.status_code == 200
+    assert 'id="late-ballots" data-total="1"' in page.text
+    assert 'data-reason="code-used"' in page.text
+    assert "投票码在送达前已被使用" in page.text
+    english = await client.get(f"/console/rounds/{round_id}?lang=en", headers=staff["admin"])
+    assert "Its code had been used before it arrived" in english.text
+
+
+async def test_the_record_says_nothing_of_the_ballot_or_the_code(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    assert (await cast(client, round_id, code, ranked(PARK[0]))).status_code == 201
+    await enrol(client, staff["facilitator"], round_id)
+    item = kept(round_id, code, PARK[4], PARK[5])
+    await deliver(client, item)
+    assert set(LateBallot.__table__.columns.keys()) == {
+        "id",
+        "round_id",
+        "key_hash",
+        "tablet",
+        "reason",
+        "reported_at",
+    }
+    row = (await db.execute(select(LateBallot))).scalar_one()
+    stored = " ".join(str(value) for value in vars(row).values())
+    for secret in (code, code.replace("-", ""), item["key"], PARK[4], PARK[5]):
+        assert secret not in stored
