@@ -30,7 +30,7 @@ from typing import Any, TypeAlias
 from ballots.digest import new_tracker
 from service.errors import Conflict
 from service.voting.casting import CastJob, no_round, not_open, receipt
-from service.voting.codes import unknown_code, used_code, void_code_error
+from service.voting.codes import refusal_for, used_code
 from service.voting.schemas import Receipt
 from service.voting.statements import BoxStatements
 
@@ -117,10 +117,8 @@ def why_not_redeemed(box: BoxStatements, round_id: int, jobs: Sequence[CastJob])
         earlier = committed.get(job.key_hash)
         if earlier is not None:
             outcomes.append(replay(job, *earlier))
-        elif job.code_hash not in status:
-            outcomes.append(unknown_code())
         else:
-            outcomes.append(void_code_error() if status[job.code_hash] == "void" else used_code())
+            outcomes.append(refusal_for(status.get(job.code_hash)) or used_code())
     return outcomes
 
 

@@ -15,7 +15,7 @@ from ballots.digest import ALPHABET
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Ballot, Household, LateBallot, Round, VoterCode
-from service.errors import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound, ServiceError
 from service.rounds.repository import find_round
 from service.voting.guesses import GuessLimit as GuessLimit  # where page code finds it
 from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
@@ -85,6 +85,18 @@ def void_code_error() -> Conflict:
         zh="此投票码已被作废，不能投票；请向主持人领取新的投票码",
         field="code",
     )
+
+
+def refusal_for(status: str | None) -> ServiceError | None:
+    """Why a code with this stored ``status`` (``None``: no such code in the round) cannot
+    cast, or ``None`` if it can."""
+    if status is None:
+        return unknown_code()
+    if status == "void":
+        return void_code_error()
+    if status == "used":
+        return used_code()
+    return None
 
 
 def _refuse_closed(round_row: Round, doing: str, doing_zh: str) -> None:

@@ -183,11 +183,9 @@ async def check_code(
         )
     if status is None:
         guesses.failed(device)
-        raise codes.unknown_code()
-    if status == "used":
-        raise codes.used_code()
-    if status == "void":
-        raise codes.void_code_error()
+    refusal = codes.refusal_for(status)
+    if refusal is not None:
+        raise refusal
 
 
 class KioskController(Controller):

@@ -20,7 +20,6 @@ import asyncio
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ballot_model import raw_ballots  # noqa: E402
 
+from tests.load.harness import free_port  # noqa: E402
+
 PASSWORD = "bench-password"
 OPTIONS = [
     "儿童游乐设施",
@@ -51,12 +52,6 @@ OPTIONS = [
     "充电车棚",
     "花园绿地",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def redbench(*args: str, env: dict[str, str]) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -32,6 +31,7 @@ from service.app import create_app
 from service.db.migrate import upgrade
 from service.db.session import create_engine, sessionmaker
 from service.settings import Settings
+from tests.load.harness import free_port
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
@@ -100,13 +100,6 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     upgrade(url)
     yield url
     _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -201,5 +201,6 @@ async def test_turnout(client, db, staff):
         "ballots_cast": 2,
         "households": 0,
         "households_voted": 0,
+        "late_ballots": 0,
     }
     assert (await client.get(f"/api/v1/rounds/{round_id}/turnout")).status_code == 401
