@@ -9,18 +9,19 @@ Staff prove who they are with ``Authorization: Bearer <token>`` or the session c
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotFoundException
+from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException, WebSocketException
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db.models import ROLES, ApiToken, User
-from service.errors import Forbidden, NotSignedIn
+from service.errors import Forbidden, NotSignedIn, ServiceError
 
 SESSION_COOKIE = "redbench_session"
 SCHEMA_PATH = "/api/v1/schema"
@@ -92,6 +93,14 @@ def no_such_row(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
             raise NotFoundException(f"there is no {name.removesuffix('_id')} {value}")
 
 
+def refuse(connection: ASGIConnection[Any, Any, Any, Any], error: ServiceError) -> NoReturn:
+    """Raise ``error``; on a websocket as a close with code 4000 + its status (4401, 4403),
+    not the 4500 litestar gives any other exception there."""
+    if connection.scope["type"] == ScopeType.WEBSOCKET:
+        raise WebSocketException(detail=str(error), code=4000 + error.status) from error
+    raise error
+
+
 async def role_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
@@ -102,24 +111,37 @@ async def role_guard(
         return  # the OpenAPI documents are public
     roles = handler.opt.get("roles")
     if not roles:
-        raise Forbidden(
-            f"{handler.handler_name} declares no roles and is closed", code="no-roles-declared"
+        refuse(
+            connection,
+            Forbidden(
+                f"{handler.handler_name} declares no roles and is closed",
+                code="no-roles-declared",
+            ),
         )
     if PUBLIC in roles and not _token_of(connection):
         connection.state.actor = ANONYMOUS
         return
-    actor = await find_actor(connection)
+    try:
+        actor = await find_actor(connection)
+    except NotSignedIn as stale:
+        refuse(connection, stale)
     connection.state.actor = actor
     if PUBLIC in roles or actor.role in roles:
         return
     if actor is ANONYMOUS:
-        raise NotSignedIn(
-            "sign in first: this needs a staff account", zh="请先登录：此操作需要工作人员账号"
+        refuse(
+            connection,
+            NotSignedIn(
+                "sign in first: this needs a staff account", zh="请先登录：此操作需要工作人员账号"
+            ),
         )
     allowed = ", ".join(r for r in roles if r != PUBLIC)
-    raise Forbidden(
-        f"the {actor.role} role may not do this (allowed: {allowed})",
-        zh=f"您的角色（{actor.role}）无权进行此操作",
+    refuse(
+        connection,
+        Forbidden(
+            f"the {actor.role} role may not do this (allowed: {allowed})",
+            zh=f"您的角色（{actor.role}）无权进行此操作",
+        ),
     )
 
 

@@ -4,17 +4,32 @@ the photos on it."""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, patch, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
+from service.errors import Invalid
 from service.loop import board as public
 from service.loop import closeout, feedback, photos, schemas, tasks
 from service.loop.photos import UPLOAD_LIMIT
 
 SECRETARY = roles("secretary", "admin")
+
+
+async def files_attached(request: Request[Any, Any, Any]) -> None:
+    """Refuse a photo upload that holds no file (an empty or file-less form) before the
+    body is bound, with 422 naming the field."""
+    form = await request.form()
+    if not any(isinstance(value, UploadFile) for _, value in form.multi_items()):
+        raise Invalid(
+            "attach at least one photo as a file of the multipart form (JPEG, PNG or WebP)",
+            zh="请至少附上一张照片文件（JPEG、PNG 或 WebP）",
+            field="data",
+        )
 
 
 class LoopController(Controller):
@@ -66,6 +81,7 @@ class LoopController(Controller):
         "/task-notes/{note_id:int}/photos",
         opt=SECRETARY,
         request_max_body_size=UPLOAD_LIMIT,
+        before_request=files_attached,
     )
     async def add_photos(
         self,

@@ -7,6 +7,7 @@ A browser without a valid enrolment cookie gets no ballot and cannot cast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from service.voting.controllers import cast
 from service.voting.late import Delivery, KeptBallot
 from service.voting.schemas import CastRequest, CodeText, Receipt
 from service.web.forms import Form, RoundChoice
-from service.web.render import Labels, language_of, page, redirect
+from service.web.render import SECURITY_HEADERS, Labels, language_of, page, redirect
 from service.web.tablets import (
     ENROLMENT_DAYS,
     TABLET_COOKIE,
@@ -42,8 +43,29 @@ from service.web.tablets import (
 RUNS_ROUNDS = roles("facilitator", "admin")
 RESET_SECONDS = 20
 """After the receipt, the tablet clears itself for the next resident after this pause."""
-JSON_ERRORS: dict[int | type[Exception], Any] = dict(EXCEPTION_HANDLERS)
-"""The kiosk's JSON calls answer refusals in the API's error shape, for the tablet script."""
+
+
+def _with_page_headers(handler: Callable[..., Response[Any]]) -> Callable[..., Response[Any]]:
+    def answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        response = handler(request, exc)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return answer
+
+
+async def page_headers(response: Response[Any]) -> Response[Any]:
+    """The pages' security headers (never cached, never sniffed) on the tablet's JSON
+    answers too: they carry codes and receipts."""
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+JSON_ERRORS: dict[int | type[Exception], Any] = {
+    kind: _with_page_headers(handler) for kind, handler in EXCEPTION_HANDLERS.items()
+}
+"""The kiosk's JSON calls answer refusals in the API's error shape, for the tablet script,
+with the pages' security headers."""
 
 KIOSK_MESSAGES = (
     "code-unknown",
@@ -192,6 +214,7 @@ class KioskController(Controller):
     path = "/kiosk"
     tags = ["pages"]
     include_in_schema = False
+    after_request = page_headers  # type: ignore[assignment]  # litestar's hook type
 
     @get("/", opt=roles("public"))
     async def ballot(self, request: Request[Any, Any, Any], db: DB, state: State) -> Template:
@@ -250,7 +273,12 @@ class KioskController(Controller):
     ) -> Delivery:
         """Deliver a ballot the tablet kept while offline: cast if its code is still unused
         and its round still voting; otherwise recorded as late for the facilitator (see
-        :mod:`service.voting.late`). Refusals worth a retry answer as errors, as for a cast."""
+        :mod:`service.voting.late`). Refusals worth a retry answer as errors, as for a cast.
+
+        The round is the one the ballot was marked for, which the body names: the tablet may
+        have been enrolled for another round since. That opens nothing new: casting needs
+        only a valid code of the round, as on the public API; the enrolment says which tablet
+        delivers (its guesses count against it) and is required to deliver at all."""
         enrolment = enrolment_of(request, state)
         ballot = CastRequest(code=data.code, key=data.key, ballot=data.ballot)
         try:

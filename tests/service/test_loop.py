@@ -230,6 +230,9 @@ async def test_decision_to_close_out_and_the_public_board(client, staff, db):
     } <= actions
 
 
+MULTIPART_X = "multipart/form-data; boundary=x"
+
+
 async def test_photos_are_checked_by_content_and_size(client, staff, db):
     demo = await build_demo(client, staff, db)
     secretary = staff["secretary"]
@@ -261,6 +264,15 @@ async def test_photos_are_checked_by_content_and_size(client, staff, db):
     )
     assert big.status_code == 413
     assert big.json()["code"] == "too-large"
+    # no file at all: an empty body, a form without files (these were 500s)
+    for empty in (
+        {"content": b"", "headers": {**secretary, "content-type": "multipart/form-data"}},
+        {"data": {"caption": "无照片"}, "files": [], "headers": secretary},
+        {"content": b"--x--\r\n", "headers": {**secretary, "content-type": MULTIPART_X}},
+    ):
+        nothing = await client.post(url, **empty)
+        assert nothing.status_code in (400, 422), nothing.text
+        assert nothing.json()["status"] == nothing.status_code
     # a refused upload stores nothing
     stored = await ok(await client.get(f"/api/v1/tasks/{task['id']}", headers=secretary))
     assert stored["notes"][0]["photos"] == []

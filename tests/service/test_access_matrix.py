@@ -1,0 +1,398 @@
+"""The authorization matrix: every endpoint × every role × anonymous, from ONE table.
+
+:data:`ACCESS` below says, for each (method, path template) of the app, who may call it. It
+is written from what each endpoint is for (handler docstrings, README.md, docs/pages.md,
+docs/records.md), not read from the code, and it is checked against the code three ways:
+
+1. the table has a row for exactly the app's endpoints (a new endpoint without a row fails,
+   and so does a stale row);
+2. each handler's declared ``opt["roles"]`` admits exactly the callers of its row (so a role
+   changed on a handler fails until the table is changed too);
+3. a real request for every row as every caller: a caller the row leaves out gets the
+   guard's refusal — API: anonymous 401 ``not-signed-in``, staff 403 ``forbidden``; pages:
+   anonymous 303 to ``/console/login?next=<path>``, staff a 403 page with
+   ``data-code="forbidden"`` — and a caller the row lets in gets anything but a refusal
+   (404 for the made-up ids, 400 for the empty bodies, kiosk's ``tablet-not-enrolled`` ...).
+   Every page answer (HTML, redirect, and the tablet's JSON calls) also carries the
+   security headers. The live-events websocket is checked the same way: accepted, or closed
+   before it is accepted with 4401 (anonymous) or 4403 (a role left out).
+
+Path ids are 1 (nothing exists, so allowed callers mostly get 404 or 400 and nothing
+changes); page POSTs carry a valid form token so that the CSRF check is never the answer.
+The requests share one app, one database and one staff member of each role per backend
+(module scope): the ``client`` and ``staff`` fixtures per case (a fresh database and four
+scrypt hashes) cost about a quarter of a second each, minutes for the whole matrix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import pytest_asyncio
+from litestar import Litestar
+from litestar.exceptions import WebSocketDisconnect
+from litestar.handlers.base import BaseRouteHandler
+from litestar.routes import HTTPRoute, WebSocketRoute
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.app import create_app
+from service.auth.guard import PUBLIC as DECLARED_PUBLIC
+from service.auth.guard import token_hash
+from service.db.base import Base
+from service.db.models import ROLES, ApiToken, User
+from service.db.session import create_engine, sessionmaker
+from service.settings import Settings
+from service.web.render import LOGIN, SECURITY_HEADERS
+from tests.service.conftest import SECRET, make_staff
+from tests.service.pagekit import token_from
+
+ANONYMOUS = "anonymous"
+STAFF = frozenset({"admin", "facilitator", "secretary", "grid_worker"})
+PUBLIC = STAFF | {ANONYMOUS}  # anyone, signed in or not
+ADMIN = frozenset({"admin"})
+FACILITATORS = frozenset({"facilitator", "admin"})  # run deliberation, rounds, meetings
+SECRETARIES = frozenset({"secretary", "admin"})  # carry decisions out, keep the records
+PROCESS_OWNERS = FACILITATORS | SECRETARIES  # open processes, move them (per-phase check inside)
+REQUEST_TAKERS = frozenset({"grid_worker", "facilitator", "admin"})  # log residents' requests
+CALLERS = (ANONYMOUS, "admin", "facilitator", "secretary", "grid_worker")
+WEBSOCKET = "WEBSOCKET"
+
+# fmt: off
+ACCESS: dict[tuple[str, str], frozenset[str]] = {
+    # ---- API: service, accounts ------------------------------------------------------------
+    ("GET",    "/api/v1/ping"):                                        PUBLIC,
+    ("POST",   "/api/v1/noop"):                                        PUBLIC,
+    ("POST",   "/api/v1/auth/login"):                                  PUBLIC,
+    ("POST",   "/api/v1/auth/logout"):                                 STAFF,
+    ("GET",    "/api/v1/auth/me"):                                     STAFF,
+    ("GET",    "/api/v1/users"):                                       ADMIN,
+    ("POST",   "/api/v1/users"):                                       ADMIN,
+    ("PATCH",  "/api/v1/users/{user_id}"):                             ADMIN,
+    # ---- API: communities and grids (admin writes, staff read) -----------------------------
+    ("GET",    "/api/v1/communities"):                                 STAFF,
+    ("POST",   "/api/v1/communities"):                                 ADMIN,
+    ("GET",    "/api/v1/communities/{community_id}"):                  STAFF,
+    ("POST",   "/api/v1/communities/{community_id}/grids"):            ADMIN,
+    # ---- API: processes and residents' requests --------------------------------------------
+    ("GET",    "/api/v1/communities/{community_id}/processes"):        STAFF,
+    ("POST",   "/api/v1/communities/{community_id}/processes"):        PROCESS_OWNERS,
+    ("GET",    "/api/v1/processes/{process_id}"):                      STAFF,
+    ("POST",   "/api/v1/processes/{process_id}/phase"):                PROCESS_OWNERS,
+    ("GET",    "/api/v1/communities/{community_id}/requests"):         STAFF,
+    ("POST",   "/api/v1/communities/{community_id}/requests"):         REQUEST_TAKERS,
+    ("GET",    "/api/v1/requests/{request_id}"):                       STAFF,
+    ("POST",   "/api/v1/requests/{request_id}/promote"):               PROCESS_OWNERS,
+    ("POST",   "/api/v1/requests/{request_id}/decline"):               PROCESS_OWNERS,
+    # ---- API: proposals (facilitators edit, staff read) ------------------------------------
+    ("GET",    "/api/v1/processes/{process_id}/proposals"):            STAFF,
+    ("POST",   "/api/v1/processes/{process_id}/proposals"):            FACILITATORS,
+    ("GET",    "/api/v1/proposals/{proposal_id}"):                     STAFF,
+    ("PATCH",  "/api/v1/proposals/{proposal_id}"):                     FACILITATORS,
+    ("POST",   "/api/v1/proposals/{proposal_id}/merge"):               FACILITATORS,
+    ("POST",   "/api/v1/proposals/{proposal_id}/withdraw"):            FACILITATORS,
+    # ---- API: rounds (facilitators run them, staff read) -----------------------------------
+    ("GET",    "/api/v1/processes/{process_id}/rounds"):               STAFF,
+    ("POST",   "/api/v1/processes/{process_id}/rounds"):               FACILITATORS,
+    ("GET",    "/api/v1/rounds/{round_id}"):                           STAFF,
+    ("PATCH",  "/api/v1/rounds/{round_id}"):                           FACILITATORS,
+    ("PUT",    "/api/v1/rounds/{round_id}/slate"):                     FACILITATORS,
+    ("POST",   "/api/v1/rounds/{round_id}/phase"):                     FACILITATORS,
+    # ---- API: comments (facilitators record and hide, staff read) --------------------------
+    ("GET",    "/api/v1/rounds/{round_id}/comments"):                  STAFF,
+    ("POST",   "/api/v1/rounds/{round_id}/comments"):                  FACILITATORS,
+    ("GET",    "/api/v1/rounds/{round_id}/comments/summary"):          STAFF,
+    ("POST",   "/api/v1/comments/{comment_id}/hide"):                  FACILITATORS,
+    # ---- API: voter codes, casting, live events --------------------------------------------
+    ("POST",   "/api/v1/rounds/{round_id}/codes"):                     FACILITATORS,
+    ("POST",   "/api/v1/rounds/{round_id}/codes/void"):                FACILITATORS,
+    ("GET",    "/api/v1/rounds/{round_id}/turnout"):                   STAFF,
+    ("GET",    "/api/v1/rounds/{round_id}/late-ballots"):              STAFF,  # with the turnout
+    ("POST",   "/api/v1/rounds/{round_id}/ballots"):                   PUBLIC,  # a code is the key
+    (WEBSOCKET, "/api/v1/rounds/{round_id}/events"):                   STAFF,
+    # ---- API: results (staff once closed, everyone once published: checked inside) ---------
+    ("GET",    "/api/v1/rounds/{round_id}/result"):                    PUBLIC,
+    ("GET",    "/api/v1/rounds/{round_id}/ballots"):                   PUBLIC,
+    ("GET",    "/api/v1/rounds/{round_id}/receipts/{tracker}"):        PUBLIC,
+    # ---- API: decision records -------------------------------------------------------------
+    ("GET",    "/api/v1/rounds/{round_id}/bundle"):                    PUBLIC,
+    ("GET",    "/api/v1/exports"):                                     STAFF,
+    ("GET",    "/api/v1/rounds/{round_id}/exports/{fmt}"):             SECRETARIES,
+    ("GET",    "/api/v1/processes/{process_id}/exports/{fmt}"):        SECRETARIES,
+    ("POST",   "/api/v1/rounds/{round_id}/code-slips"):                FACILITATORS,
+    # ---- API: the loop: tasks, progress, feedback, close-out -------------------------------
+    ("GET",    "/api/v1/processes/{process_id}/tasks"):                STAFF,
+    ("POST",   "/api/v1/processes/{process_id}/tasks"):                SECRETARIES,
+    ("GET",    "/api/v1/tasks/{task_id}"):                             STAFF,
+    ("PATCH",  "/api/v1/tasks/{task_id}"):                             SECRETARIES,
+    ("GET",    "/api/v1/tasks/overdue"):                               SECRETARIES,
+    ("POST",   "/api/v1/tasks/{task_id}/notes"):                       SECRETARIES,
+    ("POST",   "/api/v1/task-notes/{note_id}/photos"):                 SECRETARIES,
+    ("GET",    "/api/v1/photos/{photo_id}"):                           PUBLIC,  # shown on the board
+    ("GET",    "/api/v1/processes/{process_id}/feedback"):             STAFF,
+    ("POST",   "/api/v1/processes/{process_id}/feedback"):             SECRETARIES,
+    ("POST",   "/api/v1/processes/{process_id}/close-out"):            SECRETARIES,
+    ("POST",   "/api/v1/processes/{process_id}/reopen"):               SECRETARIES,
+    ("GET",    "/api/v1/processes/{process_id}/loop"):                 STAFF,
+    ("GET",    "/api/v1/communities/{community_id}/board"):            PUBLIC,
+    # ---- pages: the public board -----------------------------------------------------------
+    ("GET",    "/"):                                                   PUBLIC,
+    ("GET",    "/board"):                                              PUBLIC,
+    ("GET",    "/board/communities/{community_id}"):                   PUBLIC,
+    ("GET",    "/board/rounds/{round_id}"):                            PUBLIC,
+    # ---- pages: signing in and out, the facilitator's console ------------------------------
+    ("GET",    "/console/login"):                                      PUBLIC,
+    ("POST",   "/console/login"):                                      PUBLIC,
+    ("POST",   "/console/logout"):                                     STAFF,
+    ("GET",    "/console"):                                            FACILITATORS,
+    ("POST",   "/console/processes"):                                  FACILITATORS,
+    ("GET",    "/console/processes/{process_id}"):                     FACILITATORS,
+    ("POST",   "/console/processes/{process_id}/proposals"):           FACILITATORS,
+    ("POST",   "/console/processes/{process_id}/rounds"):              FACILITATORS,
+    ("POST",   "/console/processes/{process_id}/decided"):             FACILITATORS,
+    # ---- pages: the meeting (a round's page) and the reveal on the TV ----------------------
+    ("GET",    "/console/rounds/{round_id}"):                          FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/phase"):                    FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/comments"):                 FACILITATORS,
+    ("POST",   "/console/comments/{comment_id}/hide"):                 FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/codes"):                    FACILITATORS,
+    ("GET",    "/console/rounds/{round_id}/turnout"):                  FACILITATORS,
+    ("GET",    "/console/rounds/{round_id}/reveal"):                   STAFF,
+    # ---- pages: the ballot tablet (the tablet's enrolment is checked inside) ---------------
+    ("GET",    "/kiosk"):                                              PUBLIC,
+    ("POST",   "/kiosk/code"):                                         PUBLIC,
+    ("POST",   "/kiosk/ballots"):                                      PUBLIC,
+    ("POST",   "/kiosk/queued"):                                       PUBLIC,  # kept offline
+    ("GET",    "/kiosk/enrol"):                                        FACILITATORS,
+    ("POST",   "/kiosk/enrol"):                                        FACILITATORS,
+    # ---- pages: the branch secretary's desk ------------------------------------------------
+    ("GET",    "/secretary"):                                          SECRETARIES,
+    ("GET",    "/secretary/processes/{process_id}"):                   SECRETARIES,
+    ("POST",   "/secretary/processes/{process_id}/tasks"):             SECRETARIES,
+    ("POST",   "/secretary/tasks/{task_id}"):                          SECRETARIES,
+    ("POST",   "/secretary/tasks/{task_id}/notes"):                    SECRETARIES,
+    ("POST",   "/secretary/processes/{process_id}/feedback"):          SECRETARIES,
+    ("POST",   "/secretary/processes/{process_id}/close-out"):         SECRETARIES,
+    ("POST",   "/secretary/processes/{process_id}/reopen"):            SECRETARIES,
+    ("GET",    "/secretary/rounds/{round_id}/exports/{fmt}"):          SECRETARIES,
+    ("GET",    "/secretary/processes/{process_id}/exports/{fmt}"):     SECRETARIES,
+    ("POST",   "/secretary/rounds/{round_id}/code-slips"):             ADMIN,  # not the secretary
+}
+# fmt: on
+"""Who may call each endpoint. Not in the table: the OpenAPI documents under
+``/api/v1/schema`` (public by the guard's own rule), the static files under ``/static``
+(public), and the OPTIONS (and HEAD) handlers litestar adds to every route by itself."""
+
+UNLISTED = ("/api/v1/schema", "/static/")
+SIGNS_OUT = {("POST", "/api/v1/auth/logout"), ("POST", "/console/logout")}
+"""Rows whose allowed callers revoke the token they use: they get a token of their own."""
+SAMPLE = {"fmt": "json", "tracker": "0123456789abcdef"}
+"""Path parameters other than ids (ids are 1)."""
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: SAMPLE.get(m.group(1), "1"), path)
+
+
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def may_call(declared: tuple[str, ...]) -> frozenset[str]:
+    """The callers a handler's declared roles let in (``"public"``: anyone)."""
+    return PUBLIC if DECLARED_PUBLIC in declared else frozenset(declared)
+
+
+def app_endpoints(app: Litestar) -> dict[tuple[str, str], BaseRouteHandler]:
+    """Every (method, path template) the app answers and its handler, leaving out the
+    OpenAPI documents, the static files and litestar's own OPTIONS/HEAD handlers."""
+    found: dict[tuple[str, str], BaseRouteHandler] = {}
+    for route in app.routes:
+        if route.path_format.startswith(UNLISTED):
+            continue
+        if isinstance(route, WebSocketRoute):
+            found[WEBSOCKET, route.path_format] = route.route_handler
+        elif isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                for method in handler.http_methods:
+                    if method in ("HEAD", "OPTIONS") and handler.fn.__module__.startswith(
+                        "litestar."
+                    ):
+                        continue
+                    found[method, route.path_format] = handler
+        else:  # an ASGI mount would escape both the table and the guard
+            found["ASGI", route.path_format] = route.route_handler
+    return found
+
+
+@pytest.fixture(scope="module")
+def endpoints() -> dict[tuple[str, str], BaseRouteHandler]:
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=SECRET))
+    return app_endpoints(app)
+
+
+def test_the_table_knows_every_role() -> None:
+    assert frozenset(ROLES) == STAFF
+    assert set(CALLERS) == PUBLIC
+
+
+def test_the_table_covers_exactly_the_apps_endpoints(
+    endpoints: dict[tuple[str, str], BaseRouteHandler],
+) -> None:
+    missing = sorted(set(endpoints) - set(ACCESS))
+    stale = sorted(set(ACCESS) - set(endpoints))
+    assert not missing, f"endpoints without a row in ACCESS: {missing}"
+    assert not stale, f"rows in ACCESS for no endpoint: {stale}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS), ids=" ".join)
+def test_each_handler_declares_the_roles_of_its_row(
+    endpoints: dict[tuple[str, str], BaseRouteHandler], endpoint: tuple[str, str]
+) -> None:
+    handler = endpoints.get(endpoint)
+    if handler is None:
+        pytest.skip("no such endpoint (see the coverage test)")
+    declared = tuple(handler.opt.get("roles") or ())
+    assert may_call(declared) == ACCESS[endpoint], (
+        f"{handler.handler_name} declares roles {declared}; the table says "
+        f"{sorted(ACCESS[endpoint])}"
+    )
+
+
+@dataclass
+class Bench:
+    """One app on one database with a staff member of each role, for every request."""
+
+    client: AsyncTestClient[Any]
+    db: AsyncSession
+    headers: dict[str, dict[str, str]]
+    csrf: str
+
+    async def headers_of(self, caller: str, *, own_token: bool = False) -> dict[str, str]:
+        if caller == ANONYMOUS:
+            return {}
+        if not own_token:
+            return self.headers[caller]
+        user_id = await self.db.scalar(select(User.id).where(User.username == f"{caller}-user"))
+        assert user_id is not None
+        token = secrets.token_hex(16)
+        self.db.add(ApiToken(user_id=user_id, token_hash=token_hash(token), label="matrix"))
+        await self.db.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def matrix_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """An empty migrated database for this module, as conftest's ``database_url`` gives."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path_factory.mktemp("matrix") / "redbench.sqlite3"
+        shutil.copy(template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+
+    async def truncate() -> None:
+        engine = create_engine(url)
+        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(truncate())
+    return url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bench(matrix_url: str) -> AsyncIterator[Bench]:
+    engine = create_engine(matrix_url)
+    app = create_app(Settings(database_url=matrix_url, secret_key=SECRET))
+    async with sessionmaker(engine)() as db, AsyncTestClient(app=app) as client:
+        headers = {role: await make_staff(db, role) for role in sorted(STAFF)}
+        yield Bench(client, db, headers, await token_from(client, "/board"))
+    await engine.dispose()
+
+
+def http_rows() -> list[Any]:
+    return [
+        pytest.param(method, path, caller, allowed, id=f"{method} {path} as {caller}")
+        for (method, path), allowed in ACCESS.items()
+        if method != WEBSOCKET
+        for caller in CALLERS
+    ]
+
+
+REFUSALS = ("not-signed-in", "forbidden")
+"""The codes of the role guard's refusals (other 401s and 403s are the handlers' own)."""
+
+
+def guard_refused(response: Any) -> bool:
+    """Whether the answer is the role guard's refusal, in the API's or the pages' form."""
+    if response.status_code == 303:
+        return str(response.headers.get("location", "")).startswith(f"{LOGIN}?next=")
+    if response.status_code not in (401, 403):
+        return False
+    if "json" in response.headers.get("content-type", ""):
+        return response.json().get("code") in REFUSALS
+    return any(f'data-code="{code}"' in response.text for code in REFUSALS)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(("method", "path", "caller", "allowed"), http_rows())
+async def test_the_guard_answers_as_the_table_says(
+    bench: Bench, method: str, path: str, caller: str, allowed: frozenset[str]
+) -> None:
+    url = concrete(path)
+    own_token = (method, path) in SIGNS_OUT and caller in allowed
+    headers = dict(await bench.headers_of(caller, own_token=own_token))
+    if not is_api(path) and method != "GET":
+        headers["x-csrftoken"] = bench.csrf  # the form token: CSRF is not what answers
+    response = await bench.client.request(method, url, headers=headers, follow_redirects=False)
+    said = f"{method} {url} as {caller}: {response.status_code} {response.text[:300]}"
+
+    if caller not in allowed and is_api(path):
+        expected = (401, "not-signed-in") if caller == ANONYMOUS else (403, "forbidden")
+        assert (response.status_code, response.json().get("code")) == expected, said
+    elif caller not in allowed and caller == ANONYMOUS:
+        assert response.status_code == 303, said
+        assert response.headers["location"] == f"{LOGIN}?next={quote(url)}", said
+    elif caller not in allowed:
+        assert response.status_code == 403, said
+        assert 'data-code="forbidden"' in response.text, said
+    else:
+        assert not guard_refused(response), said
+
+    if not is_api(path):
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers.get(name) == value, f"{said}: header {name}"
+
+
+async def listen(bench: Bench, path: str, caller: str) -> None:
+    """Open the live-events socket as ``caller`` and close it again."""
+    headers = await bench.headers_of(caller)
+    with await bench.client.websocket_connect(concrete(path), headers=headers):
+        pass
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("caller", CALLERS)
+async def test_live_events_as_the_table_says(bench: Bench, caller: str) -> None:
+    path = "/api/v1/rounds/{round_id}/events"
+    if caller in ACCESS[WEBSOCKET, path]:
+        await listen(bench, path, caller)  # accepted
+        return
+    with pytest.raises(WebSocketDisconnect) as refused:
+        await listen(bench, path, caller)
+    # closed by the guard before it was accepted: 4000 + the HTTP status of the refusal
+    assert refused.value.code == (4401 if caller == ANONYMOUS else 4403)
