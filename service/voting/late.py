@@ -25,14 +25,31 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.audit import record
 from service.auth.guard import MAX_ID, Actor
-from service.db.models import LateBallot, Round
+from service.db.models import LateBallot, VoterCode
 from service.errors import ServiceError, status_of
 from service.voting.schemas import CastRequest, Receipt
 
 TABLET = Actor(id=None, name="tablet", role="public")
 """Who the audit log says reported a late ballot."""
-RETRY_LATER = frozenset({"too-many-attempts", "cast-retry"})
-"""Refusals a later delivery may overcome: the tablet keeps these ballots."""
+FINAL = frozenset(
+    {
+        "code-used",
+        "code-void",
+        "code-unknown",
+        "household-voted",
+        "round-not-open",
+        "invalid-ballot",
+        "idempotency-key-reused",
+    }
+)
+"""Refusals no later delivery can change: the ballot is recorded as late and the tablet may
+forget it. Any other refusal (the database away, too many attempts, a collision, a request
+the server cannot take) is answered as an error and the tablet keeps the ballot."""
+
+
+REPORTS_PER_CODE = 2
+"""Most late ballots one tablet may report per code of the round (a mistyped code kept
+offline is one more)."""
 
 
 class KeptBallot(CastRequest, forbid_unknown_fields=True):
@@ -40,6 +57,9 @@ class KeptBallot(CastRequest, forbid_unknown_fields=True):
     (the tablet may have been enrolled for another round since)."""
 
     round_id: Annotated[int, Meta(ge=1, le=MAX_ID)]
+    ticket: Annotated[str, Meta(min_length=1, max_length=128)]
+    """The delivery ticket the tablet got with the round's ballot page
+    (:func:`service.web.tablets.delivery_ticket`)."""
 
 
 class Delivery(Struct):
@@ -70,8 +90,7 @@ def refusal_of(exc: Exception) -> tuple[int, str]:
 
 def is_final(exc: Exception) -> bool:
     """Whether a refused delivery stays refused however often it is sent again."""
-    status, code = refusal_of(exc)
-    return 400 <= status < 500 and code not in RETRY_LATER
+    return refusal_of(exc)[1] in FINAL
 
 
 def late_key(round_id: int, key: str) -> str:
@@ -81,15 +100,25 @@ def late_key(round_id: int, key: str) -> str:
 async def record_late(
     maker: async_sessionmaker[AsyncSession], round_id: int, tablet: str, key: str, reason: str
 ) -> None:
-    """Keep the report of one late ballot, in its own transaction (once per key; nothing
-    for a round that does not exist, as there is no one to report it to)."""
+    """Keep the report of one late ballot, in its own transaction: once per key, and no more
+    than :data:`REPORTS_PER_CODE` reports per code of the round from one tablet (a tablet
+    cannot have kept many more real ballots than the round has codes, so a leaked delivery
+    ticket cannot flood the report)."""
     key_hash = late_key(round_id, key)
     try:
         async with maker() as db, db.begin():
-            if await db.get(Round, round_id) is None:
-                return
             known = await db.scalar(select(LateBallot.id).where(LateBallot.key_hash == key_hash))
             if known is not None:
+                return
+            codes = await db.scalar(
+                select(func.count()).select_from(VoterCode).where(VoterCode.round_id == round_id)
+            )
+            reported = await db.scalar(
+                select(func.count())
+                .select_from(LateBallot)
+                .where(LateBallot.round_id == round_id, LateBallot.tablet == tablet)
+            )
+            if (reported or 0) >= REPORTS_PER_CODE * (codes or 0):
                 return
             db.add(LateBallot(round_id=round_id, key_hash=key_hash, tablet=tablet, reason=reason))
             record(db, TABLET, "ballot.late", "round", round_id, reason=reason, tablet=tablet)

@@ -36,8 +36,10 @@ from service.web.tablets import (
     ENROLMENT_DAYS,
     TABLET_COOKIE,
     Enrolment,
+    delivery_ticket,
     enrolment_token,
     read_enrolment,
+    read_ticket,
 )
 
 RUNS_ROUNDS = roles("facilitator", "admin")
@@ -90,6 +92,7 @@ KIOSK_MESSAGES = (
     "move-down",
     "countdown",
     "code-unchecked",
+    "keep-failed",
 )
 """Refusals (by error code) and tablet states the kiosk script tells in the resident's words."""
 
@@ -241,6 +244,9 @@ class KioskController(Controller):
                 "score": t("kiosk.review.score", score="{score}"),
                 "resetSeconds": RESET_SECONDS,
                 "round": round_row.id,
+                "ticket": delivery_ticket(
+                    state.settings.secret_key, round_row.id, enrolment.tablet_id
+                ),
             },
         )
 
@@ -268,28 +274,33 @@ class KioskController(Controller):
         return Response(receipt, status_code=200 if receipt.replayed else 201)
 
     @post("/queued", opt=roles("public"), exception_handlers=JSON_ERRORS, status_code=200)
-    async def deliver_kept(
-        self, request: Request[Any, Any, Any], state: State, data: JSONBody[KeptBallot]
-    ) -> Delivery:
+    async def deliver_kept(self, state: State, data: JSONBody[KeptBallot]) -> Delivery:
         """Deliver a ballot the tablet kept while offline: cast if its code is still unused
         and its round still voting; otherwise recorded as late for the facilitator (see
-        :mod:`service.voting.late`). Refusals worth a retry answer as errors, as for a cast.
+        :mod:`service.voting.late`). Other refusals answer as errors, as for a cast, and the
+        tablet keeps the ballot.
 
-        The round is the one the ballot was marked for, which the body names: the tablet may
-        have been enrolled for another round since. That opens nothing new: casting needs
-        only a valid code of the round, as on the public API; the enrolment says which tablet
-        delivers (its guesses count against it) and is required to deliver at all."""
-        enrolment = enrolment_of(request, state)
+        The ballot carries its round and the delivery ticket the tablet had for that round,
+        so it can be delivered after the enrolment ended or moved to another round. That
+        opens nothing new: casting needs a valid code of the round, as on the public API.
+        Unknown codes count against the tablet's deliveries, apart from its live code
+        checks, so typing mistakes made offline cannot lock the next resident out."""
+        tablet = read_ticket(state.settings.secret_key, data.round_id, data.ticket)
+        if tablet is None:
+            raise Forbidden(
+                f"this delivery ticket is not one of round {data.round_id}'s tablets",
+                code="ticket-invalid",
+                zh="这张选票的平板凭证无效",
+                field="ticket",
+            )
         ballot = CastRequest(code=data.code, key=data.key, ballot=data.ballot)
         try:
-            receipt = await cast(state, device(enrolment), data.round_id, ballot)
+            receipt = await cast(state, f"kept:{tablet}", data.round_id, ballot)
         except Exception as refusal:
             if not late.is_final(refusal):
                 raise
             reason = late.refusal_of(refusal)[1]
-            await late.record_late(
-                state.sessionmaker, data.round_id, enrolment.tablet_id, data.key, reason
-            )
+            await late.record_late(state.sessionmaker, data.round_id, tablet, data.key, reason)
             return Delivery(accepted=False, reason=reason)
         return Delivery(accepted=True, receipt=receipt)
 

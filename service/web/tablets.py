@@ -3,9 +3,14 @@ device into a ballot kiosk that shows that round's ballot and nothing else.
 
 The tablet keeps a long-lived HttpOnly cookie holding a signed token
 ``v1.<round id>.<tablet id>.<issued unix time>.<signature>``: the signature is
-HMAC-SHA256 under the service's secret key, so no table is needed and nothing about the
-tablet is stored. An enrolment ends when its round stops voting, when it is older than
-:data:`ENROLMENT_DAYS`, or when the facilitator enrols the device for another round.
+HMAC-SHA256 under the service's secret key, so no table is needed for enrolments. An
+enrolment ends when its round stops voting, when it is older than :data:`ENROLMENT_DAYS`, or
+when the facilitator enrols the device for another round.
+
+Ballots the tablet keeps while offline carry a delivery ticket (:func:`delivery_ticket`,
+signed the same way) so that they can be delivered after the enrolment has ended; the
+tablet's random id is stored only with a kept ballot that came too late to count
+(:mod:`service.voting.late`).
 """
 
 from __future__ import annotations
@@ -63,3 +68,25 @@ def read_enrolment(
     if not 0 <= current - issued <= ENROLMENT_DAYS * 86400:
         return None
     return Enrolment(round_id=int(parts[1]), tablet_id=parts[2], issued_at=issued)
+
+
+_TICKET_PURPOSE: Final = b"redbench kept-ballot delivery\n"
+
+
+def delivery_ticket(secret_key: str, round_id: int, tablet_id: str) -> str:
+    """What a tablet enrolled for ``round_id`` stores with each ballot it keeps offline:
+    ``<tablet id>.<signature>``. It proves, without the enrolment cookie (which may have
+    expired, or moved to another round, by the time the network is back), that the ballot
+    was kept by a tablet enrolled for that round."""
+    payload = f"{round_id}.{tablet_id}".encode()
+    digest = hmac.new(secret_key.encode(), _TICKET_PURPOSE + payload, hashlib.sha256).digest()
+    return f"{tablet_id}.{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
+
+
+def read_ticket(secret_key: str, round_id: int, ticket: str) -> str | None:
+    """The tablet id a delivery ticket proves for ``round_id``, or ``None``."""
+    tablet_id, _, _ = ticket.partition(".")
+    if not tablet_id or len(ticket) > 128:
+        return None
+    expected = delivery_ticket(secret_key, round_id, tablet_id)
+    return tablet_id if hmac.compare_digest(ticket.encode(), expected.encode()) else None

@@ -200,7 +200,8 @@ def second_resident(tablet: Page, used: str, code: str, artefacts: Path, backend
 def third_resident_offline(tablet: Page, code: str) -> tuple[str, str]:
     """By keyboard only. The ballot reaches the server but the answer is lost with the
     network; the tablet keeps it, says so, and resends it with the same key once the
-    network is back: one ballot stored, and the receipt of that ballot shown."""
+    network is back (as a kept ballot, so that a refusal would reach the facilitator): one
+    ballot stored, and the receipt of that ballot shown."""
     sent: list[dict[str, object]] = []
     answers: list[str] = []
 
@@ -215,7 +216,12 @@ def third_resident_offline(tablet: Page, code: str) -> tuple[str, str]:
         tablet.context.set_offline(True)  # ...and the network drops before the answer
         route.abort("internetdisconnected")
 
+    def resent(route: Route) -> None:
+        sent.append(json.loads(route.request.post_data or "{}"))
+        route.continue_()
+
     tablet.route("**/kiosk/ballots", lose_answer)
+    tablet.route("**/kiosk/queued", resent)  # after a failed send, the way of kept ballots
     tab_to(tablet, "#code")
     tablet.keyboard.type(code)
     tablet.keyboard.press("Enter")
@@ -238,6 +244,7 @@ def third_resident_offline(tablet: Page, code: str) -> tuple[str, str]:
     assert [body["key"] for body in sent] == [sent[0]["key"]] * 2, "resent with the same key"
     assert tablet.evaluate(f"localStorage.getItem('{PENDING}')") is None
     tablet.unroute("**/kiosk/ballots")
+    tablet.unroute("**/kiosk/queued")
     full = tablet.inner_text("#tracker-full")
     assert full.replace("-", "") == answers[0], "the receipt of the ballot the server stored"
     return tablet.inner_text("#tracker-short"), full

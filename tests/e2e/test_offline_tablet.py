@@ -29,7 +29,7 @@ from tests.e2e.helpers import (
 
 NAMES = [name for name, _, _ in OPTIONS]
 TABLET = {"width": 800, "height": 1280}
-QUEUE = "redbench.kiosk.queue"
+KEPT = "redbench.kiosk.kept."
 
 
 def vote_offline(tablet: Page, code: str, *names: str) -> None:
@@ -53,10 +53,28 @@ def vote_offline(tablet: Page, code: str, *names: str) -> None:
 
 
 def kept_on_tablet(tablet: Page) -> list[dict[str, object]]:
-    kept: list[dict[str, object]] = json.loads(
-        tablet.evaluate(f"() => localStorage.getItem('{QUEUE}') || '[]'")
+    """The ballots the tablet keeps, oldest first (one storage entry each)."""
+    kept: list[dict[str, object]] = tablet.evaluate(
+        """(prefix) => Object.keys(localStorage)
+            .filter((name) => name.startsWith(prefix))
+            .map((name) => JSON.parse(localStorage.getItem(name)))
+            .sort((a, b) => a.at - b.at)""",
+        KEPT,
     )
     return kept
+
+
+def cast_elsewhere(server: Server, round_id: int, code: str, name: str) -> None:
+    """The code is used on another tablet that was online."""
+    answer = httpx.post(
+        server.url(f"/api/v1/rounds/{round_id}/ballots"),
+        json={
+            "code": code,
+            "key": f"other-tablet-{code}",
+            "ballot": {"kind": "ranked", "ranking": [[name]]},
+        },
+    )
+    assert answer.status_code == 201, answer.text
 
 
 def late_reasons(server: Server, round_id: int) -> list[str]:
@@ -89,7 +107,7 @@ def test_a_tablet_offline_for_the_round_delivers_or_reports_every_ballot(
         server,
         meeting,
         {"title": "离线平板", "method": "irv", "ballot_kind": "ranked"},
-        codes=4,
+        codes=6,
     )
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     tablet = context.new_page()
@@ -107,15 +125,7 @@ def test_a_tablet_offline_for_the_round_delivers_or_reports_every_ballot(
     assert stored_contents(server, round_id) == {}
 
     # meanwhile the second resident's code is used on another tablet that was online
-    answer = httpx.post(
-        server.url(f"/api/v1/rounds/{round_id}/ballots"),
-        json={
-            "code": codes[1],
-            "key": "other-tablet-0001",
-            "ballot": {"kind": "ranked", "ranking": [[NAMES[3]]]},
-        },
-    )
-    assert answer.status_code == 201, answer.text
+    cast_elsewhere(server, round_id, codes[1], NAMES[3])
 
     context.set_offline(False)  # back: the queue is delivered, oldest first
     expect(tablet.locator("#queue-status")).to_be_hidden(timeout=15_000)
@@ -129,6 +139,45 @@ def test_a_tablet_offline_for_the_round_delivers_or_reports_every_ballot(
         ]
     )
     assert late_reasons(server, round_id) == ["code-used"]
+
+    # a resident submits as the network drops and walks away without keeping the ballot;
+    # the code is used elsewhere meanwhile: when the network is back the ballot is reported
+    tablet.fill("#code", codes[4])
+    tablet.click("#code-next")
+    tablet.click(f"button.option[data-name='{NAMES[2]}']")
+    tablet.click("#no-more")
+    context.set_offline(True)
+    tablet.click("#submit")
+    expect(tablet.locator("#keep-later")).to_be_visible()
+    cast_elsewhere(server, round_id, codes[4], NAMES[1])
+    context.set_offline(False)
+    expect(tablet.locator("#alert")).to_contain_text("这个投票码已经用过了", timeout=15_000)
+    expect(tablet.locator("#step-code")).to_be_visible()
+    assert late_reasons(server, round_id) == ["code-used", "code-used"]
+
+    # answers that are not the server's deliveries keep the ballot on the tablet
+    context.set_offline(True)
+    vote_offline(tablet, codes[5], NAMES[1], NAMES[2])
+
+    def not_delivered(route: Route) -> None:
+        route.fulfill(status=403, json={"status": 403, "code": "forbidden", "message": "x"})
+
+    tablet.route("**/kiosk/queued", not_delivered)
+    context.set_offline(False)
+    expect(tablet.locator("#queue-status")).to_contain_text("1 张选票暂时无法提交")
+    tablet.unroute("**/kiosk/queued")
+
+    def captive_portal(route: Route) -> None:
+        route.fulfill(status=200, content_type="text/html", body="<html>请登录 Wi-Fi</html>")
+
+    tablet.route("**/kiosk/queued", captive_portal)
+    tablet.evaluate("window.redbenchQueue.deliver()")
+    tablet.wait_for_timeout(500)
+    assert [item["code"] for item in kept_on_tablet(tablet)] == [codes[5]]
+    tablet.unroute("**/kiosk/queued")
+    expect(tablet.locator("#queue-status")).to_be_hidden(timeout=15_000)
+    assert kept_on_tablet(tablet) == []
+    assert len(stored_contents(server, round_id)) == 5
 
     # the last resident votes offline again; voting closes before the tablet is back, and
     # the tablet is reloaded: the closed-round page still delivers what it kept
@@ -147,14 +196,14 @@ def test_a_tablet_offline_for_the_round_delivers_or_reports_every_ballot(
     tablet.unroute("**/kiosk/queued")
     expect(tablet.locator("#queue-status")).to_be_hidden(timeout=15_000)
     assert kept_on_tablet(tablet) == []
-    assert late_reasons(server, round_id) == ["code-used", "round-not-open"]
-    assert len(stored_contents(server, round_id)) == 3
+    assert late_reasons(server, round_id) == ["code-used", "code-used", "round-not-open"]
+    assert len(stored_contents(server, round_id)) == 5
     context.close()
 
     console = browser.new_context(locale="zh-CN").new_page()
     sign_in(console, server, meeting.facilitator, f"/console/rounds/{round_id}")
     card = console.locator("#late-ballots")
-    expect(card).to_have_attribute("data-total", "2")
+    expect(card).to_have_attribute("data-total", "3")
     expect(card.locator("[data-reason='code-used']")).to_contain_text("投票码在送达前已被使用")
     expect(card.locator("[data-reason='round-not-open']")).to_contain_text("本轮投票已经结束")
     shot(console, artefacts, "console-late-ballots", backend)

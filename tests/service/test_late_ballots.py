@@ -5,6 +5,8 @@ retry may cure leave the ballot on the tablet."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from typing import Any
 
@@ -12,14 +14,28 @@ from sqlalchemy import func, select
 
 from service.db.models import AuditEvent, Ballot, LateBallot
 from service.voting.guesses import LIMIT as GUESSES
+from service.voting.late import REPORTS_PER_CODE
+from service.web.tablets import delivery_ticket
+from tests.service.conftest import SECRET
 from tests.service.pagekit import enrol, token_from
 from tests.service.test_casting import PARK, cast, issue, make_round, ranked
 
 
-def kept(round_id: int, code: str, *names: str, key: str | None = None) -> dict[str, Any]:
-    """A ballot as the tablet's queue holds it."""
+async def enrol_tablet(client: Any, headers: dict[str, str], round_id: int) -> str:
+    """Enrol the client as a tablet of ``round_id``; the delivery ticket its ballot page
+    gives the tablet's script for the ballots it keeps."""
+    await enrol(client, headers, round_id)
+    page = await client.get("/kiosk")
+    data = json.loads(re.search(r'id="kiosk-data">(.*?)</script>', page.text).group(1))
+    assert data["round"] == round_id
+    return str(data["ticket"])
+
+
+def kept(round_id: int, ticket: str, code: str, *names: str, key: str = "") -> dict[str, Any]:
+    """A ballot as the tablet keeps it."""
     return {
         "round_id": round_id,
+        "ticket": ticket,
         "code": code,
         "key": key or uuid.uuid4().hex,
         "ballot": ranked(*(names or PARK[:2])),
@@ -27,7 +43,7 @@ def kept(round_id: int, code: str, *names: str, key: str | None = None) -> dict[
 
 
 async def deliver(client: Any, item: dict[str, Any]) -> Any:
-    headers = {"x-csrftoken": await token_from(client, "/kiosk")}
+    headers = {"x-csrftoken": await token_from(client, "/board")}
     return await client.post("/kiosk/queued", json=item, headers=headers)
 
 
@@ -38,8 +54,8 @@ async def ballots(db: Any) -> int:
 async def test_kept_ballots_with_unused_codes_are_cast(client, db, staff):
     round_id = await make_round(db)
     codes = await issue(client, staff["facilitator"], round_id, 2)
-    await enrol(client, staff["facilitator"], round_id)
-    first = kept(round_id, codes[0], PARK[2], PARK[0])
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    first = kept(round_id, ticket, codes[0], PARK[2], PARK[0])
     answer = await deliver(client, first)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -50,7 +66,7 @@ async def test_kept_ballots_with_unused_codes_are_cast(client, db, staff):
     assert again.json()["accepted"] is True
     assert again.json()["receipt"]["tracker"] == body["receipt"]["tracker"]
     assert again.json()["receipt"]["replayed"] is True
-    assert (await deliver(client, kept(round_id, codes[1]))).json()["accepted"] is True
+    assert (await deliver(client, kept(round_id, ticket, codes[1]))).json()["accepted"] is True
     assert await ballots(db) == 2
     report = await client.get(f"/api/v1/rounds/{round_id}/late-ballots", headers=staff["admin"])
     assert report.json() == {"round_id": round_id, "total": 0, "by_reason": {}, "tablets": 0}
@@ -60,8 +76,8 @@ async def test_a_code_used_meanwhile_is_reported_once_not_dropped(client, db, st
     round_id = await make_round(db)
     [code] = await issue(client, staff["facilitator"], round_id, 1)
     assert (await cast(client, round_id, code, ranked(PARK[0]))).status_code == 201
-    await enrol(client, staff["facilitator"], round_id)
-    item = kept(round_id, code, PARK[1])
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    item = kept(round_id, ticket, code, PARK[1])
     answer = await deliver(client, item)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"accepted": False, "receipt": None, "reason": "code-used"}
@@ -94,9 +110,9 @@ async def test_every_final_refusal_is_reported_with_its_reason(client, db, staff
         headers=staff["facilitator"],
     )
     assert void.status_code == 200, void.text
-    await enrol(client, staff["facilitator"], round_id)
-    assert (await deliver(client, kept(round_id, codes[0]))).json()["reason"] == "code-void"
-    assert (await deliver(client, kept(round_id, "ZZZZZ-ZZZZZ"))).json()["reason"] == (
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    assert (await deliver(client, kept(round_id, ticket, codes[0]))).json()["reason"] == "code-void"
+    assert (await deliver(client, kept(round_id, ticket, "ZZZZZ-ZZZZZ"))).json()["reason"] == (
         "code-unknown"
     )
     close = await client.post(
@@ -104,7 +120,7 @@ async def test_every_final_refusal_is_reported_with_its_reason(client, db, staff
     )
     assert close.status_code == 200, close.text
     for code in codes[1:]:  # unused codes, but voting has closed
-        answer = await deliver(client, kept(round_id, code))
+        answer = await deliver(client, kept(round_id, ticket, code))
         assert answer.json() == {"accepted": False, "receipt": None, "reason": "round-not-open"}
     assert await ballots(db) == 0
     report = await client.get(f"/api/v1/rounds/{round_id}/late-ballots", headers=staff["admin"])
@@ -129,8 +145,8 @@ async def test_a_household_that_voted_meanwhile_is_reported(client, db, staff):
         slips += [c["code"] for c in issued.json()["codes"]]
     first, second = slips
     assert (await cast(client, round_id, first, ranked(PARK[0]))).status_code == 201
-    await enrol(client, staff["facilitator"], round_id)
-    answer = await deliver(client, kept(round_id, second))
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    answer = await deliver(client, kept(round_id, ticket, second))
     assert answer.json()["reason"] == "household-voted"
     assert await ballots(db) == 1
 
@@ -139,22 +155,29 @@ async def test_a_tablet_enrolled_since_for_another_round_delivers_to_the_kept_ro
     client, db, staff
 ):
     old_round = await make_round(db)
-    [code] = await issue(client, staff["facilitator"], old_round, 1)
+    code, other = await issue(client, staff["facilitator"], old_round, 2)
+    ticket = await enrol_tablet(client, staff["facilitator"], old_round)
+    item = kept(old_round, ticket, code)  # kept while offline ...
     new_round = await make_round(db)
-    await enrol(client, staff["facilitator"], new_round)
-    answer = await deliver(client, kept(old_round, code))
+    await enrol_tablet(client, staff["admin"], new_round)  # ... then enrolled elsewhere
+    answer = await deliver(client, item)
     assert answer.json()["accepted"] is True
     stored = await db.scalar(select(Ballot.round_id))
     assert stored == old_round
+    client.cookies.clear()  # an enrolment that has ended: the ticket is enough
+    assert (await deliver(client, kept(old_round, ticket, other))).json()["accepted"] is True
 
 
 async def test_retryable_refusals_are_errors_and_record_nothing(client, db, staff):
     round_id = await make_round(db)
-    await enrol(client, staff["facilitator"], round_id)
+    await issue(client, staff["facilitator"], round_id, GUESSES)  # room in the report
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
     # a tablet cycling wrong codes is locked out: 429 (kept on the tablet, retried later)
     headers = {"x-csrftoken": await token_from(client, "/kiosk")}
     answers = [
-        await client.post("/kiosk/queued", json=kept(round_id, f"ZZZZZ{n:05}"), headers=headers)
+        await client.post(
+            "/kiosk/queued", json=kept(round_id, ticket, f"ZZZZZ{n:05}"), headers=headers
+        )
         for n in range(GUESSES + 2)
     ]
     statuses = [a.status_code for a in answers]
@@ -164,22 +187,47 @@ async def test_retryable_refusals_are_errors_and_record_nothing(client, db, staf
     assert "retry-after" in locked.headers
     late_rows = await db.scalar(select(func.count()).select_from(LateBallot))
     assert late_rows == statuses.index(429)  # only the final refusals before the lock-out
+    # the deliveries' lock-out is not the tablet's: the next resident's code still checks
+    [code] = await issue(client, staff["admin"], round_id, 1)
+    check = await client.post("/kiosk/code", json={"code": code}, headers=headers)
+    assert check.status_code == 200, check.text
 
 
-async def test_delivery_needs_an_enrolled_tablet_and_a_valid_body(client, db, staff):
+async def test_delivery_needs_the_rounds_ticket_and_a_valid_body(client, db, staff):
     round_id = await make_round(db)
+    other_round = await make_round(db)
     [code] = await issue(client, staff["facilitator"], round_id, 1)
-    refused = await deliver(client, kept(round_id, code))
-    assert refused.status_code == 403
-    assert refused.json()["code"] == "tablet-not-enrolled"
-    await enrol(client, staff["facilitator"], round_id)
-    for bad in ({**kept(round_id, code), "round_id": 0}, {**kept(round_id, code), "extra": 1}):
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    forged = ticket[:-4] + ("AAAA" if not ticket.endswith("AAAA") else "BBBB")
+    for bad_ticket, to_round in ((forged, round_id), (ticket, other_round)):
+        refused = await deliver(client, kept(to_round, bad_ticket, code))
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "ticket-invalid"
+    good = kept(round_id, ticket, code)
+    for bad in ({**good, "round_id": 0}, {**good, "extra": 1}, {**good, "ticket": ""}):
         answer = await deliver(client, bad)
         assert answer.status_code == 400, answer.text
-    missing = await deliver(client, kept(round_id + 1000, code))
-    assert missing.json() == {"accepted": False, "receipt": None, "reason": "not-found"}
+    gone = 10_000
+    missing = await deliver(client, kept(gone, delivery_ticket(SECRET, gone, "x"), code))
+    assert missing.status_code == 404  # an error: the tablet keeps it, nothing is recorded
     assert await db.scalar(select(func.count()).select_from(LateBallot)) == 0
     assert await ballots(db) == 0
+    assert (await deliver(client, good)).json()["accepted"] is True
+
+
+async def test_one_tablet_reports_at_most_twice_the_rounds_codes(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    close = await client.post(
+        f"/api/v1/rounds/{round_id}/phase", json={"to": "closed"}, headers=staff["admin"]
+    )
+    assert close.status_code == 200, close.text
+    for _ in range(REPORTS_PER_CODE + 3):  # a leaked ticket cannot flood the report
+        answer = await deliver(client, kept(round_id, ticket, code))
+        assert answer.json()["reason"] == "round-not-open"
+    report = await client.get(f"/api/v1/rounds/{round_id}/late-ballots", headers=staff["admin"])
+    assert report.json()["total"] == REPORTS_PER_CODE
 
 
 async def test_the_round_page_tells_the_facilitator(client, db, staff):
@@ -188,8 +236,8 @@ async def test_the_round_page_tells_the_facilitator(client, db, staff):
     page = await client.get(f"/console/rounds/{round_id}", headers=staff["facilitator"])
     assert 'id="late-ballots"' not in page.text
     assert (await cast(client, round_id, code, ranked(PARK[0]))).status_code == 201
-    await enrol(client, staff["facilitator"], round_id)
-    await deliver(client, kept(round_id, code))
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    await deliver(client, kept(round_id, ticket, code))
     client.cookies.clear()
     page = await client.get(f"/console/rounds/{round_id}", headers=staff["admin"])
     assert page.status_code == 200
@@ -204,8 +252,8 @@ async def test_the_record_says_nothing_of_the_ballot_or_the_code(client, db, sta
     round_id = await make_round(db)
     [code] = await issue(client, staff["facilitator"], round_id, 1)
     assert (await cast(client, round_id, code, ranked(PARK[0]))).status_code == 201
-    await enrol(client, staff["facilitator"], round_id)
-    item = kept(round_id, code, PARK[4], PARK[5])
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    item = kept(round_id, ticket, code, PARK[4], PARK[5])
     await deliver(client, item)
     assert set(LateBallot.__table__.columns.keys()) == {
         "id",

@@ -1,34 +1,60 @@
-/* Ballots a tablet keeps while the network is away. A resident whose ballot cannot be sent
-   may leave it on the tablet; the queue is delivered, oldest first, to /kiosk/queued as soon
-   as the network is back (on load, on the browser's "online" event and every few seconds).
-   The server casts each one if its code is still unused and the round still voting, and
-   otherwise records it as late for the facilitator: either answer lets the tablet forget
-   it. Errors worth a retry (no network, 5xx, 429) keep it. Server side:
-   service/web/kiosk.py and service/voting/late.py. */
+/* Ballots a tablet keeps while the network is away. Each kept ballot is one localStorage
+   entry of its own (so two pages on one tablet never overwrite each other), with the round
+   it was marked for and that round's delivery ticket. The tablet delivers them, oldest
+   first, to /kiosk/queued as soon as it can: on load, on the browser's "online" event and
+   every few seconds while any are left (the "voting has closed" page does too).
+
+   The server casts each one if its code is still unused and its round still voting, and
+   otherwise records it as late for the facilitator; only such an answer ({"accepted": ...})
+   lets the tablet forget a ballot. No network, a 5xx, 429 or an answer that is not the
+   server's end this pass (tried again later); any other refusal leaves that ballot kept and
+   moves on to the next, and the page says some cannot be sent from here.
+   Server side: service/web/kiosk.py and service/voting/late.py. */
 (function () {
   "use strict";
 
-  var QUEUE = "redbench.kiosk.queue";
+  var PREFIX = "redbench.kiosk.kept.";
   var RETRY_MS = 5000;
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var status = document.getElementById("queue-status");
-  var template = status ? status.getAttribute("data-template") : "";
   var busy = false;
   var timer = null;
 
-  function read() {
-    try { return JSON.parse(window.localStorage.getItem(QUEUE) || "[]") || []; } catch (e) { return []; }
-  }
-
-  function write(queue) {
+  function list() {
+    var items = [];
     try {
-      if (queue.length) { window.localStorage.setItem(QUEUE, JSON.stringify(queue)); } else { window.localStorage.removeItem(QUEUE); }
-    } catch (e) { /* storage unavailable: nothing more can be done here */ }
-    show(queue.length);
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var name = window.localStorage.key(i);
+        if (name && name.indexOf(PREFIX) === 0) {
+          var item = JSON.parse(window.localStorage.getItem(name) || "null");
+          if (item && item.key) { items.push(item); }
+        }
+      }
+    } catch (e) { /* storage unavailable: nothing kept */ }
+    return items.sort(function (a, b) { return a.at - b.at; });
   }
 
-  function show(count) {
+  function remove(key) {
+    try { window.localStorage.removeItem(PREFIX + key); } catch (e) { /* unavailable */ }
+  }
+
+  /* Keep a ballot; true only if it is really stored (storage can be full or disabled). */
+  function add(item) {
+    var stored = { key: item.key, at: Date.now(), round_id: item.round_id, ticket: item.ticket, code: item.code, ballot: item.ballot };
+    try {
+      window.localStorage.setItem(PREFIX + item.key, JSON.stringify(stored));
+      if (window.localStorage.getItem(PREFIX + item.key) === null) { return false; }
+    } catch (e) {
+      return false;
+    }
+    show(list().length, false);
+    later();
+    return true;
+  }
+
+  function show(count, stuck) {
     if (!status) { return; }
+    var template = status.getAttribute(stuck ? "data-stuck" : "data-template") || "";
     status.textContent = count ? template.replace("{n}", count) : "";
     status.hidden = !count;
   }
@@ -44,41 +70,50 @@
       credentials: "same-origin",
       cache: "no-store",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(item)
+      body: JSON.stringify({ round_id: item.round_id, ticket: item.ticket, code: item.code, key: item.key, ballot: item.ballot })
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (body) {
+        return { status: response.status, body: body };
+      });
     });
   }
 
-  /* Deliver the oldest kept ballot, then the next, until the queue is empty or the network
-     or the server asks to wait. */
+  /* One pass over the kept ballots, oldest first. */
   function deliver() {
-    var queue = read();
-    show(queue.length);
-    if (busy || !queue.length) { return; }
+    var items = list();
+    if (busy || !items.length) { show(items.length, false); return; }
     busy = true;
-    post(queue[0]).then(function (response) {
-      busy = false;
-      if (response.status === 200) {
-        var rest = read();
-        if (rest.length && rest[0].key === queue[0].key) { rest.shift(); }
-        write(rest);
-        deliver();
-      } else {
-        later();
-      }
-    }, function () {
-      busy = false;
-      later();
-    });
-  }
+    var stuck = false;
+    var next = 0;
 
-  function add(item) {
-    var queue = read();
-    queue.push(item);
-    write(queue);
-    later();
+    function finish() {
+      busy = false;
+      var left = list().length;
+      show(left, stuck);
+      if (left) { later(); }
+    }
+
+    function one() {
+      if (next >= items.length) { finish(); return; }
+      var item = items[next++];
+      post(item).then(function (answer) {
+        var body = answer.body;
+        if (answer.status === 200 && body && typeof body.accepted === "boolean") {
+          remove(item.key);
+          one();
+        } else if (!body || answer.status >= 500 || answer.status === 429 || body.code === "cast-retry") {
+          finish();
+        } else {
+          stuck = true;
+          one();
+        }
+      }, finish);
+    }
+
+    one();
   }
 
   window.addEventListener("online", deliver);
-  window.redbenchQueue = { add: add, size: function () { return read().length; }, deliver: deliver };
+  window.redbenchQueue = { add: add, size: function () { return list().length; }, deliver: deliver };
   deliver();
 })();

@@ -68,7 +68,7 @@
       },
       body: JSON.stringify(payload)
     }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
+      return response.json().catch(function () { return null; }).then(function (body) {
         return { status: response.status, body: body };
       });
     });
@@ -325,18 +325,25 @@
   }
 
   $("submit").addEventListener("click", function () {
-    var pending = { code: state.code, key: newKey(), ballot: ballot() };
+    var pending = { code: state.code, key: newKey(), ballot: ballot(), round_id: data.round, ticket: data.ticket, offline: false };
     keep(pending);
     send(pending);
   });
 
+  /* While the network works, a ballot goes to /kiosk/ballots and any refusal is shown to the
+     resident standing there. Once it has failed, the resident may have walked away: the
+     ballot goes the way of kept ballots (/kiosk/queued), so that if it can no longer count
+     the facilitator is told. */
   function send(pending) {
     if (state.sending) { return; }
     state.sending = true;
     window.clearTimeout(state.retry);
     $("sending-note").textContent = messages.retrying;
     if (document.querySelector("section.step:not([hidden])").id !== "step-sending") { show("step-sending"); }
-    post("/kiosk/ballots", pending).then(function (answer) {
+    var request = pending.offline
+      ? post("/kiosk/queued", { round_id: pending.round_id, ticket: pending.ticket, code: pending.code, key: pending.key, ballot: pending.ballot })
+      : post("/kiosk/ballots", { code: pending.code, key: pending.key, ballot: pending.ballot });
+    request.then(function (answer) {
       state.sending = false;
       answered(pending, answer);
     }, function () {
@@ -346,34 +353,51 @@
   }
 
   function waitForNetwork(pending) {
+    if (!pending.offline) {
+      pending.offline = true;
+      keep(pending);
+    }
     $("sending-note").textContent = messages.offline;
     $("keep-later").hidden = false;
     state.retry = window.setTimeout(function () { send(pending); }, RETRY_MS);
   }
 
-  /* The network stays away: leave the ballot on the tablet, delivered when it is back
-     (kiosk-queue.js), and free the tablet for the next resident. */
-  $("keep-later").addEventListener("click", function () {
-    var pending = kept();
-    if (!pending || state.sending) { return; }
+  /* Leave the ballot on the tablet, delivered when the network is back (kiosk-queue.js),
+     and free the tablet for the next resident. */
+  function keepForLater(pending) {
     window.clearTimeout(state.retry);
-    window.redbenchQueue.add({ round_id: data.round, code: pending.code, key: pending.key, ballot: pending.ballot });
+    if (!window.redbenchQueue.add(pending)) {
+      say(messages["keep-failed"]);
+      waitForNetwork(pending);
+      return;
+    }
     forget();
     state.code = "";
     show("step-kept");
     countdown(reset);
+  }
+
+  $("keep-later").addEventListener("click", function () {
+    var pending = kept();
+    if (pending && !state.sending) { keepForLater(pending); }
   });
 
   function answered(pending, answer) {
-    var code = answer.body && answer.body.code;
-    if (answer.status === 200 || answer.status === 201) {
+    var body = answer.body || {};
+    var code = body.code;
+    if (pending.offline && answer.status === 200 && typeof body.accepted === "boolean") {
       forget();
-      receipt(answer.body);
-    } else if (answer.status >= 500 || answer.status === 429 || code === "cast-retry") {
+      if (body.accepted) { receipt(body.receipt); } else { refused(body.reason, null); }
+    } else if (!pending.offline && (answer.status === 200 || answer.status === 201) && body.tracker) {
+      forget();
+      receipt(body);
+    } else if (!answer.body || answer.status >= 500 || answer.status === 429 || code === "cast-retry") {
       waitForNetwork(pending);
+    } else if (pending.offline) {
+      keepForLater(pending);  /* it cannot be delivered from here now: keep it, never drop it */
     } else {
       forget();
-      refused(code, answer.body);
+      refused(code, body);
     }
   }
 
