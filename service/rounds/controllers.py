@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
-from service.events import publish
+from service.events import publish_after_commit
 from service.rounds import repository as repo
 from service.rounds.schemas import PhaseChange, Round, RoundCreate, RoundUpdate, SlateUpdate
 
@@ -66,5 +66,5 @@ class RoundController(Controller):
     ) -> Round:
         """Move the round on: voting freezes it, closed counts it, published shows it."""
         row = await repo.change_phase(db, round_id, data.to, actor)
-        publish(channels, round_id, "phase", phase=row.phase)
+        publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         return await repo.round_out(db, row)

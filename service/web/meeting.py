@@ -20,7 +20,7 @@ from engine.registry import get_method
 from service.comments import repository as comments
 from service.deps import DB, Caller
 from service.errors import Invalid
-from service.events import publish
+from service.events import publish_after_commit
 from service.processes.repository import find_process
 from service.rounds import repository as rounds
 from service.rounds.freeze import issues_before_freeze
@@ -110,7 +110,7 @@ class MeetingController(Controller):
         if data.to not in ("commenting", "voting", "closed", "published"):
             raise Invalid(f"unknown phase {data.to!r}", zh="没有这个阶段", field="to")
         row = await rounds.change_phase(db, round_id, data.to, actor)
-        publish(channels, round_id, "phase", phase=row.phase)
+        publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         if row.phase == "closed":
             return redirect(f"/console/rounds/{round_id}/reveal")
         return redirect(f"/console/rounds/{round_id}")

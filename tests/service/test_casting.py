@@ -336,6 +336,42 @@ async def test_events_are_for_staff_only(client, db, staff):
 
     with pytest.raises(WebSocketDisconnect) as refused:
         await listen()
-    # the role guard's refusal closes the socket before it is accepted (as 4500: the
-    # service's error handlers answer HTTP requests only)
-    assert refused.value.code >= 4000
+    # the role guard's refusal closes the socket before it is accepted: 4000 + 401
+    assert refused.value.code == 4401
+
+
+async def test_phase_events_are_sent_once_the_change_is_committed(client, db, staff):
+    round_id = await make_round(db)
+    url = f"/api/v1/rounds/{round_id}/events"
+    with await client.websocket_connect(url, headers=staff["admin"]) as socket:
+        refused = await client.post(
+            f"/api/v1/rounds/{round_id}/phase", json={"to": "commenting"}, headers=staff["admin"]
+        )
+        assert refused.status_code == 409  # refused: nothing is announced
+        closed = await client.post(
+            f"/api/v1/rounds/{round_id}/phase", json={"to": "closed"}, headers=staff["admin"]
+        )
+        assert closed.status_code == 200, closed.text
+        event = socket.receive_json(timeout=5)
+    assert event == {"kind": "phase", "round": round_id, "phase": "closed"}
+
+
+async def test_a_rolled_back_change_is_never_announced(db):
+    from service.events import publish_after_commit
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.sent: list[tuple[object, str]] = []
+
+        def publish(self, data: object, channel: str) -> None:
+            self.sent.append((data, channel))
+
+    channels = Recorder()
+    await db.execute(select(1))  # a transaction is under way, as in a request
+    publish_after_commit(db, channels, 7, "phase", phase="closed")  # type: ignore[arg-type]
+    await db.rollback()
+    assert channels.sent == []
+    publish_after_commit(db, channels, 7, "phase", phase="voting")  # type: ignore[arg-type]
+    await db.commit()
+    await db.commit()  # once only
+    assert channels.sent == [({"kind": "phase", "round": 7, "phase": "voting"}, "round:7")]
