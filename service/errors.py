@@ -9,6 +9,7 @@
     ├── TooLarge            413  an upload is over its size limit (photos)
     ├── Unsupported         415  an upload is not of an accepted kind (photos: JPEG, PNG, WebP)
     ├── TooMany             429  too many attempts; wait
+    ├── (IntegrityError)    409  a clash with a change made at the same moment; retry
     ├── Misconfigured       500  the server lacks something it needs (a CJK font for PDFs)
     └── Unavailable         503  the database is away; retry with the same idempotency key
 
@@ -26,7 +27,13 @@ import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 
 from ballots.errors import BallotError, FormatError, InvalidBallot
 from engine.errors import (
@@ -231,6 +238,21 @@ def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Res
     )
 
 
+CONCURRENT_CHANGE = (
+    "this clashed with another change made at the same moment and was not saved; "
+    "reload and try again"
+)
+
+
+def handle_concurrent_change(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[ErrorBody]:
+    """A uniqueness or reference clash the checks before it could not see coming (two
+    requests racing): 409, nothing saved, worth a retry; logged, as it may hide a bug."""
+    log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return _body(request, 409, "concurrent-change", CONCURRENT_CHANGE)
+
+
 DATABASE_AWAY: tuple[type[BaseException], ...] = (
     InterfaceError,  # the connection is closed or broken
     OSError,  # connection refused or reset, timeouts
@@ -301,6 +323,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     BallotError: handle_domain_error,
     HTTPException: handle_http_error,
     OperationalError: handle_database_down,
+    IntegrityError: handle_concurrent_change,
     InterfaceError: handle_database_down,
     ConnectionError: handle_database_down,
     RecursionError: handle_unreadable,

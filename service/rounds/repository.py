@@ -93,7 +93,7 @@ async def list_rounds(db: AsyncSession, process_id: int) -> list[Round]:
 async def create_round(
     db: AsyncSession, process_id: int, data: schemas.RoundCreate, actor: Actor
 ) -> Round:
-    process = await find_process(db, process_id)
+    process = await find_process(db, process_id, lock=True)  # one new round at a time
     if process.phase not in OPEN_PROCESS:
         raise Conflict(
             f"process {process_id} is {process.phase}: rounds are held only while it is "
@@ -115,10 +115,17 @@ async def create_round(
     else:
         proposal_ids = list(data.proposal_ids or [])
         await check_slate(db, process_id, proposal_ids)
-    last = await db.scalar(select(func.max(Round.number)).where(Round.process_id == process_id))
+    # numbered inside the INSERT: on SQLite the statement holds the write lock while it reads
+    # the last number (PostgreSQL has the process row locked), so rounds created at the same
+    # moment never take the same number
+    next_number = (
+        select(func.coalesce(func.max(Round.number), 0) + 1)
+        .where(Round.process_id == process_id)
+        .scalar_subquery()
+    )
     round_row = Round(
         process_id=process_id,
-        number=(last or 0) + 1,
+        number=next_number,
         title=data.title,
         ballot_kind=data.ballot_kind,
         method=data.method,
@@ -130,6 +137,7 @@ async def create_round(
     )
     db.add(round_row)
     await db.flush()
+    await db.refresh(round_row, ["number"])
     await _write_slate(db, round_row.id, proposal_ids)
     record(
         db,

@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template import TemplateConfig
+from sqlalchemy.exc import IntegrityError
 
 from service.auth.guard import ANONYMOUS, PUBLIC, SESSION_COOKIE, Actor
 from service.errors import (
@@ -140,6 +141,9 @@ def _words(request: Request[Any, Any, Any], exc: Exception) -> tuple[int, str, s
         return exc.status_code, "http", str(exc.detail)
     if database_away(exc):
         return 503, "unavailable", text(lang, "page.error.database")
+    if isinstance(exc, IntegrityError):
+        log.warning("integrity error on a page: %s", exc)
+        return 409, "concurrent-change", text(lang, "error.concurrent-change")
     status, code = status_of(exc)
     if status == 500:
         log.exception("page failed", exc_info=exc)

@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import func, select
 
 from service.app import create_app
-from service.db.models import Ballot, Round, RoundResult, VoterCode
+from service.db.models import Ballot, Proposal, Round, RoundResult, VoterCode
 from service.db.session import create_engine, sessionmaker
 from service.results.counting import close_round
 from service.settings import Settings
@@ -118,3 +118,46 @@ async def test_close_racing_casts(db, staff, settings):
         select(func.count()).select_from(VoterCode).where(VoterCode.status == "used")
     )
     assert used == len(acknowledged)
+
+
+async def test_rounds_created_at_the_same_moment_get_their_own_numbers(db, staff, settings):
+    round_id = await make_round(db, phase="scheduled")
+    process_id = await db.scalar(select(Round.process_id).where(Round.id == round_id))
+    proposal_ids = list(
+        (await db.scalars(select(Proposal.id).where(Proposal.process_id == process_id))).all()
+    )
+    await db.commit()
+    body = {"title": "再议", "method": "irv", "ballot_kind": "ranked", "proposal_ids": proposal_ids}
+    async with serving(settings) as http:
+        answers = await asyncio.gather(
+            *(
+                http.post(
+                    f"/api/v1/processes/{process_id}/rounds",
+                    json={**body, "title": f"再议 {n}"},
+                    headers=staff["facilitator"],
+                )
+                for n in range(6)
+            )
+        )
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers]
+    numbers = sorted(a.json()["number"] for a in answers)
+    assert numbers == [2, 3, 4, 5, 6, 7]
+
+
+async def test_a_clash_no_check_could_see_is_a_409_not_a_500(db, staff, settings):
+    # five admins create the same community at the same moment: each request checks that
+    # the name is free before any of them has stored it; the database's unique constraint
+    # stops all but one, and they hear a 409 that says to try again, not a 500
+    async with serving(settings) as http:
+        answers = await asyncio.gather(
+            *(
+                http.post("/api/v1/communities", json={"name": "同名社区"}, headers=staff["admin"])
+                for _ in range(5)
+            )
+        )
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses[201] == 1, [a.text for a in answers]
+    assert statuses[201] + statuses[409] == 5, [a.text for a in answers]
+    for answer in answers:
+        if answer.status_code == 409:
+            assert answer.json()["code"] in ("conflict", "concurrent-change")
