@@ -162,6 +162,47 @@ async def drive(
     return len(requests) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measured(
+    base: str, server: int, requests: list[tuple[str, dict[str, Any]]], clients: int
+) -> tuple[float, float, float, float, float]:
+    """:func:`drive`, plus the server's and the load client's CPU time per request (µs)."""
+    server_before, own = cpu_seconds(server), os.times()
+    rate, p50, p99 = await drive(base, requests, clients, 201)
+    server_after, mine = cpu_seconds(server), os.times()
+    n = len(requests)
+    server_us = (server_after - server_before) / n * 1e6
+    client_us = ((mine.user + mine.system) - (own.user + own.system)) / n * 1e6
+    return rate, p50, p99, server_us, client_us
+
+
+def commit_ms(folder: Path, rounds: int = 300) -> float:
+    """The median time of one durable SQLite commit of one small row in ``folder``, with the
+    service's settings (WAL, ``synchronous=FULL``): the least a single cast must wait."""
+    import sqlite3
+
+    from service.db.session import sqlite_pragmas
+
+    path = folder / "commit-probe.sqlite3"
+    connection = sqlite3.connect(path, isolation_level=None)
+    sqlite_pragmas(connection)
+    connection.execute("CREATE TABLE probe (id INTEGER PRIMARY KEY, body BLOB)")
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO probe (body) VALUES (?)", (b"\0" * 200,))
+        connection.execute("COMMIT")
+        times.append(time.perf_counter() - started)
+    connection.close()
+    return statistics.median(times) * 1000
+
+
 async def store_million(database: str, round_id: int, n: int) -> None:
     """Write ``n`` ballots into the round as the casting path stores them (not timed)."""
     from ballots.digest import canonical_ballot, new_tracker
@@ -193,7 +234,7 @@ async def store_million(database: str, round_id: int, n: int) -> None:
     await engine.dispose()
 
 
-async def run(database: str, casts: int, million: int) -> None:
+async def run(database: str, casts: int, million: int, sync_ms: float) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "REDBENCH_DATABASE_URL": database, "REDBENCH_SECRET": "bench-secret"}
@@ -211,8 +252,12 @@ async def run(database: str, casts: int, million: int) -> None:
             f"database: {database.split('://')[0]}; one app worker; {casts:,} requests "
             "per measurement\n"
         )
-        header = f"{'endpoint':<22}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        header = (
+            f"{'endpoint':<14}{'clients':>8}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
+            f"{'server µs/req':>15}{'client µs/req':>15}"
+        )
         print(header + "\n" + "-" * len(header))
+        floor = 0.0
         for concurrency in (1, 50):
             noop = [
                 (
@@ -225,7 +270,9 @@ async def run(database: str, casts: int, million: int) -> None:
                 )
                 for i in range(casts)
             ]
-            rate_n, p50_n, p99_n = await drive(base, noop, concurrency, 201)
+            n_rate, n_p50, n_p99, n_server, n_client = await measured(
+                base, server.pid, noop, concurrency
+            )
             cast = [
                 (
                     f"/api/v1/rounds/{rid}/ballots",
@@ -237,11 +284,24 @@ async def run(database: str, casts: int, million: int) -> None:
                 )
                 for i in range(casts)
             ]
-            rate_c, p50_c, p99_c = await drive(base, cast, concurrency, 201)
-            print(f"{'no-op':<22}{concurrency:>8}{rate_n:>10.0f}{p50_n:>9.1f}{p99_n:>9.1f}")
+            c_rate, c_p50, c_p99, c_server, c_client = await measured(
+                base, server.pid, cast, concurrency
+            )
             print(
-                f"{'cast ballot':<22}{concurrency:>8}{rate_c:>10.0f}{p50_c:>9.1f}{p99_c:>9.1f}"
-                f"   ({rate_c / rate_n:.0%} of no-op)"
+                f"{'no-op':<14}{concurrency:>8}{n_rate:>9.0f}{n_p50:>8.2f}{n_p99:>8.2f}"
+                f"{n_server:>15.0f}{n_client:>15.0f}"
+            )
+            print(
+                f"{'cast ballot':<14}{concurrency:>8}{c_rate:>9.0f}{c_p50:>8.2f}{c_p99:>8.2f}"
+                f"{c_server:>15.0f}{c_client:>15.0f}   ({c_rate / n_rate:.0%} of no-op)"
+            )
+            if concurrency == 1:
+                floor = 1000 / (n_p50 + sync_ms)
+        if sync_ms:
+            print(
+                f"\none durable SQLite commit on this disk: {sync_ms:.2f} ms. One client whose "
+                "every cast waits for its own commit can reach at most 1 / (no-op p50 + one "
+                f"commit) = {floor:.0f} casts/s."
             )
         if million:
             async with httpx.AsyncClient(base_url=base, timeout=600) as client:
@@ -276,7 +336,9 @@ def main() -> int:
         database = args.database or f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
         if args.database and args.database.startswith("postgresql"):
             asyncio.run(_recreate_pg(args.database))
-        asyncio.run(run(database, args.casts, args.ballots))
+        # what one SQLite commit waits for here (PostgreSQL's disk is not ours to probe)
+        sync_ms = 0.0 if args.database else commit_ms(folder)
+        asyncio.run(run(database, args.casts, args.ballots, sync_ms))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
