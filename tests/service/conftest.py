@@ -78,14 +78,14 @@ def postgres_url() -> Iterator[str]:
     asyncio.run(drop())
 
 
-@pytest.fixture
-def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def empty_database(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
+    """An empty migrated database: a copy of the SQLite template in ``folder``, or the
+    session's PostgreSQL database with every table emptied."""
     if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "redbench.sqlite3"
+        path = folder / "redbench.sqlite3"
         shutil.copy(template, path)
-        yield f"sqlite+aiosqlite:///{path}"
-        return
+        return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
 
     async def truncate() -> None:
@@ -96,7 +96,12 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         await engine.dispose()
 
     asyncio.run(truncate())
-    yield url
+    return url
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return empty_database(backend, request, tmp_path)
 
 
 @pytest.fixture

@@ -26,13 +26,10 @@ scrypt hashes) cost about a quarter of a second each, minutes for the whole matr
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -43,18 +40,17 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.handlers.base import BaseRouteHandler
 from litestar.routes import HTTPRoute, WebSocketRoute
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
 from service.auth.guard import PUBLIC as DECLARED_PUBLIC
 from service.auth.guard import token_hash
-from service.db.base import Base
 from service.db.models import ROLES, ApiToken, User
 from service.db.session import create_engine, sessionmaker
 from service.settings import Settings
 from service.web.render import LOGIN, SECURITY_HEADERS
-from tests.service.conftest import SECRET, make_staff
+from tests.service.conftest import SECRET, empty_database, make_staff
 from tests.service.pagekit import token_from
 
 ANONYMOUS = "anonymous"
@@ -296,22 +292,7 @@ def matrix_url(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
     """An empty migrated database for this module, as conftest's ``database_url`` gives."""
-    if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path_factory.mktemp("matrix") / "redbench.sqlite3"
-        shutil.copy(template, path)
-        return f"sqlite+aiosqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_url")
-
-    async def truncate() -> None:
-        engine = create_engine(url)
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        await engine.dispose()
-
-    asyncio.run(truncate())
-    return url
+    return empty_database(backend, request, tmp_path_factory.mktemp("matrix"))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
