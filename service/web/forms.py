@@ -132,6 +132,8 @@ class RoundForm(msgspec.Struct):
     prompts: str = "\n".join(DEFAULT_PROMPTS)
     allow_truncation: str = ""
     household_roll: str = ""
+    seed_round: str = ""
+    seed_top: str = ""
 
     def to_create(self) -> RoundCreate:
         if not self.title.strip():
@@ -145,20 +147,29 @@ class RoundForm(msgspec.Struct):
         if kind == "budget":
             options["budget"] = None if budget is None else float(budget)
         prompts = [line.strip() for line in self.prompts.splitlines() if line.strip()]
-        ids = [whole(value, "proposal_ids") for value in many(self.proposal_ids)]
-        return checked(
-            {
-                "title": self.title.strip(),
-                "method": self.method,
-                "ballot_kind": kind,
-                "options": options,
-                "rules": {"allow_truncation": kind != "ranked" or bool(self.allow_truncation)},
-                "prompts": prompts,
-                "household_roll": bool(self.household_roll),
-                "proposal_ids": [i for i in ids if i is not None],
-            },
-            RoundCreate,
-        )
+        fields: dict[str, object] = {
+            "title": self.title.strip(),
+            "method": self.method,
+            "ballot_kind": kind,
+            "options": options,
+            "rules": {"allow_truncation": kind != "ranked" or bool(self.allow_truncation)},
+            "prompts": prompts,
+            "household_roll": bool(self.household_roll),
+        }
+        seed = whole(self.seed_round, "seed_round", least=1, most=2**31 - 1)
+        if seed is not None:  # the slate is the top k of a published round, not the ticks
+            top = whole(self.seed_top, "seed_top", least=1, most=100)
+            if top is None:
+                raise Invalid(
+                    "say how many of that round's top options go on the new slate",
+                    zh="请填写取前几名",
+                    field="seed_top",
+                )
+            fields["seed_from"] = {"round_id": seed, "top": top}
+        else:
+            ids = [whole(value, "proposal_ids") for value in many(self.proposal_ids)]
+            fields["proposal_ids"] = [i for i in ids if i is not None]
+        return checked(fields, RoundCreate)
 
 
 class CommentForm(msgspec.Struct):

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from service.db.models import Comment, Proposal, Round, VoterCode
+from service.db.models import Comment, Proposal, Round, RoundOption, VoterCode
 from tests.service.pagekit import labels_of, post_form, use_session
 
 PARK = ["儿童游乐设施", "健康监测站", "文化墙"]
@@ -240,3 +240,47 @@ async def test_a_tie_the_round_may_not_draw_is_told_in_words(client, db, staff):
 async def test_the_language_switch_keeps_the_rest_of_the_address(client):
     page = await client.get("/console/login?next=/kiosk/enrol")
     assert 'href="/console/login?next=%2Fkiosk%2Fenrol&amp;lang=en"' in page.text
+
+
+async def test_a_next_round_seeded_from_the_top_of_a_published_one(client, db, staff):
+    ids = await set_up(client, staff)
+    rid = ids["round"]
+    page = await client.get(f"/console/processes/{ids['process']}")
+    assert 'id="seed"' not in page.text  # nothing published yet to seed from
+    await to_phase(client, rid, "voting")
+    slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "3"})
+    for code, order in zip(labels_of(slips.text, "slip-code"), ([2, 0], [2, 1], [0]), strict=True):
+        ballot = {"kind": "ranked", "ranking": [[PARK[i]] for i in order]}
+        cast = await client.post(
+            f"/api/v1/rounds/{rid}/ballots",
+            json={"code": code, "key": uuid.uuid4().hex, "ballot": ballot},
+        )
+        assert cast.status_code == 201, cast.text
+    await to_phase(client, rid, "closed")
+    await to_phase(client, rid, "published")
+    page = await client.get(f"/console/processes/{ids['process']}")
+    assert f'<option value="{rid}">第1轮：设施排序</option>' in page.text
+    form = {"title": "决选", "method": "irv", "tie_policy": "lot", "seed_top": "2"}
+    missing = await post_form(
+        client,
+        f"/console/processes/{ids['process']}/rounds",
+        {**form, "seed_round": str(rid), "seed_top": ""},
+    )
+    assert missing.status_code == 422
+    assert "请填写取前几名" in missing.text
+    made = await post_form(
+        client,
+        f"/console/processes/{ids['process']}/rounds",
+        {**form, "seed_round": str(rid), "proposal_ids": []},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    second = await db.get(Round, int(made.headers["location"].rsplit("/", 1)[1]))
+    assert second.seeded_from_round_id == rid
+    slate = await db.scalars(
+        select(Proposal.title)
+        .join(RoundOption, RoundOption.proposal_id == Proposal.id)
+        .where(RoundOption.round_id == second.id)
+        .order_by(RoundOption.position)
+    )
+    assert slate.all() == ["儿童游乐设施", "文化墙"]  # the top two, in round 1's ballot order
