@@ -198,6 +198,24 @@ class HideForm(msgspec.Struct):
     reason: str = ""
 
 
+class VoidForm(msgspec.Struct):
+    """A code to void (a slip handed back, or given twice) and why."""
+
+    code: str = ""
+    reason: str = ""
+
+    def checked(self) -> tuple[str, str]:
+        if not self.code.strip():
+            raise Invalid("type the code on the slip", zh="请输入纸条上的投票码", field="code")
+        if not self.reason.strip():
+            raise Invalid(
+                "say why the code is voided (it is kept with it)",
+                zh="请填写作废原因（会与投票码一起记录）",
+                field="reason",
+            )
+        return self.code.strip(), self.reason.strip()
+
+
 class PhaseForm(msgspec.Struct):
     to: str
 

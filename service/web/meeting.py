@@ -28,7 +28,15 @@ from service.voting import codes, late
 from service.voting.codes import OPEN_FOR_CODES
 from service.voting.schemas import CodesCreate, IssuedCode, Turnout
 from service.web.console import RUNS_MEETINGS
-from service.web.forms import CodesForm, CommentForm, Form, HideForm, PhaseForm, whole
+from service.web.forms import (
+    CodesForm,
+    CommentForm,
+    Form,
+    HideForm,
+    PhaseForm,
+    VoidForm,
+    whole,
+)
 from service.web.render import language_of, page, redirect
 
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
@@ -94,6 +102,7 @@ class MeetingController(Controller):
             late=late_rows(await late.late_report(db, round_id)),
             next_phases=NEXT_PHASE.get(round_row.phase, ()),
             codes_open=round_row.phase in OPEN_FOR_CODES,
+            voided=request.query_params.get("voided") == "1",
         )
 
     @post("/rounds/{round_id:int}/phase", opt=RUNS_MEETINGS)
@@ -153,6 +162,20 @@ class MeetingController(Controller):
             skipped=issued.skipped,
             here=f"/console/rounds/{round_id}",
         )
+
+    @post("/rounds/{round_id:int}/codes/void", opt=RUNS_MEETINGS)
+    async def void_code(
+        self,
+        db: DB,
+        state: State,
+        actor: Caller,
+        round_id: FromPath[int],
+        data: Form[VoidForm],
+    ) -> Redirect:
+        """Void an unused code with a reason (a slip handed back, or given twice)."""
+        code, reason = data.checked()
+        await codes.void_code(db, round_id, code, reason, state.settings.secret_key, actor)
+        return redirect(f"/console/rounds/{round_id}?voided=1#codes")
 
     @get("/rounds/{round_id:int}/turnout", opt=RUNS_MEETINGS)
     async def turnout(self, db: DB, round_id: FromPath[int]) -> Turnout:

@@ -162,6 +162,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/console/rounds/{round_id}/comments"):                 FACILITATORS,
     ("POST",   "/console/comments/{comment_id}/hide"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/codes"):                    FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/codes/void"):               FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/turnout"):                  FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/reveal"):                   STAFF,
     # ---- pages: the ballot tablet (the tablet's enrolment is checked inside) ---------------

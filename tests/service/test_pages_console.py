@@ -284,3 +284,38 @@ async def test_a_next_round_seeded_from_the_top_of_a_published_one(client, db, s
         .order_by(RoundOption.position)
     )
     assert slate.all() == ["儿童游乐设施", "文化墙"]  # the top two, in round 1's ballot order
+
+
+async def test_a_code_handed_back_is_voided_with_its_reason(client, db, staff):
+    ids = await set_up(client, staff)
+    rid = ids["round"]
+    slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "2"})
+    handed_back, used = labels_of(slips.text, "slip-code")
+    url = f"/console/rounds/{rid}/codes/void"
+    no_reason = await post_form(client, url, {"code": handed_back, "reason": " "})
+    assert no_reason.status_code == 422
+    assert "请填写作废原因" in no_reason.text
+    voided = await post_form(client, url, {"code": handed_back.lower(), "reason": "同一户领了两张"})
+    assert voided.status_code == 200
+    assert str(voided.url).endswith(f"/console/rounds/{rid}?voided=1#codes")
+    assert "投票码已作废" in voided.text
+    rows = (await db.execute(select(VoterCode.status, VoterCode.void_reason))).all()
+    assert sorted(rows) == [("issued", None), ("void", "同一户领了两张")]
+    again = await post_form(client, url, {"code": handed_back, "reason": "再试"})
+    assert again.status_code == 409
+    assert 'data-code="code-void"' in again.text
+    await to_phase(client, rid, "voting")
+    cast = await client.post(
+        f"/api/v1/rounds/{rid}/ballots",
+        json={
+            "code": used,
+            "key": uuid.uuid4().hex,
+            "ballot": {"kind": "ranked", "ranking": [[PARK[0]]]},
+        },
+    )
+    assert cast.status_code == 201, cast.text
+    too_late = await post_form(client, url, {"code": used, "reason": "交回"})
+    assert too_late.status_code == 409
+    assert 'data-code="code-used"' in too_late.text
+    unknown = await post_form(client, url, {"code": "ZZZZZ-ZZZZZ", "reason": "交回"})
+    assert unknown.status_code == 404
