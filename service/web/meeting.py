@@ -23,7 +23,7 @@ from service.errors import Invalid
 from service.events import publish_after_commit
 from service.processes.repository import find_process
 from service.rounds import repository as rounds
-from service.rounds.freeze import issues_before_freeze
+from service.rounds.freeze import issues_before_freeze, pending_slate
 from service.voting import codes, late
 from service.voting.codes import OPEN_FOR_CODES
 from service.voting.schemas import CodesCreate, IssuedCode, Turnout
@@ -94,6 +94,8 @@ class MeetingController(Controller):
             process=process,
             slate=await rounds.slate_out(db, round_row),
             issues=await issues_before_freeze(db, round_row),
+            stale_options=round_row.slate is None
+            and any(p.status != "active" for p in await pending_slate(db, round_id)),
             method_summary=info.summary_zh if lang == "zh" else info.summary,
             comments=thread,
             summary=await comments.summary(db, round_id),
@@ -122,6 +124,14 @@ class MeetingController(Controller):
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         if row.phase == "closed":
             return redirect(f"/console/rounds/{round_id}/reveal")
+        return redirect(f"/console/rounds/{round_id}")
+
+    @post("/rounds/{round_id:int}/slate/tidy", opt=RUNS_MEETINGS)
+    async def tidy_slate(self, db: DB, actor: Caller, round_id: FromPath[int]) -> Redirect:
+        """Take withdrawn and merged options off the slate of a round not yet voting (they
+        stop voting from opening), keeping the others in their order."""
+        kept = [p.id for p in await pending_slate(db, round_id) if p.status == "active"]
+        await rounds.replace_slate(db, round_id, kept, actor)
         return redirect(f"/console/rounds/{round_id}")
 
     @post("/rounds/{round_id:int}/comments", opt=RUNS_MEETINGS)

@@ -18,6 +18,7 @@ from service.web.board import BoardController
 from service.web.console import ConsoleController
 from service.web.kiosk import KioskController
 from service.web.meeting import MeetingController
+from service.web.options import OptionsController
 from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
 from service.web.reveal import RevealController
 from service.web.secretary import SecretaryController
@@ -41,6 +42,7 @@ PAGES: Final = [
             BoardController,
             ConsoleController,
             MeetingController,
+            OptionsController,
             RevealController,
             KioskController,
             SecretaryController,

@@ -156,9 +156,13 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/console/processes/{process_id}/proposals"):           FACILITATORS,
     ("POST",   "/console/processes/{process_id}/rounds"):              FACILITATORS,
     ("POST",   "/console/processes/{process_id}/decided"):             FACILITATORS,
+    ("POST",   "/console/proposals/{proposal_id}/amend"):              FACILITATORS,
+    ("POST",   "/console/proposals/{proposal_id}/merge"):              FACILITATORS,
+    ("POST",   "/console/proposals/{proposal_id}/withdraw"):           FACILITATORS,
     # ---- pages: the meeting (a round's page) and the reveal on the TV ----------------------
     ("GET",    "/console/rounds/{round_id}"):                          FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/phase"):                    FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/slate/tidy"):               FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/comments"):                 FACILITATORS,
     ("POST",   "/console/comments/{comment_id}/hide"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/codes"):                    FACILITATORS,

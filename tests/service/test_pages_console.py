@@ -319,3 +319,59 @@ async def test_a_code_handed_back_is_voided_with_its_reason(client, db, staff):
     assert 'data-code="code-used"' in too_late.text
     unknown = await post_form(client, url, {"code": "ZZZZZ-ZZZZZ", "reason": "交回"})
     assert unknown.status_code == 404
+
+
+async def test_options_amended_merged_and_withdrawn_with_their_reasons(client, db, staff):
+    ids = await set_up(client, staff)
+    page = await client.get(f"/console/processes/{ids['process']}")
+    play, health, culture = (int(i) for i in re.findall(r'id="edit-(\d+)"', page.text))
+    amended = await post_form(
+        client,
+        f"/console/proposals/{play}/amend",
+        {
+            "title": "儿童游乐区",
+            "description": "滑梯和沙池",
+            "cost": "100,000",
+            "author": "代赵阿姨提出",
+            "reason": "议事会上改小规模",
+        },
+    )
+    assert amended.status_code == 200, amended.text
+    assert str(amended.url).endswith(f"/console/processes/{ids['process']}#options")
+    merged = await post_form(
+        client,
+        f"/console/proposals/{culture}/merge",
+        {"into": str(health), "reason": "两个方案放在一起建"},
+    )
+    assert merged.status_code == 200, merged.text
+    no_reason = await post_form(client, f"/console/proposals/{health}/withdraw", {"reason": ""})
+    assert no_reason.status_code == 422
+    assert "请填写理由" in no_reason.text
+    rows = {
+        p.id: (p.title, p.cost_cents, p.status, p.merged_into_id)
+        for p in (await db.scalars(select(Proposal))).all()
+    }
+    assert rows[play] == ("儿童游乐区", 10_000_000, "active", None)
+    assert rows[culture][2:] == ("merged", health)
+    detail = await client.get(f"/api/v1/proposals/{play}", headers=staff["admin"])
+    assert [e["reason"] for e in detail.json()["history"]][-1] == "议事会上改小规模"
+    refused = await to_phase(client, ids["round"], "voting")  # a merged option is on the slate
+    assert refused.status_code == 409
+    assert "方案「文化墙」已合并" in refused.text
+    round_page = await client.get(f"/console/rounds/{ids['round']}")
+    assert 'id="tidy-slate"' in round_page.text
+    tidied = await post_form(client, f"/console/rounds/{ids['round']}/slate/tidy", {})
+    assert tidied.status_code == 200, tidied.text
+    assert 'id="tidy-slate"' not in tidied.text
+    slate = await db.scalars(
+        select(RoundOption.proposal_id)
+        .where(RoundOption.round_id == ids["round"])
+        .order_by(RoundOption.position)
+    )
+    assert slate.all() == [play, health]
+    opened = await to_phase(client, ids["round"], "voting")  # the ballot is frozen now
+    assert opened.status_code == 200, opened.text
+    frozen = await post_form(client, f"/console/proposals/{health}/withdraw", {"reason": "不做了"})
+    assert frozen.status_code == 409, frozen.text
+    page = await client.get(f"/console/processes/{ids['process']}")
+    assert f'id="edit-{culture}"' not in page.text  # a merged option has nothing to change
