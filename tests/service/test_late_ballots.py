@@ -234,7 +234,7 @@ async def test_the_round_page_tells_the_facilitator(client, db, staff):
     round_id = await make_round(db)
     [code] = await issue(client, staff["facilitator"], round_id, 1)
     page = await client.get(f"/console/rounds/{round_id}", headers=staff["facilitator"])
-    assert 'id="late-ballots"' not in page.text
+    assert 'id="late-ballots" data-total="0" hidden' in page.text  # shown when one arrives
     assert (await cast(client, round_id, code, ranked(PARK[0]))).status_code == 201
     ticket = await enrol_tablet(client, staff["facilitator"], round_id)
     await deliver(client, kept(round_id, ticket, code))

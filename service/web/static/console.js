@@ -1,6 +1,7 @@
 /* The facilitator's console: live turnout without reloading (codes issued against ballots
-   cast; never a result), a confirmation before voting opens or closes, and the print
-   button of the code slips. Server side: service/web/meeting.py. */
+   cast; never a result) and news of late ballots from offline tablets, a confirmation
+   before voting opens or closes, and the print button of the code slips. Server side:
+   service/web/meeting.py. */
 (function () {
   "use strict";
 
@@ -14,7 +15,18 @@
     var bar = document.getElementById("turnout-bar");
     bar.max = Math.max(issued, 1);
     bar.value = turnout.ballots_cast;
-    return turnout.phase === "voting";
+    late(turnout.late_ballots || 0);
+    /* voting, and after the close too: offline tablets deliver what they kept late */
+    return turnout.phase === "voting" || turnout.phase === "closed";
+  }
+
+  /* Ballots an offline tablet kept and delivered too late: tell the facilitator at once,
+     with a link that reloads the page to show why. */
+  function late(count) {
+    var card = document.getElementById("late-ballots");
+    if (!card || count === parseInt(card.getAttribute("data-total"), 10)) { return; }
+    card.hidden = false;
+    document.getElementById("late-news").hidden = false;
   }
 
   function poll() {
@@ -26,6 +38,14 @@
   }
 
   if (box && box.getAttribute("data-live") === "yes") { window.setTimeout(poll, POLL_MS); }
+
+  var news = document.querySelector("#late-news a");
+  if (news) {
+    news.addEventListener("click", function (event) {
+      event.preventDefault();  /* the same address: only a reload shows the new reasons */
+      window.location.reload();
+    });
+  }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-confirm]"), function (button) {
     button.addEventListener("click", function (event) {
