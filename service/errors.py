@@ -184,6 +184,9 @@ def _body(
 
 
 def status_of(exc: Exception) -> tuple[int, str]:
+    """The HTTP status and error code ``exc`` answers with (a bug: 500)."""
+    if isinstance(exc, ServiceError):
+        return exc.status, exc.code
     for cls in type(exc).__mro__:
         if cls in DOMAIN_STATUS:
             return DOMAIN_STATUS[cls]

@@ -16,7 +16,7 @@ never the ballot and never the code, so it says nothing about how anyone voted.
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated
 
 from msgspec import Meta, Struct
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from service.audit import record
 from service.auth.guard import MAX_ID, Actor
 from service.db.models import LateBallot, VoterCode
-from service.errors import ServiceError, status_of
+from service.errors import status_of
 from service.voting.schemas import CastRequest, Receipt
 
 TABLET = Actor(id=None, name="tablet", role="public")
@@ -81,16 +81,11 @@ class LateReport(Struct):
     tablets: int
 
 
-def refusal_of(exc: Exception) -> tuple[int, str]:
-    """The HTTP status and error code a casting error answers with."""
-    if isinstance(exc, ServiceError):
-        return exc.status, exc.code
-    return status_of(exc)
-
-
-def is_final(exc: Exception) -> bool:
-    """Whether a refused delivery stays refused however often it is sent again."""
-    return refusal_of(exc)[1] in FINAL
+def final_reason(exc: Exception) -> str | None:
+    """The error code of a refused delivery that stays refused however often it is sent
+    again, or ``None`` for one worth a retry."""
+    code = status_of(exc)[1]
+    return code if code in FINAL else None
 
 
 def late_key(round_id: int, key: str) -> str:
@@ -143,9 +138,3 @@ async def late_report(db: AsyncSession, round_id: int) -> LateReport:
         by_reason=by_reason,
         tablets=tablets or 0,
     )
-
-
-def reasons_in(report: LateReport) -> list[dict[str, Any]]:
-    """The report's reasons as rows for a page, most frequent first."""
-    ordered = sorted(report.by_reason.items(), key=lambda item: (-item[1], item[0]))
-    return [{"reason": reason, "count": n} for reason, n in ordered]

@@ -15,6 +15,7 @@ import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
+from service.auth.guard import MAX_ID
 from service.comments.schemas import CommentCreate
 from service.errors import Invalid
 from service.proposals.schemas import ProposalCreate
@@ -156,7 +157,7 @@ class RoundForm(msgspec.Struct):
             "prompts": prompts,
             "household_roll": bool(self.household_roll),
         }
-        seed = whole(self.seed_round, "seed_round", least=1, most=2**31 - 1)
+        seed = whole(self.seed_round, "seed_round", least=1, most=MAX_ID)
         if seed is not None:  # the slate is the top k of a published round, not the ticks
             top = whole(self.seed_top, "seed_top", least=1, most=100)
             if top is None:

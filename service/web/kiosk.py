@@ -47,20 +47,18 @@ RESET_SECONDS = 20
 """After the receipt, the tablet clears itself for the next resident after this pause."""
 
 
-def _with_page_headers(handler: Callable[..., Response[Any]]) -> Callable[..., Response[Any]]:
-    def answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-        response = handler(request, exc)
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
-    return answer
-
-
-async def page_headers(response: Response[Any]) -> Response[Any]:
+def page_headers(response: Response[Any]) -> Response[Any]:
     """The pages' security headers (never cached, never sniffed) on the tablet's JSON
     answers too: they carry codes and receipts."""
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+def _with_page_headers(handler: Callable[..., Response[Any]]) -> Callable[..., Response[Any]]:
+    def answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        return page_headers(handler(request, exc))
+
+    return answer
 
 
 JSON_ERRORS: dict[int | type[Exception], Any] = {
@@ -293,13 +291,12 @@ class KioskController(Controller):
                 zh="这张选票的平板凭证无效",
                 field="ticket",
             )
-        ballot = CastRequest(code=data.code, key=data.key, ballot=data.ballot)
         try:
-            receipt = await cast(state, f"kept:{tablet}", data.round_id, ballot)
+            receipt = await cast(state, f"kept:{tablet}", data.round_id, data)
         except Exception as refusal:
-            if not late.is_final(refusal):
+            reason = late.final_reason(refusal)
+            if reason is None:
                 raise
-            reason = late.refusal_of(refusal)[1]
             await late.record_late(state.sessionmaker, data.round_id, tablet, data.key, reason)
             return Delivery(accepted=False, reason=reason)
         return Delivery(accepted=True, receipt=receipt)

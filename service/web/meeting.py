@@ -199,14 +199,12 @@ shown as "other" with their error code."""
 
 
 def late_rows(report: late.LateReport) -> dict[str, Any]:
-    """The late-ballot report for the round page: total, tablets and one row per reason."""
+    """The late-ballot report for the round page: total, tablets and one row per reason,
+    most frequent first."""
+    ordered = sorted(report.by_reason.items(), key=lambda item: (-item[1], item[0]))
     rows = [
-        {
-            "reason": row["reason"],
-            "label": row["reason"] if row["reason"] in LATE_REASONS else "other",
-            "count": row["count"],
-        }
-        for row in late.reasons_in(report)
+        {"reason": reason, "label": reason if reason in LATE_REASONS else "other", "count": n}
+        for reason, n in ordered
     ]
     return {"total": report.total, "tablets": report.tablets, "rows": rows}
 

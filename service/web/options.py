@@ -9,6 +9,7 @@ from litestar import Controller, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from service.auth.guard import MAX_ID
 from service.deps import DB, Caller
 from service.proposals import repository as proposals
 from service.proposals.schemas import Merge, ProposalUpdate, Withdrawal
@@ -43,7 +44,7 @@ class MergeForm(msgspec.Struct):
 
     def to_merge(self) -> Merge:
         return checked(
-            {"into": whole(self.into, "into", least=1, most=2**31 - 1), "reason": self.reason},
+            {"into": whole(self.into, "into", least=1, most=MAX_ID), "reason": self.reason},
             Merge,
         )
 

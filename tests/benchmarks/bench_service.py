@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ballot_model import raw_ballots  # noqa: E402
 
-from tests.load.harness import free_port  # noqa: E402
+from tests.load.harness import free_port, fresh_database  # noqa: E402
 
 PASSWORD = "bench-password"
 OPTIONS = [
@@ -333,29 +333,13 @@ def main() -> int:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="redbench-bench-"))
     try:
-        database = args.database or f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-        if args.database and args.database.startswith("postgresql"):
-            asyncio.run(_recreate_pg(args.database))
+        database = asyncio.run(fresh_database(args.database, folder))
         # what one SQLite commit waits for here (PostgreSQL's disk is not ours to probe)
         sync_ms = 0.0 if args.database else commit_ms(folder)
         asyncio.run(run(database, args.casts, args.ballots, sync_ms))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
-
-
-async def _recreate_pg(url: str) -> None:
-    from sqlalchemy import text
-
-    from service.db.session import create_engine
-
-    server, _, name = url.rpartition("/")
-    engine = create_engine(f"{server}/postgres")
-    async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
 
 
 if __name__ == "__main__":
