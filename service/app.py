@@ -15,7 +15,7 @@ from service.auth.guard import provide_actor, role_guard, roles
 from service.db.session import create_engine, provide_transaction, sessionmaker
 from service.errors import EXCEPTION_HANDLERS, ErrorBody
 from service.events import channels_plugin
-from service.results.seal import sealed
+from service.results.opening import purged
 from service.routes import ROUTES
 from service.settings import Settings
 from service.voting.writer import cast_writer
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
-            await sealed()  # boxes being sealed after a close finish before the pool goes
+            await purged()  # storage purges after a close finish before the pool goes
             await engine.dispose()
 
     app = Litestar(

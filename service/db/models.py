@@ -1,6 +1,8 @@
-"""The tables. Secrecy is designed in: a ballot row carries its tracker, its round and its
-content only — no code, no device, no voter, no time — and a voter code row records only
-whether it was used, never when or for which ballot."""
+"""The tables. Secrecy is designed in: while a round votes its ballots are sealed envelopes
+that say nothing without the server secret; at the close they become ballot rows carrying
+their tracker, round and content only — no code, no device, no voter, no time — written all
+at once in tracker order; a voter code row records whether it was used, never for which
+ballot (docs/security.md has the threat model)."""
 
 from __future__ import annotations
 
@@ -252,12 +254,30 @@ class VoterCode(Base):
     void_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-class Ballot(Base):
-    """A cast ballot: tracker, round and content only (the secret ballot).
+class Envelope(Base):
+    """A ballot cast in a round that is still voting, sealed: its tracker and marks encrypted
+    under the round's box key (see :mod:`service.voting.sealing`). Written in the casting
+    transaction beside the code it used, so it must say nothing without the server secret;
+    opened, written out as :class:`Ballot` rows in tracker order and deleted when the round
+    closes. SQLite stores the table clustered on (round, nonce), with no row ids."""
 
-    The key is (round, tracker) and SQLite stores the table clustered on it (``WITHOUT
-    ROWID``): a round's ballots are read in one sequential scan, already in tracker order,
-    and there is no hidden row number recording the order of casting.
+    __tablename__ = "envelopes"
+    __table_args__ = {"sqlite_with_rowid": False}
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12), primary_key=True)
+    """The random nonce it was sealed with (12 bytes)."""
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    """AES-256-GCM ciphertext and tag of the tracker (16 bytes) followed by the marks: the
+    same length for every ballot of a round."""
+
+
+class Ballot(Base):
+    """A counted ballot: tracker, round and content only (the secret ballot).
+
+    Rows are written only when the round closes, all in one transaction and in tracker
+    order, from the round's opened envelopes: nothing in the table or its storage (row
+    versions, transaction ids, page layout) follows the order of casting. The key is (round,
+    tracker) and SQLite stores the table clustered on it (``WITHOUT ROWID``).
     """
 
     __tablename__ = "ballots"
@@ -266,7 +286,7 @@ class Ballot(Base):
     tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
     """Random receipt (80 bits, Crockford base 32); the published list is ordered by it."""
     marks: Mapped[bytes] = mapped_column(LargeBinary)
-    """The ballot as one int16 per slate option (rank, 0/1 or score; -1 = none), loaded
+    """The ballot's marks (:mod:`ballots.marks`: one int16 per slate option), loaded
     straight into the engine's arrays when counting."""
     content: Mapped[str] = mapped_column(Text)
     """Canonical JSON of the ballot (for the published list and exports)."""
@@ -274,14 +294,17 @@ class Ballot(Base):
 
 class CastKey(Base):
     """Idempotency of casting: a retried request with the same key gets the same receipt.
-    Deleted when the round closes, so nothing of it outlives the vote."""
+    Everything in it is keyed with the server secret; deleted when the round closes, so
+    nothing of it outlives the vote. Clustered on the key hash in SQLite (no row ids)."""
 
     __tablename__ = "cast_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    """SHA-256 of the round id and the client's idempotency key."""
+    """HMAC of the round id and the client's idempotency key."""
     request_digest: Mapped[str] = mapped_column(String(64))
-    """SHA-256 of the ballot sent, to refuse the same key with a different ballot."""
-    tracker: Mapped[str] = mapped_column(String(16))
+    """HMAC of the code and the ballot's marks, to refuse the same key with another ballot."""
+    sealed_tracker: Mapped[bytes] = mapped_column(LargeBinary)
+    """The receipt's tracker, sealed under the round's box key (for the retry's answer)."""
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
 
 
@@ -295,7 +318,7 @@ class LateBallot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    """SHA-256 of the round id and the tablet's idempotency key: a resent refusal is one row."""
+    """HMAC of the round id and the tablet's idempotency key: a resent refusal is one row."""
     tablet: Mapped[str] = mapped_column(String(32))
     """The enrolled tablet's random id (see :mod:`service.web.tablets`)."""
     reason: Mapped[str] = mapped_column(String(40))

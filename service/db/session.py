@@ -1,7 +1,9 @@
 """The database engine and sessions: one transaction per request (:func:`provide_transaction`).
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (a commit survives a power cut), foreign
-keys on and a busy timeout so that several processes can share the file.
+keys on, a busy timeout so that several processes can share the file, and ``secure_delete``
+on: deleted rows and freed pages are overwritten with zeros, so a closed round's envelopes
+and idempotency records leave nothing behind in the file's free space.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def sqlite_pragmas(dbapi_connection: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -7,6 +7,7 @@ from typing import TypeAlias
 
 from litestar import Controller, get, patch, post, put
 from litestar.channels import ChannelsPlugin
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -59,12 +60,13 @@ class RoundController(Controller):
     async def change_phase(
         self,
         db: DB,
+        state: State,
         round_id: FromPath[int],
         data: JSONBody[PhaseChange],
         actor: Caller,
         channels: Channels,
     ) -> Round:
         """Move the round on: voting freezes it, closed counts it, published shows it."""
-        row = await repo.change_phase(db, round_id, data.to, actor)
+        row = await repo.change_phase(db, round_id, data.to, actor, state.settings.secret_key)
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         return await repo.round_out(db, row)

@@ -329,8 +329,11 @@ _STAMP = {
 }
 
 
-async def change_phase(db: AsyncSession, round_id: int, to: str, actor: Actor) -> Round:
-    """Move a round to phase ``to``: opening voting freezes it, closing counts it."""
+async def change_phase(
+    db: AsyncSession, round_id: int, to: str, actor: Actor, secret_key: str
+) -> Round:
+    """Move a round to phase ``to``: opening voting freezes it, closing opens the box with
+    the round's key (derived from ``secret_key``) and counts it."""
     round_row = await find_round(db, round_id, for_update=True)
     current = RoundPhase(round_row.phase)
     target = advance(current, RoundPhase(to))
@@ -348,18 +351,7 @@ async def change_phase(db: AsyncSession, round_id: int, to: str, actor: Actor) -
     record(db, actor, f"round.{target.value}", "round", round_id, previous=current.value)
     await db.flush()
     if target is RoundPhase.CLOSED:
-        await _count(db, round_row, actor)
+        from service.results.counting import close_round  # results build on rounds
+
+        await close_round(db, round_row, actor, secret_key)
     return round_row
-
-
-async def _count(db: AsyncSession, round_row: Round, actor: Actor) -> bool:
-    """Count the closed round with :func:`service.results.counting.close_round`; False
-    when that module is not installed yet (the round is closed but not counted)."""
-    try:
-        from service.results.counting import close_round
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("service.results", "service.results.counting"):
-            raise
-        return False
-    await close_round(db, round_row, actor)
-    return True

@@ -14,7 +14,8 @@ earlier ones):
    it, a later cast with a key stored earlier in the batch replays that cast;
 4. claims that no cast won are given back (so a household that had voted leaves its code
    unused), and refused codes get their exact reason from one SELECT of their status;
-5. the ballots and the keys are stored with one INSERT each, executed once for all rows.
+5. the ballots, sealed (:mod:`service.voting.sealing`), and the keys are stored with one
+   INSERT each, executed once for all rows.
 
 Step 4's statements run only when a claim was left over or a cast refused, and step 2's
 household UPDATE only in rounds with a household roll. Rounds are independent (codes,
@@ -32,6 +33,7 @@ from service.errors import Conflict
 from service.voting.casting import CastJob, no_round, not_open, receipt
 from service.voting.codes import refusal_for, used_code
 from service.voting.schemas import Receipt
+from service.voting.sealing import RoundSeal
 from service.voting.statements import BoxStatements
 
 Outcome: TypeAlias = Receipt | Exception
@@ -63,15 +65,15 @@ def open_rounds(box: BoxStatements, round_ids: Iterable[int]) -> dict[int, str]:
 
 
 StoredKeys: TypeAlias = dict[str, tuple[str, str]]
-"""Key hash → (request digest, tracker) of a stored cast."""
+"""Key hash → (request digest, tracker) of a stored cast (the tracker unsealed)."""
 
 
-def stored_keys(box: BoxStatements, key_hashes: Collection[str]) -> StoredKeys:
-    """The casts already stored under these idempotency keys."""
+def stored_keys(box: BoxStatements, seal: RoundSeal, key_hashes: Collection[str]) -> StoredKeys:
+    """The casts of the round already stored under these idempotency keys."""
     if not key_hashes:
         return {}
     rows = box.stored_keys(sorted(key_hashes))
-    return {key: (digest, tracker) for key, digest, tracker in rows}
+    return {key: (digest, seal.open_receipt(key, sealed)) for key, digest, sealed in rows}
 
 
 def replay(job: CastJob, digest: str, tracker: str) -> Outcome:
@@ -110,7 +112,7 @@ def give_back(
 def why_not_redeemed(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
     """Why each of ``jobs`` could not redeem its code: a replay of a cast that another worker
     committed meanwhile, or the code unknown in the round, void, or used."""
-    committed = stored_keys(box, {job.key_hash for job in jobs})
+    committed = stored_keys(box, jobs[0].seal, {job.key_hash for job in jobs})
     status = dict(box.code_status(round_id, sorted({job.code_hash for job in jobs})))
     outcomes: list[Outcome] = []
     for job in jobs:
@@ -133,7 +135,7 @@ class Settlement:
     """Claimed households no cast has won yet."""
     outcomes: list[Outcome | None] = field(default_factory=list)
     """Per cast; ``None`` for a cast whose code could not be redeemed (reason looked up)."""
-    ballots: list[dict[str, Any]] = field(default_factory=list)
+    envelopes: list[dict[str, Any]] = field(default_factory=list)
     cast_keys: list[dict[str, Any]] = field(default_factory=list)
 
     def settle(self, job: CastJob) -> None:
@@ -154,19 +156,13 @@ class Settlement:
             self.households.discard(household)
         tracker = new_tracker()
         self.keys[job.key_hash] = (job.request_digest, tracker)
-        self.ballots.append(
-            {
-                "tracker": tracker,
-                "round_id": job.round_id,
-                "marks": job.marks,
-                "content": job.content,
-            }
-        )
+        nonce, sealed = job.seal.seal(tracker, job.marks)
+        self.envelopes.append({"round_id": job.round_id, "nonce": nonce, "sealed": sealed})
         self.cast_keys.append(
             {
                 "key_hash": job.key_hash,
                 "request_digest": job.request_digest,
-                "tracker": tracker,
+                "sealed_tracker": job.seal.seal_receipt(job.key_hash, tracker),
                 "round_id": job.round_id,
             }
         )
@@ -175,7 +171,7 @@ class Settlement:
 
 def cast_round(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
     """Write the casts of one voting round (see the module docstring); one outcome per job."""
-    keys = stored_keys(box, {job.key_hash for job in jobs})
+    keys = stored_keys(box, jobs[0].seal, {job.key_hash for job in jobs})
     fresh = {job.code_hash for job in jobs if job.key_hash not in keys}
     codes = claim_codes(box, round_id, fresh)
     households = claim_households(box, {h for h in codes.values() if h is not None})
@@ -187,8 +183,8 @@ def cast_round(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> li
         job for job, outcome in zip(jobs, settlement.outcomes, strict=True) if outcome is None
     ]
     reasons = iter(why_not_redeemed(box, round_id, refused) if refused else ())
-    if settlement.ballots:
-        box.store(settlement.ballots, settlement.cast_keys)
+    if settlement.envelopes:
+        box.store(settlement.envelopes, settlement.cast_keys)
     return [next(reasons) if outcome is None else outcome for outcome in settlement.outcomes]
 
 

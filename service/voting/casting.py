@@ -4,20 +4,18 @@ rules and encoding it as a :class:`CastJob` (the writer stores it, see
 
 from __future__ import annotations
 
-import hashlib
-import struct
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from ballots.digest import canonical_ballot, grouped_tracker, short_tracker
-from ballots.kinds import Ballot as BallotData
-from ballots.kinds import BallotRules, RankedBallot, ScoreBallot
+from ballots.digest import grouped_tracker, short_tracker
+from ballots.kinds import BallotRules
+from ballots.marks import marks_of
 from ballots.validate import validate
 from service.db.models import Round
 from service.errors import Conflict, NotFound
 from service.voting.codes import code_hash, normalize_code, unknown_code
 from service.voting.schemas import CastRequest, Receipt
+from service.voting.sealing import RoundSeal, keyed_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,19 +24,23 @@ class RoundSpec:
 
     round_id: int
     rules: BallotRules
-    index: Mapping[str, int]
+    seal: RoundSeal
 
 
 @dataclass(frozen=True, slots=True)
 class CastJob:
-    """One checked, encoded ballot waiting for the writer. No plaintext code in it."""
+    """One checked, encoded ballot waiting for the writer. No plaintext code in it, and
+    nothing of it is stored unsealed or unkeyed."""
 
     round_id: int
     code_hash: str
     key_hash: str
+    """:func:`cast_key_hash` of the client's idempotency key."""
     request_digest: str
+    """Keyed digest of the code and the marks (the same key with another ballot or code is
+    refused)."""
     marks: bytes
-    content: str
+    seal: RoundSeal
 
 
 def ballot_rules(round_row: Round) -> BallotRules:
@@ -66,9 +68,14 @@ def ballot_rules(round_row: Round) -> BallotRules:
     )
 
 
-def round_spec(round_row: Round) -> RoundSpec:
-    rules = ballot_rules(round_row)
-    return RoundSpec(round_row.id, rules, {name: i for i, name in enumerate(rules.candidates)})
+def round_spec(round_row: Round, secret_key: str) -> RoundSpec:
+    return RoundSpec(round_row.id, ballot_rules(round_row), RoundSeal(secret_key, round_row.id))
+
+
+def cast_key_hash(secret_key: str, round_id: int, key: str) -> str:
+    """How a client's idempotency key is stored: keyed with the server secret, so a key read
+    off a tablet does not find its record without the secret."""
+    return keyed_digest(secret_key, "cast key", str(round_id), key)
 
 
 def not_open(round_id: int, phase: str) -> Conflict:
@@ -85,45 +92,21 @@ def no_round(round_id: int) -> NotFound:
     return NotFound(f"there is no round {round_id}", zh=f"没有编号为 {round_id} 的轮次")
 
 
-def marks_of(ballot: BallotData, spec: RoundSpec) -> bytes:
-    """One little-endian int16 per slate option, in slate order: the preference position
-    (ties share one, -1 unranked) for ranked ballots, the score for score ballots, 1/0 for
-    approval and budget ballots."""
-    index = spec.index
-    if isinstance(ballot, RankedBallot):
-        values = [-1] * len(index)
-        for position, group in enumerate(ballot.ranking):
-            for name in group:
-                values[index[name]] = position
-    elif isinstance(ballot, ScoreBallot):
-        values = [0] * len(index)
-        for name, score in ballot.scores.items():
-            values[index[name]] = score
-    else:
-        values = [0] * len(index)
-        for name in ballot.approved:
-            values[index[name]] = 1
-    return struct.pack(f"<{len(values)}h", *values)
-
-
 def prepare(spec: RoundSpec, request: CastRequest, secret_key: str) -> CastJob:
     """Check the ballot against the slate and rules and encode it for the writer."""
     valid = validate(request.ballot, spec.rules)
     code = normalize_code(request.code)
     if code is None:
         raise unknown_code()
-    content = canonical_ballot(valid)
-    key_hash = hashlib.sha256(f"{spec.round_id}\n{request.key}".encode()).hexdigest()
-    # the plaintext code is in the digest so that a key reused for another voter is refused;
-    # only the plaintext (never stored) links this digest to a code
-    digest = hashlib.sha256(code.encode("ascii") + b"\n" + content).hexdigest()
+    marks = marks_of(valid, spec.rules.candidates)
     return CastJob(
         round_id=spec.round_id,
         code_hash=code_hash(secret_key, code),
-        key_hash=key_hash,
-        request_digest=digest,
-        marks=marks_of(valid, spec),
-        content=content.decode(),
+        key_hash=cast_key_hash(secret_key, spec.round_id, request.key),
+        # the code is in the digest so that a key reused for another voter is refused
+        request_digest=keyed_digest(secret_key, "cast request", code, marks),
+        marks=marks,
+        seal=spec.seal,
     )
 
 

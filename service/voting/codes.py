@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballots.digest import ALPHABET
 from service.audit import record
 from service.auth.guard import Actor
-from service.db.models import Ballot, Household, LateBallot, Round, VoterCode
+from service.db.models import Ballot, Envelope, Household, LateBallot, Round, VoterCode
 from service.errors import Conflict, Invalid, NotFound, ServiceError
 from service.rounds.repository import find_round
 from service.voting.guesses import GuessLimit as GuessLimit  # where page code finds it
@@ -221,8 +221,11 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         .group_by(VoterCode.status)
     )
     by_status: dict[str, int] = {status: n for status, n in statuses}
-    ballots = await db.scalar(
+    counted = await db.scalar(
         select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
+    )
+    sealed = await db.scalar(
+        select(func.count()).select_from(Envelope).where(Envelope.round_id == round_id)
     )
     rows = await db.execute(
         select(Household.voted, func.count())
@@ -237,7 +240,7 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         codes_void=by_status.get("void", 0),
         codes_used=by_status.get("used", 0),
         codes_unused=by_status.get("issued", 0),
-        ballots_cast=ballots or 0,
+        ballots_cast=(counted or 0) + (sealed or 0),
         households=sum(households.values()),
         households_voted=households.get(True, 0),
         late_ballots=await db.scalar(

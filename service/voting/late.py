@@ -15,7 +15,6 @@ never the ballot and never the code, so it says nothing about how anyone voted.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from msgspec import Meta, Struct
@@ -28,6 +27,7 @@ from service.auth.guard import MAX_ID, Actor
 from service.db.models import LateBallot, VoterCode
 from service.errors import status_of
 from service.voting.schemas import CastRequest, Receipt
+from service.voting.sealing import keyed_digest
 
 TABLET = Actor(id=None, name="tablet", role="public")
 """Who the audit log says reported a late ballot."""
@@ -88,18 +88,19 @@ def final_reason(exc: Exception) -> str | None:
     return code if code in FINAL else None
 
 
-def late_key(round_id: int, key: str) -> str:
-    return hashlib.sha256(f"late\n{round_id}\n{key}".encode()).hexdigest()
-
-
 async def record_late(
-    maker: async_sessionmaker[AsyncSession], round_id: int, tablet: str, key: str, reason: str
+    maker: async_sessionmaker[AsyncSession],
+    secret_key: str,
+    round_id: int,
+    tablet: str,
+    key: str,
+    reason: str,
 ) -> None:
     """Keep the report of one late ballot, in its own transaction: once per key, and no more
     than :data:`REPORTS_PER_CODE` reports per code of the round from one tablet (a tablet
     cannot have kept many more real ballots than the round has codes, so a leaked delivery
     ticket cannot flood the report)."""
-    key_hash = late_key(round_id, key)
+    key_hash = keyed_digest(secret_key, "late ballot", str(round_id), key)
     try:
         async with maker() as db, db.begin():
             known = await db.scalar(select(LateBallot.id).where(LateBallot.key_hash == key_hash))

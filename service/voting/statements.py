@@ -21,12 +21,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert, select, update
 
-from service.db.models import Ballot, CastKey, Household, Round, VoterCode
+from service.db.models import CastKey, Envelope, Household, Round, VoterCode
 
 ROUNDS: Table = Round.__table__  # type: ignore[assignment]
 CODES: Table = VoterCode.__table__  # type: ignore[assignment]
 HOUSEHOLDS: Table = Household.__table__  # type: ignore[assignment]
-BALLOTS: Table = Ballot.__table__  # type: ignore[assignment]
+ENVELOPES: Table = Envelope.__table__  # type: ignore[assignment]
 CAST_KEYS: Table = CastKey.__table__  # type: ignore[assignment]
 
 Row = dict[str, Any]
@@ -40,8 +40,8 @@ class BoxStatements(Protocol):
         (PostgreSQL ``FOR SHARE``; SQLite's write lock is already held)."""
         ...
 
-    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, str]]:
-        """(key hash, request digest, tracker) of the casts stored under these keys."""
+    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes]]:
+        """(key hash, request digest, sealed tracker) of the casts stored under these keys."""
         ...
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:
@@ -64,8 +64,8 @@ class BoxStatements(Protocol):
         """(code hash, status) of the round's codes among ``hashes``."""
         ...
 
-    def store(self, ballots: Sequence[Row], keys: Sequence[Row]) -> None:
-        """Insert the ballots and the idempotency keys."""
+    def store(self, envelopes: Sequence[Row], keys: Sequence[Row]) -> None:
+        """Insert the sealed ballots and the idempotency keys."""
         ...
 
 
@@ -85,9 +85,9 @@ PHASES = (
     .order_by(ROUNDS.c.id)
     .with_for_update(read=True)
 )
-STORED_KEYS = select(CAST_KEYS.c.key_hash, CAST_KEYS.c.request_digest, CAST_KEYS.c.tracker).where(
-    _among(CAST_KEYS.c.key_hash, "keys")
-)
+STORED_KEYS = select(
+    CAST_KEYS.c.key_hash, CAST_KEYS.c.request_digest, CAST_KEYS.c.sealed_tracker
+).where(_among(CAST_KEYS.c.key_hash, "keys"))
 CLAIM_CODES = (
     update(CODES)
     .where(_IN_ROUND, CODES.c.status == "issued", _among(CODES.c.code_hash, "codes"))
@@ -109,7 +109,7 @@ RETURN_HOUSEHOLDS = (
 CODE_STATUS = select(CODES.c.code_hash, CODES.c.status).where(
     _IN_ROUND, _among(CODES.c.code_hash, "codes")
 )
-STORE_BALLOTS = insert(BALLOTS)
+STORE_ENVELOPES = insert(ENVELOPES)
 STORE_KEYS = insert(CAST_KEYS)
 
 
@@ -125,7 +125,7 @@ class CoreStatements:
     def phases(self, round_ids: Sequence[int]) -> list[tuple[int, str]]:
         return self._rows(PHASES, {"rounds": list(round_ids)})
 
-    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, str]]:
+    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes]]:
         return self._rows(STORED_KEYS, {"keys": list(key_hashes)})
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:
@@ -143,8 +143,8 @@ class CoreStatements:
     def code_status(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, str]]:
         return self._rows(CODE_STATUS, {"round": round_id, "codes": list(hashes)})
 
-    def store(self, ballots: Sequence[Row], keys: Sequence[Row]) -> None:
-        self._conn.execute(STORE_BALLOTS, list(ballots))
+    def store(self, envelopes: Sequence[Row], keys: Sequence[Row]) -> None:
+        self._conn.execute(STORE_ENVELOPES, list(envelopes))
         self._conn.execute(STORE_KEYS, list(keys))
 
 
@@ -157,7 +157,7 @@ class SqliteStatements:
 
     PHASES = f"SELECT id, phase FROM rounds WHERE id IN {_LIST} ORDER BY id"
     STORED_KEYS = (
-        f"SELECT key_hash, request_digest, tracker FROM cast_keys WHERE key_hash IN {_LIST}"
+        f"SELECT key_hash, request_digest, sealed_tracker FROM cast_keys WHERE key_hash IN {_LIST}"
     )
     CLAIM_CODES = (
         "UPDATE voter_codes SET status = 'used' WHERE round_id + 0 = ? AND status = 'issued' "
@@ -173,13 +173,12 @@ class SqliteStatements:
     CODE_STATUS = (
         f"SELECT code_hash, status FROM voter_codes WHERE round_id + 0 = ? AND code_hash IN {_LIST}"
     )
-    STORE_BALLOTS = (
-        "INSERT INTO ballots (round_id, tracker, marks, content) "
-        "VALUES (:round_id, :tracker, :marks, :content)"
+    STORE_ENVELOPES = (
+        "INSERT INTO envelopes (round_id, nonce, sealed) VALUES (:round_id, :nonce, :sealed)"
     )
     STORE_KEYS = (
-        "INSERT INTO cast_keys (key_hash, request_digest, tracker, round_id) "
-        "VALUES (:key_hash, :request_digest, :tracker, :round_id)"
+        "INSERT INTO cast_keys (key_hash, request_digest, sealed_tracker, round_id) "
+        "VALUES (:key_hash, :request_digest, :sealed_tracker, :round_id)"
     )
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
@@ -191,7 +190,7 @@ class SqliteStatements:
     def phases(self, round_ids: Sequence[int]) -> list[tuple[int, str]]:
         return self._rows(self.PHASES, json.dumps(list(round_ids)))
 
-    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, str]]:
+    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes]]:
         return self._rows(self.STORED_KEYS, json.dumps(list(key_hashes)))
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:
@@ -209,6 +208,6 @@ class SqliteStatements:
     def code_status(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, str]]:
         return self._rows(self.CODE_STATUS, round_id, json.dumps(list(hashes)))
 
-    def store(self, ballots: Sequence[Row], keys: Sequence[Row]) -> None:
-        self._cursor.executemany(self.STORE_BALLOTS, ballots)
+    def store(self, envelopes: Sequence[Row], keys: Sequence[Row]) -> None:
+        self._cursor.executemany(self.STORE_ENVELOPES, envelopes)
         self._cursor.executemany(self.STORE_KEYS, keys)

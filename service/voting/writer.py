@@ -207,11 +207,13 @@ class CastWriter:
         self,
         database: Transactor,
         maker: async_sessionmaker[AsyncSession],
+        secret_key: str,
         channels: ChannelsPlugin | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._database = database
         self._maker = maker
+        self._secret_key = secret_key
         self._channels = channels
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
@@ -258,7 +260,7 @@ class CastWriter:
                 raise no_round(round_id)
             if round_row.phase != "voting":
                 raise not_open(round_id, round_row.phase)
-            spec = round_spec(round_row)
+            spec = round_spec(round_row, self._secret_key)
             self._specs[round_id] = spec
             return spec
 
@@ -354,7 +356,7 @@ async def cast_writer(app: Litestar) -> AsyncGenerator[None, None]:
     """Lifespan: start this process's writer (after the database), stop it on shutdown."""
     database = transactor(app.state.settings.database_url, app.state.engine)
     channels = next((p for p in app.plugins if isinstance(p, ChannelsPlugin)), None)
-    writer = CastWriter(database, app.state.sessionmaker, channels)
+    writer = CastWriter(database, app.state.sessionmaker, app.state.settings.secret_key, channels)
     app.state.cast_writer = writer
     app.state.code_guesses = GuessLimit()
     await writer.start()

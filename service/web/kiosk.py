@@ -297,7 +297,14 @@ class KioskController(Controller):
             reason = late.final_reason(refusal)
             if reason is None:
                 raise
-            await late.record_late(state.sessionmaker, data.round_id, tablet, data.key, reason)
+            await late.record_late(
+                state.sessionmaker,
+                state.settings.secret_key,
+                data.round_id,
+                tablet,
+                data.key,
+                reason,
+            )
             return Delivery(accepted=False, reason=reason)
         return Delivery(accepted=True, receipt=receipt)
 

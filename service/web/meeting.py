@@ -111,6 +111,7 @@ class MeetingController(Controller):
     async def change_phase(
         self,
         db: DB,
+        state: State,
         actor: Caller,
         channels: Channels,
         round_id: FromPath[int],
@@ -120,7 +121,7 @@ class MeetingController(Controller):
         it) or publish the result."""
         if data.to not in ("commenting", "voting", "closed", "published"):
             raise Invalid(f"unknown phase {data.to!r}", zh="没有这个阶段", field="to")
-        row = await rounds.change_phase(db, round_id, data.to, actor)
+        row = await rounds.change_phase(db, round_id, data.to, actor, state.settings.secret_key)
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         if row.phase == "closed":
             return redirect(f"/console/rounds/{round_id}/reveal")

@@ -9,7 +9,7 @@ It starts ``redbench serve`` (one worker) on a fresh database, prepares a round 
 API, and prints for 1 and for 50 concurrent clients: requests/s and p50/p99 latency of
 ``POST /api/v1/noop`` (decodes a ballot-sized JSON body, touches nothing) and of
 ``POST /api/v1/rounds/{id}/ballots`` (real casts, each with its own code). Then it writes
-1,000,000 ballots straight into the round's table (not timed: that is the voting) and times
+1,000,000 sealed ballots straight into the round's box (not timed: that is the voting) and times
 closing the round, counting it and publishing the result, as the facilitator's two clicks.
 """
 
@@ -203,34 +203,24 @@ def commit_ms(folder: Path, rounds: int = 300) -> float:
     return statistics.median(times) * 1000
 
 
-async def store_million(database: str, round_id: int, n: int) -> None:
-    """Write ``n`` ballots into the round as the casting path stores them (not timed)."""
-    from ballots.digest import canonical_ballot, new_tracker
-    from ballots.kinds import RankedBallot
-    from service.db.models import Ballot
+async def store_million(database: str, round_id: int, n: int, secret: str) -> None:
+    """Write ``n`` ballots into the round as the casting path stores them: sealed envelopes
+    (not timed: that is the voting)."""
+    from ballots.digest import new_tracker
+    from service.db.models import Envelope
     from service.db.session import create_engine
+    from service.voting.sealing import RoundSeal
 
     raw = raw_ballots(n, len(OPTIONS), seed=7).astype("<i2")
-    contents: dict[bytes, str] = {}
+    seal = RoundSeal(secret, round_id)
     rows = []
     for row in raw:
-        marks = row.tobytes()
-        if marks not in contents:
-            order = sorted((int(v), OPTIONS[c]) for c, v in enumerate(row) if v >= 0)
-            ballot = RankedBallot(ranking=tuple((name,) for _, name in order))
-            contents[marks] = canonical_ballot(ballot).decode()
-        rows.append(
-            {
-                "tracker": new_tracker(),
-                "round_id": round_id,
-                "marks": marks,
-                "content": contents[marks],
-            }
-        )
+        nonce, sealed = seal.seal(new_tracker(), row.tobytes())
+        rows.append({"round_id": round_id, "nonce": nonce, "sealed": sealed})
     engine = create_engine(database)
     async with engine.begin() as conn:
         for start in range(0, n, 50_000):
-            await conn.execute(Ballot.__table__.insert(), rows[start : start + 50_000])
+            await conn.execute(Envelope.__table__.insert(), rows[start : start + 50_000])
     await engine.dispose()
 
 
@@ -307,7 +297,7 @@ async def run(database: str, casts: int, million: int, sync_ms: float) -> None:
             async with httpx.AsyncClient(base_url=base, timeout=600) as client:
                 big, auth, _ = await prepare(client, 1)
                 print(f"\nstoring {million:,} ballots in round {big} (not timed) ...", flush=True)
-                await store_million(database, big, million)
+                await store_million(database, big, million, env["REDBENCH_SECRET"])
                 started = time.perf_counter()
                 await call(client, "POST", f"/api/v1/rounds/{big}/phase", {"to": "closed"}, auth)
                 closed = time.perf_counter()

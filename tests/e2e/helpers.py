@@ -15,6 +15,8 @@ from playwright.sync_api import Page
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballots.digest import canonical_ballot
+from ballots.marks import ballot_of
 from service.accounts.repository import create_user
 from service.accounts.schemas import UserCreate
 from service.auth.guard import Actor
@@ -22,6 +24,8 @@ from service.db import models
 from service.processes.repository import create_process
 from service.proposals.repository import create_proposal
 from service.proposals.schemas import ProposalCreate
+from service.voting.casting import ballot_rules
+from service.voting.sealing import RoundSeal
 from service.web.tablets import TABLET_COOKIE, enrolment_token
 from tests.e2e.conftest import Server
 
@@ -82,23 +86,35 @@ def set_up_meeting(server: Server, tag: str) -> Meeting:
 
 
 def stored_trackers(server: Server, round_id: int) -> list[str]:
-    async def work(db: AsyncSession) -> list[str]:
-        rows = await db.scalars(
-            select(models.Ballot.tracker).where(models.Ballot.round_id == round_id)
-        )
-        return sorted(rows.all())
-
-    return server.db(work)
+    """The trackers of the round's ballots (sealed while voting, counted after), sorted."""
+    return sorted(stored_contents(server, round_id))
 
 
 def stored_contents(server: Server, round_id: int) -> dict[str, str]:
+    """Tracker → canonical JSON of each ballot in the round's box: while it votes, its
+    envelopes opened with the server's secret; once closed, the counted ballots."""
+
     async def work(db: AsyncSession) -> dict[str, str]:
         rows = await db.execute(
             select(models.Ballot.tracker, models.Ballot.content).where(
                 models.Ballot.round_id == round_id
             )
         )
-        return {tracker: content for tracker, content in rows}
+        found = {tracker: content for tracker, content in rows}
+        round_row = await db.get(models.Round, round_id)
+        assert round_row is not None
+        rules = ballot_rules(round_row)
+        seal = RoundSeal(server.settings.secret_key, round_id)
+        envelopes = await db.execute(
+            select(models.Envelope.nonce, models.Envelope.sealed).where(
+                models.Envelope.round_id == round_id
+            )
+        )
+        for nonce, sealed in envelopes:
+            tracker, marks = seal.open(nonce, sealed)
+            ballot = ballot_of(marks, rules.kind, rules.candidates)
+            found[tracker] = canonical_ballot(ballot).decode()
+        return found
 
     return server.db(work)
 
@@ -202,7 +218,7 @@ def voting_round(
         ).all()
         data = msgspec.convert({**form, "proposal_ids": list(ids)}, RoundCreate)
         round_row = await create_round(db, meeting.process_id, data, actor)
-        await change_phase(db, round_row.id, "voting", actor)
+        await change_phase(db, round_row.id, "voting", actor, server.settings.secret_key)
         issued = await issue_codes(
             db, round_row.id, CodesCreate(count=codes), server.settings.secret_key, actor
         )

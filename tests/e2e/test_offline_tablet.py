@@ -93,7 +93,8 @@ def close_round(server: Server, round_id: int) -> None:
     from service.rounds.repository import change_phase
 
     async def work(db: AsyncSession) -> None:
-        await change_phase(db, round_id, "closed", Actor(id=None, name="王主持", role="admin"))
+        admin = Actor(id=None, name="王主持", role="admin")
+        await change_phase(db, round_id, "closed", admin, server.settings.secret_key)
         await db.commit()
 
     server.db(work)

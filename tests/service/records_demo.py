@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballots.digest import ALPHABET, canonical_ballot
 from ballots.kinds import Ballot as BallotData
 from ballots.kinds import BudgetBallot
+from ballots.marks import marks_of
 from ballots.validate import validate
 from service.db import models
 from service.demo.loader import BALLOTS, COMMENTS, OPTIONS
-from service.voting.casting import marks_of, round_spec
+from service.voting.casting import ballot_rules
 
 SEED = 20260509
 START = datetime(2026, 5, 9, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
@@ -208,17 +209,17 @@ async def _codes_and_ballots(
     )
     round_row = await db.get(models.Round, round_id, populate_existing=True)
     assert round_row is not None
-    spec = round_spec(round_row)
+    rules = ballot_rules(round_row)
     trackers: set[str] = set()
     while len(trackers) < len(ballots):
         trackers.add("".join(rng.choice(ALPHABET) for _ in range(16)))
     for tracker, ballot in zip(sorted(trackers), ballots, strict=True):
-        valid = validate(ballot, spec.rules)
+        valid = validate(ballot, rules)
         db.add(
             models.Ballot(
                 round_id=round_id,
                 tracker=tracker,
-                marks=marks_of(valid, spec),
+                marks=marks_of(valid, rules.candidates),
                 content=canonical_ballot(valid).decode(),
             )
         )

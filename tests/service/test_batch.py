@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.kinds import RankedBallot
-from service.db.models import Ballot, CastKey, Household, Round, VoterCode
+from service.db.models import CastKey, Household, Round, VoterCode
 from service.db.session import create_engine, sessionmaker
 from service.errors import Conflict
 from service.voting.casting import CastJob, prepare, round_spec
@@ -24,6 +24,7 @@ from service.voting.codes import code_hash, new_code
 from service.voting.schemas import CastRequest, Receipt
 from service.voting.statements import BoxStatements
 from service.voting.writer import CastWriter, GreenletTransactor, transactor
+from tests.service.box import cast_count
 from tests.service.conftest import SECRET
 from tests.service.test_casting import PARK, make_round
 
@@ -51,7 +52,7 @@ async def setup_round(db: AsyncSession, households: int, codes: int) -> tuple[in
 
 
 async def job(db: AsyncSession, round_id: int, code: str, key: str, choice: int) -> CastJob:
-    spec = round_spec(await db.get(Round, round_id))
+    spec = round_spec(await db.get(Round, round_id), SECRET)
     ballot = RankedBallot(ranking=((PARK[choice],),))
     return prepare(spec, CastRequest(code=code, key=key, ballot=ballot), SECRET)
 
@@ -83,9 +84,7 @@ async def state(db: AsyncSession, round_id: int) -> tuple[Any, ...]:
             select(Household.voted).where(Household.round_id == round_id).order_by(Household.id)
         )
     ).all()
-    ballots = await db.scalar(
-        select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
-    )
+    ballots = await cast_count(db, round_id)
     keys = await db.scalar(
         select(func.count()).select_from(CastKey).where(CastKey.round_id == round_id)
     )
@@ -99,7 +98,7 @@ async def writer(database_url: str, request: pytest.FixtureRequest):
     engine = create_engine(database_url)
     native = request.param == "native"
     database = transactor(database_url, engine) if native else GreenletTransactor(engine)
-    yield CastWriter(database, sessionmaker(engine))
+    yield CastWriter(database, sessionmaker(engine), SECRET)
     await database.close()
     await engine.dispose()
 
@@ -240,7 +239,7 @@ async def test_failed_batch_is_retried_cast_by_cast(db, database_url):
     round_id, plain = await setup_round(db, 9, 9)
     engine = create_engine(database_url)
     clashing = Clashing(transactor(database_url, engine))
-    writer = CastWriter(clashing, sessionmaker(engine))
+    writer = CastWriter(clashing, sessionmaker(engine), SECRET)
     await writer.start()
     jobs = [await job(db, round_id, plain[i], uuid.uuid4().hex, 0) for i in (2, 3, 4)]
     outcomes = await asyncio.gather(*(writer.cast(j) for j in jobs))

@@ -12,7 +12,16 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.models import Ballot, CastKey, Community, Process, Proposal, Round, VoterCode
+from service.db.models import (
+    Ballot,
+    CastKey,
+    Community,
+    Process,
+    Proposal,
+    Round,
+    VoterCode,
+)
+from tests.service.box import cast_count, sealed_box
 
 PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
 """The pocket-park options of the Dují community (DESIGN.md)."""
@@ -95,14 +104,25 @@ async def test_cast_returns_receipt_and_stores_marks(client, db, staff):
     assert len(receipt["tracker"]) == 16
     assert receipt["short"] == f"{receipt['tracker'][:4]}-{receipt['tracker'][4:8]}"
     assert receipt["replayed"] is False
-    row = await db.get(Ballot, (round_id, receipt["tracker"]))
-    assert row is not None
-    assert row.round_id == round_id
+    # while voting the ballot is sealed: no ballot row, one envelope that opens to its marks
+    assert await db.get(Ballot, (round_id, receipt["tracker"])) is None
     # slate order: 儿童游乐设施 健康监测站 文化墙 小型活动区 健身器材 遮阳座椅; ties share a place
-    assert struct.unpack("<6h", row.marks) == (1, -1, 0, -1, -1, 1)
-    assert row.content == ('{"kind":"ranked","ranking":[["文化墙"],["儿童游乐设施","遮阳座椅"]]}')
+    sealed = await sealed_box(db, round_id)
+    assert {t: struct.unpack("<6h", m) for t, m in sealed.items()} == {
+        receipt["tracker"]: (1, -1, 0, -1, -1, 1)
+    }
     status = await db.scalar(select(VoterCode.status).where(VoterCode.round_id == round_id))
     assert status == "used"
+
+    closed = await client.post(
+        f"/api/v1/rounds/{round_id}/phase", json={"to": "closed"}, headers=staff["facilitator"]
+    )
+    assert closed.status_code == 200, closed.text
+    row = await db.get(Ballot, (round_id, receipt["tracker"]))
+    assert row is not None
+    assert struct.unpack("<6h", row.marks) == (1, -1, 0, -1, -1, 1)
+    assert row.content == ('{"kind":"ranked","ranking":[["文化墙"],["儿童游乐设施","遮阳座椅"]]}')
+    assert await sealed_box(db, round_id) == {}  # the envelopes went with the opening
 
 
 @pytest.mark.parametrize(
@@ -124,8 +144,8 @@ async def test_marks_of_other_kinds(client, db, staff, kind, ballot, marks):
     [code] = await issue(client, staff["admin"], round_id, 1)
     response = await cast(client, round_id, code, ballot)
     assert response.status_code == 201, response.text
-    row = await db.get(Ballot, (round_id, response.json()["tracker"]))
-    assert struct.unpack("<6h", row.marks) == marks
+    sealed = await sealed_box(db, round_id)
+    assert struct.unpack("<6h", sealed[response.json()["tracker"]]) == marks
 
 
 async def test_over_budget_is_refused(client, db, staff):
@@ -148,7 +168,7 @@ async def test_unknown_code(client, db, staff):
         assert body["code"] == "code-unknown"
         assert body["field"] == "code"
         assert "check the 10 characters" in body["message_en"]
-    assert await db.scalar(select(func.count()).select_from(Ballot)) == 0
+    assert await cast_count(db) == 0
 
 
 async def test_code_of_another_round_is_unknown(client, db, staff):
@@ -168,7 +188,7 @@ async def test_used_code(client, db, staff):
     assert again.status_code == 409
     assert again.json()["code"] == "code-used"
     assert again.json()["message_zh"] == "此投票码已经投过票，每个投票码只能使用一次"
-    assert await db.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert await cast_count(db) == 1
 
 
 async def test_void_code_cannot_vote(client, db, staff):
@@ -260,7 +280,7 @@ async def test_retry_with_same_key_returns_same_receipt(client, db, staff):
     assert again.status_code == 200
     assert again.json()["tracker"] == first.json()["tracker"]
     assert again.json()["replayed"] is True
-    assert await db.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert await cast_count(db) == 1
     assert await db.scalar(select(func.count()).select_from(CastKey)) == 1
 
 
@@ -274,7 +294,7 @@ async def test_same_key_with_another_ballot_is_refused(client, db, staff):
         assert response.status_code == 409
         assert response.json()["code"] == "idempotency-key-reused"
         assert response.json()["field"] == "key"
-    assert await db.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert await cast_count(db) == 1
     status = await db.scalar(
         select(VoterCode.status).where(VoterCode.round_id == round_id, VoterCode.status == "issued")
     )

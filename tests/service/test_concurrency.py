@@ -19,12 +19,13 @@ import httpx
 from sqlalchemy import func, select
 
 from service.app import create_app
-from service.db.models import Ballot, Proposal, Round, RoundResult, VoterCode
+from service.db.models import Ballot, Envelope, Proposal, Round, RoundResult, VoterCode
 from service.db.session import create_engine, sessionmaker
 from service.results.counting import close_round
 from service.settings import Settings
+from tests.service.box import cast_trackers
 from tests.service.test_casting import PARK, make_round
-from tests.service.test_results import FACILITATOR
+from tests.service.test_results import FACILITATOR, SECRET
 
 CODES = 120
 ATTEMPTS = 3
@@ -74,7 +75,7 @@ async def test_each_code_is_redeemed_once(db, staff, settings):
             assert response.json()["code"] == "code-used"
     assert set(wins) == set(codes)
     assert max(wins.values()) == 1
-    stored = set((await db.scalars(select(Ballot.tracker))).all())
+    stored = set(await cast_trackers(db, round_id))
     assert stored == acknowledged
     used = await db.scalar(
         select(func.count()).select_from(VoterCode).where(VoterCode.status == "used")
@@ -89,7 +90,7 @@ async def test_close_racing_casts(db, staff, settings):
 
     async def close_midway() -> None:
         """Close once a third of the ballots are in, while the rest are in flight."""
-        count = select(func.count()).select_from(Ballot)
+        count = select(func.count()).select_from(Envelope)
         while True:
             async with sessionmaker(engine)() as session:
                 if (await session.scalar(count) or 0) >= CODES // 3:
@@ -100,7 +101,7 @@ async def test_close_racing_casts(db, staff, settings):
             round_row.phase = "closed"
             round_row.closed_at = datetime.now(UTC)
             await session.flush()
-            await close_round(session, round_row, FACILITATOR)
+            await close_round(session, round_row, FACILITATOR, SECRET)
 
     async with serving(settings) as http:
         codes = await issue(http, staff["facilitator"], round_id, CODES)

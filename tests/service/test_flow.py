@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from ballots.kinds import Ballot as BallotStruct
 from ballots.kinds import RankedBallot
 from engine import RankedProfile, tally
-from service.db.models import AuditEvent, Ballot, VoterCode
+from service.db.models import AuditEvent, VoterCode
+from tests.service.box import cast_count
 
 PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
 # 40 residents: 14 put the play equipment first, 11 the health station, 8 the shade seats,
@@ -161,7 +162,7 @@ async def test_bench_meeting_from_process_to_published_result(client, staff, db)
     # a receipt can be checked; the database holds 40 ballots and 40 used codes
     check = await ok(await client.get(f"/api/v1/rounds/{rid}/receipts/{receipts[0]}"))
     assert check["tracker"] == receipts[0]
-    assert await db.scalar(select(func.count()).select_from(Ballot)) == 40
+    assert await cast_count(db) == 40
     used = await db.scalar(
         select(func.count()).select_from(VoterCode).where(VoterCode.status == "used")
     )

@@ -7,11 +7,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from service.auth.guard import token_hash
-from service.db.models import ApiToken, Ballot
+from service.db.models import ApiToken
 from service.web.tablets import ENROLMENT_DAYS, enrolment_token, read_enrolment
+from tests.service.box import cast_count, cast_trackers
 from tests.service.conftest import SECRET
 from tests.service.pagekit import enrol, post_form, token_from
 from tests.service.test_casting import PARK, issue, make_round, ranked
@@ -43,7 +44,7 @@ async def test_an_unenrolled_browser_cannot_cast(client, db, staff):
     )
     forged = await client.post("/kiosk/ballots", json=body, headers=headers)
     assert forged.status_code == 403
-    assert await db.scalar(select(func.count()).select_from(Ballot)) == 0
+    assert await cast_count(db) == 0
 
 
 async def test_enrolment_shows_the_ballot_and_signs_the_facilitator_out(client, db, staff):
@@ -116,8 +117,7 @@ async def test_casting_from_the_tablet_and_retrying(client, db, staff):
     assert again.status_code == 200
     assert again.json()["tracker"] == first.json()["tracker"]
     assert again.json()["replayed"]
-    stored = (await db.execute(select(Ballot.tracker, Ballot.content))).all()
-    assert [tracker for tracker, _ in stored] == [first.json()["tracker"]]
+    assert await cast_trackers(db) == [first.json()["tracker"]]
     used = await client.post("/kiosk/code", json={"code": code}, headers=headers)
     assert used.status_code == 409
     assert used.json()["code"] == "code-used"

@@ -20,6 +20,7 @@ from service.auth.guard import Actor
 from service.db.models import AuditEvent, Ballot, CastKey, Round, RoundResult
 from service.results.counting import close_round
 from service.voting.casting import ballot_rules
+from tests.service.conftest import SECRET
 from tests.service.test_casting import PARK, cast, issue, make_round, ranked
 
 FACILITATOR = Actor(id=None, name="主持人", role="facilitator")
@@ -29,7 +30,7 @@ async def close(db: AsyncSession, round_id: int, phase: str = "closed") -> None:
     """Close (and count) the round as the rounds phase endpoint does; optionally publish."""
     round_row = await db.get(Round, round_id, populate_existing=True)
     round_row.phase = "closed"
-    await close_round(db, round_row, FACILITATOR)
+    await close_round(db, round_row, FACILITATOR, SECRET)
     round_row.phase = phase
     await db.commit()
 
@@ -154,7 +155,7 @@ async def test_refused_tie_policy_stores_nothing(client, db, staff):
     round_row = await db.get(Round, round_id)
     round_row.phase = "closed"
     with pytest.raises(TieUnresolved):
-        await close_round(db, round_row, FACILITATOR)
+        await close_round(db, round_row, FACILITATOR, SECRET)
     await db.rollback()
     assert await db.get(RoundResult, round_id) is None
 

@@ -1,0 +1,108 @@
+"""Sealed ballots: what the ballot box holds while a round is voting.
+
+A cast ballot is stored as an *envelope*: its tracker and marks encrypted with AES-256-GCM
+under the round's box key, with a fresh random nonce. The box key is derived from the
+server's secret and the round (HKDF-SHA256), so nothing readable about a ballot is ever
+written next to the code that cast it: the envelope, the code's change to ``used`` and the
+idempotency key are written by one transaction (PostgreSQL stamps them with one ``xmin``, a
+SQLite write-ahead log frame holds them together), but without the secret the envelope is
+noise of a fixed length. When the round closes the envelopes are opened and the ballots
+written out in tracker order in one go (:mod:`service.results.opening`).
+
+The idempotency record of a cast is keyed too (:func:`keyed_digest`): its key is an HMAC of
+the tablet's key and its request digest an HMAC of the code and the marks, so the printed
+code slips do not let anyone recompute either.
+
+Whoever holds the secret can open the envelopes of a round still voting, and with a copy of
+the database taken while voting, link them to the codes that cast them (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ballots.digest import TRACKER_LENGTH
+from service.errors import Misconfigured
+
+NONCE: Final[int] = 12
+"""Bytes of an envelope's random nonce (AES-GCM's standard size)."""
+TAG: Final[int] = 16
+"""Bytes of the authentication tag each sealed value carries."""
+
+
+def box_key(secret_key: str, round_id: int) -> bytes:
+    """The round's 256-bit box key: HKDF-SHA256 of the server secret, with the round id in
+    the derivation's info so every round has its own."""
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=None,
+        info=b"redbench ballot box v1\n%d" % round_id,
+    ).derive(secret_key.encode())
+
+
+def keyed_digest(secret_key: str, purpose: str, *parts: str | bytes) -> str:
+    """HMAC-SHA256 (hex) of ``parts`` under the server secret, for ``purpose``: the parts are
+    joined by line feeds after the purpose, so digests for different purposes never agree."""
+    mac = hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256)
+    for part in parts:
+        mac.update(b"\n")
+        mac.update(part if isinstance(part, bytes) else part.encode())
+    return mac.hexdigest()
+
+
+def broken(round_id: int) -> Misconfigured:
+    """An envelope that does not open under the round's key: a different secret, or a
+    database edited by hand. The count stops rather than count without it."""
+    return Misconfigured(
+        f"a sealed ballot of round {round_id} does not open with this server's secret: the "
+        "secret was changed or the ballot box was altered; the round is not counted",
+        code="box-unopenable",
+        zh="本轮有选票无法用本服务器的密钥开启：密钥被更换或票箱被改动，本轮暂不计票",
+    )
+
+
+class RoundSeal:
+    """Seals and opens the ballots of one round (its key is derived once)."""
+
+    def __init__(self, secret_key: str, round_id: int) -> None:
+        self.round_id = round_id
+        self._aead = AESGCM(box_key(secret_key, round_id))
+        self._ballot = b"ballot\n%d" % round_id
+        self._receipt = b"receipt\n%d\n" % round_id
+
+    def seal(self, tracker: str, marks: bytes) -> tuple[bytes, bytes]:
+        """An envelope ``(nonce, sealed)`` holding the tracker and the marks."""
+        nonce = os.urandom(NONCE)
+        return nonce, self._aead.encrypt(nonce, tracker.encode("ascii") + marks, self._ballot)
+
+    def open(self, nonce: bytes, sealed: bytes) -> tuple[str, bytes]:
+        """The tracker and marks in an envelope; :func:`broken` if it does not open."""
+        try:
+            plain = self._aead.decrypt(nonce, sealed, self._ballot)
+        except InvalidTag:
+            raise broken(self.round_id) from None
+        return plain[:TRACKER_LENGTH].decode("ascii"), plain[TRACKER_LENGTH:]
+
+    def seal_receipt(self, key_hash: str, tracker: str) -> bytes:
+        """The tracker as the idempotency record keeps it (nonce and ciphertext), bound to the
+        record's key so it cannot be moved to another."""
+        nonce = os.urandom(NONCE)
+        aad = self._receipt + key_hash.encode("ascii")
+        return nonce + self._aead.encrypt(nonce, tracker.encode("ascii"), aad)
+
+    def open_receipt(self, key_hash: str, sealed: bytes) -> str:
+        """The tracker sealed by :meth:`seal_receipt` under ``key_hash``."""
+        aad = self._receipt + key_hash.encode("ascii")
+        try:
+            return self._aead.decrypt(sealed[:NONCE], sealed[NONCE:], aad).decode("ascii")
+        except InvalidTag:
+            raise broken(self.round_id) from None

@@ -1,0 +1,44 @@
+"""Looking into the ballot box from a test, as only the holder of the server secret can:
+while a round votes its ballots are sealed envelopes (:mod:`service.voting.sealing`); once it
+closes they are ballot rows."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.models import Ballot, Envelope
+from service.voting.sealing import RoundSeal
+from tests.service.conftest import SECRET
+
+
+async def sealed_box(db: AsyncSession, round_id: int) -> dict[str, bytes]:
+    """The round's envelopes opened with the test secret: tracker → marks."""
+    seal = RoundSeal(SECRET, round_id)
+    rows = await db.execute(
+        select(Envelope.nonce, Envelope.sealed).where(Envelope.round_id == round_id)
+    )
+    return dict(seal.open(nonce, sealed) for nonce, sealed in rows)
+
+
+async def cast_trackers(db: AsyncSession, round_id: int | None = None) -> list[str]:
+    """The trackers of every ballot cast (sealed or counted), in one round or all of them."""
+    rounds = select(Envelope.round_id).distinct()
+    counted = select(Ballot.tracker)
+    if round_id is not None:
+        rounds = rounds.where(Envelope.round_id == round_id)
+        counted = counted.where(Ballot.round_id == round_id)
+    trackers = list((await db.scalars(counted)).all())
+    for each in (await db.scalars(rounds)).all():
+        trackers += list(await sealed_box(db, each))
+    return trackers
+
+
+async def cast_count(db: AsyncSession, round_id: int | None = None) -> int:
+    """How many ballots were cast (sealed or counted), in one round or all of them."""
+    envelopes = select(func.count()).select_from(Envelope)
+    ballots = select(func.count()).select_from(Ballot)
+    if round_id is not None:
+        envelopes = envelopes.where(Envelope.round_id == round_id)
+        ballots = ballots.where(Ballot.round_id == round_id)
+    return (await db.scalar(envelopes) or 0) + (await db.scalar(ballots) or 0)
