@@ -142,7 +142,8 @@ async def open_box(db: AsyncSession, seal: RoundSeal, kind: str, candidates: Seq
 
 
 _PENDING: set[asyncio.Task[None]] = set()
-"""Purges under way (kept so they are not garbage-collected, and awaited at shutdown)."""
+"""Purges under way, of any event loop (kept so they are not garbage-collected, and awaited
+at shutdown by the loop that runs them)."""
 
 CHECKPOINT_TRIES = 50
 """Times a SQLite checkpoint is tried while readers hold the log (0.1 s apart)."""
@@ -197,7 +198,17 @@ async def _purge(engine: AsyncEngine, round_id: int) -> None:
         log.exception("could not purge storage after a close")
 
 
+def purging() -> int:
+    """How many purges are still running, on any event loop (for tests and shutdown logs)."""
+    return sum(1 for t in _PENDING if not t.done() and not t.get_loop().is_closed())
+
+
 async def purged(timeout: float = 60.0) -> None:
-    """Wait for the purges under way (at shutdown, and in tests)."""
-    if _PENDING:
-        await asyncio.wait(list(_PENDING), timeout=timeout)
+    """Wait for the purges under way on this event loop (at shutdown, and in tests); purges
+    left behind by loops that have closed are forgotten."""
+    loop = asyncio.get_running_loop()
+    for task in [t for t in _PENDING if t.get_loop().is_closed()]:
+        _PENDING.discard(task)
+    mine = [task for task in _PENDING if task.get_loop() is loop]
+    if mine:
+        await asyncio.wait(mine, timeout=timeout)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.app import create_app
 from service.db.migrate import upgrade
 from service.db.session import create_engine, sessionmaker
+from service.results.opening import purged
 from service.settings import Settings
 from tests.load.harness import free_port
 
@@ -64,6 +65,7 @@ def in_thread(work: Callable[[AsyncSession], Awaitable[T]], url: str) -> T:
             async with sessionmaker(engine)() as session:
                 return await work(session)
         finally:
+            await purged()  # a round closed here is purged before the engine goes
             await engine.dispose()
 
     with ThreadPoolExecutor(1) as pool:

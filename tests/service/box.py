@@ -4,10 +4,13 @@ closes they are ballot rows."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Ballot, Envelope
+from service.results import opening
 from service.voting.sealing import RoundSeal
 from tests.service.conftest import SECRET
 
@@ -42,3 +45,13 @@ async def cast_count(db: AsyncSession, round_id: int | None = None) -> int:
         envelopes = envelopes.where(Envelope.round_id == round_id)
         ballots = ballots.where(Ballot.round_id == round_id)
     return (await db.scalar(envelopes) or 0) + (await db.scalar(ballots) or 0)
+
+
+async def purged(timeout: float = 30.0) -> None:
+    """Wait until the storage purges that follow a close are done, whichever event loop runs
+    them (the test client serves the app on a loop of its own)."""
+    for _ in range(int(timeout / 0.02)):
+        if not opening.purging():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the purge after the close did not finish")

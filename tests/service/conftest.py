@@ -26,6 +26,7 @@ from service.db.base import Base
 from service.db.migrate import upgrade
 from service.db.models import ApiToken, User
 from service.db.session import create_engine, sessionmaker
+from service.results.opening import purged
 from service.settings import Settings
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
@@ -122,6 +123,7 @@ async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
     engine = create_engine(settings.database_url)
     async with sessionmaker(engine)() as session:
         yield session
+    await purged()  # a round closed through this session is purged before the engine goes
     await engine.dispose()
 
 

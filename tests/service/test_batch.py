@@ -264,12 +264,12 @@ async def test_sqlite_driver_errors_roll_back_and_come_out_as_sqlalchemy_errors(
     round_id = await make_round(db)
     engine = create_engine(database_url)
     database = transactor(database_url, engine)
-    row = {"tracker": "T" * 16, "round_id": round_id, "marks": b"\x00\x00", "content": "{}"}
-    key = {"key_hash": "k" * 64, "request_digest": "d" * 64, "tracker": "T" * 16}
+    row = {"round_id": round_id, "nonce": b"n" * 12, "sealed": b"s" * 40}
+    key = {"key_hash": "k" * 64, "request_digest": "d" * 64, "sealed_tracker": b"t" * 44}
 
     def store_twice(box: BoxStatements) -> None:
         box.store([row], [{**key, "round_id": round_id}])
-        box.store([row], [])  # the same tracker again: a primary-key clash
+        box.store([row], [])  # the same envelope again: a primary-key clash
 
     with pytest.raises(IntegrityError):
         await database.run(store_twice)
@@ -291,8 +291,8 @@ async def test_sqlite_writer_waits_for_a_write_lock_held_elsewhere(db, database_
     other.execute("BEGIN IMMEDIATE")
     engine = create_engine(database_url)
     database = transactor(database_url, engine)
-    row = {"tracker": "W" * 16, "round_id": round_id, "marks": b"\x00\x00", "content": "{}"}
-    key = {"key_hash": "w" * 64, "request_digest": "d" * 64, "tracker": "W" * 16}
+    row = {"round_id": round_id, "nonce": b"w" * 12, "sealed": b"s" * 40}
+    key = {"key_hash": "w" * 64, "request_digest": "d" * 64, "sealed_tracker": b"t" * 44}
     write = asyncio.ensure_future(
         database.run(lambda box: box.store([row], [{**key, "round_id": round_id}]))
     )

@@ -24,6 +24,7 @@ from service.db.base import Base
 from service.db.models import Envelope, VoterCode
 from service.results import opening
 from service.voting.codes import code_hash
+from tests.service.box import purged
 from tests.service.conftest import SECRET
 from tests.service.test_casting import PARK, cast, make_round
 
@@ -160,7 +161,7 @@ async def test_while_voting_no_row_holds_a_tracker_a_ballot_or_a_slip_digest(cli
 async def test_after_publishing_no_slip_digest_and_trackers_only_in_the_ballots(client, db, staff):
     voting = await vote(client, db, staff, 8)
     await close_and_publish(client, staff, voting.round_id)
-    await opening.purged()
+    await purged()
     stored = await every_value(db)
     for digest in digests_from_slips(voting):
         assert digest not in stored
@@ -260,9 +261,9 @@ async def test_postgres_after_publishing_pageinspect_finds_no_order_and_no_link(
     voting = await vote(client, db, staff, 8)
     await db.commit()
     casting = await casting_transactions(db, voting.round_id)
+    await db.commit()  # no snapshot of ours keeps old row versions from the vacuum
     await close_and_publish(client, staff, voting.round_id)
-    await opening.purged()
-    await db.commit()
+    await purged()
 
     assert (await db.execute(ISSUE_JOIN)).all() == []
     assert await linked_by_xmin(db, voting, casting) == []
@@ -365,7 +366,7 @@ async def test_sqlite_replaying_the_log_at_the_close_links_nothing(
     monkeypatch.setattr(opening, "purge", held_back)
     voting = await vote(client, db, staff, 30)
     await close_and_publish(client, staff, voting.round_id)
-    await opening.purged()
+    await purged()
     _, wal = sqlite_files(database_url)
     steps = replay(wal.read_bytes(), voting)
     assert sum(len(used) for used, _ in steps) == 30
@@ -390,7 +391,7 @@ async def test_sqlite_after_the_close_the_ballots_lie_in_tracker_order_and_the_l
         await db.scalars(select(Envelope.sealed).where(Envelope.round_id == voting.round_id))
     )
     await close_and_publish(client, staff, voting.round_id)
-    await opening.purged()
+    await purged()
     path, wal = sqlite_files(database_url)
     log = wal.read_bytes() if wal.exists() else b""
     assert len(commits(log)) <= 1  # truncated at the close: only the publishing is there
