@@ -12,7 +12,7 @@ from service.accounts import repository as repo
 from service.accounts.schemas import Login, Session, UserCreate, UserOut, UserUpdate
 from service.accounts.signing_in import address_of, sign_in
 from service.audit import record
-from service.auth.guard import SESSION_COOKIE, STAFF, Actor, roles, token_of
+from service.auth.guard import SESSION_COOKIE, STAFF, Actor, roles, signing_in, token_of
 from service.db.models import User
 from service.deps import DB, Caller
 
@@ -21,7 +21,7 @@ class AccountController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
 
-    @post("/login", opt=roles("public"))
+    @post("/login", opt=signing_in())
     async def login(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[Login], actor: Caller
     ) -> Response[Session]:

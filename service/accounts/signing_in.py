@@ -54,20 +54,21 @@ async def sign_in(
     hasher: PasswordHasher = state.passwords
     caller = throttle.Caller(username=username, address=address)
     await throttle.check(maker, caller, now_of(state))
-    account = await _account(maker, username)
     fresh_hash: str | None = None
     async with hasher.turn() as turn:
         # again: sign-ins that failed while this one waited may have locked it out
         await throttle.check(maker, caller, now_of(state))
+        account = await _account(maker, username)
         stored = account[1] if account else hasher.dummy
         right = await turn.verify(password, stored) and account is not None and account[2]
-        if right and hasher.outdated(stored):
+        if not right or account is None:
+            # counted before the next turn starts, so a burst gets no more than the free tries
+            await throttle.failed(maker, caller, now_of(state))
+            raise NotSignedIn(
+                "wrong username or password", code="bad-credentials", zh="用户名或密码错误"
+            )
+        if hasher.outdated(stored):
             fresh_hash = await turn.hash(password)
-    if not right or account is None:
-        await throttle.failed(maker, caller, now_of(state))
-        raise NotSignedIn(
-            "wrong username or password", code="bad-credentials", zh="用户名或密码错误"
-        )
     await throttle.succeeded(maker, username)
     user = await db.get_one(User, account[0])
     if fresh_hash is not None:

@@ -1,27 +1,28 @@
-"""Cross-site request forgery on the API: the rule for requests that a browser sends with the
-session cookie.
+"""Cross-site request forgery on the API: the rule for requests a browser may be made to send.
 
-The rule. An unsafe request (POST, PUT, PATCH, DELETE) under ``/api/`` whose credential is
-the session cookie — it carries the cookie and no ``Authorization: Bearer`` header — is
-refused with 403 ``cross-site-request`` unless
+The rule, for an unsafe request (POST, PUT, PATCH, DELETE) under ``/api/`` that carries no
+``Authorization: Bearer`` header:
 
-1. it carries the header ``X-CSRFToken`` holding the pages' form token, which must match
-   the form-token cookie (``redbench_csrf``, HttpOnly, signed with a key derived from the
-   server's secret) exactly as a page's form must; and
-2. the browser does not say it came from elsewhere: ``Sec-Fetch-Site``, when sent, is
-   ``same-origin``.
+1. if the browser marks it as made by another origin (``Sec-Fetch-Site: same-site`` or
+   ``cross-site``) it is refused — on every endpoint, signing in and casting included;
+2. if the endpoint needs a staff role and the session cookie is the request's credential,
+   it must also carry the header ``X-CSRFToken`` holding the pages' form token, matching
+   the form-token cookie (``redbench_csrf``: HttpOnly, signed with a key derived from the
+   server's secret) as a page's form must.
+
+Refusals are 403 ``cross-site-request`` in the service's error shape.
 
 Why it holds. Another site — another port on the same host counts as the same *site*, so
 SameSite=Strict lets the cookie through — can make a browser send a form or a ``text/plain``
 POST, but it cannot add a custom header without a CORS preflight this server never grants,
-and it can read neither the HttpOnly cookie nor the token in this site's pages. Browsers
-that send ``Sec-Fetch-Site`` (all current ones) mark such a request ``same-site`` or
-``cross-site``, which rule 2 refuses on its own.
+and it can read neither the HttpOnly cookie nor the token in this site's pages. Rule 2 needs
+nothing from the browser; rule 1 adds what current browsers say about the request's origin,
+and keeps other sites from signing a browser in (endpoints open to anyone ignore the cookie,
+so rule 2 has nothing to protect there).
 
-Requests with a bearer token (scripts, the tablet load tool, the demo loader) are not
-affected, and neither are those without the session cookie (a resident casting with a code,
-signing in). The pages' own scripts post to the pages (``/kiosk/...``), not to the API,
-with the same header.
+Requests with a bearer token (scripts, the load tool, the demo loader) are not affected. The
+pages' own scripts post to the pages (``/kiosk/...``, under the pages' own form-token check)
+and never to the API; a script of this site that does must send the header.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from service.errors import Forbidden
 FORM_COOKIE: Final = "redbench_csrf"
 FORM_HEADER: Final = "x-csrftoken"
 UNSAFE: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ELSEWHERE: Final = frozenset({"same-site", "cross-site"})
+"""``Sec-Fetch-Site`` values of a request another origin made the browser send."""
 API_PREFIX: Final = "/api/"
 
 
@@ -63,23 +66,36 @@ def tokens_match(sent: str, cookie: str, secret: str) -> bool:
 
 
 def forged(
-    connection: ASGIConnection[Any, Any, Any, Any], secret_key: str, *, by_cookie: bool
+    connection: ASGIConnection[Any, Any, Any, Any],
+    secret_key: str,
+    *,
+    by_cookie: bool,
+    staff_only: bool,
 ) -> Forbidden | None:
-    """The refusal for a request that breaks the rule (module docstring), or ``None``;
-    ``by_cookie`` says whether the request's credential is the session cookie."""
-    if not by_cookie or connection.scope["type"] != ScopeType.HTTP:
+    """The refusal for a request that breaks the rule (module docstring), or ``None``.
+    ``by_cookie``: the request's credential is the session cookie (no bearer token);
+    ``staff_only``: the endpoint needs a staff role (it is not open to anyone)."""
+    if connection.scope["type"] != ScopeType.HTTP or connection.scope["method"] not in UNSAFE:
         return None
-    if connection.scope["method"] not in UNSAFE:
+    if not connection.scope["path"].startswith(API_PREFIX) or _has_bearer(connection):
         return None
-    if not connection.scope["path"].startswith(API_PREFIX):
+    if connection.headers.get("sec-fetch-site") in ELSEWHERE:
+        return _refusal()
+    if not (by_cookie and staff_only):
         return None
-    site = connection.headers.get("sec-fetch-site")
     sent = connection.headers.get(FORM_HEADER, "")
     cookie = connection.cookies.get(FORM_COOKIE, "")
-    if (site is None or site == "same-origin") and tokens_match(
-        sent, cookie, form_secret(secret_key)
-    ):
-        return None
+    return None if tokens_match(sent, cookie, form_secret(secret_key)) else _refusal()
+
+
+def _has_bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether a bearer token is sent (an empty one does not count: the guard would take
+    the session cookie instead)."""
+    header = connection.headers.get("authorization", "")
+    return header.lower().startswith("bearer ") and bool(header[7:].strip())
+
+
+def _refusal() -> Forbidden:
     return Forbidden(
         "refused: a change made through the API with the session cookie must come from this "
         "site's own pages and carry their form token in the X-CSRFToken header; programs "

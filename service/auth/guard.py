@@ -32,6 +32,8 @@ from service.i18n import text
 SESSION_COOKIE = "redbench_session"
 SCHEMA_PATH = "/api/v1/schema"
 PUBLIC = "public"
+SIGNS_IN = "signs_in"
+""":func:`signing_in` handlers' mark in ``opt``."""
 STAFF = ROLES
 
 
@@ -161,10 +163,6 @@ async def role_guard(
     no_such_row(connection)
     if connection.scope["path"].startswith(SCHEMA_PATH):
         return  # the OpenAPI documents are public
-    secret = connection.app.state.settings.secret_key
-    refused = forged(connection, secret, by_cookie=_by_cookie(connection))
-    if refused is not None:
-        refuse(connection, refused)
     roles = handler.opt.get("roles")
     if not roles:
         refuse(
@@ -174,7 +172,15 @@ async def role_guard(
                 code="no-roles-declared",
             ),
         )
-    if PUBLIC in roles and not token_of(connection):
+    refused = forged(
+        connection,
+        connection.app.state.settings.secret_key,
+        by_cookie=_by_cookie(connection),
+        staff_only=PUBLIC not in roles,
+    )
+    if refused is not None:
+        refuse(connection, refused)
+    if handler.opt.get(SIGNS_IN) or (PUBLIC in roles and not token_of(connection)):
         connection.state.actor = ANONYMOUS
         return
     try:
@@ -207,6 +213,12 @@ def roles(*names: str) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
     return {"roles": tuple(names)}
+
+
+def signing_in() -> dict[str, Any]:
+    """``opt`` for a sign-in handler: open to anyone, and the token the request may still
+    carry (a lapsed session cookie, say) is not looked at, so it cannot stand in the way."""
+    return {**roles(PUBLIC), SIGNS_IN: True}
 
 
 async def provide_actor(request: Request[Any, Any, Any]) -> Actor:

@@ -86,10 +86,10 @@ def refusal(kind: str, until: datetime, now: datetime) -> TooMany:
         zh_wait, en_wait = f"{minutes} 分钟", f"{minutes} minute{'s' * (minutes != 1)}"
     if kind == "account":
         en = f"too many failed sign-ins for this account; try again in {en_wait}"
-        zh = f"该账号登录失败次数过多，请 {zh_wait} 后再试"
+        zh = f"该账号登录失败次数过多，请 {zh_wait}后再试"
     else:
         en = f"too many failed sign-ins from this network address; try again in {en_wait}"
-        zh = f"此网络地址登录失败次数过多，请 {zh_wait} 后再试"
+        zh = f"此网络地址登录失败次数过多，请 {zh_wait}后再试"
     return TooMany(en, code="too-many-sign-ins", zh=zh, retry_after=seconds, locked=kind)
 
 

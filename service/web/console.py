@@ -19,7 +19,7 @@ from engine.registry import get_method
 from service.accounts.repository import sign_out
 from service.accounts.signing_in import address_of, sign_in
 from service.audit import record
-from service.auth.guard import SESSION_COOKIE, Actor, roles
+from service.auth.guard import SESSION_COOKIE, Actor, roles, signing_in
 from service.db import models
 from service.deps import DB, Caller
 from service.errors import NotSignedIn, ServiceError, TooMany
@@ -77,7 +77,7 @@ class ConsoleController(Controller):
     ) -> Template:
         return page(request, "console/login.html", next=local_path(next, "/console"), error="")
 
-    @post("/login", opt=roles("public"))
+    @post("/login", opt=signing_in())
     async def login(
         self, request: Request[Any, Any, Any], db: DB, data: Form[SignIn]
     ) -> Template | Redirect:

@@ -18,6 +18,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from service.app import create_app
 from service.auth.guard import token_hash
 from service.auth.hashing import PasswordHasher
 from service.auth.passwords import Cost, hash_password
-from service.db.base import Base
+from service.db.base import Base, utcnow
 from service.db.migrate import upgrade
 from service.db.models import ApiToken, User
 from service.db.session import create_engine, sessionmaker
@@ -136,6 +137,28 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
     async with AsyncTestClient(app=app) as test_client:
         cheap_hashing(app)
         yield test_client
+
+
+class Clock:
+    """A clock the test moves (``app.state.clock``): sign-in lockouts and session lifetimes
+    are tested without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(client: AsyncTestClient[Any]) -> Clock:
+    """The ``client`` app's clock, now under the test's control."""
+    moved = Clock()
+    client.app.state.clock = moved
+    return moved
 
 
 @pytest.fixture
