@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.schemas import UserCreate, UserOut, UserUpdate
@@ -83,15 +83,17 @@ async def update_user(
 
 async def _keep_an_admin(db: AsyncSession, user: User) -> None:
     """Refuse (409 ``last-admin``) to take the role or the account from the last active
-    admin, the admin themself included. On PostgreSQL the other admins' rows are locked, so
-    two admins demoting each other at once cannot both succeed."""
-    others = (
-        await db.scalars(
-            select(User.id)
-            .where(User.role == "admin", User.active.is_(True), User.id != user.id)
-            .with_for_update()
-        )
-    ).all()
+    admin, the admin themself included. The active admins' rows are written (unchanged)
+    before they are counted: that locks them on PostgreSQL and takes SQLite's write lock,
+    so two admins demoting each other at the same moment cannot both succeed."""
+    admins = (User.role == "admin", User.active.is_(True))
+    await db.execute(
+        update(User)
+        .where(*admins)
+        .values(role=User.role)
+        .execution_options(synchronize_session=False)
+    )
+    others = await db.scalar(select(func.count()).where(*admins, User.id != user.id))
     if not others:
         raise Conflict(
             f"{user.username} is the last active admin and cannot be demoted or deactivated; "
