@@ -27,8 +27,7 @@ def test_new_hashes_use_owasp_parameters():
     stored = hash_password("口袋公园-2026")  # the one hash at the real cost: about 0.3 s
     assert stored.startswith("scrypt$131072$8$1$")
     assert cost_of(stored) == OWASP
-    assert verify_password("口袋公园-2026", stored)
-    assert not verify_password("口袋公园-2025", stored)
+    assert verify_password("口袋公园-2026", stored)  # (a wrong one: the tests below, cheaper)
 
 
 def test_the_service_hashes_at_owasp_cost_and_knows_no_other():
