@@ -12,6 +12,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.params import JSONBody
 
 from service.auth.guard import provide_actor, role_guard, roles
+from service.auth.hashing import PasswordHasher
+from service.db.base import utcnow
 from service.db.session import create_engine, provide_transaction, sessionmaker
 from service.errors import EXCEPTION_HANDLERS, ErrorBody
 from service.events import channels_plugin
@@ -53,6 +55,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await purged()  # storage purges after a close finish before the pool goes
             await engine.dispose()
 
+    @asynccontextmanager
+    async def accounts(app: Litestar) -> AsyncGenerator[None, None]:
+        """Password hashing for this worker, bounded and off the event loop."""
+        app.state.passwords = PasswordHasher()
+        yield
+
     app = Litestar(
         route_handlers=[ping, noop, *ROUTES, *PAGES],
         guards=[role_guard],
@@ -61,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         csrf_config=csrf_config(settings.secret_key),
         plugins=[channels_plugin(settings)],
-        lifespan=[database, cast_writer],
+        lifespan=[database, accounts, cast_writer],
         openapi_config=OpenAPIConfig(
             title="Red Bench 红板凳议事会 API",
             version="1",
@@ -73,4 +81,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
+    app.state.clock = utcnow  # tests move it instead of sleeping
     return app

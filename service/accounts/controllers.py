@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from service.accounts import repository as repo
 from service.accounts.schemas import Login, Session, UserCreate, UserOut, UserUpdate
+from service.accounts.signing_in import address_of, sign_in
 from service.audit import record
-from service.auth.guard import SESSION_COOKIE, STAFF, Actor, roles
+from service.auth.guard import SESSION_COOKIE, STAFF, Actor, roles, signing_in, token_of
 from service.db.models import User
 from service.deps import DB, Caller
 
@@ -20,12 +21,15 @@ class AccountController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
 
-    @post("/login", opt=roles("public"))
+    @post("/login", opt=signing_in())
     async def login(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[Login], actor: Caller
     ) -> Response[Session]:
-        """Check a password and hand out a token (also set as an HttpOnly session cookie)."""
-        user, token = await repo.sign_in(db, data.username, data.password)
+        """Check a password and hand out a token (also set as an HttpOnly session cookie).
+        Throttled per account and per client address (429 ``too-many-sign-ins``)."""
+        user, token = await sign_in(
+            db, request.app.state, data.username, data.password, address_of(request.client)
+        )
         record(
             db,
             Actor(id=user.id, name=user.display_name, role=user.role),
@@ -33,7 +37,11 @@ class AccountController(Controller):
             "user",
             user.id,
         )
-        response = Response(Session(token=token, user=repo.user_out(user)), status_code=200)
+        response = Response(
+            Session(token=token, user=repo.user_out(user)),
+            status_code=200,
+            headers={"Cache-Control": "no-store"},  # it holds a token
+        )
         response.set_cookie(
             SESSION_COOKIE,
             token,
@@ -47,13 +55,7 @@ class AccountController(Controller):
     @post("/logout", opt=roles(*STAFF), status_code=204)
     async def logout(self, db: DB, request: Request[Any, Any, Any], actor: Caller) -> None:
         """Revoke the token used for this request."""
-        header = request.headers.get("authorization", "")
-        token = (
-            header[7:].strip()
-            if header.lower().startswith("bearer ")
-            else (request.cookies.get(SESSION_COOKIE, ""))
-        )
-        await repo.sign_out(db, token)
+        await repo.sign_out(db, token_of(request) or "")
         record(db, actor, "user.logout", "user", actor.id)
 
     @get("/me", opt=roles(*STAFF))
@@ -71,16 +73,25 @@ class UserController(Controller):
         return [repo.user_out(u) for u in users]
 
     @post("/", opt=roles("admin"))
-    async def create_user(self, db: DB, data: JSONBody[UserCreate], actor: Caller) -> UserOut:
-        user = await repo.create_user(db, data)
+    async def create_user(
+        self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserCreate], actor: Caller
+    ) -> UserOut:
+        user = await repo.create_user(db, data, request.app.state.passwords)
         record(db, actor, "user.created", "user", user.id, role=user.role)
         return repo.user_out(user)
 
     @patch("/{user_id:int}", opt=roles("admin"))
     async def update_user(
-        self, db: DB, user_id: FromPath[int], data: JSONBody[UserUpdate], actor: Caller
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        user_id: FromPath[int],
+        data: JSONBody[UserUpdate],
+        actor: Caller,
     ) -> UserOut:
-        user = await repo.update_user(db, user_id, data)
+        """Change a user. A new password, another role or a deactivation signs them out
+        everywhere; the last active admin cannot be demoted or deactivated (409)."""
+        user = await repo.update_user(db, user_id, data, request.app.state.passwords)
         changed = [f for f in UserUpdate.__struct_fields__ if getattr(data, f) is not None]
         record(db, actor, "user.updated", "user", user.id, fields=changed)
         return repo.user_out(user)

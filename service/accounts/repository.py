@@ -1,15 +1,18 @@
-"""Accounts: creating users, checking passwords, issuing and revoking tokens."""
+"""Accounts: creating and changing users, issuing and revoking tokens (signing in:
+:mod:`service.accounts.signing_in`)."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.schemas import UserCreate, UserOut, UserUpdate
 from service.auth.guard import Actor, token_hash
-from service.auth.passwords import hash_password, verify_password
+from service.auth.hashing import PasswordHasher
+from service.auth.throttle import forget_account
 from service.db.base import utcnow
 from service.db.models import ApiToken, User
 from service.errors import Conflict, NotFound, NotSignedIn
@@ -25,7 +28,10 @@ def user_out(user: User) -> UserOut:
     )
 
 
-async def create_user(db: AsyncSession, data: UserCreate) -> User:
+async def create_user(db: AsyncSession, data: UserCreate, hasher: PasswordHasher) -> User:
+    """A new staff account (its password hashed before the transaction is touched, so no
+    database connection waits on scrypt)."""
+    password_hash = await hasher.hash(data.password)
     exists = await db.scalar(select(User.id).where(User.username == data.username))
     if exists is not None:
         raise Conflict(
@@ -38,44 +44,88 @@ async def create_user(db: AsyncSession, data: UserCreate) -> User:
         username=data.username,
         display_name=data.display_name,
         role=data.role,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash,
     )
     db.add(user)
     await db.flush()
     return user
 
 
-async def update_user(db: AsyncSession, user_id: int, data: UserUpdate) -> User:
+async def update_user(
+    db: AsyncSession, user_id: int, data: UserUpdate, hasher: PasswordHasher
+) -> User:
+    """Apply the admin's changes. A new password, another role or a deactivation revokes
+    every token of the user (they sign in again, with what they now are); a new password
+    also lifts a sign-in lockout of the account. The last active admin keeps the role."""
+    new_hash = None if data.password is None else await hasher.hash(data.password)
     user = await db.get(User, user_id)
     if user is None:
         raise NotFound(f"there is no user {user_id}", zh=f"没有编号为 {user_id} 的用户")
+    demoted = data.role is not None and data.role != user.role and user.role == "admin"
+    deactivated = data.active is False and user.active
+    if user.role == "admin" and user.active and (demoted or deactivated):
+        await _keep_an_admin(db, user)
+    revoke = new_hash is not None or deactivated
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.role is not None:
+        revoke = revoke or data.role != user.role
         user.role = data.role
-    if data.password is not None:
-        user.password_hash = hash_password(data.password)
+    if new_hash is not None:
+        user.password_hash = new_hash
+        await forget_account(db, user.username)
     if data.active is not None:
         user.active = data.active
+    if revoke:
+        await revoke_tokens(db, user.id)
     return user
 
 
-async def issue_token(db: AsyncSession, user: User, label: str = "login") -> str:
-    """A new random token for ``user``; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, token_hash=token_hash(token), label=label))
-    return token
-
-
-async def sign_in(db: AsyncSession, username: str, password: str) -> tuple[User, str]:
-    user = await db.scalar(select(User).where(User.username == username))
-    # verify even for unknown users so timing does not tell which usernames exist
-    stored = user.password_hash if user else "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA"
-    if not verify_password(password, stored) or user is None or not user.active:
-        raise NotSignedIn(
-            "wrong username or password", code="bad-credentials", zh="用户名或密码错误"
+async def _keep_an_admin(db: AsyncSession, user: User) -> None:
+    """Refuse (409 ``last-admin``) to take the role or the account from the last active
+    admin, the admin themself included. The active admins' rows are written (unchanged)
+    before they are counted: that locks them on PostgreSQL and takes SQLite's write lock,
+    so two admins demoting each other at the same moment cannot both succeed."""
+    admins = (User.role == "admin", User.active.is_(True))
+    await db.execute(
+        update(User)
+        .where(*admins)
+        .values(role=User.role)
+        .execution_options(synchronize_session=False)
+    )
+    others = await db.scalar(select(func.count()).where(*admins, User.id != user.id))
+    if not others:
+        raise Conflict(
+            f"{user.username} is the last active admin and cannot be demoted or deactivated; "
+            "make another user admin first",
+            code="last-admin",
+            zh="这是最后一位在用的管理员，不能降级或停用；请先把另一位用户设为管理员",
+            field="role",
         )
-    return user, await issue_token(db, user)
+
+
+async def revoke_tokens(db: AsyncSession, user_id: int) -> None:
+    """Revoke every token of the user that is still good."""
+    await db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def issue_token(db: AsyncSession, user: User, now: datetime, label: str = "login") -> str:
+    """A new random token for ``user``, issued ``now``; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    db.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            label=label,
+            created_at=now,
+            last_used_at=now,
+        )
+    )
+    return token
 
 
 async def sign_out(db: AsyncSession, token: str) -> None:

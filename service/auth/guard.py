@@ -3,7 +3,9 @@ the app-wide :func:`role_guard` refuses handlers that declare nothing (fail clos
 
 ``"public"`` in the roles lets anyone in (residents casting with a code, the public board).
 The OpenAPI documents under ``/api/v1/schema`` are public.
-Staff prove who they are with ``Authorization: Bearer <token>`` or the session cookie.
+Staff prove who they are with ``Authorization: Bearer <token>`` or the session cookie; a
+token lapses after a while (:mod:`service.auth.lifetimes`), and a change made through the
+API with the cookie must prove it comes from this site's pages (:mod:`service.auth.cross_site`).
 """
 
 from __future__ import annotations
@@ -17,15 +19,21 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException, WebSocketException
 from litestar.handlers.base import BaseRouteHandler
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.auth.clock import now_of
+from service.auth.cross_site import forged
+from service.auth.lifetimes import ABSOLUTE, IDLE, TOUCH_EVERY, Lapse, due_for_touch, lapse_of
 from service.db.models import ROLES, ApiToken, User
 from service.errors import Forbidden, NotSignedIn, ServiceError
+from service.i18n import text
 
 SESSION_COOKIE = "redbench_session"
 SCHEMA_PATH = "/api/v1/schema"
 PUBLIC = "public"
+SIGNS_IN = "signs_in"
+""":func:`signing_in` handlers' mark in ``opt``."""
 STAFF = ROLES
 
 
@@ -48,23 +56,59 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _token_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+def _bearer_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     header = connection.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
-    return connection.cookies.get(SESSION_COOKIE) or None
+    return None
+
+
+def token_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The request's token: the bearer token, else the session cookie's."""
+    return _bearer_of(connection) or connection.cookies.get(SESSION_COOKIE) or None
+
+
+def _by_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the request's token is the session cookie's (no bearer token sent)."""
+    return _bearer_of(connection) is None and bool(connection.cookies.get(SESSION_COOKIE))
+
+
+def _lapsed(lapse: Lapse) -> NotSignedIn:
+    if lapse is Lapse.IDLE:
+        hours = int(IDLE.total_seconds() // 3600)
+        return NotSignedIn(
+            f"signed out after {hours} hours without use; sign in again",
+            code="session-expired",
+            zh=f"超过 {hours} 小时未操作，登录已失效，请重新登录",
+        )
+    hours = int(ABSOLUTE.total_seconds() // 3600)
+    return NotSignedIn(
+        f"this sign-in is more than {hours} hours old and has ended; sign in again",
+        code="session-expired",
+        zh=f"登录已超过 {hours} 小时，已失效，请重新登录",
+    )
 
 
 async def find_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
-    """The staff member behind the request's token, or :data:`ANONYMOUS`."""
-    token = _token_of(connection)
+    """The staff member behind the request's token, or :data:`ANONYMOUS`. A token that was
+    revoked, belongs to a deactivated user or has lapsed (:mod:`service.auth.lifetimes`) is
+    refused; a good one has its idle timer written back, at most once a minute."""
+    token = token_of(connection)
     if token is None:
         return ANONYMOUS
+    now = now_of(connection.app.state)
     maker: async_sessionmaker[AsyncSession] = connection.app.state.sessionmaker
     async with maker() as session:
         row = (
             await session.execute(
-                select(User.id, User.display_name, User.role)
+                select(
+                    User.id,
+                    User.display_name,
+                    User.role,
+                    ApiToken.id.label("token_id"),
+                    ApiToken.created_at,
+                    ApiToken.last_used_at,
+                )
                 .join(ApiToken, ApiToken.user_id == User.id)
                 .where(
                     ApiToken.token_hash == token_hash(token),
@@ -73,11 +117,21 @@ async def find_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
                 )
             )
         ).first()
-    if row is None:
-        raise NotSignedIn(
-            "this token is not valid (signed out or unknown); sign in again",
-            zh="登录已失效，请重新登录",
-        )
+        if row is None:
+            raise NotSignedIn(
+                "this token is not valid (signed out or unknown); sign in again",
+                zh="登录已失效，请重新登录",
+            )
+        lapse = lapse_of(row.created_at, row.last_used_at, now)
+        if lapse is not None:
+            raise _lapsed(lapse)
+        if due_for_touch(row.last_used_at, now):
+            await session.execute(
+                update(ApiToken)
+                .where(ApiToken.id == row.token_id, ApiToken.last_used_at < now - TOUCH_EVERY)
+                .values(last_used_at=now)
+            )
+            await session.commit()
     return Actor(id=row.id, name=row.display_name, role=row.role)
 
 
@@ -118,7 +172,15 @@ async def role_guard(
                 code="no-roles-declared",
             ),
         )
-    if PUBLIC in roles and not _token_of(connection):
+    refused = forged(
+        connection,
+        connection.app.state.settings.secret_key,
+        by_cookie=_by_cookie(connection),
+        staff_only=PUBLIC not in roles,
+    )
+    if refused is not None:
+        refuse(connection, refused)
+    if handler.opt.get(SIGNS_IN) or (PUBLIC in roles and not token_of(connection)):
         connection.state.actor = ANONYMOUS
         return
     try:
@@ -140,7 +202,7 @@ async def role_guard(
         connection,
         Forbidden(
             f"the {actor.role} role may not do this (allowed: {allowed})",
-            zh=f"您的角色（{actor.role}）无权进行此操作",
+            zh=f"您的角色（{text('zh', f'role.{actor.role}')}）无权进行此操作",
         ),
     )
 
@@ -151,6 +213,12 @@ def roles(*names: str) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
     return {"roles": tuple(names)}
+
+
+def signing_in() -> dict[str, Any]:
+    """``opt`` for a sign-in handler: open to anyone, and the token the request may still
+    carry (a lapsed session cookie, say) is not looked at, so it cannot stand in the way."""
+    return {**roles(PUBLIC), SIGNS_IN: True}
 
 
 async def provide_actor(request: Request[Any, Any, Any]) -> Actor:

@@ -53,6 +53,7 @@ def db_upgrade(args: argparse.Namespace, lang: str, out: TextIO) -> int:
 def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from service.accounts.repository import create_user
     from service.accounts.schemas import UserCreate
+    from service.auth.hashing import PasswordHasher
     from service.db.migrate import upgrade
     from service.db.session import create_engine, sessionmaker
     from service.errors import ServiceError
@@ -73,7 +74,7 @@ def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
         engine = create_engine(settings.database_url)
         try:
             async with sessionmaker(engine)() as session, session.begin():
-                await create_user(session, data)
+                await create_user(session, data, PasswordHasher())
         except ServiceError as exc:
             raise CommandError(str(exc)) from exc
         finally:

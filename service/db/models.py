@@ -55,8 +55,31 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(120), default="")
     """What the token is for ("login", "tablet script" ...)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """When it was issued: it lapses :data:`~service.auth.lifetimes.ABSOLUTE` later."""
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """When it was last seen in use, written at most once a minute: it lapses
+    :data:`~service.auth.lifetimes.IDLE` after this."""
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
-    """Set when the token was revoked (signed out)."""
+    """Set when the token was revoked: signed out, or the user's password, role or standing
+    changed."""
+
+
+class FailedSignIns(Base):
+    """Failed sign-ins counted per account and per client address, and the lockout they
+    earned (:mod:`service.auth.throttle`). In the database, so every app worker sees the
+    same counts."""
+
+    __tablename__ = "failed_sign_ins"
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    """``account`` (``name`` is the username typed, existing or not) or ``address``
+    (``name`` is the client's network address)."""
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    """Failures since the count last started over (a success, for an account, or a day
+    without failures)."""
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    """Sign-ins for this account or from this address are refused until then."""
 
 
 class Community(Base):

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from service.accounts.repository import create_user
 from service.accounts.schemas import Role, UserCreate
+from service.auth.hashing import PasswordHasher
 from service.db import models
 from service.db.session import create_engine, sessionmaker
 from service.settings import Settings
@@ -63,11 +64,12 @@ async def _load(settings: Settings) -> list[str]:
         async with sessionmaker(engine)() as session:
             if await session.scalar(select(func.count()).select_from(models.Community)):
                 return ["示例数据已存在，直接启动。 / Demo data already loaded."]
+            hasher = PasswordHasher()
             for username, name, role in ACCOUNTS:
                 data = UserCreate(
                     username=username, display_name=name, role=role, password=PASSWORD
                 )
-                await create_user(session, data)
+                await create_user(session, data, hasher)
             await session.commit()
     finally:
         await engine.dispose()

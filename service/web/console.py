@@ -16,12 +16,14 @@ from sqlalchemy import select
 
 from engine.process import ProcessPhase
 from engine.registry import get_method
-from service.accounts.repository import sign_in, sign_out
+from service.accounts.repository import sign_out
+from service.accounts.signing_in import address_of, sign_in
 from service.audit import record
-from service.auth.guard import SESSION_COOKIE, Actor, roles
+from service.auth.guard import SESSION_COOKIE, Actor, roles, signing_in
 from service.db import models
 from service.deps import DB, Caller
-from service.errors import NotSignedIn
+from service.errors import NotSignedIn, ServiceError, TooMany
+from service.i18n import text
 from service.processes import repository as processes
 from service.processes.schemas import PhaseChange, ProcessCreate
 from service.proposals.repository import create_proposal
@@ -29,7 +31,7 @@ from service.rounds import repository as rounds
 from service.rounds.config import TIE_POLICIES, methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS
 from service.web.forms import KINDS, Form, ProcessForm, ProposalForm, RoundForm, SignIn, checked
-from service.web.render import local_path, page, redirect
+from service.web.render import language_of, local_path, page, redirect
 
 RUNS_MEETINGS = roles("facilitator", "admin")
 
@@ -56,6 +58,14 @@ def method_choices() -> list[tuple[str, list[MethodChoice]]]:
     return groups
 
 
+def said(request: Request[Any, Any, Any], refused: ServiceError) -> str:
+    """A refusal's message as a sentence in the page's language."""
+    if language_of(request) == "zh" and refused.zh:
+        return refused.zh + "。"
+    message = str(refused)
+    return message[:1].upper() + message[1:] + "."
+
+
 class ConsoleController(Controller):
     path = "/console"
     tags = ["pages"]
@@ -67,23 +77,31 @@ class ConsoleController(Controller):
     ) -> Template:
         return page(request, "console/login.html", next=local_path(next, "/console"), error="")
 
-    @post("/login", opt=roles("public"))
+    @post("/login", opt=signing_in())
     async def login(
         self, request: Request[Any, Any, Any], db: DB, data: Form[SignIn]
     ) -> Template | Redirect:
-        """Check the password; the session cookie is the API's (HttpOnly, SameSite strict)."""
+        """Check the password; the session cookie is the API's (HttpOnly, SameSite strict).
+        Throttled as the API's sign-in is: a lockout is shown with its wait in words."""
         target = local_path(data.next, "/console")
+        again = {"next": target, "here": f"/console/login?next={quote(target)}"}
         try:
-            user, token = await sign_in(db, data.username.strip(), data.password)
-        except NotSignedIn:
-            return page(
-                request,
-                "console/login.html",
-                status=401,
-                next=target,
-                error="page.login.wrong",
-                here=f"/console/login?next={quote(target)}",
+            user, token = await sign_in(
+                db,
+                request.app.state,
+                data.username.strip(),
+                data.password,
+                address_of(request.client),
             )
+        except NotSignedIn:
+            wrong = text(language_of(request), "page.login.wrong")
+            return page(request, "console/login.html", status=401, error=wrong, **again)
+        except TooMany as refused:
+            locked = page(
+                request, "console/login.html", status=429, error=said(request, refused), **again
+            )
+            locked.headers["Retry-After"] = str(refused.detail["retry_after"])
+            return locked
         actor = Actor(id=user.id, name=user.display_name, role=user.role)
         record(db, actor, "user.login", "user", user.id)
         if target == "/console" and user.role == "secretary":

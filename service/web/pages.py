@@ -1,10 +1,10 @@
 """The page routes for :func:`service.app.create_app`: the controllers of every screen,
 the static files, the template engine and cross-site request forgery protection for the
-forms (the API under ``/api`` is left to its bearer tokens and SameSite session cookie)."""
+forms (the API under ``/api`` has its own rule, :mod:`service.auth.cross_site`, which takes
+the same form token)."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Final
 
 from litestar import Request, Response, Router
@@ -12,6 +12,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import PermissionDeniedException
 from litestar.static_files import create_static_files_router
 
+from service.auth.cross_site import FORM_COOKIE, FORM_HEADER, form_secret
 from service.auth.guard import roles
 from service.errors import handle_http_error
 from service.web.board import BoardController
@@ -23,8 +24,6 @@ from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
 from service.web.reveal import RevealController
 from service.web.secretary import SecretaryController
 
-CSRF_COOKIE: Final = "redbench_csrf"
-CSRF_HEADER: Final = "x-csrftoken"
 API_PREFIX: Final = "/api/"
 
 __all__ = ["PAGES", "csrf_config", "csrf_refused", "template_config"]
@@ -63,12 +62,12 @@ PAGES: Final = [
 
 def csrf_config(secret_key: str) -> CSRFConfig:
     """Forms and the tablet's calls carry a token matching an HttpOnly cookie; the API is
-    excluded (its callers hold a bearer token or the SameSite-strict session cookie)."""
-    derived = hashlib.sha256(b"redbench csrf\n" + secret_key.encode()).hexdigest()
+    excluded here (bearer tokens need no form token; the role guard asks it of changes made
+    with the session cookie, :mod:`service.auth.cross_site`)."""
     return CSRFConfig(
-        secret=derived,
-        cookie_name=CSRF_COOKIE,
-        header_name=CSRF_HEADER,
+        secret=form_secret(secret_key),
+        cookie_name=FORM_COOKIE,
+        header_name=FORM_HEADER,
         cookie_httponly=True,
         cookie_samesite="strict",
         exclude=["^/api/", "^/static/"],

@@ -20,6 +20,7 @@ from ballots.marks import ballot_of
 from service.accounts.repository import create_user
 from service.accounts.schemas import UserCreate
 from service.auth.guard import Actor
+from service.auth.hashing import PasswordHasher
 from service.db import models
 from service.processes.repository import create_process
 from service.proposals.repository import create_proposal
@@ -60,6 +61,7 @@ def set_up_meeting(server: Server, tag: str) -> Meeting:
             UserCreate(
                 username=username, display_name="王主持", role="facilitator", password=PASSWORD
             ),
+            PasswordHasher(),
         )
         actor = Actor(id=user.id, name=user.display_name, role=user.role)
         community = models.Community(name=f"杜集社区{tag}")

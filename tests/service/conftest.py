@@ -3,6 +3,13 @@
 
 Each test gets an empty, fully migrated database: a copy of a migrated SQLite template
 file, or the PostgreSQL test database with every table truncated.
+
+Passwords: the staff the tests create have their password hashed once per session at
+:data:`CHEAP`, a scrypt cost for tests only, and the ``client`` fixture's app checks and
+hashes passwords at that cost too (:func:`cheap_hashing`); at the service's own cost
+(OWASP's, a third of a second and 128 MiB a hash) the suite would spend minutes hashing.
+The service has no setting that selects another cost: only a test can put a hasher of its
+own into ``app.state``. ``tests/service/test_passwords.py`` checks the real cost.
 """
 
 from __future__ import annotations
@@ -11,18 +18,21 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
 from service.auth.guard import token_hash
-from service.auth.passwords import hash_password
-from service.db.base import Base
+from service.auth.hashing import PasswordHasher
+from service.auth.passwords import Cost, hash_password
+from service.db.base import Base, utcnow
 from service.db.migrate import upgrade
 from service.db.models import ApiToken, User
 from service.db.session import create_engine, sessionmaker
@@ -32,6 +42,18 @@ from service.settings import Settings
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 SECRET = "test-secret-key"
+PASSWORD = "correct horse battery"
+"""The password of every staff member :func:`make_staff` creates."""
+CHEAP = Cost(n=2**8, r=8, p=1)
+"""Tests only: a scrypt cost a thousand times below the service's (see the module
+docstring)."""
+STAFF_HASH = hash_password(PASSWORD, CHEAP)
+""":data:`PASSWORD` hashed once for the whole session."""
+
+
+def cheap_hashing(app: Litestar) -> None:
+    """Let a started app hash and check passwords at :data:`CHEAP` (tests only)."""
+    app.state.passwords = PasswordHasher(CHEAP)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -114,7 +136,30 @@ def settings(database_url: str) -> Settings:
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
     app = create_app(settings)
     async with AsyncTestClient(app=app) as test_client:
+        cheap_hashing(app)
         yield test_client
+
+
+class Clock:
+    """A clock the test moves (``app.state.clock``): sign-in lockouts and session lifetimes
+    are tested without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(client: AsyncTestClient[Any]) -> Clock:
+    """The ``client`` app's clock, now under the test's control."""
+    moved = Clock()
+    client.app.state.clock = moved
+    return moved
 
 
 @pytest.fixture
@@ -134,7 +179,7 @@ async def make_staff(db: AsyncSession, role: str, username: str | None = None) -
         username=name,
         display_name=f"{role} 测试",
         role=role,
-        password_hash=hash_password("correct horse battery"),
+        password_hash=STAFF_HASH,
     )
     db.add(user)
     await db.flush()

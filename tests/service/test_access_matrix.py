@@ -50,7 +50,7 @@ from service.db.models import ROLES, ApiToken, User
 from service.db.session import create_engine, sessionmaker
 from service.settings import Settings
 from service.web.render import LOGIN, SECURITY_HEADERS
-from tests.service.conftest import SECRET, empty_database, make_staff
+from tests.service.conftest import SECRET, cheap_hashing, empty_database, make_staff
 from tests.service.pagekit import token_from
 
 ANONYMOUS = "anonymous"
@@ -304,6 +304,7 @@ async def bench(matrix_url: str) -> AsyncIterator[Bench]:
     engine = create_engine(matrix_url)
     app = create_app(Settings(database_url=matrix_url, secret_key=SECRET))
     async with sessionmaker(engine)() as db, AsyncTestClient(app=app) as client:
+        cheap_hashing(app)
         headers = {role: await make_staff(db, role) for role in sorted(STAFF)}
         yield Bench(client, db, headers, await token_from(client, "/board"))
     await engine.dispose()

@@ -103,3 +103,12 @@ async def test_every_route_declares_roles(client):
             if route.path.startswith("/api/v1/schema") or handler.http_methods == {"OPTIONS"}:
                 continue  # the public OpenAPI documents; litestar's automatic OPTIONS answers
             assert handler.opt.get("roles"), f"{route.path} declares no roles"
+
+
+@pytest.mark.parametrize(
+    ("role", "name"),
+    [("facilitator", "主持人"), ("secretary", "支部书记"), ("grid_worker", "网格员")],
+)
+async def test_a_refusal_names_the_role_in_chinese(client, staff, role, name):
+    response = await client.get("/api/v1/users", headers=staff[role])
+    assert response.json()["message_zh"] == f"您的角色（{name}）无权进行此操作"

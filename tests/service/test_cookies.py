@@ -7,7 +7,7 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.conftest import make_staff
+from tests.service.conftest import cheap_hashing, make_staff
 from tests.service.pagekit import post_form
 
 
@@ -23,6 +23,7 @@ async def test_session_cookie_is_secure_over_tls(settings: Settings, db) -> None
     await make_staff(db, "facilitator")
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="https://bench.example") as tls:
+        cheap_hashing(app)
         cookie = await sign_in(tls, "facilitator-user")
     assert "httponly" in cookie
     assert "samesite=strict" in cookie

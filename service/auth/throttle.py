@@ -1,0 +1,172 @@
+"""The sign-in throttle: failed sign-ins counted per account and per client address, with
+waits that double.
+
+An account (the username typed, whether or not it exists, so that a lockout does not tell
+which accounts do) may fail :data:`ACCOUNT` ``.free`` times; then each further failure locks
+it for 1, 2, 4, 8, 16 and at most 30 minutes. A client address may fail :data:`ADDRESS`
+``.free`` times (an office or a meeting's laptops share one) before the same waits. A
+success clears the account's count; an address's count, and an account's without a
+success, start over after a day without failures. The arithmetic: an attacker gets at most
+56 guesses at one account, from anywhere, in the first day (5 free, 5 more in the 31 minutes
+of doubling waits, then one each half hour) and 48 a day after that; from one address,
+over all accounts, at most 71 in the first day and 48 a day after.
+
+While locked, a sign-in is refused (429 ``too-many-sign-ins`` with ``Retry-After``) before
+its password is hashed — the right password too — and the refusal writes nothing, so a
+flood costs one indexed read per request. The counts live in the database
+(``failed_sign_ins``), so every app worker sees the same. Each write is its own short
+transaction: a refused sign-in rolls the request's transaction back, its failure must stay.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.db.models import FailedSignIns
+from service.errors import TooMany
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """How many failures are free, and the waits after them."""
+
+    free: int
+    """Failures before the first lockout (the ``free``-th failure starts it)."""
+    first_wait: timedelta = timedelta(minutes=1)
+    """The first lockout; each further failure doubles it ..."""
+    longest: timedelta = timedelta(minutes=30)
+    """... up to this."""
+    forget: timedelta = timedelta(days=1)
+    """A count starts over after this long without a failure."""
+
+    def wait(self, failures: int) -> timedelta | None:
+        """The lockout earned by the ``failures``-th failure in a row (``None``: free)."""
+        if failures < self.free:
+            return None
+        doublings = min(failures - self.free, 32)  # 2^32 minutes is far beyond any cap
+        return min(self.first_wait * (1 << doublings), self.longest)
+
+
+ACCOUNT: Final = Rule(free=5)
+"""Per account: five free failures, then 1, 2, 4 … 30 minutes."""
+ADDRESS: Final = Rule(free=20)
+"""Per client address: twenty free failures (shared offices and meeting laptops), then the
+same waits."""
+RULES: Final = {"account": ACCOUNT, "address": ADDRESS}
+NAME_LENGTH: Final = 80
+"""The longest name kept (usernames are at most 80 characters, addresses fewer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is trying to sign in: the username typed and the client's address."""
+
+    username: str
+    address: str
+
+    def counts(self) -> list[tuple[str, str]]:
+        """The counts this sign-in is checked and counted against (names as stored)."""
+        return [("account", self.username[:NAME_LENGTH]), ("address", self.address[:NAME_LENGTH])]
+
+
+def refusal(kind: str, until: datetime, now: datetime) -> TooMany:
+    """The 429 for a lockout of ``kind`` ending at ``until``, with the wait in words."""
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    if seconds < 60:
+        zh_wait, en_wait = f"{seconds} 秒", f"{seconds} second{'s' * (seconds != 1)}"
+    else:
+        minutes = math.ceil(seconds / 60)
+        zh_wait, en_wait = f"{minutes} 分钟", f"{minutes} minute{'s' * (minutes != 1)}"
+    if kind == "account":
+        en = f"too many failed sign-ins for this account; try again in {en_wait}"
+        zh = f"该账号登录失败次数过多，请 {zh_wait}后再试"
+    else:
+        en = f"too many failed sign-ins from this network address; try again in {en_wait}"
+        zh = f"此网络地址登录失败次数过多，请 {zh_wait}后再试"
+    return TooMany(en, code="too-many-sign-ins", zh=zh, retry_after=seconds, locked=kind)
+
+
+async def check(maker: async_sessionmaker[AsyncSession], caller: Caller, now: datetime) -> None:
+    """Refuse the sign-in if its account or its address is locked out now (the longer wait
+    is the one told)."""
+    wanted = or_(
+        *(and_(FailedSignIns.kind == k, FailedSignIns.name == n) for k, n in caller.counts())
+    )
+    async with maker() as session:
+        rows = (
+            await session.execute(
+                select(FailedSignIns.kind, FailedSignIns.locked_until).where(
+                    wanted, FailedSignIns.locked_until > now
+                )
+            )
+        ).all()
+    locks = [(row.locked_until, row.kind) for row in rows if row.locked_until is not None]
+    if locks:
+        until, kind = max(locks)
+        raise refusal(kind, until, now)
+
+
+async def failed(maker: async_sessionmaker[AsyncSession], caller: Caller, now: datetime) -> None:
+    """Count a failed sign-in against the account and the address, locking either out when
+    its rule says so; counts quiet for longer than their rule's ``forget`` are dropped."""
+    async with maker() as session, session.begin():
+        for kind, name in caller.counts():
+            rule = RULES[kind]
+            failures = await _count(session, kind, name, now, rule)
+            wait = rule.wait(failures)
+            if wait is not None:
+                await session.execute(
+                    update(FailedSignIns)
+                    .where(FailedSignIns.kind == kind, FailedSignIns.name == name)
+                    .values(locked_until=now + wait)
+                )
+        oldest = now - max(rule.forget for rule in RULES.values())
+        await session.execute(
+            delete(FailedSignIns).where(
+                FailedSignIns.last_failed_at < oldest,
+                or_(FailedSignIns.locked_until.is_(None), FailedSignIns.locked_until < now),
+            )
+        )
+
+
+async def succeeded(maker: async_sessionmaker[AsyncSession], username: str) -> None:
+    """A right password: the account's count starts over (the address's stays)."""
+    async with maker() as session, session.begin():
+        await forget_account(session, username)
+
+
+async def forget_account(session: AsyncSession, username: str) -> None:
+    """Drop the account's count and lockout (in ``session``'s transaction)."""
+    await session.execute(
+        delete(FailedSignIns).where(FailedSignIns.kind == "account", FailedSignIns.name == username)
+    )
+
+
+async def _count(session: AsyncSession, kind: str, name: str, now: datetime, rule: Rule) -> int:
+    """Add one failure to the (kind, name) count, in one statement that every worker may run
+    at once (insert, or add to a count that is not yet forgotten); the new count."""
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = FailedSignIns.__table__
+    stale = table.c.last_failed_at < now - rule.forget
+    statement = (
+        insert(table)
+        .values(kind=kind, name=name, failures=1, last_failed_at=now, locked_until=None)
+        .on_conflict_do_update(
+            index_elements=[table.c.kind, table.c.name],
+            set_={
+                "failures": case((stale, 1), else_=table.c.failures + 1),
+                "locked_until": case((stale, None), else_=table.c.locked_until),
+                "last_failed_at": now,
+            },
+        )
+        .returning(table.c.failures)
+    )
+    return int((await session.execute(statement)).scalar_one())
