@@ -1,7 +1,7 @@
 """accounts: tokens' idle timer, and failed sign-ins counted for the throttle
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-27 09:00:00
 
 Tokens issued before this revision get their issue time as their last use, so those older
