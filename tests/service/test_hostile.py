@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from service.db.models import Ballot, Comment, Proposal, VoterCode
+from service.db.models import Ballot, Comment, Household, Proposal, VoterCode
 from service.errors import ErrorBody
+from service.text import line, prose
 from tests.service.test_casting import PARK, make_round
 
 HUGE = 2**70
@@ -81,6 +82,31 @@ CASES: list[tuple[str, str, str, Any, dict[str, str], int, str]] = [
      404, "not-found"),
     ("path traversal as a tracker", "GET", "/api/v1/rounds/{round}/receipts/..%2F..%2Fetc", None,
      {}, 404, "not-found"),
+    # what people type (service/text.py)
+    ("zero-width twin of an option", "POST", PROPOSALS, {"title": "文化墙\u200b"}, FACILITATOR,
+     409, "option-name-taken"),
+    ("spaced-out twin of an option", "POST", PROPOSALS, {"title": " 文化\u3000墙 "}, FACILITATOR,
+     409, "option-name-taken"),
+    ("space-only title", "POST", PROPOSALS, {"title": "   "}, FACILITATOR, 422, "empty-text"),
+    ("zero-width-only title", "POST", PROPOSALS, {"title": "\u200b"}, FACILITATOR,
+     422, "empty-text"),
+    ("NUL in a title", "POST", PROPOSALS, {"title": "方案\u0000"}, FACILITATOR,
+     422, "unprintable-character"),
+    ("NUL in a comment", "POST", COMMENTS, {"stance": "support", "body": "好\u0000"}, FACILITATOR,
+     422, "unprintable-character"),
+    ("escape sequence in a speaker", "POST", COMMENTS,
+     {"stance": "support", "body": "好", "speaker": "\u001b[2J张三"}, FACILITATOR,
+     422, "unprintable-character"),
+    ("invisible-only comment", "POST", COMMENTS, {"stance": "support", "body": "\u200b\u3000\n"},
+     FACILITATOR, 422, "empty-text"),
+    ("one household twice in a roll (full-width dash)", "POST", "/api/v1/rounds/{roll}/codes",
+     {"households": ["1-101", "2-202", "1－101"]}, FACILITATOR, 422, "roll-clash"),
+    # paths (service/paths.py)
+    ("NUL in a static path", "GET", "/static/kiosk.js%00.png", None, {}, 404, "not-found"),
+    ("forged log line in a static path", "GET", "/static/%00%0aERROR - forged", None, {},
+     404, "not-found"),
+    ("control character in a tracker", "GET", "/api/v1/rounds/{round}/receipts/%1b%5b2J", None,
+     {}, 404, "not-found"),
 ]
 # fmt: on
 
@@ -90,12 +116,13 @@ async def target(db: Any) -> dict[str, int]:
     round_id = await make_round(db)
     process = await db.scalar(select(Proposal.process_id).limit(1))
     commenting = await make_round(db, phase="commenting")
-    return {"round": round_id, "process": process, "commenting": commenting}
+    roll = await make_round(db, phase="commenting", household_roll=True)
+    return {"round": round_id, "process": process, "commenting": commenting, "roll": roll}
 
 
 async def counts(db: Any) -> tuple[int, ...]:
     db.expire_all()
-    tables = (Ballot, Comment, Proposal, VoterCode)
+    tables = (Ballot, Comment, Proposal, VoterCode, Household)
     return tuple([await db.scalar(select(func.count()).select_from(t)) for t in tables])
 
 
@@ -126,20 +153,23 @@ async def test_hostile_input_gets_a_clear_refusal(
 
 @pytest.mark.parametrize("text", INJECTIONS)
 async def test_injections_are_stored_as_text(client, db, staff, target, text: str) -> None:
-    """SQL and HTML in text fields are kept verbatim as text: no query is changed, and the
-    JSON API returns them as data (pages escape them when showing them)."""
+    """SQL and HTML in text fields are kept as text, in the form every typed text is kept
+    (:mod:`service.text`): no query is changed, and the JSON API returns them as data
+    (pages escape them when showing them). A control character is refused on every
+    database alike (PostgreSQL's text could not hold NUL; SQLite's would have)."""
     headers = staff["facilitator"]
     made = await client.post(
         f"/api/v1/processes/{target['process']}/proposals",
         json={"title": text.replace("\u0000", "") or "x", "description": text},
         headers=headers,
     )
-    if "\u0000" in text and made.status_code != 201:  # PostgreSQL text cannot hold NUL
+    if "\u0000" in text:
         assert made.status_code == 422, made.text  # refused with a reason, not a crash
-        assert made.json()["code"] == "invalid"
+        refused = made.json()
+        assert (refused["code"], refused["field"]) == ("unprintable-character", "description")
         return
     assert made.status_code == 201, made.text
     again = await client.get(f"/api/v1/proposals/{made.json()['id']}", headers=headers)
-    assert again.json()["description"] == text
-    assert json.loads(again.text)["title"] == (text.replace("\u0000", "") or "x")
+    assert again.json()["description"] == prose(text)
+    assert json.loads(again.text)["title"] == line(text)
     assert await db.scalar(select(func.count()).select_from(Ballot)) == 0  # still there
