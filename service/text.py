@@ -176,6 +176,12 @@ def likeness(text: str) -> str:
     return SPACES.sub("", INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))
 
 
+def file_name(text: str) -> str:
+    """An uploaded file's name as stored: like :func:`line`, but a control character is
+    dropped rather than refused (the browser sends the name; nobody typed it here)."""
+    return line(_REFUSED.sub("", text))
+
+
 def blank(text: str) -> bool:
     """Whether nothing visible is left: only spaces, line breaks and invisible characters."""
     return not likeness(text)
