@@ -67,7 +67,7 @@ def test_an_invisible_display_name_is_refused_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1
-    assert "display_name: nothing is left" in err
+    assert "display_name: write something" in err
 
 
 def test_demo_story_is_loaded_once(tmp_path):
