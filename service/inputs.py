@@ -70,7 +70,8 @@ def _marked(kind: inspect.Type, many: bool = False) -> tuple[inspect.Metadata, b
 def text_fields(cls: type[msgspec.Struct]) -> tuple[TextField, ...]:
     """The marked text fields of a Struct class (read once per class)."""
     info = inspect.type_info(cls)
-    assert isinstance(info, inspect.StructType)
+    if not isinstance(info, inspect.StructType):
+        raise TypeError(f"{cls!r} is not a Struct")
     fields = []
     for field in info.fields:
         found = _marked(field.type)
@@ -82,7 +83,7 @@ def text_fields(cls: type[msgspec.Struct]) -> tuple[TextField, ...]:
         fields.append(
             TextField(
                 name=field.name,
-                rule=meta.extra["text"] if meta.extra else "line",
+                rule=str((meta.extra or {})["text"]),
                 required=bool(least),
                 most=limits.max_length if limits is not None else None,
                 many=many,
@@ -91,24 +92,21 @@ def text_fields(cls: type[msgspec.Struct]) -> tuple[TextField, ...]:
     return tuple(fields)
 
 
-def _where(field: TextField, index: int | None) -> tuple[str, str, str]:
-    """The field's path (``prompts[2]``), its English name and its Chinese name."""
+def _where(field: TextField, index: int | None) -> tuple[str, str]:
+    """The field's path (``prompts[2]``, also its English name) and its Chinese name
+    (``引导问题（第 3 项）``)."""
     zh = label("zh", f"field.{field.name}")
     if zh == f"field.{field.name}":
         zh = label("zh", "field.text")
     if index is None:
-        return field.name, field.name, zh
-    number = index + 1
-    return (
-        f"{field.name}[{index}]",
-        f"{field.name}[{index}]",
-        label("zh", "input.item", label=zh, number=number),
-    )
+        return field.name, zh
+    return f"{field.name}[{index}]", label("zh", "input.item", label=zh, number=index + 1)
 
 
 def normalised(field: TextField, value: str, index: int | None = None) -> str:
     """``value`` under the field's rule, or :class:`Invalid` naming the field."""
-    path, en, zh = _where(field, index)
+    path, zh = _where(field, index)
+    en = path
     try:
         result = RULES[field.rule](value)
     except text.Unprintable as exc:
