@@ -17,6 +17,7 @@ from service.db.base import utcnow
 from service.db.session import create_engine, provide_transaction, sessionmaker
 from service.errors import EXCEPTION_HANDLERS, ErrorBody
 from service.events import channels_plugin
+from service.paths import RefuseControlPaths
 from service.results.opening import purged
 from service.routes import ROUTES
 from service.settings import Settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[ping, noop, *ROUTES, *PAGES],
         guards=[role_guard],
+        middleware=[RefuseControlPaths()],
         dependencies={"db": Provide(provide_transaction), "actor": Provide(provide_actor)},
         exception_handlers={**EXCEPTION_HANDLERS, PermissionDeniedException: csrf_refused},
         template_config=template_config(),

@@ -19,7 +19,6 @@ response has the same shape (:class:`ErrorBody`) with the message in Chinese and
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -46,8 +45,9 @@ from engine.errors import (
     UnknownMethod,
 )
 from service.i18n import text
+from service.logs import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 class ServiceError(Exception):

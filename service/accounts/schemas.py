@@ -6,8 +6,11 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from service.inputs import LINE, Input
+
 Role = Literal["admin", "facilitator", "secretary", "grid_worker"]
 Username = Annotated[str, Meta(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+DisplayName = Annotated[str, Meta(min_length=1, max_length=120, extra=LINE)]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
 
 
@@ -31,15 +34,15 @@ class UserOut(Struct):
     active: bool
 
 
-class UserCreate(Struct, forbid_unknown_fields=True):
+class UserCreate(Input, forbid_unknown_fields=True):
     username: Username
-    display_name: Annotated[str, Meta(min_length=1, max_length=120)]
+    display_name: DisplayName
     role: Role
     password: Password
 
 
-class UserUpdate(Struct, forbid_unknown_fields=True):
-    display_name: Annotated[str, Meta(min_length=1, max_length=120)] | None = None
+class UserUpdate(Input, forbid_unknown_fields=True):
+    display_name: DisplayName | None = None
     role: Role | None = None
     password: Password | None = None
     active: bool | None = None

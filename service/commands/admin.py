@@ -62,12 +62,15 @@ def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     password = args.password or getpass.getpass("password: ")
     if len(password) < 8:
         raise CommandError("the password must have at least 8 characters")
-    data = UserCreate(
-        username=args.username,
-        display_name=args.name or args.username,
-        role=args.role,
-        password=password,
-    )
+    try:
+        data = UserCreate(
+            username=args.username,
+            display_name=args.name or args.username,
+            role=args.role,
+            password=password,
+        )
+    except ServiceError as exc:  # a display name with nothing visible, or a control character
+        raise CommandError(str(exc)) from exc
     upgrade(settings.database_url)
 
     async def create() -> None:

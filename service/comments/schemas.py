@@ -7,11 +7,13 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from service.inputs import LINE, PROSE, Input
+
 Stance = Literal["support", "oppose", "neutral", "question"]
 STANCES: tuple[Stance, ...] = ("support", "oppose", "neutral", "question")
 
 
-class CommentCreate(Struct, forbid_unknown_fields=True):
+class CommentCreate(Input, forbid_unknown_fields=True):
     """A comment recorded by the facilitator on a speaker's behalf.
 
     ``proposal_id`` (on the round's slate) says which option it is about, ``prompt`` which
@@ -19,17 +21,17 @@ class CommentCreate(Struct, forbid_unknown_fields=True):
     """
 
     stance: Stance
-    body: Annotated[str, Meta(min_length=1, max_length=2000)]
-    speaker: Annotated[str, Meta(max_length=120)] = ""
+    body: Annotated[str, Meta(min_length=1, max_length=2000, extra=PROSE)]
+    speaker: Annotated[str, Meta(max_length=120, extra=LINE)] = ""
     proposal_id: int | None = None
     prompt: Annotated[int, Meta(ge=0)] | None = None
     parent_id: int | None = None
 
 
-class CommentHide(Struct, forbid_unknown_fields=True):
+class CommentHide(Input, forbid_unknown_fields=True):
     """Why the comment is hidden (kept with it, shown to staff)."""
 
-    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    reason: Annotated[str, Meta(min_length=1, max_length=500, extra=PROSE)]
 
 
 class Comment(Struct):

@@ -6,7 +6,9 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-Name = Annotated[str, Meta(min_length=1, max_length=120)]
+from service.inputs import LINE, Input
+
+Name = Annotated[str, Meta(min_length=1, max_length=120, extra=LINE)]
 
 
 class Community(Struct):
@@ -15,7 +17,7 @@ class Community(Struct):
     grids: list[Grid]
 
 
-class CommunityCreate(Struct, forbid_unknown_fields=True):
+class CommunityCreate(Input, forbid_unknown_fields=True):
     name: Name
 
 
@@ -24,5 +26,5 @@ class Grid(Struct):
     name: str
 
 
-class GridCreate(Struct, forbid_unknown_fields=True):
+class GridCreate(Input, forbid_unknown_fields=True):
     name: Name

@@ -15,6 +15,7 @@ from service.auth.guard import Actor
 from service.db import models
 from service.errors import Invalid, NotFound, TooLarge, Unsupported
 from service.loop import schemas
+from service.text import file_name
 
 MAX_PHOTO_BYTES: Final[int] = 5 * 1024 * 1024
 """Largest photo accepted (5 MiB: a phone photo; shrink larger ones before uploading)."""
@@ -98,7 +99,8 @@ async def add_photos(
             zh=f"每条进展最多 {MAX_PHOTOS_PER_NOTE} 张照片",
             field="photos",
         )
-    checked = [(name, data, check_photo(name, data)) for name, data in files]
+    named = [(file_name(name), data) for name, data in files]
+    checked = [(name, data, check_photo(name, data)) for name, data in named]
     photos = [
         models.TaskPhoto(
             note_id=note.id,

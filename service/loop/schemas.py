@@ -8,17 +8,20 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from service.inputs import LINE, PROSE, Input
+
 TaskStatus = Literal["planned", "in_progress", "done", "cancelled"]
 OPEN_STATUSES: tuple[str, ...] = ("planned", "in_progress")
 """Statuses of a task still to be finished (an open task past its due date is overdue)."""
 Channel = Literal["bench", "board"]
-Title = Annotated[str, Meta(min_length=1, max_length=200)]
-Owner = Annotated[str, Meta(min_length=1, max_length=120)]
-Text = Annotated[str, Meta(max_length=4000)]
+Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
+Owner = Annotated[str, Meta(min_length=1, max_length=120, extra=LINE)]
+Text = Annotated[str, Meta(max_length=4000, extra=PROSE)]
+RequiredText = Annotated[str, Meta(min_length=1, max_length=4000, extra=PROSE)]
 Count = Annotated[int, Meta(ge=0, le=1_000_000)]
 
 
-class TaskCreate(Struct, forbid_unknown_fields=True):
+class TaskCreate(Input, forbid_unknown_fields=True):
     """A new implementation task; ``proposal_id`` names the decided option it carries out."""
 
     title: Title
@@ -28,7 +31,7 @@ class TaskCreate(Struct, forbid_unknown_fields=True):
     proposal_id: int | None = None
 
 
-class TaskUpdate(Struct, forbid_unknown_fields=True):
+class TaskUpdate(Input, forbid_unknown_fields=True):
     """Changes to a task's plan; fields left out stay (status changes go through notes)."""
 
     title: Title | None = None
@@ -37,11 +40,11 @@ class TaskUpdate(Struct, forbid_unknown_fields=True):
     description: Text | None = None
 
 
-class NoteCreate(Struct, forbid_unknown_fields=True):
+class NoteCreate(Input, forbid_unknown_fields=True):
     """A progress note; it may set the task's ``status`` and ``progress`` (per cent).
     ``done`` sets the progress to 100; cancelling needs the reason in ``body``."""
 
-    body: Annotated[str, Meta(min_length=1, max_length=4000)]
+    body: RequiredText
     status: TaskStatus | None = None
     progress: Annotated[int, Meta(ge=0, le=100)] | None = None
 
@@ -102,7 +105,7 @@ class OverdueTask(Struct):
     community_id: int
 
 
-class FeedbackCreate(Struct, forbid_unknown_fields=True):
+class FeedbackCreate(Input, forbid_unknown_fields=True):
     """A satisfaction check: at a bench meeting (``bench``, a show of hands) or collected on
     the board (``board``); at least one resident counted."""
 
@@ -114,6 +117,7 @@ class FeedbackCreate(Struct, forbid_unknown_fields=True):
     note: Text = ""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.satisfied + self.fairly_satisfied + self.dissatisfied == 0:
             raise ValueError("count at least one resident (satisfied, fairly or dissatisfied)")
 
@@ -134,16 +138,16 @@ class Feedback(Struct):
     created_at: datetime
 
 
-class CloseOutCreate(Struct, forbid_unknown_fields=True):
+class CloseOutCreate(Input, forbid_unknown_fields=True):
     """The secretary's sign-off note for closing the item (销号)."""
 
-    note: Annotated[str, Meta(min_length=1, max_length=4000)]
+    note: RequiredText
 
 
-class Reopen(Struct, forbid_unknown_fields=True):
+class Reopen(Input, forbid_unknown_fields=True):
     """Why a closed item (or one in feedback) goes back to implementation."""
 
-    reason: Annotated[str, Meta(min_length=1, max_length=4000)]
+    reason: RequiredText
 
 
 class CloseOut(Struct):

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-Title = Annotated[str, Meta(min_length=1, max_length=200)]
-Question = Annotated[str, Meta(max_length=4000)]
-Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
+from service.inputs import LINE, PROSE, Input
+
+Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
+Question = Annotated[str, Meta(max_length=4000, extra=PROSE)]
+Reason = Annotated[str, Meta(min_length=1, max_length=2000, extra=PROSE)]
 PhaseName = Literal[
     "collecting", "deliberating", "decided", "implementing", "feedback", "closed", "withdrawn"
 ]
@@ -51,12 +53,12 @@ class ProcessDetail(Process):
     rounds: list[RoundSummary]
 
 
-class ProcessCreate(Struct, forbid_unknown_fields=True):
+class ProcessCreate(Input, forbid_unknown_fields=True):
     title: Title
     question: Question = ""
 
 
-class PhaseChange(Struct, forbid_unknown_fields=True):
+class PhaseChange(Input, forbid_unknown_fields=True):
     """Move a process to phase ``to``; re-opening, sending back and withdrawing need a reason."""
 
     to: PhaseName
@@ -77,12 +79,12 @@ class ResidentRequest(Struct):
     created_at: datetime
 
 
-class RequestCreate(Struct, forbid_unknown_fields=True):
-    body: Annotated[str, Meta(min_length=1, max_length=4000)]
+class RequestCreate(Input, forbid_unknown_fields=True):
+    body: Annotated[str, Meta(min_length=1, max_length=4000, extra=PROSE)]
     grid_id: int | None = None
 
 
-class Promotion(Struct, forbid_unknown_fields=True):
+class Promotion(Input, forbid_unknown_fields=True):
     """Into an existing process (``process_id``) or a new one (``title`` and ``question``)."""
 
     process_id: int | None = None
@@ -90,11 +92,12 @@ class Promotion(Struct, forbid_unknown_fields=True):
     question: Question = ""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if (self.process_id is None) == (self.title is None):
             raise ValueError(
                 "give either process_id (an existing process) or title (a new one), not both"
             )
 
 
-class Decline(Struct, forbid_unknown_fields=True):
+class Decline(Input, forbid_unknown_fields=True):
     reason: Reason

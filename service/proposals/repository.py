@@ -16,6 +16,7 @@ from service.db import models
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import OPEN_PHASES, find_process
 from service.proposals import schemas
+from service.proposals.names import refuse_taken
 
 MAX_YUAN: Final = Decimal(10) ** 10
 """Largest cost accepted (ten billion yuan): anything above is a typing slip."""
@@ -155,6 +156,7 @@ async def create_proposal(
 ) -> models.Proposal:
     cents = to_cents(data.cost)
     await _check_process_open(db, process_id, "added")
+    await refuse_taken(db, process_id, data.title)
     proposal = models.Proposal(
         process_id=process_id,
         title=data.title,
@@ -225,6 +227,8 @@ async def amend_proposal(
             zh="没有需要修改的内容：请至少修改标题、说明、造价或提出人中的一项",
         )
     await _check_changeable(db, proposal, "amended")
+    if "title" in changed:
+        await refuse_taken(db, proposal.process_id, wanted["title"], besides=proposal.id)
     for key in changed:
         setattr(proposal, key, wanted[key])
     proposal.version += 1

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-Title = Annotated[str, Meta(min_length=1, max_length=120)]
-Description = Annotated[str, Meta(max_length=20000)]
-Author = Annotated[str, Meta(max_length=120)]
-Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
+from service.inputs import LINE, PROSE, Input
+
+Title = Annotated[str, Meta(min_length=1, max_length=120, extra=LINE)]
+Description = Annotated[str, Meta(max_length=20000, extra=PROSE)]
+Author = Annotated[str, Meta(max_length=120, extra=LINE)]
+Reason = Annotated[str, Meta(min_length=1, max_length=2000, extra=PROSE)]
 
 
 class Proposal(Struct):
@@ -45,7 +47,7 @@ class ProposalDetail(Proposal):
     history: list[ProposalEvent]
 
 
-class ProposalCreate(Struct, forbid_unknown_fields=True):
+class ProposalCreate(Input, forbid_unknown_fields=True):
     """``author`` is the resident who put it forward, or "on behalf of ..." (代…提出)."""
 
     title: Title
@@ -54,7 +56,7 @@ class ProposalCreate(Struct, forbid_unknown_fields=True):
     author: Author = ""
 
 
-class ProposalUpdate(Struct, forbid_unknown_fields=True):
+class ProposalUpdate(Input, forbid_unknown_fields=True):
     """Fields left out stay as they are; ``"cost": null`` clears the cost."""
 
     title: Title | UnsetType = UNSET
@@ -64,10 +66,10 @@ class ProposalUpdate(Struct, forbid_unknown_fields=True):
     reason: Reason | None = None
 
 
-class Merge(Struct, forbid_unknown_fields=True):
+class Merge(Input, forbid_unknown_fields=True):
     into: int
     reason: Reason
 
 
-class Withdrawal(Struct, forbid_unknown_fields=True):
+class Withdrawal(Input, forbid_unknown_fields=True):
     reason: Reason

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ballots.bundle import Bundle, RoundRecord
 from ballots.kinds import RankedBallot, ScoreBallot
 from service.i18n import text
+from service.records.cells import cleaned, csv_text, formula_like
 from service.records.labels import ballot_text, iso_local, label, method_name, number
 
 Cell = str | int | float | None
@@ -142,11 +143,14 @@ def _csv_cell(value: Cell) -> str:
         return ""
     if isinstance(value, float):
         return number(value)
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return csv_text(value)
 
 
 def to_csv(rows: Sequence[Row]) -> bytes:
-    """CSV bytes: UTF-8 with a byte-order mark, CRLF line ends, fields quoted when needed."""
+    """CSV bytes: UTF-8 with a byte-order mark, CRLF line ends, fields quoted when needed,
+    text that looks like a formula marked as text (:func:`service.records.cells.csv_text`)."""
     out = io.StringIO(newline="")
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
@@ -215,11 +219,17 @@ def workbook(bundle: Bundle, lang: str) -> bytes:
 
 
 def _fill(sheet: Worksheet, rows: Sequence[Row], *, header: bool) -> None:
-    """Write ``rows`` into a worksheet; the header row bold, columns sized to their text."""
+    """Write ``rows`` into a worksheet; the header row bold, columns sized to their text;
+    formula-like text stored as text, characters XLSX cannot hold replaced."""
     widths: dict[int, int] = {}
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
+            if isinstance(value, str):
+                value = cleaned(value)
             cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str) and formula_like(value):
+                cell.data_type = "s"  # shown as the text it is, never run
+                cell.quotePrefix = True  # and still text when someone edits the cell
             if header and r == 1:
                 cell.font = Font(bold=True)
             size = sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(value or ""))

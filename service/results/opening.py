@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,9 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from ballots.digest import TRACKER_LENGTH, canonical_ballot
 from ballots.marks import ballot_of
+from service.logs import logger
 from service.voting.sealing import RoundSeal
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 class Box(msgspec.Struct, frozen=True):

@@ -3,7 +3,6 @@ and what must be fixed before that (:func:`issues_before_freeze`)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -15,6 +14,8 @@ from service.auth.guard import Actor
 from service.db.base import utcnow
 from service.db.models import Process, Proposal, Round, RoundOption
 from service.errors import Conflict
+from service.i18n import text
+from service.proposals.names import listed, lookalikes
 
 OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
 """Process phases in which rounds may be set up and voting may open."""
@@ -90,15 +91,13 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
                     "，请从候选名单中移除",
                 )
             )
-    for title, times in Counter(p.title for p in slate).items():
-        if times > 1:
-            issues.append(
-                Issue(
-                    f"{times} options are called «{title}»: rename them so voters can tell "
-                    "them apart",
-                    f"有 {times} 个方案都叫「{title}」，请改名以便区分",
-                )
+    for group in lookalikes(slate):
+        issues.append(
+            Issue(
+                text("en", "option.lookalike", options=listed("en", group)),
+                text("zh", "option.lookalike", options=listed("zh", group)),
             )
+        )
     seats = round_row.options.get("seats", 1)
     if round_row.ballot_kind == "budget":
         if round_row.options.get("budget") is None:

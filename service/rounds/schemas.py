@@ -7,10 +7,12 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
+from service.inputs import LINE, Input
+
 Kind = Literal["ranked", "approval", "score", "budget"]
 TiePolicy = Literal["lot", "refuse"]
-Title = Annotated[str, Meta(min_length=1, max_length=200)]
-Prompt = Annotated[str, Meta(min_length=1, max_length=200)]
+Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
+Prompt = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 MethodName = Annotated[str, Meta(min_length=1, max_length=40)]
 OptionValue = str | int | float | bool | None
 
@@ -38,7 +40,7 @@ class SeedFrom(Struct, forbid_unknown_fields=True):
     top: Annotated[int, Meta(ge=1, le=100)]
 
 
-class RoundCreate(Struct, forbid_unknown_fields=True):
+class RoundCreate(Input, forbid_unknown_fields=True):
     """A new round. The slate is ``proposal_ids`` (in ballot order) or ``seed_from``, not both.
 
     ``options`` holds ``seats``, ``budget`` (yuan, budget rounds only), ``tie_policy``
@@ -56,7 +58,7 @@ class RoundCreate(Struct, forbid_unknown_fields=True):
     seed_from: SeedFrom | None = None
 
 
-class RoundUpdate(Struct, forbid_unknown_fields=True):
+class RoundUpdate(Input, forbid_unknown_fields=True):
     """Changes before voting opens; fields left out stay as they are.
 
     ``options`` and ``rules`` replace the stored ones whole. Changing ``method`` without

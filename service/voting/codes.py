@@ -17,6 +17,7 @@ from service.auth.guard import Actor
 from service.db.models import Ballot, Envelope, Household, LateBallot, Round, VoterCode
 from service.errors import Conflict, Invalid, NotFound, ServiceError
 from service.rounds.repository import find_round
+from service.text import household_key
 from service.voting.guesses import GuessLimit as GuessLimit  # where page code finds it
 from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
 
@@ -109,7 +110,7 @@ def _refuse_closed(round_row: Round, doing: str, doing_zh: str) -> None:
 
 
 def _labels(data: CodesCreate, round_row: Round) -> list[str] | None:
-    """The request's household labels (trimmed, each once), or ``None`` for a plain count."""
+    """The request's household labels, or ``None`` for a plain count."""
     if (data.count is None) == (data.households is None):
         raise Invalid(
             'give either "count" (how many codes) or "households" (the roll), not both',
@@ -132,10 +133,23 @@ def _labels(data: CodesCreate, round_row: Round) -> list[str] | None:
             zh="本轮不按户投票：请提供投票码数量",
             field="households",
         )
-    labels = list(dict.fromkeys(label.strip() for label in data.households))
-    if "" in labels:
-        raise Invalid("a household label is blank", zh="户名不能为空", field="households")
-    return labels
+    return list(data.households)  # normalised, none blank, no household twice (CodesCreate)
+
+
+async def _roll(db: AsyncSession, round_id: int) -> dict[str, tuple[str, int, bool]]:
+    """The round's households by :func:`household_key`: label as stored, id, voted. Labels
+    stored before they were normalised find their household too; should two stored labels
+    be one household, it counts as voted if either voted."""
+    rows = await db.execute(
+        select(Household.label, Household.id, Household.voted).where(Household.round_id == round_id)
+    )
+    known: dict[str, tuple[str, int, bool]] = {}
+    for label, hid, voted in rows:
+        key = household_key(label)
+        seen = known.get(key)
+        if seen is None or (voted and not seen[2]):
+            known[key] = (label, hid, voted)
+    return known
 
 
 async def issue_codes(
@@ -150,23 +164,19 @@ async def issue_codes(
     if labels is None:
         bound = [(None, None)] * (data.count or 0)
     else:
-        rows = await db.execute(
-            select(Household.label, Household.id, Household.voted).where(
-                Household.round_id == round_id, Household.label.in_(labels)
-            )
-        )
-        known = {label: (hid, voted) for label, hid, voted in rows}
+        known = await _roll(db, round_id)
         for label in labels:
-            if label not in known:
+            key = household_key(label)
+            if key not in known:
                 household = Household(round_id=round_id, label=label)
                 db.add(household)
                 await db.flush()
-                known[label] = (household.id, False)
-            hid, voted = known[label]
+                known[key] = (label, household.id, False)
+            stored, hid, voted = known[key]
             if voted:
-                skipped.append(label)
+                skipped.append(stored)
             else:
-                bound.append((label, hid))
+                bound.append((stored, hid))
     fresh: set[str] = set()
     while len(fresh) < len(bound):
         fresh.add(new_code())

@@ -7,17 +7,26 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from ballots.kinds import Ballot
+from service.inputs import HOUSEHOLD, PROSE, Input
+from service.voting.roll import refuse_clashes
 
-Household = Annotated[str, Meta(min_length=1, max_length=120)]
+Household = Annotated[str, Meta(min_length=1, max_length=120, extra=HOUSEHOLD)]
 CodeText = Annotated[str, Meta(min_length=1, max_length=40)]
 IdempotencyKey = Annotated[str, Meta(min_length=16, max_length=64, pattern=r"^[\x21-\x7e]+$")]
 
 
-class CodesCreate(Struct, forbid_unknown_fields=True):
-    """Issue ``count`` codes, or one code for each household of a household roll."""
+class CodesCreate(Input, forbid_unknown_fields=True):
+    """Issue ``count`` codes, or one code for each household of a household roll (labels
+    that are one household once dashes, digits, case and spaces are set aside are refused:
+    ``1-101`` and ``1－101`` cannot both be on a roll)."""
 
     count: Annotated[int, Meta(ge=1, le=5000)] | None = None
     households: Annotated[list[Household], Meta(min_length=1, max_length=5000)] | None = None
+
+    def __post_init__(self) -> None:
+        typed = list(self.households or ())
+        super().__post_init__()
+        refuse_clashes(enumerate(typed, start=1))
 
 
 class IssuedCode(Struct):
@@ -35,9 +44,9 @@ class CodesIssued(Struct):
     skipped: list[str]
 
 
-class CodeVoid(Struct, forbid_unknown_fields=True):
+class CodeVoid(Input, forbid_unknown_fields=True):
     code: CodeText
-    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    reason: Annotated[str, Meta(min_length=1, max_length=500, extra=PROSE)]
 
 
 class CodeVoided(Struct):

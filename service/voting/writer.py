@@ -21,7 +21,6 @@ only the waits — for the write lock and for the commit's fsync — go to a thr
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 import time
 from collections import Counter
@@ -42,6 +41,7 @@ from service.db.models import Round
 from service.db.session import sqlite_pragmas
 from service.errors import Conflict, Unavailable, database_away
 from service.events import publish
+from service.logs import logger
 from service.voting.batch import Outcome, write_batch
 from service.voting.casting import CastJob, RoundSpec, no_round, not_open, round_spec
 from service.voting.guesses import GuessLimit
@@ -50,7 +50,7 @@ from service.voting.statements import BoxStatements, CoreStatements, SqliteState
 
 T = TypeVar("T")
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 MAX_BATCH = 500
 """Most casts committed together."""

@@ -21,6 +21,8 @@ from service.errors import Invalid
 from service.proposals.schemas import ProposalCreate
 from service.rounds.config import methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS, RoundCreate
+from service.text import blank
+from service.voting.schemas import CodeVoid
 
 T = TypeVar("T")
 Form: TypeAlias = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -147,7 +149,7 @@ class RoundForm(msgspec.Struct):
         budget = amount(self.budget, "budget")
         if kind == "budget":
             options["budget"] = None if budget is None else float(budget)
-        prompts = [line.strip() for line in self.prompts.splitlines() if line.strip()]
+        prompts = [line for line in self.prompts.splitlines() if not blank(line)]
         fields: dict[str, object] = {
             "title": self.title.strip(),
             "method": self.method,
@@ -205,16 +207,16 @@ class VoidForm(msgspec.Struct):
     code: str = ""
     reason: str = ""
 
-    def checked(self) -> tuple[str, str]:
+    def checked(self) -> CodeVoid:
         if not self.code.strip():
             raise Invalid("type the code on the slip", zh="请输入纸条上的投票码", field="code")
-        if not self.reason.strip():
+        if blank(self.reason):
             raise Invalid(
                 "say why the code is voided (it is kept with it)",
                 zh="请填写作废原因（会与投票码一起记录）",
                 field="reason",
             )
-        return self.code.strip(), self.reason.strip()
+        return checked({"code": self.code.strip(), "reason": self.reason}, CodeVoid)
 
 
 class PhaseForm(msgspec.Struct):

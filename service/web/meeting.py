@@ -18,14 +18,17 @@ from markupsafe import Markup
 
 from engine.registry import get_method
 from service.comments import repository as comments
+from service.comments.schemas import CommentHide
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.events import publish_after_commit
 from service.processes.repository import find_process
 from service.rounds import repository as rounds
 from service.rounds.freeze import issues_before_freeze, pending_slate
+from service.text import blank
 from service.voting import codes, late
 from service.voting.codes import OPEN_FOR_CODES
+from service.voting.roll import refuse_clashes
 from service.voting.schemas import CodesCreate, IssuedCode, Turnout
 from service.web.console import RUNS_MEETINGS
 from service.web.forms import (
@@ -60,12 +63,17 @@ def qr_svg(code: str, label: str) -> Markup:
 def code_requests(data: CodesForm, household_roll: bool) -> CodesCreate:
     """How many codes (or which households) a slips form asks for."""
     if household_roll:
-        labels = [line.strip() for line in data.households.splitlines() if line.strip()]
-        if not labels:
+        lines = [
+            (number, line)
+            for number, line in enumerate(data.households.splitlines(), start=1)
+            if not blank(line)
+        ]
+        if not lines:
             raise Invalid(
                 "list the households, one a line", zh="请逐行填写户名", field="households"
             )
-        return CodesCreate(households=labels)
+        refuse_clashes(lines)  # numbered as the facilitator sees the lines
+        return CodesCreate(households=[line for _, line in lines])
     count = whole(data.count, "count", least=1, most=500)
     if count is None:
         raise Invalid("say how many codes to print", zh="请填写要打印的投票码数量", field="count")
@@ -146,7 +154,8 @@ class MeetingController(Controller):
     async def hide_comment(
         self, db: DB, actor: Caller, comment_id: FromPath[int], data: Form[HideForm]
     ) -> Redirect:
-        comment = await comments.hide_comment(db, comment_id, data.reason, actor)
+        reason = CommentHide(reason=data.reason).reason
+        comment = await comments.hide_comment(db, comment_id, reason, actor)
         return redirect(f"/console/rounds/{comment.round_id}#comments")
 
     @post("/rounds/{round_id:int}/codes", opt=RUNS_MEETINGS, status_code=200)
@@ -184,8 +193,9 @@ class MeetingController(Controller):
         data: Form[VoidForm],
     ) -> Redirect:
         """Void an unused code with a reason (a slip handed back, or given twice)."""
-        code, reason = data.checked()
-        await codes.void_code(db, round_id, code, reason, state.settings.secret_key, actor)
+        void = data.checked()
+        key = state.settings.secret_key
+        await codes.void_code(db, round_id, void.code, void.reason, key, actor)
         return redirect(f"/console/rounds/{round_id}?voided=1#codes")
 
     @get("/rounds/{round_id:int}/turnout", opt=RUNS_MEETINGS)

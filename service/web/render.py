@@ -4,7 +4,6 @@ page carries, redirects, and refusals shown as pages in the reader's language.""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote, urlencode
@@ -26,6 +25,7 @@ from service.errors import (
     status_of,
 )
 from service.i18n import LANGUAGES, text
+from service.logs import logger
 from service.report import number
 
 HERE: Final = Path(__file__).resolve().parent
@@ -34,7 +34,7 @@ STATIC: Final = HERE / "static"
 LANG_COOKIE: Final = "redbench_lang"
 LOGIN: Final = "/console/login"
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 SECURITY_HEADERS: Final[dict[str, str]] = {
     "Content-Security-Policy": (

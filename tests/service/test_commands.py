@@ -60,6 +60,16 @@ def test_short_password_is_refused(tmp_path, capsys):
     assert "at least 8 characters" in capsys.readouterr().err
 
 
+def test_an_invisible_display_name_is_refused_in_one_line(tmp_path, capsys):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}"
+    argv = ["user", "add", "li", "--name", "\u200b", "--role", "admin", "--password", "long enough"]
+    code = main([*argv, "--database", url])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "display_name: write something" in err
+
+
 def test_demo_story_is_loaded_once(tmp_path):
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}", secret_key="demo-test"

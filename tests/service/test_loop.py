@@ -87,13 +87,14 @@ async def test_decision_to_close_out_and_the_public_board(client, staff, db):
     photos = await ok(
         await client.post(
             f"/api/v1/task-notes/{note['id']}/photos",
-            files=[("photos", ("滑梯.png", image, "application/octet-stream"))],
+            files=[("photos", ("\u202e滑梯\u200b.png", image, "application/octet-stream"))],
             headers=secretary,
         ),
         201,
     )
     assert photos[0]["content_type"] == "image/png"  # told by the bytes, not the client
     assert photos[0]["size"] == len(image)
+    assert photos[0]["filename"] == "滑梯.png"  # invisible characters are not kept
     served = await client.get(photos[0]["url"])  # public: photos are on the board
     assert served.status_code == 200
     assert served.content == image

@@ -346,7 +346,7 @@ async def test_options_amended_merged_and_withdrawn_with_their_reasons(client, d
     assert merged.status_code == 200, merged.text
     no_reason = await post_form(client, f"/console/proposals/{health}/withdraw", {"reason": ""})
     assert no_reason.status_code == 422
-    assert "请填写理由" in no_reason.text
+    assert "理由不能为空" in no_reason.text
     rows = {
         p.id: (p.title, p.cost_cents, p.status, p.merged_into_id)
         for p in (await db.scalars(select(Proposal))).all()
