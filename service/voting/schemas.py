@@ -46,6 +46,24 @@ class CodeVoided(Struct):
     reason: str
 
 
+class Guessing(Struct):
+    """Unknown codes tried in the round lately, to tell the facilitator about unusual
+    guessing (:mod:`service.voting.guess_alert`)."""
+
+    unusual: bool
+    """The unknown codes of the last ``minutes`` reached ``threshold``, or a device ran out
+    of guesses: the round page says so."""
+    unknown_codes: int
+    """Unknown codes tried in the round in the last ``minutes``, on every device."""
+    threshold: int
+    """How many unknown codes in ``minutes`` are unusual for this round: more than its
+    residents' typing mistakes would explain."""
+    devices_locked: int
+    """Devices that ran out of guesses in the last ``minutes`` (their latest unknown code
+    was in this round), including those still waiting."""
+    minutes: int
+
+
 class Turnout(Struct):
     """How many codes were issued, voided and used, and how many ballots were cast."""
 
@@ -58,6 +76,8 @@ class Turnout(Struct):
     ballots_cast: int
     households: int
     households_voted: int
+    guessing: Guessing
+    """Unknown codes tried lately and devices out of guesses, and whether that is unusual."""
     late_ballots: int = 0
     """Ballots tablets kept while offline and delivered too late to count (see
     ``GET /api/v1/rounds/{round_id}/late-ballots`` for why)."""
