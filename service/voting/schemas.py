@@ -48,20 +48,34 @@ class CodeVoided(Struct):
 
 class Guessing(Struct):
     """Unknown codes tried in the round lately, to tell the facilitator about unusual
-    guessing (:mod:`service.voting.guess_alert`)."""
+    guessing (:mod:`service.voting.guess_alert`). The descriptions are the OpenAPI
+    document's."""
 
-    unusual: bool
-    """The unknown codes of the last ``minutes`` reached ``threshold``, or a device ran out
-    of guesses: the round page says so."""
-    unknown_codes: int
-    """Unknown codes tried in the round in the last ``minutes``, on every device."""
-    threshold: int
-    """How many unknown codes in ``minutes`` are unusual for this round: more than its
-    residents' typing mistakes would explain."""
-    devices_locked: int
-    """Devices that ran out of guesses in the last ``minutes`` (their latest unknown code
-    was in this round), including those still waiting."""
-    minutes: int
+    unusual: Annotated[
+        bool,
+        Meta(
+            description="unknown_codes reached threshold, or a device ran out of guesses: "
+            "the round page warns the facilitator"
+        ),
+    ]
+    unknown_codes: Annotated[
+        int, Meta(description="unknown codes tried in the round in the last `minutes`")
+    ]
+    threshold: Annotated[
+        int,
+        Meta(
+            description="unknown codes in `minutes` that residents' typing mistakes would not "
+            "explain: 20, or one per five codes issued if more"
+        ),
+    ]
+    devices_locked: Annotated[
+        int,
+        Meta(
+            description="devices that ran out of guesses in the last `minutes` (their latest "
+            "unknown code was in this round), those still waiting included"
+        ),
+    ]
+    minutes: Annotated[int, Meta(description="the window the counts cover")]
 
 
 class Turnout(Struct):
@@ -76,8 +90,13 @@ class Turnout(Struct):
     ballots_cast: int
     households: int
     households_voted: int
-    guessing: Guessing
-    """Unknown codes tried lately and devices out of guesses, and whether that is unusual."""
+    guessing: Annotated[
+        Guessing,
+        Meta(
+            description="unknown codes tried lately, devices out of guesses, and whether "
+            "that is unusual"
+        ),
+    ]
     late_ballots: int = 0
     """Ballots tablets kept while offline and delivered too late to count (see
     ``GET /api/v1/rounds/{round_id}/late-ballots`` for why)."""

@@ -91,3 +91,11 @@ async def test_the_turnout_and_the_round_page_say_so(client, db, staff) -> None:
     assert "Someone may be guessing voter codes" in english.text
     polled = await client.get(f"/console/rounds/{round_id}/turnout", headers=staff["admin"])
     assert polled.json()["guessing"]["unusual"] is True  # what the page's script polls
+
+
+async def test_the_api_schema_documents_the_field(client) -> None:
+    schemas = (await client.get("/api/v1/schema/openapi.json")).json()["components"]["schemas"]
+    assert "guessing" in schemas["Turnout"]["required"]
+    fields = schemas["Guessing"]["properties"]
+    assert set(fields) == {"unusual", "unknown_codes", "threshold", "devices_locked", "minutes"}
+    assert all(field.get("description") for field in fields.values())
