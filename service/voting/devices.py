@@ -31,6 +31,11 @@ def address(host: str) -> str:
     return f"address:{host}"
 
 
+def is_kept(device: str) -> bool:
+    """Whether ``device`` is a tablet's kept-ballot deliveries (a budget of their own)."""
+    return device.startswith("kept:")
+
+
 def _network(host: str) -> str:
     """The address a budget belongs to: an IPv4 address, or an IPv6 address's /64."""
     try:

@@ -7,7 +7,8 @@ or, for any other caller, the client address, an IPv6 address counting with its 
 network (:mod:`service.voting.devices`). Every unknown code a device tries spends one
 guess from each of two buckets, which refill evenly:
 
-- **burst**: 10 guesses, one more every minute;
+- **burst**: 10 guesses, one more every minute (30 for a tablet's kept deliveries, which
+  bring a backlog of codes typed offline, where nothing could check them);
 - **day**: 100 guesses, one more every 14.4 minutes (100 a day).
 
 When either bucket is empty the device is refused (429 ``too-many-attempts`` with
@@ -77,6 +78,9 @@ class Bucket:
 
 BURST: Final = Bucket(size=10, refill=60.0)
 DAY_BUCKET: Final = Bucket(size=100, refill=DAY / 100)
+KEPT_BURST: Final = Bucket(size=30, refill=60.0)
+"""The burst bucket of a tablet's kept-ballot deliveries: a tablet back online delivers its
+backlog at once, typos made offline (unchecked there) included."""
 
 
 class Spent(NamedTuple):
@@ -110,6 +114,10 @@ class Budget:
     def per_day(self) -> int:
         """Guesses a day once the first day's full bucket is spent."""
         return math.floor(DAY / self.day.refill)
+
+
+KEPT: Final = Budget(burst=KEPT_BURST)
+"""The budget of a tablet's kept-ballot deliveries (same day bucket, so the same arithmetic)."""
 
 
 def most_guesses(seconds: float, budget: Budget | None = None) -> int:

@@ -21,8 +21,8 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.voting import guess_ledger
-from service.voting.devices import device_key
-from service.voting.guesses import Budget, locked_out
+from service.voting.devices import device_key, is_kept
+from service.voting.guesses import KEPT, Budget, locked_out
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,13 @@ class Lockouts:
         maker: async_sessionmaker[AsyncSession],
         secret_key: str,
         budget: Budget | None = None,
+        kept_budget: Budget | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.maker = maker
         self.budget = budget or Budget()
+        self.kept_budget = kept_budget or KEPT
+        """The budget of tablets' kept-ballot deliveries (:data:`guesses.KEPT`)."""
         self.clock = clock
         self._secret_key = secret_key
         self._locked: dict[str, float] = {}
@@ -70,8 +73,9 @@ class Lockouts:
         """Charge ``device`` for an unknown code tried in ``round_id`` (in the database,
         shared by all workers); if that spent its budget, this process refuses it at once."""
         key = device_key(self._secret_key, device)
+        budget = self.kept_budget if is_kept(device) else self.budget
         now = self.clock()
-        until = await guess_ledger.charge(self.maker, self.budget, key, round_id, now)
+        until = await guess_ledger.charge(self.maker, budget, key, round_id, now)
         if until > now:
             self._locked[key] = max(until, self._locked.get(key, 0.0))
 

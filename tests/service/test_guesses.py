@@ -21,7 +21,7 @@ from service.errors import TooMany
 from service.settings import Settings
 from service.voting import guess_ledger, guesses
 from service.voting.devices import device_key
-from service.voting.guesses import DAY, Bucket, Budget, chance, most_guesses
+from service.voting.guesses import DAY, KEPT, Bucket, Budget, chance, most_guesses
 from service.voting.lockouts import Lockouts
 from tests.service.conftest import SECRET
 from tests.service.test_casting import make_round
@@ -218,6 +218,9 @@ def sci(value: float) -> str:
 
 def test_the_documented_arithmetic_is_the_modules() -> None:
     day, week, later = most_guesses(DAY), most_guesses(7 * DAY), Budget().per_day()
+    # a tablet's kept deliveries take a backlog at once, but no more in a day or a week
+    assert most_guesses(0, KEPT) == 30
+    assert (most_guesses(DAY, KEPT), most_guesses(7 * DAY, KEPT)) == (day, week)
     figures = {
         "one guess": sci(chance(1)),
         "one device, 24 hours": sci(chance(day)),

@@ -13,15 +13,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from service.db.models import AuditEvent, Ballot, LateBallot
-from service.voting.guesses import BURST
+from service.voting.guesses import KEPT
 from service.voting.late import REPORTS_PER_CODE
 from service.web.tablets import delivery_ticket
 from tests.service.conftest import SECRET
 from tests.service.pagekit import enrol, token_from
 from tests.service.test_casting import PARK, cast, issue, make_round, ranked
 
-GUESSES = BURST.size
-"""Unknown codes a device may try at once (the burst bucket)."""
+GUESSES = KEPT.burst.size
+"""Unknown codes a tablet's deliveries may bring at once (their burst bucket)."""
 
 
 async def enrol_tablet(client: Any, headers: dict[str, str], round_id: int) -> str:
