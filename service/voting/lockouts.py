@@ -95,13 +95,20 @@ class Lockouts:
 
     async def watch(self, every: float = REFRESH) -> None:
         """Refresh every ``every`` seconds until cancelled; a database away for a while
-        leaves the last view in place."""
+        leaves the last view in place (logged once when it goes, once when it is back)."""
+        away = False
         while True:
             await asyncio.sleep(every)
             try:
                 await self.refresh()
             except Exception as exc:
-                log.warning("could not read the guessing lockouts: %s", exc)
+                if not away:
+                    log.warning("cannot read the guessing lockouts, keeping the last: %s", exc)
+                away = True
+                continue
+            if away:
+                log.warning("reading the guessing lockouts again")
+            away = False
 
 
 @asynccontextmanager

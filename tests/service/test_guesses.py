@@ -247,3 +247,28 @@ def test_the_documented_arithmetic_is_the_modules() -> None:
         flat = re.sub(r"[*\s]+", " ", text)
         for figure in [*figures.values(), *budgets]:
             assert figure in flat, figure
+
+
+async def test_a_database_away_leaves_the_last_view_and_is_logged_once(
+    maker, monkeypatch, caplog
+) -> None:
+    worker = Lockouts(maker, SECRET)
+    worker._locked = {device_key(SECRET, "tablet:abc"): worker.clock() + 600}
+    reads = 0
+
+    async def away() -> None:
+        nonlocal reads
+        reads += 1
+        if reads == 5:
+            raise asyncio.CancelledError  # stop watching
+        raise ConnectionRefusedError("the database is away")
+
+    monkeypatch.setattr(worker, "refresh", away)
+    with pytest.raises(asyncio.CancelledError):
+        await worker.watch(every=0)
+    assert reads == 5
+    with pytest.raises(TooMany):
+        worker.check("tablet:abc")  # still refused from the last view
+    assert [r.message for r in caplog.records].count(
+        "cannot read the guessing lockouts, keeping the last: the database is away"
+    ) == 1
