@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 from typing import Final
@@ -49,9 +50,11 @@ def _network(host: str) -> str:
     return str(ip)
 
 
+@functools.lru_cache(maxsize=4096)
 def device_key(secret_key: str, device: str) -> str:
     """The device as stored: a keyed BLAKE2b hash (32 hex digits) under the server's secret,
-    so the database holds no address and no tablet id."""
+    so the database holds no address and no tablet id. Remembered for the devices seen
+    lately: while some device is locked out, every cast asks for its own."""
     kind, _, name = device.partition(":")
     if kind == "address":
         name = _network(name)
