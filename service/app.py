@@ -21,6 +21,7 @@ from service.paths import RefuseControlPaths
 from service.results.opening import purged
 from service.routes import ROUTES
 from service.settings import Settings
+from service.voting.lockouts import lockouts
 from service.voting.writer import cast_writer
 from service.web.pages import PAGES, csrf_config, csrf_refused, template_config
 
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         csrf_config=csrf_config(settings.secret_key),
         plugins=[channels_plugin(settings)],
-        lifespan=[database, accounts, cast_writer],
+        lifespan=[database, accounts, cast_writer, lockouts],
         openapi_config=OpenAPIConfig(
             title="Red Bench 红板凳议事会 API",
             version="1",

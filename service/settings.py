@@ -3,8 +3,10 @@ then defaults (a SQLite file in the working directory, in-memory live events).""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -13,12 +15,36 @@ import msgspec
 DEFAULT_DATABASE = "sqlite+aiosqlite:///redbench.sqlite3"
 
 
+def trusted_proxy(value: str) -> str:
+    """A proxy address or network (``10.0.0.2``, ``10.0.0.0/8``, ``::1``) in canonical form;
+    ``ValueError`` for anything else (a host name, ``*``)."""
+    text = value.strip()
+    try:
+        if "/" in text:
+            return str(ipaddress.ip_network(text, strict=False))
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError(
+            f"trusted proxy {value!r} is not an IP address or network (e.g. 10.0.0.2 or 10.0.0.0/8)"
+        ) from None
+
+
+def trusted_proxies(values: Iterable[str]) -> tuple[str, ...]:
+    """Each of ``values`` (or each comma-separated part of them) as :func:`trusted_proxy`."""
+    parts = (part for value in values for part in value.split(","))
+    return tuple(trusted_proxy(part) for part in parts if part.strip())
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything the app needs to start.
 
     ``secret_key`` keys the voter-code hashes and must stay the same for the life of a
     database: when not given it is read from (or written once to) ``redbench.secret``
     beside a SQLite database, or the working directory otherwise.
+
+    ``trusted_proxies`` are the addresses or networks of reverse proxies whose
+    ``X-Forwarded-For`` names the client; with none, the header is ignored from everyone and
+    the client is the address that connected (the guessing budget's device).
     """
 
     database_url: str = DEFAULT_DATABASE
@@ -28,12 +54,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     events: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     demo: bool = False
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``REDBENCH_DATABASE_URL``, ``REDBENCH_SECRET``, ``REDBENCH_HOST``,
-        ``REDBENCH_PORT``, ``REDBENCH_EVENTS`` and ``REDBENCH_REDIS_URL``; keyword overrides
-        that are not ``None`` win."""
+        ``REDBENCH_PORT``, ``REDBENCH_EVENTS``, ``REDBENCH_REDIS_URL`` and
+        ``REDBENCH_TRUSTED_PROXIES`` (comma-separated); keyword overrides that are not
+        ``None`` win. A proxy that is not an address or network is a ``ValueError``."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for field, var in (
@@ -46,6 +74,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ):
             if env.get(var):
                 values[field] = env[var]
+        if env.get("REDBENCH_TRUSTED_PROXIES"):
+            values["trusted_proxies"] = trusted_proxies([env["REDBENCH_TRUSTED_PROXIES"]])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return msgspec.convert(values, cls, strict=False)
 

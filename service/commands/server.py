@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from typing import TextIO
+from typing import Any, TextIO
 
 import msgspec
 
-from service.settings import Settings
+from engine.errors import OptionError
+from service.settings import Settings, trusted_proxy
 
 DEMO_DATABASE = "sqlite+aiosqlite:///redbench-demo.sqlite3"
 
@@ -35,17 +36,36 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             choices=["memory", "redis"],
             help="live events between workers (default memory)",
         )
+        cmd.add_argument(
+            "--trusted-proxy",
+            action="append",
+            type=_proxy,
+            metavar="ADDR",
+            help="a reverse proxy (address or network) whose X-Forwarded-For names the "
+            "client; repeatable (default none: the header is ignored)",
+        )
         cmd.set_defaults(handler=serve if name == "serve" else demo)
 
 
+def _proxy(value: str) -> str:
+    try:
+        return trusted_proxy(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _settings(args: argparse.Namespace, default_db: str | None = None) -> Settings:
-    settings = Settings.from_env(
-        database_url=args.database
-        or (default_db if not os.environ.get("REDBENCH_DATABASE_URL") else None),
-        host=args.host,
-        port=args.port,
-        events=args.events,
-    ).with_secret()
+    try:
+        settings = Settings.from_env(
+            database_url=args.database
+            or (default_db if not os.environ.get("REDBENCH_DATABASE_URL") else None),
+            host=args.host,
+            port=args.port,
+            events=args.events,
+            trusted_proxies=tuple(args.trusted_proxy) if args.trusted_proxy else None,
+        ).with_secret()
+    except ValueError as exc:  # REDBENCH_TRUSTED_PROXIES
+        raise OptionError(str(exc)) from None
     if args.workers > 1 and settings.events == "memory":
         settings = msgspec.structs.replace(settings, events="redis")
     return settings
@@ -76,6 +96,7 @@ def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
             "REDBENCH_SECRET": settings.secret_key,
             "REDBENCH_EVENTS": settings.events,
             "REDBENCH_REDIS_URL": settings.redis_url,
+            "REDBENCH_TRUSTED_PROXIES": ",".join(settings.trusted_proxies),
         }
     )
     url = f"http://{settings.host}:{settings.port}/api/v1/schema"
@@ -93,8 +114,17 @@ def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
         port=settings.port,
         workers=workers,
         log_level="warning",
+        **proxy_options(settings),
     )
     return 0
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for ``X-Forwarded-For``: honoured only from the trusted proxies,
+    and with none, not read at all (uvicorn's own default trusts it from 127.0.0.1)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
 def serve(args: argparse.Namespace, lang: str, out: TextIO) -> int:

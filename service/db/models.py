@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -347,6 +348,37 @@ class LateBallot(Base):
     reason: Mapped[str] = mapped_column(String(40))
     """The refusal's error code, e.g. ``code-used`` or ``round-not-open``."""
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GuessBudget(Base):
+    """How much of its guessing budget a device has spent (:mod:`service.voting.guesses`):
+    one row per device that tried an unknown code lately, forgotten a day after its budget
+    is full again. The device is a keyed hash: no address and no tablet id is stored."""
+
+    __tablename__ = "guess_budgets"
+    device: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """Keyed hash of the device (:func:`service.voting.devices.device_key`)."""
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    """The round of the device's latest unknown code (for the facilitator's alert)."""
+    burst_full_at: Mapped[float]
+    """Unix time when the burst bucket is full again."""
+    day_full_at: Mapped[float]
+    """Unix time when the day bucket is full again."""
+    locked_until: Mapped[float] = mapped_column(index=True)
+    """Unix time when the device's latest lockout ends (0: never locked out); read by every
+    app worker."""
+
+
+class CodeGuess(Base):
+    """An unknown code tried in a round, and when: nothing else (no code, no device). Read
+    for the facilitator's alert on unusual guessing; forgotten after a day."""
+
+    __tablename__ = "code_guesses"
+    __table_args__ = (Index("ix_code_guesses_round_id_guessed_at", "round_id", "guessed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    guessed_at: Mapped[float]
+    """Unix time of the answer."""
 
 
 class RoundResult(Base):

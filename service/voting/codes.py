@@ -18,7 +18,7 @@ from service.db.models import Ballot, Envelope, Household, LateBallot, Round, Vo
 from service.errors import Conflict, Invalid, NotFound, ServiceError
 from service.rounds.repository import find_round
 from service.text import household_key
-from service.voting.guesses import GuessLimit as GuessLimit  # where page code finds it
+from service.voting.guess_alert import guessing
 from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
 
 CODE_LENGTH: Final[int] = 10
@@ -243,16 +243,18 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         .group_by(Household.voted)
     )
     households: dict[bool, int] = {bool(voted): n for voted, n in rows}
+    issued = sum(by_status.values())
     return Turnout(
         round_id=round_id,
         phase=round_row.phase,
-        codes_issued=sum(by_status.values()),
+        codes_issued=issued,
         codes_void=by_status.get("void", 0),
         codes_used=by_status.get("used", 0),
         codes_unused=by_status.get("issued", 0),
         ballots_cast=(counted or 0) + (sealed or 0),
         households=sum(households.values()),
         households_voted=households.get(True, 0),
+        guessing=await guessing(db, round_id, issued),
         late_ballots=await db.scalar(
             select(func.count()).select_from(LateBallot).where(LateBallot.round_id == round_id)
         )

@@ -19,9 +19,10 @@ from service.events import round_channel
 from service.results.controllers import ballot_page
 from service.results.schemas import BallotPage
 from service.rounds.repository import find_round
-from service.voting import codes
+from service.voting import codes, devices
 from service.voting.casting import prepare
 from service.voting.late import LateReport, late_report
+from service.voting.lockouts import Lockouts
 from service.voting.schemas import (
     CastRequest,
     CodesCreate,
@@ -38,15 +39,15 @@ Channels: TypeAlias = NamedDependency[ChannelsPlugin]
 
 async def cast(state: State, device: str, round_id: int, data: CastRequest) -> Receipt:
     """Check the ballot, then hand it to the writer and wait for its commit. Unknown codes
-    count against ``device`` (a tablet's enrolment, or the client address)."""
-    guesses: codes.GuessLimit = state.code_guesses
-    guesses.check(device)
+    are charged to ``device`` (:mod:`service.voting.devices`) before they are answered."""
+    lockouts: Lockouts = state.lockouts
+    lockouts.check(device)
     writer: CastWriter = state.cast_writer
     try:
         job = prepare(await writer.spec(round_id), data, state.settings.secret_key)
         return await writer.cast(job)
     except codes.CodeUnknown:
-        guesses.failed(device)
+        await lockouts.failed(device, round_id)
         raise
 
 
@@ -97,7 +98,7 @@ class VotingController(Controller):
         """Cast a ballot with a one-time code: 201 with the receipt, or 200 with the same
         receipt when the same key and ballot were already cast (a retry)."""
         host = request.client.host if request.client else ""
-        receipt = await cast(state, host, round_id, data)
+        receipt = await cast(state, devices.address(host), round_id, data)
         return Response(receipt, status_code=200 if receipt.replayed else 201)
 
     @get("/{round_id:int}/ballots", opt=roles("public", *STAFF))

@@ -55,6 +55,38 @@ class CodeVoided(Struct):
     reason: str
 
 
+class Guessing(Struct):
+    """Unknown codes tried in the round lately, to tell the facilitator about unusual
+    guessing (:mod:`service.voting.guess_alert`). The descriptions are the OpenAPI
+    document's."""
+
+    unusual: Annotated[
+        bool,
+        Meta(
+            description="unknown_codes reached threshold, or a device ran out of guesses: "
+            "the round page warns the facilitator"
+        ),
+    ]
+    unknown_codes: Annotated[
+        int, Meta(description="unknown codes tried in the round in the last `minutes`")
+    ]
+    threshold: Annotated[
+        int,
+        Meta(
+            description="unknown codes in `minutes` that residents' typing mistakes would not "
+            "explain: 20, or one per five codes issued if more"
+        ),
+    ]
+    devices_locked: Annotated[
+        int,
+        Meta(
+            description="devices that ran out of guesses in the last `minutes` (their latest "
+            "unknown code was in this round), those still waiting included"
+        ),
+    ]
+    minutes: Annotated[int, Meta(description="the window the counts cover")]
+
+
 class Turnout(Struct):
     """How many codes were issued, voided and used, and how many ballots were cast."""
 
@@ -67,6 +99,13 @@ class Turnout(Struct):
     ballots_cast: int
     households: int
     households_voted: int
+    guessing: Annotated[
+        Guessing,
+        Meta(
+            description="unknown codes tried lately, devices out of guesses, and whether "
+            "that is unusual"
+        ),
+    ]
     late_ballots: int = 0
     """Ballots tablets kept while offline and delivered too late to count (see
     ``GET /api/v1/rounds/{round_id}/late-ballots`` for why)."""

@@ -25,10 +25,11 @@ from service.auth.guard import SESSION_COOKIE, roles
 from service.db.models import Process, Proposal, Round, VoterCode
 from service.deps import DB, Caller
 from service.errors import EXCEPTION_HANDLERS, Forbidden, Invalid
-from service.voting import codes, late
+from service.voting import codes, devices, late
 from service.voting.casting import not_open
 from service.voting.controllers import cast
 from service.voting.late import Delivery, KeptBallot
+from service.voting.lockouts import Lockouts
 from service.voting.schemas import CastRequest, CodeText, Receipt
 from service.web.forms import Form, RoundChoice
 from service.web.render import SECURITY_HEADERS, Labels, language_of, page, redirect
@@ -181,7 +182,7 @@ def enrolled_round(request: Request[Any, Any, Any], state: State) -> int:
 def device(enrolment: Enrolment) -> str:
     """Who wrong codes count against: this tablet, whatever network it shares with others
     (so guessing on one tablet never locks out the resident on the next)."""
-    return f"tablet:{enrolment.tablet_id}"
+    return devices.tablet(enrolment.tablet_id)
 
 
 async def check_code(
@@ -190,8 +191,8 @@ async def check_code(
     """Refuse a code that cannot vote in the round now (unknown, used, void; or the round
     not voting), before the resident marks a ballot. Nothing is changed: the code is
     redeemed only by the cast itself. Unknown codes count against the device's guesses."""
-    guesses: codes.GuessLimit = state.code_guesses
-    guesses.check(device)
+    lockouts: Lockouts = state.lockouts
+    lockouts.check(device)
     round_row = await db.get(Round, round_id)
     if round_row is None or round_row.phase != "voting":
         raise not_open(round_id, round_row.phase if round_row else "gone")
@@ -205,7 +206,7 @@ async def check_code(
             )
         )
     if status is None:
-        guesses.failed(device)
+        await lockouts.failed(device, round_id)
     refusal = codes.refusal_for(status)
     if refusal is not None:
         raise refusal
@@ -292,7 +293,7 @@ class KioskController(Controller):
                 field="ticket",
             )
         try:
-            receipt = await cast(state, f"kept:{tablet}", data.round_id, data)
+            receipt = await cast(state, devices.kept(tablet), data.round_id, data)
         except Exception as refusal:
             reason = late.final_reason(refusal)
             if reason is None:

@@ -1,7 +1,8 @@
 """The bench meeting in a real browser, on every database: a facilitator opens a round,
 records a comment, issues codes; three residents vote one after another on the same
 enrolled tablet (the third by keyboard only, and losing the network mid-submit); the
-facilitator watches turnout live, closes and reveals; a resident finds their ballot on the
+facilitator watches turnout live, is warned when someone guesses codes on another tablet,
+closes and reveals; a resident finds their ballot on the
 public board. Screenshots of the main screens (in Chinese, tablet size) go to artefacts/.
 """
 
@@ -250,6 +251,32 @@ def third_resident_offline(tablet: Page, code: str) -> tuple[str, str]:
     return tablet.inner_text("#tracker-short"), full
 
 
+def guesser_at_another_tablet(
+    browser: Browser, console: Page, server: Server, meeting: Meeting, round_id: int
+) -> None:
+    """Someone types code after code on a second tablet: after 10 that tablet must wait,
+    and the facilitator's round page, open on the laptop, warns at once (no reload)."""
+    expect(console.locator("#guessing")).to_be_hidden()
+    guesser = browser.new_context(viewport=TABLET, locale="zh-CN").new_page()
+    enrol_tablet(guesser, server, meeting, round_id)
+    for n in range(10):
+        guesser.fill("#code", f"ZZZZZ-ZZZ{n:02}")
+        guesser.click("#code-next")
+        expect(guesser.locator("#alert")).to_have_text(
+            "投票码无效：请核对纸条上的10位字符，或询问主持人。"
+        )
+    guesser.fill("#code", "ZZZZZ-ZZZ10")
+    guesser.click("#code-next")
+    expect(guesser.locator("#alert")).to_have_text(
+        "这台平板输错投票码的次数太多了，要等一会儿才能再输入；请告诉主持人。"
+    )
+    expect(console.locator("#guessing")).to_be_visible()
+    expect(console.locator("#guessing-news")).to_contain_text("刚刚出现了异常的输入")
+    console.click("#guessing-news a")  # reloads the page with the figures
+    expect(console.locator("#guessing-locked")).to_contain_text("有 1 台设备")
+    guesser.context.close()
+
+
 def expected_result(server: Server, round_id: int) -> tuple[Result, str]:
     """The count as anyone would redo it from the stored ballots (same digest, same lot)."""
     contents = stored_contents(server, round_id)
@@ -310,6 +337,7 @@ def test_bench_meeting_in_the_browser(
     assert ballots[full2.replace("-", "")]["ranking"] == [[HEALTH], [PLAY], [SHADE], [CULTURE]]
     assert ballots[full3.replace("-", "")]["ranking"] == [[CULTURE], [PLAY]]
 
+    guesser_at_another_tablet(browser, console, server, meeting, round_id)
     console.once("dialog", lambda dialog: dialog.accept())
     console.click("#to-closed")
     console.wait_for_url(re.compile(rf"/console/rounds/{round_id}/reveal$"))

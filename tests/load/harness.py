@@ -55,6 +55,8 @@ class Server:
 
     database: str
     workers: int = 1
+    options: tuple[str, ...] = ()
+    """More ``redbench serve`` options, e.g. ``("--trusted-proxy", "127.0.0.1")``."""
     port: int = field(default_factory=free_port)
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="redbench-load-")))
     process: subprocess.Popen[bytes] | None = None
@@ -81,7 +83,15 @@ class Server:
 
     async def start(self) -> None:
         exe = Path(sys.executable).parent / "redbench"
-        command = [str(exe), "serve", "--port", str(self.port), "--workers", str(self.workers)]
+        command = [
+            str(exe),
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            *self.options,
+        ]
         self._close_log()
         self.log = (self.folder / f"server-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(

@@ -201,6 +201,13 @@ async def test_turnout(client, db, staff):
         "ballots_cast": 2,
         "households": 0,
         "households_voted": 0,
+        "guessing": {
+            "unusual": False,
+            "unknown_codes": 0,
+            "threshold": 20,
+            "devices_locked": 0,
+            "minutes": 10,
+        },
         "late_ballots": 0,
     }
     assert (await client.get(f"/api/v1/rounds/{round_id}/turnout")).status_code == 401

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from service.voting.guesses import GuessLimit
+from service.voting.guesses import Bucket, Budget
 from service.web.tablets import TABLET_COOKIE, enrolment_token
 from tests.service.conftest import SECRET
 from tests.service.pagekit import enrol, token_from
@@ -13,7 +13,7 @@ from tests.service.test_casting import PARK, issue, make_round, ranked
 
 
 async def test_a_guessing_tablet_does_not_lock_out_the_next_one(client, db, staff):
-    client.app.state.code_guesses = GuessLimit(limit=3)
+    client.app.state.lockouts.budget = Budget(burst=Bucket(size=3, refill=60))
     round_id = await make_round(db)
     [code] = await issue(client, staff["facilitator"], round_id, 1)
     await enrol(client, staff["facilitator"], round_id)  # tablet A

@@ -13,13 +13,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from service.db.models import AuditEvent, LateBallot
-from service.voting.guesses import LIMIT as GUESSES
+from service.voting.guesses import KEPT
 from service.voting.late import REPORTS_PER_CODE
 from service.web.tablets import delivery_ticket
 from tests.service.box import cast_count, cast_trackers
 from tests.service.conftest import SECRET
 from tests.service.pagekit import enrol, token_from
 from tests.service.test_casting import PARK, cast, issue, make_round, ranked
+
+GUESSES = KEPT.burst.size
+"""Unknown codes a tablet's deliveries may bring at once (their burst bucket)."""
 
 
 async def enrol_tablet(client: Any, headers: dict[str, str], round_id: int) -> str:

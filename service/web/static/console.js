@@ -1,7 +1,7 @@
 /* The facilitator's console: live turnout without reloading (codes issued against ballots
-   cast; never a result) and news of late ballots from offline tablets, a confirmation
-   before voting opens or closes, and the print button of the code slips. Server side:
-   service/web/meeting.py. */
+   cast; never a result), news of late ballots from offline tablets and of unusual code
+   guessing, a confirmation before voting opens or closes, and the print button of the
+   code slips. Server side: service/web/meeting.py. */
 (function () {
   "use strict";
 
@@ -16,6 +16,7 @@
     bar.max = Math.max(issued, 1);
     bar.value = turnout.ballots_cast;
     late(turnout.late_ballots || 0);
+    guessing(turnout.guessing);
     /* voting, and after the close too: offline tablets deliver what they kept late */
     return turnout.phase === "voting" || turnout.phase === "closed";
   }
@@ -29,6 +30,15 @@
     document.getElementById("late-news").hidden = false;
   }
 
+  /* Unusual guessing (many unknown codes, or a device out of tries): show the warning at
+     once, with a link that reloads the page for the figures. */
+  function guessing(seen) {
+    var card = document.getElementById("guessing");
+    if (!card || !seen || !seen.unusual || card.getAttribute("data-unusual") === "yes") { return; }
+    card.hidden = false;
+    document.getElementById("guessing-news").hidden = false;
+  }
+
   function poll() {
     fetch(box.getAttribute("data-url"), { credentials: "same-origin", cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -39,13 +49,15 @@
 
   if (box && box.getAttribute("data-live") === "yes") { window.setTimeout(poll, POLL_MS); }
 
-  var news = document.querySelector("#late-news a");
-  if (news) {
-    news.addEventListener("click", function (event) {
-      event.preventDefault();  /* the same address: only a reload shows the new reasons */
-      window.location.reload();
-    });
-  }
+  Array.prototype.forEach.call(
+    document.querySelectorAll("#late-news a, #guessing-news a"),
+    function (news) {
+      news.addEventListener("click", function (event) {
+        event.preventDefault();  /* the same address: only a reload shows the new figures */
+        window.location.reload();
+      });
+    }
+  );
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-confirm]"), function (button) {
     button.addEventListener("click", function (event) {
