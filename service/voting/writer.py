@@ -44,7 +44,6 @@ from service.events import publish
 from service.logs import logger
 from service.voting.batch import Outcome, write_batch
 from service.voting.casting import CastJob, RoundSpec, no_round, not_open, round_spec
-from service.voting.guesses import GuessLimit
 from service.voting.schemas import Receipt
 from service.voting.statements import BoxStatements, CoreStatements, SqliteStatements
 
@@ -358,7 +357,6 @@ async def cast_writer(app: Litestar) -> AsyncGenerator[None, None]:
     channels = next((p for p in app.plugins if isinstance(p, ChannelsPlugin)), None)
     writer = CastWriter(database, app.state.sessionmaker, app.state.settings.secret_key, channels)
     app.state.cast_writer = writer
-    app.state.code_guesses = GuessLimit()
     await writer.start()
     try:
         yield
