@@ -6,8 +6,9 @@ The codes exist in plaintext only here and in the answer that issued them: the d
 keeps keyed hashes, so slips are printed when the codes are issued and cannot be reprinted.
 
 The QR codes are drawn as vector squares (sharp at any printer resolution, and some twenty
-times cheaper than a PNG per slip); the functions here take and return plain data, so that
-they run in the worker process (:mod:`service.offload`).
+times cheaper than a PNG per slip), their masks chosen for all slips at once
+(:mod:`service.records.qr`); the functions here take and return plain data, so that they
+run in the worker process (:mod:`service.offload`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from service.i18n import text
 from service.records.fonts import cjk_font
+from service.records.qr import Modules, qr_symbols
 
 COLUMNS: Final[int] = 2
 ROWS: Final[int] = 5
@@ -45,12 +47,6 @@ class Furniture(NamedTuple):
 
     heading: str
     hint: list[str]
-
-
-def qr_matrix(code: str) -> tuple[bytearray, ...] | tuple[tuple[int, ...], ...]:
-    """The QR code of ``code`` as rows of modules (1 dark, 0 light), without quiet zone;
-    error correction M at least (segno raises it when the symbol has room)."""
-    return segno.make(code, error="m", micro=False).matrix
 
 
 def qr_svg(code: str, label: str) -> str:
@@ -85,10 +81,9 @@ def qr_operators(matrix: Sequence[Sequence[int]]) -> str:
     return "\n".join(ops)
 
 
-def draw_qr(canvas: Canvas, code: str, x: float, y: float, size: float) -> None:
-    """The QR code of ``code`` as filled squares in the square ``size`` wide at ``(x, y)``
-    (bottom left), quiet zone included, in the current fill colour."""
-    matrix = qr_matrix(code)
+def draw_qr(canvas: Canvas, matrix: Modules, x: float, y: float, size: float) -> None:
+    """A QR symbol as filled squares in the square ``size`` wide at ``(x, y)`` (bottom
+    left), quiet zone included, in the current fill colour."""
     cell = size / (len(matrix) + 2 * QUIET_ZONE)
     canvas.saveState()
     canvas.transform(cell, 0, 0, cell, x, y)
@@ -113,13 +108,14 @@ def slips_pdf(codes: Sequence[tuple[str, str | None]], *, heading: str, lang: st
         hint=_wrap(text(lang, "record.slip.hint"), font, 6.8, room)[:2],
     )
     per_page = COLUMNS * ROWS
-    for i, (code, household) in enumerate(codes):
+    symbols = qr_symbols([code for code, _ in codes])
+    for i, ((code, household), symbol) in enumerate(zip(codes, symbols, strict=True)):
         if i and i % per_page == 0:
             canvas.showPage()
         place = i % per_page
         x = MARGIN + (place % COLUMNS) * slip_w
         y = page_h - MARGIN - (place // COLUMNS + 1) * slip_h
-        _slip(canvas, font, x, y, slip_w, slip_h, code, household, shared, lang)
+        _slip(canvas, font, x, y, slip_w, slip_h, code, symbol, household, shared, lang)
     if not codes:
         canvas.setFont(font, 12)
         canvas.drawString(MARGIN, page_h - MARGIN, heading)
@@ -135,6 +131,7 @@ def _slip(
     w: float,
     h: float,
     code: str,
+    symbol: Modules,
     household: str | None,
     shared: Furniture,
     lang: str,
@@ -152,7 +149,7 @@ def _slip(
     canvas.setFont(font, 7.5)
     canvas.drawString(x + pad, y + h - pad - 19, shared.heading)
     qr_y = y + h - pad - 24 - QR_SIZE
-    draw_qr(canvas, code, x + pad, qr_y, QR_SIZE)
+    draw_qr(canvas, symbol, x + pad, qr_y, QR_SIZE)
     text_x = x + pad + QR_SIZE + 4 * mm
     room = x + w - pad - text_x
     size = 22.0

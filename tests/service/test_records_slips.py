@@ -7,13 +7,19 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import segno
 from PIL import Image
 from reportlab.lib.pagesizes import A4
 
-from service.records.slips import MARGIN, PAD, QR_SIZE, QUIET_ZONE, qr_matrix, slips_pdf
+from service.records.qr import qr_symbols
+from service.records.slips import MARGIN, PAD, QR_SIZE, QUIET_ZONE, slips_pdf
 
 DPI = 200
 CODES = [("7KQ2M-X9ZRA", "3栋2单元501"), ("0H4NB-TT8WE", None), ("ZZZZZ-00000", None)]
+
+
+def segno_symbol(code: str, mask: int) -> list[list[int]]:
+    return [list(row) for row in segno.make(code, error="m", micro=False, mask=mask).matrix]
 
 
 def render(pdf: bytes, tmp_path: Path) -> Image.Image:
@@ -54,10 +60,14 @@ def test_each_printed_qr_code_is_the_qr_code_of_its_slip(tmp_path: Path) -> None
     slip_w = (A4[0] - 2 * MARGIN) / 2
     slip_h = (A4[1] - 2 * MARGIN) / 5
     for place, (code, _) in enumerate(CODES):
-        expected = [[int(bool(m)) for m in row] for row in qr_matrix(code)]
+        [symbol] = qr_symbols([code])
+        expected = [list(row) for row in symbol]
         left = MARGIN + (place % 2) * slip_w + PAD
         top = MARGIN + (place // 2) * slip_h + PAD + 24
-        assert read_qr(page, left, top, len(expected)) == expected, code
+        printed = read_qr(page, left, top, len(expected))
+        assert printed == expected, code
+        # and it is the symbol segno makes for this code with one of the eight masks
+        assert any(printed == segno_symbol(code, mask) for mask in range(8)), code
         # the quiet zone around it is light
         cell = QR_SIZE / (len(expected) + 2 * QUIET_ZONE)
         corner = (round((left + cell / 2) * DPI / 72), round((top + cell / 2) * DPI / 72))
