@@ -12,6 +12,9 @@ The work is sent as plain data (msgspec Structs, tuples, strings, bytes) — nev
 or sessions — and its answer comes back the same way. The database work stays in the
 request's own transaction, on the loop.
 
+The workers run at a lower scheduling priority (:data:`NICENESS`): when the cores are
+busy, the process serving the tablets gets them first, and a document takes longer instead.
+
 ``REDBENCH_DOCUMENT_WORKERS`` sets how many processes (default 1: on a 2-core machine the
 other core serves the event loop); ``0`` does the work inline, on the caller's thread.
 """
@@ -49,6 +52,8 @@ PRELOAD: Final[tuple[str, ...]] = (
     "service.voting.codes",
 )
 """Modules the fork server imports once, so that each worker starts with them loaded."""
+NICENESS: Final[int] = 10
+"""How much lower the workers' priority is than the app's (Unix ``nice``)."""
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -72,6 +77,12 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _lower_priority() -> None:
+    """Each worker's first act: yield the CPU to the event loop's process when both want it."""
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
+
+
 def _warm() -> None:
     """Load what every document needs (the CJK font takes about a second) before the first
     request waits for it; a missing font is reported by the request that needs it."""
@@ -88,7 +99,11 @@ def pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=max(1, workers()), mp_context=_context())
+            _pool = ProcessPoolExecutor(
+                max_workers=max(1, workers()),
+                mp_context=_context(),
+                initializer=_lower_priority,
+            )
             _pool.submit(_warm).add_done_callback(_ignore)
         return _pool
 

@@ -43,7 +43,7 @@ from service.voting.casting import ballot_rules
 
 NOTABLE_LIMIT: Final[int] = 12
 """At most this many notable comments per round."""
-FETCH_PARTITION: Final[int] = 5000
+FETCH_PARTITION: Final[int] = 1000
 """Ballots fetched per partition."""
 
 

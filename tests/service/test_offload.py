@@ -39,6 +39,12 @@ async def test_work_runs_in_another_process_and_its_answer_comes_back() -> None:
     assert await offload.run(sorted, [3, 1, 2], reverse=True) == [3, 2, 1]
 
 
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
+async def test_workers_run_at_a_lower_priority() -> None:
+    mine = os.nice(0)
+    assert await offload.run(os.nice, 0) == min(19, mine + offload.NICENESS)
+
+
 async def test_a_service_error_comes_back_as_itself() -> None:
     with pytest.raises(Invalid) as caught:
         await offload.run(refuse, "the pdf export is made per round")
