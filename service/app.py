@@ -16,6 +16,7 @@ from service.db.session import create_engine, provide_transaction, sessionmaker
 from service.errors import EXCEPTION_HANDLERS, ErrorBody
 from service.events import channels_plugin
 from service.offload import offload_lifespan
+from service.pauses import frozen_startup
 from service.results.seal import sealed
 from service.routes import ROUTES
 from service.settings import Settings
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         csrf_config=csrf_config(settings.secret_key),
         plugins=[channels_plugin(settings)],
-        lifespan=[database, cast_writer, offload_lifespan],
+        lifespan=[database, cast_writer, offload_lifespan, frozen_startup],
         openapi_config=OpenAPIConfig(
             title="Red Bench 红板凳议事会 API",
             version="1",

@@ -156,7 +156,8 @@ async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     loop = asyncio.get_running_loop()
     job = partial(_call, fn, args, kwargs)
     for attempt in (1, 2):
-        executor = pool()
+        # the first pool of a process starts the fork server (about a second): not on the loop
+        executor = pool() if _pool is not None else await asyncio.to_thread(pool)
         try:
             return await loop.run_in_executor(executor, job)
         except BrokenProcessPool:
