@@ -17,7 +17,9 @@ from service.db.base import utcnow
 from service.db.session import create_engine, provide_transaction, sessionmaker
 from service.errors import EXCEPTION_HANDLERS, ErrorBody
 from service.events import channels_plugin
+from service.offload import offload_lifespan
 from service.paths import RefuseControlPaths
+from service.pauses import frozen_startup
 from service.results.opening import purged
 from service.routes import ROUTES
 from service.settings import Settings
@@ -72,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         csrf_config=csrf_config(settings.secret_key),
         plugins=[channels_plugin(settings)],
-        lifespan=[database, accounts, cast_writer, lockouts],
+        lifespan=[database, accounts, cast_writer, lockouts, offload_lifespan, frozen_startup],
         openapi_config=OpenAPIConfig(
             title="Red Bench 红板凳议事会 API",
             version="1",

@@ -1,10 +1,13 @@
-"""Assembling sealed decision bundles (:mod:`ballots.bundle`) from the database: one counted
-round, or every counted round of a process. Every document and export is made from a
-bundle, so the PDF, the tables and the JSON always say the same thing."""
+"""Reading decision bundles (:mod:`ballots.bundle`) from the database: one counted round, or
+every counted round of a process, as a :class:`~service.records.draft.Draft` that the worker
+process seals. Every document and export is made from a bundle, so the PDF, the tables and
+the JSON always say the same thing.
+
+Only the reading happens here, in the request's transaction; the ballots are fetched in
+partitions so that the event loop is free between them however large the box."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from typing import Final
@@ -15,22 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.bundle import (
     STANCES,
-    BallotEntry,
-    Bundle,
     CommentRecord,
     Counting,
     Deliberation,
     OptionComments,
-    Package,
     ProcessRecord,
     RoundDates,
     RoundRecord,
     SlateEntry,
     StanceCounts,
     Turnout,
-    seal,
 )
-from ballots.kinds import Ballot as BallotData
 from engine.compare import Comparison
 from engine.registry import get_method
 from engine.result import Result
@@ -38,27 +36,33 @@ from service.auth.guard import Actor
 from service.db import models
 from service.errors import Conflict
 from service.processes.repository import find_process
+from service.records.draft import Draft, StoredBallot
 from service.results.controllers import counted_round
 from service.results.counting import NOT_METHOD_OPTIONS, tracker_order
 from service.voting.casting import ballot_rules
 
 NOTABLE_LIMIT: Final[int] = 12
 """At most this many notable comments per round."""
+FETCH_PARTITION: Final[int] = 1000
+"""Ballots fetched per partition."""
 
-_BALLOT: Final = msgspec.json.Decoder(BallotData)
 
-
-async def round_bundle(db: AsyncSession, round_id: int, actor: Actor) -> Bundle:
-    """The sealed bundle of one round, if the caller may see its result now (staff once it
-    is closed, everyone once it is published; 409 ``results-hidden`` before)."""
+async def round_draft(db: AsyncSession, round_id: int, actor: Actor) -> Draft:
+    """The bundle of one round, if the caller may see its result now (staff once it is
+    closed, everyone once it is published; 409 ``results-hidden`` before)."""
     round_row, stored = await counted_round(db, round_id, actor)
     process = await find_process(db, round_row.process_id)
     record = await round_record(db, round_row, stored)
-    return seal(Package(scope="round", process=await process_record(db, process), rounds=(record,)))
+    return Draft(
+        scope="round",
+        process=await process_record(db, process),
+        rounds=(record,),
+        ballots=(await stored_ballots(db, round_id),),
+    )
 
 
-async def process_bundle(db: AsyncSession, process_id: int) -> Bundle:
-    """The sealed bundle of every counted round of a process (for staff)."""
+async def process_draft(db: AsyncSession, process_id: int) -> Draft:
+    """The bundle of every counted round of a process (for staff)."""
     process = await find_process(db, process_id)
     rows = (
         await db.execute(
@@ -75,8 +79,12 @@ async def process_bundle(db: AsyncSession, process_id: int) -> Bundle:
             code="results-hidden",
             zh="本议题还没有已计票的轮次，投票结束后才能导出决定记录",
         )
-    records = tuple([await round_record(db, r, s) for r, s in rows])
-    return seal(Package(scope="process", process=await process_record(db, process), rounds=records))
+    return Draft(
+        scope="process",
+        process=await process_record(db, process),
+        rounds=tuple([await round_record(db, r, s) for r, s in rows]),
+        ballots=tuple([await stored_ballots(db, r.id) for r, _ in rows]),
+    )
 
 
 async def process_record(db: AsyncSession, process: models.Process) -> ProcessRecord:
@@ -95,7 +103,8 @@ async def process_record(db: AsyncSession, process: models.Process) -> ProcessRe
 async def round_record(
     db: AsyncSession, round_row: models.Round, stored: models.RoundResult
 ) -> RoundRecord:
-    """One counted round as the bundle holds it."""
+    """One counted round as the bundle holds it, without its ballots (see
+    :func:`stored_ballots`)."""
     options = dict(round_row.options or {})
     accepted = get_method(round_row.method).options
     counting = Counting(
@@ -131,7 +140,7 @@ async def round_record(
         comparison=None
         if stored.comparison is None
         else msgspec.json.decode(stored.comparison, type=Comparison),
-        ballots=await _ballots(db, round_row.id),
+        ballots=(),
     )
 
 
@@ -175,21 +184,18 @@ async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) 
     )
 
 
-async def _ballots(db: AsyncSession, round_id: int) -> tuple[BallotEntry, ...]:
-    """The ballots in tracker order, each hashed from its stored canonical line."""
-    rows = await db.execute(
+async def stored_ballots(db: AsyncSession, round_id: int) -> list[StoredBallot]:
+    """The round's ballots as stored (tracker, canonical JSON), in tracker order."""
+    result = await db.stream(
         select(models.Ballot.tracker, models.Ballot.content)
         .where(models.Ballot.round_id == round_id)
         .order_by(tracker_order(db))
+        .execution_options(yield_per=FETCH_PARTITION)
     )
-    return tuple(
-        BallotEntry(
-            tracker=tracker,
-            hash=hashlib.sha256(f"{tracker}\t{content}\n".encode()).hexdigest(),
-            ballot=_BALLOT.decode(content),
-        )
-        for tracker, content in rows
-    )
+    rows: list[StoredBallot] = []
+    async for partition in result.partitions():
+        rows += [(tracker, content) for tracker, content in partition]
+    return rows
 
 
 async def deliberation(

@@ -8,7 +8,9 @@
     POST /api/v1/rounds/{id}/code-slips          issue codes and get their slips as a PDF
                                                  (facilitator, admin)
 
-Every download is written to the audit log with the package digest it carried.
+Every download is written to the audit log with the package digest it carried. The
+database is read (and, for slips, written) in the request's transaction; the documents are
+made in the worker process (:mod:`service.offload`), so no download holds the event loop.
 """
 
 from __future__ import annotations
@@ -21,15 +23,15 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.bundle import Bundle
+from service import offload
 from service.audit import record
 from service.auth.guard import STAFF, Actor, roles
 from service.db import models
 from service.deps import DB, Caller
 from service.i18n import text
 from service.processes.repository import find_process
-from service.records.assemble import process_bundle, round_bundle
-from service.records.exports import FORMATS, Exported, export
+from service.records.assemble import process_draft, round_draft
+from service.records.exports import FORMATS, Exported, make
 from service.records.slips import slips_pdf
 from service.rounds.repository import find_round
 from service.voting import codes
@@ -63,7 +65,13 @@ def file_response(exported: Exported) -> Response[bytes]:
 
 
 def audit_export(
-    db: AsyncSession, actor: Actor, entity: str, entity_id: int, bundle: Bundle, fmt: str
+    db: AsyncSession,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    digest: str,
+    rounds: list[int],
+    fmt: str,
 ) -> None:
     """Write the ``record.exported`` audit row for a download."""
     record(
@@ -73,29 +81,30 @@ def audit_export(
         entity,
         entity_id,
         format=fmt,
-        package_digest=bundle.digest,
-        rounds=[r.number for r in bundle.rounds],
+        package_digest=digest,
+        rounds=rounds,
     )
 
 
 async def export_round(
     db: AsyncSession, round_id: int, fmt: str, actor: Actor, lang: str = "zh"
 ) -> Exported:
-    """An export of one round, audited (for page handlers and the command line too)."""
-    bundle = await round_bundle(db, round_id, actor)
-    exported = export(bundle, fmt, lang)
-    audit_export(db, actor, "round", round_id, bundle, fmt)
-    return exported
+    """An export of one round, made in the worker, audited (for page handlers and the
+    command line too)."""
+    draft = await round_draft(db, round_id, actor)
+    made = await offload.run(make, draft, fmt, lang)
+    audit_export(db, actor, "round", round_id, made.digest, draft.numbers, fmt)
+    return made.exported
 
 
 async def export_process(
     db: AsyncSession, process_id: int, fmt: str, actor: Actor, lang: str = "zh"
 ) -> Exported:
-    """An export of every counted round of a process, audited."""
-    bundle = await process_bundle(db, process_id)
-    exported = export(bundle, fmt, lang)
-    audit_export(db, actor, "process", process_id, bundle, fmt)
-    return exported
+    """An export of every counted round of a process, made in the worker, audited."""
+    draft = await process_draft(db, process_id)
+    made = await offload.run(make, draft, fmt, lang)
+    audit_export(db, actor, "process", process_id, made.digest, draft.numbers, fmt)
+    return made.exported
 
 
 async def print_slips(
@@ -106,11 +115,15 @@ async def print_slips(
     actor: Actor,
     lang: str = "zh",
 ) -> bytes:
-    """Issue codes for a round and return their slips as a PDF (the only copy of the codes)."""
+    """Issue codes for a round and return their slips as a PDF (the only copy of the codes).
+
+    The codes and the PDF are made in the worker before anything is written, so the
+    request's write (households and code hashes) comes last and is short."""
     round_row = await find_round(db, round_id)
     process = await find_process(db, round_row.process_id)
     community = await db.get(models.Community, process.community_id)
-    issued = await codes.issue_codes(db, round_id, data, secret_key, actor)
+    plan = await codes.plan_codes(db, round_id, data)
+    fresh = await offload.run(codes.fresh_codes, len(plan.bound), secret_key)
     heading = "　".join(
         part
         for part in (
@@ -120,7 +133,9 @@ async def print_slips(
         )
         if part
     )
-    pdf = slips_pdf([(c.code, c.household) for c in issued.codes], heading=heading, lang=lang)
+    slips = [(c.code, label) for c, (label, _) in zip(fresh, plan.bound, strict=True)]
+    pdf = await offload.run(slips_pdf, slips, heading=heading, lang=lang)
+    issued = await codes.store_codes(db, plan, fresh, actor)
     record(db, actor, "codes.slips_printed", "round", round_id, count=len(issued.codes))
     return pdf
 

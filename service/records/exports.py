@@ -4,6 +4,9 @@ and :func:`export`, which makes it from a sealed bundle.
 A round's bundle can be exported in every format; a process bundle (several rounds) as the
 JSON bundle, the PDF record and the XLSX workbook. Ballot files for outside counting tools:
 BLT and PrefLib for ranked rounds, pabulib ``.pb`` for budget rounds.
+
+:func:`make` seals a draft and exports it in one go: it is what the worker process runs
+(:mod:`service.offload`), so that no export is built on the event loop.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 from urllib.parse import quote
 
 from ballots.bundle import Bundle, RoundRecord, encode
@@ -23,6 +26,7 @@ from engine.profile import RankedProfile
 from service.errors import Invalid
 from service.records import tables
 from service.records.document import decision_pdf
+from service.records.draft import Draft, sealed
 
 CSV: Final = "text/csv"
 TEXT: Final = "text/plain"
@@ -120,6 +124,19 @@ def export(bundle: Bundle, name: str, lang: str = "zh") -> Exported:
         filename=_filename(bundle, fmt, extension, single, lang),
         ascii_filename=_ascii_filename(bundle, fmt, extension, single),
     )
+
+
+class Made(NamedTuple):
+    """An export and the package digest of the bundle it was made from (for the audit)."""
+
+    exported: Exported
+    digest: str
+
+
+def make(draft: Draft, name: str, lang: str = "zh") -> Made:
+    """Seal ``draft`` and export the bundle as ``name`` (pure: runs in the worker)."""
+    bundle = sealed(draft)
+    return Made(export(bundle, name, lang), bundle.digest)
 
 
 def _filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool, lang: str) -> str:

@@ -4,39 +4,91 @@ for household rolls, the household. Cut along the dashed lines.
 
 The codes exist in plaintext only here and in the answer that issued them: the database
 keeps keyed hashes, so slips are printed when the codes are issued and cannot be reprinted.
+
+The QR codes are drawn as vector squares (sharp at any printer resolution, and some twenty
+times cheaper than a PNG per slip), their masks chosen for all slips at once
+(:mod:`service.records.qr`); the functions here take and return plain data, so that they
+run in the worker process (:mod:`service.offload`).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, NamedTuple
 
 import segno
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from service.i18n import text
 from service.records.fonts import cjk_font
+from service.records.qr import Modules, qr_symbols
 
 COLUMNS: Final[int] = 2
 ROWS: Final[int] = 5
 MARGIN: Final[float] = 12 * mm
+PAD: Final[float] = 5 * mm
+"""Space between a slip's cut line and what is printed on it."""
 QR_SIZE: Final[float] = 30 * mm
+QUIET_ZONE: Final[int] = 3
+"""Light modules around the QR code (inside :data:`QR_SIZE`), so that a camera finds it next
+to the printed code."""
 CODE_FONT: Final[str] = "Courier-Bold"
 """A standard PDF font every viewer has: the codes are ASCII (Crockford base 32 and a dash)."""
 
 
-def qr_png(code: str) -> bytes:
-    """The QR code of ``code`` as a PNG (error correction M, with a quiet zone of 3 modules
-    so that a camera finds it next to the printed code)."""
-    out = io.BytesIO()
-    segno.make(code, error="m", micro=False).save(out, kind="png", scale=8, border=3)
-    return out.getvalue()
+class Furniture(NamedTuple):
+    """What every slip of a document shares, worked out once: the heading cut to fit and
+    the hint's lines."""
+
+    heading: str
+    hint: list[str]
+
+
+def qr_svg(code: str, label: str) -> str:
+    """The QR code of ``code`` as inline SVG markup with ``label`` as its title (for the
+    console's printable page of slips)."""
+    svg = segno.make_qr(code, error="m").svg_inline(scale=4, title=label)
+    return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
+def qr_svgs(codes: Sequence[str]) -> list[str]:
+    """:func:`qr_svg` of each code, labelled with itself (one trip to the worker)."""
+    return [qr_svg(code, code) for code in codes]
+
+
+def qr_operators(matrix: Sequence[Sequence[int]]) -> str:
+    """PDF path operators filling the dark modules of ``matrix`` in a unit grid (one module
+    = 1 unit, row 0 at the top, the quiet zone included), one rectangle per horizontal run."""
+    size = len(matrix)
+    ops: list[str] = []
+    for r, row in enumerate(matrix):
+        y = QUIET_ZONE + size - 1 - r
+        c = 0
+        while c < size:
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < size and row[c]:
+                c += 1
+            ops.append(f"{QUIET_ZONE + start} {y} {c - start} 1 re")
+    ops.append("f")
+    return "\n".join(ops)
+
+
+def draw_qr(canvas: Canvas, matrix: Modules, x: float, y: float, size: float) -> None:
+    """A QR symbol as filled squares in the square ``size`` wide at ``(x, y)`` (bottom
+    left), quiet zone included, in the current fill colour."""
+    cell = size / (len(matrix) + 2 * QUIET_ZONE)
+    canvas.saveState()
+    canvas.transform(cell, 0, 0, cell, x, y)
+    canvas.addLiteral(qr_operators(matrix))
+    canvas.restoreState()
 
 
 def slips_pdf(codes: Sequence[tuple[str, str | None]], *, heading: str, lang: str = "zh") -> bytes:
@@ -50,14 +102,20 @@ def slips_pdf(codes: Sequence[tuple[str, str | None]], *, heading: str, lang: st
     canvas.setAuthor("Red Bench 红板凳议事会")
     slip_w = (page_w - 2 * MARGIN) / COLUMNS
     slip_h = (page_h - 2 * MARGIN) / ROWS
+    room = slip_w - 2 * PAD
+    shared = Furniture(
+        heading=_fit(heading, font, 7.5, room),
+        hint=_wrap(text(lang, "record.slip.hint"), font, 6.8, room)[:2],
+    )
     per_page = COLUMNS * ROWS
-    for i, (code, household) in enumerate(codes):
+    symbols = qr_symbols([code for code, _ in codes])
+    for i, ((code, household), symbol) in enumerate(zip(codes, symbols, strict=True)):
         if i and i % per_page == 0:
             canvas.showPage()
         place = i % per_page
         x = MARGIN + (place % COLUMNS) * slip_w
         y = page_h - MARGIN - (place // COLUMNS + 1) * slip_h
-        _slip(canvas, font, x, y, slip_w, slip_h, code, household, heading, lang)
+        _slip(canvas, font, x, y, slip_w, slip_h, code, symbol, household, shared, lang)
     if not codes:
         canvas.setFont(font, 12)
         canvas.drawString(MARGIN, page_h - MARGIN, heading)
@@ -73,8 +131,9 @@ def _slip(
     w: float,
     h: float,
     code: str,
+    symbol: Modules,
     household: str | None,
-    heading: str,
+    shared: Furniture,
     lang: str,
 ) -> None:
     canvas.saveState()
@@ -82,17 +141,15 @@ def _slip(
     canvas.setDash(3, 3)
     canvas.rect(x, y, w, h)
     canvas.restoreState()
-    pad = 5 * mm
+    pad = PAD
     canvas.setFillColor(colors.HexColor("#b03a2e"))
     canvas.setFont(font, 10)
     canvas.drawString(x + pad, y + h - pad - 8, text(lang, "record.slip.title"))
     canvas.setFillColor(colors.black)
     canvas.setFont(font, 7.5)
-    canvas.drawString(x + pad, y + h - pad - 19, _fit(heading, font, 7.5, w - 2 * pad))
+    canvas.drawString(x + pad, y + h - pad - 19, shared.heading)
     qr_y = y + h - pad - 24 - QR_SIZE
-    canvas.drawImage(
-        ImageReader(io.BytesIO(qr_png(code))), x + pad, qr_y, QR_SIZE, QR_SIZE, mask=None
-    )
+    draw_qr(canvas, symbol, x + pad, qr_y, QR_SIZE)
     text_x = x + pad + QR_SIZE + 4 * mm
     room = x + w - pad - text_x
     size = 22.0
@@ -105,8 +162,7 @@ def _slip(
         line = text(lang, "record.slip.household", label=household)
         canvas.drawString(text_x, qr_y + QR_SIZE / 2 - size / 3 - 14, _fit(line, font, 9, room))
     canvas.setFont(font, 6.8)
-    hint = text(lang, "record.slip.hint")
-    for n, line in enumerate(_wrap(hint, font, 6.8, w - 2 * pad)[:2]):
+    for n, line in enumerate(shared.hint):
         canvas.drawString(x + pad, qr_y - 10 - n * 9, line)
 
 

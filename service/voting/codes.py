@@ -1,17 +1,29 @@
 """One-time voter codes: made with :mod:`secrets`, shown once, stored only as HMAC-SHA256
-under the server's secret key, optionally bound to a household of the round's roll."""
+under the server's secret key, optionally bound to a household of the round's roll.
+
+Issuing runs in three steps so that no step holds the event loop or the database for long:
+:func:`plan_codes` reads the round and its roll, :func:`fresh_codes` makes and hashes the
+codes in the worker process (:mod:`service.offload`; thousands of codes take a few
+milliseconds there), and :func:`store_codes` writes the households and hashes in a few
+statements. A slip PDF is made between the last two, so the write comes last and is short
+(on SQLite a write holds the database's one write lock until the commit).
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
-from typing import Final
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import ALPHABET
+from service import offload
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Ballot, Envelope, Household, LateBallot, Round, VoterCode
@@ -27,12 +39,20 @@ CODE_LENGTH: Final[int] = 10
 _READ_AS: Final[dict[str, str]] = {"O": "0", "I": "1", "L": "1"}
 _AS_TYPED: Final = str.maketrans({**_READ_AS, " ": None, "-": None})
 _CANONICAL: Final[frozenset[str]] = frozenset(ALPHABET)
+_FROM_RFC4648: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
+"""Standard base 32 (RFC 4648) digits to Crockford's, value for value."""
 OPEN_FOR_CODES: Final[frozenset[str]] = frozenset({"scheduled", "commenting", "voting"})
+INSERT_CHUNK: Final[int] = 1000
+"""Rows per statement, so that the loop is free between statements."""
+_HOUSEHOLDS: Final = cast(Table, Household.__table__)
+_CODES: Final = cast(Table, VoterCode.__table__)
 
 
 def new_code() -> str:
-    """A fresh random code in canonical form (no dash)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    """A fresh random code in canonical form (no dash): 50 random bits from :mod:`secrets`,
+    five to a character (56 bits drawn, the last 6 dropped)."""
+    random = base64.b32encode(secrets.token_bytes(7))[:CODE_LENGTH]
+    return random.translate(_FROM_RFC4648).decode("ascii")
 
 
 def shown(code: str) -> str:
@@ -152,49 +172,91 @@ async def _roll(db: AsyncSession, round_id: int) -> dict[str, tuple[str, int, bo
     return known
 
 
+@dataclass(frozen=True, slots=True)
+class CodePlan:
+    """What an issuing request will write: per code its household label and id (``None``
+    for a plain count, or an id of ``None`` for a household not yet on the roll), and the
+    households skipped because they have voted."""
+
+    round_id: int
+    bound: list[tuple[str | None, int | None]]
+    skipped: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class FreshCode:
+    """A new code as printed (``XXXXX-XXXXX``) and its stored hash."""
+
+    code: str
+    hash: str
+
+
+async def plan_codes(db: AsyncSession, round_id: int, data: CodesCreate) -> CodePlan:
+    """Check an issuing request against its round and roll (reads only)."""
+    round_row = await find_round(db, round_id)
+    _refuse_closed(round_row, "issued", "发放")
+    labels = _labels(data, round_row)
+    if labels is None:
+        return CodePlan(round_id, [(None, None)] * (data.count or 0), [])
+    known = await _roll(db, round_id)
+    bound: list[tuple[str | None, int | None]] = []
+    skipped: list[str] = []
+    for label in labels:
+        stored, hid, voted = known.get(household_key(label), (label, None, False))
+        if voted:
+            skipped.append(stored)
+        else:
+            bound.append((stored, hid))
+    return CodePlan(round_id, bound, skipped)
+
+
+def fresh_codes(count: int, secret_key: str) -> list[FreshCode]:
+    """``count`` distinct new codes with their keyed hashes (pure: runs in the worker)."""
+    made: set[str] = set()
+    while len(made) < count:
+        made.add(new_code())
+    return [FreshCode(shown(code), code_hash(secret_key, code)) for code in made]
+
+
+async def store_codes(
+    db: AsyncSession, plan: CodePlan, fresh: Sequence[FreshCode], actor: Actor
+) -> CodesIssued:
+    """Write the plan's new households and the codes' hashes (a few statements for
+    thousands of codes), audited; the plaintext codes go back to the caller only."""
+    round_id = plan.round_id
+    missing = [label for label, hid in plan.bound if label is not None and hid is None]
+    created: dict[str, int] = {}
+    for start in range(0, len(missing), INSERT_CHUNK):
+        chunk = missing[start : start + INSERT_CHUNK]
+        added = await db.execute(
+            insert(_HOUSEHOLDS).returning(_HOUSEHOLDS.c.label, _HOUSEHOLDS.c.id),
+            [{"round_id": round_id, "label": label} for label in chunk],
+        )
+        created.update({label: hid for label, hid in added})
+    household_ids = [created[label] if hid is None and label else hid for label, hid in plan.bound]
+    rows = [
+        {"round_id": round_id, "code_hash": c.hash, "household_id": hid, "status": "issued"}
+        for c, hid in zip(fresh, household_ids, strict=True)
+    ]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await db.execute(insert(_CODES), rows[start : start + INSERT_CHUNK])
+    issued = [
+        IssuedCode(code=c.code, household=label)
+        for c, (label, _) in zip(fresh, plan.bound, strict=True)
+    ]
+    record(
+        db, actor, "codes.issued", "round", round_id, count=len(issued), skipped=len(plan.skipped)
+    )
+    return CodesIssued(round_id=round_id, codes=issued, skipped=plan.skipped)
+
+
 async def issue_codes(
     db: AsyncSession, round_id: int, data: CodesCreate, secret_key: str, actor: Actor
 ) -> CodesIssued:
     """New codes for a round not yet closed; a household that has voted gets none."""
-    round_row = await find_round(db, round_id)
-    _refuse_closed(round_row, "issued", "发放")
-    labels = _labels(data, round_row)
-    bound: list[tuple[str | None, int | None]] = []
-    skipped: list[str] = []
-    if labels is None:
-        bound = [(None, None)] * (data.count or 0)
-    else:
-        known = await _roll(db, round_id)
-        for label in labels:
-            key = household_key(label)
-            if key not in known:
-                household = Household(round_id=round_id, label=label)
-                db.add(household)
-                await db.flush()
-                known[key] = (label, household.id, False)
-            stored, hid, voted = known[key]
-            if voted:
-                skipped.append(stored)
-            else:
-                bound.append((stored, hid))
-    fresh: set[str] = set()
-    while len(fresh) < len(bound):
-        fresh.add(new_code())
-    codes = list(fresh)
-    issued = [
-        IssuedCode(code=shown(c), household=label)
-        for c, (label, _) in zip(codes, bound, strict=True)
-    ]
-    if bound:
-        await db.execute(
-            insert(VoterCode),
-            [
-                {"round_id": round_id, "code_hash": code_hash(secret_key, c), "household_id": hid}
-                for c, (_, hid) in zip(codes, bound, strict=True)
-            ],
-        )
-    record(db, actor, "codes.issued", "round", round_id, count=len(issued), skipped=len(skipped))
-    return CodesIssued(round_id=round_id, codes=issued, skipped=skipped)
+    plan = await plan_codes(db, round_id, data)
+    fresh = await offload.run(fresh_codes, len(plan.bound), secret_key)
+    return await store_codes(db, plan, fresh, actor)
 
 
 async def void_code(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-import segno
 from litestar import Controller, Request, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import State
@@ -17,19 +16,21 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup
 
 from engine.registry import get_method
+from service import offload
 from service.comments import repository as comments
 from service.comments.schemas import CommentHide
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.events import publish_after_commit
 from service.processes.repository import find_process
+from service.records.slips import qr_svgs
 from service.rounds import repository as rounds
 from service.rounds.freeze import issues_before_freeze, pending_slate
 from service.text import blank
 from service.voting import codes, late
 from service.voting.codes import OPEN_FOR_CODES
 from service.voting.roll import refuse_clashes
-from service.voting.schemas import CodesCreate, IssuedCode, Turnout
+from service.voting.schemas import CodesCreate, Turnout
 from service.web.console import RUNS_MEETINGS
 from service.web.forms import (
     CodesForm,
@@ -52,12 +53,6 @@ NEXT_PHASE = {
     "published": (),
 }
 """The phase buttons the round page offers in each phase."""
-
-
-def qr_svg(code: str, label: str) -> Markup:
-    """The code as an inline SVG QR code (a hand scanner types it into the tablet)."""
-    svg = segno.make_qr(code, error="m").svg_inline(scale=4, title=label)
-    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # segno's own markup
 
 
 def code_requests(data: CodesForm, household_roll: bool) -> CodesCreate:
@@ -168,17 +163,24 @@ class MeetingController(Controller):
         round_id: FromPath[int],
         data: Form[CodesForm],
     ) -> Template:
-        """New codes as a printable page of slips with QR codes: shown this once only."""
+        """New codes as a printable page of slips with QR codes: shown this once only. The
+        codes and their QR codes are made in the worker before the codes are written."""
         round_row = await rounds.find_round(db, round_id)
         process = await find_process(db, round_row.process_id)
         wanted = code_requests(data, round_row.household_roll)
-        issued = await codes.issue_codes(db, round_id, wanted, state.settings.secret_key, actor)
+        plan = await codes.plan_codes(db, round_id, wanted)
+        fresh = await offload.run(codes.fresh_codes, len(plan.bound), state.settings.secret_key)
+        svgs = await offload.run(qr_svgs, [c.code for c in fresh])
+        issued = await codes.store_codes(db, plan, fresh, actor)
         return page(
             request,
             "console/slips.html",
             round=round_row,
             process=process,
-            slips=[_slip(code) for code in issued.codes],
+            slips=[
+                {"code": c.code, "household": c.household, "qr": Markup(svg)}  # segno's own markup
+                for c, svg in zip(issued.codes, svgs, strict=True)
+            ],
             skipped=issued.skipped,
             here=f"/console/rounds/{round_id}",
         )
@@ -218,7 +220,3 @@ def late_rows(report: late.LateReport) -> dict[str, Any]:
         for reason, n in ordered
     ]
     return {"total": report.total, "tablets": report.tablets, "rows": rows}
-
-
-def _slip(code: IssuedCode) -> dict[str, Any]:
-    return {"code": code.code, "household": code.household, "qr": qr_svg(code.code, code.code)}

@@ -1,0 +1,296 @@
+"""Casting while something heavy happens: does any request stall the tablets? Run from the
+repository root:
+
+    .venv/bin/python tests/benchmarks/bench_stalls.py                                # SQLite
+    .venv/bin/python tests/benchmarks/bench_stalls.py \\
+        --database postgresql+asyncpg://postgres@127.0.0.1:5432/redbench_bench       # PostgreSQL
+
+It starts ``redbench serve`` (one app worker) on a fresh database and keeps ``--tablets``
+simulated tablets (default 20) casting ballots steadily into an open round over HTTP, each
+pausing ``--pause`` seconds between its casts as a tablet passed along the benches would.
+It prints the casts' p50/p99/max latency and throughput in four windows of the same run:
+
+(a) nothing else going on (``--quiet`` seconds);
+(b) a facilitator printing 5,000 code slips (``POST /api/v1/rounds/{id}/code-slips``), for
+    as long as that request takes;
+(b) a secretary downloading the PDF and the XLSX record of a closed round of
+    ``--record-ballots`` ballots, one after the other;
+(c) ``--flooders`` clients (default 20) sending ``POST /api/v1/auth/login`` with wrong
+    passwords as fast as they are answered (``--flood`` seconds);
+(a) nothing else again, to show how much the machine itself moved during the run.
+
+The target is a cast p99 under 100 ms in (b) and (c); each window is reported against (a).
+The load client runs on the same machine as the server, so on a 2-core machine the two
+share the cores with the document worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.load.harness import PASSWORD, Server, Staff, fresh_database  # noqa: E402
+from tests.load.tablets import ballot_for  # noqa: E402
+
+TARGET_P99_MS = 100.0
+FLOOD_USER = "flood-target"
+"""The account the login flood guesses at (not the facilitator's, whom a throttle might
+lock out)."""
+
+
+@dataclass
+class Cast:
+    started: float
+    seconds: float
+    status: int
+
+
+@dataclass
+class Tablets:
+    """Tablets casting until told to stop, and what each cast saw."""
+
+    url: str
+    codes: Iterator[tuple[int, str]]
+    pause: float
+    casts: list[Cast] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def tablet(self, session: aiohttp.ClientSession) -> None:
+        for number, code in self.codes:
+            if self.stop.is_set():
+                return
+            body = {"code": code, "key": uuid.uuid4().hex, "ballot": ballot_for(number)}
+            started = time.perf_counter()
+            try:
+                async with session.post(self.url, json=body) as response:
+                    await response.read()
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                self.errors[type(exc).__name__] += 1
+                status = 0
+            self.casts.append(Cast(started, time.perf_counter() - started, status))
+            if status != 201:
+                self.errors[str(status)] += 1
+            await asyncio.sleep(self.pause)
+        self.errors["out of codes"] += 1
+
+    def within(self, start: float, end: float) -> list[Cast]:
+        return [c for c in self.casts if start <= c.started < end]
+
+
+@dataclass
+class Window:
+    name: str
+    start: float
+    end: float
+    note: str = ""
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))]
+
+
+def row(window: Window, casts: list[Cast]) -> tuple[str, float | None]:
+    """One line of the table, and the window's p99 in ms (``None`` without casts)."""
+    span = window.end - window.start
+    ok = sorted(c.seconds * 1000 for c in casts if c.status == 201)
+    if not ok:
+        return f"{window.name:<44}{span:>7.1f}{0:>7}   (no casts)  {window.note}", None
+    p50, p99 = statistics.median(ok), percentile(ok, 0.99)
+    line = (
+        f"{window.name:<44}{span:>7.1f}{len(ok):>7}{len(ok) / span:>9.0f}"
+        f"{p50:>8.1f}{p99:>8.1f}{ok[-1]:>8.1f}  {window.note}"
+    )
+    return line, p99
+
+
+async def staff_request(
+    staff: Staff, method: str, path: str, payload: Any = None
+) -> tuple[int, int, float]:
+    """A staff request: its status, body size and seconds."""
+    started = time.perf_counter()
+    response = await staff.client.request(method, path, json=payload, headers=staff.auth)
+    if response.status_code >= 400:
+        raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+    return response.status_code, len(response.content), time.perf_counter() - started
+
+
+async def timed(name: str, work: Callable[[], Awaitable[str]]) -> Window:
+    start = time.perf_counter()
+    note = await work()
+    return Window(name, start, time.perf_counter(), note)
+
+
+async def fill_record_round(base: str, staff: Staff, ballots: int) -> int:
+    """A closed (counted) round holding ``ballots`` ballots cast over HTTP."""
+    round_id, plain = await staff.open_round(ballots)
+    url = f"{base}/api/v1/rounds/{round_id}/ballots"
+    codes = iter(enumerate(plain))
+    connector = aiohttp.TCPConnector(limit=50)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def caster() -> None:
+            for number, code in codes:
+                body = {"code": code, "key": uuid.uuid4().hex, "ballot": ballot_for(number)}
+                async with session.post(url, json=body) as response:
+                    if response.status != 201:
+                        raise RuntimeError(f"cast: {response.status} {await response.text()}")
+
+        await asyncio.gather(*(caster() for _ in range(50)))
+    await staff.call("POST", f"/api/v1/rounds/{round_id}/phase", {"to": "closed"})
+    return round_id
+
+
+async def login_flood(base: str, clients: int, seconds: float) -> str:
+    """``clients`` loops of wrong-password logins for ``seconds``; what they were answered."""
+    answers: Counter[int] = Counter()
+    deadline = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(base_url=base, connector=connector) as session:
+
+        async def flooder(n: int) -> None:
+            attempt = 0
+            while time.perf_counter() < deadline:
+                attempt += 1
+                body = {"username": FLOOD_USER, "password": f"wrong-{n}-{attempt}"}
+                async with session.post("/api/v1/auth/login", json=body) as response:
+                    await response.read()
+                    answers[response.status] += 1
+
+        await asyncio.gather(*(flooder(n) for n in range(clients)))
+    total = sum(answers.values())
+    shown = ", ".join(f"{status}: {n}" for status, n in sorted(answers.items()))
+    return f"logins {total / seconds:.0f}/s ({shown})"
+
+
+async def run(args: argparse.Namespace) -> int:
+    folder = Path(tempfile.mkdtemp(prefix="redbench-stalls-"))
+    database = await fresh_database(args.database, folder)
+    server = Server(database, folder=folder)
+    server.redbench("db", "upgrade")
+    server.redbench("user", "add", "load", "--role", "admin", "--password", PASSWORD)
+    server.redbench("user", "add", FLOOD_USER, "--role", "grid_worker", "--password", PASSWORD)
+    await server.start()
+    staff = Staff(server.base)
+    try:
+        await staff.login()
+        print(f"preparing: a closed round of {args.record_ballots:,} ballots ...", flush=True)
+        record_round = await fill_record_round(server.base, staff, args.record_ballots)
+        slips_round, _ = await staff.open_round(0)
+        voting_round, plain = await staff.open_round(args.codes)
+        tablets = Tablets(
+            url=f"{server.base}/api/v1/rounds/{voting_round}/ballots",
+            codes=iter(enumerate(plain)),
+            pause=args.pause,
+        )
+        connector = aiohttp.TCPConnector(limit=args.tablets)
+        timeout = aiohttp.ClientTimeout(total=120)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            casting = [asyncio.create_task(tablets.tablet(session)) for _ in range(args.tablets)]
+            await asyncio.sleep(3 * args.settle)  # connections made, the preparation done
+
+            async def quiet() -> str:
+                await asyncio.sleep(args.quiet)
+                return ""
+
+            async def slips() -> str:
+                path = f"/api/v1/rounds/{slips_round}/code-slips"
+                status, size, seconds = await staff_request(
+                    staff, "POST", path, {"count": args.slips}
+                )
+                return f"slips: {status} in {seconds:.1f} s, {size / 1e6:.1f} MB"
+
+            async def downloads() -> str:
+                notes = []
+                for fmt in ("pdf", "xlsx"):
+                    path = f"/api/v1/rounds/{record_round}/exports/{fmt}"
+                    _, size, seconds = await staff_request(staff, "GET", path)
+                    notes.append(f"{fmt} {seconds:.1f} s ({size / 1e6:.1f} MB)")
+                return ", ".join(notes)
+
+            async def flood() -> str:
+                return await login_flood(server.base, args.flooders, args.flood)
+
+            windows = []
+            for name, work in (
+                ("(a) nothing else", quiet),
+                (f"(b) {args.slips:,} code slips", slips),
+                (f"(b) record of {args.record_ballots:,} ballots: pdf, xlsx", downloads),
+                (f"(c) {args.flooders} clients flooding wrong logins", flood),
+                ("(a) nothing else, again", quiet),
+            ):
+                windows.append(await timed(name, work))
+                await asyncio.sleep(args.settle)
+            tablets.stop.set()
+            await asyncio.gather(*casting)
+    finally:
+        await staff.aclose()
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    print(
+        f"\ndatabase: {database.split('://')[0]}; one app worker; {args.tablets} tablets, "
+        f"each pausing {args.pause * 1000:.0f} ms between casts; "
+        f"{os.cpu_count()} cores shared with the load client\n"
+    )
+    header = (
+        f"{'while':<44}{'secs':>7}{'casts':>7}{'casts/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'max ms':>8}  what it did"
+    )
+    print(header + "\n" + "-" * (len(header) + 30))
+    p99s: list[float | None] = []
+    for window in windows:
+        line, p99 = row(window, tablets.within(window.start, window.end))
+        print(line)
+        p99s.append(p99)
+    if tablets.errors:
+        print(f"\ncast errors: {dict(tablets.errors)}")
+    base = p99s[0]
+    verdicts = []
+    for window, p99 in zip(windows[1:-1], p99s[1:-1], strict=True):
+        if p99 is None:
+            verdicts.append(f"{window.name}: no casts")
+            continue
+        met = "met" if p99 < TARGET_P99_MS else "NOT met"
+        against = f" ({p99 / base:.1f}x the quiet p99)" if base else ""
+        verdicts.append(f"{window.name}: p99 {p99:.1f} ms{against}: target {met}")
+    print(f"\ntarget: cast p99 under {TARGET_P99_MS:.0f} ms in (b) and (c)")
+    print("\n".join(verdicts))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--tablets", type=int, default=20, help="tablets casting")
+    parser.add_argument("--pause", type=float, default=0.05, help="seconds between casts")
+    parser.add_argument("--codes", type=int, default=40_000, help="codes for the tablets")
+    parser.add_argument("--slips", type=int, default=5000, help="code slips printed in (b)")
+    parser.add_argument("--record-ballots", type=int, default=5000, help="ballots in the record")
+    parser.add_argument("--quiet", type=float, default=10.0, help="seconds of (a)")
+    parser.add_argument("--flooders", type=int, default=20, help="login flooders in (c)")
+    parser.add_argument("--flood", type=float, default=10.0, help="seconds of (c)")
+    parser.add_argument("--settle", type=float, default=1.0, help="seconds between windows")
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
