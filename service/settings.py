@@ -45,6 +45,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ``trusted_proxies`` are the addresses or networks of reverse proxies whose
     ``X-Forwarded-For`` names the client; with none, the header is ignored from everyone and
     the client is the address that connected (the guessing budget's device).
+
+    ``tls_cert`` and ``tls_key`` (PEM files, both or neither) make the service itself speak
+    HTTPS, so that nobody on the meeting's Wi-Fi reads the ballots on their way.
     """
 
     database_url: str = DEFAULT_DATABASE
@@ -55,12 +58,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_url: str = "redis://127.0.0.1:6379/0"
     demo: bool = False
     trusted_proxies: tuple[str, ...] = ()
+    tls_cert: str = ""
+    tls_key: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``REDBENCH_DATABASE_URL``, ``REDBENCH_SECRET``, ``REDBENCH_HOST``,
-        ``REDBENCH_PORT``, ``REDBENCH_EVENTS``, ``REDBENCH_REDIS_URL`` and
-        ``REDBENCH_TRUSTED_PROXIES`` (comma-separated); keyword overrides that are not
+        ``REDBENCH_PORT``, ``REDBENCH_EVENTS``, ``REDBENCH_REDIS_URL``, ``REDBENCH_TLS_CERT``,
+        ``REDBENCH_TLS_KEY`` and ``REDBENCH_TRUSTED_PROXIES`` (comma-separated); keyword
+        overrides that are not
         ``None`` win. A proxy that is not an address or network is a ``ValueError``."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
@@ -71,6 +77,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ("port", "REDBENCH_PORT"),
             ("events", "REDBENCH_EVENTS"),
             ("redis_url", "REDBENCH_REDIS_URL"),
+            ("tls_cert", "REDBENCH_TLS_CERT"),
+            ("tls_key", "REDBENCH_TLS_KEY"),
         ):
             if env.get(var):
                 values[field] = env[var]
@@ -78,6 +86,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             values["trusted_proxies"] = trusted_proxies([env["REDBENCH_TRUSTED_PROXIES"]])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return msgspec.convert(values, cls, strict=False)
+
+    @property
+    def scheme(self) -> str:
+        """``https`` when the service speaks TLS itself, else ``http``."""
+        return "https" if self.tls_cert else "http"
 
     @property
     def is_sqlite(self) -> bool:

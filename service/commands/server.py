@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from pathlib import Path
 from typing import Any, TextIO
 
 import msgspec
@@ -44,6 +45,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             help="a reverse proxy (address or network) whose X-Forwarded-For names the "
             "client; repeatable (default none: the header is ignored)",
         )
+        cmd.add_argument(
+            "--tls-cert",
+            metavar="FILE",
+            help="serve HTTPS with this certificate (PEM; with --tls-key)",
+        )
+        cmd.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
         cmd.set_defaults(handler=serve if name == "serve" else demo)
 
 
@@ -63,17 +70,37 @@ def _settings(args: argparse.Namespace, default_db: str | None = None) -> Settin
             port=args.port,
             events=args.events,
             trusted_proxies=tuple(args.trusted_proxy) if args.trusted_proxy else None,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
         ).with_secret()
     except ValueError as exc:  # REDBENCH_TRUSTED_PROXIES
         raise OptionError(str(exc)) from None
+    check_tls(settings)
     if args.workers > 1 and settings.events == "memory":
         settings = msgspec.structs.replace(settings, events="redis")
     return settings
 
 
+def check_tls(settings: Settings) -> None:
+    """Refuse a certificate without its key (or the other way round) or a file not there,
+    before anything starts."""
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        raise OptionError("give both --tls-cert and --tls-key, or neither")
+    for path in (settings.tls_cert, settings.tls_key):
+        if path and not Path(path).is_file():
+            raise OptionError(f"no such file: {path}")
+
+
+def tls_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for speaking HTTPS (none without a certificate)."""
+    if not settings.tls_cert:
+        return {}
+    return {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
+
+
 def pages_line(settings: Settings, lang: str) -> str:
     """Where the pages are: the facilitator's console, enrolling a ballot tablet, the board."""
-    base = f"http://{settings.host}:{settings.port}"
+    base = f"{settings.scheme}://{settings.host}:{settings.port}"
     if lang == "en":
         return (
             f"  console {base}/console · enrol a ballot tablet {base}/kiosk/enrol · "
@@ -97,9 +124,11 @@ def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
             "REDBENCH_EVENTS": settings.events,
             "REDBENCH_REDIS_URL": settings.redis_url,
             "REDBENCH_TRUSTED_PROXIES": ",".join(settings.trusted_proxies),
+            "REDBENCH_TLS_CERT": settings.tls_cert,
+            "REDBENCH_TLS_KEY": settings.tls_key,
         }
     )
-    url = f"http://{settings.host}:{settings.port}/api/v1/schema"
+    url = f"{settings.scheme}://{settings.host}:{settings.port}/api/v1/schema"
     started = {
         "zh": f"红板凳议事会已启动，接口文档：{url}（按 Ctrl+C 停止）",
         "en": f"Red Bench is running; API documents at {url} (Ctrl+C to stop)",
@@ -115,6 +144,7 @@ def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:
         workers=workers,
         log_level="warning",
         **proxy_options(settings),
+        **tls_options(settings),
     )
     return 0
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from service.cli import main
 from service.demo.loader import load_demo
@@ -131,3 +138,93 @@ def test_serve_starts_migrates_and_answers(tmp_path):
         server.terminate()
         out, _ = server.communicate(timeout=10)
     assert "红板凳议事会已启动" in out
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files in ``folder``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "红板凳议事会")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert, private = folder / "bench.crt", folder / "bench.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, private
+
+
+def test_serve_speaks_https_with_a_certificate(tmp_path):
+    """Nobody on the meeting's Wi-Fi reads a ballot on its way: with a certificate the
+    service speaks only HTTPS, and the session cookie is Secure."""
+    cert, key = self_signed(tmp_path)
+    port = free_port()
+    env = {
+        **os.environ,
+        "REDBENCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 't.sqlite3'}",
+        "REDBENCH_SECRET": "tls-test",
+    }
+    assert main(["user", "add", "zhao", "--role", "admin", "--password", "long enough!",
+                 "--database", env["REDBENCH_DATABASE_URL"]]) == 0  # fmt: skip
+    command = [str(EXE), "serve", "--port", str(port), "--tls-cert", str(cert)]
+    server = subprocess.Popen(
+        [*command, "--tls-key", str(key)], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        trusted = ssl.create_default_context(cafile=str(cert))
+        with httpx.Client(verify=trusted, base_url=f"https://127.0.0.1:{port}") as client:
+            for _ in range(100):
+                try:
+                    response = client.get("/api/v1/ping")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail("the server did not answer over HTTPS within 10 s")
+            assert response.json() == {"ok": True}
+            login = client.post(
+                "/api/v1/auth/login", json={"username": "zhao", "password": "long enough!"}
+            )
+            assert login.status_code == 200, login.text
+            assert "secure" in login.headers["set-cookie"].lower()
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/ping", timeout=2)
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=10)
+    assert f"https://127.0.0.1:{port}/console" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--tls-cert", "bench.crt"], "give both --tls-cert and --tls-key"),
+        (["--tls-cert", "missing.crt", "--tls-key", "missing.key"], "no such file"),
+    ],
+)
+def test_serve_refuses_half_a_tls_setting(tmp_path, extra, said):
+    self_signed(tmp_path)
+    env = {**os.environ, "REDBENCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'u.db'}"}
+    done = subprocess.run(
+        [str(EXE), "serve", *extra], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert said in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
