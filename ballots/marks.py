@@ -22,6 +22,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from ballots.digest import ENCODER
 from ballots.errors import FormatError
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot, ScoreBallot
 
@@ -76,6 +77,34 @@ def ballot_of(marks: bytes, kind: str, candidates: Sequence[str]) -> Ballot:
     return (
         BudgetBallot(approved=approved) if kind == "budget" else ApprovalBallot(approved=approved)
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _names(candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """Each candidate's name as a JSON string, as the canonical encoder writes it."""
+    return tuple(ENCODER.encode(name).decode() for name in candidates)
+
+
+def canonical_of(marks: bytes, kind: str, candidates: Sequence[str]) -> str:
+    """The canonical JSON of the ballot whose marks are ``marks``: exactly
+    ``canonical_ballot(ballot_of(marks, kind, candidates))``, written directly for ranked,
+    approval and budget ballots (counting a box derives it for every distinct ballot)."""
+    if kind == "score":
+        return ENCODER.encode(ballot_of(marks, kind, candidates)).decode()
+    names = _names(tuple(candidates))
+    m = len(names)
+    if len(marks) != WIDTH * m:
+        raise FormatError(f"{len(marks)} bytes of marks for a slate of {m} candidates")
+    values = struct.unpack(f"<{m}h", marks)
+    if kind == "ranked":
+        groups: dict[int, list[str]] = {}
+        for name, position in zip(names, values, strict=True):
+            if position != NONE:
+                groups.setdefault(position, []).append(name)
+        ranking = ",".join("[" + ",".join(groups[p]) + "]" for p in sorted(groups))
+        return '{"kind":"ranked","ranking":[' + ranking + "]}"
+    approved = ",".join(name for name, value in zip(names, values, strict=True) if value)
+    return '{"kind":"' + kind + '","approved":[' + approved + "]}"
 
 
 def marks_table(marks: bytes, candidates: int) -> npt.NDArray[np.int64]:

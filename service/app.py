@@ -20,7 +20,7 @@ from service.events import channels_plugin
 from service.offload import offload_lifespan
 from service.paths import RefuseControlPaths
 from service.pauses import frozen_startup
-from service.results.opening import purged
+from service.results.opening import purged, sweep
 from service.routes import ROUTES
 from service.settings import Settings
 from service.voting.lockouts import lockouts
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine)
+        await sweep(engine)  # envelopes a stopped server left behind after a close
         try:
             yield
         finally:

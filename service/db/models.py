@@ -282,8 +282,8 @@ class Envelope(Base):
     """A ballot cast in a round that is still voting, sealed: its tracker and marks encrypted
     under the round's box key (see :mod:`service.voting.sealing`). Written in the casting
     transaction beside the code it used, so it must say nothing without the server secret;
-    opened, written out as :class:`Ballot` rows in tracker order and deleted when the round
-    closes. SQLite stores the table clustered on (round, nonce), with no row ids."""
+    opened and written out as :class:`BoxPart` rows in tracker order when the round closes,
+    then deleted. SQLite stores the table clustered on (round, nonce), with no row ids."""
 
     __tablename__ = "envelopes"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -295,25 +295,31 @@ class Envelope(Base):
     same length for every ballot of a round."""
 
 
-class Ballot(Base):
-    """A counted ballot: tracker, round and content only (the secret ballot).
+class BoxPart(Base):
+    """Part of a closed round's counted ballot box: up to 4,096 ballots in tracker order
+    (:mod:`service.results.ballot_box`). A ballot is its tracker and its marks only — no
+    code, no device, no voter, no time.
 
-    Rows are written only when the round closes, all in one transaction and in tracker
-    order, from the round's opened envelopes: nothing in the table or its storage (row
-    versions, transaction ids, page layout) follows the order of casting. The key is (round,
-    tracker) and SQLite stores the table clustered on it (``WITHOUT ROWID``).
+    Parts are written only when the round closes, all in one statement in tracker order,
+    from the round's opened envelopes: nothing in the table or its storage (row versions,
+    transaction ids, page layout) follows the order of casting. Clustered on (round, first
+    tracker) in SQLite (``WITHOUT ROWID``).
     """
 
-    __tablename__ = "ballots"
+    __tablename__ = "box_parts"
     __table_args__ = {"sqlite_with_rowid": False}
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
-    tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
-    """Random receipt (80 bits, Crockford base 32); the published list is ordered by it."""
+    first_tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
+    """The first tracker of the part (the part holds the trackers from it up to the next
+    part's first)."""
+    count: Mapped[int] = mapped_column(Integer)
+    """Ballots in the part."""
+    trackers: Mapped[bytes] = mapped_column(LargeBinary)
+    """Their trackers (random receipts, 16 Crockford base-32 characters each) joined, in
+    order."""
     marks: Mapped[bytes] = mapped_column(LargeBinary)
-    """The ballot's marks (:mod:`ballots.marks`: one int16 per slate option), loaded
-    straight into the engine's arrays when counting."""
-    content: Mapped[str] = mapped_column(Text)
-    """Canonical JSON of the ballot (for the published list and exports)."""
+    """Their marks (:mod:`ballots.marks`: one int16 per slate option each) joined, in the
+    same order: loaded straight into the engine's arrays when counting."""
 
 
 class CastKey(Base):

@@ -37,14 +37,13 @@ from service.db import models
 from service.errors import Conflict
 from service.processes.repository import find_process
 from service.records.draft import Draft, StoredBallot
+from service.results import ballot_box
 from service.results.controllers import counted_round
-from service.results.counting import NOT_METHOD_OPTIONS, tracker_order
+from service.results.counting import NOT_METHOD_OPTIONS
 from service.voting.casting import ballot_rules
 
 NOTABLE_LIMIT: Final[int] = 12
 """At most this many notable comments per round."""
-FETCH_PARTITION: Final[int] = 1000
-"""Ballots fetched per partition."""
 
 
 async def round_draft(db: AsyncSession, round_id: int, actor: Actor) -> Draft:
@@ -57,7 +56,7 @@ async def round_draft(db: AsyncSession, round_id: int, actor: Actor) -> Draft:
         scope="round",
         process=await process_record(db, process),
         rounds=(record,),
-        ballots=(await stored_ballots(db, round_id),),
+        ballots=(await stored_ballots(db, round_row),),
     )
 
 
@@ -83,7 +82,7 @@ async def process_draft(db: AsyncSession, process_id: int) -> Draft:
         scope="process",
         process=await process_record(db, process),
         rounds=tuple([await round_record(db, r, s) for r, s in rows]),
-        ballots=tuple([await stored_ballots(db, r.id) for r, _ in rows]),
+        ballots=tuple([await stored_ballots(db, r) for r, _ in rows]),
     )
 
 
@@ -184,18 +183,10 @@ async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) 
     )
 
 
-async def stored_ballots(db: AsyncSession, round_id: int) -> list[StoredBallot]:
-    """The round's ballots as stored (tracker, canonical JSON), in tracker order."""
-    result = await db.stream(
-        select(models.Ballot.tracker, models.Ballot.content)
-        .where(models.Ballot.round_id == round_id)
-        .order_by(tracker_order(db))
-        .execution_options(yield_per=FETCH_PARTITION)
-    )
-    rows: list[StoredBallot] = []
-    async for partition in result.partitions():
-        rows += [(tracker, content) for tracker, content in partition]
-    return rows
+async def stored_ballots(db: AsyncSession, round_row: models.Round) -> list[StoredBallot]:
+    """The round's counted ballots as published (tracker, canonical JSON), in tracker order."""
+    counted = await ballot_box.read_all(db, round_row.id)
+    return ballot_box.contents(ballot_rules(round_row), counted)
 
 
 async def deliberation(

@@ -6,23 +6,20 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, get
 from litestar.params import FromPath
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.digest import SHORT_LENGTH, normalize_tracker
+from ballots.digest import normalize_tracker
 from ballots.errors import InvalidReceipt
-from ballots.kinds import Ballot as BallotData
 from engine.compare import Comparison
 from engine.result import Result
 from service.auth.guard import STAFF, Actor, roles
-from service.db.models import Ballot, Round, RoundResult
+from service.db.models import Round, RoundResult
 from service.deps import DB, Caller
 from service.errors import Conflict, Invalid
-from service.results.counting import tracker_order
+from service.results import ballot_box
 from service.results.schemas import BallotPage, PublishedBallot, ReceiptCheck, RoundResultOut
 from service.rounds.repository import find_round
-
-_BALLOT = msgspec.json.Decoder(BallotData)
+from service.voting.casting import ballot_rules
 
 
 async def counted_round(db: AsyncSession, round_id: int, actor: Actor) -> tuple[Round, RoundResult]:
@@ -46,17 +43,15 @@ async def ballot_page(
     db: AsyncSession, round_id: int, actor: Actor, after: str | None, limit: int
 ) -> BallotPage:
     """A page of the counted ballots in tracker order (never casting order)."""
-    _, stored = await counted_round(db, round_id, actor)
-    order = tracker_order(db)
-    query = select(Ballot.tracker, Ballot.content).where(Ballot.round_id == round_id)
-    if after:
-        query = query.where(order > after.strip().upper())
-    rows = (await db.execute(query.order_by(order).limit(limit + 1))).all()
-    page = [PublishedBallot(tracker=t, ballot=_BALLOT.decode(c)) for t, c in rows[:limit]]
+    round_row, stored = await counted_round(db, round_id, actor)
+    since = after.strip().upper() if after else None
+    found = await ballot_box.page_after(db, round_id, since, limit + 1)
+    ballot = ballot_box.reader(ballot_rules(round_row))
+    page = [PublishedBallot(tracker=t, ballot=ballot(m)) for t, m in found[:limit]]
     return BallotPage(
         round_id=round_id,
         ballots=page,
-        next=page[-1].tracker if len(rows) > limit else None,
+        next=page[-1].tracker if len(found) > limit else None,
         total=stored.ballots,
         ballot_box_digest=stored.ballot_box_digest,
     )
@@ -88,7 +83,7 @@ class ResultController(Controller):
         self, db: DB, round_id: FromPath[int], tracker: FromPath[str], actor: Caller
     ) -> ReceiptCheck:
         """Look a receipt (full tracker or its 8-character short form) up in the ballot box."""
-        _, stored = await counted_round(db, round_id, actor)
+        round_row, stored = await counted_round(db, round_id, actor)
         try:
             wanted = normalize_tracker(tracker)
         except InvalidReceipt as exc:
@@ -98,20 +93,11 @@ class ResultController(Controller):
                 zh="回执编号格式不对，请照回执抄写",
                 field="tracker",
             ) from exc
-        match = Ballot.tracker == wanted
-        if len(wanted) == SHORT_LENGTH:
-            match = func.substr(Ballot.tracker, 1, SHORT_LENGTH) == wanted
-        row = (
-            await db.execute(
-                select(Ballot.tracker, Ballot.content)
-                .where(Ballot.round_id == round_id, match)
-                .limit(1)
-            )
-        ).first()
+        found = await ballot_box.look_up(db, round_row, wanted)
         return ReceiptCheck(
             round_id=round_id,
-            tracker=row[0] if row else wanted,
-            found=row is not None,
-            ballot=_BALLOT.decode(row[1]) if row else None,
+            tracker=found[0] if found else wanted,
+            found=found is not None,
+            ballot=found[1] if found else None,
             ballot_box_digest=stored.ballot_box_digest,
         )

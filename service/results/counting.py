@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import lot_seed
@@ -20,7 +20,7 @@ from engine.registry import get_method, tally
 from engine.result import Result, to_json
 from service.audit import record
 from service.auth.guard import Actor
-from service.db.models import Ballot, Round, RoundResult, VoterCode
+from service.db.models import Round, RoundResult, VoterCode
 from service.errors import Conflict
 from service.results.opening import open_box, purge_after_commit
 from service.voting.casting import ballot_rules
@@ -28,13 +28,6 @@ from service.voting.sealing import RoundSeal
 
 NOT_METHOD_OPTIONS = frozenset({"seats", "tie_policy", "budget"})
 """Round options that are not passed to the method as its own options."""
-
-
-def tracker_order(db: AsyncSession) -> ColumnElement[str]:
-    """The tracker column compared byte by byte (PostgreSQL collations may differ)."""
-    if db.get_bind().dialect.name == "postgresql":
-        return Ballot.tracker.collate("C")
-    return Ballot.tracker.expression
 
 
 def profile_of(rules: BallotRules, marks: bytes) -> Profile:

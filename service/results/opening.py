@@ -1,23 +1,25 @@
-"""Opening a closed round's ballot box: the sealed envelopes become counted ballots.
+"""Opening a closed round's ballot box: the sealed envelopes become the counted box.
 
 At the close, inside the closing transaction (after the round is locked, so no cast can
-land any more), the round's envelopes are read, opened with the round's box key
-(:mod:`service.voting.sealing`) and written out as :class:`~service.db.models.Ballot` rows
-— all of them in one statement, in tracker order, with their canonical JSON derived from
-the marks (:func:`ballots.marks.ballot_of`). The envelopes and the idempotency records are
-then deleted. So the counted ballots carry one transaction id and sit in tracker order,
-and nothing readable about a ballot was ever stored beside the code that cast it.
+land any more), the round's idempotency records are deleted and its envelopes read, opened
+with the round's box key (:mod:`service.voting.sealing`) off the event loop, sorted by
+tracker and written as the counted box (:mod:`service.results.ballot_box`) — a few hundred
+rows for a million ballots, in one statement, in tracker order. So the counted ballots carry
+one transaction id, lie in tracker order on disk, and were never stored next to a code.
 
-Ballots stored unsealed by an older version (a round that was voting during the upgrade)
-are read, deleted and written out again with the others, so they too end in tracker order.
+Ballots counted by an older version's close, or stored unsealed by one while the round was
+voting, are already in the counted box: they are read and written out again with the
+opened envelopes.
 
-Once the close has committed, :func:`purge_after_commit` clears what storage still keeps of
-the voting: on SQLite the write-ahead log, whose frames hold each casting transaction, is
-checkpointed and truncated (deleted content is zeroed as it is deleted: ``secure_delete`` is
-on for every connection). On PostgreSQL the round's used codes and voted households are
-rewritten in one transaction, so their row versions no longer carry the casting
-transactions' ids (which ordered households by when they voted), and the tables are
-vacuumed of the old versions, the envelopes and the keys.
+Once the close has committed, :func:`purge_after_commit` deletes the round's envelopes and
+clears what storage keeps of the voting: on SQLite the write-ahead log, whose frames hold
+each casting commit, is checkpointed and truncated (deleted content is zeroed as it is
+deleted: ``secure_delete`` is on for every connection). On PostgreSQL the round's used
+codes and voted households are rewritten in one transaction, so their row versions no
+longer carry the casting transactions' ids (which ordered households by when they voted),
+and the tables are vacuumed of the old versions, the envelopes and the keys. Should the
+server stop before, :func:`sweep` deletes envelopes of rounds no longer voting at the next
+start.
 """
 
 from __future__ import annotations
@@ -29,116 +31,96 @@ from typing import Any
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from ballots.digest import TRACKER_LENGTH, canonical_ballot
-from ballots.marks import ballot_of
+from ballots.digest import TRACKER_LENGTH
+from ballots.marks import canonical_of
 from service.logs import logger
+from service.results import ballot_box
 from service.voting.sealing import RoundSeal
 
 log = logger(__name__)
 
 
 class Box(msgspec.Struct, frozen=True):
-    """A round's opened ballot box as the count needs it: its digest, and every ballot's
-    marks (``count`` rows of int16, in tracker order) in one byte string."""
+    """A round's opened ballot box: ``count`` ballots in tracker order, their trackers
+    (16 bytes each) and marks joined, and the box's digest
+    (:func:`ballots.digest.ballot_box_digest`, hashed from the ballots' canonical JSON)."""
 
-    digest: str
+    trackers: bytes
     marks: bytes
     count: int
-
-
-class Opened(msgspec.Struct, frozen=True):
-    """The ballots of a box in tracker order, ready to be written out and counted."""
-
-    trackers: list[str]
-    marks: list[bytes]
-    contents: list[str]
-
-    def box(self) -> Box:
-        """The digest (:func:`ballots.digest.ballot_box_digest` of these ballots, hashed from
-        their canonical JSON) and the joined marks."""
-        lines = "".join([f"{t}\t{c}\n" for t, c in zip(self.trackers, self.contents, strict=True)])
-        digest = hashlib.sha256(lines.encode()).hexdigest()
-        return Box(digest=digest, marks=b"".join(self.marks), count=len(self.trackers))
+    digest: str
 
 
 def open_envelopes(
     seal: RoundSeal,
     envelopes: Sequence[tuple[bytes, bytes]],
-    unsealed: Sequence[tuple[str, bytes, str]],
+    counted: Sequence[ballot_box.Counted],
     kind: str,
     candidates: Sequence[str],
-) -> Opened:
-    """Open ``envelopes`` (nonce, sealed) and merge them with ``unsealed`` ballots (tracker,
-    marks, content), in tracker order. CPU work only: run it off the event loop."""
-    trackers: list[str] = [row[0] for row in unsealed]
-    marks: list[bytes] = [row[1] for row in unsealed]
-    contents: dict[bytes, str] = {}
-    for tracker, mark in (seal.open(nonce, sealed) for nonce, sealed in envelopes):
-        trackers.append(tracker)
-        marks.append(mark)
-    for mark in marks[len(unsealed) :]:
-        if mark not in contents:
-            contents[mark] = canonical_ballot(ballot_of(mark, kind, candidates)).decode()
-    kept = [row[2] for row in unsealed]
-    texts = kept + [contents[mark] for mark in marks[len(unsealed) :]]
-    order = np.argsort(np.array(trackers, dtype=f"S{TRACKER_LENGTH}"), kind="stable")
-    return Opened(
-        trackers=[trackers[i] for i in order],
-        marks=[marks[i] for i in order],
-        contents=[texts[i] for i in order],
+) -> Box:
+    """Open ``envelopes`` (nonce, sealed), add the ballots already ``counted`` and put them
+    in tracker order. CPU work only: run it off the event loop."""
+    width = 2 * len(candidates)
+    plain = b"".join(
+        seal.open_all(envelopes) + [tracker.encode("ascii") + marks for tracker, marks in counted]
     )
+    count = len(envelopes) + len(counted)
+    table = np.frombuffer(plain, np.uint8).reshape(count, TRACKER_LENGTH + width)
+    # trackers compare as two big-endian 64-bit numbers (ASCII sorts by its bytes)
+    halves = table[:, :TRACKER_LENGTH].copy().view(">u8")
+    table = table[np.lexsort((halves[:, 1], halves[:, 0]))]
+    trackers = table[:, :TRACKER_LENGTH].tobytes()
+    marks = np.ascontiguousarray(table[:, TRACKER_LENGTH:])
+    digest = box_digest(trackers, marks, kind, candidates)
+    return Box(trackers=trackers, marks=marks.tobytes(), count=count, digest=digest)
 
 
-SQLITE_READ = {
-    "envelopes": "SELECT nonce, sealed FROM envelopes WHERE round_id = ?",
-    "unsealed": "SELECT tracker, marks, content FROM ballots WHERE round_id = ?",
-}
-PG_READ = {
-    "envelopes": "SELECT nonce, sealed FROM envelopes WHERE round_id = $1",
-    "unsealed": "SELECT tracker, marks, content FROM ballots WHERE round_id = $1",
-}
-CLEAR = (
-    "DELETE FROM ballots WHERE round_id = :round",
-    "DELETE FROM envelopes WHERE round_id = :round",
-)
-SQLITE_WRITE = "INSERT INTO ballots (round_id, tracker, marks, content) VALUES (?, ?, ?, ?)"
+def box_digest(
+    trackers: bytes, marks: npt.NDArray[np.uint8], kind: str, candidates: Sequence[str]
+) -> str:
+    """The ballot-box digest of ballots in tracker order: SHA-256 of one line per ballot,
+    its tracker, a tab, its canonical JSON and a line feed (written once per distinct
+    ballot)."""
+    if len(marks) == 0:
+        return hashlib.sha256(b"").hexdigest()
+    rows = marks.view(f"V{marks.shape[1]}").ravel()
+    unique, inverse = np.unique(rows, return_inverse=True)
+    texts = ["\t" + canonical_of(bytes(u), kind, candidates) + "\n" for u in unique]
+    names = trackers.decode("ascii")
+    step = TRACKER_LENGTH
+    lines = "".join(
+        [names[i * step : (i + 1) * step] + texts[j] for i, j in enumerate(inverse.tolist())]
+    )
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
-async def _driver(db: AsyncSession) -> tuple[str, Any]:
-    """The session's dialect name and its driver connection (inside its transaction)."""
+SQLITE_ENVELOPES = "SELECT nonce, sealed FROM envelopes WHERE round_id = ?"
+PG_ENVELOPES = "SELECT nonce, sealed FROM envelopes WHERE round_id = $1"
+
+
+async def _envelopes(db: AsyncSession, round_id: int) -> list[tuple[bytes, bytes]]:
+    """The round's envelopes, read by the database driver itself (no row object each)."""
     connection = await db.connection()
-    raw = await connection.get_raw_connection()
-    return connection.dialect.name, raw.driver_connection
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if connection.dialect.name == "postgresql":
+        return [(bytes(r[0]), bytes(r[1])) for r in await driver.fetch(PG_ENVELOPES, round_id)]
+    return list(await driver.execute_fetchall(SQLITE_ENVELOPES, (round_id,)))
 
 
 async def open_box(db: AsyncSession, seal: RoundSeal, kind: str, candidates: Sequence[str]) -> Box:
     """Open the round's box in the caller's transaction (module docstring): the envelopes
-    become ballot rows in tracker order; envelopes and idempotency records are deleted."""
+    and any ballots already counted become the counted box, in tracker order."""
     round_id = seal.round_id
     await db.execute(text("DELETE FROM cast_keys WHERE round_id = :round"), {"round": round_id})
-    dialect, driver = await _driver(db)
-    if dialect == "postgresql":
-        envelopes = [tuple(r) for r in await driver.fetch(PG_READ["envelopes"], round_id)]
-        unsealed = [tuple(r) for r in await driver.fetch(PG_READ["unsealed"], round_id)]
-    else:
-        envelopes = list(await driver.execute_fetchall(SQLITE_READ["envelopes"], (round_id,)))
-        unsealed = list(await driver.execute_fetchall(SQLITE_READ["unsealed"], (round_id,)))
-    opened = await asyncio.to_thread(open_envelopes, seal, envelopes, unsealed, kind, candidates)
-    for statement in CLEAR:
-        await db.execute(text(statement), {"round": round_id})
-    rows = [
-        (round_id, t, m, c)
-        for t, m, c in zip(opened.trackers, opened.marks, opened.contents, strict=True)
-    ]
-    if rows and dialect == "postgresql":
-        columns = ["round_id", "tracker", "marks", "content"]
-        await driver.copy_records_to_table("ballots", records=rows, columns=columns)
-    elif rows:
-        await driver.executemany(SQLITE_WRITE, rows)
-    return await asyncio.to_thread(opened.box)
+    envelopes = await _envelopes(db, round_id)
+    counted = await ballot_box.read_all(db, round_id)
+    box = await asyncio.to_thread(open_envelopes, seal, envelopes, counted, kind, candidates)
+    await ballot_box.store(db, round_id, box.trackers, box.marks, box.count)
+    return box
 
 
 _PENDING: set[asyncio.Task[None]] = set()
@@ -147,7 +129,6 @@ at shutdown by the loop that runs them)."""
 
 CHECKPOINT_TRIES = 50
 """Times a SQLite checkpoint is tried while readers hold the log (0.1 s apart)."""
-
 
 RESTAMP = (
     "UPDATE voter_codes SET status = status WHERE round_id = :round AND status <> 'issued'",
@@ -158,22 +139,43 @@ the purge's transaction id."""
 
 
 async def purge(engine: AsyncEngine, round_id: int) -> None:
-    """Clear what storage keeps of the round's voting (module docstring)."""
-    if engine.dialect.name == "postgresql":
-        async with engine.begin() as conn:
+    """Delete the round's envelopes and clear what storage keeps of its voting (module
+    docstring)."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("DELETE FROM envelopes WHERE round_id = :round"), {"round": round_id}
+        )
+        if engine.dialect.name == "postgresql":
             for statement in RESTAMP:
                 await conn.execute(text(statement), {"round": round_id})
-        async with engine.connect() as conn:
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM envelopes, cast_keys, voter_codes, households"))
-        return
-    async with engine.connect() as conn:
+            return
         for _ in range(CHECKPOINT_TRIES):
             busy, _log, _done = (await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).one()
             if not busy:
                 return
             await asyncio.sleep(0.1)
         log.warning("the write-ahead log could not be truncated after a close: readers held it")
+
+
+SWEEP = (
+    "DELETE FROM envelopes WHERE round_id IN "
+    "(SELECT id FROM rounds WHERE phase NOT IN ('scheduled', 'commenting', 'voting'))"
+)
+
+
+async def sweep(engine: AsyncEngine) -> None:
+    """Delete the envelopes of rounds that are no longer voting (left by a server that
+    stopped between a close and its purge). A database that cannot be reached now is left
+    for the next start: the service starts anyway."""
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(SWEEP))
+    except Exception:
+        log.warning("could not sweep the envelopes of closed rounds at start", exc_info=True)
 
 
 def purge_after_commit(db: AsyncSession, round_id: int) -> None:
@@ -194,8 +196,8 @@ def purge_after_commit(db: AsyncSession, round_id: int) -> None:
 async def _purge(engine: AsyncEngine, round_id: int) -> None:
     try:
         await purge(engine, round_id)
-    except Exception:  # the count stands; the next close purges again
-        log.exception("could not purge storage after a close")
+    except Exception:  # the count stands; the next start sweeps the envelopes
+        log.exception("could not purge storage after the close of round %d", round_id)
 
 
 def purging() -> int:

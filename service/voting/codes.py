@@ -26,7 +26,7 @@ from ballots.digest import ALPHABET
 from service import offload
 from service.audit import record
 from service.auth.guard import Actor
-from service.db.models import Ballot, Envelope, Household, LateBallot, Round, VoterCode
+from service.db.models import BoxPart, Envelope, Household, LateBallot, Round, VoterCode
 from service.errors import Conflict, Invalid, NotFound, ServiceError
 from service.rounds.repository import find_round
 from service.text import household_key
@@ -294,7 +294,7 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
     )
     by_status: dict[str, int] = {status: n for status, n in statuses}
     counted = await db.scalar(
-        select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
+        select(func.coalesce(func.sum(BoxPart.count), 0)).where(BoxPart.round_id == round_id)
     )
     sealed = await db.scalar(
         select(func.count()).select_from(Envelope).where(Envelope.round_id == round_id)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from typing import Final
 
 from cryptography.exceptions import InvalidTag
@@ -84,12 +85,26 @@ class RoundSeal:
         nonce = os.urandom(NONCE)
         return nonce, self._aead.encrypt(nonce, tracker.encode("ascii") + marks, self._ballot)
 
-    def open(self, nonce: bytes, sealed: bytes) -> tuple[str, bytes]:
-        """The tracker and marks in an envelope; :func:`broken` if it does not open."""
+    def open_plain(self, nonce: bytes, sealed: bytes) -> bytes:
+        """What an envelope holds: the tracker's 16 bytes, then the marks; :func:`broken` if
+        it does not open."""
         try:
-            plain = self._aead.decrypt(nonce, sealed, self._ballot)
+            return self._aead.decrypt(nonce, sealed, self._ballot)
         except InvalidTag:
             raise broken(self.round_id) from None
+
+    def open_all(self, envelopes: Sequence[tuple[bytes, bytes]]) -> list[bytes]:
+        """What each of ``envelopes`` (nonce, sealed) holds, as :meth:`open_plain` gives it;
+        :func:`broken` if one does not open."""
+        decrypt, aad = self._aead.decrypt, self._ballot
+        try:
+            return [decrypt(nonce, sealed, aad) for nonce, sealed in envelopes]
+        except InvalidTag:
+            raise broken(self.round_id) from None
+
+    def open(self, nonce: bytes, sealed: bytes) -> tuple[str, bytes]:
+        """The tracker and marks in an envelope; :func:`broken` if it does not open."""
+        plain = self.open_plain(nonce, sealed)
         return plain[:TRACKER_LENGTH].decode("ascii"), plain[TRACKER_LENGTH:]
 
     def seal_receipt(self, key_hash: str, tracker: str) -> bytes:

@@ -11,10 +11,10 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.digest import SHORT_LENGTH, normalize_tracker
+from ballots.digest import normalize_tracker
 from ballots.errors import InvalidReceipt
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot, ScoreBallot
 from engine.result import Result
@@ -24,6 +24,7 @@ from service.db import models
 from service.deps import DB
 from service.i18n import text
 from service.loop.board import board as loop_board
+from service.results import ballot_box
 from service.web.render import language_of, page, redirect
 from service.web.reveal import method_name, result_view
 
@@ -109,18 +110,10 @@ def ballot_words(ballot: Ballot, lang: str) -> list[str]:
 
 async def find_receipt(db: AsyncSession, round_id: int, typed: str) -> tuple[str, Ballot] | None:
     """The published ballot with this tracker (or its 8-character short form)."""
-    wanted = normalize_tracker(typed)
-    match = models.Ballot.tracker == wanted
-    if len(wanted) == SHORT_LENGTH:
-        match = func.substr(models.Ballot.tracker, 1, SHORT_LENGTH) == wanted
-    row = (
-        await db.execute(
-            select(models.Ballot.tracker, models.Ballot.content)
-            .where(models.Ballot.round_id == round_id, match)
-            .limit(1)
-        )
-    ).first()
-    return None if row is None else (row[0], _BALLOT.decode(row[1]))
+    round_row = await db.get(models.Round, round_id)
+    if round_row is None:
+        return None
+    return await ballot_box.look_up(db, round_row, normalize_tracker(typed))
 
 
 class BoardController(Controller):

@@ -25,6 +25,7 @@ from service.db import models
 from service.processes.repository import create_process
 from service.proposals.repository import create_proposal
 from service.proposals.schemas import ProposalCreate
+from service.results import ballot_box
 from service.voting.casting import ballot_rules
 from service.voting.sealing import RoundSeal
 from service.web.tablets import TABLET_COOKIE, enrolment_token
@@ -97,15 +98,10 @@ def stored_contents(server: Server, round_id: int) -> dict[str, str]:
     envelopes opened with the server's secret; once closed, the counted ballots."""
 
     async def work(db: AsyncSession) -> dict[str, str]:
-        rows = await db.execute(
-            select(models.Ballot.tracker, models.Ballot.content).where(
-                models.Ballot.round_id == round_id
-            )
-        )
-        found = {tracker: content for tracker, content in rows}
         round_row = await db.get(models.Round, round_id)
         assert round_row is not None
         rules = ballot_rules(round_row)
+        found = dict(ballot_box.contents(rules, await ballot_box.read_all(db, round_id)))
         seal = RoundSeal(server.settings.secret_key, round_id)
         envelopes = await db.execute(
             select(models.Envelope.nonce, models.Envelope.sealed).where(

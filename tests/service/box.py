@@ -9,8 +9,8 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.models import Ballot, Envelope
-from service.results import opening
+from service.db.models import BoxPart, Envelope, Round
+from service.results import ballot_box, opening
 from service.voting.sealing import RoundSeal
 from tests.service.conftest import SECRET
 
@@ -26,24 +26,27 @@ async def sealed_box(db: AsyncSession, round_id: int) -> dict[str, bytes]:
 
 async def cast_trackers(db: AsyncSession, round_id: int | None = None) -> list[str]:
     """The trackers of every ballot cast (sealed or counted), in one round or all of them."""
-    rounds = select(Envelope.round_id).distinct()
-    counted = select(Ballot.tracker)
-    if round_id is not None:
-        rounds = rounds.where(Envelope.round_id == round_id)
-        counted = counted.where(Ballot.round_id == round_id)
-    trackers = list((await db.scalars(counted)).all())
-    for each in (await db.scalars(rounds)).all():
-        trackers += list(await sealed_box(db, each))
+    trackers: list[str] = []
+    for each, phase in (await db.execute(select(Round.id, Round.phase))).all():
+        if round_id is None or each == round_id:
+            trackers += [t for t, _ in await ballot_box.read_all(db, each)]
+            if phase == "voting":  # once closed, envelopes left are only awaiting the purge
+                trackers += list(await sealed_box(db, each))
     return trackers
 
 
 async def cast_count(db: AsyncSession, round_id: int | None = None) -> int:
     """How many ballots were cast (sealed or counted), in one round or all of them."""
-    envelopes = select(func.count()).select_from(Envelope)
-    ballots = select(func.count()).select_from(Ballot)
+    envelopes = (
+        select(func.count())
+        .select_from(Envelope)
+        .join(Round, Round.id == Envelope.round_id)
+        .where(Round.phase == "voting")
+    )
+    ballots = select(func.coalesce(func.sum(BoxPart.count), 0))
     if round_id is not None:
         envelopes = envelopes.where(Envelope.round_id == round_id)
-        ballots = ballots.where(Ballot.round_id == round_id)
+        ballots = ballots.where(BoxPart.round_id == round_id)
     return (await db.scalar(envelopes) or 0) + (await db.scalar(ballots) or 0)
 
 

@@ -18,6 +18,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,32 @@ def empty_database(backend: str, request: pytest.FixtureRequest, folder: Path) -
 
     asyncio.run(truncate())
     return url
+
+
+def fresh_database(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
+    """A database with no tables at all (for migration tests): a new SQLite file in
+    ``folder``, or a new PostgreSQL database dropped after the test."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{folder / 'fresh.sqlite3'}"
+    base = PG_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+    server, _, _ = base.rpartition("/")
+    name = f"redbench_fresh_{os.getpid()}"
+
+    async def admin(statement: str) -> None:
+        engine = create_engine(base)
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(statement))
+        await engine.dispose()
+
+    def run(statement: str) -> None:  # on a loop of its own: the caller's may be running
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, admin(statement)).result()
+
+    run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    run(f"CREATE DATABASE {name}")
+    request.addfinalizer(lambda: run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    return f"{server}/{name}"
 
 
 @pytest.fixture

@@ -20,13 +20,14 @@ import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.digest import ALPHABET, canonical_ballot
+from ballots.digest import ALPHABET
 from ballots.kinds import Ballot as BallotData
 from ballots.kinds import BudgetBallot
 from ballots.marks import marks_of
 from ballots.validate import validate
 from service.db import models
 from service.demo.loader import BALLOTS, COMMENTS, OPTIONS
+from service.results import ballot_box
 from service.voting.casting import ballot_rules
 
 SEED = 20260509
@@ -213,16 +214,9 @@ async def _codes_and_ballots(
     trackers: set[str] = set()
     while len(trackers) < len(ballots):
         trackers.add("".join(rng.choice(ALPHABET) for _ in range(16)))
-    for tracker, ballot in zip(sorted(trackers), ballots, strict=True):
-        valid = validate(ballot, rules)
-        db.add(
-            models.Ballot(
-                round_id=round_id,
-                tracker=tracker,
-                marks=marks_of(valid, rules.candidates),
-                content=canonical_ballot(valid).decode(),
-            )
-        )
+    ordered = sorted(trackers)
+    marks = [marks_of(validate(ballot, rules), rules.candidates) for ballot in ballots]
+    await ballot_box.store(db, round_id, "".join(ordered).encode(), b"".join(marks), len(ordered))
     fresh = (
         await db.scalars(
             select(models.VoterCode.id)

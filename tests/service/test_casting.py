@@ -13,7 +13,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import (
-    Ballot,
+    BoxPart,
     CastKey,
     Community,
     Process,
@@ -21,7 +21,9 @@ from service.db.models import (
     Round,
     VoterCode,
 )
-from tests.service.box import cast_count, sealed_box
+from service.results import ballot_box
+from service.voting.casting import ballot_rules
+from tests.service.box import cast_count, purged, sealed_box
 
 PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
 """The pocket-park options of the Dují community (DESIGN.md)."""
@@ -104,8 +106,8 @@ async def test_cast_returns_receipt_and_stores_marks(client, db, staff):
     assert len(receipt["tracker"]) == 16
     assert receipt["short"] == f"{receipt['tracker'][:4]}-{receipt['tracker'][4:8]}"
     assert receipt["replayed"] is False
-    # while voting the ballot is sealed: no ballot row, one envelope that opens to its marks
-    assert await db.get(Ballot, (round_id, receipt["tracker"])) is None
+    # while voting the ballot is sealed: nothing counted, one envelope that opens to its marks
+    assert await ballot_box.read_all(db, round_id) == []
     # slate order: 儿童游乐设施 健康监测站 文化墙 小型活动区 健身器材 遮阳座椅; ties share a place
     sealed = await sealed_box(db, round_id)
     assert {t: struct.unpack("<6h", m) for t, m in sealed.items()} == {
@@ -118,11 +120,14 @@ async def test_cast_returns_receipt_and_stores_marks(client, db, staff):
         f"/api/v1/rounds/{round_id}/phase", json={"to": "closed"}, headers=staff["facilitator"]
     )
     assert closed.status_code == 200, closed.text
-    row = await db.get(Ballot, (round_id, receipt["tracker"]))
-    assert row is not None
-    assert struct.unpack("<6h", row.marks) == (1, -1, 0, -1, -1, 1)
-    assert row.content == ('{"kind":"ranked","ranking":[["文化墙"],["儿童游乐设施","遮阳座椅"]]}')
-    assert await sealed_box(db, round_id) == {}  # the envelopes went with the opening
+    [(tracker, marks)] = await ballot_box.read_all(db, round_id)
+    assert tracker == receipt["tracker"]
+    assert struct.unpack("<6h", marks) == (1, -1, 0, -1, -1, 1)
+    round_row = await db.get(Round, round_id)
+    [(_, content)] = ballot_box.contents(ballot_rules(round_row), [(tracker, marks)])
+    assert content == '{"kind":"ranked","ranking":[["文化墙"],["儿童游乐设施","遮阳座椅"]]}'
+    await purged()
+    assert await sealed_box(db, round_id) == {}  # the envelopes went after the opening
 
 
 @pytest.mark.parametrize(
@@ -316,15 +321,21 @@ async def test_guessing_is_slowed_down(client, db, staff):
     assert response.headers["retry-after"] in ("59", "60")  # one guess back in a minute
 
 
-async def test_ballot_table_holds_nothing_but_tracker_round_marks_content(client, db, staff):
+async def test_the_box_holds_nothing_but_rounds_trackers_and_marks(client, db, staff):
     round_id = await make_round(db)
     [code] = await issue(client, staff["facilitator"], round_id, 1)
     assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
-    columns = await db.run_sync(
-        lambda session: {c["name"] for c in inspect(session.connection()).get_columns("ballots")}
+    tables = await db.run_sync(
+        lambda session: {
+            name: {c["name"] for c in inspect(session.connection()).get_columns(name)}
+            for name in ("envelopes", "box_parts")
+        }
     )
-    assert columns == {"tracker", "round_id", "marks", "content"}
-    assert {c.name for c in Ballot.__table__.columns} == columns
+    assert tables == {
+        "envelopes": {"round_id", "nonce", "sealed"},
+        "box_parts": {"round_id", "first_tracker", "count", "trackers", "marks"},
+    }
+    assert {c.name for c in BoxPart.__table__.columns} == tables["box_parts"]
     # nor does a code row say when or for which ballot it was used
     assert {c.name for c in VoterCode.__table__.columns} == {
         "id",

@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import func, select
 
 from service.app import create_app
-from service.db.models import Ballot, Envelope, Proposal, Round, RoundResult, VoterCode
+from service.db.models import Envelope, Proposal, Round, RoundResult, VoterCode
 from service.db.session import create_engine, sessionmaker
 from service.results.counting import close_round
 from service.settings import Settings
@@ -111,7 +111,7 @@ async def test_close_racing_casts(db, staff, settings):
     outcomes = Counter("ok" if r.status_code == 201 else r.json()["code"] for r in responses)
     assert set(outcomes) <= {"ok", "round-not-open"}, outcomes
     acknowledged = {r.json()["tracker"] for r in responses if r.status_code == 201}
-    stored = set((await db.scalars(select(Ballot.tracker))).all())
+    stored = set(await cast_trackers(db, round_id))
     assert stored == acknowledged
     result = await db.get(RoundResult, round_id)
     assert result.ballots == len(acknowledged) == outcomes["ok"]

@@ -19,8 +19,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from service.db.models import (
-    Ballot,
+    BoxPart,
     Comment,
+    Envelope,
     Household,
     Process,
     Proposal,
@@ -137,7 +138,7 @@ async def target(db: Any) -> dict[str, int]:
 
 async def counts(db: Any) -> tuple[int, ...]:
     db.expire_all()
-    tables = (Ballot, Comment, Proposal, VoterCode, Household)
+    tables = (Envelope, BoxPart, Comment, Proposal, VoterCode, Household)
     return tuple([await db.scalar(select(func.count()).select_from(t)) for t in tables])
 
 

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import struct
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballots.digest import canonical_ballot
+from ballots.marks import ballot_of
 from service.db.base import Base
+from service.db.migrate import alembic_config, upgrade
+from service.db.session import create_engine, sessionmaker
+from service.results import ballot_box
+from tests.service.conftest import fresh_database
+
+NOW = "'2026-11-26 10:00:00'"
 
 
 async def test_migrated_schema_matches_the_models(db: AsyncSession):
@@ -17,3 +31,86 @@ async def test_migrated_schema_matches_the_models(db: AsyncSession):
     connection = await db.connection()
     differences = await connection.run_sync(diff)
     assert differences == []
+
+
+LEGACY = {
+    # round 1 was counted, round 2 was still voting when the database was upgraded
+    1: [
+        ("ZZZZ0000AAAA1111", (0, 1, -1)),
+        ("0000AAAA1111BBBB", (1, 0, 2)),
+        ("MMMM2222CCCC3333", (2, -1, 0)),
+    ],
+    2: [("QQQQ4444DDDD5555", (-1, 0, -1)), ("AAAA6666EEEE7777", (0, -1, -1))],
+}
+SLATE = ["文化墙", "健身器材", "遮阳座椅"]
+
+
+def legacy_rows() -> list[dict[str, object]]:
+    rows = []
+    for round_id, ballots in LEGACY.items():
+        for tracker, marks in ballots:
+            ballot = ballot_of(struct.pack("<3h", *marks), "ranked", SLATE)
+            rows.append(
+                {
+                    "round_id": round_id,
+                    "tracker": tracker,
+                    "marks": struct.pack("<3h", *marks),
+                    "content": canonical_ballot(ballot).decode(),
+                }
+            )
+    return rows
+
+
+async def test_counted_ballots_move_into_the_box_and_back(backend, request, tmp_path):
+    """Upgrading a database of the previous revision moves every stored ballot into the
+    counted box's parts, in tracker order (a voting round's too); downgrading gives back the
+    same rows."""
+    url = fresh_database(backend, request, tmp_path)
+    upgrade(url, "0002")
+    engine = create_engine(url)
+    slate = json.dumps([{"proposal_id": i + 1, "name": n} for i, n in enumerate(SLATE)])
+    async with engine.begin() as conn:
+        for statement in (
+            f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
+            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
+            f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
+        ):
+            await conn.execute(text(statement))
+        for rid, phase in ((1, "closed"), (2, "voting")):
+            await conn.execute(
+                text(
+                    "INSERT INTO rounds (id, process_id, number, title, phase, ballot_kind, "
+                    "method, options, rules, prompts, household_roll, slate, created_at) VALUES "
+                    f"({rid}, 1, {rid}, '', '{phase}', 'ranked', 'irv', '{{}}', '{{}}', '[]', "
+                    f"false, :slate, {NOW})"
+                ),
+                {"slate": slate},
+            )
+        await conn.execute(
+            text(
+                "INSERT INTO ballots (round_id, tracker, marks, content) "
+                "VALUES (:round_id, :tracker, :marks, :content)"
+            ),
+            legacy_rows(),
+        )
+    await engine.dispose()
+
+    upgrade(url)
+    engine = create_engine(url)
+    async with sessionmaker(engine)() as db:
+        for round_id, ballots in LEGACY.items():
+            counted = await ballot_box.read_all(db, round_id)
+            assert counted == sorted((t, struct.pack("<3h", *m)) for t, m in ballots)
+    await engine.dispose()
+
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0002")
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        back = (
+            await conn.execute(text("SELECT round_id, tracker, marks, content FROM ballots"))
+        ).all()
+    await engine.dispose()
+    expected = sorted(
+        (r["round_id"], r["tracker"], r["marks"], r["content"]) for r in legacy_rows()
+    )
+    assert sorted((r, t, bytes(m), c) for r, t, m, c in back) == expected

@@ -14,7 +14,8 @@ from typing import Any
 import segno
 from sqlalchemy import select
 
-from service.db.models import AuditEvent, Ballot, Process, Task, VoterCode
+from service.db.models import AuditEvent, Process, Task, VoterCode
+from tests.service.box import cast_trackers
 from tests.service.pagekit import post_form, token_from, use_session
 from tests.service.records_demo import build_demo, ok
 
@@ -327,7 +328,7 @@ async def test_no_page_shows_anything_of_a_ballot_but_its_tracker(client, staff,
     task = await add_task(client, demo.process_id, "安装路灯")
     await add_note(client, task, "开工")
     secret = (await db.scalars(select(VoterCode.code_hash))).all()
-    trackers = (await db.scalars(select(Ballot.tracker))).all()
+    trackers = await cast_trackers(db)
     assert secret
     assert trackers
     pages = [

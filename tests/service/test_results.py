@@ -5,19 +5,18 @@ from __future__ import annotations
 import hashlib
 import random
 
-import msgspec
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import ballot_box_digest, lot_seed
 from ballots.encode import encode
-from ballots.kinds import Ballot as BallotData
 from engine.errors import TieUnresolved
 from engine.registry import tally
 from engine.result import to_json
 from service.auth.guard import Actor
-from service.db.models import AuditEvent, Ballot, CastKey, Round, RoundResult
+from service.db.models import AuditEvent, CastKey, Round, RoundResult
+from service.results import ballot_box
 from service.results.counting import close_round
 from service.voting.casting import ballot_rules
 from tests.service.conftest import SECRET
@@ -111,10 +110,10 @@ async def test_count_matches_the_engine(client, db, staff, kind, method, options
     await vote(client, staff, round_id, cast_ballots)
     await close(db, round_id)
 
-    rows = (await db.execute(select(Ballot.tracker, Ballot.content))).all()
-    box = [(t, msgspec.json.decode(c, type=BallotData)) for t, c in rows]
-    digest = ballot_box_digest(box)
     round_row = await db.get(Round, round_id)
+    read = ballot_box.reader(ballot_rules(round_row))
+    box = [(t, read(m)) for t, m in await ballot_box.read_all(db, round_id)]
+    digest = ballot_box_digest(box)
     profile = encode([b for _, b in box], ballot_rules(round_row))
     own = {k: v for k, v in options.items() if k not in ("seats", "tie_policy", "budget")}
     expected = tally(method, profile, seats=options.get("seats", 1), seed=lot_seed(digest), **own)

@@ -166,7 +166,7 @@ async def test_after_publishing_no_slip_digest_and_trackers_only_in_the_ballots(
     for digest in digests_from_slips(voting):
         assert digest not in stored
     for table in Base.metadata.sorted_tables:
-        if table.name == "ballots":
+        if table.name == "box_parts":
             continue
         values = await every_value_of(db, table.name)
         for tracker in voting.trackers:
@@ -182,11 +182,15 @@ async def every_value_of(db: AsyncSession, name: str) -> str:
 # --- PostgreSQL: transaction ids, dead row versions, raw pages --------------------------
 
 ISSUE_JOIN = text(
-    "SELECT b.content, h.label FROM ballots b "
+    "SELECT b.trackers, h.label FROM box_parts b "
     "JOIN voter_codes v ON v.xmin = b.xmin AND v.round_id = b.round_id "
+    "JOIN households h ON h.id = v.household_id "
+    "UNION ALL SELECT e.sealed, h.label FROM envelopes e "
+    "JOIN voter_codes v ON v.xmin = e.xmin AND v.round_id = e.round_id "
     "JOIN households h ON h.id = v.household_id"
 )
-"""The join that named each household's ballot before envelopes (issue 11)."""
+"""The join that named each household's ballot before ballots were sealed (issue 11: then
+``ballots b JOIN voter_codes v ON v.xmin = b.xmin``), over the tables that now hold them."""
 
 
 async def heap(db: AsyncSession, table: str) -> list[tuple[str, int, int, bytes]]:
@@ -247,7 +251,9 @@ async def test_postgres_while_voting_the_xmin_join_finds_nothing(client, db, sta
     await db.commit()
     casting = await casting_transactions(db, voting.round_id)
     assert len(casting) == 8  # one transaction per cast: the join has all it needs
-    assert (await db.execute(ISSUE_JOIN)).all() == []
+    joined = (await db.execute(ISSUE_JOIN)).all()
+    assert len(joined) == 8  # each household's envelope is found ...
+    assert not [row for row in joined if found_in(bytes(row[0]), voting)]  # ... and is noise
     assert await linked_by_xmin(db, voting, casting) == []
     # the envelopes do share the codes' transactions, and they are all the attacker gets
     envelopes = await heap(db, "envelopes")
@@ -268,17 +274,19 @@ async def test_postgres_after_publishing_pageinspect_finds_no_order_and_no_link(
     assert (await db.execute(ISSUE_JOIN)).all() == []
     assert await linked_by_xmin(db, voting, casting) == []
     # the counted ballots: written by one transaction that cast nothing, in tracker order
-    ballots = await heap(db, "ballots")
+    ballots = await heap(db, "box_parts")
     assert len({x for x, *_ in ballots}) == 1
     assert not {x for x, *_ in ballots} & casting
-    order = [t for _, _, _, d in ballots for t in voting.trackers if t.encode() in d]
+    data = b"".join(d for *_, d in ballots)
+    order = sorted(voting.trackers, key=lambda t: data.find(t.encode()))
+    assert all(t.encode() in data for t in voting.trackers)
     assert order == sorted(voting.trackers)
     # the used codes and voted households no longer carry the casting transactions
     for table in ("voter_codes", "households"):
         assert not {x for x, _, flags, _ in await heap(db, table) if flags == 1} & casting
     # no tracker anywhere on disk outside the ballot table, free space included
     for table in Base.metadata.sorted_tables:
-        if table.name != "ballots":
+        if table.name != "box_parts":
             blob = await raw_pages(db, table.name)
             assert not [t for t in voting.trackers if t.encode() in blob], table.name
 
@@ -349,7 +357,7 @@ async def test_sqlite_while_voting_the_files_hold_no_ballot(client, db, staff, d
     tables = dict(
         (await db.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))).all()
     )
-    for name in ("ballots", "envelopes", "cast_keys"):
+    for name in ("box_parts", "envelopes", "cast_keys"):
         assert "WITHOUT ROWID" in tables[name], f"{name} keeps row ids in insertion order"
 
 
