@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -47,6 +49,33 @@ async def fresh_database(url: str | None, folder: Path) -> str:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
         await engine.dispose()
     return url
+
+
+async def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database at ``url`` (if it is there)."""
+    from sqlalchemy import text
+
+    from service.db.session import create_engine
+
+    server, _, name = url.rpartition("/")
+    engine = create_engine(f"{server}/postgres")
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """The URL of a database of this test run's own on the PostgreSQL server named by
+    ``REDBENCH_TEST_DATABASE_URL`` (``prefix`` and the process id), dropped afterwards."""
+    base = os.environ["REDBENCH_TEST_DATABASE_URL"]
+    server = base.replace("postgresql://", "postgresql+asyncpg://", 1).rpartition("/")[0]
+    url = f"{server}/{prefix}_{os.getpid()}"
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_database(url))
 
 
 @dataclass

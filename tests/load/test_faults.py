@@ -15,6 +15,7 @@ import pytest
 
 from ballots.digest import ballot_box_digest, lot_seed, new_tracker
 from ballots.kinds import RankedBallot
+from tests.load.harness import postgres_database
 from tests.load.tablets import Ledger, ballot_for, check, parse, recount, run
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
@@ -28,22 +29,8 @@ def database(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     if request.param == "sqlite":
         yield []
         return
-    server = PG_URL.replace("postgresql://", "postgresql+asyncpg://", 1).rpartition("/")[0]
-    url = f"{server}/redbench_load_{os.getpid()}"
-    yield ["--database", url]
-
-    async def drop() -> None:
-        from sqlalchemy import text
-
-        from service.db.session import create_engine
-
-        engine = create_engine(f"{server}/postgres")
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f"DROP DATABASE IF EXISTS redbench_load_{os.getpid()}"))
-        await engine.dispose()
-
-    asyncio.run(drop())
+    with postgres_database("redbench_load") as url:
+        yield ["--database", url]
 
 
 def test_killing_the_server_mid_run_loses_and_doubles_nothing(database: list[str]) -> None:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from service.voting.guesses import BURST
-from tests.load.harness import PARK, PASSWORD, Server, Staff, fresh_database
+from tests.load.harness import PARK, PASSWORD, Server, Staff, fresh_database, postgres_database
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
@@ -28,22 +28,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'guessing.sqlite3'}"
         return
-    server = PG_URL.replace("postgresql://", "postgresql+asyncpg://", 1).rpartition("/")[0]
-    url = f"{server}/redbench_guessing_{os.getpid()}"
-    yield asyncio.run(fresh_database(url, tmp_path))
-
-    async def drop() -> None:
-        from sqlalchemy import text
-
-        from service.db.session import create_engine
-
-        engine = create_engine(f"{server}/postgres")
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f"DROP DATABASE IF EXISTS redbench_guessing_{os.getpid()}"))
-        await engine.dispose()
-
-    asyncio.run(drop())
+    with postgres_database("redbench_guessing") as url:
+        yield asyncio.run(fresh_database(url, tmp_path))
 
 
 @asynccontextmanager

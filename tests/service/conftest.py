@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
+from service.auth import hashing
 from service.auth.guard import token_hash
 from service.auth.hashing import PasswordHasher
 from service.auth.passwords import Cost, hash_password
@@ -223,3 +224,17 @@ async def staff(db: AsyncSession) -> dict[str, dict[str, str]]:
         role: await make_staff(db, role)
         for role in ("admin", "facilitator", "secretary", "grid_worker")
     }
+
+
+@pytest.fixture
+def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every stored hash a password is checked against, in order."""
+    checked: list[str] = []
+    real = hashing.verify_password
+
+    def counting(password: str, stored: str) -> bool:
+        checked.append(stored)
+        return real(password, stored)
+
+    monkeypatch.setattr(hashing, "verify_password", counting)
+    return checked

@@ -11,12 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
 from service.app import create_app
-from service.auth import hashing
 from service.auth.throttle import ACCOUNT, ADDRESS, Rule
 from service.db.models import FailedSignIns
 from service.settings import Settings
@@ -47,20 +45,6 @@ async def from_address(app: Litestar, host: str) -> AsyncIterator[httpx.AsyncCli
     transport = httpx.ASGITransport(app=app, client=(host, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
         yield c
-
-
-@pytest.fixture
-def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every stored hash a password is checked against, in order."""
-    checked: list[str] = []
-    real = hashing.verify_password
-
-    def counting(password: str, stored: str) -> bool:
-        checked.append(stored)
-        return real(password, stored)
-
-    monkeypatch.setattr(hashing, "verify_password", counting)
-    return checked
 
 
 # ---- the rule and its arithmetic ----------------------------------------------------------
