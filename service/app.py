@@ -20,7 +20,7 @@ from service.events import channels_plugin
 from service.offload import offload_lifespan
 from service.paths import RefuseControlPaths
 from service.pauses import frozen_startup
-from service.results.opening import purged, sweep
+from service.results import purge
 from service.routes import ROUTES
 from service.settings import Settings
 from service.voting.lockouts import lockouts
@@ -53,11 +53,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine)
-        await sweep(engine)  # envelopes a stopped server left behind after a close
+        purge.start(engine)  # what a server that stopped after a close left behind
         try:
             yield
         finally:
-            await purged()  # storage purges after a close finish before the pool goes
+            await purge.purged()  # purges after a close finish before the pool goes
             await engine.dispose()
 
     @asynccontextmanager

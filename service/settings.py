@@ -104,9 +104,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return None if path in ("", ":memory:") else Path(path)
 
     def with_secret(self) -> Settings:
-        """These settings with a secret key, created and kept in a file if none was given."""
+        """These settings with a secret key, created and kept in a file if none was given; a
+        secret of fewer than :data:`SECRET_LENGTH` characters is a ``ValueError``."""
         if self.secret_key:
-            return self
+            return strong(self)
         db_file = self.sqlite_path()
         folder = db_file.resolve().parent if db_file else Path.cwd()
         key_file = folder / "redbench.secret"
@@ -117,4 +118,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             key = secrets.token_urlsafe(32)
             key_file.write_text(key + "\n", encoding="utf-8")
             key_file.chmod(0o600)
-        return msgspec.structs.replace(self, secret_key=key)
+        return strong(msgspec.structs.replace(self, secret_key=key))
+
+
+SECRET_LENGTH = 32
+"""Fewest characters of a server secret. Whoever holds one printed code and the database
+could try secrets offline against the code's stored HMAC; a secret made as the service makes
+one (``secrets.token_urlsafe(32)``, 43 characters, 256 random bits) is out of reach."""
+
+
+def strong(settings: Settings) -> Settings:
+    """``settings``, if their secret is long enough to be random (:data:`SECRET_LENGTH`)."""
+    if len(settings.secret_key) < SECRET_LENGTH:
+        raise ValueError(
+            f"the server secret (REDBENCH_SECRET or redbench.secret) has "
+            f"{len(settings.secret_key)} characters; use at least {SECRET_LENGTH} random ones, "
+            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return settings

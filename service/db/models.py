@@ -400,6 +400,10 @@ class RoundResult(Base):
     ballots: Mapped[int] = mapped_column(Integer)
     codes_issued: Mapped[int] = mapped_column(Integer)
     counted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    purged_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When storage was cleared of the round's voting after the count (its envelopes deleted
+    and their traces removed, see :mod:`service.results.opening`); ``None`` until then, and
+    the purge is tried again at every start."""
 
 
 class AuditEvent(Base):

@@ -22,7 +22,8 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Round, RoundResult, VoterCode
 from service.errors import Conflict
-from service.results.opening import open_box, purge_after_commit
+from service.results import purge
+from service.results.opening import open_box
 from service.voting.casting import ballot_rules
 from service.voting.sealing import RoundSeal
 
@@ -67,6 +68,7 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
     rules = ballot_rules(round_row)
     seal = RoundSeal(secret_key, round_id)
     box = await open_box(db, seal, rules.kind, rules.candidates)
+    await check_turnout(db, round_id, box.count)
     digest = box.digest
     profile = profile_of(rules, box.marks)
     options: dict[str, Any] = dict(round_row.options or {})
@@ -101,7 +103,28 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
         ballot_box_digest=digest,
         winners=list(result.winners),
     )
-    purge_after_commit(db, round_id)  # nothing of the voting outlives the count in storage
+    purge.after_commit(db)  # nothing of the voting outlives the count in storage
+
+
+async def check_turnout(db: AsyncSession, round_id: int, ballots: int) -> None:
+    """Refuse to count a box that does not hold one ballot per used code: a code is marked
+    used in the very transaction that stores its ballot, and only unused codes can be
+    voided, so any difference means the stored box or codes were altered."""
+    used = await db.scalar(
+        select(func.count())
+        .select_from(VoterCode)
+        .where(VoterCode.round_id == round_id, VoterCode.status == "used")
+    )
+    if used != ballots:
+        raise Conflict(
+            f"the ballot box of round {round_id} holds {ballots} ballots but {used} codes "
+            "were used: the stored ballots or codes were altered, so the round is not counted",
+            code="box-mismatch",
+            zh=f"本轮票箱中有 {ballots} 张选票，但已使用的投票码有 {used} 个：存储的选票或投票码"
+            "被改动过，本轮暂不计票",
+            ballots=ballots,
+            codes_used=used,
+        )
 
 
 def count(

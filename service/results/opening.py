@@ -11,15 +11,8 @@ Ballots counted by an older version's close, or stored unsealed by one while the
 voting, are already in the counted box: they are read and written out again with the
 opened envelopes.
 
-Once the close has committed, :func:`purge_after_commit` deletes the round's envelopes and
-clears what storage keeps of the voting: on SQLite the write-ahead log, whose frames hold
-each casting commit, is checkpointed and truncated (deleted content is zeroed as it is
-deleted: ``secure_delete`` is on for every connection). On PostgreSQL the round's used
-codes and voted households are rewritten in one transaction, so their row versions no
-longer carry the casting transactions' ids (which ordered households by when they voted),
-and the tables are vacuumed of the old versions, the envelopes and the keys. Should the
-server stop before, :func:`sweep` deletes envelopes of rounds no longer voting at the next
-start.
+Once the close has committed, the envelopes are deleted and storage cleared of the voting
+(:mod:`service.results.purge`).
 """
 
 from __future__ import annotations
@@ -32,16 +25,13 @@ from typing import Any
 import msgspec
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import TRACKER_LENGTH
 from ballots.marks import canonical_of
-from service.logs import logger
 from service.results import ballot_box
 from service.voting.sealing import RoundSeal
-
-log = logger(__name__)
 
 
 class Box(msgspec.Struct, frozen=True):
@@ -121,96 +111,3 @@ async def open_box(db: AsyncSession, seal: RoundSeal, kind: str, candidates: Seq
     box = await asyncio.to_thread(open_envelopes, seal, envelopes, counted, kind, candidates)
     await ballot_box.store(db, round_id, box.trackers, box.marks, box.count)
     return box
-
-
-_PENDING: set[asyncio.Task[None]] = set()
-"""Purges under way, of any event loop (kept so they are not garbage-collected, and awaited
-at shutdown by the loop that runs them)."""
-
-CHECKPOINT_TRIES = 50
-"""Times a SQLite checkpoint is tried while readers hold the log (0.1 s apart)."""
-
-RESTAMP = (
-    "UPDATE voter_codes SET status = status WHERE round_id = :round AND status <> 'issued'",
-    "UPDATE households SET voted = voted WHERE round_id = :round AND voted",
-)
-"""PostgreSQL: new row versions for the round's used codes and voted households, all with
-the purge's transaction id."""
-
-
-async def purge(engine: AsyncEngine, round_id: int) -> None:
-    """Delete the round's envelopes and clear what storage keeps of its voting (module
-    docstring)."""
-    async with engine.begin() as conn:
-        await conn.execute(
-            text("DELETE FROM envelopes WHERE round_id = :round"), {"round": round_id}
-        )
-        if engine.dialect.name == "postgresql":
-            for statement in RESTAMP:
-                await conn.execute(text(statement), {"round": round_id})
-    async with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("VACUUM envelopes, cast_keys, voter_codes, households"))
-            return
-        for _ in range(CHECKPOINT_TRIES):
-            busy, _log, _done = (await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).one()
-            if not busy:
-                return
-            await asyncio.sleep(0.1)
-        log.warning("the write-ahead log could not be truncated after a close: readers held it")
-
-
-SWEEP = (
-    "DELETE FROM envelopes WHERE round_id IN "
-    "(SELECT id FROM rounds WHERE phase NOT IN ('scheduled', 'commenting', 'voting'))"
-)
-
-
-async def sweep(engine: AsyncEngine) -> None:
-    """Delete the envelopes of rounds that are no longer voting (left by a server that
-    stopped between a close and its purge). A database that cannot be reached now is left
-    for the next start: the service starts anyway."""
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(SWEEP))
-    except Exception:
-        log.warning("could not sweep the envelopes of closed rounds at start", exc_info=True)
-
-
-def purge_after_commit(db: AsyncSession, round_id: int) -> None:
-    """Run :func:`purge` in the background once the caller's transaction has committed
-    (not if it rolls back)."""
-    engine = db.bind
-    if not isinstance(engine, AsyncEngine):
-        return
-
-    def committed(_: Any) -> None:
-        task = asyncio.get_running_loop().create_task(_purge(engine, round_id))
-        _PENDING.add(task)
-        task.add_done_callback(_PENDING.discard)
-
-    event.listen(db.sync_session, "after_commit", committed, once=True)
-
-
-async def _purge(engine: AsyncEngine, round_id: int) -> None:
-    try:
-        await purge(engine, round_id)
-    except Exception:  # the count stands; the next start sweeps the envelopes
-        log.exception("could not purge storage after the close of round %d", round_id)
-
-
-def purging() -> int:
-    """How many purges are still running, on any event loop (for tests and shutdown logs)."""
-    return sum(1 for t in _PENDING if not t.done() and not t.get_loop().is_closed())
-
-
-async def purged(timeout: float = 60.0) -> None:
-    """Wait for the purges under way on this event loop (at shutdown, and in tests); purges
-    left behind by loops that have closed are forgotten."""
-    loop = asyncio.get_running_loop()
-    for task in [t for t in _PENDING if t.get_loop().is_closed()]:
-        _PENDING.discard(task)
-    mine = [task for task in _PENDING if task.get_loop() is loop]
-    if mine:
-        await asyncio.wait(mine, timeout=timeout)

@@ -52,7 +52,7 @@ REPORTS_PER_CODE = 2
 offline is one more)."""
 
 
-class KeptBallot(CastRequest, forbid_unknown_fields=True):
+class KeptBallot(CastRequest, forbid_unknown_fields=True, kw_only=True):
     """A ballot as the tablet kept it: the cast request and the round it was marked for
     (the tablet may have been enrolled for another round since)."""
 

@@ -111,13 +111,20 @@ class Turnout(Struct):
     ``GET /api/v1/rounds/{round_id}/late-ballots`` for why)."""
 
 
+Padding = Annotated[str, Meta(max_length=65536, pattern=r"^ *$")]
+
+
 class CastRequest(Struct, forbid_unknown_fields=True):
     """A ballot cast with a one-time code; ``key`` is the tablet's idempotency key for this
-    submission (the same key on a retry returns the same receipt)."""
+    submission (the same key on a retry returns the same receipt). ``pad`` (spaces, ignored)
+    lets a client send every ballot of a round at one length, so that the size of an
+    encrypted request does not tell an onlooker on the network how much a resident marked
+    (the ballot tablets do: :func:`service.voting.padding.padded_size`)."""
 
     code: CodeText
     key: IdempotencyKey
     ballot: Ballot
+    pad: Padding = ""
 
 
 class Receipt(Struct):

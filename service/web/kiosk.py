@@ -26,10 +26,11 @@ from service.db.models import Process, Proposal, Round, VoterCode
 from service.deps import DB, Caller
 from service.errors import EXCEPTION_HANDLERS, Forbidden, Invalid
 from service.voting import codes, devices, late
-from service.voting.casting import not_open
+from service.voting.casting import ballot_rules, not_open
 from service.voting.controllers import cast
 from service.voting.late import Delivery, KeptBallot
 from service.voting.lockouts import Lockouts
+from service.voting.padding import padded_size
 from service.voting.schemas import CastRequest, CodeText, Receipt
 from service.web.forms import Form, RoundChoice
 from service.web.render import SECURITY_HEADERS, Labels, language_of, page, redirect
@@ -243,6 +244,7 @@ class KioskController(Controller):
                 "score": t("kiosk.review.score", score="{score}"),
                 "resetSeconds": RESET_SECONDS,
                 "round": round_row.id,
+                "padTo": padded_size(ballot_rules(round_row)),
                 "ticket": delivery_ticket(
                     state.settings.secret_key, round_row.id, enrolment.tablet_id
                 ),

@@ -227,7 +227,11 @@ async def store_million(database: str, round_id: int, n: int, secret: str) -> No
 async def run(database: str, casts: int, million: int, sync_ms: float) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "REDBENCH_DATABASE_URL": database, "REDBENCH_SECRET": "bench-secret"}
+    env = {
+        **os.environ,
+        "REDBENCH_DATABASE_URL": database,
+        "REDBENCH_SECRET": "bench-secret-of-at-least-32-characters",
+    }
     redbench("user", "add", "bench", "--role", "admin", "--password", PASSWORD, env=env)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "redbench"), "serve", "--port", str(port)],

@@ -30,13 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.app import create_app
 from service.db.migrate import upgrade
 from service.db.session import create_engine, sessionmaker
-from service.results.opening import purged
+from service.results.purge import purged
 from service.settings import Settings
 from tests.load.harness import free_port
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
-SECRET = "e2e-secret-key"
+SECRET = "e2e-secret-key-of-at-least-32-characters"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

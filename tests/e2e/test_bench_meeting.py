@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import msgspec
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from ballots.digest import lot_seed
 from ballots.kinds import Ballot, RankedBallot
@@ -304,6 +304,13 @@ def test_bench_meeting_in_the_browser(
     tablet_context = browser.new_context(viewport=TABLET, locale="zh-CN")
     tablet = tablet_context.new_page()
     tablet.clock.install()
+    sent: list[int] = []  # the length of every ballot the tablet sends
+
+    def ballot_sent(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith(("/kiosk/ballots", "/kiosk/queued")):
+            sent.append(len(request.post_data_buffer or b""))
+
+    tablet.on("request", ballot_sent)
     enrol_tablet(tablet, server, meeting, round_id)
     history = tablet.evaluate("history.length")
 
@@ -326,6 +333,9 @@ def test_bench_meeting_in_the_browser(
     expect(tablet.locator("#code-title")).to_be_visible()
     assert tablet_leftovers(tablet, [short3, full3]) == []
 
+    # ballots of 3, 4 and 2 options went over the network at one length
+    assert len(sent) >= 3
+    assert len(set(sent)) == 1, sent
     receipts = sorted(r.replace("-", "") for r in (full1, full2, full3))
     assert stored_trackers(server, round_id) == receipts  # exactly three, none doubled
     assert used_codes(server, round_id) == 3

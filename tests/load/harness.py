@@ -101,7 +101,7 @@ class Server:
         return {
             **os.environ,
             "REDBENCH_DATABASE_URL": self.database,
-            "REDBENCH_SECRET": "load-secret",
+            "REDBENCH_SECRET": "load-test-secret-of-32-characters!",
             "REDBENCH_EVENTS": "redis" if self.workers > 1 else "memory",
         }
 

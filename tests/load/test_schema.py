@@ -26,7 +26,11 @@ from service.settings import Settings
 from tests.load.harness import Server
 
 # as served: defaults in the schema (Structs) become plain JSON
-served = msgspec.json.encode(create_app(Settings(secret_key="schema")).openapi_schema.to_schema())
+served = msgspec.json.encode(
+    create_app(
+        Settings(secret_key="schema-test-secret-of-32-characters")
+    ).openapi_schema.to_schema()
+)
 schema = schemathesis.openapi.from_dict(msgspec.json.decode(served))
 
 ERROR_FIELDS = set(ErrorBody.__struct_fields__)

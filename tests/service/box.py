@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import BoxPart, Envelope, Round
-from service.results import ballot_box, opening
+from service.results import ballot_box, purge
 from service.voting.sealing import RoundSeal
 from tests.service.conftest import SECRET
 
@@ -54,7 +54,7 @@ async def purged(timeout: float = 30.0) -> None:
     """Wait until the storage purges that follow a close are done, whichever event loop runs
     them (the test client serves the app on a loop of its own)."""
     for _ in range(int(timeout / 0.02)):
-        if not opening.purging():
+        if not purge.purging():
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the purge after the close did not finish")

@@ -38,12 +38,12 @@ from service.db.base import Base, utcnow
 from service.db.migrate import upgrade
 from service.db.models import ApiToken, User
 from service.db.session import create_engine, sessionmaker
-from service.results.opening import purged
+from service.results.purge import purged
 from service.settings import Settings
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
-SECRET = "test-secret-key"
+SECRET = "test-secret-key-of-at-least-32-characters"
 PASSWORD = "correct horse battery"
 """The password of every staff member :func:`make_staff` creates."""
 CHEAP = Cost(n=2**8, r=8, p=1)

@@ -97,7 +97,7 @@ async def test_every_route_declares_roles(client):
     from service.app import create_app
     from service.settings import Settings
 
-    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="x"))
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="x" * 32))
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             if route.path.startswith("/api/v1/schema") or handler.http_methods == {"OPTIONS"}:

@@ -79,7 +79,8 @@ def test_an_invisible_display_name_is_refused_in_one_line(tmp_path, capsys):
 
 def test_demo_story_is_loaded_once(tmp_path):
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}", secret_key="demo-test"
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}",
+        secret_key="demo-test-secret-of-32-characters!",
     )
     from service.db.migrate import upgrade
 
@@ -116,7 +117,7 @@ def test_serve_starts_migrates_and_answers(tmp_path):
     env = {
         **os.environ,
         "REDBENCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 's.sqlite3'}",
-        "REDBENCH_SECRET": "serve-test",
+        "REDBENCH_SECRET": "serve-test-secret-of-32-characters",
     }
     server = subprocess.Popen(
         [str(EXE), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, text=True
@@ -179,7 +180,7 @@ def test_serve_speaks_https_with_a_certificate(tmp_path):
     env = {
         **os.environ,
         "REDBENCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 't.sqlite3'}",
-        "REDBENCH_SECRET": "tls-test",
+        "REDBENCH_SECRET": "tls-test-secret-of-32-characters!!",
     }
     assert main(["user", "add", "zhao", "--role", "admin", "--password", "long enough!",
                  "--database", env["REDBENCH_DATABASE_URL"]]) == 0  # fmt: skip
@@ -228,3 +229,21 @@ def test_serve_refuses_half_a_tls_setting(tmp_path, extra, said):
     assert done.returncode != 0
     assert said in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_short_secret_is_refused_in_one_line(tmp_path):
+    """A secret short enough to guess offline (from one printed code and the database) is
+    refused before anything starts; the one the service makes is long enough."""
+    env = {
+        **os.environ,
+        "REDBENCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'v.db'}",
+        "REDBENCH_SECRET": "password123",
+    }
+    done = subprocess.run([str(EXE), "serve"], env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "has 11 characters; use at least 32" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    made = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'w.db'}").with_secret()
+    assert len(made.secret_key) >= 32
+    with pytest.raises(ValueError, match="use at least 32"):
+        Settings(secret_key="x" * 31).with_secret()

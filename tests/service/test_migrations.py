@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import sqlite3
 import struct
+from contextlib import closing
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -114,3 +118,42 @@ async def test_counted_ballots_move_into_the_box_and_back(backend, request, tmp_
         (r["round_id"], r["tracker"], r["marks"], r["content"]) for r in legacy_rows()
     )
     assert sorted((r, t, bytes(m), c) for r, t, m, c in back) == expected
+
+
+@pytest.mark.backends("sqlite")
+async def test_upgrading_scrubs_what_an_older_version_left_in_free_pages(backend, tmp_path):
+    """An older version deleted a closed round's idempotency records — each with its
+    tracker and a digest anyone holding the printed codes could recompute — without zeroing
+    them (SQLite's own default): upgrading rewrites the file, so none survive in free pages."""
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url, "0002")
+    trackers = [f"OLDTRACKER{n:06d}" for n in range(300)]
+    digests = [hashlib.sha256(f"CODE{n:06d}\n{{}}".encode()).hexdigest() for n in range(300)]
+    with closing(sqlite3.connect(path, isolation_level=None)) as old:
+        old.execute("PRAGMA secure_delete = OFF")
+        old.execute(f"INSERT INTO communities (id, name, created_at) VALUES (1, 'c', {NOW})")
+        old.execute(
+            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
+            f"VALUES (1, 1, 't', '', 'deliberating', {NOW})"
+        )
+        old.execute(
+            "INSERT INTO rounds (id, process_id, number, title, phase, ballot_kind, method, "
+            "options, rules, prompts, household_roll, created_at) VALUES "
+            f"(1, 1, 1, '', 'closed', 'ranked', 'irv', '{{}}', '{{}}', '[]', 0, {NOW})"
+        )
+        old.executemany(
+            "INSERT INTO cast_keys (key_hash, request_digest, tracker, round_id) "
+            "VALUES (?, ?, ?, 1)",
+            [(f"{n:064d}", d, t) for n, (d, t) in enumerate(zip(digests, trackers, strict=True))],
+        )
+        old.execute("DELETE FROM cast_keys")  # the older close
+        old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    left = path.read_bytes()
+    assert sum(t.encode() in left for t in trackers) > 100  # the residue is there to find
+
+    upgrade(url)
+    wal = path.with_name(path.name + "-wal")
+    data = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert not [t for t in trackers if t.encode() in data]
+    assert not [d for d in digests if d.encode() in data]

@@ -6,7 +6,7 @@ import hashlib
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import ballot_box_digest, lot_seed
@@ -15,10 +15,11 @@ from engine.errors import TieUnresolved
 from engine.registry import tally
 from engine.result import to_json
 from service.auth.guard import Actor
-from service.db.models import AuditEvent, CastKey, Round, RoundResult
+from service.db.models import AuditEvent, CastKey, Envelope, Round, RoundResult
 from service.results import ballot_box
 from service.results.counting import close_round
 from service.voting.casting import ballot_rules
+from service.voting.sealing import RoundSeal
 from tests.service.conftest import SECRET
 from tests.service.test_casting import PARK, cast, issue, make_round, ranked
 
@@ -232,3 +233,41 @@ async def test_closing_through_the_phase_endpoint_counts(client, db, staff):
     )
     assert published.status_code == 200, published.text
     assert (await client.get(f"{url}/result")).json()["result"] == result.json()["result"]
+
+
+async def test_a_box_missing_a_ballot_is_not_counted(client, db, staff):
+    """Someone with write access to the database but not the secret deletes an envelope:
+    the close finds one ballot fewer than used codes, refuses, and leaves the round voting."""
+    round_id = await make_round(db)
+    codes = await issue(client, staff["facilitator"], round_id, 3)
+    for code in codes:
+        assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
+    nonce = await db.scalar(select(Envelope.nonce).where(Envelope.round_id == round_id))
+    await db.execute(delete(Envelope).where(Envelope.nonce == nonce))
+    await db.commit()
+    refused = await client.post(
+        f"/api/v1/rounds/{round_id}/phase", json={"to": "closed"}, headers=staff["facilitator"]
+    )
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["code"] == "box-mismatch"
+    assert body["detail"] == {"ballots": 2, "codes_used": 3}
+    assert body["message_zh"].startswith("本轮票箱中有 2 张选票，但已使用的投票码有 3 个")
+    round_row = await db.get(Round, round_id, populate_existing=True)
+    assert round_row.phase == "voting"
+    assert await db.get(RoundResult, round_id) is None
+
+
+async def test_an_envelope_sealed_under_another_secret_stops_the_count(client, db, staff):
+    round_id = await make_round(db)
+    [code] = await issue(client, staff["facilitator"], round_id, 1)
+    assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
+    forged_nonce, forged = RoundSeal("another secret " * 3, round_id).seal("0" * 16, b"\0" * 12)
+    await db.execute(update(Envelope).values(nonce=forged_nonce, sealed=forged))
+    await db.commit()
+    refused = await client.post(
+        f"/api/v1/rounds/{round_id}/phase", json={"to": "closed"}, headers=staff["facilitator"]
+    )
+    assert refused.status_code == 500, refused.text
+    assert refused.json()["code"] == "box-unopenable"
+    assert await db.get(RoundResult, round_id) is None

@@ -9,9 +9,12 @@ household or the order of casting.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
+import sqlite3
 import struct
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +24,16 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import Base
-from service.db.models import Envelope, VoterCode
-from service.results import opening
+from service.db.models import CastKey, Envelope, VoterCode
+from service.db.session import create_engine, sqlite_pragmas
+from service.results import purge
 from service.voting.codes import code_hash
+from service.voting.writer import SqliteTransactor
 from tests.service.box import purged
 from tests.service.conftest import SECRET
-from tests.service.test_casting import PARK, cast, make_round
+from tests.service.test_casting import PARK, cast, issue, make_round, ranked
+from tests.service.test_late_ballots import deliver, enrol_tablet, kept
+from tests.service.test_pages_kiosk import kiosk_token
 
 FACILITATOR_PHASE = "/api/v1/rounds/{}/phase"
 
@@ -46,10 +53,11 @@ class Voting:
 
 
 def ballot_for(i: int) -> dict[str, Any]:
-    """A different full ranking for each resident (so each ballot is recognisable)."""
+    """A different ranking for each resident (so each ballot is recognisable), of 1 to 6
+    options (so ballots differ in length)."""
     order = PARK[:]
     random.Random(i).shuffle(order)
-    return {"kind": "ranked", "ranking": [[name] for name in order]}
+    return {"kind": "ranked", "ranking": [[name] for name in order[: 1 + i % 6]]}
 
 
 def canonical(ballot: dict[str, Any]) -> bytes:
@@ -64,7 +72,8 @@ def marks(ballot: dict[str, Any]) -> bytes:
 
 async def vote(client: Any, db: AsyncSession, staff: dict[str, Any], n: int) -> Voting:
     """A household-roll round; ``n`` households vote one after the other (one casting
-    transaction each: the easiest case for the attacker)."""
+    transaction each: the easiest case for the attacker), in an order that is neither the
+    roll's nor the codes'."""
     round_id = await make_round(db, household_roll=True)
     households = [f"3栋{unit}单元{100 + unit}" for unit in range(1, n + 1)]
     issued = await client.post(
@@ -74,6 +83,7 @@ async def vote(client: Any, db: AsyncSession, staff: dict[str, Any], n: int) -> 
     )
     assert issued.status_code == 201, issued.text
     codes = [c["code"] for c in issued.json()["codes"]]
+    random.Random(n).shuffle(codes)
     voting = Voting(round_id, codes, households)
     for i, code in enumerate(codes):
         ballot = ballot_for(i)
@@ -155,7 +165,11 @@ async def test_while_voting_no_row_holds_a_tracker_a_ballot_or_a_slip_digest(cli
         await db.scalars(select(Envelope.sealed).where(Envelope.round_id == voting.round_id))
     ).all()
     assert len(sealed) == 8
-    assert len({len(s) for s in sealed}) == 1  # every envelope of a round has one length
+    # rankings of 1 to 6 options, and every envelope and sealed receipt of one length each
+    assert len({len(content) for content in voting.contents}) > 1
+    assert len({len(s) for s in sealed}) == 1
+    receipts = (await db.scalars(select(CastKey.sealed_tracker))).all()
+    assert len({len(r) for r in receipts}) == 1
 
 
 async def test_after_publishing_no_slip_digest_and_trackers_only_in_the_ballots(client, db, staff):
@@ -267,6 +281,9 @@ async def test_postgres_after_publishing_pageinspect_finds_no_order_and_no_link(
     voting = await vote(client, db, staff, 8)
     await db.commit()
     casting = await casting_transactions(db, voting.round_id)
+    sealed = [bytes(s) for s in (await db.scalars(select(Envelope.sealed))).all()]
+    sealed += [bytes(s) for s in (await db.scalars(select(CastKey.sealed_tracker))).all()]
+    assert len(sealed) == 16
     await db.commit()  # no snapshot of ours keeps old row versions from the vacuum
     await close_and_publish(client, staff, voting.round_id)
     await purged()
@@ -284,6 +301,10 @@ async def test_postgres_after_publishing_pageinspect_finds_no_order_and_no_link(
     # the used codes and voted households no longer carry the casting transactions
     for table in ("voter_codes", "households"):
         assert not {x for x, _, flags, _ in await heap(db, table) if flags == 1} & casting
+    # not one sealed envelope or receipt left in the pages of their tables, free space included
+    for table in ("envelopes", "cast_keys"):
+        blob = await raw_pages(db, table)
+        assert not [s for s in sealed if s[-16:] in blob], table
     # no tracker anywhere on disk outside the ballot table, free space included
     for table in Base.metadata.sorted_tables:
         if table.name != "box_parts":
@@ -368,10 +389,10 @@ async def test_sqlite_replaying_the_log_at_the_close_links_nothing(
     """The worst moment to copy the folder: the close has committed, the log is not yet
     checkpointed (the purge is held back here)."""
 
-    async def held_back(engine: Any, round_id: int) -> None:
-        return None
+    async def held_back(engine: Any) -> list[int]:
+        return []
 
-    monkeypatch.setattr(opening, "purge", held_back)
+    monkeypatch.setattr(purge, "purge", held_back)
     voting = await vote(client, db, staff, 30)
     await close_and_publish(client, staff, voting.round_id)
     await purged()
@@ -402,7 +423,7 @@ async def test_sqlite_after_the_close_the_ballots_lie_in_tracker_order_and_the_l
     await purged()
     path, wal = sqlite_files(database_url)
     log = wal.read_bytes() if wal.exists() else b""
-    assert len(commits(log)) <= 1  # truncated at the close: only the publishing is there
+    assert len(commits(log)) <= 2  # truncated after the close: the purge noted, the publishing
     assert all(not used for used, _ in replay(log, voting))
     data = path.read_bytes()
     for envelope in sealed:  # deleted content is zeroed, free pages included
@@ -418,3 +439,55 @@ async def test_sqlite_after_the_close_the_ballots_lie_in_tracker_order_and_the_l
     for trackers in by_page.values():
         assert trackers in (sorted(trackers), sorted(trackers, reverse=True))
     assert voting.trackers != sorted(voting.trackers)  # the casting order was not this
+
+
+@pytest.mark.backends("sqlite")
+async def test_sqlite_every_connection_zeroes_what_it_deletes(database_url, tmp_path):
+    """``secure_delete`` is set by the service on the app's connections and the writer's,
+    whatever the SQLite library's own default (this machine's build has it on already)."""
+    path = database_url.split("///", 1)[1]
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA secure_delete = OFF")
+    sqlite_pragmas(raw)
+    assert raw.execute("PRAGMA secure_delete").fetchone() == (1,)
+    raw.close()
+    writer = SqliteTransactor(database_url)
+    assert writer._connect().execute("PRAGMA secure_delete").fetchone() == (1,)
+    await writer.close()
+    engine = create_engine(database_url)
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA secure_delete"))).one() == (1,)
+    await engine.dispose()
+
+
+async def test_tablets_guessers_and_late_ballots_leave_nothing_beside_a_ballot(client, db, staff):
+    """A tablet casts, mistypes codes and delivers a ballot too late to count: the tablet's
+    id, its guesses and its late report are never stored with a tracker or a ballot, nor (on
+    PostgreSQL) written by a transaction that cast a ballot."""
+    round_id = await make_round(db)
+    codes = await issue(client, staff["facilitator"], round_id, 3)
+    ticket = await enrol_tablet(client, staff["facilitator"], round_id)
+    headers = await kiosk_token(client)
+    trackers = []
+    for code, names in zip(codes[:2], (PARK[:3], PARK[3:]), strict=True):
+        body = {"code": code, "key": uuid.uuid4().hex, "ballot": ranked(*names)}
+        answer = await client.post("/kiosk/ballots", json=body, headers=headers)
+        assert answer.status_code == 201, answer.text
+        trackers.append(answer.json()["tracker"])
+        wrong = await client.post("/kiosk/code", json={"code": "ZZZZZ-ZZZZZ"}, headers=headers)
+        assert wrong.status_code == 404
+    late = await deliver(client, kept(round_id, ticket, codes[0], *PARK[4:]))
+    assert late.json() == {"accepted": False, "receipt": None, "reason": "code-used"}
+    stored = await every_value(db)
+    assert ticket.partition(".")[0] in stored  # the late report names the tablet ...
+    for tracker in trackers:  # ... and nothing anywhere names a ballot
+        assert tracker not in stored
+    for names in (PARK[:3], PARK[3:], PARK[4:]):
+        assert json.dumps([[n] for n in names], ensure_ascii=False).replace(" ", "") not in stored
+    if db.bind.dialect.name == "postgresql":
+        await db.commit()
+        casting = await casting_transactions(db, round_id)
+        assert len(casting) == 2
+        for table in ("late_ballots", "guess_budgets", "code_guesses", "audit_events"):
+            written = {row[0] for row in await db.execute(text(f"SELECT xmin::text FROM {table}"))}
+            assert not written & casting, f"{table} was written by a casting transaction"

@@ -46,7 +46,7 @@ def test_serve_passes_the_repeated_option_to_uvicorn_and_its_workers(
     for name in ("DATABASE_URL", "SECRET", "EVENTS", "REDIS_URL", "TRUSTED_PROXIES"):
         monkeypatch.setenv(f"REDBENCH_{name}", "")  # restored after the test
     monkeypatch.setenv("REDBENCH_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'p.sqlite3'}")
-    monkeypatch.setenv("REDBENCH_SECRET", "proxy-test")
+    monkeypatch.setenv("REDBENCH_SECRET", "proxy-test-secret-of-32-characters")
     argv = ["serve", "--trusted-proxy", "10.0.0.2", "--trusted-proxy", "172.16.0.0/12"]
     assert cli.main(argv) == 0
     assert ran["proxy_headers"] is True

@@ -38,9 +38,19 @@
     try { window.localStorage.removeItem(PREFIX + key); } catch (e) { /* unavailable */ }
   }
 
+  /* A request's JSON padded with spaces to `size` bytes (its round's padTo, see
+     service/voting/padding.py), so every ballot of a round goes over the network at one
+     length whatever was marked. */
+  function padded(payload, size) {
+    var body = JSON.stringify(payload);
+    var missing = (size || 0) - new TextEncoder().encode(body).length - ',"pad":""'.length;
+    if (missing <= 0) { return body; }
+    return body.slice(0, -1) + ',"pad":"' + new Array(missing + 1).join(" ") + '"}';
+  }
+
   /* Keep a ballot; true only if it is really stored (storage can be full or disabled). */
   function add(item) {
-    var stored = { key: item.key, at: Date.now(), round_id: item.round_id, ticket: item.ticket, code: item.code, ballot: item.ballot };
+    var stored = { key: item.key, at: Date.now(), round_id: item.round_id, ticket: item.ticket, code: item.code, ballot: item.ballot, size: item.size };
     try {
       window.localStorage.setItem(PREFIX + item.key, JSON.stringify(stored));
       if (window.localStorage.getItem(PREFIX + item.key) === null) { return false; }
@@ -70,7 +80,7 @@
       credentials: "same-origin",
       cache: "no-store",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ round_id: item.round_id, ticket: item.ticket, code: item.code, key: item.key, ballot: item.ballot })
+      body: padded({ round_id: item.round_id, ticket: item.ticket, code: item.code, key: item.key, ballot: item.ballot }, item.size)
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         return { status: response.status, body: body };
@@ -114,6 +124,6 @@
   }
 
   window.addEventListener("online", deliver);
-  window.redbenchQueue = { add: add, size: function () { return list().length; }, deliver: deliver };
+  window.redbenchQueue = { add: add, size: function () { return list().length; }, deliver: deliver, padded: padded };
   deliver();
 })();

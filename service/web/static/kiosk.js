@@ -66,7 +66,7 @@
         "Accept-Language": data.lang,
         "X-CSRFToken": csrf
       },
-      body: JSON.stringify(payload)
+      body: url === "/kiosk/code" ? JSON.stringify(payload) : window.redbenchQueue.padded(payload, data.padTo)
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         return { status: response.status, body: body };
@@ -325,7 +325,7 @@
   }
 
   $("submit").addEventListener("click", function () {
-    var pending = { code: state.code, key: newKey(), ballot: ballot(), round_id: data.round, ticket: data.ticket, offline: false };
+    var pending = { code: state.code, key: newKey(), ballot: ballot(), round_id: data.round, ticket: data.ticket, size: data.padTo, offline: false };
     keep(pending);
     send(pending);
   });

@@ -18,6 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import service.db.base
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -100,6 +102,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cast_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cast_keys_round_id"), ["round_id"], unique=False)
+    with op.batch_alter_table("round_results", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("purged_at", service.db.base.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
@@ -108,6 +114,8 @@ def downgrade() -> None:
             "a round still voting holds sealed ballots that the older schema cannot keep: "
             "close it before downgrading"
         )
+    with op.batch_alter_table("round_results", schema=None) as batch_op:
+        batch_op.drop_column("purged_at")
     with op.batch_alter_table("cast_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cast_keys_round_id"))
     op.drop_table("cast_keys")
