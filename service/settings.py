@@ -28,12 +28,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     events: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     demo: bool = False
+    benchmark_endpoints: bool = False
+    """Route ``POST /api/v1/noop`` (decodes a body, touches nothing), the baseline the
+    service benchmark compares casting with; off, it is not routed at all (404)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``REDBENCH_DATABASE_URL``, ``REDBENCH_SECRET``, ``REDBENCH_HOST``,
-        ``REDBENCH_PORT``, ``REDBENCH_EVENTS`` and ``REDBENCH_REDIS_URL``; keyword overrides
-        that are not ``None`` win."""
+        ``REDBENCH_PORT``, ``REDBENCH_EVENTS``, ``REDBENCH_REDIS_URL`` and
+        ``REDBENCH_BENCHMARK_ENDPOINTS`` (``1`` or ``true``); keyword overrides that are not
+        ``None`` win."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for field, var in (
@@ -43,6 +47,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ("port", "REDBENCH_PORT"),
             ("events", "REDBENCH_EVENTS"),
             ("redis_url", "REDBENCH_REDIS_URL"),
+            ("benchmark_endpoints", "REDBENCH_BENCHMARK_ENDPOINTS"),
         ):
             if env.get(var):
                 values[field] = env[var]
