@@ -1,8 +1,10 @@
 """The served OpenAPI document: litestar's, made true to the service by :func:`finish`.
 
-litestar documents each operation's success from the handler's types, and errors in its
-own shape (``{status_code, detail, extra}``, a 400 only). :func:`finish` rewrites every
-API operation's refusals: for each status the operation can give — derived by
+litestar lays out the paths, operations and parameters; it documents errors in its own
+shape (``{status_code, detail, extra}``, a 400 only) and bodies with its own schema
+generator. :func:`finish` puts in the bodies as msgspec, which decodes and encodes them,
+sees their types (:mod:`service.openapi.bodies`), and rewrites every API operation's
+refusals: for each status the operation can give — derived by
 :func:`service.openapi.answers.derived` and declared by the handler
 (:mod:`service.openapi.responses`) — the one error shape,
 :class:`~service.errors.ErrorBody`, with ``status`` fixed to the answer's status, the
@@ -25,6 +27,7 @@ from litestar.serialization import encode_json
 
 from service.errors import ErrorBody
 from service.i18n import text
+from service.openapi import bodies
 from service.openapi.answers import derived
 from service.openapi.responses import JSON, Download
 
@@ -43,20 +46,31 @@ def finish(raw: Mapping[str, Any], app: Litestar) -> dict[str, Any]:
     """The document to serve, from litestar's ``raw`` one for ``app`` (not changed)."""
     document: dict[str, Any] = msgspec.json.decode(encode_json(raw))
     handlers = dict(_handlers(app))
-    for path, item in document.get("paths", {}).items():
-        if not path.startswith(API_PREFIX):
-            continue
-        for method, operation in item.items():
-            handler = handlers.get((path, method.upper()))
-            if handler is not None and isinstance(operation, dict):
-                _answers(operation, handler, method)
-    components = document.setdefault("components", {}).setdefault("schemas", {})
-    components["ErrorBody"] = _error_body()
+    operations = [
+        (operation, handler, method)
+        for path, item in document.get("paths", {}).items()
+        if path.startswith(API_PREFIX)
+        for method, operation in item.items()
+        if isinstance(operation, dict)
+        and (handler := handlers.get((path, method.upper()))) is not None
+    ]
+    requests = {id(op): bodies.request_type(handler) for op, handler, _ in operations}
+    answers = {id(op): bodies.answer_types(handler) for op, handler, _ in operations}
+    typed, components = bodies.schemas(
+        [ErrorBody]
+        + [t for t in requests.values() if t is not None]
+        + [t for found in answers.values() for t in found.values()]
+    )
+    for operation, handler, method in operations:
+        _answers(operation, handler, method)
+        _bodies(operation, requests[id(operation)], answers[id(operation)], typed)
+    components["ErrorBody"] = _error_body(components["ErrorBody"])
+    document.setdefault("components", {})["schemas"] = components
     document["info"]["description"] = (
         text("zh", "api.description") + "\n\n" + text("en", "api.description")
     )
-    finished: dict[str, Any] = _any_of(document)
-    return finished
+    finished: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(_any_of(document)))
+    return finished  # as JSON has it (tuples of defaults are lists)
 
 
 def _handlers(app: Litestar) -> Iterator[tuple[tuple[str, str], HTTPRouteHandler]]:
@@ -86,6 +100,22 @@ def _answers(operation: dict[str, Any], handler: HTTPRouteHandler, method: str) 
     for status in sorted(reasons):
         responses[str(status)] = _refusal(status, reasons[status])
     operation["responses"] = responses
+
+
+def _bodies(
+    operation: dict[str, Any],
+    request: Any | None,
+    answers: Mapping[int, Any],
+    typed: Mapping[Any, dict[str, Any]],
+) -> None:
+    """Put msgspec's schemas into ``operation``'s JSON request body and answers."""
+    body = operation.get("requestBody", {}).get("content", {}).get(JSON)
+    if body is not None and request is not None:
+        body["schema"] = typed[request]
+    for status, kind in answers.items():
+        content = operation["responses"].get(str(status), {}).get("content") or {}
+        if JSON in content:
+            content[JSON]["schema"] = typed[kind]
 
 
 def _refusal(status: int, reasons: list[str]) -> dict[str, Any]:
@@ -123,14 +153,13 @@ def _download(spec: Download, generated: Mapping[str, Any]) -> dict[str, Any]:
     return {"description": spec.description, "content": content}
 
 
-def _error_body() -> dict[str, Any]:
-    """The JSON schema of :class:`ErrorBody`, as msgspec (which encodes it) sees it."""
-    (_,), components = msgspec.json.schema_components(
-        [ErrorBody], ref_template="#/components/schemas/{name}"
-    )
-    schema: dict[str, Any] = components["ErrorBody"]
-    schema["required"] = list(ErrorBody.__struct_fields__)  # every field is always sent
-    return schema
+def _error_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """msgspec's schema of :class:`ErrorBody`: every field is always sent, nothing else."""
+    return {
+        **schema,
+        "required": list(ErrorBody.__struct_fields__),
+        "additionalProperties": False,
+    }
 
 
 def _any_of(node: Any) -> Any:
