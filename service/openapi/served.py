@@ -11,7 +11,7 @@ OpenAPI tool opens the JSON document.
 from __future__ import annotations
 
 from html import escape
-from typing import Any, Final
+from typing import Any
 
 import msgspec
 from litestar import Litestar, Request
@@ -19,10 +19,9 @@ from litestar.enums import MediaType, OpenAPIMediaType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 
+from service.auth.guard import SCHEMA_PATH
 from service.i18n import LANGUAGES, text
 from service.openapi.document import finish
-
-SCHEMA_PATH: Final = "/api/v1/schema"
 
 
 def document(app: Litestar) -> dict[str, Any]:

@@ -19,7 +19,7 @@ docs/records.md), not read from the code, and it is checked against the code thr
 
 The app is made with every endpoint it can have: the benchmark-only no-op endpoint, routed
 only when ``Settings.benchmark_endpoints`` is on, is in the table too (off, it is not routed:
-``tests/service/test_api_headers.py``). Every API answer is checked for the API's headers
+``tests/service/test_benchmark_endpoints.py``). Every API answer is checked for the API's headers
 (:data:`service.headers.API_HEADERS`).
 
 Path ids are 1 (nothing exists, so allowed callers mostly get 404 or 400 and nothing
