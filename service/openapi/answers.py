@@ -48,6 +48,7 @@ CROSS_SITE_OPEN: Final = (
     "`cross-site-request`: the browser marked the request as sent by another site"
 )
 NOT_FOUND: Final = "`not-found`: there is no such {what}"
+CONTROL_IN_PATH: Final = "`not-found`: the path holds a control character (`%00`, `%0a` …)"
 MALFORMED: Final = (
     "`invalid-request`: the body or a parameter is not of the documented shape (malformed "
     "JSON, a wrong type, an unknown or missing field); `field` names it"
@@ -117,8 +118,11 @@ def derived(
     if unsafe:
         add(403, CROSS_SITE_OPEN if public else CROSS_SITE_STAFF)
     if path:
-        what = " or ".join(p["name"].removesuffix("_id") for p in path)
-        add(404, NOT_FOUND.format(what=what))
+        ids = [p["name"].removesuffix("_id") for p in path if p not in texts]
+        if ids:
+            add(404, NOT_FOUND.format(what=" or ".join(ids)))
+        if texts:
+            add(404, CONTROL_IN_PATH)
     if unsafe and uses_db:
         add(409, CONCURRENT)
     if body:
