@@ -8,16 +8,17 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, get, post
 from litestar.di import Provide
 from litestar.exceptions import PermissionDeniedException
-from litestar.openapi import OpenAPIConfig
 from litestar.params import JSONBody
 
 from service.auth.guard import provide_actor, role_guard, roles
 from service.auth.hashing import PasswordHasher
 from service.db.base import utcnow
 from service.db.session import create_engine, provide_transaction, sessionmaker
-from service.errors import EXCEPTION_HANDLERS, ErrorBody
+from service.errors import EXCEPTION_HANDLERS
 from service.events import channels_plugin
+from service.headers import secure_headers
 from service.offload import offload_lifespan
+from service.openapi.served import openapi_config
 from service.paths import RefuseControlPaths
 from service.pauses import frozen_startup
 from service.results import purge
@@ -40,7 +41,8 @@ def ping() -> dict[str, bool]:
 
 @post(f"{API}/noop", opt=roles("public"), sync_to_thread=False)
 def noop(data: JSONBody[dict[str, object]]) -> dict[str, bool]:
-    """Decodes a JSON body and answers, touching nothing: the baseline for benchmarks."""
+    """Decodes a JSON body and answers, touching nothing: the baseline for benchmarks.
+    Routed only when ``Settings.benchmark_endpoints`` is on."""
     return {"ok": bool(data) or True}
 
 
@@ -66,8 +68,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.passwords = PasswordHasher()
         yield
 
+    benchmarks = [noop] if settings.benchmark_endpoints else []
     app = Litestar(
-        route_handlers=[ping, noop, *ROUTES, *PAGES],
+        route_handlers=[ping, *benchmarks, *ROUTES, *PAGES],
         guards=[role_guard],
         middleware=[RefuseControlPaths()],
         dependencies={"db": Provide(provide_transaction), "actor": Provide(provide_actor)},
@@ -76,13 +79,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=csrf_config(settings.secret_key),
         plugins=[channels_plugin(settings)],
         lifespan=[database, accounts, cast_writer, lockouts, offload_lifespan, frozen_startup],
-        openapi_config=OpenAPIConfig(
-            title="Red Bench 红板凳议事会 API",
-            version="1",
-            path=f"{API}/schema",
-            description="Deliberation and voting for neighbourhood councils. Errors share "
-            "one shape: " + ", ".join(ErrorBody.__struct_fields__),
-        ),
+        openapi_config=openapi_config(),
+        before_send=[secure_headers],
         request_max_body_size=MAX_BODY,
         debug=False,
     )

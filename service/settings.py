@@ -60,13 +60,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: tuple[str, ...] = ()
     tls_cert: str = ""
     tls_key: str = ""
+    benchmark_endpoints: bool = False
+    """Route ``POST /api/v1/noop`` (decodes a body, touches nothing), the baseline the
+    service benchmark compares casting with; off, it is not routed at all (404)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``REDBENCH_DATABASE_URL``, ``REDBENCH_SECRET``, ``REDBENCH_HOST``,
         ``REDBENCH_PORT``, ``REDBENCH_EVENTS``, ``REDBENCH_REDIS_URL``, ``REDBENCH_TLS_CERT``,
-        ``REDBENCH_TLS_KEY`` and ``REDBENCH_TRUSTED_PROXIES`` (comma-separated); keyword
-        overrides that are not
+        ``REDBENCH_TLS_KEY``, ``REDBENCH_BENCHMARK_ENDPOINTS`` (``1`` or ``true``) and
+        ``REDBENCH_TRUSTED_PROXIES`` (comma-separated); keyword overrides that are not
         ``None`` win. A proxy that is not an address or network is a ``ValueError``."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
@@ -79,6 +82,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ("redis_url", "REDBENCH_REDIS_URL"),
             ("tls_cert", "REDBENCH_TLS_CERT"),
             ("tls_key", "REDBENCH_TLS_KEY"),
+            ("benchmark_endpoints", "REDBENCH_BENCHMARK_ENDPOINTS"),
         ):
             if env.get(var):
                 values[field] = env[var]

@@ -15,13 +15,30 @@ from service.audit import record
 from service.auth.guard import SESSION_COOKIE, STAFF, Actor, roles, signing_in, token_of
 from service.db.models import User
 from service.deps import DB, Caller
+from service.openapi.responses import refusals
+
+SIGN_IN_BUSY = (
+    "`sign-in-busy`: too many passwords are waiting to be hashed on this server; try again "
+    "after `Retry-After` seconds"
+)
 
 
 class AccountController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
 
-    @post("/login", opt=signing_in())
+    @post(
+        "/login",
+        opt=signing_in(),
+        status_code=200,
+        responses=refusals(
+            {
+                401: "`bad-credentials`: wrong username or password",
+                429: "`too-many-sign-ins`: too many failed sign-ins for this account or from "
+                "this address, locked for a while (`detail.retry_after`); " + SIGN_IN_BUSY,
+            }
+        ),
+    )
     async def login(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[Login], actor: Caller
     ) -> Response[Session]:
@@ -72,7 +89,13 @@ class UserController(Controller):
         users = (await db.scalars(select(User).order_by(User.id))).all()
         return [repo.user_out(u) for u in users]
 
-    @post("/", opt=roles("admin"))
+    @post(
+        "/",
+        opt=roles("admin"),
+        responses=refusals(
+            {409: "`username-taken`: another user has this username", 429: SIGN_IN_BUSY}
+        ),
+    )
     async def create_user(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[UserCreate], actor: Caller
     ) -> UserOut:
@@ -80,7 +103,16 @@ class UserController(Controller):
         record(db, actor, "user.created", "user", user.id, role=user.role)
         return repo.user_out(user)
 
-    @patch("/{user_id:int}", opt=roles("admin"))
+    @patch(
+        "/{user_id:int}",
+        opt=roles("admin"),
+        responses=refusals(
+            {
+                409: "`last-admin`: the last active admin cannot be demoted or deactivated",
+                429: SIGN_IN_BUSY,
+            }
+        ),
+    )
     async def update_user(
         self,
         request: Request[Any, Any, Any],

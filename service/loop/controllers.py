@@ -15,7 +15,8 @@ from service.deps import DB, Caller
 from service.errors import Invalid
 from service.loop import board as public
 from service.loop import closeout, feedback, photos, schemas, tasks
-from service.loop.photos import UPLOAD_LIMIT
+from service.loop.photos import SIGNATURES, UPLOAD_LIMIT
+from service.openapi.responses import download, refusals
 
 SECRETARY = roles("secretary", "admin")
 
@@ -82,6 +83,13 @@ class LoopController(Controller):
         opt=SECRETARY,
         request_max_body_size=UPLOAD_LIMIT,
         before_request=files_attached,
+        responses=refusals(
+            {
+                413: "`too-large`: a photo is over 5 MiB, or the upload over its limit",
+                415: "`unsupported-media-type`: a file is not a JPEG, PNG or WebP image (told "
+                "by its content)",
+            }
+        ),
     )
     async def add_photos(
         self,
@@ -95,7 +103,11 @@ class LoopController(Controller):
         files = [(upload.filename or "", await upload.read()) for upload in data]
         return [photos.photo_out(p) for p in await photos.add_photos(db, note, files, actor)]
 
-    @get("/photos/{photo_id:int}", opt=roles("public", *STAFF))
+    @get(
+        "/photos/{photo_id:int}",
+        opt=roles("public", *STAFF),
+        responses=download(200, [media for _, _, media in SIGNATURES], description="the photo"),
+    )
     async def photo(self, db: DB, photo_id: FromPath[int]) -> Response[bytes]:
         """A photo from a progress note (public: they are shown on the board)."""
         data, media, digest = await photos.photo_bytes(db, photo_id)

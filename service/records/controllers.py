@@ -23,21 +23,38 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballots.bundle import Bundle
 from service import offload
 from service.audit import record
 from service.auth.guard import STAFF, Actor, roles
 from service.db import models
 from service.deps import DB, Caller
 from service.i18n import text
+from service.openapi.responses import download, refusals
 from service.processes.repository import find_process
 from service.records.assemble import process_draft, round_draft
 from service.records.exports import FORMATS, Exported, make
 from service.records.slips import slips_pdf
+from service.results.controllers import HIDDEN
 from service.rounds.repository import find_round
 from service.voting import codes
 from service.voting.schemas import CodesCreate
 
 RECORD_KEEPERS = roles("secretary", "admin")
+NO_FONT = refusals(
+    {
+        500: "`misconfigured`: the server has no CJK TrueType font to embed in a PDF (install "
+        "fonts-wqy-microhei or set `REDBENCH_PDF_FONT`)"
+    }
+)
+"""The refusal of every answer that may be a PDF."""
+EXPORTS = download(
+    200,
+    [f.media_type for f in FORMATS.values()],
+    Bundle,
+    description="the export: the JSON bundle, the PDF record, the XLSX workbook, or a CSV or "
+    "ballot file (see `GET /exports`)",
+)
 
 
 class ExportFormatOut(msgspec.Struct):
@@ -158,12 +175,21 @@ class RecordController(Controller):
             for f in FORMATS.values()
         ]
 
-    @get("/rounds/{round_id:int}/bundle", opt=roles("public", *STAFF))
+    @get(
+        "/rounds/{round_id:int}/bundle",
+        opt=roles("public", *STAFF),
+        responses=download(200, ["application/json"], Bundle, description="the JSON bundle")
+        | HIDDEN,
+    )
     async def bundle(self, db: DB, round_id: FromPath[int], actor: Caller) -> Response[bytes]:
         """The sealed JSON bundle of a published round (staff: of a closed one)."""
         return file_response(await export_round(db, round_id, "json", actor))
 
-    @get("/rounds/{round_id:int}/exports/{fmt:str}", opt=RECORD_KEEPERS)
+    @get(
+        "/rounds/{round_id:int}/exports/{fmt:str}",
+        opt=RECORD_KEEPERS,
+        responses=EXPORTS | HIDDEN | NO_FONT,
+    )
     async def round_export(
         self,
         request: Request[Any, Any, Any],
@@ -176,7 +202,13 @@ class RecordController(Controller):
         """One export of a closed round (see ``GET /exports`` for the formats)."""
         return file_response(await export_round(db, round_id, fmt, actor, _lang(request, lang)))
 
-    @get("/processes/{process_id:int}/exports/{fmt:str}", opt=RECORD_KEEPERS)
+    @get(
+        "/processes/{process_id:int}/exports/{fmt:str}",
+        opt=RECORD_KEEPERS,
+        responses=EXPORTS
+        | refusals({409: "`results-hidden`: the process has no counted round yet"})
+        | NO_FONT,
+    )
     async def process_export(
         self,
         request: Request[Any, Any, Any],
@@ -190,7 +222,13 @@ class RecordController(Controller):
         lang = _lang(request, lang)
         return file_response(await export_process(db, process_id, fmt, actor, lang))
 
-    @post("/rounds/{round_id:int}/code-slips", opt=roles("facilitator", "admin"), status_code=201)
+    @post(
+        "/rounds/{round_id:int}/code-slips",
+        opt=roles("facilitator", "admin"),
+        status_code=201,
+        responses=download(201, ["application/pdf"], description="the slips, one code each")
+        | NO_FONT,
+    )
     async def code_slips(
         self,
         request: Request[Any, Any, Any],

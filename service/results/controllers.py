@@ -16,10 +16,19 @@ from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Round, RoundResult
 from service.deps import DB, Caller
 from service.errors import Conflict, Invalid
+from service.openapi.responses import refusals
 from service.results import ballot_box
 from service.results.schemas import BallotPage, PublishedBallot, ReceiptCheck, RoundResultOut
 from service.rounds.repository import find_round
 from service.voting.casting import ballot_rules
+
+HIDDEN = refusals(
+    {
+        409: "`results-hidden`: the round is not counted yet, or it is closed but not "
+        "published and the caller is not staff"
+    }
+)
+"""The refusal of every answer that shows a round's count (:func:`counted_round`)."""
 
 
 async def counted_round(db: AsyncSession, round_id: int, actor: Actor) -> tuple[Round, RoundResult]:
@@ -61,7 +70,7 @@ class ResultController(Controller):
     path = "/api/v1/rounds"
     tags = ["results"]
 
-    @get("/{round_id:int}/result", opt=roles("public", *STAFF))
+    @get("/{round_id:int}/result", opt=roles("public", *STAFF), responses=HIDDEN)
     async def result(self, db: DB, round_id: FromPath[int], actor: Caller) -> RoundResultOut:
         round_row, stored = await counted_round(db, round_id, actor)
         return RoundResultOut(
@@ -78,7 +87,16 @@ class ResultController(Controller):
             else msgspec.json.decode(stored.comparison, type=Comparison),
         )
 
-    @get("/{round_id:int}/receipts/{tracker:str}", opt=roles("public", *STAFF))
+    @get(
+        "/{round_id:int}/receipts/{tracker:str}",
+        opt=roles("public", *STAFF),
+        responses=refusals(
+            {
+                409: HIDDEN[409].description,
+                422: "`bad-tracker`: not a tracker nor its 8-character short form",
+            }
+        ),
+    )
     async def receipt(
         self, db: DB, round_id: FromPath[int], tracker: FromPath[str], actor: Caller
     ) -> ReceiptCheck:

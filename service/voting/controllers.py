@@ -16,7 +16,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.events import round_channel
-from service.results.controllers import ballot_page
+from service.openapi.responses import refusals, success
+from service.results.controllers import HIDDEN, ballot_page
 from service.results.schemas import BallotPage
 from service.rounds.repository import find_round
 from service.voting import codes, devices
@@ -35,6 +36,19 @@ from service.voting.schemas import (
 from service.voting.writer import CastWriter
 
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
+CAST_REFUSALS = {
+    404: "`code-unknown`: no such voter code in this round (counted against the device's guesses)",
+    409: "`code-used`, `code-void`, `household-voted`: the code cannot vote (again); "
+    "`round-not-open`: the round is not voting; `idempotency-key-reused`: the key was used "
+    "for another ballot; `cast-retry`: collided with another submission, send it again "
+    "with the same key",
+    422: "`invalid-ballot` (`detail.problem`): the ballot breaks the round's rules "
+    "(unknown option, a rank twice, empty …)",
+    429: "`too-many-attempts`: too many unknown codes from this device; wait `Retry-After` seconds",
+    503: "`unavailable`: the ballot box is not taking ballots right now (the server is "
+    "stopping or the database is away); send it again with the same key",
+}
+"""What casting can refuse besides what every endpoint can (:mod:`service.openapi.answers`)."""
 
 
 async def cast(state: State, device: str, round_id: int, data: CastRequest) -> Receipt:
@@ -87,7 +101,18 @@ class VotingController(Controller):
         await find_round(db, round_id)
         return await late_report(db, round_id)
 
-    @post("/{round_id:int}/ballots", opt=roles("public"), status_code=201)
+    @post(
+        "/{round_id:int}/ballots",
+        opt=roles("public"),
+        status_code=201,
+        responses=success(
+            200,
+            Receipt,
+            "the same receipt again: this key and ballot were cast "
+            "before (a retry after a lost answer); nothing new was stored",
+        )
+        | refusals(CAST_REFUSALS),
+    )
     async def cast_ballot(
         self,
         request: Request[Any, Any, Any],
@@ -101,7 +126,7 @@ class VotingController(Controller):
         receipt = await cast(state, devices.address(host), round_id, data)
         return Response(receipt, status_code=200 if receipt.replayed else 201)
 
-    @get("/{round_id:int}/ballots", opt=roles("public", *STAFF))
+    @get("/{round_id:int}/ballots", opt=roles("public", *STAFF), responses=HIDDEN)
     async def list_ballots(
         self,
         db: DB,

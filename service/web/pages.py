@@ -29,11 +29,6 @@ API_PREFIX: Final = "/api/"
 __all__ = ["PAGES", "csrf_config", "csrf_refused", "template_config"]
 
 
-async def _nosniff(response: Response[Any]) -> Response[Any]:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 PAGES: Final = [
     Router(
         path="/",
@@ -53,8 +48,7 @@ PAGES: Final = [
         path="/static",
         directories=[STATIC],
         opt=roles("public"),
-        name="static",
-        after_request=_nosniff,
+        name="static",  # headers: service.headers
     ),
 ]
 """Every page router, for the app's route handlers."""

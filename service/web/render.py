@@ -24,6 +24,7 @@ from service.errors import (
     database_away,
     status_of,
 )
+from service.headers import PAGE_HEADERS
 from service.i18n import LANGUAGES, text
 from service.logs import logger
 from service.report import number
@@ -36,20 +37,9 @@ LOGIN: Final = "/console/login"
 
 log = logger(__name__)
 
-SECURITY_HEADERS: Final[dict[str, str]] = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-        "object-src 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-"""On every page: scripts and styles from this site only (no inline script), never framed,
-no MIME sniffing, no referrer to other sites, and nothing kept in caches (a ballot, a code
-slip or a result must not come back from the browser's cache or its Back button)."""
+SECURITY_HEADERS: Final = PAGE_HEADERS
+"""The pages' headers (:mod:`service.headers`, which also adds them to any page answer
+that lacks them)."""
 
 
 def language_of(request: Request[Any, Any, Any]) -> str:

@@ -5,7 +5,8 @@ close-and-count of a 1,000,000-ballot round. Run from the repository root:
     .venv/bin/python tests/benchmarks/bench_service.py \\
         --database postgresql+asyncpg://postgres@127.0.0.1:5432/redbench_bench  # PostgreSQL
 
-It starts ``redbench serve`` (one worker) on a fresh database, prepares a round through the
+It starts ``redbench serve`` (one worker, with ``REDBENCH_BENCHMARK_ENDPOINTS=1`` so that the
+no-op endpoint is routed) on a fresh database, prepares a round through the
 API, and prints for 1 and for 50 concurrent clients: requests/s and p50/p99 latency of
 ``POST /api/v1/noop`` (decodes a ballot-sized JSON body, touches nothing) and of
 ``POST /api/v1/rounds/{id}/ballots`` (real casts, each with its own code). Then it writes
@@ -231,6 +232,7 @@ async def run(database: str, casts: int, million: int, sync_ms: float) -> None:
         **os.environ,
         "REDBENCH_DATABASE_URL": database,
         "REDBENCH_SECRET": "bench-secret-of-at-least-32-characters",
+        "REDBENCH_BENCHMARK_ENDPOINTS": "1",  # the no-op endpoint, the baseline
     }
     redbench("user", "add", "bench", "--role", "admin", "--password", PASSWORD, env=env)
     server = subprocess.Popen(

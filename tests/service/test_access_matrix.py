@@ -17,6 +17,11 @@ docs/records.md), not read from the code, and it is checked against the code thr
    security headers. The live-events websocket is checked the same way: accepted, or closed
    before it is accepted with 4401 (anonymous) or 4403 (a role left out).
 
+The app is made with every endpoint it can have: the benchmark-only no-op endpoint, routed
+only when ``Settings.benchmark_endpoints`` is on, is in the table too (off, it is not routed:
+``tests/service/test_benchmark_endpoints.py``). Every API answer is checked for the API's headers
+(:data:`service.headers.API_HEADERS`).
+
 Path ids are 1 (nothing exists, so allowed callers mostly get 404 or 400 and nothing
 changes); page POSTs carry a valid form token so that the CSRF check is never the answer.
 The requests share one app, one database and one staff member of each role per backend
@@ -48,6 +53,7 @@ from service.auth.guard import PUBLIC as DECLARED_PUBLIC
 from service.auth.guard import token_hash
 from service.db.models import ROLES, ApiToken, User
 from service.db.session import create_engine, sessionmaker
+from service.headers import API_HEADERS
 from service.settings import Settings
 from service.web.render import LOGIN, SECURITY_HEADERS
 from tests.service.conftest import SECRET, cheap_hashing, empty_database, make_staff
@@ -68,7 +74,7 @@ WEBSOCKET = "WEBSOCKET"
 ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # ---- API: service, accounts ------------------------------------------------------------
     ("GET",    "/api/v1/ping"):                                        PUBLIC,
-    ("POST",   "/api/v1/noop"):                                        PUBLIC,
+    ("POST",   "/api/v1/noop"):                                        PUBLIC,  # benchmarks only
     ("POST",   "/api/v1/auth/login"):                                  PUBLIC,
     ("POST",   "/api/v1/auth/logout"):                                 STAFF,
     ("GET",    "/api/v1/auth/me"):                                     STAFF,
@@ -238,7 +244,13 @@ def app_endpoints(app: Litestar) -> dict[tuple[str, str], BaseRouteHandler]:
 
 @pytest.fixture(scope="module")
 def endpoints() -> dict[tuple[str, str], BaseRouteHandler]:
-    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=SECRET))
+    app = create_app(
+        Settings(
+            database_url="sqlite+aiosqlite:///:memory:",
+            secret_key=SECRET,
+            benchmark_endpoints=True,
+        )
+    )
     return app_endpoints(app)
 
 
@@ -302,7 +314,7 @@ def matrix_url(
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bench(matrix_url: str) -> AsyncIterator[Bench]:
     engine = create_engine(matrix_url)
-    app = create_app(Settings(database_url=matrix_url, secret_key=SECRET))
+    app = create_app(Settings(database_url=matrix_url, secret_key=SECRET, benchmark_endpoints=True))
     async with sessionmaker(engine)() as db, AsyncTestClient(app=app) as client:
         cheap_hashing(app)
         headers = {role: await make_staff(db, role) for role in sorted(STAFF)}
@@ -359,9 +371,9 @@ async def test_the_guard_answers_as_the_table_says(
     else:
         assert not guard_refused(response), said
 
-    if not is_api(path):
-        for name, value in SECURITY_HEADERS.items():
-            assert response.headers.get(name) == value, f"{said}: header {name}"
+    wanted = API_HEADERS if is_api(path) else SECURITY_HEADERS
+    for name, value in wanted.items():
+        assert response.headers.get(name) == value, f"{said}: header {name}"
 
 
 async def listen(bench: Bench, path: str, caller: str) -> None:

@@ -1,0 +1,413 @@
+"""Real answers against the OpenAPI document, on every database: the whole life of the
+pocket park through the API — sign-in, communities, requests, proposals, rounds, comments,
+codes and slips, casting and its replay, results, receipts, the ballot list, the bundle,
+every export, tasks, notes, photos, feedback, close-out, users — and the usual refusals
+along the way (a wrong password, a used code, an unknown one, a frozen round, a hidden
+result, a bad tracker, a wrong export). Every answer goes through Schemathesis's checks
+against the document the app serves: its status documented, its content type, its body
+valid for the schema of that status, its documented headers.
+
+The fuzzing (``tests/load/test_schema.py``) sends generated requests and meets mostly
+refusals; this walk makes sure every success the service gives, downloads included,
+matches what the document promises.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import schemathesis
+import segno
+from litestar.testing import AsyncTestClient
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from service.app import create_app
+from service.openapi.served import document
+from service.records.exports import FORMATS
+from service.settings import Settings
+from tests.service.conftest import PASSWORD, SECRET
+from tests.service.records_demo import Demo, build_demo
+
+DOCUMENT = document(
+    create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=SECRET))
+)
+SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+
+class Api:
+    """The test client, checking every answer against the document."""
+
+    def __init__(self, client: AsyncTestClient[Any], staff: dict[str, dict[str, str]]) -> None:
+        self.client = client
+        self.staff = staff
+        self.seen: set[tuple[str, str, int]] = set()
+
+    async def __call__(
+        self, method: str, url: str, status: int, as_: str | None = None, **kwargs: Any
+    ) -> Any:
+        headers = {**(self.staff[as_] if as_ else {}), **kwargs.pop("headers", {})}
+        response = await self.client.request(method, url, headers=headers, **kwargs)
+        said = f"{method} {url}: {response.status_code} {response.text[:300]}"
+        assert response.status_code == status, said
+        operation = SCHEMA.find_operation_by_path(method, response.request.url.path)
+        assert operation is not None, f"{method} {url} is not in the document"
+        parameters = {
+            name[1:-1]: value
+            for name, value in zip(
+                operation.path.split("/"), response.request.url.path.split("/"), strict=True
+            )
+            if name.startswith("{")
+        }
+        operation.Case(path_parameters=parameters).validate_response(response, checks=CHECKS)
+        self.seen.add((method, operation.path, status))
+        if "json" in response.headers.get("content-type", ""):
+            return response.json()
+        return response
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    segno.make("滑梯已安装").save(out, kind="png", scale=4)
+    return out.getvalue()
+
+
+@pytest.fixture
+async def api(client: AsyncTestClient[Any], staff: dict[str, dict[str, str]]) -> Api:
+    return Api(client, staff)
+
+
+async def accounts(api: Api) -> None:
+    await api("GET", "/api/v1/ping", 200)
+    session = await api(
+        "POST", "/api/v1/auth/login", 200, json={"username": "admin-user", "password": PASSWORD}
+    )
+    api.client.cookies.clear()  # the session cookie: the calls below say who they are
+    await api(
+        "GET", "/api/v1/auth/me", 200, headers={"Authorization": f"Bearer {session['token']}"}
+    )
+    await api(
+        "POST", "/api/v1/auth/login", 401, json={"username": "admin-user", "password": "wrong"}
+    )
+    await api("POST", "/api/v1/auth/login", 400, json={"username": 1})
+    users = await api("GET", "/api/v1/users", 200, "admin")
+    made = await api(
+        "POST",
+        "/api/v1/users",
+        201,
+        "admin",
+        json={
+            "username": "li",
+            "display_name": "李书记",
+            "role": "secretary",
+            "password": "a long password",
+        },
+    )
+    await api("PATCH", f"/api/v1/users/{made['id']}", 200, "admin", json={"active": False})
+    admin = next(u for u in users if u["role"] == "admin")
+    await api("PATCH", f"/api/v1/users/{admin['id']}", 409, "admin", json={"role": "secretary"})
+    await api("PATCH", "/api/v1/users/99999", 404, "admin", json={"active": True})
+    await api("GET", "/api/v1/users", 401)
+    await api("GET", "/api/v1/users", 403, "facilitator")
+    await api("GET", "/api/v1/users", 401, headers={"Authorization": "Bearer stale"})
+    await api("GET", "/api/v1/rounds/1/result", 401, headers={"Authorization": "Bearer stale"})
+    await api(
+        "POST",
+        "/api/v1/auth/logout",
+        204,
+        headers={"Authorization": f"Bearer {session['token']}"},
+    )
+
+
+async def records(api: Api, demo: Demo) -> None:
+    r1, r2, pid = demo.round1, demo.round2, demo.process_id
+    for rid in (r1, r2):
+        await api("GET", f"/api/v1/rounds/{rid}/result", 200)
+        await api("GET", f"/api/v1/rounds/{rid}/bundle", 200)
+        page = await api("GET", f"/api/v1/rounds/{rid}/ballots", 200, params={"limit": 5})
+        tracker = page["ballots"][0]["tracker"]
+        await api("GET", f"/api/v1/rounds/{rid}/receipts/{tracker}", 200)
+        await api("GET", f"/api/v1/rounds/{rid}/receipts/{tracker[:8]}", 200)
+        await api("GET", f"/api/v1/rounds/{rid}/receipts/not-a-tracker!", 422)
+        for fmt in FORMATS:
+            fits = not FORMATS[fmt].kinds or FORMATS[fmt].kinds == (
+                ("ranked",) if rid == r1 else ("budget",)
+            )
+            await api(
+                "GET", f"/api/v1/rounds/{rid}/exports/{fmt}", 200 if fits else 422, "secretary"
+            )
+    await api("GET", "/api/v1/exports", 200, "grid_worker")
+    await api("GET", f"/api/v1/rounds/{r1}/exports/nonsense", 422, "secretary")
+    await api("GET", f"/api/v1/rounds/{r1}/exports/json", 403, "facilitator")
+    for fmt in ("json", "pdf", "xlsx"):
+        await api("GET", f"/api/v1/processes/{pid}/exports/{fmt}", 200, "admin")
+    await api("GET", f"/api/v1/rounds/{r1}/comments", 200, "grid_worker", params={"view": "flat"})
+    await api("GET", f"/api/v1/rounds/{r1}/comments", 200, "grid_worker")
+    await api("GET", f"/api/v1/rounds/{r1}/comments/summary", 200, "grid_worker")
+    await api("GET", f"/api/v1/rounds/{r1}", 200, "grid_worker")
+    await api("PATCH", f"/api/v1/rounds/{r1}", 409, "facilitator", json={"title": "改名"})
+    await api("GET", f"/api/v1/rounds/{r1}/turnout", 200, "secretary")
+    await api("GET", f"/api/v1/rounds/{r1}/late-ballots", 200, "secretary")
+    await api("GET", f"/api/v1/processes/{pid}", 200, "grid_worker")
+    await api("GET", f"/api/v1/processes/{pid}/rounds", 200, "grid_worker")
+    await api("GET", f"/api/v1/processes/{pid}/proposals", 200, "grid_worker")
+    await api("GET", f"/api/v1/proposals/{demo.proposal_ids[0]}", 200, "grid_worker")
+    await api("GET", f"/api/v1/communities/{demo.community_id}", 200, "grid_worker")
+    await api("GET", "/api/v1/communities", 200, "grid_worker")
+    await api("GET", f"/api/v1/communities/{demo.community_id}/processes", 200, "grid_worker")
+
+
+async def voting(api: Api, demo: Demo) -> None:
+    cid = demo.community_id
+    await api("POST", f"/api/v1/communities/{cid}/grids", 201, "admin", json={"name": "第一网格"})
+    request = await api(
+        "POST",
+        f"/api/v1/communities/{cid}/requests",
+        201,
+        "grid_worker",
+        json={"body": "晚上公园没有照明"},
+    )
+    await api(
+        "GET", f"/api/v1/communities/{cid}/requests", 200, "grid_worker", params={"status": "open"}
+    )
+    await api("GET", f"/api/v1/requests/{request['id']}", 200, "grid_worker")
+    promoted = await api(
+        "POST",
+        f"/api/v1/requests/{request['id']}/promote",
+        200,
+        "facilitator",
+        json={"title": "公园照明", "question": "装几盏路灯？"},
+    )
+    await api(
+        "POST",
+        f"/api/v1/requests/{request['id']}/decline",
+        409,
+        "facilitator",
+        json={"reason": "重复"},
+    )
+    pid = promoted["process_id"]
+    ids = []
+    for title in ("太阳能路灯", "普通路灯"):
+        made = await api(
+            "POST",
+            f"/api/v1/processes/{pid}/proposals",
+            201,
+            "facilitator",
+            json={"title": title, "cost": 1200.5},
+        )
+        ids.append(made["id"])
+    await api(
+        "PATCH", f"/api/v1/proposals/{ids[0]}", 200, "facilitator", json={"description": "更省电"}
+    )
+    extra = await api(
+        "POST", f"/api/v1/processes/{pid}/proposals", 201, "facilitator", json={"title": "不装"}
+    )
+    await api(
+        "POST",
+        f"/api/v1/proposals/{extra['id']}/withdraw",
+        200,
+        "facilitator",
+        json={"reason": "无人支持"},
+    )
+    round_ = await api(
+        "POST",
+        f"/api/v1/processes/{pid}/rounds",
+        201,
+        "facilitator",
+        json={"title": "投票", "ballot_kind": "ranked", "method": "irv", "proposal_ids": ids},
+    )
+    rid = round_["id"]
+    await api(
+        "PUT", f"/api/v1/rounds/{rid}/slate", 200, "facilitator", json={"proposal_ids": ids[::-1]}
+    )
+    await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "commenting"})
+    comment = await api(
+        "POST",
+        f"/api/v1/rounds/{rid}/comments",
+        201,
+        "facilitator",
+        json={"stance": "question", "body": "电费谁出？", "proposal_id": ids[0]},
+    )
+    await api(
+        "POST",
+        f"/api/v1/comments/{comment['id']}/hide",
+        200,
+        "facilitator",
+        json={"reason": "离题"},
+    )
+    await api(
+        "POST",
+        f"/api/v1/comments/{comment['id']}/hide",
+        409,
+        "facilitator",
+        json={"reason": "离题"},
+    )
+    await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "voting"})
+    await api("GET", f"/api/v1/rounds/{rid}/result", 409, "facilitator")
+    issued = await api("POST", f"/api/v1/rounds/{rid}/codes", 201, "facilitator", json={"count": 3})
+    codes = [c["code"] for c in issued["codes"]]
+    slips = await api(
+        "POST", f"/api/v1/rounds/{rid}/code-slips", 201, "facilitator", json={"count": 1}
+    )
+    assert slips.content.startswith(b"%PDF")
+    ballot = {"kind": "ranked", "ranking": [["太阳能路灯"], ["普通路灯"]]}
+    cast = {"code": codes[0], "key": secrets.token_urlsafe(16), "ballot": ballot}
+    await api("POST", f"/api/v1/rounds/{rid}/ballots", 201, json=cast)
+    await api("POST", f"/api/v1/rounds/{rid}/ballots", 200, json=cast)  # the retry
+    again = {**cast, "key": secrets.token_urlsafe(16)}
+    await api("POST", f"/api/v1/rounds/{rid}/ballots", 409, json=again)  # the code is used
+    unknown = {**again, "code": "AAAAA-AAAAA"}
+    await api("POST", f"/api/v1/rounds/{rid}/ballots", 404, json=unknown)
+    wrong = {
+        "code": codes[1],
+        "key": secrets.token_urlsafe(16),
+        "ballot": {"kind": "ranked", "ranking": [["无此方案"]]},
+    }
+    await api("POST", f"/api/v1/rounds/{rid}/ballots", 422, json=wrong)
+    await api(
+        "POST",
+        f"/api/v1/rounds/{rid}/ballots",
+        403,
+        json=cast,
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    await api(
+        "POST",
+        f"/api/v1/rounds/{rid}/codes/void",
+        200,
+        "facilitator",
+        json={"code": codes[2], "reason": "纸条丢失"},
+    )
+    await api("GET", f"/api/v1/rounds/{rid}/turnout", 200, "facilitator")
+    await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "closed"})
+    await api("GET", f"/api/v1/rounds/{rid}/result", 409)  # closed, not published
+    await api("GET", f"/api/v1/rounds/{rid}/result", 200, "secretary")
+
+
+async def processes(api: Api) -> None:
+    community = await api("POST", "/api/v1/communities", 201, "admin", json={"name": "东湖社区"})
+    await api("POST", "/api/v1/communities", 409, "admin", json={"name": "东湖社区"})
+    process = await api(
+        "POST",
+        f"/api/v1/communities/{community['id']}/processes",
+        201,
+        "facilitator",
+        json={"title": "积水路段改造", "question": "先修哪一段？"},
+    )
+    pid = process["id"]
+    first, second = [
+        await api(
+            "POST", f"/api/v1/processes/{pid}/proposals", 201, "facilitator", json={"title": t}
+        )
+        for t in ("加装排水管", "抬高路面")
+    ]
+    await api(
+        "POST",
+        f"/api/v1/proposals/{second['id']}/merge",
+        200,
+        "facilitator",
+        json={"into": first["id"], "reason": "两案合并"},
+    )
+    await api(
+        "POST", f"/api/v1/processes/{pid}/phase", 200, "facilitator", json={"to": "deliberating"}
+    )
+    await api("POST", f"/api/v1/processes/{pid}/phase", 403, "facilitator", json={"to": "closed"})
+
+
+async def loop(api: Api, demo: Demo) -> None:
+    pid = demo.process_id
+    soon = (date.today() + timedelta(days=30)).isoformat()
+    task = await api(
+        "POST",
+        f"/api/v1/processes/{pid}/tasks",
+        201,
+        "secretary",
+        json={
+            "title": "安装滑梯",
+            "owner": "居委会",
+            "due_on": soon,
+            "proposal_id": demo.proposal_ids[0],
+        },
+    )
+    await api("PATCH", f"/api/v1/tasks/{task['id']}", 200, "secretary", json={"owner": "物业公司"})
+    await api("GET", f"/api/v1/tasks/{task['id']}", 200, "grid_worker")
+    await api("GET", f"/api/v1/processes/{pid}/tasks", 200, "grid_worker")
+    await api(
+        "GET", "/api/v1/tasks/overdue", 200, "secretary", params={"community_id": demo.community_id}
+    )
+    note = await api(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/notes",
+        201,
+        "secretary",
+        json={"body": "已到货", "progress": 50},
+    )
+    photos = await api(
+        "POST",
+        f"/api/v1/task-notes/{note['id']}/photos",
+        201,
+        "secretary",
+        files=[("photos", ("滑梯.png", png(), "image/png"))],
+    )
+    await api(
+        "POST",
+        f"/api/v1/task-notes/{note['id']}/photos",
+        415,
+        "secretary",
+        files=[("photos", ("滑梯.png", b"not an image", "image/png"))],
+    )
+    shown = await api("GET", photos[0]["url"], 200)
+    assert shown.headers["cache-control"] == "public, max-age=86400"  # its own, kept
+    await api(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/notes",
+        201,
+        "secretary",
+        json={"body": "完工", "status": "done"},
+    )
+    await api(
+        "POST",
+        f"/api/v1/processes/{pid}/feedback",
+        201,
+        "secretary",
+        json={"channel": "bench", "held_on": "2026-07-01", "satisfied": 30, "dissatisfied": 2},
+    )
+    await api("GET", f"/api/v1/processes/{pid}/feedback", 200, "grid_worker")
+    await api(
+        "POST", f"/api/v1/processes/{pid}/close-out", 200, "secretary", json={"note": "已完成"}
+    )
+    await api(
+        "POST", f"/api/v1/processes/{pid}/reopen", 200, "secretary", json={"reason": "照明还没装"}
+    )
+    await api("GET", f"/api/v1/processes/{pid}/loop", 200, "grid_worker")
+    await api("GET", f"/api/v1/communities/{demo.community_id}/board", 200)
+
+
+async def test_real_answers_conform_to_the_document(api, client, staff, db):
+    demo = await build_demo(client, staff, db)
+    await accounts(api)
+    await records(api, demo)
+    await voting(api, demo)
+    await processes(api)
+    await loop(api, demo)
+    walked = {(method, path) for method, path, _ in api.seen}
+    documented = {
+        (method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item
+    }
+    assert documented - walked == set(), "operations the walk does not reach"
