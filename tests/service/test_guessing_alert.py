@@ -94,8 +94,11 @@ async def test_the_turnout_and_the_round_page_say_so(client, db, staff) -> None:
 
 
 async def test_the_api_schema_documents_the_field(client) -> None:
-    schemas = (await client.get("/api/v1/schema/openapi.json")).json()["components"]["schemas"]
-    assert "guessing" in schemas["Turnout"]["required"]
+    document = (await client.get("/api/v1/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    answer = document["paths"]["/api/v1/rounds/{round_id}/turnout"]["get"]["responses"]["200"]
+    turnout = answer["content"]["application/json"]["schema"]["$ref"].rpartition("/")[2]
+    assert "guessing" in schemas[turnout]["required"]
     fields = schemas["Guessing"]["properties"]
     assert set(fields) == {"unusual", "unknown_codes", "threshold", "devices_locked", "minutes"}
     assert all(field.get("description") for field in fields.values())

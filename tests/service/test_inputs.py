@@ -33,6 +33,7 @@ NOT_TYPED_TEXT = {
     ("RoundUpdate", "method"),
     ("CastRequest", "code"),  # read by service.voting.codes.normalize_code
     ("CastRequest", "key"),  # printable ASCII by pattern
+    ("CastRequest", "pad"),  # spaces only, by pattern, and ignored
     ("CodeVoid", "code"),
 }
 """Request fields holding text that is not typed prose or a name (identifiers, codes,
