@@ -19,7 +19,7 @@ from service.events import channels_plugin
 from service.headers import secure_headers
 from service.offload import offload_lifespan
 from service.openapi.served import openapi_config
-from service.paths import RefuseControlPaths
+from service.paths import refuse_control_paths
 from service.pauses import frozen_startup
 from service.results import purge
 from service.routes import ROUTES
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[ping, *benchmarks, *ROUTES, *PAGES],
         guards=[role_guard],
-        middleware=[RefuseControlPaths()],
+        middleware=[refuse_control_paths],
         dependencies={"db": Provide(provide_transaction), "actor": Provide(provide_actor)},
         exception_handlers={**EXCEPTION_HANDLERS, PermissionDeniedException: csrf_refused},
         template_config=template_config(),

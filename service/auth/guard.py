@@ -172,11 +172,12 @@ async def role_guard(
                 code="no-roles-declared",
             ),
         )
+    staff_only = PUBLIC not in roles
     refused = forged(
         connection,
         connection.app.state.settings.secret_key,
-        by_cookie=_by_cookie(connection),
-        staff_only=PUBLIC not in roles,
+        by_cookie=staff_only and _by_cookie(connection),
+        staff_only=staff_only,
     )
     if refused is not None:
         refuse(connection, refused)

@@ -333,8 +333,8 @@ class CastKey(Base):
     """HMAC of the round id and the client's idempotency key."""
     request_digest: Mapped[str] = mapped_column(String(64))
     """HMAC of the code and the ballot's marks, to refuse the same key with another ballot."""
-    sealed_tracker: Mapped[bytes] = mapped_column(LargeBinary)
-    """The receipt's tracker, sealed under the round's box key (for the retry's answer)."""
+    envelope_nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    """The nonce of the cast's envelope, whose tracker a retry is answered with."""
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
 
 

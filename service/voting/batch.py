@@ -73,7 +73,7 @@ def stored_keys(box: BoxStatements, seal: RoundSeal, key_hashes: Collection[str]
     if not key_hashes:
         return {}
     rows = box.stored_keys(sorted(key_hashes))
-    return {key: (digest, seal.open_receipt(key, sealed)) for key, digest, sealed in rows}
+    return {key: (digest, seal.open(nonce, sealed)[0]) for key, digest, nonce, sealed in rows}
 
 
 def replay(job: CastJob, digest: str, tracker: str) -> Outcome:
@@ -162,7 +162,7 @@ class Settlement:
             {
                 "key_hash": job.key_hash,
                 "request_digest": job.request_digest,
-                "sealed_tracker": job.seal.seal_receipt(job.key_hash, tracker),
+                "envelope_nonce": nonce,
                 "round_id": job.round_id,
             }
         )

@@ -12,7 +12,6 @@ statements. A slip PDF is made between the last two, so the write comes last and
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
@@ -73,7 +72,7 @@ def normalize_code(text: str) -> str | None:
 
 def code_hash(secret_key: str, code: str) -> str:
     """HMAC-SHA256 (hex) of a canonical code: the only form in which a code is stored."""
-    return hmac.new(secret_key.encode(), code.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret_key.encode(), code.encode("ascii"), "sha256").hex()
 
 
 class CodeUnknown(NotFound):

@@ -11,7 +11,8 @@ written out in tracker order in one go (:mod:`service.results.opening`).
 
 The idempotency record of a cast is keyed too (:func:`keyed_digest`): its key is an HMAC of
 the tablet's key and its request digest an HMAC of the code and the marks, so the printed
-code slips do not let anyone recompute either.
+code slips do not let anyone recompute either; for a retry's answer it names its envelope
+(by the envelope's random nonce), whose tracker only the secret's holder can read.
 
 Whoever holds the secret can open the envelopes of a round still voting, and with a copy of
 the database taken while voting, link them to the codes that cast them (docs/security.md).
@@ -19,7 +20,6 @@ the database taken while voting, link them to the codes that cast them (docs/sec
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 from collections.abc import Sequence
@@ -53,11 +53,10 @@ def box_key(secret_key: str, round_id: int) -> bytes:
 def keyed_digest(secret_key: str, purpose: str, *parts: str | bytes) -> str:
     """HMAC-SHA256 (hex) of ``parts`` under the server secret, for ``purpose``: the parts are
     joined by line feeds after the purpose, so digests for different purposes never agree."""
-    mac = hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256)
-    for part in parts:
-        mac.update(b"\n")
-        mac.update(part if isinstance(part, bytes) else part.encode())
-    return mac.hexdigest()
+    message = b"\n".join(
+        [purpose.encode()] + [p if isinstance(p, bytes) else p.encode() for p in parts]
+    )
+    return hmac.digest(secret_key.encode(), message, "sha256").hex()
 
 
 def broken(round_id: int) -> Misconfigured:
@@ -78,7 +77,6 @@ class RoundSeal:
         self.round_id = round_id
         self._aead = AESGCM(box_key(secret_key, round_id))
         self._ballot = b"ballot\n%d" % round_id
-        self._receipt = b"receipt\n%d\n" % round_id
 
     def seal(self, tracker: str, marks: bytes) -> tuple[bytes, bytes]:
         """An envelope ``(nonce, sealed)`` holding the tracker and the marks."""
@@ -106,18 +104,3 @@ class RoundSeal:
         """The tracker and marks in an envelope; :func:`broken` if it does not open."""
         plain = self.open_plain(nonce, sealed)
         return plain[:TRACKER_LENGTH].decode("ascii"), plain[TRACKER_LENGTH:]
-
-    def seal_receipt(self, key_hash: str, tracker: str) -> bytes:
-        """The tracker as the idempotency record keeps it (nonce and ciphertext), bound to the
-        record's key so it cannot be moved to another."""
-        nonce = os.urandom(NONCE)
-        aad = self._receipt + key_hash.encode("ascii")
-        return nonce + self._aead.encrypt(nonce, tracker.encode("ascii"), aad)
-
-    def open_receipt(self, key_hash: str, sealed: bytes) -> str:
-        """The tracker sealed by :meth:`seal_receipt` under ``key_hash``."""
-        aad = self._receipt + key_hash.encode("ascii")
-        try:
-            return self._aead.decrypt(sealed[:NONCE], sealed[NONCE:], aad).decode("ascii")
-        except InvalidTag:
-            raise broken(self.round_id) from None

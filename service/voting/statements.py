@@ -40,8 +40,9 @@ class BoxStatements(Protocol):
         (PostgreSQL ``FOR SHARE``; SQLite's write lock is already held)."""
         ...
 
-    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes]]:
-        """(key hash, request digest, sealed tracker) of the casts stored under these keys."""
+    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes, bytes]]:
+        """(key hash, request digest, envelope nonce, sealed envelope) of the casts stored
+        under these keys."""
         ...
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:
@@ -85,9 +86,15 @@ PHASES = (
     .order_by(ROUNDS.c.id)
     .with_for_update(read=True)
 )
-STORED_KEYS = select(
-    CAST_KEYS.c.key_hash, CAST_KEYS.c.request_digest, CAST_KEYS.c.sealed_tracker
-).where(_among(CAST_KEYS.c.key_hash, "keys"))
+STORED_KEYS = (
+    select(CAST_KEYS.c.key_hash, CAST_KEYS.c.request_digest, ENVELOPES.c.nonce, ENVELOPES.c.sealed)
+    .join(
+        ENVELOPES,
+        (ENVELOPES.c.round_id == CAST_KEYS.c.round_id)
+        & (ENVELOPES.c.nonce == CAST_KEYS.c.envelope_nonce),
+    )
+    .where(_among(CAST_KEYS.c.key_hash, "keys"))
+)
 CLAIM_CODES = (
     update(CODES)
     .where(_IN_ROUND, CODES.c.status == "issued", _among(CODES.c.code_hash, "codes"))
@@ -125,7 +132,7 @@ class CoreStatements:
     def phases(self, round_ids: Sequence[int]) -> list[tuple[int, str]]:
         return self._rows(PHASES, {"rounds": list(round_ids)})
 
-    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes]]:
+    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes, bytes]]:
         return self._rows(STORED_KEYS, {"keys": list(key_hashes)})
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:
@@ -157,7 +164,9 @@ class SqliteStatements:
 
     PHASES = f"SELECT id, phase FROM rounds WHERE id IN {_LIST} ORDER BY id"
     STORED_KEYS = (
-        f"SELECT key_hash, request_digest, sealed_tracker FROM cast_keys WHERE key_hash IN {_LIST}"
+        "SELECT k.key_hash, k.request_digest, e.nonce, e.sealed FROM cast_keys k "
+        "JOIN envelopes e ON e.round_id = k.round_id AND e.nonce = k.envelope_nonce "
+        f"WHERE k.key_hash IN {_LIST}"
     )
     CLAIM_CODES = (
         "UPDATE voter_codes SET status = 'used' WHERE round_id + 0 = ? AND status = 'issued' "
@@ -177,8 +186,8 @@ class SqliteStatements:
         "INSERT INTO envelopes (round_id, nonce, sealed) VALUES (:round_id, :nonce, :sealed)"
     )
     STORE_KEYS = (
-        "INSERT INTO cast_keys (key_hash, request_digest, sealed_tracker, round_id) "
-        "VALUES (:key_hash, :request_digest, :sealed_tracker, :round_id)"
+        "INSERT INTO cast_keys (key_hash, request_digest, envelope_nonce, round_id) "
+        "VALUES (:key_hash, :request_digest, :envelope_nonce, :round_id)"
     )
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
@@ -190,7 +199,7 @@ class SqliteStatements:
     def phases(self, round_ids: Sequence[int]) -> list[tuple[int, str]]:
         return self._rows(self.PHASES, json.dumps(list(round_ids)))
 
-    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes]]:
+    def stored_keys(self, key_hashes: Sequence[str]) -> list[tuple[str, str, bytes, bytes]]:
         return self._rows(self.STORED_KEYS, json.dumps(list(key_hashes)))
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:

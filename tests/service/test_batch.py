@@ -265,7 +265,7 @@ async def test_sqlite_driver_errors_roll_back_and_come_out_as_sqlalchemy_errors(
     engine = create_engine(database_url)
     database = transactor(database_url, engine)
     row = {"round_id": round_id, "nonce": b"n" * 12, "sealed": b"s" * 40}
-    key = {"key_hash": "k" * 64, "request_digest": "d" * 64, "sealed_tracker": b"t" * 44}
+    key = {"key_hash": "k" * 64, "request_digest": "d" * 64, "envelope_nonce": b"n" * 12}
 
     def store_twice(box: BoxStatements) -> None:
         box.store([row], [{**key, "round_id": round_id}])
@@ -292,7 +292,7 @@ async def test_sqlite_writer_waits_for_a_write_lock_held_elsewhere(db, database_
     engine = create_engine(database_url)
     database = transactor(database_url, engine)
     row = {"round_id": round_id, "nonce": b"w" * 12, "sealed": b"s" * 40}
-    key = {"key_hash": "w" * 64, "request_digest": "d" * 64, "sealed_tracker": b"t" * 44}
+    key = {"key_hash": "w" * 64, "request_digest": "d" * 64, "envelope_nonce": b"w" * 12}
     write = asyncio.ensure_future(
         database.run(lambda box: box.store([row], [{**key, "round_id": round_id}]))
     )

@@ -92,7 +92,7 @@ def upgrade() -> None:
         "cast_keys",
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("request_digest", sa.String(length=64), nullable=False),
-        sa.Column("sealed_tracker", sa.LargeBinary(), nullable=False),
+        sa.Column("envelope_nonce", sa.LargeBinary(length=12), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["round_id"], ["rounds.id"], name=op.f("fk_cast_keys_round_id_rounds")
