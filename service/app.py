@@ -12,6 +12,7 @@ from litestar.params import JSONBody
 
 from service.auth.guard import provide_actor, role_guard, roles
 from service.auth.hashing import PasswordHasher
+from service.auth.throttle import RememberedLocks
 from service.db.base import utcnow
 from service.db.session import create_engine, provide_transaction, sessionmaker
 from service.errors import EXCEPTION_HANDLERS
@@ -64,8 +65,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def accounts(app: Litestar) -> AsyncGenerator[None, None]:
-        """Password hashing for this worker, bounded and off the event loop."""
+        """Password hashing for this worker, bounded and off the event loop, and the sign-in
+        lockouts it has read."""
         app.state.passwords = PasswordHasher()
+        app.state.sign_in_locks = RememberedLocks()
         yield
 
     benchmarks = [noop] if settings.benchmark_endpoints else []

@@ -124,6 +124,8 @@ class UserController(Controller):
         """Change a user. A new password, another role or a deactivation signs them out
         everywhere; the last active admin cannot be demoted or deactivated (409)."""
         user = await repo.update_user(db, user_id, data, request.app.state.passwords)
+        if data.password is not None:  # a new password lifts a lockout (other workers: soon)
+            request.app.state.sign_in_locks.forget_account(user.username)
         changed = [f for f in UserUpdate.__struct_fields__ if getattr(data, f) is not None]
         record(db, actor, "user.updated", "user", user.id, fields=changed)
         return repo.user_out(user)

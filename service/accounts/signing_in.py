@@ -52,12 +52,13 @@ async def sign_in(
     which also counts against both)."""
     maker: async_sessionmaker[AsyncSession] = state.sessionmaker
     hasher: PasswordHasher = state.passwords
+    lockouts: throttle.RememberedLocks | None = getattr(state, "sign_in_locks", None)
     caller = throttle.Caller(username=username, address=address)
-    await throttle.check(maker, caller, now_of(state))
+    await throttle.check(maker, caller, now_of(state), lockouts)
     fresh_hash: str | None = None
     async with hasher.turn() as turn:
         # again: sign-ins that failed while this one waited may have locked it out
-        await throttle.check(maker, caller, now_of(state))
+        await throttle.check(maker, caller, now_of(state), lockouts)
         account = await _account(maker, username)
         stored = account[1] if account else hasher.dummy
         right = await turn.verify(password, stored) and account is not None and account[2]

@@ -12,9 +12,12 @@ of doubling waits, then one each half hour) and 48 a day after that; from one ad
 over all accounts, at most 71 in the first day and 48 a day after.
 
 While locked, a sign-in is refused (429 ``too-many-sign-ins`` with ``Retry-After``) before
-its password is hashed — the right password too — and the refusal writes nothing, so a
-flood costs one indexed read per request. The counts live in the database
-(``failed_sign_ins``), so every app worker sees the same. Each write is its own short
+its password is hashed — the right password too — and the refusal writes nothing. The counts
+live in the database (``failed_sign_ins``), so every app worker sees the same; each worker
+also remembers the lockouts it has read (:class:`RememberedLocks`) for at most
+:data:`REMEMBERED` seconds, so a flood against a locked account or address is refused without
+reading the database at all (on PostgreSQL that read was most of a refusal's cost, and a
+flood's refusals took the event loop from the tablets). Each write is its own short
 transaction: a refused sign-in rolls the request's transaction back, its failure must stay.
 """
 
@@ -60,6 +63,9 @@ ADDRESS: Final = Rule(free=20)
 """Per client address: twenty free failures (shared offices and meeting laptops), then the
 same waits."""
 RULES: Final = {"account": ACCOUNT, "address": ADDRESS}
+REMEMBERED: Final = timedelta(seconds=10)
+"""How long a worker trusts a lockout it has read before reading it again: a lockout lifted
+early (an admin sets a new password) holds on other workers at most this long."""
 NAME_LENGTH: Final = 80
 """The longest name kept (usernames are at most 80 characters, addresses fewer)."""
 
@@ -93,9 +99,51 @@ def refusal(kind: str, until: datetime, now: datetime) -> TooMany:
     return TooMany(en, code="too-many-sign-ins", zh=zh, retry_after=seconds, locked=kind)
 
 
-async def check(maker: async_sessionmaker[AsyncSession], caller: Caller, now: datetime) -> None:
+class RememberedLocks:
+    """The lockouts this worker has read lately: (kind, name) → (locked until, read again
+    after). At most :attr:`LIMIT` are kept (a flood from many addresses cannot grow it
+    without bound); the oldest go first."""
+
+    LIMIT: Final = 4096
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+
+    def locked(self, caller: Caller, now: datetime) -> tuple[datetime, str] | None:
+        """The longest lockout remembered for ``caller`` that still holds, if any."""
+        found: tuple[datetime, str] | None = None
+        for key in caller.counts():
+            known = self._known.get(key)
+            if known is None:
+                continue
+            until, recheck = known
+            if until <= now or recheck <= now:
+                del self._known[key]
+            elif found is None or until > found[0]:
+                found = (until, key[0])
+        return found
+
+    def remember(self, kind: str, name: str, until: datetime, now: datetime) -> None:
+        """Keep a lockout read from the database (or just set) for the next sign-ins."""
+        if len(self._known) >= self.LIMIT:
+            del self._known[next(iter(self._known))]
+        self._known[(kind, name)] = (until, now + REMEMBERED)
+
+    def forget_account(self, username: str) -> None:
+        """Drop the account's remembered lockout (a new password lifts it at once here)."""
+        self._known.pop(("account", username[:NAME_LENGTH]), None)
+
+
+async def check(
+    maker: async_sessionmaker[AsyncSession],
+    caller: Caller,
+    now: datetime,
+    lockouts: RememberedLocks | None = None,
+) -> None:
     """Refuse the sign-in if its account or its address is locked out now (the longer wait
-    is the one told)."""
+    is the one told); a lockout this worker remembers is refused without a read."""
+    if lockouts is not None and (known := lockouts.locked(caller, now)) is not None:
+        raise refusal(known[1], known[0], now)
     wanted = or_(
         *(and_(FailedSignIns.kind == k, FailedSignIns.name == n) for k, n in caller.counts())
     )
@@ -108,6 +156,10 @@ async def check(maker: async_sessionmaker[AsyncSession], caller: Caller, now: da
             )
         ).all()
     locks = [(row.locked_until, row.kind) for row in rows if row.locked_until is not None]
+    if lockouts is not None:
+        names = dict(caller.counts())
+        for until, kind in locks:
+            lockouts.remember(kind, names[kind], until, now)
     if locks:
         until, kind = max(locks)
         raise refusal(kind, until, now)

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 from litestar import Litestar
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, select
 
 from service.app import create_app
-from service.auth.throttle import ACCOUNT, ADDRESS, Rule
+from service.auth.throttle import ACCOUNT, ADDRESS, REMEMBERED, Rule
 from service.db.models import FailedSignIns
 from service.settings import Settings
 from tests.service.conftest import PASSWORD, Clock, cheap_hashing, make_staff
@@ -245,6 +245,36 @@ async def test_every_app_worker_sees_the_same_count(db, settings: Settings):
         select(func.max(FailedSignIns.failures)).where(FailedSignIns.kind == "account")
     )
     assert count == 5
+
+
+async def test_a_worker_refuses_a_lockout_it_remembers_without_reading_and_reads_again_soon(
+    db, settings: Settings
+):
+    """A flood against a locked account costs no database read; a lockout lifted elsewhere
+    (another worker's admin reset, a row removed) holds here at most ``REMEMBERED``."""
+    await make_staff(db, "facilitator", "wang")
+    clock = Clock()
+    async with serving(settings, clock) as app, from_address(app, "10.1.2.3") as worker:
+        for _ in range(5):
+            await sign_in(worker, "wang")
+        assert (await sign_in(worker, "wang", PASSWORD)).status_code == 429  # read, remembered
+        await db.execute(delete(FailedSignIns))  # lifted behind this worker's back
+        await db.commit()
+        reads: list[str] = []
+        engine = app.state.engine.sync_engine
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            reads.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            for _ in range(10):
+                assert (await sign_in(worker, "wang", PASSWORD)).status_code == 429
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert [r for r in reads if "failed_sign_ins" in r] == []
+        clock.advance(seconds=REMEMBERED.total_seconds() + 1)
+        assert (await sign_in(worker, "wang", PASSWORD)).status_code == 200
 
 
 async def test_the_sign_in_page_is_throttled_and_says_the_wait(client, db, clock):
