@@ -205,10 +205,10 @@ def commit_ms(folder: Path, rounds: int = 300) -> float:
 
 
 async def store_million(database: str, round_id: int, n: int, secret: str) -> None:
-    """Write ``n`` ballots into the round as the casting path stores them: sealed envelopes
-    (not timed: that is the voting)."""
+    """Write ``n`` ballots into the round as the casting path stores them: sealed envelopes,
+    and as many codes marked used (not timed: that is the voting)."""
     from ballots.digest import new_tracker
-    from service.db.models import Envelope
+    from service.db.models import Envelope, VoterCode
     from service.db.session import create_engine
     from service.voting.sealing import RoundSeal
 
@@ -218,10 +218,25 @@ async def store_million(database: str, round_id: int, n: int, secret: str) -> No
     for row in raw:
         nonce, sealed = seal.seal(new_tracker(), row.tobytes())
         rows.append({"round_id": round_id, "nonce": nonce, "sealed": sealed})
+    codes = [
+        {"round_id": round_id, "code_hash": f"{round_id:08x}{i:056x}", "status": "used"}
+        for i in range(n)
+    ]
     engine = create_engine(database)
     async with engine.begin() as conn:
         for start in range(0, n, 50_000):
             await conn.execute(Envelope.__table__.insert(), rows[start : start + 50_000])
+            await conn.execute(VoterCode.__table__.insert(), codes[start : start + 50_000])
+    # a real round fills over hours, long enough for the database to have written and
+    # vacuumed it; here it was filled in seconds, so let that work finish before timing
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql("VACUUM ANALYZE envelopes, voter_codes")
+            await conn.exec_driver_sql("CHECKPOINT")
+    else:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     await engine.dispose()
 
 

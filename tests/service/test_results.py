@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 
+import numpy as np
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from service.auth.guard import Actor
 from service.db.models import AuditEvent, CastKey, Envelope, Round, RoundResult
 from service.results import ballot_box
 from service.results.counting import close_round
+from service.results.opening import tracker_order
 from service.voting.casting import ballot_rules
 from service.voting.sealing import RoundSeal
 from tests.service.conftest import SECRET
@@ -271,3 +273,49 @@ async def test_an_envelope_sealed_under_another_secret_stops_the_count(client, d
     assert refused.status_code == 500, refused.text
     assert refused.json()["code"] == "box-unopenable"
     assert await db.get(RoundResult, round_id) is None
+
+
+def test_the_box_is_put_in_tracker_order_when_trackers_share_their_first_half():
+    """Trackers are sorted on their first eight characters, and on all sixteen whenever two
+    share those: the order is the full string order either way."""
+    names = ["ZZZZZZZZ00000001", "AAAAAAAA0000000B", "AAAAAAAA0000000A", "M0000000ZZZZZZZZ"]
+    names += [f"Q{i:015d}" for i in range(50)]
+    rng = np.random.default_rng(3)
+    rng.shuffle(names)
+    table = np.frombuffer("".join(names).encode("ascii"), np.uint8).reshape(len(names), 16)
+    assert [names[i] for i in tracker_order(table)] == sorted(names)
+    distinct = [n for n in names if not n.startswith("AAAAAAAA")]
+    table = np.frombuffer("".join(distinct).encode("ascii"), np.uint8).reshape(-1, 16)
+    assert [distinct[i] for i in tracker_order(table)] == sorted(distinct)
+
+
+@pytest.mark.parametrize(
+    ("kind", "candidates", "ballots"),
+    [
+        ("ranked", 5, 70_000),  # more ballots than one slice of the digest's lines
+        ("ranked", 20, 3_000),  # too many columns for one integer key: raw bytes
+        ("score", 4, 2_000),  # scores far apart: raw bytes too
+    ],
+)
+def test_the_close_digests_the_box_as_the_published_rule_says(kind, candidates, ballots):
+    """The close's vectorised digest equals :func:`ballots.digest.ballot_box_digest`, the
+    rule anyone recounting uses, whichever way it keys the ballots."""
+    from ballots.digest import new_tracker
+    from ballots.marks import ballot_of
+    from service.results.opening import box_digest
+
+    rng = np.random.default_rng(ballots)
+    names = [f"方案{i}" for i in range(candidates)]
+    if kind == "ranked":
+        marks = np.argsort(rng.random((ballots, candidates)), axis=1).astype("<i2")
+        marks[rng.random(ballots) < 0.3, 0] = -1  # some leave the first option unranked
+    else:
+        marks = rng.integers(0, 2, (ballots, candidates)).astype("<i2") * 30_000
+        marks[:, 0] = 1  # no empty score ballot
+    trackers = sorted({new_tracker() for _ in range(ballots)})
+    marks = marks[: len(trackers)]
+    table = marks.view(np.uint8).reshape(len(trackers), 2 * candidates)
+    expected = ballot_box_digest(
+        (t, ballot_of(table[i].tobytes(), kind, names)) for i, t in enumerate(trackers)
+    )
+    assert box_digest("".join(trackers).encode(), table, kind, names) == expected
