@@ -11,5 +11,5 @@ def pytest_configure(config: pytest.Config) -> None:
     if not (ELECTIONS / "README.md").is_file():
         raise pytest.UsageError(
             f"the real elections are missing: expected them in {ELECTIONS} "
-            "(the shared/ folder beside the repository, or set REDBENCH_ELECTIONS)"
+            "(part of the repository: is the checkout complete?)"
         )

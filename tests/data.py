@@ -1,12 +1,9 @@
-"""Where the tests find the real elections: ``../shared/data/elections`` beside the
-repository, or the folder named by ``REDBENCH_ELECTIONS``."""
+"""Where the tests find the real elections: ``tests/elections/data`` in the repository
+(public records with their sources and official outcomes in its README)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ELECTIONS = Path(
-    os.environ.get("REDBENCH_ELECTIONS") or ROOT.parent / "shared" / "data" / "elections"
-)
+ELECTIONS = ROOT / "tests" / "elections" / "data"

@@ -1,6 +1,6 @@
 """Real single-winner and ranked multi-winner elections give their official outcomes.
 
-Figures are from ../shared/data/elections/README.md (certified counts and RCTab reports);
+Figures are from tests/elections/data/README.md (certified counts and RCTab reports);
 where a file is a cleaned or derived record, the test says how far it may differ.
 """
 
