@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from service.app import create_app
 from service.auth.guard import token_hash
@@ -47,7 +47,7 @@ from service.demo.loader import ACCOUNTS, PASSWORD, load_demo
 from service.openapi.served import document
 from service.records.exports import FORMATS
 from service.settings import Settings
-from tests.load.harness import Server, fresh_database
+from tests.load.harness import Server, drop_database, fresh_database
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
@@ -95,15 +95,6 @@ def database_for(backend: str, folder: Path) -> str:
     return asyncio.run(fresh_database(f"{server}/redbench_schema_{os.getpid()}", folder))
 
 
-async def drop(url: str) -> None:
-    server, _, name = url.rpartition("/")
-    engine = create_engine(f"{server}/postgres")
-    async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await engine.dispose()
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -116,7 +107,7 @@ def server(
     yield running
     running.stop()
     if request.param == "postgres":
-        asyncio.run(drop(running.database))
+        asyncio.run(drop_database(running.database))
 
 
 @pytest.fixture(scope="module")
