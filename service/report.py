@@ -9,6 +9,8 @@ from engine.compare import Comparison
 from engine.registry import get_method
 from engine.result import Result
 from service.i18n import text
+from service.results.explain import explain, step_grid
+from service.results.explain import number as number  # the tables and pages import it here
 
 
 def width(cell: str) -> int:
@@ -29,15 +31,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
-def number(value: float) -> str:
-    """Whole numbers without decimals, others to at most five places."""
-    if abs(value - round(value)) < 1e-9:
-        return f"{round(value):,}"
-    return f"{value:,.5f}".rstrip("0").rstrip(".")
-
-
 def render_result(result: Result, lang: str) -> str:
-    """The result as a readable report: summary, round-by-round table, ties."""
+    """The result as a readable report: summary, the count step by step (or head to head)
+    with its sentences, ties."""
     info = get_method(result.method)
     summary = info.summary_zh if lang == "zh" else info.summary
     sep = "、" if lang == "zh" else ", "
@@ -54,59 +50,26 @@ def render_result(result: Result, lang: str) -> str:
         f"{label}: {sep.join(result.winners) or '—'}",
         "",
     ]
+    told = explain(result, lang)
     if result.decisions:
         parts.append(_decisions(result, lang))
-    elif result.rounds:
-        parts.append(_rounds(result, lang))
+    elif told.steps:
+        header, rows = step_grid(told, lang)
+        legend = f"✓ {text(lang, 'elected')}   ✗ {text(lang, 'eliminated')}"
+        parts += [table(header, rows), legend, ""]
+        parts += [step.lead + step.story for step in told.steps if step.story]
+    elif told.head_to_head is not None:
+        h = told.head_to_head
+        header = [text(lang, "explain.pw.corner"), *h.names]
+        parts += [table(header, [[n, *h.cells[i]] for i, n in enumerate(h.names)]), ""]
+        parts += list(told.reasons)
     parts += ["", text(lang, "ties") + ":"]
-    if not result.ties:
+    if not told.ties:
         parts.append("  " + text(lang, "no_ties"))
-    for tie in result.ties:
-        key = "tie_line" if tie.round is not None else "tie_line_final"
-        parts.append(
-            "  "
-            + text(
-                lang,
-                key,
-                round=tie.round,
-                tied=sep.join(tie.tied),
-                purpose=text(lang, f"purpose.{tie.purpose}"),
-                rule=text(lang, f"rule.{tie.rule}"),
-                chosen=sep.join(tie.chosen),
-            )
-        )
+    parts += ["  " + line for line in (*told.ties, *told.lot)]
     if result.seed is not None:
         parts.append(f"  {text(lang, 'seed')}: {result.seed}")
     return "\n".join(parts)
-
-
-def _rounds(result: Result, lang: str) -> str:
-    shown = [c for c in result.candidates if any(c in r.tallies for r in result.rounds)]
-    header = [text(lang, "candidate")] + [
-        f"{text(lang, 'round')} {r.number}" for r in result.rounds
-    ]
-    rows: list[list[str]] = []
-    for name in shown:
-        row = [name]
-        for rnd in result.rounds:
-            cell = number(rnd.tallies[name]) if name in rnd.tallies else ""
-            if name in rnd.elected:
-                cell += " ✓"
-            if name in rnd.eliminated:
-                cell += " ✗"
-            row.append(cell)
-        rows.append(row)
-    if any(r.exhausted for r in result.rounds):
-        rows.append([text(lang, "exhausted"), *(number(r.exhausted) for r in result.rounds)])
-    if any(r.quota is not None for r in result.rounds):
-        rows.append(
-            [
-                text(lang, "quota"),
-                *("" if r.quota is None else number(r.quota) for r in result.rounds),
-            ]
-        )
-    legend = f"✓ {text(lang, 'elected')}   ✗ {text(lang, 'eliminated')}"
-    return table(header, rows) + "\n" + legend
 
 
 def _decisions(result: Result, lang: str) -> str:

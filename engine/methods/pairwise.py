@@ -2,11 +2,16 @@
 
 Each reads only the pairwise matrix ``P`` (``P[i, j]`` = voters ranking ``i`` strictly above
 ``j``; see :meth:`~engine.profile.RankedProfile.pairwise`) and returns a weak order.
+The helpers that say *why* (:func:`strict_cycle`, :func:`beat_paths`,
+:func:`strongest_path`, :func:`lock_order`) take the plain matrix a
+:class:`~engine.result.Result` carries and answer in plain ints, and the methods count
+with the same code, so an explanation cannot drift from the count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,19 +25,21 @@ from engine.tiebreak import TieBreaker
 
 IntMatrix = NDArray[np.int64]
 BoolMatrix = NDArray[np.bool_]
+Matrix = IntMatrix | Sequence[Sequence[int]]
+"""A pairwise matrix: the engine's array, or the plain rows a :class:`Result` carries."""
 
 CLAIMS = ("anonymous", "neutral", "condorcet")
 STRENGTHS = ("winning", "margin")
 
 
-def _square(pairwise: IntMatrix) -> IntMatrix:
+def _square(pairwise: Matrix) -> IntMatrix:
     pw = np.asarray(pairwise, dtype=np.int64)
     if pw.ndim != 2 or pw.shape[0] != pw.shape[1]:
         raise ProfileError(f"a pairwise matrix must be square, got shape {pw.shape}")
     return pw
 
 
-def condorcet_winner(pairwise: IntMatrix) -> int | None:
+def condorcet_winner(pairwise: Matrix) -> int | None:
     """The candidate who beats every other one head to head (strictly), or ``None``."""
     pw = _square(pairwise)
     m = pw.shape[0]
@@ -42,7 +49,7 @@ def condorcet_winner(pairwise: IntMatrix) -> int | None:
     return int(found[0]) if found.size else None
 
 
-def smith_set(pairwise: IntMatrix) -> list[int]:
+def smith_set(pairwise: Matrix) -> list[int]:
     """The smallest non-empty group whose members each beat every candidate outside it.
 
     Computed as the top class of the transitive closure of "beats or ties" (``P[i, j] >=
@@ -51,6 +58,45 @@ def smith_set(pairwise: IntMatrix) -> list[int]:
     pw = _square(pairwise)
     reach = _closure(pw >= pw.T)
     return [int(i) for i in np.flatnonzero(reach.all(axis=1))]
+
+
+def strict_cycle(pairwise: Matrix, among: Sequence[int]) -> list[int]:
+    """A shortest cycle of strict head-to-head wins among ``among`` (``[a, b, c]``: ``a``
+    beats ``b``, ``b`` beats ``c``, ``c`` beats ``a``), or ``[]`` when there is none.
+
+    Among equally short cycles, the one starting at the lowest index, then the one whose
+    steps go to the lowest indices first. Ties (equal numbers each way) are never steps:
+    two leaders who tie and beat everyone else form no cycle.
+    """
+    pw = _square(pairwise)
+    beats = pw > pw.T
+    members = sorted(set(among))
+    best: list[int] = []
+    for start in members:
+        parent = {start: start}
+        frontier = [start]
+        found: list[int] = []
+        while frontier and not found:
+            following: list[int] = []
+            for node in frontier:
+                if beats[node, start] and node != start:
+                    found = _path_to(parent, node)
+                    break
+                for nxt in members:
+                    if beats[node, nxt] and nxt not in parent:
+                        parent[nxt] = node
+                        following.append(nxt)
+            frontier = following
+        if found and (not best or len(found) < len(best)):
+            best = found
+    return best
+
+
+def _path_to(parent: dict[int, int], node: int) -> list[int]:
+    path = [node]
+    while parent[path[-1]] != path[-1]:
+        path.append(parent[path[-1]])
+    return path[::-1]
 
 
 def _closure(relation: BoolMatrix) -> BoolMatrix:
@@ -67,6 +113,111 @@ def _strength(pw: IntMatrix, kind: Option) -> IntMatrix:
     wins = pw > pw.T
     value = pw - pw.T if kind == "margin" else pw
     return np.where(wins, value, 0).astype(np.int64)
+
+
+def _beat_path_matrix(pw: IntMatrix, kind: Option) -> IntMatrix:
+    """Strength of the strongest path from each candidate to each other (Floyd-Warshall
+    over defeats, a path being as strong as its weakest defeat; 0: no path)."""
+    d = _strength(pw, kind)
+    for k in range(d.shape[0]):
+        d = np.maximum(d, np.minimum(d[:, k : k + 1], d[k : k + 1, :]))
+    return d
+
+
+def beat_paths(pairwise: Matrix, strength: Option = "winning") -> list[list[int]]:
+    """Schulze's strongest-path strengths: ``[a][b]`` is how strong the strongest chain of
+    head-to-head wins from ``a`` to ``b`` is (its weakest link; 0 when there is none).
+    ``strength`` as for :func:`schulze`: ``winning`` votes or ``margin``; 0 on the diagonal."""
+    d = _beat_path_matrix(_square(pairwise), strength)
+    np.fill_diagonal(d, 0)
+    return [[int(v) for v in row] for row in d]
+
+
+def strongest_path(
+    pairwise: Matrix,
+    source: int,
+    target: int,
+    strength: Option = "winning",
+) -> list[int]:
+    """One strongest path from ``source`` to ``target`` (both included), or ``[]``.
+
+    Of the strongest paths, one with the fewest steps, visiting lower indices first: the
+    candidates reached from ``source`` along defeats at least as strong as the strongest
+    path's strength, breadth first.
+    """
+    pw = _square(pairwise)
+    links = _strength(pw, strength)
+    best = int(_beat_path_matrix(pw, strength)[source, target])
+    if best <= 0 or source == target:
+        return []
+    parent = {source: source}
+    frontier = [source]
+    while frontier:
+        following: list[int] = []
+        for node in frontier:
+            for nxt in range(pw.shape[0]):
+                if links[node, nxt] >= best and nxt not in parent:
+                    parent[nxt] = node
+                    if nxt == target:
+                        return _path_to(parent, nxt)
+                    following.append(nxt)
+        frontier = following
+    return []  # unreachable: a strongest path of strength ``best`` exists
+
+
+class Lock(NamedTuple):
+    """One pair considered by ranked pairs, in the order considered: ``winner`` beat
+    ``loser`` by ``margin`` votes; ``locked`` is false when it would have closed a cycle."""
+
+    winner: int
+    loser: int
+    margin: int
+    locked: bool
+
+
+def lock_order(
+    pairwise: Matrix,
+    draw: Callable[[list[int]], list[int]] | None = None,
+) -> list[Lock]:
+    """Every head-to-head win in the order ranked pairs considers it, and whether it was
+    locked (see :func:`ranked_pairs`).
+
+    ``draw`` puts candidates in lot order where pairs of equal margin conflict; it gets the
+    candidates involved (sorted indices). Without it they keep index order.
+    """
+    steps, _, _ = _lock_all(_square(pairwise), draw or (lambda c: c))
+    return steps
+
+
+def _lock_all(
+    pw: IntMatrix, draw: Callable[[list[int]], list[int]]
+) -> tuple[list[Lock], BoolMatrix, BoolMatrix]:
+    """Ranked pairs' locking: the pairs in the order considered, the locked relation and
+    its reflexive-transitive closure."""
+    m = pw.shape[0]
+    margin = pw - pw.T
+    reach = np.eye(m, dtype=bool)  # reach[a, b]: a is locked above b (or a == b)
+    locked = np.zeros((m, m), dtype=bool)
+    steps: list[Lock] = []
+    for value in sorted({int(v) for v in margin[margin > 0]}, reverse=True):
+        group = [(int(a), int(b)) for a, b in zip(*np.nonzero(margin == value), strict=True)]
+        closed = [(a, b) for a, b in group if reach[b, a]]
+        open_pairs = [(a, b) for a, b in group if not reach[b, a]]
+        trial_reach, trial_locked = reach.copy(), locked.copy()
+        if all(_lock(trial_reach, trial_locked, a, b) for a, b in open_pairs):
+            reach, locked = trial_reach, trial_locked
+            considered = [(a, b, True) for a, b in open_pairs]
+        else:
+            involved = sorted({c for pair in open_pairs for c in pair})
+            drawn = draw(involved)
+            place = {c: n for n, c in enumerate(drawn)}
+            considered = [
+                (a, b, _lock(reach, locked, a, b))
+                for a, b in sorted(open_pairs, key=lambda p: (place[p[0]], place[p[1]]))
+            ]
+        steps += [Lock(a, b, value, ok) for a, b, ok in considered]
+        steps += [Lock(a, b, value, False) for a, b in closed]
+    return steps, locked, reach
 
 
 def _layers(beats: BoolMatrix) -> list[list[int]]:
@@ -136,9 +287,7 @@ def schulze(
     Scores count how many candidates each one beats by beat path.
     """
     pw = profile.pairwise()
-    d = _strength(pw, options["strength"])
-    for k in range(d.shape[0]):
-        d = np.maximum(d, np.minimum(d[:, k : k + 1], d[k : k + 1, :]))
+    d = _beat_path_matrix(pw, options["strength"])
     beats = d > d.T
     return Outcome(
         ranking=_layers(beats),
@@ -170,22 +319,7 @@ def ranked_pairs(
     many candidates each one is locked above, directly or through others.
     """
     pw = profile.pairwise()
-    m = pw.shape[0]
-    margin = pw - pw.T
-    reach = np.eye(m, dtype=bool)  # reach[a, b]: a is locked above b (or a == b)
-    locked = np.zeros((m, m), dtype=bool)
-    for value in sorted({int(v) for v in margin[margin > 0]}, reverse=True):
-        group = [(int(a), int(b)) for a, b in zip(*np.nonzero(margin == value), strict=True)]
-        open_pairs = [(a, b) for a, b in group if not reach[b, a]]
-        trial_reach, trial_locked = reach.copy(), locked.copy()
-        if all(_lock(trial_reach, trial_locked, a, b) for a, b in open_pairs):
-            reach, locked = trial_reach, trial_locked
-            continue
-        involved = sorted({c for pair in open_pairs for c in pair})
-        drawn = tb.order(involved, purpose="rank")
-        place = {c: n for n, c in enumerate(drawn)}
-        for a, b in sorted(open_pairs, key=lambda p: (place[p[0]], place[p[1]])):
-            _lock(reach, locked, a, b)
+    _, locked, reach = _lock_all(pw, lambda involved: tb.order(involved, purpose="rank"))
     return Outcome(
         ranking=_layers(locked),
         pairwise=pw,

@@ -3,15 +3,18 @@ set in an embedded CJK TrueType font (:mod:`service.records.fonts`).
 
 It holds the process and question, and per round the slate with descriptions, the
 deliberation (comments per option by stance, the prompts, notable comments), the turnout,
-the counting rules declared before voting, the count round by round as a table and a chart,
-every tie and how it was broken, the decision, the method comparison and the ballot-box
-digest; then the package digest and lines for the facilitator's and the secretary's
+the counting rules declared before voting, the count as :mod:`service.results.explain`
+tells it (every counting step in tables, a sentence per step and a chart; or the
+head-to-head table with the winners' rows shaded and why they won), every tie and how it
+was broken (and how to draw a lot again), the decision, the method comparison and the
+ballot-box digest; then the package digest and lines for the facilitator's and the secretary's
 signatures. Page furniture repeats the title and the package digest on every page.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
@@ -43,12 +46,19 @@ from service.records.labels import (
     method_summary,
     money,
     number,
-    tie_purpose,
-    tie_rule,
+)
+from service.results.explain import (
+    Explanation,
+    HeadToHead,
+    Step,
+    condorcet_note,
+    explain,
+    step_grid,
 )
 
 RED: Final = colors.HexColor("#b03a2e")
 PALE: Final = colors.HexColor("#f6e3df")
+WON: Final = colors.HexColor("#e3f1e6")
 LINE: Final = colors.HexColor("#c8c8c8")
 MARGIN: Final = 18 * mm
 
@@ -319,8 +329,13 @@ def _rules(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     ]
 
 
+STEP_COLUMNS: Final = 6
+"""At most this many counting steps side by side; a longer count takes several tables."""
+
+
 def _count(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     result = record.result
+    told = explain(result, lang)
     story: list[Flowable] = [Paragraph(_x(text(lang, "record.section.rounds")), s.h2)]
     if result.decisions:
         rows: list[list[Any]] = [
@@ -335,50 +350,74 @@ def _count(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
             reason = text(lang, f"reason.{d.reason}")
             rows.append([d.candidate, number(d.support), money(d.cost), reason])
         story.append(_table(rows, s, [56 * mm, 26 * mm, 30 * mm, 62 * mm]))
-    elif result.rounds:
-        stages = result.rounds[-8:] if len(result.rounds) > 8 else result.rounds
-        names = [c for c in result.candidates if any(c in r.tallies for r in stages)]
-        rows = [[text(lang, "record.col.option")] + [str(r.number) for r in stages]]
-        for name in names:
-            row: list[Any] = [name]
-            for r in stages:
-                cell = number(r.tallies[name]) if name in r.tallies else ""
-                cell += " ✓" if name in r.elected else (" ×" if name in r.eliminated else "")
-                row.append(cell)
-            rows.append(row)
-        if any(r.exhausted for r in stages):
-            rows.append([text(lang, "exhausted"), *(number(r.exhausted) for r in stages)])
-        if any(r.quota is not None for r in stages):
-            rows.append([text(lang, "quota"), *(number(r.quota) for r in stages)])
-        first = 40 * mm
-        rest = (174 * mm - first) / max(1, len(stages))
-        story.append(_table(rows, s, [first] + [rest] * len(stages)))
+    elif told.head_to_head is not None:
+        story += _head_to_head(told.head_to_head, lang, s)
+        story.append(Paragraph(_x(text(lang, "explain.heading.why")), s.h2))
+        story += [Paragraph(_x(line), s.body) for line in told.reasons]
+        return story
+    elif told.steps:
+        for start in range(0, len(told.steps), STEP_COLUMNS):
+            chunk = told.steps[start : start + STEP_COLUMNS]
+            story.append(KeepTogether([_steps_table(told, chunk, lang, s), Spacer(1, 4)]))
         legend = f"✓ {text(lang, 'elected')}　× {text(lang, 'eliminated')}"
         story.append(Paragraph(_x(legend), s.small))
+        story.append(Paragraph(_x(text(lang, "explain.heading.steps")), s.h2))
+        story += [
+            Paragraph(f"<b>{_x(step.lead)}</b>{_x(step.story)}", s.body)
+            for step in told.steps
+            if step.story
+        ]
     chart = count_chart(result, s.font, text(lang, "record.chart.title"))
     if chart is not None:
         story += [Spacer(1, 6), chart]
     return story
 
 
+def _steps_table(told: Explanation, steps: Sequence[Step], lang: str, s: Styles) -> Table:
+    """Some counting steps side by side: each option's votes, ✓ elected, × eliminated."""
+    header, rows = step_grid(told, lang, steps, crossed="×")
+    header[0] = text(lang, "record.col.option")
+    first = 40 * mm
+    rest = (174 * mm - first) / STEP_COLUMNS
+    return _table([header, *rows], s, [first] + [rest] * len(steps))
+
+
+def _head_to_head(table: HeadToHead, lang: str, s: Styles) -> list[Flowable]:
+    """The head-to-head table, the winners' rows shaded, with how to read it."""
+    extra = [table.score[0]] if table.score else []
+    rows: list[list[Any]] = [[text(lang, "explain.pw.corner"), *table.names, *extra]]
+    for i, name in enumerate(table.names):
+        mark = " ✓" if name in table.winners else ""
+        score = [table.score[1][i]] if table.score else []
+        rows.append([name + mark, *table.cells[i], *score])
+    first = 36 * mm
+    rest = (174 * mm - first) / (len(table.names) + len(extra))
+    grid = _table(rows, s, [first] + [rest] * (len(table.names) + len(extra)))
+    shade = [
+        ("BACKGROUND", (0, i), (-1, i), WON)
+        for i, name in enumerate(table.names, start=1)
+        if name in table.winners
+    ]
+    grid.setStyle(TableStyle(shade))
+    return [
+        Paragraph(_x(text(lang, "explain.heading.pairwise")), s.h2),
+        Paragraph(_x(text(lang, "explain.pw.read")), s.small),
+        Spacer(1, 3),
+        grid,
+    ]
+
+
 def _outcome(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     result = record.result
     sep = "、" if lang == "zh" else ", "
     story: list[Flowable] = [Paragraph(_x(text(lang, "record.section.ties")), s.h2)]
-    if not result.ties:
+    told = explain(result, lang)
+    if not told.ties:
         story.append(Paragraph(_x(text(lang, "no_ties")), s.body))
-    for tie in result.ties:
-        key = "tie_line" if tie.round is not None else "tie_line_final"
-        line = text(
-            lang,
-            key,
-            round=tie.round,
-            tied=sep.join(tie.tied),
-            purpose=tie_purpose(tie.purpose, lang),
-            rule=tie_rule(tie.rule, lang),
-            chosen=sep.join(tie.chosen),
-        )
-        story.append(Paragraph(_x(line), s.body))
+    story += [Paragraph(_x(line), s.body) for line in told.ties]
+    if told.lot:
+        story.append(Paragraph(_x(text(lang, "explain.heading.lot")), s.h2))
+        story += [Paragraph(_x(line), s.small) for line in told.lot]
     key = "record.funded" if result.decisions else "record.winners"
     winners = sep.join(result.winners) or text(lang, "record.no_winner")
     decided = [Paragraph(_x(text(lang, "record.section.result")), s.h2)]
@@ -397,11 +436,8 @@ def _outcome(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
         story.append(Paragraph(_x(text(lang, "record.section.comparison")), s.h2))
         story.append(_table(rows, s, [60 * mm, 114 * mm]))
         verdict = text(lang, "compare.agree" if record.comparison.agree else "compare.disagree")
-        if record.comparison.condorcet_winner is not None:
-            verdict += " " + text(
-                lang, "compare.condorcet", name=record.comparison.condorcet_winner
-            )
-        story.append(Paragraph(_x(verdict), s.small))
+        note = condorcet_note(record.comparison, result, lang)
+        story.append(Paragraph(_x(f"{verdict} {note}".strip()), s.small))
     story.append(Paragraph(_x(text(lang, "record.box_digest")), s.h2))
     story.append(Paragraph(record.ballot_box_digest, s.digest))
     return story

@@ -54,7 +54,7 @@ FORMATS: Final[dict[str, ExportFormat]] = {
         ExportFormat("pdf", "application/pdf", "pdf", "决定记录", "record", process=True),
         ExportFormat("xlsx", XLSX, "xlsx", "决定记录", "record", process=True),
         ExportFormat("ballots-csv", CSV, "csv", "选票", "ballots"),
-        ExportFormat("rounds-csv", CSV, "csv", "逐轮计票", "rounds"),
+        ExportFormat("rounds-csv", CSV, "csv", "计票过程", "rounds"),
         ExportFormat("decisions-csv", CSV, "csv", "立项", "decisions", kinds=("budget",)),
         ExportFormat("comments-csv", CSV, "csv", "意见", "comments"),
         ExportFormat("blt", TEXT, "blt", "选票", "ballots", kinds=("ranked",)),

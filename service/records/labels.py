@@ -102,14 +102,3 @@ def label(lang: str, group: str, code: str) -> str:
     key = f"record.{group}.{code}"
     shown = text(lang, key)
     return code if shown == key else shown
-
-
-def tie_rule(rule: str, lang: str) -> str:
-    """How a tie was broken, from the counting labels (``rule.lot`` → 抽签)."""
-    shown = text(lang, f"rule.{rule}")
-    return rule if shown == f"rule.{rule}" else shown
-
-
-def tie_purpose(purpose: str, lang: str) -> str:
-    shown = text(lang, f"purpose.{purpose}")
-    return purpose if shown == f"purpose.{purpose}" else shown

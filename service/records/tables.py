@@ -1,6 +1,7 @@
-"""The record as tables: ballots, the count round by round, budget decisions and comments,
-as CSV (UTF-8 with a byte-order mark and CRLF line ends, so Excel and WPS open the Chinese
-intact) and as one XLSX workbook. Rows are built once and written either way."""
+"""The record as tables: ballots, the count step by step (or head to head), budget decisions
+and comments, as CSV (UTF-8 with a byte-order mark and CRLF line ends, so Excel and WPS open
+the Chinese intact) and as one XLSX workbook, which adds the head-to-head grid and every
+sentence explaining the count. Rows are built once and written either way."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -19,6 +20,7 @@ from ballots.kinds import RankedBallot, ScoreBallot
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
 from service.records.labels import ballot_text, iso_local, label, method_name, number
+from service.results.explain import HeadToHead, explain, status_label
 
 Cell = str | int | float | None
 Row = list[Cell]
@@ -57,34 +59,86 @@ def ballot_rows(record: RoundRecord, lang: str) -> list[Row]:
 
 
 def count_rows(record: RoundRecord, lang: str) -> list[Row]:
-    """The count round by round: one row per option standing in each count, then the
-    exhausted ballots and the quota where the method has them."""
+    """The count as :mod:`service.results.explain` tells it. Counts in steps: one row per
+    option standing at each step (its votes, what it received at that step, and its status
+    then: elected, eliminated, continuing …), then the ballots with no further choice and
+    the quota where the method has them. Pairwise methods: one row per ordered pair of
+    options, with the ballots ranking each above the other and who won."""
+    result = record.result
+    told = explain(result, lang)
+    if told.head_to_head is not None:
+        return _pairwise_rows(record, told.head_to_head, lang)
     rows: list[Row] = [
         [
             text(lang, "record.csv.round"),
             text(lang, "record.csv.stage"),
-            text(lang, "record.csv.note"),
             text(lang, "record.csv.option"),
             text(lang, "record.csv.votes"),
-            text(lang, "record.csv.status"),
+            text(lang, "record.csv.received"),
+            text(lang, "record.csv.note"),
         ]
     ]
-    result = record.result
-    show_exhausted = any(r.exhausted for r in result.rounds)
-    for r in result.rounds:
-        note = label(lang, "note", r.note) if r.note else ""
-        for name in (c for c in result.candidates if c in r.tallies):
-            votes = r.tallies[name]
-            status = ""
-            if name in r.elected:
-                status = text(lang, "funded" if result.decisions else "elected")
-            elif name in r.eliminated:
-                status = text(lang, "eliminated")
-            rows.append([record.number, r.number, note, name, votes, status])
-        if show_exhausted:
-            rows.append([record.number, r.number, note, text(lang, "exhausted"), r.exhausted, ""])
-        if r.quota is not None:
-            rows.append([record.number, r.number, note, text(lang, "quota"), r.quota, ""])
+    budget = bool(result.decisions)
+    for step in told.steps:
+        for standing in step.standings:
+            received: Cell = None if budget else standing.received
+            status = status_label(lang, standing.status)
+            rows.append(
+                [record.number, step.number, standing.name, standing.votes, received, status]
+            )
+        if step.exhausted is not None:
+            held = step.exhausted
+            note = text(lang, "explain.exhausted_note")
+            rows.append([record.number, step.number, held.name, held.votes, held.received, note])
+        if step.quota is not None:
+            rows.append([record.number, step.number, text(lang, "quota"), step.quota, None, ""])
+    return rows
+
+
+def _pairwise_rows(record: RoundRecord, table: HeadToHead, lang: str) -> list[Row]:
+    rows: list[Row] = [
+        [
+            text(lang, "record.csv.round"),
+            text(lang, "record.csv.option"),
+            text(lang, "record.csv.opponent"),
+            text(lang, "record.csv.ahead"),
+            text(lang, "record.csv.behind"),
+            text(lang, "record.csv.note"),
+        ]
+    ]
+    for i, name in enumerate(table.names):
+        for j, other in enumerate(table.names):
+            if i != j:
+                outcome = text(lang, f"explain.outcome.{table.outcome(i, j)}")
+                mine, theirs = table.votes[i][j], table.votes[j][i]
+                rows.append([record.number, name, other, mine, theirs, outcome])
+    return rows
+
+
+def head_to_head_rows(table: HeadToHead, lang: str) -> list[Row]:
+    """The head-to-head table as a grid: a header of options (and the method's score where
+    it has one), then one row per option with the ballots ranking it above each other."""
+    extra = [table.score[0]] if table.score else []
+    rows: list[Row] = [[text(lang, "explain.pw.corner"), *table.names, *extra]]
+    for i, name in enumerate(table.names):
+        cells: list[Cell] = [None if i == j else v for j, v in enumerate(table.votes[i])]
+        score = [table.score[1][i]] if table.score else []
+        mark = " ✓" if name in table.winners else ""
+        rows.append([name + mark, *cells, *score])
+    return rows
+
+
+def explanation_rows(record: RoundRecord, lang: str) -> list[Row]:
+    """Every sentence explaining the count, one per row: the steps, why the winner won,
+    the ties and how to draw a lot again."""
+    told = explain(record.result, lang)
+    rows: list[Row] = [[text(lang, "record.csv.part"), text(lang, "record.csv.note")]]
+    rows += [[step.title, step.story] for step in told.steps if step.story]
+    if told.head_to_head is not None:
+        rows.append([text(lang, "explain.heading.pairwise"), text(lang, "explain.pw.read")])
+    rows += [[text(lang, "explain.heading.why"), line] for line in told.reasons]
+    rows += [[text(lang, "ties"), line] for line in told.ties or [text(lang, "no_ties")]]
+    rows += [[text(lang, "explain.heading.lot"), line] for line in told.lot]
     return rows
 
 
@@ -190,7 +244,8 @@ def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
 
 def workbook(bundle: Bundle, lang: str) -> bytes:
     """The bundle as an XLSX workbook: a summary sheet, then per round its ballots, count,
-    budget decisions (budget rounds) and comments."""
+    head-to-head grid (pairwise methods, the winners' rows marked), the explanation in
+    sentences, budget decisions (budget rounds) and comments."""
     book = Workbook()
     sheet: Worksheet = book.active
     sheet.title = text(lang, "record.sheet.summary")
@@ -200,15 +255,22 @@ def workbook(bundle: Bundle, lang: str) -> bytes:
     several = len(bundle.rounds) > 1
     for record in bundle.rounds:
         prefix = f"{text(lang, 'record.scope.round', number=record.number)} " if several else ""
+        table = explain(record.result, lang).head_to_head
         parts = [
             ("record.sheet.ballots", ballot_rows(record, lang)),
             ("record.sheet.rounds", count_rows(record, lang)),
         ]
+        if table is not None:
+            parts.append(("record.sheet.pairwise", head_to_head_rows(table, lang)))
+        parts.append(("record.sheet.explanation", explanation_rows(record, lang)))
         if record.result.decisions:
             parts.append(("record.sheet.decisions", decision_rows(record, lang)))
         parts.append(("record.sheet.comments", comment_rows(record, lang)))
         for key, rows in parts:
-            _fill(book.create_sheet(prefix + text(lang, key)), rows, header=True)
+            sheet = book.create_sheet(prefix + text(lang, key))
+            _fill(sheet, rows, header=True)
+            if key == "record.sheet.pairwise" and table is not None:
+                _mark_winners(sheet, table)
     stamp = max((r.dates.counted_at for r in bundle.rounds if r.dates.counted_at), default=None)
     if stamp is not None:
         book.properties.created = stamp.replace(tzinfo=None)
@@ -216,6 +278,18 @@ def workbook(bundle: Bundle, lang: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+WINNER_FILL: Final = PatternFill("solid", fgColor="E3F1E6")
+
+
+def _mark_winners(sheet: Worksheet, table: HeadToHead) -> None:
+    """The winners' rows of the head-to-head sheet in bold on green."""
+    for i, name in enumerate(table.names, start=2):
+        if name in table.winners:
+            for cell in sheet[i]:
+                cell.fill = WINNER_FILL
+                cell.font = Font(bold=True)
 
 
 def _fill(sheet: Worksheet, rows: Sequence[Row], *, header: bool) -> None:

@@ -1,12 +1,14 @@
 """The result as a chart, drawn as SVG on the server from the engine's
 :class:`~engine.result.Result`, big and plain enough to read on a TV across a courtyard.
 
-Counts with rounds (instant runoff, STV, Borda's one round) get one column per round and
-one row per option: each bar is the option's votes at the start of the round, its part
-received by transfer in that round drawn in a second colour, elected options green and
-eliminated ones red with ✓ and ✗. Pairwise methods draw their scores; budget counts draw
-each project's support with its cost and whether it was funded. The chart carries a title
-and a description; the round-by-round table beside it holds the same numbers in text.
+Counts in steps (instant runoff, STV, Borda's one step) get one column per counting step
+and one row per option, as :mod:`service.results.explain` tells them: each bar is the
+option's votes at the step, the part it received at that step drawn in a second colour,
+options green while elected and red at the step they are knocked out, with ✓ and ✗; a last
+row holds the ballots with no further choice, those that ran out at the step in the second
+colour. Pairwise methods have no chart (their head-to-head table is the explanation);
+budget counts draw each project's support with its cost and whether it was funded. The
+chart carries a title and a description; the table beside it holds the same numbers.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from markupsafe import Markup, escape
 
 from engine.result import Result
 from service.i18n import text
 from service.report import number
+from service.results.explain import Explanation, explain, method_label
 
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
 INK, MUTED, GRID = "#111111", "#4a4a4a", "#c8c8c8"
@@ -151,33 +155,44 @@ def _order(result: Result) -> list[str]:
     return order + [name for name in result.candidates if name not in order]
 
 
-def rounds_chart(result: Result, lang: str) -> Markup:
-    """One column per counting round (see the module docstring)."""
+MARKS: Final = {"elected": "elected", "elected-before": "elected", "eliminated": "eliminated"}
+"""The bar colour of each status at a step: green while elected, red when knocked out."""
+
+
+def rounds_chart(result: Result, lang: str, explanation: Explanation | None = None) -> Markup:
+    """One column per counting step (see the module docstring)."""
+    steps = (explanation or explain(result, lang)).steps
     names = [n for n in _order(result) if any(n in r.tallies for r in result.rounds)]
     rows: list[tuple[str, list[Cell | None]]] = []
     for name in names:
         cells: list[Cell | None] = []
-        before: float | None = None
-        for rnd in result.rounds:
-            if name not in rnd.tallies:
+        for step in steps:
+            found = [s for s in step.standings if s.name == name]
+            if not found:
                 cells.append(None)
                 continue
-            now = rnd.tallies[name]
-            gained = max(0.0, now - before) if before is not None else 0.0
-            mark = "elected" if name in rnd.elected else ""
-            mark = "eliminated" if name in rnd.eliminated else mark
-            cells.append(Cell(kept=now - gained, gained=gained, mark=mark))
-            before = now
+            standing = found[0]
+            gained = min(standing.received, standing.votes)
+            mark = MARKS.get(standing.status, "")
+            cells.append(Cell(kept=standing.votes - gained, gained=gained, mark=mark))
         rows.append((name, cells))
-    if any(r.exhausted for r in result.rounds):
-        rows.append(
-            (text(lang, "exhausted"), [Cell(kept=r.exhausted, mark="") for r in result.rounds])
-        )
-    columns = [f"{text(lang, 'round')} {r.number}" for r in result.rounds]
+    if steps and steps[0].exhausted is not None:
+        pile: list[Cell | None] = []
+        for step in steps:
+            held = step.exhausted
+            if held is None:
+                pile.append(None)
+                continue
+            gained = min(held.received, held.votes)
+            pile.append(Cell(kept=held.votes - gained, gained=gained))
+        rows.append((text(lang, "exhausted"), pile))
+    description = text(lang, "page.chart.rounds", rounds=len(steps), ballots=result.ballots)
+    if steps and steps[0].exhausted is not None:
+        description += text(lang, "page.chart.exhausted_row")
     return _bars(
-        text(lang, "page.chart.title", method=result.method),
-        text(lang, "page.chart.rounds", rounds=len(result.rounds), ballots=result.ballots),
-        columns,
+        text(lang, "page.chart.title", method=method_label(lang, result.method)),
+        description,
+        [step.column for step in steps],
         rows,
         _legend_entries(lang),
         quota=[r.quota for r in result.rounds],
@@ -185,7 +200,7 @@ def rounds_chart(result: Result, lang: str) -> Markup:
 
 
 def scores_chart(result: Result, lang: str) -> Markup:
-    """One bar per option: its score under the method (pairwise methods, approval)."""
+    """One bar per option: its score under the method (a method with scores only)."""
     scores = result.scores or {}
     rows: list[tuple[str, list[Cell | None]]] = [
         (name, [Cell(kept=scores[name], mark="elected" if name in result.winners else "")])
@@ -193,7 +208,7 @@ def scores_chart(result: Result, lang: str) -> Markup:
         if name in scores
     ]
     return _bars(
-        text(lang, "page.chart.title", method=result.method),
+        text(lang, "page.chart.title", method=method_label(lang, result.method)),
         text(lang, "page.chart.scores", ballots=result.ballots),
         [text(lang, "score")],
         rows,
@@ -217,7 +232,7 @@ def budget_chart(result: Result, lang: str) -> Markup:
         for d in result.decisions
     ]
     return _bars(
-        text(lang, "page.chart.title", method=result.method),
+        text(lang, "page.chart.title", method=method_label(lang, result.method)),
         text(lang, "page.chart.budget", ballots=result.ballots),
         [text(lang, "support")],
         rows,
@@ -234,12 +249,15 @@ def _legend_entries(lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def result_chart(result: Result, lang: str) -> Markup | None:
-    """The chart that fits the result, or ``None`` if it has nothing to draw."""
+def result_chart(
+    result: Result, lang: str, explanation: Explanation | None = None
+) -> Markup | None:
+    """The chart that fits the result, or ``None`` if it has nothing to draw: pairwise
+    methods have none, their head-to-head table says it all."""
     if result.decisions:
         return budget_chart(result, lang)
     if result.rounds:
-        return rounds_chart(result, lang)
-    if result.scores:
+        return rounds_chart(result, lang, explanation)
+    if result.scores and result.pairwise is None:
         return scores_chart(result, lang)
     return None

@@ -1,7 +1,9 @@
 """The result revealed: on the facilitator's TV once voting is closed, and on the public
-board once it is published. Winners, the round-by-round table, the chart, every tie and
-how it was broken in words, and whether the other methods agree — from the stored count,
-with the same visibility rules as the API (nobody sees a result before the close)."""
+board once it is published. Winners; the count step by step (chart, table and a sentence
+per step) or the head-to-head table with why the winner wins; every tie and how it was
+broken in words; and whether the other methods agree — from the stored count
+(:mod:`service.results.explain`), with the same visibility rules as the API (nobody sees a
+result before the close)."""
 
 from __future__ import annotations
 
@@ -24,14 +26,20 @@ from service.deps import DB, Caller
 from service.i18n import text
 from service.report import number
 from service.results.controllers import counted_round
+from service.results.explain import (
+    Explanation,
+    condorcet_note,
+    explain,
+    method_label,
+    step_grid,
+)
 from service.web.chart import result_chart
 from service.web.render import language_of, page
 
 
 def method_name(lang: str, method: str) -> str:
     """A method's name for people (``即时决选（IRV）``), or its registry name."""
-    label = text(lang, f"page.method.{method}")
-    return method if label == f"page.method.{method}" else label
+    return method_label(lang, method)
 
 
 @dataclass(slots=True)
@@ -55,14 +63,14 @@ class ResultView:
     winners: list[str]
     table: ResultTable
     chart: Markup | None
-    ties: list[str]
+    explanation: Explanation
     comparison: list[tuple[str, str]]
     verdict: str
     condorcet: str
 
 
-def result_table(result: Result, lang: str) -> ResultTable:
-    """Round by round (✓ elected, ✗ eliminated), or the budget decisions, or the scores."""
+def result_table(result: Result, lang: str, explanation: Explanation | None = None) -> ResultTable:
+    """Step by step (✓ elected, ✗ eliminated), or the budget decisions, or the scores."""
     if result.decisions:
         table = ResultTable([text(lang, k) for k in ("candidate", "support", "cost", "decision")])
         for d in result.decisions:
@@ -70,58 +78,21 @@ def result_table(result: Result, lang: str) -> ResultTable:
             reason = text(lang, f"reason.{d.reason}")
             table.rows.append([d.candidate, number(d.support), cost, reason])
         return table
-    if result.rounds:
-        table = ResultTable(
-            [text(lang, "candidate")] + [f"{text(lang, 'round')} {r.number}" for r in result.rounds]
-        )
-        for name in result.candidates:
-            if not any(name in r.tallies for r in result.rounds):
-                continue
-            row = [name]
-            for rnd in result.rounds:
-                cell = number(rnd.tallies[name]) if name in rnd.tallies else ""
-                cell += " ✓" if name in rnd.elected else ""
-                cell += " ✗" if name in rnd.eliminated else ""
-                row.append(cell)
-            table.rows.append(row)
-        if any(r.exhausted for r in result.rounds):
-            table.rows.append(
-                [text(lang, "exhausted"), *(number(r.exhausted) for r in result.rounds)]
-            )
-        if any(r.quota is not None for r in result.rounds):
-            quota = ["" if r.quota is None else number(r.quota) for r in result.rounds]
-            table.rows.append([text(lang, "quota"), *quota])
-        return table
+    told = explanation or explain(result, lang)
+    if told.steps:
+        header, rows = step_grid(told, lang)
+        return ResultTable(header, rows)
     table = ResultTable([text(lang, "candidate"), text(lang, "score")])
     for name, score in sorted((result.scores or {}).items(), key=lambda item: -item[1]):
         table.rows.append([name + (" ✓" if name in result.winners else ""), number(score)])
     return table
 
 
-def tie_sentences(result: Result, lang: str) -> list[str]:
-    """Every tie met while counting and how it was broken, in words."""
-    sep = "、" if lang == "zh" else ", "
-    lines = []
-    for tie in result.ties:
-        key = "tie_line" if tie.round is not None else "tie_line_final"
-        lines.append(
-            text(
-                lang,
-                key,
-                round=tie.round,
-                tied=sep.join(tie.tied),
-                purpose=text(lang, f"purpose.{tie.purpose}"),
-                rule=text(lang, f"rule.{tie.rule}"),
-                chosen=sep.join(tie.chosen),
-            )
-        )
-    return lines
-
-
 def comparison_words(
-    comparison: Comparison | None, lang: str
+    comparison: Comparison | None, lang: str, result: Result | None = None
 ) -> tuple[list[tuple[str, str]], str, str]:
-    """Each method's winners, a sentence saying whether they agree, and the Condorcet note."""
+    """Each method's winners, a sentence saying whether they agree, and the Condorcet note
+    (telling a tie from a cycle when ``result`` carries the head-to-head counts)."""
     if comparison is None:
         return [], "", ""
     sep = "、" if lang == "zh" else ", "
@@ -141,15 +112,7 @@ def comparison_words(
         )
     else:
         verdict = text(lang, "page.compare.disagree")
-    note = ""
-    if comparison.condorcet_winner is not None:
-        note = text(lang, "compare.condorcet", name=comparison.condorcet_winner)
-        if comparison.condorcet_misses:
-            misses = sep.join(method_name(lang, m) for m in comparison.condorcet_misses)
-            note += " " + text(lang, "compare.misses", names=misses)
-    elif comparison.smith_set:
-        note = text(lang, "compare.no_condorcet")
-    return rows, verdict, note
+    return rows, verdict, condorcet_note(comparison, result, lang)
 
 
 async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) -> ResultView:
@@ -165,7 +128,8 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         else msgspec.json.decode(stored.comparison, type=Comparison)
     )
     info = get_method(result.method)
-    rows, verdict, note = comparison_words(comparison, lang)
+    rows, verdict, note = comparison_words(comparison, lang, result)
+    explanation = explain(result, lang)
     return ResultView(
         round=round_row,
         process=process,
@@ -174,9 +138,9 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         method=method_name(lang, result.method),
         summary=info.summary_zh if lang == "zh" else info.summary,
         winners=list(result.winners),
-        table=result_table(result, lang),
-        chart=result_chart(result, lang),
-        ties=tie_sentences(result, lang),
+        table=result_table(result, lang, explanation),
+        chart=result_chart(result, lang, explanation),
+        explanation=explanation,
         comparison=rows,
         verdict=verdict,
         condorcet=note,

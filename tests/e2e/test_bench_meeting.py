@@ -20,7 +20,7 @@ from ballots.digest import lot_seed
 from ballots.kinds import Ballot, RankedBallot
 from engine import RankedProfile, tally
 from engine.result import Result
-from service.web.reveal import tie_sentences
+from service.results.explain import explain
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import (
     OPTIONS,
@@ -360,7 +360,7 @@ def test_bench_meeting_in_the_browser(
     assert winners == list(result.winners)
     expect(console.locator("svg.chart[role=img]")).to_have_count(1)
     expect(console.locator("table.rounds tbody tr").first).to_contain_text(NAMES[0])
-    for sentence in tie_sentences(result, "zh") or ["没有遇到平局。"]:
+    for sentence in explain(result, "zh").ties or ("没有遇到平局。",):
         expect(console.locator(".ties")).to_contain_text(sentence)
     expect(console.locator(".verdict")).not_to_be_empty()
     expect(console.locator(".digest code")).to_have_text(digest)

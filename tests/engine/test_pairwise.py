@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from engine import OptionError, ProfileError, RankedProfile, TieUnresolved, tally
-from engine.methods.pairwise import condorcet_winner, smith_set
+from engine.methods.pairwise import (
+    Lock,
+    beat_paths,
+    condorcet_winner,
+    lock_order,
+    smith_set,
+    strict_cycle,
+    strongest_path,
+)
 from engine.registry import get_method
 from engine.tiebreak import lot_key
 
@@ -302,3 +312,66 @@ def test_minimax_undefeated_candidate_scores_zero() -> None:
     profile = RankedProfile.from_orders("ab", [["a", "b"]], [2])
     result = tally("minimax", profile)
     assert result.scores == {"a": 0.0, "b": 2.0}
+
+
+# --- helpers that say why: cycles, beat paths, locked pairs -----------------------------
+
+
+def test_a_tie_between_two_leaders_is_no_cycle() -> None:
+    # a and b tie 2-2 and both beat c: the Smith set is {a, b}, but no strict cycle
+    pw = np.array([[0, 2, 3], [2, 0, 4], [1, 0, 0]])
+    assert strict_cycle(pw, smith_set(pw)) == []
+    assert strict_cycle(CYCLE.pairwise(), [0, 1, 2]) == [0, 1, 2]
+    # the cycle a>b>c>a over a fourth candidate all of them beat
+    four = RankedProfile.from_orders(
+        "abcd", [["a", "b", "c", "d"], ["b", "c", "a", "d"], ["c", "a", "b", "d"]]
+    ).pairwise()
+    assert strict_cycle(four, smith_set(four)) == [0, 1, 2]
+    assert strict_cycle(four.tolist(), [0, 3]) == []  # plain rows work as well
+
+
+def test_beat_paths_are_wikipedias_strongest_paths() -> None:
+    # Wikipedia's table of strongest paths p[X, Y] for the 45-voter example
+    assert beat_paths(WIKI.pairwise()) == [
+        [0, 28, 28, 30, 24],
+        [25, 0, 28, 33, 24],
+        [25, 29, 0, 29, 24],
+        [25, 28, 28, 0, 24],
+        [25, 28, 28, 31, 0],
+    ]
+
+
+def test_a_strongest_path_is_as_strong_as_its_weakest_win() -> None:
+    pw = WIKI.pairwise()
+    paths = beat_paths(pw)
+    for a in range(5):
+        for b in range(5):
+            if a == b:
+                assert strongest_path(pw, a, b) == []
+                continue
+            path = strongest_path(pw, a, b)
+            assert path[0] == a
+            assert path[-1] == b
+            links = [int(pw[x, y]) for x, y in itertools.pairwise(path)]
+            assert all(pw[x, y] > pw[y, x] for x, y in itertools.pairwise(path))
+            assert min(links) == paths[a][b]
+    assert strongest_path(pw, 0, 2) == [0, 3, 2]  # A -> D (30) -> C (28): 28
+
+
+def test_lock_order_is_the_order_ranked_pairs_locks_in() -> None:
+    # margins on Wikipedia's example: B>D 21, E>D 17, A>D 15, C>B 13, D>C 11 (closes
+    # C>B>D>C: skipped), E>B 9, A>C 7, B>A 5 (skipped), C>E 3, E>A 1 (skipped)
+    steps = lock_order(WIKI.pairwise())
+    assert steps == [
+        Lock(1, 3, 21, True),
+        Lock(4, 3, 17, True),
+        Lock(0, 3, 15, True),
+        Lock(2, 1, 13, True),
+        Lock(3, 2, 11, False),
+        Lock(4, 1, 9, True),
+        Lock(0, 2, 7, True),
+        Lock(1, 0, 5, False),
+        Lock(2, 4, 3, True),
+        Lock(4, 0, 1, False),
+    ]
+    assert tally("ranked-pairs", WIKI).winners == ("A",)

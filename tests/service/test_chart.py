@@ -1,6 +1,7 @@
 """The result chart: well-formed SVG with a title and a description, one bar per option
-and round, transfers drawn apart, elected and eliminated marked, names escaped; and the
-result screen's words for ties and the method comparison."""
+and counting step, transfers (and ballots running out of choices) drawn apart, elected and
+eliminated marked at the step they happen, names escaped; and the result screen's table
+and words for the method comparison."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import numpy as np
 from engine import RankedProfile, tally
 from engine.compare import compare
 from engine.profile import ApprovalProfile
-from service.web.chart import ELECTED, ELIMINATED, GAINED, fit, result_chart, text_width
-from service.web.reveal import comparison_words, result_table, tie_sentences
+from service.web.chart import ELECTED, ELIMINATED, GAINED, KEPT, fit, result_chart, text_width
+from service.web.reveal import comparison_words, result_table
+from tests.service.test_explain import IRV_EXHAUSTED
 
 SVG = "{http://www.w3.org/2000/svg}"
 PARK = ["儿童游乐设施", "健康监测站", "文化墙", "遮阳座椅"]
@@ -29,23 +31,53 @@ def parse(svg: str) -> ET.Element:
     return ET.fromstring(svg)
 
 
-def test_rounds_chart_draws_every_round_and_the_transfers():
+def rects_in_row(root: ET.Element, label: str) -> list[ET.Element]:
+    """The bars drawn in the row whose name is ``label``."""
+    [name] = [t for t in root.iter(f"{SVG}text") if t.text == label]
+    middle = float(name.get("y"))
+    return [
+        r
+        for r in root.iter(f"{SVG}rect")
+        if r.get("height") == "34" and abs(float(r.get("y")) + 17 - middle) < 1
+    ]
+
+
+def test_rounds_chart_draws_every_step_and_the_transfers():
     result = tally("irv", RankedProfile.from_orders(PARK, ORDERS), seed="seed")
     assert result.winners == ("健康监测站",)
     root = parse(str(result_chart(result, "zh")))
     assert root.get("role") == "img"
-    assert root.find(f"{SVG}title").text == "计票结果（irv）"
-    assert "共 3 轮、9 张选票" in root.find(f"{SVG}desc").text
+    assert root.find(f"{SVG}title").text == "计票结果：即时决选（IRV）"
+    assert "共 3 个计票步骤、9 张选票" in root.find(f"{SVG}desc").text
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert {"轮次 1", "轮次 2", "轮次 3"} <= set(texts)
+    assert {"第1步", "第2步", "第3步"} <= set(texts)
+    assert not any("轮" in (t or "") for t in texts)  # 轮 is the meeting's word, not the count's
     assert set(PARK) <= set(texts)
     assert "5 ✓" in texts
     assert "2 ✗" in texts
     assert "0 ✗" in texts
+    assert "不再计入的票" not in texts  # no ballot ran out of choices
     fills = [r.get("fill") for r in root.iter(f"{SVG}rect")]
-    assert fills.count(GAINED) >= 2  # health's transfer in round 3, plus the legend swatch
+    assert fills.count(GAINED) >= 2  # health's transfer at step 3, plus the legend swatch
     assert ELECTED in fills
     assert ELIMINATED in fills
+    # 文化墙 is red only at step 2, where it is knocked out; blue (still counting) at step 1
+    culture = [r.get("fill") for r in rects_in_row(root, "文化墙")]
+    assert culture == [KEPT, ELIMINATED]
+
+
+def test_ballots_with_no_further_choice_are_drawn_as_transferred():
+    # 13 ballots (worked in tests/service/test_explain.py): at step 1 丁 is out and of its
+    # 2 ballots one has no further choice; at step 2 that ballot is what the pile received.
+    result = tally("irv", IRV_EXHAUSTED)
+    root = parse(str(result_chart(result, "zh")))
+    pile = rects_in_row(root, "不再计入的票")
+    assert [r.get("fill") for r in pile if float(r.get("width")) > 0] == [GAINED, KEPT]
+    assert "最后一行是没有更多志愿、不再计入的选票" in root.find(f"{SVG}desc").text
+    table = result_table(result, "zh")
+    assert table.header == ["选项", "第1步", "第2步", "第3步"]
+    assert table.rows[-1] == ["不再计入的票", "0", "1", "1"]
+    assert ["乙", "3", "4", "7 ✓"] in table.rows
 
 
 def test_names_are_escaped_and_cut_to_fit():
@@ -60,10 +92,9 @@ def test_names_are_escaped_and_cut_to_fit():
     assert text_width(fit(names[1], 200)) <= 200
 
 
-def test_pairwise_methods_draw_scores_and_budgets_draw_decisions():
+def test_pairwise_methods_have_no_chart_and_budgets_draw_decisions():
     schulze = tally("schulze", RankedProfile.from_orders(PARK, ORDERS), seed="seed")
-    root = parse(str(result_chart(schulze, "zh")))
-    assert "得分" in [t.text for t in root.iter(f"{SVG}text")]
+    assert result_chart(schulze, "zh") is None  # the head-to-head table explains it instead
     matrix = np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 1]])
     profile = ApprovalProfile.from_matrix(PARK, matrix, costs=(1200, 800, 300, 250), budget=1500)
     budget = tally("equal-shares", profile)
@@ -78,16 +109,9 @@ def test_pairwise_methods_draw_scores_and_budgets_draw_decisions():
     assert table.header == ["选项", "支持票", "造价", "结果"]
 
 
-def test_ties_and_the_comparison_in_words():
-    # a three-way tie for last place in round 1, broken by lot
+def test_the_comparison_in_words():
     orders = [[["甲"]], [["乙"]], [["丙"]], [["甲"]]]
     profile = RankedProfile.from_orders(["甲", "乙", "丙"], orders)
-    result = tally("irv", profile, seed="fixed seed")
-    [tie] = result.ties
-    [line] = tie_sentences(result, "zh")
-    tied = "、".join(tie.tied)
-    assert set(tie.tied) == {"乙", "丙"}
-    assert line == f"第1轮：{tied} 打平（淘汰），按抽签决定：{tie.chosen[0]}"
     rows, verdict, note = comparison_words(compare(profile, seed="fixed seed"), "zh")
     assert ("即时决选（IRV）", "甲") in rows
     assert verdict.endswith("的结果一致：甲")

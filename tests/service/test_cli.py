@@ -29,8 +29,10 @@ def test_tally_prints_a_chinese_round_table(capsys):
     assert code == 0, err
     assert "计票方法: irv" in out
     assert "当选: 儿童游乐设施" in out
-    assert "轮次 1" in out
+    assert "第1步" in out
     assert "✗" in out  # someone is eliminated
+    assert "计票第 5 步：儿童游乐设施 得 44 票，超过仍在计数的 68 票的一半，当选。" in out
+    assert "不再计入的票" in out
     assert "抽签种子" in out
 
 

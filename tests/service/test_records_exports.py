@@ -51,7 +51,9 @@ async def test_the_pdf_record_reads_back_as_text_and_renders(client, staff, db, 
     assert bundle["digest"] in text  # the package digest
     assert bundle["rounds"][0]["ballot_box_digest"] in text
     for words in (
-        "逐轮计票",
+        "计票过程",
+        "每一步发生了什么",
+        "不再计入的票",
         "平局及处理",
         "计票方法比较",
         "主持人（签字）",
@@ -117,6 +119,11 @@ async def test_the_process_record_has_every_round(client, staff, db, tmp_path):
     assert [c.value for c in ballots[1]][:4] == ["轮次", "回执编号", "行哈希", "选票"]
     assert ballots.max_row == 73  # the header and 72 ballots
     assert ballots["E1"].value == "儿童游乐设施"
+    count = book["第1轮 计票"]
+    assert [c.value for c in count[1]] == ["轮次", "计票步骤", "选项", "票数", "本步转入", "说明"]
+    assert "第1轮 计票说明" in book.sheetnames
+    steps = [row[1].value for row in book["第1轮 计票说明"].iter_rows(min_row=2, max_row=6)]
+    assert steps[4] == "儿童游乐设施 得 44 票，超过仍在计数的 68 票的一半，当选。"
     decisions = book["第2轮 立项"]
     assert [decisions.cell(row=r, column=2).value for r in (2, 3)] == ["健身器材", "儿童游乐设施"]
     assert decisions["C2"].value == 28  # numbers stay numbers
