@@ -3,7 +3,7 @@ receipts and the ballot-box digest. Imports :mod:`engine`, never :mod:`service`.
 
 from __future__ import annotations
 
-from ballots.box import BallotBox
+from ballots.box import BallotBox, PublishedCount
 from ballots.digest import (
     ballot_box_digest,
     ballot_line,
@@ -50,6 +50,7 @@ __all__ = [
     "InvalidReceipt",
     "InvalidRules",
     "Kind",
+    "PublishedCount",
     "RankedBallot",
     "ScoreBallot",
     "UnknownFormat",

@@ -4,7 +4,9 @@
 the ballots are validated under the round's rules, encoded into a profile and counted with
 the declared method, seats and options; a lot, where the tie policy allows one, is drawn
 with the ballot-box digest as the seed. :func:`ballot_box` turns a round into a
-:class:`~ballots.box.BallotBox` for the BLT, PrefLib and pabulib writers, and
+:class:`~ballots.box.BallotBox` for the BLT, PrefLib and pabulib writers (with the round's
+:func:`published_count`, so that the files carry the lot seed a file alone cannot
+recompute), and
 :func:`round_from_box` makes a counted, bundle-ready round of any ballot file (trackers are
 derived from the file's profile digest, so the same file always gives the same bundle).
 """
@@ -17,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ballots.box import BallotBox
+from ballots.box import BallotBox, PublishedCount
 from ballots.bundle import (
     BallotEntry,
     Counting,
@@ -37,7 +39,7 @@ from ballots.encode import encode
 from ballots.errors import FormatError
 from ballots.formats._common import orders
 from ballots.formats.json_ import CountedBallot, derive_rules
-from ballots.formats.pabulib import NAME_KEY
+from ballots.formats.pabulib import CANDIDATES_KEY, NAME_KEY
 from ballots.kinds import (
     ApprovalBallot,
     Ballot,
@@ -77,22 +79,46 @@ def recount(record: RoundRecord, box_digest: str) -> tuple[Result, Comparison | 
     return result, comparison
 
 
+def published_count(record: RoundRecord) -> PublishedCount:
+    """How the round was counted, with the lot seed its stored ballot-box digest gives."""
+    counting = record.counting
+    return PublishedCount(
+        method=counting.method,
+        seats=counting.seats,
+        method_options=dict(counting.method_options),
+        tie_policy=counting.tie_policy,
+        lot_seed=seed_for(counting, record.ballot_box_digest),
+    )
+
+
 def ballot_box(record: RoundRecord, title: str = "") -> BallotBox:
-    """The round's ballots as a ballot box for the file writers.
+    """The round's ballots as a ballot box for the file writers, with its published count.
 
     Budget rounds number their projects 1, 2 … in slate order (pabulib ids), with each
-    option's name in the ``name`` column and the funded ones ``selected``.
+    option's name in the ``name`` column, the funded ones ``selected`` and
+    ``redbench_candidates`` ``name``, so a reader counts them under their names again
+    (the lot draws by name).
     """
     profile = profile_of(record)
     seats = record.counting.seats
+    published = published_count(record)
     if isinstance(profile, ApprovalProfile) and profile.costs is not None:
         ids = tuple(str(i) for i in range(1, profile.n_candidates + 1))
         number = dict(zip(profile.candidates, ids, strict=True))
         meta = {NAME_KEY.format(i): name for name, i in number.items()}
+        meta[CANDIDATES_KEY] = "name"
         renamed = replace(profile, candidates=ids)
         funded = tuple(number[name] for name in record.result.winners)
-        return BallotBox(renamed, format="bundle", title=title, official=funded, meta=meta)
-    return BallotBox(profile, format="bundle", title=title, seats=seats)
+        return BallotBox(
+            renamed,
+            format="bundle",
+            title=title,
+            seats=seats,
+            official=funded,
+            meta=meta,
+            published=published,
+        )
+    return BallotBox(profile, format="bundle", title=title, seats=seats, published=published)
 
 
 def derived_tracker(seed: str, index: int) -> str:

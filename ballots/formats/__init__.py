@@ -41,6 +41,7 @@ FORMATS: dict[str, FormatInfo] = {
     "alaska": FormatInfo("ballots.formats.alaska", (".profile",), writable=False),
     "pabulib": FormatInfo("ballots.formats.pabulib", (".pb",)),
     "json": FormatInfo("ballots.formats.json_", (".json",)),
+    "ballots-csv": FormatInfo("ballots.formats.ballots_csv", (".csv",), writable=False),
 }
 """Format name -> where it is implemented and which extensions it claims.
 
@@ -61,6 +62,8 @@ def _sniff(head: bytes) -> str | None:
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = text.lstrip()
     first = stripped.splitlines()[0].strip() if stripped else ""
+    if first.lstrip('"').startswith("#redbench_ballots"):
+        return "ballots-csv"
     if first.startswith("VoteKit"):
         return "votekit"
     if first.startswith("# FILE NAME") or "# ALTERNATIVE NAME" in text:

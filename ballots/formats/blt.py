@@ -5,6 +5,10 @@ numbers (``-2 -5``); ballot lines ``weight c1 c2 ... 0`` (candidates numbered fr
 best first, ``c1=c2`` for an equal ranking); a line ``0`` ending the ballots; one quoted
 name per candidate; a quoted title. Withdrawn candidates are removed from the profile
 (every ballot then counts as if they had never been ranked) and a note says so.
+
+Lines starting with ``#`` are comments. Red Bench writes how the round was counted as
+comment lines after the title, ``# redbench_method: irv`` … ``# redbench_lot_seed: <hex>``
+(:class:`~ballots.box.PublishedCount`), where tools that stop at the title never look.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ballots.box import BallotBox
+from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import (
     Progress,
@@ -32,6 +36,7 @@ NAME = "blt"
 EXTENSIONS = (".blt",)
 
 _QUOTED = re.compile(r'"([^"]*)"')
+_COMMENT_FIELD = re.compile(r"#\s*(redbench_[a-z_]+)\s*:\s*(.*)")
 _WHOLE = re.compile(r"\d+")
 
 
@@ -71,8 +76,12 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     positions: list[int] = []
     counts: list[int] = []
     ended = False
+    comments: dict[str, str] = {}
     for number, line in lines:
         if not line:
+            continue
+        if line.startswith("#"):
+            _comment(line, comments)
             continue
         if m == 0:
             m, seats = _header(path, number, line)
@@ -95,7 +104,9 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         raise fail(path, None, "no '0' line ends the ballots (is the file truncated?)")
     texts: list[str] = []
     for _, line in lines:
-        if line:
+        if line.startswith("#"):
+            _comment(line, comments)
+        elif line:
             found = _QUOTED.findall(line)
             texts.extend(found if found else [line])
     if len(texts) < m:
@@ -119,8 +130,26 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         profile = profile.restrict(keep)
         names = ", ".join(candidates[c] for c in gone)
         notes.append(f"withdrawn before the count and removed from every ballot: {names}")
+    try:
+        published = PublishedCount.from_fields(published_fields(comments))
+    except FormatError as exc:
+        raise fail(path, None, str(exc)) from exc
     ticker.finish()
-    return BallotBox(profile=profile, format=NAME, title=title, seats=seats, notes=tuple(notes))
+    return BallotBox(
+        profile=profile,
+        format=NAME,
+        title=title,
+        seats=seats,
+        notes=tuple(notes),
+        published=published,
+    )
+
+
+def _comment(line: str, into: dict[str, str]) -> None:
+    """Keep a ``# redbench_key: value`` comment's field; other comments say nothing."""
+    match = _COMMENT_FIELD.fullmatch(line)
+    if match:
+        into[match.group(1)] = match.group(2).strip()
 
 
 def _ballot(
@@ -158,7 +187,8 @@ def _ballot(
 
 
 def write(box: BallotBox, path: Path) -> None:
-    """Write a ranked ballot box as ``.blt``; seats default to 1 when the box does not say."""
+    """Write a ranked ballot box as ``.blt``; seats default to 1 when the box does not say.
+    A published count follows the title as comment lines."""
     profile = box.profile
     if not isinstance(profile, RankedProfile):
         raise fail(path, None, f"BLT files hold ranked ballots, not {profile.kind}")
@@ -175,6 +205,8 @@ def write(box: BallotBox, path: Path) -> None:
     lines.append("0")
     lines += [f'"{name}"' for name in profile.candidates]
     lines.append(f'"{box.title}"')
+    if box.published is not None:
+        lines += [f"# {PREFIX}{key}: {value}" for key, value in box.published.fields()]
     try:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     except OSError as exc:

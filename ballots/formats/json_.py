@@ -11,6 +11,10 @@ A file is one JSON object::
 ``{"count": n, "ballot": ...}`` wrapper for ``n`` identical ballots. Decoding is strict
 (unknown fields are errors) and every error names the JSON path of the fault, as in
 ``park.json: ballots[3].ranking[0][1]: unknown candidate 'x'``.
+
+A decision bundle (``"format": "redbench-decision"``, :mod:`ballots.bundle`) of one round
+reads as that round's ballots, with the round's counting and, as the lot seed, the digest
+of its ballot box recomputed from the ballots (``redbench verify`` checks the rest).
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ import msgspec
 import numpy as np
 from msgspec import Meta, Struct
 
-from ballots.box import BallotBox
-from ballots.digest import ENCODER
-from ballots.encode import collapse, position, profile_from_valid
-from ballots.errors import FormatError, InvalidBallot, InvalidRules
+from ballots import bundle as decision
+from ballots.box import BallotBox, PublishedCount
+from ballots.digest import ENCODER, ballot_box_digest, lot_seed
+from ballots.encode import collapse, encode, position, profile_from_valid
+from ballots.errors import FormatError, InvalidBallot, InvalidReceipt, InvalidRules
 from ballots.formats._common import Progress, has_ties, is_complete, orders, read_bytes, row_order
 from ballots.kinds import (
     ApprovalBallot,
@@ -63,6 +68,12 @@ class _File(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ballots: list[msgspec.Raw]
 
 
+class _Format(Struct, frozen=True):
+    """Just the ``format`` member, to tell a ballot file from a decision bundle."""
+
+    format: object = None
+
+
 class _Probe(Struct, frozen=True):
     """Just enough of an entry to tell a ballot (it has ``kind``) from a counted wrapper."""
 
@@ -70,6 +81,7 @@ class _Probe(Struct, frozen=True):
 
 
 _FILE = msgspec.json.Decoder(_File)
+_FORMAT = msgspec.json.Decoder(_Format)
 _PROBE = msgspec.json.Decoder(_Probe)
 _BALLOT = msgspec.json.Decoder(Ballot)
 _COUNTED = msgspec.json.Decoder(CountedBallot)
@@ -95,6 +107,11 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     """Read a Red Bench JSON ballot file; every ballot is validated against the file's rules."""
     path = Path(path)
     data = read_bytes(path, progress)
+    try:
+        if _FORMAT.decode(data).format == decision.FORMAT:
+            return _read_bundle(path, data, progress)
+    except msgspec.MsgspecError:
+        pass  # reported in full below
     try:
         head = _FILE.decode(data)
     except msgspec.MsgspecError as exc:
@@ -132,6 +149,50 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         title=head.title,
         seats=head.seats,
         meta={"rules": ENCODER.encode(head.rules).decode()},
+    )
+
+
+def _read_bundle(path: Path, data: bytes, progress: Progress | None) -> BallotBox:
+    """The one round of a decision bundle, counted as it was published."""
+    sealed = decision.decode(data, path.name)
+    if len(sealed.rounds) != 1:
+        raise FormatError(
+            f"{path.name}: the bundle holds {len(sealed.rounds)} rounds; count one round's"
+            " bundle (redbench export ROUND --format json), or check them all with redbench verify"
+        )
+    record = sealed.rounds[0]
+    try:
+        profile = encode([e.ballot for e in record.ballots], record.rules)
+    except InvalidBallot as exc:
+        raise FormatError(f"{path.name}: rounds[0].ballots: {exc}") from exc
+    counting = record.counting
+    try:
+        digest = ballot_box_digest((e.tracker, e.ballot) for e in record.ballots)
+    except InvalidReceipt as exc:
+        raise FormatError(f"{path.name}: rounds[0].ballots: {exc}") from exc
+    notes: tuple[str, ...] = ()
+    if digest != record.ballot_box_digest:
+        notes = (
+            f"the ballots hash to {digest}, not to the ballot-box digest the bundle states"
+            f" ({record.ballot_box_digest}); redbench verify says what changed",
+        )
+    published = PublishedCount(
+        method=counting.method,
+        seats=counting.seats,
+        method_options=dict(counting.method_options),
+        tie_policy=counting.tie_policy,
+        lot_seed=lot_seed(digest) if counting.tie_policy == "lot" else None,
+    )
+    if progress is not None:
+        progress(len(data), len(data))
+    return BallotBox(
+        profile=profile,
+        format=NAME,
+        title=sealed.process.title,
+        seats=counting.seats,
+        notes=notes,
+        meta={"rules": ENCODER.encode(record.rules).decode()},
+        published=published,
     )
 
 

@@ -5,6 +5,11 @@ a header row and ``;``-separated rows with ``"``-quoted fields. META holds ``key
 pairs (``budget``, ``vote_type`` ...); PROJECTS one row per project (``project_id``,
 ``cost``, optional ``name``, ``votes``, ``selected`` ...); VOTES one row per voter
 (``voter_id``, ``vote`` = comma-separated approved project ids).
+
+Red Bench adds META rows of its own: how the round was counted, ``redbench_method`` …
+``redbench_lot_seed`` (:class:`~ballots.box.PublishedCount`), and ``redbench_candidates``
+``name``, which says the projects are counted under their ``name`` column (the names the
+lot was drawn with); the reader then gives the profile those names.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ballots.box import BallotBox
+from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import Progress, Ticker, fail, read_text
 from engine.errors import ProfileError
@@ -29,6 +34,8 @@ EXTENSIONS = (".pb",)
 SECTIONS = ("META", "PROJECTS", "VOTES")
 NAME_KEY = "project.{}.name"
 """``BallotBox.meta`` key under which a project's title (the ``name`` column) is kept."""
+CANDIDATES_KEY = PREFIX + "candidates"
+"""META key whose value ``name`` says the projects are counted under their ``name`` column."""
 
 
 def _rows(text: str, ticker: Ticker) -> Iterator[tuple[int, list[str]]]:
@@ -168,18 +175,47 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
                 raise fail(path, number, f"project {pid} is approved twice")
             marks[row, index[pid]] = True
     try:
-        profile = ApprovalProfile.from_matrix(ids, marks, costs=costs, budget=budget)
+        published = PublishedCount.from_fields(published_fields(meta))
+    except FormatError as exc:
+        raise fail(path, where.get(PREFIX + "method"), str(exc)) from exc
+    names = _candidates(path, meta, where, ids)
+    try:
+        profile = ApprovalProfile.from_matrix(names, marks, costs=costs, budget=budget)
     except ProfileError as exc:
         raise fail(path, None, str(exc)) from exc
     ticker.finish()
     title = meta.get("description", "")
+    renamed = dict(zip(ids, names, strict=True))
     return BallotBox(
         profile=profile,
         format=NAME,
         title=title,
-        official=tuple(official) if has_selected else None,
-        meta=meta,
+        seats=None if published is None else published.seats,
+        official=tuple(renamed[pid] for pid in official) if has_selected else None,
+        meta={k: v for k, v in meta.items() if not k.startswith(PREFIX)},
+        published=published,
     )
+
+
+def _candidates(
+    path: Path, meta: dict[str, str], where: dict[str, int], ids: list[str]
+) -> list[str]:
+    """The projects' names in the profile: their ids, or their ``name`` column when the
+    META says ``redbench_candidates;name`` (each name then given once)."""
+    by = meta.get(CANDIDATES_KEY, "project_id")
+    if by == "project_id":
+        return ids
+    line = where[CANDIDATES_KEY]
+    if by != "name":
+        raise fail(path, line, f"{CANDIDATES_KEY} {by!r} is neither name nor project_id")
+    names = [meta.get(NAME_KEY.format(pid), "") for pid in ids]
+    for pid, name in zip(ids, names, strict=True):
+        if not name:
+            raise fail(path, line, f"{CANDIDATES_KEY} is name but project {pid} has no name")
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise fail(path, line, f"{CANDIDATES_KEY} is name but the name {twice!r} is given twice")
+    return names
 
 
 def _number(value: float) -> str:
@@ -188,7 +224,8 @@ def _number(value: float) -> str:
 
 
 def write(box: BallotBox, path: Path) -> None:
-    """Write an approval ballot box with costs and budget as ``.pb``, one VOTES row per voter."""
+    """Write an approval ballot box with costs and budget as ``.pb``, one VOTES row per voter;
+    a published count goes into META."""
     profile = box.profile
     if not isinstance(profile, ApprovalProfile):
         raise fail(path, None, f"pabulib files hold approval ballots, not {profile.kind}")
@@ -197,6 +234,8 @@ def write(box: BallotBox, path: Path) -> None:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quotechar='"', lineterminator="\n")
     meta = {k: v for k, v in box.meta.items() if not k.startswith("project.")}
+    if box.published is not None:
+        meta.update((PREFIX + key, value) for key, value in box.published.fields())
     if box.title:
         meta["description"] = box.title
     meta.update(

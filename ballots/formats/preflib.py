@@ -5,6 +5,10 @@ A file is ``# KEY: value`` header lines, ``# ALTERNATIVE NAME k: name`` for each
 a > b > (c = d) > e. ``s`` files are strict (no ``{...}`` ties), ``t`` files may tie;
 ``...c`` files rank every candidate, ``...i`` files may leave candidates unranked.
 The ``DATA TYPE`` header decides the kind, else the file extension.
+
+Red Bench adds how the round was counted as headers of its own, ``# REDBENCH METHOD: irv``
+… ``# REDBENCH LOT SEED: <hex>`` (:class:`~ballots.box.PublishedCount`); other tools read
+them as unknown metadata.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ballots.box import BallotBox
+from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import (
     Progress,
@@ -130,12 +134,18 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     profile = build_profile(path, candidates, cells, np.asarray(counts, dtype=np.int64))
     ticker.finish()
     meta = {key.lower().replace(" ", "_"): value for key, value in sorted(headers.items())}
+    try:
+        published = PublishedCount.from_fields(published_fields(meta))
+    except FormatError as exc:
+        raise fail(path, None, str(exc)) from exc
     return BallotBox(
         profile=profile,
         format=NAME,
         title=headers.get("TITLE", ""),
+        seats=None if published is None else published.seats,
         notes=(f"PrefLib data type {data_type}",),
-        meta=meta,
+        meta={k: v for k, v in meta.items() if not k.startswith(PREFIX)},
+        published=published,
     )
 
 
@@ -217,7 +227,8 @@ def data_type_for(profile: RankedProfile, path: Path) -> str:
 
 
 def write(box: BallotBox, path: Path) -> None:
-    """Write a ranked ballot box as a PrefLib file; the extension picks the data type."""
+    """Write a ranked ballot box as a PrefLib file; the extension picks the data type. A
+    published count is written as ``# REDBENCH …`` headers before the alternatives."""
     profile = box.profile
     if not isinstance(profile, RankedProfile):
         raise fail(path, None, f"PrefLib ordinal files hold ranked ballots, not {profile.kind}")
@@ -239,6 +250,11 @@ def write(box: BallotBox, path: Path) -> None:
         f"# NUMBER VOTERS: {profile.total}",
         f"# NUMBER UNIQUE ORDERS: {len(profile.counts)}",
     ]
+    if box.published is not None:
+        lines += [
+            f"# {(PREFIX + key).upper().replace('_', ' ')}: {value}"
+            for key, value in box.published.fields()
+        ]
     lines += [f"# ALTERNATIVE NAME {i}: {n}" for i, n in enumerate(profile.candidates, start=1)]
     ballots = orders(profile)
     for row in row_order(profile):

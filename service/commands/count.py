@@ -1,20 +1,28 @@
-"""``redbench tally`` and ``redbench compare``: count ballot files from the command line."""
+"""``redbench tally`` and ``redbench compare``: count ballot files from the command line.
+
+A file that says how it was counted (every file of ballots Red Bench exports does,
+:class:`~ballots.box.PublishedCount`) is counted that way: its lot seed, and its method,
+seats and method options where the command line does not give others, so the recount
+gives the published result. Either way the output says where the seed came from (a line
+before the report; ``seed_source`` and ``published`` in ``--json``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 import msgspec
 
-from ballots.box import BallotBox
+from ballots.box import BallotBox, PublishedCount
 from engine.errors import OptionError
-from engine.profile import ApprovalProfile
+from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS, get_method
+from engine.result import Option
 from service.i18n import LANGUAGES, text
 
 METHOD_FLAGS = {
@@ -33,14 +41,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("file", type=Path, help="ballot file")
         p.add_argument("--format", help="file format (default: from the name or content)")
         p.add_argument("--seats", type=int, help="number of winners (default: from the file, or 1)")
-        p.add_argument("--seed", help="lot seed for ties (default: the ballots' digest)")
+        p.add_argument(
+            "--seed",
+            help="lot seed for ties (default: the file's, else the ballots' digest)",
+        )
         p.add_argument("--json", action="store_true", help="print the result as JSON")
         p.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
         p.add_argument("--no-progress", action="store_true", help="no progress bar on reads")
 
     tally_cmd = sub.add_parser("tally", help="count a ballot file with one method")
     common(tally_cmd)
-    tally_cmd.add_argument("--method", required=True, choices=sorted(METHODS))
+    tally_cmd.add_argument(
+        "--method", choices=sorted(METHODS), help="counting method (default: the file's)"
+    )
     tally_cmd.add_argument("--budget", type=float, help="budget (overrides the file's)")
     tally_cmd.add_argument(
         "--batch", action="store_true", help="IRV: eliminate every candidate who cannot win at once"
@@ -56,34 +69,120 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     """Count a ballot file (``tally``) or compare the methods on it (``compare``)."""
-    from ballots.digest import lot_seed, profile_digest
     from ballots.formats import read_ballots
     from engine.compare import compare
     from engine.registry import tally
     from service.report import render_comparison, render_result
 
     box = read_ballots(args.file, args.format, progress=_progress_bar(args, lang))
+    published = box.published
     profile = box.profile
     if getattr(args, "budget", None) is not None:
         profile = _with_budget(box, args.budget)
-    seats = args.seats if args.seats is not None else (box.seats or 1)
-    seed = args.seed if args.seed is not None else lot_seed(profile_digest(profile))
+    seats = args.seats
+    if seats is None:
+        seats = published.seats if published is not None else (box.seats or 1)
+    lot = choose_seed(args.seed, published, profile)
+    said = [line for line in (lot.line(lang),) if line]
+    extra = {"seed_source": lot.source, "published": published}
     if args.command == "compare":
-        comparison = compare(profile, seats=seats, seed=seed)
-        shown = msgspec.json.encode(comparison).decode() if args.json else None
-        out.write((shown or render_comparison(comparison, lang)) + "\n")
+        comparison = compare(profile, seats=seats, seed=lot.seed)
+        if args.json:
+            shown = {**msgspec.to_builtins(comparison), "seed": lot.seed, **extra}
+            out.write(msgspec.json.encode(shown).decode() + "\n")
+        else:
+            out.write(_with_notes(said, render_comparison(comparison, lang)))
         return 0
-    options: dict[str, str | bool] = {
-        k: getattr(args, k) for k in METHOD_FLAGS if getattr(args, k) is not None
-    }
-    if args.batch:
-        options["batch"] = True
-    result = tally(args.method, profile, seats=seats, seed=seed, **options)
+    method, options, note = _method_and_options(args, published, lang)
+    result = tally(method, profile, seats=seats, seed=lot.seed, **options)
     if args.json:
-        out.write(msgspec.json.encode(result).decode() + "\n")
+        out.write(msgspec.json.encode({**msgspec.to_builtins(result), **extra}).decode() + "\n")
     else:
-        out.write(render_result(result, lang) + "\n")
+        out.write(_with_notes([*note, *said], render_result(result, lang)))
     return 0
+
+
+def _with_notes(notes: list[str], report: str) -> str:
+    """The report, after the notes on how it was counted and a blank line."""
+    head = "".join(f"{line}\n" for line in notes)
+    return f"{head}\n{report}\n" if notes else f"{report}\n"
+
+
+@dataclass(frozen=True)
+class Lot:
+    """The lot seed a count uses and where it came from: ``file`` (the file's published
+    count), ``option`` (``--seed``), ``ballots`` (the digest of the file's ballots, for a
+    file that does not say) or ``none`` (the file says no lot is drawn)."""
+
+    seed: str | None
+    source: str
+    overridden: PublishedCount | None = None
+
+    def line(self, lang: str) -> str:
+        """What to tell the reader about the seed (nothing when it is the ballots' digest)."""
+        if self.source == "file":
+            return text(lang, "recount.seed.file", seed=self.seed)
+        if self.source == "none":
+            return text(lang, "recount.seed.none")
+        if self.source == "option":
+            if self.overridden is None:
+                return text(lang, "recount.seed.option", seed=self.seed)
+            if self.overridden.lot_seed is None:
+                return text(lang, "recount.seed.option_no_lot", seed=self.seed)
+            return text(
+                lang, "recount.seed.option_file", seed=self.seed, file=self.overridden.lot_seed
+            )
+        return ""
+
+
+def choose_seed(given: str | None, published: PublishedCount | None, profile: Profile) -> Lot:
+    """``--seed`` if given; else the file's published seed (or no lot, when its tie policy
+    refuses one); else, for a file that does not say, the digest of its ballots."""
+    from ballots.digest import lot_seed, profile_digest
+
+    if given is not None:
+        return Lot(given, "option", published)
+    if published is not None:
+        if published.tie_policy == "refuse":
+            return Lot(None, "none")
+        return Lot(published.lot_seed, "file")
+    return Lot(lot_seed(profile_digest(profile)), "ballots")
+
+
+def _method_and_options(
+    args: argparse.Namespace, published: PublishedCount | None, lang: str
+) -> tuple[str, dict[str, Option], list[str]]:
+    """The method to count with, its options and what to say about them: the file's method
+    and options unless ``--method`` names another; each option flag overrides."""
+    method = args.method
+    if method is None and published is None:
+        raise OptionError(text(lang, "recount.method_needed"))
+    options: dict[str, Option] = {}
+    note: list[str] = []
+    if published is not None:
+        if method is None or method == published.method:
+            method = published.method
+            options.update(published.method_options)
+            shown = msgspec.json.encode(dict(published.method_options), order="sorted")
+            note.append(
+                text(
+                    lang,
+                    "recount.rules.file",
+                    method=method,
+                    seats=published.seats,
+                    options=shown.decode(),
+                )
+            )
+        else:
+            note.append(
+                text(lang, "recount.rules.other_method", file=published.method, method=method)
+            )
+    for flag in METHOD_FLAGS:
+        if getattr(args, flag, None) is not None:
+            options[flag] = getattr(args, flag)
+    if getattr(args, "batch", False):
+        options["batch"] = True
+    return method, options, note
 
 
 def _with_budget(box: BallotBox, budget: float) -> ApprovalProfile:

@@ -140,6 +140,9 @@ def seal_file(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     data = encode(bundle)
     _write(args.output, data)
     sep = "、" if lang == "zh" else ", "
+    drawn = any(tie.rule == "lot" for tie in record.result.ties)
+    if drawn and box.published is not None and box.published.lot_seed != record.result.seed:
+        out.write(text(lang, "record.seal_other_lot", seed=box.published.lot_seed) + "\n")
     out.write(f"{text(lang, 'winners')}: {sep.join(record.result.winners)}\n")
     out.write(f"{text(lang, 'record.package_digest')}: {bundle.digest}\n")
     out.write(text(lang, "record.exported", path=args.output, size=len(data)) + "\n")

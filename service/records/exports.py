@@ -3,7 +3,9 @@ and :func:`export`, which makes it from a sealed bundle.
 
 A round's bundle can be exported in every format; a process bundle (several rounds) as the
 JSON bundle, the PDF record and the XLSX workbook. Ballot files for outside counting tools:
-BLT and PrefLib for ranked rounds, pabulib ``.pb`` for budget rounds.
+BLT and PrefLib for ranked rounds, pabulib ``.pb`` for budget rounds. Every file of ballots
+(these, the ballots CSV and the JSON bundle) says how the round was counted, lot seed
+included, so ``redbench tally`` on the file alone gives the published result.
 
 :func:`make` seals a draft and exports it in one go: it is what the worker process runs
 (:mod:`service.offload`), so that no export is built on the event loop.
@@ -176,7 +178,10 @@ BUILDERS: Final[dict[str, Builder]] = {
     "json": lambda b, lang: (encode(b), "json"),
     "pdf": lambda b, lang: (decision_pdf(b, lang), "pdf"),
     "xlsx": lambda b, lang: (tables.workbook(b, lang), "xlsx"),
-    "ballots-csv": lambda b, lang: (tables.to_csv(tables.ballot_rows(_round(b), lang)), "csv"),
+    "ballots-csv": lambda b, lang: (
+        tables.to_csv(tables.ballot_file_rows(_round(b), lang)),
+        "csv",
+    ),
     "rounds-csv": lambda b, lang: (tables.to_csv(tables.count_rows(_round(b), lang)), "csv"),
     "decisions-csv": lambda b, lang: (
         tables.to_csv(tables.decision_rows(_round(b), lang)),

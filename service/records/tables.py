@@ -16,7 +16,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ballots.bundle import Bundle, RoundRecord
+from ballots.formats.ballots_csv import preamble
 from ballots.kinds import RankedBallot, ScoreBallot
+from ballots.recount import published_count
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
 from service.records.labels import ballot_text, iso_local, label, method_name, number
@@ -56,6 +58,18 @@ def ballot_rows(record: RoundRecord, lang: str) -> list[Row]:
             cells = [1 if name in chosen else 0 for name in names]
         rows.append([record.number, item.tracker, item.hash, ballot_text(ballot, lang), *cells])
     return rows
+
+
+def ballot_file_rows(record: RoundRecord, lang: str) -> list[Row]:
+    """The ballots CSV: ``#redbench_…`` rows saying what the file is and how the round was
+    counted (kind, options, method, seats, tie policy, lot seed; each with a label in
+    ``lang``), then :func:`ballot_rows`. ``redbench tally`` reads it back and, with the lot
+    seed it carries, gives the published result."""
+    rows: list[Row] = [
+        [key, value, text(lang, f"record.csv.file.{key.removeprefix('#redbench_')}")]
+        for key, value in preamble(record.rules, published_count(record))
+    ]
+    return rows + ballot_rows(record, lang)
 
 
 def count_rows(record: RoundRecord, lang: str) -> list[Row]:

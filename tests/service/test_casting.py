@@ -40,8 +40,10 @@ async def make_round(
     rules: dict[str, Any] | None = None,
     phase: str = "voting",
     household_roll: bool = False,
+    costs: list[int] | None = None,
 ) -> int:
-    """A round of the pocket-park process, frozen for voting as the rounds endpoint would."""
+    """A round of the pocket-park process, frozen for voting as the rounds endpoint would;
+    ``costs`` (in fen, one per option) replace the park's own :data:`COSTS`."""
     community = Community(name=f"杜集社区 {uuid.uuid4().hex[:6]}")
     db.add(community)
     await db.flush()
@@ -50,7 +52,7 @@ async def make_round(
     await db.flush()
     proposals = [
         Proposal(process_id=process.id, title=name, cost_cents=cost)
-        for name, cost in zip(PARK, COSTS, strict=True)
+        for name, cost in zip(PARK, costs or COSTS, strict=True)
     ]
     db.add_all(proposals)
     await db.flush()
