@@ -11,21 +11,11 @@ from engine.methods.common import FirstPreferences, groups_by_score, rank_histog
 from engine.profile import RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
-from engine.tiebreak import TieBreaker
+from engine.tiebreak import TieBreaker, history_order
 
 EPS = 1e-9
 """Votes closer than this (relative) are equal: split ballots make thirds, which floats
 cannot hold exactly, and the order of a float sum must never decide a count."""
-
-
-def _lowest_by_history(history: list[NDArray[np.float64]], tied: list[int]) -> list[int]:
-    """Among ``tied``, those with the fewest votes in the earliest round where they differ."""
-    for votes in history:
-        low = min(votes[i] for i in tied)
-        narrowed = [i for i in tied if votes[i] <= low + 1e-9]
-        if len(narrowed) < len(tied):
-            return narrowed
-    return tied
 
 
 @method(
@@ -45,8 +35,11 @@ def irv(
     highest-ranked continuing candidates are tied is an overvote and counts for nobody from
     then on. A candidate with more than half of the votes still in
     play wins; otherwise the candidate with the fewest votes is eliminated.
-    Among tied candidates, the one with fewer votes in the earliest round where they
-    differ is eliminated first; if they never differ, the lot decides.
+    Candidates tied for last are compared round by round from the first: at the earliest
+    round where they differ, those with the fewest votes stay in the tie and the others are
+    spared, and the ones still tied are compared at the next round, and so on (rule
+    ``earlier-round``, :func:`~engine.tiebreak.history_order`); if they never differ, the
+    lot decides.
     With ``batch``, every lowest group of candidates whose combined votes are fewer than
     the next candidate's is eliminated together (they cannot catch up).
     """
@@ -137,7 +130,7 @@ def _eliminate(
     tied = [i for i in continuing if votes[i] <= low + 1e-9]
     if len(tied) == 1:
         return tied
-    narrowed = _lowest_by_history(history[:-1], tied)
+    narrowed = history_order(tied, history[:-1], latest_first=False)[0]
     if len(narrowed) < len(tied):
         tb.record(tied, narrowed, rule="earlier-round", purpose="eliminate", round=number)
     if len(narrowed) == 1:

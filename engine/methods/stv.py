@@ -16,7 +16,7 @@ from engine.methods.common import first_choices, next_choices
 from engine.profile import UNRANKED, RankedProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
-from engine.tiebreak import TieBreaker
+from engine.tiebreak import TieBreaker, history_order
 
 IntArray = NDArray[np.int64]
 
@@ -75,9 +75,11 @@ def stv(
     under scottish a paper with an equal first preference is invalid and not counted
     (neither is an empty one), under meek it is exhausted unless exclusions leave one
     candidate of the group.
-    Among candidates tied for exclusion, the one with fewer votes at the most recent
-    preceding stage at which they differ is excluded (tie rule ``later-round``); if they
-    never differ, the lot decides.
+    Ties follow the rule IRV shares (README, "Ties"; :func:`~engine.tiebreak.history_order`),
+    comparing from the most recent preceding stage backward (``later-round``, rules 49(2)
+    and 51(2)): among candidates tied for exclusion, those with fewer votes at the most
+    recent preceding stage at which they differ are spared, those still tied are compared
+    at the stage before, and so on; if they never differ, the lot decides.
     Among equal surpluses, the candidate with more votes at the most recent preceding
     stage at which they differ is transferred first (``later-round``), else the lot.
     Candidates reaching the quota at the same stage are elected in order of votes, equal
@@ -113,20 +115,13 @@ class _Count:
     def seats_left(self) -> int:
         return self.seats - sum(len(group) for group in self.winner_groups)
 
-    def _key(self, c: int) -> tuple[int, ...]:
-        """Votes at this stage, then at each earlier stage, most recent first."""
-        return tuple(stage[c] for stage in reversed(self.history))
-
     def _grouped(self, candidates: Sequence[int]) -> list[list[int]]:
-        """Best first by :meth:`_key`; candidates equal at every stage share a group, by name."""
-        groups: list[list[int]] = []
-        by_name = sorted(candidates, key=lambda c: self.profile.candidates[c])
-        for c in sorted(by_name, key=self._key, reverse=True):
-            if groups and self._key(groups[-1][0]) == self._key(c):
-                groups[-1].append(c)
-            else:
-                groups.append([c])
-        return groups
+        """Most votes first, now and then at each earlier stage, most recent first (the
+        shared rule :func:`~engine.tiebreak.history_order`, ``later-round``); candidates
+        equal at every stage share a group, listed by name."""
+        ordered = history_order(candidates, self.history, latest_first=True)
+        name = self.profile.candidates.__getitem__
+        return [sorted(group, key=name) for group in reversed(ordered)]
 
     def elect(self, group: Sequence[int], number: int) -> list[int]:
         """Elect ``group`` (all at the quota, or the last ones left) in order of votes."""
@@ -156,9 +151,8 @@ class _Count:
         tied = sorted(c for c in group if now[c] == edge)
         if len(tied) == 1:
             return tied[0]
-        keys = {c: self._key(c) for c in tied}
-        extreme = min(keys.values()) if lowest else max(keys.values())
-        narrowed = [c for c in tied if keys[c] == extreme]
+        ordered = history_order(tied, self.history, latest_first=True)
+        narrowed = ordered[0] if lowest else ordered[-1]
         if len(narrowed) < len(tied):
             self.tb.record(tied, narrowed, rule="later-round", purpose=purpose, round=number)
         if len(narrowed) == 1:

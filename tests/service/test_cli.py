@@ -205,3 +205,33 @@ def test_hostile_ballot_files_are_one_line(capsys, tmp_path, name, content):
     assert out == ""
     assert err.count("\n") == 1
     assert err.startswith("redbench: error: ")
+
+
+CONTINUED_TIE = """# DATA TYPE: soi
+# NUMBER ALTERNATIVES: 6
+# ALTERNATIVE NAME 1: W
+# ALTERNATIVE NAME 2: X
+# ALTERNATIVE NAME 3: Y
+# ALTERNATIVE NAME 4: Z
+# ALTERNATIVE NAME 5: Q1
+# ALTERNATIVE NAME 6: Q2
+40: 1
+30: 4,2
+20: 2,4
+20: 3,2,1
+10: 5,3,2,1
+10: 6,2,4
+5: 6,1
+"""
+
+
+@pytest.mark.parametrize("seed", ["1", "2", "4", "7", "8"])
+def test_irv_tie_is_decided_by_the_rounds_not_the_seed(capsys, tmp_path, seed):
+    # round 3: X, Y, Z tie at 30; round 1 spares Z, round 2 separates X (20) from Y (30)
+    path = tmp_path / "continued.soi"
+    path.write_text(CONTINUED_TIE, encoding="utf-8")
+    code, out, err = run(capsys, "tally", str(path), "--method", "irv", "--seed", seed, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["winners"] == ["W"]
+    assert [t["rule"] for t in data["ties"]] == ["earlier-round"]
