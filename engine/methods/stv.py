@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.counts import exact_type
 from engine.methods.common import first_choices, next_choices
 from engine.profile import UNRANKED, RankedProfile
 from engine.registry import OptionSpec, Outcome, method
@@ -180,19 +182,22 @@ class _Count:
         return Outcome(winners=winners, ranking=ranking, rounds=self.rounds)
 
 
-def _sum_by(target: IntArray, weight: IntArray, size: int) -> list[int]:
+def _sum_by(target: IntArray, weight: NDArray[Any], size: int) -> list[int]:
     """Exact integer sums of ``weight`` per ``target`` in ``0..size-1`` (-1 = exhausted).
 
-    A float64 ``bincount`` is exact while the total stays below 2**53 (here: under 90
-    billion votes at five decimals); larger totals take the slower integer path.
+    ``weight`` is int64, or Python integers when a count's fixed-point value could pass
+    2**63 (see :func:`_counts`), so no sum can overflow.
     """
     bins = np.where(target < 0, size, target)
-    if weight.size == 0 or int(weight.sum()) < 2**53:
-        sums = np.bincount(bins, weights=weight, minlength=size + 1)
-        return [round(v) for v in sums.tolist()]
-    out = np.zeros(size + 1, dtype=np.int64)
+    out = np.zeros(size + 1, dtype=weight.dtype)
     np.add.at(out, bins, weight)
-    return [int(v) for v in out]
+    return [int(v) for v in out.tolist()]
+
+
+def _counts(counts: IntArray, scale: int) -> NDArray[Any]:
+    """The rows' counts, as Python integers when their total in units of ``1 / scale`` of a
+    vote could pass 2**63 (a count times a paper's value is at most that total)."""
+    return counts.astype(exact_type(int(counts.sum()) * scale))
 
 
 def _muldiv(values: IntArray, num: int, den: int) -> IntArray:
@@ -212,7 +217,7 @@ class _Scottish(_Count):
         first = first_choices(profile.ranks)
         valid = first >= 0
         self.ranks = profile.ranks[valid]
-        self.counts = profile.counts[valid]
+        self.counts = _counts(profile.counts[valid], self.scale)
         self.holder = first[valid]
         self.value = np.full(len(self.counts), self.scale, dtype=np.int64)
         valid_papers = int(self.counts.sum())
@@ -315,7 +320,7 @@ class _Meek(_Count):
         super().__init__(profile, tb, seats)
         ranked = (profile.ranks < UNRANKED).any(axis=1)
         ranks = profile.ranks[ranked]
-        self.counts = profile.counts[ranked]
+        self.counts = _counts(profile.counts[ranked], self.scale)
         order = np.argsort(ranks, axis=1, kind="stable").astype(np.int64)
         levels = np.take_along_axis(ranks, order, axis=1)
         width = int((levels < UNRANKED).sum(axis=1).max()) if len(ranks) else 0
@@ -353,7 +358,7 @@ class _Meek(_Count):
         """
         rest = np.full(len(rows), self.scale, dtype=np.int64)
         counts = self.counts[rows]
-        votes = np.zeros(self.m + 1, dtype=np.int64)
+        votes = np.zeros(self.m + 1, dtype=counts.dtype)
         for j in range(self.seq.shape[1]):
             if rows.size == 0:
                 break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -235,3 +236,29 @@ def test_irv_tie_is_decided_by_the_rounds_not_the_seed(capsys, tmp_path, seed):
     data = json.loads(out)
     assert data["winners"] == ["W"]
     assert [t["rule"] for t in data["ties"]] == ["earlier-round"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("0: 1,2,3", "line 9: ballot count 0: a line must stand for at least one ballot"),
+        ("9223372036854775808: 1,2", "line 9: 9,223,372,036,854,775,808 ballots are more than"),
+        ("9007199254740993: 1", "line 9: 9,007,199,254,740,993 ballots are more than"),
+    ],
+    ids=["zero", "2^63", "past 2^53"],
+)
+def test_absurd_counts_are_one_line_without_a_traceback(tmp_path, line, message):
+    path = tmp_path / "counts.soi"
+    path.write_text(CONTINUED_TIE.split("40: 1")[0] + line + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "tally", str(path), "--method", "irv"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "LC_ALL": "en_US.UTF-8"},
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("redbench: error: counts.soi, ")
+    assert message in done.stderr
