@@ -204,6 +204,11 @@ class RankedProfile:
         """Number of voters (sum of counts), below :data:`~engine.counts.BALLOT_LIMIT`."""
         return int(self.counts.sum())
 
+    @property
+    def marked(self) -> int:
+        """Number of voters whose ballot ranks at least one candidate (the rest are blank)."""
+        return int(self.counts[(self.ranks != UNRANKED).any(axis=1)].sum())
+
     def pairwise(self) -> IntArray:
         """``P[i, j]`` = number of voters who rank ``i`` strictly above ``j``.
 
@@ -280,6 +285,11 @@ class ApprovalProfile:
     def total(self) -> int:
         return int(self.counts.sum())
 
+    @property
+    def marked(self) -> int:
+        """Number of voters who approve at least one candidate (the rest are blank)."""
+        return int(self.counts[self.approvals.any(axis=1)].sum())
+
     def approval_counts(self) -> IntArray:
         """Approvals per candidate, weighted by ballot counts."""
         return np.asarray(self.counts @ self.approvals.astype(np.int64), dtype=np.int64)
@@ -327,6 +337,12 @@ class ScoreProfile:
     @property
     def total(self) -> int:
         return int(self.counts.sum())
+
+    @property
+    def marked(self) -> int:
+        """Number of voters who give some candidate more than 0 (an all-zero ballot is blank:
+        it changes no total)."""
+        return int(self.counts[(self.scores != 0).any(axis=1)].sum())
 
 
 Profile: TypeAlias = RankedProfile | ApprovalProfile | ScoreProfile

@@ -30,8 +30,9 @@ def irv(
 
     Each round a ballot counts for its highest-ranked continuing candidate; a ballot whose
     highest-ranked continuing candidates are tied is an overvote and counts for nobody from
-    then on. A candidate with more than half of the votes still in
-    play wins; otherwise the candidate with the fewest votes is eliminated.
+    then on (if every ballot is one, there is no decision). A candidate with more than half
+    of the votes still in play wins; otherwise the candidate with the fewest votes is
+    eliminated.
     Candidates tied for last are compared round by round from the first: at the earliest
     round where they differ, those with the fewest votes stay in the tie and the others are
     spared, and the ones still tied are compared at the next round, and so on (rule
@@ -54,6 +55,8 @@ def irv(
         votes = count.votes()
         continuing = [int(i) for i in np.flatnonzero(active)]
         in_play = int(votes.sum())
+        if in_play == 0 and number == 1:  # every ballot an overvote: none counts for anyone
+            return Outcome(no_decision="no-valid-ballots")
         exhausted = total - in_play
         transfers: tuple[Transfer, ...] = ()
         if previous is not None and rounds[-1].eliminated:

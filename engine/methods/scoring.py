@@ -28,12 +28,15 @@ def plurality(
 ) -> Outcome:
     """Each ballot's first preference scores one vote.
 
-    A ballot that ranks several candidates equal first is an overvote and counts for nobody.
+    A ballot that ranks several candidates equal first is an overvote and counts for nobody
+    (if every ballot is one, there is no decision).
     """
     columns = np.ascontiguousarray(profile.ranks.T)
     firsts = columns == 0
     single = np.count_nonzero(firsts, axis=0) == 1
     votes = (firsts & single[None, :]) @ profile.counts
+    if not votes.any():
+        return Outcome(no_decision="no-valid-ballots")
     everyone = range(profile.n_candidates)
     first = Round(
         number=1,

@@ -75,8 +75,8 @@ def stv(
     A paper whose next available preference is a group of two or more continuing
     candidates ranked equally (for meek: not excluded) is non-transferable from there;
     under scottish a paper with an equal first preference is invalid and not counted
-    (neither is an empty one), under meek it is exhausted unless exclusions leave one
-    candidate of the group.
+    (neither is an empty one; with no valid paper there is no decision), under meek it is
+    exhausted unless exclusions leave one candidate of the group.
     Ties follow the rule IRV shares (README, "Ties"; :func:`~engine.tiebreak.history_order`),
     comparing from the most recent preceding stage backward (``later-round``, rules 49(2)
     and 51(2)): among candidates tied for exclusion, those with fewer votes at the most
@@ -228,6 +228,8 @@ class _Scottish(_Count):
         self.pending: list[int] = []
 
     def run(self) -> Outcome:
+        if not self.counts.size:  # no valid paper: there is nothing to count
+            return Outcome(no_decision="no-valid-ballots")
         while True:
             number = len(self.rounds) + 1
             self.history.append(tuple(self.votes))

@@ -184,3 +184,12 @@ def test_irv_tied_top_choice_is_an_overvote_for_good():
     assert result.rounds[0].tallies == {"a": 3.0, "b": 2.0, "c": 0.0}
     assert result.rounds[0].exhausted == 1.0
     assert result.winners == ("a",)
+
+
+def test_irv_with_every_ballot_an_overvote_gives_no_decision():
+    # "if every ballot is one [an overvote], there is no decision": 3 × (a=b)>c, 2 × (b=c)
+    profile = RankedProfile.from_orders(list("abc"), [[["a", "b"], "c"]] * 3 + [[["b", "c"]]] * 2)
+    result = tally("irv", profile)  # no seed needed: no lot is drawn
+    assert result.no_decision == "no-valid-ballots"
+    assert result.winners == ()
+    assert result.ballots == 5

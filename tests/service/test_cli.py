@@ -262,3 +262,28 @@ def test_absurd_counts_are_one_line_without_a_traceback(tmp_path, line, message)
     assert done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("redbench: error: counts.soi, ")
     assert message in done.stderr
+
+
+BLANK_BALLOTS = """# DATA TYPE: toi
+# ALTERNATIVE NAME 1: 文化墙
+# ALTERNATIVE NAME 2: 健身器材
+5:
+"""
+
+
+@pytest.mark.parametrize("method", ["irv", "plurality", "borda", "schulze", "stv"])
+def test_blank_ballots_give_no_decision(capsys, tmp_path, method):
+    path = tmp_path / "blank.toi"
+    path.write_text(BLANK_BALLOTS, encoding="utf-8")
+    code, out, err = run(capsys, "tally", str(path), "--method", method, "--lang", "zh")
+    assert code == 0, err
+    assert "无结果：没有有效选票" in out
+    assert "当选: " not in out
+    code, out, _ = run(capsys, "tally", str(path), "--method", method, "--lang", "en")
+    assert "No decision: no valid ballots" in out
+    code, out, _ = run(capsys, "tally", str(path), "--method", method, "--json")
+    data = json.loads(out)
+    assert (data["winners"], data["ties"], data["no_decision"]) == ([], [], "no-valid-ballots")
+    code, out, _ = run(capsys, "compare", str(path), "--lang", "en")
+    assert "No decision" in out
+    assert "Condorcet" not in out
