@@ -25,6 +25,7 @@ from ballots.kinds import (
     RankedBallot,
 )
 from ballots.validate import refuse, validate
+from engine.counts import BALLOT_LIMIT, too_many
 from engine.errors import ProfileError
 from engine.profile import ApprovalProfile, Profile, RankedProfile, ScoreProfile
 
@@ -73,11 +74,15 @@ def _weighted(ballots: Sequence[Ballot], counts: Sequence[int]) -> dict[bytes, i
     if len(counts) != len(ballots):
         raise ProfileError(f"{len(counts)} counts given for {len(ballots)} ballots")
     tally: dict[bytes, int] = {}
+    total = 0
     for i, (key, count) in enumerate(zip(map(ENCODER.encode, ballots), counts, strict=True)):
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ProfileError(
                 f"ballot {i} has count {count!r}; a count must be a whole number of at least 0"
             )
+        total += count
+        if total >= BALLOT_LIMIT:
+            raise ProfileError(too_many(total))
         tally[key] = tally.get(key, 0) + count
     return tally
 

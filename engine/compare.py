@@ -6,21 +6,26 @@ runoff winner is not the Condorcet winner.
 
 from __future__ import annotations
 
-from msgspec import Struct
+from msgspec import UNSET, Struct, UnsetType
 
 from engine.errors import TieUnresolved
 from engine.methods.pairwise import condorcet_winner, smith_set
 from engine.profile import ApprovalProfile, Profile, RankedProfile
 from engine.registry import tally
-from engine.result import Result
+from engine.result import NoDecision, Result
 
 
 class MethodVerdict(Struct, frozen=True, kw_only=True):
-    """One method's winners on the profile (``tied`` when only a lot could decide)."""
+    """One method's winners on the profile (``tied`` when only a lot could decide).
+
+    ``no_decision`` is the method's reason when it decided nothing (see
+    :class:`~engine.result.Result`); left out of the JSON otherwise, as there.
+    """
 
     method: str
     winners: tuple[str, ...]
     tied: tuple[str, ...] = ()
+    no_decision: NoDecision | UnsetType = UNSET
 
 
 class Comparison(Struct, frozen=True, kw_only=True):
@@ -30,6 +35,8 @@ class Comparison(Struct, frozen=True, kw_only=True):
     the candidate who beats every other head to head (``None`` if there is none);
     ``smith_set`` is the smallest group that beats everyone outside it;
     ``condorcet_misses`` names the methods that do not elect the Condorcet winner.
+    With no ballots (or blank ones only) every verdict is "no decision", and there is no
+    Condorcet winner and no Smith set to name.
     """
 
     candidates: tuple[str, ...]
@@ -67,7 +74,7 @@ def compare(profile: Profile, *, seats: int = 1, seed: str | int | None = None) 
     cw: str | None = None
     smith: tuple[str, ...] = ()
     notes: list[str] = []
-    if isinstance(profile, RankedProfile):
+    if isinstance(profile, RankedProfile) and profile.marked:
         pairwise = profile.pairwise()
         found = condorcet_winner(pairwise)
         cw = None if found is None else profile.candidates[found]
@@ -91,4 +98,4 @@ def _verdict(name: str, profile: Profile, seats: int, seed: str | int | None) ->
         result: Result = tally(name, profile, seats=seats, seed=seed)
     except TieUnresolved as tie:
         return MethodVerdict(method=name, winners=(), tied=tie.tied)
-    return MethodVerdict(method=name, winners=result.winners)
+    return MethodVerdict(method=name, winners=result.winners, no_decision=result.no_decision)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Final, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from engine.counts import check_counts, sum_by
 from engine.errors import ProfileError
 
 UNRANKED: Final[int] = int(np.iinfo(np.int32).max)
@@ -41,21 +42,6 @@ def _check_candidates(candidates: Sequence[str]) -> tuple[str, ...]:
     return names
 
 
-def _check_counts(counts: ArrayLike | None, rows: int) -> IntArray:
-    if counts is None:
-        return np.ones(rows, dtype=np.int64)
-    arr = np.asarray(counts)
-    if arr.shape != (rows,):
-        raise ProfileError(f"counts has shape {arr.shape}, expected ({rows},) to match the ballots")
-    integral = np.issubdtype(arr.dtype, np.integer)
-    if arr.size and not integral and not np.all(np.mod(arr, 1) == 0):
-        raise ProfileError("ballot counts must be whole numbers")
-    out = arr.astype(np.int64, copy=False)
-    if out.size and int(out.min()) < 0:
-        raise ProfileError("ballot counts must not be negative")
-    return out
-
-
 def collapse_rows(
     matrix: NDArray[np.integer[Any]], counts: IntArray | None = None
 ) -> tuple[NDArray[np.int64], IntArray]:
@@ -64,8 +50,10 @@ def collapse_rows(
     Rows are packed into one int64 key each (column by column, Horner's scheme) when the
     values fit, so the work is one sort of ``n`` integers and the distinct rows are
     unpacked from the distinct keys; otherwise ``numpy.unique`` over rows. ``counts``
-    ``None`` means one ballot per row. Rows with a zero count are dropped. The result is
-    sorted by key, so it does not depend on the order of the input rows.
+    ``None`` means one ballot per row (else counts checked by
+    :func:`~engine.counts.check_counts`, summed exactly as integers). Rows with a zero
+    count are dropped. The result is sorted by key, so it does not depend on the order of
+    the input rows.
     """
     n, m = matrix.shape
     if n == 0 or m == 0:
@@ -85,7 +73,7 @@ def collapse_rows(
             uniq, summed = np.unique(keys, return_counts=True)
         else:
             uniq, inverse = np.unique(keys, return_inverse=True)
-            summed = np.bincount(inverse.ravel(), weights=counts, minlength=len(uniq))
+            summed = sum_by(inverse.ravel(), counts, len(uniq))
         rows = np.empty((len(uniq), m), dtype=np.int64)
         rest = uniq.copy()
         for j in range(m - 1, -1, -1):
@@ -93,9 +81,9 @@ def collapse_rows(
         rows += low
     else:
         rows, inverse = np.unique(matrix.astype(np.int64), axis=0, return_inverse=True)
-        weights = np.ones(n) if counts is None else counts
-        summed = np.bincount(inverse.ravel(), weights=weights, minlength=len(rows))
-    summed = np.rint(summed).astype(np.int64)
+        weights = np.ones(n, dtype=np.int64) if counts is None else counts
+        summed = sum_by(inverse.ravel(), weights, len(rows))
+    summed = summed.astype(np.int64, copy=False)
     keep = summed > 0
     return rows[keep], summed[keep]
 
@@ -170,7 +158,7 @@ class RankedProfile:
             )
         if arr.size and not np.issubdtype(arr.dtype, np.integer):
             raise ProfileError("ranks must be whole numbers")
-        weights = None if counts is None else _check_counts(counts, arr.shape[0])
+        weights = None if counts is None else check_counts(counts, arr.shape[0])
         raw = arr
         if raw.size and (int(raw.max()) >= UNRANKED or int(raw.min()) < -1):
             raw = np.where((raw < 0) | (raw >= UNRANKED), -1, raw)
@@ -213,8 +201,13 @@ class RankedProfile:
 
     @property
     def total(self) -> int:
-        """Number of voters (sum of counts)."""
+        """Number of voters (sum of counts), below :data:`~engine.counts.BALLOT_LIMIT`."""
         return int(self.counts.sum())
+
+    @property
+    def marked(self) -> int:
+        """Number of voters whose ballot ranks at least one candidate (the rest are blank)."""
+        return int(self.counts[(self.ranks != UNRANKED).any(axis=1)].sum())
 
     def pairwise(self) -> IntArray:
         """``P[i, j]`` = number of voters who rank ``i`` strictly above ``j``.
@@ -225,13 +218,12 @@ class RankedProfile:
         """
         m = self.n_candidates
         columns = np.ascontiguousarray(self.ranks.T)
-        weights = self.counts.astype(np.float64)
-        out = np.zeros((m, m), dtype=np.float64)
+        out = np.zeros((m, m), dtype=np.int64)
         for i in range(m):
             for j in range(i + 1, m):
-                out[i, j] = np.dot(columns[i] < columns[j], weights)
-                out[j, i] = np.dot(columns[j] < columns[i], weights)
-        return np.rint(out).astype(np.int64)
+                out[i, j] = np.dot(columns[i] < columns[j], self.counts)
+                out[j, i] = np.dot(columns[j] < columns[i], self.counts)
+        return out
 
     def restrict(self, keep: Sequence[int]) -> RankedProfile:
         """The profile over a subset of candidates (by index), ballots re-collapsed."""
@@ -270,7 +262,7 @@ class ApprovalProfile:
             raise ProfileError(
                 f"approvals must be a (ballots, {len(names)}) table, got shape {arr.shape}"
             )
-        weights = _check_counts(counts, arr.shape[0])
+        weights = check_counts(counts, arr.shape[0])
         rows, summed = collapse_rows((arr != 0).astype(np.int64), weights)
         cost_tuple: tuple[float, ...] | None = None
         if costs is not None:
@@ -292,6 +284,11 @@ class ApprovalProfile:
     @property
     def total(self) -> int:
         return int(self.counts.sum())
+
+    @property
+    def marked(self) -> int:
+        """Number of voters who approve at least one candidate (the rest are blank)."""
+        return int(self.counts[self.approvals.any(axis=1)].sum())
 
     def approval_counts(self) -> IntArray:
         """Approvals per candidate, weighted by ballot counts."""
@@ -329,7 +326,7 @@ class ScoreProfile:
             raise ProfileError("scores must be whole numbers")
         if arr.size and (int(arr.min()) < 0 or int(arr.max()) > max_score):
             raise ProfileError(f"scores must lie between 0 and {max_score}")
-        weights = _check_counts(counts, arr.shape[0])
+        weights = check_counts(counts, arr.shape[0])
         rows, summed = collapse_rows(arr.astype(np.int64), weights)
         return cls(names, rows, summed, int(max_score))
 
@@ -340,6 +337,12 @@ class ScoreProfile:
     @property
     def total(self) -> int:
         return int(self.counts.sum())
+
+    @property
+    def marked(self) -> int:
+        """Number of voters who give some candidate more than 0 (an all-zero ballot is blank:
+        it changes no total)."""
+        return int(self.counts[(self.scores != 0).any(axis=1)].sum())
 
 
 Profile: TypeAlias = RankedProfile | ApprovalProfile | ScoreProfile

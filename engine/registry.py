@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.errors import KindMismatch, OptionError, UnknownMethod
 from engine.profile import Profile
-from engine.result import Decision, Option, Result, Round
+from engine.result import Decision, NoDecision, Option, Result, Round
 from engine.tiebreak import TieBreaker
 
 
@@ -55,6 +55,9 @@ class Outcome:
     rounds: list[Round] = field(default_factory=list)
     pairwise: Any = None
     decisions: list[Decision] = field(default_factory=list)
+    no_decision: NoDecision | None = None
+    """Set by a method whose own rules leave no ballot counting for anyone (the rest of
+    the outcome is then ignored)."""
 
 
 MethodFunc = Callable[[Any, TieBreaker, int, Mapping[str, Option]], Outcome]
@@ -135,6 +138,9 @@ def tally(
     ``seats`` is the number of winners (for single-winner methods, the top ``seats`` of
     their ranking); ``seed`` draws lots where the method's own rules leave a tie (without
     a seed such a tie raises :class:`~engine.errors.TieUnresolved`).
+    A profile with no ballots, or with blank ones only, is not counted: every method gives
+    "no decision" (``Result.no_decision``), never a winner drawn by lot; so does a method
+    under whose rules no ballot counts for anyone (its ``Outcome.no_decision``).
     """
     info = get_method(name)
     if profile.kind != info.accepts:
@@ -155,7 +161,13 @@ def tally(
     for key, spec in sorted(info.options.items()):
         chosen[key] = spec.check(key, options[key]) if key in options else spec.default
     tb = TieBreaker(profile.candidates, seed)
+    options_used: dict[str, Option] = {"seats": seats, **chosen}
+    if profile.marked == 0:  # nothing to count: no method runs, no lot is drawn
+        reason: NoDecision = "no-ballots" if profile.total == 0 else "no-valid-ballots"
+        return undecided(name, profile, options_used, reason, tb.seed)
     outcome = info.func(profile, tb, seats, chosen)
+    if outcome.no_decision is not None:
+        return undecided(name, profile, options_used, outcome.no_decision, tb.seed)
     names = profile.candidates
     winners = outcome.winners
     if winners is None:
@@ -164,7 +176,7 @@ def tally(
         winners = top_of_ranking(outcome.ranking, seats, tb)
     return Result(
         method=name,
-        options={"seats": seats, **chosen},
+        options=options_used,
         candidates=names,
         ballots=profile.total,
         winners=tuple(names[i] for i in winners),
@@ -181,6 +193,25 @@ def tally(
         ties=tuple(tb.ties),
         decisions=tuple(outcome.decisions),
         seed=tb.seed,
+    )
+
+
+def undecided(
+    name: str,
+    profile: Profile,
+    options: dict[str, Option],
+    reason: NoDecision,
+    seed: str | None,
+) -> Result:
+    """The result of a count that decides nothing: no winners, no ranking, no lot."""
+    return Result(
+        method=name,
+        options=options,
+        candidates=profile.candidates,
+        ballots=profile.total,
+        winners=(),
+        seed=seed,
+        no_decision=reason,
     )
 
 

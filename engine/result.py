@@ -8,10 +8,10 @@ words by the presentation layers.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final, Literal, get_args
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 Option = str | int | float | bool | None
 
@@ -77,8 +77,23 @@ class Decision(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     price: float | None = None
 
 
+NoDecision = Literal["no-ballots", "no-valid-ballots"]
+"""Why a count can end without a decision: the box holds no ballot at all, or no ballot
+counts for any candidate under the method (blank ballots; for plurality and IRV also
+overvotes, for Scottish STV papers without a single first preference)."""
+
+NO_DECISION_REASONS: Final[tuple[str, ...]] = get_args(NoDecision)
+
+
 class Result(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """What a counting method decided, and everything needed to explain it."""
+    """What a counting method decided, and everything needed to explain it.
+
+    ``no_decision`` says why nothing was decided (one of :data:`NO_DECISION_REASONS`); such a
+    result has no winners, ranking, scores, rounds or ties, and no lot is drawn. When a
+    decision was made the field is left out (``UNSET``), so the JSON of every decided result
+    is byte for byte what it was before the field existed, and stored results and sealed
+    bundles keep their digests.
+    """
 
     method: str
     options: dict[str, Option]
@@ -92,6 +107,12 @@ class Result(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ties: tuple[Tie, ...] = ()
     decisions: tuple[Decision, ...] = ()
     seed: str | None = None
+    no_decision: NoDecision | UnsetType = UNSET
+
+    @property
+    def decided(self) -> bool:
+        """Whether the count reached a decision (see ``no_decision``)."""
+        return self.no_decision is UNSET
 
 
 def to_json(result: Result) -> bytes:

@@ -1,6 +1,8 @@
 """Breaking ties: a written, reproducible policy, and a record of every tie.
 
-The policy (DESIGN.md "Ties"): first the method's own rule where it has one, then a lot.
+The policy (README, "平局 / Ties"): first the method's own rule where it has one, then a lot.
+The rule instant runoff and STV share, comparing the tied candidates' votes stage by stage
+through the count's history, is :func:`history_order`, the one implementation of it.
 The lot is not a random number generator but a published ordering anyone can redo: each
 candidate's lot key is ``sha256(seed + "\\n" + name)`` in hex, and the candidate with the
 smallest key is drawn first. So the draw depends on the seed and the names only, never
@@ -12,9 +14,38 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Any
+
+from numpy.typing import NDArray
 
 from engine.errors import TieUnresolved
 from engine.result import Tie
+
+
+def history_order(
+    group: Iterable[int],
+    history: Sequence[Sequence[int] | NDArray[Any]],
+    *,
+    latest_first: bool,
+) -> list[list[int]]:
+    """``group`` in groups of equal standing through ``history``, fewest votes first.
+
+    ``history`` holds each stage's votes per candidate (whole numbers, oldest stage first).
+    Candidates are compared at one stage after another, the earliest first (rule
+    ``earlier-round``) or, with ``latest_first``, the most recent first (``later-round``):
+    at the first stage where they differ the fewer votes come first, and those still equal
+    there go on to be compared at the next stage, and so on. Candidates equal at every
+    stage share a group (only a lot can separate them), listed by index.
+    """
+    stages = list(reversed(history)) if latest_first else list(history)
+    keys = {c: tuple(int(stage[c]) for stage in stages) for c in group}
+    groups: list[list[int]] = []
+    for c in sorted(keys, key=lambda c: (keys[c], c)):
+        if groups and keys[groups[-1][0]] == keys[c]:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    return groups
 
 
 def lot_key(seed: str, name: str) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from engine.compare import Comparison
+from msgspec import UNSET
+
+from engine.compare import Comparison, MethodVerdict
 from engine.registry import get_method
 from engine.result import Result
 from service.i18n import text
@@ -31,12 +33,27 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
+def undecided_words(found: Result | MethodVerdict, lang: str, *, short: bool = False) -> str | None:
+    """Why a count decided nothing, in words (``无结果：没有有效选票……``; ``short``: just
+    ``无结果``), or ``None`` when it decided."""
+    if found.no_decision is UNSET:
+        return None
+    return text(lang, "undecided.title" if short else f"undecided.{found.no_decision}")
+
+
+def outcome_words(
+    found: Result | MethodVerdict, lang: str, nobody: str = "—", *, short: bool = False
+) -> str:
+    """The winners (or funded projects) joined; why nothing was decided; or ``nobody``."""
+    sep = "、" if lang == "zh" else ", "
+    return undecided_words(found, lang, short=short) or sep.join(found.winners) or nobody
+
+
 def render_result(result: Result, lang: str) -> str:
-    """The result as a readable report: summary, the count step by step (or head to head)
-    with its sentences, ties."""
+    """The result as a readable report: summary, round-by-round table, ties; or, when
+    nothing was decided, the reason in place of the winners."""
     info = get_method(result.method)
     summary = info.summary_zh if lang == "zh" else info.summary
-    sep = "、" if lang == "zh" else ", "
     if result.decisions:
         spent = sum(d.cost for d in result.decisions if d.funded)
         size = f"{text(lang, 'spent')}: {number(spent)}"
@@ -47,9 +64,11 @@ def render_result(result: Result, lang: str) -> str:
     parts = [
         f"{text(lang, 'method')}: {result.method} — {summary}",
         f"{text(lang, 'ballots')}: {result.ballots:,}    {size}",
-        f"{label}: {sep.join(result.winners) or '—'}",
-        "",
     ]
+    undecided = undecided_words(result, lang)
+    if undecided is not None:
+        return "\n".join([*parts, undecided])
+    parts += [f"{label}: {outcome_words(result, lang)}", ""]
     told = explain(result, lang)
     if result.decisions:
         parts.append(_decisions(result, lang))
@@ -91,10 +110,8 @@ def render_comparison(comparison: Comparison, lang: str) -> str:
     sep = "、" if lang == "zh" else ", "
     rows = []
     for v in comparison.verdicts:
-        shown = (
-            sep.join(v.winners) if v.winners else text(lang, "compare.tied", names=sep.join(v.tied))
-        )
-        rows.append([v.method, shown])
+        tied = text(lang, "compare.tied", names=sep.join(v.tied))
+        rows.append([v.method, outcome_words(v, lang, nobody=tied, short=True)])
     parts = [
         f"{text(lang, 'compare.title')} ({text(lang, 'ballots')}: {comparison.ballots:,})",
         "",

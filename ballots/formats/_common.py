@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ballots.errors import FormatError
+from engine.counts import BALLOT_LIMIT, too_many
 from engine.errors import ProfileError
 from engine.profile import UNRANKED, RankedProfile
 
@@ -28,6 +29,16 @@ def at(path: Path, line: int | None = None) -> str:
 def fail(path: Path, line: int | None, message: str) -> FormatError:
     """A :class:`FormatError` whose message names the file (and line) and what is wrong."""
     return FormatError(f"{at(path, line)}: {message}")
+
+
+def check_count(path: Path, line: int | None, count: int) -> int:
+    """A ballot line's count, refused unless it stands for at least one ballot and fewer
+    than :data:`~engine.counts.BALLOT_LIMIT` (a line of 0 ballots could only mislead)."""
+    if count < 1:
+        raise fail(path, line, f"ballot count {count}: a line must stand for at least one ballot")
+    if count >= BALLOT_LIMIT:
+        raise fail(path, line, too_many(count))
+    return count
 
 
 def check_file(path: Path) -> int:

@@ -13,7 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from ballots.box import BallotBox
-from ballots.formats._common import Progress, Ticker, build_profile, fail, numbered_lines, read_text
+from ballots.formats._common import (
+    Progress,
+    Ticker,
+    build_profile,
+    check_count,
+    fail,
+    numbered_lines,
+    read_text,
+)
 
 NAME = "alaska"
 EXTENSIONS = (".profile",)
@@ -68,7 +76,7 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
             rows.append(len(counts))
             cols.append(index[raw])
             positions.append(position)
-        counts.append(int(match.group(2)))
+        counts.append(check_count(path, number, int(match.group(2))))
     if not counts:
         raise fail(path, None, "no ballot lines after the header")
     cells = (

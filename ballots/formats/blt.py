@@ -24,6 +24,7 @@ from ballots.formats._common import (
     Progress,
     Ticker,
     build_profile,
+    check_count,
     fail,
     numbered_lines,
     orders,
@@ -97,7 +98,7 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
                 path, number, "candidate names begin before the '0' line that ends the ballots"
             )
         _ballot(path, number, line, m, len(counts), (rows, cols, positions))
-        counts.append(int(line.split()[0]))
+        counts.append(check_count(path, number, int(line.split()[0])))
     if m == 0:
         raise fail(path, None, "the file has no 'candidates seats' line")
     if not ended:

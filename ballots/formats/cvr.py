@@ -38,6 +38,7 @@ from ballots.errors import FormatError
 from ballots.formats._common import (
     Progress,
     Ticker,
+    check_count,
     check_file,
     decode,
     fail,
@@ -46,6 +47,7 @@ from ballots.formats._common import (
     read_bytes,
     row_order,
 )
+from engine.counts import check_counts, sum_by
 from engine.errors import ProfileError
 from engine.profile import RankedProfile
 
@@ -175,20 +177,21 @@ def read(
 
 
 def _count(path: Path, line: int, value: object) -> int:
-    """A row's ``Count`` cell: a whole number (xlsx may store it as ``1.0``)."""
+    """A row's ``Count`` cell: a whole number of ballots (xlsx may store it as ``1.0``)."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+        return check_count(path, line, value)
     if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
+        return check_count(path, line, int(value))
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+        return check_count(path, line, int(value.strip()))
     raise fail(path, line, f"count {value!r} is not a whole number")
 
 
 def _collapse(
     codes: NDArray[np.int64], counts: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Merge identical rows of marks (there are far fewer kinds than ballots)."""
+    """Merge identical rows of marks (there are far fewer kinds than ballots); counts are
+    summed exactly, a total past the ballot limit refused."""
     width = codes.shape[1]
     base = int(codes.max()) + 1
     if base**width < 2**62:
@@ -197,8 +200,7 @@ def _collapse(
         rows = codes[first]
     else:
         rows, inverse = np.unique(codes, axis=0, return_inverse=True)
-    summed = np.bincount(inverse.ravel(), weights=counts, minlength=len(rows))
-    return rows, np.rint(summed).astype(np.int64)
+    return rows, sum_by(inverse.ravel(), check_counts(counts, len(counts)), len(rows))
 
 
 def _profile(
@@ -227,7 +229,10 @@ def _profile(
         ],
         dtype=np.int64,
     )
-    codes, counts = _collapse(codes, counts)
+    try:
+        codes, counts = _collapse(codes, counts)
+    except ProfileError as exc:
+        raise fail(path, None, str(exc)) from exc
     cand = lookup[codes]
     n, width = cand.shape
     table = np.full((n, len(names)), -1, dtype=np.int64)

@@ -42,6 +42,8 @@ from ballots.kinds import (
     ScoreBallot,
 )
 from ballots.validate import validate
+from engine.counts import BALLOT_LIMIT
+from engine.errors import ProfileError
 from engine.profile import ApprovalProfile, Profile, RankedProfile, ScoreProfile
 
 NAME: Final[str] = "json"
@@ -53,7 +55,7 @@ VERSION: Final[int] = 1
 class CountedBallot(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """``count`` identical ballots in one entry."""
 
-    count: Annotated[int, Meta(ge=1)]
+    count: Annotated[int, Meta(ge=1, lt=BALLOT_LIMIT)]
     ballot: Ballot
 
 
@@ -132,7 +134,11 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         counts.append(count)
         counted.append(wrapped)
     valid: list[tuple[Ballot, int]] = []
-    for ballot, voters, key in collapse(ballots, counts):
+    try:
+        distinct = collapse(ballots, counts)
+    except ProfileError as exc:  # the counts add up to too many ballots
+        raise FormatError(f"{path.name}: {exc}") from exc
+    for ballot, voters, key in distinct:
         try:
             valid.append((validate(ballot, head.rules), voters))
         except InvalidBallot as exc:

@@ -24,6 +24,7 @@ from ballots.formats._common import (
     Progress,
     Ticker,
     build_profile,
+    check_count,
     fail,
     has_ties,
     is_complete,
@@ -121,7 +122,7 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
             raise fail(
                 path, number, f"a complete ({data_type}) ballot must rank all {m} candidates"
             )
-        counts.append(int(count_text))
+        counts.append(check_count(path, number, int(count_text)))
     if not counts:
         raise fail(path, None, "no ballot lines after the header")
     _check_totals(path, last, headers, counts)

@@ -23,11 +23,14 @@ from ballots.formats._common import (
     Progress,
     Ticker,
     build_profile,
+    check_count,
     fail,
     orders,
     read_text,
     row_order,
 )
+from engine.counts import BALLOT_LIMIT, check_counts, sum_by
+from engine.errors import ProfileError
 from engine.profile import RankedProfile
 
 NAME = "votekit"
@@ -120,10 +123,13 @@ def _weights(path: Path, first_line: int, weights: list[str]) -> NDArray[np.int6
     values: list[int] = []
     for k, label in enumerate(labels):
         match = _WEIGHT.fullmatch(str(label))
-        if match is None:
-            row = int(np.flatnonzero(inverse == k)[0])
-            raise fail(path, first_line + row, f"weight {label!r} is not a whole number")
-        values.append(int(match.group(1)))
+        weight = -1 if match is None else int(match.group(1))
+        if not 1 <= weight < BALLOT_LIMIT:
+            line = first_line + int(np.flatnonzero(inverse == k)[0])
+            if match is None:
+                raise fail(path, line, f"weight {label!r} is not a whole number")
+            check_count(path, line, weight)
+        values.append(weight)
     return np.asarray(values, dtype=np.int64)[inverse.ravel()]
 
 
@@ -139,7 +145,10 @@ def _profile(
     labels, codes = np.unique(np.asarray(cells, dtype=object), return_inverse=True)
     codes = codes.reshape(-1, width).astype(np.int64)
     row_keys, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
-    summed = np.bincount(inverse.ravel(), weights=counts, minlength=len(row_keys))
+    try:
+        summed = sum_by(inverse.ravel(), check_counts(counts, len(counts)), len(row_keys))
+    except ProfileError as exc:
+        raise fail(path, None, str(exc)) from exc
     line_of = first_line + first
     m = len(candidates)
     parsed: dict[int, list[int]] = {}
@@ -166,7 +175,7 @@ def _profile(
         np.asarray(cols, dtype=np.int64),
         np.asarray(positions, dtype=np.int64),
     )
-    return build_profile(path, candidates, arrays, np.rint(summed).astype(np.int64))
+    return build_profile(path, candidates, arrays, summed)
 
 
 def write(box: BallotBox, path: Path) -> None:

@@ -3,36 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.counts import sum_by
 from engine.profile import UNRANKED, Profile, RankedProfile
 
 
 def groups_by_score(
-    scores: Sequence[float] | NDArray[np.float64],
+    scores: Sequence[float] | NDArray[Any],
     *,
     higher_first: bool = True,
     among: Sequence[int] | None = None,
     tol: float = 1e-9,
 ) -> list[list[int]]:
-    """A weak order of candidates: groups of equal score (within ``tol``), best first."""
-    idx = list(range(len(scores))) if among is None else list(among)
-    ordered = sorted(idx, key=lambda i: (-scores[i] if higher_first else scores[i], i))
+    """A weak order of candidates: groups of equal score, best first.
+
+    Whole-number scores (vote counts, doubled Borda points) are compared exactly, at any
+    size; fractional ones are equal within ``tol``.
+    """
+    values = scores.tolist() if isinstance(scores, np.ndarray) else list(scores)
+    idx = list(range(len(values))) if among is None else list(among)
+    ordered = sorted(idx, key=lambda i: (-values[i] if higher_first else values[i], i))
     out: list[list[int]] = []
     for i in ordered:
-        if out and abs(float(scores[out[-1][0]]) - float(scores[i])) <= tol:
+        if out and _equal(values[out[-1][0]], values[i], tol):
             out[-1].append(i)
         else:
             out.append([i])
     return out
 
 
+def _equal(a: float, b: float, tol: float) -> bool:
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    return abs(float(a) - float(b)) <= tol
+
+
 def tallies_of(
-    profile: Profile, values: Sequence[float] | NDArray[np.float64], among: Sequence[int]
+    profile: Profile, values: Sequence[float] | NDArray[Any], among: Sequence[int]
 ) -> dict[str, float]:
-    """``{name: value}`` for the given candidates, in candidate order."""
+    """``{name: value}`` for the given candidates, in candidate order (exact below 2**53)."""
     return {profile.candidates[i]: float(values[i]) for i in sorted(among)}
 
 
@@ -79,15 +92,14 @@ class FirstPreferences:
     def __init__(self, profile: RankedProfile) -> None:
         self.ranks = profile.ranks
         self.m = profile.n_candidates
-        self.weights = profile.counts.astype(np.float64)
+        self.weights = profile.counts
         self.active = np.ones(self.m, dtype=bool)
         self.top = first_choices(self.ranks)  # EXHAUSTED for empty ballots and overvotes
-        self.tally = np.bincount(
-            self.top[self.top >= 0], weights=self.weights[self.top >= 0], minlength=self.m
-        ).astype(np.float64)
+        held = self.top >= 0
+        self.tally = sum_by(self.top[held], self.weights[held], self.m)
 
-    def votes(self) -> NDArray[np.float64]:
-        """Votes per candidate (0 for those no longer continuing)."""
+    def votes(self) -> NDArray[np.int64]:
+        """Votes per candidate (0 for those no longer continuing), exact integers."""
         return self.tally.copy()
 
     def remove(self, candidates: Sequence[int]) -> None:
@@ -98,25 +110,22 @@ class FirstPreferences:
             moving = np.flatnonzero(self.top == gone[0])
         else:
             moving = np.flatnonzero(np.isin(self.top, gone))
-        self.tally[gone] = 0.0
+        self.tally[gone] = 0
         if moving.size == 0:
             return
         landed = next_choices(self.ranks[moving], self.active)
         self.top[moving] = landed
         live = landed >= 0
-        self.tally += np.bincount(
-            landed[live], weights=self.weights[moving][live], minlength=self.m
-        )
+        self.tally += sum_by(landed[live], self.weights[moving][live], self.m)
 
 
-def rank_histogram(profile: RankedProfile) -> NDArray[np.float64]:
+def rank_histogram(profile: RankedProfile) -> NDArray[np.int64]:
     """``H[c, v]`` = voters ranking candidate ``c`` at level ``v`` (``v = m``: unranked).
 
     One weighted count per candidate column: the cheapest full read of a profile.
     """
     m = profile.n_candidates
-    weights = profile.counts.astype(np.float64)
-    out = np.zeros((m, m + 1), dtype=np.float64)
+    out = np.zeros((m, m + 1), dtype=np.int64)
     for c, column in enumerate(np.ascontiguousarray(profile.ranks.T)):
-        out[c] = np.bincount(np.minimum(column, m), weights=weights, minlength=m + 1)
+        out[c] = sum_by(np.minimum(column, m), profile.counts, m + 1)
     return out

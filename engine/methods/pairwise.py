@@ -365,7 +365,7 @@ def minimax(
     worst = _strength(pw, options["strength"]).max(axis=0, initial=0)
     scores = [float(s) for s in worst]
     return Outcome(
-        ranking=groups_by_score(scores, higher_first=False),
+        ranking=groups_by_score(worst, higher_first=False),
         pairwise=pw,
         scores=scores,
     )

@@ -7,25 +7,12 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.counts import weighted
 from engine.methods.common import FirstPreferences, groups_by_score, rank_histogram, tallies_of
 from engine.profile import RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
-from engine.tiebreak import TieBreaker
-
-EPS = 1e-9
-"""Votes closer than this (relative) are equal: split ballots make thirds, which floats
-cannot hold exactly, and the order of a float sum must never decide a count."""
-
-
-def _lowest_by_history(history: list[NDArray[np.float64]], tied: list[int]) -> list[int]:
-    """Among ``tied``, those with the fewest votes in the earliest round where they differ."""
-    for votes in history:
-        low = min(votes[i] for i in tied)
-        narrowed = [i for i in tied if votes[i] <= low + 1e-9]
-        if len(narrowed) < len(tied):
-            return narrowed
-    return tied
+from engine.tiebreak import TieBreaker, history_order
 
 
 @method(
@@ -43,27 +30,33 @@ def irv(
 
     Each round a ballot counts for its highest-ranked continuing candidate; a ballot whose
     highest-ranked continuing candidates are tied is an overvote and counts for nobody from
-    then on. A candidate with more than half of the votes still in
-    play wins; otherwise the candidate with the fewest votes is eliminated.
-    Among tied candidates, the one with fewer votes in the earliest round where they
-    differ is eliminated first; if they never differ, the lot decides.
+    then on (if every ballot is one, there is no decision). A candidate with more than half
+    of the votes still in play wins; otherwise the candidate with the fewest votes is
+    eliminated.
+    Candidates tied for last are compared round by round from the first: at the earliest
+    round where they differ, those with the fewest votes stay in the tie and the others are
+    spared, and the ones still tied are compared at the next round, and so on (rule
+    ``earlier-round``, :func:`~engine.tiebreak.history_order`); if they never differ, the
+    lot decides.
     With ``batch``, every lowest group of candidates whose combined votes are fewer than
     the next candidate's is eliminated together (they cannot catch up).
     """
     m = profile.n_candidates
     count = FirstPreferences(profile)
     active = count.active
-    history: list[NDArray[np.float64]] = []
+    history: list[NDArray[np.int64]] = []
     rounds: list[Round] = []
     eliminated_order: list[int] = []
-    total = float(profile.total)
-    previous: NDArray[np.float64] | None = None
-    previous_exhausted = 0.0
+    total = profile.total
+    previous: NDArray[np.int64] | None = None
+    previous_exhausted = 0
     while True:
         number = len(rounds) + 1
         votes = count.votes()
         continuing = [int(i) for i in np.flatnonzero(active)]
-        in_play = float(votes.sum())
+        in_play = int(votes.sum())
+        if in_play == 0 and number == 1:  # every ballot an overvote: none counts for anyone
+            return Outcome(no_decision="no-valid-ballots")
         exhausted = total - in_play
         transfers: tuple[Transfer, ...] = ()
         if previous is not None and rounds[-1].eliminated:
@@ -74,18 +67,17 @@ def irv(
                     kind="exclusion",
                     value=1.0,
                     received=received,
-                    exhausted=exhausted - previous_exhausted,
+                    exhausted=float(exhausted - previous_exhausted),
                 ),
             )
-        leader = max(continuing, key=lambda i: votes[i])
-        if votes[leader] * 2 > in_play + EPS * max(1.0, in_play) or len(continuing) == 1:
-            tops = [i for i in continuing if abs(votes[i] - votes[leader]) <= 1e-9]
+        leader = max(continuing, key=lambda i: int(votes[i]))
+        if int(votes[leader]) * 2 > in_play or len(continuing) == 1:
             rounds.append(
                 Round(
                     number=number,
                     tallies=tallies_of(profile, votes, continuing),
-                    elected=tuple(profile.candidates[i] for i in tops[:1]),
-                    exhausted=exhausted,
+                    elected=(profile.candidates[leader],),
+                    exhausted=float(exhausted),
                     transfers=transfers,
                     note="majority",
                 )
@@ -98,7 +90,7 @@ def irv(
                 number=number,
                 tallies=tallies_of(profile, votes, continuing),
                 eliminated=tuple(profile.candidates[i] for i in losers),
-                exhausted=exhausted,
+                exhausted=float(exhausted),
                 transfers=transfers,
                 note="elimination",
             )
@@ -106,38 +98,37 @@ def irv(
         eliminated_order.extend(losers)
         count.remove(losers)
         previous, previous_exhausted = votes, exhausted
-    final = rounds[-1].tallies
     left = [i for i in range(m) if active[i]]
-    ranking = groups_by_score([final.get(c, 0.0) for c in profile.candidates], among=left)
+    ranking = groups_by_score(votes, among=left)
     for loser in reversed(eliminated_order):
         ranking.append([loser])
     return Outcome(ranking=ranking, rounds=rounds, scores=None)
 
 
 def _eliminate(
-    votes: NDArray[np.float64],
+    votes: NDArray[np.int64],
     continuing: list[int],
-    history: list[NDArray[np.float64]],
+    history: list[NDArray[np.int64]],
     tb: TieBreaker,
     number: int,
     batch: bool,
 ) -> list[int]:
     """Who leaves the count this round (see :func:`irv` for the tie rule)."""
     if batch:
-        ordered = sorted(continuing, key=lambda i: votes[i])
-        running, cut = 0.0, 0
+        ordered = sorted(continuing, key=lambda i: int(votes[i]))
+        running, cut = 0, 0
         for pos in range(len(ordered) - 1):
-            running += votes[ordered[pos]]
-            nxt = votes[ordered[pos + 1]]
-            if running < nxt - 1e-9 and pos + 1 < len(ordered) - 1:
+            running += int(votes[ordered[pos]])
+            nxt = int(votes[ordered[pos + 1]])
+            if running < nxt and pos + 1 < len(ordered) - 1:
                 cut = pos + 1
         if cut > 1:
             return sorted(ordered[:cut])
-    low = min(votes[i] for i in continuing)
-    tied = [i for i in continuing if votes[i] <= low + 1e-9]
+    low = min(int(votes[i]) for i in continuing)
+    tied = [i for i in continuing if votes[i] == low]
     if len(tied) == 1:
         return tied
-    narrowed = _lowest_by_history(history[:-1], tied)
+    narrowed = history_order(tied, history[:-1], latest_first=False)[0]
     if len(narrowed) < len(tied):
         tb.record(tied, narrowed, rule="earlier-round", purpose="eliminate", round=number)
     if len(narrowed) == 1:
@@ -170,10 +161,10 @@ def bucklin(
     depth = int(levels.max()) + 1 if levels.size else 1
     rounds: list[Round] = []
     everyone = list(range(m))
-    votes = np.zeros(m)
+    votes = np.zeros(m, dtype=np.int64)
     for r in range(depth):
         votes = credited[:, r].copy()
-        majority = bool(votes.max() * 2 > total)
+        majority = int(votes.max()) * 2 > total
         rounds.append(
             Round(
                 number=r + 1,
@@ -203,7 +194,7 @@ def star(
     runoff tie is won by the finalist with the higher total score, then by the lot.
     """
     scores, counts = profile.scores, profile.counts
-    totals = (counts @ scores).astype(np.float64)
+    totals = weighted(counts, scores)
     everyone = list(range(profile.n_candidates))
     first = Round(number=1, tallies=tallies_of(profile, totals, everyone), note="points")
     if profile.n_candidates == 1:
@@ -216,12 +207,10 @@ def star(
             order.extend(group)
             continue
         need = 2 - len(order)
-        wins = np.array(
-            [
-                sum(float(counts @ (scores[:, i] > scores[:, j])) for j in group if j != i)
-                for i in range(profile.n_candidates)
-            ]
-        )
+        wins = [
+            sum(int(counts @ (scores[:, i] > scores[:, j])) for j in group if j != i)
+            for i in range(profile.n_candidates)
+        ]
         sub = groups_by_score(wins, among=group)
         picked: list[int] = []
         for g in sub:
@@ -235,14 +224,14 @@ def star(
         order.extend(picked)
         break
     a, b = order[0], order[1]
-    prefer_a = float(counts @ (scores[:, a] > scores[:, b]))
-    prefer_b = float(counts @ (scores[:, b] > scores[:, a]))
-    runoff = {profile.candidates[a]: prefer_a, profile.candidates[b]: prefer_b}
+    prefer_a = int(counts @ (scores[:, a] > scores[:, b]))
+    prefer_b = int(counts @ (scores[:, b] > scores[:, a]))
+    runoff = {profile.candidates[a]: float(prefer_a), profile.candidates[b]: float(prefer_b)}
     runoff = dict(sorted(runoff.items(), key=lambda kv: profile.candidates.index(kv[0])))
     if prefer_a != prefer_b:
         winner, loser = (a, b) if prefer_a > prefer_b else (b, a)
-    elif totals[a] != totals[b]:
-        winner, loser = (a, b) if totals[a] > totals[b] else (b, a)
+    elif int(totals[a]) != int(totals[b]):
+        winner, loser = (a, b) if int(totals[a]) > int(totals[b]) else (b, a)
         tb.record([a, b], [winner], rule="higher-score", purpose="win", round=2)
     else:
         winner = tb.choose([a, b], purpose="win", round=2)[0]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.counts import exact_type, weighted
 from engine.methods.common import groups_by_score, rank_histogram, tallies_of
 from engine.profile import UNRANKED, ApprovalProfile, RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
@@ -26,18 +28,21 @@ def plurality(
 ) -> Outcome:
     """Each ballot's first preference scores one vote.
 
-    A ballot that ranks several candidates equal first is an overvote and counts for nobody.
+    A ballot that ranks several candidates equal first is an overvote and counts for nobody
+    (if every ballot is one, there is no decision).
     """
     columns = np.ascontiguousarray(profile.ranks.T)
     firsts = columns == 0
     single = np.count_nonzero(firsts, axis=0) == 1
-    votes = (firsts & single[None, :]) @ profile.counts.astype(np.float64)
+    votes = (firsts & single[None, :]) @ profile.counts
+    if not votes.any():
+        return Outcome(no_decision="no-valid-ballots")
     everyone = range(profile.n_candidates)
     first = Round(
         number=1,
         tallies=tallies_of(profile, votes, everyone),
         note="first-count",
-        exhausted=float(profile.total - votes.sum()),
+        exhausted=float(profile.total - int(votes.sum())),
     )
     return Outcome(ranking=groups_by_score(votes), scores=votes.tolist(), rounds=[first])
 
@@ -72,59 +77,60 @@ def borda(
     """
     rule = options["truncated"]
     m = profile.n_candidates
-    counts = profile.counts.astype(np.float64)
     columns = np.ascontiguousarray(profile.ranks.T)  # one rank column per candidate
-    unranked_count = np.zeros(len(counts), dtype=np.int64)
-    deepest = np.full(len(counts), -1, dtype=np.int64)
+    unranked_count = np.zeros(len(profile.counts), dtype=np.int64)
+    deepest = np.full(len(profile.counts), -1, dtype=np.int64)
     for column in columns:
         ranked = column < UNRANKED
         unranked_count += ~ranked
         np.maximum(deepest, np.where(ranked, column, -1), out=deepest)
     ranked_count = m - unranked_count
     if np.array_equal(deepest + 1, ranked_count):
-        scores = _strict_borda(profile, str(rule), counts, unranked_count)
+        doubled = _strict_borda(profile, str(rule), unranked_count)
     else:
-        scores = _tied_borda(profile, str(rule), counts)
+        doubled = _tied_borda(profile, str(rule))
+    scores = doubled / 2
     everyone = range(profile.n_candidates)
     tally = Round(number=1, tallies=tallies_of(profile, scores, everyone), note="points")
-    return Outcome(ranking=groups_by_score(scores), scores=scores.tolist(), rounds=[tally])
+    return Outcome(ranking=groups_by_score(doubled), scores=scores.tolist(), rounds=[tally])
 
 
-def _strict_borda(
-    profile: RankedProfile, rule: str, counts: NDArray[np.float64], unranked: NDArray[np.int64]
-) -> NDArray[np.float64]:
-    """Borda on ballots without ties, from the rank histogram: a candidate at level v has
-    v candidates above it and none beside it; the u unranked ones share the bottom."""
+def _strict_borda(profile: RankedProfile, rule: str, unranked: NDArray[np.int64]) -> NDArray[Any]:
+    """Twice the Borda scores (whole numbers, exact) on ballots without ties, from the rank
+    histogram: a candidate at level v has v candidates above it and none beside it; the u
+    unranked ones share the bottom."""
     m = profile.n_candidates
-    hist = rank_histogram(profile)[:, :m]
-    level = np.arange(m, dtype=np.float64)
+    dtype = exact_type(2 * m * profile.total)
+    counts: NDArray[Any] = profile.counts.astype(dtype)
+    hist: NDArray[Any] = rank_histogram(profile)[:, :m].astype(dtype)
+    level: NDArray[Any] = np.arange(m).astype(dtype)
     if rule == "modified":
         # r - v for a ballot ranking r candidates: sum of w·r over ballots ranking c, less H·v
-        weighted_r = counts * (m - unranked)
+        weighted_r = counts * (m - unranked).astype(dtype)
         ranked_mass = np.array([np.dot(col < UNRANKED, weighted_r) for col in profile.ranks.T])
-        return np.asarray(ranked_mass - hist @ level, dtype=np.float64)
-    scores = hist @ (m - 1 - level)
+        return np.asarray(2 * (ranked_mass - hist @ level))
+    doubled = 2 * (hist @ (m - 1 - level))
     if rule == "average":
-        half = counts * 0.5 * np.maximum(unranked - 1, 0)
-        scores += np.array([np.dot(col == UNRANKED, half) for col in profile.ranks.T])
-    return np.asarray(scores, dtype=np.float64)
+        # half a point for each other unranked candidate: u - 1 half points
+        halves = counts * np.maximum(unranked - 1, 0).astype(dtype)
+        doubled += np.array([np.dot(col == UNRANKED, halves) for col in profile.ranks.T])
+    return np.asarray(doubled)
 
 
-def _tied_borda(
-    profile: RankedProfile, rule: str, counts: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """Borda on ballots with ties: per ballot, candidates above and beside each one."""
+def _tied_borda(profile: RankedProfile, rule: str) -> NDArray[Any]:
+    """Twice the Borda scores (whole numbers, exact) on ballots with ties: per ballot,
+    candidates above and beside each one."""
     m = profile.n_candidates
     above, same = _levels(profile.ranks, m)
     unranked = profile.ranks == UNRANKED
     if rule == "modified":
         ranked_count = (~unranked).sum(axis=1, keepdims=True)
-        points = np.where(unranked, 0.0, ranked_count - above - (same - 1) / 2.0)
+        points = np.where(unranked, 0, 2 * (ranked_count - above) - (same - 1))
     else:
-        points = np.where(unranked, 0, m - above - same) + 0.5 * (same - 1)
+        points = 2 * np.where(unranked, 0, m - above - same) + (same - 1)
         if rule == "zero":
-            points = np.where(unranked, 0.0, points)
-    return np.asarray(counts @ points, dtype=np.float64)
+            points = np.where(unranked, 0, points)
+    return weighted(profile.counts, points)
 
 
 def _levels(ranks: NDArray[np.int32], m: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -149,7 +155,7 @@ def score(
     profile: ScoreProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
 ) -> Outcome:
     """Sum of scores; with ``seats`` > 1 the top scorers win."""
-    totals = (profile.counts @ profile.scores).astype(np.float64)
+    totals = weighted(profile.counts, profile.scores)
     everyone = range(profile.n_candidates)
     tally = Round(number=1, tallies=tallies_of(profile, totals, everyone), note="points")
     return Outcome(ranking=groups_by_score(totals), scores=totals.tolist(), rounds=[tally])
@@ -166,7 +172,7 @@ def approval(
     profile: ApprovalProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
 ) -> Outcome:
     """Approval counts; the ``seats`` most approved win (block / top-k approval)."""
-    votes = profile.approval_counts().astype(np.float64)
+    votes = profile.approval_counts()
     everyone = range(profile.n_candidates)
     tally = Round(number=1, tallies=tallies_of(profile, votes, everyone), note="approvals")
     return Outcome(ranking=groups_by_score(votes), scores=votes.tolist(), rounds=[tally])

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.counts import exact_type
 from engine.methods.common import first_choices, next_choices
 from engine.profile import UNRANKED, RankedProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
-from engine.tiebreak import TieBreaker
+from engine.tiebreak import TieBreaker, history_order
 
 IntArray = NDArray[np.int64]
 
@@ -73,11 +75,13 @@ def stv(
     A paper whose next available preference is a group of two or more continuing
     candidates ranked equally (for meek: not excluded) is non-transferable from there;
     under scottish a paper with an equal first preference is invalid and not counted
-    (neither is an empty one), under meek it is exhausted unless exclusions leave one
-    candidate of the group.
-    Among candidates tied for exclusion, the one with fewer votes at the most recent
-    preceding stage at which they differ is excluded (tie rule ``later-round``); if they
-    never differ, the lot decides.
+    (neither is an empty one; with no valid paper there is no decision), under meek it is
+    exhausted unless exclusions leave one candidate of the group.
+    Ties follow the rule IRV shares (README, "Ties"; :func:`~engine.tiebreak.history_order`),
+    comparing from the most recent preceding stage backward (``later-round``, rules 49(2)
+    and 51(2)): among candidates tied for exclusion, those with fewer votes at the most
+    recent preceding stage at which they differ are spared, those still tied are compared
+    at the stage before, and so on; if they never differ, the lot decides.
     Among equal surpluses, the candidate with more votes at the most recent preceding
     stage at which they differ is transferred first (``later-round``), else the lot.
     Candidates reaching the quota at the same stage are elected in order of votes, equal
@@ -113,20 +117,13 @@ class _Count:
     def seats_left(self) -> int:
         return self.seats - sum(len(group) for group in self.winner_groups)
 
-    def _key(self, c: int) -> tuple[int, ...]:
-        """Votes at this stage, then at each earlier stage, most recent first."""
-        return tuple(stage[c] for stage in reversed(self.history))
-
     def _grouped(self, candidates: Sequence[int]) -> list[list[int]]:
-        """Best first by :meth:`_key`; candidates equal at every stage share a group, by name."""
-        groups: list[list[int]] = []
-        by_name = sorted(candidates, key=lambda c: self.profile.candidates[c])
-        for c in sorted(by_name, key=self._key, reverse=True):
-            if groups and self._key(groups[-1][0]) == self._key(c):
-                groups[-1].append(c)
-            else:
-                groups.append([c])
-        return groups
+        """Most votes first, now and then at each earlier stage, most recent first (the
+        shared rule :func:`~engine.tiebreak.history_order`, ``later-round``); candidates
+        equal at every stage share a group, listed by name."""
+        ordered = history_order(candidates, self.history, latest_first=True)
+        name = self.profile.candidates.__getitem__
+        return [sorted(group, key=name) for group in reversed(ordered)]
 
     def elect(self, group: Sequence[int], number: int) -> list[int]:
         """Elect ``group`` (all at the quota, or the last ones left) in order of votes."""
@@ -156,9 +153,8 @@ class _Count:
         tied = sorted(c for c in group if now[c] == edge)
         if len(tied) == 1:
             return tied[0]
-        keys = {c: self._key(c) for c in tied}
-        extreme = min(keys.values()) if lowest else max(keys.values())
-        narrowed = [c for c in tied if keys[c] == extreme]
+        ordered = history_order(tied, self.history, latest_first=True)
+        narrowed = ordered[0] if lowest else ordered[-1]
         if len(narrowed) < len(tied):
             self.tb.record(tied, narrowed, rule="later-round", purpose=purpose, round=number)
         if len(narrowed) == 1:
@@ -186,19 +182,22 @@ class _Count:
         return Outcome(winners=winners, ranking=ranking, rounds=self.rounds)
 
 
-def _sum_by(target: IntArray, weight: IntArray, size: int) -> list[int]:
+def _sum_by(target: IntArray, weight: NDArray[Any], size: int) -> list[int]:
     """Exact integer sums of ``weight`` per ``target`` in ``0..size-1`` (-1 = exhausted).
 
-    A float64 ``bincount`` is exact while the total stays below 2**53 (here: under 90
-    billion votes at five decimals); larger totals take the slower integer path.
+    ``weight`` is int64, or Python integers when a count's fixed-point value could pass
+    2**63 (see :func:`_counts`), so no sum can overflow.
     """
     bins = np.where(target < 0, size, target)
-    if weight.size == 0 or int(weight.sum()) < 2**53:
-        sums = np.bincount(bins, weights=weight, minlength=size + 1)
-        return [round(v) for v in sums.tolist()]
-    out = np.zeros(size + 1, dtype=np.int64)
+    out = np.zeros(size + 1, dtype=weight.dtype)
     np.add.at(out, bins, weight)
-    return [int(v) for v in out]
+    return [int(v) for v in out.tolist()]
+
+
+def _counts(counts: IntArray, scale: int) -> NDArray[Any]:
+    """The rows' counts, as Python integers when their total in units of ``1 / scale`` of a
+    vote could pass 2**63 (a count times a paper's value is at most that total)."""
+    return counts.astype(exact_type(int(counts.sum()) * scale))
 
 
 def _muldiv(values: IntArray, num: int, den: int) -> IntArray:
@@ -218,7 +217,7 @@ class _Scottish(_Count):
         first = first_choices(profile.ranks)
         valid = first >= 0
         self.ranks = profile.ranks[valid]
-        self.counts = profile.counts[valid]
+        self.counts = _counts(profile.counts[valid], self.scale)
         self.holder = first[valid]
         self.value = np.full(len(self.counts), self.scale, dtype=np.int64)
         valid_papers = int(self.counts.sum())
@@ -229,6 +228,8 @@ class _Scottish(_Count):
         self.pending: list[int] = []
 
     def run(self) -> Outcome:
+        if not self.counts.size:  # no valid paper: there is nothing to count
+            return Outcome(no_decision="no-valid-ballots")
         while True:
             number = len(self.rounds) + 1
             self.history.append(tuple(self.votes))
@@ -321,7 +322,7 @@ class _Meek(_Count):
         super().__init__(profile, tb, seats)
         ranked = (profile.ranks < UNRANKED).any(axis=1)
         ranks = profile.ranks[ranked]
-        self.counts = profile.counts[ranked]
+        self.counts = _counts(profile.counts[ranked], self.scale)
         order = np.argsort(ranks, axis=1, kind="stable").astype(np.int64)
         levels = np.take_along_axis(ranks, order, axis=1)
         width = int((levels < UNRANKED).sum(axis=1).max()) if len(ranks) else 0
@@ -359,7 +360,7 @@ class _Meek(_Count):
         """
         rest = np.full(len(rows), self.scale, dtype=np.int64)
         counts = self.counts[rows]
-        votes = np.zeros(self.m + 1, dtype=np.int64)
+        votes = np.zeros(self.m + 1, dtype=counts.dtype)
         for j in range(self.seq.shape[1]):
             if rows.size == 0:
                 break

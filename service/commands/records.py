@@ -131,6 +131,7 @@ def seal_file(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from ballots.formats import read_ballots
     from ballots.recount import round_from_box
     from engine.registry import get_method
+    from service.report import outcome_words, undecided_words
 
     get_method(args.method)
     box = read_ballots(args.file, args.format)
@@ -139,11 +140,11 @@ def seal_file(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     bundle = seal(Package(process=ProcessRecord(title=title), rounds=(record,)))
     data = encode(bundle)
     _write(args.output, data)
-    sep = "、" if lang == "zh" else ", "
     drawn = any(tie.rule == "lot" for tie in record.result.ties)
     if drawn and box.published is not None and box.published.lot_seed != record.result.seed:
         out.write(text(lang, "record.seal_other_lot", seed=box.published.lot_seed) + "\n")
-    out.write(f"{text(lang, 'winners')}: {sep.join(record.result.winners)}\n")
+    decided = f"{text(lang, 'winners')}: {outcome_words(record.result, lang)}"
+    out.write((undecided_words(record.result, lang) or decided) + "\n")
     out.write(f"{text(lang, 'record.package_digest')}: {bundle.digest}\n")
     out.write(text(lang, "record.exported", path=args.output, size=len(data)) + "\n")
     return 0

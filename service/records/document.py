@@ -47,6 +47,7 @@ from service.records.labels import (
     money,
     number,
 )
+from service.report import outcome_words
 from service.results.explain import (
     Explanation,
     HeadToHead,
@@ -161,12 +162,11 @@ def _facts(pairs: list[tuple[str, str]], s: Styles) -> Table:
 def _summary(bundle: Bundle, lang: str, s: Styles) -> Table:
     """The decision at a glance, first on the first page: each round's outcome and the
     package digest."""
-    sep = "、" if lang == "zh" else ", "
     rows: list[list[Any]] = []
     for record in bundle.rounds:
         result = record.result
         key = "record.funded" if result.decisions else "record.winners"
-        winners = sep.join(result.winners) or text(lang, "record.no_winner")
+        winners = outcome_words(result, lang, nobody=text(lang, "record.no_winner"))
         heading = text(lang, "record.round.heading", number=record.number, title=record.title)
         rows.append(
             [
@@ -419,7 +419,7 @@ def _outcome(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
         story.append(Paragraph(_x(text(lang, "explain.heading.lot")), s.h2))
         story += [Paragraph(_x(line), s.small) for line in told.lot]
     key = "record.funded" if result.decisions else "record.winners"
-    winners = sep.join(result.winners) or text(lang, "record.no_winner")
+    winners = outcome_words(result, lang, nobody=text(lang, "record.no_winner"))
     decided = [Paragraph(_x(text(lang, "record.section.result")), s.h2)]
     colon = "：" if lang == "zh" else ": "
     decided.append(Paragraph(f"<b>{_x(text(lang, key))}{colon}{_x(winners)}</b>", s.h2))
@@ -431,7 +431,8 @@ def _outcome(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     if record.comparison is not None:
         rows: list[list[Any]] = [[text(lang, "method"), text(lang, "winners")]]
         for v in record.comparison.verdicts:
-            shown = sep.join(v.winners) or text(lang, "compare.tied", names=sep.join(v.tied))
+            tied = text(lang, "compare.tied", names=sep.join(v.tied))
+            shown = outcome_words(v, lang, nobody=tied, short=True)
             rows.append([method_name(v.method, lang), shown])
         story.append(Paragraph(_x(text(lang, "record.section.comparison")), s.h2))
         story.append(_table(rows, s, [60 * mm, 114 * mm]))

@@ -22,6 +22,7 @@ from ballots.recount import published_count
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
 from service.records.labels import ballot_text, iso_local, label, method_name, number
+from service.report import outcome_words
 from service.results.explain import HeadToHead, explain, status_label
 
 Cell = str | int | float | None
@@ -235,10 +236,9 @@ def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
         [text(lang, "record.process.title"), process.title],
         [text(lang, "record.process.question"), process.question],
     ]
-    sep = "、" if lang == "zh" else ", "
     for record in bundle.rounds:
         heading = text(lang, "record.round.heading", number=record.number, title=record.title)
-        winners = sep.join(record.result.winners) or text(lang, "record.no_winner")
+        winners = outcome_words(record.result, lang, nobody=text(lang, "record.no_winner"))
         rows += [
             ["", ""],
             [heading, ""],

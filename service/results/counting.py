@@ -55,7 +55,8 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
     idempotency keys are deleted), counts off the event loop, stores :class:`RoundResult`,
     audits ``round.counted``, and has storage purged once this commits. A tie that needs a
     lot when the tie policy is ``refuse`` raises :class:`~engine.errors.TieUnresolved` and
-    nothing is stored.
+    nothing is stored. A box with no ballots, or blank ones only, is closed with a stored
+    result of no decision (``Result.no_decision``), never a winner drawn by lot.
     """
     round_id = round_row.id
     await db.execute(select(Round.id).where(Round.id == round_id).with_for_update())
@@ -92,6 +93,7 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
             codes_issued=issued or 0,
         )
     )
+    undecided = {} if result.decided else {"no_decision": result.no_decision}
     record(
         db,
         actor,
@@ -102,6 +104,7 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
         ballots=box.count,
         ballot_box_digest=digest,
         winners=list(result.winners),
+        **undecided,
     )
     purge.after_commit(db)  # nothing of the voting outlives the count in storage
 

@@ -24,6 +24,7 @@ from service.db import models
 from service.deps import DB
 from service.i18n import text
 from service.loop.board import board as loop_board
+from service.report import undecided_words
 from service.results import ballot_box
 from service.web.render import language_of, page, redirect
 from service.web.reveal import method_name, result_view
@@ -42,6 +43,7 @@ class RoundLine:
     phase: str
     method: str
     winners: tuple[str, ...] | None
+    """The published winners; "无结果" alone when the count decided nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,9 @@ async def process_lines(db: AsyncSession, community_id: int, lang: str) -> list[
     for round_row, stored in rows:
         winners = None
         if round_row.phase == "published" and stored is not None:
-            winners = msgspec.json.decode(stored, type=Result).winners
+            result = msgspec.json.decode(stored, type=Result)
+            undecided = undecided_words(result, lang, short=True)
+            winners = result.winners if undecided is None else (undecided,)
         rounds[round_row.process_id].append(
             RoundLine(
                 id=round_row.id,

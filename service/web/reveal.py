@@ -24,7 +24,7 @@ from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Process, Round, RoundResult
 from service.deps import DB, Caller
 from service.i18n import text
-from service.report import number
+from service.report import number, outcome_words, undecided_words
 from service.results.controllers import counted_round
 from service.results.explain import (
     Explanation,
@@ -61,6 +61,8 @@ class ResultView:
     method: str
     summary: str
     winners: list[str]
+    no_decision: str
+    """Why nothing was decided (``无结果：没有有效选票……``), or empty when decided."""
     table: ResultTable
     chart: Markup | None
     explanation: Explanation
@@ -99,9 +101,9 @@ def comparison_words(
     rows = [
         (
             method_name(lang, v.method),
-            sep.join(v.winners)
-            if v.winners
-            else text(lang, "compare.tied", names=sep.join(v.tied)),
+            outcome_words(
+                v, lang, nobody=text(lang, "compare.tied", names=sep.join(v.tied)), short=True
+            ),
         )
         for v in comparison.verdicts
     ]
@@ -138,6 +140,7 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         method=method_name(lang, result.method),
         summary=info.summary_zh if lang == "zh" else info.summary,
         winners=list(result.winners),
+        no_decision=undecided_words(result, lang) or "",
         table=result_table(result, lang, explanation),
         chart=result_chart(result, lang, explanation),
         explanation=explanation,

@@ -132,3 +132,31 @@ def test_a_malformed_bundle_names_the_place_of_the_fault(change, message) -> Non
 def test_a_file_that_is_not_json_is_refused_in_one_line() -> None:
     with pytest.raises(FormatError, match="bundle: not a JSON document"):
         decode(b"META\nbudget;1\n")
+
+
+@pytest.mark.parametrize(
+    "golden", ["pocket-park-round1.json", "pocket-park-process.json"], ids=["round", "process"]
+)
+def test_a_bundle_sealed_before_no_decision_existed_reads_and_verifies_unchanged(golden) -> None:
+    # Result.no_decision is left out of decided results, so re-encoding keeps the bytes, and
+    # with them the package digest
+    data = (ROOT / "tests" / "service" / "golden" / golden).read_bytes()
+    assert b"no_decision" not in data
+    bundle = decode(data)
+    assert all(r.result.decided for r in bundle.rounds)
+    assert encode(bundle) == data
+    assert verify(data).verified
+
+
+def test_blank_ballots_seal_a_round_of_no_decision_that_verifies(tmp_path: Path) -> None:
+    path = tmp_path / "blank.toi"
+    path.write_text("# ALTERNATIVE NAME 1: a\n# ALTERNATIVE NAME 2: b\n3:\n", encoding="utf-8")
+    record = round_from_box(read_ballots(path), "irv", tie_policy="refuse")
+    assert record.result.no_decision == "no-valid-ballots"
+    assert record.result.winners == ()
+    assert record.result.ballots == 3
+    assert record.comparison is not None
+    assert {v.no_decision for v in record.comparison.verdicts} == {"no-valid-ballots"}
+    data = encode(seal(Package(process=ProcessRecord(title="blank"), rounds=(record,))))
+    assert b'"no_decision":"no-valid-ballots"' in data
+    assert verify(data).verified

@@ -4,7 +4,8 @@ The contract: a result names the method and only known candidates, never the sam
 twice, exactly ``seats`` winners (budget methods: the funded projects, within budget); it
 survives a JSON round trip; the same seed gives the same result; listing the candidates
 in another order changes nothing (the lot depends on names, not positions); without a
-seed, a count either needs no lot or says which tie it could not break.
+seed, a count either needs no lot or says which tie it could not break. With no ballots,
+or blank ones only, every method gives no decision: no winner, no ranking, no lot.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ PROFILES = {
     "two-way-tie": RankedProfile.from_orders(list("ab"), [list("ab"), list("ba")]),
     "one-voter": RankedProfile.from_orders(list("abcd"), [list("bdc")]),
     "no-ballots": RankedProfile.from_ranks(list("abc"), [[0, 1, 2]], [0]),
+    "blank-ballots": RankedProfile.from_ranks(list("abc"), [[-1, -1, -1]], [5]),
     "pocket-park": RankedProfile.from_orders(
         ["儿童游乐设施", "健康监测站", "文化墙", "遮阳座椅"],
         [["儿童游乐设施", "遮阳座椅"]] * 5
@@ -74,7 +76,9 @@ def test_contract(name, profile_name):
     assert result.method == name
     assert set(result.winners) <= set(profile.candidates)
     assert len(set(result.winners)) == len(result.winners)
-    if name in BUDGET:
+    if not result.decided:
+        assert result.winners == ()
+    elif name in BUDGET:
         costs = dict(zip(profile.candidates, profile.costs, strict=True))
         assert sum(costs[w] for w in result.winners) <= profile.budget
     else:
@@ -102,3 +106,28 @@ def test_without_seed_a_lot_is_refused_not_guessed(name, profile_name):
         unseeded = tally(name, profile)
         assert unseeded.winners == seeded.winners
         assert unseeded.ties == seeded.ties
+
+
+@pytest.mark.parametrize(
+    ("profile_name", "reason"),
+    [("no-ballots", "no-ballots"), ("blank-ballots", "no-valid-ballots")],
+)
+@pytest.mark.parametrize("name", NAMES)
+def test_no_ballots_or_blank_ones_give_no_decision(name, profile_name, reason):
+    # "A profile with no ballots, or with blank ones only, is not counted: every method
+    # gives no decision, never a winner drawn by lot."
+    info = METHODS[name]
+    profile = as_kind(PROFILES[profile_name], info)
+    for seed in (None, "contract"):  # no lot is drawn, so none is needed
+        result = tally(name, profile, seed=seed)
+        assert not result.decided
+        assert result.no_decision == reason
+        assert result.ballots == profile.total
+        assert (result.winners, result.ranking, result.rounds, result.ties) == ((), None, (), ())
+        assert b'"no_decision":"' + reason.encode() + b'"' in msgspec.json.encode(result)
+
+
+def test_a_decided_result_leaves_no_decision_out_of_its_json():
+    result = tally("irv", PROFILES["pocket-park"])
+    assert result.decided
+    assert b"no_decision" not in msgspec.json.encode(result)

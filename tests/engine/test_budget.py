@@ -225,11 +225,13 @@ def test_equal_shares_tie_without_shared_supporter_needs_no_lot() -> None:
     assert result.ties == ()
 
 
-def test_equal_shares_with_no_ballots_funds_nothing() -> None:
+@pytest.mark.parametrize("name", ["greedy", "equal-shares"])
+def test_budget_methods_with_no_ballots_decide_nothing(name: str) -> None:
     profile = ApprovalProfile.from_matrix(["a"], np.zeros((0, 1)), costs=[10], budget=100)
-    result = tally("equal-shares", profile)
+    result = tally(name, profile)
     assert result.winners == ()
-    assert result.decisions[0].reason == "no-support"
+    assert result.no_decision == "no-ballots"
+    assert result.decisions == ()
 
 
 @pytest.mark.parametrize("name", ["greedy", "equal-shares"])

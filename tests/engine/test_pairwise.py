@@ -127,12 +127,12 @@ def test_pocket_park_condorcet_winner_elected(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", PAIRWISE)
-def test_no_ballots_leave_everyone_tied(name: str) -> None:
+def test_no_ballots_give_no_decision_not_a_lot(name: str) -> None:
     profile = RankedProfile.from_ranks("abc", np.zeros((0, 3), dtype=np.int64))
-    result = tally(name, profile, seed="empty")
-    assert groups(result.ranking) == [{"a", "b", "c"}]
-    with pytest.raises(TieUnresolved):
-        tally(name, profile)
+    for seed in ("empty", None):
+        result = tally(name, profile, seed=seed)
+        assert result.no_decision == "no-ballots"
+        assert (result.winners, result.ranking, result.ties) == ((), None, ())
 
 
 @pytest.mark.parametrize("name", ["copeland", "schulze", "minimax"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from engine import RankedProfile, ScoreProfile, tally
+import pytest
+
+from engine import RankedProfile, ScoreProfile, Tie, TieUnresolved, tally
+from engine.tiebreak import lot_key
 
 # 4 × a>b>c, 3 × b>c, 2 × c>b, 2 × d>c
 FOUR = RankedProfile.from_orders(
@@ -38,6 +41,72 @@ def test_irv_tie_uses_earlier_round():
     assert result.ties[0].tied == ("b", "c")
     assert result.ties[0].chosen == ("c",)
     assert result.winners == ("a",)
+
+
+# The issue's example (PrefLib soi): 40 W, 30 Z>X, 20 X>Z, 20 Y>X>W, 10 Q1>Y>X>W,
+# 10 Q2>X>Z, 5 Q2>W; 135 ballots.
+CONTINUED = RankedProfile.from_orders(
+    ["W", "X", "Y", "Z", "Q1", "Q2"],
+    [["W"]] * 40
+    + [["Z", "X"]] * 30
+    + [["X", "Z"]] * 20
+    + [["Y", "X", "W"]] * 20
+    + [["Q1", "Y", "X", "W"]] * 10
+    + [["Q2", "X", "Z"]] * 10
+    + [["Q2", "W"]] * 5,
+)
+
+
+@pytest.mark.parametrize("seed", [None, "1", "2", "3", "4", "7", "8", "bench"])
+def test_irv_tie_narrowing_continues_to_later_rounds(seed):
+    # "Candidates tied for last are compared round by round from the first ... and the ones
+    # still tied are compared at the next round, and so on."
+    # round 1: W 40, X 20, Y 20, Z 30, Q1 10, Q2 15 -> Q1 out, its 10 go to Y
+    # round 2: W 40, X 20, Y 30, Z 30, Q2 15 -> Q2 out: 10 to X, 5 to W
+    # round 3: W 45, X 30, Y 30, Z 30 -> X, Y, Z tie for last. Round 1 spares Z (30 > 20)
+    #   and leaves X = Y = 20; round 2 goes on with them: X 20 < Y 30, so X is out
+    #   (no lot is needed, so no seed either); X's 30 go to Z
+    # round 4: W 45, Y 30, Z 60 -> Y out, its 30 go to W
+    # round 5: W 75, Z 60 -> W has 75 of 135 > 67.5 and wins
+    result = tally("irv", CONTINUED, seed=seed)
+    assert [r.eliminated for r in result.rounds] == [("Q1",), ("Q2",), ("X",), ("Y",), ()]
+    assert result.rounds[2].tallies == {"W": 45.0, "X": 30.0, "Y": 30.0, "Z": 30.0}
+    assert result.rounds[4].tallies == {"W": 75.0, "Z": 60.0}
+    assert result.ties == (
+        Tie(
+            round=3, purpose="eliminate", tied=("X", "Y", "Z"), rule="earlier-round", chosen=("X",)
+        ),
+    )
+    assert result.winners == ("W",)
+
+
+# 10 A, 4 B, 4 C, 5 D, 1 E, 1 F>B, 1 F>C: 26 ballots
+NEVER_APART = RankedProfile.from_orders(
+    list("ABCDEF"),
+    [["A"]] * 10 + [["B"]] * 4 + [["C"]] * 4 + [["D"]] * 5 + [["E"]] + [["F", "B"]] + [["F", "C"]],
+)
+
+
+def test_irv_tie_still_equal_in_every_round_goes_to_lot_among_the_narrowed():
+    # round 1: A 10, B 4, C 4, D 5, E 1, F 2 -> E out (its ballot exhausts)
+    # round 2: A 10, B 4, C 4, D 5, F 2 -> F out, one ballot each to B and C
+    # round 3: A 10, B 5, C 5, D 5 -> B, C, D tie. Round 1 spares D (5 > 4), round 2 leaves
+    #   B = C = 4 again: the lot decides between B and C only.
+    with pytest.raises(TieUnresolved, match="B, C"):
+        tally("irv", NEVER_APART)
+    result = tally("irv", NEVER_APART, seed="x")
+    drawn = min("BC", key=lambda name: lot_key("x", name))
+    assert result.rounds[2].eliminated == (drawn,)
+    assert result.ties[:2] == (
+        Tie(
+            round=3,
+            purpose="eliminate",
+            tied=("B", "C", "D"),
+            rule="earlier-round",
+            chosen=("B", "C"),
+        ),
+        Tie(round=3, purpose="eliminate", tied=("B", "C"), rule="lot", chosen=(drawn,)),
+    )
 
 
 def test_irv_tie_without_history_goes_to_lot_and_is_reproducible():
@@ -115,3 +184,12 @@ def test_irv_tied_top_choice_is_an_overvote_for_good():
     assert result.rounds[0].tallies == {"a": 3.0, "b": 2.0, "c": 0.0}
     assert result.rounds[0].exhausted == 1.0
     assert result.winners == ("a",)
+
+
+def test_irv_with_every_ballot_an_overvote_gives_no_decision():
+    # "if every ballot is one [an overvote], there is no decision": 3 × (a=b)>c, 2 × (b=c)
+    profile = RankedProfile.from_orders(list("abc"), [[["a", "b"], "c"]] * 3 + [[["b", "c"]]] * 2)
+    result = tally("irv", profile)  # no seed needed: no lot is drawn
+    assert result.no_decision == "no-valid-ballots"
+    assert result.winners == ()
+    assert result.ballots == 5

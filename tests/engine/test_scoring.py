@@ -85,3 +85,11 @@ def test_a_tie_that_does_not_matter_is_not_broken():
     assert result.winners == ("a",)
     assert result.ties == ()
     assert result.ranking == (("a",), ("b", "c"))
+
+
+def test_plurality_with_every_ballot_an_overvote_gives_no_decision():
+    # "if every ballot is one [an overvote], there is no decision"
+    profile = RankedProfile.from_orders(list("abc"), [[["a", "b"]]] * 2 + [[["a", "b", "c"]]])
+    result = tally("plurality", profile)
+    assert result.no_decision == "no-valid-ballots"
+    assert result.winners == ()

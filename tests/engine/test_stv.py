@@ -348,3 +348,11 @@ def test_stv_agrees_with_pref_voting(rules):
         assert set(result.winners) == {names[c] for c in elected}, orders
         compared += 1
     assert compared >= 50
+
+
+def test_scottish_stv_without_a_valid_paper_gives_no_decision():
+    # "with no valid paper there is no decision": every paper has an equal first preference
+    p = RankedProfile.from_orders(list("ABC"), [[["A", "B"], "C"]] * 4 + [[["B", "C"]]] * 2)
+    result = tally("stv", p, seats=2)
+    assert result.no_decision == "no-valid-ballots"
+    assert result.winners == ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,84 @@ def test_hostile_ballot_files_are_one_line(capsys, tmp_path, name, content):
     assert out == ""
     assert err.count("\n") == 1
     assert err.startswith("redbench: error: ")
+
+
+CONTINUED_TIE = """# DATA TYPE: soi
+# NUMBER ALTERNATIVES: 6
+# ALTERNATIVE NAME 1: W
+# ALTERNATIVE NAME 2: X
+# ALTERNATIVE NAME 3: Y
+# ALTERNATIVE NAME 4: Z
+# ALTERNATIVE NAME 5: Q1
+# ALTERNATIVE NAME 6: Q2
+40: 1
+30: 4,2
+20: 2,4
+20: 3,2,1
+10: 5,3,2,1
+10: 6,2,4
+5: 6,1
+"""
+
+
+@pytest.mark.parametrize("seed", ["1", "2", "4", "7", "8"])
+def test_irv_tie_is_decided_by_the_rounds_not_the_seed(capsys, tmp_path, seed):
+    # round 3: X, Y, Z tie at 30; round 1 spares Z, round 2 separates X (20) from Y (30)
+    path = tmp_path / "continued.soi"
+    path.write_text(CONTINUED_TIE, encoding="utf-8")
+    code, out, err = run(capsys, "tally", str(path), "--method", "irv", "--seed", seed, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["winners"] == ["W"]
+    assert [t["rule"] for t in data["ties"]] == ["earlier-round"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("0: 1,2,3", "line 9: ballot count 0: a line must stand for at least one ballot"),
+        ("9223372036854775808: 1,2", "line 9: 9,223,372,036,854,775,808 ballots are more than"),
+        ("9007199254740993: 1", "line 9: 9,007,199,254,740,993 ballots are more than"),
+    ],
+    ids=["zero", "2^63", "past 2^53"],
+)
+def test_absurd_counts_are_one_line_without_a_traceback(tmp_path, line, message):
+    path = tmp_path / "counts.soi"
+    path.write_text(CONTINUED_TIE.split("40: 1")[0] + line + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "tally", str(path), "--method", "irv"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "LC_ALL": "en_US.UTF-8"},
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("redbench: error: counts.soi, ")
+    assert message in done.stderr
+
+
+BLANK_BALLOTS = """# DATA TYPE: toi
+# ALTERNATIVE NAME 1: 文化墙
+# ALTERNATIVE NAME 2: 健身器材
+5:
+"""
+
+
+@pytest.mark.parametrize("method", ["irv", "plurality", "borda", "schulze", "stv"])
+def test_blank_ballots_give_no_decision(capsys, tmp_path, method):
+    path = tmp_path / "blank.toi"
+    path.write_text(BLANK_BALLOTS, encoding="utf-8")
+    code, out, err = run(capsys, "tally", str(path), "--method", method, "--lang", "zh")
+    assert code == 0, err
+    assert "无结果：没有有效选票" in out
+    assert "当选: " not in out
+    code, out, _ = run(capsys, "tally", str(path), "--method", method, "--lang", "en")
+    assert "No decision: no valid ballots" in out
+    code, out, _ = run(capsys, "tally", str(path), "--method", method, "--json")
+    data = json.loads(out)
+    assert (data["winners"], data["ties"], data["no_decision"]) == ([], [], "no-valid-ballots")
+    code, out, _ = run(capsys, "compare", str(path), "--lang", "en")
+    assert "No decision" in out
+    assert "Condorcet" not in out

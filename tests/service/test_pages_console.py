@@ -375,3 +375,24 @@ async def test_options_amended_merged_and_withdrawn_with_their_reasons(client, d
     assert frozen.status_code == 409, frozen.text
     page = await client.get(f"/console/processes/{ids['process']}")
     assert f'id="edit-{culture}"' not in page.text  # a merged option has nothing to change
+
+
+async def test_a_round_without_ballots_reveals_no_decision(client, db, staff):
+    # the tie policy refuses lots, and none is needed: an empty box decides nothing
+    ids = await set_up(client, staff, tie_policy="refuse")
+    rid = ids["round"]
+    await to_phase(client, rid, "voting")
+    revealed = await to_phase(client, rid, "closed")
+    assert str(revealed.url).endswith(f"/console/rounds/{rid}/reveal")
+    assert re.search(r'class="winners-title">无结果<', revealed.text)
+    assert "无结果：没有有效选票（票箱里没有选票）" in revealed.text
+    assert '<ul class="winners">' not in revealed.text
+    assert "无人当选" not in revealed.text
+    assert "平局处理" not in revealed.text
+    await to_phase(client, rid, "published")
+    client.cookies.delete("redbench_session")
+    english = await client.get(f"/board/rounds/{rid}?lang=en")
+    assert english.status_code == 200
+    assert "No decision: no valid ballots (none was cast)" in english.text
+    listing = await client.get(f"/board/communities/{ids['community']}?lang=zh")
+    assert "已公布的结果：</strong> 无结果" in listing.text

@@ -342,3 +342,21 @@ async def test_code_slips_carry_codes_that_vote(client, staff, db, tmp_path):
     assert receipt.status_code == 201, receipt.text
     actions = set((await db.scalars(select(AuditEvent.action))).all())
     assert "codes.slips_printed" in actions
+
+
+def test_a_round_of_no_decision_says_so_in_the_pdf_and_the_tables(tmp_path):
+    from ballots.bundle import Package, ProcessRecord, seal
+    from ballots.recount import round_from_box
+    from service.records.document import decision_pdf
+    from service.records.tables import summary_rows
+
+    path = tmp_path / "blank.toi"
+    path.write_text("# ALTERNATIVE NAME 1: 文化墙\n# ALTERNATIVE NAME 2: 健身器材\n4:\n", "utf-8")
+    record = round_from_box(read_ballots(path), "irv")
+    bundle = seal(Package(process=ProcessRecord(title="空白票"), rounds=(record,)))
+    shown = pdf_text(decision_pdf(bundle, "zh"), tmp_path)
+    assert "无结果：没有有效选票" in shown
+    rows = summary_rows(bundle, "en")
+    assert any(
+        str(cell).startswith("No decision: no valid ballots") for row in rows for cell in row
+    )

@@ -319,3 +319,22 @@ def test_the_close_digests_the_box_as_the_published_rule_says(kind, candidates, 
         (t, ballot_of(table[i].tobytes(), kind, names)) for i, t in enumerate(trackers)
     )
     assert box_digest("".join(trackers).encode(), table, kind, names) == expected
+
+
+@pytest.mark.parametrize("tie_policy", ["lot", "refuse"])
+async def test_an_empty_box_is_no_decision_not_a_lot(client, db, staff, tie_policy):
+    round_id = await make_round(db, method="irv", options={"tie_policy": tie_policy})
+    await close(db, round_id, phase="published")
+    stored = await db.get(RoundResult, round_id)
+    assert b'"winners":[]' in stored.result
+    assert b'"ties":[]' in stored.result
+    assert stored.result.endswith(b'"no_decision":"no-ballots"}')
+    response = await client.get(f"/api/v1/rounds/{round_id}/result")
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["no_decision"] == "no-ballots"
+    assert response.json()["result"]["winners"] == []
+    verdicts = {v["method"]: v for v in response.json()["comparison"]["verdicts"]}
+    assert {v["no_decision"] for v in verdicts.values()} == {"no-ballots"}
+    event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "round.counted"))
+    assert event.detail["no_decision"] == "no-ballots"
+    assert event.detail["winners"] == []
