@@ -40,6 +40,7 @@ async def make_round(
     rules: dict[str, Any] | None = None,
     phase: str = "voting",
     household_roll: bool = False,
+    open_receipts: bool = False,
 ) -> int:
     """A round of the pocket-park process, frozen for voting as the rounds endpoint would."""
     community = Community(name=f"杜集社区 {uuid.uuid4().hex[:6]}")
@@ -65,6 +66,7 @@ async def make_round(
         options=options or {},
         rules=rules or {},
         household_roll=household_roll,
+        open_receipts=open_receipts,
         slate=[
             {"proposal_id": p.id, "name": p.title, "cost_cents": p.cost_cents} for p in proposals
         ],
