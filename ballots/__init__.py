@@ -1,5 +1,5 @@
 """Red Bench ballots: ballot kinds, validation, encoding into engine profiles, file formats,
-receipts and the ballot-box digest. Imports :mod:`engine`, never :mod:`service`."""
+receipts and the ballot-box digests. Imports :mod:`engine`, never :mod:`service`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from ballots.digest import (
     ballot_line,
     canonical_ballot,
     canonical_profile,
+    content_line,
+    content_list_digest,
     grouped_tracker,
     lot_seed,
     new_tracker,
     normalize_tracker,
     profile_digest,
+    sealed_box_digest,
     short_tracker,
+    tracker_list_digest,
 )
 from ballots.encode import collapse, encode, encode_ranked_table, profile_from_valid
 from ballots.errors import (
@@ -59,6 +63,8 @@ __all__ = [
     "canonical_ballot",
     "canonical_profile",
     "collapse",
+    "content_line",
+    "content_list_digest",
     "encode",
     "encode_ranked_table",
     "grouped_tracker",
@@ -69,6 +75,8 @@ __all__ = [
     "normalize_tracker",
     "profile_digest",
     "profile_from_valid",
+    "sealed_box_digest",
     "short_tracker",
+    "tracker_list_digest",
     "validate",
 ]

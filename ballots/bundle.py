@@ -1,15 +1,26 @@
-"""The decision bundle: a sealed, machine-readable decision record (``redbench-decision``,
-version 1) that anyone can verify and recount with nothing else at hand.
+"""The decision bundle: a sealed, machine-readable decision record (``redbench-decision``)
+that anyone can verify and recount with nothing else at hand.
 
 A bundle is one JSON object: the process, and per round the slate, the dates, the turnout,
 the deliberation (comments by stance), the counting rules declared before voting, the
-anonymous ballots in tracker order (each with the SHA-256 of its ballot-box line), the
-ballot-box digest, the stored result and the method comparison. Its last member is the
-package digest::
+anonymous ballots, the ballot-box digest, the stored result and the method comparison. Its
+last member is the package digest::
 
-    {"format":"redbench-decision","version":1,"scope":"round","process":{…},
-     "rounds":[{…,"ballots":[{"tracker":"…","hash":"…","ballot":{…}}],"result":{…}}],
+    {"format":"redbench-decision","version":2,"scope":"round","process":{…},
+     "rounds":[{…,"ballots":{"trackers":[…],"trackers_digest":"…",
+                            "contents":[{"count":3,"ballot":{…}}],"contents_digest":"…"},
+                "result":{…}}],
      "digest":"<sha256>"}
+
+A round's ``ballots`` take one of two shapes, as its receipts:
+
+- **sealed receipts** (an object, :class:`SealedBallots`): the sorted tracker list and the
+  distinct ballots with their counts, two lists that nothing pairs, each with its digest;
+- **open receipts** (an array of :class:`BallotEntry`): each ballot beside its tracker, in
+  tracker order, with the SHA-256 of its ballot-box line — the only shape of version 1.
+
+The version is the oldest that holds the bundle: 1 when every round has open receipts
+(byte for byte what version 1 writers wrote), 2 when a round has sealed receipts.
 
 The file is the canonical encoding (compact JSON, UTF-8, keys of maps sorted, fields in the
 order declared here), and ``digest`` is the SHA-256 of the canonical bytes of everything
@@ -32,7 +43,9 @@ from engine.compare import Comparison
 from engine.result import Option, Result
 
 FORMAT: Final[str] = "redbench-decision"
-VERSION: Final[int] = 1
+VERSION: Final[int] = 2
+"""The newest version this reader knows (see the module docstring for what each holds)."""
+VERSIONS: Final[tuple[int, ...]] = (1, 2)
 
 Digest = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
 """A SHA-256 digest in lowercase hexadecimal."""
@@ -150,8 +163,31 @@ class BallotEntry(_Record, frozen=True, kw_only=True):
     ballot: Ballot
 
 
+class CountedContent(_Record, frozen=True, kw_only=True):
+    """One distinct ballot of a round with sealed receipts, and how many ballots say it."""
+
+    count: Annotated[int, Meta(ge=1)]
+    ballot: Ballot
+
+
+class SealedBallots(_Record, frozen=True, kw_only=True):
+    """The ballots of a round with sealed receipts, as two lists nothing pairs: every
+    tracker (sorted), and every distinct ballot with its count (sorted by canonical bytes),
+    each with its digest (:func:`ballots.digest.tracker_list_digest`,
+    :func:`ballots.digest.content_list_digest`). The round's ballot-box digest is
+    :func:`ballots.digest.sealed_box_digest` of the two."""
+
+    trackers: tuple[str, ...]
+    trackers_digest: Digest
+    contents: tuple[CountedContent, ...]
+    contents_digest: Digest
+
+
 class RoundRecord(_Record, frozen=True, kw_only=True):
-    """One counted round: everything needed to show, check and recount its decision."""
+    """One counted round: everything needed to show, check and recount its decision.
+
+    ``ballots`` is :class:`SealedBallots` for a round with sealed receipts, a tuple of
+    :class:`BallotEntry` (in tracker order) for one with open receipts."""
 
     number: Annotated[int, Meta(ge=1)]
     title: str = ""
@@ -164,7 +200,26 @@ class RoundRecord(_Record, frozen=True, kw_only=True):
     ballot_box_digest: Digest
     result: Result
     comparison: Comparison | None = None
-    ballots: tuple[BallotEntry, ...]
+    ballots: tuple[BallotEntry, ...] | SealedBallots
+
+    @property
+    def open_receipts(self) -> bool:
+        """Whether each ballot is published beside its tracker."""
+        return not isinstance(self.ballots, SealedBallots)
+
+    @property
+    def ballot_count(self) -> int:
+        """How many ballots the round lists."""
+        if isinstance(self.ballots, SealedBallots):
+            return sum(c.count for c in self.ballots.contents)
+        return len(self.ballots)
+
+    def counted(self) -> list[tuple[Ballot, int]]:
+        """Every listed ballot with how many ballots say it (one entry per ballot for open
+        receipts, per distinct ballot for sealed ones)."""
+        if isinstance(self.ballots, SealedBallots):
+            return [(c.ballot, c.count) for c in self.ballots.contents]
+        return [(e.ballot, 1) for e in self.ballots]
 
 
 class Package(_Record, frozen=True, kw_only=True):
@@ -203,10 +258,16 @@ def package_digest(package: Package) -> str:
     return hashlib.sha256(package_bytes(package)).hexdigest()
 
 
+def version_for(rounds: tuple[RoundRecord, ...]) -> int:
+    """The oldest version that holds these rounds: 2 if one has sealed receipts, else 1."""
+    return 1 if all(r.open_receipts for r in rounds) else 2
+
+
 def seal(package: Package) -> Bundle:
-    """The package with its digest."""
+    """The package with its digest, under the version its rounds need (:func:`version_for`)."""
     fields = {name: getattr(package, name) for name in Package.__struct_fields__}
-    return Bundle(**fields, digest=package_digest(package))
+    fields["version"] = version_for(package.rounds)
+    return Bundle(**fields, digest=package_digest(Package(**fields)))
 
 
 def encode(bundle: Bundle) -> bytes:
@@ -233,8 +294,15 @@ def decode(data: bytes, name: str = "bundle") -> Bundle:
         raise FormatError(f"{name}: not a JSON document ({exc})") from exc
     if bundle.format != FORMAT:
         raise FormatError(f"{name}: format: expected {FORMAT!r}, got {bundle.format!r}")
-    if bundle.version != VERSION:
+    if bundle.version not in VERSIONS:
         raise FormatError(
-            f"{name}: version: this reader knows version {VERSION}, the file is {bundle.version}"
+            f"{name}: version: this reader knows versions 1 to {VERSION}, the file is "
+            f"{bundle.version}"
+        )
+    if bundle.version < version_for(bundle.rounds):
+        first = next(i for i, r in enumerate(bundle.rounds) if not r.open_receipts)
+        raise FormatError(
+            f"{name}: rounds[{first}].ballots: sealed receipts need version 2, the file says "
+            f"version {bundle.version}"
         )
     return bundle

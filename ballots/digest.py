@@ -2,6 +2,16 @@
 
 Everything hashed here is a documented byte string, so anyone can recompute a digest
 from the published ballots with nothing but a JSON encoder and SHA-256.
+
+A ballot box is digested one of two ways, as its round's receipts are:
+
+- **sealed receipts** (the default): the trackers and the ballots are published as two
+  separate lists and nothing pairs them; :func:`sealed_box_digest` commits to both lists
+  (:func:`tracker_list_digest`, :func:`content_list_digest`);
+- **open receipts**: each ballot is published beside its tracker; :func:`ballot_box_digest`
+  hashes those pairs (the only digest before sealed receipts existed).
+
+Either way the round's lot seed is its ballot-box digest (:func:`lot_seed`).
 """
 
 from __future__ import annotations
@@ -115,6 +125,64 @@ def ballot_box_digest(entries: Iterable[tuple[str, Ballot]]) -> str:
     return digest.hexdigest()
 
 
+def _checked_trackers(trackers: Iterable[str]) -> list[str]:
+    """The trackers sorted, each checked to be canonical and to appear once."""
+    seen: set[str] = set()
+    for tracker in trackers:
+        if len(tracker) != TRACKER_LENGTH or normalize_tracker(tracker) != tracker:
+            raise InvalidReceipt(f"{tracker!r} is not a tracker in canonical form")
+        if tracker in seen:
+            raise InvalidReceipt(f"tracker {tracker} appears twice in the ballot box")
+        seen.add(tracker)
+    return sorted(seen)
+
+
+def tracker_list_digest(trackers: Iterable[str]) -> str:
+    """SHA-256 (lowercase hex) of a round's tracker list: every tracker in canonical form
+    followed by a line feed, the lines sorted (``LC_ALL=C sort trackers.txt | sha256sum``).
+    A tracker not in canonical form, or one appearing twice, raises
+    :class:`~ballots.errors.InvalidReceipt`."""
+    digest = hashlib.sha256()
+    for tracker in _checked_trackers(trackers):
+        digest.update(tracker.encode("ascii") + b"\n")
+    return digest.hexdigest()
+
+
+def content_line(ballot: Ballot, count: int) -> bytes:
+    """One line of the content list: the canonical ballot, a tab, how many ballots say
+    exactly that (decimal) and a line feed (``{"kind":"ranked",…}\\t3\\n``)."""
+    return canonical_ballot(ballot) + b"\t" + str(count).encode("ascii") + b"\n"
+
+
+def content_list_digest(counted: Iterable[tuple[Ballot, int]]) -> str:
+    """SHA-256 (lowercase hex) of a round's content list: one :func:`content_line` per
+    distinct ballot, the lines sorted by the canonical ballot's bytes. Equal ballots given
+    in several entries are added up; a count below 1 raises
+    :class:`~ballots.errors.InvalidReceipt`. An empty box hashes the empty string."""
+    tally: dict[bytes, int] = {}
+    for ballot, count in counted:
+        if count < 1:
+            raise InvalidReceipt(f"a ballot is listed {count} times: a count is at least 1")
+        key = canonical_ballot(ballot)
+        tally[key] = tally.get(key, 0) + count
+    digest = hashlib.sha256()
+    for key in sorted(tally):
+        digest.update(key + b"\t" + str(tally[key]).encode("ascii") + b"\n")
+    return digest.hexdigest()
+
+
+def sealed_box_digest(trackers_digest: str, contents_digest: str) -> str:
+    """The ballot-box digest of a round with sealed receipts: SHA-256 (lowercase hex) of
+    ``"trackers <trackers digest>\\ncontents <contents digest>\\n"``, so anyone holding
+    the two published lists can recompute it, and it changes with either list
+    (``printf 'trackers %s\\ncontents %s\\n' T C | sha256sum``)."""
+    for name, value in (("trackers", trackers_digest), ("contents", contents_digest)):
+        if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+            raise InvalidReceipt(f"the {name} digest {value!r} is not 64 lowercase hex digits")
+    line = f"trackers {trackers_digest}\ncontents {contents_digest}\n"
+    return hashlib.sha256(line.encode("ascii")).hexdigest()
+
+
 def canonical_profile(profile: Profile) -> bytes:
     """The canonical bytes of an engine profile, as hashed by :func:`profile_digest`.
 
@@ -172,9 +240,11 @@ def profile_digest(profile: Profile) -> str:
 def lot_seed(digest: str) -> str:
     """The lot seed for counting a set of ballots: their digest itself, in lowercase hex.
 
-    A file is counted with ``seed=lot_seed(profile_digest(profile))``, so each tied
-    candidate's lot key is ``sha256(digest + "\\n" + name)`` (see :mod:`engine.tiebreak`)
-    and anyone recounting the published ballots draws the same lot.
+    A round is counted with ``seed=lot_seed(ballot-box digest)`` — :func:`sealed_box_digest`
+    for a round with sealed receipts, :func:`ballot_box_digest` for one with open receipts —
+    and a file with ``seed=lot_seed(profile_digest(profile))``, so each tied candidate's lot
+    key is ``sha256(digest + "\\n" + name)`` (see :mod:`engine.tiebreak`) and anyone
+    recounting the published ballots draws the same lot.
     """
     seed = digest.strip().lower()
     if len(seed) != 64 or any(c not in "0123456789abcdef" for c in seed):

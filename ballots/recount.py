@@ -56,7 +56,8 @@ from engine.result import Option, Result
 
 def profile_of(record: RoundRecord) -> Profile:
     """The engine profile of a round's ballots, each validated under its rules."""
-    return encode([e.ballot for e in record.ballots], record.rules)
+    counted = record.counted()
+    return encode([b for b, _ in counted], record.rules, [n for _, n in counted])
 
 
 def seed_for(counting: Counting, box_digest: str) -> str | None:

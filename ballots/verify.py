@@ -1,6 +1,11 @@
 """Verifying a decision bundle from the bundle alone: its package digest, every ballot
-against its ballot-box line hash and the round's rules, the ballot-box digest, the counts,
-and the result and method comparison counted again.
+against the round's rules, the ballot-box digest, the counts, and the result and method
+comparison counted again.
+
+A round with sealed receipts lists its trackers and its distinct ballots separately: both
+lists are checked (form, order, each digest) and the ballot-box digest recomputed from their
+two digests. A round with open receipts lists each ballot beside its tracker: every ballot
+is checked against its ballot-box line hash and the digest recomputed from the pairs.
 
 :func:`verify` never stops at the first problem: it reports each difference as a
 :class:`Finding` saying exactly what differs (``ballot 17 (tracker ABCD-…) does not match
@@ -10,7 +15,7 @@ its ballot-box line hash``, ``result differs: stored winners [..] vs recount [..
 What the bundle alone cannot show: a tamperer who rewrites ballots *and* every digest after
 them produces a self-consistent bundle. Compare the package digest with the one printed on
 the signed paper record (``expect``) and the ballot-box digest with the one published on
-the board; voters can look their trackers up.
+the board; residents can look their trackers up.
 """
 
 from __future__ import annotations
@@ -23,13 +28,25 @@ from typing import Any, Final
 import msgspec
 from msgspec import Struct
 
-from ballots.bundle import STANCES, Bundle, RoundRecord, decode, package_digest
+from ballots.bundle import (
+    STANCES,
+    BallotEntry,
+    Bundle,
+    RoundRecord,
+    SealedBallots,
+    decode,
+    package_digest,
+)
 from ballots.digest import (
     TRACKER_LENGTH,
     ballot_box_digest,
     ballot_line,
+    canonical_ballot,
+    content_list_digest,
     grouped_tracker,
     normalize_tracker,
+    sealed_box_digest,
+    tracker_list_digest,
 )
 from ballots.errors import BallotError, InvalidBallot, InvalidReceipt
 from ballots.recount import recount
@@ -42,9 +59,10 @@ MAX_DIFFERENCES: Final[int] = 6
 
 class Finding(Struct, frozen=True, kw_only=True):
     """One difference: which check found it (``package-digest``, ``expected-digest``,
-    ``tracker``, ``ballot-hash``, ``invalid-ballot``, ``box-digest``, ``ballot-count``,
-    ``slate``, ``recount``, ``result``, ``comparison``, ``deliberation``), the round
-    number (``None`` for the bundle as a whole) and a sentence saying what differs."""
+    ``tracker``, ``ballot-hash``, ``content``, ``invalid-ballot``, ``trackers-digest``,
+    ``contents-digest``, ``box-digest``, ``ballot-count``, ``slate``, ``recount``,
+    ``result``, ``comparison``, ``deliberation``), the round number (``None`` for the
+    bundle as a whole) and a sentence saying what differs."""
 
     check: str
     round: int | None
@@ -53,7 +71,8 @@ class Finding(Struct, frozen=True, kw_only=True):
 
 class Report(Struct, frozen=True, kw_only=True):
     """The outcome: ``verified`` when nothing differs; the package digest as stored and as
-    recomputed, how many rounds and ballots were checked, and every finding."""
+    recomputed, how many rounds and ballots were checked, how many of the rounds have
+    sealed receipts, and every finding."""
 
     verified: bool
     digest: str
@@ -61,6 +80,7 @@ class Report(Struct, frozen=True, kw_only=True):
     rounds: int
     ballots: int
     findings: tuple[Finding, ...]
+    sealed_rounds: int = 0
 
 
 def verify(data: bytes, *, name: str = "bundle", expect: str | None = None) -> Report:
@@ -99,32 +119,33 @@ def verify_bundle(bundle: Bundle, *, expect: str | None = None) -> Report:
         digest=computed,
         stored_digest=bundle.digest,
         rounds=len(bundle.rounds),
-        ballots=sum(len(r.ballots) for r in bundle.rounds),
+        ballots=sum(r.ballot_count for r in bundle.rounds),
         findings=tuple(findings),
+        sealed_rounds=sum(not r.open_receipts for r in bundle.rounds),
     )
 
 
 def check_round(record: RoundRecord) -> list[Finding]:
     """Every check of one round, in reading order."""
     n = record.number
-    findings = [Finding(check=c, round=n, message=m) for c, m in _ballot_problems(record)]
-    box_ok = not any(f.check in ("tracker", "invalid-ballot") for f in findings)
-    digest = ""
-    if box_ok:
-        digest = ballot_box_digest((e.tracker, e.ballot) for e in record.ballots)
-        if digest != record.ballot_box_digest:
-            findings.append(
-                Finding(
-                    check="box-digest",
-                    round=n,
-                    message=f"ballot-box digest mismatch: the bundle says "
-                    f"{record.ballot_box_digest}, its {len(record.ballots)} ballots hash to "
-                    f"{digest}",
-                )
+    if isinstance(record.ballots, SealedBallots):
+        problems, digest = _sealed_box(record, record.ballots)
+    else:
+        problems, digest = _open_box(record, record.ballots)
+    findings = [Finding(check=c, round=n, message=m) for c, m in problems]
+    if digest and digest != record.ballot_box_digest:
+        findings.append(
+            Finding(
+                check="box-digest",
+                round=n,
+                message=f"ballot-box digest mismatch: the bundle says "
+                f"{record.ballot_box_digest}, its {record.ballot_count} ballots hash to "
+                f"{digest}",
             )
+        )
     findings += [Finding(check=c, round=n, message=m) for c, m in _count_problems(record)]
     findings += [Finding(check=c, round=n, message=m) for c, m in _deliberation(record)]
-    if not box_ok:
+    if not digest:
         findings.append(
             Finding(
                 check="recount",
@@ -153,11 +174,93 @@ def check_round(record: RoundRecord) -> list[Finding]:
     return findings
 
 
-def _ballot_problems(record: RoundRecord) -> Iterator[tuple[str, str]]:
+Problems = list[tuple[str, str]]
+
+
+def _open_box(record: RoundRecord, entries: tuple[BallotEntry, ...]) -> tuple[Problems, str]:
+    """An open-receipt box: its ballots' problems, and the ballot-box digest recomputed from
+    the pairs (empty when a tracker or a ballot is unusable)."""
+    problems = list(_ballot_problems(record, entries))
+    if any(check in ("tracker", "invalid-ballot") for check, _ in problems):
+        return problems, ""
+    return problems, ballot_box_digest((e.tracker, e.ballot) for e in entries)
+
+
+def _sealed_box(record: RoundRecord, box: SealedBallots) -> tuple[Problems, str]:
+    """A sealed-receipt box: the problems of its two lists and their digests, and the
+    ballot-box digest recomputed from the two lists (empty when one is unusable)."""
+    problems = list(_tracker_problems(box.trackers))
+    problems += _content_problems(record, box)
+    if any(check in ("tracker", "content", "invalid-ballot") for check, _ in problems):
+        return problems, ""
+    trackers = tracker_list_digest(box.trackers)
+    contents = content_list_digest((c.ballot, c.count) for c in box.contents)
+    for name, stored, computed in (
+        ("trackers", box.trackers_digest, trackers),
+        ("contents", box.contents_digest, contents),
+    ):
+        if stored != computed:
+            listed = len(box.trackers) if name == "trackers" else len(box.contents)
+            problems.append(
+                (
+                    f"{name}-digest",
+                    f"{name} digest mismatch: the bundle says {stored}, its {listed} "
+                    f"{'trackers' if name == 'trackers' else 'distinct ballots'} hash to "
+                    f"{computed}",
+                )
+            )
+    return problems, sealed_box_digest(trackers, contents)
+
+
+def _tracker_problems(trackers: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """Every tracker canonical, unique and in order."""
+    previous = ""
+    seen: set[str] = set()
+    for i, tracker in enumerate(trackers, start=1):
+        try:
+            canonical = normalize_tracker(tracker) == tracker and len(tracker) == TRACKER_LENGTH
+        except InvalidReceipt:
+            canonical = False
+        if not canonical:
+            yield "tracker", f"tracker {i}: {tracker!r} is not a tracker in canonical form"
+            continue
+        label = f"tracker {i} ({grouped_tracker(tracker)})"
+        if tracker in seen:
+            yield "tracker", f"{label} appears twice"
+        elif tracker < previous:
+            yield "tracker", f"{label} is out of order (after {grouped_tracker(previous)})"
+        seen.add(tracker)
+        previous = max(previous, tracker)
+
+
+def _content_problems(record: RoundRecord, box: SealedBallots) -> Iterator[tuple[str, str]]:
+    """Every distinct ballot valid, in its normalised form, listed once and in order."""
+    previous = b""
+    for i, item in enumerate(box.contents, start=1):
+        label = f"distinct ballot {i}"
+        try:
+            valid = validate(item.ballot, record.rules)
+        except InvalidBallot as exc:
+            yield "invalid-ballot", f"{label} breaks the round's rules: {exc}"
+            continue
+        if valid != item.ballot:
+            yield "invalid-ballot", f"{label} is not in the normalised form a cast ballot has"
+            continue
+        key = canonical_ballot(item.ballot)
+        if key == previous:
+            yield "content", f"{label} is listed twice (give it once, with its count)"
+        elif key < previous:
+            yield "content", f"{label} is out of order (the list is sorted by canonical ballot)"
+        previous = max(previous, key)
+
+
+def _ballot_problems(
+    record: RoundRecord, entries: tuple[BallotEntry, ...]
+) -> Iterator[tuple[str, str]]:
     """Trackers (canonical, unique, in order), line hashes and validity, ballot by ballot."""
     previous = ""
     seen: set[str] = set()
-    for i, item in enumerate(record.ballots, start=1):
+    for i, item in enumerate(entries, start=1):
         tracker = item.tracker
         try:
             canonical = normalize_tracker(tracker) == tracker and len(tracker) == TRACKER_LENGTH
@@ -189,9 +292,16 @@ def _ballot_problems(record: RoundRecord) -> Iterator[tuple[str, str]]:
 
 
 def _count_problems(record: RoundRecord) -> Iterator[tuple[str, str]]:
-    """Listed ballots against the turnout and the result; the rules against the slate."""
-    listed = len(record.ballots)
+    """Listed ballots against the turnout and the result (and, for sealed receipts, the
+    trackers against the ballots); the rules against the slate."""
+    listed = record.ballot_count
     turnout = record.turnout
+    if isinstance(record.ballots, SealedBallots) and len(record.ballots.trackers) != listed:
+        yield (
+            "ballot-count",
+            f"the bundle lists {len(record.ballots.trackers)} trackers but {listed} ballots: "
+            "each ballot has one tracker",
+        )
     if turnout.ballots_cast != listed:
         yield (
             "ballot-count",

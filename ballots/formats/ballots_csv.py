@@ -10,10 +10,13 @@ people: the reader ignores it)::
     … #redbench_lot_seed,<64 hex>,抽签种子
 
 (``redbench_max_score`` for score rounds, ``redbench_costs`` and ``redbench_budget`` for
-budget rounds). Then a header row and one row per ballot: round, tracker, line hash, the
-ballot as text (labels in the export's language; the reader goes by position), then one
-column per option, in ``redbench_candidates`` order: the preference number (1 = first,
-equal numbers for a tie, empty = not ranked), 1/0 (approval, budget) or the score.
+budget rounds). Then a header row and the ballots. Version 2 (rounds with sealed receipts,
+the default): one row per distinct ballot — round, how many ballots say it, the ballot as
+text — so no row pairs a tracker with a content. Version 1 (open receipts): one row per
+ballot — round, tracker, line hash, the ballot as text. Labels are in the export's language;
+the reader goes by position. Then one column per option, in ``redbench_candidates``
+order: the preference number (1 = first, equal numbers for a tie, empty = not ranked),
+1/0 (approval, budget) or the score.
 The service writes the file (:mod:`service.records.tables`) with :func:`preamble`.
 """
 
@@ -34,6 +37,7 @@ from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import Progress, decode, fail, read_bytes
 from ballots.kinds import BallotRules
+from engine.counts import BALLOT_LIMIT, too_many
 from engine.errors import ProfileError
 from engine.profile import ApprovalProfile, Profile, RankedProfile, ScoreProfile
 
@@ -41,9 +45,13 @@ NAME: Final[str] = "ballots-csv"
 EXTENSIONS: Final[tuple[str, ...]] = (".csv",)
 MAGIC: Final[str] = f"#{PREFIX}ballots"
 """The first cell of the file: what the detector recognises."""
-VERSION: Final[str] = "1"
-FIXED_COLUMNS: Final[int] = 4
-"""Round, tracker, line hash and the ballot as text precede the options' columns."""
+OPEN: Final[str] = "1"
+"""The layout of open receipts: a row per ballot, with its tracker."""
+SEALED: Final[str] = "2"
+"""The layout of sealed receipts: a row per distinct ballot, with how many say it."""
+FIXED_COLUMNS: Final[dict[str, int]] = {OPEN: 4, SEALED: 3}
+"""Columns before the options': round, tracker, line hash and the ballot as text (open);
+round, count and the ballot as text (sealed)."""
 KINDS: Final[tuple[str, ...]] = ("ranked", "approval", "score", "budget")
 
 
@@ -56,11 +64,14 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def preamble(rules: BallotRules, published: PublishedCount) -> list[tuple[str, str]]:
+def preamble(
+    rules: BallotRules, published: PublishedCount, *, sealed: bool = True
+) -> list[tuple[str, str]]:
     """The ``#redbench_…`` rows of a round's ballots CSV as ``(key, value)`` pairs, keys with
-    their ``#redbench_`` prefix, in the order the file lists them."""
+    their ``#redbench_`` prefix, in the order the file lists them (``sealed``: the rows that
+    follow are distinct ballots with counts)."""
     pairs = [
-        ("ballots", VERSION),
+        ("ballots", SEALED if sealed else OPEN),
         ("kind", rules.kind),
         ("candidates", _json(list(rules.candidates))),
     ]
@@ -99,35 +110,39 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         where[key] = reader.line_num
     if not fields:
         raise fail(path, 1, f"a Red Bench ballots CSV starts with a {MAGIC} row")
-    if fields[PREFIX + "ballots"] != VERSION:
+    version = fields[PREFIX + "ballots"]
+    if version not in FIXED_COLUMNS:
         raise fail(
             path,
             where[PREFIX + "ballots"],
-            f"this reader knows version {VERSION}, the file is version "
-            f"{fields[PREFIX + 'ballots']!r}",
+            f"this reader knows versions {OPEN} and {SEALED}, the file is version {version!r}",
         )
+    fixed = FIXED_COLUMNS[version]
     kind, names = _kind_and_names(path, fields, where)
     if header is None:
         raise fail(path, None, "no header row after the #redbench rows")
-    width = FIXED_COLUMNS + len(names)
+    width = fixed + len(names)
     if len(header) != width:
         raise fail(
             path,
             reader.line_num,
-            f"the header has {len(header)} columns; {FIXED_COLUMNS} and one per option"
+            f"the header has {len(header)} columns; {fixed} and one per option"
             f" ({len(names)}) make {width}",
         )
     lines: list[int] = []
     cells: list[list[str]] = []
+    counts: list[int] = []
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < width:
             raise fail(path, reader.line_num, f"the row has {len(row)} of the {width} columns")
         lines.append(reader.line_num)
-        cells.append([cell.strip() for cell in row[FIXED_COLUMNS:width]])
+        cells.append([cell.strip() for cell in row[fixed:width]])
+        if version == SEALED:
+            counts.append(_count(path, reader.line_num, row[1].strip()))
     marks = np.asarray(cells, dtype=str).reshape(len(cells), len(names))
-    profile = _profile(path, kind, names, marks, lines, fields, where)
+    profile = _profile(path, kind, names, marks, lines, fields, where, counts or None)
     try:
         published = PublishedCount.from_fields(published_fields(fields))
     except FormatError as exc:
@@ -141,6 +156,15 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         seats=None if published is None else published.seats,
         published=published,
     )
+
+
+def _count(path: Path, line: int, cell: str) -> int:
+    """The ballots a row of the sealed layout stands for: a whole number from 1."""
+    if not cell.isdigit() or int(cell) < 1:
+        raise fail(path, line, f"the count {cell!r} is not a whole number of ballots from 1")
+    if int(cell) >= BALLOT_LIMIT:
+        raise fail(path, line, too_many(int(cell)))
+    return int(cell)
 
 
 def _kind_and_names(
@@ -174,8 +198,10 @@ def _profile(
     lines: list[int],
     fields: dict[str, str],
     where: dict[str, int],
+    counts: list[int] | None = None,
 ) -> Profile:
-    """The profile of the options' columns (each cell a whole number, or empty when ranked)."""
+    """The profile of the options' columns (each cell a whole number, or empty when ranked),
+    each row standing for ``counts`` ballots when given."""
     blank = marks == ""
     digits = np.char.isdigit(marks) | blank
     if not digits.all():
@@ -193,17 +219,19 @@ def _profile(
     try:
         if kind == "ranked":
             _check(path, lines, names, values, blank, 1, None, "a preference number")
-            return RankedProfile.from_ranks(names, np.where(blank, -1, values - 1))
+            return RankedProfile.from_ranks(names, np.where(blank, -1, values - 1), counts)
         if kind == "score":
             top = _whole(path, fields, where, "max_score")
             _check(path, lines, names, values, blank, 0, top, "a score")
-            return ScoreProfile.from_matrix(names, values, max_score=top)
+            return ScoreProfile.from_matrix(names, values, counts, max_score=top)
         _check(path, lines, names, values, blank, 0, 1, "1 (chosen) or 0")
         if kind == "approval":
-            return ApprovalProfile.from_matrix(names, values.astype(bool))
+            return ApprovalProfile.from_matrix(names, values.astype(bool), counts)
         costs = [_money(path, where, "costs", c) for c in _costs(path, fields, where, len(names))]
         budget = _money(path, where, "budget", fields.get(PREFIX + "budget", ""))
-        return ApprovalProfile.from_matrix(names, values.astype(bool), costs=costs, budget=budget)
+        return ApprovalProfile.from_matrix(
+            names, values.astype(bool), counts, costs=costs, budget=budget
+        )
     except ProfileError as exc:
         raise fail(path, None, str(exc)) from exc
 

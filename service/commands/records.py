@@ -85,6 +85,8 @@ def verify(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             ballots=report.ballots,
         )
         out.write(line + "\n")
+        if report.sealed_rounds:
+            out.write(text(lang, "record.verify.sealed", sealed=report.sealed_rounds) + "\n")
         return 0
     out.write(text(lang, "record.verify.failed", count=len(report.findings)) + "\n")
     for finding in report.findings:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -204,6 +205,12 @@ class Round(Base):
     """Comment prompts, e.g. ["这个方案好在哪里", "您担心什么", "您想怎么改"]."""
     household_roll: Mapped[bool] = mapped_column(default=False)
     """One vote per household: codes are bound to roll entries."""
+    open_receipts: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether a receipt shows its ballot: looked up, the tracker shows what the ballot says,
+    and the published list pairs each ballot with its tracker. Off (the default), a lookup
+    only confirms the ballot was counted, and the trackers and the ballots are published as
+    two lists nothing pairs (docs/security.md, "Receipts"). Rounds counted before this
+    choice existed have it on: their lists were published with the pairs."""
     slate: Mapped[list[Any] | None] = mapped_column(default=None)
     """Frozen at voting: [{"proposal_id", "name", "cost_cents"}] in ballot order."""
     seeded_from_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), default=None)
@@ -298,7 +305,10 @@ class Envelope(Base):
 class BoxPart(Base):
     """Part of a closed round's counted ballot box: up to 4,096 ballots in tracker order
     (:mod:`service.results.ballot_box`). A ballot is its tracker and its marks only — no
-    code, no device, no voter, no time.
+    code, no device, no voter, no time. With sealed receipts (the round's default) not even
+    that: the trackers are in tracker order and the marks, separately, in the order of
+    their content, so the i-th tracker and the i-th marks are not the same ballot's and
+    nothing stored pairs a tracker with a ballot.
 
     Parts are written only when the round closes, all in one statement in tracker order,
     from the round's opened envelopes: nothing in the table or its storage (row versions,
@@ -319,7 +329,8 @@ class BoxPart(Base):
     order."""
     marks: Mapped[bytes] = mapped_column(LargeBinary)
     """Their marks (:mod:`ballots.marks`: one int16 per slate option each) joined, in the
-    same order: loaded straight into the engine's arrays when counting."""
+    same order (open receipts) or in content order (sealed receipts): loaded straight into
+    the engine's arrays when counting."""
 
 
 class CastKey(Base):
@@ -388,7 +399,9 @@ class CodeGuess(Base):
 
 
 class RoundResult(Base):
-    """The count of a closed round: the engine's result and the ballot-box digest."""
+    """The count of a closed round: the engine's result and the ballot-box digest (and,
+    for a round with sealed receipts, the digests of its two lists the box digest is made
+    of, see :func:`ballots.digest.sealed_box_digest`)."""
 
     __tablename__ = "round_results"
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
@@ -397,6 +410,12 @@ class RoundResult(Base):
     comparison: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     """Canonical JSON of :class:`engine.compare.Comparison`."""
     ballot_box_digest: Mapped[str] = mapped_column(String(64))
+    """The digest the count's lot seed is (:func:`ballots.digest.lot_seed`)."""
+    trackers_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    """Sealed receipts: the digest of the sorted tracker list; ``None`` for open receipts."""
+    contents_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    """Sealed receipts: the digest of the distinct ballots and their counts; ``None`` for
+    open receipts."""
     ballots: Mapped[int] = mapped_column(Integer)
     codes_issued: Mapped[int] = mapped_column(Integer)
     counted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -36,7 +36,7 @@ from service.auth.guard import Actor
 from service.db import models
 from service.errors import Conflict
 from service.processes.repository import find_process
-from service.records.draft import Draft, StoredBallot
+from service.records.draft import Draft, StoredBallot, StoredLists
 from service.results import ballot_box
 from service.results.controllers import counted_round
 from service.results.counting import NOT_METHOD_OPTIONS
@@ -56,7 +56,7 @@ async def round_draft(db: AsyncSession, round_id: int, actor: Actor) -> Draft:
         scope="round",
         process=await process_record(db, process),
         rounds=(record,),
-        ballots=(await stored_ballots(db, round_row),),
+        ballots=(await stored_ballots(db, round_row, stored),),
     )
 
 
@@ -82,7 +82,7 @@ async def process_draft(db: AsyncSession, process_id: int) -> Draft:
         scope="process",
         process=await process_record(db, process),
         rounds=tuple([await round_record(db, r, s) for r, s in rows]),
-        ballots=tuple([await stored_ballots(db, r) for r, _ in rows]),
+        ballots=tuple([await stored_ballots(db, r, s) for r, s in rows]),
     )
 
 
@@ -183,8 +183,19 @@ async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) 
     )
 
 
-async def stored_ballots(db: AsyncSession, round_row: models.Round) -> list[StoredBallot]:
-    """The round's counted ballots as published (tracker, canonical JSON), in tracker order."""
+async def stored_ballots(
+    db: AsyncSession, round_row: models.Round, stored: models.RoundResult
+) -> list[StoredBallot] | StoredLists:
+    """The round's counted ballots as published: with sealed receipts its trackers and its
+    distinct ballots apart; with open receipts (tracker, canonical JSON) in tracker order."""
+    if not round_row.open_receipts:
+        trackers = [t for t, _ in await ballot_box.read_all(db, round_row.id)]
+        return StoredLists(
+            trackers=trackers,
+            contents=await ballot_box.content_list(db, round_row),
+            trackers_digest=stored.trackers_digest,
+            contents_digest=stored.contents_digest,
+        )
     counted = await ballot_box.read_all(db, round_row.id)
     return ballot_box.contents(ballot_rules(round_row), counted)
 

@@ -1,7 +1,10 @@
 """A decision bundle as read from the database but not yet made: every round's record with
 its ballots still as stored rows. Plain data, so it travels to the worker process
 (:mod:`service.offload`), where :func:`sealed` decodes and hashes the ballots and seals the
-bundle — the part that grows with the ballot box — off the event loop."""
+bundle — the part that grows with the ballot box — off the event loop.
+
+A round with sealed receipts travels as :class:`StoredLists` (its trackers and its distinct
+ballots apart), one with open receipts as a list of (tracker, ballot) rows."""
 
 from __future__ import annotations
 
@@ -10,23 +13,44 @@ from typing import Final, Literal
 
 import msgspec
 
-from ballots.bundle import BallotEntry, Bundle, Package, ProcessRecord, RoundRecord, seal
+from ballots.bundle import (
+    BallotEntry,
+    Bundle,
+    CountedContent,
+    Package,
+    ProcessRecord,
+    RoundRecord,
+    SealedBallots,
+    seal,
+)
+from ballots.digest import content_list_digest, tracker_list_digest
 from ballots.kinds import Ballot
 
 StoredBallot = tuple[str, str]
-"""A ballot as stored: its tracker and its canonical JSON."""
+"""A ballot of an open-receipt round as stored: its tracker and its canonical JSON."""
 
 _BALLOT: Final = msgspec.json.Decoder(Ballot)
 
 
+class StoredLists(msgspec.Struct, frozen=True, kw_only=True):
+    """The ballots of a round with sealed receipts as published: its trackers in order, its
+    distinct ballots (canonical JSON) with their counts in content order, and the digests
+    stored at the count (recomputed from the lists where none were stored)."""
+
+    trackers: list[str]
+    contents: list[tuple[str, int]]
+    trackers_digest: str | None
+    contents_digest: str | None
+
+
 class Draft(msgspec.Struct, frozen=True, kw_only=True):
-    """``rounds`` hold no ballots yet; ``ballots[i]`` are round ``i``'s stored ballots in
-    tracker order."""
+    """``rounds`` hold no ballots yet; ``ballots[i]`` are round ``i``'s stored ballots:
+    (tracker, ballot) rows in tracker order, or its two lists for sealed receipts."""
 
     scope: Literal["round", "process"]
     process: ProcessRecord
     rounds: tuple[RoundRecord, ...]
-    ballots: tuple[list[StoredBallot], ...]
+    ballots: tuple[list[StoredBallot] | StoredLists, ...]
 
     @property
     def numbers(self) -> list[int]:
@@ -47,10 +71,27 @@ def ballot_entries(rows: list[StoredBallot]) -> tuple[BallotEntry, ...]:
     )
 
 
+def sealed_ballots(lists: StoredLists) -> SealedBallots:
+    """The bundle's two lists of a round with sealed receipts."""
+    contents = tuple(
+        CountedContent(count=n, ballot=_BALLOT.decode(content)) for content, n in lists.contents
+    )
+    return SealedBallots(
+        trackers=tuple(lists.trackers),
+        trackers_digest=lists.trackers_digest or tracker_list_digest(lists.trackers),
+        contents=contents,
+        contents_digest=lists.contents_digest
+        or content_list_digest((c.ballot, c.count) for c in contents),
+    )
+
+
 def sealed(draft: Draft) -> Bundle:
     """The sealed bundle of ``draft`` (pure: runs in the worker)."""
     rounds = tuple(
-        msgspec.structs.replace(record, ballots=ballot_entries(rows))
+        msgspec.structs.replace(
+            record,
+            ballots=sealed_ballots(rows) if isinstance(rows, StoredLists) else ballot_entries(rows),
+        )
         for record, rows in zip(draft.rounds, draft.ballots, strict=True)
     )
     return seal(Package(scope=draft.scope, process=draft.process, rounds=rounds))

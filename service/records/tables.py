@@ -15,9 +15,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ballots.bundle import Bundle, RoundRecord
+from ballots.bundle import Bundle, RoundRecord, SealedBallots
 from ballots.formats.ballots_csv import preamble
-from ballots.kinds import RankedBallot, ScoreBallot
+from ballots.kinds import Ballot, RankedBallot, ScoreBallot
 from ballots.recount import published_count
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
@@ -33,21 +33,27 @@ BOM: Final = "\ufeff"
 
 
 def ballot_rows(record: RoundRecord, lang: str) -> list[Row]:
-    """One row per ballot in tracker order: round, tracker, line hash, the ballot as text,
-    then per option its preference number (ranked, 1 = first), 1/0 (approval, budget) or
-    score."""
+    """The published ballots, then per option its preference number (ranked, 1 = first),
+    1/0 (approval, budget) or score. Sealed receipts: one row per distinct ballot with how
+    many ballots say it, in content order, no tracker. Open receipts: one row per ballot in
+    tracker order with its tracker and line hash."""
     names = record.rules.candidates
+    sealed = isinstance(record.ballots, SealedBallots)
+    first = ["record.csv.count"] if sealed else ["record.csv.tracker", "record.csv.hash"]
     rows: list[Row] = [
         [
             text(lang, "record.csv.round"),
-            text(lang, "record.csv.tracker"),
-            text(lang, "record.csv.hash"),
+            *(text(lang, key) for key in first),
             text(lang, "record.csv.ballot"),
             *names,
         ]
     ]
-    for item in record.ballots:
-        ballot = item.ballot
+    listed: list[tuple[list[Cell], Ballot]]
+    if isinstance(record.ballots, SealedBallots):
+        listed = [([item.count], item.ballot) for item in record.ballots.contents]
+    else:
+        listed = [([item.tracker, item.hash], item.ballot) for item in record.ballots]
+    for lead, ballot in listed:
         marks: dict[str, int] = {}
         if isinstance(ballot, RankedBallot):
             marks = {name: g + 1 for g, group in enumerate(ballot.ranking) for name in group}
@@ -57,7 +63,7 @@ def ballot_rows(record: RoundRecord, lang: str) -> list[Row]:
         else:
             chosen = set(ballot.approved)
             cells = [1 if name in chosen else 0 for name in names]
-        rows.append([record.number, item.tracker, item.hash, ballot_text(ballot, lang), *cells])
+        rows.append([record.number, *lead, ballot_text(ballot, lang), *cells])
     return rows
 
 
@@ -68,7 +74,11 @@ def ballot_file_rows(record: RoundRecord, lang: str) -> list[Row]:
     seed it carries, gives the published result."""
     rows: list[Row] = [
         [key, value, text(lang, f"record.csv.file.{key.removeprefix('#redbench_')}")]
-        for key, value in preamble(record.rules, published_count(record))
+        for key, value in preamble(
+            record.rules,
+            published_count(record),
+            sealed=isinstance(record.ballots, SealedBallots),
+        )
     ]
     return rows + ballot_rows(record, lang)
 
@@ -251,7 +261,19 @@ def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
             [text(lang, "record.ballots_cast"), record.turnout.ballots_cast],
             [text(lang, "record.funded" if record.result.decisions else "record.winners"), winners],
             [text(lang, "record.box_digest"), record.ballot_box_digest],
+            [
+                text(lang, "record.receipts"),
+                text(
+                    lang,
+                    "record.receipts.open" if record.open_receipts else "record.receipts.sealed",
+                ),
+            ],
         ]
+        if isinstance(record.ballots, SealedBallots):
+            rows += [
+                [text(lang, "record.trackers_digest"), record.ballots.trackers_digest],
+                [text(lang, "record.contents_digest"), record.ballots.contents_digest],
+            ]
     rows += [["", ""], [text(lang, "record.package_digest"), bundle.digest]]
     return rows
 

@@ -10,19 +10,27 @@ precedes it.
 
 The ballot itself (its canonical JSON, as published) is derived from its marks and the
 round's frozen slate (:func:`ballots.marks.ballot_of`), never stored beside them.
+
+With sealed receipts (a round's default) the marks of a part are not its trackers' ballots:
+the close stores the trackers in tracker order and the marks in content order
+(:mod:`service.results.opening`). So the box is read two ways only — its trackers
+(:func:`find_tracker`, :func:`trackers_after`) and its marks as a whole
+(:func:`content_list`) — and :func:`look_up` shows a ballot only for open receipts.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Sequence
-from typing import Final
+from typing import Final, NamedTuple
 
+import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import SHORT_LENGTH, TRACKER_LENGTH, canonical_ballot
 from ballots.kinds import Ballot, BallotRules
-from ballots.marks import ballot_of
+from ballots.marks import ballot_of, canonical_of
 from service.db.models import BoxPart, Round
 from service.voting.casting import ballot_rules
 
@@ -109,14 +117,29 @@ async def page_after(
 
 
 async def find(db: AsyncSession, round_id: int, wanted: str) -> Counted | None:
-    """The counted ballot with tracker ``wanted`` in canonical form, or the first whose
-    tracker begins with it when it is a short form (:data:`SHORT_LENGTH` characters)."""
+    """The stored entry whose tracker is ``wanted`` in canonical form, or the first whose
+    tracker begins with it when it is a short form (:data:`SHORT_LENGTH` characters). Its
+    marks are that ballot's only with open receipts (module docstring)."""
     for ballot in await _from(db, round_id, wanted, 1):
         if ballot[0] == wanted or (len(wanted) == SHORT_LENGTH and ballot[0].startswith(wanted)):
             return ballot
         if ballot[0] > wanted and not ballot[0].startswith(wanted):
             return None
     return None
+
+
+async def find_tracker(db: AsyncSession, round_id: int, wanted: str) -> str | None:
+    """The tracker in the box that is ``wanted`` (or begins with its short form)."""
+    found = await find(db, round_id, wanted)
+    return None if found is None else found[0]
+
+
+async def trackers_after(
+    db: AsyncSession, round_id: int, after: str | None, limit: int
+) -> list[str]:
+    """Up to ``limit`` trackers of the box after ``after`` (from the first without it), in
+    tracker order."""
+    return [tracker for tracker, _ in await page_after(db, round_id, after, limit)]
 
 
 def reader(rules: BallotRules) -> Callable[[bytes], Ballot]:
@@ -132,17 +155,61 @@ def reader(rules: BallotRules) -> Callable[[bytes], Ballot]:
     return ballot
 
 
-async def look_up(db: AsyncSession, round_row: Round, wanted: str) -> tuple[str, Ballot] | None:
-    """The counted ballot of a receipt: ``wanted`` is a tracker in canonical form or its
-    short form (:func:`find`)."""
+class Receipt(NamedTuple):
+    """A receipt found in the box: its full tracker, and its ballot if the round has open
+    receipts (``None`` with sealed receipts: the lookup only confirms it was counted)."""
+
+    tracker: str
+    ballot: Ballot | None
+
+
+async def look_up(db: AsyncSession, round_row: Round, wanted: str) -> Receipt | None:
+    """A receipt in the counted box: ``wanted`` is a tracker in canonical form or its short
+    form (:func:`find`). The ballot comes with it only when the round has open receipts —
+    the one place that decides what a receipt shows."""
+    if not round_row.open_receipts:
+        tracker = await find_tracker(db, round_row.id, wanted)
+        return None if tracker is None else Receipt(tracker, None)
     found = await find(db, round_row.id, wanted)
     if found is None:
         return None
-    return found[0], reader(ballot_rules(round_row))(found[1])
+    return Receipt(found[0], reader(ballot_rules(round_row))(found[1]))
+
+
+async def read_marks(db: AsyncSession, round_id: int) -> bytes:
+    """The marks of every counted ballot of the round, joined (in no meaningful order)."""
+    rows = await db.scalars(
+        select(BoxPart.marks).where(BoxPart.round_id == round_id).order_by(BoxPart.first_tracker)
+    )
+    return b"".join(bytes(m) for m in rows)
+
+
+def distinct(rules: BallotRules, marks: bytes) -> list[tuple[str, int]]:
+    """Each distinct ballot of joined ``marks`` as canonical JSON with how many say it,
+    sorted by the JSON's bytes (the content list, :func:`ballots.digest.content_list_digest`).
+    CPU work: run it off the event loop for a large box."""
+    width = 2 * len(rules.candidates)
+    if not marks or width == 0:
+        return []
+    rows = np.frombuffer(marks, np.uint8).reshape(-1, width).view(f"V{width}").ravel()
+    unique, counts = np.unique(rows, return_counts=True)
+    tally: dict[str, int] = {}
+    for marking, n in zip(unique, counts.tolist(), strict=True):
+        content = canonical_of(marking.tobytes(), rules.kind, rules.candidates)
+        tally[content] = tally.get(content, 0) + n
+    return sorted(tally.items(), key=lambda e: e[0].encode())
+
+
+async def content_list(db: AsyncSession, round_row: Round) -> list[tuple[str, int]]:
+    """The round's content list: every distinct counted ballot (canonical JSON) and how many
+    ballots say it, sorted by the JSON's bytes; nothing in it names a tracker."""
+    marks = await read_marks(db, round_row.id)
+    return await asyncio.to_thread(distinct, ballot_rules(round_row), marks)
 
 
 def contents(rules: BallotRules, ballots: Sequence[Counted]) -> list[tuple[str, str]]:
-    """Tracker and canonical JSON of each ballot (as published and hashed)."""
+    """Tracker and canonical JSON of each ballot of an open-receipt round (as published and
+    hashed)."""
     seen: dict[bytes, str] = {}
     out: list[tuple[str, str]] = []
     for tracker, marks in ballots:

@@ -51,8 +51,9 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
     write lock, which waits for the writer's open transaction), so every cast in flight has
     landed before the ballots are read and none can land after; casts still queued are
     refused once the close commits.
-    Opens the box (its envelopes become ballot rows in tracker order; envelopes and
-    idempotency keys are deleted), counts off the event loop, stores :class:`RoundResult`,
+    Opens the box (its envelopes become ballot rows in tracker order, or with sealed
+    receipts the tracker list and the content list apart; envelopes and idempotency keys
+    are deleted), counts off the event loop, stores :class:`RoundResult`,
     audits ``round.counted``, and has storage purged once this commits. A tie that needs a
     lot when the tie policy is ``refuse`` raises :class:`~engine.errors.TieUnresolved` and
     nothing is stored. A box with no ballots, or blank ones only, is closed with a stored
@@ -68,7 +69,9 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
         )
     rules = ballot_rules(round_row)
     seal = RoundSeal(secret_key, round_id)
-    box = await open_box(db, seal, rules.kind, rules.candidates)
+    box = await open_box(
+        db, seal, rules.kind, rules.candidates, open_receipts=round_row.open_receipts
+    )
     await check_turnout(db, round_id, box.count)
     digest = box.digest
     profile = profile_of(rules, box.marks)
@@ -89,6 +92,8 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
             result=to_json(result),
             comparison=comparison,
             ballot_box_digest=digest,
+            trackers_digest=box.trackers_digest,
+            contents_digest=box.contents_digest,
             ballots=box.count,
             codes_issued=issued or 0,
         )
@@ -103,6 +108,7 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
         method=round_row.method,
         ballots=box.count,
         ballot_box_digest=digest,
+        open_receipts=round_row.open_receipts,
         winners=list(result.winners),
         **undecided,
     )

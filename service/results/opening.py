@@ -7,6 +7,13 @@ tracker and written as the counted box (:mod:`service.results.ballot_box`) — a
 rows for a million ballots, in one statement, in tracker order. So the counted ballots carry
 one transaction id, lie in tracker order on disk, and were never stored next to a code.
 
+With sealed receipts (the default) the trackers and the marks are then sorted apart — the
+trackers by tracker, the marks by their content — so the stored box holds the two lists the
+round publishes and nothing pairing them; the box digest is
+:func:`ballots.digest.sealed_box_digest` of the two lists' digests. With open receipts each
+ballot stays beside its tracker and the digest hashes the pairs
+(:func:`ballots.digest.ballot_box_digest`).
+
 Ballots counted by an older version's close, or stored unsealed by one while the round was
 voting, are already in the counted box: they are read and written out again with the
 opened envelopes.
@@ -21,7 +28,7 @@ import asyncio
 import hashlib
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -29,21 +36,24 @@ import numpy.typing as npt
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.digest import TRACKER_LENGTH
+from ballots.digest import TRACKER_LENGTH, sealed_box_digest
 from ballots.marks import canonical_of
 from service.results import ballot_box
 from service.voting.sealing import RoundSeal
 
 
 class Box(msgspec.Struct, frozen=True):
-    """A round's opened ballot box: ``count`` ballots in tracker order, their trackers
-    (16 bytes each) and marks joined, and the box's digest
-    (:func:`ballots.digest.ballot_box_digest`, hashed from the ballots' canonical JSON)."""
+    """A round's opened ballot box: ``count`` ballots, their trackers (16 bytes each, in
+    tracker order) and marks joined — beside their trackers' (open receipts) or in content
+    order (sealed receipts) — and the box's digest; with sealed receipts also the digests
+    of its tracker list and its content list, which the box digest is made of."""
 
     trackers: bytes
     marks: bytes
     count: int
     digest: str
+    trackers_digest: str | None = None
+    contents_digest: str | None = None
 
 
 def open_envelopes(
@@ -52,9 +62,12 @@ def open_envelopes(
     counted: Sequence[ballot_box.Counted],
     kind: str,
     candidates: Sequence[str],
+    *,
+    open_receipts: bool = False,
 ) -> Box:
     """Open ``envelopes`` (nonce, sealed), add the ballots already ``counted`` and put them
-    in tracker order. CPU work only: run it off the event loop."""
+    in tracker order; with sealed receipts, sort the marks apart by content (module
+    docstring). CPU work only: run it off the event loop."""
     width = 2 * len(candidates)
     plain = b"".join(
         seal.open_all(envelopes) + [tracker.encode("ascii") + marks for tracker, marks in counted]
@@ -64,8 +77,55 @@ def open_envelopes(
     table = table[tracker_order(table[:, :TRACKER_LENGTH])]
     trackers = table[:, :TRACKER_LENGTH].tobytes()
     marks = np.ascontiguousarray(table[:, TRACKER_LENGTH:])
-    digest = box_digest(trackers, marks, kind, candidates)
-    return Box(trackers=trackers, marks=marks.tobytes(), count=count, digest=digest)
+    if open_receipts:
+        digest = box_digest(trackers, marks, kind, candidates)
+        return Box(trackers=trackers, marks=marks.tobytes(), count=count, digest=digest)
+    lists = sealed_lists(trackers, marks, kind, candidates)
+    return Box(
+        trackers=trackers,
+        marks=lists.marks.tobytes(),
+        count=count,
+        digest=sealed_box_digest(lists.trackers_digest, lists.contents_digest),
+        trackers_digest=lists.trackers_digest,
+        contents_digest=lists.contents_digest,
+    )
+
+
+class SealedLists(NamedTuple):
+    """A box's two published lists as the close makes them: the marks in content order,
+    and the digests of the tracker list and of the content list."""
+
+    marks: npt.NDArray[np.uint8]
+    trackers_digest: str
+    contents_digest: str
+
+
+def sealed_lists(
+    trackers: bytes, marks: npt.NDArray[np.uint8], kind: str, candidates: Sequence[str]
+) -> SealedLists:
+    """The marks sorted by content (equal marks together), apart from the trackers, and the
+    digests of the two lists as :func:`ballots.digest.tracker_list_digest` and
+    :func:`ballots.digest.content_list_digest` define them (``trackers`` in tracker order)."""
+    count = len(trackers) // TRACKER_LENGTH
+    lines = np.empty((count, TRACKER_LENGTH + 1), np.uint8)
+    lines[:, :TRACKER_LENGTH] = np.frombuffer(trackers, np.uint8).reshape(count, TRACKER_LENGTH)
+    lines[:, TRACKER_LENGTH] = ord("\n")
+    trackers_digest = hashlib.sha256(lines.tobytes()).hexdigest()
+    if count == 0:
+        return SealedLists(marks, trackers_digest, hashlib.sha256(b"").hexdigest())
+    _, inverse, counts = np.unique(_row_keys(marks), return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    firsts = np.zeros(len(counts), np.intp)
+    firsts[inverse] = np.arange(len(inverse))  # a ballot holding each distinct marking
+    tally: dict[bytes, int] = {}  # marks that say the same (not made by a cast) add up
+    for i, n in zip(firsts.tolist(), counts.tolist(), strict=True):
+        line = canonical_of(marks[i].tobytes(), kind, candidates).encode()
+        tally[line] = tally.get(line, 0) + n
+    contents = hashlib.sha256()
+    for line in sorted(tally):
+        contents.update(line + b"\t" + str(tally[line]).encode("ascii") + b"\n")
+    by_content = marks[np.argsort(inverse, kind="stable")]
+    return SealedLists(by_content, trackers_digest, contents.hexdigest())
 
 
 def tracker_order(trackers: npt.NDArray[np.uint8]) -> npt.NDArray[np.intp]:
@@ -147,13 +207,22 @@ async def _envelopes(db: AsyncSession, round_id: int) -> list[tuple[bytes, bytes
     return list(await driver.execute_fetchall(SQLITE_ENVELOPES, (round_id,)))
 
 
-async def open_box(db: AsyncSession, seal: RoundSeal, kind: str, candidates: Sequence[str]) -> Box:
+async def open_box(
+    db: AsyncSession,
+    seal: RoundSeal,
+    kind: str,
+    candidates: Sequence[str],
+    *,
+    open_receipts: bool = False,
+) -> Box:
     """Open the round's box in the caller's transaction (module docstring): the envelopes
     and any ballots already counted become the counted box, in tracker order."""
     round_id = seal.round_id
     await db.execute(text("DELETE FROM cast_keys WHERE round_id = :round"), {"round": round_id})
     envelopes = await _envelopes(db, round_id)
     counted = await ballot_box.read_all(db, round_id)
-    box = await asyncio.to_thread(open_envelopes, seal, envelopes, counted, kind, candidates)
+    box = await asyncio.to_thread(
+        open_envelopes, seal, envelopes, counted, kind, candidates, open_receipts=open_receipts
+    )
     await ballot_box.store(db, round_id, box.trackers, box.marks, box.count)
     return box

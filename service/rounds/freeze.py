@@ -1,5 +1,5 @@
-"""Freezing a round when voting opens (the slate, method, options and roll become fixed),
-and what must be fixed before that (:func:`issues_before_freeze`)."""
+"""Freezing a round when voting opens (the slate, method, options, roll and receipts become
+fixed), and what must be fixed before that (:func:`issues_before_freeze`)."""
 
 from __future__ import annotations
 
@@ -40,9 +40,9 @@ def refuse_if_frozen(round_row: Round) -> None:
         return
     at = round_row.voting_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     raise Conflict(
-        f"voting opened at {at}: the slate, method, options and roll are fixed",
+        f"voting opened at {at}: the slate, method, options, roll and receipts are fixed",
         code="round-frozen",
-        zh=f"投票已于 {at} 开始：候选名单、计票方法、参数和户籍名册均已锁定，不能再修改",
+        zh=f"投票已于 {at} 开始：候选名单、计票方法、参数、户籍名册和回执方式均已锁定，不能再修改",
         voting_at=round_row.voting_at.isoformat(),
     )
 

@@ -69,6 +69,7 @@ async def round_out(db: AsyncSession, round_row: Round) -> schemas.Round:
         rules=dict(round_row.rules),
         prompts=list(round_row.prompts),
         household_roll=round_row.household_roll,
+        open_receipts=round_row.open_receipts,
         slate=await slate_out(db, round_row),
         frozen=is_frozen(round_row),
         seeded_from_round_id=round_row.seeded_from_round_id,
@@ -133,6 +134,7 @@ async def create_round(
         rules=rules,
         prompts=list(schemas.DEFAULT_PROMPTS if data.prompts is None else data.prompts),
         household_roll=data.household_roll,
+        open_receipts=data.open_receipts,
         seeded_from_round_id=data.seed_from.round_id if data.seed_from else None,
     )
     db.add(round_row)
@@ -149,6 +151,7 @@ async def create_round(
         number=round_row.number,
         ballot_kind=data.ballot_kind,
         method=data.method,
+        open_receipts=data.open_receipts,
         proposal_ids=proposal_ids,
         seeded_from_round_id=round_row.seeded_from_round_id,
     )
@@ -182,6 +185,8 @@ async def update_round(
         round_row.prompts = list(data.prompts)
     if data.household_roll is not None:
         round_row.household_roll = data.household_roll
+    if data.open_receipts is not None:
+        round_row.open_receipts = data.open_receipts
     changed = [f for f in schemas.RoundUpdate.__struct_fields__ if getattr(data, f) is not None]
     record(db, actor, "round.updated", "round", round_id, fields=changed)
     return round_row

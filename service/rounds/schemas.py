@@ -45,6 +45,12 @@ class RoundCreate(Input, forbid_unknown_fields=True):
 
     ``options`` holds ``seats``, ``budget`` (yuan, budget rounds only), ``tie_policy``
     (``lot`` or ``refuse``) and the method's own options.
+
+    ``open_receipts``: a receipt looked up shows what its ballot says, and the published
+    list pairs each ballot with its tracker. Off by default: then a receipt proves only that
+    the ballot was counted, so nobody can be made to prove how they voted. Turn it on only
+    where a secret ballot is not wanted (a show of hands) or each resident should check
+    their own marks — it lets a vote be bought or demanded.
     """
 
     title: Title
@@ -54,6 +60,7 @@ class RoundCreate(Input, forbid_unknown_fields=True):
     rules: RoundRules = RoundRules()
     prompts: Annotated[list[Prompt], Meta(max_length=10)] | None = None
     household_roll: bool = False
+    open_receipts: bool = False
     proposal_ids: Annotated[list[int], Meta(max_length=100)] | None = None
     seed_from: SeedFrom | None = None
 
@@ -72,6 +79,7 @@ class RoundUpdate(Input, forbid_unknown_fields=True):
     rules: RoundRules | None = None
     prompts: Annotated[list[Prompt], Meta(max_length=10)] | None = None
     household_roll: bool | None = None
+    open_receipts: bool | None = None
 
 
 class SlateUpdate(Struct, forbid_unknown_fields=True):
@@ -107,6 +115,7 @@ class Round(Struct):
     rules: dict[str, Any]
     prompts: list[str]
     household_roll: bool
+    open_receipts: bool
     slate: list[SlateOption]
     frozen: bool
     seeded_from_round_id: int | None

@@ -135,8 +135,9 @@ class VotingController(Controller):
         after: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> BallotPage:
-        """The published ballot list in tracker order, ``limit`` at a time after ``after``
-        (staff once the round is closed, everyone once it is published)."""
+        """The published ballots, ``limit`` at a time after ``after`` (staff once the round
+        is closed, everyone once it is published): with sealed receipts each distinct ballot
+        and its count, no tracker; with open receipts each ballot beside its tracker."""
         return await ballot_page(db, round_id, actor, after, limit)
 
     @websocket("/{round_id:int}/events", opt=roles(*STAFF))

@@ -1,6 +1,7 @@
 """The public board: read-only pages per community listing its processes, where each
 stands, the published decisions, and a tracker lookup where residents check that their
-ballot is in the published list. Only published rounds show results here."""
+ballot was counted (and, in a round with open receipts, what it says). Only published
+rounds show results here."""
 
 from __future__ import annotations
 
@@ -112,8 +113,9 @@ def ballot_words(ballot: Ballot, lang: str) -> list[str]:
     return []
 
 
-async def find_receipt(db: AsyncSession, round_id: int, typed: str) -> tuple[str, Ballot] | None:
-    """The published ballot with this tracker (or its 8-character short form)."""
+async def find_receipt(db: AsyncSession, round_id: int, typed: str) -> ballot_box.Receipt | None:
+    """The receipt with this tracker (or its 8-character short form) in the counted box; its
+    ballot only if the round has open receipts (:func:`ballot_box.look_up` decides)."""
     round_row = await db.get(models.Round, round_id)
     if round_row is None:
         return None
@@ -168,7 +170,7 @@ class BoardController(Controller):
             else:
                 lookup = {
                     "status": "found" if found else "missing",
-                    "tracker": found[0] if found else tracker.strip(),
-                    "lines": ballot_words(found[1], lang) if found else [],
+                    "tracker": found.tracker if found else tracker.strip(),
+                    "lines": ballot_words(found.ballot, lang) if found and found.ballot else [],
                 }
         return page(request, "board/round.html", view=view, community=community, lookup=lookup)

@@ -20,7 +20,7 @@ from service.comments.schemas import CommentCreate
 from service.errors import Invalid
 from service.proposals.schemas import ProposalCreate
 from service.rounds.config import methods_for
-from service.rounds.schemas import DEFAULT_PROMPTS, RoundCreate
+from service.rounds.schemas import DEFAULT_PROMPTS, RoundCreate, RoundUpdate
 from service.text import blank
 from service.voting.schemas import CodeVoid
 
@@ -135,6 +135,7 @@ class RoundForm(msgspec.Struct):
     prompts: str = "\n".join(DEFAULT_PROMPTS)
     allow_truncation: str = ""
     household_roll: str = ""
+    open_receipts: str = ""
     seed_round: str = ""
     seed_top: str = ""
 
@@ -158,6 +159,7 @@ class RoundForm(msgspec.Struct):
             "rules": {"allow_truncation": kind != "ranked" or bool(self.allow_truncation)},
             "prompts": prompts,
             "household_roll": bool(self.household_roll),
+            "open_receipts": bool(self.open_receipts),
         }
         seed = whole(self.seed_round, "seed_round", least=1, most=MAX_ID)
         if seed is not None:  # the slate is the top k of a published round, not the ticks
@@ -221,6 +223,15 @@ class VoidForm(msgspec.Struct):
 
 class PhaseForm(msgspec.Struct):
     to: str
+
+
+class ReceiptsForm(msgspec.Struct):
+    """Open or seal a round's receipts before voting opens (``open_receipts`` ticked: "1")."""
+
+    open_receipts: str = ""
+
+    def to_update(self) -> RoundUpdate:
+        return RoundUpdate(open_receipts=bool(self.open_receipts))
 
 
 class CodesForm(msgspec.Struct):

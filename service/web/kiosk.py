@@ -125,6 +125,8 @@ class BallotView:
     max_score: int
     budget_cents: int | None
     allow_over_budget: bool
+    open_receipts: bool
+    """Whether the receipt will show the ballot on the board (what the receipt step says)."""
 
 
 async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
@@ -156,6 +158,7 @@ async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
         max_score=int(rules.get("max_score") or 5),
         budget_cents=None if budget is None else round(float(budget) * 100),
         allow_over_budget=bool(rules.get("allow_over_budget", False)),
+        open_receipts=round_row.open_receipts,
     )
 
 

@@ -38,6 +38,7 @@ from service.web.forms import (
     Form,
     HideForm,
     PhaseForm,
+    ReceiptsForm,
     VoidForm,
     whole,
 )
@@ -128,6 +129,14 @@ class MeetingController(Controller):
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         if row.phase == "closed":
             return redirect(f"/console/rounds/{round_id}/reveal")
+        return redirect(f"/console/rounds/{round_id}")
+
+    @post("/rounds/{round_id:int}/receipts", opt=RUNS_MEETINGS)
+    async def receipts(
+        self, db: DB, actor: Caller, round_id: FromPath[int], data: Form[ReceiptsForm]
+    ) -> Redirect:
+        """Open or seal the round's receipts (until voting opens; 409 after)."""
+        await rounds.update_round(db, round_id, data.to_update(), actor)
         return redirect(f"/console/rounds/{round_id}")
 
     @post("/rounds/{round_id:int}/slate/tidy", opt=RUNS_MEETINGS)

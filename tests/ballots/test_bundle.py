@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import msgspec
@@ -13,8 +14,11 @@ import pytest
 
 from ballots.bundle import (
     Bundle,
+    CountedContent,
     Package,
     ProcessRecord,
+    RoundRecord,
+    SealedBallots,
     decode,
     encode,
     entry,
@@ -22,7 +26,16 @@ from ballots.bundle import (
     package_digest,
     seal,
 )
-from ballots.digest import ballot_box_digest, ballot_line, normalize_tracker
+from ballots.digest import (
+    ballot_box_digest,
+    ballot_line,
+    canonical_ballot,
+    content_list_digest,
+    lot_seed,
+    normalize_tracker,
+    sealed_box_digest,
+    tracker_list_digest,
+)
 from ballots.errors import FormatError
 from ballots.formats import read_ballots
 from ballots.kinds import RankedBallot
@@ -36,6 +49,32 @@ PARK = ROOT / "service" / "demo" / "pocket_park.json"
 def park_bundle() -> Bundle:
     box = read_ballots(PARK)
     record = round_from_box(box, "irv")
+    return seal(Package(process=ProcessRecord(title=box.title), rounds=(record,)))
+
+
+def sealed(record: RoundRecord) -> RoundRecord:
+    """The round as the service publishes it with sealed receipts: its trackers and its
+    distinct ballots as two lists, the box digest made of theirs, counted again with it."""
+    assert not isinstance(record.ballots, SealedBallots)
+    trackers = tuple(sorted(e.tracker for e in record.ballots))
+    ballots = {canonical_ballot(e.ballot): e.ballot for e in record.ballots}
+    counts = Counter(canonical_ballot(e.ballot) for e in record.ballots)
+    contents = tuple(CountedContent(count=counts[k], ballot=ballots[k]) for k in sorted(counts))
+    lists = SealedBallots(
+        trackers=trackers,
+        trackers_digest=tracker_list_digest(trackers),
+        contents=contents,
+        contents_digest=content_list_digest((c.ballot, c.count) for c in contents),
+    )
+    digest = sealed_box_digest(lists.trackers_digest, lists.contents_digest)
+    draft = msgspec.structs.replace(record, ballots=lists, ballot_box_digest=digest)
+    result, comparison = recount(draft, digest)
+    return msgspec.structs.replace(draft, result=result, comparison=comparison)
+
+
+def sealed_park_bundle() -> Bundle:
+    box = read_ballots(PARK)
+    record = sealed(round_from_box(box, "irv"))
     return seal(Package(process=ProcessRecord(title=box.title), rounds=(record,)))
 
 
@@ -110,7 +149,10 @@ def test_entry_hashes_the_ballot_line() -> None:
             r"bundle: \(top level\): Object contains unknown field `extra`",
         ),
         (lambda d: d.update(format="other"), "format: expected 'redbench-decision', got 'other'"),
-        (lambda d: d.update(version=2), "version: this reader knows version 1, the file is 2"),
+        (
+            lambda d: d.update(version=3),
+            "version: this reader knows versions 1 to 2, the file is 3",
+        ),
         (
             lambda d: d["rounds"][0]["ballots"][3].update(tracker=5),
             r"rounds\[0\].ballots\[3\].tracker: Expected `str`, got `int`",
@@ -160,3 +202,53 @@ def test_blank_ballots_seal_a_round_of_no_decision_that_verifies(tmp_path: Path)
     data = encode(seal(Package(process=ProcessRecord(title="blank"), rounds=(record,))))
     assert b'"no_decision":"no-valid-ballots"' in data
     assert verify(data).verified
+
+
+def test_a_bundle_of_open_receipts_is_version_1_and_of_sealed_ones_version_2() -> None:
+    """A bundle is written in the oldest version that holds it: every round with open
+    receipts is version 1, byte for byte what a version 1 writer made."""
+    assert park_bundle().version == 1
+    bundle = sealed_park_bundle()
+    data = encode(bundle)
+    assert data.startswith(b'{"format":"redbench-decision","version":2,"scope":"round"')
+    assert decode(data) == bundle
+    assert verify(data).verified
+
+
+def test_a_sealed_round_lists_its_trackers_and_its_ballots_apart() -> None:
+    record = sealed_park_bundle().rounds[0]
+    assert isinstance(record.ballots, SealedBallots)
+    assert not record.open_receipts
+    lists = record.ballots
+    assert list(lists.trackers) == sorted(lists.trackers)
+    assert len(lists.trackers) == 72
+    keys = [canonical_ballot(c.ballot) for c in lists.contents]
+    assert keys == sorted(set(keys))  # each distinct ballot once, in content order
+    assert record.ballot_count == sum(c.count for c in lists.contents) == 72
+    assert record.ballot_box_digest == sealed_box_digest(
+        lists.trackers_digest, lists.contents_digest
+    )
+    assert record.result.seed == lot_seed(record.ballot_box_digest)
+    # nothing of a ballot is hashed with a tracker: no per-ballot line hash at all
+    assert b'"hash"' not in encode(sealed_park_bundle())
+
+
+def test_a_version_1_bundle_cannot_hold_sealed_receipts() -> None:
+    data = json.loads(encode(sealed_park_bundle()))
+    data["version"] = 1
+    with pytest.raises(FormatError, match=r"rounds\[0\].ballots: sealed receipts need version 2"):
+        decode(json.dumps(data).encode())
+
+
+def test_a_version_1_bundle_reads_and_writes_back_byte_for_byte() -> None:
+    """A bundle written before sealed receipts (the pocket-park process as version 1 wrote
+    it, every ballot beside its tracker) is read, verified and written again unchanged."""
+    data = (ROOT / "tests" / "service" / "golden" / "pocket-park-process-v1.json").read_bytes()
+    bundle = decode(data)
+    assert bundle.version == 1
+    assert all(r.open_receipts for r in bundle.rounds)
+    assert encode(bundle) == data
+    assert encode(seal(bundle)) == data  # sealed again, it stays version 1
+    report = verify(data)
+    assert report.verified
+    assert report.sealed_rounds == 0

@@ -1,4 +1,5 @@
-"""Trackers, canonical ballot bytes, the ballot-box digest and the profile digest."""
+"""Trackers, canonical ballot bytes, the ballot-box digests (open and sealed receipts) and
+the profile digest."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from ballots.digest import (
     ALPHABET,
     ballot_box_digest,
     canonical_ballot,
+    content_line,
+    content_list_digest,
     grouped_tracker,
     lot_seed,
     new_tracker,
     normalize_tracker,
     profile_digest,
+    sealed_box_digest,
     short_tracker,
+    tracker_list_digest,
 )
 from ballots.encode import encode
 from ballots.errors import InvalidReceipt
@@ -86,6 +91,79 @@ def test_ballot_box_refuses_repeated_tracker() -> None:
 def test_ballot_box_refuses_non_canonical_tracker() -> None:
     with pytest.raises(InvalidReceipt, match=r"^'abcd-efgh-jkmn-pqrs' is not a tracker"):
         ballot_box_digest([("abcd-efgh-jkmn-pqrs", RankedBallot(ranking=((WALL,),)))])
+
+
+# Sealed receipts: the same box published as two lists. The tracker list: each tracker and
+# LF, sorted. The content list: each distinct ballot's canonical JSON, TAB, how many, LF,
+# sorted by the JSON's bytes (文 U+6587 before 遮 U+906E, "ranked" before "score").
+TRACKERS_BYTES = b"0000000000000001\nABCDEFGHJKMNPQRS\nZ000000000000000\n"
+TRACKERS_DIGEST = "8ef22a6e8f17191bf8980d4595ff7d4cecdb2bf9c3f46e068f7c0d24c6093e29"
+CONTENTS: list[tuple[Ballot, int]] = [
+    (ScoreBallot(scores={"b": 5, "a": 2}), 1),
+    (RankedBallot(ranking=((WALL,), (FITNESS,))), 1),
+    (RankedBallot(ranking=((SHADE, KIDS),)), 1),
+    (RankedBallot(ranking=((WALL,), (FITNESS,))), 1),  # the same ballot again adds up
+]
+CONTENTS_BYTES = (
+    '{"kind":"ranked","ranking":[["文化墙"],["健身器材"]]}\t2\n'
+    '{"kind":"ranked","ranking":[["遮阳座椅","儿童游乐设施"]]}\t1\n'
+    '{"kind":"score","scores":{"a":2,"b":5}}\t1\n'
+).encode()
+CONTENTS_DIGEST = "f0f63d5598447f39acf751409a8e878f0f80797ba5681a3700afd2595be45976"
+SEALED_BYTES = f"trackers {TRACKERS_DIGEST}\ncontents {CONTENTS_DIGEST}\n".encode()
+SEALED_DIGEST = "c3ac5a7c958fb769ba9e698a86f820c1d7d73767d40e3f6e66fc7902816181fe"
+
+
+def test_tracker_list_digest_golden() -> None:
+    assert hashlib.sha256(TRACKERS_BYTES).hexdigest() == TRACKERS_DIGEST
+    trackers = [t for t, _ in BOX]
+    assert tracker_list_digest(trackers) == TRACKERS_DIGEST
+    assert tracker_list_digest(reversed(trackers)) == TRACKERS_DIGEST
+    assert tracker_list_digest([]) == hashlib.sha256(b"").hexdigest()
+    with pytest.raises(InvalidReceipt, match="appears twice"):
+        tracker_list_digest([trackers[0], trackers[0]])
+    with pytest.raises(InvalidReceipt, match="is not a tracker in canonical form"):
+        tracker_list_digest(["abcd-efgh-jkmn-pqrs"])
+
+
+def test_content_list_digest_golden() -> None:
+    assert hashlib.sha256(CONTENTS_BYTES).hexdigest() == CONTENTS_DIGEST
+    assert content_list_digest(CONTENTS) == CONTENTS_DIGEST
+    assert content_list_digest(reversed(CONTENTS)) == CONTENTS_DIGEST
+    assert content_line(RankedBallot(ranking=((WALL,),)), 12) == (
+        '{"kind":"ranked","ranking":[["文化墙"]]}\t12\n'.encode()
+    )
+    assert content_list_digest([]) == hashlib.sha256(b"").hexdigest()
+    with pytest.raises(InvalidReceipt, match="a count is at least 1"):
+        content_list_digest([(RankedBallot(ranking=((WALL,),)), 0)])
+
+
+def test_sealed_box_digest_golden() -> None:
+    """The box digest of sealed receipts is made of the two lists' digests alone: whoever
+    holds the two published lists recomputes it, and it is the round's lot seed."""
+    assert hashlib.sha256(SEALED_BYTES).hexdigest() == SEALED_DIGEST
+    assert sealed_box_digest(TRACKERS_DIGEST, CONTENTS_DIGEST) == SEALED_DIGEST
+    assert lot_seed(SEALED_DIGEST) == SEALED_DIGEST
+    assert sealed_box_digest(CONTENTS_DIGEST, TRACKERS_DIGEST) != SEALED_DIGEST
+    with pytest.raises(InvalidReceipt, match="not 64 lowercase hex digits"):
+        sealed_box_digest(TRACKERS_DIGEST.upper(), CONTENTS_DIGEST)
+
+
+def test_the_sealed_digests_do_not_depend_on_which_tracker_cast_which_ballot() -> None:
+    """The same trackers and the same ballots, paired differently, give the same sealed
+    digest: nothing in it pairs a tracker with a ballot (the open digest differs)."""
+    trackers = [t for t, _ in BOX]
+    ballots = [b for _, b in BOX]
+    repaired = list(zip(trackers, [ballots[2], ballots[0], ballots[1]], strict=True))
+    assert ballot_box_digest(repaired) != ballot_box_digest(BOX)
+    for pairs in (BOX, repaired):
+        digest = sealed_box_digest(
+            tracker_list_digest(t for t, _ in pairs),
+            content_list_digest((b, 1) for _, b in pairs),
+        )
+        assert digest == sealed_box_digest(
+            tracker_list_digest(trackers), content_list_digest((b, 1) for b in ballots)
+        )
 
 
 def test_new_tracker_form_and_uniqueness() -> None:

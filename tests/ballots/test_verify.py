@@ -12,10 +12,10 @@ import msgspec
 import pytest
 
 from ballots.bundle import Bundle, decode, encode, seal
-from ballots.digest import ballot_box_digest, ballot_line
+from ballots.digest import ballot_box_digest, ballot_line, content_list_digest
 from ballots.kinds import Ballot
 from ballots.verify import Report, differences, verify, verify_bundle
-from tests.ballots.test_bundle import park_bundle
+from tests.ballots.test_bundle import park_bundle, sealed_park_bundle
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_an_untouched_bundle_is_verified(bundle: Bundle) -> None:
     assert report.verified
     assert report.findings == ()
     assert (report.digest, report.stored_digest) == (bundle.digest, bundle.digest)
-    assert (report.rounds, report.ballots) == (1, 72)
+    assert (report.rounds, report.ballots, report.sealed_rounds) == (1, 72, 0)
 
 
 def test_a_changed_ballot_is_named_by_position_and_tracker(bundle: Bundle) -> None:
@@ -228,3 +228,82 @@ def test_a_score_bundle_verifies_too() -> None:
     bundle = seal(Package(process=ProcessRecord(title="评分"), rounds=(record,)))
     assert verify(encode(bundle)).verified
     assert record.result.winners == ("乙",)  # 甲 5 + 2 + 0 = 7, 乙 1 + 4 + 3 = 8
+
+
+@pytest.fixture(scope="module")
+def sealed_bundle() -> Bundle:
+    return sealed_park_bundle()
+
+
+def test_an_untouched_sealed_bundle_is_verified(sealed_bundle: Bundle) -> None:
+    report = verify(encode(sealed_bundle))
+    assert report.findings == ()
+    assert (report.rounds, report.ballots, report.sealed_rounds) == (1, 72, 1)
+
+
+def test_a_changed_count_in_a_sealed_list_breaks_its_digest_and_the_counts(
+    sealed_bundle: Bundle,
+) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["rounds"][0]["ballots"]["contents"][0]["count"] += 1
+
+    report = verify(resealed(edited(sealed_bundle, change)))
+    assert checks(report)[:2] == ["contents-digest", "box-digest"]
+    assert "contents digest mismatch" in messages(report)
+    assert "the bundle lists 72 trackers but 73 ballots" in messages(report)
+
+
+def test_a_forger_who_recomputes_a_sealed_list_still_breaks_the_box_digest(
+    sealed_bundle: Bundle,
+) -> None:
+    """Moving one ballot to another option and recomputing the content list's digest gives
+    a self-consistent list, but the box digest (the lot seed, published on the board) no
+    longer follows from the two lists."""
+
+    def change(d: dict[str, Any]) -> None:
+        lists = d["rounds"][0]["ballots"]
+        lists["contents"][0]["count"] -= 1
+        lists["contents"][1]["count"] += 1
+        counted = [(msgspec.convert(c["ballot"], Ballot), c["count"]) for c in lists["contents"]]
+        lists["contents_digest"] = content_list_digest(counted)
+
+    report = verify(resealed(edited(sealed_bundle, change)))
+    assert "box-digest" in checks(report)
+    assert "contents-digest" not in checks(report)
+
+
+def test_a_removed_tracker_is_caught_by_its_digest_and_the_counts(sealed_bundle: Bundle) -> None:
+    report = verify(edited(sealed_bundle, lambda d: d["rounds"][0]["ballots"]["trackers"].pop(5)))
+    assert {"trackers-digest", "box-digest", "ballot-count"} <= set(checks(report))
+    assert "its 71 trackers hash to" in messages(report)
+
+
+def test_a_sealed_list_out_of_order_or_twice_is_named(sealed_bundle: Bundle) -> None:
+    def swap(d: dict[str, Any]) -> None:
+        contents = d["rounds"][0]["ballots"]["contents"]
+        contents[2], contents[3] = contents[3], contents[2]
+
+    report = verify(edited(sealed_bundle, swap))
+    assert "distinct ballot 4 is out of order" in messages(report)
+    assert "not recounted" in messages(report)
+
+    def twice(d: dict[str, Any]) -> None:
+        d["rounds"][0]["ballots"]["contents"][1] = d["rounds"][0]["ballots"]["contents"][0]
+
+    assert "distinct ballot 2 is listed twice" in messages(verify(edited(sealed_bundle, twice)))
+
+    def tracker_twice(d: dict[str, Any]) -> None:
+        trackers = d["rounds"][0]["ballots"]["trackers"]
+        trackers[1] = trackers[0]
+
+    assert "tracker 2 (" in messages(verify(edited(sealed_bundle, tracker_twice)))
+
+
+def test_a_sealed_ballot_outside_the_rules_is_named(sealed_bundle: Bundle) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["rounds"][0]["ballots"]["contents"][0]["ballot"]["ranking"] = [["游泳池"]]
+
+    report = verify(edited(sealed_bundle, change))
+    assert "distinct ballot 1 breaks the round's rules: unknown candidate '游泳池'" in messages(
+        report
+    )

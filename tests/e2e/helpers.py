@@ -95,7 +95,9 @@ def stored_trackers(server: Server, round_id: int) -> list[str]:
 
 def stored_contents(server: Server, round_id: int) -> dict[str, str]:
     """Tracker → canonical JSON of each ballot in the round's box: while it votes, its
-    envelopes opened with the server's secret; once closed, the counted ballots."""
+    envelopes opened with the server's secret; once closed, the counted ballots (with sealed
+    receipts the box keeps trackers and marks apart, so then only the trackers and the
+    ballots as two lists mean anything, not which tracker stands beside which ballot)."""
 
     async def work(db: AsyncSession) -> dict[str, str]:
         round_row = await db.get(models.Round, round_id)

@@ -8,7 +8,6 @@ public board. Screenshots of the main screens (in Chinese, tablet size) go to ar
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -16,7 +15,12 @@ from pathlib import Path
 import msgspec
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
-from ballots.digest import lot_seed
+from ballots.digest import (
+    content_list_digest,
+    lot_seed,
+    sealed_box_digest,
+    tracker_list_digest,
+)
 from ballots.kinds import Ballot, RankedBallot
 from engine import RankedProfile, tally
 from engine.result import Result
@@ -278,13 +282,16 @@ def guesser_at_another_tablet(
 
 
 def expected_result(server: Server, round_id: int) -> tuple[Result, str]:
-    """The count as anyone would redo it from the stored ballots (same digest, same lot)."""
+    """The count as anyone would redo it from the stored ballots (same digest, same lot):
+    the round's receipts are sealed, so the digest is made of the tracker list's and the
+    content list's."""
     contents = stored_contents(server, round_id)
-    lines = "".join(f"{tracker}\t{contents[tracker]}\n" for tracker in sorted(contents))
-    digest = hashlib.sha256(lines.encode()).hexdigest()
+    ballots = [msgspec.json.decode(content, type=Ballot) for content in contents.values()]
+    digest = sealed_box_digest(
+        tracker_list_digest(contents), content_list_digest((b, 1) for b in ballots)
+    )
     orders = []
-    for content in contents.values():
-        ballot = msgspec.json.decode(content, type=Ballot)
+    for ballot in ballots:
         assert isinstance(ballot, RankedBallot)
         orders.append([list(group) for group in ballot.ranking])
     profile = RankedProfile.from_orders(NAMES, orders)
@@ -376,10 +383,10 @@ def test_bench_meeting_in_the_browser(
     resident.goto(server.url(f"/board/rounds/{round_id}"))
     resident.fill("#tracker", short3)
     resident.click(".lookup button[type=submit]")
-    expect(resident.locator("#lookup-answer")).to_contain_text("找到了")
-    expect(resident.locator("#lookup-answer li")).to_have_text(
-        [f"第1位：{CULTURE}", f"第2位：{PLAY}"]
-    )
+    expect(resident.locator("#lookup-answer")).to_contain_text("您的选票在票箱中，已计入")
+    expect(resident.locator("#lookup-answer li")).to_have_count(0)  # sealed: no content
+    for name in NAMES:
+        expect(resident.locator("#lookup-answer")).not_to_contain_text(name)
     shot(resident, artefacts, "board-lookup", backend)
     laptop.close()
     tablet_context.close()

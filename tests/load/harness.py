@@ -219,20 +219,29 @@ class Staff:
         return round_id, plain
 
     async def close(self, round_id: int) -> dict[str, Any]:
-        """Close and count the round; its turnout, result and published ballot list."""
+        """Close and count the round; its turnout, result and the two published lists (the
+        round's receipts are sealed): its trackers, and its distinct ballots with counts."""
         await self.call("POST", f"/api/v1/rounds/{round_id}/phase", {"to": "closed"})
         turnout = await self.call("GET", f"/api/v1/rounds/{round_id}/turnout")
         result = await self.call("GET", f"/api/v1/rounds/{round_id}/result")
-        ballots: list[dict[str, Any]] = []
+        trackers = await self.pages(f"/api/v1/rounds/{round_id}/trackers", "trackers")
+        ballots = await self.pages(f"/api/v1/rounds/{round_id}/ballots", "ballots")
+        return {"turnout": turnout, "result": result, "trackers": trackers, "ballots": ballots}
+
+    async def pages(self, path: str, key: str) -> list[Any]:
+        """Every entry of a paged list, a thousand at a time."""
+        entries: list[Any] = []
         after: str | None = None
         while True:
-            query = f"?limit=1000&after={after}" if after else "?limit=1000"
-            page = await self.call("GET", f"/api/v1/rounds/{round_id}/ballots{query}")
-            ballots += page["ballots"]
+            params = {"limit": 1000} | ({"after": after} if after else {})
+            response = await self.client.get(path, params=params, headers=self.auth)
+            if response.status_code >= 400:
+                raise RuntimeError(f"GET {path}: {response.status_code} {response.text}")
+            page = response.json()
+            entries += page[key]
             after = page["next"]
             if after is None:
-                break
-        return {"turnout": turnout, "result": result, "ballots": ballots}
+                return entries
 
     async def aclose(self) -> None:
         await self.client.aclose()

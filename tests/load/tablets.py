@@ -13,13 +13,16 @@ the same request again, as the kiosk page does, until it gets an answer or gives
 ``--give-up`` seconds (then the cast counts as *lost*). With ``--kill-every`` the server is
 killed with SIGKILL at that interval and started again at once.
 
-At the end the round is closed and counted, and the tool checks:
+At the end the round is closed and counted, and the tool checks what the round publishes
+(its receipts are sealed: a tracker list and a list of distinct ballots with their counts,
+nothing pairing them):
 
-- every acknowledged receipt is in the published list exactly once, holding the ballot
-  its tablet sent; no two codes got the same receipt;
-- ballots without an acknowledgement number at most the casts whose answer was lost;
-- turnout: codes used = ballots published;
-- the ballot-box digest recomputed from the published list is the server's;
+- every acknowledged receipt is in the tracker list exactly once; no two codes got the
+  same receipt;
+- every ballot the tablets sent and had acknowledged is in the ballot list (as many times
+  as sent); ballots or trackers beyond those number at most the casts whose answer was lost;
+- turnout: codes used = trackers = ballots published;
+- the two lists' digests and the ballot-box digest made of them are the server's;
 - the server's result equals a recount of the acknowledged ballots by the engine (the
   result an uninterrupted run on the same ballots gives).
 
@@ -47,8 +50,15 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from ballots.digest import ballot_box_digest, lot_seed
+from ballots.digest import (
+    canonical_ballot,
+    content_list_digest,
+    lot_seed,
+    sealed_box_digest,
+    tracker_list_digest,
+)
 from ballots.encode import encode
+from ballots.errors import InvalidReceipt
 from ballots.kinds import BallotRules, RankedBallot
 from engine.registry import tally
 from engine.result import Result, to_json
@@ -149,8 +159,9 @@ def recount(ballots: list[dict[str, Any]], method: str, digest: str) -> Result:
 def check(ledger: Ledger, closed: dict[str, Any]) -> list[str]:
     """Every problem found comparing what was acknowledged with what was published."""
     problems: list[str] = []
-    published = {b["tracker"]: b["ballot"] for b in closed["ballots"]}
-    if len(published) != len(closed["ballots"]):
+    listed: list[str] = closed["trackers"]
+    published = set(listed)
+    if len(published) != len(listed):
         problems.append("a tracker appears twice in the published list")
     trackers = list(ledger.acks.values())
     if len(set(trackers)) != len(trackers):
@@ -158,31 +169,61 @@ def check(ledger: Ledger, closed: dict[str, Any]) -> list[str]:
     for number, tracker in ledger.acks.items():
         if tracker not in published:
             problems.append(f"acknowledged receipt {tracker} (code #{number}) is not published")
-        elif msgspec.json.encode(published[tracker]) != msgspec.json.encode(
-            msgspec.convert(ballot_for(number), RankedBallot)
-        ):
-            problems.append(f"receipt {tracker} holds another ballot than code #{number} sent")
-    extra = set(published) - set(trackers)
-    if len(extra) > len(ledger.lost):
+    extra = published - set(trackers)
+    contents: Counter[bytes] = Counter()
+    for entry in closed["ballots"]:
+        contents[canonical(entry["ballot"])] += entry["count"]
+    sent = Counter(canonical(ballot_for(n)) for n in ledger.acks)
+    missing = sent - contents
+    if missing:
         problems.append(
-            f"{len(extra)} published ballots were never acknowledged, but only "
-            f"{len(ledger.lost)} answers were lost"
+            f"{sum(missing.values())} acknowledged ballots are not in the published ballot "
+            "list (a ballot was changed or lost)"
         )
+    unsent = contents - sent
+    for what, many in (("published ballots", sum(unsent.values())), ("trackers", len(extra))):
+        if many > len(ledger.lost):
+            problems.append(
+                f"{many} {what} were never acknowledged, but only {len(ledger.lost)} answers "
+                "were lost"
+            )
     turnout = closed["turnout"]
-    if turnout["codes_used"] != len(published):
-        problems.append(f"{turnout['codes_used']} codes used but {len(published)} ballots")
-    digest = ballot_box_digest(
-        (t, msgspec.convert(b, RankedBallot)) for t, b in sorted(published.items())
-    )
+    if not turnout["codes_used"] == len(listed) == contents.total():
+        problems.append(
+            f"{turnout['codes_used']} codes used but {len(listed)} trackers and "
+            f"{contents.total()} ballots"
+        )
     stored = closed["result"]["ballot_box_digest"]
-    if digest != stored:
-        problems.append(f"ballot-box digest {stored} does not match the list ({digest})")
+    try:
+        lists = (
+            tracker_list_digest(listed),
+            content_list_digest(
+                (msgspec.json.decode(c, type=RankedBallot), n) for c, n in contents.items()
+            ),
+        )
+    except InvalidReceipt as exc:
+        problems.append(f"the published lists cannot be digested: {exc}")
+    else:
+        digest = sealed_box_digest(*lists)
+        given = (closed["result"]["trackers_digest"], closed["result"]["contents_digest"])
+        if lists != given or digest != stored:
+            problems.append(
+                f"ballot-box digest {stored} (lists {given}) does not match the lists "
+                f"({digest}, {lists})"
+            )
     server = msgspec.convert(closed["result"]["result"], Result)
-    intended = [ballot_for(n) for n in ledger.acks] + [published[t] for t in extra]
+    intended = [ballot_for(n) for n in ledger.acks] + [
+        msgspec.json.decode(c) for c in unsent.elements()
+    ]
     again = recount(intended, server.method, stored)
     if to_json(again) != to_json(server):
         problems.append(f"the recount elects {again.winners}, the server {server.winners}")
     return problems
+
+
+def canonical(ballot: dict[str, Any]) -> bytes:
+    """A ballot's canonical bytes, to compare ballots sent with ballots published."""
+    return canonical_ballot(msgspec.convert(ballot, RankedBallot))
 
 
 def report(ledger: Ledger, elapsed: float, kills: int) -> str:

@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 import pytest
 
-from ballots.digest import ballot_box_digest, lot_seed, new_tracker
+from ballots.digest import (
+    content_list_digest,
+    lot_seed,
+    new_tracker,
+    sealed_box_digest,
+    tracker_list_digest,
+)
 from ballots.kinds import RankedBallot
 from tests.load.harness import postgres_database
-from tests.load.tablets import Ledger, ballot_for, check, parse, recount, run
+from tests.load.tablets import Ledger, ballot_for, canonical, check, parse, recount, run
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
@@ -46,22 +53,33 @@ def test_killing_the_server_mid_run_loses_and_doubles_nothing(database: list[str
 
 
 def _closed(numbers: range) -> tuple[Ledger, dict[str, Any]]:
-    """A consistent ledger and published round for the ballots of ``numbers``."""
+    """A consistent ledger and published round (sealed receipts: a tracker list and a
+    ballot list with counts) for the ballots of ``numbers``."""
     ledger = Ledger()
-    published = []
+    counted: Counter[bytes] = Counter()
     for number in numbers:
-        tracker = new_tracker()
-        ledger.acks[number] = tracker
-        published.append({"tracker": tracker, "ballot": ballot_for(number)})
-    published.sort(key=lambda b: b["tracker"])
-    digest = ballot_box_digest(
-        (b["tracker"], msgspec.convert(b["ballot"], RankedBallot)) for b in published
+        ledger.acks[number] = new_tracker()
+        counted[canonical(ballot_for(number))] += 1
+    trackers = sorted(ledger.acks.values())
+    ballots = [{"count": n, "ballot": msgspec.json.decode(c)} for c, n in sorted(counted.items())]
+    lists = (
+        tracker_list_digest(trackers),
+        content_list_digest(
+            (msgspec.convert(b["ballot"], RankedBallot), b["count"]) for b in ballots
+        ),
     )
-    result = recount([b["ballot"] for b in published], "irv", digest)
+    digest = sealed_box_digest(*lists)
+    result = recount([ballot_for(n) for n in numbers], "irv", digest)
     closed = {
-        "ballots": published,
-        "turnout": {"codes_used": len(published)},
-        "result": {"ballot_box_digest": digest, "result": msgspec.to_builtins(result)},
+        "trackers": trackers,
+        "ballots": ballots,
+        "turnout": {"codes_used": len(trackers)},
+        "result": {
+            "ballot_box_digest": digest,
+            "trackers_digest": lists[0],
+            "contents_digest": lists[1],
+            "result": msgspec.to_builtins(result),
+        },
     }
     assert lot_seed(digest)  # the recount drew its lots from this box
     return ledger, closed
@@ -74,24 +92,26 @@ def test_the_check_passes_a_consistent_round() -> None:
 
 def test_the_check_finds_a_changed_ballot() -> None:
     ledger, closed = _closed(range(40))
-    other = {"kind": "ranked", "ranking": [["文化墙"]]}
-    if closed["ballots"][3]["ballot"] == other:  # the one at index 3 is drawn by tracker
-        other = {"kind": "ranked", "ranking": [["遮阳座椅"]]}
-    closed["ballots"][3]["ballot"] = other
+    first = closed["ballots"][0]
+    first["count"] -= 1  # one of these ballots now says something else
+    closed["ballots"].append({"count": 1, "ballot": {"kind": "ranked", "ranking": [["文化墙"]]}})
+    if first["count"] == 0:
+        closed["ballots"].remove(first)
     problems = check(ledger, closed)
-    assert any("holds another ballot" in p for p in problems)
+    assert any("1 acknowledged ballots are not in the published ballot list" in p for p in problems)
     assert any("digest" in p for p in problems)
 
 
 def test_the_check_finds_a_missing_and_an_extra_ballot() -> None:
     ledger, closed = _closed(range(40))
-    gone = closed["ballots"].pop(0)
-    assert any(gone["tracker"] in p and "not published" in p for p in check(ledger, closed))
+    gone = closed["trackers"].pop(0)
+    assert any(gone in p and "not published" in p for p in check(ledger, closed))
     ledger, closed = _closed(range(40))
     del ledger.acks[5]  # a ballot stored although its cast was never acknowledged or lost
     assert any("never acknowledged" in p for p in check(ledger, closed))
     ledger.lost.append(5)  # … which is allowed when its answer was lost
     assert not any("never acknowledged" in p for p in check(ledger, closed))
+    assert check(ledger, closed) == []
 
 
 def test_the_check_finds_an_edited_result_and_turnout() -> None:

@@ -125,6 +125,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # ---- API: results (staff once closed, everyone once published: checked inside) ---------
     ("GET",    "/api/v1/rounds/{round_id}/result"):                    PUBLIC,
     ("GET",    "/api/v1/rounds/{round_id}/ballots"):                   PUBLIC,
+    ("GET",    "/api/v1/rounds/{round_id}/trackers"):                  PUBLIC,
     ("GET",    "/api/v1/rounds/{round_id}/receipts/{tracker}"):        PUBLIC,
     # ---- API: decision records -------------------------------------------------------------
     ("GET",    "/api/v1/rounds/{round_id}/bundle"):                    PUBLIC,
@@ -169,6 +170,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/console/rounds/{round_id}"):                          FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/phase"):                    FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/slate/tidy"):               FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/receipts"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/comments"):                 FACILITATORS,
     ("POST",   "/console/comments/{comment_id}/hide"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/codes"):                    FACILITATORS,

@@ -41,6 +41,7 @@ async def make_round(
     phase: str = "voting",
     household_roll: bool = False,
     costs: list[int] | None = None,
+    open_receipts: bool = False,
 ) -> int:
     """A round of the pocket-park process, frozen for voting as the rounds endpoint would;
     ``costs`` (in fen, one per option) replace the park's own :data:`COSTS`."""
@@ -67,6 +68,7 @@ async def make_round(
         options=options or {},
         rules=rules or {},
         household_roll=household_roll,
+        open_receipts=open_receipts,
         slate=[
             {"proposal_id": p.id, "name": p.title, "cost_cents": p.cost_cents} for p in proposals
         ],

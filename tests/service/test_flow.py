@@ -1,6 +1,7 @@
 """The whole bench meeting over HTTP, on every database: a process, six pocket-park
 proposals, a comment round, 40 codes, 40 ranked ballots, close, count, publish — and the
-published ballots recount to the same result, under Schulze and under instant runoff."""
+published ballots recount to the same result, under Schulze and under instant runoff, and
+the published lists give the ballot-box digest again."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import func, select
 
+from ballots.digest import content_list_digest, sealed_box_digest, tracker_list_digest
 from ballots.kinds import Ballot as BallotStruct
 from ballots.kinds import RankedBallot
 from engine import RankedProfile, tally
@@ -139,15 +141,29 @@ async def test_bench_meeting_from_process_to_published_result(client, staff, db)
     assert result["method"] == "schulze"
     assert result["winners"] == ["儿童游乐设施"]
 
-    # the published list, ordered by tracker, holds exactly the acknowledged receipts
+    # the published tracker list holds exactly the acknowledged receipts; the ballot list
+    # (receipts are sealed: no tracker in it) each distinct ballot with its count
+    listed = await ok(await client.get(f"/api/v1/rounds/{rid}/trackers?limit=100"))
+    assert listed["trackers"] == sorted(receipts)
     published = await ok(await client.get(f"/api/v1/rounds/{rid}/ballots?limit=100"))
-    trackers = [entry["tracker"] for entry in published["ballots"]]
-    assert trackers == sorted(receipts)
-    ballots = [msgspec.convert(e["ballot"], BallotStruct) for e in published["ballots"]]
-    assert all(isinstance(b, RankedBallot) for b in ballots)
+    assert published["open_receipts"] is False
+    assert {entry["tracker"] for entry in published["ballots"]} == {None}
+    counted_ballots = [
+        (msgspec.convert(e["ballot"], BallotStruct), e["count"]) for e in published["ballots"]
+    ]
+    assert sum(n for _, n in counted_ballots) == 40
+    assert len(counted_ballots) == len(PATTERNS)  # the eight patterns, each once
 
-    # anyone can recount the published ballots, with either method
-    orders = [[list(group) for group in b.ranking] for b in ballots if isinstance(b, RankedBallot)]
+    # anyone can check the box digest from the two lists, and recount with either method
+    digests = (tracker_list_digest(listed["trackers"]), content_list_digest(counted_ballots))
+    assert digests == (counted["trackers_digest"], counted["contents_digest"])
+    assert sealed_box_digest(*digests) == counted["ballot_box_digest"] == result["seed"]
+    orders = [
+        [list(group) for group in b.ranking]
+        for b, n in counted_ballots
+        for _ in range(n)
+        if isinstance(b, RankedBallot)
+    ]
     profile = RankedProfile.from_orders(PARK, orders)
     seed = result["seed"]
     assert list(tally("schulze", profile, seed=seed).winners) == result["winners"]
@@ -161,7 +177,7 @@ async def test_bench_meeting_from_process_to_published_result(client, staff, db)
 
     # a receipt can be checked; the database holds 40 ballots and 40 used codes
     check = await ok(await client.get(f"/api/v1/rounds/{rid}/receipts/{receipts[0]}"))
-    assert check["tracker"] == receipts[0]
+    assert (check["tracker"], check["found"], check["ballot"]) == (receipts[0], True, None)
     assert await cast_count(db) == 40
     used = await db.scalar(
         select(func.count()).select_from(VoterCode).where(VoterCode.status == "used")

@@ -20,6 +20,7 @@ from ballots.digest import canonical_ballot
 from ballots.marks import ballot_of
 from service.db.base import Base
 from service.db.migrate import alembic_config, upgrade
+from service.db.models import Round
 from service.db.session import create_engine, sessionmaker
 from service.results import ballot_box
 from tests.service.conftest import fresh_database
@@ -157,3 +158,80 @@ async def test_upgrading_scrubs_what_an_older_version_left_in_free_pages(backend
     data = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
     assert not [t for t in trackers if t.encode() in data]
     assert not [d for d in digests if d.encode() in data]
+
+
+async def test_rounds_counted_before_sealed_receipts_keep_their_open_receipts(
+    backend, request, tmp_path
+):
+    """Upgrading to revision 0006: a round counted before it published each ballot beside its
+    tracker (and hashed those pairs), so it keeps open receipts — its lookups and lists stay
+    as published; a round not yet counted gets sealed receipts. Downgrading drops the
+    columns again."""
+    url = fresh_database(backend, request, tmp_path)
+    upgrade(url, "0005")
+    engine = create_engine(url)
+    slate = json.dumps([{"proposal_id": i + 1, "name": n} for i, n in enumerate(SLATE)])
+    counted = LEGACY[1]
+    async with engine.begin() as conn:
+        for statement in (
+            f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
+            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
+            f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
+        ):
+            await conn.execute(text(statement))
+        for rid, phase in ((1, "published"), (2, "voting")):
+            await conn.execute(
+                text(
+                    "INSERT INTO rounds (id, process_id, number, title, phase, ballot_kind, "
+                    "method, options, rules, prompts, household_roll, slate, created_at) VALUES "
+                    f"({rid}, 1, {rid}, '', '{phase}', 'ranked', 'irv', '{{}}', '{{}}', '[]', "
+                    f"false, :slate, {NOW})"
+                ),
+                {"slate": slate},
+            )
+        await conn.execute(
+            text(
+                "INSERT INTO round_results (round_id, result, ballot_box_digest, ballots, "
+                f"codes_issued, counted_at) VALUES (1, :result, :digest, 3, 3, {NOW})"
+            ),
+            {"result": b"{}", "digest": "0" * 64},
+        )
+        rows = sorted((t, struct.pack("<3h", *m)) for t, m in counted)
+        await conn.execute(
+            text(
+                "INSERT INTO box_parts (round_id, first_tracker, count, trackers, marks) "
+                "VALUES (1, :first, 3, :trackers, :marks)"
+            ),
+            {
+                "first": rows[0][0],
+                "trackers": b"".join(t.encode() for t, _ in rows),
+                "marks": b"".join(m for _, m in rows),
+            },
+        )
+    await engine.dispose()
+
+    upgrade(url)
+    engine = create_engine(url)
+    async with sessionmaker(engine)() as db:
+        opened = {
+            rid: flag
+            for rid, flag in (await db.execute(text("SELECT id, open_receipts FROM rounds"))).all()
+        }
+        assert opened == {1: True, 2: False}
+        digests = (
+            await db.execute(text("SELECT trackers_digest, contents_digest FROM round_results"))
+        ).all()
+        assert [tuple(d) for d in digests] == [(None, None)]
+        round_row = await db.get(Round, 1)
+        tracker, marks = counted[0]
+        found = await ballot_box.look_up(db, round_row, tracker)
+        assert found is not None
+        assert found.ballot == ballot_of(struct.pack("<3h", *marks), "ranked", SLATE)
+    await engine.dispose()
+
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0005")
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        back = (await conn.execute(text("SELECT id, phase FROM rounds ORDER BY id"))).all()
+    await engine.dispose()
+    assert [tuple(r) for r in back] == [(1, "published"), (2, "voting")]

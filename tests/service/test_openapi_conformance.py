@@ -140,8 +140,17 @@ async def records(api: Api, demo: Demo) -> None:
     for rid in (r1, r2):
         await api("GET", f"/api/v1/rounds/{rid}/result", 200)
         await api("GET", f"/api/v1/rounds/{rid}/bundle", 200)
-        page = await api("GET", f"/api/v1/rounds/{rid}/ballots", 200, params={"limit": 5})
-        tracker = page["ballots"][0]["tracker"]
+        page = await api("GET", f"/api/v1/rounds/{rid}/ballots", 200, params={"limit": 2})
+        after = {"limit": 2, "after": page["next"]}  # sealed receipts: a ballot's JSON
+        await api("GET", f"/api/v1/rounds/{rid}/ballots", 200, params=after)
+        listed = await api("GET", f"/api/v1/rounds/{rid}/trackers", 200, params={"limit": 5})
+        await api(
+            "GET",
+            f"/api/v1/rounds/{rid}/trackers",
+            200,
+            params={"limit": 5, "after": listed["next"]},
+        )
+        tracker = listed["trackers"][0]
         await api("GET", f"/api/v1/rounds/{rid}/receipts/{tracker}", 200)
         await api("GET", f"/api/v1/rounds/{rid}/receipts/{tracker[:8]}", 200)
         await api("GET", f"/api/v1/rounds/{rid}/receipts/not-a-tracker!", 422)

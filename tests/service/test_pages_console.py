@@ -210,7 +210,9 @@ async def test_close_reveal_publish_and_look_up(client, db, staff):
     assert 'class="implementation"' in listing.text
     found = await client.get(f"/board/rounds/{rid}?tracker={trackers[1][:4]}-{trackers[1][4:8]}")
     assert "找到了" in found.text
-    assert "第1位：健康监测站" in found.text
+    assert "您的选票在票箱中，已计入" in found.text  # the round's receipts are sealed
+    answer = found.text.split('id="lookup-answer"', 1)[1].split("</div>", 1)[0]
+    assert not [name for name in PARK if name in answer]
     missing = await client.get(f"/board/rounds/{rid}?tracker=0000-0000")
     assert "没有找到回执 0000-0000" in missing.text
     malformed = await client.get(f"/board/rounds/{rid}?tracker=hello")

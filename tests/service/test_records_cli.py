@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -26,7 +27,9 @@ async def test_export_then_verify(client, staff, db, settings, tmp_path, capsys)
     assert code == 0
     assert "round1.json" in capsys.readouterr().out
     assert await run(["verify", str(bundle), "--lang", "en"]) == 0
-    assert capsys.readouterr().out.startswith("verified: package digest ")
+    out = capsys.readouterr().out
+    assert out.startswith("verified: package digest ")
+    assert "1 of them with sealed receipts: the tracker list and the ballot list" in out
 
     pdf = tmp_path / "process.pdf"
     argv = ["export", str(demo.process_id), "--process", "--format", "pdf", "-o", str(pdf)]
@@ -54,6 +57,16 @@ async def test_export_then_verify(client, staff, db, settings, tmp_path, capsys)
     ).all()
     assert ("system", "round") in rows
     assert ("system", "process") in rows
+
+
+async def test_a_bundle_published_before_sealed_receipts_still_verifies(capsys):
+    """A version 1 bundle (every ballot beside its tracker), as the service wrote them before
+    receipts were sealed: read and verified as it was."""
+    old = Path(__file__).with_name("golden") / "pocket-park-process-v1.json"
+    assert await run(["verify", str(old), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("verified: package digest ")
+    assert "sealed receipts" not in out
 
 
 async def test_failures_are_one_line(client, staff, db, settings, tmp_path, capsys):

@@ -5,19 +5,27 @@ from __future__ import annotations
 import hashlib
 import random
 
+import msgspec
 import numpy as np
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.digest import ballot_box_digest, lot_seed
+from ballots.digest import (
+    ballot_box_digest,
+    content_list_digest,
+    lot_seed,
+    sealed_box_digest,
+    tracker_list_digest,
+)
 from ballots.encode import encode
+from ballots.kinds import Ballot
+from ballots.validate import validate
 from engine.errors import TieUnresolved
 from engine.registry import tally
 from engine.result import to_json
 from service.auth.guard import Actor
 from service.db.models import AuditEvent, CastKey, Envelope, Round, RoundResult
-from service.results import ballot_box
 from service.results.counting import close_round
 from service.results.opening import tracker_order
 from service.voting.casting import ballot_rules
@@ -85,6 +93,7 @@ async def test_closed_result_for_staff_published_for_everyone(client, db, staff)
     assert public.json()["ballots"] == 12
 
 
+@pytest.mark.parametrize("open_receipts", [False, True], ids=["sealed", "open"])
 @pytest.mark.parametrize(
     ("kind", "method", "options", "ballots"),
     [
@@ -96,7 +105,11 @@ async def test_closed_result_for_staff_published_for_everyone(client, db, staff)
         ("budget", "equal-shares", {"budget": 100_000}, "budget"),
     ],
 )
-async def test_count_matches_the_engine(client, db, staff, kind, method, options, ballots):
+async def test_count_matches_the_engine(
+    client, db, staff, kind, method, options, ballots, open_receipts
+):
+    """The stored count is the engine's on the ballots cast, with the lot seed the digest
+    of what was cast: the pairs for open receipts, the two lists for sealed ones."""
     rng = random.Random(11)
     if ballots is None:
         cast_ballots = park_ballots(15)
@@ -109,18 +122,26 @@ async def test_count_matches_the_engine(client, db, staff, kind, method, options
     else:
         cheap = PARK[1:]  # anything but the 80,000-yuan play equipment fits 100,000 together
         cast_ballots = [{"kind": kind, "approved": rng.sample(cheap, 2)} for _ in range(15)]
-    round_id = await make_round(db, kind=kind, method=method, options=options)
-    await vote(client, staff, round_id, cast_ballots)
+    round_id = await make_round(
+        db, kind=kind, method=method, options=options, open_receipts=open_receipts
+    )
+    trackers = await vote(client, staff, round_id, cast_ballots)
     await close(db, round_id)
 
     round_row = await db.get(Round, round_id)
-    read = ballot_box.reader(ballot_rules(round_row))
-    box = [(t, read(m)) for t, m in await ballot_box.read_all(db, round_id)]
-    digest = ballot_box_digest(box)
-    profile = encode([b for _, b in box], ballot_rules(round_row))
+    rules = ballot_rules(round_row)
+    cast = [validate(msgspec.convert(b, Ballot), rules) for b in cast_ballots]
+    stored = await db.get(RoundResult, round_id)
+    if open_receipts:
+        digest = ballot_box_digest(zip(trackers, cast, strict=True))
+        assert (stored.trackers_digest, stored.contents_digest) == (None, None)
+    else:
+        lists = (tracker_list_digest(trackers), content_list_digest((b, 1) for b in cast))
+        digest = sealed_box_digest(*lists)
+        assert (stored.trackers_digest, stored.contents_digest) == lists
+    profile = encode(cast, rules)
     own = {k: v for k, v in options.items() if k not in ("seats", "tie_policy", "budget")}
     expected = tally(method, profile, seats=options.get("seats", 1), seed=lot_seed(digest), **own)
-    stored = await db.get(RoundResult, round_id)
     assert stored.ballot_box_digest == digest
     assert stored.result == to_json(expected)
     assert stored.ballots == len(cast_ballots)
@@ -129,6 +150,7 @@ async def test_count_matches_the_engine(client, db, staff, kind, method, options
     response = await client.get(f"/api/v1/rounds/{round_id}/result", headers=staff["admin"])
     assert response.json()["result"]["winners"] == list(expected.winners)
     assert response.json()["ballot_box_digest"] == digest
+    assert response.json()["open_receipts"] is open_receipts
 
 
 async def test_close_forgets_cast_keys_and_audits(client, db, staff):
@@ -144,11 +166,13 @@ async def test_close_forgets_cast_keys_and_audits(client, db, staff):
 
 
 async def test_empty_ballot_box_is_counted(client, db, staff):
-    round_id = await make_round(db, method="plurality")
-    await close(db, round_id)
-    stored = await db.get(RoundResult, round_id)
-    assert stored.ballots == 0
-    assert stored.ballot_box_digest == hashlib.sha256(b"").hexdigest()
+    empty = hashlib.sha256(b"").hexdigest()
+    for open_receipts, digest in ((True, empty), (False, sealed_box_digest(empty, empty))):
+        round_id = await make_round(db, method="plurality", open_receipts=open_receipts)
+        await close(db, round_id)
+        stored = await db.get(RoundResult, round_id)
+        assert stored.ballots == 0
+        assert stored.ballot_box_digest == digest
 
 
 async def test_refused_tie_policy_stores_nothing(client, db, staff):
@@ -173,8 +197,8 @@ async def test_cast_after_close_is_refused(client, db, staff):
     assert (await db.get(RoundResult, round_id)).ballots == 1
 
 
-async def test_published_list_is_in_tracker_order_page_by_page(client, db, staff):
-    round_id = await make_round(db)
+async def test_an_open_receipt_list_is_in_tracker_order_page_by_page(client, db, staff):
+    round_id = await make_round(db, open_receipts=True)
     trackers = await vote(client, staff, round_id, park_ballots(7))
     await close(db, round_id, phase="published")
     seen: list[str] = []
@@ -184,6 +208,8 @@ async def test_published_list_is_in_tracker_order_page_by_page(client, db, staff
         page = (await client.get(f"/api/v1/rounds/{round_id}/ballots", params=params)).json()
         seen += [b["tracker"] for b in page["ballots"]]
         assert all(b["ballot"]["kind"] == "ranked" for b in page["ballots"])
+        assert all(b["count"] == 1 for b in page["ballots"])
+        assert page["open_receipts"] is True
         after = page["next"]
         if after is None:
             break
@@ -193,8 +219,8 @@ async def test_published_list_is_in_tracker_order_page_by_page(client, db, staff
     assert too_many.status_code == 400
 
 
-async def test_receipt_check(client, db, staff):
-    round_id = await make_round(db)
+async def test_an_open_receipt_check_shows_the_ballot(client, db, staff):
+    round_id = await make_round(db, open_receipts=True)
     [tracker] = await vote(client, staff, round_id, [ranked("文化墙", "健身器材")])
     await close(db, round_id, phase="published")
     base = f"/api/v1/rounds/{round_id}/receipts"
@@ -208,6 +234,7 @@ async def test_receipt_check(client, db, staff):
         "round_id": round_id,
         "tracker": missing,
         "found": False,
+        "open_receipts": True,
         "ballot": None,
         "ballot_box_digest": found["ballot_box_digest"],
     }
@@ -338,3 +365,49 @@ async def test_an_empty_box_is_no_decision_not_a_lot(client, db, staff, tie_poli
     event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "round.counted"))
     assert event.detail["no_decision"] == "no-ballots"
     assert event.detail["winners"] == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "candidates", "ballots"),
+    [
+        ("ranked", 5, 70_000),
+        ("ranked", 20, 3_000),
+        ("score", 4, 2_000),
+        ("ranked", 3, 0),
+    ],
+)
+def test_the_close_makes_the_sealed_lists_as_the_published_rule_says(kind, candidates, ballots):
+    """With sealed receipts the close's vectorised digests equal
+    :func:`ballots.digest.tracker_list_digest` and :func:`~ballots.digest.content_list_digest`,
+    and the marks it stores are the same ballots sorted apart from the trackers: equal
+    marks together, in an order that depends on the marks alone."""
+    from collections import Counter
+
+    from ballots.digest import new_tracker
+    from ballots.marks import ballot_of
+    from service.results.opening import sealed_lists
+
+    rng = np.random.default_rng(ballots + 1)
+    names = [f"方案{i}" for i in range(candidates)]
+    if kind == "ranked":
+        marks = np.argsort(rng.random((ballots, candidates)), axis=1).astype("<i2")
+        marks[rng.random(ballots) < 0.3, 0] = -1
+    else:
+        marks = rng.integers(0, 2, (ballots, candidates)).astype("<i2") * 30_000
+        marks[:, 0] = 1
+    trackers = sorted({new_tracker() for _ in range(ballots)})
+    marks = marks[: len(trackers)]
+    table = marks.view(np.uint8).reshape(len(trackers), 2 * candidates)
+    lists = sealed_lists("".join(trackers).encode(), table, kind, names)
+    rows = [table[i].tobytes() for i in range(len(trackers))]
+    assert lists.trackers_digest == tracker_list_digest(trackers)
+    assert lists.contents_digest == content_list_digest(
+        (ballot_of(m, kind, names), n) for m, n in Counter(rows).items()
+    )
+    stored = [lists.marks[i].tobytes() for i in range(len(trackers))]
+    assert Counter(stored) == Counter(rows)
+    groups = [m for i, m in enumerate(stored) if i == 0 or stored[i - 1] != m]
+    assert len(groups) == len(set(stored))  # equal marks lie together
+    shuffled = table[rng.permutation(len(trackers))]
+    again = sealed_lists("".join(trackers).encode(), shuffled, kind, names)
+    assert again.marks.tobytes() == lists.marks.tobytes()  # the order follows the marks alone

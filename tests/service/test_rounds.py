@@ -20,7 +20,7 @@ from service.events import round_channel
 
 PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
 COSTS = [12_000_000, 3_000_000, 1_500_000, 2_000_000, 2_500_000, 1_800_000]
-FROZEN_TAIL = ": the slate, method, options and roll are fixed"
+FROZEN_TAIL = ": the slate, method, options, roll and receipts are fixed"
 HAS_COUNTING = importlib.util.find_spec("service.results.counting") is not None
 """Whether the results engineer's close_round exists yet (else closing only stamps)."""
 
