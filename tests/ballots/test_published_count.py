@@ -341,9 +341,9 @@ CSV_CASES = [
     ),
     (
         "version",
-        head().replace("ballots,1,", "ballots,2,"),
+        head().replace("ballots,1,", "ballots,3,"),
         "",
-        "line 1: this reader knows version 1, the file is version '2'",
+        "line 1: this reader knows versions 1 and 2, the file is version '3'",
     ),
     (
         "kind",
@@ -418,3 +418,20 @@ def test_a_header_that_does_not_fit_the_options_is_refused(tmp_path: Path) -> No
 def test_the_ballots_csv_is_told_by_its_content(tmp_path: Path) -> None:
     path = csv_file(tmp_path, head(), "1,T,h,A,1,,\n", name="downloaded.txt")
     assert detect(path) == "ballots-csv"
+
+
+def test_the_sealed_layout_counts_each_row_as_many_times_as_it_says(tmp_path: Path) -> None:
+    """Version 2 (sealed receipts): a row per distinct ballot with how many ballots say it,
+    no tracker; a count that is not a whole number from 1 is refused with its line."""
+    top = head().replace("ballots,1,", "ballots,2,")
+
+    def sealed(rows: str) -> Path:
+        path = tmp_path / "sealed.csv"
+        text = top + "轮次,张数,选票,A,B,C\n" + rows
+        path.write_bytes(("\ufeff" + text).encode("utf-8"))
+        return path
+
+    box = read_ballots(sealed("1,3,A > B,1,2,\n1,2,B > A,2,1,\n"), "ballots-csv")
+    assert box.profile.total == 5
+    with pytest.raises(FormatError, match="the count '0' is not a whole number"):
+        read_ballots(sealed("1,0,A > B,1,2,\n"), "ballots-csv")
