@@ -29,7 +29,6 @@ from service.audit import record
 from service.auth.guard import STAFF, Actor, roles
 from service.db import models
 from service.deps import DB, Caller
-from service.i18n import text
 from service.openapi.responses import download, refusals
 from service.processes.repository import find_process
 from service.records.assemble import process_draft, round_draft
@@ -37,6 +36,7 @@ from service.records.exports import FORMATS, Exported, make
 from service.records.slips import slips_pdf
 from service.results.controllers import HIDDEN
 from service.rounds.repository import find_round
+from service.rounds.titles import round_title
 from service.voting import codes
 from service.voting.schemas import CodesCreate
 
@@ -142,16 +142,11 @@ async def print_slips(
     plan = await codes.plan_codes(db, round_id, data)
     fresh = await offload.run(codes.fresh_codes, len(plan.bound), secret_key)
     heading = "　".join(
-        part
-        for part in (
-            community.name if community else "",
-            process.title,
-            text(lang, "record.round.heading", number=round_row.number, title=round_row.title),
-        )
-        if part
+        part for part in (community.name if community else "", process.title) if part
     )
+    title = round_title(round_row.number, round_row.title, lang)
     slips = [(c.code, label) for c, (label, _) in zip(fresh, plan.bound, strict=True)]
-    pdf = await offload.run(slips_pdf, slips, heading=heading, lang=lang)
+    pdf = await offload.run(slips_pdf, slips, heading=heading, round_title=title, lang=lang)
     issued = await codes.store_codes(db, plan, fresh, actor)
     record(db, actor, "codes.slips_printed", "round", round_id, count=len(issued.codes))
     return pdf

@@ -46,6 +46,7 @@ from service.records.labels import (
     tie_purpose,
     tie_rule,
 )
+from service.rounds.titles import round_title
 
 RED: Final = colors.HexColor("#b03a2e")
 PALE: Final = colors.HexColor("#f6e3df")
@@ -157,7 +158,7 @@ def _summary(bundle: Bundle, lang: str, s: Styles) -> Table:
         result = record.result
         key = "record.funded" if result.decisions else "record.winners"
         winners = sep.join(result.winners) or text(lang, "record.no_winner")
-        heading = text(lang, "record.round.heading", number=record.number, title=record.title)
+        heading = round_title(record.number, record.title, lang)
         rows.append(
             [
                 Paragraph(_x(heading), s.body),
@@ -204,7 +205,7 @@ def _process(bundle: Bundle, lang: str, s: Styles) -> list[Flowable]:
 
 
 def _round(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
-    heading = text(lang, "record.round.heading", number=record.number, title=record.title)
+    heading = round_title(record.number, record.title, lang)
     story: list[Flowable] = [CondPageBreak(60 * mm), Paragraph(_x(heading), s.h1)]
     story += _slate(record, lang, s)
     story += _deliberation(record, lang, s)

@@ -19,6 +19,7 @@ from ballots.kinds import RankedBallot, ScoreBallot
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
 from service.records.labels import ballot_text, iso_local, label, method_name, number
+from service.rounds.titles import round_title
 
 Cell = str | int | float | None
 Row = list[Cell]
@@ -169,7 +170,7 @@ def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
     ]
     sep = "、" if lang == "zh" else ", "
     for record in bundle.rounds:
-        heading = text(lang, "record.round.heading", number=record.number, title=record.title)
+        heading = round_title(record.number, record.title, lang)
         winners = sep.join(record.result.winners) or text(lang, "record.no_winner")
         rows += [
             ["", ""],
