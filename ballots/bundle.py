@@ -1,15 +1,23 @@
-"""The decision bundle: a sealed, machine-readable decision record (``redbench-decision``,
-version 1) that anyone can verify and recount with nothing else at hand.
+"""The decision bundle: a sealed, machine-readable decision record (``redbench-decision``)
+that anyone can verify and recount with nothing else at hand.
 
 A bundle is one JSON object: the process, and per round the slate, the dates, the turnout,
 the deliberation (comments by stance), the counting rules declared before voting, the
 anonymous ballots in tracker order (each with the SHA-256 of its ballot-box line), the
-ballot-box digest, the stored result and the method comparison. Its last member is the
-package digest::
+ballot-box digest, the stored result and the method comparison. A process's whole record
+(version 2) also holds ``loop``: what became of the decision — rounds cancelled before
+voting, the tasks with their progress notes and the photos' digests, the residents'
+feedback, the close-out and any re-opening. Its last member is the package digest::
 
     {"format":"redbench-decision","version":1,"scope":"round","process":{…},
      "rounds":[{…,"ballots":[{"tracker":"…","hash":"…","ballot":{…}}],"result":{…}}],
      "digest":"<sha256>"}
+    {"format":"redbench-decision","version":2,"scope":"process","process":{…},
+     "rounds":[…],"loop":{"phase":…,"tasks":[…],"feedback":[…],"close_outs":[…]},
+     "digest":"<sha256>"}
+
+Version 2 only adds ``loop``: a bundle without it is written as version 1, byte for byte
+as before, so every digest printed on an earlier record still verifies.
 
 The file is the canonical encoding (compact JSON, UTF-8, keys of maps sorted, fields in the
 order declared here), and ``digest`` is the SHA-256 of the canonical bytes of everything
@@ -19,11 +27,11 @@ else, i.e. of the file with its final ``,"digest":"…"`` member removed.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Final, Literal
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from ballots.digest import ENCODER, ballot_line
 from ballots.errors import FormatError
@@ -33,11 +41,21 @@ from engine.result import Option, Result
 
 FORMAT: Final[str] = "redbench-decision"
 VERSION: Final[int] = 1
+"""The version of a bundle without ``loop`` (every round's bundle)."""
+LOOP_VERSION: Final[int] = 2
+"""The version of a bundle holding ``loop`` (a process's whole record)."""
+VERSIONS: Final[tuple[int, ...]] = (VERSION, LOOP_VERSION)
 
 Digest = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
 """A SHA-256 digest in lowercase hexadecimal."""
 Stance = Literal["support", "oppose", "neutral", "question"]
 STANCES: Final[tuple[Stance, ...]] = ("support", "oppose", "neutral", "question")
+ProcessPhase = Literal[
+    "collecting", "deliberating", "decided", "implementing", "feedback", "closed", "withdrawn"
+]
+TaskStatus = Literal["planned", "in_progress", "done", "cancelled"]
+Percent = Annotated[int, Meta(ge=0, le=100)]
+Count = Annotated[int, Meta(ge=0)]
 
 
 class _Record(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -167,14 +185,100 @@ class RoundRecord(_Record, frozen=True, kw_only=True):
     ballots: tuple[BallotEntry, ...]
 
 
+class CancelledRound(_Record, frozen=True, kw_only=True):
+    """A round cancelled before its voting opened: it had no ballots and has no result."""
+
+    number: Annotated[int, Meta(ge=1)]
+    title: str = ""
+    reason: str
+    cancelled_at: datetime | None = None
+
+
+class PhotoRecord(_Record, frozen=True, kw_only=True):
+    """A photo of a progress note, named by the SHA-256 of its bytes (the image itself is
+    not in the bundle: whoever holds the file can check it with ``sha256sum``)."""
+
+    sha256: Digest
+    filename: str = ""
+    content_type: str
+    size: Count
+
+
+class NoteRecord(_Record, frozen=True, kw_only=True):
+    """A progress note on a task, with the status and progress it set (``None``: left as
+    they were) and its photos."""
+
+    at: datetime | None = None
+    author: str = ""
+    body: str
+    status: TaskStatus | None = None
+    progress: Percent | None = None
+    photos: tuple[PhotoRecord, ...] = ()
+
+
+class TaskRecord(_Record, frozen=True, kw_only=True):
+    """An implementation task (落实任务) as it stood: who answers for it, by when, how far
+    it got, and its notes oldest first; ``option`` is the decided option it carries out."""
+
+    title: str
+    option: str | None = None
+    owner: str
+    due_on: date
+    description: str = ""
+    status: TaskStatus
+    progress: Percent
+    created_at: datetime | None = None
+    done_at: datetime | None = None
+    notes: tuple[NoteRecord, ...] = ()
+
+
+class FeedbackRecord(_Record, frozen=True, kw_only=True):
+    """A satisfaction check (反馈) of residents: at a bench meeting or on the board."""
+
+    channel: Literal["bench", "board"]
+    held_on: date
+    satisfied: Count = 0
+    fairly_satisfied: Count = 0
+    dissatisfied: Count = 0
+    note: str = ""
+
+
+class CloseOutRecord(_Record, frozen=True, kw_only=True):
+    """A close-out (销号) with the secretary's sign-off note, or a re-opening with its reason."""
+
+    action: Literal["closed", "reopened"]
+    note: str
+    actor: str = ""
+    at: datetime | None = None
+
+
+class LoopRecord(_Record, frozen=True, kw_only=True):
+    """What became of the decision when the record was made: the process's phase (and when
+    it was closed), rounds cancelled before voting, the tasks, the feedback and the
+    close-outs with any re-opening, each oldest first."""
+
+    phase: ProcessPhase
+    closed_at: datetime | None = None
+    cancelled_rounds: tuple[CancelledRound, ...] = ()
+    tasks: tuple[TaskRecord, ...] = ()
+    feedback: tuple[FeedbackRecord, ...] = ()
+    close_outs: tuple[CloseOutRecord, ...] = ()
+
+
 class Package(_Record, frozen=True, kw_only=True):
-    """Everything a bundle holds except its digest (what the digest is computed over)."""
+    """Everything a bundle holds except its digest (what the digest is computed over).
+    ``loop`` is left out of the file when unset; a package holding it is version 2."""
 
     format: str = FORMAT
     version: int = VERSION
     scope: Literal["round", "process"] = "round"
     process: ProcessRecord
     rounds: tuple[RoundRecord, ...]
+    loop: LoopRecord | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.loop is not UNSET and self.version < LOOP_VERSION:
+            raise ValueError(f"a bundle holding the loop is version {LOOP_VERSION} or later")
 
 
 class Bundle(Package, frozen=True, kw_only=True):
@@ -233,8 +337,14 @@ def decode(data: bytes, name: str = "bundle") -> Bundle:
         raise FormatError(f"{name}: not a JSON document ({exc})") from exc
     if bundle.format != FORMAT:
         raise FormatError(f"{name}: format: expected {FORMAT!r}, got {bundle.format!r}")
-    if bundle.version != VERSION:
+    if bundle.version not in VERSIONS:
+        known = " and ".join(str(v) for v in VERSIONS)
         raise FormatError(
-            f"{name}: version: this reader knows version {VERSION}, the file is {bundle.version}"
+            f"{name}: version: this reader knows versions {known}, the file is {bundle.version}"
         )
     return bundle
+
+
+def version_for(loop: LoopRecord | UnsetType) -> int:
+    """The version a package is written as: 2 when it holds the loop, else 1."""
+    return VERSION if loop is UNSET else LOOP_VERSION

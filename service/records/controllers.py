@@ -3,7 +3,9 @@
     GET  /api/v1/rounds/{id}/bundle              the JSON bundle: everyone once published,
                                                  staff once closed
     GET  /api/v1/rounds/{id}/exports/{format}    any export of a round (secretary, admin)
-    GET  /api/v1/processes/{id}/exports/{format} json, pdf or xlsx of every counted round
+    GET  /api/v1/processes/{id}/exports/{format} json, pdf or xlsx of the whole process:
+                                                 every counted round, then the tasks,
+                                                 feedback and close-out
     GET  /api/v1/exports                         the export formats (staff)
     POST /api/v1/rounds/{id}/code-slips          issue codes and get their slips as a PDF
                                                  (facilitator, admin)
@@ -117,8 +119,9 @@ async def export_round(
 async def export_process(
     db: AsyncSession, process_id: int, fmt: str, actor: Actor, lang: str = "zh"
 ) -> Exported:
-    """An export of every counted round of a process, made in the worker, audited."""
-    draft = await process_draft(db, process_id)
+    """A process's whole record (its counted rounds and the loop after the decision), made
+    in the worker, audited."""
+    draft = await process_draft(db, process_id, photos=fmt == "pdf")
     made = await offload.run(make, draft, fmt, lang)
     audit_export(db, actor, "process", process_id, made.digest, draft.numbers, fmt)
     return made.exported
@@ -213,7 +216,9 @@ class RecordController(Controller):
         actor: Caller,
         lang: FromQuery[str | None] = None,
     ) -> Response[bytes]:
-        """The record of every counted round of a process: json, pdf or xlsx."""
+        """The whole record of a process: json, pdf or xlsx — every counted round, rounds
+        cancelled before voting, the tasks with their notes and photos, the residents'
+        feedback and the close-out with any re-opening."""
         lang = _lang(request, lang)
         return file_response(await export_process(db, process_id, fmt, actor, lang))
 

@@ -1,7 +1,8 @@
 """A decision bundle as read from the database but not yet made: every round's record with
-its ballots still as stored rows. Plain data, so it travels to the worker process
-(:mod:`service.offload`), where :func:`sealed` decodes and hashes the ballots and seals the
-bundle — the part that grows with the ballot box — off the event loop."""
+its ballots still as stored rows, a process's loop, and (for the PDF) the bytes of the
+loop's photos. Plain data, so it travels to the worker process (:mod:`service.offload`),
+where :func:`sealed` decodes and hashes the ballots and seals the bundle — the part that
+grows with the ballot box — off the event loop."""
 
 from __future__ import annotations
 
@@ -9,8 +10,18 @@ import hashlib
 from typing import Final, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
-from ballots.bundle import BallotEntry, Bundle, Package, ProcessRecord, RoundRecord, seal
+from ballots.bundle import (
+    BallotEntry,
+    Bundle,
+    LoopRecord,
+    Package,
+    ProcessRecord,
+    RoundRecord,
+    seal,
+    version_for,
+)
 from ballots.kinds import Ballot
 
 StoredBallot = tuple[str, str]
@@ -21,12 +32,15 @@ _BALLOT: Final = msgspec.json.Decoder(Ballot)
 
 class Draft(msgspec.Struct, frozen=True, kw_only=True):
     """``rounds`` hold no ballots yet; ``ballots[i]`` are round ``i``'s stored ballots in
-    tracker order."""
+    tracker order; ``loop`` is a process's loop (unset for a round); ``photos`` are the
+    loop's photos by SHA-256, read only when they are to be printed."""
 
     scope: Literal["round", "process"]
     process: ProcessRecord
     rounds: tuple[RoundRecord, ...]
     ballots: tuple[list[StoredBallot], ...]
+    loop: LoopRecord | UnsetType = UNSET
+    photos: dict[str, bytes] = {}
 
     @property
     def numbers(self) -> list[int]:
@@ -53,4 +67,11 @@ def sealed(draft: Draft) -> Bundle:
         msgspec.structs.replace(record, ballots=ballot_entries(rows))
         for record, rows in zip(draft.rounds, draft.ballots, strict=True)
     )
-    return seal(Package(scope=draft.scope, process=draft.process, rounds=rounds))
+    package = Package(
+        version=version_for(draft.loop),
+        scope=draft.scope,
+        process=draft.process,
+        rounds=rounds,
+        loop=draft.loop,
+    )
+    return seal(package)

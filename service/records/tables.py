@@ -9,6 +9,7 @@ import io
 from collections.abc import Sequence
 from typing import Final
 
+from msgspec import UNSET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -162,12 +163,17 @@ def to_csv(rows: Sequence[Row]) -> bytes:
 def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
     """Key facts of the bundle, one per row, for the workbook's first sheet."""
     process = bundle.process
+    loop = bundle.loop
     rows: list[Row] = [
-        [text(lang, "record.title"), ""],
+        [text(lang, "record.title" if loop is UNSET else "record.title.process"), ""],
         [text(lang, "record.process.community"), process.community],
         [text(lang, "record.process.title"), process.title],
         [text(lang, "record.process.question"), process.question],
     ]
+    if loop is not UNSET:
+        rows.append([text(lang, "record.process.phase"), label(lang, "phase", loop.phase)])
+        if loop.phase == "closed":
+            rows.append([text(lang, "record.process.closed"), iso_local(loop.closed_at)])
     sep = "、" if lang == "zh" else ", "
     for record in bundle.rounds:
         heading = round_title(record.number, record.title, lang)
@@ -189,9 +195,14 @@ def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
     return rows
 
 
-def workbook(bundle: Bundle, lang: str) -> bytes:
+Sheets = Sequence[tuple[str, Sequence[Row]]]
+"""Sheets to add after the rounds': (label key of the sheet's name, rows with a header)."""
+
+
+def workbook(bundle: Bundle, lang: str, more: Sheets = ()) -> bytes:
     """The bundle as an XLSX workbook: a summary sheet, then per round its ballots, count,
-    budget decisions (budget rounds) and comments."""
+    budget decisions (budget rounds) and comments, then the ``more`` sheets (a process's
+    loop: :func:`service.records.loop_tables.loop_sheets`)."""
     book = Workbook()
     sheet: Worksheet = book.active
     sheet.title = text(lang, "record.sheet.summary")
@@ -210,6 +221,8 @@ def workbook(bundle: Bundle, lang: str) -> bytes:
         parts.append(("record.sheet.comments", comment_rows(record, lang)))
         for key, rows in parts:
             _fill(book.create_sheet(prefix + text(lang, key)), rows, header=True)
+    for key, extra in more:
+        _fill(book.create_sheet(text(lang, key)), extra, header=True)
     stamp = max((r.dates.counted_at for r in bundle.rounds if r.dates.counted_at), default=None)
     if stamp is not None:
         book.properties.created = stamp.replace(tzinfo=None)
