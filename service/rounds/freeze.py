@@ -17,6 +17,7 @@ from service.db.models import Process, Proposal, Round, RoundOption
 from service.errors import Conflict
 from service.i18n import text
 from service.proposals.names import listed, lookalikes
+from service.records.labels import local_time
 
 OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
 """Process phases in which rounds may be set up and voting may open."""
@@ -56,14 +57,15 @@ def refuse_if_cancelled(round_row: Round) -> None:
     """Refuse (409 ``round-cancelled``) anything done to a round that was cancelled."""
     if not is_cancelled(round_row):
         return
-    at = round_row.cancelled_at.strftime("%Y-%m-%d %H:%M:%S UTC") if round_row.cancelled_at else ""
+    when = round_row.cancelled_at
+    at = when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else ""
     raise Conflict(
         f"round {round_row.number} was cancelled at {at} ({round_row.cancel_reason}): "
         "set up a new round instead",
         code="round-cancelled",
-        zh=f"第{round_row.number}轮已于 {at} 取消（{round_row.cancel_reason}），"
-        "不能再变动；如需投票请另建一轮",
-        cancelled_at=round_row.cancelled_at.isoformat() if round_row.cancelled_at else None,
+        zh=f"第{round_row.number}轮已于 {local_time(when, 'zh')} 取消"
+        f"（{round_row.cancel_reason}），不能再变动；如需投票请另建一轮",
+        cancelled_at=when.isoformat() if when else None,
     )
 
 

@@ -18,6 +18,7 @@ from service.db.base import utcnow
 from service.db.models import Proposal, Round, RoundOption, RoundResult, VoterCode
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import find_process
+from service.records.labels import local_time
 from service.rounds import schemas
 from service.rounds.config import ROUND_OPTIONS, check_method, check_options, check_rules
 from service.rounds.freeze import (
@@ -373,11 +374,12 @@ async def cancel_round(db: AsyncSession, round_id: int, reason: str, actor: Acto
     refuse_if_cancelled(round_row)
     if round_row.voting_at is not None:
         at = round_row.voting_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        opened = local_time(round_row.voting_at, "zh")
         raise Conflict(
             f"voting in round {round_row.number} opened at {at}: a round that has opened "
             "voting cannot be cancelled; close its voting, and its count stays in the record",
             code="round-frozen",
-            zh=f"第{round_row.number}轮已于 {at} 开始投票，不能再取消；"
+            zh=f"第{round_row.number}轮已于 {opened} 开始投票，不能再取消；"
             "投票开始后只能结束投票并计票，计票结果留在记录中",
             voting_at=round_row.voting_at.isoformat(),
         )

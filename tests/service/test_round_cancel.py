@@ -94,7 +94,8 @@ async def test_a_cancelled_round_leaves_the_board_and_refuses_everything(client,
         assert refused.status_code == 409, refused.text
         body = refused.json()
         assert body["code"] == "round-cancelled"
-        assert body["message_zh"].startswith("第2轮已于 ")
+        assert body["message_zh"].startswith("第2轮已于 20")  # China's time, in words
+        assert "UTC" not in body["message_zh"]
         assert "建错了：应为预算投票" in body["message_zh"]
         assert "set up a new round instead" in body["message_en"]
 
@@ -114,7 +115,8 @@ async def test_a_round_cannot_be_cancelled_once_voting_has_opened(client, staff,
         ": a round that has opened voting cannot be cancelled; close its voting, and its "
         "count stays in the record"
     )
-    assert body["message_zh"].startswith("第1轮已于 ")
+    assert body["message_zh"].startswith("第1轮已于 20")
+    assert "UTC" not in body["message_zh"]
     assert "开始投票，不能再取消" in body["message_zh"]
     assert body["message"] == body["message_zh"]  # Chinese first
     english = await cancel(client, {**facilitator, "Accept-Language": "en"}, voting["id"])
