@@ -3,14 +3,23 @@ that anyone can verify and recount with nothing else at hand.
 
 A bundle is one JSON object: the process, and per round the slate, the dates, the turnout,
 the deliberation (comments by stance), the counting rules declared before voting, the
-anonymous ballots, the ballot-box digest, the stored result and the method comparison. Its
-last member is the package digest::
+anonymous ballots, the ballot-box digest, the stored result and the method comparison. A
+process's whole record (version 2) also holds ``loop``: what became of the decision — rounds
+cancelled before voting, the tasks with their progress notes and the photos' digests, the
+residents' feedback, the close-out and any re-opening. Its last member is the package
+digest::
 
     {"format":"redbench-decision","version":2,"scope":"round","process":{…},
      "rounds":[{…,"ballots":{"trackers":[…],"trackers_digest":"…",
                             "contents":[{"count":3,"ballot":{…}}],"contents_digest":"…"},
                 "result":{…}}],
      "digest":"<sha256>"}
+    {"format":"redbench-decision","version":2,"scope":"process","process":{…},
+     "rounds":[…],"loop":{"phase":…,"tasks":[…],"feedback":[…],"close_outs":[…]},
+     "digest":"<sha256>"}
+
+Version 2 adds ``loop`` and sealed receipts: a bundle with neither is written as version 1,
+byte for byte as before, so every digest printed on an earlier record still verifies.
 
 A round's ``ballots`` take one of two shapes, as its receipts:
 
@@ -19,8 +28,9 @@ A round's ``ballots`` take one of two shapes, as its receipts:
 - **open receipts** (an array of :class:`BallotEntry`): each ballot beside its tracker, in
   tracker order, with the SHA-256 of its ballot-box line — the only shape of version 1.
 
-The version is the oldest that holds the bundle: 1 when every round has open receipts
-(byte for byte what version 1 writers wrote), 2 when a round has sealed receipts.
+The version is the oldest that holds the bundle: 1 when every round has open receipts and
+there is no loop (byte for byte what version 1 writers wrote), 2 when a round has sealed
+receipts or the bundle holds the loop.
 
 The file is the canonical encoding (compact JSON, UTF-8, keys of maps sorted, fields in the
 order declared here), and ``digest`` is the SHA-256 of the canonical bytes of everything
@@ -30,11 +40,11 @@ else, i.e. of the file with its final ``,"digest":"…"`` member removed.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Final, Literal
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from ballots.digest import ENCODER, ballot_line
 from ballots.errors import FormatError
@@ -45,12 +55,20 @@ from engine.result import Option, Result
 FORMAT: Final[str] = "redbench-decision"
 VERSION: Final[int] = 2
 """The newest version this reader knows (see the module docstring for what each holds)."""
+LOOP_VERSION: Final[int] = 2
+"""The first version that may hold ``loop`` (a process's whole record)."""
 VERSIONS: Final[tuple[int, ...]] = (1, 2)
 
 Digest = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
 """A SHA-256 digest in lowercase hexadecimal."""
 Stance = Literal["support", "oppose", "neutral", "question"]
 STANCES: Final[tuple[Stance, ...]] = ("support", "oppose", "neutral", "question")
+ProcessPhase = Literal[
+    "collecting", "deliberating", "decided", "implementing", "feedback", "closed", "withdrawn"
+]
+TaskStatus = Literal["planned", "in_progress", "done", "cancelled"]
+Percent = Annotated[int, Meta(ge=0, le=100)]
+Count = Annotated[int, Meta(ge=0)]
 
 
 class _Record(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -222,14 +240,100 @@ class RoundRecord(_Record, frozen=True, kw_only=True):
         return [(e.ballot, 1) for e in self.ballots]
 
 
+class CancelledRound(_Record, frozen=True, kw_only=True):
+    """A round cancelled before its voting opened: it had no ballots and has no result."""
+
+    number: Annotated[int, Meta(ge=1)]
+    title: str = ""
+    reason: str
+    cancelled_at: datetime | None = None
+
+
+class PhotoRecord(_Record, frozen=True, kw_only=True):
+    """A photo of a progress note, named by the SHA-256 of its bytes (the image itself is
+    not in the bundle: whoever holds the file can check it with ``sha256sum``)."""
+
+    sha256: Digest
+    filename: str = ""
+    content_type: str
+    size: Count
+
+
+class NoteRecord(_Record, frozen=True, kw_only=True):
+    """A progress note on a task, with the status and progress it set (``None``: left as
+    they were) and its photos."""
+
+    at: datetime | None = None
+    author: str = ""
+    body: str
+    status: TaskStatus | None = None
+    progress: Percent | None = None
+    photos: tuple[PhotoRecord, ...] = ()
+
+
+class TaskRecord(_Record, frozen=True, kw_only=True):
+    """An implementation task (落实任务) as it stood: who answers for it, by when, how far
+    it got, and its notes oldest first; ``option`` is the decided option it carries out."""
+
+    title: str
+    option: str | None = None
+    owner: str
+    due_on: date
+    description: str = ""
+    status: TaskStatus
+    progress: Percent
+    created_at: datetime | None = None
+    done_at: datetime | None = None
+    notes: tuple[NoteRecord, ...] = ()
+
+
+class FeedbackRecord(_Record, frozen=True, kw_only=True):
+    """A satisfaction check (反馈) of residents: at a bench meeting or on the board."""
+
+    channel: Literal["bench", "board"]
+    held_on: date
+    satisfied: Count = 0
+    fairly_satisfied: Count = 0
+    dissatisfied: Count = 0
+    note: str = ""
+
+
+class CloseOutRecord(_Record, frozen=True, kw_only=True):
+    """A close-out (销号) with the secretary's sign-off note, or a re-opening with its reason."""
+
+    action: Literal["closed", "reopened"]
+    note: str
+    actor: str = ""
+    at: datetime | None = None
+
+
+class LoopRecord(_Record, frozen=True, kw_only=True):
+    """What became of the decision when the record was made: the process's phase (and when
+    it was closed), rounds cancelled before voting, the tasks, the feedback and the
+    close-outs with any re-opening, each oldest first."""
+
+    phase: ProcessPhase
+    closed_at: datetime | None = None
+    cancelled_rounds: tuple[CancelledRound, ...] = ()
+    tasks: tuple[TaskRecord, ...] = ()
+    feedback: tuple[FeedbackRecord, ...] = ()
+    close_outs: tuple[CloseOutRecord, ...] = ()
+
+
 class Package(_Record, frozen=True, kw_only=True):
-    """Everything a bundle holds except its digest (what the digest is computed over)."""
+    """Everything a bundle holds except its digest (what the digest is computed over).
+    ``loop`` is left out of the file when unset; a package holding it is version 2."""
 
     format: str = FORMAT
     version: int = VERSION
     scope: Literal["round", "process"] = "round"
     process: ProcessRecord
     rounds: tuple[RoundRecord, ...]
+    loop: LoopRecord | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.loop is not UNSET and self.version < LOOP_VERSION:
+            raise ValueError(f"a bundle holding the loop is version {LOOP_VERSION} or later")
 
 
 class Bundle(Package, frozen=True, kw_only=True):
@@ -258,15 +362,17 @@ def package_digest(package: Package) -> str:
     return hashlib.sha256(package_bytes(package)).hexdigest()
 
 
-def version_for(rounds: tuple[RoundRecord, ...]) -> int:
-    """The oldest version that holds these rounds: 2 if one has sealed receipts, else 1."""
-    return 1 if all(r.open_receipts for r in rounds) else 2
+def version_for(rounds: tuple[RoundRecord, ...], loop: LoopRecord | UnsetType = UNSET) -> int:
+    """The oldest version that holds these rounds and this loop: 2 if a round has sealed
+    receipts or the package holds the loop, else 1 (so bundles of rounds with open receipts
+    keep the bytes a version 1 writer gave them)."""
+    return 1 if loop is UNSET and all(r.open_receipts for r in rounds) else 2
 
 
 def seal(package: Package) -> Bundle:
     """The package with its digest, under the version its rounds need (:func:`version_for`)."""
     fields = {name: getattr(package, name) for name in Package.__struct_fields__}
-    fields["version"] = version_for(package.rounds)
+    fields["version"] = version_for(package.rounds, package.loop)
     return Bundle(**fields, digest=package_digest(Package(**fields)))
 
 

@@ -1,7 +1,8 @@
 """The deliberation state machines: a process (议题) and its rounds.
 
 A process runs 收集 → 协商 → 落实 → 反馈 → 销号 (collect, deliberate, implement, report
-back, close). A round runs scheduled → commenting → voting → closed → published.
+back, close). A round runs scheduled → commenting → voting → closed → published, or is
+cancelled, with a reason, before its voting opens (a round set up by mistake).
 :func:`advance` allows a listed transition and refuses anything else with a reason.
 Reasons are codes plus an English sentence; the service translates the code.
 """
@@ -34,6 +35,7 @@ class RoundPhase(StrEnum):
     VOTING = "voting"
     CLOSED = "closed"
     PUBLISHED = "published"
+    CANCELLED = "cancelled"  # dropped before voting opened, with a reason
 
 
 P = ProcessPhase
@@ -50,11 +52,12 @@ PROCESS_TRANSITIONS: Final[dict[ProcessPhase, tuple[ProcessPhase, ...]]] = {
 }
 
 ROUND_TRANSITIONS: Final[dict[RoundPhase, tuple[RoundPhase, ...]]] = {
-    R.SCHEDULED: (R.COMMENTING, R.VOTING),
-    R.COMMENTING: (R.VOTING,),
+    R.SCHEDULED: (R.COMMENTING, R.VOTING, R.CANCELLED),
+    R.COMMENTING: (R.VOTING, R.CANCELLED),
     R.VOTING: (R.CLOSED,),
     R.CLOSED: (R.PUBLISHED,),
     R.PUBLISHED: (),
+    R.CANCELLED: (),
 }
 
 NEEDS_REASON: Final[frozenset[tuple[str, str]]] = frozenset(
@@ -63,9 +66,12 @@ NEEDS_REASON: Final[frozenset[tuple[str, str]]] = frozenset(
         (P.COLLECTING.value, P.WITHDRAWN.value),
         (P.DELIBERATING.value, P.WITHDRAWN.value),
         (P.FEEDBACK.value, P.IMPLEMENTING.value),
+        (R.SCHEDULED.value, R.CANCELLED.value),
+        (R.COMMENTING.value, R.CANCELLED.value),
     }
 )
-"""Transitions that must carry a written reason (re-opening, withdrawing, sending back)."""
+"""Transitions that must carry a written reason (re-opening, withdrawing, sending back,
+cancelling a round)."""
 
 _WHY: Final[dict[tuple[str, str], str]] = {
     (R.VOTING.value, R.COMMENTING.value): "voting has opened: the slate and method are frozen",
@@ -77,6 +83,12 @@ _WHY: Final[dict[tuple[str, str], str]] = {
     (R.SCHEDULED.value, R.PUBLISHED.value): "there is no result to publish before voting closes",
     (R.COMMENTING.value, R.PUBLISHED.value): "there is no result to publish before voting closes",
     (R.VOTING.value, R.PUBLISHED.value): "close the voting before publishing the result",
+    (R.VOTING.value, R.CANCELLED.value): "voting has opened: a round that took ballots is "
+    "closed and counted, not cancelled",
+    (R.CLOSED.value, R.CANCELLED.value): "voting has opened: a round that took ballots is "
+    "closed and counted, not cancelled",
+    (R.PUBLISHED.value, R.CANCELLED.value): "voting has opened: a round that took ballots is "
+    "closed and counted, not cancelled",
     (P.COLLECTING.value, P.DECIDED.value): "no round has been held yet",
     (P.DECIDED.value, P.DELIBERATING.value): "the decision is recorded; open a new process",
     (P.WITHDRAWN.value, P.DELIBERATING.value): "the process was withdrawn",

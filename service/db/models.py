@@ -220,6 +220,10 @@ class Round(Base):
     voting_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the round was cancelled, before its voting opened (``None``: it was not)."""
+    cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    """Why it was cancelled (required to cancel, and kept in the audit log as well)."""
 
 
 class RoundOption(Base):

@@ -1,7 +1,7 @@
 """Reading decision bundles (:mod:`ballots.bundle`) from the database: one counted round, or
-every counted round of a process, as a :class:`~service.records.draft.Draft` that the worker
-process seals. Every document and export is made from a bundle, so the PDF, the tables and
-the JSON always say the same thing.
+a process's whole record (every counted round and the loop after the decision), as a
+:class:`~service.records.draft.Draft` that the worker process seals. Every document and
+export is made from a bundle, so the PDF, the tables and the JSON always say the same thing.
 
 Only the reading happens here, in the request's transaction; the ballots are fetched in
 partitions so that the event loop is free between them however large the box."""
@@ -37,6 +37,7 @@ from service.db import models
 from service.errors import Conflict
 from service.processes.repository import find_process
 from service.records.draft import Draft, StoredBallot, StoredLists
+from service.records.loop_record import loop_photos, loop_record
 from service.results import ballot_box
 from service.results.controllers import counted_round
 from service.results.counting import NOT_METHOD_OPTIONS
@@ -60,8 +61,10 @@ async def round_draft(db: AsyncSession, round_id: int, actor: Actor) -> Draft:
     )
 
 
-async def process_draft(db: AsyncSession, process_id: int) -> Draft:
-    """The bundle of every counted round of a process (for staff)."""
+async def process_draft(db: AsyncSession, process_id: int, *, photos: bool = False) -> Draft:
+    """A process's whole record (for staff): every counted round, then the loop — rounds
+    cancelled before voting, tasks, notes, feedback, close-outs — and, with ``photos``, the
+    photos' bytes to print."""
     process = await find_process(db, process_id)
     rows = (
         await db.execute(
@@ -83,6 +86,8 @@ async def process_draft(db: AsyncSession, process_id: int) -> Draft:
         process=await process_record(db, process),
         rounds=tuple([await round_record(db, r, s) for r, s in rows]),
         ballots=tuple([await stored_ballots(db, r, s) for r, s in rows]),
+        loop=await loop_record(db, process),
+        photos=await loop_photos(db, process_id) if photos else {},
     )
 
 

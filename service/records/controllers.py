@@ -3,7 +3,9 @@
     GET  /api/v1/rounds/{id}/bundle              the JSON bundle: everyone once published,
                                                  staff once closed
     GET  /api/v1/rounds/{id}/exports/{format}    any export of a round (secretary, admin)
-    GET  /api/v1/processes/{id}/exports/{format} json, pdf or xlsx of every counted round
+    GET  /api/v1/processes/{id}/exports/{format} json, pdf or xlsx of the whole process:
+                                                 every counted round, then the tasks,
+                                                 feedback and close-out
     GET  /api/v1/exports                         the export formats (staff)
     POST /api/v1/rounds/{id}/code-slips          issue codes and get their slips as a PDF
                                                  (facilitator, admin)
@@ -29,7 +31,6 @@ from service.audit import record
 from service.auth.guard import STAFF, Actor, roles
 from service.db import models
 from service.deps import DB, Caller
-from service.i18n import text
 from service.openapi.responses import download, refusals
 from service.processes.repository import find_process
 from service.records.assemble import process_draft, round_draft
@@ -37,6 +38,7 @@ from service.records.exports import FORMATS, Exported, make
 from service.records.slips import slips_pdf
 from service.results.controllers import HIDDEN
 from service.rounds.repository import find_round
+from service.rounds.titles import round_title
 from service.voting import codes
 from service.voting.schemas import CodesCreate
 
@@ -117,8 +119,9 @@ async def export_round(
 async def export_process(
     db: AsyncSession, process_id: int, fmt: str, actor: Actor, lang: str = "zh"
 ) -> Exported:
-    """An export of every counted round of a process, made in the worker, audited."""
-    draft = await process_draft(db, process_id)
+    """A process's whole record (its counted rounds and the loop after the decision), made
+    in the worker, audited."""
+    draft = await process_draft(db, process_id, photos=fmt == "pdf")
     made = await offload.run(make, draft, fmt, lang)
     audit_export(db, actor, "process", process_id, made.digest, draft.numbers, fmt)
     return made.exported
@@ -142,16 +145,11 @@ async def print_slips(
     plan = await codes.plan_codes(db, round_id, data)
     fresh = await offload.run(codes.fresh_codes, len(plan.bound), secret_key)
     heading = "　".join(
-        part
-        for part in (
-            community.name if community else "",
-            process.title,
-            text(lang, "record.round.heading", number=round_row.number, title=round_row.title),
-        )
-        if part
+        part for part in (community.name if community else "", process.title) if part
     )
+    title = round_title(round_row.number, round_row.title, lang)
     slips = [(c.code, label) for c, (label, _) in zip(fresh, plan.bound, strict=True)]
-    pdf = await offload.run(slips_pdf, slips, heading=heading, lang=lang)
+    pdf = await offload.run(slips_pdf, slips, heading=heading, round_title=title, lang=lang)
     issued = await codes.store_codes(db, plan, fresh, actor)
     record(db, actor, "codes.slips_printed", "round", round_id, count=len(issued.codes))
     return pdf
@@ -218,7 +216,9 @@ class RecordController(Controller):
         actor: Caller,
         lang: FromQuery[str | None] = None,
     ) -> Response[bytes]:
-        """The record of every counted round of a process: json, pdf or xlsx."""
+        """The whole record of a process: json, pdf or xlsx — every counted round, rounds
+        cancelled before voting, the tasks with their notes and photos, the residents'
+        feedback and the close-out with any re-opening."""
         lang = _lang(request, lang)
         return file_response(await export_process(db, process_id, fmt, actor, lang))
 

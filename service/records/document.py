@@ -14,11 +14,12 @@ signatures. Page furniture repeats the title and the package digest on every pag
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
 import msgspec
+from msgspec import UNSET
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -56,6 +57,7 @@ from service.results.explain import (
     explain,
     step_grid,
 )
+from service.rounds.titles import round_title
 
 RED: Final = colors.HexColor("#b03a2e")
 PALE: Final = colors.HexColor("#f6e3df")
@@ -84,12 +86,18 @@ class Styles:
         self.digest = ParagraphStyle("digest", fontName="Courier", fontSize=8.5, leading=11)
 
 
-def decision_pdf(bundle: Bundle, lang: str = "zh") -> bytes:
-    """The record of ``bundle`` as PDF bytes (the same bundle gives the same bytes)."""
+More = Callable[[Styles], list[Flowable]]
+"""Pages to add after the rounds, set in the record's styles."""
+
+
+def decision_pdf(bundle: Bundle, lang: str = "zh", *, more: More | None = None) -> bytes:
+    """The record of ``bundle`` as PDF bytes (the same bundle gives the same bytes); a
+    process's whole record has ``more`` pages after its rounds (the loop:
+    :func:`service.records.loop_pages.loop_pages`)."""
     font = cjk_font()
     s = Styles(font)
     out = io.BytesIO()
-    title = text(lang, "record.title")
+    title = text(lang, "record.title" if bundle.loop is UNSET else "record.title.process")
     process = bundle.process
     subtitle = text(lang, "record.subtitle", community=process.community, title=process.title)
     doc = SimpleDocTemplate(
@@ -111,6 +119,8 @@ def decision_pdf(bundle: Bundle, lang: str = "zh") -> bytes:
     story += _process(bundle, lang, s)
     for record in bundle.rounds:
         story += _round(record, lang, s)
+    if more is not None:
+        story += more(s)
     story += _closing(bundle, lang, s)
 
     def furniture(canvas: Canvas, document: Any) -> None:
@@ -167,11 +177,21 @@ def _summary(bundle: Bundle, lang: str, s: Styles) -> Table:
         result = record.result
         key = "record.funded" if result.decisions else "record.winners"
         winners = outcome_words(result, lang, nobody=text(lang, "record.no_winner"))
-        heading = text(lang, "record.round.heading", number=record.number, title=record.title)
+        heading = round_title(record.number, record.title, lang)
         rows.append(
             [
                 Paragraph(_x(heading), s.body),
                 Paragraph(f"<b>{_x(text(lang, key))}</b>　{_x(winners)}", s.body),
+            ]
+        )
+    if bundle.loop is not UNSET:  # where the decision stands: implementing, closed …
+        phase = label(lang, "phase", bundle.loop.phase)
+        if bundle.loop.phase == "closed":
+            phase += f"　{local_time(bundle.loop.closed_at, lang)}"
+        rows.append(
+            [
+                Paragraph(_x(text(lang, "record.process.phase")), s.body),
+                Paragraph(f"<b>{_x(phase)}</b>", s.body),
             ]
         )
     rows.append(
@@ -197,24 +217,25 @@ def _summary(bundle: Bundle, lang: str, s: Styles) -> Table:
 
 def _process(bundle: Bundle, lang: str, s: Styles) -> list[Flowable]:
     p = bundle.process
-    return [
-        Paragraph(_x(text(lang, "record.section.process")), s.h1),
-        _facts(
-            [
-                (text(lang, "record.process.community"), p.community or "—"),
-                (text(lang, "record.process.title"), p.title),
-                (text(lang, "record.process.question"), p.question or "—"),
-                (text(lang, "record.process.created"), local_time(p.created_at, lang)),
-                (text(lang, "record.process.deliberating"), local_time(p.deliberating_at, lang)),
-                (text(lang, "record.process.decided"), local_time(p.decided_at, lang)),
-            ],
-            s,
-        ),
+    pairs = [
+        (text(lang, "record.process.community"), p.community or "—"),
+        (text(lang, "record.process.title"), p.title),
+        (text(lang, "record.process.question"), p.question or "—"),
+        (text(lang, "record.process.created"), local_time(p.created_at, lang)),
+        (text(lang, "record.process.deliberating"), local_time(p.deliberating_at, lang)),
+        (text(lang, "record.process.decided"), local_time(p.decided_at, lang)),
     ]
+    if bundle.loop is not UNSET:
+        pairs.append((text(lang, "record.process.phase"), label(lang, "phase", bundle.loop.phase)))
+        if bundle.loop.phase == "closed":
+            pairs.append(
+                (text(lang, "record.process.closed"), local_time(bundle.loop.closed_at, lang))
+            )
+    return [Paragraph(_x(text(lang, "record.section.process")), s.h1), _facts(pairs, s)]
 
 
 def _round(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
-    heading = text(lang, "record.round.heading", number=record.number, title=record.title)
+    heading = round_title(record.number, record.title, lang)
     story: list[Flowable] = [CondPageBreak(60 * mm), Paragraph(_x(heading), s.h1)]
     story += _slate(record, lang, s)
     story += _deliberation(record, lang, s)
@@ -449,10 +470,12 @@ def _closing(bundle: Bundle, lang: str, s: Styles) -> list[Flowable]:
         [text(lang, "record.sign.facilitator"), "", text(lang, "record.sign.date"), ""],
         [text(lang, "record.sign.secretary"), "", text(lang, "record.sign.date"), ""],
     ]
+    if bundle.loop is not UNSET:  # the whole record is posted on the notice board
+        sign.append([text(lang, "record.sign.posted"), "", text(lang, "record.sign.date"), ""])
     lines = Table(
         [[Paragraph(_x(c), s.body) for c in row] for row in sign],
         colWidths=[44 * mm, 66 * mm, 16 * mm, 40 * mm],
-        rowHeights=[16 * mm, 16 * mm],
+        rowHeights=[16 * mm] * len(sign),
         hAlign="LEFT",
     )
     lines.setStyle(

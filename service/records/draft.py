@@ -1,7 +1,8 @@
 """A decision bundle as read from the database but not yet made: every round's record with
-its ballots still as stored rows. Plain data, so it travels to the worker process
-(:mod:`service.offload`), where :func:`sealed` decodes and hashes the ballots and seals the
-bundle — the part that grows with the ballot box — off the event loop.
+its ballots still as stored rows, a process's loop, and (for the PDF) the bytes of the
+loop's photos. Plain data, so it travels to the worker process (:mod:`service.offload`),
+where :func:`sealed` decodes and hashes the ballots and seals the bundle — the part that
+grows with the ballot box — off the event loop.
 
 A round with sealed receipts travels as :class:`StoredLists` (its trackers and its distinct
 ballots apart), one with open receipts as a list of (tracker, ballot) rows."""
@@ -12,16 +13,19 @@ import hashlib
 from typing import Final, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from ballots.bundle import (
     BallotEntry,
     Bundle,
     CountedContent,
+    LoopRecord,
     Package,
     ProcessRecord,
     RoundRecord,
     SealedBallots,
     seal,
+    version_for,
 )
 from ballots.digest import content_list_digest, tracker_list_digest
 from ballots.kinds import Ballot
@@ -45,12 +49,16 @@ class StoredLists(msgspec.Struct, frozen=True, kw_only=True):
 
 class Draft(msgspec.Struct, frozen=True, kw_only=True):
     """``rounds`` hold no ballots yet; ``ballots[i]`` are round ``i``'s stored ballots:
-    (tracker, ballot) rows in tracker order, or its two lists for sealed receipts."""
+    (tracker, ballot) rows in tracker order, or its two lists for sealed receipts; ``loop``
+    is a process's loop (unset for a round); ``photos`` are the loop's photos by SHA-256,
+    read only when they are to be printed."""
 
     scope: Literal["round", "process"]
     process: ProcessRecord
     rounds: tuple[RoundRecord, ...]
     ballots: tuple[list[StoredBallot] | StoredLists, ...]
+    loop: LoopRecord | UnsetType = UNSET
+    photos: dict[str, bytes] = {}
 
     @property
     def numbers(self) -> list[int]:
@@ -94,4 +102,11 @@ def sealed(draft: Draft) -> Bundle:
         )
         for record, rows in zip(draft.rounds, draft.ballots, strict=True)
     )
-    return seal(Package(scope=draft.scope, process=draft.process, rounds=rounds))
+    package = Package(
+        version=version_for(rounds, draft.loop),
+        scope=draft.scope,
+        process=draft.process,
+        rounds=rounds,
+        loop=draft.loop,
+    )
+    return seal(package)

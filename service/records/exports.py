@@ -1,11 +1,12 @@
 """Every export of a decision record, by name: what it holds, its media type and file name,
 and :func:`export`, which makes it from a sealed bundle.
 
-A round's bundle can be exported in every format; a process bundle (several rounds) as the
-JSON bundle, the PDF record and the XLSX workbook. Ballot files for outside counting tools:
-BLT and PrefLib for ranked rounds, pabulib ``.pb`` for budget rounds. Every file of ballots
-(these, the ballots CSV and the JSON bundle) says how the round was counted, lot seed
-included, so ``redbench tally`` on the file alone gives the published result.
+A round's bundle can be exported in every format; a process's whole record (its rounds and
+the loop after the decision) as the JSON bundle, the PDF record and the XLSX workbook.
+Ballot files for outside counting tools: BLT and PrefLib for ranked rounds, pabulib ``.pb``
+for budget rounds. Every file of ballots (these, the ballots CSV and the JSON bundle) says
+how the round was counted, lot seed included, so ``redbench tally`` on the file alone gives
+the published result.
 
 :func:`make` seals a draft and exports it in one go: it is what the worker process runs
 (:mod:`service.offload`), so that no export is built on the event loop.
@@ -14,11 +15,13 @@ included, so ``redbench tally`` on the file alone gives the published result.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, NamedTuple
 from urllib.parse import quote
+
+from msgspec import UNSET
 
 from ballots.bundle import Bundle, RoundRecord, encode
 from ballots.formats import write_ballots
@@ -29,6 +32,8 @@ from service.errors import Invalid
 from service.records import tables
 from service.records.document import decision_pdf
 from service.records.draft import Draft, sealed
+from service.records.loop_pages import loop_pages
+from service.records.loop_tables import loop_sheets
 
 CSV: Final = "text/csv"
 TEXT: Final = "text/plain"
@@ -86,8 +91,11 @@ class Exported:
         )
 
 
-def export(bundle: Bundle, name: str, lang: str = "zh") -> Exported:
-    """The export ``name`` of ``bundle`` (422 when the format does not fit the bundle)."""
+def export(
+    bundle: Bundle, name: str, lang: str = "zh", photos: Mapping[str, bytes] | None = None
+) -> Exported:
+    """The export ``name`` of ``bundle`` (422 when the format does not fit the bundle);
+    ``photos`` are the loop's photos by SHA-256, printed in the PDF."""
     fmt = FORMATS.get(name)
     if fmt is None:
         known = ", ".join(FORMATS)
@@ -118,7 +126,7 @@ def export(bundle: Bundle, name: str, lang: str = "zh") -> Exported:
             field="format",
         )
     build = BUILDERS[name]
-    content, extension = build(bundle, lang)
+    content, extension = build(bundle, lang, photos or {})
     return Exported(
         format=name,
         content=content,
@@ -138,16 +146,23 @@ class Made(NamedTuple):
 def make(draft: Draft, name: str, lang: str = "zh") -> Made:
     """Seal ``draft`` and export the bundle as ``name`` (pure: runs in the worker)."""
     bundle = sealed(draft)
-    return Made(export(bundle, name, lang), bundle.digest)
+    return Made(export(bundle, name, lang, draft.photos), bundle.digest)
+
+
+WHOLE_RECORD: Final = {"zh": "全过程记录", "en": "whole-record"}
+"""What the PDF and XLSX of a process's whole record (with its loop) are called."""
 
 
 def _filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool, lang: str) -> str:
     title = "".join(ch for ch in bundle.process.title if ch not in '\\/:*?"<>|\r\n\t') or "redbench"
+    what = fmt.zh if lang == "zh" else fmt.en
+    if bundle.loop is not UNSET and fmt.name in ("pdf", "xlsx"):
+        what = WHOLE_RECORD["zh" if lang == "zh" else "en"]
     if lang == "zh":
         where = f"第{bundle.rounds[0].number}轮-" if single else ""
-        return f"{title}-{where}{fmt.zh}.{extension}"
+        return f"{title}-{where}{what}.{extension}"
     where = f"round-{bundle.rounds[0].number}-" if single else ""
-    return f"{title}-{where}{fmt.en}.{extension}"
+    return f"{title}-{where}{what}.{extension}"
 
 
 def _ascii_filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool) -> str:
@@ -172,24 +187,43 @@ def _round(bundle: Bundle) -> RoundRecord:
     return bundle.rounds[0]
 
 
-Builder = Callable[[Bundle, str], tuple[bytes, str]]
+def _xlsx(bundle: Bundle, lang: str) -> bytes:
+    """The workbook; a process's whole record with its loop's sheets."""
+    loop = bundle.loop
+    return tables.workbook(bundle, lang, () if loop is UNSET else loop_sheets(loop, lang))
+
+
+def _pdf(bundle: Bundle, lang: str, photos: Mapping[str, bytes]) -> bytes:
+    """The PDF record; a process's whole record with its loop's pages and photos."""
+    loop = bundle.loop
+    if loop is UNSET:
+        return decision_pdf(bundle, lang)
+    return decision_pdf(bundle, lang, more=lambda s: loop_pages(loop, lang, photos, s))
+
+
+Photos = Mapping[str, bytes]
+Builder = Callable[[Bundle, str, Photos], tuple[bytes, str]]
 
 BUILDERS: Final[dict[str, Builder]] = {
-    "json": lambda b, lang: (encode(b), "json"),
-    "pdf": lambda b, lang: (decision_pdf(b, lang), "pdf"),
-    "xlsx": lambda b, lang: (tables.workbook(b, lang), "xlsx"),
-    "ballots-csv": lambda b, lang: (
+    "json": lambda b, lang, _: (encode(b), "json"),
+    "pdf": lambda b, lang, photos: (_pdf(b, lang, photos), "pdf"),
+    "xlsx": lambda b, lang, _: (_xlsx(b, lang), "xlsx"),
+    "ballots-csv": lambda b, lang, _: (
         tables.to_csv(tables.ballot_file_rows(_round(b), lang)),
         "csv",
     ),
-    "rounds-csv": lambda b, lang: (tables.to_csv(tables.count_rows(_round(b), lang)), "csv"),
-    "decisions-csv": lambda b, lang: (
+    "rounds-csv": lambda b, lang, _: (tables.to_csv(tables.count_rows(_round(b), lang)), "csv"),
+    "decisions-csv": lambda b, lang, _: (
         tables.to_csv(tables.decision_rows(_round(b), lang)),
         "csv",
     ),
-    "comments-csv": lambda b, lang: (tables.to_csv(tables.comment_rows(_round(b), lang)), "csv"),
-    "blt": lambda b, lang: _ballot_file(_round(b), b.process.title, "blt"),
-    "preflib": lambda b, lang: _ballot_file(_round(b), b.process.title, "preflib"),
-    "pabulib": lambda b, lang: _ballot_file(_round(b), b.process.title, "pabulib"),
+    "comments-csv": lambda b, lang, _: (
+        tables.to_csv(tables.comment_rows(_round(b), lang)),
+        "csv",
+    ),
+    "blt": lambda b, lang, _: _ballot_file(_round(b), b.process.title, "blt"),
+    "preflib": lambda b, lang, _: _ballot_file(_round(b), b.process.title, "preflib"),
+    "pabulib": lambda b, lang, _: _ballot_file(_round(b), b.process.title, "pabulib"),
 }
-"""How each export is made: ``(bundle, lang) -> (bytes, file extension)``."""
+"""How each export is made: ``(bundle, lang, photos) -> (bytes, file extension)`` (only the
+PDF prints the photos)."""

@@ -1,6 +1,7 @@
 """Printable voter-code slips: an A4 PDF of ten slips a page, each with a QR code of the
-voter code (for the tablet's camera), the code in large type (to type it), the round and,
-for household rolls, the household. Cut along the dashed lines.
+voter code (for the tablet's camera), the code in large type (to type it), the round's title
+(wrapped, and smaller when it is long: never cut) and, for household rolls, the household.
+Cut along the dashed lines.
 
 The codes exist in plaintext only here and in the answer that issued them: the database
 keeps keyed hashes, so slips are printed when the codes are issued and cannot be reprinted.
@@ -39,13 +40,32 @@ QUIET_ZONE: Final[int] = 3
 to the printed code."""
 CODE_FONT: Final[str] = "Courier-Bold"
 """A standard PDF font every viewer has: the codes are ASCII (Crockford base 32 and a dash)."""
+HEADING_SIZES: Final[tuple[float, ...]] = (7.5, 7.0, 6.5, 6.0)
+"""Sizes tried for the community and process line before it is cut."""
+TITLE_SIZES: Final[tuple[float, ...]] = (10, 9, 8, 7, 6.5, 6, 5.5, 5, 4.5, 4, 3.5, 3)
+"""Sizes tried for the round's title beside the QR code, largest first: the first at which
+the wrapped title fits is used (a title of 200 characters fits at 4 points)."""
+LEADING: Final[float] = 1.2
+CODE_ROOM: Final[float] = 40
+"""Height kept under the round's title for the code and the household (points)."""
+
+
+class TitleBlock(NamedTuple):
+    """The round's title as it is printed beside the QR code: its lines and their size,
+    and how far below the QR code's top the code's baseline goes (``None``: centred)."""
+
+    lines: list[str]
+    size: float
+    code_drop: float | None
 
 
 class Furniture(NamedTuple):
-    """What every slip of a document shares, worked out once: the heading cut to fit and
-    the hint's lines."""
+    """What every slip of a document shares, worked out once: the heading fitted to its
+    line, the round's title fitted beside the QR code, and the hint's lines."""
 
     heading: str
+    heading_size: float
+    title: TitleBlock
     hint: list[str]
 
 
@@ -91,9 +111,15 @@ def draw_qr(canvas: Canvas, matrix: Modules, x: float, y: float, size: float) ->
     canvas.restoreState()
 
 
-def slips_pdf(codes: Sequence[tuple[str, str | None]], *, heading: str, lang: str = "zh") -> bytes:
+def slips_pdf(
+    codes: Sequence[tuple[str, str | None]],
+    *,
+    heading: str,
+    round_title: str = "",
+    lang: str = "zh",
+) -> bytes:
     """Slips for ``codes`` — ``(code, household or None)`` pairs — under ``heading`` (the
-    community, process and round), as PDF bytes."""
+    community and process), each with ``round_title`` beside its code, as PDF bytes."""
     font = cjk_font()
     out = io.BytesIO()
     page_w, page_h = A4
@@ -103,8 +129,14 @@ def slips_pdf(codes: Sequence[tuple[str, str | None]], *, heading: str, lang: st
     slip_w = (page_w - 2 * MARGIN) / COLUMNS
     slip_h = (page_h - 2 * MARGIN) / ROWS
     room = slip_w - 2 * PAD
+    heading_size = next(
+        (size for size in HEADING_SIZES if stringWidth(heading, font, size) <= room),
+        HEADING_SIZES[-1],
+    )
     shared = Furniture(
-        heading=_fit(heading, font, 7.5, room),
+        heading=_fit(heading, font, heading_size, room),
+        heading_size=heading_size,
+        title=title_block(round_title, font, slip_w - 2 * PAD - QR_SIZE - 4 * mm),
         hint=_wrap(text(lang, "record.slip.hint"), font, 6.8, room)[:2],
     )
     per_page = COLUMNS * ROWS
@@ -146,24 +178,54 @@ def _slip(
     canvas.setFont(font, 10)
     canvas.drawString(x + pad, y + h - pad - 8, text(lang, "record.slip.title"))
     canvas.setFillColor(colors.black)
-    canvas.setFont(font, 7.5)
+    canvas.setFont(font, shared.heading_size)
     canvas.drawString(x + pad, y + h - pad - 19, shared.heading)
     qr_y = y + h - pad - 24 - QR_SIZE
     draw_qr(canvas, symbol, x + pad, qr_y, QR_SIZE)
     text_x = x + pad + QR_SIZE + 4 * mm
     room = x + w - pad - text_x
+    title = shared.title
+    if title.lines:
+        canvas.setFont(font, title.size)
+        for n, line in enumerate(title.lines):
+            canvas.drawString(text_x, qr_y + QR_SIZE - title.size - n * title.size * LEADING, line)
     size = 22.0
     while size > 10 and stringWidth(code, CODE_FONT, size) > room:
         size -= 1
     canvas.setFont(CODE_FONT, size)
-    canvas.drawString(text_x, qr_y + QR_SIZE / 2 - size / 3, code)
+    code_y = qr_y + QR_SIZE / 2 - size / 3
+    if title.code_drop is not None:
+        code_y = min(code_y, qr_y + QR_SIZE - title.code_drop)
+    canvas.drawString(text_x, code_y, code)
     if household:
         canvas.setFont(font, 9)
         line = text(lang, "record.slip.household", label=household)
-        canvas.drawString(text_x, qr_y + QR_SIZE / 2 - size / 3 - 14, _fit(line, font, 9, room))
+        canvas.drawString(text_x, code_y - 14, _fit(line, font, 9, room))
     canvas.setFont(font, 6.8)
     for n, line in enumerate(shared.hint):
         canvas.drawString(x + pad, qr_y - 10 - n * 9, line)
+
+
+def title_block(title: str, font: str, room: float) -> TitleBlock:
+    """The round's title wrapped to ``room`` points: at the largest of :data:`TITLE_SIZES`
+    (6 points or more) whose lines fit above the code where it stands, centred beside the QR
+    code; else at the largest whose lines fit above the code moved down as far as the
+    household line allows. Never cut."""
+    if not title:
+        return TitleBlock([], 0, None)
+    centred = QR_SIZE / 2 - 16  # the code's top when it is centred, from the QR code's top
+    lowest = QR_SIZE - CODE_ROOM  # the lowest the title may reach
+    readable = tuple(size for size in TITLE_SIZES if size >= 6)
+    for limit, sizes, moved in ((centred - 4, readable, False), (lowest, TITLE_SIZES, True)):
+        for size in sizes:
+            lines = _wrap(title, font, size, room)
+            height = size + (len(lines) - 1) * size * LEADING
+            if height <= limit:
+                drop = height + 4 + 16 if moved else None
+                return TitleBlock(lines, size, drop)
+    size = TITLE_SIZES[-1]
+    lines = _wrap(title, font, size, room)
+    return TitleBlock(lines, size, size + (len(lines) - 1) * size * LEADING + 20)
 
 
 def _fit(line: str, font: str, size: float, room: float) -> str:

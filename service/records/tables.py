@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 from typing import Final
 
+from msgspec import UNSET
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -24,6 +25,7 @@ from service.records.cells import cleaned, csv_text, formula_like
 from service.records.labels import ballot_text, iso_local, label, method_name, number
 from service.report import outcome_words
 from service.results.explain import HeadToHead, explain, status_label
+from service.rounds.titles import round_title
 
 Cell = str | int | float | None
 Row = list[Cell]
@@ -240,14 +242,19 @@ def to_csv(rows: Sequence[Row]) -> bytes:
 def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
     """Key facts of the bundle, one per row, for the workbook's first sheet."""
     process = bundle.process
+    loop = bundle.loop
     rows: list[Row] = [
-        [text(lang, "record.title"), ""],
+        [text(lang, "record.title" if loop is UNSET else "record.title.process"), ""],
         [text(lang, "record.process.community"), process.community],
         [text(lang, "record.process.title"), process.title],
         [text(lang, "record.process.question"), process.question],
     ]
+    if loop is not UNSET:
+        rows.append([text(lang, "record.process.phase"), label(lang, "phase", loop.phase)])
+        if loop.phase == "closed":
+            rows.append([text(lang, "record.process.closed"), iso_local(loop.closed_at)])
     for record in bundle.rounds:
-        heading = text(lang, "record.round.heading", number=record.number, title=record.title)
+        heading = round_title(record.number, record.title, lang)
         winners = outcome_words(record.result, lang, nobody=text(lang, "record.no_winner"))
         rows += [
             ["", ""],
@@ -278,10 +285,15 @@ def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
     return rows
 
 
-def workbook(bundle: Bundle, lang: str) -> bytes:
+Sheets = Sequence[tuple[str, Sequence[Row]]]
+"""Sheets to add after the rounds': (label key of the sheet's name, rows with a header)."""
+
+
+def workbook(bundle: Bundle, lang: str, more: Sheets = ()) -> bytes:
     """The bundle as an XLSX workbook: a summary sheet, then per round its ballots, count,
     head-to-head grid (pairwise methods, the winners' rows marked), the explanation in
-    sentences, budget decisions (budget rounds) and comments."""
+    sentences, budget decisions (budget rounds) and comments, then the ``more`` sheets (a
+    process's loop: :func:`service.records.loop_tables.loop_sheets`)."""
     book = Workbook()
     sheet: Worksheet = book.active
     sheet.title = text(lang, "record.sheet.summary")
@@ -307,6 +319,8 @@ def workbook(bundle: Bundle, lang: str) -> bytes:
             _fill(sheet, rows, header=True)
             if key == "record.sheet.pairwise" and table is not None:
                 _mark_winners(sheet, table)
+    for key, extra in more:
+        _fill(book.create_sheet(text(lang, key)), extra, header=True)
     stamp = max((r.dates.counted_at for r in bundle.rounds if r.dates.counted_at), default=None)
     if stamp is not None:
         book.properties.created = stamp.replace(tzinfo=None)

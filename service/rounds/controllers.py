@@ -14,8 +14,16 @@ from litestar.params import FromPath, JSONBody
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.events import publish_after_commit
+from service.openapi.responses import refusals
 from service.rounds import repository as repo
-from service.rounds.schemas import PhaseChange, Round, RoundCreate, RoundUpdate, SlateUpdate
+from service.rounds.schemas import (
+    PhaseChange,
+    Round,
+    RoundCancel,
+    RoundCreate,
+    RoundUpdate,
+    SlateUpdate,
+)
 
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
 RUNS_ROUNDS = roles("facilitator", "admin")
@@ -68,5 +76,30 @@ class RoundController(Controller):
     ) -> Round:
         """Move the round on: voting freezes it, closed counts it, published shows it."""
         row = await repo.change_phase(db, round_id, data.to, actor, state.settings.secret_key)
+        publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
+        return await repo.round_out(db, row)
+
+    @post(
+        "/rounds/{round_id:int}/cancel",
+        opt=RUNS_ROUNDS,
+        status_code=200,
+        responses=refusals(
+            {
+                409: "`round-frozen`: voting has opened, so the round is closed and counted, "
+                "not cancelled; `round-cancelled`: the round was cancelled already"
+            }
+        ),
+    )
+    async def cancel_round(
+        self,
+        db: DB,
+        round_id: FromPath[int],
+        data: JSONBody[RoundCancel],
+        actor: Caller,
+        channels: Channels,
+    ) -> Round:
+        """Cancel a round set up by mistake, with a reason, before its voting opens: it
+        leaves the board and the public pages, and the audit log keeps the reason."""
+        row = await repo.cancel_round(db, round_id, data.reason, actor)
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         return await repo.round_out(db, row)

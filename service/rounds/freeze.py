@@ -1,5 +1,6 @@
 """Freezing a round when voting opens (the slate, method, options, roll and receipts become
-fixed), and what must be fixed before that (:func:`issues_before_freeze`)."""
+fixed), what must be fixed before that (:func:`issues_before_freeze`), and the refusals of
+changes to a frozen or a cancelled round."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from engine.process import ProcessPhase, advance
+from engine.process import ProcessPhase, RoundPhase, advance
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.base import utcnow
@@ -16,6 +17,7 @@ from service.db.models import Process, Proposal, Round, RoundOption
 from service.errors import Conflict
 from service.i18n import text
 from service.proposals.names import listed, lookalikes
+from service.records.labels import local_time
 
 OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
 """Process phases in which rounds may be set up and voting may open."""
@@ -47,6 +49,26 @@ def refuse_if_frozen(round_row: Round) -> None:
     )
 
 
+def is_cancelled(round_row: Round) -> bool:
+    return round_row.phase == RoundPhase.CANCELLED.value
+
+
+def refuse_if_cancelled(round_row: Round) -> None:
+    """Refuse (409 ``round-cancelled``) anything done to a round that was cancelled."""
+    if not is_cancelled(round_row):
+        return
+    when = round_row.cancelled_at
+    at = when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else ""
+    raise Conflict(
+        f"round {round_row.number} was cancelled at {at} ({round_row.cancel_reason}): "
+        "set up a new round instead",
+        code="round-cancelled",
+        zh=f"第{round_row.number}轮已于 {local_time(when, 'zh')} 取消"
+        f"（{round_row.cancel_reason}），不能再变动；如需投票请另建一轮",
+        cancelled_at=when.isoformat() if when else None,
+    )
+
+
 async def pending_slate(db: AsyncSession, round_id: int) -> list[Proposal]:
     """The proposals on a round's slate before it is frozen, in ballot order."""
     rows = await db.scalars(
@@ -59,8 +81,9 @@ async def pending_slate(db: AsyncSession, round_id: int) -> list[Proposal]:
 
 
 async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue]:
-    """Everything that stops voting from opening in this round (empty: ready, or frozen)."""
-    if is_frozen(round_row):
+    """Everything that stops voting from opening in this round (empty: ready, frozen or
+    cancelled)."""
+    if is_frozen(round_row) or is_cancelled(round_row):
         return []
     issues: list[Issue] = []
     process = await db.get(Process, round_row.process_id)

@@ -1,12 +1,13 @@
 """Rounds: creating and changing them until voting opens, their slates (chosen or seeded
-from a published round's top k), and moving them through their phases."""
+from a published round's top k), moving them through their phases, and cancelling one set
+up by mistake before its voting opens."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import msgspec
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.process import RoundPhase, advance
@@ -14,9 +15,10 @@ from engine.result import Result
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.base import utcnow
-from service.db.models import Proposal, Round, RoundOption, RoundResult
+from service.db.models import Proposal, Round, RoundOption, RoundResult, VoterCode
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import find_process
+from service.records.labels import local_time
 from service.rounds import schemas
 from service.rounds.config import ROUND_OPTIONS, check_method, check_options, check_rules
 from service.rounds.freeze import (
@@ -25,6 +27,7 @@ from service.rounds.freeze import (
     is_frozen,
     issues_before_freeze,
     pending_slate,
+    refuse_if_cancelled,
     refuse_if_frozen,
 )
 
@@ -80,6 +83,8 @@ async def round_out(db: AsyncSession, round_row: Round) -> schemas.Round:
         voting_at=round_row.voting_at,
         closed_at=round_row.closed_at,
         published_at=round_row.published_at,
+        cancelled_at=round_row.cancelled_at,
+        cancel_reason=round_row.cancel_reason,
     )
 
 
@@ -163,6 +168,7 @@ async def update_round(
 ) -> Round:
     """Change a round before voting opens (409 ``round-frozen`` after)."""
     round_row = await find_round(db, round_id, for_update=True)
+    refuse_if_cancelled(round_row)
     refuse_if_frozen(round_row)
     kind = data.ballot_kind or round_row.ballot_kind
     method = data.method or round_row.method
@@ -208,6 +214,7 @@ async def replace_slate(
 ) -> Round:
     """Put ``proposal_ids`` on the slate in this order, until voting opens."""
     round_row = await find_round(db, round_id, for_update=True)
+    refuse_if_cancelled(round_row)
     refuse_if_frozen(round_row)
     await check_slate(db, round_row.process_id, proposal_ids)
     await db.execute(delete(RoundOption).where(RoundOption.round_id == round_id))
@@ -340,6 +347,7 @@ async def change_phase(
     """Move a round to phase ``to``: opening voting freezes it, closing opens the box with
     the round's key (derived from ``secret_key``) and counts it."""
     round_row = await find_round(db, round_id, for_update=True)
+    refuse_if_cancelled(round_row)
     current = RoundPhase(round_row.phase)
     target = advance(current, RoundPhase(to))
     if target is RoundPhase.VOTING:
@@ -359,4 +367,48 @@ async def change_phase(
         from service.results.counting import close_round  # results build on rounds
 
         await close_round(db, round_row, actor, secret_key)
+    return round_row
+
+
+async def cancel_round(db: AsyncSession, round_id: int, reason: str, actor: Actor) -> Round:
+    """Cancel a round before its voting opens, with a reason (409 ``round-frozen`` once
+    voting has opened, ``round-cancelled`` if it already was). A cancelled round leaves the
+    board and the public pages; codes issued for it are voided; the audit log keeps the
+    reason (``round.cancelled``). Its number is not given to another round."""
+    round_row = await find_round(db, round_id, for_update=True)
+    refuse_if_cancelled(round_row)
+    if round_row.voting_at is not None:
+        at = round_row.voting_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        opened = local_time(round_row.voting_at, "zh")
+        raise Conflict(
+            f"voting in round {round_row.number} opened at {at}: a round that has opened "
+            "voting cannot be cancelled; close its voting, and its count stays in the record",
+            code="round-frozen",
+            zh=f"第{round_row.number}轮已于 {opened} 开始投票，不能再取消；"
+            "投票开始后只能结束投票并计票，计票结果留在记录中",
+            voting_at=round_row.voting_at.isoformat(),
+        )
+    current = RoundPhase(round_row.phase)
+    advance(current, RoundPhase.CANCELLED, reason=reason)
+    round_row.phase = RoundPhase.CANCELLED.value
+    round_row.cancelled_at = utcnow()
+    round_row.cancel_reason = reason.strip()
+    unused = (VoterCode.round_id == round_id, VoterCode.status == "issued")
+    voided = await db.scalar(select(func.count()).select_from(VoterCode).where(*unused))
+    await db.execute(
+        update(VoterCode)
+        .where(*unused)
+        .values(status="void", void_reason=f"本轮已取消：{round_row.cancel_reason}")
+    )
+    record(
+        db,
+        actor,
+        "round.cancelled",
+        "round",
+        round_id,
+        previous=current.value,
+        reason=round_row.cancel_reason,
+        codes_voided=voided or 0,
+    )
+    await db.flush()
     return round_row

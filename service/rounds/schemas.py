@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-from service.inputs import LINE, Input
+from service.inputs import LINE, PROSE, Input
 
 Kind = Literal["ranked", "approval", "score", "budget"]
 TiePolicy = Literal["lot", "refuse"]
 Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Prompt = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
+Reason = Annotated[str, Meta(min_length=1, max_length=2000, extra=PROSE)]
 MethodName = Annotated[str, Meta(min_length=1, max_length=40)]
 OptionValue = str | int | float | bool | None
 
@@ -92,6 +93,13 @@ class PhaseChange(Struct, forbid_unknown_fields=True):
     to: Literal["commenting", "voting", "closed", "published"]
 
 
+class RoundCancel(Input, forbid_unknown_fields=True):
+    """Why a round is cancelled before its voting opens (a round set up by mistake, or no
+    longer needed); kept on the round and in the audit log."""
+
+    reason: Reason
+
+
 class SlateOption(Struct):
     """One option on the ballot."""
 
@@ -102,7 +110,9 @@ class SlateOption(Struct):
 
 class Round(Struct):
     """A round as staff see it. ``frozen`` is true once voting opened (``voting_at``);
-    ``issues_before_freeze`` lists what stops voting from opening (empty when ready)."""
+    ``issues_before_freeze`` lists what stops voting from opening (empty when ready);
+    ``cancelled_at`` and ``cancel_reason`` are set when it was cancelled (phase
+    ``cancelled``)."""
 
     id: int
     process_id: int
@@ -126,3 +136,5 @@ class Round(Struct):
     voting_at: datetime | None
     closed_at: datetime | None
     published_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None

@@ -27,6 +27,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import BoxPart, Envelope, Household, LateBallot, Round, VoterCode
 from service.errors import Conflict, Invalid, NotFound, ServiceError
+from service.rounds.freeze import refuse_if_cancelled
 from service.rounds.repository import find_round
 from service.text import household_key
 from service.voting.guess_alert import guessing
@@ -120,6 +121,7 @@ def refusal_for(status: str | None) -> ServiceError | None:
 
 
 def _refuse_closed(round_row: Round, doing: str, doing_zh: str) -> None:
+    refuse_if_cancelled(round_row)
     if round_row.phase not in OPEN_FOR_CODES:
         raise Conflict(
             f"round {round_row.id} is {round_row.phase}: codes can no longer be {doing}",

@@ -1,7 +1,7 @@
 """The public board: read-only pages per community listing its processes, where each
 stands, the published decisions, and a tracker lookup where residents check that their
 ballot was counted (and, in a round with open receipts, what it says). Only published
-rounds show results here."""
+rounds show results here; cancelled rounds are not shown at all."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballots.digest import normalize_tracker
 from ballots.errors import InvalidReceipt
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot, ScoreBallot
+from engine.process import RoundPhase
 from engine.result import Result
 from service.auth.guard import ANONYMOUS, roles
 from service.communities.controllers import find_community
@@ -77,6 +78,8 @@ async def process_lines(db: AsyncSession, community_id: int, lang: str) -> list[
     )
     rounds: dict[int, list[RoundLine]] = {pid: [] for pid in ids}
     for round_row, stored in rows:
+        if round_row.phase == RoundPhase.CANCELLED.value:
+            continue  # cancelled before its voting opened: never shown to residents
         winners = None
         if round_row.phase == "published" and stored is not None:
             result = msgspec.json.decode(stored, type=Result)

@@ -203,6 +203,12 @@ class HideForm(msgspec.Struct):
     reason: str = ""
 
 
+class CancelForm(msgspec.Struct):
+    """Why a round is cancelled."""
+
+    reason: str = ""
+
+
 class VoidForm(msgspec.Struct):
     """A code to void (a slip handed back, or given twice) and why."""
 

@@ -115,6 +115,7 @@ class BallotView:
     """Everything the ballot page shows and the tablet script needs."""
 
     round_id: int
+    number: int
     title: str
     process_title: str
     question: str
@@ -141,6 +142,7 @@ async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
     budget = rules.get("budget", options.get("budget"))
     return BallotView(
         round_id=round_row.id,
+        number=round_row.number,
         title=round_row.title,
         process_title=process.title if process else "",
         question=process.question if process else "",

@@ -26,6 +26,7 @@ from service.processes.repository import find_process
 from service.records.slips import qr_svgs
 from service.rounds import repository as rounds
 from service.rounds.freeze import issues_before_freeze, pending_slate
+from service.rounds.schemas import RoundCancel
 from service.text import blank
 from service.voting import codes, late
 from service.voting.codes import OPEN_FOR_CODES
@@ -33,6 +34,7 @@ from service.voting.roll import refuse_clashes
 from service.voting.schemas import CodesCreate, Turnout
 from service.web.console import RUNS_MEETINGS
 from service.web.forms import (
+    CancelForm,
     CodesForm,
     CommentForm,
     Form,
@@ -52,6 +54,7 @@ NEXT_PHASE = {
     "voting": ("closed",),
     "closed": ("published",),
     "published": (),
+    "cancelled": (),
 }
 """The phase buttons the round page offers in each phase."""
 
@@ -138,6 +141,21 @@ class MeetingController(Controller):
         """Open or seal the round's receipts (until voting opens; 409 after)."""
         await rounds.update_round(db, round_id, data.to_update(), actor)
         return redirect(f"/console/rounds/{round_id}")
+
+    @post("/rounds/{round_id:int}/cancel", opt=RUNS_MEETINGS)
+    async def cancel_round(
+        self,
+        db: DB,
+        actor: Caller,
+        channels: Channels,
+        round_id: FromPath[int],
+        data: Form[CancelForm],
+    ) -> Redirect:
+        """Cancel a round set up by mistake, with a reason, before its voting opens."""
+        reason = RoundCancel(reason=data.reason).reason
+        row = await rounds.cancel_round(db, round_id, reason, actor)
+        publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
+        return redirect(f"/console/processes/{row.process_id}#rounds-title")
 
     @post("/rounds/{round_id:int}/slate/tidy", opt=RUNS_MEETINGS)
     async def tidy_slate(self, db: DB, actor: Caller, round_id: FromPath[int]) -> Redirect:

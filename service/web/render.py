@@ -28,6 +28,7 @@ from service.headers import PAGE_HEADERS
 from service.i18n import LANGUAGES, text
 from service.logs import logger
 from service.report import number
+from service.rounds.titles import round_title
 
 HERE: Final = Path(__file__).resolve().parent
 TEMPLATES: Final = HERE / "templates"
@@ -52,13 +53,17 @@ def language_of(request: Request[Any, Any, Any]) -> str:
 
 
 class Labels:
-    """``t(key, **values)`` in templates: the catalogue label in the page's language."""
+    """``t(key, **values)`` in templates: the catalogue label in the page's language;
+    ``t.round(number, title)``: a round's title (:func:`~service.rounds.titles.round_title`)."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
 
     def __call__(self, key: str, **values: object) -> str:
         return text(self.lang, key, **values)
+
+    def round(self, number: int, title: str | None) -> str:
+        return round_title(number, title, self.lang)
 
 
 def actor_of(request: Request[Any, Any, Any]) -> Actor:

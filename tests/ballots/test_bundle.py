@@ -13,8 +13,11 @@ import msgspec
 import pytest
 
 from ballots.bundle import (
+    LOOP_VERSION,
+    VERSION,
     Bundle,
     CountedContent,
+    LoopRecord,
     Package,
     ProcessRecord,
     RoundRecord,
@@ -25,6 +28,7 @@ from ballots.bundle import (
     package_bytes,
     package_digest,
     seal,
+    version_for,
 )
 from ballots.digest import (
     ballot_box_digest,
@@ -44,6 +48,16 @@ from ballots.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 PARK = ROOT / "service" / "demo" / "pocket_park.json"
+
+
+TASK = {
+    "title": "安装秋千",
+    "owner": "物业公司",
+    "due_on": "2026-06-30",
+    "status": "done",
+    "progress": 100,
+    "notes": [{"body": "更换链条", "status": "done"}],
+}
 
 
 def park_bundle() -> Bundle:
@@ -154,6 +168,20 @@ def test_entry_hashes_the_ballot_line() -> None:
             "version: this reader knows versions 1 to 2, the file is 3",
         ),
         (
+            lambda d: d.update(loop={"phase": "closed"}),
+            r"\(top level\): a bundle holding the loop is version 2 or later",
+        ),
+        (
+            lambda d: d.update(
+                version=2, loop={"phase": "closed", "tasks": [TASK | {"progress": 101}]}
+            ),
+            r"loop.tasks\[0\].progress: Expected `int` <= 100",
+        ),
+        (
+            lambda d: d.update(version=2, loop={"phase": "done"}),
+            r"loop.phase: Invalid enum value 'done'",
+        ),
+        (
             lambda d: d["rounds"][0]["ballots"][3].update(tracker=5),
             r"rounds\[0\].ballots\[3\].tracker: Expected `str`, got `int`",
         ),
@@ -169,6 +197,32 @@ def test_a_malformed_bundle_names_the_place_of_the_fault(change, message) -> Non
     change(data)
     with pytest.raises(FormatError, match=message):
         decode(json.dumps(data).encode())
+
+
+def test_a_bundle_without_the_loop_is_version_1_byte_for_byte() -> None:
+    """Version 2 only adds ``loop``: a bundle without it is written as before, so digests
+    printed on earlier records still verify."""
+    data = encode(park_bundle())
+    assert b'"loop"' not in data
+    assert json.loads(data)["version"] == VERSION == 1
+    assert verify(data).verified
+
+
+def test_a_bundle_with_the_loop_is_version_2_and_the_digest_covers_it() -> None:
+    bundle = park_bundle()
+    loop = msgspec.convert({"phase": "implementing", "tasks": [TASK]}, LoopRecord)
+    fields = {name: getattr(bundle, name) for name in Package.__struct_fields__}
+    with_loop = seal(Package(**{**fields, "version": version_for(loop), "loop": loop}))
+    data = encode(with_loop)
+    assert json.loads(data)["version"] == LOOP_VERSION == 2
+    assert data.index(b'"rounds"') < data.index(b'"loop"') < data.index(b'"digest"')
+    assert decode(data) == with_loop
+    assert verify(data).verified
+    assert with_loop.digest != bundle.digest
+    changed = data.replace("更换链条".encode(), "没有更换".encode())
+    assert [f.check for f in verify(changed).findings] == ["package-digest"]
+    with pytest.raises(ValueError, match="a bundle holding the loop is version 2 or later"):
+        Package(**{**fields, "loop": loop})
 
 
 def test_a_file_that_is_not_json_is_refused_in_one_line() -> None:

@@ -68,10 +68,10 @@ def test_every_unlisted_round_transition_is_refused():
     for current in RoundPhase:
         for requested in RoundPhase:
             if requested in ROUND_TRANSITIONS[current]:
-                assert advance(current, requested) is requested
+                assert advance(current, requested, reason="建错了") is requested
             else:
                 with pytest.raises(TransitionRefused):
-                    advance(current, requested)
+                    advance(current, requested, reason="建错了")
 
 
 def test_every_unlisted_process_transition_is_refused():
@@ -99,6 +99,31 @@ def test_the_loop_to_closing_and_reopening_with_a_reason():
     assert advance(phase, ProcessPhase.IMPLEMENTING, reason="居民反映器材损坏") is (
         ProcessPhase.IMPLEMENTING
     )
+
+
+@pytest.mark.parametrize("current", [RoundPhase.SCHEDULED, RoundPhase.COMMENTING])
+def test_a_round_is_cancelled_before_voting_with_a_reason(current):
+    with pytest.raises(TransitionRefused, match="needs a written reason"):
+        advance(current, RoundPhase.CANCELLED)
+    with pytest.raises(TransitionRefused, match="needs a written reason"):
+        advance(current, RoundPhase.CANCELLED, reason="  ")
+    assert advance(current, RoundPhase.CANCELLED, reason="建错了轮次") is RoundPhase.CANCELLED
+
+
+@pytest.mark.parametrize("current", [RoundPhase.VOTING, RoundPhase.CLOSED, RoundPhase.PUBLISHED])
+def test_a_round_that_opened_voting_cannot_be_cancelled(current):
+    with pytest.raises(TransitionRefused) as caught:
+        advance(current, RoundPhase.CANCELLED, reason="建错了轮次")
+    assert str(caught.value) == (
+        f"cannot go from {current.value} to cancelled: voting has opened: a round that took "
+        "ballots is closed and counted, not cancelled"
+    )
+
+
+def test_a_cancelled_round_goes_nowhere():
+    assert ROUND_TRANSITIONS[RoundPhase.CANCELLED] == ()
+    with pytest.raises(TransitionRefused, match="allowed next: none"):
+        advance(RoundPhase.CANCELLED, RoundPhase.VOTING)
 
 
 def test_process_and_round_phases_do_not_mix():

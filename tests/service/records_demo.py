@@ -6,6 +6,11 @@ budget ballots (round 2, Equal Shares over the top four) are written straight in
 ballot box with trackers drawn from a fixed seed, as the casting writer would store them;
 both rounds are then closed (counted by the service), published, and every timestamp is
 set to a fixed time. So the exported records are the same bytes on every run and database.
+
+With ``whole_loop`` the demo goes on as ``redbench demo`` does: a third round set up by
+mistake is cancelled before the decision, and the secretary then records the tasks, notes,
+the photo, the feedback, the close-out, the re-opening and the second close-out
+(:func:`service.demo.loader.loop_story`), all at fixed times too.
 """
 
 from __future__ import annotations
@@ -26,21 +31,15 @@ from ballots.kinds import BudgetBallot
 from ballots.marks import marks_of
 from ballots.validate import validate
 from service.db import models
-from service.demo.loader import BALLOTS, COMMENTS, OPTIONS
+from service.demo.loader import BALLOTS, BUDGET_PATTERNS, COMMENTS, MISTAKE, OPTIONS, loop_story
 from service.results import ballot_box
 from service.voting.casting import ballot_rules
 
 SEED = 20260509
 START = datetime(2026, 5, 9, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
-BUDGET_PATTERNS: list[tuple[int, list[str]]] = [
-    # 40 residents, each within the 200,000 yuan budget
-    (10, ["儿童游乐设施", "健身器材"]),  # 165,000
-    (8, ["健康监测站", "小型活动区", "健身器材"]),  # 185,000
-    (7, ["儿童游乐设施", "小型活动区"]),  # 180,000
-    (6, ["健康监测站", "健身器材"]),  # 125,000
-    (5, ["儿童游乐设施"]),  # 120,000
-    (4, ["小型活动区", "健身器材"]),  # 105,000
-]
+DAY = 24 * 60
+DECIDED = 7 * DAY
+"""Minutes after :data:`START` when the process is decided."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,11 @@ def at(minutes: int) -> datetime:
     return START + timedelta(minutes=minutes)
 
 
-async def build_demo(client: Any, staff: dict[str, dict[str, str]], db: AsyncSession) -> Demo:
-    """The two rounds of the pocket park, counted, published and decided."""
+async def build_demo(
+    client: Any, staff: dict[str, dict[str, str]], db: AsyncSession, *, whole_loop: bool = False
+) -> Demo:
+    """The two rounds of the pocket park, counted, published and decided; with
+    ``whole_loop``, a third round cancelled, and the loop carried through to the close-out."""
     admin, facilitator = staff["admin"], staff["facilitator"]
     community = await ok(
         await client.post("/api/v1/communities", json={"name": "杜集社区"}, headers=admin), 201
@@ -168,13 +170,43 @@ async def build_demo(client: Any, staff: dict[str, dict[str, str]], db: AsyncSes
     await _codes_and_ballots(client, db, r2, budget, facilitator, rng=random.Random(SEED + 1))
     await _phase(client, r2, "closed", facilitator)
     await _phase(client, r2, "published", facilitator)
+    mistaken = None
+    if whole_loop:
+        third = {"title": "第3轮", "ballot_kind": "ranked", "method": "irv", "proposal_ids": ids}
+        made = await ok(
+            await client.post(f"/api/v1/processes/{pid}/rounds", json=third, headers=facilitator),
+            201,
+        )
+        mistaken = made["id"]
+        await ok(
+            await client.post(
+                f"/api/v1/rounds/{mistaken}/cancel", json={"reason": MISTAKE}, headers=facilitator
+            )
+        )
     await ok(
         await client.post(
             f"/api/v1/processes/{pid}/phase", json={"to": "decided"}, headers=facilitator
         )
     )
-    await _fix_times(db, pid, [r1, r2])
+    if whole_loop:
+        decided = at(DECIDED).date()
+        checks = (decided + timedelta(days=50), decided + timedelta(days=60))
+        titles = {title: pid for (title, _, _), pid in zip(OPTIONS, ids, strict=True)}
+        await loop_story(_sender(client, staff["secretary"]), pid, titles, decided, checks)
+    await _fix_times(db, pid, [r1, r2], mistaken)
     return Demo(community["id"], pid, ids, r1, r2)
+
+
+def _sender(client: Any, headers: dict[str, str]) -> Any:
+    """The API called as the staff member of ``headers`` (for the shared demo story)."""
+
+    async def send(method: str, path: str, payload: Any = None, *, files: Any = None) -> Any:
+        sent = {"files": files} if files is not None else {"json": payload}
+        response = await client.request(method, path, headers=headers, **sent)
+        assert response.status_code < 300, f"{method} {path}: {response.text}"
+        return response.json() if response.content else None
+
+    return send
 
 
 async def _phase(client: Any, round_id: int, to: str, headers: dict[str, str]) -> None:
@@ -231,13 +263,22 @@ async def _codes_and_ballots(
     await db.commit()
 
 
-async def _fix_times(db: AsyncSession, process_id: int, rounds: list[int]) -> None:
+async def _fix_times(
+    db: AsyncSession, process_id: int, rounds: list[int], mistaken: int | None = None
+) -> None:
     """Every timestamp the record shows, set to a fixed time (minutes after :data:`START`)."""
     await db.execute(
         update(models.Process)
         .where(models.Process.id == process_id)
-        .values(created_at=at(0), deliberating_at=at(60), decided_at=at(24 * 60 * 7))
+        .values(created_at=at(0), deliberating_at=at(60), decided_at=at(DECIDED))
     )
+    if mistaken is not None:
+        await db.execute(
+            update(models.Round)
+            .where(models.Round.id == mistaken)
+            .values(created_at=at(6 * DAY), cancelled_at=at(6 * DAY + 10))
+        )
+    await _fix_loop_times(db, process_id)
     for i, round_id in enumerate(rounds):
         day = i * 24 * 60 * 3
         await db.execute(
@@ -268,5 +309,52 @@ async def _fix_times(db: AsyncSession, process_id: int, rounds: list[int]) -> No
             update(models.Comment)
             .where(models.Comment.id == comment_id)
             .values(created_at=at(20 + 3 * n))
+        )
+    await db.commit()
+
+
+async def _fix_loop_times(db: AsyncSession, process_id: int) -> None:
+    """The loop's times: tasks set the day after the decision, each note three days after
+    the one before (a task done when its note said so), the close-outs at the two checks
+    and a day after the first."""
+    tasks = (
+        await db.scalars(
+            select(models.Task).where(models.Task.process_id == process_id).order_by(models.Task.id)
+        )
+    ).all()
+    for n, task in enumerate(tasks):
+        task.created_at = at(DECIDED + DAY + 10 * n)
+    notes = (
+        await db.scalars(
+            select(models.TaskNote)
+            .where(models.TaskNote.task_id.in_([t.id for t in tasks]))
+            .order_by(models.TaskNote.id)
+        )
+    ).all()
+    for n, note in enumerate(notes, start=1):
+        note.created_at = at(DECIDED + 3 * n * DAY)
+        if note.status == "done":
+            next(t for t in tasks if t.id == note.task_id).done_at = note.created_at
+    photos = (
+        await db.scalars(
+            select(models.TaskPhoto).where(models.TaskPhoto.note_id.in_([n.id for n in notes]))
+        )
+    ).all()
+    for photo in photos:
+        photo.created_at = next(n.created_at for n in notes if n.id == photo.note_id)
+    close_outs = (
+        await db.scalars(
+            select(models.CloseOut)
+            .where(models.CloseOut.process_id == process_id)
+            .order_by(models.CloseOut.id)
+        )
+    ).all()
+    for close_out, day in zip(close_outs, (51, 52, 61), strict=False):
+        close_out.at = at(DECIDED + day * DAY)
+    if close_outs:
+        await db.execute(
+            update(models.Process)
+            .where(models.Process.id == process_id)
+            .values(closed_at=close_outs[-1].at)
         )
     await db.commit()

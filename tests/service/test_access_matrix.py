@@ -110,6 +110,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH",  "/api/v1/rounds/{round_id}"):                           FACILITATORS,
     ("PUT",    "/api/v1/rounds/{round_id}/slate"):                     FACILITATORS,
     ("POST",   "/api/v1/rounds/{round_id}/phase"):                     FACILITATORS,
+    ("POST",   "/api/v1/rounds/{round_id}/cancel"):                    FACILITATORS,
     # ---- API: comments (facilitators record and hide, staff read) --------------------------
     ("GET",    "/api/v1/rounds/{round_id}/comments"):                  STAFF,
     ("POST",   "/api/v1/rounds/{round_id}/comments"):                  FACILITATORS,
@@ -169,6 +170,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # ---- pages: the meeting (a round's page) and the reveal on the TV ----------------------
     ("GET",    "/console/rounds/{round_id}"):                          FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/phase"):                    FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/cancel"):                   FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/slate/tidy"):               FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/receipts"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/comments"):                 FACILITATORS,

@@ -100,15 +100,35 @@ def test_demo_story_is_loaded_once(tmp_path):
         result = client.get("/api/v1/rounds/1/result").json()  # published: public
         assert result["result"]["winners"] == ["儿童游乐设施"]
         assert result["ballots"] == 72
-        second = client.post(
-            "/api/v1/rounds/2/ballots",
+        budget = client.get("/api/v1/rounds/2/result").json()
+        assert (budget["ballots"], budget["result"]["winners"]) == (
+            40,
+            ["健身器材", "儿童游乐设施"],
+        )
+        assert client.get("/api/v1/rounds/3/result").status_code == 409  # cancelled, no result
+
+        # the pocket park went the whole loop: on the public board, closed
+        board = client.get("/api/v1/communities/1/board").json()
+        park = next(p for p in board["processes"] if p["title"] == "口袋公园建设方案")
+        assert park["phase"] == "closed"
+        assert [d["number"] for d in park["decisions"]] == [1, 2]
+        assert [t["status"] for t in park["tasks"]] == ["done", "done"]
+        photos = [p for t in park["tasks"] for n in t["notes"] for p in n["photos"]]
+        assert len(photos) == 1
+        assert client.get(photos[0]["url"]).headers["content-type"] == "image/jpeg"
+        assert len(park["feedback"]) == 2
+        assert [c["action"] for c in park["close_outs"]] == ["closed", "reopened", "closed"]
+
+        # the waterlogged path is voting: its codes cast
+        cast = client.post(
+            "/api/v1/rounds/4/ballots",
             json={
                 "code": codes[0],
                 "key": "demo-key-0123456789",
-                "ballot": {"kind": "budget", "approved": ["儿童游乐设施"]},
+                "ballot": {"kind": "approval", "approved": ["疏通雨水管道并加装雨水篦子"]},
             },
         )
-        assert second.status_code == 201, second.text
+        assert cast.status_code == 201, cast.text
 
 
 @pytest.mark.slow

@@ -235,3 +235,46 @@ async def test_rounds_counted_before_sealed_receipts_keep_their_open_receipts(
         back = (await conn.execute(text("SELECT id, phase FROM rounds ORDER BY id"))).all()
     await engine.dispose()
     assert [tuple(r) for r in back] == [(1, "published"), (2, "voting")]
+
+
+async def test_round_cancellation_columns_come_and_go(backend, request, tmp_path):
+    """Revision 0007 adds when and why a round was cancelled to the rounds of a database in
+    use (existing rounds were not cancelled); going back, a cancelled round becomes a
+    scheduled one again, every other round unchanged."""
+    url = fresh_database(backend, request, tmp_path)
+    upgrade(url, "0006")
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        for statement in (
+            f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
+            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
+            f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
+            "INSERT INTO rounds (id, process_id, number, title, phase, ballot_kind, method, "
+            "options, rules, prompts, household_roll, created_at) VALUES "
+            f"(1, 1, 1, '设施排序', 'commenting', 'ranked', 'irv', '{{}}', '{{}}', '[]', false, "
+            f"{NOW})",
+        ):
+            await conn.execute(text(statement))
+    await engine.dispose()
+
+    upgrade(url)
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(text("SELECT phase, cancelled_at, cancel_reason FROM rounds"))
+        ).one()
+        assert tuple(row) == ("commenting", None, None)
+        await conn.execute(
+            text(
+                "UPDATE rounds SET phase = 'cancelled', cancelled_at = "
+                f"{NOW}, cancel_reason = '建错了'"
+            )
+        )
+    await engine.dispose()
+
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0006")
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        back = (await conn.execute(text("SELECT id, title, phase FROM rounds"))).all()
+    await engine.dispose()
+    assert [tuple(r) for r in back] == [(1, "设施排序", "scheduled")]

@@ -1,11 +1,11 @@
 """Real answers against the OpenAPI document, on every database: the whole life of the
-pocket park through the API — sign-in, communities, requests, proposals, rounds, comments,
-codes and slips, casting and its replay, results, receipts, the ballot list, the bundle,
-every export, tasks, notes, photos, feedback, close-out, users — and the usual refusals
-along the way (a wrong password, a used code, an unknown one, a frozen round, a hidden
-result, a bad tracker, a wrong export). Every answer goes through Schemathesis's checks
-against the document the app serves: its status documented, its content type, its body
-valid for the schema of that status, its documented headers.
+pocket park through the API — sign-in, communities, requests, proposals, rounds (one
+cancelled), comments, codes and slips, casting and its replay, results, receipts, the
+ballot list, the bundle, every export, tasks, notes, photos, feedback, close-out, users —
+and the usual refusals along the way (a wrong password, a used code, an unknown one, a
+frozen round, a hidden result, a bad tracker, a wrong export). Every answer goes through
+Schemathesis's checks against the document the app serves: its status documented, its
+content type, its body valid for the schema of that status, its documented headers.
 
 The fuzzing (``tests/load/test_schema.py``) sends generated requests and meets mostly
 refusals; this walk makes sure every success the service gives, downloads included,
@@ -242,6 +242,17 @@ async def voting(api: Api, demo: Demo) -> None:
         json={"title": "投票", "ballot_kind": "ranked", "method": "irv", "proposal_ids": ids},
     )
     rid = round_["id"]
+    mistake = await api(
+        "POST",
+        f"/api/v1/processes/{pid}/rounds",
+        201,
+        "facilitator",
+        json={"title": "建错了", "ballot_kind": "ranked", "method": "irv", "proposal_ids": ids},
+    )
+    cancel = {"reason": "重复建立的轮次"}
+    await api("POST", f"/api/v1/rounds/{mistake['id']}/cancel", 200, "facilitator", json=cancel)
+    await api("POST", f"/api/v1/rounds/{mistake['id']}/cancel", 409, "facilitator", json=cancel)
+    await api("POST", f"/api/v1/rounds/{mistake['id']}/cancel", 400, "facilitator", json={})
     await api(
         "PUT", f"/api/v1/rounds/{rid}/slate", 200, "facilitator", json={"proposal_ids": ids[::-1]}
     )
@@ -268,6 +279,7 @@ async def voting(api: Api, demo: Demo) -> None:
         json={"reason": "离题"},
     )
     await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "voting"})
+    await api("POST", f"/api/v1/rounds/{rid}/cancel", 409, "facilitator", json=cancel)
     await api("GET", f"/api/v1/rounds/{rid}/result", 409, "facilitator")
     issued = await api("POST", f"/api/v1/rounds/{rid}/codes", 201, "facilitator", json={"count": 3})
     codes = [c["code"] for c in issued["codes"]]

@@ -103,7 +103,7 @@ async def test_the_process_record_has_every_round(client, staff, db, tmp_path):
         f"/api/v1/processes/{demo.process_id}/exports/pdf?lang=en", headers=secretary
     )
     text = pdf_text(response.content, tmp_path)
-    assert "Red bench council: decision record" in text
+    assert "Red bench council: record of the whole process" in text
     assert "Round 1: 设施排序" in text
     assert "Round 2: 预算分配" in text
     assert re.search(r"Funded:\s*健身器材, 儿童游乐设施", text)

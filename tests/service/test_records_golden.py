@@ -1,5 +1,6 @@
 """Golden files: the JSON bundle and the CSV exports of the pocket-park demo (fixed seed,
-fixed times) are compared byte for byte with the saved files in ``tests/service/golden``,
+fixed times; the process's whole record with its cancelled round, tasks, photo, feedback
+and close-outs) are compared byte for byte with the saved files in ``tests/service/golden``,
 on every database.
 
 After an intended change of a format, write the files again and review the diff:
@@ -39,7 +40,7 @@ def same_as_golden(name: str, content: bytes) -> None:
 
 
 async def test_bundle_and_tables_match_the_golden_files(client, staff, db):
-    demo = await build_demo(client, staff, db)
+    demo = await build_demo(client, staff, db, whole_loop=True)
     secretary = staff["secretary"]
 
     response = await client.get(

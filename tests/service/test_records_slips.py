@@ -78,3 +78,42 @@ def test_the_same_slips_give_the_same_bytes() -> None:
     first = slips_pdf(CODES, heading="杜集社区", lang="en")
     assert first == slips_pdf(CODES, heading="杜集社区", lang="en")
     assert first.startswith(b"%PDF-")
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    (tmp_path / "slips.pdf").write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "slips.pdf", "-"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def test_a_long_round_title_is_wrapped_and_shrunk_never_cut(tmp_path: Path) -> None:
+    """A round's title of 200 characters (the most a title may have) is printed whole beside
+    every code, and the QR code stays where the camera finds it."""
+    long = "第2轮：" + "关于社区东南角闲置空地口袋公园二期遮阳设施与夜间照明的预算投票" * 7
+    long = long[:205]
+    pdf = slips_pdf(CODES, heading="杜集社区　口袋公园建设方案", round_title=long)
+    shown = pdf_text(pdf, tmp_path)
+    squeezed = "".join(shown.split())
+    assert "…" not in shown
+    assert squeezed.count(long) == len(CODES)
+    for code, _ in CODES:
+        assert code in shown
+    page = render(pdf, tmp_path)
+    [symbol] = qr_symbols([CODES[0][0]])
+    expected = [list(row) for row in symbol]
+    assert read_qr(page, MARGIN + PAD, MARGIN + PAD + 24, len(expected)) == expected
+
+
+def test_a_short_round_title_keeps_its_size_and_the_code_its_place(tmp_path: Path) -> None:
+    from service.records.fonts import cjk_font
+    from service.records.slips import TITLE_SIZES, title_block
+
+    block = title_block("第2轮：预算分配", cjk_font(), 130)
+    assert (block.lines, block.size, block.code_drop) == (["第2轮：预算分配"], TITLE_SIZES[0], None)
+    shown = pdf_text(slips_pdf(CODES, heading="杜集社区", round_title="第2轮：预算分配"), tmp_path)
+    assert shown.count("第2轮：预算分配") == len(CODES)
