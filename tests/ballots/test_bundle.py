@@ -199,12 +199,15 @@ def test_a_malformed_bundle_names_the_place_of_the_fault(change, message) -> Non
         decode(json.dumps(data).encode())
 
 
-def test_a_bundle_without_the_loop_is_version_1_byte_for_byte() -> None:
-    """Version 2 only adds ``loop``: a bundle without it is written as before, so digests
-    printed on earlier records still verify."""
-    data = encode(park_bundle())
+def test_a_bundle_without_the_loop_leaves_it_out_and_takes_its_rounds_version() -> None:
+    """``loop`` is left out of a bundle without it, whose version is what its rounds need
+    (1 for open receipts only: written as before, so digests printed on earlier records
+    still verify)."""
+    bundle = park_bundle()
+    data = encode(bundle)
     assert b'"loop"' not in data
-    assert json.loads(data)["version"] == VERSION == 1
+    assert json.loads(data)["version"] == version_for(bundle.rounds)
+    assert VERSION == 2
     assert verify(data).verified
 
 
@@ -212,7 +215,9 @@ def test_a_bundle_with_the_loop_is_version_2_and_the_digest_covers_it() -> None:
     bundle = park_bundle()
     loop = msgspec.convert({"phase": "implementing", "tasks": [TASK]}, LoopRecord)
     fields = {name: getattr(bundle, name) for name in Package.__struct_fields__}
-    with_loop = seal(Package(**{**fields, "version": version_for(loop), "loop": loop}))
+    with_loop = seal(
+        Package(**{**fields, "version": version_for(bundle.rounds, loop), "loop": loop})
+    )
     data = encode(with_loop)
     assert json.loads(data)["version"] == LOOP_VERSION == 2
     assert data.index(b'"rounds"') < data.index(b'"loop"') < data.index(b'"digest"')
