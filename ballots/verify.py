@@ -39,16 +39,63 @@ from engine.errors import EngineError
 MAX_DIFFERENCES: Final[int] = 6
 """Differences listed per compared value (the first ones in reading order)."""
 
+MESSAGES: Final[dict[str, str]] = {
+    "package-digest": "package digest mismatch: the bundle says {stored}, its content hashes "
+    "to {computed}",
+    "expected-digest": "the package digest {computed} is not the expected {expected} (the one "
+    "on the signed record)",
+    "box-digest": "ballot-box digest mismatch: the bundle says {stored}, its {count} ballots "
+    "hash to {computed}",
+    "not-recounted": "not recounted: fix the ballots reported above first",
+    "cannot-recount": "cannot recount: {detail}",
+    "result-winners": "result differs: stored winners {stored} vs recount {recount}",
+    "result-at": "result differs at {path}: stored {stored} vs recount {recount}",
+    "comparison-at": "method comparison differs at {path}: stored {stored} vs recount {recount}",
+    "tracker-form": "ballot {n}: {tracker} is not a tracker in canonical form",
+    "tracker-twice": "ballot {n} (tracker {tracker}) appears twice",
+    "tracker-order": "ballot {n} (tracker {tracker}) is out of tracker order (after {previous})",
+    "ballot-hash": "ballot {n} (tracker {tracker}) does not match its ballot-box line hash: the "
+    "ballot was changed after it was cast",
+    "invalid-ballot": "ballot {n} (tracker {tracker}) breaks the round's rules: {detail}",
+    "not-normalised": "ballot {n} (tracker {tracker}) is not in the normalised form a cast "
+    "ballot has",
+    "count-turnout": "the bundle lists {listed} ballots, but its turnout says {cast} were cast",
+    "count-result": "the bundle lists {listed} ballots, but its result counted {counted}",
+    "count-codes": "{cast} ballots were cast with {used} used codes: each code casts exactly "
+    "one ballot",
+    "slate": "the slate {slate} is not the rules' {candidates}",
+    "method": "the result was counted with {counted}, but the round declared {declared}",
+    "stance-count": "comments about {option} ({stance}): the summary says {stated}, the bundle "
+    "lists {listed}",
+    "stance-count-round": "comments about the round as a whole ({stance}): the summary says "
+    "{stated}, the bundle lists {listed}",
+    "notable-missing": "notable comment {id} is not among the listed comments",
+}
+"""English sentence for every kind of difference (``Finding.problem``), filled from
+``Finding.params``: a translation is another table with the same codes and parameters.
+Values that are lists, numbers or words from the bundle are JSON (``["文化墙"]``); paths
+read like ``rounds[2].tallies["文化墙"]``."""
+
 
 class Finding(Struct, frozen=True, kw_only=True):
     """One difference: which check found it (``package-digest``, ``expected-digest``,
     ``tracker``, ``ballot-hash``, ``invalid-ballot``, ``box-digest``, ``ballot-count``,
     ``slate``, ``recount``, ``result``, ``comparison``, ``deliberation``), the round
-    number (``None`` for the bundle as a whole) and a sentence saying what differs."""
+    number (``None`` for the bundle as a whole) and a sentence saying what differs;
+    ``problem`` and ``params`` are that sentence's code in :data:`MESSAGES` and its values
+    (an invalid ballot's own problem code and values too, as ``ballot_problem`` …)."""
 
     check: str
     round: int | None
     message: str
+    problem: str = ""
+    params: dict[str, str] = {}
+
+
+def finding(check: str, round: int | None, problem: str, **params: str) -> Finding:
+    """A finding whose sentence is :data:`MESSAGES` ``[problem]`` filled with ``params``."""
+    message = MESSAGES[problem].format_map(params)
+    return Finding(check=check, round=round, message=message, problem=problem, params=params)
 
 
 class Report(Struct, frozen=True, kw_only=True):
@@ -76,20 +123,18 @@ def verify_bundle(bundle: Bundle, *, expect: str | None = None) -> Report:
     computed = package_digest(bundle)
     if computed != bundle.digest:
         findings.append(
-            Finding(
-                check="package-digest",
-                round=None,
-                message=f"package digest mismatch: the bundle says {bundle.digest}, "
-                f"its content hashes to {computed}",
+            finding(
+                "package-digest", None, "package-digest", stored=bundle.digest, computed=computed
             )
         )
     if expect is not None and expect.strip().lower() != computed:
         findings.append(
-            Finding(
-                check="expected-digest",
-                round=None,
-                message=f"the package digest {computed} is not the expected "
-                f"{expect.strip().lower()} (the one on the signed record)",
+            finding(
+                "expected-digest",
+                None,
+                "expected-digest",
+                computed=computed,
+                expected=expect.strip().lower(),
             )
         )
     for record in bundle.rounds:
@@ -107,53 +152,54 @@ def verify_bundle(bundle: Bundle, *, expect: str | None = None) -> Report:
 def check_round(record: RoundRecord) -> list[Finding]:
     """Every check of one round, in reading order."""
     n = record.number
-    findings = [Finding(check=c, round=n, message=m) for c, m in _ballot_problems(record)]
+    findings = [finding(c, n, p, **v) for c, p, v in _ballot_problems(record)]
     box_ok = not any(f.check in ("tracker", "invalid-ballot") for f in findings)
     digest = ""
     if box_ok:
         digest = ballot_box_digest((e.tracker, e.ballot) for e in record.ballots)
         if digest != record.ballot_box_digest:
             findings.append(
-                Finding(
-                    check="box-digest",
-                    round=n,
-                    message=f"ballot-box digest mismatch: the bundle says "
-                    f"{record.ballot_box_digest}, its {len(record.ballots)} ballots hash to "
-                    f"{digest}",
+                finding(
+                    "box-digest",
+                    n,
+                    "box-digest",
+                    stored=record.ballot_box_digest,
+                    count=str(len(record.ballots)),
+                    computed=digest,
                 )
             )
-    findings += [Finding(check=c, round=n, message=m) for c, m in _count_problems(record)]
-    findings += [Finding(check=c, round=n, message=m) for c, m in _deliberation(record)]
+    findings += [finding(c, n, p, **v) for c, p, v in _count_problems(record)]
+    findings += [finding(c, n, p, **v) for c, p, v in _deliberation(record)]
     if not box_ok:
-        findings.append(
-            Finding(
-                check="recount",
-                round=n,
-                message="not recounted: fix the ballots reported above first",
-            )
-        )
+        findings.append(finding("recount", n, "not-recounted"))
         return findings
     try:
         result, comparison = recount(record, digest)
     except (EngineError, BallotError) as exc:
-        findings.append(Finding(check="recount", round=n, message=f"cannot recount: {exc}"))
+        findings.append(finding("recount", n, "cannot-recount", detail=str(exc)))
         return findings
-    for message in _result_differences(record.result, result):
-        findings.append(Finding(check="result", round=n, message=message))
+    for problem, values in _result_differences(record.result, result):
+        findings.append(finding("result", n, problem, **values))
     stored = msgspec.to_builtins(record.comparison)
     for path, old, new in differences(stored, msgspec.to_builtins(comparison)):
         findings.append(
-            Finding(
-                check="comparison",
-                round=n,
-                message=f"method comparison differs at {path or 'the top'}: "
-                f"stored {_shown(old)} vs recount {_shown(new)}",
+            finding(
+                "comparison",
+                n,
+                "comparison-at",
+                path=path or "the top",
+                stored=_shown(old),
+                recount=_shown(new),
             )
         )
     return findings
 
 
-def _ballot_problems(record: RoundRecord) -> Iterator[tuple[str, str]]:
+Problem = tuple[str, str, dict[str, str]]
+"""A finding still to make: its check, its problem code and the sentence's values."""
+
+
+def _ballot_problems(record: RoundRecord) -> Iterator[Problem]:
     """Trackers (canonical, unique, in order), line hashes and validity, ballot by ballot."""
     previous = ""
     seen: set[str] = set()
@@ -164,63 +210,50 @@ def _ballot_problems(record: RoundRecord) -> Iterator[tuple[str, str]]:
         except InvalidReceipt:
             canonical = False
         if not canonical:
-            yield "tracker", f"ballot {i}: {tracker!r} is not a tracker in canonical form"
+            yield "tracker", "tracker-form", {"n": str(i), "tracker": repr(tracker)}
             continue
-        label = f"ballot {i} (tracker {grouped_tracker(tracker)})"
+        where = {"n": str(i), "tracker": grouped_tracker(tracker)}
         if tracker in seen:
-            yield "tracker", f"{label} appears twice"
+            yield "tracker", "tracker-twice", where
         elif tracker < previous:
-            yield "tracker", f"{label} is out of tracker order (after {grouped_tracker(previous)})"
+            yield "tracker", "tracker-order", {**where, "previous": grouped_tracker(previous)}
         seen.add(tracker)
         previous = max(previous, tracker)
         if hashlib.sha256(ballot_line(tracker, item.ballot)).hexdigest() != item.hash:
-            yield (
-                "ballot-hash",
-                f"{label} does not match its ballot-box line hash: the ballot was changed "
-                "after it was cast",
-            )
+            yield "ballot-hash", "ballot-hash", where
         try:
             valid = validate(item.ballot, record.rules)
         except InvalidBallot as exc:
-            yield "invalid-ballot", f"{label} breaks the round's rules: {exc}"
+            own = {f"ballot_{k}": v for k, v in exc.params.items()}
+            detail = {"detail": str(exc), "ballot_problem": exc.problem, **own}
+            yield "invalid-ballot", "invalid-ballot", {**where, **detail}
             continue
         if valid != item.ballot:
-            yield "invalid-ballot", f"{label} is not in the normalised form a cast ballot has"
+            yield "invalid-ballot", "not-normalised", where
 
 
-def _count_problems(record: RoundRecord) -> Iterator[tuple[str, str]]:
+def _count_problems(record: RoundRecord) -> Iterator[Problem]:
     """Listed ballots against the turnout and the result; the rules against the slate."""
-    listed = len(record.ballots)
+    listed = str(len(record.ballots))
     turnout = record.turnout
-    if turnout.ballots_cast != listed:
-        yield (
-            "ballot-count",
-            f"the bundle lists {listed} ballots, but its turnout says {turnout.ballots_cast} "
-            "were cast",
-        )
-    if record.result.ballots != listed:
-        yield (
-            "ballot-count",
-            f"the bundle lists {listed} ballots, but its result counted {record.result.ballots}",
-        )
+    cast = str(turnout.ballots_cast)
+    if cast != listed:
+        yield "ballot-count", "count-turnout", {"listed": listed, "cast": cast}
+    if str(record.result.ballots) != listed:
+        counted = str(record.result.ballots)
+        yield "ballot-count", "count-result", {"listed": listed, "counted": counted}
     if turnout.codes_used is not None and turnout.codes_used != turnout.ballots_cast:
-        yield (
-            "ballot-count",
-            f"{turnout.ballots_cast} ballots were cast with {turnout.codes_used} used codes: "
-            "each code casts exactly one ballot",
-        )
+        yield "ballot-count", "count-codes", {"cast": cast, "used": str(turnout.codes_used)}
     names = tuple(option.name for option in record.slate)
     if names != record.rules.candidates:
-        yield "slate", f"the slate {list(names)} is not the rules' {list(record.rules.candidates)}"
+        shown = {"slate": _shown(names), "candidates": _shown(record.rules.candidates)}
+        yield "slate", "slate", shown
     if record.result.method != record.counting.method:
-        yield (
-            "result",
-            f"the result was counted with {record.result.method}, but the round declared "
-            f"{record.counting.method}",
-        )
+        methods = {"counted": record.result.method, "declared": record.counting.method}
+        yield "result", "method", methods
 
 
-def _deliberation(record: RoundRecord) -> Iterator[tuple[str, str]]:
+def _deliberation(record: RoundRecord) -> Iterator[Problem]:
     """The stance counts must be those of the listed comments; notable ones must be listed."""
     talk = record.deliberation
     counted: Counter[tuple[str | None, str]] = Counter((c.option, c.stance) for c in talk.comments)
@@ -232,29 +265,29 @@ def _deliberation(record: RoundRecord) -> Iterator[tuple[str, str]]:
                 stated[(entry.option, stance)] += value
     for key in sorted(set(counted) | set(stated), key=lambda k: (k[0] or "", k[1])):
         if counted[key] != stated[key]:
-            option = key[0] or "the round as a whole"
-            yield (
-                "deliberation",
-                f"comments about {option} ({key[1]}): the summary says {stated[key]}, "
-                f"the bundle lists {counted[key]}",
-            )
+            counts = {"stance": key[1], "stated": str(stated[key]), "listed": str(counted[key])}
+            if key[0]:
+                yield "deliberation", "stance-count", {"option": key[0], **counts}
+            else:
+                yield "deliberation", "stance-count-round", counts
     ids = {c.id for c in talk.comments}
     for missing in [i for i in talk.notable if i not in ids]:
-        yield "deliberation", f"notable comment {missing} is not among the listed comments"
+        yield "deliberation", "notable-missing", {"id": str(missing)}
 
 
-def _result_differences(stored: Any, counted: Any) -> Iterator[str]:
-    """Sentences for how the stored result differs from the recount, winners first."""
+def _result_differences(stored: Any, counted: Any) -> Iterator[tuple[str, dict[str, str]]]:
+    """How the stored result differs from the recount (problem code and values), winners
+    first."""
     if stored.winners != counted.winners:
         yield (
-            f"result differs: stored winners {_shown(stored.winners)} vs recount "
-            f"{_shown(counted.winners)}"
+            "result-winners",
+            {"stored": _shown(stored.winners), "recount": _shown(counted.winners)},
         )
     old, new = msgspec.to_builtins(stored), msgspec.to_builtins(counted)
     old.pop("winners", None)
     new.pop("winners", None)
     for path, a, b in differences(old, new):
-        yield f"result differs at {path}: stored {_shown(a)} vs recount {_shown(b)}"
+        yield "result-at", {"path": path, "stored": _shown(a), "recount": _shown(b)}
 
 
 def differences(old: Any, new: Any, path: str = "") -> list[tuple[str, Any, Any]]:

@@ -9,6 +9,7 @@ from engine.compare import Comparison
 from engine.registry import get_method
 from engine.result import Result
 from service.i18n import text
+from service.records.labels import method_name
 
 
 def width(cell: str) -> int:
@@ -27,6 +28,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def _method(name: str, lang: str) -> str:
+    """A method by its Chinese name in Chinese; in English by the name ``--method`` takes."""
+    return method_name(name, lang) if lang == "zh" else name
 
 
 def number(value: float) -> str:
@@ -49,7 +55,7 @@ def render_result(result: Result, lang: str) -> str:
         size = f"{text(lang, 'seats')}: {result.options.get('seats', 1)}"
         label = text(lang, "winners")
     parts = [
-        f"{text(lang, 'method')}: {result.method} — {summary}",
+        f"{text(lang, 'method')}: {_method(result.method, lang)} — {summary}",
         f"{text(lang, 'ballots')}: {result.ballots:,}    {size}",
         f"{label}: {sep.join(result.winners) or '—'}",
         "",
@@ -131,7 +137,7 @@ def render_comparison(comparison: Comparison, lang: str) -> str:
         shown = (
             sep.join(v.winners) if v.winners else text(lang, "compare.tied", names=sep.join(v.tied))
         )
-        rows.append([v.method, shown])
+        rows.append([_method(v.method, lang), shown])
     parts = [
         f"{text(lang, 'compare.title')} ({text(lang, 'ballots')}: {comparison.ballots:,})",
         "",
@@ -146,5 +152,6 @@ def render_comparison(comparison: Comparison, lang: str) -> str:
             parts.append(text(lang, "compare.no_condorcet"))
         parts.append(text(lang, "compare.smith", names=sep.join(comparison.smith_set)))
     if comparison.condorcet_misses:
-        parts.append(text(lang, "compare.misses", names=sep.join(comparison.condorcet_misses)))
+        misses = sep.join(_method(m, lang) for m in comparison.condorcet_misses)
+        parts.append(text(lang, "compare.misses", names=misses))
     return "\n".join(parts)

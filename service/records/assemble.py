@@ -33,6 +33,7 @@ from engine.compare import Comparison
 from engine.registry import get_method
 from engine.result import Result
 from service.auth.guard import Actor
+from service.communities.controllers import zone_of_process
 from service.db import models
 from service.errors import Conflict
 from service.processes.repository import find_process
@@ -57,6 +58,7 @@ async def round_draft(db: AsyncSession, round_id: int, actor: Actor) -> Draft:
         process=await process_record(db, process),
         rounds=(record,),
         ballots=(await stored_ballots(db, round_row),),
+        time_zone=await zone_of_process(db, process.id),
     )
 
 
@@ -83,6 +85,7 @@ async def process_draft(db: AsyncSession, process_id: int) -> Draft:
         process=await process_record(db, process),
         rounds=tuple([await round_record(db, r, s) for r, s in rows]),
         ballots=tuple([await stored_ballots(db, r) for r, _ in rows]),
+        time_zone=await zone_of_process(db, process.id),
     )
 
 

@@ -12,6 +12,7 @@ import msgspec
 
 from ballots.bundle import BallotEntry, Bundle, Package, ProcessRecord, RoundRecord, seal
 from ballots.kinds import Ballot
+from service.zones import DEFAULT_ZONE
 
 StoredBallot = tuple[str, str]
 """A ballot as stored: its tracker and its canonical JSON."""
@@ -21,12 +22,14 @@ _BALLOT: Final = msgspec.json.Decoder(Ballot)
 
 class Draft(msgspec.Struct, frozen=True, kw_only=True):
     """``rounds`` hold no ballots yet; ``ballots[i]`` are round ``i``'s stored ballots in
-    tracker order."""
+    tracker order; ``time_zone`` is the community's, which the documents show times in (the
+    bundle keeps them in UTC)."""
 
     scope: Literal["round", "process"]
     process: ProcessRecord
     rounds: tuple[RoundRecord, ...]
     ballots: tuple[list[StoredBallot], ...]
+    time_zone: str = DEFAULT_ZONE
 
     @property
     def numbers(self) -> list[int]:

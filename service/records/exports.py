@@ -24,9 +24,11 @@ from ballots.formats.preflib import data_type_for
 from ballots.recount import ballot_box
 from engine.profile import RankedProfile
 from service.errors import Invalid
+from service.i18n import text
 from service.records import tables
 from service.records.document import decision_pdf
 from service.records.draft import Draft, sealed
+from service.zones import DEFAULT_ZONE
 
 CSV: Final = "text/csv"
 TEXT: Final = "text/plain"
@@ -64,6 +66,9 @@ FORMATS: Final[dict[str, ExportFormat]] = {
 }
 """Every export by name, in the order documents list them."""
 
+FORMAT_NAMES_ZH: Final = {name: text("zh", f"secretary.export.{name}") for name in FORMATS}
+"""Each export as the download list and refusals name it: 逐轮计票（CSV）, 选票（BLT）."""
+
 
 @dataclass(frozen=True)
 class Exported:
@@ -84,15 +89,16 @@ class Exported:
         )
 
 
-def export(bundle: Bundle, name: str, lang: str = "zh") -> Exported:
-    """The export ``name`` of ``bundle`` (422 when the format does not fit the bundle)."""
+def export(bundle: Bundle, name: str, lang: str = "zh", zone: str = DEFAULT_ZONE) -> Exported:
+    """The export ``name`` of ``bundle`` (422 when the format does not fit the bundle), its
+    times shown in ``zone`` (:func:`service.zones.moment`)."""
     fmt = FORMATS.get(name)
     if fmt is None:
         known = ", ".join(FORMATS)
         raise Invalid(
             f"there is no export {name!r}; exports: {known}",
             code="unknown-export",
-            zh=f"没有名为 {name} 的导出格式，可选：{known}",
+            zh=f"没有名为“{name}”的导出格式，可选：{'、'.join(FORMAT_NAMES_ZH.values())}",
             field="format",
         )
     single = len(bundle.rounds) == 1 and bundle.scope == "round"
@@ -100,7 +106,7 @@ def export(bundle: Bundle, name: str, lang: str = "zh") -> Exported:
         raise Invalid(
             f"the {name} export is made per round; export it from one round",
             code="export-per-round",
-            zh=f"{fmt.zh}（{name}）按轮次导出，请从某一轮导出",
+            zh=f"{FORMAT_NAMES_ZH[name]}按轮次导出，请从某一轮导出",
             field="format",
         )
     record = bundle.rounds[0]
@@ -112,11 +118,16 @@ def export(bundle: Bundle, name: str, lang: str = "zh") -> Exported:
             f"{name} files hold {' or '.join(fmt.kinds)} ballots; round {record.number} has "
             f"{record.rules.kind} ballots (exports that fit: {fitting})",
             code="export-not-applicable",
-            zh=f"{name} 格式不适用于第 {record.number} 轮的选票，可选：{fitting}",
+            zh=f"{FORMAT_NAMES_ZH[name]}不适用于第 {record.number} 轮的选票，可选："
+            + "、".join(
+                FORMAT_NAMES_ZH[n]
+                for n, f in FORMATS.items()
+                if not f.kinds or record.rules.kind in f.kinds
+            ),
             field="format",
         )
     build = BUILDERS[name]
-    content, extension = build(bundle, lang)
+    content, extension = build(bundle, lang, zone)
     return Exported(
         format=name,
         content=content,
@@ -136,7 +147,7 @@ class Made(NamedTuple):
 def make(draft: Draft, name: str, lang: str = "zh") -> Made:
     """Seal ``draft`` and export the bundle as ``name`` (pure: runs in the worker)."""
     bundle = sealed(draft)
-    return Made(export(bundle, name, lang), bundle.digest)
+    return Made(export(bundle, name, lang, draft.time_zone), bundle.digest)
 
 
 def _filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool, lang: str) -> str:
@@ -170,21 +181,27 @@ def _round(bundle: Bundle) -> RoundRecord:
     return bundle.rounds[0]
 
 
-Builder = Callable[[Bundle, str], tuple[bytes, str]]
+Builder = Callable[[Bundle, str, str], tuple[bytes, str]]
 
 BUILDERS: Final[dict[str, Builder]] = {
-    "json": lambda b, lang: (encode(b), "json"),
-    "pdf": lambda b, lang: (decision_pdf(b, lang), "pdf"),
-    "xlsx": lambda b, lang: (tables.workbook(b, lang), "xlsx"),
-    "ballots-csv": lambda b, lang: (tables.to_csv(tables.ballot_rows(_round(b), lang)), "csv"),
-    "rounds-csv": lambda b, lang: (tables.to_csv(tables.count_rows(_round(b), lang)), "csv"),
-    "decisions-csv": lambda b, lang: (
+    "json": lambda b, lang, zone: (encode(b), "json"),
+    "pdf": lambda b, lang, zone: (decision_pdf(b, lang, zone), "pdf"),
+    "xlsx": lambda b, lang, zone: (tables.workbook(b, lang, zone), "xlsx"),
+    "ballots-csv": lambda b, lang, zone: (
+        tables.to_csv(tables.ballot_rows(_round(b), lang)),
+        "csv",
+    ),
+    "rounds-csv": lambda b, lang, zone: (tables.to_csv(tables.count_rows(_round(b), lang)), "csv"),
+    "decisions-csv": lambda b, lang, zone: (
         tables.to_csv(tables.decision_rows(_round(b), lang)),
         "csv",
     ),
-    "comments-csv": lambda b, lang: (tables.to_csv(tables.comment_rows(_round(b), lang)), "csv"),
-    "blt": lambda b, lang: _ballot_file(_round(b), b.process.title, "blt"),
-    "preflib": lambda b, lang: _ballot_file(_round(b), b.process.title, "preflib"),
-    "pabulib": lambda b, lang: _ballot_file(_round(b), b.process.title, "pabulib"),
+    "comments-csv": lambda b, lang, zone: (
+        tables.to_csv(tables.comment_rows(_round(b), lang, zone)),
+        "csv",
+    ),
+    "blt": lambda b, lang, zone: _ballot_file(_round(b), b.process.title, "blt"),
+    "preflib": lambda b, lang, zone: _ballot_file(_round(b), b.process.title, "preflib"),
+    "pabulib": lambda b, lang, zone: _ballot_file(_round(b), b.process.title, "pabulib"),
 }
-"""How each export is made: ``(bundle, lang) -> (bytes, file extension)``."""
+"""How each export is made: ``(bundle, lang, time zone) -> (bytes, file extension)``."""

@@ -18,7 +18,8 @@ from ballots.bundle import Bundle, RoundRecord
 from ballots.kinds import RankedBallot, ScoreBallot
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
-from service.records.labels import ballot_text, iso_local, label, method_name, number
+from service.records.labels import ballot_text, label, method_name, number
+from service.zones import DEFAULT_ZONE, moment
 
 Cell = str | int | float | None
 Row = list[Cell]
@@ -111,8 +112,9 @@ def decision_rows(record: RoundRecord, lang: str) -> list[Row]:
     return rows
 
 
-def comment_rows(record: RoundRecord, lang: str) -> list[Row]:
-    """The visible comments, oldest first (speakers' names are not exported)."""
+def comment_rows(record: RoundRecord, lang: str, zone: str = DEFAULT_ZONE) -> list[Row]:
+    """The visible comments, oldest first (speakers' names are not exported), each with its
+    time in ``zone``."""
     talk = record.deliberation
     rows: list[Row] = [
         [
@@ -133,7 +135,16 @@ def comment_rows(record: RoundRecord, lang: str) -> list[Row]:
         option = c.option if c.option is not None else text(lang, "record.whole_round")
         stance = label(lang, "stance", c.stance)
         rows.append(
-            [record.number, c.id, c.parent_id, option, prompt, stance, c.body, iso_local(c.at)]
+            [
+                record.number,
+                c.id,
+                c.parent_id,
+                option,
+                prompt,
+                stance,
+                c.body,
+                moment(c.at, zone, lang),
+            ]
         )
     return rows
 
@@ -188,9 +199,9 @@ def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
     return rows
 
 
-def workbook(bundle: Bundle, lang: str) -> bytes:
+def workbook(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE) -> bytes:
     """The bundle as an XLSX workbook: a summary sheet, then per round its ballots, count,
-    budget decisions (budget rounds) and comments."""
+    budget decisions (budget rounds) and comments (times in ``zone``)."""
     book = Workbook()
     sheet: Worksheet = book.active
     sheet.title = text(lang, "record.sheet.summary")
@@ -206,7 +217,7 @@ def workbook(bundle: Bundle, lang: str) -> bytes:
         ]
         if record.result.decisions:
             parts.append(("record.sheet.decisions", decision_rows(record, lang)))
-        parts.append(("record.sheet.comments", comment_rows(record, lang)))
+        parts.append(("record.sheet.comments", comment_rows(record, lang, zone)))
         for key, rows in parts:
             _fill(book.create_sheet(prefix + text(lang, key)), rows, header=True)
     stamp = max((r.dates.counted_at for r in bundle.rounds if r.dates.counted_at), default=None)

@@ -11,11 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from engine.process import ProcessPhase, advance
 from service.audit import record
 from service.auth.guard import Actor
+from service.communities.controllers import zone_of_process
 from service.db.base import utcnow
 from service.db.models import Process, Proposal, Round, RoundOption
 from service.errors import Conflict
 from service.i18n import text
 from service.proposals.names import listed, lookalikes
+from service.refusals import phase_name
+from service.zones import moment
 
 OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
 """Process phases in which rounds may be set up and voting may open."""
@@ -34,15 +37,18 @@ def is_frozen(round_row: Round) -> bool:
     return round_row.voting_at is not None
 
 
-def refuse_if_frozen(round_row: Round) -> None:
-    """Refuse (409 ``round-frozen``) any change to a round whose voting has opened."""
+async def refuse_if_frozen(db: AsyncSession, round_row: Round) -> None:
+    """Refuse (409 ``round-frozen``) any change to a round whose voting has opened, saying
+    when in the community's time zone."""
     if round_row.voting_at is None:
         return
-    at = round_row.voting_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    zone = await zone_of_process(db, round_row.process_id)
     raise Conflict(
-        f"voting opened at {at}: the slate, method, options and roll are fixed",
+        f"voting opened at {moment(round_row.voting_at, zone, 'en')}: the slate, method, "
+        "options and roll are fixed",
         code="round-frozen",
-        zh=f"投票已于 {at} 开始：候选名单、计票方法、参数和户籍名册均已锁定，不能再修改",
+        zh=f"投票已于 {moment(round_row.voting_at, zone, 'zh')} 开始：候选名单、计票方法、"
+        "参数和户籍名册均已锁定，不能再修改",
         voting_at=round_row.voting_at.isoformat(),
     )
 
@@ -69,7 +75,8 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
             Issue(
                 f"the process is {process.phase}: voting opens only while it is collecting "
                 "or deliberating",
-                f"议题处于 {process.phase} 阶段：只有在收集或协商阶段才能开始投票",
+                f"议题处于“{phase_name(process.phase, 'process')}”阶段：只有在收集或协商阶段"
+                "才能开始投票",
             )
         )
     slate = await pending_slate(db, round_row.id)
@@ -104,7 +111,7 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
             issues.append(
                 Issue(
                     "a budget round needs a budget: set options.budget (in yuan)",
-                    "预算投票需要总预算：请设置 options.budget（元）",
+                    "预算投票需要总预算：请在轮次设置中填写总预算（元）",
                 )
             )
         for proposal in slate:

@@ -9,7 +9,9 @@ import msgspec
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.errors import TransitionRefused
 from engine.process import RoundPhase, advance
+from engine.process import allowed as allowed_next
 from engine.result import Result
 from service.audit import record
 from service.auth.guard import Actor
@@ -17,6 +19,8 @@ from service.db.base import utcnow
 from service.db.models import Proposal, Round, RoundOption, RoundResult
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import find_process
+from service.proposals.repository import STATUS_ZH
+from service.refusals import phase_name, refused_transition
 from service.rounds import schemas
 from service.rounds.config import ROUND_OPTIONS, check_method, check_options, check_rules
 from service.rounds.freeze import (
@@ -99,7 +103,8 @@ async def create_round(
             f"process {process_id} is {process.phase}: rounds are held only while it is "
             "collecting or deliberating",
             code="process-not-open",
-            zh=f"议题处于 {process.phase} 阶段，只有在收集或协商阶段才能安排轮次",
+            zh=f"议题处于“{phase_name(process.phase, 'process')}”阶段，只有在收集或协商阶段"
+            "才能安排轮次",
         )
     info = check_method(data.ballot_kind, data.method)
     options = check_options(data.ballot_kind, info, data.options)
@@ -107,7 +112,7 @@ async def create_round(
     if data.proposal_ids is not None and data.seed_from is not None:
         raise Invalid(
             "give the slate as proposal_ids or as seed_from, not both",
-            zh="候选名单请用 proposal_ids 或 seed_from 之一给出，不能同时给",
+            zh="候选名单要么逐个选定方案，要么沿用上一轮结果的前几名，不能两样都给",
             field="seed_from",
         )
     if data.seed_from is not None:
@@ -160,7 +165,7 @@ async def update_round(
 ) -> Round:
     """Change a round before voting opens (409 ``round-frozen`` after)."""
     round_row = await find_round(db, round_id, for_update=True)
-    refuse_if_frozen(round_row)
+    await refuse_if_frozen(db, round_row)
     kind = data.ballot_kind or round_row.ballot_kind
     method = data.method or round_row.method
     kind_changed = kind != round_row.ballot_kind
@@ -203,7 +208,7 @@ async def replace_slate(
 ) -> Round:
     """Put ``proposal_ids`` on the slate in this order, until voting opens."""
     round_row = await find_round(db, round_id, for_update=True)
-    refuse_if_frozen(round_row)
+    await refuse_if_frozen(db, round_row)
     await check_slate(db, round_row.process_id, proposal_ids)
     await db.execute(delete(RoundOption).where(RoundOption.round_id == round_id))
     await _write_slate(db, round_id, proposal_ids)
@@ -258,7 +263,8 @@ async def check_slate(db: AsyncSession, process_id: int, proposal_ids: Sequence[
                 f"proposal {pid} «{proposal.title}» is {proposal.status}: only active "
                 "proposals go on a slate",
                 code="proposal-not-active",
-                zh=f"方案「{proposal.title}」已不是有效方案（{proposal.status}），不能放进候选名单",
+                zh=f"方案「{proposal.title}」已{STATUS_ZH.get(proposal.status, '失效')}，"
+                "不能放进候选名单",
                 field="proposal_ids",
             )
 
@@ -279,7 +285,8 @@ async def seeded_slate(db: AsyncSession, process_id: int, seed: schemas.SeedFrom
         raise Conflict(
             f"round {source.number} is {source.phase}: only a published result can seed a slate",
             code="round-not-published",
-            zh=f"第 {source.number} 轮尚未公布结果（{source.phase}），不能据此确定候选名单",
+            zh=f"第 {source.number} 轮尚未公布结果（{phase_name(source.phase, 'round')}），"
+            "不能据此确定候选名单",
         )
     result = msgspec.json.decode(stored.result, type=Result)
     chosen = set(top_names(result, seed.top, source.number))
@@ -336,7 +343,10 @@ async def change_phase(
     the round's key (derived from ``secret_key``) and counts it."""
     round_row = await find_round(db, round_id, for_update=True)
     current = RoundPhase(round_row.phase)
-    target = advance(current, RoundPhase(to))
+    try:
+        target = advance(current, RoundPhase(to))
+    except TransitionRefused as exc:
+        raise refused_transition(exc, "round", allowed_next(current)) from exc
     if target is RoundPhase.VOTING:
         await freeze(db, round_row, actor)
     if target is RoundPhase.PUBLISHED and await db.get(RoundResult, round_id) is None:

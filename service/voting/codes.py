@@ -133,7 +133,7 @@ def _labels(data: CodesCreate, round_row: Round) -> list[str] | None:
     if (data.count is None) == (data.households is None):
         raise Invalid(
             'give either "count" (how many codes) or "households" (the roll), not both',
-            zh="请提供 count（投票码数量）或 households（户籍名单）其中之一",
+            zh="请填写投票码的数量，或提供户籍名单，二者选一",
             field="count",
         )
     if data.households is None:

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from engine.result import Result
 from service.i18n import text
+from service.records.labels import method_name
 from service.report import number
 
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
@@ -175,7 +176,7 @@ def rounds_chart(result: Result, lang: str) -> Markup:
         )
     columns = [f"{text(lang, 'round')} {r.number}" for r in result.rounds]
     return _bars(
-        text(lang, "page.chart.title", method=result.method),
+        text(lang, "page.chart.title", method=method_name(result.method, lang)),
         text(lang, "page.chart.rounds", rounds=len(result.rounds), ballots=result.ballots),
         columns,
         rows,
@@ -193,7 +194,7 @@ def scores_chart(result: Result, lang: str) -> Markup:
         if name in scores
     ]
     return _bars(
-        text(lang, "page.chart.title", method=result.method),
+        text(lang, "page.chart.title", method=method_name(result.method, lang)),
         text(lang, "page.chart.scores", ballots=result.ballots),
         [text(lang, "score")],
         rows,
@@ -217,7 +218,7 @@ def budget_chart(result: Result, lang: str) -> Markup:
         for d in result.decisions
     ]
     return _bars(
-        text(lang, "page.chart.title", method=result.method),
+        text(lang, "page.chart.title", method=method_name(result.method, lang)),
         text(lang, "page.chart.budget", ballots=result.ballots),
         [text(lang, "support")],
         rows,

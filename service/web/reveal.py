@@ -22,6 +22,7 @@ from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Process, Round, RoundResult
 from service.deps import DB, Caller
 from service.i18n import text
+from service.records import labels
 from service.report import number
 from service.results.controllers import counted_round
 from service.web.chart import result_chart
@@ -30,8 +31,7 @@ from service.web.render import language_of, page
 
 def method_name(lang: str, method: str) -> str:
     """A method's name for people (``即时决选（IRV）``), or its registry name."""
-    label = text(lang, f"page.method.{method}")
-    return method if label == f"page.method.{method}" else label
+    return labels.method_name(method, lang)
 
 
 @dataclass(slots=True)
