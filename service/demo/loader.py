@@ -22,6 +22,7 @@ from service.accounts.schemas import Role, UserCreate
 from service.auth.hashing import PasswordHasher
 from service.db import models
 from service.db.session import create_engine, sessionmaker
+from service.i18n import text
 from service.settings import Settings
 
 BALLOTS = Path(__file__).resolve().parent / "pocket_park.json"
@@ -81,7 +82,10 @@ async def _load(settings: Settings) -> list[str]:
         "已载入示例：杜集社区口袋公园建设方案 / Demo loaded: the Dují pocket park.",
         f"工作人员账号（密码均为 {PASSWORD}）/ Staff accounts (password {PASSWORD}):",
     ]
-    lines += [f"  {username:<8} {name}（{role}）" for username, name, role in ACCOUNTS]
+    lines += [
+        f"  {username:<8} {name}（{text('zh', f'role.{role}')} / {role}）"
+        for username, name, role in ACCOUNTS
+    ]
     lines.append("第二轮（预算投票）正在进行，可用以下投票码试投 / Round 2 is open; try a code:")
     lines += [f"  {code}" for code in codes]
     return lines
