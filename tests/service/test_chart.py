@@ -34,7 +34,7 @@ def test_rounds_chart_draws_every_round_and_the_transfers():
     assert result.winners == ("健康监测站",)
     root = parse(str(result_chart(result, "zh")))
     assert root.get("role") == "img"
-    assert root.find(f"{SVG}title").text == "计票结果（irv）"
+    assert root.find(f"{SVG}title").text == "计票结果：即时决选（IRV）"  # the method by its name
     assert "共 3 轮、9 张选票" in root.find(f"{SVG}desc").text
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert {"轮次 1", "轮次 2", "轮次 3"} <= set(texts)
