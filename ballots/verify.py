@@ -56,23 +56,82 @@ from engine.errors import EngineError
 MAX_DIFFERENCES: Final[int] = 6
 """Differences listed per compared value (the first ones in reading order)."""
 
+MESSAGES: Final[dict[str, str]] = {
+    "package-digest": "package digest mismatch: the bundle says {stored}, its content hashes "
+    "to {computed}",
+    "expected-digest": "the package digest {computed} is not the expected {expected} (the one "
+    "on the signed record)",
+    "box-digest": "ballot-box digest mismatch: the bundle says {stored}, its {count} ballots "
+    "hash to {computed}",
+    "not-recounted": "not recounted: fix the ballots reported above first",
+    "cannot-recount": "cannot recount: {detail}",
+    "result-winners": "result differs: stored winners {stored} vs recount {recount}",
+    "result-at": "result differs at {path}: stored {stored} vs recount {recount}",
+    "comparison-at": "method comparison differs at {path}: stored {stored} vs recount {recount}",
+    "tracker-form": "ballot {n}: {tracker} is not a tracker in canonical form",
+    "tracker-twice": "ballot {n} (tracker {tracker}) appears twice",
+    "tracker-order": "ballot {n} (tracker {tracker}) is out of tracker order (after {previous})",
+    "ballot-hash": "ballot {n} (tracker {tracker}) does not match its ballot-box line hash: the "
+    "ballot was changed after it was cast",
+    "invalid-ballot": "ballot {n} (tracker {tracker}) breaks the round's rules: {detail}",
+    "not-normalised": "ballot {n} (tracker {tracker}) is not in the normalised form a cast "
+    "ballot has",
+    "list-tracker-form": "tracker {n}: {tracker} is not a tracker in canonical form",
+    "list-tracker-twice": "tracker {n} ({tracker}) appears twice",
+    "list-tracker-order": "tracker {n} ({tracker}) is out of order (after {previous})",
+    "content-invalid": "distinct ballot {n} breaks the round's rules: {detail}",
+    "content-not-normalised": "distinct ballot {n} is not in the normalised form a cast ballot has",
+    "content-twice": "distinct ballot {n} is listed twice (give it once, with its count)",
+    "content-order": "distinct ballot {n} is out of order (the list is sorted by canonical ballot)",
+    "trackers-digest": "trackers digest mismatch: the bundle says {stored}, its {count} "
+    "trackers hash to {computed}",
+    "contents-digest": "contents digest mismatch: the bundle says {stored}, its {count} "
+    "distinct ballots hash to {computed}",
+    "count-trackers": "the bundle lists {trackers} trackers but {listed} ballots: each ballot "
+    "has one tracker",
+    "count-turnout": "the bundle lists {listed} ballots, but its turnout says {cast} were cast",
+    "count-result": "the bundle lists {listed} ballots, but its result counted {counted}",
+    "count-codes": "{cast} ballots were cast with {used} used codes: each code casts exactly "
+    "one ballot",
+    "slate": "the slate {slate} is not the rules' {candidates}",
+    "method": "the result was counted with {counted}, but the round declared {declared}",
+    "stance-count": "comments about {option} ({stance}): the summary says {stated}, the bundle "
+    "lists {listed}",
+    "stance-count-round": "comments about the round as a whole ({stance}): the summary says "
+    "{stated}, the bundle lists {listed}",
+    "notable-missing": "notable comment {id} is not among the listed comments",
+}
+"""English sentence for every kind of difference (``Finding.problem``), filled from
+``Finding.params``: a translation is another table with the same codes and parameters.
+Values that are lists, numbers or words from the bundle are JSON (``["文化墙"]``); paths
+read like ``rounds[2].tallies["文化墙"]``."""
+
 
 class Finding(Struct, frozen=True, kw_only=True):
     """One difference: which check found it (``package-digest``, ``expected-digest``,
     ``tracker``, ``ballot-hash``, ``content``, ``invalid-ballot``, ``trackers-digest``,
     ``contents-digest``, ``box-digest``, ``ballot-count``, ``slate``, ``recount``,
     ``result``, ``comparison``, ``deliberation``), the round number (``None`` for the
-    bundle as a whole) and a sentence saying what differs."""
+    bundle as a whole) and a sentence saying what differs; ``problem`` and ``params`` are
+    that sentence's code in :data:`MESSAGES` and its values (an invalid ballot's own problem
+    code and values too, as ``ballot_problem`` …)."""
 
     check: str
     round: int | None
     message: str
+    problem: str = ""
+    params: dict[str, str] = {}
+
+
+def finding(check: str, round: int | None, problem: str, **params: str) -> Finding:
+    """A finding whose sentence is :data:`MESSAGES` ``[problem]`` filled with ``params``."""
+    message = MESSAGES[problem].format_map(params)
+    return Finding(check=check, round=round, message=message, problem=problem, params=params)
 
 
 class Report(Struct, frozen=True, kw_only=True):
     """The outcome: ``verified`` when nothing differs; the package digest as stored and as
-    recomputed, how many rounds and ballots were checked, how many of the rounds have
-    sealed receipts, and every finding."""
+    recomputed, how many rounds and ballots were checked, and every finding."""
 
     verified: bool
     digest: str
@@ -81,6 +140,7 @@ class Report(Struct, frozen=True, kw_only=True):
     ballots: int
     findings: tuple[Finding, ...]
     sealed_rounds: int = 0
+    """Rounds whose receipts are sealed (their trackers and ballots listed apart)."""
 
 
 def verify(data: bytes, *, name: str = "bundle", expect: str | None = None) -> Report:
@@ -96,20 +156,18 @@ def verify_bundle(bundle: Bundle, *, expect: str | None = None) -> Report:
     computed = package_digest(bundle)
     if computed != bundle.digest:
         findings.append(
-            Finding(
-                check="package-digest",
-                round=None,
-                message=f"package digest mismatch: the bundle says {bundle.digest}, "
-                f"its content hashes to {computed}",
+            finding(
+                "package-digest", None, "package-digest", stored=bundle.digest, computed=computed
             )
         )
     if expect is not None and expect.strip().lower() != computed:
         findings.append(
-            Finding(
-                check="expected-digest",
-                round=None,
-                message=f"the package digest {computed} is not the expected "
-                f"{expect.strip().lower()} (the one on the signed record)",
+            finding(
+                "expected-digest",
+                None,
+                "expected-digest",
+                computed=computed,
+                expected=expect.strip().lower(),
             )
         )
     for record in bundle.rounds:
@@ -132,88 +190,80 @@ def check_round(record: RoundRecord) -> list[Finding]:
         problems, digest = _sealed_box(record, record.ballots)
     else:
         problems, digest = _open_box(record, record.ballots)
-    findings = [Finding(check=c, round=n, message=m) for c, m in problems]
-    if digest and digest != record.ballot_box_digest:
+    findings = [finding(c, n, p, **v) for c, p, v in problems]
+    box_ok = bool(digest)
+    if box_ok and digest != record.ballot_box_digest:
         findings.append(
-            Finding(
-                check="box-digest",
-                round=n,
-                message=f"ballot-box digest mismatch: the bundle says "
-                f"{record.ballot_box_digest}, its {record.ballot_count} ballots hash to "
-                f"{digest}",
+            finding(
+                "box-digest",
+                n,
+                "box-digest",
+                stored=record.ballot_box_digest,
+                count=str(record.ballot_count),
+                computed=digest,
             )
         )
-    findings += [Finding(check=c, round=n, message=m) for c, m in _count_problems(record)]
-    findings += [Finding(check=c, round=n, message=m) for c, m in _deliberation(record)]
-    if not digest:
-        findings.append(
-            Finding(
-                check="recount",
-                round=n,
-                message="not recounted: fix the ballots reported above first",
-            )
-        )
+    findings += [finding(c, n, p, **v) for c, p, v in _count_problems(record)]
+    findings += [finding(c, n, p, **v) for c, p, v in _deliberation(record)]
+    if not box_ok:
+        findings.append(finding("recount", n, "not-recounted"))
         return findings
     try:
         result, comparison = recount(record, digest)
     except (EngineError, BallotError) as exc:
-        findings.append(Finding(check="recount", round=n, message=f"cannot recount: {exc}"))
+        findings.append(finding("recount", n, "cannot-recount", detail=str(exc)))
         return findings
-    for message in _result_differences(record.result, result):
-        findings.append(Finding(check="result", round=n, message=message))
+    for problem, values in _result_differences(record.result, result):
+        findings.append(finding("result", n, problem, **values))
     stored = msgspec.to_builtins(record.comparison)
     for path, old, new in differences(stored, msgspec.to_builtins(comparison)):
         findings.append(
-            Finding(
-                check="comparison",
-                round=n,
-                message=f"method comparison differs at {path or 'the top'}: "
-                f"stored {_shown(old)} vs recount {_shown(new)}",
+            finding(
+                "comparison",
+                n,
+                "comparison-at",
+                path=path or "the top",
+                stored=_shown(old),
+                recount=_shown(new),
             )
         )
     return findings
 
 
-Problems = list[tuple[str, str]]
+Problem = tuple[str, str, dict[str, str]]
+"""A finding still to make: its check, its problem code and the sentence's values."""
 
 
-def _open_box(record: RoundRecord, entries: tuple[BallotEntry, ...]) -> tuple[Problems, str]:
+def _open_box(record: RoundRecord, entries: tuple[BallotEntry, ...]) -> tuple[list[Problem], str]:
     """An open-receipt box: its ballots' problems, and the ballot-box digest recomputed from
     the pairs (empty when a tracker or a ballot is unusable)."""
     problems = list(_ballot_problems(record, entries))
-    if any(check in ("tracker", "invalid-ballot") for check, _ in problems):
+    if any(check in ("tracker", "invalid-ballot") for check, _, _ in problems):
         return problems, ""
     return problems, ballot_box_digest((e.tracker, e.ballot) for e in entries)
 
 
-def _sealed_box(record: RoundRecord, box: SealedBallots) -> tuple[Problems, str]:
+def _sealed_box(record: RoundRecord, box: SealedBallots) -> tuple[list[Problem], str]:
     """A sealed-receipt box: the problems of its two lists and their digests, and the
     ballot-box digest recomputed from the two lists (empty when one is unusable)."""
     problems = list(_tracker_problems(box.trackers))
     problems += _content_problems(record, box)
-    if any(check in ("tracker", "content", "invalid-ballot") for check, _ in problems):
+    if any(check in ("tracker", "content", "invalid-ballot") for check, _, _ in problems):
         return problems, ""
     trackers = tracker_list_digest(box.trackers)
     contents = content_list_digest((c.ballot, c.count) for c in box.contents)
-    for name, stored, computed in (
-        ("trackers", box.trackers_digest, trackers),
-        ("contents", box.contents_digest, contents),
+    for name, stored, computed, count in (
+        ("trackers", box.trackers_digest, trackers, len(box.trackers)),
+        ("contents", box.contents_digest, contents, len(box.contents)),
     ):
         if stored != computed:
-            listed = len(box.trackers) if name == "trackers" else len(box.contents)
-            problems.append(
-                (
-                    f"{name}-digest",
-                    f"{name} digest mismatch: the bundle says {stored}, its {listed} "
-                    f"{'trackers' if name == 'trackers' else 'distinct ballots'} hash to "
-                    f"{computed}",
-                )
-            )
+            values = {"stored": stored, "count": str(count), "computed": computed}
+            problems.append((f"{name}-digest", f"{name}-digest", values))
     return problems, sealed_box_digest(trackers, contents)
 
 
-def _tracker_problems(trackers: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """Every tracker canonical, unique and in order."""
+def _tracker_problems(trackers: tuple[str, ...]) -> Iterator[Problem]:
+    """Every tracker of a sealed list canonical, unique and in order."""
     previous = ""
     seen: set[str] = set()
     for i, tracker in enumerate(trackers, start=1):
@@ -222,41 +272,41 @@ def _tracker_problems(trackers: tuple[str, ...]) -> Iterator[tuple[str, str]]:
         except InvalidReceipt:
             canonical = False
         if not canonical:
-            yield "tracker", f"tracker {i}: {tracker!r} is not a tracker in canonical form"
+            yield "tracker", "list-tracker-form", {"n": str(i), "tracker": repr(tracker)}
             continue
-        label = f"tracker {i} ({grouped_tracker(tracker)})"
+        where = {"n": str(i), "tracker": grouped_tracker(tracker)}
         if tracker in seen:
-            yield "tracker", f"{label} appears twice"
+            yield "tracker", "list-tracker-twice", where
         elif tracker < previous:
-            yield "tracker", f"{label} is out of order (after {grouped_tracker(previous)})"
+            yield "tracker", "list-tracker-order", {**where, "previous": grouped_tracker(previous)}
         seen.add(tracker)
         previous = max(previous, tracker)
 
 
-def _content_problems(record: RoundRecord, box: SealedBallots) -> Iterator[tuple[str, str]]:
-    """Every distinct ballot valid, in its normalised form, listed once and in order."""
+def _content_problems(record: RoundRecord, box: SealedBallots) -> Iterator[Problem]:
+    """Every distinct ballot of a sealed list valid, normalised, listed once and in order."""
     previous = b""
     for i, item in enumerate(box.contents, start=1):
-        label = f"distinct ballot {i}"
+        where = {"n": str(i)}
         try:
             valid = validate(item.ballot, record.rules)
         except InvalidBallot as exc:
-            yield "invalid-ballot", f"{label} breaks the round's rules: {exc}"
+            own = {f"ballot_{k}": v for k, v in exc.params.items()}
+            detail = {"detail": str(exc), "ballot_problem": exc.problem, **own}
+            yield "invalid-ballot", "content-invalid", {**where, **detail}
             continue
         if valid != item.ballot:
-            yield "invalid-ballot", f"{label} is not in the normalised form a cast ballot has"
+            yield "invalid-ballot", "content-not-normalised", where
             continue
         key = canonical_ballot(item.ballot)
         if key == previous:
-            yield "content", f"{label} is listed twice (give it once, with its count)"
+            yield "content", "content-twice", where
         elif key < previous:
-            yield "content", f"{label} is out of order (the list is sorted by canonical ballot)"
+            yield "content", "content-order", where
         previous = max(previous, key)
 
 
-def _ballot_problems(
-    record: RoundRecord, entries: tuple[BallotEntry, ...]
-) -> Iterator[tuple[str, str]]:
+def _ballot_problems(record: RoundRecord, entries: tuple[BallotEntry, ...]) -> Iterator[Problem]:
     """Trackers (canonical, unique, in order), line hashes and validity, ballot by ballot."""
     previous = ""
     seen: set[str] = set()
@@ -267,70 +317,54 @@ def _ballot_problems(
         except InvalidReceipt:
             canonical = False
         if not canonical:
-            yield "tracker", f"ballot {i}: {tracker!r} is not a tracker in canonical form"
+            yield "tracker", "tracker-form", {"n": str(i), "tracker": repr(tracker)}
             continue
-        label = f"ballot {i} (tracker {grouped_tracker(tracker)})"
+        where = {"n": str(i), "tracker": grouped_tracker(tracker)}
         if tracker in seen:
-            yield "tracker", f"{label} appears twice"
+            yield "tracker", "tracker-twice", where
         elif tracker < previous:
-            yield "tracker", f"{label} is out of tracker order (after {grouped_tracker(previous)})"
+            yield "tracker", "tracker-order", {**where, "previous": grouped_tracker(previous)}
         seen.add(tracker)
         previous = max(previous, tracker)
         if hashlib.sha256(ballot_line(tracker, item.ballot)).hexdigest() != item.hash:
-            yield (
-                "ballot-hash",
-                f"{label} does not match its ballot-box line hash: the ballot was changed "
-                "after it was cast",
-            )
+            yield "ballot-hash", "ballot-hash", where
         try:
             valid = validate(item.ballot, record.rules)
         except InvalidBallot as exc:
-            yield "invalid-ballot", f"{label} breaks the round's rules: {exc}"
+            own = {f"ballot_{k}": v for k, v in exc.params.items()}
+            detail = {"detail": str(exc), "ballot_problem": exc.problem, **own}
+            yield "invalid-ballot", "invalid-ballot", {**where, **detail}
             continue
         if valid != item.ballot:
-            yield "invalid-ballot", f"{label} is not in the normalised form a cast ballot has"
+            yield "invalid-ballot", "not-normalised", where
 
 
-def _count_problems(record: RoundRecord) -> Iterator[tuple[str, str]]:
+def _count_problems(record: RoundRecord) -> Iterator[Problem]:
     """Listed ballots against the turnout and the result (and, for sealed receipts, the
     trackers against the ballots); the rules against the slate."""
-    listed = record.ballot_count
+    listed = str(record.ballot_count)
     turnout = record.turnout
-    if isinstance(record.ballots, SealedBallots) and len(record.ballots.trackers) != listed:
-        yield (
-            "ballot-count",
-            f"the bundle lists {len(record.ballots.trackers)} trackers but {listed} ballots: "
-            "each ballot has one tracker",
-        )
-    if turnout.ballots_cast != listed:
-        yield (
-            "ballot-count",
-            f"the bundle lists {listed} ballots, but its turnout says {turnout.ballots_cast} "
-            "were cast",
-        )
-    if record.result.ballots != listed:
-        yield (
-            "ballot-count",
-            f"the bundle lists {listed} ballots, but its result counted {record.result.ballots}",
-        )
+    cast = str(turnout.ballots_cast)
+    if isinstance(record.ballots, SealedBallots) and len(record.ballots.trackers) != int(listed):
+        trackers = str(len(record.ballots.trackers))
+        yield "ballot-count", "count-trackers", {"trackers": trackers, "listed": listed}
+    if cast != listed:
+        yield "ballot-count", "count-turnout", {"listed": listed, "cast": cast}
+    if str(record.result.ballots) != listed:
+        counted = str(record.result.ballots)
+        yield "ballot-count", "count-result", {"listed": listed, "counted": counted}
     if turnout.codes_used is not None and turnout.codes_used != turnout.ballots_cast:
-        yield (
-            "ballot-count",
-            f"{turnout.ballots_cast} ballots were cast with {turnout.codes_used} used codes: "
-            "each code casts exactly one ballot",
-        )
+        yield "ballot-count", "count-codes", {"cast": cast, "used": str(turnout.codes_used)}
     names = tuple(option.name for option in record.slate)
     if names != record.rules.candidates:
-        yield "slate", f"the slate {list(names)} is not the rules' {list(record.rules.candidates)}"
+        shown = {"slate": _shown(names), "candidates": _shown(record.rules.candidates)}
+        yield "slate", "slate", shown
     if record.result.method != record.counting.method:
-        yield (
-            "result",
-            f"the result was counted with {record.result.method}, but the round declared "
-            f"{record.counting.method}",
-        )
+        methods = {"counted": record.result.method, "declared": record.counting.method}
+        yield "result", "method", methods
 
 
-def _deliberation(record: RoundRecord) -> Iterator[tuple[str, str]]:
+def _deliberation(record: RoundRecord) -> Iterator[Problem]:
     """The stance counts must be those of the listed comments; notable ones must be listed."""
     talk = record.deliberation
     counted: Counter[tuple[str | None, str]] = Counter((c.option, c.stance) for c in talk.comments)
@@ -342,29 +376,29 @@ def _deliberation(record: RoundRecord) -> Iterator[tuple[str, str]]:
                 stated[(entry.option, stance)] += value
     for key in sorted(set(counted) | set(stated), key=lambda k: (k[0] or "", k[1])):
         if counted[key] != stated[key]:
-            option = key[0] or "the round as a whole"
-            yield (
-                "deliberation",
-                f"comments about {option} ({key[1]}): the summary says {stated[key]}, "
-                f"the bundle lists {counted[key]}",
-            )
+            counts = {"stance": key[1], "stated": str(stated[key]), "listed": str(counted[key])}
+            if key[0]:
+                yield "deliberation", "stance-count", {"option": key[0], **counts}
+            else:
+                yield "deliberation", "stance-count-round", counts
     ids = {c.id for c in talk.comments}
     for missing in [i for i in talk.notable if i not in ids]:
-        yield "deliberation", f"notable comment {missing} is not among the listed comments"
+        yield "deliberation", "notable-missing", {"id": str(missing)}
 
 
-def _result_differences(stored: Any, counted: Any) -> Iterator[str]:
-    """Sentences for how the stored result differs from the recount, winners first."""
+def _result_differences(stored: Any, counted: Any) -> Iterator[tuple[str, dict[str, str]]]:
+    """How the stored result differs from the recount (problem code and values), winners
+    first."""
     if stored.winners != counted.winners:
         yield (
-            f"result differs: stored winners {_shown(stored.winners)} vs recount "
-            f"{_shown(counted.winners)}"
+            "result-winners",
+            {"stored": _shown(stored.winners), "recount": _shown(counted.winners)},
         )
     old, new = msgspec.to_builtins(stored), msgspec.to_builtins(counted)
     old.pop("winners", None)
     new.pop("winners", None)
     for path, a, b in differences(old, new):
-        yield f"result differs at {path}: stored {_shown(a)} vs recount {_shown(b)}"
+        yield "result-at", {"path": path, "stored": _shown(a), "recount": _shown(b)}
 
 
 def differences(old: Any, new: Any, path: str = "") -> list[tuple[str, Any, Any]]:

@@ -20,11 +20,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ballots.errors import BallotError
+from ballots.errors import BallotError, FormatError
 from engine.errors import EngineError, OptionError
 from service.commands import admin, count, records, server
 from service.commands.admin import CommandError
 from service.i18n import default_language, text
+from service.refusals import domain_zh
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,12 +47,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args, lang, sys.stdout)
     except OptionError as exc:
-        sys.stderr.write(f"redbench: {text(lang, 'error')}: {exc}\n")
+        sys.stderr.write(f"redbench: {text(lang, 'error')}: {_said(exc, lang)}\n")
         return 2
-    except (EngineError, BallotError, CommandError) as exc:
-        sys.stderr.write(f"redbench: {text(lang, 'error')}: {exc}\n")
+    except (EngineError, BallotError) as exc:
+        sys.stderr.write(f"redbench: {text(lang, 'error')}: {_said(exc, lang)}\n")
         return 1
+    except CommandError as exc:
+        sys.stderr.write(f"redbench: {text(lang, 'error')}: {exc.said(lang)}\n")
+        return exc.status
     return code
+
+
+def _said(exc: Exception, lang: str) -> str:
+    """An engine or ballot error in ``lang``: in Chinese its kind in words, and for a file
+    that cannot be read what the reader says (in English: it names the line at fault)."""
+    if lang != "zh":
+        return str(exc)
+    said = domain_zh(exc)
+    return f"{said}：{exc}" if isinstance(exc, FormatError) else said
 
 
 if __name__ == "__main__":

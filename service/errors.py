@@ -46,6 +46,7 @@ from engine.errors import (
 )
 from service.i18n import text
 from service.logs import logger
+from service.refusals import domain_zh, validation_zh
 
 log = logger(__name__)
 
@@ -203,7 +204,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
     detail: dict[str, Any] = {}
     if isinstance(exc, InvalidBallot):
         detail = {"problem": exc.problem}
-    return _body(request, status, code, str(exc), field=field, detail=detail)
+    return _body(request, status, code, str(exc), domain_zh(exc), field=field, detail=detail)
 
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
@@ -213,11 +214,13 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
         message = first.get("message") or exc.detail
         key = _field_of(str(message)) or first.get("key")
         where = f"{key}: " if key else ""
+        said = text("zh", "error.invalid-request", detail=validation_zh(str(message), key))
         return _body(
             request,
             400,
             "invalid-request",
             f"{where}{message}",
+            said,
             field=key,
             detail={"errors": extra},
         )
@@ -232,7 +235,10 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
         415: "unsupported-media-type",
         429: "too-many-attempts",
     }.get(exc.status_code, "bad-request")
-    return _body(request, exc.status_code, code, exc.detail or code)
+    zh = None
+    if code == "invalid-request":  # a body the decoder could not read (malformed JSON)
+        zh = text("zh", "error.invalid-request", detail=validation_zh(exc.detail or ""))
+    return _body(request, exc.status_code, code, exc.detail or code, zh)
 
 
 def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
@@ -298,8 +304,20 @@ def handle_unreadable(request: Request[Any, Any, Any], exc: Exception) -> Respon
     """A body the decoder gives up on before any validation: nested too deeply for it, or
     bytes that are not UTF-8."""
     if isinstance(exc, UnicodeDecodeError):
-        return _body(request, 400, "invalid-request", "the request body is not valid UTF-8")
-    return _body(request, 400, "invalid-request", "the JSON body is nested too deeply")
+        return _body(
+            request,
+            400,
+            "invalid-request",
+            "the request body is not valid UTF-8",
+            "请求内容不是有效的 UTF-8 文字",
+        )
+    return _body(
+        request,
+        400,
+        "invalid-request",
+        "the JSON body is nested too deeply",
+        "请求内容的层次太深，无法读取",
+    )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:

@@ -11,6 +11,7 @@ from engine.compare import Comparison, MethodVerdict
 from engine.registry import get_method
 from engine.result import Result
 from service.i18n import text
+from service.records.labels import method_name
 from service.results.explain import explain, step_grid
 from service.results.explain import number as number  # the tables and pages import it here
 
@@ -31,6 +32,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def _method(name: str, lang: str) -> str:
+    """A method by its Chinese name in Chinese; in English by the name ``--method`` takes."""
+    return method_name(name, lang) if lang == "zh" else name
 
 
 def undecided_words(found: Result | MethodVerdict, lang: str, *, short: bool = False) -> str | None:
@@ -62,7 +68,7 @@ def render_result(result: Result, lang: str) -> str:
         size = f"{text(lang, 'seats')}: {result.options.get('seats', 1)}"
         label = text(lang, "winners")
     parts = [
-        f"{text(lang, 'method')}: {result.method} — {summary}",
+        f"{text(lang, 'method')}: {_method(result.method, lang)} — {summary}",
         f"{text(lang, 'ballots')}: {result.ballots:,}    {size}",
     ]
     undecided = undecided_words(result, lang)
@@ -111,7 +117,7 @@ def render_comparison(comparison: Comparison, lang: str) -> str:
     rows = []
     for v in comparison.verdicts:
         tied = text(lang, "compare.tied", names=sep.join(v.tied))
-        rows.append([v.method, outcome_words(v, lang, nobody=tied, short=True)])
+        rows.append([_method(v.method, lang), outcome_words(v, lang, nobody=tied, short=True)])
     parts = [
         f"{text(lang, 'compare.title')} ({text(lang, 'ballots')}: {comparison.ballots:,})",
         "",
@@ -126,5 +132,6 @@ def render_comparison(comparison: Comparison, lang: str) -> str:
             parts.append(text(lang, "compare.no_condorcet"))
         parts.append(text(lang, "compare.smith", names=sep.join(comparison.smith_set)))
     if comparison.condorcet_misses:
-        parts.append(text(lang, "compare.misses", names=sep.join(comparison.condorcet_misses)))
+        misses = sep.join(_method(m, lang) for m in comparison.condorcet_misses)
+        parts.append(text(lang, "compare.misses", names=misses))
     return "\n".join(parts)

@@ -15,6 +15,14 @@ import msgspec
 DEFAULT_DATABASE = "sqlite+aiosqlite:///redbench.sqlite3"
 
 
+class SettingError(ValueError):
+    """A setting that cannot be used; the message says why, ``zh`` in Chinese."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
 def trusted_proxy(value: str) -> str:
     """A proxy address or network (``10.0.0.2``, ``10.0.0.0/8``, ``::1``) in canonical form;
     ``ValueError`` for anything else (a host name, ``*``)."""
@@ -24,8 +32,10 @@ def trusted_proxy(value: str) -> str:
             return str(ipaddress.ip_network(text, strict=False))
         return str(ipaddress.ip_address(text))
     except ValueError:
-        raise ValueError(
-            f"trusted proxy {value!r} is not an IP address or network (e.g. 10.0.0.2 or 10.0.0.0/8)"
+        raise SettingError(
+            f"trusted proxy {value!r} is not an IP address or network (e.g. 10.0.0.2 or "
+            "10.0.0.0/8)",
+            f"受信任的代理“{value}”不是 IP 地址或网段（如 10.0.0.2 或 10.0.0.0/8）",
         ) from None
 
 
@@ -134,9 +144,12 @@ one (``secrets.token_urlsafe(32)``, 43 characters, 256 random bits) is out of re
 def strong(settings: Settings) -> Settings:
     """``settings``, if their secret is long enough to be random (:data:`SECRET_LENGTH`)."""
     if len(settings.secret_key) < SECRET_LENGTH:
-        raise ValueError(
+        raise SettingError(
             f"the server secret (REDBENCH_SECRET or redbench.secret) has "
             f"{len(settings.secret_key)} characters; use at least {SECRET_LENGTH} random ones, "
-            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            f"服务器密钥（REDBENCH_SECRET 或 redbench.secret）只有 {len(settings.secret_key)} "
+            f"个字符，请改用至少 {SECRET_LENGTH} 个随机字符，例如 "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))' 生成的密钥",
         )
     return settings

@@ -5,13 +5,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+from pathlib import Path
 from typing import TextIO
 
+from service.errors import ServiceError
+from service.i18n import text
 from service.settings import Settings
 
 
 class CommandError(Exception):
-    """A command was refused; the message says why (one line)."""
+    """A command was refused; the message says why (one line), ``zh`` in Chinese. The exit
+    status is 1, or 2 for options that do not fit (as the option parser's)."""
+
+    def __init__(self, message: str, zh: str | None = None, *, status: int = 1) -> None:
+        super().__init__(message)
+        self.zh = zh
+        self.status = status
+
+    @classmethod
+    def of(cls, exc: ServiceError) -> CommandError:
+        """A service refusal as a command's, in both languages."""
+        return cls(str(exc), exc.zh)
+
+    def said(self, lang: str) -> str:
+        return self.zh if lang == "zh" and self.zh else str(self)
+
+
+def existing(path: Path) -> Path:
+    """``path`` if there is a file there, else the command's refusal naming it."""
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file", f"找不到文件 {path}")
+    return path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,12 +80,11 @@ def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from service.auth.hashing import PasswordHasher
     from service.db.migrate import upgrade
     from service.db.session import create_engine, sessionmaker
-    from service.errors import ServiceError
 
     settings = Settings.from_env(database_url=args.database)
     password = args.password or getpass.getpass("password: ")
     if len(password) < 8:
-        raise CommandError("the password must have at least 8 characters")
+        raise CommandError("the password must have at least 8 characters", "密码至少要有 8 个字符")
     try:
         data = UserCreate(
             username=args.username,
@@ -70,7 +93,7 @@ def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             password=password,
         )
     except ServiceError as exc:  # a display name with nothing visible, or a control character
-        raise CommandError(str(exc)) from exc
+        raise CommandError.of(exc) from exc
     upgrade(settings.database_url)
 
     async def create() -> None:
@@ -79,14 +102,14 @@ def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             async with sessionmaker(engine)() as session, session.begin():
                 await create_user(session, data, PasswordHasher())
         except ServiceError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError.of(exc) from exc
         finally:
             await engine.dispose()
 
     asyncio.run(create())
     out.write(
         (
-            f"已创建账号 {args.username}（{args.role}）"
+            f"已创建账号 {args.username}（{text('zh', f'role.{args.role}')}）"
             if lang == "zh"
             else f"created {args.username} ({args.role})"
         )

@@ -23,6 +23,7 @@ from engine.errors import OptionError
 from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS, get_method
 from engine.result import Option
+from service.commands.admin import CommandError, existing
 from service.i18n import LANGUAGES, text
 
 METHOD_FLAGS = {
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from engine.registry import tally
     from service.report import render_comparison, render_result
 
-    box = read_ballots(args.file, args.format, progress=_progress_bar(args, lang))
+    box = read_ballots(existing(args.file), args.format, progress=_progress_bar(args, lang))
     published = box.published
     profile = box.profile
     if getattr(args, "budget", None) is not None:
@@ -188,9 +189,17 @@ def _method_and_options(
 def _with_budget(box: BallotBox, budget: float) -> ApprovalProfile:
     profile = box.profile
     if not isinstance(profile, ApprovalProfile):
-        raise OptionError("--budget applies to approval (budget) ballots only")
+        raise CommandError(
+            "--budget applies to approval (budget) ballots only",
+            "只有赞成票或预算票的文件才能指定总预算",
+            status=2,
+        )
     if budget < 0:
-        raise OptionError(f"--budget must not be negative, got {budget:g}")
+        raise CommandError(
+            f"--budget must not be negative, got {budget:g}",
+            f"总预算不能为负数，而不是 {budget:g}",
+            status=2,
+        )
     return replace(profile, budget=float(budget))
 
 

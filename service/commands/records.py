@@ -18,7 +18,7 @@ from typing import TextIO
 
 import msgspec
 
-from service.commands.admin import CommandError
+from service.commands.admin import CommandError, existing
 from service.i18n import LANGUAGES, text
 from service.settings import Settings
 
@@ -58,14 +58,16 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise CommandError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise CommandError(f"{path}: cannot be read ({exc.strerror})", f"无法读取 {path}") from exc
 
 
 def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise CommandError(f"{path}: cannot be written ({exc.strerror})") from exc
+        raise CommandError(
+            f"{path}: cannot be written ({exc.strerror})", f"无法写入 {path}"
+        ) from exc
 
 
 def verify(args: argparse.Namespace, lang: str, out: TextIO) -> int:
@@ -88,10 +90,11 @@ def verify(args: argparse.Namespace, lang: str, out: TextIO) -> int:
         if report.sealed_rounds:
             out.write(text(lang, "record.verify.sealed", sealed=report.sealed_rounds) + "\n")
         return 0
+    from service.records.findings import finding_text
+
     out.write(text(lang, "record.verify.failed", count=len(report.findings)) + "\n")
     for finding in report.findings:
-        where = f"round {finding.round}: " if finding.round is not None else ""
-        out.write(f"  {where}{finding.message}\n")
+        out.write(f"  {finding_text(finding, lang)}\n")
     return 1
 
 
@@ -117,7 +120,7 @@ def export(args: argparse.Namespace, lang: str, out: TextIO) -> int:
                     return await export_process(session, args.id, args.format, system, language)
                 return await export_round(session, args.id, args.format, system, language)
         except ServiceError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError.of(exc) from exc
         finally:
             await engine.dispose()
 
@@ -136,7 +139,7 @@ def seal_file(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from service.report import outcome_words, undecided_words
 
     get_method(args.method)
-    box = read_ballots(args.file, args.format)
+    box = read_ballots(existing(args.file), args.format)
     record = round_from_box(box, args.method, seats=args.seats, tie_policy=args.tie_policy)
     title = box.title or args.file.stem
     bundle = seal(Package(process=ProcessRecord(title=title), rounds=(record,)))

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from engine.errors import OptionError
+from service.commands.admin import CommandError
 from service.settings import Settings, trusted_proxy
 
 DEMO_DATABASE = "sqlite+aiosqlite:///redbench-demo.sqlite3"
@@ -73,8 +73,8 @@ def _settings(args: argparse.Namespace, default_db: str | None = None) -> Settin
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
         ).with_secret()
-    except ValueError as exc:  # REDBENCH_TRUSTED_PROXIES
-        raise OptionError(str(exc)) from None
+    except ValueError as exc:  # REDBENCH_TRUSTED_PROXIES, a short secret
+        raise CommandError(str(exc), getattr(exc, "zh", None), status=2) from None
     check_tls(settings)
     if args.workers > 1 and settings.events == "memory":
         settings = msgspec.structs.replace(settings, events="redis")
@@ -85,10 +85,14 @@ def check_tls(settings: Settings) -> None:
     """Refuse a certificate without its key (or the other way round) or a file not there,
     before anything starts."""
     if bool(settings.tls_cert) != bool(settings.tls_key):
-        raise OptionError("give both --tls-cert and --tls-key, or neither")
+        raise CommandError(
+            "give both --tls-cert and --tls-key, or neither",
+            "请同时给出证书和私钥（--tls-cert 和 --tls-key），或者都不给",
+            status=2,
+        )
     for path in (settings.tls_cert, settings.tls_key):
         if path and not Path(path).is_file():
-            raise OptionError(f"no such file: {path}")
+            raise CommandError(f"no such file: {path}", f"找不到文件 {path}", status=2)
 
 
 def tls_options(settings: Settings) -> dict[str, Any]:

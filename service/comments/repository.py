@@ -14,6 +14,7 @@ from service.auth.guard import Actor
 from service.comments import schemas
 from service.db import models
 from service.errors import Conflict, Invalid, NotFound
+from service.refusals import phase_name
 from service.rounds.repository import find_round, slate_out
 
 
@@ -27,7 +28,8 @@ async def add_comment(
             f"round {round_row.number} is {round_row.phase}, not commenting: comments are "
             "taken only in the comment phase",
             code="not-commenting",
-            zh=f"第 {round_row.number} 轮当前不在讨论阶段（{round_row.phase}），不能记录发言",
+            zh=f"第 {round_row.number} 轮当前不在讨论阶段"
+            f"（{phase_name(round_row.phase, 'round')}），不能记录发言",
         )
     if not data.body.strip():
         raise Invalid("the comment is empty", zh="发言内容不能为空", field="body")

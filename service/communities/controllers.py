@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody
+from msgspec import UNSET
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import record
-from service.auth.guard import STAFF, roles
-from service.communities.schemas import Community, CommunityCreate, Grid, GridCreate
+from service.auth.guard import STAFF, Actor, roles
+from service.communities.schemas import (
+    Community,
+    CommunityCreate,
+    CommunityUpdate,
+    Grid,
+    GridCreate,
+)
 from service.db import models
 from service.deps import DB, Caller
 from service.errors import Conflict, NotFound
+from service.openapi.responses import refusals
+from service.zones import DEFAULT_ZONE
+
+TIME_ZONE_REFUSED = refusals(
+    {422: "`unknown-time-zone`: `time_zone` is not a zone of the IANA database"}
+)
 
 
 async def find_community(db: AsyncSession, community_id: int) -> models.Community:
@@ -33,8 +46,56 @@ async def community_out(db: AsyncSession, community: models.Community) -> Commun
         )
     ).all()
     return Community(
-        id=community.id, name=community.name, grids=[Grid(id=g.id, name=g.name) for g in grids]
+        id=community.id,
+        name=community.name,
+        time_zone=community.time_zone,
+        grids=[Grid(id=g.id, name=g.name) for g in grids],
     )
+
+
+async def zone_of_community(db: AsyncSession, community_id: int) -> str:
+    """The time zone a community's times are shown in."""
+    found = await db.scalar(
+        select(models.Community.time_zone).where(models.Community.id == community_id)
+    )
+    return found or DEFAULT_ZONE
+
+
+async def zone_of_process(db: AsyncSession, process_id: int) -> str:
+    """The time zone of the community a process belongs to."""
+    found = await db.scalar(
+        select(models.Community.time_zone)
+        .join(models.Process, models.Process.community_id == models.Community.id)
+        .where(models.Process.id == process_id)
+    )
+    return found or DEFAULT_ZONE
+
+
+async def change_community(
+    db: AsyncSession, community_id: int, data: CommunityUpdate, actor: Actor
+) -> models.Community:
+    """Rename a community or set its time zone (audited when something changed)."""
+    community = await find_community(db, community_id)
+    changed: dict[str, str] = {}
+    if data.name is not UNSET and data.name != community.name:
+        await taken(db, data.name, but=community_id)
+        community.name = changed["name"] = data.name
+    if data.time_zone is not UNSET and data.time_zone != community.time_zone:
+        community.time_zone = changed["time_zone"] = data.time_zone
+    if changed:
+        record(db, actor, "community.updated", "community", community_id, **changed)
+    return community
+
+
+async def taken(db: AsyncSession, name: str, but: int | None = None) -> None:
+    """409 if another community has this name."""
+    query = select(models.Community.id).where(models.Community.name == name)
+    if but is not None:
+        query = query.where(models.Community.id != but)
+    if await db.scalar(query) is not None:
+        raise Conflict(
+            f"a community named {name!r} exists", field="name", zh=f"已有名为 {name} 的社区"
+        )
 
 
 class CommunityController(Controller):
@@ -46,24 +107,31 @@ class CommunityController(Controller):
         rows = (await db.scalars(select(models.Community).order_by(models.Community.id))).all()
         return [await community_out(db, c) for c in rows]
 
-    @post("/", opt=roles("admin"))
+    @post("/", opt=roles("admin"), responses=TIME_ZONE_REFUSED)
     async def create_community(
         self, db: DB, data: JSONBody[CommunityCreate], actor: Caller
     ) -> Community:
-        taken = await db.scalar(
-            select(models.Community.id).where(models.Community.name == data.name)
-        )
-        if taken is not None:
-            raise Conflict(
-                f"a community named {data.name!r} exists",
-                field="name",
-                zh=f"已有名为 {data.name} 的社区",
-            )
-        community = models.Community(name=data.name)
+        await taken(db, data.name)
+        community = models.Community(name=data.name, time_zone=data.time_zone)
         db.add(community)
         await db.flush()
-        record(db, actor, "community.created", "community", community.id, name=data.name)
-        return Community(id=community.id, name=community.name, grids=[])
+        record(
+            db,
+            actor,
+            "community.created",
+            "community",
+            community.id,
+            name=data.name,
+            time_zone=data.time_zone,
+        )
+        return await community_out(db, community)
+
+    @patch("/{community_id:int}", opt=roles("admin"), responses=TIME_ZONE_REFUSED)
+    async def update_community(
+        self, db: DB, community_id: FromPath[int], data: JSONBody[CommunityUpdate], actor: Caller
+    ) -> Community:
+        """Rename a community or set the time zone its pages and records show times in."""
+        return await community_out(db, await change_community(db, community_id, data, actor))
 
     @get("/{community_id:int}", opt=roles(*STAFF))
     async def get_community(self, db: DB, community_id: FromPath[int]) -> Community:

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, utcnow
+from service.zones import DEFAULT_ZONE
 
 ROLES = ("admin", "facilitator", "secretary", "grid_worker")
 """Staff roles. Residents have no account: they act through one-time voter codes."""
@@ -91,6 +92,10 @@ class Community(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     """Name, e.g. 杜集社区."""
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_ZONE, server_default=DEFAULT_ZONE
+    )
+    """IANA name of the zone its pages and records show times in (:mod:`service.zones`)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

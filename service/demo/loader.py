@@ -29,8 +29,9 @@ from service.accounts.schemas import Role, UserCreate
 from service.auth.hashing import PasswordHasher
 from service.db import models
 from service.db.session import create_engine, sessionmaker
-from service.records.labels import today as local_today
+from service.i18n import text
 from service.settings import Settings
+from service.zones import today as zone_today
 
 BALLOTS = Path(__file__).resolve().parent / "pocket_park.json"
 PHOTO = Path(__file__).resolve().parent / "playground.jpg"
@@ -130,7 +131,10 @@ async def _load(settings: Settings) -> list[str]:
         "已载入示例：杜集社区口袋公园建设方案 / Demo loaded: the Dují pocket park.",
         f"工作人员账号（密码均为 {PASSWORD}）/ Staff accounts (password {PASSWORD}):",
     ]
-    lines += [f"  {username:<8} {name}（{role}）" for username, name, role in ACCOUNTS]
+    lines += [
+        f"  {username:<8} {name}（{text('zh', f'role.{role}')} / {role}）"
+        for username, name, role in ACCOUNTS
+    ]
     lines.append(
         "口袋公园已走完全过程并销号；“3号楼北侧路面积水整治”正在投票，可用以下投票码试投 / "
         "The pocket park went the whole loop and is closed; the waterlogged path is voting, "
@@ -321,7 +325,7 @@ async def _story(api: _Api) -> list[str]:
 
     await api.sign_in("shuji")
     titles = {p["title"]: p["id"] for p in proposals}
-    today = local_today()  # the day in China, as the documents reckon it
+    today = zone_today()  # the day in China, as the documents reckon it
     await loop_story(api.call, pid, titles, today, (today, today))
 
     await api.sign_in("zhuchi")

@@ -19,7 +19,7 @@ from service.loop.closeout import close_out_out, close_outs
 from service.loop.feedback import feedback_out, process_feedback
 from service.loop.tasks import process_tasks, tasks_out
 from service.processes.repository import find_process
-from service.records.labels import today
+from service.zones import today
 
 
 async def loop_view(db: AsyncSession, process_id: int, on: date | None = None) -> schemas.Loop:
@@ -80,7 +80,7 @@ async def board(db: AsyncSession, community_id: int, on: date | None = None) -> 
             .order_by(models.Process.id.desc())
         )
     ).all()
-    day = on or today()
+    day = on or today(community.time_zone)
     shown: list[schemas.BoardProcess] = []
     for process in processes:
         loop = await loop_view(db, process.id, day)

@@ -52,7 +52,7 @@ def check_photo(filename: str, data: bytes) -> str:
         raise TooLarge(
             f"{shown} has {len(data):,} bytes; a photo may have at most {MAX_PHOTO_BYTES:,} "
             "(5 MiB): make it smaller and upload it again",
-            zh=f"照片 {shown} 太大（{len(data):,} 字节），每张最多 5 MiB，请压缩后重新上传",
+            zh=f"照片 {shown} 太大（{len(data):,} 字节），每张最多 5 MB，请压缩后重新上传",
             field="photos",
         )
     media = image_type(data)

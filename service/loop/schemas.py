@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from service.inputs import LINE, PROSE, Input
+from service.refusals import check
 
 TaskStatus = Literal["planned", "in_progress", "done", "cancelled"]
 OPEN_STATUSES: tuple[str, ...] = ("planned", "in_progress")
@@ -119,7 +120,7 @@ class FeedbackCreate(Input, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.satisfied + self.fairly_satisfied + self.dissatisfied == 0:
-            raise ValueError("count at least one resident (satisfied, fairly or dissatisfied)")
+            raise ValueError(check("feedback-counted"))
 
 
 class Feedback(Struct):

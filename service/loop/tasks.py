@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from engine.process import ProcessPhase
 from service.audit import record
 from service.auth.guard import Actor
+from service.communities.controllers import zone_of_process
 from service.db import models
 from service.db.base import utcnow
 from service.errors import Conflict, Invalid, NotFound
@@ -25,7 +26,8 @@ from service.loop import schemas
 from service.loop.photos import photo_out
 from service.processes.repository import change_phase, find_process
 from service.processes.schemas import PhaseChange
-from service.records.labels import today
+from service.refusals import phase_name
+from service.zones import latest_today, today
 
 P = ProcessPhase
 
@@ -38,7 +40,8 @@ def refuse_unless_implementing(process: models.Process, doing: str, doing_zh: st
         raise Conflict(
             f"process {process.id} is {process.phase}: re-open it with a reason before {doing}",
             code="process-not-implementing",
-            zh=f"议题已进入“{process.phase}”阶段，请先说明理由重新打开，再{doing_zh}",
+            zh=f"议题已进入“{phase_name(process.phase, 'process')}”阶段，请先说明理由重新打开，"
+            f"再{doing_zh}",
             phase=process.phase,
         )
     raise Conflict(
@@ -162,8 +165,11 @@ async def find_note(db: AsyncSession, note_id: int) -> models.TaskNote:
 async def tasks_out(
     db: AsyncSession, tasks: Sequence[models.Task], on: date | None = None
 ) -> list[schemas.Task]:
-    """Tasks with their notes and photo descriptions (no image bytes are read)."""
-    day = on or today()
+    """Tasks with their notes and photo descriptions (no image bytes are read); overdue
+    as of ``on``, or of today in each task's community."""
+    days = {
+        pid: on or today(await zone_of_process(db, pid)) for pid in {t.process_id for t in tasks}
+    }
     ids = [t.id for t in tasks]
     notes = (
         await db.scalars(
@@ -216,7 +222,7 @@ async def tasks_out(
             due_on=t.due_on,
             status=t.status,
             progress=t.progress,
-            overdue=is_overdue(t, day),
+            overdue=is_overdue(t, days[t.process_id]),
             created_at=t.created_at,
             done_at=t.done_at,
             notes=by_task[t.id],
@@ -240,29 +246,35 @@ async def process_tasks(db: AsyncSession, process_id: int) -> list[models.Task]:
 async def overdue_tasks(
     db: AsyncSession, community_id: int | None = None, on: date | None = None
 ) -> list[schemas.OverdueTask]:
-    """Open tasks past their due date (in one community, or everywhere), most overdue first."""
-    day = on or today()
+    """Open tasks past their due date (in one community, or everywhere), most overdue first;
+    as of ``on``, or of today in each task's community."""
     query = (
-        select(models.Task, models.Process)
+        select(models.Task, models.Process, models.Community.time_zone)
         .join(models.Process, models.Process.id == models.Task.process_id)
-        .where(models.Task.status.in_(schemas.OPEN_STATUSES), models.Task.due_on < day)
+        .join(models.Community, models.Community.id == models.Process.community_id)
+        .where(
+            models.Task.status.in_(schemas.OPEN_STATUSES),
+            models.Task.due_on < (on or latest_today()),
+        )
         .order_by(models.Task.due_on, models.Task.id)
     )
     if community_id is not None:
         query = query.where(models.Process.community_id == community_id)
     rows = (await db.execute(query)).all()
+    days = {zone_name: on or today(zone_name) for zone_name in {row[2] for row in rows}}
     return [
         schemas.OverdueTask(
             id=task.id,
             title=task.title,
             owner=task.owner,
             due_on=task.due_on,
-            days_overdue=(day - task.due_on).days,
+            days_overdue=(days[zone_name] - task.due_on).days,
             status=task.status,
             progress=task.progress,
             process_id=process.id,
             process_title=process.title,
             community_id=process.community_id,
         )
-        for task, process in rows
+        for task, process, zone_name in rows
+        if task.due_on < days[zone_name]
     ]

@@ -7,14 +7,18 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.errors import TransitionRefused
 from engine.process import ProcessPhase, advance
+from engine.process import allowed as allowed_next
 from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import find_community
 from service.db import models
 from service.db.base import utcnow
 from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.i18n import text
 from service.processes import schemas
+from service.refusals import phase_name, refused_transition
 
 P = ProcessPhase
 
@@ -145,14 +149,18 @@ async def change_phase(
         raise Forbidden(
             f"the {actor.role} role may not move a process to {target.value} "
             f"(allowed: {', '.join(allowed)})",
-            zh=f"您的角色（{actor.role}）无权把议题转到“{target.value}”阶段",
+            zh=f"您的角色（{text('zh', f'role.{actor.role}')}）无权把议题转到"
+            f"“{phase_name(target.value, 'process')}”阶段",
         )
     process = await find_process(db, process_id, lock=True)
     current = ProcessPhase(process.phase)
     if (target is P.CLOSED or current is P.CLOSED) and not sign_off:
         raise _sign_off_required(process_id)
     reason = (change.reason or "").strip() or None
-    advance(current, target, reason=reason)
+    try:
+        advance(current, target, reason=reason)
+    except TransitionRefused as exc:
+        raise refused_transition(exc, "process", allowed_next(current)) from exc
     if target is P.DECIDED:
         await _check_decidable(db, process)
     now = utcnow()

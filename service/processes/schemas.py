@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from service.inputs import LINE, PROSE, Input
+from service.refusals import check
 
 Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Question = Annotated[str, Meta(max_length=4000, extra=PROSE)]
@@ -94,9 +95,7 @@ class Promotion(Input, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         super().__post_init__()
         if (self.process_id is None) == (self.title is None):
-            raise ValueError(
-                "give either process_id (an existing process) or title (a new one), not both"
-            )
+            raise ValueError(check("promotion-either"))
 
 
 class Decline(Input, forbid_unknown_fields=True):

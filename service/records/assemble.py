@@ -33,6 +33,7 @@ from engine.compare import Comparison
 from engine.registry import get_method
 from engine.result import Result
 from service.auth.guard import Actor
+from service.communities.controllers import zone_of_process
 from service.db import models
 from service.errors import Conflict
 from service.processes.repository import find_process
@@ -58,6 +59,7 @@ async def round_draft(db: AsyncSession, round_id: int, actor: Actor) -> Draft:
         process=await process_record(db, process),
         rounds=(record,),
         ballots=(await stored_ballots(db, round_row, stored),),
+        time_zone=await zone_of_process(db, process.id),
     )
 
 
@@ -88,6 +90,7 @@ async def process_draft(db: AsyncSession, process_id: int, *, photos: bool = Fal
         ballots=tuple([await stored_ballots(db, r, s) for r, s in rows]),
         loop=await loop_record(db, process),
         photos=await loop_photos(db, process_id) if photos else {},
+        time_zone=await zone_of_process(db, process.id),
     )
 
 

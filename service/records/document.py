@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
-import msgspec
 from msgspec import UNSET
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -42,11 +41,12 @@ from service.records.chart import count_chart
 from service.records.fonts import cjk_font
 from service.records.labels import (
     label,
-    local_time,
     method_name,
     method_summary,
     money,
     number,
+    option_name,
+    option_value,
 )
 from service.report import outcome_words
 from service.results.explain import (
@@ -58,6 +58,7 @@ from service.results.explain import (
     step_grid,
 )
 from service.rounds.titles import round_title
+from service.zones import DEFAULT_ZONE, moment
 
 RED: Final = colors.HexColor("#b03a2e")
 PALE: Final = colors.HexColor("#f6e3df")
@@ -69,13 +70,15 @@ MARGIN: Final = 18 * mm
 class Styles:
     """The paragraph styles of the record, all in the CJK font."""
 
-    def __init__(self, font: str) -> None:
+    def __init__(self, font: str, zone: str = DEFAULT_ZONE) -> None:
         def style(name: str, size: float, **extra: Any) -> ParagraphStyle:
             return ParagraphStyle(
                 name, fontName=font, fontSize=size, leading=size * 1.45, wordWrap="CJK", **extra
             )
 
         self.font = font
+        self.zone = zone
+        """The time zone times are shown in (it travels with the styles to every section)."""
         self.title = style("title", 18, alignment=1, textColor=RED, spaceAfter=4)
         self.subtitle = style("subtitle", 11.5, alignment=1, spaceAfter=10)
         self.h1 = style("h1", 13.5, textColor=RED, spaceBefore=10, spaceAfter=4, keepWithNext=1)
@@ -90,12 +93,14 @@ More = Callable[[Styles], list[Flowable]]
 """Pages to add after the rounds, set in the record's styles."""
 
 
-def decision_pdf(bundle: Bundle, lang: str = "zh", *, more: More | None = None) -> bytes:
-    """The record of ``bundle`` as PDF bytes (the same bundle gives the same bytes); a
-    process's whole record has ``more`` pages after its rounds (the loop:
-    :func:`service.records.loop_pages.loop_pages`)."""
+def decision_pdf(
+    bundle: Bundle, lang: str = "zh", zone: str = DEFAULT_ZONE, *, more: More | None = None
+) -> bytes:
+    """The record of ``bundle`` as PDF bytes, times shown in ``zone`` (the same bundle,
+    language and zone give the same bytes); a process's whole record has ``more`` pages
+    after its rounds (the loop: :func:`service.records.loop_pages.loop_pages`)."""
     font = cjk_font()
-    s = Styles(font)
+    s = Styles(font, zone)
     out = io.BytesIO()
     title = text(lang, "record.title" if bundle.loop is UNSET else "record.title.process")
     process = bundle.process
@@ -137,10 +142,6 @@ def decision_pdf(bundle: Bundle, lang: str = "zh", *, more: More | None = None) 
 
     doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
     return out.getvalue()
-
-
-def _json(value: object) -> str:
-    return msgspec.json.encode(value).decode()
 
 
 def _x(value: object) -> str:
@@ -187,7 +188,7 @@ def _summary(bundle: Bundle, lang: str, s: Styles) -> Table:
     if bundle.loop is not UNSET:  # where the decision stands: implementing, closed …
         phase = label(lang, "phase", bundle.loop.phase)
         if bundle.loop.phase == "closed":
-            phase += f"　{local_time(bundle.loop.closed_at, lang)}"
+            phase += f"　{moment(bundle.loop.closed_at, s.zone, lang)}"
         rows.append(
             [
                 Paragraph(_x(text(lang, "record.process.phase")), s.body),
@@ -221,15 +222,15 @@ def _process(bundle: Bundle, lang: str, s: Styles) -> list[Flowable]:
         (text(lang, "record.process.community"), p.community or "—"),
         (text(lang, "record.process.title"), p.title),
         (text(lang, "record.process.question"), p.question or "—"),
-        (text(lang, "record.process.created"), local_time(p.created_at, lang)),
-        (text(lang, "record.process.deliberating"), local_time(p.deliberating_at, lang)),
-        (text(lang, "record.process.decided"), local_time(p.decided_at, lang)),
+        (text(lang, "record.process.created"), moment(p.created_at, s.zone, lang)),
+        (text(lang, "record.process.deliberating"), moment(p.deliberating_at, s.zone, lang)),
+        (text(lang, "record.process.decided"), moment(p.decided_at, s.zone, lang)),
     ]
     if bundle.loop is not UNSET:
         pairs.append((text(lang, "record.process.phase"), label(lang, "phase", bundle.loop.phase)))
         if bundle.loop.phase == "closed":
             pairs.append(
-                (text(lang, "record.process.closed"), local_time(bundle.loop.closed_at, lang))
+                (text(lang, "record.process.closed"), moment(bundle.loop.closed_at, s.zone, lang))
             )
     return [Paragraph(_x(text(lang, "record.section.process")), s.h1), _facts(pairs, s)]
 
@@ -320,10 +321,10 @@ def _turnout(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
         (text(lang, "record.codes_void"), "—" if t.codes_void is None else str(t.codes_void)),
         (text(lang, "record.ballots_cast"), str(t.ballots_cast)),
         (text(lang, "record.turnout_rate"), rate),
-        (text(lang, "record.date.commenting"), local_time(d.commenting_at, lang)),
-        (text(lang, "record.date.voting"), local_time(d.voting_at, lang)),
-        (text(lang, "record.date.closed"), local_time(d.closed_at, lang)),
-        (text(lang, "record.date.published"), local_time(d.published_at, lang)),
+        (text(lang, "record.date.commenting"), moment(d.commenting_at, s.zone, lang)),
+        (text(lang, "record.date.voting"), moment(d.voting_at, s.zone, lang)),
+        (text(lang, "record.date.closed"), moment(d.closed_at, s.zone, lang)),
+        (text(lang, "record.date.published"), moment(d.published_at, s.zone, lang)),
     ]
     return [Paragraph(_x(text(lang, "record.section.turnout")), s.h2), _facts(pairs, s)]
 
@@ -338,11 +339,10 @@ def _rules(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     ]
     if record.rules.budget is not None:
         pairs.append((text(lang, "record.rules.budget"), money(record.rules.budget)))
-    if c.method_options:
-        shown = ", ".join(f"{k}={_json(v)}" for k, v in sorted(c.method_options.items()))
-        pairs.append((text(lang, "record.rules.options"), shown))
+    for name, value in sorted(c.method_options.items()):
+        pairs.append((option_name(name, lang), option_value(name, value, lang)))
     pairs.append((text(lang, "record.rules.tie_policy"), label(lang, "tie_policy", c.tie_policy)))
-    fixed = text(lang, "record.rules.fixed", time=local_time(record.dates.voting_at, lang))
+    fixed = text(lang, "record.rules.fixed", time=moment(record.dates.voting_at, s.zone, lang))
     return [
         Paragraph(_x(text(lang, "record.section.rules")), s.h2),
         _facts(pairs, s),

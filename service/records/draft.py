@@ -29,6 +29,7 @@ from ballots.bundle import (
 )
 from ballots.digest import content_list_digest, tracker_list_digest
 from ballots.kinds import Ballot
+from service.zones import DEFAULT_ZONE
 
 StoredBallot = tuple[str, str]
 """A ballot of an open-receipt round as stored: its tracker and its canonical JSON."""
@@ -51,7 +52,8 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     """``rounds`` hold no ballots yet; ``ballots[i]`` are round ``i``'s stored ballots:
     (tracker, ballot) rows in tracker order, or its two lists for sealed receipts; ``loop``
     is a process's loop (unset for a round); ``photos`` are the loop's photos by SHA-256,
-    read only when they are to be printed."""
+    read only when they are to be printed; ``time_zone`` is the community's, which the
+    documents show times in (the bundle keeps them in UTC)."""
 
     scope: Literal["round", "process"]
     process: ProcessRecord
@@ -59,6 +61,7 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     ballots: tuple[list[StoredBallot] | StoredLists, ...]
     loop: LoopRecord | UnsetType = UNSET
     photos: dict[str, bytes] = {}
+    time_zone: str = DEFAULT_ZONE
 
     @property
     def numbers(self) -> list[int]:

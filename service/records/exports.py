@@ -29,11 +29,13 @@ from ballots.formats.preflib import data_type_for
 from ballots.recount import ballot_box
 from engine.profile import RankedProfile
 from service.errors import Invalid
+from service.i18n import text
 from service.records import tables
 from service.records.document import decision_pdf
 from service.records.draft import Draft, sealed
 from service.records.loop_pages import loop_pages
 from service.records.loop_tables import loop_sheets
+from service.zones import DEFAULT_ZONE
 
 CSV: Final = "text/csv"
 TEXT: Final = "text/plain"
@@ -71,6 +73,9 @@ FORMATS: Final[dict[str, ExportFormat]] = {
 }
 """Every export by name, in the order documents list them."""
 
+FORMAT_NAMES_ZH: Final = {name: text("zh", f"secretary.export.{name}") for name in FORMATS}
+"""Each export as the download list and refusals name it: 逐轮计票（CSV）, 选票（BLT）."""
+
 
 @dataclass(frozen=True)
 class Exported:
@@ -92,17 +97,22 @@ class Exported:
 
 
 def export(
-    bundle: Bundle, name: str, lang: str = "zh", photos: Mapping[str, bytes] | None = None
+    bundle: Bundle,
+    name: str,
+    lang: str = "zh",
+    zone: str = DEFAULT_ZONE,
+    photos: Mapping[str, bytes] | None = None,
 ) -> Exported:
-    """The export ``name`` of ``bundle`` (422 when the format does not fit the bundle);
-    ``photos`` are the loop's photos by SHA-256, printed in the PDF."""
+    """The export ``name`` of ``bundle`` (422 when the format does not fit the bundle), its
+    times shown in ``zone`` (:func:`service.zones.moment`); ``photos`` are the loop's photos
+    by SHA-256, printed in the PDF."""
     fmt = FORMATS.get(name)
     if fmt is None:
         known = ", ".join(FORMATS)
         raise Invalid(
             f"there is no export {name!r}; exports: {known}",
             code="unknown-export",
-            zh=f"没有名为 {name} 的导出格式，可选：{known}",
+            zh=f"没有名为“{name}”的导出格式，可选：{'、'.join(FORMAT_NAMES_ZH.values())}",
             field="format",
         )
     single = len(bundle.rounds) == 1 and bundle.scope == "round"
@@ -110,7 +120,7 @@ def export(
         raise Invalid(
             f"the {name} export is made per round; export it from one round",
             code="export-per-round",
-            zh=f"{fmt.zh}（{name}）按轮次导出，请从某一轮导出",
+            zh=f"{FORMAT_NAMES_ZH[name]}按轮次导出，请从某一轮导出",
             field="format",
         )
     record = bundle.rounds[0]
@@ -122,11 +132,16 @@ def export(
             f"{name} files hold {' or '.join(fmt.kinds)} ballots; round {record.number} has "
             f"{record.rules.kind} ballots (exports that fit: {fitting})",
             code="export-not-applicable",
-            zh=f"{name} 格式不适用于第 {record.number} 轮的选票，可选：{fitting}",
+            zh=f"{FORMAT_NAMES_ZH[name]}不适用于第 {record.number} 轮的选票，可选："
+            + "、".join(
+                FORMAT_NAMES_ZH[n]
+                for n, f in FORMATS.items()
+                if not f.kinds or record.rules.kind in f.kinds
+            ),
             field="format",
         )
     build = BUILDERS[name]
-    content, extension = build(bundle, lang, photos or {})
+    content, extension = build(bundle, lang, zone, photos or {})
     return Exported(
         format=name,
         content=content,
@@ -146,7 +161,7 @@ class Made(NamedTuple):
 def make(draft: Draft, name: str, lang: str = "zh") -> Made:
     """Seal ``draft`` and export the bundle as ``name`` (pure: runs in the worker)."""
     bundle = sealed(draft)
-    return Made(export(bundle, name, lang, draft.photos), bundle.digest)
+    return Made(export(bundle, name, lang, draft.time_zone, draft.photos), bundle.digest)
 
 
 WHOLE_RECORD: Final = {"zh": "全过程记录", "en": "whole-record"}
@@ -187,43 +202,47 @@ def _round(bundle: Bundle) -> RoundRecord:
     return bundle.rounds[0]
 
 
-def _xlsx(bundle: Bundle, lang: str) -> bytes:
+def _xlsx(bundle: Bundle, lang: str, zone: str) -> bytes:
     """The workbook; a process's whole record with its loop's sheets."""
     loop = bundle.loop
-    return tables.workbook(bundle, lang, () if loop is UNSET else loop_sheets(loop, lang))
+    sheets = () if loop is UNSET else loop_sheets(loop, lang, zone)
+    return tables.workbook(bundle, lang, zone, sheets)
 
 
-def _pdf(bundle: Bundle, lang: str, photos: Mapping[str, bytes]) -> bytes:
+def _pdf(bundle: Bundle, lang: str, zone: str, photos: Mapping[str, bytes]) -> bytes:
     """The PDF record; a process's whole record with its loop's pages and photos."""
     loop = bundle.loop
     if loop is UNSET:
-        return decision_pdf(bundle, lang)
-    return decision_pdf(bundle, lang, more=lambda s: loop_pages(loop, lang, photos, s))
+        return decision_pdf(bundle, lang, zone)
+    return decision_pdf(bundle, lang, zone, more=lambda s: loop_pages(loop, lang, photos, s))
 
 
 Photos = Mapping[str, bytes]
-Builder = Callable[[Bundle, str, Photos], tuple[bytes, str]]
+Builder = Callable[[Bundle, str, str, Photos], tuple[bytes, str]]
 
 BUILDERS: Final[dict[str, Builder]] = {
-    "json": lambda b, lang, _: (encode(b), "json"),
-    "pdf": lambda b, lang, photos: (_pdf(b, lang, photos), "pdf"),
-    "xlsx": lambda b, lang, _: (_xlsx(b, lang), "xlsx"),
-    "ballots-csv": lambda b, lang, _: (
+    "json": lambda b, lang, zone, _: (encode(b), "json"),
+    "pdf": lambda b, lang, zone, photos: (_pdf(b, lang, zone, photos), "pdf"),
+    "xlsx": lambda b, lang, zone, _: (_xlsx(b, lang, zone), "xlsx"),
+    "ballots-csv": lambda b, lang, zone, _: (
         tables.to_csv(tables.ballot_file_rows(_round(b), lang)),
         "csv",
     ),
-    "rounds-csv": lambda b, lang, _: (tables.to_csv(tables.count_rows(_round(b), lang)), "csv"),
-    "decisions-csv": lambda b, lang, _: (
+    "rounds-csv": lambda b, lang, zone, _: (
+        tables.to_csv(tables.count_rows(_round(b), lang)),
+        "csv",
+    ),
+    "decisions-csv": lambda b, lang, zone, _: (
         tables.to_csv(tables.decision_rows(_round(b), lang)),
         "csv",
     ),
-    "comments-csv": lambda b, lang, _: (
-        tables.to_csv(tables.comment_rows(_round(b), lang)),
+    "comments-csv": lambda b, lang, zone, _: (
+        tables.to_csv(tables.comment_rows(_round(b), lang, zone)),
         "csv",
     ),
-    "blt": lambda b, lang, _: _ballot_file(_round(b), b.process.title, "blt"),
-    "preflib": lambda b, lang, _: _ballot_file(_round(b), b.process.title, "preflib"),
-    "pabulib": lambda b, lang, _: _ballot_file(_round(b), b.process.title, "pabulib"),
+    "blt": lambda b, lang, zone, _: _ballot_file(_round(b), b.process.title, "blt"),
+    "preflib": lambda b, lang, zone, _: _ballot_file(_round(b), b.process.title, "preflib"),
+    "pabulib": lambda b, lang, zone, _: _ballot_file(_round(b), b.process.title, "pabulib"),
 }
-"""How each export is made: ``(bundle, lang, photos) -> (bytes, file extension)`` (only the
-PDF prints the photos)."""
+"""How each export is made: ``(bundle, lang, time zone, photos) -> (bytes, file extension)``
+(only the PDF prints the photos)."""

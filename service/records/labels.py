@@ -1,56 +1,11 @@
-"""How the records show things to people: local dates and times, numbers, ballots, method
-names — the same in the PDF, the tables and the command line."""
+"""How the records show things to people: numbers, ballots, method names and their options —
+the same in the PDF, the tables, the pages and the command line. (Times: :mod:`service.zones`.)"""
 
 from __future__ import annotations
-
-from datetime import date, datetime, timedelta, timezone
-from typing import Final
 
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot
 from engine.registry import get_method
 from service.i18n import text
-
-LOCAL: Final = timezone(timedelta(hours=8), "UTC+8")
-"""China Standard Time (no daylight saving): dates and times in documents, and "today" for
-overdue tasks, are reckoned in it."""
-
-_METHOD_ZH: Final = {
-    "plurality": "相对多数",
-    "approval": "赞成投票",
-    "score": "评分投票",
-    "borda": "波达计数",
-    "irv": "即时决选",
-    "stv": "单记可转移投票",
-    "schulze": "舒尔茨法",
-    "ranked-pairs": "排序对法",
-    "copeland": "科普兰法",
-    "minimax": "最小最大法",
-    "bucklin": "巴克林法",
-    "star": "STAR",
-    "greedy": "贪心预算",
-    "equal-shares": "平等份额法",
-}
-
-
-def today() -> date:
-    """Today's date in :data:`LOCAL` time."""
-    return datetime.now(LOCAL).date()
-
-
-def local_time(moment: datetime | None, lang: str) -> str:
-    """``2026年5月1日 18:00`` (zh) or ``2026-05-01 18:00`` (en), in :data:`LOCAL` time;
-    ``—`` for no time."""
-    if moment is None:
-        return "—"
-    at = moment.astimezone(LOCAL)
-    if lang == "zh":
-        return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
-    return f"{at:%Y-%m-%d %H:%M}"
-
-
-def iso_local(moment: datetime | None) -> str:
-    """ISO 8601 in :data:`LOCAL` time with its offset (``2026-05-01T18:00:00+08:00``)."""
-    return "" if moment is None else moment.astimezone(LOCAL).isoformat(timespec="seconds")
 
 
 def number(value: float | None) -> str:
@@ -86,9 +41,30 @@ def ballot_text(ballot: Ballot, lang: str) -> str:
 
 
 def method_name(method: str, lang: str) -> str:
-    """``irv（即时决选）`` or ``irv``."""
-    zh = _METHOD_ZH.get(method)
-    return f"{method}（{zh}）" if lang == "zh" and zh else method
+    """A method's name for people: ``即时决选（IRV）`` / ``Instant runoff (IRV)``; the
+    registry name for a method the catalogue does not name."""
+    shown = text(lang, f"page.method.{method}")
+    return method if shown == f"page.method.{method}" else shown
+
+
+def option_name(name: str, lang: str) -> str:
+    """A counting option's name for people (``batch`` → 批量淘汰); the name itself for an
+    option the catalogue does not know (one a caller made up)."""
+    shown = text(lang, f"option.{name}")
+    return name if shown == f"option.{name}" else shown
+
+
+def option_value(name: str, value: object, lang: str) -> str:
+    """A counting option's value for people (``batch`` ``False`` → 否：每轮只淘汰得票最少的
+    方案); numbers as they are, money as yuan."""
+    if isinstance(value, bool):
+        code = "true" if value else "false"
+    elif isinstance(value, int | float):
+        return money(value) if name == "budget" else number(value)
+    else:
+        code = str(value)
+    shown = text(lang, f"option.{name}.{code}")
+    return code if shown == f"option.{name}.{code}" else shown
 
 
 def method_summary(method: str, lang: str) -> str:

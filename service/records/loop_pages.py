@@ -24,9 +24,10 @@ from reportlab.platypus.flowables import Flowable
 from ballots.bundle import FeedbackRecord, LoopRecord, NoteRecord, PhotoRecord, TaskRecord
 from service.i18n import text
 from service.records.document import Styles, _facts, _table, _x
-from service.records.labels import label, local_time
+from service.records.labels import label
 from service.records.loop_tables import satisfaction
 from service.rounds.titles import round_title
+from service.zones import moment
 
 PHOTO_WIDTH: Final[float] = 80 * mm
 PHOTO_HEIGHT: Final[float] = 60 * mm
@@ -59,7 +60,7 @@ def _cancelled(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
     ]
     for r in loop.cancelled_rounds:
         rows.append(
-            [round_title(r.number, r.title, lang), local_time(r.cancelled_at, lang), r.reason]
+            [round_title(r.number, r.title, lang), moment(r.cancelled_at, s.zone, lang), r.reason]
         )
     return [
         CondPageBreak(40 * mm),
@@ -116,7 +117,7 @@ def _task(
     if task.description:
         pairs.append((text(lang, "record.task.description"), task.description))
     pairs += [
-        (text(lang, "record.task.created"), local_time(task.created_at, lang)),
+        (text(lang, "record.task.created"), moment(task.created_at, s.zone, lang)),
         (text(lang, "record.col.due"), _day(task.due_on, lang)),
         (
             text(lang, "record.col.status"),
@@ -126,7 +127,7 @@ def _task(
         ),
     ]
     if task.done_at is not None:
-        pairs.append((text(lang, "record.col.done_at"), local_time(task.done_at, lang)))
+        pairs.append((text(lang, "record.col.done_at"), moment(task.done_at, s.zone, lang)))
     story: list[Flowable] = [
         CondPageBreak(40 * mm),
         Paragraph(_x(heading), s.h2),
@@ -136,17 +137,17 @@ def _task(
     if not task.notes:
         story.append(Paragraph(_x(text(lang, "record.task.no_notes")), s.small))
     for note in task.notes:
-        story.append(Paragraph(_x(note_line(note, lang)), s.body))
+        story.append(Paragraph(_x(note_line(note, lang, s.zone)), s.body))
         if note.photos:
             story.append(_photo_grid(note.photos, lang, photos, s))
         story.append(Spacer(1, 3))
     return story
 
 
-def note_line(note: NoteRecord, lang: str) -> str:
+def note_line(note: NoteRecord, lang: str, zone: str) -> str:
     """A progress note as one line: when, who, what, and the status and progress it set."""
     colon = "：" if lang == "zh" else ": "
-    line = f"{local_time(note.at, lang)}　{note.author}{colon}{note.body}"
+    line = f"{moment(note.at, zone, lang)}　{note.author}{colon}{note.body}"
     changes = []
     if note.status is not None:
         changes.append(
@@ -263,9 +264,9 @@ def _close_outs(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
     now += label(lang, "phase", loop.phase)
     if loop.phase == "closed" and loop.closed_at is not None:
         now += (
-            f"（{local_time(loop.closed_at, lang)}）"
+            f"（{moment(loop.closed_at, s.zone, lang)}）"
             if lang == "zh"
-            else (f" ({local_time(loop.closed_at, lang)})")
+            else (f" ({moment(loop.closed_at, s.zone, lang)})")
         )
     story.append(Paragraph(_x(now), s.body))
     if not loop.close_outs:
@@ -279,7 +280,9 @@ def _close_outs(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
         ]
     ]
     for c in loop.close_outs:
-        rows.append([local_time(c.at, lang), label(lang, "closeout", c.action), c.note, c.actor])
+        rows.append(
+            [moment(c.at, s.zone, lang), label(lang, "closeout", c.action), c.note, c.actor]
+        )
     return [*story, Spacer(1, 3), _table(rows, s, [38 * mm, 22 * mm, 84 * mm, 30 * mm])]
 
 

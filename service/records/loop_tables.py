@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from ballots.bundle import FeedbackRecord, LoopRecord
 from service.i18n import text
-from service.records.labels import iso_local, label
+from service.records.labels import label
 from service.records.tables import Row
 from service.rounds.titles import round_title
+from service.zones import moment
 
 
 def satisfaction(feedback: FeedbackRecord) -> str:
@@ -19,23 +20,23 @@ def satisfaction(feedback: FeedbackRecord) -> str:
     return f"{100 * (feedback.satisfied + feedback.fairly_satisfied) / total:.1f}%"
 
 
-def loop_sheets(loop: LoopRecord, lang: str) -> list[tuple[str, list[Row]]]:
+def loop_sheets(loop: LoopRecord, lang: str, zone: str) -> list[tuple[str, list[Row]]]:
     """The loop's sheets as (sheet label key, rows), in the workbook's order; the
     cancelled rounds only when there are any."""
     sheets: list[tuple[str, list[Row]]] = []
     if loop.cancelled_rounds:
-        sheets.append(("record.sheet.cancelled", cancelled_rows(loop, lang)))
+        sheets.append(("record.sheet.cancelled", cancelled_rows(loop, lang, zone)))
     sheets += [
-        ("record.sheet.tasks", task_rows(loop, lang)),
-        ("record.sheet.notes", note_rows(loop, lang)),
-        ("record.sheet.photos", photo_rows(loop, lang)),
-        ("record.sheet.feedback", feedback_rows(loop, lang)),
-        ("record.sheet.closeouts", close_out_rows(loop, lang)),
+        ("record.sheet.tasks", task_rows(loop, lang, zone)),
+        ("record.sheet.notes", note_rows(loop, lang, zone)),
+        ("record.sheet.photos", photo_rows(loop, lang, zone)),
+        ("record.sheet.feedback", feedback_rows(loop, lang, zone)),
+        ("record.sheet.closeouts", close_out_rows(loop, lang, zone)),
     ]
     return sheets
 
 
-def cancelled_rows(loop: LoopRecord, lang: str) -> list[Row]:
+def cancelled_rows(loop: LoopRecord, lang: str, zone: str) -> list[Row]:
     rows: list[Row] = [
         [
             text(lang, "record.col.round"),
@@ -44,11 +45,13 @@ def cancelled_rows(loop: LoopRecord, lang: str) -> list[Row]:
         ]
     ]
     for r in loop.cancelled_rounds:
-        rows.append([round_title(r.number, r.title, lang), iso_local(r.cancelled_at), r.reason])
+        rows.append(
+            [round_title(r.number, r.title, lang), moment(r.cancelled_at, zone, lang), r.reason]
+        )
     return rows
 
 
-def task_rows(loop: LoopRecord, lang: str) -> list[Row]:
+def task_rows(loop: LoopRecord, lang: str, zone: str) -> list[Row]:
     """One row per task: its plan, where it stands, when it was set and done."""
     rows: list[Row] = [
         [
@@ -74,15 +77,15 @@ def task_rows(loop: LoopRecord, lang: str) -> list[Row]:
                 t.due_on.isoformat(),
                 label(lang, "task", t.status),
                 t.progress,
-                iso_local(t.created_at),
-                iso_local(t.done_at),
+                moment(t.created_at, zone, lang),
+                moment(t.done_at, zone, lang),
                 t.description,
             ]
         )
     return rows
 
 
-def note_rows(loop: LoopRecord, lang: str) -> list[Row]:
+def note_rows(loop: LoopRecord, lang: str, zone: str) -> list[Row]:
     """One row per progress note, oldest first within each task; its photos by file name."""
     rows: list[Row] = [
         [
@@ -105,7 +108,7 @@ def note_rows(loop: LoopRecord, lang: str) -> list[Row]:
                 [
                     n,
                     t.title,
-                    iso_local(note.at),
+                    moment(note.at, zone, lang),
                     note.author,
                     note.body,
                     status,
@@ -116,7 +119,7 @@ def note_rows(loop: LoopRecord, lang: str) -> list[Row]:
     return rows
 
 
-def photo_rows(loop: LoopRecord, lang: str) -> list[Row]:
+def photo_rows(loop: LoopRecord, lang: str, zone: str) -> list[Row]:
     """One row per photo: the task and note it belongs to, its file name, type, size and
     SHA-256 digest (the image is on the board, not in the workbook)."""
     rows: list[Row] = [
@@ -134,12 +137,20 @@ def photo_rows(loop: LoopRecord, lang: str) -> list[Row]:
         for note in t.notes:
             for p in note.photos:
                 rows.append(
-                    [n, t.title, iso_local(note.at), p.filename, p.content_type, p.size, p.sha256]
+                    [
+                        n,
+                        t.title,
+                        moment(note.at, zone, lang),
+                        p.filename,
+                        p.content_type,
+                        p.size,
+                        p.sha256,
+                    ]
                 )
     return rows
 
 
-def feedback_rows(loop: LoopRecord, lang: str) -> list[Row]:
+def feedback_rows(loop: LoopRecord, lang: str, zone: str) -> list[Row]:
     rows: list[Row] = [
         [
             text(lang, "record.col.held_on"),
@@ -169,7 +180,7 @@ def feedback_rows(loop: LoopRecord, lang: str) -> list[Row]:
     return rows
 
 
-def close_out_rows(loop: LoopRecord, lang: str) -> list[Row]:
+def close_out_rows(loop: LoopRecord, lang: str, zone: str) -> list[Row]:
     """Every close-out and re-opening, oldest first."""
     rows: list[Row] = [
         [
@@ -180,5 +191,5 @@ def close_out_rows(loop: LoopRecord, lang: str) -> list[Row]:
         ]
     ]
     for c in loop.close_outs:
-        rows.append([iso_local(c.at), label(lang, "closeout", c.action), c.note, c.actor])
+        rows.append([moment(c.at, zone, lang), label(lang, "closeout", c.action), c.note, c.actor])
     return rows

@@ -22,10 +22,11 @@ from ballots.kinds import Ballot, RankedBallot, ScoreBallot
 from ballots.recount import published_count
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
-from service.records.labels import ballot_text, iso_local, label, method_name, number
+from service.records.labels import ballot_text, label, method_name, number
 from service.report import outcome_words
 from service.results.explain import HeadToHead, explain, status_label
 from service.rounds.titles import round_title
+from service.zones import DEFAULT_ZONE, moment
 
 Cell = str | int | float | None
 Row = list[Cell]
@@ -192,8 +193,9 @@ def decision_rows(record: RoundRecord, lang: str) -> list[Row]:
     return rows
 
 
-def comment_rows(record: RoundRecord, lang: str) -> list[Row]:
-    """The visible comments, oldest first (speakers' names are not exported)."""
+def comment_rows(record: RoundRecord, lang: str, zone: str = DEFAULT_ZONE) -> list[Row]:
+    """The visible comments, oldest first (speakers' names are not exported), each with its
+    time in ``zone``."""
     talk = record.deliberation
     rows: list[Row] = [
         [
@@ -214,7 +216,16 @@ def comment_rows(record: RoundRecord, lang: str) -> list[Row]:
         option = c.option if c.option is not None else text(lang, "record.whole_round")
         stance = label(lang, "stance", c.stance)
         rows.append(
-            [record.number, c.id, c.parent_id, option, prompt, stance, c.body, iso_local(c.at)]
+            [
+                record.number,
+                c.id,
+                c.parent_id,
+                option,
+                prompt,
+                stance,
+                c.body,
+                moment(c.at, zone, lang),
+            ]
         )
     return rows
 
@@ -239,7 +250,7 @@ def to_csv(rows: Sequence[Row]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
+def summary_rows(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE) -> list[Row]:
     """Key facts of the bundle, one per row, for the workbook's first sheet."""
     process = bundle.process
     loop = bundle.loop
@@ -252,7 +263,7 @@ def summary_rows(bundle: Bundle, lang: str) -> list[Row]:
     if loop is not UNSET:
         rows.append([text(lang, "record.process.phase"), label(lang, "phase", loop.phase)])
         if loop.phase == "closed":
-            rows.append([text(lang, "record.process.closed"), iso_local(loop.closed_at)])
+            rows.append([text(lang, "record.process.closed"), moment(loop.closed_at, zone, lang)])
     for record in bundle.rounds:
         heading = round_title(record.number, record.title, lang)
         winners = outcome_words(record.result, lang, nobody=text(lang, "record.no_winner"))
@@ -289,15 +300,15 @@ Sheets = Sequence[tuple[str, Sequence[Row]]]
 """Sheets to add after the rounds': (label key of the sheet's name, rows with a header)."""
 
 
-def workbook(bundle: Bundle, lang: str, more: Sheets = ()) -> bytes:
+def workbook(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE, more: Sheets = ()) -> bytes:
     """The bundle as an XLSX workbook: a summary sheet, then per round its ballots, count,
     head-to-head grid (pairwise methods, the winners' rows marked), the explanation in
-    sentences, budget decisions (budget rounds) and comments, then the ``more`` sheets (a
-    process's loop: :func:`service.records.loop_tables.loop_sheets`)."""
+    sentences, budget decisions (budget rounds) and comments (times in ``zone``), then the
+    ``more`` sheets (a process's loop: :func:`service.records.loop_tables.loop_sheets`)."""
     book = Workbook()
     sheet: Worksheet = book.active
     sheet.title = text(lang, "record.sheet.summary")
-    _fill(sheet, summary_rows(bundle, lang), header=False)
+    _fill(sheet, summary_rows(bundle, lang, zone), header=False)
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 70
     several = len(bundle.rounds) > 1
@@ -313,7 +324,7 @@ def workbook(bundle: Bundle, lang: str, more: Sheets = ()) -> bytes:
         parts.append(("record.sheet.explanation", explanation_rows(record, lang)))
         if record.result.decisions:
             parts.append(("record.sheet.decisions", decision_rows(record, lang)))
-        parts.append(("record.sheet.comments", comment_rows(record, lang)))
+        parts.append(("record.sheet.comments", comment_rows(record, lang, zone)))
         for key, rows in parts:
             sheet = book.create_sheet(prefix + text(lang, key))
             _fill(sheet, rows, header=True)

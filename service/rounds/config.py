@@ -12,6 +12,8 @@ from typing import Any, Final
 from engine.errors import OptionError
 from engine.registry import METHODS, MethodInfo, get_method
 from service.errors import Invalid
+from service.records.labels import method_name, option_name, option_value
+from service.refusals import method_names
 from service.rounds.schemas import RoundRules
 
 BUDGET_METHODS: Final = ("equal-shares", "greedy")
@@ -44,19 +46,20 @@ def methods_for(kind: str) -> list[str]:
 def check_method(kind: str, method: str) -> MethodInfo:
     """The registered method ``method``, refused (422) unless it counts ``kind`` rounds."""
     fitting = ", ".join(methods_for(kind))
+    fitting_zh = method_names(methods_for(kind))
     kind_zh = _KIND_ZH.get(kind, kind)
     if method not in METHODS:
         raise Invalid(
             f"there is no method {method!r}; for {kind} ballots choose one of: {fitting}",
             code="unknown-method",
-            zh=f"没有名为 {method} 的计票方法；{kind_zh}投票可选：{fitting}",
+            zh=f"没有这种计票方法；{kind_zh}投票可选：{fitting_zh}",
             field="method",
         )
     if method not in methods_for(kind):
         raise Invalid(
             f"method {method} cannot count {kind} ballots; choose one of: {fitting}",
             code="kind-mismatch",
-            zh=f"计票方法 {method} 不能用于{kind_zh}投票；可选：{fitting}",
+            zh=f"计票方法“{method_name(method, 'zh')}”不能用于{kind_zh}投票；可选：{fitting_zh}",
             field="method",
         )
     return METHODS[method]
@@ -66,7 +69,7 @@ def _bad(name: str, en: str, zh: str) -> Invalid:
     return Invalid(
         f"option {name}: {en}",
         code="invalid-option",
-        zh=f"参数 {name}：{zh}",
+        zh=f"参数“{option_name(name, 'zh')}”：{zh}",
         field=f"options.{name}",
     )
 
@@ -80,11 +83,12 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
     own = sorted(set(options) - set(ROUND_OPTIONS))
     for name in own:
         if name not in info.options:
-            allowed = ", ".join([*ROUND_OPTIONS, *sorted(info.options)])
+            allowed = [*ROUND_OPTIONS, *sorted(info.options)]
             raise _bad(
                 name,
-                f"method {info.name} has no such option; options: {allowed}",
-                f"计票方法 {info.name} 没有这个参数，可用参数：{allowed}",
+                f"method {info.name} has no such option; options: {', '.join(allowed)}",
+                f"计票方法“{method_name(info.name, 'zh')}”没有这个参数，可用参数："
+                + "、".join(f"“{option_name(o, 'zh')}”" for o in allowed),
             )
     seats = options.get("seats", 1)
     if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
@@ -98,7 +102,8 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
         raise _bad(
             "tie_policy",
             f"must be lot or refuse, got {tie_policy!r}",
-            f"应为 lot（抽签）或 refuse（不抽签，报告平局），收到 {tie_policy!r}",
+            f"应为“{option_value('tie_policy', 'lot', 'zh')}”或"
+            f"“{option_value('tie_policy', 'refuse', 'zh')}”",
         )
     chosen: dict[str, Any] = {"seats": seats, "tie_policy": tie_policy}
     if "budget" in options:
@@ -110,11 +115,12 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
         try:
             chosen[name] = spec.check(name, options[name])
         except OptionError as exc:
-            choices = "、".join(spec.choices)
+            choices_zh = "、".join(f"“{option_value(name, c, 'zh')}”" for c in spec.choices)
             raise Invalid(
                 str(exc),
                 code="invalid-option",
-                zh=f"参数 {name} 的取值不对" + (f"，可选：{choices}" if choices else ""),
+                zh=f"参数“{option_name(name, 'zh')}”的取值不对"
+                + (f"，可选：{choices_zh}" if choices_zh else ""),
                 field=f"options.{name}",
             ) from exc
     return chosen

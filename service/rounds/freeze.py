@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from engine.process import ProcessPhase, RoundPhase, advance
 from service.audit import record
 from service.auth.guard import Actor
+from service.communities.controllers import zone_of_process
 from service.db.base import utcnow
 from service.db.models import Process, Proposal, Round, RoundOption
 from service.errors import Conflict
 from service.i18n import text
 from service.proposals.names import listed, lookalikes
-from service.records.labels import local_time
+from service.refusals import phase_name
+from service.zones import moment
 
 OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
 """Process phases in which rounds may be set up and voting may open."""
@@ -36,15 +38,18 @@ def is_frozen(round_row: Round) -> bool:
     return round_row.voting_at is not None
 
 
-def refuse_if_frozen(round_row: Round) -> None:
-    """Refuse (409 ``round-frozen``) any change to a round whose voting has opened."""
+async def refuse_if_frozen(db: AsyncSession, round_row: Round) -> None:
+    """Refuse (409 ``round-frozen``) any change to a round whose voting has opened, saying
+    when in the community's time zone."""
     if round_row.voting_at is None:
         return
-    at = round_row.voting_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    zone = await zone_of_process(db, round_row.process_id)
     raise Conflict(
-        f"voting opened at {at}: the slate, method, options, roll and receipts are fixed",
+        f"voting opened at {moment(round_row.voting_at, zone, 'en')}: the slate, method, "
+        "options, roll and receipts are fixed",
         code="round-frozen",
-        zh=f"投票已于 {at} 开始：候选名单、计票方法、参数、户籍名册和回执方式均已锁定，不能再修改",
+        zh=f"投票已于 {moment(round_row.voting_at, zone, 'zh')} 开始：候选名单、计票方法、"
+        "参数、户籍名册和回执方式均已锁定，不能再修改",
         voting_at=round_row.voting_at.isoformat(),
     )
 
@@ -53,17 +58,19 @@ def is_cancelled(round_row: Round) -> bool:
     return round_row.phase == RoundPhase.CANCELLED.value
 
 
-def refuse_if_cancelled(round_row: Round) -> None:
-    """Refuse (409 ``round-cancelled``) anything done to a round that was cancelled."""
+async def refuse_if_cancelled(db: AsyncSession, round_row: Round) -> None:
+    """Refuse (409 ``round-cancelled``) anything done to a round that was cancelled, saying
+    when in the community's time zone."""
     if not is_cancelled(round_row):
         return
     when = round_row.cancelled_at
-    at = when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else ""
+    zone = await zone_of_process(db, round_row.process_id)
+    at = moment(when, zone, "en")
     raise Conflict(
         f"round {round_row.number} was cancelled at {at} ({round_row.cancel_reason}): "
         "set up a new round instead",
         code="round-cancelled",
-        zh=f"第{round_row.number}轮已于 {local_time(when, 'zh')} 取消"
+        zh=f"第{round_row.number}轮已于 {moment(when, zone, 'zh')} 取消"
         f"（{round_row.cancel_reason}），不能再变动；如需投票请另建一轮",
         cancelled_at=when.isoformat() if when else None,
     )
@@ -92,7 +99,8 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
             Issue(
                 f"the process is {process.phase}: voting opens only while it is collecting "
                 "or deliberating",
-                f"议题处于 {process.phase} 阶段：只有在收集或协商阶段才能开始投票",
+                f"议题处于“{phase_name(process.phase, 'process')}”阶段：只有在收集或协商阶段"
+                "才能开始投票",
             )
         )
     slate = await pending_slate(db, round_row.id)
@@ -127,7 +135,7 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
             issues.append(
                 Issue(
                     "a budget round needs a budget: set options.budget (in yuan)",
-                    "预算投票需要总预算：请设置 options.budget（元）",
+                    "预算投票需要总预算：请在轮次设置中填写总预算（元）",
                 )
             )
         for proposal in slate:

@@ -10,15 +10,19 @@ import msgspec
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.errors import TransitionRefused
 from engine.process import RoundPhase, advance
+from engine.process import allowed as allowed_next
 from engine.result import Result
 from service.audit import record
 from service.auth.guard import Actor
+from service.communities.controllers import zone_of_process
 from service.db.base import utcnow
 from service.db.models import Proposal, Round, RoundOption, RoundResult, VoterCode
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import find_process
-from service.records.labels import local_time
+from service.proposals.repository import STATUS_ZH
+from service.refusals import phase_name, refused_transition
 from service.rounds import schemas
 from service.rounds.config import ROUND_OPTIONS, check_method, check_options, check_rules
 from service.rounds.freeze import (
@@ -30,6 +34,7 @@ from service.rounds.freeze import (
     refuse_if_cancelled,
     refuse_if_frozen,
 )
+from service.zones import moment
 
 
 async def find_round(db: AsyncSession, round_id: int, *, for_update: bool = False) -> Round:
@@ -105,7 +110,8 @@ async def create_round(
             f"process {process_id} is {process.phase}: rounds are held only while it is "
             "collecting or deliberating",
             code="process-not-open",
-            zh=f"议题处于 {process.phase} 阶段，只有在收集或协商阶段才能安排轮次",
+            zh=f"议题处于“{phase_name(process.phase, 'process')}”阶段，只有在收集或协商阶段"
+            "才能安排轮次",
         )
     info = check_method(data.ballot_kind, data.method)
     options = check_options(data.ballot_kind, info, data.options)
@@ -113,7 +119,7 @@ async def create_round(
     if data.proposal_ids is not None and data.seed_from is not None:
         raise Invalid(
             "give the slate as proposal_ids or as seed_from, not both",
-            zh="候选名单请用 proposal_ids 或 seed_from 之一给出，不能同时给",
+            zh="候选名单要么逐个选定方案，要么沿用上一轮结果的前几名，不能两样都给",
             field="seed_from",
         )
     if data.seed_from is not None:
@@ -168,8 +174,8 @@ async def update_round(
 ) -> Round:
     """Change a round before voting opens (409 ``round-frozen`` after)."""
     round_row = await find_round(db, round_id, for_update=True)
-    refuse_if_cancelled(round_row)
-    refuse_if_frozen(round_row)
+    await refuse_if_cancelled(db, round_row)
+    await refuse_if_frozen(db, round_row)
     kind = data.ballot_kind or round_row.ballot_kind
     method = data.method or round_row.method
     kind_changed = kind != round_row.ballot_kind
@@ -214,8 +220,8 @@ async def replace_slate(
 ) -> Round:
     """Put ``proposal_ids`` on the slate in this order, until voting opens."""
     round_row = await find_round(db, round_id, for_update=True)
-    refuse_if_cancelled(round_row)
-    refuse_if_frozen(round_row)
+    await refuse_if_cancelled(db, round_row)
+    await refuse_if_frozen(db, round_row)
     await check_slate(db, round_row.process_id, proposal_ids)
     await db.execute(delete(RoundOption).where(RoundOption.round_id == round_id))
     await _write_slate(db, round_id, proposal_ids)
@@ -270,7 +276,8 @@ async def check_slate(db: AsyncSession, process_id: int, proposal_ids: Sequence[
                 f"proposal {pid} «{proposal.title}» is {proposal.status}: only active "
                 "proposals go on a slate",
                 code="proposal-not-active",
-                zh=f"方案「{proposal.title}」已不是有效方案（{proposal.status}），不能放进候选名单",
+                zh=f"方案「{proposal.title}」已{STATUS_ZH.get(proposal.status, '失效')}，"
+                "不能放进候选名单",
                 field="proposal_ids",
             )
 
@@ -291,7 +298,8 @@ async def seeded_slate(db: AsyncSession, process_id: int, seed: schemas.SeedFrom
         raise Conflict(
             f"round {source.number} is {source.phase}: only a published result can seed a slate",
             code="round-not-published",
-            zh=f"第 {source.number} 轮尚未公布结果（{source.phase}），不能据此确定候选名单",
+            zh=f"第 {source.number} 轮尚未公布结果（{phase_name(source.phase, 'round')}），"
+            "不能据此确定候选名单",
         )
     result = msgspec.json.decode(stored.result, type=Result)
     chosen = set(top_names(result, seed.top, source.number))
@@ -347,9 +355,12 @@ async def change_phase(
     """Move a round to phase ``to``: opening voting freezes it, closing opens the box with
     the round's key (derived from ``secret_key``) and counts it."""
     round_row = await find_round(db, round_id, for_update=True)
-    refuse_if_cancelled(round_row)
+    await refuse_if_cancelled(db, round_row)
     current = RoundPhase(round_row.phase)
-    target = advance(current, RoundPhase(to))
+    try:
+        target = advance(current, RoundPhase(to))
+    except TransitionRefused as exc:
+        raise refused_transition(exc, "round", allowed_next(current)) from exc
     if target is RoundPhase.VOTING:
         await freeze(db, round_row, actor)
     if target is RoundPhase.PUBLISHED and await db.get(RoundResult, round_id) is None:
@@ -376,10 +387,11 @@ async def cancel_round(db: AsyncSession, round_id: int, reason: str, actor: Acto
     board and the public pages; codes issued for it are voided; the audit log keeps the
     reason (``round.cancelled``). Its number is not given to another round."""
     round_row = await find_round(db, round_id, for_update=True)
-    refuse_if_cancelled(round_row)
+    await refuse_if_cancelled(db, round_row)
     if round_row.voting_at is not None:
-        at = round_row.voting_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-        opened = local_time(round_row.voting_at, "zh")
+        zone = await zone_of_process(db, round_row.process_id)
+        at = moment(round_row.voting_at, zone, "en")
+        opened = moment(round_row.voting_at, zone, "zh")
         raise Conflict(
             f"voting in round {round_row.number} opened at {at}: a round that has opened "
             "voting cannot be cancelled; close its voting, and its count stays in the record",

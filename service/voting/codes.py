@@ -120,8 +120,8 @@ def refusal_for(status: str | None) -> ServiceError | None:
     return None
 
 
-def _refuse_closed(round_row: Round, doing: str, doing_zh: str) -> None:
-    refuse_if_cancelled(round_row)
+async def _refuse_closed(db: AsyncSession, round_row: Round, doing: str, doing_zh: str) -> None:
+    await refuse_if_cancelled(db, round_row)
     if round_row.phase not in OPEN_FOR_CODES:
         raise Conflict(
             f"round {round_row.id} is {round_row.phase}: codes can no longer be {doing}",
@@ -135,7 +135,7 @@ def _labels(data: CodesCreate, round_row: Round) -> list[str] | None:
     if (data.count is None) == (data.households is None):
         raise Invalid(
             'give either "count" (how many codes) or "households" (the roll), not both',
-            zh="请提供 count（投票码数量）或 households（户籍名单）其中之一",
+            zh="请填写投票码的数量，或提供户籍名单，二者选一",
             field="count",
         )
     if data.households is None:
@@ -195,7 +195,7 @@ class FreshCode:
 async def plan_codes(db: AsyncSession, round_id: int, data: CodesCreate) -> CodePlan:
     """Check an issuing request against its round and roll (reads only)."""
     round_row = await find_round(db, round_id)
-    _refuse_closed(round_row, "issued", "发放")
+    await _refuse_closed(db, round_row, "issued", "发放")
     labels = _labels(data, round_row)
     if labels is None:
         return CodePlan(round_id, [(None, None)] * (data.count or 0), [])
@@ -265,7 +265,7 @@ async def void_code(
 ) -> VoterCode:
     """Void an unused code (lost slip, given twice by mistake) with a reason."""
     round_row = await find_round(db, round_id)
-    _refuse_closed(round_row, "voided", "作废")
+    await _refuse_closed(db, round_row, "voided", "作废")
     code = normalize_code(text)
     row = None
     if code is not None:

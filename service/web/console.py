@@ -20,6 +20,8 @@ from service.accounts.repository import sign_out
 from service.accounts.signing_in import address_of, sign_in
 from service.audit import record
 from service.auth.guard import SESSION_COOKIE, Actor, roles, signing_in
+from service.communities.controllers import change_community
+from service.communities.schemas import CommunityUpdate
 from service.db import models
 from service.deps import DB, Caller
 from service.errors import NotSignedIn, ServiceError, TooMany
@@ -30,10 +32,22 @@ from service.proposals.repository import create_proposal
 from service.rounds import repository as rounds
 from service.rounds.config import TIE_POLICIES, methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS
-from service.web.forms import KINDS, Form, ProcessForm, ProposalForm, RoundForm, SignIn, checked
+from service.web.forms import (
+    KINDS,
+    Form,
+    ProcessForm,
+    ProposalForm,
+    RoundForm,
+    SignIn,
+    ZoneForm,
+    checked,
+)
 from service.web.render import language_of, local_path, page, redirect
 
 RUNS_MEETINGS = roles("facilitator", "admin")
+
+ZONE_CHOICES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei")
+"""Zones offered as the admin types one (any zone of the IANA database is taken)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +155,17 @@ class ConsoleController(Controller):
             request,
             "console/home.html",
             communities=[(c, by_community[c.id]) for c in communities],
+            zones=ZONE_CHOICES,
         )
+
+    @post("/communities/{community_id:int}/time-zone", opt=roles("admin"))
+    async def time_zone(
+        self, db: DB, actor: Caller, community_id: FromPath[int], data: Form[ZoneForm]
+    ) -> Redirect:
+        """The admin sets the zone a community's pages and records show times in."""
+        change = checked({"time_zone": data.time_zone.strip()}, CommunityUpdate)
+        await change_community(db, community_id, change, actor)
+        return redirect(f"/console#community-{community_id}")
 
     @post("/processes", opt=RUNS_MEETINGS)
     async def create_process(self, db: DB, actor: Caller, data: Form[ProcessForm]) -> Redirect:

@@ -19,6 +19,7 @@ from service.auth.guard import MAX_ID
 from service.comments.schemas import CommentCreate
 from service.errors import Invalid
 from service.proposals.schemas import ProposalCreate
+from service.refusals import field_name, validation_zh
 from service.rounds.config import methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS, RoundCreate, RoundUpdate
 from service.text import blank
@@ -46,7 +47,8 @@ def whole(value: str, field: str, *, least: int = 0, most: int = 10**6) -> int |
     if not value.isdigit() or not least <= int(value) <= most:
         raise Invalid(
             f"{field}: give a whole number from {least} to {most}, not {value!r}",
-            zh=f"{field}：请填写 {least} 到 {most} 之间的整数，而不是“{value}”",
+            zh=f"{field_name(field) or '这一项'}：请填写 {least} 到 {most} 之间的整数，"
+            f"而不是“{value}”",
             field=field,
         )
     return int(value)
@@ -64,7 +66,7 @@ def amount(value: str, field: str) -> Decimal | None:
     if not number.is_finite() or number < 0:
         raise Invalid(
             f"{field}: give an amount in yuan, not {value!r}",
-            zh=f"{field}：请填写金额（元），而不是“{value}”",
+            zh=f"{field_name(field) or '这一项'}：请填写金额（元），而不是“{value}”",
             field=field,
         )
     return number
@@ -76,7 +78,7 @@ def checked(data: Mapping[str, Any], shape: type[T]) -> T:
     try:
         return msgspec.convert(data, shape)
     except msgspec.ValidationError as exc:
-        raise Invalid(str(exc), zh=f"表单填写有误：{exc}") from exc
+        raise Invalid(str(exc), zh=f"表单填写有误：{validation_zh(str(exc))}") from exc
 
 
 def kind_of_method(method: str) -> str:
@@ -95,6 +97,10 @@ class SignIn(msgspec.Struct):
 
 class RoundChoice(msgspec.Struct):
     round_id: int
+
+
+class ZoneForm(msgspec.Struct):
+    time_zone: str = ""
 
 
 class ProcessForm(msgspec.Struct):

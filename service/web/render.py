@@ -4,6 +4,7 @@ page carries, redirects, and refusals shown as pages in the reader's language.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote, urlencode
@@ -27,8 +28,10 @@ from service.errors import (
 from service.headers import PAGE_HEADERS
 from service.i18n import LANGUAGES, text
 from service.logs import logger
+from service.refusals import domain_zh, validation_zh
 from service.report import number
 from service.rounds.titles import round_title
+from service.zones import DEFAULT_ZONE, day, moment, zone_label
 
 HERE: Final = Path(__file__).resolve().parent
 TEMPLATES: Final = HERE / "templates"
@@ -66,6 +69,26 @@ class Labels:
         return round_title(number, title, self.lang)
 
 
+class Zoned:
+    """``zoned(time_zone)`` in templates: ``when(at)`` shows a time in the zone, labelled
+    (:func:`service.zones.moment`), ``when.day(at)`` its date there."""
+
+    def __init__(self, lang: str, zone_name: str | None) -> None:
+        self.lang = lang
+        self.zone = zone_name or DEFAULT_ZONE
+
+    def __call__(self, at: datetime | None) -> str:
+        return moment(at, self.zone, self.lang)
+
+    def day(self, at: datetime | None) -> str:
+        return day(at, self.zone)
+
+    @property
+    def label(self) -> str:
+        """The zone's name for people (北京时间, or its IANA name)."""
+        return zone_label(self.zone, self.lang)
+
+
 def actor_of(request: Request[Any, Any, Any]) -> Actor:
     actor: Actor = getattr(request.state, "actor", ANONYMOUS)
     return actor
@@ -88,6 +111,7 @@ def page(
         template_name=template,
         context={
             "t": Labels(lang),
+            "zoned": lambda zone_name: Zoned(lang, zone_name),
             "lang": lang,
             "actor": actor_of(request),
             "here": here,
@@ -126,9 +150,10 @@ def _words(request: Request[Any, Any, Any], exc: Exception) -> tuple[int, str, s
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else []
         first = extra[0] if extra and isinstance(extra[0], dict) else {}
-        detail = text(
-            lang, "page.error.form", field=first.get("key") or "", message=first.get("message", "")
-        )
+        key, message = first.get("key") or "", first.get("message", "")
+        if lang == "zh":
+            return 400, "invalid-request", f"表单填写有误：{validation_zh(message, key)}"
+        detail = text(lang, "page.error.form", field=key, message=message)
         return 400, "invalid-request", detail
     if isinstance(exc, HTTPException):
         if exc.status_code == 403 and "CSRF" in str(exc.detail):
@@ -143,6 +168,8 @@ def _words(request: Request[Any, Any, Any], exc: Exception) -> tuple[int, str, s
     if status == 500:
         log.exception("page failed", exc_info=exc)
         return 500, code, text(lang, "page.error.internal")
+    if lang == "zh":
+        return status, code, domain_zh(exc)
     said = text(lang, f"page.error.{code}", detail=str(exc))
     return status, code, str(exc) if said.startswith("page.error.") else said
 

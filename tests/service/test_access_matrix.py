@@ -85,6 +85,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/api/v1/communities"):                                 STAFF,
     ("POST",   "/api/v1/communities"):                                 ADMIN,
     ("GET",    "/api/v1/communities/{community_id}"):                  STAFF,
+    ("PATCH",  "/api/v1/communities/{community_id}"):                  ADMIN,
     ("POST",   "/api/v1/communities/{community_id}/grids"):            ADMIN,
     # ---- API: processes and residents' requests --------------------------------------------
     ("GET",    "/api/v1/communities/{community_id}/processes"):        STAFF,
@@ -198,6 +199,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/secretary/rounds/{round_id}/exports/{fmt}"):          SECRETARIES,
     ("GET",    "/secretary/processes/{process_id}/exports/{fmt}"):     SECRETARIES,
     ("POST",   "/secretary/rounds/{round_id}/code-slips"):             ADMIN,  # not the secretary
+    ("POST",   "/console/communities/{community_id}/time-zone"):       ADMIN,
 }
 # fmt: on
 """Who may call each endpoint. Not in the table: the OpenAPI documents under

@@ -28,7 +28,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_tally_prints_a_chinese_round_table(capsys):
     code, out, err = run(capsys, "tally", str(DEMO), "--method", "irv", "--lang", "zh")
     assert code == 0, err
-    assert "计票方法: irv" in out
+    assert "计票方法: 即时决选（IRV）" in out
     assert "当选: 儿童游乐设施" in out
     assert "第1步" in out
     assert "✗" in out  # someone is eliminated
@@ -50,7 +50,7 @@ def test_language_follows_the_locale(capsys, monkeypatch):
     assert out.startswith("Method: borda")
     monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
     _, out, _ = run(capsys, "tally", str(DEMO), "--method", "borda")
-    assert out.startswith("计票方法: borda")
+    assert out.startswith("计票方法: 波达计数")
 
 
 def test_json_has_method_winners_rounds_and_ties(capsys):

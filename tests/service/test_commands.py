@@ -32,7 +32,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_db_upgrade_and_user_add(tmp_path, capsys):
+def test_db_upgrade_and_user_add(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # the messages in Chinese
     url = f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}"
     assert main(["db", "upgrade", "--database", url]) == 0
     assert "数据库已是最新结构" in capsys.readouterr().out
@@ -50,31 +51,33 @@ def test_db_upgrade_and_user_add(tmp_path, capsys):
         ]
     )
     assert code == 0
-    assert "已创建账号 li（facilitator）" in capsys.readouterr().out
+    assert "已创建账号 li（主持人）" in capsys.readouterr().out
     again = main(
         ["user", "add", "li", "--role", "admin", "--password", "long enough", "--database", url]
     )
     err = capsys.readouterr().err
     assert again == 1
     assert err.count("\n") == 1
-    assert "the username 'li' is taken" in err
+    assert "用户名 li 已被使用" in err
 
 
-def test_short_password_is_refused(tmp_path, capsys):
+def test_short_password_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # the messages in Chinese
     url = f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}"
     code = main(["user", "add", "li", "--role", "admin", "--password", "short", "--database", url])
     assert code == 1
-    assert "at least 8 characters" in capsys.readouterr().err
+    assert "密码至少要有 8 个字符" in capsys.readouterr().err
 
 
-def test_an_invisible_display_name_is_refused_in_one_line(tmp_path, capsys):
+def test_an_invisible_display_name_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # the messages in Chinese
     url = f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}"
     argv = ["user", "add", "li", "--name", "\u200b", "--role", "admin", "--password", "long enough"]
     code = main([*argv, "--database", url])
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1
-    assert "display_name: write something" in err
+    assert "显示名称不能为空" in err
 
 
 def test_demo_story_is_loaded_once(tmp_path):
@@ -242,7 +245,11 @@ def test_serve_speaks_https_with_a_certificate(tmp_path):
 )
 def test_serve_refuses_half_a_tls_setting(tmp_path, extra, said):
     self_signed(tmp_path)
-    env = {**os.environ, "REDBENCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'u.db'}"}
+    env = {
+        **os.environ,
+        "REDBENCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'u.db'}",
+        "LC_ALL": "en_US.UTF-8",
+    }
     done = subprocess.run(
         [str(EXE), "serve", *extra], cwd=tmp_path, env=env, capture_output=True, text=True
     )
@@ -258,6 +265,7 @@ def test_a_short_secret_is_refused_in_one_line(tmp_path):
         **os.environ,
         "REDBENCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'v.db'}",
         "REDBENCH_SECRET": "password123",
+        "LC_ALL": "en_US.UTF-8",
     }
     done = subprocess.run([str(EXE), "serve"], env=env, capture_output=True, text=True)
     assert done.returncode != 0

@@ -35,6 +35,8 @@ NOT_TYPED_TEXT = {
     ("CastRequest", "key"),  # printable ASCII by pattern
     ("CastRequest", "pad"),  # spaces only, by pattern, and ignored
     ("CodeVoid", "code"),
+    ("CommunityCreate", "time_zone"),  # an IANA zone name, checked against the zone database
+    ("CommunityUpdate", "time_zone"),
 }
 """Request fields holding text that is not typed prose or a name (identifiers, codes,
 secrets)."""

@@ -324,6 +324,9 @@ async def voting(api: Api, demo: Demo) -> None:
 async def processes(api: Api) -> None:
     community = await api("POST", "/api/v1/communities", 201, "admin", json={"name": "东湖社区"})
     await api("POST", "/api/v1/communities", 409, "admin", json={"name": "东湖社区"})
+    where = f"/api/v1/communities/{community['id']}"
+    await api("PATCH", where, 200, "admin", json={"time_zone": "Asia/Urumqi"})
+    await api("PATCH", where, 422, "admin", json={"time_zone": "东湖时间"})
     process = await api(
         "POST",
         f"/api/v1/communities/{community['id']}/processes",

@@ -94,19 +94,19 @@ async def test_form_mistakes_are_told_in_words(client, staff):
         client, f"/console/processes/{ids['process']}/rounds", {"title": "x", "method": "dice"}
     )
     assert unknown.status_code == 422
-    assert "没有名为 dice 的计票方法" in unknown.text
+    assert "没有这种计票方法" in unknown.text
     seats = await post_form(
         client,
         f"/console/processes/{ids['process']}/rounds",
         {"title": "x", "method": "irv", "seats": "两个"},
     )
     assert seats.status_code == 422
-    assert "seats" in seats.text
+    assert "名额：请填写 1 到 100 之间的整数" in seats.text  # the field's name, not seats
     cost = await post_form(
         client, f"/console/processes/{ids['process']}/proposals", {"title": "x", "cost": "很贵"}
     )
     assert cost.status_code == 422
-    assert "请填写金额" in cost.text
+    assert "造价（元）：请填写金额" in cost.text
 
 
 async def test_the_comment_phase(client, db, staff):

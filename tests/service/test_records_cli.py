@@ -73,11 +73,15 @@ async def test_failures_are_one_line(client, staff, db, settings, tmp_path, caps
     await build_demo(client, staff, db)
     database = ["--database", settings.database_url]
     out = tmp_path / "x.pdf"
-    assert await run(["export", "99", "--format", "pdf", "-o", str(out), *database]) == 1
+    english = ["--lang", "en"]
+    assert await run(["export", "99", "--format", "pdf", "-o", str(out), *database, *english]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "there is no round 99" in err
-    assert await run(["export", "2", "--format", "blt", "-o", str(out), *database]) == 1
+    chinese = ["--lang", "zh"]
+    assert await run(["export", "99", "--format", "pdf", "-o", str(out), *database, *chinese]) == 1
+    assert "没有编号为 99 的轮次" in capsys.readouterr().err
+    assert await run(["export", "2", "--format", "blt", "-o", str(out), *database, *english]) == 1
     assert "blt files hold ranked ballots" in capsys.readouterr().err
 
     assert await run(["verify", str(tmp_path / "missing.json")]) == 1
