@@ -19,7 +19,6 @@ from typing import TextIO
 import msgspec
 
 from ballots.box import BallotBox, PublishedCount
-from engine.errors import OptionError
 from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS, get_method
 from engine.result import Option
@@ -157,7 +156,8 @@ def _method_and_options(
     and options unless ``--method`` names another; each option flag overrides."""
     method = args.method
     if method is None and published is None:
-        raise OptionError(text(lang, "recount.method_needed"))
+        key = "recount.method_needed"
+        raise CommandError(text("en", key), text("zh", key), status=2)
     options: dict[str, Option] = {}
     note: list[str] = []
     if published is not None:

@@ -67,7 +67,7 @@ def _cancelled(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
         Paragraph(_x(text(lang, "record.section.cancelled")), s.h1),
         Paragraph(_x(text(lang, "record.cancelled.note")), s.small),
         Spacer(1, 3),
-        _table(rows, s, [46 * mm, 38 * mm, 90 * mm]),
+        _table(rows, s, [40 * mm, 50 * mm, 84 * mm]),
     ]
 
 
@@ -283,7 +283,7 @@ def _close_outs(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
         rows.append(
             [moment(c.at, s.zone, lang), label(lang, "closeout", c.action), c.note, c.actor]
         )
-    return [*story, Spacer(1, 3), _table(rows, s, [38 * mm, 22 * mm, 84 * mm, 30 * mm])]
+    return [*story, Spacer(1, 3), _table(rows, s, [50 * mm, 22 * mm, 72 * mm, 30 * mm])]
 
 
 def _day(day: date, lang: str) -> str:

@@ -46,6 +46,8 @@ ALLOWED: Final[Mapping[str, str]] = {
     "English": "the language switch names each language in that language",
     "redbench": "the command people type to verify a bundle (redbench verify 决定包.json)",
     "verify": "the same command's sub-command",
+    "tally": "the sub-command people type to recount a ballot file (redbench tally 文件)",
+    "compare": "(the sub-command that counts a file under every method)",
 }
 """Latin words allowed in Chinese text, and why."""
 
@@ -54,6 +56,8 @@ ABBREVIATIONS: Final = ("IRV", "STV", "STAR")
 
 _ABBREVIATED: Final = re.compile(r"(?<=[\u4e00-\u9fff])（(?:" + "|".join(ABBREVIATIONS) + r")）")
 _ADDRESS: Final = re.compile(r"https?://\S+")
+_OPTION: Final = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+"""A command-line option people type (``--seed``): the command knows it by no other name."""
 _PLACEHOLDER: Final = re.compile(r"\{[a-z_]+\}")
 _RUN: Final = re.compile(r"[0-9A-Za-z_]+(?:[-.][0-9A-Za-z_]+)*")
 _LETTER: Final = re.compile(r"[A-Za-z]")
@@ -74,7 +78,7 @@ def foreign_words(text: str, typed: Iterable[str] = ()) -> list[str]:
     for name in sorted(typed, key=len, reverse=True):
         if _LETTER.search(name):  # a name without Latin letters cannot hide a foreign word
             text = text.replace(name, " " * len(name))
-    for pattern in (_PLACEHOLDER, _ABBREVIATED, _ADDRESS, _FILE, _ZONE):
+    for pattern in (_PLACEHOLDER, _ABBREVIATED, _ADDRESS, _OPTION, _FILE, _ZONE):
         text = pattern.sub(_blank, text)
     found: dict[str, str] = {}
     for match in _RUN.finditer(text):

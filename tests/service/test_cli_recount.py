@@ -149,7 +149,7 @@ def test_compare_uses_the_files_seed_and_says_so(capsys, tmp_path):
 
 def test_a_file_that_says_nothing_counts_as_before(capsys):
     _, out, _ = run(capsys, "tally", str(DEMO), "--method", "irv", "--lang", "zh")
-    assert out.startswith("计票方法: irv")  # no line about the seed
+    assert out.startswith("计票方法: 即时决选（IRV）")  # no line about the seed
     _, out, _ = run(capsys, "tally", str(DEMO), "--method", "irv", "--json")
     shown = json.loads(out)
     assert shown["seed"] == profile_digest(read_ballots(DEMO).profile)

@@ -56,17 +56,17 @@ async def test_the_pdf_holds_the_whole_loop_to_file_and_post(client, staff, db, 
     text = flat(pdf_text(pdf, tmp_path))
     for words in (
         "红板凳议事会议事全过程记录",
-        "当前阶段已销号2026年7月16日09:00",
+        "当前阶段已销号2026-07-1609:00（北京时间）",
         # the rounds, then the round cancelled before voting, its number said once
         "第1轮：设施排序",
         "第2轮：预算分配",
         "开始投票前取消的轮次",
-        "第3轮2026年5月15日09:10误建：预算分配已在第2轮完成，这一轮不需要",
+        "第3轮2026-05-1509:10（北京时间）误建：预算分配已在第2轮完成，这一轮不需要",
         # 落实: the tasks, their notes (with the status and progress they set)
         "落实情况",
         "任务1：采购并安装滑梯和秋千",
         "落实的方案儿童游乐设施",
-        "2026年5月19日09:00secretary测试：已与供应商签订合同，设备下周到货。（状态：进行中，进度20%）",
+        "2026-05-1909:00（北京时间）secretary测试：已与供应商签订合同，设备下周到货。（状态：进行中，进度20%）",
         "已更换秋千链条，并复查全部设施，无其他问题。",
         "任务2：安装适老健身器材",
         f"照片口袋公园游乐区完工.jpg摘要{PHOTO_DIGEST}",
@@ -132,14 +132,14 @@ async def test_the_workbook_lists_tasks_notes_photos_feedback_and_close_outs(cli
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(values_only=True) if row[0]}
     assert summary["红板凳议事会议事全过程记录"] is None
     assert summary["当前阶段"] == "已销号"
-    assert summary["销号时间"] == "2026-07-16T09:00:00+08:00"
+    assert summary["销号时间"] == "2026-07-16 09:00（北京时间）"
 
     def rows(name: str) -> list[tuple[object, ...]]:
         return list(book[name].iter_rows(values_only=True))
 
     assert rows("已取消轮次")[1] == (
         "第3轮",
-        "2026-05-15T09:10:00+08:00",
+        "2026-05-15 09:10（北京时间）",
         "误建：预算分配已在第2轮完成，这一轮不需要",
     )
     tasks = rows("落实任务")

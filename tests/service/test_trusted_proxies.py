@@ -67,4 +67,4 @@ def test_a_bad_proxy_is_an_option_error(
     assert "is not an IP address or network" in capsys.readouterr().err
     monkeypatch.setenv("REDBENCH_TRUSTED_PROXIES", "*")
     assert cli.main(["serve"]) == 2
-    assert "trusted proxy '*'" in capsys.readouterr().err
+    assert "受信任的代理“*”不是 IP 地址或网段" in capsys.readouterr().err
