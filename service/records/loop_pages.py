@@ -283,7 +283,7 @@ def _close_outs(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
         rows.append(
             [moment(c.at, s.zone, lang), label(lang, "closeout", c.action), c.note, c.actor]
         )
-    return [*story, Spacer(1, 3), _table(rows, s, [50 * mm, 22 * mm, 72 * mm, 30 * mm])]
+    return [*story, Spacer(1, 3), _table(rows, s, [38 * mm, 22 * mm, 84 * mm, 30 * mm])]
 
 
 def _day(day: date, lang: str) -> str:
