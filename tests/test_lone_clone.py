@@ -13,7 +13,8 @@ import pytest
 from tests.data import ELECTIONS, ROOT
 
 SKIPPED_FOLDERS = {".venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
-OUTSIDE = ("../shared", "shared/data/elections", "shared/DESIGN.md")
+SIBLING = "sha" + "red"  # spelt in two, so this file does not name the folder it forbids
+OUTSIDE = (f"../{SIBLING}", f"{SIBLING}/data/elections", f"{SIBLING}/DESIGN.md")
 
 
 def project_texts() -> list[Path]:
@@ -40,7 +41,7 @@ def test_nothing_refers_to_a_folder_outside_the_repository():
         f"{path.relative_to(ROOT)}: {needle}"
         for path in texts
         for needle in OUTSIDE
-        if path.name != "test_lone_clone.py" and needle in path.read_text(encoding="utf-8")
+        if needle in path.read_text(encoding="utf-8")
     ]
     assert offending == []
 

@@ -38,6 +38,7 @@ from engine.methods.pairwise import (
 from engine.result import Result, Round, Tie, Transfer
 from engine.tiebreak import lot_key
 from service.i18n import text
+from service.records.labels import method_name
 
 EPS: Final = 1e-9
 LOT_DIGITS: Final = 16
@@ -154,13 +155,6 @@ def paragraph(lang: str, sentences: Sequence[str]) -> str:
     return ("" if lang == "zh" else " ").join(sentences)
 
 
-def method_label(lang: str, method: str) -> str:
-    """A method's name for people (``即时决选（IRV）``), or its registry name."""
-    key = f"page.method.{method}"
-    label = text(lang, key)
-    return method if label == key else label
-
-
 def status_label(lang: str, status: str) -> str:
     """The words of a status code (``eliminated`` → 淘汰)."""
     return text(lang, f"explain.status.{status}")
@@ -238,7 +232,7 @@ def condorcet_note(comparison: Comparison, result: Result | None, lang: str) -> 
     if comparison.condorcet_winner is not None:
         note = text(lang, "compare.condorcet", name=comparison.condorcet_winner)
         if comparison.condorcet_misses:
-            misses = listed(lang, [method_label(lang, m) for m in comparison.condorcet_misses])
+            misses = listed(lang, [method_name(m, lang) for m in comparison.condorcet_misses])
             note += " " + text(lang, "compare.misses", names=misses)
         return note
     if not comparison.smith_set:
@@ -684,7 +678,7 @@ def _no_condorcet(result: Result, lang: str) -> list[str]:
 def _pairwise_reasons(result: Result, lang: str) -> tuple[str, ...]:
     pw = result.pairwise or ()
     names = result.candidates
-    method = method_label(lang, result.method)
+    method = method_name(result.method, lang)
     seats = int(result.options.get("seats") or 1)
     cw = condorcet_winner(pw) if names else None
     out: list[str] = []
@@ -940,7 +934,7 @@ def _lot_what(result: Result, tie: Tie, lang: str, votes: str) -> str:
             )
             return text(lang, key, tied=tied, votes=votes)
     if tie.purpose == "win" and tie.round is None:
-        method = method_label(lang, result.method)
+        method = method_name(result.method, lang)
         return text(lang, "explain.tie.what.level", tied=tied, method=method)
     if tie.purpose == "rank" and result.method == "ranked-pairs":
         return text(lang, "explain.tie.what.pairs", tied=tied)

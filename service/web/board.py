@@ -26,10 +26,11 @@ from service.db import models
 from service.deps import DB
 from service.i18n import text
 from service.loop.board import board as loop_board
+from service.records.labels import method_name
 from service.report import undecided_words
 from service.results import ballot_box
 from service.web.render import language_of, page, redirect
-from service.web.reveal import method_name, result_view
+from service.web.reveal import result_view
 
 PUBLIC = roles("public")
 _BALLOT = msgspec.json.Decoder(Ballot)
@@ -91,7 +92,7 @@ async def process_lines(db: AsyncSession, community_id: int, lang: str) -> list[
                 number=round_row.number,
                 title=round_row.title,
                 phase=round_row.phase,
-                method=method_name(lang, round_row.method),
+                method=method_name(round_row.method, lang),
                 winners=winners,
             )
         )

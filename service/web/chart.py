@@ -22,8 +22,9 @@ from markupsafe import Markup, escape
 
 from engine.result import Result
 from service.i18n import text
+from service.records.labels import method_name
 from service.report import number
-from service.results.explain import Explanation, explain, method_label
+from service.results.explain import Explanation, explain
 
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
 INK, MUTED, GRID = "#111111", "#4a4a4a", "#c8c8c8"
@@ -190,7 +191,7 @@ def rounds_chart(result: Result, lang: str, explanation: Explanation | None = No
     if steps and steps[0].exhausted is not None:
         description += text(lang, "page.chart.exhausted_row")
     return _bars(
-        text(lang, "page.chart.title", method=method_label(lang, result.method)),
+        text(lang, "page.chart.title", method=method_name(result.method, lang)),
         description,
         [step.column for step in steps],
         rows,
@@ -208,7 +209,7 @@ def scores_chart(result: Result, lang: str) -> Markup:
         if name in scores
     ]
     return _bars(
-        text(lang, "page.chart.title", method=method_label(lang, result.method)),
+        text(lang, "page.chart.title", method=method_name(result.method, lang)),
         text(lang, "page.chart.scores", ballots=result.ballots),
         [text(lang, "score")],
         rows,
@@ -232,7 +233,7 @@ def budget_chart(result: Result, lang: str) -> Markup:
         for d in result.decisions
     ]
     return _bars(
-        text(lang, "page.chart.title", method=method_label(lang, result.method)),
+        text(lang, "page.chart.title", method=method_name(result.method, lang)),
         text(lang, "page.chart.budget", ballots=result.ballots),
         [text(lang, "support")],
         rows,

@@ -24,22 +24,17 @@ from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Process, Round, RoundResult
 from service.deps import DB, Caller
 from service.i18n import text
+from service.records.labels import method_name
 from service.report import number, outcome_words, undecided_words
 from service.results.controllers import counted_round
 from service.results.explain import (
     Explanation,
     condorcet_note,
     explain,
-    method_label,
     step_grid,
 )
 from service.web.chart import result_chart
 from service.web.render import language_of, page
-
-
-def method_name(lang: str, method: str) -> str:
-    """A method's name for people (``即时决选（IRV）``), or its registry name."""
-    return method_label(lang, method)
 
 
 @dataclass(slots=True)
@@ -100,7 +95,7 @@ def comparison_words(
     sep = "、" if lang == "zh" else ", "
     rows = [
         (
-            method_name(lang, v.method),
+            method_name(v.method, lang),
             outcome_words(
                 v, lang, nobody=text(lang, "compare.tied", names=sep.join(v.tied)), short=True
             ),
@@ -137,7 +132,7 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         process=process,
         stored=stored,
         result=result,
-        method=method_name(lang, result.method),
+        method=method_name(result.method, lang),
         summary=info.summary_zh if lang == "zh" else info.summary,
         winners=list(result.winners),
         no_decision=undecided_words(result, lang) or "",
