@@ -24,8 +24,8 @@ from ballots.errors import BallotError, FormatError
 from engine.errors import EngineError, OptionError
 from service.commands import admin, count, records, server
 from service.commands.admin import CommandError
+from service.errors import refusal_of
 from service.i18n import default_language, text
-from service.refusals import domain_zh
 
 
 def parser() -> argparse.ArgumentParser:
@@ -63,7 +63,7 @@ def _said(exc: Exception, lang: str) -> str:
     that cannot be read what the reader says (in English: it names the line at fault)."""
     if lang != "zh":
         return str(exc)
-    said = domain_zh(exc)
+    said = refusal_of(exc).message("zh")
     return f"{said}：{exc}" if isinstance(exc, FormatError) else said
 
 

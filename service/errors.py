@@ -1,4 +1,4 @@
-"""The service's error tree and the one table that maps every domain error to HTTP.
+"""The service's error tree, and the one function that turns any error into its answer.
 
     ServiceError
     ├── NotFound            404  no such thing (or not visible to you)
@@ -9,23 +9,35 @@
     ├── TooLarge            413  an upload is over its size limit (photos)
     ├── Unsupported         415  an upload is not of an accepted kind (photos: JPEG, PNG, WebP)
     ├── TooMany             429  too many attempts; wait
-    ├── (IntegrityError)    409  a clash with a change made at the same moment; retry
     ├── Misconfigured       500  the server lacks something it needs (a CJK font for PDFs)
     └── Unavailable         503  the database is away; retry with the same idempotency key
 
-Engine and ballot errors keep their own trees; :data:`DOMAIN_STATUS` maps them. Every error
-response has the same shape (:class:`ErrorBody`) with the message in Chinese and English.
+A refusal is raised by its key in the catalogue with its parameters
+(``raise NotFound("no-round", round_id=7)``): ``[error.no-round]`` in
+``service/locale/errors.toml`` holds its HTTP status, its machine code when several refusals
+share one, and its words in Chinese and English. Engine and ballot errors keep their own
+trees; :data:`DOMAIN_KEYS` names their entries. Database failures are sorted once by
+:func:`database_trouble`. :func:`refusal_of` turns any of these into a :class:`Refusal`,
+the API answers it as an :class:`ErrorBody` and the pages show its message.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Any
+from collections.abc import Mapping
+from functools import partial
+from typing import Any, ClassVar, Final, Literal
 
 import asyncpg
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from sqlalchemy.exc import (
     DataError,
     DBAPIError,
@@ -44,89 +56,136 @@ from engine.errors import (
     TransitionRefused,
     UnknownMethod,
 )
-from service.i18n import text
+from service.i18n import facts, said
 from service.logs import logger
-from service.refusals import domain_zh, validation_zh
 
 log = logger(__name__)
 
 
-class ServiceError(Exception):
-    """A refusal with a machine code, an HTTP status and a message in both languages."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class Refusal:
+    """An error as answered: its catalogue entry ``error.<key>`` with the parameters of its
+    words, the HTTP status and machine code the entry gives, and the request field at fault
+    and machine-readable detail, if any."""
 
-    status = 400
-    code = "bad-request"
+    key: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    field: str | None = None
+    detail: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def status(self) -> int:
+        return entry(self.key)[0]
+
+    @property
+    def code(self) -> str:
+        return entry(self.key)[1]
+
+    def message(self, lang: str) -> str:
+        """The refusal's words in ``lang``."""
+        return said(lang, f"error.{self.key}", **self.params)
+
+
+def entry(key: str) -> tuple[int, str]:
+    """The HTTP status and machine code of the refusal ``key`` (``KeyError`` if the catalogue
+    has no such refusal)."""
+    found = facts().get(f"error.{key}")
+    if found is None or "status" not in found:
+        raise KeyError(f"no refusal error.{key} in the catalogue")
+    return int(found["status"]), str(found.get("code", key))
+
+
+class ServiceError(Exception):
+    """A refusal raised by its catalogue key with the parameters of its words; ``str()`` is
+    its English message."""
+
+    status: ClassVar[int] = 400
+    """The status of every refusal of this class (the catalogue's entries agree)."""
 
     def __init__(
         self,
-        message: str,
+        key: str,
+        /,
         *,
-        code: str | None = None,
-        zh: str | None = None,
         field: str | None = None,
-        **detail: Any,
+        detail: Mapping[str, Any] | None = None,
+        **params: object,
     ) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-        self.zh = zh
-        self.field = field
-        self.detail = detail
+        self.refusal = Refusal(key, params, field, dict(detail or {}))
+        self.code = self.refusal.code
+        super().__init__(self.refusal.message("en"))
+
+    @property
+    def key(self) -> str:
+        return self.refusal.key
+
+    @property
+    def field(self) -> str | None:
+        return self.refusal.field
+
+    @property
+    def detail(self) -> Mapping[str, Any]:
+        return self.refusal.detail
+
+    @property
+    def zh(self) -> str:
+        """The message in Chinese."""
+        return self.refusal.message("zh")
 
 
 class NotFound(ServiceError):
-    status, code = 404, "not-found"
+    status = 404
 
 
 class NotSignedIn(ServiceError):
-    status, code = 401, "not-signed-in"
+    status = 401
 
 
 class Forbidden(ServiceError):
-    status, code = 403, "forbidden"
+    status = 403
 
 
 class Conflict(ServiceError):
-    status, code = 409, "conflict"
+    status = 409
 
 
 class Invalid(ServiceError):
-    status, code = 422, "invalid"
+    status = 422
 
 
 class TooLarge(ServiceError):
-    status, code = 413, "too-large"
+    status = 413
 
 
 class Unsupported(ServiceError):
-    status, code = 415, "unsupported-media-type"
+    status = 415
 
 
 class TooMany(ServiceError):
-    status, code = 429, "too-many-attempts"
+    status = 429
 
 
 class Misconfigured(ServiceError):
-    status, code = 500, "misconfigured"
+    status = 500
 
 
 class Unavailable(ServiceError):
-    status, code = 503, "unavailable"
+    status = 503
 
 
-DOMAIN_STATUS: dict[type[Exception], tuple[int, str]] = {
-    TransitionRefused: (409, "transition-refused"),
-    TieUnresolved: (409, "tie-unresolved"),
-    InvalidBallot: (422, "invalid-ballot"),
-    UnknownMethod: (422, "unknown-method"),
-    KindMismatch: (422, "kind-mismatch"),
-    OptionError: (422, "invalid-option"),
-    ProfileError: (422, "invalid-ballots"),
-    FormatError: (400, "bad-file"),
-    BallotError: (422, "invalid-ballot"),
-    EngineError: (422, "cannot-count"),
+DOMAIN_KEYS: Final[dict[type[Exception], str]] = {
+    TransitionRefused: "transition-refused",
+    TieUnresolved: "tie-unresolved",
+    InvalidBallot: "invalid-ballot",
+    UnknownMethod: "unknown-method",
+    KindMismatch: "kind-mismatch",
+    OptionError: "invalid-option",
+    ProfileError: "invalid-ballots",
+    FormatError: "bad-file",
+    BallotError: "invalid-ballot",
+    EngineError: "cannot-count",
 }
-"""Domain error class → (HTTP status, code). The most specific class listed wins."""
+"""Domain error class → its catalogue entry. The most specific class listed wins."""
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):
@@ -141,8 +200,93 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     detail: dict[str, Any] = {}
 
 
+# --- the database ----------------------------------------------------------------------
+
+DATABASE_AWAY: Final[tuple[type[BaseException], ...]] = (
+    InterfaceError,  # the connection is closed or broken
+    OSError,  # connection refused or reset, timeouts
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # the server is shutting down or starting
+)
+"""Failures that mean the database is away for now, not that the request is wrong."""
+
+RETRY_STATES: Final = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL's serialization failure, deadlock and lock timeout: the database is there and
+the same request is worth sending again."""
+
+Trouble = Literal["away", "busy", "value", "clash"]
+
+
+def database_trouble(exc: BaseException) -> Trouble | None:
+    """What a database error means, or ``None`` if ``exc`` is not one:
+
+    - ``away``: the database cannot be reached (a connection-level error, or one SQLAlchemy
+      wrapped; an operational error that is not a retry state) — 503;
+    - ``busy``: a deadlock, serialization failure or lock timeout (PostgreSQL's states in
+      :data:`RETRY_STATES`, SQLite's ``database is locked``) — 409, send it again;
+    - ``value``: a value of the request the database (or its driver) refused: a number too
+      large to bind, or SQLSTATE class 22 ("data exception") — 422;
+    - ``clash``: a uniqueness or reference clash with a change made at the same moment — 409.
+    """
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    driver = orig.__cause__ if orig is not None else None  # asyncpg's, under SQLAlchemy's adapter
+    chain = (exc, orig, driver)
+    if any(isinstance(e, OverflowError | asyncpg.DataError) for e in chain):
+        return "value"
+    state = str(
+        getattr(orig, "sqlstate", None)
+        or getattr(orig, "pgcode", None)
+        or getattr(driver, "sqlstate", None)
+        or ""
+    )
+    if isinstance(exc, DataError) or state.startswith("22"):
+        return "value"
+    if any(isinstance(e, DATABASE_AWAY) for e in chain):
+        return "away"
+    if isinstance(exc, IntegrityError):
+        return "clash"
+    if isinstance(exc, OperationalError):
+        busy = state in RETRY_STATES or "database is locked" in str(orig)
+        return "busy" if busy else "away"
+    if isinstance(exc, DBAPIError) and state in RETRY_STATES:
+        return "busy"
+    return None
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached right now (:func:`database_trouble`
+    says ``away``)."""
+    return database_trouble(exc) == "away"
+
+
+_DATABASE_KEYS: Final[dict[Trouble, str]] = {
+    "away": "unavailable",
+    "busy": "database-busy",
+    "value": "value-refused",
+    "clash": "concurrent-change",
+}
+
+
+# --- any error as a refusal --------------------------------------------------------------
+
 _AT_PATH = re.compile(r"at `\$\.([^`]+)`")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
+_HTTP_KEYS: Final = {
+    400: "invalid-request",
+    401: "not-signed-in",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+    415: "unsupported-media-type",
+    429: "too-many-attempts",
+}
+_ON_PAGES: Final = {
+    "invalid-request": "form-invalid-request",
+    "unavailable": "database-away",
+    "internal-error": "server-fault",
+}
+"""Refusals a page says in its own words (a form, not a request body; no idempotency key)."""
 
 
 def _field_of(message: str) -> str | None:
@@ -152,202 +296,134 @@ def _field_of(message: str) -> str | None:
     return found.group(1) if found else None
 
 
+def _domain(exc: Exception) -> Refusal:
+    """An engine or ballot error: in English its own sentence, in Chinese its entry's."""
+    from service.refusals import ballot_problem
+
+    key = next(DOMAIN_KEYS[c] for c in type(exc).__mro__ if c in DOMAIN_KEYS)
+    params: dict[str, object] = {"sentence": str(exc)}
+    detail: dict[str, Any] = {}
+    if isinstance(exc, TieUnresolved):
+        params["tied"] = list(exc.tied)
+    if isinstance(exc, InvalidBallot):
+        params["problem"] = partial(ballot_problem, exc)
+        detail = {"problem": exc.problem}
+    return Refusal(key, params, getattr(exc, "where", None), detail)
+
+
+def _validation(exc: ValidationException) -> Refusal:
+    from service.refusals import validation_zh
+
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    first = extra[0] if extra and isinstance(extra[0], dict) else {}
+    message = str(first.get("message") or exc.detail)
+    key = _field_of(message) or first.get("key")
+    return Refusal(
+        "invalid-request",
+        {
+            "where": f"{key}: " if key else "",
+            "field": key or "",
+            "message": message,
+            "said": validation_zh(message, key),
+        },
+        key,
+        {"errors": extra},
+    )
+
+
+def refusal_of(exc: BaseException, *, page: bool = False, where: str | None = None) -> Refusal:
+    """Any error as a refusal: a service refusal as raised, an engine or ballot error by
+    :data:`DOMAIN_KEYS`, the framework's refusals, a database in trouble
+    (:func:`database_trouble`), and anything else as a 500. On a ``page`` some are said in
+    the page's own words. With ``where`` (the request), a bug is logged with its traceback
+    and a clash of concurrent changes as a warning (it may hide a bug)."""
+    refusal = _refusal_of(exc)
+    if where is not None and refusal.key == "internal-error":
+        log.error("unexpected error on %s", where, exc_info=exc)
+    elif where is not None and refusal.key == "concurrent-change":
+        log.warning("integrity error on %s: %s", where, exc)
+    if page and refusal.key in _ON_PAGES:
+        return Refusal(_ON_PAGES[refusal.key], refusal.params, refusal.field, refusal.detail)
+    return refusal
+
+
+def _refusal_of(exc: BaseException) -> Refusal:
+    from service.refusals import validation_zh
+
+    if isinstance(exc, ServiceError):
+        return exc.refusal
+    if isinstance(exc, EngineError | BallotError):
+        return _domain(exc)
+    if isinstance(exc, ValidationException):
+        return _validation(exc)
+    if isinstance(exc, PermissionDeniedException):
+        return Refusal("csrf")  # only the form-token check raises it here
+    if isinstance(exc, NotFoundException):
+        return Refusal("not-found")
+    if isinstance(exc, HTTPException):
+        key = _HTTP_KEYS.get(exc.status_code, "bad-request")
+        if key == "invalid-request":  # a body the decoder could not read (malformed JSON)
+            message = exc.detail or ""
+            params = {"where": "", "field": "", "message": message}
+            return Refusal(key, {**params, "said": validation_zh(message)})
+        return Refusal(key)
+    if isinstance(exc, UnicodeDecodeError):
+        return Refusal("not-utf-8")
+    if isinstance(exc, RecursionError):
+        return Refusal("nested-too-deeply")
+    trouble = database_trouble(exc)
+    if trouble is not None:
+        wait = {"retry_after": 2} if trouble in ("away", "busy") else {}
+        return Refusal(_DATABASE_KEYS[trouble], detail=wait)
+    return Refusal("internal-error")
+
+
+def error_body(refusal: Refusal, lang: str) -> ErrorBody:
+    """The API's answer to ``refusal`` for a reader of ``lang``."""
+    zh, en = refusal.message("zh"), refusal.message("en")
+    return ErrorBody(
+        status=refusal.status,
+        code=refusal.code,
+        message=zh if lang == "zh" else en,
+        message_zh=zh,
+        message_en=en,
+        field=refusal.field,
+        detail=dict(refusal.detail),
+    )
+
+
 def _language(request: Request[Any, Any, Any]) -> str:
     accept = request.headers.get("accept-language", "")
     return "en" if accept.lower().startswith("en") else "zh"
 
 
-def _body(
-    request: Request[Any, Any, Any],
-    status: int,
-    code: str,
-    en: str,
-    zh: str | None = None,
-    field: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> Response[ErrorBody]:
-    zh_text = zh or text("zh", f"error.{code}", detail=en)
-    if zh_text == f"error.{code}":
-        zh_text = en  # no Chinese message for this code: the English one, not nothing
-    lang = _language(request)
-    body = ErrorBody(
-        status=status,
-        code=code,
-        message=zh_text if lang == "zh" else en,
-        message_zh=zh_text,
-        message_en=en,
-        field=field,
-        detail=detail or {},
-    )
-    wait = (detail or {}).get("retry_after", 2)
-    headers = {"Retry-After": str(wait)} if status in (429, 503) else None
-    return Response(body, status_code=status, headers=headers)
+def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """The API's exception handler: any error in the shape of :class:`ErrorBody`, with
+    ``Retry-After`` when waiting helps (no traceback leaves the server)."""
+    refusal = refusal_of(exc, where=f"{request.method} {request.url.path}")
+    body = error_body(refusal, _language(request))
+    wait = refusal.detail.get("retry_after", 2)
+    retry = body.status in (429, 503) or "retry_after" in refusal.detail
+    headers = {"Retry-After": str(wait)} if retry else None
+    return Response(body, status_code=body.status, headers=headers)
 
 
-def status_of(exc: Exception) -> tuple[int, str]:
-    """The HTTP status and error code ``exc`` answers with (a bug: 500)."""
-    if isinstance(exc, ServiceError):
-        return exc.status, exc.code
-    for cls in type(exc).__mro__:
-        if cls in DOMAIN_STATUS:
-            return DOMAIN_STATUS[cls]
-    return 500, "internal-error"
-
-
-def handle_service_error(request: Request[Any, Any, Any], exc: ServiceError) -> Response[ErrorBody]:
-    return _body(request, exc.status, exc.code, str(exc), exc.zh, exc.field, exc.detail)
-
-
-def handle_domain_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    status, code = status_of(exc)
-    field = getattr(exc, "where", None)
-    detail: dict[str, Any] = {}
-    if isinstance(exc, InvalidBallot):
-        detail = {"problem": exc.problem}
-    return _body(request, status, code, str(exc), domain_zh(exc), field=field, detail=detail)
-
-
-def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
-    if isinstance(exc, ValidationException):
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        first = extra[0] if extra and isinstance(extra[0], dict) else {}
-        message = first.get("message") or exc.detail
-        key = _field_of(str(message)) or first.get("key")
-        where = f"{key}: " if key else ""
-        said = text("zh", "error.invalid-request", detail=validation_zh(str(message), key))
-        return _body(
-            request,
-            400,
-            "invalid-request",
-            f"{where}{message}",
-            said,
-            field=key,
-            detail={"errors": extra},
-        )
-    if isinstance(exc, NotFoundException):
-        return _body(request, 404, "not-found", exc.detail or "not found")
-    code = {
-        400: "invalid-request",
-        401: "not-signed-in",
-        403: "forbidden",
-        405: "method-not-allowed",
-        413: "too-large",
-        415: "unsupported-media-type",
-        429: "too-many-attempts",
-    }.get(exc.status_code, "bad-request")
-    zh = None
-    if code == "invalid-request":  # a body the decoder could not read (malformed JSON)
-        zh = text("zh", "error.invalid-request", detail=validation_zh(exc.detail or ""))
-    return _body(request, exc.status_code, code, exc.detail or code, zh)
-
-
-def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    return _body(
-        request, 503, "unavailable", "the database is not reachable right now; try again shortly"
-    )
-
-
-CONCURRENT_CHANGE = (
-    "this clashed with another change made at the same moment and was not saved; "
-    "reload and try again"
+ERROR_KINDS: Final[tuple[type[Exception], ...]] = (
+    ServiceError,
+    EngineError,
+    BallotError,
+    HTTPException,
+    OperationalError,
+    IntegrityError,
+    InterfaceError,
+    ConnectionError,
+    RecursionError,
+    UnicodeDecodeError,
+    Exception,
 )
+"""The exception types the handlers are registered for (each more specific than litestar's
+own handlers; all answered by one function)."""
 
-
-def handle_concurrent_change(
-    request: Request[Any, Any, Any], exc: Exception
-) -> Response[ErrorBody]:
-    """A uniqueness or reference clash the checks before it could not see coming (two
-    requests racing): 409, nothing saved, worth a retry; logged, as it may hide a bug."""
-    log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
-    return _body(request, 409, "concurrent-change", CONCURRENT_CHANGE)
-
-
-DATABASE_AWAY: tuple[type[BaseException], ...] = (
-    InterfaceError,  # the connection is closed or broken
-    OSError,  # connection refused or reset, timeouts
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,  # the server is shutting down or starting
+EXCEPTION_HANDLERS: Final[dict[int | type[Exception], Any]] = dict.fromkeys(
+    ERROR_KINDS, handle_error
 )
-"""Failures that mean the database is away for now, not that the request is wrong."""
-
-RETRY_STATES = frozenset({"40001", "40P01"})
-"""PostgreSQL's serialization failure and deadlock: worth a retry, the database is there."""
-
-
-def database_away(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database cannot be reached right now: a connection-level
-    error (or one SQLAlchemy wrapped), or an operational error that is not a deadlock or
-    serialization failure (SQLite's ``database is locked``, a lost server)."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else None
-    driver = orig.__cause__ if orig is not None else None  # asyncpg's, under SQLAlchemy's adapter
-    if any(isinstance(e, DATABASE_AWAY) for e in (exc, orig, driver)):
-        return True
-    if isinstance(exc, OperationalError):
-        state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-        return state not in RETRY_STATES
-    return False
-
-
-def value_refused(exc: BaseException) -> bool:
-    """Whether the database (or its driver, binding parameters) refused a value of the
-    request: a number too large to bind, or SQLSTATE class 22 ("data exception": out of
-    range, NUL in text)."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else None
-    driver = orig.__cause__ if orig is not None else None
-    if any(isinstance(e, OverflowError | asyncpg.DataError) for e in (exc, orig, driver)):
-        return True
-    state = getattr(orig, "sqlstate", None) or getattr(driver, "sqlstate", None) or ""
-    return isinstance(exc, DataError) or str(state).startswith("22")
-
-
-def handle_unreadable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    """A body the decoder gives up on before any validation: nested too deeply for it, or
-    bytes that are not UTF-8."""
-    if isinstance(exc, UnicodeDecodeError):
-        return _body(
-            request,
-            400,
-            "invalid-request",
-            "the request body is not valid UTF-8",
-            "请求内容不是有效的 UTF-8 文字",
-        )
-    return _body(
-        request,
-        400,
-        "invalid-request",
-        "the JSON body is nested too deeply",
-        "请求内容的层次太深，无法读取",
-    )
-
-
-def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    """Anything else: a database that went away is a 503; a bug is a logged 500, in the same
-    shape as every other error (no traceback leaves the server)."""
-    if value_refused(exc):
-        return _body(
-            request,
-            422,
-            "invalid",
-            "a value in the request cannot be stored (a number out of range, or a character "
-            "text may not hold)",
-            zh="请求中有无法保存的值（数字超出范围，或含有不允许的字符）",
-        )
-    if database_away(exc):
-        return handle_database_down(request, exc)
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _body(request, 500, "internal-error", "something went wrong on the server")
-
-
-EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
-    ServiceError: handle_service_error,
-    EngineError: handle_domain_error,
-    BallotError: handle_domain_error,
-    HTTPException: handle_http_error,
-    OperationalError: handle_database_down,
-    IntegrityError: handle_concurrent_change,
-    InterfaceError: handle_database_down,
-    ConnectionError: handle_database_down,
-    RecursionError: handle_unreadable,
-    UnicodeDecodeError: handle_unreadable,
-    Exception: handle_unexpected,
-}

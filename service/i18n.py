@@ -9,18 +9,24 @@ languages side by side::
     en = "Ballots"
 
 Dotted keys nest (``[rule.lot]`` is the key ``rule.lot``). Presentation code asks
-:func:`text` for a key; nothing else holds user-facing strings.
+:func:`text` for a key; nothing else holds user-facing strings. A refusal's entry
+(``errors.toml``) also holds its HTTP ``status`` and, when several refusals answer with one
+machine code, that ``code`` (:func:`facts`); :func:`said` fills its parameters.
 """
 
 from __future__ import annotations
 
 import os
+import string
 import tomllib
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
 LANGUAGES: Final = ("zh", "en")
+FACTS: Final = ("status", "code")
+"""What an entry may hold besides its two languages (a refusal's HTTP status and code)."""
 LOCALE: Final = Path(__file__).with_name("locale")
 
 
@@ -29,30 +35,51 @@ class CatalogueError(ValueError):
 
 
 def _flatten(
-    table: dict[str, Any], prefix: str, into: dict[str, dict[str, str]], where: str
+    table: dict[str, Any],
+    prefix: str,
+    into: dict[str, dict[str, str]],
+    facts: dict[str, dict[str, Any]],
+    where: str,
 ) -> None:
-    languages = {k: v for k, v in table.items() if isinstance(v, str)}
+    languages = {k: v for k, v in table.items() if k in LANGUAGES}
     nested = {k: v for k, v in table.items() if isinstance(v, dict)}
-    if languages:
-        if set(languages) != set(LANGUAGES):
+    extra = {k: v for k, v in table.items() if k not in LANGUAGES and k not in nested}
+    if set(extra) - set(FACTS):
+        raise CatalogueError(f"{where}: [{prefix}] holds unknown fields {sorted(extra)}")
+    if languages or extra:
+        if set(languages) != set(LANGUAGES) or not all(
+            isinstance(v, str) for v in languages.values()
+        ):
             raise CatalogueError(
                 f"{where}: [{prefix}] needs exactly {LANGUAGES}, has {sorted(languages)}"
             )
         if prefix in into:
             raise CatalogueError(f"{where}: [{prefix}] is defined twice")
         into[prefix] = languages
+        if extra:
+            facts[prefix] = extra
     for key, value in nested.items():
-        _flatten(value, f"{prefix}.{key}" if prefix else key, into, where)
+        _flatten(value, f"{prefix}.{key}" if prefix else key, into, facts, where)
 
 
 @cache
-def catalogue() -> dict[str, dict[str, str]]:
-    """Every key → ``{"zh": …, "en": …}``, read once from the locale folder."""
+def _read() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]]]:
     entries: dict[str, dict[str, str]] = {}
+    facts: dict[str, dict[str, Any]] = {}
     for path in sorted(LOCALE.glob("*.toml")):
         with path.open("rb") as file:
-            _flatten(tomllib.load(file), "", entries, path.name)
-    return entries
+            _flatten(tomllib.load(file), "", entries, facts, path.name)
+    return entries, facts
+
+
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every key → ``{"zh": …, "en": …}``, read once from the locale folder."""
+    return _read()[0]
+
+
+def facts() -> dict[str, dict[str, Any]]:
+    """Every key with more than words → its other fields (``{"status": 404, …}``)."""
+    return _read()[1]
 
 
 def text(lang: str, key: str, **values: object) -> str:
@@ -72,3 +99,39 @@ def default_language(environ: dict[str, str] | None = None) -> str:
         if value:
             return "en" if value.lower().startswith("en") else "zh"
     return "zh"
+
+
+class _Saying(string.Formatter):
+    """``str.format`` for one language, knowing three more kinds of parameter: a callable is
+    asked for its words in the language (``moment`` with its time and zone bound); a list
+    is joined (、 in Chinese); and the spec ``@prefix`` says each value by its label
+    ``prefix.<value>`` (``{phase:@page.round_phase}`` → 投票中)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if callable(value):
+            value = value(self.lang)
+        many = isinstance(value, list | tuple)
+        values: Iterable[Any] = value if many else (value,)
+        if format_spec.startswith("@"):
+            prefix = format_spec[1:]
+            shown = [_label(self.lang, f"{prefix}.{v}", v) for v in values]
+        else:
+            shown = [format(v, format_spec) for v in values]
+        return ("、" if self.lang == "zh" else ", ").join(shown)
+
+
+def _label(lang: str, key: str, fallback: object) -> str:
+    shown = text(lang, key)
+    return str(fallback) if shown == key else shown
+
+
+def said(lang: str, key: str, **values: object | Callable[[str], object]) -> str:
+    """The message ``key`` in ``lang`` with ``values`` filled in the way of
+    :class:`_Saying` (a refusal's words)."""
+    entry = catalogue().get(key)
+    if entry is None:
+        return key
+    return _Saying(lang).format(entry.get(lang) or entry["zh"], **values)

@@ -106,30 +106,23 @@ def _where(field: TextField, index: int | None) -> tuple[str, str]:
 def normalised(field: TextField, value: str, index: int | None = None) -> str:
     """``value`` under the field's rule, or :class:`Invalid` naming the field."""
     path, zh = _where(field, index)
-    en = path
     try:
         result = RULES[field.rule](value)
     except text.Unprintable as exc:
         raise Invalid(
-            label("en", "input.unprintable", field=en, position=exc.position, code=ord(exc.char)),
-            code="unprintable-character",
-            zh=label("zh", "input.unprintable", field=zh, position=exc.position),
+            "unprintable-character",
             field=path,
+            label=zh,
+            path=path,
             position=exc.position,
+            code=ord(exc.char),
+            detail={"position": exc.position},
         ) from None
     if field.required and text.blank(result):
-        raise Invalid(
-            label("en", "input.empty", field=en),
-            code="empty-text",
-            zh=label("zh", "input.empty", field=zh),
-            field=path,
-        )
+        raise Invalid("empty-text", field=path, label=zh, path=path)
     if field.most is not None and len(result) > field.most:
         raise Invalid(
-            label("en", "input.too-long", field=en, length=len(result), most=field.most),
-            code="text-too-long",
-            zh=label("zh", "input.too-long", field=zh, length=len(result), most=field.most),
-            field=path,
+            "text-too-long", field=path, label=zh, path=path, length=len(result), most=field.most
         )
     return result
 

@@ -163,10 +163,7 @@ async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         except BrokenProcessPool:
             log.warning("the document worker died (attempt %d); starting a new one", attempt)
             _discard(executor)
-    raise Unavailable(
-        "the document worker stopped while making this file; try again",
-        zh="生成文件的后台进程意外停止，请重试",
-    )
+    raise Unavailable("document-worker-stopped")
 
 
 @asynccontextmanager

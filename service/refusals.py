@@ -1,6 +1,6 @@
 """Refusals in Chinese words: the decoder's validation messages (msgspec's, in English and
-naming JSON paths) and the counting engine's and ballot package's errors (English
-sentences with codes) said again in Chinese, naming fields by their Chinese labels
+naming JSON paths), a ballot's problems and the state machines' refusals said again in
+Chinese, naming fields by their Chinese labels
 (``field.*`` in the catalogue) — never ``cost``, ``options.budget`` or ``int | null``.
 
 The English message stays as it is (``message_en``, with the path in ``field``); these
@@ -11,18 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Final, Literal
 
-from ballots.errors import FormatError, InvalidBallot
-from engine.errors import (
-    EngineError,
-    KindMismatch,
-    OptionError,
-    ProfileError,
-    TieUnresolved,
-    TransitionRefused,
-    UnknownMethod,
-)
+from ballots.errors import InvalidBallot
+from engine.errors import TransitionRefused
 from service.i18n import catalogue, text
 
 if TYPE_CHECKING:
@@ -72,6 +65,13 @@ def field_name(path: str | None) -> str | None:
         elif label is not None:
             label = text("zh", "input.item", label=label, number=int(index) + 1)
     return label
+
+
+def field_words(path: str, lang: str) -> str:
+    """A form field for people: in Chinese its label (or 这一项), in English its path."""
+    if lang != "zh":
+        return path
+    return field_name(path) or text("zh", "field.this")
 
 
 def _types(names: str) -> str:
@@ -143,54 +143,49 @@ def phase_name(phase: str, machine: Literal["process", "round"]) -> str:
     return phase if shown == key else shown
 
 
+def phase_words(phase: str, machine: Literal["process", "round"], lang: str) -> str:
+    """A phase's name for people in ``lang`` (``voting`` → 投票中)."""
+    key = f"page.{machine}_phase.{phase}"
+    shown = text(lang, key)
+    return phase if shown == key else shown
+
+
 def refused_transition(
     exc: TransitionRefused, machine: Literal["process", "round"], allowed: Iterable[str]
 ) -> Conflict:
-    """The state machine's refusal (409 ``transition-refused``) with its Chinese sentence;
-    ``allowed`` are the phases that may follow the current one."""
+    """The state machine's refusal (409 ``transition-refused``) in words; ``allowed`` are the
+    phases that may follow the current one."""
     from service.errors import Conflict
 
-    now, wanted = phase_name(exc.current, machine), phase_name(exc.requested, machine)
     allowed = tuple(allowed)
+    now = partial(phase_words, exc.current, machine)
+    wanted = partial(phase_words, exc.requested, machine)
     if exc.current == exc.requested:
-        zh = f"已经处于“{now}”阶段"
-    elif exc.requested in allowed:
-        zh = f"从“{now}”转到“{wanted}”需要写明理由"
-    else:
-        why = text("zh", f"transition.{exc.current}.{exc.requested}")
-        if why == f"transition.{exc.current}.{exc.requested}":
-            nexts = "、".join(f"“{phase_name(p, machine)}”" for p in allowed)
-            why = f"现在只能转到{nexts}" if nexts else "这已是最后一个阶段"
-        zh = f"不能从“{now}”转到“{wanted}”：{why}"
-    return Conflict(str(exc), code="transition-refused", zh=zh)
-
-
-def domain_zh(exc: Exception) -> str:
-    """The Chinese message of a counting-engine or ballot error."""
-    if isinstance(exc, InvalidBallot):
-        key = f"ballot.problem.{exc.problem}"
-        values = {"candidate": "", **exc.params}
-        if "kind" in values:
-            values["kind"] = text("zh", f"record.kind.{values['kind']}")
-        if "expected" in values:
-            values["expected"] = text("zh", f"record.kind.{values['expected']}")
-        shown = text("zh", key, **values)
-        return "选票不符合本轮的规则" if shown == key else shown
-    if isinstance(exc, UnknownMethod):
-        return "没有这种计票方法"
-    if isinstance(exc, KindMismatch):
-        return "这种计票方法不能统计这类选票"
-    if isinstance(exc, OptionError):
-        return "计票参数的取值不对"
-    if isinstance(exc, TieUnresolved):
-        names = "、".join(exc.tied)
-        return (
-            f"遇到需要抽签才能决定的平局（{names} 并列），而本轮的平局规则是“不抽签”：请议事会商定"
+        return Conflict("transition-already", sentence=str(exc), now=now)
+    if exc.requested in allowed:
+        return Conflict("transition-needs-reason", sentence=str(exc), now=now, wanted=wanted)
+    why = f"transition.{exc.current}.{exc.requested}"
+    if why in catalogue():
+        return Conflict(
+            "transition-not-allowed",
+            sentence=str(exc),
+            now=now,
+            wanted=wanted,
+            why=partial(text, key=why),
         )
-    if isinstance(exc, ProfileError):
-        return "选票数据有误，无法计票"
-    if isinstance(exc, FormatError):
-        return "文件格式有误，无法读取"
-    if isinstance(exc, EngineError):
-        return "无法计票"
-    return "选票不符合本轮的规则"
+    nexts = [partial(phase_words, p, machine) for p in allowed]
+    key = "transition-only-to" if nexts else "transition-last"
+    return Conflict(key, sentence=str(exc), now=now, wanted=wanted, nexts=nexts)
+
+
+def ballot_problem(exc: InvalidBallot, lang: str) -> str:
+    """A ballot's problem in ``lang`` by its code (``ballot.problem.*``, with the same
+    parameters as the English in ``ballots/validate.py``); its own sentence if unlisted."""
+    key = f"ballot.problem.{exc.problem}"
+    if key not in catalogue():
+        return text(lang, "ballot.problem.other")
+    values = {"candidate": "", **exc.params}
+    for name in ("kind", "expected"):
+        if name in values:
+            values[name] = text(lang, f"record.kind.{values[name]}")
+    return text(lang, key, **values)

@@ -34,12 +34,7 @@ async def create_user(db: AsyncSession, data: UserCreate, hasher: PasswordHasher
     password_hash = await hasher.hash(data.password)
     exists = await db.scalar(select(User.id).where(User.username == data.username))
     if exists is not None:
-        raise Conflict(
-            f"the username {data.username!r} is taken",
-            code="username-taken",
-            zh=f"用户名 {data.username} 已被使用",
-            field="username",
-        )
+        raise Conflict("username-taken", field="username", username=data.username)
     user = User(
         username=data.username,
         display_name=data.display_name,
@@ -60,7 +55,7 @@ async def update_user(
     new_hash = None if data.password is None else await hasher.hash(data.password)
     user = await db.get(User, user_id)
     if user is None:
-        raise NotFound(f"there is no user {user_id}", zh=f"没有编号为 {user_id} 的用户")
+        raise NotFound("no-user", user_id=user_id)
     demoted = data.role is not None and data.role != user.role and user.role == "admin"
     deactivated = data.active is False and user.active
     if user.role == "admin" and user.active and (demoted or deactivated):
@@ -95,13 +90,7 @@ async def _keep_an_admin(db: AsyncSession, user: User) -> None:
     )
     others = await db.scalar(select(func.count()).where(*admins, User.id != user.id))
     if not others:
-        raise Conflict(
-            f"{user.username} is the last active admin and cannot be demoted or deactivated; "
-            "make another user admin first",
-            code="last-admin",
-            zh="这是最后一位在用的管理员，不能降级或停用；请先把另一位用户设为管理员",
-            field="role",
-        )
+        raise Conflict("last-admin", field="role", username=user.username)
 
 
 async def revoke_tokens(db: AsyncSession, user_id: int) -> None:
@@ -137,5 +126,5 @@ async def sign_out(db: AsyncSession, token: str) -> None:
 async def current_user(db: AsyncSession, actor: Actor) -> User:
     user = await db.get(User, actor.id) if actor.id is not None else None
     if user is None:
-        raise NotSignedIn("sign in first", zh="请先登录")
+        raise NotSignedIn("sign-in-first")
     return user

@@ -65,9 +65,7 @@ async def sign_in(
         if not right or account is None:
             # counted before the next turn starts, so a burst gets no more than the free tries
             await throttle.failed(maker, caller, now_of(state))
-            raise NotSignedIn(
-                "wrong username or password", code="bad-credentials", zh="用户名或密码错误"
-            )
+            raise NotSignedIn("bad-credentials")
         if hasher.outdated(stored):
             fresh_hash = await turn.hash(password)
     await throttle.succeeded(maker, username)

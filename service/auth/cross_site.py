@@ -96,11 +96,4 @@ def _has_bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 
 
 def _refusal() -> Forbidden:
-    return Forbidden(
-        "refused: a change made through the API with the session cookie must come from this "
-        "site's own pages and carry their form token in the X-CSRFToken header; programs "
-        "sign in and send Authorization: Bearer <token> instead",
-        code="cross-site-request",
-        zh="已拒绝：凭登录会话通过接口修改数据时，请求必须来自本站页面并附带表单令牌；"
-        "程序调用请先登录取得访问令牌，再用令牌发送请求",
-    )
+    return Forbidden("cross-site-request")

@@ -27,7 +27,6 @@ from service.auth.cross_site import forged
 from service.auth.lifetimes import ABSOLUTE, IDLE, TOUCH_EVERY, Lapse, due_for_touch, lapse_of
 from service.db.models import ROLES, ApiToken, User
 from service.errors import Forbidden, NotSignedIn, ServiceError
-from service.i18n import text
 
 SESSION_COOKIE = "redbench_session"
 SCHEMA_PATH = "/api/v1/schema"
@@ -76,17 +75,9 @@ def _by_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 def _lapsed(lapse: Lapse) -> NotSignedIn:
     if lapse is Lapse.IDLE:
         hours = int(IDLE.total_seconds() // 3600)
-        return NotSignedIn(
-            f"signed out after {hours} hours without use; sign in again",
-            code="session-expired",
-            zh=f"超过 {hours} 小时未操作，登录已失效，请重新登录",
-        )
+        return NotSignedIn("session-idle", hours=hours)
     hours = int(ABSOLUTE.total_seconds() // 3600)
-    return NotSignedIn(
-        f"this sign-in is more than {hours} hours old and has ended; sign in again",
-        code="session-expired",
-        zh=f"登录已超过 {hours} 小时，已失效，请重新登录",
-    )
+    return NotSignedIn("session-too-old", hours=hours)
 
 
 async def find_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
@@ -118,10 +109,7 @@ async def find_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
             )
         ).first()
         if row is None:
-            raise NotSignedIn(
-                "this token is not valid (signed out or unknown); sign in again",
-                zh="登录已失效，请重新登录",
-            )
+            raise NotSignedIn("token-not-valid")
         lapse = lapse_of(row.created_at, row.last_used_at, now)
         if lapse is not None:
             raise _lapsed(lapse)
@@ -167,10 +155,7 @@ async def role_guard(
     if not roles:
         refuse(
             connection,
-            Forbidden(
-                f"{handler.handler_name} declares no roles and is closed",
-                code="no-roles-declared",
-            ),
+            Forbidden("no-roles-declared", handler_name=handler.handler_name),
         )
     staff_only = PUBLIC not in roles
     refused = forged(
@@ -194,17 +179,12 @@ async def role_guard(
     if actor is ANONYMOUS:
         refuse(
             connection,
-            NotSignedIn(
-                "sign in first: this needs a staff account", zh="请先登录：此操作需要工作人员账号"
-            ),
+            NotSignedIn("staff-only"),
         )
     allowed = ", ".join(r for r in roles if r != PUBLIC)
     refuse(
         connection,
-        Forbidden(
-            f"the {actor.role} role may not do this (allowed: {allowed})",
-            zh=f"您的角色（{text('zh', f'role.{actor.role}')}）无权进行此操作",
-        ),
+        Forbidden("role-may-not", role=actor.role, allowed=allowed),
     )
 
 

@@ -83,12 +83,7 @@ class PasswordHasher:
     async def turn(self) -> AsyncIterator[Turn]:
         """Wait for a turn to hash (refused with 429 when :attr:`most_waiting` already wait)."""
         if self._waiting >= self.most_waiting:
-            raise TooMany(
-                "the server is busy checking other sign-ins; try again in a few seconds",
-                code="sign-in-busy",
-                zh="服务器正在处理其他登录请求，请几秒后再试",
-                retry_after=BUSY_WAIT,
-            )
+            raise TooMany("sign-in-busy", detail={"retry_after": BUSY_WAIT})
         self._waiting += 1
         try:
             await self._running.acquire()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import and_, case, delete, or_, select, update
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db.models import FailedSignIns
 from service.errors import TooMany
+from service.i18n import text
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +87,19 @@ class Caller:
 def refusal(kind: str, until: datetime, now: datetime) -> TooMany:
     """The 429 for a lockout of ``kind`` ending at ``until``, with the wait in words."""
     seconds = max(1, math.ceil((until - now).total_seconds()))
-    if seconds < 60:
-        zh_wait, en_wait = f"{seconds} 秒", f"{seconds} second{'s' * (seconds != 1)}"
-    else:
-        minutes = math.ceil(seconds / 60)
-        zh_wait, en_wait = f"{minutes} 分钟", f"{minutes} minute{'s' * (minutes != 1)}"
-    if kind == "account":
-        en = f"too many failed sign-ins for this account; try again in {en_wait}"
-        zh = f"该账号登录失败次数过多，请 {zh_wait}后再试"
-    else:
-        en = f"too many failed sign-ins from this network address; try again in {en_wait}"
-        zh = f"此网络地址登录失败次数过多，请 {zh_wait}后再试"
-    return TooMany(en, code="too-many-sign-ins", zh=zh, retry_after=seconds, locked=kind)
+    return TooMany(
+        f"too-many-sign-ins-{kind}",
+        wait=partial(_wait, seconds),
+        detail={"retry_after": seconds, "locked": kind},
+    )
+
+
+def _wait(seconds: int, lang: str) -> str:
+    """A lockout's wait in words: seconds under a minute, else whole minutes."""
+    count, unit = (seconds, "second") if seconds < 60 else (math.ceil(seconds / 60), "minute")
+    if lang == "zh":
+        return text("zh", f"wait.{unit}", count=count)
+    return f"{count} {unit}{'s' * (count != 1)}"
 
 
 class RememberedLocks:

@@ -14,7 +14,6 @@ from service.auth.guard import Actor
 from service.comments import schemas
 from service.db import models
 from service.errors import Conflict, Invalid, NotFound
-from service.refusals import phase_name
 from service.rounds.repository import find_round, slate_out
 
 
@@ -24,25 +23,18 @@ async def add_comment(
     """Record a comment; only while the round is in its comment phase."""
     round_row = await find_round(db, round_id)
     if round_row.phase != RoundPhase.COMMENTING.value:
-        raise Conflict(
-            f"round {round_row.number} is {round_row.phase}, not commenting: comments are "
-            "taken only in the comment phase",
-            code="not-commenting",
-            zh=f"第 {round_row.number} 轮当前不在讨论阶段"
-            f"（{phase_name(round_row.phase, 'round')}），不能记录发言",
-        )
+        raise Conflict("not-commenting", number=round_row.number, phase=round_row.phase)
     if not data.body.strip():
-        raise Invalid("the comment is empty", zh="发言内容不能为空", field="body")
+        raise Invalid("comment-empty", field="body")
     proposal_id = data.proposal_id
     if data.parent_id is not None:
         parent = await db.get(models.Comment, data.parent_id)
         if parent is None or parent.round_id != round_id:
             raise Invalid(
-                f"comment {data.parent_id} is not a comment of round {round_row.number}: "
-                "a reply answers a comment of the same round",
-                code="parent-not-in-round",
-                zh=f"第 {data.parent_id} 条发言不属于本轮，只能回复本轮的发言",
+                "parent-not-in-round",
                 field="parent_id",
+                parent_id=data.parent_id,
+                number=round_row.number,
             )
         if proposal_id is None:
             proposal_id = parent.proposal_id
@@ -50,19 +42,18 @@ async def add_comment(
         on_slate = {o.proposal_id for o in await slate_out(db, round_row)}
         if proposal_id not in on_slate:
             raise Invalid(
-                f"proposal {proposal_id} is not on the slate of round {round_row.number}",
-                code="not-on-slate",
-                zh=f"方案 {proposal_id} 不在本轮的候选名单上",
+                "not-on-slate",
                 field="proposal_id",
+                proposal_id=proposal_id,
+                number=round_row.number,
             )
     if data.prompt is not None and data.prompt >= len(round_row.prompts):
         raise Invalid(
-            f"round {round_row.number} has {len(round_row.prompts)} prompts (numbered from 0); "
-            f"there is no prompt {data.prompt}",
-            code="unknown-prompt",
-            zh=f"本轮只有 {len(round_row.prompts)} 个讨论提示（从 0 开始编号），"
-            f"没有第 {data.prompt} 个",
+            "unknown-prompt",
             field="prompt",
+            number=round_row.number,
+            prompts=len(round_row.prompts),
+            prompt=data.prompt,
         )
     comment = models.Comment(
         round_id=round_id,
@@ -96,18 +87,9 @@ async def hide_comment(
     """Hide a comment with a reason; its text stays stored."""
     comment = await find_comment(db, comment_id)
     if not reason.strip():
-        raise Invalid(
-            "say why the comment is hidden: the reason is kept with it",
-            code="reason-required",
-            zh="请填写隐藏理由，理由会与发言一起保存",
-            field="reason",
-        )
+        raise Invalid("reason-required", field="reason")
     if comment.hidden_reason is not None:
-        raise Conflict(
-            f"comment {comment_id} is already hidden ({comment.hidden_reason})",
-            code="already-hidden",
-            zh=f"第 {comment_id} 条发言已被隐藏（{comment.hidden_reason}）",
-        )
+        raise Conflict("already-hidden", comment_id=comment_id, hidden_reason=comment.hidden_reason)
     comment.hidden_reason = reason.strip()
     comment.hidden_by = actor.id
     record(db, actor, "comment.hidden", "comment", comment_id, reason=comment.hidden_reason)
@@ -117,7 +99,7 @@ async def hide_comment(
 async def find_comment(db: AsyncSession, comment_id: int) -> models.Comment:
     comment = await db.get(models.Comment, comment_id)
     if comment is None:
-        raise NotFound(f"there is no comment {comment_id}", zh=f"没有编号为 {comment_id} 的发言")
+        raise NotFound("no-comment", comment_id=comment_id)
     return comment
 
 

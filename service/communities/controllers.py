@@ -31,9 +31,7 @@ TIME_ZONE_REFUSED = refusals(
 async def find_community(db: AsyncSession, community_id: int) -> models.Community:
     community = await db.get(models.Community, community_id)
     if community is None:
-        raise NotFound(
-            f"there is no community {community_id}", zh=f"没有编号为 {community_id} 的社区"
-        )
+        raise NotFound("no-community", community_id=community_id)
     return community
 
 
@@ -93,9 +91,7 @@ async def taken(db: AsyncSession, name: str, but: int | None = None) -> None:
     if but is not None:
         query = query.where(models.Community.id != but)
     if await db.scalar(query) is not None:
-        raise Conflict(
-            f"a community named {name!r} exists", field="name", zh=f"已有名为 {name} 的社区"
-        )
+        raise Conflict("community-name-taken", field="name", name=name)
 
 
 class CommunityController(Controller):

@@ -27,12 +27,7 @@ def known_zone(name: str) -> str:
     try:
         zone(name)
     except UnknownZone:
-        raise Invalid(
-            f"{name!r} is not a time zone of the IANA database (such as Asia/Shanghai)",
-            code="unknown-time-zone",
-            zh=f"“{name}”不是时区数据库中的时区，请填写如 Asia/Shanghai（北京时间）这样的时区名",
-            field="time_zone",
-        ) from None
+        raise Invalid("unknown-time-zone", field="time_zone", name=name) from None
     return name
 
 

@@ -34,22 +34,16 @@ async def close_out(db: AsyncSession, process_id: int, note: str, actor: Actor) 
     process = await find_process(db, process_id, lock=True)
     if process.phase != P.FEEDBACK.value:
         raise Conflict(
-            f"process {process_id} is {process.phase}: an item is closed after the residents' "
-            "feedback (finish the tasks, record a satisfaction check, then close)",
-            code="not-in-feedback",
-            zh="议题尚未进入反馈阶段：请先完成落实任务并收集居民反馈，再销号",
+            "close-before-feedback",
+            process_id=process_id,
             phase=process.phase,
+            detail={"phase": process.phase},
         )
     tasks = await process_tasks(db, process_id)
     if unfinished(tasks):
         raise open_tasks_conflict(process_id, tasks, "closing the item")
     if not await process_feedback(db, process_id):
-        raise Conflict(
-            f"process {process_id} has no feedback yet: record the residents' satisfaction "
-            "check before closing",
-            code="no-feedback",
-            zh="还没有居民反馈记录，请先记录满意度测评再销号",
-        )
+        raise Conflict("no-feedback", process_id=process_id)
     await change_phase(db, actor, process_id, PhaseChange(to="closed"), sign_off=True)
     row = models.CloseOut(
         process_id=process_id,
@@ -69,11 +63,10 @@ async def reopen(db: AsyncSession, process_id: int, reason: str, actor: Actor) -
     process = await find_process(db, process_id, lock=True)
     if process.phase not in (P.CLOSED.value, P.FEEDBACK.value):
         raise Conflict(
-            f"process {process_id} is {process.phase}: only a closed item, or one in "
-            "feedback, can be re-opened",
-            code="not-closed",
-            zh="只有已销号或处于反馈阶段的议题才能重新打开",
+            "not-closed",
+            process_id=process_id,
             phase=process.phase,
+            detail={"phase": process.phase},
         )
     await change_phase(
         db, actor, process_id, PhaseChange(to="implementing", reason=reason), sign_off=True

@@ -26,11 +26,7 @@ async def files_attached(request: Request[Any, Any, Any]) -> None:
     body is bound, with 422 naming the field."""
     form = await request.form()
     if not any(isinstance(value, UploadFile) for _, value in form.multi_items()):
-        raise Invalid(
-            "attach at least one photo as a file of the multipart form (JPEG, PNG or WebP)",
-            zh="请至少附上一张照片文件（JPEG、PNG 或 WebP）",
-            field="data",
-        )
+        raise Invalid("photo-missing", field="data")
 
 
 class LoopController(Controller):

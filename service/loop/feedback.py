@@ -28,20 +28,17 @@ P = ProcessPhase
 def open_tasks_conflict(process_id: int, tasks: Sequence[models.Task], doing: str) -> Conflict:
     """409 naming the tasks still open (or saying there are none at all)."""
     if not tasks:
-        return Conflict(
-            f"process {process_id} has no implementation task: set the tasks and carry them "
-            f"out before {doing}",
-            code="no-tasks",
-            zh="本议题还没有落实任务，请先安排并完成落实任务",
-        )
+        return Conflict("no-tasks", process_id=process_id, doing=doing)
     still = [t for t in tasks if t.status in schemas.OPEN_STATUSES]
     names = "; ".join(f"task {t.id} «{t.title}» ({t.status})" for t in still)
     names_zh = "；".join(f"「{t.title}」" for t in still)
     return Conflict(
-        f"{len(still)} tasks are not finished: {names}; finish or cancel them before {doing}",
-        code="tasks-open",
-        zh=f"还有 {len(still)} 项任务未完成：{names_zh}，请完成或取消后再继续",
-        tasks=[t.id for t in still],
+        "tasks-open",
+        count=len(still),
+        names=names,
+        names_zh=names_zh,
+        doing=doing,
+        detail={"tasks": [t.id for t in still]},
     )
 
 
@@ -79,11 +76,10 @@ async def record_feedback(
         await change_phase(db, actor, process_id, PhaseChange(to="feedback"))
     elif process.phase != P.FEEDBACK.value:
         raise Conflict(
-            f"process {process_id} is {process.phase}: feedback is taken after the tasks are "
-            "done and before the item is closed",
-            code="not-in-feedback",
-            zh="只有在落实任务完成后、销号之前才能收集反馈",
+            "feedback-not-now",
+            process_id=process_id,
             phase=process.phase,
+            detail={"phase": process.phase},
         )
     row = models.Feedback(
         process_id=process_id,

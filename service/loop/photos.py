@@ -47,21 +47,14 @@ def check_photo(filename: str, data: bytes) -> str:
     take, 422 when empty."""
     shown = filename or "the photo"
     if not data:
-        raise Invalid(f"{shown} is empty", code="empty-photo", zh=f"照片 {shown} 是空文件")
+        raise Invalid("empty-photo", shown=shown)
     if len(data) > MAX_PHOTO_BYTES:
         raise TooLarge(
-            f"{shown} has {len(data):,} bytes; a photo may have at most {MAX_PHOTO_BYTES:,} "
-            "(5 MiB): make it smaller and upload it again",
-            zh=f"照片 {shown} 太大（{len(data):,} 字节），每张最多 5 MB，请压缩后重新上传",
-            field="photos",
+            "photo-too-large", field="photos", shown=shown, size=len(data), most=MAX_PHOTO_BYTES
         )
     media = image_type(data)
     if media is None:
-        raise Unsupported(
-            f"{shown} is not a JPEG, PNG or WebP image (told by its content, not its name)",
-            zh=f"{shown} 不是 JPEG、PNG 或 WebP 图片",
-            field="photos",
-        )
+        raise Unsupported("photo-not-image", field="photos", shown=shown)
     return media
 
 
@@ -87,17 +80,17 @@ async def add_photos(
     """Attach ``(filename, bytes)`` photos to a note; every one is checked before any is
     stored, so a refused upload stores nothing."""
     if not files:
-        raise Invalid("no photo in the upload", code="no-photo", zh="没有上传照片", field="photos")
+        raise Invalid("no-photo", field="photos")
     held = (
         await db.scalars(select(models.TaskPhoto.id).where(models.TaskPhoto.note_id == note.id))
     ).all()
     if len(held) + len(files) > MAX_PHOTOS_PER_NOTE:
         raise Invalid(
-            f"a note holds at most {MAX_PHOTOS_PER_NOTE} photos; it has {len(held)}, "
-            f"{len(files)} more were sent",
-            code="too-many-photos",
-            zh=f"每条进展最多 {MAX_PHOTOS_PER_NOTE} 张照片",
+            "too-many-photos",
             field="photos",
+            most=MAX_PHOTOS_PER_NOTE,
+            held=len(held),
+            sent=len(files),
         )
     named = [(file_name(name), data) for name, data in files]
     checked = [(name, data, check_photo(name, data)) for name, data in named]
@@ -136,5 +129,5 @@ async def photo_bytes(db: AsyncSession, photo_id: int) -> tuple[bytes, str, str]
         )
     ).first()
     if row is None:
-        raise NotFound(f"there is no photo {photo_id}", zh=f"没有编号为 {photo_id} 的照片")
+        raise NotFound("no-photo-found", photo_id=photo_id)
     return bytes(row[0]), row[1], row[2]

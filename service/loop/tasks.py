@@ -26,7 +26,6 @@ from service.loop import schemas
 from service.loop.photos import photo_out
 from service.processes.repository import change_phase, find_process
 from service.processes.schemas import PhaseChange
-from service.refusals import phase_name
 from service.zones import latest_today, today
 
 P = ProcessPhase
@@ -38,25 +37,22 @@ def refuse_unless_implementing(process: models.Process, doing: str, doing_zh: st
         return
     if process.phase in (P.FEEDBACK.value, P.CLOSED.value):
         raise Conflict(
-            f"process {process.id} is {process.phase}: re-open it with a reason before {doing}",
-            code="process-not-implementing",
-            zh=f"议题已进入“{phase_name(process.phase, 'process')}”阶段，请先说明理由重新打开，"
-            f"再{doing_zh}",
+            "process-not-implementing",
+            id=process.id,
             phase=process.phase,
+            doing=doing,
+            doing_zh=doing_zh,
+            detail={"phase": process.phase},
         )
     raise Conflict(
-        f"process {process.id} is {process.phase}: tasks come after the decision "
-        "(publish the final round and move the process to decided)",
-        code="process-not-decided",
-        zh="议题尚未作出决定，决定之后才能安排落实任务",
-        phase=process.phase,
+        "process-not-decided", id=process.id, phase=process.phase, detail={"phase": process.phase}
     )
 
 
 async def find_task(db: AsyncSession, task_id: int) -> models.Task:
     task = await db.get(models.Task, task_id)
     if task is None:
-        raise NotFound(f"there is no task {task_id}", zh=f"没有编号为 {task_id} 的任务")
+        raise NotFound("no-task", task_id=task_id)
     return task
 
 
@@ -70,10 +66,10 @@ async def create_task(
         proposal = await db.get(models.Proposal, data.proposal_id)
         if proposal is None or proposal.process_id != process_id:
             raise Invalid(
-                f"proposal {data.proposal_id} is not an option of process {process_id}",
-                code="unknown-proposal",
-                zh=f"方案 {data.proposal_id} 不属于本议题",
+                "task-proposal-elsewhere",
                 field="proposal_id",
+                proposal_id=data.proposal_id,
+                process_id=process_id,
             )
     if process.phase == P.DECIDED.value:
         await change_phase(db, actor, process_id, PhaseChange(to="implementing"))
@@ -158,7 +154,7 @@ async def add_note(
 async def find_note(db: AsyncSession, note_id: int) -> models.TaskNote:
     note = await db.get(models.TaskNote, note_id)
     if note is None:
-        raise NotFound(f"there is no task note {note_id}", zh=f"没有编号为 {note_id} 的进展记录")
+        raise NotFound("no-task-note", note_id=note_id)
     return note
 
 

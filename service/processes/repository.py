@@ -16,9 +16,8 @@ from service.communities.controllers import find_community
 from service.db import models
 from service.db.base import utcnow
 from service.errors import Conflict, Forbidden, Invalid, NotFound
-from service.i18n import text
 from service.processes import schemas
-from service.refusals import phase_name, refused_transition
+from service.refusals import refused_transition
 
 P = ProcessPhase
 
@@ -57,7 +56,7 @@ async def find_process(db: AsyncSession, process_id: int, *, lock: bool = False)
     """The process ``process_id`` (row-locked on PostgreSQL when ``lock``), or 404."""
     process = await db.get(models.Process, process_id, with_for_update=lock)
     if process is None:
-        raise NotFound(f"there is no process {process_id}", zh=f"没有编号为 {process_id} 的议题")
+        raise NotFound("no-process", process_id=process_id)
     return process
 
 
@@ -113,23 +112,15 @@ async def _check_decidable(db: AsyncSession, process: models.Process) -> None:
     )
     if not published:
         raise Conflict(
-            f"cannot go from {process.phase} to decided: no round of process {process.id} "
-            "has a published result yet; publish the final round first",
-            code="transition-refused",
-            zh="还没有公布结果的轮次，不能进入“决定”阶段；请先公布最后一轮的结果",
-            current=process.phase,
-            requested=P.DECIDED.value,
+            "decide-before-result",
+            phase=process.phase,
+            id=process.id,
+            detail={"current": process.phase, "requested": P.DECIDED.value},
         )
 
 
 def _sign_off_required(process_id: int) -> Conflict:
-    return Conflict(
-        f"process {process_id} is closed (销号) and re-opened only by the secretary's "
-        f"close-out: POST /api/v1/processes/{process_id}/close-out with a sign-off note, or "
-        f"/reopen with a reason",
-        code="close-out-required",
-        zh="销号和重新打开须由支部书记通过“销号”操作完成（销号需签批意见，重新打开需说明理由）",
-    )
+    return Conflict("close-out-required", process_id=process_id)
 
 
 async def change_phase(
@@ -147,10 +138,7 @@ async def change_phase(
     allowed = PHASE_ROLES[target]
     if actor.role not in allowed:
         raise Forbidden(
-            f"the {actor.role} role may not move a process to {target.value} "
-            f"(allowed: {', '.join(allowed)})",
-            zh=f"您的角色（{text('zh', f'role.{actor.role}')}）无权把议题转到"
-            f"“{phase_name(target.value, 'process')}”阶段",
+            "role-may-not-move", role=actor.role, phase=target.value, allowed=list(allowed)
         )
     process = await find_process(db, process_id, lock=True)
     current = ProcessPhase(process.phase)
@@ -209,13 +197,13 @@ async def log_request(
         grid = await db.get(models.Grid, data.grid_id)
         if grid is None or grid.community_id != community_id:
             raise Invalid(
-                f"grid {data.grid_id} is not a grid of community {community_id}; "
-                "pick one of the community's grids or leave grid_id out",
-                zh=f"网格 {data.grid_id} 不属于社区 {community_id}，请选择本社区的网格或不填",
+                "grid-of-another-community",
                 field="grid_id",
+                grid_id=data.grid_id,
+                community_id=community_id,
             )
     if actor.id is None:  # the role guard lets only staff in; keep mypy and the FK honest
-        raise Forbidden("sign in first", zh="请先登录")
+        raise Forbidden("sign-in-first-to-file")
     request = models.ResidentRequest(
         community_id=community_id, grid_id=data.grid_id, body=data.body, logged_by=actor.id
     )
@@ -243,7 +231,7 @@ async def find_request(
 ) -> models.ResidentRequest:
     request = await db.get(models.ResidentRequest, request_id, with_for_update=lock)
     if request is None:
-        raise NotFound(f"there is no request {request_id}", zh=f"没有编号为 {request_id} 的诉求")
+        raise NotFound("no-request", request_id=request_id)
     return request
 
 
@@ -254,17 +242,14 @@ async def find_open_request(
     request = await find_request(db, request_id, lock=True)
     if request.status == "promoted":
         raise Conflict(
-            f"request {request_id} cannot be {doing}: it was already promoted into "
-            f"process {request.process_id}",
-            code="request-settled",
-            zh=f"诉求 {request_id} 已转为议题 {request.process_id}，不能再处理",
+            "request-promoted", request_id=request_id, doing=doing, process_id=request.process_id
         )
     if request.status == "declined":
         raise Conflict(
-            f"request {request_id} cannot be {doing}: it was already declined "
-            f"({request.decline_reason})",
-            code="request-settled",
-            zh=f"诉求 {request_id} 已被婉拒，不能再处理",
+            "request-declined",
+            request_id=request_id,
+            doing=doing,
+            decline_reason=request.decline_reason,
         )
     return request
 
@@ -276,19 +261,9 @@ async def promote_request(
     if into.process_id is not None:
         process = await find_process(db, into.process_id)
         if process.community_id != request.community_id:
-            raise Invalid(
-                f"process {process.id} belongs to another community; a request can only "
-                "go into a process of its own community",
-                zh=f"议题 {process.id} 属于其他社区，诉求只能转入本社区的议题",
-                field="process_id",
-            )
+            raise Invalid("process-of-another-community", field="process_id", id=process.id)
         if process.phase not in OPEN_PHASES:
-            raise Conflict(
-                f"process {process.id} is {process.phase}; requests can only join a process "
-                "that is collecting or deliberating (or start a new one with a title)",
-                code="wrong-phase",
-                zh=f"议题 {process.id} 已不在收集或协商阶段，不能再并入诉求；可另立新议题",
-            )
+            raise Conflict("request-process-closed", id=process.id, phase=process.phase)
     else:
         title = into.title or ""
         process = await create_process(db, actor, request.community_id, title, into.question)
@@ -302,11 +277,7 @@ async def decline_request(
     db: AsyncSession, actor: Actor, request_id: int, reason: str
 ) -> models.ResidentRequest:
     if not reason.strip():
-        raise Invalid(
-            "give a reason for declining: it is told back to the resident",
-            zh="请填写婉拒理由，理由会反馈给居民",
-            field="reason",
-        )
+        raise Invalid("decline-reason-required", field="reason")
     request = await find_open_request(db, request_id, "declined")
     request.status = "declined"
     request.decline_reason = reason.strip()

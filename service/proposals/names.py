@@ -47,9 +47,9 @@ async def refuse_taken(
     for other, name in rows:
         if other != besides and likeness(name) == key:
             raise Conflict(
-                label("en", "option.name-taken", other=other, name=name),
-                code="option-name-taken",
-                zh=label("zh", "option.name-taken", other=other, name=name),
+                "option-name-taken",
                 field="title",
-                proposal_id=other,
+                other=other,
+                name=name,
+                detail={"proposal_id": other},
             )

@@ -29,18 +29,10 @@ def to_cents(cost: Decimal | None) -> int | None:
     if cost is None:
         return None
     if not cost.is_finite() or cost < 0 or cost > MAX_YUAN:
-        raise Invalid(
-            f"cost must be an amount in yuan between 0 and {MAX_YUAN:,}, not {cost}",
-            zh=f"造价须为 0 到 {MAX_YUAN:,} 元之间的金额",
-            field="cost",
-        )
+        raise Invalid("cost-out-of-range", field="cost", most=MAX_YUAN, cost=cost)
     fen = cost * 100
     if fen != fen.to_integral_value():
-        raise Invalid(
-            f"cost {cost} has more than two decimal places; give yuan to the fen (e.g. 1200.50)",
-            zh="造价最多保留两位小数（精确到分），例如 1200.50",
-            field="cost",
-        )
+        raise Invalid("cost-fen", field="cost", cost=cost)
     return int(fen)
 
 
@@ -100,7 +92,7 @@ async def find_proposal(
 ) -> models.Proposal:
     proposal = await db.get(models.Proposal, proposal_id, with_for_update=lock)
     if proposal is None:
-        raise NotFound(f"there is no proposal {proposal_id}", zh=f"没有编号为 {proposal_id} 的方案")
+        raise NotFound("no-proposal", proposal_id=proposal_id)
     return proposal
 
 
@@ -108,11 +100,11 @@ async def _check_process_open(db: AsyncSession, process_id: int, doing: str) -> 
     process = await find_process(db, process_id, lock=True)
     if process.phase not in OPEN_PHASES:
         raise Conflict(
-            f"proposals cannot be {doing} now: process {process.id} is {process.phase}, and "
-            "proposals change only while it is collecting or deliberating",
-            code="wrong-phase",
-            zh=f"议题 {process.id} 已不在收集或协商阶段，方案不能再变动",
+            "proposals-fixed",
+            doing=doing,
+            id=process.id,
             phase=process.phase,
+            detail={"phase": process.phase},
         )
 
 
@@ -121,9 +113,7 @@ async def _check_changeable(db: AsyncSession, proposal: models.Proposal, doing: 
     if proposal.status != "active":
         into = f" into proposal {proposal.merged_into_id}" if proposal.merged_into_id else ""
         raise Conflict(
-            f"proposal {proposal.id} cannot be {doing}: it was {proposal.status}{into}",
-            code="proposal-inactive",
-            zh=f"方案 {proposal.id} 已{STATUS_ZH.get(proposal.status, '失效')}，不能再变动",
+            "proposal-inactive", id=proposal.id, doing=doing, status=proposal.status, into=into
         )
     await _check_process_open(db, proposal.process_id, doing)
     frozen = (
@@ -143,11 +133,12 @@ async def _check_changeable(db: AsyncSession, proposal: models.Proposal, doing: 
         number, phase = frozen
         state = "which is voting" if phase == "voting" else "whose result is not yet published"
         raise Conflict(
-            f"proposal {proposal.id} cannot be {doing}: it is on the ballot of round {number}, "
-            f"{state}; wait until that round is published",
-            code="round-frozen",
-            zh=f"方案 {proposal.id} 在第 {number} 轮的选票上，投票已开始，结果公布前不能变动",
-            round=number,
+            "proposal-on-ballot",
+            id=proposal.id,
+            doing=doing,
+            number=number,
+            state=state,
+            detail={"round": number},
         )
 
 
@@ -220,12 +211,7 @@ async def amend_proposal(
         wanted["author"] = data.author
     changed = sorted(k for k, v in wanted.items() if getattr(proposal, k) != v)
     if not changed:
-        raise Invalid(
-            "nothing to amend: give at least one of title, description, cost or author "
-            "with a new value",
-            code="nothing-to-change",
-            zh="没有需要修改的内容：请至少修改标题、说明、造价或提出人中的一项",
-        )
+        raise Invalid("nothing-to-change")
     await _check_changeable(db, proposal, "amended")
     if "title" in changed:
         await refuse_taken(db, proposal.process_id, wanted["title"], besides=proposal.id)
@@ -249,11 +235,7 @@ async def amend_proposal(
 
 def _reason(reason: str, doing: str) -> str:
     if not reason.strip():
-        raise Invalid(
-            f"give a reason for {doing} the proposal; it is kept in its history",
-            zh="请填写理由，理由会记入方案的历史",
-            field="reason",
-        )
+        raise Invalid("proposal-reason-required", field="reason", doing=doing)
     return reason.strip()
 
 
@@ -263,26 +245,13 @@ async def merge_proposal(
     """Fold ``proposal_id`` into ``data.into``; the merged one is kept, marked ``merged``."""
     reason = _reason(data.reason, "merging")
     if data.into == proposal_id:
-        raise Invalid(
-            "a proposal cannot be merged into itself; give another proposal's id in into",
-            zh="方案不能合并到自身",
-            field="into",
-        )
+        raise Invalid("merge-into-itself", field="into")
     proposal = await find_proposal(db, proposal_id, lock=True)
     target = await find_proposal(db, data.into, lock=True)
     if target.process_id != proposal.process_id:
-        raise Invalid(
-            f"proposal {target.id} belongs to another process; proposals can only be merged "
-            "within the same process",
-            zh=f"方案 {target.id} 属于其他议题，只能合并同一议题下的方案",
-            field="into",
-        )
+        raise Invalid("merge-across-processes", field="into", id=target.id)
     if target.status != "active":
-        raise Conflict(
-            f"cannot merge into proposal {target.id}: it was {target.status}",
-            code="proposal-inactive",
-            zh=f"方案 {target.id} 已不再有效，不能作为合并目标",
-        )
+        raise Conflict("merge-into-inactive", id=target.id, status=target.status)
     await _check_changeable(db, proposal, "merged")
     proposal.status = "merged"
     proposal.merged_into_id = target.id

@@ -77,12 +77,7 @@ async def process_draft(db: AsyncSession, process_id: int, *, photos: bool = Fal
         )
     ).all()
     if not rows:
-        raise Conflict(
-            f"process {process_id} has no counted round yet: the record comes after a round's "
-            "voting closes",
-            code="results-hidden",
-            zh="本议题还没有已计票的轮次，投票结束后才能导出决定记录",
-        )
+        raise Conflict("record-before-count", process_id=process_id)
     return Draft(
         scope="process",
         process=await process_record(db, process),

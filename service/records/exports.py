@@ -108,37 +108,21 @@ def export(
     by SHA-256, printed in the PDF."""
     fmt = FORMATS.get(name)
     if fmt is None:
-        known = ", ".join(FORMATS)
-        raise Invalid(
-            f"there is no export {name!r}; exports: {known}",
-            code="unknown-export",
-            zh=f"没有名为“{name}”的导出格式，可选：{'、'.join(FORMAT_NAMES_ZH.values())}",
-            field="format",
-        )
+        raise Invalid("unknown-export", field="format", name=name, formats=list(FORMATS))
     single = len(bundle.rounds) == 1 and bundle.scope == "round"
     if not fmt.process and not single:
-        raise Invalid(
-            f"the {name} export is made per round; export it from one round",
-            code="export-per-round",
-            zh=f"{FORMAT_NAMES_ZH[name]}按轮次导出，请从某一轮导出",
-            field="format",
-        )
+        raise Invalid("export-per-round", field="format", name=name)
     record = bundle.rounds[0]
     if fmt.kinds and record.rules.kind not in fmt.kinds:
-        fitting = ", ".join(
-            n for n, f in FORMATS.items() if not f.kinds or record.rules.kind in f.kinds
-        )
+        fitting = [n for n, f in FORMATS.items() if not f.kinds or record.rules.kind in f.kinds]
         raise Invalid(
-            f"{name} files hold {' or '.join(fmt.kinds)} ballots; round {record.number} has "
-            f"{record.rules.kind} ballots (exports that fit: {fitting})",
-            code="export-not-applicable",
-            zh=f"{FORMAT_NAMES_ZH[name]}不适用于第 {record.number} 轮的选票，可选："
-            + "、".join(
-                FORMAT_NAMES_ZH[n]
-                for n, f in FORMATS.items()
-                if not f.kinds or record.rules.kind in f.kinds
-            ),
+            "export-not-applicable",
             field="format",
+            name=name,
+            kinds=" or ".join(fmt.kinds),
+            number=record.number,
+            kind=record.rules.kind,
+            fitting=fitting,
         )
     build = BUILDERS[name]
     content, extension = build(bundle, lang, zone, photos or {})

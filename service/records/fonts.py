@@ -63,11 +63,7 @@ def cjk_font() -> str:
         index = int(os.environ.get("REDBENCH_PDF_FONT_INDEX", "0") or 0)
         font = _load(chosen, index)
         if font is None:
-            raise Misconfigured(
-                f"REDBENCH_PDF_FONT={chosen} is not a TrueType font reportlab can embed "
-                "(a .ttf or .ttc with TrueType outlines is needed)",
-                zh=f"REDBENCH_PDF_FONT 指定的 {chosen} 不是可嵌入的 TrueType 字体",
-            )
+            raise Misconfigured("font-not-truetype", chosen=chosen)
     else:
         font = next(
             (
@@ -78,10 +74,6 @@ def cjk_font() -> str:
             None,
         )
         if font is None:
-            raise Misconfigured(
-                INSTALL_HINT,
-                zh="找不到用于 PDF 的中文 TrueType 字体：请安装 fonts-wqy-microhei，"
-                "或用 REDBENCH_PDF_FONT 指定字体文件",
-            )
+            raise Misconfigured("font-missing", INSTALL_HINT=INSTALL_HINT)
     pdfmetrics.registerFont(font)
     return FONT

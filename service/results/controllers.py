@@ -51,14 +51,8 @@ async def counted_round(db: AsyncSession, round_id: int, actor: Actor) -> tuple[
     visible = round_row.phase == "published" or (round_row.phase == "closed" and actor.is_staff)
     stored = await db.get(RoundResult, round_id) if visible else None
     if stored is None:
-        if round_row.phase == "closed":
-            en, zh = "the round is closed but its result is not published yet", "结果尚未公布"
-        else:
-            en, zh = (
-                f"the round is {round_row.phase}: results come after voting closes",
-                ("投票尚未结束，结果暂不公开"),
-            )
-        raise Conflict(en, code="results-hidden", zh=zh, phase=round_row.phase)
+        key = "result-unpublished" if round_row.phase == "closed" else "result-before-close"
+        raise Conflict(key, phase=round_row.phase, detail={"phase": round_row.phase})
     return round_row, stored
 
 
@@ -175,12 +169,7 @@ class ResultController(Controller):
         try:
             wanted = normalize_tracker(tracker)
         except InvalidReceipt as exc:
-            raise Invalid(
-                f"{exc}; copy the tracker from the receipt",
-                code="bad-tracker",
-                zh="回执编号格式不对，请照回执抄写",
-                field="tracker",
-            ) from exc
+            raise Invalid("bad-tracker", field="tracker", exc=exc) from exc
         found = await ballot_box.look_up(db, round_row, wanted)
         return ReceiptCheck(
             round_id=round_id,

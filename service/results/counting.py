@@ -62,11 +62,7 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
     round_id = round_row.id
     await db.execute(select(Round.id).where(Round.id == round_id).with_for_update())
     if await db.scalar(select(RoundResult.round_id).where(RoundResult.round_id == round_id)):
-        raise Conflict(
-            f"round {round_id} has already been counted",
-            code="already-counted",
-            zh="本轮已经计票",
-        )
+        raise Conflict("already-counted", round_id=round_id)
     rules = ballot_rules(round_row)
     seal = RoundSeal(secret_key, round_id)
     box = await open_box(
@@ -126,13 +122,11 @@ async def check_turnout(db: AsyncSession, round_id: int, ballots: int) -> None:
     )
     if used != ballots:
         raise Conflict(
-            f"the ballot box of round {round_id} holds {ballots} ballots but {used} codes "
-            "were used: the stored ballots or codes were altered, so the round is not counted",
-            code="box-mismatch",
-            zh=f"本轮票箱中有 {ballots} 张选票，但已使用的投票码有 {used} 个：存储的选票或投票码"
-            "被改动过，本轮暂不计票",
+            "box-mismatch",
+            round_id=round_id,
             ballots=ballots,
-            codes_used=used,
+            used=used,
+            detail={"ballots": ballots, "codes_used": used},
         )
 
 

@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any, Final
 
 from engine.errors import OptionError
@@ -50,28 +51,41 @@ def check_method(kind: str, method: str) -> MethodInfo:
     kind_zh = _KIND_ZH.get(kind, kind)
     if method not in METHODS:
         raise Invalid(
-            f"there is no method {method!r}; for {kind} ballots choose one of: {fitting}",
-            code="unknown-method",
-            zh=f"没有这种计票方法；{kind_zh}投票可选：{fitting_zh}",
+            "unknown-method-for-kind",
             field="method",
+            method=method,
+            kind=kind,
+            fitting=fitting,
+            kind_zh=kind_zh,
+            fitting_zh=fitting_zh,
         )
     if method not in methods_for(kind):
         raise Invalid(
-            f"method {method} cannot count {kind} ballots; choose one of: {fitting}",
-            code="kind-mismatch",
-            zh=f"计票方法“{method_name(method, 'zh')}”不能用于{kind_zh}投票；可选：{fitting_zh}",
+            "method-kind-mismatch",
             field="method",
+            method=method,
+            said=partial(method_name, method),
+            kind=kind,
+            fitting=fitting,
+            kind_zh=kind_zh,
+            fitting_zh=fitting_zh,
         )
     return METHODS[method]
 
 
-def _bad(name: str, en: str, zh: str) -> Invalid:
+def _bad(key: str, name: str, **params: Any) -> Invalid:
+    """The refusal ``key`` (422 ``invalid-option``) of the option ``name``."""
     return Invalid(
-        f"option {name}: {en}",
-        code="invalid-option",
-        zh=f"参数“{option_name(name, 'zh')}”：{zh}",
-        field=f"options.{name}",
+        key, field=f"options.{name}", name=name, said=partial(option_name, name), **params
     )
+
+
+def _choices(name: str, choices: Iterable[str], lang: str) -> str:
+    return "、".join(f"“{option_value(name, c, lang)}”" for c in choices)
+
+
+def _quoted(say: Callable[[str, str], str], names: Iterable[str], lang: str) -> str:
+    return "、".join(f"“{say(n, lang)}”" for n in names)
 
 
 def _is_number(value: object) -> bool:
@@ -85,25 +99,24 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
         if name not in info.options:
             allowed = [*ROUND_OPTIONS, *sorted(info.options)]
             raise _bad(
+                "option-unknown",
                 name,
-                f"method {info.name} has no such option; options: {', '.join(allowed)}",
-                f"计票方法“{method_name(info.name, 'zh')}”没有这个参数，可用参数："
-                + "、".join(f"“{option_name(o, 'zh')}”" for o in allowed),
+                method=info.name,
+                method_said=partial(method_name, info.name),
+                allowed=allowed,
+                allowed_said=partial(_quoted, option_name, allowed),
             )
     seats = options.get("seats", 1)
     if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
-        raise _bad(
-            "seats",
-            f"must be a whole number of at least 1, got {seats!r}",
-            f"应为不小于 1 的整数，收到 {seats!r}",
-        )
+        raise _bad("option-seats", "seats", value=seats)
     tie_policy = options.get("tie_policy", "lot")
     if tie_policy not in TIE_POLICIES:
         raise _bad(
+            "option-tie-policy",
             "tie_policy",
-            f"must be lot or refuse, got {tie_policy!r}",
-            f"应为“{option_value('tie_policy', 'lot', 'zh')}”或"
-            f"“{option_value('tie_policy', 'refuse', 'zh')}”",
+            value=tie_policy,
+            lot=partial(option_value, "tie_policy", "lot"),
+            refuse=partial(option_value, "tie_policy", "refuse"),
         )
     chosen: dict[str, Any] = {"seats": seats, "tie_policy": tie_policy}
     if "budget" in options:
@@ -115,37 +128,26 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
         try:
             chosen[name] = spec.check(name, options[name])
         except OptionError as exc:
-            choices_zh = "、".join(f"“{option_value(name, c, 'zh')}”" for c in spec.choices)
             raise Invalid(
-                str(exc),
-                code="invalid-option",
-                zh=f"参数“{option_name(name, 'zh')}”的取值不对"
-                + (f"，可选：{choices_zh}" if choices_zh else ""),
+                "invalid-option-choices" if spec.choices else "invalid-option-choice",
                 field=f"options.{name}",
+                sentence=str(exc),
+                said=partial(option_name, name),
+                choices=partial(_choices, name, spec.choices),
             ) from exc
     return chosen
 
 
 def _budget(kind: str, value: Any) -> Any:
     if kind != "budget":
-        raise _bad(
-            "budget",
-            f"a budget applies only to budget rounds, not {kind} rounds",
-            "只有预算投票才设总预算",
-        )
+        raise _bad("budget-misplaced", "budget", kind=kind)
     if value is None:
         return None
     if not _is_number(value) or not math.isfinite(value) or value < 0:
-        raise _bad(
-            "budget",
-            f"must be an amount in yuan of at least 0, got {value!r}",
-            "应为不小于 0 的金额（元）",
-        )
+        raise _bad("budget-negative", "budget", value=value)
     exact = Decimal(repr(float(value))) * 100
     if exact != exact.to_integral_value():
-        raise _bad(
-            "budget", f"{value!r} yuan is not a whole number of fen", "金额最多精确到分（两位小数）"
-        )
+        raise _bad("budget-fen", "budget", value=value)
     return value
 
 
@@ -153,23 +155,13 @@ def check_rules(kind: str, rules: RoundRules) -> dict[str, Any]:
     """The ballot rules as stored, or 422 naming a rule that does not apply to ``kind``."""
     kind_zh = _KIND_ZH.get(kind, kind)
     if rules.allow_ties and kind != "ranked":
-        raise Invalid(
-            f"allow_ties applies only to ranked ballots, not {kind} ballots",
-            zh=f"只有排序投票可以允许并列，{kind_zh}投票不行",
-            field="rules.allow_ties",
-        )
+        raise Invalid("ties-ranked-only", field="rules.allow_ties", kind=kind, kind_zh=kind_zh)
     if rules.max_approvals is not None and kind not in ("approval", "budget"):
         raise Invalid(
-            f"max_approvals applies only to approval and budget ballots, not {kind} ballots",
-            zh=f"最多赞成数只适用于赞成投票和预算投票，不适用于{kind_zh}投票",
-            field="rules.max_approvals",
+            "max-approvals-misplaced", field="rules.max_approvals", kind=kind, kind_zh=kind_zh
         )
     if rules.max_score is not None and kind != "score":
-        raise Invalid(
-            f"max_score applies only to score ballots, not {kind} ballots",
-            zh=f"最高分只适用于打分投票，不适用于{kind_zh}投票",
-            field="rules.max_score",
-        )
+        raise Invalid("max-score-misplaced", field="rules.max_score", kind=kind, kind_zh=kind_zh)
     max_score = rules.max_score if rules.max_score is not None else 5
     return {
         "allow_ties": rules.allow_ties,

@@ -4,6 +4,8 @@ changes to a frozen or a cancelled round."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -16,22 +18,36 @@ from service.communities.controllers import zone_of_process
 from service.db.base import utcnow
 from service.db.models import Process, Proposal, Round, RoundOption
 from service.errors import Conflict
-from service.i18n import text
+from service.i18n import said
 from service.proposals.names import listed, lookalikes
-from service.refusals import phase_name
 from service.zones import moment
 
 OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
 """Process phases in which rounds may be set up and voting may open."""
 
-_STATUS_ZH = {"withdrawn": "撤回", "merged": "合并"}
-
 
 class Issue(NamedTuple):
-    """One reason voting cannot open yet, in English and Chinese."""
+    """One reason voting cannot open yet: its catalogue entry ``freeze.<code>`` and the
+    entry's parameters; its words in either language come from the catalogue."""
 
-    en: str
-    zh: str
+    code: str
+    params: dict[str, object] = {}
+
+    def said(self, lang: str) -> str:
+        return said(lang, f"freeze.{self.code}", **self.params)
+
+    @property
+    def en(self) -> str:
+        return self.said("en")
+
+    @property
+    def zh(self) -> str:
+        return self.said("zh")
+
+
+def issue_list(issues: Sequence[Issue], lang: str) -> str:
+    """The issues in one sentence of ``lang``."""
+    return ("；" if lang == "zh" else "; ").join(i.said(lang) for i in issues)
 
 
 def is_frozen(round_row: Round) -> bool:
@@ -45,12 +61,9 @@ async def refuse_if_frozen(db: AsyncSession, round_row: Round) -> None:
         return
     zone = await zone_of_process(db, round_row.process_id)
     raise Conflict(
-        f"voting opened at {moment(round_row.voting_at, zone, 'en')}: the slate, method, "
-        "options, roll and receipts are fixed",
-        code="round-frozen",
-        zh=f"投票已于 {moment(round_row.voting_at, zone, 'zh')} 开始：候选名单、计票方法、"
-        "参数、户籍名册和回执方式均已锁定，不能再修改",
-        voting_at=round_row.voting_at.isoformat(),
+        "round-frozen",
+        at=partial(moment, round_row.voting_at, zone),
+        detail={"voting_at": round_row.voting_at.isoformat()},
     )
 
 
@@ -65,14 +78,12 @@ async def refuse_if_cancelled(db: AsyncSession, round_row: Round) -> None:
         return
     when = round_row.cancelled_at
     zone = await zone_of_process(db, round_row.process_id)
-    at = moment(when, zone, "en")
     raise Conflict(
-        f"round {round_row.number} was cancelled at {at} ({round_row.cancel_reason}): "
-        "set up a new round instead",
-        code="round-cancelled",
-        zh=f"第{round_row.number}轮已于 {moment(when, zone, 'zh')} 取消"
-        f"（{round_row.cancel_reason}），不能再变动；如需投票请另建一轮",
-        cancelled_at=when.isoformat() if when else None,
+        "round-cancelled",
+        number=round_row.number,
+        at=partial(moment, when, zone),
+        cancel_reason=round_row.cancel_reason,
+        detail={"cancelled_at": when.isoformat() if when else None},
     )
 
 
@@ -95,66 +106,29 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
     issues: list[Issue] = []
     process = await db.get(Process, round_row.process_id)
     if process is not None and process.phase not in OPEN_PROCESS:
-        issues.append(
-            Issue(
-                f"the process is {process.phase}: voting opens only while it is collecting "
-                "or deliberating",
-                f"议题处于“{phase_name(process.phase, 'process')}”阶段：只有在收集或协商阶段"
-                "才能开始投票",
-            )
-        )
+        issues.append(Issue("process-closed", {"phase": process.phase}))
     slate = await pending_slate(db, round_row.id)
     if len(slate) < 2:
-        issues.append(
-            Issue(
-                f"the slate has {len(slate)} option(s): a vote needs at least two; "
-                "put proposals on the slate",
-                f"候选名单只有 {len(slate)} 个方案，投票至少需要两个，请先添加方案",
-            )
-        )
+        issues.append(Issue("slate-short", {"count": len(slate)}))
     for proposal in slate:
         if proposal.status != "active":
             issues.append(
                 Issue(
-                    f"proposal {proposal.id} «{proposal.title}» is {proposal.status}: "
-                    "take it off the slate",
-                    f"方案「{proposal.title}」已{_STATUS_ZH.get(proposal.status, proposal.status)}"
-                    "，请从候选名单中移除",
+                    "option-inactive",
+                    {"id": proposal.id, "title": proposal.title, "status": proposal.status},
                 )
             )
     for group in lookalikes(slate):
-        issues.append(
-            Issue(
-                text("en", "option.lookalike", options=listed("en", group)),
-                text("zh", "option.lookalike", options=listed("zh", group)),
-            )
-        )
+        issues.append(Issue("lookalike", {"options": partial(listed, group=group)}))
     seats = round_row.options.get("seats", 1)
     if round_row.ballot_kind == "budget":
         if round_row.options.get("budget") is None:
-            issues.append(
-                Issue(
-                    "a budget round needs a budget: set options.budget (in yuan)",
-                    "预算投票需要总预算：请在轮次设置中填写总预算（元）",
-                )
-            )
+            issues.append(Issue("no-budget"))
         for proposal in slate:
             if proposal.cost_cents is None:
-                issues.append(
-                    Issue(
-                        f"«{proposal.title}» has no cost: a budget round needs a cost on "
-                        "every option",
-                        f"方案「{proposal.title}」没有造价：预算投票的每个方案都要有造价",
-                    )
-                )
+                issues.append(Issue("no-cost", {"title": proposal.title}))
     elif seats > len(slate):
-        issues.append(
-            Issue(
-                f"seats ({seats}) is more than the number of options ({len(slate)}): "
-                "lower seats or add options",
-                f"席位数（{seats}）多于方案数（{len(slate)}）：请减少席位或增加方案",
-            )
-        )
+        issues.append(Issue("seats-over-slate", {"seats": seats, "count": len(slate)}))
     return issues
 
 
@@ -164,11 +138,9 @@ async def freeze(db: AsyncSession, round_row: Round, actor: Actor) -> None:
     issues = await issues_before_freeze(db, round_row)
     if issues:
         raise Conflict(
-            "voting cannot open yet: " + "; ".join(i.en for i in issues),
-            code="round-not-ready",
-            zh="还不能开始投票：" + "；".join(i.zh for i in issues),
-            issues=[i.en for i in issues],
-            issues_zh=[i.zh for i in issues],
+            "round-not-ready",
+            issues=partial(issue_list, issues),
+            detail={"issues": [i.en for i in issues], "issues_zh": [i.zh for i in issues]},
         )
     slate = await pending_slate(db, round_row.id)
     round_row.slate = [

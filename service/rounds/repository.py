@@ -21,8 +21,7 @@ from service.db.base import utcnow
 from service.db.models import Proposal, Round, RoundOption, RoundResult, VoterCode
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import find_process
-from service.proposals.repository import STATUS_ZH
-from service.refusals import phase_name, refused_transition
+from service.refusals import refused_transition
 from service.rounds import schemas
 from service.rounds.config import ROUND_OPTIONS, check_method, check_options, check_rules
 from service.rounds.freeze import (
@@ -44,7 +43,7 @@ async def find_round(db: AsyncSession, round_id: int, *, for_update: bool = Fals
         query = query.with_for_update().execution_options(populate_existing=True)
     round_row = await db.scalar(query)
     if round_row is None:
-        raise NotFound(f"there is no round {round_id}", zh=f"没有编号为 {round_id} 的轮次")
+        raise NotFound("no-round", round_id=round_id)
     return round_row
 
 
@@ -106,22 +105,12 @@ async def create_round(
 ) -> Round:
     process = await find_process(db, process_id, lock=True)  # one new round at a time
     if process.phase not in OPEN_PROCESS:
-        raise Conflict(
-            f"process {process_id} is {process.phase}: rounds are held only while it is "
-            "collecting or deliberating",
-            code="process-not-open",
-            zh=f"议题处于“{phase_name(process.phase, 'process')}”阶段，只有在收集或协商阶段"
-            "才能安排轮次",
-        )
+        raise Conflict("process-not-open", process_id=process_id, phase=process.phase)
     info = check_method(data.ballot_kind, data.method)
     options = check_options(data.ballot_kind, info, data.options)
     rules = check_rules(data.ballot_kind, data.rules)
     if data.proposal_ids is not None and data.seed_from is not None:
-        raise Invalid(
-            "give the slate as proposal_ids or as seed_from, not both",
-            zh="候选名单要么逐个选定方案，要么沿用上一轮结果的前几名，不能两样都给",
-            field="seed_from",
-        )
+        raise Invalid("slate-twice", field="seed_from")
     if data.seed_from is not None:
         proposal_ids = await seeded_slate(db, process_id, data.seed_from)
     else:
@@ -244,12 +233,7 @@ async def check_slate(db: AsyncSession, process_id: int, proposal_ids: Sequence[
     seen: set[int] = set()
     for pid in proposal_ids:
         if pid in seen:
-            raise Invalid(
-                f"proposal {pid} is listed twice on the slate",
-                code="duplicate-proposal",
-                zh=f"方案 {pid} 在候选名单中重复出现",
-                field="proposal_ids",
-            )
+            raise Invalid("duplicate-proposal", field="proposal_ids", pid=pid)
         seen.add(pid)
     found = {
         p.id: p for p in (await db.scalars(select(Proposal).where(Proposal.id.in_(seen)))).all()
@@ -257,28 +241,22 @@ async def check_slate(db: AsyncSession, process_id: int, proposal_ids: Sequence[
     for pid in proposal_ids:
         proposal = found.get(pid)
         if proposal is None:
-            raise Invalid(
-                f"there is no proposal {pid}",
-                code="unknown-proposal",
-                zh=f"没有编号为 {pid} 的方案",
-                field="proposal_ids",
-            )
+            raise Invalid("no-slate-proposal", field="proposal_ids", pid=pid)
         if proposal.process_id != process_id:
             raise Invalid(
-                f"proposal {pid} belongs to process {proposal.process_id}, not {process_id}: "
-                "a slate holds proposals of its own process only",
-                code="proposal-of-another-process",
-                zh=f"方案 {pid} 属于另一个议题（{proposal.process_id}），不能放进本议题的候选名单",
+                "proposal-of-another-process",
                 field="proposal_ids",
+                pid=pid,
+                process_id=proposal.process_id,
+                process_id2=process_id,
             )
         if proposal.status != "active":
             raise Invalid(
-                f"proposal {pid} «{proposal.title}» is {proposal.status}: only active "
-                "proposals go on a slate",
-                code="proposal-not-active",
-                zh=f"方案「{proposal.title}」已{STATUS_ZH.get(proposal.status, '失效')}，"
-                "不能放进候选名单",
+                "proposal-not-active",
                 field="proposal_ids",
+                pid=pid,
+                title=proposal.title,
+                status=proposal.status,
             )
 
 
@@ -288,19 +266,14 @@ async def seeded_slate(db: AsyncSession, process_id: int, seed: schemas.SeedFrom
     source = await db.get(Round, seed.round_id)
     if source is None or source.process_id != process_id:
         raise Invalid(
-            f"round {seed.round_id} is not a round of process {process_id}",
-            code="unknown-round",
-            zh=f"编号为 {seed.round_id} 的轮次不属于本议题",
+            "unknown-round",
             field="seed_from.round_id",
+            round_id=seed.round_id,
+            process_id=process_id,
         )
     stored = await db.get(RoundResult, source.id)
     if source.phase != RoundPhase.PUBLISHED.value or stored is None or source.slate is None:
-        raise Conflict(
-            f"round {source.number} is {source.phase}: only a published result can seed a slate",
-            code="round-not-published",
-            zh=f"第 {source.number} 轮尚未公布结果（{phase_name(source.phase, 'round')}），"
-            "不能据此确定候选名单",
-        )
+        raise Conflict("round-not-published", number=source.number, phase=source.phase)
     result = msgspec.json.decode(stored.result, type=Result)
     chosen = set(top_names(result, seed.top, source.number))
     proposal_ids = [e["proposal_id"] for e in source.slate if e["name"] in chosen]
@@ -320,24 +293,23 @@ def top_names(result: Result, top: int, number: int) -> list[str]:
         if room <= 0 or not rest:
             continue
         if len(rest) > room:
-            tied = "、".join(rest)
-            fits = f"{len(order)} or {len(order) + len(rest)}"
             raise Conflict(
-                f"{', '.join(rest)} are tied at place {len(order) + 1} of round {number}: "
-                f"take the top {fits}, or settle the tie at the meeting",
-                code="top-k-tie",
-                zh=f"{tied} 在第 {number} 轮并列第 {len(order) + 1} 名：请改为取前 "
-                f"{len(order)} 或前 {len(order) + len(rest)} 名，或在会上商定",
+                "top-k-tie",
                 tied=rest,
+                place=len(order) + 1,
+                number=number,
+                above=len(order),
+                through=len(order) + len(rest),
+                detail={"tied": rest},
             )
         order.extend(rest)
     if len(order) < top:
         raise Invalid(
-            f"round {number}'s result orders only {len(order)} options ({result.method}); "
-            f"take at most the top {len(order)}",
-            code="top-too-large",
-            zh=f"第 {number} 轮的结果只排出了 {len(order)} 个方案，最多取前 {len(order)} 名",
+            "top-too-large",
             field="seed_from.top",
+            number=number,
+            ordered=len(order),
+            method=result.method,
         )
     return order
 
@@ -364,11 +336,7 @@ async def change_phase(
     if target is RoundPhase.VOTING:
         await freeze(db, round_row, actor)
     if target is RoundPhase.PUBLISHED and await db.get(RoundResult, round_id) is None:
-        raise Conflict(
-            f"round {round_row.number} has no counted result to publish yet",
-            code="round-not-counted",
-            zh=f"第 {round_row.number} 轮还没有计票结果，无法公布",
-        )
+        raise Conflict("round-not-counted", number=round_row.number)
     if target in _STAMP:
         setattr(round_row, _STAMP[target], utcnow())
     round_row.phase = target.value
@@ -393,12 +361,11 @@ async def cancel_round(db: AsyncSession, round_id: int, reason: str, actor: Acto
         at = moment(round_row.voting_at, zone, "en")
         opened = moment(round_row.voting_at, zone, "zh")
         raise Conflict(
-            f"voting in round {round_row.number} opened at {at}: a round that has opened "
-            "voting cannot be cancelled; close its voting, and its count stays in the record",
-            code="round-frozen",
-            zh=f"第{round_row.number}轮已于 {opened} 开始投票，不能再取消；"
-            "投票开始后只能结束投票并计票，计票结果留在记录中",
-            voting_at=round_row.voting_at.isoformat(),
+            "cancel-after-voting",
+            number=round_row.number,
+            at=at,
+            opened=opened,
+            detail={"voting_at": round_row.voting_at.isoformat()},
         )
     current = RoundPhase(round_row.phase)
     advance(current, RoundPhase.CANCELLED, reason=reason)

@@ -40,22 +40,11 @@ Outcome: TypeAlias = Receipt | Exception
 
 
 def key_reused() -> Conflict:
-    return Conflict(
-        "this idempotency key was already used for a different ballot or code; "
-        "make a new key for each new submission",
-        code="idempotency-key-reused",
-        zh="此提交编号已用于另一张选票，请为每次新的提交生成新的编号",
-        field="key",
-    )
+    return Conflict("idempotency-key-reused", field="key")
 
 
 def household_voted() -> Conflict:
-    return Conflict(
-        "this household has already voted in this round (one vote per household)",
-        code="household-voted",
-        zh="该户在本轮已经投过票（每户一票）",
-        field="code",
-    )
+    return Conflict("household-voted", field="code")
 
 
 def open_rounds(box: BoxStatements, round_ids: Iterable[int]) -> dict[int, str]:

@@ -79,17 +79,11 @@ def cast_key_hash(secret_key: str, round_id: int, key: str) -> str:
 
 
 def not_open(round_id: int, phase: str) -> Conflict:
-    return Conflict(
-        f"round {round_id} is not open for voting (it is {phase}); ballots are taken only "
-        "while the round is in its voting phase",
-        code="round-not-open",
-        zh="本轮目前不在投票阶段，不能投票",
-        phase=phase,
-    )
+    return Conflict("round-not-open", round_id=round_id, phase=phase, detail={"phase": phase})
 
 
 def no_round(round_id: int) -> NotFound:
-    return NotFound(f"there is no round {round_id}", zh=f"没有编号为 {round_id} 的轮次")
+    return NotFound("no-round", round_id=round_id)
 
 
 def prepare(spec: RoundSpec, request: CastRequest, secret_key: str) -> CastJob:

@@ -81,31 +81,15 @@ class CodeUnknown(NotFound):
 
 
 def unknown_code() -> CodeUnknown:
-    return CodeUnknown(
-        "this voter code is not valid for this round: check the 10 characters on the slip "
-        "(O and I may be typed as 0 and 1), or ask the facilitator",
-        code="code-unknown",
-        zh="投票码无效：请核对纸条上的10位字符，或询问主持人",
-        field="code",
-    )
+    return CodeUnknown("code-unknown", field="code")
 
 
 def used_code() -> Conflict:
-    return Conflict(
-        "this voter code has already been used to cast a ballot; each code votes once",
-        code="code-used",
-        zh="此投票码已经投过票，每个投票码只能使用一次",
-        field="code",
-    )
+    return Conflict("code-used", field="code")
 
 
 def void_code_error() -> Conflict:
-    return Conflict(
-        "this voter code was voided by the facilitator and cannot vote; ask for a new code",
-        code="code-void",
-        zh="此投票码已被作废，不能投票；请向主持人领取新的投票码",
-        field="code",
-    )
+    return Conflict("code-void", field="code")
 
 
 def refusal_for(status: str | None) -> ServiceError | None:
@@ -124,36 +108,20 @@ async def _refuse_closed(db: AsyncSession, round_row: Round, doing: str, doing_z
     await refuse_if_cancelled(db, round_row)
     if round_row.phase not in OPEN_FOR_CODES:
         raise Conflict(
-            f"round {round_row.id} is {round_row.phase}: codes can no longer be {doing}",
-            code="round-closed",
-            zh=f"本轮投票已结束，不能再{doing_zh}投票码",
+            "round-closed", id=round_row.id, phase=round_row.phase, doing=doing, doing_zh=doing_zh
         )
 
 
 def _labels(data: CodesCreate, round_row: Round) -> list[str] | None:
     """The request's household labels, or ``None`` for a plain count."""
     if (data.count is None) == (data.households is None):
-        raise Invalid(
-            'give either "count" (how many codes) or "households" (the roll), not both',
-            zh="请填写投票码的数量，或提供户籍名单，二者选一",
-            field="count",
-        )
+        raise Invalid("count-or-households", field="count")
     if data.households is None:
         if round_row.household_roll:
-            raise Invalid(
-                "this round votes one per household: give the households, not a count",
-                code="households-required",
-                zh="本轮按户投票：请提供户名单，而不是数量",
-                field="households",
-            )
+            raise Invalid("households-required", field="households")
         return None
     if not round_row.household_roll:
-        raise Invalid(
-            "this round has no household roll: give a count of codes instead",
-            code="no-household-roll",
-            zh="本轮不按户投票：请提供投票码数量",
-            field="households",
-        )
+        raise Invalid("no-household-roll", field="households")
     return list(data.households)  # normalised, none blank, no household twice (CodesCreate)
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Final, NamedTuple
 
 from service.errors import TooMany
@@ -146,10 +147,12 @@ def wait_text(seconds: int) -> tuple[str, str]:
 def locked_out(seconds: float) -> TooMany:
     """The refusal for a device out of guesses, for ``seconds`` more."""
     wait = max(1, math.ceil(seconds))
-    zh, en = wait_text(wait)
     return TooMany(
-        f"too many wrong voter codes from this device; wait {en}, then try again, or ask the "
-        "facilitator if your code is still refused",
-        zh=f"这台设备输错投票码的次数太多了，请 {zh}后再试；仍然不行请询问主持人",
-        retry_after=wait,
+        "too-many-wrong-codes", wait=partial(wait_words, wait), detail={"retry_after": wait}
     )
+
+
+def wait_words(seconds: int, lang: str) -> str:
+    """A wait as people say it in ``lang``."""
+    zh, en = wait_text(seconds)
+    return zh if lang == "zh" else en

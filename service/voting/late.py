@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from service.audit import record
 from service.auth.guard import MAX_ID, Actor
 from service.db.models import LateBallot, VoterCode
-from service.errors import status_of
+from service.errors import refusal_of
 from service.voting.schemas import CastRequest, Receipt
 from service.voting.sealing import keyed_digest
 
@@ -84,7 +84,7 @@ class LateReport(Struct):
 def final_reason(exc: Exception) -> str | None:
     """The error code of a refused delivery that stays refused however often it is sent
     again, or ``None`` for one worth a retry."""
-    code = status_of(exc)[1]
+    code = refusal_of(exc).code
     return code if code in FINAL else None
 
 

@@ -5,6 +5,7 @@ lists them — a roll is never quietly shortened."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from service.errors import Invalid
 from service.i18n import text as label
@@ -27,6 +28,10 @@ def _listed(lang: str, group: list[tuple[int, str]]) -> str:
     return label(lang, "roll.clash.group", numbers=numbers, labels=labels)
 
 
+def _all_listed(found: list[list[tuple[int, str]]], lang: str) -> str:
+    return ("；" if lang == "zh" else "; ").join(_listed(lang, g) for g in found)
+
+
 def refuse_clashes(lines: Iterable[tuple[int, str]], field: str = "households") -> None:
     """Raise :class:`Invalid` (422 ``roll-clash``) naming every set of lines that are one
     household; nothing when every line is a household of its own."""
@@ -34,9 +39,8 @@ def refuse_clashes(lines: Iterable[tuple[int, str]], field: str = "households") 
     if not found:
         return
     raise Invalid(
-        label("en", "roll.clash", lines="; ".join(_listed("en", g) for g in found)),
-        code="roll-clash",
-        zh=label("zh", "roll.clash", lines="；".join(_listed("zh", g) for g in found)),
+        "roll-clash",
         field=field,
-        lines=[[number for number, _ in g] for g in found],
+        lines=partial(_all_listed, found),
+        detail={"lines": [[number for number, _ in g] for g in found]},
     )

@@ -62,12 +62,7 @@ def keyed_digest(secret_key: str, purpose: str, *parts: str | bytes) -> str:
 def broken(round_id: int) -> Misconfigured:
     """An envelope that does not open under the round's key: a different secret, or a
     database edited by hand. The count stops rather than count without it."""
-    return Misconfigured(
-        f"a sealed ballot of round {round_id} does not open with this server's secret: the "
-        "secret was changed or the ballot box was altered; the round is not counted",
-        code="box-unopenable",
-        zh="本轮有选票无法用本服务器的密钥开启：密钥被更换或票箱被改动，本轮暂不计票",
-    )
+    return Misconfigured("box-unopenable", round_id=round_id)
 
 
 class RoundSeal:

@@ -66,11 +66,7 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 
 def collided() -> Conflict:
-    return Conflict(
-        "this ballot collided with another submission; send it again with the same key",
-        code="cast-retry",
-        zh="提交冲突，请用同一提交编号重新提交",
-    )
+    return Conflict("cast-retry")
 
 
 def failed(exc: Exception) -> Exception:
@@ -80,11 +76,7 @@ def failed(exc: Exception) -> Exception:
 
 
 def unavailable() -> Unavailable:
-    return Unavailable(
-        "the ballot box is not taking ballots right now (the server is stopping or the "
-        "database is away); try again shortly with the same key",
-        zh="投票箱暂时不可用，请稍后用同一提交编号重试",
-    )
+    return Unavailable("ballot-box-away")
 
 
 class Transactor(Protocol):

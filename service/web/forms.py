@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Annotated, Any, TypeAlias, TypeVar
 
 import msgspec
@@ -19,7 +20,7 @@ from service.auth.guard import MAX_ID
 from service.comments.schemas import CommentCreate
 from service.errors import Invalid
 from service.proposals.schemas import ProposalCreate
-from service.refusals import field_name, validation_zh
+from service.refusals import field_words, validation_zh
 from service.rounds.config import methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS, RoundCreate, RoundUpdate
 from service.text import blank
@@ -46,10 +47,12 @@ def whole(value: str, field: str, *, least: int = 0, most: int = 10**6) -> int |
         return None
     if not value.isdigit() or not least <= int(value) <= most:
         raise Invalid(
-            f"{field}: give a whole number from {least} to {most}, not {value!r}",
-            zh=f"{field_name(field) or '这一项'}：请填写 {least} 到 {most} 之间的整数，"
-            f"而不是“{value}”",
+            "form-whole-number",
             field=field,
+            what=partial(field_words, field),
+            least=least,
+            most=most,
+            value=value,
         )
     return int(value)
 
@@ -64,11 +67,7 @@ def amount(value: str, field: str) -> Decimal | None:
     except InvalidOperation:
         number = Decimal("NaN")
     if not number.is_finite() or number < 0:
-        raise Invalid(
-            f"{field}: give an amount in yuan, not {value!r}",
-            zh=f"{field_name(field) or '这一项'}：请填写金额（元），而不是“{value}”",
-            field=field,
-        )
+        raise Invalid("form-amount", field=field, what=partial(field_words, field), value=value)
     return number
 
 
@@ -78,7 +77,7 @@ def checked(data: Mapping[str, Any], shape: type[T]) -> T:
     try:
         return msgspec.convert(data, shape)
     except msgspec.ValidationError as exc:
-        raise Invalid(str(exc), zh=f"表单填写有误：{validation_zh(str(exc))}") from exc
+        raise Invalid("form-invalid", message=str(exc), said=validation_zh(str(exc))) from exc
 
 
 def kind_of_method(method: str) -> str:
@@ -117,7 +116,7 @@ class ProposalForm(msgspec.Struct):
 
     def to_create(self) -> ProposalCreate:
         if not self.title.strip():
-            raise Invalid("the option needs a title", zh="请填写方案名称", field="title")
+            raise Invalid("option-title-required", field="title")
         return checked(
             {
                 "title": self.title.strip(),
@@ -147,7 +146,7 @@ class RoundForm(msgspec.Struct):
 
     def to_create(self) -> RoundCreate:
         if not self.title.strip():
-            raise Invalid("the round needs a title", zh="请填写轮次名称", field="title")
+            raise Invalid("round-title-required", field="title")
         kind = kind_of_method(self.method)
         options: dict[str, str | int | float | bool | None] = {
             "seats": whole(self.seats, "seats", least=1, most=100) or 1,
@@ -171,11 +170,7 @@ class RoundForm(msgspec.Struct):
         if seed is not None:  # the slate is the top k of a published round, not the ticks
             top = whole(self.seed_top, "seed_top", least=1, most=100)
             if top is None:
-                raise Invalid(
-                    "say how many of that round's top options go on the new slate",
-                    zh="请填写取前几名",
-                    field="seed_top",
-                )
+                raise Invalid("seed-top-required", field="seed_top")
             fields["seed_from"] = {"round_id": seed, "top": top}
         else:
             ids = [whole(value, "proposal_ids") for value in many(self.proposal_ids)]
@@ -223,13 +218,9 @@ class VoidForm(msgspec.Struct):
 
     def checked(self) -> CodeVoid:
         if not self.code.strip():
-            raise Invalid("type the code on the slip", zh="请输入纸条上的投票码", field="code")
+            raise Invalid("code-required", field="code")
         if blank(self.reason):
-            raise Invalid(
-                "say why the code is voided (it is kept with it)",
-                zh="请填写作废原因（会与投票码一起记录）",
-                field="reason",
-            )
+            raise Invalid("void-reason-required", field="reason")
         return checked({"code": self.code.strip(), "reason": self.reason}, CodeVoid)
 
 

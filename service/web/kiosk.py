@@ -7,7 +7,6 @@ A browser without a valid enrolment cookie gets no ballot and cannot cast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,7 @@ from service.audit import record
 from service.auth.guard import SESSION_COOKIE, roles
 from service.db.models import Process, Proposal, Round, VoterCode
 from service.deps import DB, Caller
-from service.errors import EXCEPTION_HANDLERS, Forbidden, Invalid
+from service.errors import ERROR_KINDS, Forbidden, Invalid, handle_error
 from service.voting import codes, devices, late
 from service.voting.casting import ballot_rules, not_open
 from service.voting.controllers import cast
@@ -56,16 +55,12 @@ def page_headers(response: Response[Any]) -> Response[Any]:
     return response
 
 
-def _with_page_headers(handler: Callable[..., Response[Any]]) -> Callable[..., Response[Any]]:
-    def answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-        return page_headers(handler(request, exc))
-
-    return answer
+def json_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A refusal in the API's error shape, with the pages' security headers."""
+    return page_headers(handle_error(request, exc))
 
 
-JSON_ERRORS: dict[int | type[Exception], Any] = {
-    kind: _with_page_headers(handler) for kind, handler in EXCEPTION_HANDLERS.items()
-}
+JSON_ERRORS: dict[int | type[Exception], Any] = dict.fromkeys(ERROR_KINDS, json_error)
 """The kiosk's JSON calls answer refusals in the API's error shape, for the tablet script,
 with the pages' security headers."""
 
@@ -165,11 +160,7 @@ async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
 
 
 def not_enrolled() -> Forbidden:
-    return Forbidden(
-        "this device is not enrolled as a ballot tablet; a facilitator enrols it from the console",
-        code="tablet-not-enrolled",
-        zh="本设备尚未启用为投票平板，请主持人在管理页面启用",
-    )
+    return Forbidden("tablet-not-enrolled")
 
 
 def enrolment_of(request: Request[Any, Any, Any], state: State) -> Enrolment:
@@ -293,12 +284,7 @@ class KioskController(Controller):
         checks, so typing mistakes made offline cannot lock the next resident out."""
         tablet = read_ticket(state.settings.secret_key, data.round_id, data.ticket)
         if tablet is None:
-            raise Forbidden(
-                f"this delivery ticket is not one of round {data.round_id}'s tablets",
-                code="ticket-invalid",
-                zh="这张选票的平板凭证无效",
-                field="ticket",
-            )
+            raise Forbidden("ticket-invalid", field="ticket", round_id=data.round_id)
         try:
             receipt = await cast(state, devices.kept(tablet), data.round_id, data)
         except Exception as refusal:
@@ -344,12 +330,7 @@ class KioskController(Controller):
         out on it, so residents passing it along see the ballot and nothing else."""
         round_row = await db.get(Round, data.round_id)
         if round_row is None or round_row.phase != "voting":
-            raise Invalid(
-                "only a round that is voting can have ballot tablets",
-                code="round-not-open",
-                zh="只有正在投票的轮次才能启用投票平板",
-                field="round_id",
-            )
+            raise Invalid("tablet-round-not-open", field="round_id")
         token = enrolment_token(state.settings.secret_key, round_row.id)
         record(db, actor, "tablet.enrolled", "round", round_row.id)
         session = request.cookies.get(SESSION_COOKIE)

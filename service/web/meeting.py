@@ -68,14 +68,12 @@ def code_requests(data: CodesForm, household_roll: bool) -> CodesCreate:
             if not blank(line)
         ]
         if not lines:
-            raise Invalid(
-                "list the households, one a line", zh="请逐行填写户名", field="households"
-            )
+            raise Invalid("households-listed", field="households")
         refuse_clashes(lines)  # numbered as the facilitator sees the lines
         return CodesCreate(households=[line for _, line in lines])
     count = whole(data.count, "count", least=1, most=500)
     if count is None:
-        raise Invalid("say how many codes to print", zh="请填写要打印的投票码数量", field="count")
+        raise Invalid("code-count-required", field="count")
     return CodesCreate(count=count)
 
 
@@ -127,7 +125,7 @@ class MeetingController(Controller):
         """Open the comment phase, open voting (freezes the round), close voting (counts
         it) or publish the result."""
         if data.to not in ("commenting", "voting", "closed", "published"):
-            raise Invalid(f"unknown phase {data.to!r}", zh="没有这个阶段", field="to")
+            raise Invalid("unknown-phase", field="to", to=data.to)
         row = await rounds.change_phase(db, round_id, data.to, actor, state.settings.secret_key)
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         if row.phase == "closed":

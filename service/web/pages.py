@@ -14,7 +14,7 @@ from litestar.static_files import create_static_files_router
 
 from service.auth.cross_site import FORM_COOKIE, FORM_HEADER, form_secret
 from service.auth.guard import roles
-from service.errors import handle_http_error
+from service.errors import handle_error
 from service.web.board import BoardController
 from service.web.console import ConsoleController
 from service.web.kiosk import KioskController
@@ -72,5 +72,5 @@ def csrf_refused(request: Request[Any, Any, Any], exc: PermissionDeniedException
     """A refused token (or any 403 raised before routing): a page for pages, the API's
     error shape for the API."""
     if request.url.path.startswith(API_PREFIX):
-        return handle_http_error(request, exc)
+        return handle_error(request, exc)
     return error_page(request, exc)

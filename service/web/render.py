@@ -11,24 +11,14 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template import TemplateConfig
-from sqlalchemy.exc import IntegrityError
 
 from service.auth.guard import ANONYMOUS, PUBLIC, SESSION_COOKIE, Actor
-from service.errors import (
-    EXCEPTION_HANDLERS,
-    NotSignedIn,
-    ServiceError,
-    database_away,
-    status_of,
-)
+from service.errors import ERROR_KINDS, NotSignedIn, refusal_of
 from service.headers import PAGE_HEADERS
 from service.i18n import LANGUAGES, text
-from service.logs import logger
-from service.refusals import domain_zh, validation_zh
 from service.report import number
 from service.rounds.titles import round_title
 from service.zones import DEFAULT_ZONE, day, moment, zone_label
@@ -39,7 +29,6 @@ STATIC: Final = HERE / "static"
 LANG_COOKIE: Final = "redbench_lang"
 LOGIN: Final = "/console/login"
 
-log = logger(__name__)
 
 SECURITY_HEADERS: Final = PAGE_HEADERS
 """The pages' headers (:mod:`service.headers`, which also adds them to any page answer
@@ -139,41 +128,6 @@ def local_path(target: str | None, default: str) -> str:
     return default
 
 
-def _words(request: Request[Any, Any, Any], exc: Exception) -> tuple[int, str, str]:
-    """HTTP status, error code and the message in the reader's language."""
-    lang = language_of(request)
-    if isinstance(exc, ServiceError):
-        zh = exc.zh or text("zh", f"error.{exc.code}")
-        if lang == "zh" and zh != f"error.{exc.code}":
-            return exc.status, exc.code, zh
-        return exc.status, exc.code, str(exc)
-    if isinstance(exc, ValidationException):
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        first = extra[0] if extra and isinstance(extra[0], dict) else {}
-        key, message = first.get("key") or "", first.get("message", "")
-        if lang == "zh":
-            return 400, "invalid-request", f"表单填写有误：{validation_zh(message, key)}"
-        detail = text(lang, "page.error.form", field=key, message=message)
-        return 400, "invalid-request", detail
-    if isinstance(exc, HTTPException):
-        if exc.status_code == 403 and "CSRF" in str(exc.detail):
-            return 403, "csrf", text(lang, "page.error.csrf")
-        return exc.status_code, "http", str(exc.detail)
-    if database_away(exc):
-        return 503, "unavailable", text(lang, "page.error.database")
-    if isinstance(exc, IntegrityError):
-        log.warning("integrity error on a page: %s", exc)
-        return 409, "concurrent-change", text(lang, "error.concurrent-change")
-    status, code = status_of(exc)
-    if status == 500:
-        log.exception("page failed", exc_info=exc)
-        return 500, code, text(lang, "page.error.internal")
-    if lang == "zh":
-        return status, code, domain_zh(exc)
-    said = text(lang, f"page.error.{code}", detail=str(exc))
-    return status, code, str(exc) if said.startswith("page.error.") else said
-
-
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A refusal on a page, as a page: a stale sign-in goes to the sign-in form."""
     if isinstance(exc, NotSignedIn):
@@ -184,9 +138,12 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         response = redirect(target)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
-    status, code, message = _words(request, exc)
+    refusal = refusal_of(exc, page=True, where=f"page {request.method} {request.url.path}")
+    message = refusal.message(language_of(request))
     back = local_path(_referer_path(request), "/board")
-    return page(request, "error.html", status=status, code=code, message=message, back=back)
+    return page(
+        request, "error.html", status=refusal.status, code=refusal.code, message=message, back=back
+    )
 
 
 def _referer_path(request: Request[Any, Any, Any]) -> str | None:
@@ -199,10 +156,7 @@ def _referer_path(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
-PAGE_ERRORS: Final[dict[int | type[Exception], Any]] = {
-    **{kind: error_page for kind in EXCEPTION_HANDLERS},
-    Exception: error_page,
-}
+PAGE_ERRORS: Final[dict[int | type[Exception], Any]] = dict.fromkeys(ERROR_KINDS, error_page)
 """Exception handlers of the page routes: every refusal is shown as a page (the same
 exception types as the API's table, so that these win over the app's JSON handlers)."""
 

@@ -216,9 +216,7 @@ class SecretaryController(Controller):
         """Issue codes for a round in voting and send their slips as a PDF (the only copy)."""
         count = whole(data.count, "count", least=1, most=5000)
         if count is None:
-            raise Invalid(
-                "say how many codes to print", zh="请填写要打印的投票码数量", field="count"
-            )
+            raise Invalid("code-count-required", field="count")
         key = state.settings.secret_key
         pdf = await print_slips(
             db, round_id, CodesCreate(count=count), key, actor, language_of(request)

@@ -34,9 +34,10 @@ def _blank_to_none(values: dict[str, str]) -> dict[str, str]:
     return {k: v.strip() for k, v in values.items() if v.strip()}
 
 
-def _needs(value: str, field: str, en: str, zh: str) -> str:
+def _needs(value: str, field: str, key: str) -> str:
+    """``value`` stripped, or the refusal ``key`` when it is blank."""
     if not value.strip():
-        raise Invalid(en, zh=zh, field=field)
+        raise Invalid(key, field=field)
     return value.strip()
 
 
@@ -52,11 +53,9 @@ class TaskForm(msgspec.Struct):
     def to_create(self) -> TaskCreate:
         return checked(
             {
-                "title": _needs(self.title, "title", "the task needs a title", "请填写任务内容"),
-                "owner": _needs(self.owner, "owner", "the task needs an owner", "请填写责任人"),
-                "due_on": _needs(
-                    self.due_on, "due_on", "the task needs a due date", "请填写完成期限"
-                ),
+                "title": _needs(self.title, "title", "task-title-required"),
+                "owner": _needs(self.owner, "owner", "task-owner-required"),
+                "due_on": _needs(self.due_on, "due_on", "task-due-required"),
                 "description": self.description.strip(),
                 "proposal_id": whole(self.proposal_id, "proposal_id", least=1, most=2**31),
             },
@@ -87,7 +86,7 @@ class NoteForm(msgspec.Struct):
     def to_create(self) -> NoteCreate:
         return checked(
             {
-                "body": _needs(self.body, "body", "write what was done", "请填写进展情况"),
+                "body": _needs(self.body, "body", "note-body-required"),
                 "status": self.status.strip() or None,
                 "progress": whole(self.progress, "progress", most=100),
             },
@@ -110,7 +109,7 @@ class FeedbackForm(msgspec.Struct):
     note: str = ""
 
     def to_create(self) -> FeedbackCreate:
-        held_on = _needs(self.held_on, "held_on", "give the date of the check", "请填写测评日期")
+        held_on = _needs(self.held_on, "held_on", "check-date-required")
         counts = {
             name: whole(getattr(self, name), name) or 0
             for name in ("satisfied", "fairly_satisfied", "dissatisfied")
@@ -125,7 +124,7 @@ class CloseOutForm(msgspec.Struct):
     note: str = ""
 
     def to_create(self) -> CloseOutCreate:
-        note = _needs(self.note, "note", "write the sign-off note", "请填写销号意见")
+        note = _needs(self.note, "note", "sign-off-required")
         return checked({"note": note}, CloseOutCreate)
 
 
@@ -133,7 +132,7 @@ class ReopenForm(msgspec.Struct):
     reason: str = ""
 
     def to_reopen(self) -> Reopen:
-        reason = _needs(self.reason, "reason", "say why it is re-opened", "请说明重新打开的理由")
+        reason = _needs(self.reason, "reason", "reopen-reason-required")
         return checked({"reason": reason}, Reopen)
 
 
