@@ -56,7 +56,7 @@ from engine.errors import (
     TransitionRefused,
     UnknownMethod,
 )
-from service.i18n import facts, said
+from service.i18n import facts, said, settled
 from service.logs import logger
 
 log = logger(__name__)
@@ -111,7 +111,7 @@ class ServiceError(Exception):
         detail: Mapping[str, Any] | None = None,
         **params: object,
     ) -> None:
-        self.refusal = Refusal(key, params, field, dict(detail or {}))
+        self.refusal = Refusal(key, settled(params), field, dict(detail or {}))
         self.code = self.refusal.code
         super().__init__(self.refusal.message("en"))
 

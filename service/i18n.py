@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import string
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -38,8 +38,8 @@ def _flatten(
     table: dict[str, Any],
     prefix: str,
     into: dict[str, dict[str, str]],
-    facts: dict[str, dict[str, Any]],
     where: str,
+    facts: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     languages = {k: v for k, v in table.items() if k in LANGUAGES}
     nested = {k: v for k, v in table.items() if isinstance(v, dict)}
@@ -56,10 +56,10 @@ def _flatten(
         if prefix in into:
             raise CatalogueError(f"{where}: [{prefix}] is defined twice")
         into[prefix] = languages
-        if extra:
+        if extra and facts is not None:
             facts[prefix] = extra
     for key, value in nested.items():
-        _flatten(value, f"{prefix}.{key}" if prefix else key, into, facts, where)
+        _flatten(value, f"{prefix}.{key}" if prefix else key, into, where, facts)
 
 
 @cache
@@ -68,7 +68,7 @@ def _read() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]]]:
     facts: dict[str, dict[str, Any]] = {}
     for path in sorted(LOCALE.glob("*.toml")):
         with path.open("rb") as file:
-            _flatten(tomllib.load(file), "", entries, facts, path.name)
+            _flatten(tomllib.load(file), "", entries, path.name, facts)
     return entries, facts
 
 
@@ -126,6 +126,17 @@ class _Saying(string.Formatter):
 def _label(lang: str, key: str, fallback: object) -> str:
     shown = text(lang, key)
     return str(fallback) if shown == key else shown
+
+
+def settled(values: Mapping[str, object]) -> dict[str, object]:
+    """``values`` with each callable asked now for its words in every language (so that
+    the words do not depend on objects, like database rows, that may be gone later)."""
+    return {
+        name: {lang: str(value(lang)) for lang in LANGUAGES}.__getitem__
+        if callable(value)
+        else value
+        for name, value in values.items()
+    }
 
 
 def said(lang: str, key: str, **values: object | Callable[[str], object]) -> str:

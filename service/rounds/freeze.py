@@ -4,9 +4,9 @@ changes to a frozen or a cancelled round."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
-from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from service.communities.controllers import zone_of_process
 from service.db.base import utcnow
 from service.db.models import Process, Proposal, Round, RoundOption
 from service.errors import Conflict
-from service.i18n import said
+from service.i18n import said, settled
 from service.proposals.names import listed, lookalikes
 from service.zones import moment
 
@@ -26,12 +26,16 @@ OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
 """Process phases in which rounds may be set up and voting may open."""
 
 
-class Issue(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Issue:
     """One reason voting cannot open yet: its catalogue entry ``freeze.<code>`` and the
     entry's parameters; its words in either language come from the catalogue."""
 
     code: str
-    params: dict[str, object] = {}
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", settled(self.params))
 
     def said(self, lang: str) -> str:
         return said(lang, f"freeze.{self.code}", **self.params)

@@ -34,6 +34,7 @@ ALLOWED: Final[Mapping[str, str]] = {
     "CSV": "(file type)",
     "JSON": "(file type: the decision bundle)",
     "JPEG": "(file type: photos)",
+    "UTF-8": "(the encoding a request body must have)",
     "PNG": "(file type: photos)",
     "WebP": "(file type: photos)",
     "BLT": "ballot files for other counting software: the formats have no other names",
@@ -58,7 +59,7 @@ _ABBREVIATED: Final = re.compile(r"(?<=[\u4e00-\u9fff])（(?:" + "|".join(ABBREV
 _ADDRESS: Final = re.compile(r"https?://\S+")
 _OPTION: Final = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 """A command-line option people type (``--seed``): the command knows it by no other name."""
-_PLACEHOLDER: Final = re.compile(r"\{[a-z_]+\}")
+_PLACEHOLDER: Final = re.compile(r"\{[a-z_]+(?:![rsa])?(?::[^{}]*)?\}")
 _RUN: Final = re.compile(r"[0-9A-Za-z_]+(?:[-.][0-9A-Za-z_]+)*")
 _LETTER: Final = re.compile(r"[A-Za-z]")
 _HEX: Final = re.compile(r"[0-9a-f]{8,}")

@@ -40,7 +40,7 @@ says them through a label (``phase_name(...)``, ``method_name(...)``, variables 
 
 def test_every_chinese_label_is_chinese():
     hits = {
-        key: foreign_words(entry["zh"])
+        key: [w for w in foreign_words(entry["zh"]) if w.split()[0] not in ADMIN_WORDS]
         for key, entry in catalogue().items()
         if not key.startswith(DEVELOPER_KEYS)
     }
