@@ -281,6 +281,8 @@ _HTTP_KEYS: Final = {
     415: "unsupported-media-type",
     429: "too-many-attempts",
 }
+HTTP_OTHER: Final = "bad-request"
+"""The refusal of a framework error with a status not listed above."""
 _ON_PAGES: Final = {
     "invalid-request": "form-invalid-request",
     "unavailable": "database-away",
@@ -361,7 +363,7 @@ def _refusal_of(exc: BaseException) -> Refusal:
     if isinstance(exc, NotFoundException):
         return Refusal("not-found")
     if isinstance(exc, HTTPException):
-        key = _HTTP_KEYS.get(exc.status_code, "bad-request")
+        key = _HTTP_KEYS.get(exc.status_code, HTTP_OTHER)
         if key == "invalid-request":  # a body the decoder could not read (malformed JSON)
             message = exc.detail or ""
             params = {"where": "", "field": "", "message": message}

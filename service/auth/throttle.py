@@ -87,8 +87,9 @@ class Caller:
 def refusal(kind: str, until: datetime, now: datetime) -> TooMany:
     """The 429 for a lockout of ``kind`` ending at ``until``, with the wait in words."""
     seconds = max(1, math.ceil((until - now).total_seconds()))
+    key = "too-many-sign-ins-account" if kind == "account" else "too-many-sign-ins-address"
     return TooMany(
-        f"too-many-sign-ins-{kind}",
+        key,
         wait=partial(_wait, seconds),
         detail={"retry_after": seconds, "locked": kind},
     )
