@@ -7,10 +7,10 @@ import asyncpg
 import pytest
 from litestar import Litestar, get
 from litestar.testing import TestClient
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from service.auth.guard import roles
-from service.errors import EXCEPTION_HANDLERS, ErrorBody, database_away
+from service.errors import EXCEPTION_HANDLERS, ErrorBody, database_away, database_trouble
 
 
 class _Adapter(Exception):
@@ -50,6 +50,30 @@ def test_database_away(exc: BaseException, away: bool) -> None:
     assert database_away(exc) is away
 
 
+@pytest.mark.parametrize(
+    ("exc", "trouble"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "away"),
+        (_wrapped(asyncpg.exceptions.ConnectionDoesNotExistError("gone")), "away"),
+        (_operational(None), "away"),
+        (_operational("40P01"), "busy"),  # a deadlock
+        (_operational("40001"), "busy"),  # a serialization failure
+        (_operational("55P03"), "busy"),  # a lock timeout
+        (OperationalError("SELECT 1", None, _Adapter("database is locked")), "busy"),
+        (_wrapped(None, "40P01"), "busy"),
+        (_wrapped(OverflowError("int too big")), "value"),
+        (_wrapped(None, "22021"), "value"),  # a NUL in text
+        (DataError("SELECT 1", None, _Adapter("out of range")), "value"),
+        (IntegrityError("INSERT", None, _Adapter("unique")), "clash"),
+        (_wrapped(ValueError("bad value")), None),
+        (ValueError("a bug"), None),
+    ],
+)
+def test_database_trouble(exc: BaseException, trouble: str | None) -> None:
+    assert database_trouble(exc) == trouble
+    assert database_away(exc) is (trouble == "away")
+
+
 def _app(exc: Exception) -> Litestar:
     @get("/boom", opt=roles("public"), sync_to_thread=False)
     def boom() -> None:
@@ -68,6 +92,14 @@ def test_an_unreachable_database_is_a_503_in_both_languages() -> None:
     assert body["code"] == "unavailable"
     assert body["message"] == body["message_zh"] == "数据库暂时无法连接，请稍后用同一提交编号重试"
     assert set(body) == set(ErrorBody.__struct_fields__)
+
+
+def test_a_deadlock_is_a_409_to_send_again() -> None:
+    with TestClient(_app(_operational("40P01"))) as client:
+        response = client.get("/boom")
+    assert response.status_code == 409
+    assert response.headers["retry-after"] == "2"
+    assert response.json()["code"] == "database-busy"
 
 
 def test_a_bug_is_a_500_in_the_error_shape_without_a_traceback() -> None:
