@@ -115,6 +115,10 @@ class ServiceError(Exception):
         self.code = self.refusal.code
         super().__init__(self.refusal.message("en"))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its refusal (errors of a worker process come back as themselves)."""
+        return (_rebuilt, (type(self), self.refusal))
+
     @property
     def key(self) -> str:
         return self.refusal.key
@@ -131,6 +135,13 @@ class ServiceError(Exception):
     def zh(self) -> str:
         """The message in Chinese."""
         return self.refusal.message("zh")
+
+
+def _rebuilt(cls: type[ServiceError], refusal: Refusal) -> ServiceError:
+    exc = cls.__new__(cls)
+    exc.refusal, exc.code = refusal, refusal.code
+    Exception.__init__(exc, refusal.message("en"))
+    return exc
 
 
 class NotFound(ServiceError):

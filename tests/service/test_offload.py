@@ -21,8 +21,8 @@ def own_pool() -> Iterator[None]:
     offload.shutdown()
 
 
-def refuse(message: str) -> None:
-    raise Invalid(message, code="export-per-round", zh="按轮次导出", field="format")
+def refuse(name: str) -> None:
+    raise Invalid("export-per-round", field="format", name=name)
 
 
 class Unpicklable(Exception):
@@ -47,11 +47,11 @@ async def test_workers_run_at_a_lower_priority() -> None:
 
 async def test_a_service_error_comes_back_as_itself() -> None:
     with pytest.raises(Invalid) as caught:
-        await offload.run(refuse, "the pdf export is made per round")
-    assert str(caught.value) == "the pdf export is made per round"
+        await offload.run(refuse, "pdf")
+    assert str(caught.value) == "the pdf export is made per round; export it from one round"
     assert (caught.value.code, caught.value.zh, caught.value.field) == (
         "export-per-round",
-        "按轮次导出",
+        "决定记录（PDF）按轮次导出，请从某一轮导出",
         "format",
     )
 
