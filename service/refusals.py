@@ -173,9 +173,13 @@ def refused_transition(
             wanted=wanted,
             why=partial(text, key=why),
         )
-    nexts = [partial(phase_words, p, machine) for p in allowed]
-    key = "transition-only-to" if nexts else "transition-last"
+    key = "transition-only-to" if allowed else "transition-last"
+    nexts = partial(_phases, allowed, machine)
     return Conflict(key, sentence=str(exc), now=now, wanted=wanted, nexts=nexts)
+
+
+def _phases(phases: Iterable[str], machine: Literal["process", "round"], lang: str) -> str:
+    return "、".join(f"“{phase_words(p, machine, lang)}”" for p in phases)
 
 
 def ballot_problem(exc: InvalidBallot, lang: str) -> str:
