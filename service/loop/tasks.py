@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,7 @@ from service.communities.controllers import zone_of_process
 from service.db import models
 from service.db.base import utcnow
 from service.errors import Conflict, Invalid, NotFound
+from service.i18n import text
 from service.loop import schemas
 from service.loop.photos import photo_out
 from service.processes.repository import change_phase, find_process
@@ -31,8 +33,9 @@ from service.zones import latest_today, today
 P = ProcessPhase
 
 
-def refuse_unless_implementing(process: models.Process, doing: str, doing_zh: str) -> None:
-    """409 unless the process is decided or implementing, saying what to do instead."""
+def refuse_unless_implementing(process: models.Process, doing: str) -> None:
+    """409 unless the process is decided or implementing, saying what to do instead;
+    ``doing`` names the work (``doing.<doing>`` in the catalogue)."""
     if process.phase in (P.DECIDED.value, P.IMPLEMENTING.value):
         return
     if process.phase in (P.FEEDBACK.value, P.CLOSED.value):
@@ -40,8 +43,7 @@ def refuse_unless_implementing(process: models.Process, doing: str, doing_zh: st
             "process-not-implementing",
             id=process.id,
             phase=process.phase,
-            doing=doing,
-            doing_zh=doing_zh,
+            doing=partial(text, key=f"doing.{doing}"),
             detail={"phase": process.phase},
         )
     raise Conflict(
@@ -61,7 +63,7 @@ async def create_task(
 ) -> models.Task:
     """A new task; the process moves from decided to implementing with its first one."""
     process = await find_process(db, process_id, lock=True)
-    refuse_unless_implementing(process, "adding tasks", "添加任务")
+    refuse_unless_implementing(process, "add-tasks")
     if data.proposal_id is not None:
         proposal = await db.get(models.Proposal, data.proposal_id)
         if proposal is None or proposal.process_id != process_id:
@@ -102,9 +104,7 @@ async def update_task(
 ) -> models.Task:
     """Change a task's title, owner, due date or description."""
     task = await find_task(db, task_id)
-    refuse_unless_implementing(
-        await find_process(db, task.process_id), "changing tasks", "修改任务"
-    )
+    refuse_unless_implementing(await find_process(db, task.process_id), "change-tasks")
     changed: dict[str, str] = {}
     for field in ("title", "owner", "due_on", "description"):
         value = getattr(data, field)
@@ -120,9 +120,7 @@ async def add_note(
 ) -> models.TaskNote:
     """A progress note; it moves the task's status and progress when it says so."""
     task = await find_task(db, task_id)
-    refuse_unless_implementing(
-        await find_process(db, task.process_id), "noting progress", "记录进展"
-    )
+    refuse_unless_implementing(await find_process(db, task.process_id), "note-progress")
     status, progress = data.status, data.progress
     if status == "done":
         progress = 100

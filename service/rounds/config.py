@@ -29,9 +29,6 @@ TIE_POLICIES: Final = ("lot", "refuse")
 ballot-box digest; ``refuse``: such a tie is reported and nothing is drawn."""
 
 
-_KIND_ZH: Final = {"ranked": "排序", "approval": "赞成", "score": "打分", "budget": "预算"}
-
-
 def methods_for(kind: str) -> list[str]:
     """The registered methods that can count a round of ballot ``kind``, sorted."""
     get_method("irv")  # makes sure the registry is loaded
@@ -48,7 +45,6 @@ def check_method(kind: str, method: str) -> MethodInfo:
     """The registered method ``method``, refused (422) unless it counts ``kind`` rounds."""
     fitting = ", ".join(methods_for(kind))
     fitting_zh = method_names(methods_for(kind))
-    kind_zh = _KIND_ZH.get(kind, kind)
     if method not in METHODS:
         raise Invalid(
             "unknown-method-for-kind",
@@ -56,7 +52,6 @@ def check_method(kind: str, method: str) -> MethodInfo:
             method=method,
             kind=kind,
             fitting=fitting,
-            kind_zh=kind_zh,
             fitting_zh=fitting_zh,
         )
     if method not in methods_for(kind):
@@ -67,7 +62,6 @@ def check_method(kind: str, method: str) -> MethodInfo:
             said=partial(method_name, method),
             kind=kind,
             fitting=fitting,
-            kind_zh=kind_zh,
             fitting_zh=fitting_zh,
         )
     return METHODS[method]
@@ -153,15 +147,12 @@ def _budget(kind: str, value: Any) -> Any:
 
 def check_rules(kind: str, rules: RoundRules) -> dict[str, Any]:
     """The ballot rules as stored, or 422 naming a rule that does not apply to ``kind``."""
-    kind_zh = _KIND_ZH.get(kind, kind)
     if rules.allow_ties and kind != "ranked":
-        raise Invalid("ties-ranked-only", field="rules.allow_ties", kind=kind, kind_zh=kind_zh)
+        raise Invalid("ties-ranked-only", field="rules.allow_ties", kind=kind)
     if rules.max_approvals is not None and kind not in ("approval", "budget"):
-        raise Invalid(
-            "max-approvals-misplaced", field="rules.max_approvals", kind=kind, kind_zh=kind_zh
-        )
+        raise Invalid("max-approvals-misplaced", field="rules.max_approvals", kind=kind)
     if rules.max_score is not None and kind != "score":
-        raise Invalid("max-score-misplaced", field="rules.max_score", kind=kind, kind_zh=kind_zh)
+        raise Invalid("max-score-misplaced", field="rules.max_score", kind=kind)
     max_score = rules.max_score if rules.max_score is not None else 5
     return {
         "allow_ties": rules.allow_ties,

@@ -16,6 +16,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Final, cast
 
 from sqlalchemy import Table, func, insert, select
@@ -27,6 +28,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import BoxPart, Envelope, Household, LateBallot, Round, VoterCode
 from service.errors import Conflict, Invalid, NotFound, ServiceError
+from service.i18n import text
 from service.rounds.freeze import refuse_if_cancelled
 from service.rounds.repository import find_round
 from service.text import household_key
@@ -104,11 +106,14 @@ def refusal_for(status: str | None) -> ServiceError | None:
     return None
 
 
-async def _refuse_closed(db: AsyncSession, round_row: Round, doing: str, doing_zh: str) -> None:
+async def _refuse_closed(db: AsyncSession, round_row: Round, doing: str) -> None:
     await refuse_if_cancelled(db, round_row)
     if round_row.phase not in OPEN_FOR_CODES:
         raise Conflict(
-            "round-closed", id=round_row.id, phase=round_row.phase, doing=doing, doing_zh=doing_zh
+            "round-closed",
+            id=round_row.id,
+            phase=round_row.phase,
+            doing=partial(text, key=f"doing.{doing}"),
         )
 
 
@@ -163,7 +168,7 @@ class FreshCode:
 async def plan_codes(db: AsyncSession, round_id: int, data: CodesCreate) -> CodePlan:
     """Check an issuing request against its round and roll (reads only)."""
     round_row = await find_round(db, round_id)
-    await _refuse_closed(db, round_row, "issued", "发放")
+    await _refuse_closed(db, round_row, "codes-issued")
     labels = _labels(data, round_row)
     if labels is None:
         return CodePlan(round_id, [(None, None)] * (data.count or 0), [])
@@ -233,7 +238,7 @@ async def void_code(
 ) -> VoterCode:
     """Void an unused code (lost slip, given twice by mistake) with a reason."""
     round_row = await find_round(db, round_id)
-    await _refuse_closed(db, round_row, "voided", "作废")
+    await _refuse_closed(db, round_row, "codes-voided")
     code = normalize_code(text)
     row = None
     if code is not None:
