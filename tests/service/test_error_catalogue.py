@@ -8,6 +8,7 @@ import ast
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from string import Formatter
 from typing import Final
 
 import pytest
@@ -192,3 +193,21 @@ def test_a_refusal_says_its_entry_in_both_languages() -> None:
 def test_a_refusal_not_in_the_catalogue_is_a_bug() -> None:
     with pytest.raises(KeyError, match="no refusal"):
         Conflict("no-such-refusal")
+
+
+CODES: Final = frozenset({"phase", "status", "role", "kind", "method", "sentence"})
+"""Parameters that hold codes or English: a Chinese message says them through a label
+(``{phase:@page.round_phase}``) or not at all."""
+
+
+def test_chinese_messages_say_codes_through_labels() -> None:
+    raw = {
+        key: [
+            name
+            for _, name, spec, _ in Formatter().parse(entry["zh"])
+            if name in CODES and not (spec or "").startswith("@")
+        ]
+        for key, entry in catalogue().items()
+        if key.startswith(("error.", "freeze."))
+    }
+    assert {key: names for key, names in raw.items() if names} == {}
