@@ -125,7 +125,7 @@ async def rounds_of(db: AsyncSession, process_id: int) -> list[models.Round]:
 
 
 @dataclass(frozen=True, slots=True)
-class Overview:
+class ProcessOverview:
     """A process with its community, its proposals and its rounds, as the facilitator's
     and the secretary's process pages show it."""
 
@@ -135,10 +135,10 @@ class Overview:
     rounds: list[models.Round]
 
 
-async def process_overview(db: AsyncSession, process_id: int) -> Overview:
+async def process_overview(db: AsyncSession, process_id: int) -> ProcessOverview:
     """The process ``process_id`` with its community, proposals and rounds, or 404."""
     process = await find_process(db, process_id)
-    return Overview(
+    return ProcessOverview(
         process=process,
         community=await find_community(db, process.community_id),
         proposals=await proposals_of(db, process_id),

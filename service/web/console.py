@@ -169,18 +169,18 @@ class ConsoleController(Controller):
         self, request: Request[Any, Any, Any], db: DB, process_id: FromPath[int]
     ) -> Template:
         """A process: its options, its rounds, and the form for a new round."""
-        seen = await processes.process_overview(db, process_id)
-        process = seen.process
+        overview = await processes.process_overview(db, process_id)
+        process = overview.process
         return page(
             request,
             "console/process.html",
             process=process,
-            community=seen.community,
-            proposals=seen.proposals,
-            rounds=seen.rounds,
+            community=overview.community,
+            proposals=overview.proposals,
+            rounds=overview.rounds,
             open=process.phase in processes.OPEN_PHASES,
             decidable=process.phase == ProcessPhase.DELIBERATING.value
-            and any(r.phase == "published" for r in seen.rounds),
+            and any(r.phase == "published" for r in overview.rounds),
             methods=method_choices(),
             tie_policies=TIE_POLICIES,
             prompts="\n".join(DEFAULT_PROMPTS),

@@ -97,16 +97,16 @@ class SecretaryController(Controller):
         self, request: Request[Any, Any, Any], db: DB, actor: Caller, process_id: FromPath[int]
     ) -> Template:
         """A process's loop with its forms, and its downloads."""
-        seen = await process_overview(db, process_id)
-        process = seen.process
-        downloads = [round_downloads(r, actor.role == "admin") for r in seen.rounds]
+        overview = await process_overview(db, process_id)
+        process = overview.process
+        downloads = [round_downloads(r, actor.role == "admin") for r in overview.rounds]
         counted = any(d.formats for d in downloads)
         return page(
             request,
             "secretary/process.html",
             process=process,
-            community=seen.community,
-            proposals=seen.proposals,
+            community=overview.community,
+            proposals=overview.proposals,
             standing=await loop_view(db, process_id),
             downloads=downloads,
             process_formats=[f for f in FORMATS.values() if f.process] if counted else [],
