@@ -25,7 +25,7 @@ from service.db import models
 from service.deps import DB
 from service.i18n import text
 from service.loop.board import board as loop_board
-from service.processes.repository import newest_processes
+from service.loop.schemas import BoardProcess
 from service.records.labels import method_name
 from service.report import undecided_words
 from service.results import ballot_box
@@ -52,7 +52,7 @@ class RoundLine:
 
 @dataclass(frozen=True, slots=True)
 class ProcessLine:
-    process: models.Process
+    process: BoardProcess
     rounds: list[RoundLine]
 
     @property
@@ -62,9 +62,10 @@ class ProcessLine:
         return published[-1].winners if published else None
 
 
-async def process_lines(db: AsyncSession, community_id: int, lang: str) -> list[ProcessLine]:
-    """The community's processes, newest first, with their rounds."""
-    processes = await newest_processes(db, community_id)
+async def process_lines(
+    db: AsyncSession, processes: list[BoardProcess], lang: str
+) -> list[ProcessLine]:
+    """The board's processes (newest first) with their rounds."""
     ids = [p.id for p in processes]
     rounds: dict[int, list[RoundLine]] = {pid: [] for pid in ids}
     for round_row, stored in await rounds_with_results(db, ids):
@@ -133,8 +134,8 @@ class BoardController(Controller):
     ) -> Template:
         """The community's processes, their status and decisions."""
         community = await find_community(db, community_id)
-        lines = await process_lines(db, community_id, language_of(request))
         shown = (await loop_board(db, community_id)).processes
+        lines = await process_lines(db, shown, language_of(request))
         loops = {p.id: p for p in shown}
         return page(
             request, "board/community.html", community=community, processes=lines, loops=loops
