@@ -100,7 +100,8 @@ async def processes_by_community(
     communities = await all_communities(db)
     by_community: dict[int, list[models.Process]] = {c.id: [] for c in communities}
     for process in await db.scalars(select(models.Process).order_by(models.Process.id.desc())):
-        by_community.setdefault(process.community_id, []).append(process)  # new since read
+        # a community created between the two reads is not listed; its processes fall aside
+        by_community.setdefault(process.community_id, []).append(process)
     return [(c, by_community[c.id]) for c in communities]
 
 
