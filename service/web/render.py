@@ -28,8 +28,8 @@ from service.errors import (
 from service.headers import PAGE_HEADERS
 from service.i18n import LANGUAGES, text
 from service.logs import logger
+from service.records.labels import yuan_from_cents
 from service.refusals import domain_zh, validation_zh
-from service.report import number
 from service.rounds.titles import round_title
 from service.zones import DEFAULT_ZONE, day, moment, zone_label
 
@@ -207,11 +207,6 @@ PAGE_ERRORS: Final[dict[int | type[Exception], Any]] = {
 exception types as the API's table, so that these win over the app's JSON handlers)."""
 
 
-def money(cents: int | float) -> str:
-    """An amount in fen as yuan for people: ``12000000`` → ``120,000``."""
-    return number(cents / 100)
-
-
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     """Jinja over ``templates/``: autoescaped, and a missing variable is an error."""
     environment = Environment(
@@ -221,5 +216,5 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["money"] = money
+    environment.filters["yuan_from_cents"] = yuan_from_cents
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
