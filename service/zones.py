@@ -56,7 +56,7 @@ def moment(at: datetime | None, zone_name: str, lang: str) -> str:
         return "—"
     local = at.astimezone(zone(zone_name))
     label = zone_label(zone_name, lang)
-    return text(lang, "join.aside", main=f"{local:%Y-%m-%d %H:%M}", aside=label)
+    return text(lang, "join.aside", a=f"{local:%Y-%m-%d %H:%M}", b=label)
 
 
 def day(at: datetime | None, zone_name: str) -> str:

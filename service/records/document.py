@@ -40,6 +40,7 @@ from service.i18n import text
 from service.records.chart import count_chart
 from service.records.fonts import cjk_font
 from service.records.labels import (
+    aside,
     label,
     labelled,
     method_name,
@@ -302,8 +303,8 @@ def _deliberation(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
                 if c.option
                 else text(lang, "record.whole_round")
             )
-            said = text(lang, "join.tagged", tag=label(lang, "stance", c.stance), main=c.body)
-            line = text(lang, "join.aside", main=said, aside=about)
+            said = text(lang, "join.tagged", a=label(lang, "stance", c.stance), b=c.body)
+            line = aside(lang, said, about)
             story.append(Paragraph(_x(line), s.body))
     if talk.hidden:
         story.append(Paragraph(_x(text(lang, "record.hidden", count=talk.hidden)), s.small))

@@ -55,7 +55,8 @@ def yuan_from_cents(cents: float) -> str:
 def separator(lang: str, joint: str = "list") -> str:
     """What stands between two things joined as ``join.<joint>``: ``、`` / ``, ``
     (``list``), ``，`` / ``, `` (``clauses``), nothing / a space (``sentences``),
-    ``；`` / ``; `` (``items``), ``和`` / `` and `` (``last``)."""
+    ``；`` / ``; `` (``items``), ``和`` / `` and `` (``last``), ``：`` / ``: ``
+    (``labelled``)."""
     return text(lang, f"join.{joint}", a="", b="")
 
 
@@ -76,12 +77,12 @@ def paragraph(lang: str, sentences: Iterable[str]) -> str:
 
 def labelled(lang: str, name: str, value: str) -> str:
     """A label and its value: ``总费用：1,200`` / ``Total cost: 1,200``."""
-    return text(lang, "join.labelled", label=name, value=value)
+    return text(lang, "join.labelled", a=name, b=value)
 
 
 def aside(lang: str, main: str, said: str) -> str:
     """Words with an aside in brackets: ``进行中（50%）`` / ``In progress (50%)``."""
-    return text(lang, "join.aside", main=main, aside=said)
+    return text(lang, "join.aside", a=main, b=said)
 
 
 def ballot_text(ballot: Ballot, lang: str) -> str:
