@@ -125,10 +125,10 @@ def option_value(name: str, value: object, lang: str) -> str:
 
 
 def method_summary(method: str, lang: str) -> str:
-    """The registry's one-line description of the method, in ``lang`` (Chinese for a
-    language the registry does not describe in, as :func:`service.i18n.text` does)."""
+    """The registry's one-line description of the method, in ``lang`` (the registry holds
+    both; ``method_summary`` in the catalogue says which is whose)."""
     info = get_method(method)
-    return {"zh": info.summary_zh, "en": info.summary}.get(lang, info.summary_zh)
+    return text(lang, "method_summary", zh=info.summary_zh, en=info.summary)
 
 
 def label(lang: str, group: str, code: str) -> str:
