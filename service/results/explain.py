@@ -14,6 +14,8 @@ record and the tables (:mod:`service.records`), and the command line (:mod:`serv
   locked pairs, Copeland points, worst defeats).
 - Ties: who was knocked out, elected or put first and by which rule; for a lot, the seed and
   every tied option's lot number, so anyone can draw it again.
+- Outcomes in a line: the winners or why nothing was decided (:func:`outcome_words`), and
+  what each method of a comparison decided, ties included (:func:`verdict_words`).
 
 Transfers: instant runoff records a transfer in the step that receives it, STV in the step
 that makes it. Both are read the same way here: a transfer whose source is standing in its
