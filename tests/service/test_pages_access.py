@@ -163,10 +163,9 @@ def test_every_label_the_pages_use_is_in_both_languages():
 
 def test_labels_built_from_codes_exist_for_every_code():
     from engine.process import ProcessPhase, RoundPhase
-    from engine.registry import METHODS, get_method
+    from engine.registry import METHODS
     from service.rounds.config import TIE_POLICIES
 
-    get_method("irv")
     entries = catalogue()
     keys = [f"page.method.{name}" for name in METHODS]
     keys += [f"page.round_phase.{p.value}" for p in RoundPhase]
