@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from ballots.kinds import KINDS
 from service.i18n import catalogue
 from service.web.kiosk import KIOSK_MESSAGES
 from service.web.render import SECURITY_HEADERS, TEMPLATES
@@ -177,9 +178,6 @@ def test_labels_built_from_codes_exist_for_every_code():
     keys += [f"kiosk.ballot.{part}.{kind}" for part in ("title", "help") for kind in KINDS]
     keys += [f"console.kind.{kind}" for kind in KINDS]
     assert [key for key in keys if key not in entries] == []
-
-
-KINDS = ("ranked", "approval", "score", "budget")
 
 
 def test_the_server_says_where_the_pages_are():
