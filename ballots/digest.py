@@ -121,6 +121,12 @@ def ballot_line(tracker: str, ballot: Ballot) -> bytes:
     return tracker.encode("ascii") + b"\t" + canonical_ballot(ballot) + b"\n"
 
 
+def line_hash(tracker: str, ballot: Ballot) -> str:
+    """SHA-256 (lowercase hex) of one ballot's :func:`ballot_line`: the hash an open-receipt
+    round publishes beside each ballot, so a voter can check their line alone."""
+    return hashlib.sha256(ballot_line(tracker, ballot)).hexdigest()
+
+
 def ballot_box_digest(entries: Iterable[tuple[str, Ballot]]) -> str:
     """SHA-256 (lowercase hex) of a ballot box given as ``(tracker, ballot)`` pairs.
 
