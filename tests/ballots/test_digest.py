@@ -284,4 +284,5 @@ def test_codes_and_trackers_are_typed_and_drawn_alike():
     assert foreign(as_typed("ab-o1")) is None
     for length in (8, 10, 16):
         drawn = random_characters(length)
-        assert len(drawn) == length and foreign(drawn) is None
+        assert len(drawn) == length
+        assert foreign(drawn) is None
