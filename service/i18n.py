@@ -120,7 +120,7 @@ class _Saying(string.Formatter):
             shown = [_label(self.lang, f"{prefix}.{v}", v) for v in values]
         else:
             shown = [format(v, format_spec) for v in values]
-        return ("、" if self.lang == "zh" else ", ").join(shown)
+        return text(self.lang, "join.list", a="", b="").join(shown)
 
 
 def _label(lang: str, key: str, fallback: object) -> str:

@@ -69,9 +69,7 @@ def field_name(path: str | None) -> str | None:
 
 def field_words(path: str, lang: str) -> str:
     """A form field for people: in Chinese its label (or 这一项), in English its path."""
-    if lang != "zh":
-        return path
-    return field_name(path) or text("zh", "field.this")
+    return text(lang, "field.named", label=field_name(path) or text("zh", "field.this"), path=path)
 
 
 def _types(names: str) -> str:

@@ -98,9 +98,7 @@ def refusal(kind: str, until: datetime, now: datetime) -> TooMany:
 def _wait(seconds: int, lang: str) -> str:
     """A lockout's wait in words: seconds under a minute, else whole minutes."""
     count, unit = (seconds, "second") if seconds < 60 else (math.ceil(seconds / 60), "minute")
-    if lang == "zh":
-        return text("zh", f"wait.{unit}", count=count)
-    return f"{count} {unit}{'s' * (count != 1)}"
+    return text(lang, f"wait.{unit}" if count == 1 else f"wait.{unit}s", count=count)
 
 
 class RememberedLocks:

@@ -20,6 +20,7 @@ from service.db.models import Process, Proposal, Round, RoundOption
 from service.errors import Conflict
 from service.i18n import said, settled
 from service.proposals.names import listed, lookalikes
+from service.records.labels import separator
 from service.zones import moment
 
 OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
@@ -51,7 +52,7 @@ class Issue:
 
 def issue_list(issues: Sequence[Issue], lang: str) -> str:
     """The issues in one sentence of ``lang``."""
-    return ("；" if lang == "zh" else "; ").join(i.said(lang) for i in issues)
+    return separator(lang, "items").join(i.said(lang) for i in issues)
 
 
 def is_frozen(round_row: Round) -> bool:

@@ -46,6 +46,7 @@ from functools import partial
 from typing import Final, NamedTuple
 
 from service.errors import TooMany
+from service.i18n import text
 
 CODE_BITS: Final = 50
 """Random bits in a voter code (:data:`service.voting.codes.CODE_LENGTH` base-32 characters)."""
@@ -135,13 +136,7 @@ def chance(guesses: int, codes: int = 500, devices: int = 1) -> float:
 
 def wait_text(seconds: int) -> tuple[str, str]:
     """A wait as people say it: (Chinese, English)."""
-    if seconds < 120:
-        return f"{seconds} 秒", f"{seconds} seconds"
-    if seconds < 2 * 3600:
-        minutes = math.ceil(seconds / 60)
-        return f"{minutes} 分钟", f"{minutes} minutes"
-    hours = math.ceil(seconds / 3600)
-    return f"{hours} 小时", f"{hours} hours"
+    return wait_words(seconds, "zh"), wait_words(seconds, "en")
 
 
 def locked_out(seconds: float) -> TooMany:
@@ -153,6 +148,10 @@ def locked_out(seconds: float) -> TooMany:
 
 
 def wait_words(seconds: int, lang: str) -> str:
-    """A wait as people say it in ``lang``."""
-    zh, en = wait_text(seconds)
-    return zh if lang == "zh" else en
+    """A wait as people say it in ``lang``: seconds up to two minutes, minutes up to two
+    hours, then hours."""
+    if seconds < 120:
+        return text(lang, "wait.seconds", count=seconds)
+    if seconds < 2 * 3600:
+        return text(lang, "wait.minutes", count=math.ceil(seconds / 60))
+    return text(lang, "wait.hours", count=math.ceil(seconds / 3600))

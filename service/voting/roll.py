@@ -9,6 +9,7 @@ from functools import partial
 
 from service.errors import Invalid
 from service.i18n import text as label
+from service.records.labels import listed, separator
 from service.text import household_key
 
 
@@ -22,14 +23,13 @@ def clashes(lines: Iterable[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 
 def _listed(lang: str, group: list[tuple[int, str]]) -> str:
-    sep = "、" if lang == "zh" else ", "
-    numbers = sep.join(str(number) for number, _ in group)
-    labels = sep.join(typed for _, typed in group)
+    numbers = listed(lang, (str(number) for number, _ in group))
+    labels = listed(lang, (typed for _, typed in group))
     return label(lang, "roll.clash.group", numbers=numbers, labels=labels)
 
 
 def _all_listed(found: list[list[tuple[int, str]]], lang: str) -> str:
-    return ("；" if lang == "zh" else "; ").join(_listed(lang, g) for g in found)
+    return separator(lang, "items").join(_listed(lang, g) for g in found)
 
 
 def refuse_clashes(lines: Iterable[tuple[int, str]], field: str = "households") -> None:
