@@ -134,13 +134,6 @@ def method_names(methods: Iterable[str]) -> str:
     return "、".join(method_name(m, "zh") for m in methods)
 
 
-def phase_name(phase: str, machine: Literal["process", "round"]) -> str:
-    """A phase's Chinese name (``voting`` → 投票中)."""
-    key = f"page.{machine}_phase.{phase}"
-    shown = text("zh", key)
-    return phase if shown == key else shown
-
-
 def phase_words(phase: str, machine: Literal["process", "round"], lang: str) -> str:
     """A phase's name for people in ``lang`` (``voting`` → 投票中)."""
     key = f"page.{machine}_phase.{phase}"

@@ -22,8 +22,6 @@ from service.proposals.names import refuse_taken
 MAX_YUAN: Final = Decimal(10) ** 10
 """Largest cost accepted (ten billion yuan): anything above is a typing slip."""
 
-STATUS_ZH: Final = {"active": "有效", "merged": "合并", "withdrawn": "撤回"}
-
 
 def to_cents(cost: Decimal | None) -> int | None:
     """Yuan (at most two decimal places, not negative) to fen, or :class:`Invalid`."""
