@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sqlite3
 from collections.abc import Mapping
 from functools import partial
 from typing import Any, ClassVar, Final, Literal
@@ -225,6 +226,9 @@ RETRY_STATES: Final = frozenset({"40001", "40P01", "55P03"})
 """PostgreSQL's serialization failure, deadlock and lock timeout: the database is there and
 the same request is worth sending again."""
 
+SQLITE_BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+"""SQLite's ``database is locked`` (its lock timeout ran out): worth a retry too."""
+
 Trouble = Literal["away", "busy", "value", "clash"]
 
 
@@ -257,7 +261,7 @@ def database_trouble(exc: BaseException) -> Trouble | None:
     if isinstance(exc, IntegrityError):
         return "clash"
     if isinstance(exc, OperationalError):
-        busy = state in RETRY_STATES or "database is locked" in str(orig)
+        busy = state in RETRY_STATES or getattr(orig, "sqlite_errorcode", None) in SQLITE_BUSY
         return "busy" if busy else "away"
     if isinstance(exc, DBAPIError) and state in RETRY_STATES:
         return "busy"
@@ -270,7 +274,7 @@ def database_away(exc: BaseException) -> bool:
     return database_trouble(exc) == "away"
 
 
-_DATABASE_KEYS: Final[dict[Trouble, str]] = {
+DATABASE_KEYS: Final[dict[Trouble, str]] = {
     "away": "unavailable",
     "busy": "database-busy",
     "value": "value-refused",
@@ -282,7 +286,7 @@ _DATABASE_KEYS: Final[dict[Trouble, str]] = {
 
 _AT_PATH = re.compile(r"at `\$\.([^`]+)`")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
-_HTTP_KEYS: Final = {
+HTTP_KEYS: Final = {
     400: "invalid-request",
     401: "not-signed-in",
     403: "forbidden",
@@ -294,7 +298,7 @@ _HTTP_KEYS: Final = {
 }
 HTTP_OTHER: Final = "bad-request"
 """The refusal of a framework error with a status not listed above."""
-_ON_PAGES: Final = {
+PAGE_KEYS: Final = {
     "invalid-request": "form-invalid-request",
     "unavailable": "database-away",
     "internal-error": "server-fault",
@@ -355,8 +359,8 @@ def refusal_of(exc: BaseException, *, page: bool = False, where: str | None = No
         log.error("unexpected error on %s", where, exc_info=exc)
     elif where is not None and refusal.key == "concurrent-change":
         log.warning("integrity error on %s: %s", where, exc)
-    if page and refusal.key in _ON_PAGES:
-        return Refusal(_ON_PAGES[refusal.key], refusal.params, refusal.field, refusal.detail)
+    if page and refusal.key in PAGE_KEYS:
+        return Refusal(PAGE_KEYS[refusal.key], refusal.params, refusal.field, refusal.detail)
     return refusal
 
 
@@ -374,7 +378,7 @@ def _refusal_of(exc: BaseException) -> Refusal:
     if isinstance(exc, NotFoundException):
         return Refusal("not-found")
     if isinstance(exc, HTTPException):
-        key = _HTTP_KEYS.get(exc.status_code, HTTP_OTHER)
+        key = HTTP_KEYS.get(exc.status_code, HTTP_OTHER)
         if key == "invalid-request":  # a body the decoder could not read (malformed JSON)
             message = exc.detail or ""
             params = {"where": "", "field": "", "message": message}
@@ -387,7 +391,7 @@ def _refusal_of(exc: BaseException) -> Refusal:
     trouble = database_trouble(exc)
     if trouble is not None:
         wait = {"retry_after": 2} if trouble in ("away", "busy") else {}
-        return Refusal(_DATABASE_KEYS[trouble], detail=wait)
+        return Refusal(DATABASE_KEYS[trouble], detail=wait)
     return Refusal("internal-error")
 
 

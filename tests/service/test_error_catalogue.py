@@ -110,10 +110,10 @@ def mapped() -> set[str]:
     """The keys :func:`service.errors.refusal_of` gives errors that are not refusals."""
     return {
         *DOMAIN_KEYS.values(),
-        *errors._HTTP_KEYS.values(),
+        *errors.HTTP_KEYS.values(),
         errors.HTTP_OTHER,
-        *errors._ON_PAGES.values(),
-        *errors._DATABASE_KEYS.values(),
+        *errors.PAGE_KEYS.values(),
+        *errors.DATABASE_KEYS.values(),
     }
 
 

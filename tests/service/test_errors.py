@@ -21,6 +21,12 @@ class _Adapter(Exception):
         self.sqlstate = sqlstate
 
 
+class _Locked(Exception):
+    """Stands in for SQLite's error when its lock timeout runs out."""
+
+    sqlite_errorcode = 5  # SQLITE_BUSY
+
+
 def _wrapped(cause: BaseException | None, sqlstate: str | None = None) -> DBAPIError:
     orig = _Adapter("driver error", sqlstate)
     orig.__cause__ = cause
@@ -59,7 +65,7 @@ def test_database_away(exc: BaseException, away: bool) -> None:
         (_operational("40P01"), "busy"),  # a deadlock
         (_operational("40001"), "busy"),  # a serialization failure
         (_operational("55P03"), "busy"),  # a lock timeout
-        (OperationalError("SELECT 1", None, _Adapter("database is locked")), "busy"),
+        (OperationalError("SELECT 1", None, _Locked("database is locked")), "busy"),
         (_wrapped(None, "40P01"), "busy"),
         (_wrapped(OverflowError("int too big")), "value"),
         (_wrapped(None, "22021"), "value"),  # a NUL in text
