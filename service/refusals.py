@@ -127,13 +127,6 @@ def check(key: str) -> str:
     return text("en", f"check.{key}")
 
 
-def method_names(methods: Iterable[str]) -> str:
-    """Methods' names for people, joined: ``即时决选（IRV）、舒尔茨法``."""
-    from service.records.labels import method_name
-
-    return "、".join(method_name(m, "zh") for m in methods)
-
-
 def phase_words(phase: str, machine: Literal["process", "round"], lang: str) -> str:
     """A phase's name for people in ``lang`` (``voting`` → 投票中)."""
     key = f"page.{machine}_phase.{phase}"

@@ -13,8 +13,7 @@ from typing import Any, Final
 from engine.errors import OptionError
 from engine.registry import METHODS, MethodInfo
 from service.errors import Invalid
-from service.records.labels import method_name, option_name, option_value
-from service.refusals import method_names
+from service.records.labels import option_name, option_value
 from service.rounds.schemas import RoundRules
 
 BUDGET_METHODS: Final = ("equal-shares", "greedy")
@@ -42,35 +41,21 @@ def methods_for(kind: str) -> list[str]:
 
 def check_method(kind: str, method: str) -> MethodInfo:
     """The registered method ``method``, refused (422) unless it counts ``kind`` rounds."""
-    fitting = ", ".join(methods_for(kind))
-    fitting_zh = method_names(methods_for(kind))
+    fitting = methods_for(kind)
     if method not in METHODS:
         raise Invalid(
-            "unknown-method-for-kind",
-            field="method",
-            method=method,
-            kind=kind,
-            fitting=fitting,
-            fitting_zh=fitting_zh,
+            "unknown-method-for-kind", field="method", method=method, kind=kind, fitting=fitting
         )
-    if method not in methods_for(kind):
+    if method not in fitting:
         raise Invalid(
-            "method-kind-mismatch",
-            field="method",
-            method=method,
-            said=partial(method_name, method),
-            kind=kind,
-            fitting=fitting,
-            fitting_zh=fitting_zh,
+            "method-kind-mismatch", field="method", method=method, kind=kind, fitting=fitting
         )
     return METHODS[method]
 
 
 def _bad(key: str, name: str, **params: Any) -> Invalid:
     """The refusal ``key`` (422 ``invalid-option``) of the option ``name``."""
-    return Invalid(
-        key, field=f"options.{name}", name=name, said=partial(option_name, name), **params
-    )
+    return Invalid(key, field=f"options.{name}", name=name, **params)
 
 
 def _choices(name: str, choices: Iterable[str], lang: str) -> str:
@@ -95,7 +80,6 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
                 "option-unknown",
                 name,
                 method=info.name,
-                method_said=partial(method_name, info.name),
                 allowed=allowed,
                 allowed_said=partial(_quoted, option_name, allowed),
             )
@@ -124,8 +108,8 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
             raise Invalid(
                 "invalid-option-choices" if spec.choices else "invalid-option-choice",
                 field=f"options.{name}",
+                name=name,
                 sentence=str(exc),
-                said=partial(option_name, name),
                 choices=partial(_choices, name, spec.choices),
             ) from exc
     return chosen

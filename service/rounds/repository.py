@@ -5,6 +5,7 @@ up by mistake before its voting opens."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import NamedTuple
 
 import msgspec
@@ -396,13 +397,10 @@ async def cancel_round(db: AsyncSession, round_id: int, reason: str, actor: Acto
     await refuse_if_cancelled(db, round_row)
     if round_row.voting_at is not None:
         zone = await zone_of_process(db, round_row.process_id)
-        at = moment(round_row.voting_at, zone, "en")
-        opened = moment(round_row.voting_at, zone, "zh")
         raise Conflict(
             "cancel-after-voting",
             number=round_row.number,
-            at=at,
-            opened=opened,
+            at=partial(moment, round_row.voting_at, zone),
             detail={"voting_at": round_row.voting_at.isoformat()},
         )
     current = RoundPhase(round_row.phase)

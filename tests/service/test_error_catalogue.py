@@ -211,3 +211,41 @@ def test_chinese_messages_say_codes_through_labels() -> None:
         if key.startswith(("error.", "freeze."))
     }
     assert {key: names for key, names in raw.items() if names} == {}
+
+
+def given() -> Iterator[tuple[str, str, set[str]]]:
+    """Each refusal raised with a written key: where, the key, and the parameters it is
+    given (a helper's own included)."""
+    classes = _subclasses()
+    for path in sorted(SERVICE.rglob("*.py")):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(module):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            name = node.func.id
+            if name in classes and node.args:
+                own: set[str] = set()
+            elif name == "_bad":
+                own = {"name"}
+            else:
+                continue
+            if any(k.arg is None for k in node.keywords):
+                continue  # parameters passed on: checked where they are written
+            params = own | {k.arg for k in node.keywords if k.arg not in ("field", "detail")}
+            for key in _strings(node.args[0], module, strict=False):
+                yield f"{path.relative_to(SERVICE)}:{node.lineno}", key, params
+
+
+def test_every_refusal_is_given_the_parameters_its_words_name() -> None:
+    short: dict[str, list[str]] = {}
+    for where, key, params in given():
+        entry = catalogue()[f"error.{key}"]
+        named = {
+            name
+            for lang in ("zh", "en")
+            for _, name, _, _ in Formatter().parse(entry[lang])
+            if name is not None
+        }
+        if named - params:
+            short[f"{where} {key}"] = sorted(named - params)
+    assert short == {}
