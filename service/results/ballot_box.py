@@ -32,7 +32,7 @@ from ballots.digest import SHORT_LENGTH, TRACKER_LENGTH, canonical_ballot
 from ballots.kinds import Ballot, BallotRules
 from ballots.marks import ballot_of, canonical_of
 from service.db.models import BoxPart, Round
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 
 PART: Final[int] = 4096
 """Most ballots in one stored part."""

@@ -22,6 +22,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import ALPHABET
+from engine.process import RoundPhase
 from service import offload
 from service.audit import record
 from service.auth.guard import Actor
@@ -41,7 +42,7 @@ _AS_TYPED: Final = str.maketrans({**_READ_AS, " ": None, "-": None})
 _CANONICAL: Final[frozenset[str]] = frozenset(ALPHABET)
 _FROM_RFC4648: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
 """Standard base 32 (RFC 4648) digits to Crockford's, value for value."""
-OPEN_FOR_CODES: Final[frozenset[str]] = frozenset({"scheduled", "commenting", "voting"})
+OPEN_FOR_CODES: Final = frozenset({RoundPhase.SCHEDULED, RoundPhase.COMMENTING, RoundPhase.VOTING})
 INSERT_CHUNK: Final[int] = 1000
 """Rows per statement, so that the loop is free between statements."""
 _HOUSEHOLDS: Final = cast(Table, Household.__table__)

@@ -19,14 +19,16 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.process import RoundPhase
 from service.accounts.repository import sign_out
 from service.audit import record
 from service.auth.guard import SESSION_COOKIE, roles
 from service.db.models import Process, Proposal, Round, VoterCode
 from service.deps import DB, Caller
 from service.errors import EXCEPTION_HANDLERS, Forbidden, Invalid
+from service.rounds.settings import ballot_rules
 from service.voting import codes, devices, late
-from service.voting.casting import ballot_rules, not_open
+from service.voting.casting import not_open
 from service.voting.controllers import cast
 from service.voting.late import Delivery, KeptBallot
 from service.voting.lockouts import Lockouts
@@ -133,13 +135,11 @@ class BallotView:
 async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
     """The frozen slate of a voting round with the proposals' descriptions."""
     slate = round_row.slate or []
-    ids = [entry["proposal_id"] for entry in slate]
+    ids = [entry.proposal_id for entry in slate]
     rows = await db.execute(select(Proposal.id, Proposal.description).where(Proposal.id.in_(ids)))
     descriptions = {pid: description for pid, description in rows}
     process = await db.get(Process, round_row.process_id)
-    rules: dict[str, Any] = round_row.rules or {}
-    options: dict[str, Any] = round_row.options or {}
-    budget = rules.get("budget", options.get("budget"))
+    rules = ballot_rules(round_row)
     return BallotView(
         round_id=round_row.id,
         number=round_row.number,
@@ -149,17 +149,17 @@ async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
         kind=round_row.ballot_kind,
         options=[
             BallotOption(
-                name=str(entry["name"]),
-                description=descriptions.get(entry["proposal_id"], ""),
-                cost_cents=entry.get("cost_cents"),
+                name=entry.name,
+                description=descriptions.get(entry.proposal_id, ""),
+                cost_cents=entry.cost_cents,
             )
             for entry in slate
         ],
-        allow_truncation=bool(rules.get("allow_truncation", True)),
-        max_approvals=rules.get("max_approvals"),
-        max_score=int(rules.get("max_score") or 5),
-        budget_cents=None if budget is None else round(float(budget) * 100),
-        allow_over_budget=bool(rules.get("allow_over_budget", False)),
+        allow_truncation=rules.allow_truncation,
+        max_approvals=rules.max_approvals,
+        max_score=rules.max_score,
+        budget_cents=None if rules.budget is None else round(rules.budget * 100),
+        allow_over_budget=rules.allow_over_budget,
         open_receipts=round_row.open_receipts,
     )
 
@@ -200,7 +200,7 @@ async def check_code(
     lockouts: Lockouts = state.lockouts
     lockouts.check(device)
     round_row = await db.get(Round, round_id)
-    if round_row is None or round_row.phase != "voting":
+    if round_row is None or round_row.phase is not RoundPhase.VOTING:
         raise not_open(round_id, round_row.phase if round_row else "gone")
     canonical = codes.normalize_code(typed)
     status = None
@@ -231,7 +231,7 @@ class KioskController(Controller):
         if enrolment is None:
             return page(request, "kiosk/blocked.html", status=403, reason="not-enrolled")
         round_row = await db.get(Round, enrolment.round_id)
-        if round_row is None or round_row.phase != "voting":
+        if round_row is None or round_row.phase is not RoundPhase.VOTING:
             return page(request, "kiosk/blocked.html", reason="closed")
         lang = language_of(request)
         t = Labels(lang)
@@ -322,7 +322,7 @@ class KioskController(Controller):
         rows = await db.execute(
             select(Round.id, Round.number, Round.title, Process.title)
             .join(Process, Process.id == Round.process_id)
-            .where(Round.phase == "voting")
+            .where(Round.phase == RoundPhase.VOTING)
             .order_by(Process.id, Round.number)
         )
         voting = [
@@ -343,7 +343,7 @@ class KioskController(Controller):
         """Make this device the ballot tablet of a voting round, and sign the facilitator
         out on it, so residents passing it along see the ballot and nothing else."""
         round_row = await db.get(Round, data.round_id)
-        if round_row is None or round_row.phase != "voting":
+        if round_row is None or round_row.phase is not RoundPhase.VOTING:
             raise Invalid(
                 "only a round that is voting can have ballot tablets",
                 code="round-not-open",
