@@ -34,7 +34,7 @@ from service.rounds.freeze import (
     refuse_if_cancelled,
     refuse_if_frozen,
 )
-from service.rounds.settings import SlateOption
+from service.rounds.settings import ROUND_OPTIONS, SlateOption
 from service.zones import moment
 
 
@@ -180,9 +180,8 @@ async def update_round(
         if data.options is not None:
             options = data.options
         else:
-            kept = round_row.options
-            budget = {"budget": kept.budget} if kind == "budget" and kept.budget is not None else {}
-            options = {"seats": kept.seats, "tie_policy": kept.tie_policy, **budget}
+            keep = ROUND_OPTIONS if kind == "budget" else ("seats", "tie_policy")
+            options = {k: v for k, v in round_row.options.shown().items() if k in keep}
         round_row.options = check_options(kind, info, options)
     if kind_changed or data.rules is not None:
         round_row.rules = check_rules(kind, data.rules or rules_for(kind, round_row.rules))
