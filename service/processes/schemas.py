@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from engine.process import ProcessPhase
+from engine.process import ProcessPhase, RoundPhase
 from service.inputs import LINE, PROSE, Input
 from service.refusals import check
 
@@ -24,7 +24,7 @@ class Process(Struct):
     community_id: int
     title: str
     question: str
-    phase: str
+    phase: ProcessPhase
     created_at: datetime
     deliberating_at: datetime | None
     decided_at: datetime | None
@@ -42,7 +42,7 @@ class ProposalSummary(Struct):
 class RoundSummary(Struct):
     id: int
     number: int
-    phase: str
+    phase: RoundPhase
 
 
 class ProcessDetail(Process):

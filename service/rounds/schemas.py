@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from engine.process import RoundPhase
 from service.inputs import LINE, PROSE, Input
 from service.rounds.settings import OptionValue, SlateOption
 
@@ -110,7 +111,7 @@ class Round(Struct):
     process_id: int
     number: int
     title: str
-    phase: str
+    phase: RoundPhase
     ballot_kind: str
     method: str
     options: dict[str, OptionValue]
