@@ -8,6 +8,7 @@ import json
 import sqlite3
 import struct
 from contextlib import closing
+from typing import Any
 
 import pytest
 from alembic import command
@@ -28,6 +29,22 @@ from service.rounds.settings import BallotSettings, RoundOptions, SlateOption, b
 from tests.service.conftest import fresh_database
 
 NOW = "'2026-11-26 10:00:00'"
+PARK_PROCESS = (
+    f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
+    "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
+    f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
+)
+"""The rows a round of an older schema belongs to: a community and its process."""
+
+
+async def after_downgrade(url: str, revision: str, query: str) -> list[tuple[Any, ...]]:
+    """The rows ``query`` reads once the database at ``url`` is taken back to ``revision``."""
+    await asyncio.to_thread(command.downgrade, alembic_config(url), revision)
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text(query))).all()
+    await engine.dispose()
+    return [tuple(r) for r in rows]
 
 
 async def test_migrated_schema_matches_the_models(db: AsyncSession):
@@ -77,11 +94,7 @@ async def test_counted_ballots_move_into_the_box_and_back(backend, request, tmp_
     engine = create_engine(url)
     slate = json.dumps([{"proposal_id": i + 1, "name": n} for i, n in enumerate(SLATE)])
     async with engine.begin() as conn:
-        for statement in (
-            f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
-            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
-            f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
-        ):
+        for statement in PARK_PROCESS:
             await conn.execute(text(statement))
         for rid, phase in ((1, "closed"), (2, "voting")):
             await conn.execute(
@@ -110,13 +123,9 @@ async def test_counted_ballots_move_into_the_box_and_back(backend, request, tmp_
             assert counted == sorted((t, struct.pack("<3h", *m)) for t, m in ballots)
     await engine.dispose()
 
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0002")
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        back = (
-            await conn.execute(text("SELECT round_id, tracker, marks, content FROM ballots"))
-        ).all()
-    await engine.dispose()
+    back = await after_downgrade(
+        url, "0002", "SELECT round_id, tracker, marks, content FROM ballots"
+    )
     expected = sorted(
         (r["round_id"], r["tracker"], r["marks"], r["content"]) for r in legacy_rows()
     )
@@ -175,11 +184,7 @@ async def test_rounds_counted_before_sealed_receipts_keep_their_open_receipts(
     slate = json.dumps([{"proposal_id": i + 1, "name": n} for i, n in enumerate(SLATE)])
     counted = LEGACY[1]
     async with engine.begin() as conn:
-        for statement in (
-            f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
-            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
-            f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
-        ):
+        for statement in PARK_PROCESS:
             await conn.execute(text(statement))
         for rid, phase in ((1, "published"), (2, "voting")):
             await conn.execute(
@@ -231,11 +236,7 @@ async def test_rounds_counted_before_sealed_receipts_keep_their_open_receipts(
         assert found.ballot == ballot_of(struct.pack("<3h", *marks), "ranked", SLATE)
     await engine.dispose()
 
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0005")
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        back = (await conn.execute(text("SELECT id, phase FROM rounds ORDER BY id"))).all()
-    await engine.dispose()
+    back = await after_downgrade(url, "0005", "SELECT id, phase FROM rounds ORDER BY id")
     assert [tuple(r) for r in back] == [(1, "published"), (2, "voting")]
 
 
@@ -274,11 +275,7 @@ async def test_round_cancellation_columns_come_and_go(backend, request, tmp_path
         )
     await engine.dispose()
 
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0006")
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        back = (await conn.execute(text("SELECT id, title, phase FROM rounds"))).all()
-    await engine.dispose()
+    back = await after_downgrade(url, "0006", "SELECT id, title, phase FROM rounds")
     assert [tuple(r) for r in back] == [(1, "设施排序", "scheduled")]
 
 
@@ -303,11 +300,7 @@ async def test_round_settings_written_by_the_previous_schema_read_back_typed(
     }
     slate = [{"proposal_id": i + 1, "name": n} for i, n in enumerate(SLATE)]
     async with engine.begin() as conn:
-        for statement in (
-            f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
-            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
-            f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
-        ):
+        for statement in PARK_PROCESS:
             await conn.execute(text(statement))
         for rid, (kind, method, options) in older.items():
             await conn.execute(
@@ -344,11 +337,7 @@ async def test_round_settings_written_by_the_previous_schema_read_back_typed(
         assert ballot_rules(ranked).max_score == 5
     await engine.dispose()
 
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0008")
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        back = (await conn.execute(text("SELECT id, options, rules FROM rounds ORDER BY id"))).all()
-    await engine.dispose()
+    back = await after_downgrade(url, "0008", "SELECT id, options, rules FROM rounds ORDER BY id")
     for rid, options, stored_rules in back:
         assert json.loads(options) == older[rid][2]
         assert json.loads(stored_rules) == rules[rid]
