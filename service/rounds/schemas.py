@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from ballots.kinds import Kind
 from engine.process import RoundPhase
 from service.inputs import LINE, PROSE, Input
 from service.rounds.settings import OptionValue, SlateOption
 
-Kind = Literal["ranked", "approval", "score", "budget"]
 Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Prompt = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Reason = Annotated[str, Meta(min_length=1, max_length=2000, extra=PROSE)]
