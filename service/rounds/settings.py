@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Protocol, cast
 import msgspec
 from msgspec import Meta, Struct
 
-from ballots.kinds import BallotRules
+from ballots.kinds import MAX_SCORE, BallotRules
 
 TiePolicy = Literal["lot", "refuse"]
 OptionValue = str | int | float | bool | None
@@ -57,7 +57,7 @@ class BallotSettings(Setting, frozen=True):
     allow_ties: bool = False
     allow_truncation: bool = True
     max_approvals: Annotated[int, Meta(ge=1)] | None = None
-    max_score: Annotated[int, Meta(ge=1, le=100)] = 5
+    max_score: Annotated[int, Meta(ge=1, le=100)] = MAX_SCORE
 
 
 class SlateOption(Setting, frozen=True):
