@@ -22,7 +22,7 @@ async def add_comment(
 ) -> models.Comment:
     """Record a comment; only while the round is in its comment phase."""
     round_row = await find_round(db, round_id)
-    if round_row.phase != RoundPhase.COMMENTING.value:
+    if round_row.phase is not RoundPhase.COMMENTING:
         raise Conflict("not-commenting", number=round_row.number, phase=round_row.phase)
     if not data.body.strip():
         raise Invalid("comment-empty", field="body")

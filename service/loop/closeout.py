@@ -44,7 +44,7 @@ async def close_out(db: AsyncSession, process_id: int, note: str, actor: Actor) 
         raise open_tasks_conflict(process_id, tasks, "closing the item")
     if not await process_feedback(db, process_id):
         raise Conflict("no-feedback", process_id=process_id)
-    await change_phase(db, actor, process_id, PhaseChange(to="closed"), sign_off=True)
+    await change_phase(db, actor, process_id, PhaseChange(to=ProcessPhase.CLOSED), sign_off=True)
     row = models.CloseOut(
         process_id=process_id,
         action="closed",
@@ -69,7 +69,11 @@ async def reopen(db: AsyncSession, process_id: int, reason: str, actor: Actor) -
             detail={"phase": process.phase},
         )
     await change_phase(
-        db, actor, process_id, PhaseChange(to="implementing", reason=reason), sign_off=True
+        db,
+        actor,
+        process_id,
+        PhaseChange(to=ProcessPhase.IMPLEMENTING, reason=reason),
+        sign_off=True,
     )
     row = models.CloseOut(
         process_id=process_id,

@@ -16,6 +16,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template import TemplateConfig
 
+from engine.process import ProcessPhase, RoundPhase
 from service.auth.guard import ANONYMOUS, PUBLIC, SESSION_COOKIE, Actor
 from service.errors import ERROR_KINDS, NotSignedIn, refusal_of
 from service.headers import PAGE_HEADERS
@@ -183,4 +184,5 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         lstrip_blocks=True,
     )
     environment.filters["yuan_from_cents"] = yuan_from_cents
+    environment.globals.update(ProcessPhase=ProcessPhase, RoundPhase=RoundPhase)  # phase tests
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))

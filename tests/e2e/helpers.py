@@ -26,7 +26,7 @@ from service.processes.repository import create_process
 from service.proposals.repository import create_proposal
 from service.proposals.schemas import ProposalCreate
 from service.results import ballot_box
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 from service.voting.sealing import RoundSeal
 from service.web.tablets import TABLET_COOKIE, enrolment_token
 from tests.e2e.conftest import Server
@@ -202,7 +202,9 @@ def voting_round(
 ) -> tuple[int, list[str]]:
     """A round of the meeting's process set up, opened for voting and given ``codes``
     voter codes, through the domain functions (the console does the same)."""
-    from service.rounds.repository import change_phase, create_round
+    from engine.process import RoundPhase
+    from service.phases import change_phase
+    from service.rounds.repository import create_round
     from service.rounds.schemas import RoundCreate
     from service.voting.codes import issue_codes
     from service.voting.schemas import CodesCreate
@@ -218,7 +220,7 @@ def voting_round(
         ).all()
         data = msgspec.convert({**form, "proposal_ids": list(ids)}, RoundCreate)
         round_row = await create_round(db, meeting.process_id, data, actor)
-        await change_phase(db, round_row.id, "voting", actor, server.settings.secret_key)
+        await change_phase(db, round_row.id, RoundPhase.VOTING, actor, server.settings.secret_key)
         issued = await issue_codes(
             db, round_row.id, CodesCreate(count=codes), server.settings.secret_key, actor
         )

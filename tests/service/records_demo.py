@@ -33,7 +33,7 @@ from ballots.validate import validate
 from service.db import models
 from service.demo.loader import BALLOTS, BUDGET_PATTERNS, COMMENTS, MISTAKE, OPTIONS, loop_story
 from service.results import ballot_box
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 
 SEED = 20260509
 START = datetime(2026, 5, 9, 1, 0, tzinfo=UTC)  # 09:00 in Beijing

@@ -22,7 +22,7 @@ from service.db.models import (
     VoterCode,
 )
 from service.results import ballot_box
-from service.voting.casting import ballot_rules
+from service.rounds.settings import BallotSettings, RoundOptions, SlateOption, ballot_rules
 from tests.service.box import cast_count, purged, sealed_box
 
 PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
@@ -65,12 +65,12 @@ async def make_round(
         phase=phase,
         ballot_kind=kind,
         method=method,
-        options=options or {},
-        rules=rules or {},
+        options=RoundOptions.of(options or {}),
+        rules=BallotSettings(**(rules or {})),
         household_roll=household_roll,
         open_receipts=open_receipts,
         slate=[
-            {"proposal_id": p.id, "name": p.title, "cost_cents": p.cost_cents} for p in proposals
+            SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents) for p in proposals
         ],
         voting_at=datetime.now(UTC) if phase != "scheduled" else None,
     )

@@ -26,7 +26,7 @@ from engine.result import to_json
 from service.auth.guard import Actor
 from service.db.models import AuditEvent, CastKey, Envelope, Round, RoundResult
 from service.results.counting import close_round
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 from service.voting.sealing import RoundSeal
 from tests.service.conftest import SECRET
 from tests.service.test_casting import PARK, cast, issue, make_round, ranked

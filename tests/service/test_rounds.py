@@ -17,6 +17,7 @@ from ballots import BallotRules, RankedBallot, encode
 from engine.registry import tally
 from service.db import models
 from service.events import round_channel
+from service.rounds.settings import SlateOption
 
 PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
 COSTS = [12_000_000, 3_000_000, 1_500_000, 2_000_000, 2_500_000, 1_800_000]
@@ -387,7 +388,7 @@ async def test_voting_freezes_the_round(client, staff, park, db):
     await db.rollback()
     row = await db.get(models.Round, rid)
     assert row.slate == [
-        {"proposal_id": pid, "name": name, "cost_cents": cost}
+        SlateOption(proposal_id=pid, name=name, cost_cents=cost)
         for pid, name, cost in zip(park.proposals, PARK, COSTS, strict=True)
     ]
     process = await db.get(models.Process, park.process)
@@ -516,7 +517,7 @@ async def published_round(db: AsyncSession, park: Park, result, phase="published
         method=result.method,
         phase=phase,
         slate=[
-            {"proposal_id": pid, "name": name, "cost_cents": cost}
+            SlateOption(proposal_id=pid, name=name, cost_cents=cost)
             for pid, name, cost in zip(park.proposals, PARK, COSTS, strict=True)
         ],
     )
