@@ -83,26 +83,34 @@ def _strings(node: ast.expr, module: ast.Module, strict: bool = True) -> Iterato
 
 
 @cache
+def calls() -> list[tuple[str, str, ast.Call, ast.Module]]:
+    """Every call of a name in ``service``: where, the name, the call and its module."""
+    found = []
+    for path in sorted(SERVICE.rglob("*.py")):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(module):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                where = f"{path.relative_to(SERVICE)}:{node.lineno}"
+                found.append((where, node.func.id, node, module))
+    return found
+
+
+@cache
 def raised() -> dict[str, set[str]]:
     """Every refusal key constructed in ``service`` → the classes it is raised with (empty
     for a key given to a helper or a :class:`~service.errors.Refusal`)."""
     classes = _subclasses()
     found: dict[str, set[str]] = {}
-    for path in sorted(SERVICE.rglob("*.py")):
-        module = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(module):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-                continue
-            name = node.func.id
-            if name in classes and node.args:
-                for key in _strings(node.args[0], module):
-                    found.setdefault(key, set()).add(name)
-            elif name in HELPERS and len(node.args) > HELPERS[name]:
-                given = node.args[HELPERS[name]]
-                if name == "Refusal" and not isinstance(given, ast.Constant):
-                    continue  # a key looked up in one of the tables of mapped()
-                for key in _strings(given, module):
-                    found.setdefault(key, set())
+    for _, name, node, module in calls():
+        if name in classes and node.args:
+            for key in _strings(node.args[0], module):
+                found.setdefault(key, set()).add(name)
+        elif name in HELPERS and len(node.args) > HELPERS[name]:
+            given = node.args[HELPERS[name]]
+            if name == "Refusal" and not isinstance(given, ast.Constant):
+                continue  # a key looked up in one of the tables of mapped()
+            for key in _strings(given, module):
+                found.setdefault(key, set())
     return found
 
 
@@ -217,23 +225,18 @@ def given() -> Iterator[tuple[str, str, set[str]]]:
     """Each refusal raised with a written key: where, the key, and the parameters it is
     given (a helper's own included)."""
     classes = _subclasses()
-    for path in sorted(SERVICE.rglob("*.py")):
-        module = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(module):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-                continue
-            name = node.func.id
-            if name in classes and node.args:
-                own: set[str] = set()
-            elif name == "_bad":
-                own = {"name"}
-            else:
-                continue
-            if any(k.arg is None for k in node.keywords):
-                continue  # parameters passed on: checked where they are written
-            params = own | {k.arg for k in node.keywords if k.arg not in ("field", "detail")}
-            for key in _strings(node.args[0], module, strict=False):
-                yield f"{path.relative_to(SERVICE)}:{node.lineno}", key, params
+    for where, name, node, module in calls():
+        if name in classes and node.args:
+            own: set[str] = set()
+        elif name == "_bad":
+            own = {"name"}
+        else:
+            continue
+        if any(k.arg is None for k in node.keywords):
+            continue  # parameters passed on: checked where they are written
+        params = own | {k.arg for k in node.keywords if k.arg not in ("field", "detail")}
+        for key in _strings(node.args[0], module, strict=False):
+            yield where, key, params
 
 
 def test_every_refusal_is_given_the_parameters_its_words_name() -> None:
