@@ -40,8 +40,8 @@ CAST_REFUSALS = {
     404: "`code-unknown`: no such voter code in this round (counted against the device's guesses)",
     409: "`code-used`, `code-void`, `household-voted`: the code cannot vote (again); "
     "`round-not-open`: the round is not voting; `idempotency-key-reused`: the key was used "
-    "for another ballot; `cast-retry`: collided with another submission, send it again "
-    "with the same key",
+    "for another ballot; `cast-retry`, `database-busy`: collided with another submission "
+    "or change, send it again with the same key",
     422: "`invalid-ballot` (`detail.problem`): the ballot breaks the round's rules "
     "(unknown option, a rank twice, empty …)",
     429: "`too-many-attempts`: too many unknown codes from this device; wait `Retry-After` seconds",

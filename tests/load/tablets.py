@@ -65,7 +65,12 @@ from engine.result import Result, to_json
 from tests.load.harness import PARK, PASSWORD, Server, Staff, fresh_database
 
 RETRY = frozenset({500, 502, 503, 504})
-"""Answers after which a tablet sends the same request again (with ``cast-retry`` 409)."""
+"""Answers after which a tablet sends the same request again (and a 409 with one of
+:data:`RETRY_CODES`)."""
+
+RETRY_CODES = frozenset({"cast-retry", "database-busy"})
+"""Conflicts that say "send it again with the same key": a clash with another submission, or
+a database busy with another change at the same moment."""
 
 
 def ballot_for(number: int) -> dict[str, Any]:
@@ -104,7 +109,7 @@ async def send(
         except (aiohttp.ClientError, TimeoutError, msgspec.DecodeError, ValueError) as exc:
             ledger.errors[type(exc).__name__] += 1
         else:
-            retry = status in RETRY or (status == 409 and answer.get("code") == "cast-retry")
+            retry = status in RETRY or (status == 409 and answer.get("code") in RETRY_CODES)
             if not retry:
                 return status, answer
             ledger.errors[f"{status} {answer.get('code', '')}".strip()] += 1

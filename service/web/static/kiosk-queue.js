@@ -111,7 +111,7 @@
         if (answer.status === 200 && body && typeof body.accepted === "boolean") {
           remove(item.key);
           one();
-        } else if (!body || answer.status >= 500 || answer.status === 429 || body.code === "cast-retry") {
+        } else if (!body || answer.status >= 500 || answer.status === 429 || body.code === "cast-retry" || body.code === "database-busy") {
           finish();
         } else {
           stuck = true;

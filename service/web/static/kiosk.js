@@ -391,7 +391,7 @@
     } else if (!pending.offline && (answer.status === 200 || answer.status === 201) && body.tracker) {
       forget();
       receipt(body);
-    } else if (!answer.body || answer.status >= 500 || answer.status === 429 || code === "cast-retry") {
+    } else if (!answer.body || answer.status >= 500 || answer.status === 429 || code === "cast-retry" || code === "database-busy") {
       waitForNetwork(pending);
     } else if (pending.offline) {
       keepForLater(pending);  /* it cannot be delivered from here now: keep it, never drop it */
