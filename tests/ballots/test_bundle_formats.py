@@ -13,7 +13,7 @@ from ballots.kinds import BudgetBallot
 from ballots.recount import ballot_box, ballots_of, published_count, round_from_box
 from engine import tally
 from engine.profile import ApprovalProfile
-from tests.ballots.test_bundle import park_bundle
+from tests.support.park import park_bundle
 
 PARK = ["儿童游乐设施", "健康监测站", "小型活动区", "健身器材"]
 COSTS = [120000.0, 80000.0, 60000.0, 45000.0]

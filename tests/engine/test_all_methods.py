@@ -14,7 +14,7 @@ import msgspec
 import pytest
 
 from engine import METHODS, RankedProfile, Result, TieUnresolved, get_method, tally
-from tests.engine.conftest import as_kind, reorder
+from tests.support.profiles import as_kind, reorder
 
 get_method("plurality")  # load the registry
 NAMES = sorted(METHODS)

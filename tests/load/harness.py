@@ -20,9 +20,9 @@ from typing import IO, Any
 
 import httpx
 
+from tests.support.park import PARK  # the slate of every load round
+
 PASSWORD = "load-password"
-PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
-"""The pocket park's six proposals: the slate of every load round."""
 
 
 def free_port() -> int:

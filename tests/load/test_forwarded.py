@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from service.voting.guesses import BURST
-from tests.load.harness import PARK, PASSWORD, Server, Staff, fresh_database, postgres_database
+from tests.load.harness import PASSWORD, Server, Staff, fresh_database, postgres_database
+from tests.support.park import PARK
 
 PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]

@@ -16,8 +16,8 @@ from msgspec import inspect
 
 from service.i18n import catalogue
 from service.refusals import field_name, validation_zh
-from tests.service.chinese import foreign_words, report, visible_text
-from tests.service.test_inputs import request_structs
+from tests.support.app import request_structs
+from tests.support.chinese import foreign_words, report, visible_text
 
 SERVICE: Final = Path(__file__).resolve().parents[2] / "service"
 

@@ -2,12 +2,12 @@
 board, result pages of the pocket-park demo), every document (round and process PDF, the
 XLSX workbook, every CSV, the code slips), refusals' ``message_zh`` and the command line
 with ``--lang zh`` hold no English word and no internal identifier, save what
-:mod:`tests.service.chinese` allows (codes, digests, trackers, numbers, a few named file
+:mod:`tests.support.chinese` allows (codes, digests, trackers, numbers, a few named file
 types, what people typed).
 
 When this fails, the message lists each page or document and its offending words::
 
-    English or internal words in Chinese text (2 places; allowed: tests/service/chinese.py):
+    English or internal words in Chinese text (2 places; allowed: tests/support/chinese.py):
       GET /console/rounds/3: irv, batch
       PDF process 1: sha256
 """
@@ -32,10 +32,10 @@ from service.cli import main
 from service.db.models import User
 from service.demo.loader import BALLOTS
 from service.records.exports import FORMATS
-from tests.data import ELECTIONS
-from tests.service.chinese import foreign_words, report, visible_text
-from tests.service.pagekit import enrol, post_form, use_session
-from tests.service.records_demo import Demo, build_demo, ok
+from tests.support.chinese import foreign_words, report, visible_text
+from tests.support.pages import enrol, post_form, use_session
+from tests.support.paths import ELECTIONS
+from tests.support.records_demo import Demo, build_demo, ok
 
 SOON = "2099-12-31"
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from service.db import models
-from tests.service.test_rounds import audit_actions, new_round, pocket_park, to_phase
+from tests.support.rounds import audit_actions, new_round, pocket_park, to_phase
 
 
 @pytest.fixture

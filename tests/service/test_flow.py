@@ -16,9 +16,9 @@ from ballots.kinds import Ballot as BallotStruct
 from ballots.kinds import RankedBallot
 from engine import RankedProfile, tally
 from service.db.models import AuditEvent, VoterCode
-from tests.service.box import cast_count
+from tests.support.box import cast_count
+from tests.support.park import PARK
 
-PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
 # 40 residents: 14 put the play equipment first, 11 the health station, 8 the shade seats,
 # 7 the events area; second and third choices vary, some rank only one option.
 PATTERNS: list[tuple[int, list[str]]] = [

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from service.db.models import AuditEvent
 from service.loop.photos import MAX_PHOTO_BYTES, image_type
-from tests.service.records_demo import build_demo, ok
+from tests.support.records_demo import build_demo, ok
 
 
 def png() -> bytes:

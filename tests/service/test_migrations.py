@@ -23,7 +23,7 @@ from service.db.migrate import alembic_config, upgrade
 from service.db.models import Round
 from service.db.session import create_engine, sessionmaker
 from service.results import ballot_box
-from tests.service.conftest import fresh_database
+from tests.support.databases import fresh_database
 
 NOW = "'2026-11-26 10:00:00'"
 

@@ -35,8 +35,8 @@ from service.app import create_app
 from service.openapi.served import document
 from service.records.exports import FORMATS
 from service.settings import Settings
-from tests.service.conftest import PASSWORD, SECRET
-from tests.service.records_demo import Demo, build_demo
+from tests.support.app import PASSWORD, SECRET
+from tests.support.records_demo import Demo, build_demo
 
 DOCUMENT = document(
     create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=SECRET))

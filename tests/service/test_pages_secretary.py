@@ -15,9 +15,9 @@ import segno
 from sqlalchemy import select
 
 from service.db.models import AuditEvent, Process, Task, VoterCode
-from tests.service.box import cast_trackers
-from tests.service.pagekit import post_form, token_from, use_session
-from tests.service.records_demo import build_demo, ok
+from tests.support.box import cast_trackers
+from tests.support.pages import post_form, token_from, use_session
+from tests.support.records_demo import build_demo, ok
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
 SIGN_OFF = "口袋公园一期已建成，居民满意度92.5%，同意销号。"

@@ -20,7 +20,7 @@ from ballots.formats import read_ballots
 from ballots.formats.pabulib import NAME_KEY
 from engine import tally
 from service.db.models import AuditEvent
-from tests.service.records_demo import build_demo, ok
+from tests.support.records_demo import build_demo, ok
 
 CHINESE_TITLE = "红板凳议事会决定记录"
 

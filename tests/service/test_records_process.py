@@ -21,7 +21,7 @@ from ballots.bundle import LOOP_VERSION, VERSION, decode
 from ballots.verify import verify
 from service.demo.loader import PHOTO
 from service.records.loop_pages import PHOTO_HEIGHT, PHOTO_PIXELS, PHOTO_WIDTH, printable, scaled
-from tests.service.records_demo import build_demo
+from tests.support.records_demo import build_demo
 
 PHOTO_DIGEST = hashlib.sha256(PHOTO.read_bytes()).hexdigest()
 

@@ -14,8 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from service.rounds.titles import chinese_numeral, own_name, round_title
-from tests.service.pagekit import enrol, post_form, use_session
-from tests.service.test_rounds import new_round, pocket_park, to_phase
+from tests.support.pages import enrol, post_form, use_session
+from tests.support.rounds import new_round, pocket_park, to_phase
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,9 @@ from service.db.migrate import upgrade
 from service.db.models import AuditEvent, TaskNote
 from service.db.session import create_engine
 from service.zones import UnknownZone, day, moment, today, zone_label
-from tests.service.conftest import fresh_database
-from tests.service.pagekit import post_form, use_session
-from tests.service.records_demo import build_demo, ok
+from tests.support.databases import fresh_database
+from tests.support.pages import post_form, use_session
+from tests.support.records_demo import build_demo, ok
 
 NOTE_AT = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 """The progress note of the report: 15:00 UTC, 23:00 in Beijing, 21:00 in Ürümqi."""
