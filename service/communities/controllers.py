@@ -37,6 +37,11 @@ async def find_community(db: AsyncSession, community_id: int) -> models.Communit
     return community
 
 
+async def all_communities(db: AsyncSession) -> list[models.Community]:
+    """Every community, in the order they were created."""
+    return list((await db.scalars(select(models.Community).order_by(models.Community.id))).all())
+
+
 async def community_out(db: AsyncSession, community: models.Community) -> Community:
     grids = (
         await db.scalars(
@@ -104,8 +109,7 @@ class CommunityController(Controller):
 
     @get("/", opt=roles(*STAFF))
     async def list_communities(self, db: DB) -> list[Community]:
-        rows = (await db.scalars(select(models.Community).order_by(models.Community.id))).all()
-        return [await community_out(db, c) for c in rows]
+        return [await community_out(db, c) for c in await all_communities(db)]
 
     @post("/", opt=roles("admin"), responses=TIME_ZONE_REFUSED)
     async def create_community(

@@ -18,7 +18,7 @@ from service.loop import schemas
 from service.loop.closeout import close_out_out, close_outs
 from service.loop.feedback import feedback_out, process_feedback
 from service.loop.tasks import process_tasks, tasks_out
-from service.processes.repository import find_process
+from service.processes.repository import find_process, newest_processes
 from service.zones import today
 
 
@@ -73,13 +73,7 @@ async def decisions(db: AsyncSession, process_id: int) -> list[schemas.Decision]
 async def board(db: AsyncSession, community_id: int, on: date | None = None) -> schemas.Board:
     """A community's public board, newest process first."""
     community = await find_community(db, community_id)
-    processes = (
-        await db.scalars(
-            select(models.Process)
-            .where(models.Process.community_id == community_id)
-            .order_by(models.Process.id.desc())
-        )
-    ).all()
+    processes = await newest_processes(db, community_id)
     day = on or today(community.time_zone)
     shown: list[schemas.BoardProcess] = []
     for process in processes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from engine.process import ProcessPhase, advance
 from engine.process import allowed as allowed_next
 from service.audit import record
 from service.auth.guard import Actor
-from service.communities.controllers import find_community
+from service.communities.controllers import all_communities, find_community
 from service.db import models
 from service.db.base import utcnow
 from service.errors import Conflict, Forbidden, Invalid, NotFound
@@ -82,18 +83,74 @@ async def list_processes(db: AsyncSession, community_id: int) -> list[schemas.Pr
     return [process_out(p) for p in rows]
 
 
-async def process_detail(db: AsyncSession, process_id: int) -> schemas.ProcessDetail:
-    process = await find_process(db, process_id)
-    proposals = await db.scalars(
+async def newest_processes(db: AsyncSession, community_id: int) -> list[models.Process]:
+    """The community's processes, newest first."""
+    rows = await db.scalars(
+        select(models.Process)
+        .where(models.Process.community_id == community_id)
+        .order_by(models.Process.id.desc())
+    )
+    return list(rows.all())
+
+
+async def processes_by_community(
+    db: AsyncSession,
+) -> list[tuple[models.Community, list[models.Process]]]:
+    """Every community (oldest first) with its processes (newest first)."""
+    communities = await all_communities(db)
+    by_community: dict[int, list[models.Process]] = {c.id: [] for c in communities}
+    for process in await db.scalars(select(models.Process).order_by(models.Process.id.desc())):
+        # a community created between the two reads is not listed; its processes fall aside
+        by_community.setdefault(process.community_id, []).append(process)
+    return [(c, by_community[c.id]) for c in communities]
+
+
+async def proposals_of(db: AsyncSession, process_id: int) -> list[models.Proposal]:
+    """The process's proposals in the order they were added, whatever their status."""
+    rows = await db.scalars(
         select(models.Proposal)
         .where(models.Proposal.process_id == process_id)
         .order_by(models.Proposal.id)
     )
-    rounds = await db.scalars(
+    return list(rows.all())
+
+
+async def rounds_of(db: AsyncSession, process_id: int) -> list[models.Round]:
+    """The process's rounds by number, cancelled ones too."""
+    rows = await db.scalars(
         select(models.Round)
         .where(models.Round.process_id == process_id)
         .order_by(models.Round.number)
     )
+    return list(rows.all())
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessOverview:
+    """A process with its community, its proposals and its rounds, as the facilitator's
+    and the secretary's process pages show it."""
+
+    process: models.Process
+    community: models.Community
+    proposals: list[models.Proposal]
+    rounds: list[models.Round]
+
+
+async def process_overview(db: AsyncSession, process_id: int) -> ProcessOverview:
+    """The process ``process_id`` with its community, proposals and rounds, or 404."""
+    process = await find_process(db, process_id)
+    return ProcessOverview(
+        process=process,
+        community=await find_community(db, process.community_id),
+        proposals=await proposals_of(db, process_id),
+        rounds=await rounds_of(db, process_id),
+    )
+
+
+async def process_detail(db: AsyncSession, process_id: int) -> schemas.ProcessDetail:
+    process = await find_process(db, process_id)
+    proposals = await proposals_of(db, process_id)
+    rounds = await rounds_of(db, process_id)
     base = process_out(process)
     return schemas.ProcessDetail(
         **{f: getattr(base, f) for f in schemas.Process.__struct_fields__},

@@ -3,6 +3,7 @@ nothing changes while the proposal is on the ballot of a round that is voting.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -14,7 +15,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db import models
 from service.errors import Conflict, Invalid, NotFound
-from service.processes.repository import OPEN_PHASES, find_process
+from service.processes.repository import OPEN_PHASES, find_process, proposals_of
 from service.proposals import schemas
 from service.proposals.names import refuse_taken
 
@@ -173,12 +174,17 @@ async def create_proposal(
 
 async def list_proposals(db: AsyncSession, process_id: int) -> list[schemas.Proposal]:
     await find_process(db, process_id)
-    rows = await db.scalars(
-        select(models.Proposal)
-        .where(models.Proposal.process_id == process_id)
-        .order_by(models.Proposal.id)
+    return [proposal_out(p) for p in await proposals_of(db, process_id)]
+
+
+async def descriptions(db: AsyncSession, proposal_ids: Sequence[int]) -> dict[int, str]:
+    """The descriptions of these proposals, by id."""
+    rows = await db.execute(
+        select(models.Proposal.id, models.Proposal.description).where(
+            models.Proposal.id.in_(proposal_ids)
+        )
     )
-    return [proposal_out(p) for p in rows]
+    return {pid: description for pid, description in rows}
 
 
 async def proposal_detail(db: AsyncSession, proposal_id: int) -> schemas.ProposalDetail:

@@ -5,6 +5,7 @@ up by mistake before its voting opens."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import msgspec
 from sqlalchemy import delete, func, select, update
@@ -18,9 +19,9 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import zone_of_process
 from service.db.base import utcnow
-from service.db.models import Proposal, Round, RoundOption, RoundResult, VoterCode
+from service.db.models import Process, Proposal, Round, RoundOption, RoundResult, VoterCode
 from service.errors import Conflict, Invalid, NotFound
-from service.processes.repository import find_process
+from service.processes.repository import find_process, rounds_of
 from service.proposals.repository import STATUS_ZH
 from service.refusals import phase_name, refused_transition
 from service.rounds import schemas
@@ -46,6 +47,46 @@ async def find_round(db: AsyncSession, round_id: int, *, for_update: bool = Fals
     if round_row is None:
         raise NotFound(f"there is no round {round_id}", zh=f"没有编号为 {round_id} 的轮次")
     return round_row
+
+
+async def get_round(db: AsyncSession, round_id: int) -> Round | None:
+    """The round ``round_id``, or ``None`` (:func:`find_round` refuses with 404 instead)."""
+    return await db.get(Round, round_id)
+
+
+class VotingRound(NamedTuple):
+    """A round now voting, named as the tablet enrolment lists it."""
+
+    id: int
+    number: int
+    title: str
+    process: str
+    """The title of the round's process."""
+
+
+async def voting_rounds(db: AsyncSession) -> list[VotingRound]:
+    """Every round now voting, by process and number."""
+    rows = await db.execute(
+        select(Round.id, Round.number, Round.title, Process.title)
+        .join(Process, Process.id == Round.process_id)
+        .where(Round.phase == RoundPhase.VOTING.value)
+        .order_by(Process.id, Round.number)
+    )
+    return [VotingRound(*row) for row in rows]
+
+
+async def rounds_with_results(
+    db: AsyncSession, process_ids: Sequence[int]
+) -> list[tuple[Round, bytes | None]]:
+    """The rounds of these processes by number, each with its stored result (JSON of
+    :class:`engine.result.Result`), ``None`` while it has none."""
+    rows = await db.execute(
+        select(Round, RoundResult.result)
+        .outerjoin(RoundResult, RoundResult.round_id == Round.id)
+        .where(Round.process_id.in_(process_ids))
+        .order_by(Round.number)
+    )
+    return [(round_row, stored) for round_row, stored in rows]
 
 
 async def slate_out(db: AsyncSession, round_row: Round) -> list[schemas.SlateOption]:
@@ -95,10 +136,7 @@ async def round_out(db: AsyncSession, round_row: Round) -> schemas.Round:
 
 async def list_rounds(db: AsyncSession, process_id: int) -> list[Round]:
     await find_process(db, process_id)
-    rows = await db.scalars(
-        select(Round).where(Round.process_id == process_id).order_by(Round.number)
-    )
-    return list(rows.all())
+    return await rounds_of(db, process_id)
 
 
 async def create_round(

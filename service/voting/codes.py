@@ -260,20 +260,28 @@ async def issue_codes(
     return await store_codes(db, plan, fresh, actor)
 
 
+async def find_code(
+    db: AsyncSession, round_id: int, text: str, secret_key: str
+) -> VoterCode | None:
+    """The round's code typed as ``text`` (in any spelling :func:`normalize_code` reads), or
+    ``None`` if the round has no such code."""
+    code = normalize_code(text)
+    if code is None:
+        return None
+    return await db.scalar(
+        select(VoterCode).where(
+            VoterCode.code_hash == code_hash(secret_key, code), VoterCode.round_id == round_id
+        )
+    )
+
+
 async def void_code(
     db: AsyncSession, round_id: int, text: str, reason: str, secret_key: str, actor: Actor
 ) -> VoterCode:
     """Void an unused code (lost slip, given twice by mistake) with a reason."""
     round_row = await find_round(db, round_id)
     await _refuse_closed(db, round_row, "voided", "作废")
-    code = normalize_code(text)
-    row = None
-    if code is not None:
-        row = await db.scalar(
-            select(VoterCode).where(
-                VoterCode.code_hash == code_hash(secret_key, code), VoterCode.round_id == round_id
-            )
-        )
+    row = await find_code(db, round_id, text, secret_key)
     if row is None:
         raise unknown_code()
     if row.status == "used":

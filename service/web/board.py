@@ -12,7 +12,6 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import normalize_tracker
@@ -21,14 +20,16 @@ from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot, Sc
 from engine.process import RoundPhase
 from engine.result import Result
 from service.auth.guard import ANONYMOUS, roles
-from service.communities.controllers import find_community
+from service.communities.controllers import all_communities, find_community
 from service.db import models
 from service.deps import DB
 from service.i18n import text
 from service.loop.board import board as loop_board
+from service.loop.schemas import BoardProcess
 from service.records.labels import method_name
 from service.report import undecided_words
 from service.results import ballot_box
+from service.rounds.repository import rounds_with_results
 from service.web.render import language_of, page, redirect
 from service.web.reveal import result_view
 
@@ -51,7 +52,7 @@ class RoundLine:
 
 @dataclass(frozen=True, slots=True)
 class ProcessLine:
-    process: models.Process
+    process: BoardProcess
     rounds: list[RoundLine]
 
     @property
@@ -61,24 +62,13 @@ class ProcessLine:
         return published[-1].winners if published else None
 
 
-async def process_lines(db: AsyncSession, community_id: int, lang: str) -> list[ProcessLine]:
-    """The community's processes, newest first, with their rounds."""
-    processes = (
-        await db.scalars(
-            select(models.Process)
-            .where(models.Process.community_id == community_id)
-            .order_by(models.Process.id.desc())
-        )
-    ).all()
+async def process_lines(
+    db: AsyncSession, processes: list[BoardProcess], lang: str
+) -> list[ProcessLine]:
+    """The board's processes (newest first) with their rounds."""
     ids = [p.id for p in processes]
-    rows = await db.execute(
-        select(models.Round, models.RoundResult.result)
-        .outerjoin(models.RoundResult, models.RoundResult.round_id == models.Round.id)
-        .where(models.Round.process_id.in_(ids))
-        .order_by(models.Round.number)
-    )
     rounds: dict[int, list[RoundLine]] = {pid: [] for pid in ids}
-    for round_row, stored in rows:
+    for round_row, stored in await rounds_with_results(db, ids):
         if round_row.phase == RoundPhase.CANCELLED.value:
             continue  # cancelled before its voting opened: never shown to residents
         winners = None
@@ -117,12 +107,11 @@ def ballot_words(ballot: Ballot, lang: str) -> list[str]:
     return []
 
 
-async def find_receipt(db: AsyncSession, round_id: int, typed: str) -> ballot_box.Receipt | None:
+async def find_receipt(
+    db: AsyncSession, round_row: models.Round, typed: str
+) -> ballot_box.Receipt | None:
     """The receipt with this tracker (or its 8-character short form) in the counted box; its
     ballot only if the round has open receipts (:func:`ballot_box.look_up` decides)."""
-    round_row = await db.get(models.Round, round_id)
-    if round_row is None:
-        return None
     return await ballot_box.look_up(db, round_row, normalize_tracker(typed))
 
 
@@ -137,8 +126,7 @@ class BoardController(Controller):
 
     @get("/board", opt=PUBLIC)
     async def communities(self, request: Request[Any, Any, Any], db: DB) -> Template:
-        rows = (await db.scalars(select(models.Community).order_by(models.Community.id))).all()
-        return page(request, "board/index.html", communities=rows)
+        return page(request, "board/index.html", communities=await all_communities(db))
 
     @get("/board/communities/{community_id:int}", opt=PUBLIC)
     async def community(
@@ -146,8 +134,8 @@ class BoardController(Controller):
     ) -> Template:
         """The community's processes, their status and decisions."""
         community = await find_community(db, community_id)
-        lines = await process_lines(db, community_id, language_of(request))
         shown = (await loop_board(db, community_id)).processes
+        lines = await process_lines(db, shown, language_of(request))
         loops = {p.id: p for p in shown}
         return page(
             request, "board/community.html", community=community, processes=lines, loops=loops
@@ -168,7 +156,7 @@ class BoardController(Controller):
         lookup: dict[str, Any] | None = None
         if tracker.strip():
             try:
-                found = await find_receipt(db, round_id, tracker)
+                found = await find_receipt(db, view.round, tracker)
             except InvalidReceipt:
                 lookup = {"status": "malformed", "tracker": tracker.strip()}
             else:

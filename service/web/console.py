@@ -12,7 +12,6 @@ from urllib.parse import quote
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from engine.process import ProcessPhase
 from engine.registry import get_method
@@ -22,7 +21,6 @@ from service.audit import record
 from service.auth.guard import SESSION_COOKIE, Actor, roles, signing_in
 from service.communities.controllers import change_community
 from service.communities.schemas import CommunityUpdate
-from service.db import models
 from service.deps import DB, Caller
 from service.errors import NotSignedIn, ServiceError, TooMany
 from service.i18n import text
@@ -144,19 +142,8 @@ class ConsoleController(Controller):
     @get("/", opt=RUNS_MEETINGS)
     async def home(self, request: Request[Any, Any, Any], db: DB) -> Template:
         """Every community with its processes, newest first, and a form for a new one."""
-        communities = (
-            await db.scalars(select(models.Community).order_by(models.Community.id))
-        ).all()
-        rows = (await db.scalars(select(models.Process).order_by(models.Process.id.desc()))).all()
-        by_community: dict[int, list[models.Process]] = {c.id: [] for c in communities}
-        for process in rows:
-            by_community.setdefault(process.community_id, []).append(process)
-        return page(
-            request,
-            "console/home.html",
-            communities=[(c, by_community[c.id]) for c in communities],
-            zones=ZONE_CHOICES,
-        )
+        communities = await processes.processes_by_community(db)
+        return page(request, "console/home.html", communities=communities, zones=ZONE_CHOICES)
 
     @post("/communities/{community_id:int}/time-zone", opt=roles("admin"))
     async def time_zone(
@@ -182,26 +169,18 @@ class ConsoleController(Controller):
         self, request: Request[Any, Any, Any], db: DB, process_id: FromPath[int]
     ) -> Template:
         """A process: its options, its rounds, and the form for a new round."""
-        process = await processes.find_process(db, process_id)
-        community = await db.get(models.Community, process.community_id)
-        proposals = (
-            await db.scalars(
-                select(models.Proposal)
-                .where(models.Proposal.process_id == process_id)
-                .order_by(models.Proposal.id)
-            )
-        ).all()
-        round_rows = await rounds.list_rounds(db, process_id)
+        overview = await processes.process_overview(db, process_id)
+        process = overview.process
         return page(
             request,
             "console/process.html",
             process=process,
-            community=community,
-            proposals=proposals,
-            rounds=round_rows,
+            community=overview.community,
+            proposals=overview.proposals,
+            rounds=overview.rounds,
             open=process.phase in processes.OPEN_PHASES,
             decidable=process.phase == ProcessPhase.DELIBERATING.value
-            and any(r.phase == "published" for r in round_rows),
+            and any(r.phase == "published" for r in overview.rounds),
             methods=method_choices(),
             tie_policies=TIE_POLICIES,
             prompts="\n".join(DEFAULT_PROMPTS),

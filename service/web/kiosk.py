@@ -16,15 +16,17 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.repository import sign_out
 from service.audit import record
 from service.auth.guard import SESSION_COOKIE, roles
-from service.db.models import Process, Proposal, Round, VoterCode
+from service.db.models import Round
 from service.deps import DB, Caller
 from service.errors import EXCEPTION_HANDLERS, Forbidden, Invalid
+from service.processes.repository import find_process
+from service.proposals.repository import descriptions
+from service.rounds.repository import get_round, voting_rounds
 from service.voting import codes, devices, late
 from service.voting.casting import ballot_rules, not_open
 from service.voting.controllers import cast
@@ -134,9 +136,8 @@ async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
     """The frozen slate of a voting round with the proposals' descriptions."""
     slate = round_row.slate or []
     ids = [entry["proposal_id"] for entry in slate]
-    rows = await db.execute(select(Proposal.id, Proposal.description).where(Proposal.id.in_(ids)))
-    descriptions = {pid: description for pid, description in rows}
-    process = await db.get(Process, round_row.process_id)
+    described = await descriptions(db, ids)
+    process = await find_process(db, round_row.process_id)
     rules: dict[str, Any] = round_row.rules or {}
     options: dict[str, Any] = round_row.options or {}
     budget = rules.get("budget", options.get("budget"))
@@ -144,13 +145,13 @@ async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
         round_id=round_row.id,
         number=round_row.number,
         title=round_row.title,
-        process_title=process.title if process else "",
-        question=process.question if process else "",
+        process_title=process.title,
+        question=process.question,
         kind=round_row.ballot_kind,
         options=[
             BallotOption(
                 name=str(entry["name"]),
-                description=descriptions.get(entry["proposal_id"], ""),
+                description=described.get(entry["proposal_id"], ""),
                 cost_cents=entry.get("cost_cents"),
             )
             for entry in slate
@@ -199,21 +200,13 @@ async def check_code(
     redeemed only by the cast itself. Unknown codes count against the device's guesses."""
     lockouts: Lockouts = state.lockouts
     lockouts.check(device)
-    round_row = await db.get(Round, round_id)
+    round_row = await get_round(db, round_id)
     if round_row is None or round_row.phase != "voting":
         raise not_open(round_id, round_row.phase if round_row else "gone")
-    canonical = codes.normalize_code(typed)
-    status = None
-    if canonical is not None:
-        status = await db.scalar(
-            select(VoterCode.status).where(
-                VoterCode.code_hash == codes.code_hash(state.settings.secret_key, canonical),
-                VoterCode.round_id == round_id,
-            )
-        )
-    if status is None:
+    found = await codes.find_code(db, round_id, typed, state.settings.secret_key)
+    if found is None:
         await lockouts.failed(device, round_id)
-    refusal = codes.refusal_for(status)
+    refusal = codes.refusal_for(found.status if found else None)
     if refusal is not None:
         raise refusal
 
@@ -230,7 +223,7 @@ class KioskController(Controller):
         enrolment = read_enrolment(state.settings.secret_key, request.cookies.get(TABLET_COOKIE))
         if enrolment is None:
             return page(request, "kiosk/blocked.html", status=403, reason="not-enrolled")
-        round_row = await db.get(Round, enrolment.round_id)
+        round_row = await get_round(db, enrolment.round_id)
         if round_row is None or round_row.phase != "voting":
             return page(request, "kiosk/blocked.html", reason="closed")
         lang = language_of(request)
@@ -319,16 +312,7 @@ class KioskController(Controller):
     @get("/enrol", opt=RUNS_ROUNDS)
     async def enrol_form(self, request: Request[Any, Any, Any], db: DB) -> Template:
         """The rounds now voting, to enrol this device for one of them."""
-        rows = await db.execute(
-            select(Round.id, Round.number, Round.title, Process.title)
-            .join(Process, Process.id == Round.process_id)
-            .where(Round.phase == "voting")
-            .order_by(Process.id, Round.number)
-        )
-        voting = [
-            {"id": rid, "number": number, "title": title, "process": process}
-            for rid, number, title, process in rows
-        ]
+        voting = await voting_rounds(db)
         return page(request, "kiosk/enrol.html", rounds=voting, days=ENROLMENT_DAYS)
 
     @post("/enrol", opt=RUNS_ROUNDS)
@@ -342,7 +326,7 @@ class KioskController(Controller):
     ) -> Redirect:
         """Make this device the ballot tablet of a voting round, and sign the facilitator
         out on it, so residents passing it along see the ballot and nothing else."""
-        round_row = await db.get(Round, data.round_id)
+        round_row = await get_round(db, data.round_id)
         if round_row is None or round_row.phase != "voting":
             raise Invalid(
                 "only a round that is voting can have ballot tablets",

@@ -24,6 +24,7 @@ from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Process, Round, RoundResult
 from service.deps import DB, Caller
 from service.i18n import text
+from service.processes.repository import find_process
 from service.records.labels import method_name
 from service.report import number, outcome_words, undecided_words
 from service.results.controllers import counted_round
@@ -115,9 +116,7 @@ def comparison_words(
 async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) -> ResultView:
     """The result screen of a round the caller may see (409 ``results-hidden`` otherwise)."""
     round_row, stored = await counted_round(db, round_id, actor)
-    process = await db.get(Process, round_row.process_id)
-    if process is None:  # a round always has its process (foreign key); keeps mypy honest
-        raise LookupError(round_row.process_id)
+    process = await find_process(db, round_row.process_id)
     result = msgspec.json.decode(stored.result, type=Result)
     comparison = (
         None

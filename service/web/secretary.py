@@ -13,7 +13,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from engine.process import ProcessPhase, RoundPhase
 from service.auth.guard import roles
@@ -24,10 +23,9 @@ from service.loop import closeout, feedback, photos, tasks
 from service.loop.board import loop_view
 from service.loop.photos import UPLOAD_LIMIT
 from service.loop.schemas import Loop
-from service.processes.repository import find_process
+from service.processes.repository import process_overview, processes_by_community
 from service.records.controllers import export_process, export_round, file_response, print_slips
 from service.records.exports import FORMATS, ExportFormat
-from service.rounds.repository import list_rounds
 from service.voting.schemas import CodesCreate
 from service.web.forms import Form, whole
 from service.web.render import language_of, page, redirect
@@ -73,14 +71,10 @@ async def community_loops(
     db: DB,
 ) -> list[tuple[models.Community, list[tuple[models.Process, Loop]]]]:
     """Every community with its processes (newest first) and where each stands."""
-    communities = (await db.scalars(select(models.Community).order_by(models.Community.id))).all()
-    rows = (await db.scalars(select(models.Process).order_by(models.Process.id.desc()))).all()
-    by_community: dict[int, list[tuple[models.Process, Loop]]] = {c.id: [] for c in communities}
-    for process in rows:
-        by_community.setdefault(process.community_id, []).append(
-            (process, await loop_view(db, process.id))
-        )
-    return [(c, by_community[c.id]) for c in communities]
+    return [
+        (community, [(p, await loop_view(db, p.id)) for p in processes])
+        for community, processes in await processes_by_community(db)
+    ]
 
 
 class SecretaryController(Controller):
@@ -103,24 +97,16 @@ class SecretaryController(Controller):
         self, request: Request[Any, Any, Any], db: DB, actor: Caller, process_id: FromPath[int]
     ) -> Template:
         """A process's loop with its forms, and its downloads."""
-        process = await find_process(db, process_id)
-        community = await db.get(models.Community, process.community_id)
-        proposals = (
-            await db.scalars(
-                select(models.Proposal)
-                .where(models.Proposal.process_id == process_id)
-                .order_by(models.Proposal.id)
-            )
-        ).all()
-        round_rows = await list_rounds(db, process_id)
-        downloads = [round_downloads(r, actor.role == "admin") for r in round_rows]
+        overview = await process_overview(db, process_id)
+        process = overview.process
+        downloads = [round_downloads(r, actor.role == "admin") for r in overview.rounds]
         counted = any(d.formats for d in downloads)
         return page(
             request,
             "secretary/process.html",
             process=process,
-            community=community,
-            proposals=proposals,
+            community=overview.community,
+            proposals=overview.proposals,
             standing=await loop_view(db, process_id),
             downloads=downloads,
             process_formats=[f for f in FORMATS.values() if f.process] if counted else [],
