@@ -26,7 +26,9 @@ Imports = Callable[[str], Iterable[str]]
 
 
 def inside(graph: Graph, package: str) -> set[str]:
-    """The package and every module under it."""
+    """The package and every module under it (none if the graph does not hold it)."""
+    if package not in graph.modules:
+        return set()
     return {package} | graph.find_descendants(package)
 
 
@@ -174,40 +176,47 @@ def test_no_module_imports_a_test_module(graph: Graph) -> None:
 
 
 def made(*imports: tuple[str, str]) -> Graph:
+    """A graph of these imports, each on line 1, with the packages that hold the modules."""
     graph = grimp.ImportGraph()
     for importer, imported in imports:
         graph.add_import(importer=importer, imported=imported, line_number=1, line_contents="")
+        for module in (importer, imported):
+            parts = module.split(".")
+            for depth in range(1, len(parts)):
+                graph.add_module(".".join(parts[:depth]))
     return graph
 
 
-def test_a_circle_is_named_as_its_chain() -> None:
-    graph = made(
-        ("service.rounds", "service.results"),
-        ("service.results", "service.voting"),
-        ("service.voting", "service.rounds"),
-        ("service.voting", "service.errors"),
-        ("service.app", "service.rounds"),
-    )
-    for module in ("service.rounds", "service.results", "service.voting"):
-        graph.add_module(module)
-    graph.add_module("service")
-    assert circles(graph, "service") == [
-        ["service.results", "service.voting", "service.rounds", "service.results"]
-    ]
+CIRCLES = {
+    "a circle of three, named as its chain": (
+        [
+            ("service.rounds", "service.results"),
+            ("service.results", "service.voting"),
+            ("service.voting", "service.rounds"),
+            ("service.voting", "service.errors"),
+            ("service.app", "service.rounds"),
+        ],
+        [["service.results", "service.voting", "service.rounds", "service.results"]],
+    ),
+    "two circles through one module, both named": (
+        [
+            ("engine.registry", "engine.methods"),
+            ("engine.methods", "engine.registry"),
+            ("engine.registry", "engine.stv"),
+            ("engine.stv", "engine.registry"),
+        ],
+        [
+            ["engine.methods", "engine.registry", "engine.methods"],
+            ["engine.registry", "engine.stv", "engine.registry"],
+        ],
+    ),
+}
 
 
-def test_two_circles_through_one_module_are_both_named() -> None:
-    graph = made(
-        ("engine.registry", "engine.methods"),
-        ("engine.methods", "engine.registry"),
-        ("engine.registry", "engine.stv"),
-        ("engine.stv", "engine.registry"),
-    )
-    graph.add_module("engine")
-    assert circles(graph, "engine") == [
-        ["engine.methods", "engine.registry", "engine.methods"],
-        ["engine.registry", "engine.stv", "engine.registry"],
-    ]
+@pytest.mark.parametrize(("imports", "named"), CIRCLES.values(), ids=CIRCLES.keys())
+def test_circles_are_named(imports: list[tuple[str, str]], named: list[list[str]]) -> None:
+    package = imports[0][0].partition(".")[0]
+    assert circles(made(*imports), package) == named
 
 
 def test_an_import_up_the_layers_is_named() -> None:
@@ -216,8 +225,6 @@ def test_an_import_up_the_layers_is_named() -> None:
         ("ballots.kinds", "engine.profile"),
         ("service.app", "ballots.kinds"),
     )
-    for package in ("engine", "ballots", "service", "tests"):
-        graph.add_module(package)
     assert upward_imports(graph) == ["engine.profile → ballots.kinds (line 1: )"]
 
 
