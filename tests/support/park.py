@@ -1,6 +1,6 @@
 """The pocket park of the 杜集 community, the example every part of the project uses: its
-six options as the demo's ballot file lists them, and that file's round sealed into a
-decision bundle."""
+six options as the demo's ballot file lists them, that file's round sealed into a decision
+bundle, and the demo's second round (a budget over the top four)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from ballots.digest import (
 )
 from ballots.formats import read_ballots
 from ballots.recount import recount, round_from_box
+from service.demo.loader import BUDGET_PATTERNS, OPTIONS
 from tests.support.paths import DEMO
 
 PARK: Final[tuple[str, ...]] = tuple(
@@ -34,6 +35,16 @@ PARK: Final[tuple[str, ...]] = tuple(
 )
 """The six options in the ballot order: 儿童游乐设施 健康监测站 文化墙 小型活动区 健身器材
 遮阳座椅."""
+BUDGET_BALLOTS: Final = BUDGET_PATTERNS
+"""The demo's 40 budget ballots within 200,000 yuan, as (voters, approved options)."""
+BUDGET_OPTIONS: Final[tuple[str, ...]] = tuple(
+    name for name, _, _ in OPTIONS if any(name in approved for _, approved in BUDGET_PATTERNS)
+)
+"""The four options of the budget round: 儿童游乐设施 健康监测站 小型活动区 健身器材."""
+BUDGET_COSTS: Final[tuple[float, ...]] = tuple(
+    float(yuan) for name, yuan, _ in OPTIONS if name in BUDGET_OPTIONS
+)
+"""Their costs in yuan, as the demo states them."""
 
 
 def park_bundle() -> Bundle:
