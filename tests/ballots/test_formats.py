@@ -28,7 +28,7 @@ from ballots.formats import (
     write_ballots,
 )
 from engine.profile import UNRANKED, RankedProfile
-from tests.support.paths import ELECTIONS
+from tests.support.paths import ELECTIONS, ROOT
 from tests.support.profiles import sole_first
 
 MINE = ("alaska", "blt", "cvr", "preflib", "votekit")
@@ -567,7 +567,7 @@ def test_readers_do_not_depend_on_pythonhashseed(tmp_path: Path) -> None:
             text=True,
             env=env,
             check=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=ROOT,
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1

@@ -29,10 +29,9 @@ from service.db.migrate import upgrade
 from service.db.session import create_engine
 from service.settings import Settings
 from tests.e2e.helpers import Server
-from tests.load.harness import free_port
+from tests.support.app import free_port
+from tests.support.databases import BACKENDS, PG_URL
 
-PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
-BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 SECRET = "e2e-secret-key-of-at-least-32-characters"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -13,6 +13,7 @@ own into ``app.state``. ``tests/service/test_passwords.py`` checks the real cost
 from __future__ import annotations
 
 import importlib
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -75,6 +76,13 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on (for a server the test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @asynccontextmanager
