@@ -41,12 +41,19 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, NamedTuple
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from ballots.digest import ENCODER, ballot_line
+from ballots.digest import (
+    ENCODER,
+    ballot_box_digest,
+    content_list_digest,
+    line_hash,
+    sealed_box_digest,
+    tracker_list_digest,
+)
 from ballots.errors import FormatError
 from ballots.kinds import Ballot, BallotRules
 from engine.compare import Comparison
@@ -201,6 +208,15 @@ class SealedBallots(_Record, frozen=True, kw_only=True):
     contents_digest: Digest
 
 
+class BoxDigests(NamedTuple):
+    """A round's ballot-box digest as recomputed from its published ballots and, with
+    sealed receipts, the digests of its two lists it is made of."""
+
+    box: str
+    trackers: str | None = None
+    contents: str | None = None
+
+
 class RoundRecord(_Record, frozen=True, kw_only=True):
     """One counted round: everything needed to show, check and recount its decision.
 
@@ -231,6 +247,17 @@ class RoundRecord(_Record, frozen=True, kw_only=True):
         if isinstance(self.ballots, SealedBallots):
             return sum(c.count for c in self.ballots.contents)
         return len(self.ballots)
+
+    def box_digests(self) -> BoxDigests:
+        """The ballot-box digest recomputed from the published ballots: from the two lists
+        (sealed receipts, whose own digests come with it) or from the tracker and ballot
+        pairs (open receipts). A tracker not in canonical form or listed twice, or a count
+        below 1, raises :class:`~ballots.errors.InvalidReceipt`."""
+        if isinstance(self.ballots, SealedBallots):
+            trackers = tracker_list_digest(self.ballots.trackers)
+            contents = content_list_digest((c.ballot, c.count) for c in self.ballots.contents)
+            return BoxDigests(sealed_box_digest(trackers, contents), trackers, contents)
+        return BoxDigests(ballot_box_digest((e.tracker, e.ballot) for e in self.ballots))
 
     def counted(self) -> list[tuple[Ballot, int]]:
         """Every listed ballot with how many ballots say it (one entry per ballot for open
@@ -346,7 +373,7 @@ def entry(tracker: str, ballot: Ballot) -> BallotEntry:
     """The bundle entry of one ballot, with the hash of its ballot-box line."""
     return BallotEntry(
         tracker=tracker,
-        hash=hashlib.sha256(ballot_line(tracker, ballot)).hexdigest(),
+        hash=line_hash(tracker, ballot),
         ballot=ballot,
     )
 

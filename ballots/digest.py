@@ -59,10 +59,29 @@ _FROM_RFC4648: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPH
 """Standard base 32 (RFC 4648) digits to Crockford's, value for value."""
 
 
+def random_characters(length: int) -> str:
+    """``length`` random characters of :data:`ALPHABET` from :mod:`secrets`, five random
+    bits each (the bits drawn beyond them, fewer than eight, are dropped)."""
+    random = secrets.token_bytes(-(-5 * length // 8))
+    return base64.b32encode(random)[:length].translate(_FROM_RFC4648).decode("ascii")
+
+
+def as_typed(text: str) -> str:
+    """Characters a person typed (a tracker, its short form or a voter code) read the one
+    way they can mean: case, spaces and hyphens are ignored; ``O`` reads as ``0`` and
+    ``I``/``L`` as ``1``. The result may still hold characters outside :data:`ALPHABET`
+    (:func:`foreign`)."""
+    return text.upper().translate(_AS_TYPED)
+
+
+def foreign(chars: str) -> str | None:
+    """The first of ``chars`` that is not in :data:`ALPHABET`, or ``None``."""
+    return None if _CANONICAL.issuperset(chars) else next(c for c in chars if c not in _CANONICAL)
+
+
 def new_tracker() -> str:
     """A fresh random tracker for one cast ballot: 16 Crockford base-32 characters (80 bits)."""
-    random = secrets.token_bytes(5 * TRACKER_LENGTH // 8)
-    return base64.b32encode(random).translate(_FROM_RFC4648).decode("ascii")
+    return random_characters(TRACKER_LENGTH)
 
 
 def normalize_tracker(text: str) -> str:
@@ -73,9 +92,8 @@ def normalize_tracker(text: str) -> str:
     """
     if len(text) == TRACKER_LENGTH and _CANONICAL.issuperset(text):
         return text  # already canonical (a tracker the server made)
-    chars = text.upper().translate(_AS_TYPED)
-    if not _CANONICAL.issuperset(chars):
-        wrong = next(c for c in chars if c not in _CANONICAL)
+    chars = as_typed(text)
+    if (wrong := foreign(chars)) is not None:
         raise InvalidReceipt(f"a tracker cannot contain {wrong!r}")
     if len(chars) not in (TRACKER_LENGTH, SHORT_LENGTH):
         raise InvalidReceipt(
@@ -101,6 +119,12 @@ def ballot_line(tracker: str, ballot: Ballot) -> bytes:
     """One ballot's line in the ballot-box digest: the tracker, a tab, the canonical ballot
     and a line feed (``ABCD…\\t{"kind":"ranked",…}\\n``)."""
     return tracker.encode("ascii") + b"\t" + canonical_ballot(ballot) + b"\n"
+
+
+def line_hash(tracker: str, ballot: Ballot) -> str:
+    """SHA-256 (lowercase hex) of one ballot's :func:`ballot_line`: the hash an open-receipt
+    round publishes beside each ballot, so a voter can check their line alone."""
+    return hashlib.sha256(ballot_line(tracker, ballot)).hexdigest()
 
 
 def ballot_box_digest(entries: Iterable[tuple[str, Ballot]]) -> str:

@@ -20,7 +20,6 @@ the board; residents can look their trackers up.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any, Final
@@ -39,14 +38,10 @@ from ballots.bundle import (
 )
 from ballots.digest import (
     TRACKER_LENGTH,
-    ballot_box_digest,
-    ballot_line,
     canonical_ballot,
-    content_list_digest,
     grouped_tracker,
+    line_hash,
     normalize_tracker,
-    sealed_box_digest,
-    tracker_list_digest,
 )
 from ballots.errors import BallotError, InvalidBallot, InvalidReceipt
 from ballots.recount import recount
@@ -240,7 +235,7 @@ def _open_box(record: RoundRecord, entries: tuple[BallotEntry, ...]) -> tuple[li
     problems = list(_ballot_problems(record, entries))
     if any(check in ("tracker", "invalid-ballot") for check, _, _ in problems):
         return problems, ""
-    return problems, ballot_box_digest((e.tracker, e.ballot) for e in entries)
+    return problems, record.box_digests().box
 
 
 def _sealed_box(record: RoundRecord, box: SealedBallots) -> tuple[list[Problem], str]:
@@ -250,16 +245,15 @@ def _sealed_box(record: RoundRecord, box: SealedBallots) -> tuple[list[Problem],
     problems += _content_problems(record, box)
     if any(check in ("tracker", "content", "invalid-ballot") for check, _, _ in problems):
         return problems, ""
-    trackers = tracker_list_digest(box.trackers)
-    contents = content_list_digest((c.ballot, c.count) for c in box.contents)
+    digests = record.box_digests()
     for name, stored, computed, count in (
-        ("trackers", box.trackers_digest, trackers, len(box.trackers)),
-        ("contents", box.contents_digest, contents, len(box.contents)),
+        ("trackers", box.trackers_digest, digests.trackers, len(box.trackers)),
+        ("contents", box.contents_digest, digests.contents, len(box.contents)),
     ):
         if stored != computed:
-            values = {"stored": stored, "count": str(count), "computed": computed}
+            values = {"stored": stored, "count": str(count), "computed": str(computed)}
             problems.append((f"{name}-digest", f"{name}-digest", values))
-    return problems, sealed_box_digest(trackers, contents)
+    return problems, digests.box
 
 
 def _tracker_problems(trackers: tuple[str, ...]) -> Iterator[Problem]:
@@ -326,7 +320,7 @@ def _ballot_problems(record: RoundRecord, entries: tuple[BallotEntry, ...]) -> I
             yield "tracker", "tracker-order", {**where, "previous": grouped_tracker(previous)}
         seen.add(tracker)
         previous = max(previous, tracker)
-        if hashlib.sha256(ballot_line(tracker, item.ballot)).hexdigest() != item.hash:
+        if line_hash(tracker, item.ballot) != item.hash:
             yield "ballot-hash", "ballot-hash", where
         try:
             valid = validate(item.ballot, record.rules)

@@ -5,6 +5,7 @@ Imports numpy and msgspec only. Everything here is a pure function of its inputs
 
 from __future__ import annotations
 
+from engine import methods  # noqa: F401  (registers every method in METHODS)
 from engine.errors import (
     EngineError,
     KindMismatch,

@@ -4,6 +4,10 @@ Each method is a function ``(profile, tiebreaker, seats, options) -> Outcome`` r
 with :func:`method`, stating the ballot kind it counts, the options it takes and the
 properties it claims (tested by the contract tests). :func:`tally` checks the request,
 runs the method and wraps its outcome into a :class:`~engine.result.Result`.
+
+This module never imports the methods: they import it to register themselves, and
+``engine/__init__.py`` imports :mod:`engine.methods`, so :data:`METHODS` is complete as
+soon as any part of the engine has been imported.
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ class MethodInfo:
 
 
 METHODS: dict[str, MethodInfo] = {}
+"""Every counting method by name, filled by :func:`method` as :mod:`engine.methods` is
+imported (which ``import engine`` does)."""
 
 
 def method(
@@ -117,7 +123,6 @@ def method(
 
 def get_method(name: str) -> MethodInfo:
     """The registered method called ``name``."""
-    _load()
     try:
         return METHODS[name]
     except KeyError:
@@ -231,8 +236,3 @@ def top_of_ranking(ranking: Sequence[Sequence[int]], seats: int, tb: TieBreaker)
         else:
             winners.extend(tb.choose(group, purpose="win", count=room))
     return winners
-
-
-def _load() -> None:
-    """Import the method modules so that their decorators register them."""
-    import engine.methods  # noqa: F401

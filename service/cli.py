@@ -61,10 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _said(exc: Exception, lang: str) -> str:
     """An engine or ballot error in ``lang``: in Chinese its kind in words, and for a file
     that cannot be read what the reader says (in English: it names the line at fault)."""
-    if lang != "zh":
-        return str(exc)
-    said = domain_zh(exc)
-    return f"{said}：{exc}" if isinstance(exc, FormatError) else said
+    key = "cli.said.unreadable" if isinstance(exc, FormatError) else "cli.said"
+    return text(lang, key, kind=domain_zh(exc), said=exc)
 
 
 if __name__ == "__main__":

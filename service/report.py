@@ -5,15 +5,17 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from msgspec import UNSET
-
-from engine.compare import Comparison, MethodVerdict
-from engine.registry import get_method
+from engine.compare import Comparison
 from engine.result import Result
 from service.i18n import text
-from service.records.labels import method_name
-from service.results.explain import explain, step_grid
-from service.results.explain import number as number  # the tables and pages import it here
+from service.records.labels import grouped_number, listed, method_name, method_summary
+from service.results.explain import (
+    explain,
+    outcome_words,
+    step_grid,
+    undecided_words,
+    verdict_words,
+)
 
 
 def width(cell: str) -> int:
@@ -36,33 +38,16 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _method(name: str, lang: str) -> str:
     """A method by its Chinese name in Chinese; in English by the name ``--method`` takes."""
-    return method_name(name, lang) if lang == "zh" else name
-
-
-def undecided_words(found: Result | MethodVerdict, lang: str, *, short: bool = False) -> str | None:
-    """Why a count decided nothing, in words (``无结果：没有有效选票……``; ``short``: just
-    ``无结果``), or ``None`` when it decided."""
-    if found.no_decision is UNSET:
-        return None
-    return text(lang, "undecided.title" if short else f"undecided.{found.no_decision}")
-
-
-def outcome_words(
-    found: Result | MethodVerdict, lang: str, nobody: str = "—", *, short: bool = False
-) -> str:
-    """The winners (or funded projects) joined; why nothing was decided; or ``nobody``."""
-    sep = "、" if lang == "zh" else ", "
-    return undecided_words(found, lang, short=short) or sep.join(found.winners) or nobody
+    return text(lang, "cli.method", name=method_name(name, lang), code=name)
 
 
 def render_result(result: Result, lang: str) -> str:
     """The result as a readable report: summary, round-by-round table, ties; or, when
     nothing was decided, the reason in place of the winners."""
-    info = get_method(result.method)
-    summary = info.summary_zh if lang == "zh" else info.summary
+    summary = method_summary(result.method, lang)
     if result.decisions:
         spent = sum(d.cost for d in result.decisions if d.funded)
-        size = f"{text(lang, 'spent')}: {number(spent)}"
+        size = f"{text(lang, 'spent')}: {grouped_number(spent)}"
         label = text(lang, "funded")
     else:
         size = f"{text(lang, 'seats')}: {result.options.get('seats', 1)}"
@@ -105,7 +90,12 @@ def _decisions(result: Result, lang: str) -> str:
         text(lang, "decision"),
     ]
     rows = [
-        [d.candidate, number(d.support), number(d.cost), text(lang, f"reason.{d.reason}")]
+        [
+            d.candidate,
+            grouped_number(d.support),
+            grouped_number(d.cost),
+            text(lang, f"reason.{d.reason}"),
+        ]
         for d in result.decisions
     ]
     return table(header, rows)
@@ -113,11 +103,7 @@ def _decisions(result: Result, lang: str) -> str:
 
 def render_comparison(comparison: Comparison, lang: str) -> str:
     """The comparison: one line per method, then whether they agree and why not."""
-    sep = "、" if lang == "zh" else ", "
-    rows = []
-    for v in comparison.verdicts:
-        tied = text(lang, "compare.tied", names=sep.join(v.tied))
-        rows.append([_method(v.method, lang), outcome_words(v, lang, nobody=tied, short=True)])
+    rows = [[_method(v.method, lang), verdict_words(v, lang)] for v in comparison.verdicts]
     parts = [
         f"{text(lang, 'compare.title')} ({text(lang, 'ballots')}: {comparison.ballots:,})",
         "",
@@ -130,8 +116,8 @@ def render_comparison(comparison: Comparison, lang: str) -> str:
             parts.append(text(lang, "compare.condorcet", name=comparison.condorcet_winner))
         else:
             parts.append(text(lang, "compare.no_condorcet"))
-        parts.append(text(lang, "compare.smith", names=sep.join(comparison.smith_set)))
+        parts.append(text(lang, "compare.smith", names=listed(lang, comparison.smith_set)))
     if comparison.condorcet_misses:
-        misses = sep.join(_method(m, lang) for m in comparison.condorcet_misses)
+        misses = listed(lang, [_method(m, lang) for m in comparison.condorcet_misses])
         parts.append(text(lang, "compare.misses", names=misses))
     return "\n".join(parts)

@@ -15,12 +15,11 @@ from functools import cache
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from service.i18n import text
+
 DEFAULT_ZONE: Final = "Asia/Shanghai"
 """Every community's zone unless an admin sets another: China Standard Time (UTC+8, no
 daylight saving)."""
-
-_NAMED: Final = {DEFAULT_ZONE: ("北京时间", "China Standard Time")}
-"""Zones with a name people use; any other is labelled with its IANA name."""
 
 
 class UnknownZone(ValueError):
@@ -44,11 +43,11 @@ def _known() -> frozenset[str]:
 
 
 def zone_label(name: str, lang: str) -> str:
-    """``北京时间`` / ``China Standard Time`` for Asia/Shanghai, else the zone's name."""
-    named = _NAMED.get(name)
-    if named is None:
-        return name
-    return named[0] if lang == "zh" else named[1]
+    """The name people use for the zone (``zone.name.<zone>`` in the catalogue: 北京时间 /
+    China Standard Time for Asia/Shanghai), else its IANA name."""
+    key = f"zone.name.{name}"
+    shown = text(lang, key)
+    return name if shown == key else shown
 
 
 def moment(at: datetime | None, zone_name: str, lang: str) -> str:
@@ -57,13 +56,17 @@ def moment(at: datetime | None, zone_name: str, lang: str) -> str:
         return "—"
     local = at.astimezone(zone(zone_name))
     label = zone_label(zone_name, lang)
-    shown = f"{local:%Y-%m-%d %H:%M}"
-    return f"{shown}（{label}）" if lang == "zh" else f"{shown} ({label})"
+    return text(lang, "join.aside", a=f"{local:%Y-%m-%d %H:%M}", b=label)
 
 
 def day(at: datetime | None, zone_name: str) -> str:
     """The date of a time in the zone, ``2026-12-04`` (``—`` for none)."""
     return "—" if at is None else f"{at.astimezone(zone(zone_name)):%Y-%m-%d}"
+
+
+def long_date(on: date, lang: str) -> str:
+    """A date written out for reading: ``2026年6月30日`` / ``2026-06-30``."""
+    return text(lang, "date.long", year=on.year, month=on.month, day=on.day)
 
 
 def today(zone_name: str = DEFAULT_ZONE) -> date:

@@ -25,12 +25,7 @@ class FormatInfo:
 
     def load(self) -> ModuleType:
         """The format's module, imported on first use."""
-        try:
-            return importlib.import_module(self.module)
-        except ModuleNotFoundError as exc:
-            if exc.name != self.module:
-                raise
-            raise FormatError(f"the module {self.module} for this format is missing") from exc
+        return importlib.import_module(self.module)
 
 
 FORMATS: dict[str, FormatInfo] = {

@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import Progress, decode, fail, read_bytes
-from ballots.kinds import BallotRules
+from ballots.kinds import KINDS, BallotRules
 from engine.counts import BALLOT_LIMIT, too_many
 from engine.errors import ProfileError
 from engine.profile import ApprovalProfile, Profile, RankedProfile, ScoreProfile
@@ -52,7 +52,6 @@ SEALED: Final[str] = "2"
 FIXED_COLUMNS: Final[dict[str, int]] = {OPEN: 4, SEALED: 3}
 """Columns before the options': round, tracker, line hash and the ballot as text (open);
 round, count and the ballot as text (sealed)."""
-KINDS: Final[tuple[str, ...]] = ("ranked", "approval", "score", "budget")
 
 
 def _amount(value: float) -> str:

@@ -29,14 +29,9 @@ from msgspec import Meta, Struct
 
 from ballots import bundle as decision
 from ballots.box import BallotBox, PublishedCount
-from ballots.bundle import RoundRecord, SealedBallots
 from ballots.digest import (
     ENCODER,
-    ballot_box_digest,
-    content_list_digest,
     lot_seed,
-    sealed_box_digest,
-    tracker_list_digest,
 )
 from ballots.encode import collapse, encode, position, profile_from_valid
 from ballots.errors import FormatError, InvalidBallot, InvalidReceipt, InvalidRules
@@ -166,16 +161,6 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     )
 
 
-def _box_digest(record: RoundRecord) -> str:
-    """The ballot-box digest recomputed from the round's published ballots: from the two
-    lists (sealed receipts) or from the tracker and ballot pairs (open receipts)."""
-    if isinstance(record.ballots, SealedBallots):
-        trackers = tracker_list_digest(record.ballots.trackers)
-        contents = content_list_digest((c.ballot, c.count) for c in record.ballots.contents)
-        return sealed_box_digest(trackers, contents)
-    return ballot_box_digest((e.tracker, e.ballot) for e in record.ballots)
-
-
 def _read_bundle(path: Path, data: bytes, progress: Progress | None) -> BallotBox:
     """The one round of a decision bundle, counted as it was published."""
     sealed = decision.decode(data, path.name)
@@ -192,7 +177,7 @@ def _read_bundle(path: Path, data: bytes, progress: Progress | None) -> BallotBo
         raise FormatError(f"{path.name}: rounds[0].ballots: {exc}") from exc
     counting = record.counting
     try:
-        digest = _box_digest(record)
+        digest = record.box_digests().box
     except InvalidReceipt as exc:
         raise FormatError(f"{path.name}: rounds[0].ballots: {exc}") from exc
     notes: tuple[str, ...] = ()

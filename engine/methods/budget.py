@@ -35,7 +35,7 @@ def _cents(value: float, what: str) -> int:
     return int(exact)
 
 
-def money(profile: ApprovalProfile) -> tuple[list[int], int]:
+def whole_cents(profile: ApprovalProfile) -> tuple[list[int], int]:
     """The project costs and the budget in whole cents; both must be set on the profile."""
     if profile.costs is None:
         raise ProfileError("participatory budgeting needs a cost for every project; none given")
@@ -121,7 +121,7 @@ def greedy(
     are never funded. Among projects with equal approvals, the cheaper is scanned first,
     and projects equal in approvals and cost are ordered by lot.
     """
-    costs, left = money(profile)
+    costs, left = whole_cents(profile)
     support = _supporters(profile)
     names = profile.candidates
     winners: list[int] = []
@@ -176,7 +176,7 @@ class _Election:
 
     @classmethod
     def of(cls, profile: ApprovalProfile) -> _Election:
-        costs, budget = money(profile)
+        costs, budget = whole_cents(profile)
         counts = profile.counts.astype(np.float64)
         rows = [np.flatnonzero(profile.approvals[:, c]) for c in range(profile.n_candidates)]
         return cls(

@@ -66,11 +66,7 @@ def db_upgrade(args: argparse.Namespace, lang: str, out: TextIO) -> int:
 
     settings = Settings.from_env(database_url=args.database)
     upgrade(settings.database_url)
-    out.write(
-        ("数据库已是最新结构：" if lang == "zh" else "database schema is up to date: ")
-        + settings.database_url
-        + "\n"
-    )
+    out.write(text(lang, "cli.db_upgraded", url=settings.database_url) + "\n")
     return 0
 
 
@@ -107,12 +103,8 @@ def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             await engine.dispose()
 
     asyncio.run(create())
+    role = text(lang, f"role.{args.role}")
     out.write(
-        (
-            f"已创建账号 {args.username}（{text('zh', f'role.{args.role}')}）"
-            if lang == "zh"
-            else f"created {args.username} ({args.role})"
-        )
-        + "\n"
+        text(lang, "cli.user_added", username=args.username, role=role, code=args.role) + "\n"
     )
     return 0

@@ -20,7 +20,7 @@ import msgspec
 
 from ballots.box import BallotBox, PublishedCount
 from engine.profile import ApprovalProfile, Profile
-from engine.registry import METHODS, get_method
+from engine.registry import METHODS
 from engine.result import Option
 from service.commands.admin import CommandError, existing
 from service.i18n import LANGUAGES, text
@@ -35,7 +35,6 @@ METHOD_FLAGS = {
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``tally`` and ``compare`` to the command line."""
-    get_method("plurality")  # load the registry for the method list
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("file", type=Path, help="ballot file")

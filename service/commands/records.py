@@ -136,7 +136,7 @@ def seal_file(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from ballots.formats import read_ballots
     from ballots.recount import round_from_box
     from engine.registry import get_method
-    from service.report import outcome_words, undecided_words
+    from service.results.explain import outcome_words, undecided_words
 
     get_method(args.method)
     box = read_ballots(existing(args.file), args.format)

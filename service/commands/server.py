@@ -11,6 +11,7 @@ from typing import Any, TextIO
 import msgspec
 
 from service.commands.admin import CommandError
+from service.i18n import text
 from service.settings import Settings, trusted_proxy
 
 DEMO_DATABASE = "sqlite+aiosqlite:///redbench-demo.sqlite3"
@@ -105,12 +106,13 @@ def tls_options(settings: Settings) -> dict[str, Any]:
 def pages_line(settings: Settings, lang: str) -> str:
     """Where the pages are: the facilitator's console, enrolling a ballot tablet, the board."""
     base = f"{settings.scheme}://{settings.host}:{settings.port}"
-    if lang == "en":
-        return (
-            f"  console {base}/console · enrol a ballot tablet {base}/kiosk/enrol · "
-            f"public board {base}/board"
-        )
-    return f"  主持人工作台 {base}/console · 启用投票平板 {base}/kiosk/enrol · 公示栏 {base}/board"
+    return text(
+        lang,
+        "cli.pages",
+        console=f"{base}/console",
+        enrol=f"{base}/kiosk/enrol",
+        board=f"{base}/board",
+    )
 
 
 def _run(settings: Settings, workers: int, out: TextIO, lang: str) -> int:

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.models import Proposal
 from service.errors import Conflict
 from service.i18n import text as label
+from service.records.labels import listed as listed_names
+from service.records.labels import separator
 from service.text import likeness
 
 
@@ -28,9 +30,7 @@ def lookalikes(options: Sequence[Proposal]) -> list[list[Proposal]]:
 def listed(lang: str, group: Sequence[Proposal]) -> str:
     """The options of a group by number and name (``第 3 号方案「文化墙」和…``)."""
     names = [label(lang, "option.lookalike.one", id=p.id, name=p.title) for p in group]
-    if lang == "zh":
-        return "、".join(names[:-1]) + "和" + names[-1]
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return listed_names(lang, names[:-1]) + separator(lang, "last") + names[-1]
 
 
 async def refuse_taken(

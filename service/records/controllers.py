@@ -169,7 +169,9 @@ class RecordController(Controller):
     @get("/exports", opt=roles(*STAFF), sync_to_thread=False)
     def formats(self) -> list[ExportFormatOut]:
         return [
-            ExportFormatOut(f.name, f.media_type, f.zh, f.en, f.process, list(f.kinds))
+            ExportFormatOut(
+                f.name, f.media_type, f.file_word("zh"), f.word, f.process, list(f.kinds)
+            )
             for f in FORMATS.values()
         ]
 

@@ -40,22 +40,26 @@ from service.i18n import text
 from service.records.chart import count_chart
 from service.records.fonts import cjk_font
 from service.records.labels import (
+    aside,
     label,
+    labelled,
     method_name,
     method_summary,
-    money,
-    number,
     option_name,
     option_value,
+    plain_number,
+    separator,
+    yuan,
 )
-from service.report import outcome_words
 from service.results.explain import (
     Explanation,
     HeadToHead,
     Step,
     condorcet_note,
     explain,
+    outcome_words,
     step_grid,
+    verdict_words,
 )
 from service.rounds.titles import round_title
 from service.zones import DEFAULT_ZONE, moment
@@ -65,6 +69,8 @@ PALE: Final = colors.HexColor("#f6e3df")
 WON: Final = colors.HexColor("#e3f1e6")
 LINE: Final = colors.HexColor("#c8c8c8")
 MARGIN: Final = 18 * mm
+LANGUAGE_TAGS: Final = {"zh": "zh-CN", "en": "en"}
+"""The language each record language is tagged with in the PDF (BCP 47)."""
 
 
 class Styles:
@@ -116,7 +122,7 @@ def decision_pdf(
         author="Red Bench 红板凳议事会",
         subject=bundle.digest,
         creator="redbench",
-        lang="zh-CN" if lang == "zh" else "en",
+        lang=LANGUAGE_TAGS.get(lang, "en"),
         invariant=1,
     )
     story: list[Flowable] = [Paragraph(_x(title), s.title), Paragraph(_x(subtitle), s.subtitle)]
@@ -258,7 +264,7 @@ def _slate(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
         ]
     ]
     for i, option in enumerate(record.slate, start=1):
-        last = money(option.cost) if budget else (option.author or "—")
+        last = yuan(option.cost) if budget else (option.author or "—")
         rows.append([i, option.name, option.description or "—", last])
     widths = [12 * mm, 38 * mm, 94 * mm, 30 * mm]
     return [Paragraph(_x(text(lang, "record.section.slate")), s.h2), _table(rows, s, widths)]
@@ -268,9 +274,8 @@ def _deliberation(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     talk = record.deliberation
     story: list[Flowable] = [Paragraph(_x(text(lang, "record.section.deliberation")), s.h2)]
     if talk.prompts:
-        prompts = "；".join(talk.prompts) if lang == "zh" else "; ".join(talk.prompts)
-        colon = "：" if lang == "zh" else ": "
-        story.append(Paragraph(_x(f"{text(lang, 'record.prompts')}{colon}{prompts}"), s.body))
+        prompts = separator(lang, "items").join(talk.prompts)
+        story.append(Paragraph(_x(labelled(lang, text(lang, "record.prompts"), prompts)), s.body))
     if not talk.comments:
         story.append(Paragraph(_x(text(lang, "record.no_comments")), s.body))
     else:
@@ -298,12 +303,8 @@ def _deliberation(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
                 if c.option
                 else text(lang, "record.whole_round")
             )
-            stance = label(lang, "stance", c.stance)
-            line = (
-                f"【{stance}】{c.body}（{about}）"
-                if lang == "zh"
-                else f"[{stance}] {c.body} ({about})"
-            )
+            said = text(lang, "join.tagged", a=label(lang, "stance", c.stance), b=c.body)
+            line = aside(lang, said, about)
             story.append(Paragraph(_x(line), s.body))
     if talk.hidden:
         story.append(Paragraph(_x(text(lang, "record.hidden", count=talk.hidden)), s.small))
@@ -338,7 +339,7 @@ def _rules(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
         (text(lang, "record.rules.seats"), str(c.seats)),
     ]
     if record.rules.budget is not None:
-        pairs.append((text(lang, "record.rules.budget"), money(record.rules.budget)))
+        pairs.append((text(lang, "record.rules.budget"), yuan(record.rules.budget)))
     for name, value in sorted(c.method_options.items()):
         pairs.append((option_name(name, lang), option_value(name, value, lang)))
     pairs.append((text(lang, "record.rules.tie_policy"), label(lang, "tie_policy", c.tie_policy)))
@@ -369,7 +370,7 @@ def _count(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
         ]
         for d in result.decisions:
             reason = text(lang, f"reason.{d.reason}")
-            rows.append([d.candidate, number(d.support), money(d.cost), reason])
+            rows.append([d.candidate, plain_number(d.support), yuan(d.cost), reason])
         story.append(_table(rows, s, [56 * mm, 26 * mm, 30 * mm, 62 * mm]))
     elif told.head_to_head is not None:
         story += _head_to_head(told.head_to_head, lang, s)
@@ -430,7 +431,6 @@ def _head_to_head(table: HeadToHead, lang: str, s: Styles) -> list[Flowable]:
 
 def _outcome(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     result = record.result
-    sep = "、" if lang == "zh" else ", "
     story: list[Flowable] = [Paragraph(_x(text(lang, "record.section.ties")), s.h2)]
     told = explain(result, lang)
     if not told.ties:
@@ -442,19 +442,16 @@ def _outcome(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     key = "record.funded" if result.decisions else "record.winners"
     winners = outcome_words(result, lang, nobody=text(lang, "record.no_winner"))
     decided = [Paragraph(_x(text(lang, "record.section.result")), s.h2)]
-    colon = "：" if lang == "zh" else ": "
-    decided.append(Paragraph(f"<b>{_x(text(lang, key))}{colon}{_x(winners)}</b>", s.h2))
+    decided.append(Paragraph(f"<b>{_x(labelled(lang, text(lang, key), winners))}</b>", s.h2))
     if result.decisions:
         spent = sum(d.cost for d in result.decisions if d.funded)
-        line = f"{text(lang, 'record.total_cost')}{colon}{money(spent)}"
+        line = labelled(lang, text(lang, "record.total_cost"), yuan(spent))
         decided.append(Paragraph(_x(line), s.body))
     story.append(KeepTogether(decided))
     if record.comparison is not None:
         rows: list[list[Any]] = [[text(lang, "method"), text(lang, "winners")]]
         for v in record.comparison.verdicts:
-            tied = text(lang, "compare.tied", names=sep.join(v.tied))
-            shown = outcome_words(v, lang, nobody=tied, short=True)
-            rows.append([method_name(v.method, lang), shown])
+            rows.append([method_name(v.method, lang), verdict_words(v, lang)])
         story.append(Paragraph(_x(text(lang, "record.section.comparison")), s.h2))
         story.append(_table(rows, s, [60 * mm, 114 * mm]))
         verdict = text(lang, "compare.agree" if record.comparison.agree else "compare.disagree")

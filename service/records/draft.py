@@ -9,7 +9,6 @@ ballots apart), one with open receipts as a list of (tracker, ballot) rows."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final, Literal
 
 import msgspec
@@ -24,6 +23,7 @@ from ballots.bundle import (
     ProcessRecord,
     RoundRecord,
     SealedBallots,
+    entry,
     seal,
     version_for,
 )
@@ -70,16 +70,10 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def ballot_entries(rows: list[StoredBallot]) -> tuple[BallotEntry, ...]:
-    """The bundle's entries of stored ballots, each hashed from its stored canonical line
-    (the same bytes the ballot-box digest was computed from)."""
-    return tuple(
-        BallotEntry(
-            tracker=tracker,
-            hash=hashlib.sha256(f"{tracker}\t{content}\n".encode()).hexdigest(),
-            ballot=_BALLOT.decode(content),
-        )
-        for tracker, content in rows
-    )
+    """The bundle's entries of stored ballots, each with the hash of its ballot-box line
+    (:func:`ballots.bundle.entry`; the stored JSON is canonical, so the line is the one the
+    ballot-box digest was computed from)."""
+    return tuple(entry(tracker, _BALLOT.decode(content)) for tracker, content in rows)
 
 
 def sealed_ballots(lists: StoredLists) -> SealedBallots:

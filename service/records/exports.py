@@ -44,31 +44,35 @@ XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One export: ``process`` says whether a process bundle (several rounds) has it;
-    ``kinds`` the ballot kinds it can hold (empty: any)."""
+    """One export: ``word`` names what it holds in its file name (``ballots``; in the
+    reader's language through ``export.file.<word>``); ``process`` says whether a process
+    bundle (several rounds) has it; ``kinds`` the ballot kinds it can hold (empty: any)."""
 
     name: str
     media_type: str
     extension: str
-    zh: str
-    en: str
+    word: str
     process: bool = False
     kinds: tuple[str, ...] = ()
+
+    def file_word(self, lang: str) -> str:
+        """What the export holds, as its file name says in ``lang``: 选票 / ballots."""
+        return text(lang, f"export.file.{self.word}")
 
 
 FORMATS: Final[dict[str, ExportFormat]] = {
     f.name: f
     for f in (
-        ExportFormat("json", "application/json", "json", "决定包", "bundle", process=True),
-        ExportFormat("pdf", "application/pdf", "pdf", "决定记录", "record", process=True),
-        ExportFormat("xlsx", XLSX, "xlsx", "决定记录", "record", process=True),
-        ExportFormat("ballots-csv", CSV, "csv", "选票", "ballots"),
-        ExportFormat("rounds-csv", CSV, "csv", "计票过程", "rounds"),
-        ExportFormat("decisions-csv", CSV, "csv", "立项", "decisions", kinds=("budget",)),
-        ExportFormat("comments-csv", CSV, "csv", "意见", "comments"),
-        ExportFormat("blt", TEXT, "blt", "选票", "ballots", kinds=("ranked",)),
-        ExportFormat("preflib", TEXT, "toi", "选票", "ballots", kinds=("ranked",)),
-        ExportFormat("pabulib", TEXT, "pb", "选票", "ballots", kinds=("budget",)),
+        ExportFormat("json", "application/json", "json", "bundle", process=True),
+        ExportFormat("pdf", "application/pdf", "pdf", "record", process=True),
+        ExportFormat("xlsx", XLSX, "xlsx", "record", process=True),
+        ExportFormat("ballots-csv", CSV, "csv", "ballots"),
+        ExportFormat("rounds-csv", CSV, "csv", "rounds"),
+        ExportFormat("decisions-csv", CSV, "csv", "decisions", kinds=("budget",)),
+        ExportFormat("comments-csv", CSV, "csv", "comments"),
+        ExportFormat("blt", TEXT, "blt", "ballots", kinds=("ranked",)),
+        ExportFormat("preflib", TEXT, "toi", "ballots", kinds=("ranked",)),
+        ExportFormat("pabulib", TEXT, "pb", "ballots", kinds=("budget",)),
     )
 }
 """Every export by name, in the order documents list them."""
@@ -164,27 +168,20 @@ def make(draft: Draft, name: str, lang: str = "zh") -> Made:
     return Made(export(bundle, name, lang, draft.time_zone, draft.photos), bundle.digest)
 
 
-WHOLE_RECORD: Final = {"zh": "全过程记录", "en": "whole-record"}
-"""What the PDF and XLSX of a process's whole record (with its loop) are called."""
-
-
 def _filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool, lang: str) -> str:
     title = "".join(ch for ch in bundle.process.title if ch not in '\\/:*?"<>|\r\n\t') or "redbench"
-    what = fmt.zh if lang == "zh" else fmt.en
+    what = fmt.file_word(lang)
     if bundle.loop is not UNSET and fmt.name in ("pdf", "xlsx"):
-        what = WHOLE_RECORD["zh" if lang == "zh" else "en"]
-    if lang == "zh":
-        where = f"第{bundle.rounds[0].number}轮-" if single else ""
-        return f"{title}-{where}{what}.{extension}"
-    where = f"round-{bundle.rounds[0].number}-" if single else ""
+        what = text(lang, "export.file.whole-record")
+    where = text(lang, "export.round_part", n=bundle.rounds[0].number) if single else ""
     return f"{title}-{where}{what}.{extension}"
 
 
 def _ascii_filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool) -> str:
     if single:
-        return f"redbench-round-{bundle.rounds[0].number}-{fmt.en}.{extension}"
+        return f"redbench-round-{bundle.rounds[0].number}-{fmt.word}.{extension}"
     process = bundle.process.id if bundle.process.id is not None else "record"
-    return f"redbench-process-{process}-{fmt.en}.{extension}"
+    return f"redbench-process-{process}-{fmt.word}.{extension}"
 
 
 def _ballot_file(record: RoundRecord, title: str, fmt: str) -> tuple[bytes, str]:

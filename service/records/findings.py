@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from ballots.verify import Finding
 from service.i18n import text
-from service.records.labels import label, method_name, number
+from service.records.labels import label, listed, method_name, plain_number
 
 JSON_VALUED: Final = frozenset({"result-winners", "result-at", "comparison-at", "slate"})
 """Differences whose compared values are JSON (the others' are digests, counts, names)."""
@@ -20,19 +20,23 @@ _STEP: Final = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|
 
 def finding_text(finding: Finding, lang: str) -> str:
     """One difference as a line: ``第 1 轮：计票结果不同：…``."""
-    if lang != "zh" or not finding.problem:
-        said = finding.message
-    else:
-        json_values = finding.problem in JSON_VALUED
-        values = {k: _value(k, v, lang, json_values) for k, v in finding.params.items()}
-        if finding.problem in ("invalid-ballot", "content-invalid"):
-            values["detail"] = _ballot_problem(finding.params, lang)
-        said = text(lang, f"verify.{finding.problem}", **values)
-        if said == f"verify.{finding.problem}":
-            said = finding.message
+    said = finding.message
+    if finding.problem:
+        told = text(lang, "verify.told", worded=_worded(finding, lang), found=finding.message)
+        said = finding.message if told == f"verify.{finding.problem}" else told
     if finding.round is None:
         return said
     return text(lang, "verify.round", number=finding.round) + said
+
+
+def _worded(finding: Finding, lang: str) -> str:
+    """The difference in the catalogue's words (``verify.<problem>``), its values in words
+    (the key itself for a problem the catalogue does not know)."""
+    json_values = finding.problem in JSON_VALUED
+    values = {k: _value(k, v, lang, json_values) for k, v in finding.params.items()}
+    if finding.problem in ("invalid-ballot", "content-invalid"):
+        values["detail"] = _ballot_problem(finding.params, lang)
+    return text(lang, f"verify.{finding.problem}", **values)
 
 
 def _value(key: str, raw: str, lang: str, json_values: bool) -> str:
@@ -53,7 +57,7 @@ def _ballot_problem(params: dict[str, str], lang: str) -> str:
     for kind in ("kind", "expected"):
         if kind in own:
             own[kind] = text(lang, f"record.kind.{own[kind]}")
-    said = text(lang, f"ballot.problem.{problem}", **{"candidate": "", **own})
+    said = text(lang, f"ballot.problem.{problem}", **{"candidate": "", "detail": "", **own})
     return params.get("detail", "") if said.startswith("ballot.problem.") else said
 
 
@@ -65,16 +69,15 @@ def shown(value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return text(lang, "verify.yes" if value else "verify.no")
     if isinstance(value, int | float):
-        return number(value)
+        return plain_number(value)
     if isinstance(value, str):
-        return f"“{value}”" if lang == "zh" else json.dumps(value, ensure_ascii=False)
-    sep = "、" if lang == "zh" else ", "
+        return text(lang, "join.quoted", value=value, json=json.dumps(value, ensure_ascii=False))
     if isinstance(value, list):
         items = (v if isinstance(v, str) else shown(v, lang) for v in value)
-        return sep.join(items) if value else text(lang, "verify.none")
+        return listed(lang, items) if value else text(lang, "verify.none")
     if isinstance(value, dict):
         parts = (f"{k}：{shown(v, lang)}" for k, v in value.items())
-        return "｛" + sep.join(parts) + "｝"
+        return "｛" + listed(lang, parts) + "｝"
     return str(value)
 
 

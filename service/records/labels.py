@@ -1,43 +1,100 @@
-"""How the records show things to people: numbers, ballots, method names and their options —
-the same in the PDF, the tables, the pages and the command line. (Times: :mod:`service.zones`.)"""
+"""How the records show things to people: numbers, amounts, lists, ballots, method names and
+their options — the same in the PDF, the tables, the pages and the command line. (Times and
+dates: :mod:`service.zones`.) Words are put together by the catalogue's ``join.*`` entries,
+so no code picks punctuation by language."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
 
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot
 from engine.registry import get_method
 from service.i18n import text
 
-
-def number(value: float | None) -> str:
-    """A tally or amount without thousands separators: whole numbers plain, others to at
-    most five decimals (``28``, ``1300.34409``); empty for none."""
-    if value is None:
-        return ""
-    if abs(value - round(value)) < 1e-9:
-        return str(round(value))
-    return f"{value:.5f}".rstrip("0").rstrip(".")
+WHOLE: Final = 1e-9
+"""How close to a whole number a tally must be to be shown as one."""
 
 
-def money(value: float | None) -> str:
-    """An amount of yuan for reading: ``120,000`` or ``1,234.5``."""
+def _decimal(value: float, grouping: str) -> str:
+    """Whole numbers without decimals, others to at most five places; ``grouping`` is the
+    thousands separator's format (``","``, or ``""`` for none)."""
+    if abs(value - round(value)) < WHOLE:
+        return f"{round(value):{grouping}}"
+    return f"{value:{grouping}.5f}".rstrip("0").rstrip(".")
+
+
+def plain_number(value: float | None) -> str:
+    """A tally or amount for a table cell, without thousands separators: whole numbers
+    plain, others to at most five decimals (``28``, ``1300.34409``); empty for none."""
+    return "" if value is None else _decimal(value, "")
+
+
+def grouped_number(value: float) -> str:
+    """A tally or amount for reading, with thousands separators: ``1,300``,
+    ``12,345.5``."""
+    return _decimal(value, ",")
+
+
+def yuan(value: float | None) -> str:
+    """An amount of yuan for reading, with thousands separators and cents when there are
+    any: ``120,000`` or ``1,234.50``; ``—`` for none."""
     if value is None:
         return "—"
-    if abs(value - round(value)) < 1e-9:
+    if abs(value - round(value)) < WHOLE:
         return f"{round(value):,}"
     return f"{value:,.2f}"
+
+
+def yuan_from_cents(cents: float) -> str:
+    """An amount kept in cents (fen, hundredths of a yuan: ``cost_cents``) as yuan for
+    reading: ``12000000`` → ``120,000``."""
+    return grouped_number(cents / 100)
+
+
+def separator(lang: str, joint: str = "list") -> str:
+    """What stands between two things joined as ``join.<joint>``: ``、`` / ``, ``
+    (``list``), ``，`` / ``, `` (``clauses``), nothing / a space (``sentences``),
+    ``；`` / ``; `` (``items``), ``和`` / `` and `` (``last``), ``：`` / ``: ``
+    (``labelled``)."""
+    return text(lang, f"join.{joint}", a="", b="")
+
+
+def listed(lang: str, names: Iterable[str]) -> str:
+    """``甲、乙`` or ``A, B``."""
+    return separator(lang).join(names)
+
+
+def clauses(lang: str, parts: Iterable[str]) -> str:
+    """Clauses of one sentence: ``…，…`` or ``…, …``."""
+    return separator(lang, "clauses").join(parts)
+
+
+def paragraph(lang: str, sentences: Iterable[str]) -> str:
+    """Sentences run together: no space after ``。``, one after ``.``."""
+    return separator(lang, "sentences").join(sentences)
+
+
+def labelled(lang: str, name: str, value: str) -> str:
+    """A label and its value: ``总费用：1,200`` / ``Total cost: 1,200``."""
+    return text(lang, "join.labelled", a=name, b=value)
+
+
+def aside(lang: str, main: str, said: str) -> str:
+    """Words with an aside in brackets: ``进行中（50%）`` / ``In progress (50%)``."""
+    return text(lang, "join.aside", a=main, b=said)
 
 
 def ballot_text(ballot: Ballot, lang: str) -> str:
     """A ballot for reading: ``甲 > 乙 = 丙`` (ranked), ``甲、乙`` (approval, budget),
     ``甲:5 乙:2`` (score); ``（空白）`` for a blank one."""
-    sep = "、" if lang == "zh" else ", "
     if isinstance(ballot, RankedBallot):
         shown = " > ".join(" = ".join(group) for group in ballot.ranking)
     elif isinstance(ballot, ApprovalBallot | BudgetBallot):
-        shown = sep.join(ballot.approved)
+        shown = listed(lang, ballot.approved)
     else:
         shown = " ".join(f"{name}:{score}" for name, score in ballot.scores.items())
-    return shown or ("（空白）" if lang == "zh" else "(blank)")
+    return shown or text(lang, "blank_ballot")
 
 
 def method_name(method: str, lang: str) -> str:
@@ -60,7 +117,7 @@ def option_value(name: str, value: object, lang: str) -> str:
     if isinstance(value, bool):
         code = "true" if value else "false"
     elif isinstance(value, int | float):
-        return money(value) if name == "budget" else number(value)
+        return yuan(value) if name == "budget" else plain_number(value)
     else:
         code = str(value)
     shown = text(lang, f"option.{name}.{code}")
@@ -68,9 +125,10 @@ def option_value(name: str, value: object, lang: str) -> str:
 
 
 def method_summary(method: str, lang: str) -> str:
-    """The registry's one-line description of the method, in ``lang``."""
+    """The registry's one-line description of the method, in ``lang`` (the registry holds
+    both; ``method_summary`` in the catalogue says which is whose)."""
     info = get_method(method)
-    return info.summary_zh if lang == "zh" else info.summary
+    return text(lang, "method_summary", zh=info.summary_zh, en=info.summary)
 
 
 def label(lang: str, group: str, code: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from datetime import date
 from typing import Any, Final
 
 from PIL import Image as PILImage
@@ -24,10 +23,10 @@ from reportlab.platypus.flowables import Flowable
 from ballots.bundle import FeedbackRecord, LoopRecord, NoteRecord, PhotoRecord, TaskRecord
 from service.i18n import text
 from service.records.document import Styles, _facts, _table, _x
-from service.records.labels import label
+from service.records.labels import aside, clauses, label, labelled
 from service.records.loop_tables import satisfaction
 from service.rounds.titles import round_title
-from service.zones import moment
+from service.zones import long_date, moment
 
 PHOTO_WIDTH: Final[float] = 80 * mm
 PHOTO_HEIGHT: Final[float] = 60 * mm
@@ -94,7 +93,7 @@ def _tasks(loop: LoopRecord, lang: str, photos: Mapping[str, bytes], s: Styles) 
                 n,
                 task.title,
                 task.owner,
-                _day(task.due_on, lang),
+                long_date(task.due_on, lang),
                 label(lang, "task", task.status),
                 f"{task.progress}%",
             ]
@@ -118,12 +117,10 @@ def _task(
         pairs.append((text(lang, "record.task.description"), task.description))
     pairs += [
         (text(lang, "record.task.created"), moment(task.created_at, s.zone, lang)),
-        (text(lang, "record.col.due"), _day(task.due_on, lang)),
+        (text(lang, "record.col.due"), long_date(task.due_on, lang)),
         (
             text(lang, "record.col.status"),
-            f"{label(lang, 'task', task.status)}（{task.progress}%）"
-            if lang == "zh"
-            else f"{label(lang, 'task', task.status)} ({task.progress}%)",
+            aside(lang, label(lang, "task", task.status), f"{task.progress}%"),
         ),
     ]
     if task.done_at is not None:
@@ -146,8 +143,7 @@ def _task(
 
 def note_line(note: NoteRecord, lang: str, zone: str) -> str:
     """A progress note as one line: when, who, what, and the status and progress it set."""
-    colon = "：" if lang == "zh" else ": "
-    line = f"{moment(note.at, zone, lang)}　{note.author}{colon}{note.body}"
+    line = f"{moment(note.at, zone, lang)}　{labelled(lang, note.author, note.body)}"
     changes = []
     if note.status is not None:
         changes.append(
@@ -156,7 +152,7 @@ def note_line(note: NoteRecord, lang: str, zone: str) -> str:
     if note.progress is not None:
         changes.append(text(lang, "record.progress.percent", progress=note.progress))
     if changes:
-        line += f"（{'，'.join(changes)}）" if lang == "zh" else f" ({', '.join(changes)})"
+        return aside(lang, line, clauses(lang, changes))
     return line
 
 
@@ -238,7 +234,7 @@ def _feedback(feedback: tuple[FeedbackRecord, ...], lang: str, s: Styles) -> lis
     for f in feedback:
         rows.append(
             [
-                _day(f.held_on, lang),
+                long_date(f.held_on, lang),
                 label(lang, "feedback", f.channel),
                 f.satisfied,
                 f.fairly_satisfied,
@@ -260,14 +256,9 @@ def _close_outs(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
         CondPageBreak(40 * mm),
         Paragraph(_x(text(lang, "record.section.closeout")), s.h1),
     ]
-    now = f"{text(lang, 'record.process.phase')}{'：' if lang == 'zh' else ': '}"
-    now += label(lang, "phase", loop.phase)
+    now = labelled(lang, text(lang, "record.process.phase"), label(lang, "phase", loop.phase))
     if loop.phase == "closed" and loop.closed_at is not None:
-        now += (
-            f"（{moment(loop.closed_at, s.zone, lang)}）"
-            if lang == "zh"
-            else (f" ({moment(loop.closed_at, s.zone, lang)})")
-        )
+        now = aside(lang, now, moment(loop.closed_at, s.zone, lang))
     story.append(Paragraph(_x(now), s.body))
     if not loop.close_outs:
         return [*story, Paragraph(_x(text(lang, "record.no_closeout")), s.body)]
@@ -284,8 +275,3 @@ def _close_outs(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
             [moment(c.at, s.zone, lang), label(lang, "closeout", c.action), c.note, c.actor]
         )
     return [*story, Spacer(1, 3), _table(rows, s, [38 * mm, 22 * mm, 84 * mm, 30 * mm])]
-
-
-def _day(day: date, lang: str) -> str:
-    """A date for reading: ``2026年6月30日`` or ``2026-06-30``."""
-    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ballots.bundle import FeedbackRecord, LoopRecord
 from service.i18n import text
-from service.records.labels import label
+from service.records.labels import label, listed
 from service.records.tables import Row
 from service.rounds.titles import round_title
 from service.zones import moment
@@ -99,11 +99,10 @@ def note_rows(loop: LoopRecord, lang: str, zone: str) -> list[Row]:
             text(lang, "record.col.photos"),
         ]
     ]
-    sep = "、" if lang == "zh" else ", "
     for n, t in enumerate(loop.tasks, start=1):
         for note in t.notes:
             status = label(lang, "task", note.status) if note.status is not None else ""
-            photos = sep.join(p.filename or p.sha256[:12] for p in note.photos)
+            photos = listed(lang, [p.filename or p.sha256[:12] for p in note.photos])
             rows.append(
                 [
                     n,

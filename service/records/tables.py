@@ -22,9 +22,8 @@ from ballots.kinds import Ballot, RankedBallot, ScoreBallot
 from ballots.recount import published_count
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
-from service.records.labels import ballot_text, label, method_name, number
-from service.report import outcome_words
-from service.results.explain import HeadToHead, explain, status_label
+from service.records.labels import ballot_text, label, method_name, plain_number
+from service.results.explain import HeadToHead, explain, outcome_words, status_label
 from service.rounds.titles import round_title
 from service.zones import DEFAULT_ZONE, moment
 
@@ -234,7 +233,7 @@ def _csv_cell(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return number(value)
+        return plain_number(value)
     if isinstance(value, int):
         return str(value)
     return csv_text(value)

@@ -24,13 +24,13 @@ import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final, NamedTuple
 
-import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import SHORT_LENGTH, TRACKER_LENGTH, canonical_ballot
 from ballots.kinds import Ballot, BallotRules
-from ballots.marks import ballot_of, canonical_of
+from ballots.marks import ballot_of
+from ballots.marks import content_list as content_list_of
 from service.db.models import BoxPart, Round
 from service.voting.casting import ballot_rules
 
@@ -184,27 +184,13 @@ async def read_marks(db: AsyncSession, round_id: int) -> bytes:
     return b"".join(bytes(m) for m in rows)
 
 
-def distinct(rules: BallotRules, marks: bytes) -> list[tuple[str, int]]:
-    """Each distinct ballot of joined ``marks`` as canonical JSON with how many say it,
-    sorted by the JSON's bytes (the content list, :func:`ballots.digest.content_list_digest`).
-    CPU work: run it off the event loop for a large box."""
-    width = 2 * len(rules.candidates)
-    if not marks or width == 0:
-        return []
-    rows = np.frombuffer(marks, np.uint8).reshape(-1, width).view(f"V{width}").ravel()
-    unique, counts = np.unique(rows, return_counts=True)
-    tally: dict[str, int] = {}
-    for marking, n in zip(unique, counts.tolist(), strict=True):
-        content = canonical_of(marking.tobytes(), rules.kind, rules.candidates)
-        tally[content] = tally.get(content, 0) + n
-    return sorted(tally.items(), key=lambda e: e[0].encode())
-
-
 async def content_list(db: AsyncSession, round_row: Round) -> list[tuple[str, int]]:
     """The round's content list: every distinct counted ballot (canonical JSON) and how many
-    ballots say it, sorted by the JSON's bytes; nothing in it names a tracker."""
+    ballots say it, sorted by the JSON's bytes (:func:`ballots.marks.content_list`); nothing
+    in it names a tracker."""
     marks = await read_marks(db, round_row.id)
-    return await asyncio.to_thread(distinct, ballot_rules(round_row), marks)
+    rules = ballot_rules(round_row)
+    return await asyncio.to_thread(content_list_of, marks, rules.kind, rules.candidates)
 
 
 def contents(rules: BallotRules, ballots: Sequence[Counted]) -> list[tuple[str, str]]:

@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import lot_seed
-from ballots.kinds import BallotRules
-from ballots.marks import marks_table
+from ballots.marks import profile_from_marks
 from engine.compare import compare
-from engine.profile import ApprovalProfile, Profile, RankedProfile, ScoreProfile
+from engine.profile import Profile, RankedProfile
 from engine.registry import get_method, tally
 from engine.result import Result, to_json
 from service.audit import record
@@ -29,18 +28,6 @@ from service.voting.sealing import RoundSeal
 
 NOT_METHOD_OPTIONS = frozenset({"seats", "tie_policy", "budget"})
 """Round options that are not passed to the method as its own options."""
-
-
-def profile_of(rules: BallotRules, marks: bytes) -> Profile:
-    """The engine profile of the ballots' joined marks (:mod:`ballots.marks`)."""
-    table = marks_table(marks, len(rules.candidates))
-    if rules.kind == "ranked":
-        return RankedProfile.from_ranks(rules.candidates, table)
-    if rules.kind == "score":
-        return ScoreProfile.from_matrix(rules.candidates, table, max_score=rules.max_score)
-    return ApprovalProfile.from_matrix(
-        rules.candidates, table, costs=rules.costs, budget=rules.budget
-    )
 
 
 async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_key: str) -> None:
@@ -74,7 +61,7 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
     )
     await check_turnout(db, round_id, box.count)
     digest = box.digest
-    profile = profile_of(rules, box.marks)
+    profile = profile_from_marks(rules, box.marks)
     options: dict[str, Any] = dict(round_row.options or {})
     seats = int(options.get("seats") or 1)
     seed = None if options.get("tie_policy") == "refuse" else lot_seed(digest)

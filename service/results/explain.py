@@ -14,6 +14,8 @@ record and the tables (:mod:`service.records`), and the command line (:mod:`serv
   locked pairs, Copeland points, worst defeats).
 - Ties: who was knocked out, elected or put first and by which rule; for a lot, the seed and
   every tied option's lot number, so anyone can draw it again.
+- Outcomes in a line: the winners or why nothing was decided (:func:`outcome_words`), and
+  what each method of a comparison decided, ties included (:func:`verdict_words`).
 
 Transfers: instant runoff records a transfer in the step that receives it, STV in the step
 that makes it. Both are read the same way here: a transfer whose source is standing in its
@@ -26,7 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from engine.compare import Comparison
+from msgspec import UNSET
+
+from engine.compare import Comparison, MethodVerdict
 from engine.methods.pairwise import (
     beat_paths,
     condorcet_winner,
@@ -38,7 +42,7 @@ from engine.methods.pairwise import (
 from engine.result import Result, Round, Tie, Transfer
 from engine.tiebreak import lot_key
 from service.i18n import text
-from service.records.labels import method_name
+from service.records.labels import clauses, grouped_number, listed, method_name, paragraph
 
 EPS: Final = 1e-9
 LOT_DIGITS: Final = 16
@@ -133,28 +137,6 @@ class Explanation:
 # --- words ------------------------------------------------------------------------------
 
 
-def number(value: float) -> str:
-    """Whole numbers without decimals, others to at most five places (as the tables)."""
-    if abs(value - round(value)) < EPS:
-        return f"{round(value):,}"
-    return f"{value:,.5f}".rstrip("0").rstrip(".")
-
-
-def listed(lang: str, names: Sequence[str]) -> str:
-    """``甲、乙`` or ``A, B``."""
-    return ("、" if lang == "zh" else ", ").join(names)
-
-
-def clauses(lang: str, parts: Sequence[str]) -> str:
-    """Clauses of one sentence: ``…，…`` or ``…, …``."""
-    return ("，" if lang == "zh" else ", ").join(parts)
-
-
-def paragraph(lang: str, sentences: Sequence[str]) -> str:
-    """Sentences run together: no space after ``。``, one after ``.``."""
-    return ("" if lang == "zh" else " ").join(sentences)
-
-
 def status_label(lang: str, status: str) -> str:
     """The words of a status code (``eliminated`` → 淘汰)."""
     return text(lang, f"explain.status.{status}")
@@ -172,7 +154,7 @@ def cell_words(lang: str, outcome: str, votes: int) -> str:
     """A head-to-head cell: ``40（胜）``; ``—`` on the diagonal."""
     if outcome == "self":
         return "—"
-    return text(lang, f"explain.cell.{outcome}", votes=number(votes))
+    return text(lang, f"explain.cell.{outcome}", votes=grouped_number(votes))
 
 
 def step_grid(
@@ -196,16 +178,43 @@ def step_grid(
         row = [name]
         for step in shown:
             found = [x for x in step.standings if x.name == name]
-            row.append(number(found[0].votes) + marks.get(found[0].status, "") if found else "")
+            row.append(
+                grouped_number(found[0].votes) + marks.get(found[0].status, "") if found else ""
+            )
         rows.append(row)
     if any(step.exhausted is not None for step in shown):
-        held = [number(s.exhausted.votes) if s.exhausted else "" for s in shown]
+        held = [grouped_number(s.exhausted.votes) if s.exhausted else "" for s in shown]
         rows.append([text(lang, "exhausted"), *held])
     if any(step.quota is not None for step in shown):
         rows.append(
-            [text(lang, "quota"), *("" if s.quota is None else number(s.quota) for s in shown)]
+            [
+                text(lang, "quota"),
+                *("" if s.quota is None else grouped_number(s.quota) for s in shown),
+            ]
         )
     return header, rows
+
+
+def undecided_words(found: Result | MethodVerdict, lang: str, *, short: bool = False) -> str | None:
+    """Why a count decided nothing, in words (``无结果：没有有效选票……``; ``short``: just
+    ``无结果``), or ``None`` when it decided."""
+    if found.no_decision is UNSET:
+        return None
+    return text(lang, "undecided.title" if short else f"undecided.{found.no_decision}")
+
+
+def outcome_words(
+    found: Result | MethodVerdict, lang: str, nobody: str = "—", *, short: bool = False
+) -> str:
+    """The winners (or funded projects) joined; why nothing was decided; or ``nobody``."""
+    return undecided_words(found, lang, short=short) or listed(lang, found.winners) or nobody
+
+
+def verdict_words(verdict: MethodVerdict, lang: str) -> str:
+    """What one method of a comparison decided, for its row: the winners, the options it
+    left tied (``并列：甲、乙``), or, shortly, that it decided nothing."""
+    tied = text(lang, "compare.tied", names=listed(lang, verdict.tied))
+    return outcome_words(verdict, lang, nobody=tied, short=True)
 
 
 # --- the explanation --------------------------------------------------------------------
@@ -337,7 +346,7 @@ def _step_sentences(result: Result, i: int, outgoing: Sequence[Transfer], lang: 
     if i == 0 and method in ("irv", "stv", "plurality"):
         out.append(text(lang, "explain.first.ranked"))
         if rnd.exhausted > EPS:
-            out.append(text(lang, "explain.first.unusable", count=number(rnd.exhausted)))
+            out.append(text(lang, "explain.first.unusable", count=grouped_number(rnd.exhausted)))
         if method == "stv" and rnd.quota is not None:
             out.append(_quota_sentence(result, rnd, lang))
     if result.decisions:
@@ -368,11 +377,11 @@ def _quota_sentence(result: Result, rnd: Round, lang: str) -> str:
         return text(
             lang,
             "explain.quota.scottish",
-            valid=number(valid),
+            valid=grouped_number(valid),
             seats=seats,
-            quota=number(quota),
+            quota=grouped_number(quota),
         )
-    return text(lang, "explain.quota.plain", quota=number(quota))
+    return text(lang, "explain.quota.plain", quota=grouped_number(quota))
 
 
 def _majority_sentence(rnd: Round, lang: str) -> str:
@@ -384,8 +393,8 @@ def _majority_sentence(rnd: Round, lang: str) -> str:
             lang,
             "explain.majority",
             name=name,
-            votes=number(votes),
-            in_play=number(in_play),
+            votes=grouped_number(votes),
+            in_play=grouped_number(in_play),
         )
     return text(lang, "explain.last_one", name=name)
 
@@ -413,9 +422,9 @@ def _elimination_sentences(
                 lang,
                 "explain.batch",
                 names=listed(lang, gone),
-                votes=number(together),
+                votes=grouped_number(together),
                 next=nxt,
-                next_votes=number(rnd.tallies.get(nxt, 0.0)),
+                next_votes=grouped_number(rnd.tallies.get(nxt, 0.0)),
             )
         )
     else:
@@ -426,13 +435,15 @@ def _elimination_sentences(
                     lang,
                     "explain.lowest_tied",
                     tied=listed(lang, tied),
-                    votes=number(lowest),
+                    votes=grouped_number(lowest),
                     name=gone[0],
                 )
             )
         else:
             out.append(
-                text(lang, "explain.lowest", name=gone[0], votes=number(rnd.tallies[gone[0]]))
+                text(
+                    lang, "explain.lowest", name=gone[0], votes=grouped_number(rnd.tallies[gone[0]])
+                )
             )
     for transfer in outgoing:
         if transfer.kind == "exclusion":
@@ -444,12 +455,14 @@ def _elimination_sentences(
 def _moves(lang: str, source: str, transfer: Transfer) -> str:
     """Where a knocked-out option's ballots went: ``…的 5 票按下一志愿转出：…``."""
     parts = [
-        text(lang, "explain.transfer.to", votes=number(v), name=name)
+        text(lang, "explain.transfer.to", votes=grouped_number(v), name=name)
         for name, v in transfer.received.items()
         if v > EPS
     ]
     if transfer.exhausted > EPS:
-        parts.append(text(lang, "explain.transfer.none_left", votes=number(transfer.exhausted)))
+        parts.append(
+            text(lang, "explain.transfer.none_left", votes=grouped_number(transfer.exhausted))
+        )
     moved = sum(v for v in transfer.received.values() if v > EPS) + max(transfer.exhausted, 0.0)
     if not parts:
         return text(lang, "explain.transfer.nothing", source=source)
@@ -457,7 +470,7 @@ def _moves(lang: str, source: str, transfer: Transfer) -> str:
         lang,
         "explain.transfer.moves",
         source=source,
-        votes=number(moved),
+        votes=grouped_number(moved),
         parts=clauses(lang, parts),
     )
 
@@ -474,8 +487,8 @@ def _stv_sentences(
                 lang,
                 "explain.quota_reached",
                 name=name,
-                votes=number(rnd.tallies[name]),
-                quota=number(quota),
+                votes=grouped_number(rnd.tallies[name]),
+                quota=grouped_number(quota),
             )
         )
     if rnd.note == "elect-remaining":
@@ -491,26 +504,28 @@ def _stv_sentences(
         standing = rnd.tallies.get(transfer.source, 0.0)
         surplus = max(0.0, standing - quota)
         parts = [
-            text(lang, "explain.transfer.to", votes=number(v), name=name)
+            text(lang, "explain.transfer.to", votes=grouped_number(v), name=name)
             for name, v in transfer.received.items()
             if v > EPS
         ]
         if transfer.exhausted > EPS:
-            parts.append(text(lang, "explain.transfer.none_left", votes=number(transfer.exhausted)))
+            parts.append(
+                text(lang, "explain.transfer.none_left", votes=grouped_number(transfer.exhausted))
+            )
         moved = sum(v for v in transfer.received.values() if v > 0) + transfer.exhausted
         out.append(
             text(
                 lang,
                 "explain.surplus",
                 name=transfer.source,
-                surplus=number(surplus),
-                value=number(transfer.value),
+                surplus=grouped_number(surplus),
+                value=grouped_number(transfer.value),
                 parts=clauses(lang, parts) if parts else "—",
             )
         )
         lost = surplus - moved
         if lost > 1e-6:
-            out.append(text(lang, "explain.surplus_lost", votes=number(lost)))
+            out.append(text(lang, "explain.surplus_lost", votes=grouped_number(lost)))
     return out
 
 
@@ -524,14 +539,14 @@ def _bucklin_sentences(result: Result, i: int, lang: str) -> list[str]:
                 lang,
                 "explain.bucklin.won",
                 name=name,
-                votes=number(rnd.tallies.get(name, 0.0)),
-                ballots=number(result.ballots),
+                votes=grouped_number(rnd.tallies.get(name, 0.0)),
+                ballots=grouped_number(result.ballots),
             )
         )
     elif i == len(result.rounds) - 1:
         out.append(text(lang, "explain.bucklin.last", name=listed(lang, result.winners)))
     else:
-        out.append(text(lang, "explain.bucklin.none", ballots=number(result.ballots)))
+        out.append(text(lang, "explain.bucklin.none", ballots=grouped_number(result.ballots)))
     return out
 
 
@@ -552,9 +567,9 @@ def _star_sentences(result: Result, i: int, lang: str) -> list[str]:
             "explain.star.runoff",
             a=a,
             b=b,
-            a_votes=number(a_votes),
-            b_votes=number(b_votes),
-            same=number(rnd.exhausted),
+            a_votes=grouped_number(a_votes),
+            b_votes=grouped_number(b_votes),
+            same=grouped_number(rnd.exhausted),
         )
     ]
     winner = rnd.elected[0] if rnd.elected else ""
@@ -569,7 +584,7 @@ def _most_sentence(result: Result, rnd: Round, lang: str) -> str:
         return text(lang, "explain.most_seats", seats=seats, names=listed(lang, result.winners))
     name = result.winners[0] if result.winners else ""
     key = "explain.most" if rnd.note in ("first-count", "approvals") else "explain.points_most"
-    return text(lang, key, name=name, votes=number(rnd.tallies.get(name, 0.0)))
+    return text(lang, key, name=name, votes=grouped_number(rnd.tallies.get(name, 0.0)))
 
 
 def _budget_sentences(result: Result, rnd: Round, lang: str) -> list[str]:
@@ -577,7 +592,7 @@ def _budget_sentences(result: Result, rnd: Round, lang: str) -> list[str]:
     for d in result.decisions:
         if d.step != rnd.number:
             continue
-        left = "" if d.remaining_after is None else number(d.remaining_after)
+        left = "" if d.remaining_after is None else grouped_number(d.remaining_after)
         if d.funded:
             key = "explain.fund"
         elif d.reason == "over-budget":
@@ -591,8 +606,8 @@ def _budget_sentences(result: Result, rnd: Round, lang: str) -> list[str]:
                 lang,
                 key,
                 name=d.candidate,
-                support=number(d.support),
-                cost=number(d.cost),
+                support=grouped_number(d.support),
+                cost=grouped_number(d.cost),
                 left=left,
             )
         )
@@ -618,10 +633,10 @@ def _head_to_head(result: Result, lang: str) -> HeadToHead:
     score: tuple[str, tuple[str, ...]] | None = None
     scores = result.scores or {}
     if result.method == "copeland":
-        cells = tuple(number(scores.get(name, 0.0)) for name in names)
+        cells = tuple(grouped_number(scores.get(name, 0.0)) for name in names)
         score = (text(lang, "explain.copeland.heading"), cells)
     elif result.method == "minimax":
-        cells = tuple(number(scores.get(name, 0.0)) for name in names)
+        cells = tuple(grouped_number(scores.get(name, 0.0)) for name in names)
         score = (text(lang, "explain.minimax.heading"), cells)
     size = range(len(names))
     return HeadToHead(
@@ -642,7 +657,7 @@ def _outcome(votes: Sequence[Sequence[int]], i: int, j: int) -> str:
 
 
 def _contest(lang: str, key: str, a: str, b: str, x: int, y: int) -> str:
-    return text(lang, key, a=a, b=b, x=number(x), y=number(y))
+    return text(lang, key, a=a, b=b, x=grouped_number(x), y=grouped_number(y))
 
 
 def _no_condorcet(result: Result, lang: str) -> list[str]:
@@ -688,8 +703,8 @@ def _pairwise_reasons(result: Result, lang: str) -> tuple[str, ...]:
                 lang,
                 "explain.pw.contest",
                 name=names[j],
-                mine=number(pw[cw][j]),
-                theirs=number(pw[j][cw]),
+                mine=grouped_number(pw[cw][j]),
+                theirs=grouped_number(pw[j][cw]),
             )
             for j in range(len(names))
             if j != cw
@@ -725,7 +740,12 @@ def _method_reasons(result: Result, lang: str) -> list[str]:
     scores = result.scores or {}
     if result.method == "copeland":
         points = [
-            text(lang, "explain.copeland.points_of", name=c, points=number(scores.get(c, 0.0)))
+            text(
+                lang,
+                "explain.copeland.points_of",
+                name=c,
+                points=grouped_number(scores.get(c, 0.0)),
+            )
             for c in _order(result)
         ]
         best = max(scores.values(), default=0.0)
@@ -739,7 +759,7 @@ def _method_reasons(result: Result, lang: str) -> list[str]:
         worst = [
             text(lang, "explain.minimax.never_lost", name=c)
             if scores.get(c, 0.0) < EPS
-            else text(lang, "explain.minimax.lost_by", name=c, votes=number(scores[c]))
+            else text(lang, "explain.minimax.lost_by", name=c, votes=grouped_number(scores[c]))
             for c in _order(result)
         ]
         least = min(scores.values(), default=0.0)
@@ -768,13 +788,13 @@ def _schulze(result: Result, strength: str, lang: str) -> list[str]:
                     "explain.schulze.equal" if there else "explain.schulze.no_path",
                     winner=names[winner],
                     other=names[other],
-                    strength=number(there),
+                    strength=grouped_number(there),
                 )
             )
             continue
         route = " → ".join(names[i] for i in strongest_path(pw, winner, other, strength))
         back_words = (
-            text(lang, "explain.schulze.back", strength=number(back))
+            text(lang, "explain.schulze.back", strength=grouped_number(back))
             if back > 0
             else text(lang, "explain.schulze.no_back")
         )
@@ -785,7 +805,7 @@ def _schulze(result: Result, strength: str, lang: str) -> list[str]:
                 winner=names[winner],
                 other=names[other],
                 path=route,
-                strength=number(there),
+                strength=grouped_number(there),
                 back=back_words,
             )
         )
@@ -825,7 +845,7 @@ def _ranked_pairs(result: Result, lang: str) -> list[str]:
                 n=n,
                 a=names[lock.winner],
                 b=names[lock.loser],
-                margin=number(lock.margin),
+                margin=grouped_number(lock.margin),
             )
         )
     top = list(result.ranking[0]) if result.ranking else list(result.winners)
@@ -867,7 +887,10 @@ def _standing(result: Result, step: int, names: Sequence[str], lang: str) -> str
     tallies = result.rounds[step - 1].tallies
     return listed(
         lang,
-        [text(lang, "explain.tie.had", name=c, votes=number(tallies.get(c, 0.0))) for c in names],
+        [
+            text(lang, "explain.tie.had", name=c, votes=grouped_number(tallies.get(c, 0.0)))
+            for c in names
+        ],
     )
 
 
@@ -875,7 +898,7 @@ def _tie_sentence(result: Result, tie: Tie, lang: str) -> str:
     prefix = _prefix(lang, tie)
     tied, chosen = listed(lang, _by_ballot(result, tie.tied)), listed(lang, tie.chosen)
     votes = _votes_at(result, tie.round, tie.tied)
-    shown = "" if votes is None else number(votes)
+    shown = "" if votes is None else grouped_number(votes)
     if (tie.rule, tie.purpose) in RULE_SENTENCES:
         step = _differing_step(result, tie, latest=tie.rule == "later-round")
         if step is not None and votes is not None:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from engine.errors import OptionError
-from engine.registry import METHODS, MethodInfo, get_method
+from engine.registry import METHODS, MethodInfo
 from service.errors import Invalid
 from service.records.labels import method_name, option_name, option_value
 from service.refusals import method_names
@@ -33,7 +33,6 @@ _KIND_ZH: Final = {"ranked": "排序", "approval": "赞成", "score": "打分", 
 
 def methods_for(kind: str) -> list[str]:
     """The registered methods that can count a round of ballot ``kind``, sorted."""
-    get_method("irv")  # makes sure the registry is loaded
     if kind == "budget":
         return [m for m in BUDGET_METHODS if m in METHODS]
     return sorted(

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
+from ballots.kinds import Kind
 from service.inputs import LINE, PROSE, Input
 
-Kind = Literal["ranked", "approval", "score", "budget"]
 TiePolicy = Literal["lot", "refuse"]
 Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Prompt = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]

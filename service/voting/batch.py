@@ -36,7 +36,8 @@ from service.voting.schemas import Receipt
 from service.voting.sealing import RoundSeal
 from service.voting.statements import BoxStatements
 
-Outcome: TypeAlias = Receipt | Exception
+CastAnswer: TypeAlias = Receipt | Exception
+"""What one cast gets back: its receipt, or the error that refuses it."""
 
 
 def key_reused() -> Conflict:
@@ -76,7 +77,7 @@ def stored_keys(box: BoxStatements, seal: RoundSeal, key_hashes: Collection[str]
     return {key: (digest, seal.open(nonce, sealed)[0]) for key, digest, nonce, sealed in rows}
 
 
-def replay(job: CastJob, digest: str, tracker: str) -> Outcome:
+def replay(job: CastJob, digest: str, tracker: str) -> CastAnswer:
     """The answer to a cast whose key is stored: the earlier receipt for the same request."""
     if digest != job.request_digest:
         return key_reused()
@@ -109,12 +110,14 @@ def give_back(
         box.return_households(sorted(households))
 
 
-def why_not_redeemed(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
+def why_not_redeemed(
+    box: BoxStatements, round_id: int, jobs: Sequence[CastJob]
+) -> list[CastAnswer]:
     """Why each of ``jobs`` could not redeem its code: a replay of a cast that another worker
     committed meanwhile, or the code unknown in the round, void, or used."""
     committed = stored_keys(box, jobs[0].seal, {job.key_hash for job in jobs})
     status = dict(box.code_status(round_id, sorted({job.code_hash for job in jobs})))
-    outcomes: list[Outcome] = []
+    outcomes: list[CastAnswer] = []
     for job in jobs:
         earlier = committed.get(job.key_hash)
         if earlier is not None:
@@ -133,7 +136,7 @@ class Settlement:
     """Claimed codes no cast has won yet (code hash → household id)."""
     households: set[int]
     """Claimed households no cast has won yet."""
-    outcomes: list[Outcome | None] = field(default_factory=list)
+    outcomes: list[CastAnswer | None] = field(default_factory=list)
     """Per cast; ``None`` for a cast whose code could not be redeemed (reason looked up)."""
     envelopes: list[dict[str, Any]] = field(default_factory=list)
     cast_keys: list[dict[str, Any]] = field(default_factory=list)
@@ -169,7 +172,7 @@ class Settlement:
         self.outcomes.append(receipt(job.round_id, tracker))
 
 
-def cast_round(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> list[Outcome]:
+def cast_round(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> list[CastAnswer]:
     """Write the casts of one voting round (see the module docstring); one outcome per job."""
     keys = stored_keys(box, jobs[0].seal, {job.key_hash for job in jobs})
     fresh = {job.code_hash for job in jobs if job.key_hash not in keys}
@@ -188,14 +191,14 @@ def cast_round(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> li
     return [next(reasons) if outcome is None else outcome for outcome in settlement.outcomes]
 
 
-def write_batch(box: BoxStatements, jobs: Sequence[CastJob]) -> list[Outcome]:
+def write_batch(box: BoxStatements, jobs: Sequence[CastJob]) -> list[CastAnswer]:
     """Write ``jobs`` in the open transaction of ``box``: per job its receipt or refusal, as
     casting them one after the other would give. The phase of each round is read first."""
     by_round: dict[int, list[int]] = {}
     for i, job in enumerate(jobs):
         by_round.setdefault(job.round_id, []).append(i)
     phases = open_rounds(box, by_round)
-    outcomes: dict[int, Outcome] = {}
+    outcomes: dict[int, CastAnswer] = {}
     for round_id, indices in by_round.items():
         phase = phases.get(round_id)
         if phase == "voting":

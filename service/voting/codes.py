@@ -11,9 +11,7 @@ statements. A slip PDF is made between the last two, so the write comes last and
 
 from __future__ import annotations
 
-import base64
 import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, cast
@@ -21,7 +19,7 @@ from typing import Final, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.digest import ALPHABET
+from ballots.digest import as_typed, foreign, random_characters
 from service import offload
 from service.audit import record
 from service.auth.guard import Actor
@@ -36,11 +34,6 @@ from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
 CODE_LENGTH: Final[int] = 10
 """Characters in a voter code: 10 Crockford base-32 characters = 50 random bits."""
 
-_READ_AS: Final[dict[str, str]] = {"O": "0", "I": "1", "L": "1"}
-_AS_TYPED: Final = str.maketrans({**_READ_AS, " ": None, "-": None})
-_CANONICAL: Final[frozenset[str]] = frozenset(ALPHABET)
-_FROM_RFC4648: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
-"""Standard base 32 (RFC 4648) digits to Crockford's, value for value."""
 OPEN_FOR_CODES: Final[frozenset[str]] = frozenset({"scheduled", "commenting", "voting"})
 INSERT_CHUNK: Final[int] = 1000
 """Rows per statement, so that the loop is free between statements."""
@@ -51,8 +44,7 @@ _CODES: Final = cast(Table, VoterCode.__table__)
 def new_code() -> str:
     """A fresh random code in canonical form (no dash): 50 random bits from :mod:`secrets`,
     five to a character (56 bits drawn, the last 6 dropped)."""
-    random = base64.b32encode(secrets.token_bytes(7))[:CODE_LENGTH]
-    return random.translate(_FROM_RFC4648).decode("ascii")
+    return random_characters(CODE_LENGTH)
 
 
 def shown(code: str) -> str:
@@ -63,10 +55,11 @@ def shown(code: str) -> str:
 def normalize_code(text: str) -> str | None:
     """A code as a person typed it, in canonical form, or ``None`` if it cannot be one.
 
-    Case, spaces and dashes are ignored; ``O`` reads as ``0``, ``I`` and ``L`` as ``1``.
+    Read as trackers are (:func:`ballots.digest.as_typed`): case, spaces and dashes are
+    ignored; ``O`` reads as ``0``, ``I`` and ``L`` as ``1``.
     """
-    chars = text.upper().translate(_AS_TYPED)
-    if len(chars) != CODE_LENGTH or not _CANONICAL.issuperset(chars):
+    chars = as_typed(text)
+    if len(chars) != CODE_LENGTH or foreign(chars) is not None:
         return None
     return chars
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from service.errors import Invalid
 from service.i18n import text as label
+from service.records.labels import listed
 from service.text import household_key
 
 
@@ -21,9 +22,8 @@ def clashes(lines: Iterable[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 
 def _listed(lang: str, group: list[tuple[int, str]]) -> str:
-    sep = "、" if lang == "zh" else ", "
-    numbers = sep.join(str(number) for number, _ in group)
-    labels = sep.join(typed for _, typed in group)
+    numbers = listed(lang, (str(number) for number, _ in group))
+    labels = listed(lang, (typed for _, typed in group))
     return label(lang, "roll.clash.group", numbers=numbers, labels=labels)
 
 

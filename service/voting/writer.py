@@ -42,7 +42,7 @@ from service.db.session import sqlite_pragmas
 from service.errors import Conflict, Unavailable, database_away
 from service.events import publish
 from service.logs import logger
-from service.voting.batch import Outcome, write_batch
+from service.voting.batch import CastAnswer, write_batch
 from service.voting.casting import CastJob, RoundSpec, no_round, not_open, round_spec
 from service.voting.schemas import Receipt
 from service.voting.statements import BoxStatements, CoreStatements, SqliteStatements
@@ -299,7 +299,7 @@ class CastWriter:
 
     async def _write_batch(self, batch: list[_Pending]) -> None:
         """Write ``batch`` and resolve its requests (each alone if the batch fails)."""
-        outcomes: list[Outcome]
+        outcomes: list[CastAnswer]
         try:
             outcomes = await self.write([pending.job for pending in batch])
         except Exception as exc:
@@ -316,7 +316,7 @@ class CastWriter:
                 pending.future.set_result(outcome)
         self._announce(added)
 
-    async def _after_failure(self, batch: list[_Pending], exc: Exception) -> list[Outcome]:
+    async def _after_failure(self, batch: list[_Pending], exc: Exception) -> list[CastAnswer]:
         """The answers to a batch whose transaction failed (and so stored nothing)."""
         if database_away(exc):
             log.warning("cast batch of %d not written, the database is away: %s", len(batch), exc)
@@ -329,13 +329,13 @@ class CastWriter:
         log.error("cast batch failed", exc_info=exc)
         return [exc] * len(batch)
 
-    async def _alone(self, job: CastJob) -> Outcome:
+    async def _alone(self, job: CastJob) -> CastAnswer:
         try:
             return (await self.write([job]))[0]
         except Exception as exc:
             return failed(exc)
 
-    async def write(self, jobs: Sequence[CastJob]) -> list[Outcome]:
+    async def write(self, jobs: Sequence[CastJob]) -> list[CastAnswer]:
         """Write ``jobs`` in one transaction: per job its receipt or its refusal, as casting
         them one after the other would give, returned once committed."""
         return await self._database.run(partial(write_batch, jobs=jobs))

@@ -26,9 +26,9 @@ from service.deps import DB
 from service.i18n import text
 from service.loop.board import board as loop_board
 from service.loop.schemas import BoardProcess
-from service.records.labels import method_name
-from service.report import undecided_words
+from service.records.labels import listed, method_name
 from service.results import ballot_box
+from service.results.explain import undecided_words
 from service.rounds.repository import rounds_with_results
 from service.web.render import language_of, page, redirect
 from service.web.reveal import result_view
@@ -91,10 +91,9 @@ async def process_lines(
 
 def ballot_words(ballot: Ballot, lang: str) -> list[str]:
     """A published ballot as lines a resident can compare with what they marked."""
-    sep = "、" if lang == "zh" else ", "
     if isinstance(ballot, RankedBallot):
         return [
-            text(lang, "board.lookup.place", n=i, names=sep.join(group))
+            text(lang, "board.lookup.place", n=i, names=listed(lang, group))
             for i, group in enumerate(ballot.ranking, start=1)
         ]
     if isinstance(ballot, ScoreBallot):
@@ -103,7 +102,7 @@ def ballot_words(ballot: Ballot, lang: str) -> list[str]:
             for name, score in sorted(ballot.scores.items(), key=lambda item: -item[1])
         ]
     if isinstance(ballot, ApprovalBallot | BudgetBallot):
-        return [text(lang, "board.lookup.approved", names=sep.join(ballot.approved) or "—")]
+        return [text(lang, "board.lookup.approved", names=listed(lang, ballot.approved) or "—")]
     return []
 
 

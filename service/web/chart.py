@@ -22,8 +22,7 @@ from markupsafe import Markup, escape
 
 from engine.result import Result
 from service.i18n import text
-from service.records.labels import method_name
-from service.report import number
+from service.records.labels import grouped_number, method_name
 from service.results.explain import Explanation, explain
 
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
@@ -127,7 +126,7 @@ def _cell(cell: Cell, x: float, y: float, room: float, largest: float) -> str:
             f'fill="{GAINED}"/>'
         )
     sign = {"elected": " ✓", "eliminated": " ✗"}.get(cell.mark, "")
-    label = number(cell.kept + cell.gained) + sign + (f" {cell.note}" if cell.note else "")
+    label = grouped_number(cell.kept + cell.gained) + sign + (f" {cell.note}" if cell.note else "")
     out.append(
         f'<text x="{x + kept_w + gained_w + 6:.1f}" y="{y + ROW / 2:.1f}" '
         f'dominant-baseline="middle" font-size="{SIZE * 0.9:.1f}" fill="{INK}">'
@@ -226,7 +225,7 @@ def budget_chart(result: Result, lang: str) -> Markup:
                 Cell(
                     kept=d.support,
                     mark="elected" if d.funded else "",
-                    note=text(lang, "page.yuan", amount=number(d.cost)),
+                    note=text(lang, "page.yuan", amount=grouped_number(d.cost)),
                 )
             ],
         )

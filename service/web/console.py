@@ -13,6 +13,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from ballots.kinds import KINDS
 from engine.process import ProcessPhase
 from engine.registry import get_method
 from service.accounts.repository import sign_out
@@ -31,7 +32,6 @@ from service.rounds import repository as rounds
 from service.rounds.config import TIE_POLICIES, methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS
 from service.web.forms import (
-    KINDS,
     Form,
     ProcessForm,
     ProposalForm,
@@ -60,7 +60,7 @@ class MethodChoice:
 
 def method_choices() -> list[tuple[str, list[MethodChoice]]]:
     """Every method by the ballot kind it counts, ranked ballots first."""
-    groups = []
+    groups: list[tuple[str, list[MethodChoice]]] = []
     for kind in KINDS:
         choices = []
         for name in methods_for(kind):

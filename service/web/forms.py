@@ -15,6 +15,7 @@ import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
+from ballots.kinds import KINDS
 from service.auth.guard import MAX_ID
 from service.comments.schemas import CommentCreate
 from service.errors import Invalid
@@ -31,8 +32,6 @@ Form: TypeAlias = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 Many: TypeAlias = list[str] | str
 """A field sent once, several times (a checkbox group), or not at all."""
-
-KINDS = ("ranked", "approval", "score", "budget")
 
 
 def many(value: Many) -> list[str]:

@@ -15,7 +15,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from engine.registry import get_method
 from service import offload
 from service.comments import repository as comments
 from service.comments.schemas import CommentHide
@@ -23,6 +22,7 @@ from service.deps import DB, Caller
 from service.errors import Invalid
 from service.events import publish_after_commit
 from service.processes.repository import find_process
+from service.records.labels import method_summary
 from service.records.slips import qr_svgs
 from service.rounds import repository as rounds
 from service.rounds.freeze import issues_before_freeze, pending_slate
@@ -92,7 +92,6 @@ class MeetingController(Controller):
         round_row = await rounds.find_round(db, round_id)
         process = await find_process(db, round_row.process_id)
         lang = language_of(request)
-        info = get_method(round_row.method)
         thread = await comments.list_comments(db, round_id, threaded=False)
         return page(
             request,
@@ -103,7 +102,7 @@ class MeetingController(Controller):
             issues=await issues_before_freeze(db, round_row),
             stale_options=round_row.slate is None
             and any(p.status != "active" for p in await pending_slate(db, round_id)),
-            method_summary=info.summary_zh if lang == "zh" else info.summary,
+            method_summary=method_summary(round_row.method, lang),
             comments=thread,
             summary=await comments.summary(db, round_id),
             stances=STANCES,

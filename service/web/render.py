@@ -4,6 +4,7 @@ page carries, redirects, and refusals shown as pages in the reader's language.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -28,8 +29,8 @@ from service.errors import (
 from service.headers import PAGE_HEADERS
 from service.i18n import LANGUAGES, text
 from service.logs import logger
+from service.records.labels import listed, method_summary, separator, yuan_from_cents
 from service.refusals import domain_zh, validation_zh
-from service.report import number
 from service.rounds.titles import round_title
 from service.zones import DEFAULT_ZONE, day, moment, zone_label
 
@@ -57,7 +58,9 @@ def language_of(request: Request[Any, Any, Any]) -> str:
 
 class Labels:
     """``t(key, **values)`` in templates: the catalogue label in the page's language;
-    ``t.round(number, title)``: a round's title (:func:`~service.rounds.titles.round_title`)."""
+    ``t.round(number, title)``: a round's title (:func:`~service.rounds.titles.round_title`);
+    ``t.listed(names)``, ``t.joint(joint)``, ``t.method_summary(method)``: names joined, a
+    separator and a method's description as :mod:`service.records.labels` gives them."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
@@ -67,6 +70,15 @@ class Labels:
 
     def round(self, number: int, title: str | None) -> str:
         return round_title(number, title, self.lang)
+
+    def listed(self, names: Iterable[str]) -> str:
+        return listed(self.lang, names)
+
+    def joint(self, joint: str) -> str:
+        return separator(self.lang, joint)
+
+    def method_summary(self, method: str) -> str:
+        return method_summary(method, self.lang)
 
 
 class Zoned:
@@ -207,11 +219,6 @@ PAGE_ERRORS: Final[dict[int | type[Exception], Any]] = {
 exception types as the API's table, so that these win over the app's JSON handlers)."""
 
 
-def money(cents: int | float) -> str:
-    """An amount in fen as yuan for people: ``12000000`` → ``120,000``."""
-    return number(cents / 100)
-
-
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     """Jinja over ``templates/``: autoescaped, and a missing variable is an error."""
     environment = Environment(
@@ -221,5 +228,5 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["money"] = money
+    environment.filters["yuan_from_cents"] = yuan_from_cents
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))

@@ -18,21 +18,21 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.compare import Comparison
-from engine.registry import get_method
 from engine.result import Result
 from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Process, Round, RoundResult
 from service.deps import DB, Caller
 from service.i18n import text
 from service.processes.repository import find_process
-from service.records.labels import method_name
-from service.report import number, outcome_words, undecided_words
+from service.records.labels import grouped_number, listed, method_name, method_summary
 from service.results.controllers import counted_round
 from service.results.explain import (
     Explanation,
     condorcet_note,
     explain,
     step_grid,
+    undecided_words,
+    verdict_words,
 )
 from service.web.chart import result_chart
 from service.web.render import language_of, page
@@ -72,9 +72,9 @@ def result_table(result: Result, lang: str, explanation: Explanation | None = No
     if result.decisions:
         table = ResultTable([text(lang, k) for k in ("candidate", "support", "cost", "decision")])
         for d in result.decisions:
-            cost = text(lang, "page.yuan", amount=number(d.cost))
+            cost = text(lang, "page.yuan", amount=grouped_number(d.cost))
             reason = text(lang, f"reason.{d.reason}")
-            table.rows.append([d.candidate, number(d.support), cost, reason])
+            table.rows.append([d.candidate, grouped_number(d.support), cost, reason])
         return table
     told = explanation or explain(result, lang)
     if told.steps:
@@ -82,7 +82,7 @@ def result_table(result: Result, lang: str, explanation: Explanation | None = No
         return ResultTable(header, rows)
     table = ResultTable([text(lang, "candidate"), text(lang, "score")])
     for name, score in sorted((result.scores or {}).items(), key=lambda item: -item[1]):
-        table.rows.append([name + (" ✓" if name in result.winners else ""), number(score)])
+        table.rows.append([name + (" ✓" if name in result.winners else ""), grouped_number(score)])
     return table
 
 
@@ -93,17 +93,8 @@ def comparison_words(
     (telling a tie from a cycle when ``result`` carries the head-to-head counts)."""
     if comparison is None:
         return [], "", ""
-    sep = "、" if lang == "zh" else ", "
-    rows = [
-        (
-            method_name(v.method, lang),
-            outcome_words(
-                v, lang, nobody=text(lang, "compare.tied", names=sep.join(v.tied)), short=True
-            ),
-        )
-        for v in comparison.verdicts
-    ]
-    names = sep.join(name for name, _ in rows)
+    rows = [(method_name(v.method, lang), verdict_words(v, lang)) for v in comparison.verdicts]
+    names = listed(lang, (name for name, _ in rows))
     if comparison.agree:
         verdict = text(
             lang, "page.compare.agree", methods=names, winners=rows[0][1] if rows else ""
@@ -123,7 +114,6 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         if stored.comparison is None
         else msgspec.json.decode(stored.comparison, type=Comparison)
     )
-    info = get_method(result.method)
     rows, verdict, note = comparison_words(comparison, lang, result)
     explanation = explain(result, lang)
     return ResultView(
@@ -132,7 +122,7 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         stored=stored,
         result=result,
         method=method_name(result.method, lang),
-        summary=info.summary_zh if lang == "zh" else info.summary,
+        summary=method_summary(result.method, lang),
         winners=list(result.winners),
         no_decision=undecided_words(result, lang) or "",
         table=result_table(result, lang, explanation),

@@ -274,3 +274,15 @@ def test_budget_ballot_canonical_bytes() -> None:
     assert canonical_ballot(BudgetBallot(approved=("a", "b"))) == (
         b'{"kind":"budget","approved":["a","b"]}'
     )
+
+
+def test_codes_and_trackers_are_typed_and_drawn_alike():
+    from ballots.digest import as_typed, foreign, random_characters
+
+    assert as_typed("abcd-efgh 0il") == "ABCDEFGH011"
+    assert foreign(as_typed("ab-uz")) == "U"
+    assert foreign(as_typed("ab-o1")) is None
+    for length in (8, 10, 16):
+        drawn = random_characters(length)
+        assert len(drawn) == length
+        assert foreign(drawn) is None

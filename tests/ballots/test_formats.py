@@ -571,9 +571,3 @@ def test_readers_do_not_depend_on_pythonhashseed(tmp_path: Path) -> None:
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1
-
-
-def test_a_missing_format_module_is_a_format_error() -> None:
-    info = formats.FormatInfo("ballots.formats.nothing_here", (".zz",))
-    with pytest.raises(FormatError, match=r"^the module ballots.formats.nothing_here for this"):
-        info.load()

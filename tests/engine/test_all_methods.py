@@ -10,13 +10,17 @@ or blank ones only, every method gives no decision: no winner, no ranking, no lo
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
 import msgspec
 import pytest
 
-from engine import METHODS, RankedProfile, Result, TieUnresolved, get_method, tally
+from engine import METHODS, RankedProfile, Result, TieUnresolved, registry, tally
 from tests.support.profiles import as_kind, reorder
 
-get_method("plurality")  # load the registry
 NAMES = sorted(METHODS)
 BUDGET = {"greedy", "equal-shares"}
 
@@ -131,3 +135,19 @@ def test_a_decided_result_leaves_no_decision_out_of_its_json():
     result = tally("irv", PROFILES["pocket-park"])
     assert result.decided
     assert b"no_decision" not in msgspec.json.encode(result)
+
+
+def test_import_engine_registers_every_method():
+    # "METHODS is complete as soon as any part of the engine has been imported."
+    script = "import engine.registry as r; print(' '.join(sorted(r.METHODS)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == NAMES
+    assert {"irv", "schulze", "stv", "equal-shares"} <= set(NAMES)
+
+
+def test_the_registry_does_not_import_the_methods():
+    tree = ast.parse(Path(registry.__file__).read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not [name for name in imported if name.startswith("engine.methods")]

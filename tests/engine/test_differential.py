@@ -43,7 +43,6 @@ from pref_voting import (
 )
 from pref_voting.profiles_with_ties import ProfileWithTies
 
-import engine.methods  # noqa: F401  (registers the methods)
 from engine import UNRANKED, RankedProfile, Result, tally
 from engine.tiebreak import lot_key
 from tests.support.strategies import ranked_profiles, seeds

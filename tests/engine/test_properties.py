@@ -18,12 +18,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import METHODS, UNRANKED, RankedProfile, get_method, tally
+from engine import METHODS, UNRANKED, RankedProfile, tally
 from engine.methods.pairwise import condorcet_winner
 from tests.support.profiles import as_kind, reorder
 from tests.support.strategies import ranked_profiles
 
-get_method("plurality")
 NAMES = sorted(METHODS)
 BUDGET = {"greedy", "equal-shares"}
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
@@ -109,9 +108,8 @@ def test_majority_methods_elect_the_majority_favourite(profile):
 
 SCRIPT = """
 import json, msgspec
-from engine import RankedProfile, METHODS, get_method, tally
+from engine import RankedProfile, METHODS, tally
 from tests.support.profiles import as_kind
-get_method("plurality")
 p = RankedProfile.from_orders(list("abcde"), [list("abc"), list("bca"), list("cab"),
     list("de"), list("ed"), [["a", "e"], "b"]])
 out = {}

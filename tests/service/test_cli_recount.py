@@ -200,3 +200,15 @@ def test_sealing_an_exported_file_warns_when_its_own_lot_may_differ(capsys, tmp_
         capsys, "seal", str(DEMO), "--method", "irv", "-o", str(out_file), "--lang", "zh"
     )
     assert out.startswith("当选")  # a file that states no published count
+
+
+def test_the_tally_the_seal_note_points_to_recounts_with_the_published_seed(capsys, tmp_path):
+    # the seal note's way back: redbench tally on the same file draws with its seed
+    box = read_ballots(exported(tied_bundle(), "blt", tmp_path))
+    seed = "5" * 64
+    path = tmp_path / "service.blt"
+    write_ballots(replace(box, published=PublishedCount(method="irv", lot_seed=seed)), path)
+    code, out, err = run(capsys, "tally", str(path), "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert (shown["seed"], shown["seed_source"]) == (seed, "file")

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from ballots.kinds import KINDS
 from service.i18n import catalogue
 from service.web.kiosk import KIOSK_MESSAGES
 from service.web.render import SECURITY_HEADERS, TEMPLATES
@@ -163,10 +164,9 @@ def test_every_label_the_pages_use_is_in_both_languages():
 
 def test_labels_built_from_codes_exist_for_every_code():
     from engine.process import ProcessPhase, RoundPhase
-    from engine.registry import METHODS, get_method
+    from engine.registry import METHODS
     from service.rounds.config import TIE_POLICIES
 
-    get_method("irv")
     entries = catalogue()
     keys = [f"page.method.{name}" for name in METHODS]
     keys += [f"page.round_phase.{p.value}" for p in RoundPhase]
@@ -178,9 +178,6 @@ def test_labels_built_from_codes_exist_for_every_code():
     keys += [f"kiosk.ballot.{part}.{kind}" for part in ("title", "help") for kind in KINDS]
     keys += [f"console.kind.{kind}" for kind in KINDS]
     assert [key for key in keys if key not in entries] == []
-
-
-KINDS = ("ranked", "approval", "score", "budget")
 
 
 def test_the_server_says_where_the_pages_are():

@@ -6,7 +6,6 @@ import hashlib
 import random
 
 import msgspec
-import numpy as np
 import pytest
 from sqlalchemy import delete, func, select, update
 
@@ -25,7 +24,6 @@ from engine.registry import tally
 from engine.result import to_json
 from service.db.models import AuditEvent, CastKey, Envelope, Round, RoundResult
 from service.results.counting import close_round
-from service.results.opening import tracker_order
 from service.voting.casting import ballot_rules
 from service.voting.sealing import RoundSeal
 from tests.support.app import SECRET
@@ -280,52 +278,6 @@ async def test_an_envelope_sealed_under_another_secret_stops_the_count(client, d
     assert await db.get(RoundResult, round_id) is None
 
 
-def test_the_box_is_put_in_tracker_order_when_trackers_share_their_first_half():
-    """Trackers are sorted on their first eight characters, and on all sixteen whenever two
-    share those: the order is the full string order either way."""
-    names = ["ZZZZZZZZ00000001", "AAAAAAAA0000000B", "AAAAAAAA0000000A", "M0000000ZZZZZZZZ"]
-    names += [f"Q{i:015d}" for i in range(50)]
-    rng = np.random.default_rng(3)
-    rng.shuffle(names)
-    table = np.frombuffer("".join(names).encode("ascii"), np.uint8).reshape(len(names), 16)
-    assert [names[i] for i in tracker_order(table)] == sorted(names)
-    distinct = [n for n in names if not n.startswith("AAAAAAAA")]
-    table = np.frombuffer("".join(distinct).encode("ascii"), np.uint8).reshape(-1, 16)
-    assert [distinct[i] for i in tracker_order(table)] == sorted(distinct)
-
-
-@pytest.mark.parametrize(
-    ("kind", "candidates", "ballots"),
-    [
-        ("ranked", 5, 70_000),  # more ballots than one slice of the digest's lines
-        ("ranked", 20, 3_000),  # too many columns for one integer key: raw bytes
-        ("score", 4, 2_000),  # scores far apart: raw bytes too
-    ],
-)
-def test_the_close_digests_the_box_as_the_published_rule_says(kind, candidates, ballots):
-    """The close's vectorised digest equals :func:`ballots.digest.ballot_box_digest`, the
-    rule anyone recounting uses, whichever way it keys the ballots."""
-    from ballots.digest import new_tracker
-    from ballots.marks import ballot_of
-    from service.results.opening import box_digest
-
-    rng = np.random.default_rng(ballots)
-    names = [f"方案{i}" for i in range(candidates)]
-    if kind == "ranked":
-        marks = np.argsort(rng.random((ballots, candidates)), axis=1).astype("<i2")
-        marks[rng.random(ballots) < 0.3, 0] = -1  # some leave the first option unranked
-    else:
-        marks = rng.integers(0, 2, (ballots, candidates)).astype("<i2") * 30_000
-        marks[:, 0] = 1  # no empty score ballot
-    trackers = sorted({new_tracker() for _ in range(ballots)})
-    marks = marks[: len(trackers)]
-    table = marks.view(np.uint8).reshape(len(trackers), 2 * candidates)
-    expected = ballot_box_digest(
-        (t, ballot_of(table[i].tobytes(), kind, names)) for i, t in enumerate(trackers)
-    )
-    assert box_digest("".join(trackers).encode(), table, kind, names) == expected
-
-
 @pytest.mark.parametrize("tie_policy", ["lot", "refuse"])
 async def test_an_empty_box_is_no_decision_not_a_lot(client, db, staff, tie_policy):
     round_id = await make_round(db, method="irv", options={"tie_policy": tie_policy})
@@ -343,49 +295,3 @@ async def test_an_empty_box_is_no_decision_not_a_lot(client, db, staff, tie_poli
     event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "round.counted"))
     assert event.detail["no_decision"] == "no-ballots"
     assert event.detail["winners"] == []
-
-
-@pytest.mark.parametrize(
-    ("kind", "candidates", "ballots"),
-    [
-        ("ranked", 5, 70_000),
-        ("ranked", 20, 3_000),
-        ("score", 4, 2_000),
-        ("ranked", 3, 0),
-    ],
-)
-def test_the_close_makes_the_sealed_lists_as_the_published_rule_says(kind, candidates, ballots):
-    """With sealed receipts the close's vectorised digests equal
-    :func:`ballots.digest.tracker_list_digest` and :func:`~ballots.digest.content_list_digest`,
-    and the marks it stores are the same ballots sorted apart from the trackers: equal
-    marks together, in an order that depends on the marks alone."""
-    from collections import Counter
-
-    from ballots.digest import new_tracker
-    from ballots.marks import ballot_of
-    from service.results.opening import sealed_lists
-
-    rng = np.random.default_rng(ballots + 1)
-    names = [f"方案{i}" for i in range(candidates)]
-    if kind == "ranked":
-        marks = np.argsort(rng.random((ballots, candidates)), axis=1).astype("<i2")
-        marks[rng.random(ballots) < 0.3, 0] = -1
-    else:
-        marks = rng.integers(0, 2, (ballots, candidates)).astype("<i2") * 30_000
-        marks[:, 0] = 1
-    trackers = sorted({new_tracker() for _ in range(ballots)})
-    marks = marks[: len(trackers)]
-    table = marks.view(np.uint8).reshape(len(trackers), 2 * candidates)
-    lists = sealed_lists("".join(trackers).encode(), table, kind, names)
-    rows = [table[i].tobytes() for i in range(len(trackers))]
-    assert lists.trackers_digest == tracker_list_digest(trackers)
-    assert lists.contents_digest == content_list_digest(
-        (ballot_of(m, kind, names), n) for m, n in Counter(rows).items()
-    )
-    stored = [lists.marks[i].tobytes() for i in range(len(trackers))]
-    assert Counter(stored) == Counter(rows)
-    groups = [m for i, m in enumerate(stored) if i == 0 or stored[i - 1] != m]
-    assert len(groups) == len(set(stored))  # equal marks lie together
-    shuffled = table[rng.permutation(len(trackers))]
-    again = sealed_lists("".join(trackers).encode(), shuffled, kind, names)
-    assert again.marks.tobytes() == lists.marks.tobytes()  # the order follows the marks alone
