@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from service.db import models
-from tests.support.rounds import audit_actions, new_round, pocket_park, to_phase
+from tests.support.audit import audit_actions
+from tests.support.rounds import new_round, pocket_park, to_phase
 
 
 @pytest.fixture

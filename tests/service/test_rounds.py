@@ -16,11 +16,11 @@ from ballots import BallotRules, RankedBallot, encode
 from engine.registry import tally
 from service.db import models
 from service.events import round_channel
+from tests.support.audit import audit_actions
 from tests.support.park import PARK
 from tests.support.rounds import (
     PROCESS_COSTS,
     Park,
-    audit_actions,
     new_round,
     pocket_park,
     to_phase,

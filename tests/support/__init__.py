@@ -9,10 +9,11 @@
 - :mod:`~tests.support.app`: the app under test, its secret, staff, passwords and clock;
   :mod:`~tests.support.databases`: empty or fresh databases on each backend;
 - :mod:`~tests.support.rounds`: rounds made in the database or through the API, codes,
-  casting, closing;
+  casting, closing; :mod:`~tests.support.audit`: the audit log behind the API;
 - :mod:`~tests.support.box`: looking into the ballot box with the server secret;
 - :mod:`~tests.support.pages`: driving the pages and the tablet as a browser would;
 - :mod:`~tests.support.records_demo`: the whole demo, reproducible, for the records;
+  :mod:`~tests.support.documents`: the text of a printed PDF, a PNG to upload;
 - :mod:`~tests.support.chinese`: finding English and internal words in Chinese text;
 - :mod:`~tests.support.cli`: running the command line.
 

@@ -17,6 +17,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import msgspec
@@ -76,6 +77,12 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+async def ok(response: Any, status: int = 200) -> Any:
+    """The JSON body of an answer that has ``status`` (none for an empty answer)."""
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
 
 
 def free_port() -> int:

@@ -34,6 +34,7 @@ from service.db import models
 from service.demo.loader import BALLOTS, BUDGET_PATTERNS, COMMENTS, MISTAKE, OPTIONS, loop_story
 from service.results import ballot_box
 from service.voting.casting import ballot_rules
+from tests.support.app import ok
 
 SEED = 20260509
 START = datetime(2026, 5, 9, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
@@ -49,11 +50,6 @@ class Demo:
     proposal_ids: list[int]
     round1: int
     round2: int
-
-
-async def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 def at(minutes: int) -> datetime:

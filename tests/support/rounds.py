@@ -159,13 +159,3 @@ async def to_phase(client, headers, round_id, phase):
     return await client.post(
         f"/api/v1/rounds/{round_id}/phase", json={"to": phase}, headers=headers
     )
-
-
-async def audit_actions(db: AsyncSession, entity: str, entity_id: int) -> list[str]:
-    await db.rollback()  # end the snapshot: see what the API committed
-    rows = await db.scalars(
-        select(models.AuditEvent.action)
-        .where(models.AuditEvent.entity == entity, models.AuditEvent.entity_id == entity_id)
-        .order_by(models.AuditEvent.id)
-    )
-    return list(rows.all())
