@@ -32,6 +32,7 @@ from ballots.marks import marks_of
 from ballots.validate import validate
 from service.db import models
 from service.demo.loader import BALLOTS, BUDGET_PATTERNS, COMMENTS, MISTAKE, OPTIONS, loop_story
+from service.loop.tasks import process_tasks
 from service.results import ballot_box
 from service.voting.casting import ballot_rules
 from tests.support.app import ok
@@ -313,11 +314,7 @@ async def _fix_loop_times(db: AsyncSession, process_id: int) -> None:
     """The loop's times: tasks set the day after the decision, each note three days after
     the one before (a task done when its note said so), the close-outs at the two checks
     and a day after the first."""
-    tasks = (
-        await db.scalars(
-            select(models.Task).where(models.Task.process_id == process_id).order_by(models.Task.id)
-        )
-    ).all()
+    tasks = await process_tasks(db, process_id)
     for n, task in enumerate(tasks):
         task.created_at = at(DECIDED + DAY + 10 * n)
     notes = (
