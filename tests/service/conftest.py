@@ -29,6 +29,7 @@ from service.results.purge import purged
 from service.settings import Settings
 from tests.support.app import SECRET, Clock, cheap_hashing, make_staff
 from tests.support.databases import BACKENDS, PG_URL, empty_database
+from tests.support.rounds import Park, pocket_park
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -119,6 +120,12 @@ async def staff(db: AsyncSession) -> dict[str, dict[str, str]]:
         role: await make_staff(db, role)
         for role in ("admin", "facilitator", "secretary", "grid_worker")
     }
+
+
+@pytest.fixture
+async def park(db: AsyncSession) -> Park:
+    """The pocket-park process with its six proposals (:func:`tests.support.rounds.pocket_park`)."""
+    return await pocket_park(db)
 
 
 @pytest.fixture

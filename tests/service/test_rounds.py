@@ -22,18 +22,12 @@ from tests.support.rounds import (
     PROCESS_COSTS,
     Park,
     new_round,
-    pocket_park,
     to_phase,
 )
 
 FROZEN_TAIL = ": the slate, method, options, roll and receipts are fixed"
 HAS_COUNTING = importlib.util.find_spec("service.results.counting") is not None
 """Whether the results engineer's close_round exists yet (else closing only stamps)."""
-
-
-@pytest.fixture
-async def park(db):
-    return await pocket_park(db)
 
 
 # --- setting up ------------------------------------------------------------------------
