@@ -23,6 +23,15 @@ COSTS = [8_000_000, 3_000_000, 2_000_000, 4_000_000, 2_500_000, 1_500_000]
 """The costs in fen :func:`make_round` gives the six options (80,000 yuan for the play
 equipment ...)."""
 
+PROCESS_COSTS = [12_000_000, 3_000_000, 1_500_000, 2_000_000, 2_500_000, 1_800_000]
+"""The costs in fen :func:`pocket_park` gives its six proposals."""
+
+FACILITATOR = Actor(id=None, name="主持人", role="facilitator")
+"""Who closes the rounds :func:`close` counts."""
+
+
+# --- made in the database ----------------------------------------------------------------
+
 
 async def make_round(
     db: AsyncSession,
@@ -72,55 +81,10 @@ async def make_round(
     return round_row.id
 
 
-async def issue(client: Any, headers: dict[str, str], round_id: int, count: int) -> list[str]:
-    response = await client.post(
-        f"/api/v1/rounds/{round_id}/codes", json={"count": count}, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    return [c["code"] for c in response.json()["codes"]]
-
-
-def ranked(*names: str) -> dict[str, Any]:
-    return {"kind": "ranked", "ranking": [[n] for n in names]}
-
-
-async def cast(
-    client: Any, round_id: int, code: str, ballot: dict[str, Any], key: str | None = None
-) -> Any:
-    return await client.post(
-        f"/api/v1/rounds/{round_id}/ballots",
-        json={"code": code, "key": key or uuid.uuid4().hex, "ballot": ballot},
-    )
-
-
-FACILITATOR = Actor(id=None, name="主持人", role="facilitator")
-
-
-async def close(db: AsyncSession, round_id: int, phase: str = "closed") -> None:
-    """Close (and count) the round as the rounds phase endpoint does; optionally publish."""
-    round_row = await db.get(Round, round_id, populate_existing=True)
-    round_row.phase = "closed"
-    await close_round(db, round_row, FACILITATOR, SECRET)
-    round_row.phase = phase
-    await db.commit()
-
-
-async def vote(client, staff, round_id: int, ballots: list[dict]) -> list[str]:
-    codes = await issue(client, staff["facilitator"], round_id, len(ballots))
-    trackers = []
-    for code, ballot in zip(codes, ballots, strict=True):
-        response = await cast(client, round_id, code, ballot)
-        assert response.status_code == 201, response.text
-        trackers.append(response.json()["tracker"])
-    return trackers
-
-
-PROCESS_COSTS = [12_000_000, 3_000_000, 1_500_000, 2_000_000, 2_500_000, 1_800_000]
-"""The costs in fen :func:`pocket_park` gives its six proposals."""
-
-
 @dataclass
 class Park:
+    """The ids :func:`pocket_park` made."""
+
     process: int
     proposals: list[int]
     other_process: int
@@ -146,7 +110,22 @@ async def pocket_park(db: AsyncSession) -> Park:
     return Park(process.id, [p.id for p in proposals], other.id, stray.id)
 
 
-async def new_round(client, headers, process_id, proposal_ids, **fields):
+async def close(db: AsyncSession, round_id: int, phase: str = "closed") -> None:
+    """Close (and count) the round as the rounds phase endpoint does; optionally publish."""
+    round_row = await db.get(Round, round_id, populate_existing=True)
+    round_row.phase = "closed"
+    await close_round(db, round_row, FACILITATOR, SECRET)
+    round_row.phase = phase
+    await db.commit()
+
+
+# --- through the API ----------------------------------------------------------------------
+
+
+async def new_round(
+    client: Any, headers: dict[str, str], process_id: int, proposal_ids: list[int], **fields: Any
+) -> dict[str, Any]:
+    """A round set up through the API (instant runoff unless ``fields`` say otherwise)."""
     payload = {"title": "第一轮", "method": "irv", "proposal_ids": proposal_ids, **fields}
     response = await client.post(
         f"/api/v1/processes/{process_id}/rounds", json=payload, headers=headers
@@ -155,7 +134,45 @@ async def new_round(client, headers, process_id, proposal_ids, **fields):
     return response.json()
 
 
-async def to_phase(client, headers, round_id, phase):
+async def to_phase(client: Any, headers: dict[str, str], round_id: int, phase: str) -> Any:
+    """Ask the API to move the round to ``phase``; the answer."""
     return await client.post(
         f"/api/v1/rounds/{round_id}/phase", json={"to": phase}, headers=headers
     )
+
+
+async def issue(client: Any, headers: dict[str, str], round_id: int, count: int) -> list[str]:
+    """Issue ``count`` voter codes for the round; the codes."""
+    response = await client.post(
+        f"/api/v1/rounds/{round_id}/codes", json={"count": count}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return [c["code"] for c in response.json()["codes"]]
+
+
+def ranked(*names: str) -> dict[str, Any]:
+    """A ranked ballot (as JSON) naming one option per place, best first."""
+    return {"kind": "ranked", "ranking": [[n] for n in names]}
+
+
+async def cast(
+    client: Any, round_id: int, code: str, ballot: dict[str, Any], key: str | None = None
+) -> Any:
+    """Cast ``ballot`` with ``code`` through the API (a fresh key unless one is given)."""
+    return await client.post(
+        f"/api/v1/rounds/{round_id}/ballots",
+        json={"code": code, "key": key or uuid.uuid4().hex, "ballot": ballot},
+    )
+
+
+async def vote(
+    client: Any, staff: dict[str, dict[str, str]], round_id: int, ballots: list[dict[str, Any]]
+) -> list[str]:
+    """Issue a code for each ballot and cast it; the receipts' trackers, in order."""
+    codes = await issue(client, staff["facilitator"], round_id, len(ballots))
+    trackers = []
+    for code, ballot in zip(codes, ballots, strict=True):
+        response = await cast(client, round_id, code, ballot)
+        assert response.status_code == 201, response.text
+        trackers.append(response.json()["tracker"])
+    return trackers
