@@ -59,6 +59,10 @@ def kind_of(ballot: Ballot) -> str:
     return str(type(ballot).__struct_config__.tag)
 
 
+MAX_SCORE: Final = 5
+"""The highest score a score ballot gives unless its rules set another."""
+
+
 class BallotRules(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """What a round allows on its ballots (fixed when voting opens).
 
@@ -76,7 +80,7 @@ class BallotRules(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True)
     allow_truncation: bool = True
     allow_empty: bool = False
     max_approvals: Annotated[int, Meta(ge=1)] | None = None
-    max_score: Annotated[int, Meta(ge=1)] = 5
+    max_score: Annotated[int, Meta(ge=1)] = MAX_SCORE
     costs: tuple[Annotated[float, Meta(ge=0)], ...] | None = None
     budget: Annotated[float, Meta(ge=0)] | None = None
     allow_over_budget: bool = False

@@ -23,7 +23,7 @@ async def add_comment(
 ) -> models.Comment:
     """Record a comment; only while the round is in its comment phase."""
     round_row = await find_round(db, round_id)
-    if round_row.phase != RoundPhase.COMMENTING.value:
+    if round_row.phase is not RoundPhase.COMMENTING:
         raise Conflict(
             f"round {round_row.number} is {round_row.phase}, not commenting: comments are "
             "taken only in the comment phase",

@@ -20,9 +20,12 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from engine.process import ProcessPhase, RoundPhase
 from service.db.base import Base, utcnow
+from service.db.types import EnumText, StructJSON
+from service.rounds.settings import BallotSettings, RoundOptions, SlateOption
 from service.zones import DEFAULT_ZONE
 
 ROLES = ("admin", "facilitator", "secretary", "grid_worker")
@@ -120,14 +123,20 @@ class Process(Base):
     """Short title, e.g. 口袋公园建设方案."""
     question: Mapped[str] = mapped_column(Text, default="")
     """The question put to residents."""
-    phase: Mapped[str] = mapped_column(String(20), default="collecting")
-    """Current :class:`engine.process.ProcessPhase`."""
+    phase: Mapped[ProcessPhase] = mapped_column(
+        EnumText(ProcessPhase, 20), default=ProcessPhase.COLLECTING
+    )
+    """Current phase."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deliberating_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text, default=None)
     """Why the process was withdrawn (required to withdraw)."""
+
+    @validates("phase")
+    def _phase(self, _: str, value: str) -> ProcessPhase:
+        return ProcessPhase(value)  # a phase set as its value is held as the member
 
 
 class ResidentRequest(Base):
@@ -196,15 +205,19 @@ class Round(Base):
     number: Mapped[int] = mapped_column(Integer)
     """1, 2, ... within the process."""
     title: Mapped[str] = mapped_column(String(200), default="")
-    phase: Mapped[str] = mapped_column(String(20), default="scheduled")
-    """Current :class:`engine.process.RoundPhase`."""
+    phase: Mapped[RoundPhase] = mapped_column(
+        EnumText(RoundPhase, 20), default=RoundPhase.SCHEDULED
+    )
+    """Current phase."""
     ballot_kind: Mapped[str] = mapped_column(String(20), default="ranked")
     """``ranked``, ``approval``, ``score`` or ``budget``."""
     method: Mapped[str] = mapped_column(String(40), default="irv")
     """A method name from :mod:`engine.registry`."""
-    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    """Method options: seats, budget, tie policy, method-specific options."""
-    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    options: Mapped[RoundOptions] = mapped_column(StructJSON(RoundOptions), default=RoundOptions)
+    """Seats, tie policy, budget and the method's own options."""
+    rules: Mapped[BallotSettings] = mapped_column(
+        StructJSON(BallotSettings), default=BallotSettings
+    )
     """Ballot rules beyond the slate (ties allowed, truncation, max approvals, max score)."""
     prompts: Mapped[list[Any]] = mapped_column(default=list)
     """Comment prompts, e.g. ["这个方案好在哪里", "您担心什么", "您想怎么改"]."""
@@ -216,8 +229,10 @@ class Round(Base):
     only confirms the ballot was counted, and the trackers and the ballots are published as
     two lists nothing pairs (docs/security.md, "Receipts"). Rounds counted before this
     choice existed have it on: their lists were published with the pairs."""
-    slate: Mapped[list[Any] | None] = mapped_column(default=None)
-    """Frozen at voting: [{"proposal_id", "name", "cost_cents"}] in ballot order."""
+    slate: Mapped[list[SlateOption] | None] = mapped_column(
+        StructJSON(list[SlateOption]), default=None
+    )
+    """Frozen at voting: the options in ballot order."""
     seeded_from_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), default=None)
     """The published round whose top-k result gave this round its slate."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -229,6 +244,10 @@ class Round(Base):
     """When the round was cancelled, before its voting opened (``None``: it was not)."""
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     """Why it was cancelled (required to cancel, and kept in the audit log as well)."""
+
+    @validates("phase")
+    def _phase(self, _: str, value: str) -> RoundPhase:
+        return RoundPhase(value)  # a phase set as its value is held as the member
 
 
 class RoundOption(Base):

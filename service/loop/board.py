@@ -29,7 +29,7 @@ async def loop_view(db: AsyncSession, process_id: int, on: date | None = None) -
     return schemas.Loop(
         process_id=process_id,
         phase=process.phase,
-        closed=process.phase == ProcessPhase.CLOSED.value,
+        closed=process.phase is ProcessPhase.CLOSED,
         open_tasks=sum(t.status in schemas.OPEN_STATUSES for t in tasks),
         overdue_tasks=sum(t.overdue for t in tasks),
         tasks=tasks,
@@ -45,7 +45,7 @@ async def decisions(db: AsyncSession, process_id: int) -> list[schemas.Decision]
         .join(models.RoundResult, models.RoundResult.round_id == models.Round.id)
         .where(
             models.Round.process_id == process_id,
-            models.Round.phase == RoundPhase.PUBLISHED.value,
+            models.Round.phase == RoundPhase.PUBLISHED,
         )
         .order_by(models.Round.number)
     )

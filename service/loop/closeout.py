@@ -50,7 +50,7 @@ async def close_out(db: AsyncSession, process_id: int, note: str, actor: Actor) 
             code="no-feedback",
             zh="还没有居民反馈记录，请先记录满意度测评再销号",
         )
-    await change_phase(db, actor, process_id, PhaseChange(to="closed"), sign_off=True)
+    await change_phase(db, actor, process_id, PhaseChange(to=ProcessPhase.CLOSED), sign_off=True)
     row = models.CloseOut(
         process_id=process_id,
         action="closed",
@@ -76,7 +76,11 @@ async def reopen(db: AsyncSession, process_id: int, reason: str, actor: Actor) -
             phase=process.phase,
         )
     await change_phase(
-        db, actor, process_id, PhaseChange(to="implementing", reason=reason), sign_off=True
+        db,
+        actor,
+        process_id,
+        PhaseChange(to=ProcessPhase.IMPLEMENTING, reason=reason),
+        sign_off=True,
     )
     row = models.CloseOut(
         process_id=process_id,

@@ -76,7 +76,7 @@ async def record_feedback(
         tasks = await process_tasks(db, process_id)
         if unfinished(tasks):
             raise open_tasks_conflict(process_id, tasks, "asking residents for feedback")
-        await change_phase(db, actor, process_id, PhaseChange(to="feedback"))
+        await change_phase(db, actor, process_id, PhaseChange(to=ProcessPhase.FEEDBACK))
     elif process.phase != P.FEEDBACK.value:
         raise Conflict(
             f"process {process_id} is {process.phase}: feedback is taken after the tasks are "

@@ -76,7 +76,7 @@ async def create_task(
                 field="proposal_id",
             )
     if process.phase == P.DECIDED.value:
-        await change_phase(db, actor, process_id, PhaseChange(to="implementing"))
+        await change_phase(db, actor, process_id, PhaseChange(to=ProcessPhase.IMPLEMENTING))
     task = models.Task(
         process_id=process_id,
         proposal_id=data.proposal_id,

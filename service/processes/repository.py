@@ -200,7 +200,7 @@ async def change_phase(
     """Move the process as the engine's state machine allows, stamping and auditing it.
     Closing (销号) and re-opening a closed item happen only with ``sign_off`` (the
     secretary's close-out, :mod:`service.loop.closeout`, which keeps the note)."""
-    target = ProcessPhase(change.to)
+    target = change.to
     allowed = PHASE_ROLES[target]
     if actor.role not in allowed:
         raise Forbidden(
@@ -210,7 +210,7 @@ async def change_phase(
             f"“{phase_name(target.value, 'process')}”阶段",
         )
     process = await find_process(db, process_id, lock=True)
-    current = ProcessPhase(process.phase)
+    current = process.phase
     if (target is P.CLOSED or current is P.CLOSED) and not sign_off:
         raise _sign_off_required(process_id)
     reason = (change.reason or "").strip() or None
@@ -221,7 +221,7 @@ async def change_phase(
     if target is P.DECIDED:
         await _check_decidable(db, process)
     now = utcnow()
-    process.phase = target.value
+    process.phase = target
     if target is P.DELIBERATING:
         process.deliberating_at = now
     elif target is P.DECIDED:

@@ -7,15 +7,13 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from engine.process import ProcessPhase, RoundPhase
 from service.inputs import LINE, PROSE, Input
 from service.refusals import check
 
 Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Question = Annotated[str, Meta(max_length=4000, extra=PROSE)]
 Reason = Annotated[str, Meta(min_length=1, max_length=2000, extra=PROSE)]
-PhaseName = Literal[
-    "collecting", "deliberating", "decided", "implementing", "feedback", "closed", "withdrawn"
-]
 RequestStatus = Literal["open", "promoted", "declined"]
 
 
@@ -26,7 +24,7 @@ class Process(Struct):
     community_id: int
     title: str
     question: str
-    phase: str
+    phase: ProcessPhase
     created_at: datetime
     deliberating_at: datetime | None
     decided_at: datetime | None
@@ -44,7 +42,7 @@ class ProposalSummary(Struct):
 class RoundSummary(Struct):
     id: int
     number: int
-    phase: str
+    phase: RoundPhase
 
 
 class ProcessDetail(Process):
@@ -62,7 +60,7 @@ class ProcessCreate(Input, forbid_unknown_fields=True):
 class PhaseChange(Input, forbid_unknown_fields=True):
     """Move a process to phase ``to``; re-opening, sending back and withdrawing need a reason."""
 
-    to: PhaseName
+    to: ProcessPhase
     reason: Reason | None = None
 
 

@@ -11,6 +11,7 @@ from msgspec import UNSET
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.process import RoundPhase
 from service.audit import record
 from service.auth.guard import Actor
 from service.db import models
@@ -142,7 +143,9 @@ async def _check_changeable(db: AsyncSession, proposal: models.Proposal, doing: 
     ).first()
     if frozen is not None:
         number, phase = frozen
-        state = "which is voting" if phase == "voting" else "whose result is not yet published"
+        state = (
+            "which is voting" if phase is RoundPhase.VOTING else "whose result is not yet published"
+        )
         raise Conflict(
             f"proposal {proposal.id} cannot be {doing}: it is on the ballot of round {number}, "
             f"{state}; wait until that round is published",

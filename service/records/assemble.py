@@ -30,7 +30,6 @@ from ballots.bundle import (
     Turnout,
 )
 from engine.compare import Comparison
-from engine.registry import get_method
 from engine.result import Result
 from service.auth.guard import Actor
 from service.communities.controllers import zone_of_process
@@ -41,8 +40,7 @@ from service.records.draft import Draft, StoredBallot, StoredLists
 from service.records.loop_record import loop_photos, loop_record
 from service.results import ballot_box
 from service.results.controllers import counted_round
-from service.results.counting import NOT_METHOD_OPTIONS
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 
 NOTABLE_LIMIT: Final[int] = 12
 """At most this many notable comments per round."""
@@ -112,17 +110,12 @@ async def round_record(
 ) -> RoundRecord:
     """One counted round as the bundle holds it, without its ballots (see
     :func:`stored_ballots`)."""
-    options = dict(round_row.options or {})
-    accepted = get_method(round_row.method).options
+    options = round_row.options
     counting = Counting(
         method=round_row.method,
-        seats=int(options.get("seats") or 1),
-        tie_policy="refuse" if options.get("tie_policy") == "refuse" else "lot",
-        method_options={
-            k: v
-            for k, v in sorted(options.items())
-            if k in accepted and k not in NOT_METHOD_OPTIONS
-        },
+        seats=options.seats,
+        tie_policy=options.tie_policy,
+        method_options=dict(sorted(options.own.items())),
     )
     rules = ballot_rules(round_row)
     slate = await _slate(db, round_row)
@@ -153,7 +146,7 @@ async def round_record(
 
 async def _slate(db: AsyncSession, round_row: models.Round) -> tuple[SlateEntry, ...]:
     frozen = list(round_row.slate or [])
-    ids = [e["proposal_id"] for e in frozen]
+    ids = [e.proposal_id for e in frozen]
     found = {
         p.id: p
         for p in (
@@ -162,15 +155,15 @@ async def _slate(db: AsyncSession, round_row: models.Round) -> tuple[SlateEntry,
     }
     out: list[SlateEntry] = []
     for option in frozen:
-        proposal = found.get(option["proposal_id"])
-        cents = option.get("cost_cents")
+        proposal = found.get(option.proposal_id)
+        cents = option.cost_cents
         out.append(
             SlateEntry(
-                name=str(option["name"]),
+                name=option.name,
                 description=proposal.description if proposal else "",
                 author=proposal.author if proposal else "",
                 cost=None if cents is None else cents / 100,
-                proposal_id=option["proposal_id"],
+                proposal_id=option.proposal_id,
             )
         )
     return tuple(out)

@@ -33,7 +33,7 @@ async def loop_record(db: AsyncSession, process: models.Process) -> LoopRecord:
             select(models.Round)
             .where(
                 models.Round.process_id == process.id,
-                models.Round.phase == RoundPhase.CANCELLED.value,
+                models.Round.phase == RoundPhase.CANCELLED,
             )
             .order_by(models.Round.number)
         )

@@ -32,7 +32,7 @@ from ballots.kinds import Ballot, BallotRules
 from ballots.marks import ballot_of
 from ballots.marks import content_list as content_list_of
 from service.db.models import BoxPart, Round
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 
 PART: Final[int] = 4096
 """Most ballots in one stored part."""

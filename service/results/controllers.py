@@ -19,6 +19,7 @@ from ballots.digest import normalize_tracker
 from ballots.errors import InvalidReceipt
 from ballots.kinds import Ballot
 from engine.compare import Comparison
+from engine.process import RoundPhase
 from engine.result import Result
 from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Round, RoundResult
@@ -34,7 +35,7 @@ from service.results.schemas import (
     TrackerPage,
 )
 from service.rounds.repository import find_round
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 
 HIDDEN = refusals(
     {
@@ -48,10 +49,12 @@ HIDDEN = refusals(
 async def counted_round(db: AsyncSession, round_id: int, actor: Actor) -> tuple[Round, RoundResult]:
     """The round and its stored count, if the caller may see them now."""
     round_row = await find_round(db, round_id)
-    visible = round_row.phase == "published" or (round_row.phase == "closed" and actor.is_staff)
+    visible = round_row.phase is RoundPhase.PUBLISHED or (
+        round_row.phase is RoundPhase.CLOSED and actor.is_staff
+    )
     stored = await db.get(RoundResult, round_id) if visible else None
     if stored is None:
-        if round_row.phase == "closed":
+        if round_row.phase is RoundPhase.CLOSED:
             en, zh = "the round is closed but its result is not published yet", "结果尚未公布"
         else:
             en, zh = (

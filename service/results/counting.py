@@ -15,7 +15,7 @@ from ballots.digest import lot_seed
 from ballots.marks import profile_from_marks
 from engine.compare import compare
 from engine.profile import Profile, RankedProfile
-from engine.registry import get_method, tally
+from engine.registry import tally
 from engine.result import Result, to_json
 from service.audit import record
 from service.auth.guard import Actor
@@ -23,11 +23,8 @@ from service.db.models import Round, RoundResult, VoterCode
 from service.errors import Conflict
 from service.results import purge
 from service.results.opening import open_box
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 from service.voting.sealing import RoundSeal
-
-NOT_METHOD_OPTIONS = frozenset({"seats", "tie_policy", "budget"})
-"""Round options that are not passed to the method as its own options."""
 
 
 async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_key: str) -> None:
@@ -62,12 +59,11 @@ async def close_round(db: AsyncSession, round_row: Round, actor: Actor, secret_k
     await check_turnout(db, round_id, box.count)
     digest = box.digest
     profile = profile_from_marks(rules, box.marks)
-    options: dict[str, Any] = dict(round_row.options or {})
-    seats = int(options.get("seats") or 1)
-    seed = None if options.get("tie_policy") == "refuse" else lot_seed(digest)
-    accepted = get_method(round_row.method).options
-    own = {k: v for k, v in options.items() if k in accepted and k not in NOT_METHOD_OPTIONS}
-    result, comparison = await asyncio.to_thread(count, round_row.method, profile, seats, seed, own)
+    options = round_row.options
+    seed = None if options.tie_policy == "refuse" else lot_seed(digest)
+    result, comparison = await asyncio.to_thread(
+        count, round_row.method, profile, options.seats, seed, dict(options.own)
+    )
     issued = await db.scalar(
         select(func.count())
         .select_from(VoterCode)

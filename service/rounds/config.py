@@ -7,7 +7,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, get_args
+
+import msgspec
 
 from engine.errors import OptionError
 from engine.registry import METHODS, MethodInfo
@@ -15,17 +17,14 @@ from service.errors import Invalid
 from service.records.labels import method_name, option_name, option_value
 from service.refusals import method_names
 from service.rounds.schemas import RoundRules
+from service.rounds.settings import ROUND_OPTIONS, BallotSettings, RoundOptions, TiePolicy
 
 BUDGET_METHODS: Final = ("equal-shares", "greedy")
 """The approval-kind methods that fund projects within a budget: the only ones for budget
 rounds, and not for plain approval rounds (they need costs)."""
 
-ROUND_OPTIONS: Final = ("budget", "seats", "tie_policy")
-"""Options every round has, besides the method's own."""
-
-TIE_POLICIES: Final = ("lot", "refuse")
-"""``lot``: a tie the method's rules leave open is drawn with the seed derived from the
-ballot-box digest; ``refuse``: such a tie is reported and nothing is drawn."""
+TIE_POLICIES: Final = get_args(TiePolicy)
+"""The tie policies a round can have (see :class:`~service.rounds.settings.RoundOptions`)."""
 
 
 _KIND_ZH: Final = {"ranked": "排序", "approval": "赞成", "score": "打分", "budget": "预算"}
@@ -77,7 +76,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> dict[str, Any]:
+def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> RoundOptions:
     """The round's options with defaults filled in, or 422 naming the first bad option."""
     own = sorted(set(options) - set(ROUND_OPTIONS))
     for name in own:
@@ -89,22 +88,22 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
                 f"计票方法“{method_name(info.name, 'zh')}”没有这个参数，可用参数："
                 + "、".join(f"“{option_name(o, 'zh')}”" for o in allowed),
             )
-    seats = options.get("seats", 1)
-    if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
+    seats = options.get("seats")
+    if "seats" in options and (not isinstance(seats, int) or isinstance(seats, bool) or seats < 1):
         raise _bad(
             "seats",
             f"must be a whole number of at least 1, got {seats!r}",
             f"应为不小于 1 的整数，收到 {seats!r}",
         )
-    tie_policy = options.get("tie_policy", "lot")
-    if tie_policy not in TIE_POLICIES:
+    tie_policy = options.get("tie_policy")
+    if "tie_policy" in options and tie_policy not in TIE_POLICIES:
         raise _bad(
             "tie_policy",
             f"must be lot or refuse, got {tie_policy!r}",
             f"应为“{option_value('tie_policy', 'lot', 'zh')}”或"
             f"“{option_value('tie_policy', 'refuse', 'zh')}”",
         )
-    chosen: dict[str, Any] = {"seats": seats, "tie_policy": tie_policy}
+    chosen = {k: options[k] for k in ROUND_OPTIONS if k in options}
     if "budget" in options:
         chosen["budget"] = _budget(kind, options["budget"])
     for name, spec in sorted(info.options.items()):
@@ -122,7 +121,7 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> di
                 + (f"，可选：{choices_zh}" if choices_zh else ""),
                 field=f"options.{name}",
             ) from exc
-    return chosen
+    return RoundOptions.of(chosen)
 
 
 def _budget(kind: str, value: Any) -> Any:
@@ -148,7 +147,7 @@ def _budget(kind: str, value: Any) -> Any:
     return value
 
 
-def check_rules(kind: str, rules: RoundRules) -> dict[str, Any]:
+def check_rules(kind: str, rules: RoundRules) -> BallotSettings:
     """The ballot rules as stored, or 422 naming a rule that does not apply to ``kind``."""
     kind_zh = _KIND_ZH.get(kind, kind)
     if rules.allow_ties and kind != "ranked":
@@ -169,10 +168,16 @@ def check_rules(kind: str, rules: RoundRules) -> dict[str, Any]:
             zh=f"最高分只适用于打分投票，不适用于{kind_zh}投票",
             field="rules.max_score",
         )
-    max_score = rules.max_score if rules.max_score is not None else 5
-    return {
-        "allow_ties": rules.allow_ties,
-        "allow_truncation": rules.allow_truncation,
-        "max_approvals": rules.max_approvals,
-        "max_score": max_score if kind == "score" else None,
-    }
+    given = msgspec.structs.asdict(rules)
+    return BallotSettings(**{k: v for k, v in given.items() if v is not None})
+
+
+def rules_for(kind: str, rules: BallotSettings) -> RoundRules:
+    """The stored rules as the API shows and takes them: only those that apply to ballot
+    ``kind``, the rest left out (``None``) or off."""
+    return RoundRules(
+        allow_ties=rules.allow_ties and kind == "ranked",
+        allow_truncation=rules.allow_truncation,
+        max_approvals=rules.max_approvals if kind in ("approval", "budget") else None,
+        max_score=rules.max_score if kind == "score" else None,
+    )

@@ -11,10 +11,12 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from engine.process import RoundPhase
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.events import publish_after_commit
 from service.openapi.responses import refusals
+from service.phases import change_phase
 from service.rounds import repository as repo
 from service.rounds.schemas import (
     PhaseChange,
@@ -75,7 +77,8 @@ class RoundController(Controller):
         channels: Channels,
     ) -> Round:
         """Move the round on: voting freezes it, closed counts it, published shows it."""
-        row = await repo.change_phase(db, round_id, data.to, actor, state.settings.secret_key)
+        secret = state.settings.secret_key
+        row = await change_phase(db, round_id, RoundPhase(data.to), actor, secret)
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         return await repo.round_out(db, row)
 

@@ -19,9 +19,10 @@ from service.errors import Conflict
 from service.i18n import text
 from service.proposals.names import listed, lookalikes
 from service.refusals import phase_name
+from service.rounds.settings import SlateOption
 from service.zones import moment
 
-OPEN_PROCESS = (ProcessPhase.COLLECTING.value, ProcessPhase.DELIBERATING.value)
+OPEN_PROCESS = (ProcessPhase.COLLECTING, ProcessPhase.DELIBERATING)
 """Process phases in which rounds may be set up and voting may open."""
 
 _STATUS_ZH = {"withdrawn": "撤回", "merged": "合并"}
@@ -55,7 +56,7 @@ async def refuse_if_frozen(db: AsyncSession, round_row: Round) -> None:
 
 
 def is_cancelled(round_row: Round) -> bool:
-    return round_row.phase == RoundPhase.CANCELLED.value
+    return round_row.phase is RoundPhase.CANCELLED
 
 
 async def refuse_if_cancelled(db: AsyncSession, round_row: Round) -> None:
@@ -129,9 +130,9 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
                 text("zh", "option.lookalike", options=listed("zh", group)),
             )
         )
-    seats = round_row.options.get("seats", 1)
+    seats = round_row.options.seats
     if round_row.ballot_kind == "budget":
-        if round_row.options.get("budget") is None:
+        if round_row.options.budget is None:
             issues.append(
                 Issue(
                     "a budget round needs a budget: set options.budget (in yuan)",
@@ -172,11 +173,11 @@ async def freeze(db: AsyncSession, round_row: Round, actor: Actor) -> None:
         )
     slate = await pending_slate(db, round_row.id)
     round_row.slate = [
-        {"proposal_id": p.id, "name": p.title, "cost_cents": p.cost_cents} for p in slate
+        SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents) for p in slate
     ]
     round_row.voting_at = utcnow()
     process = await db.get(Process, round_row.process_id)
-    if process is not None and process.phase == ProcessPhase.COLLECTING.value:
-        process.phase = advance(ProcessPhase.COLLECTING, ProcessPhase.DELIBERATING).value
+    if process is not None and process.phase is ProcessPhase.COLLECTING:
+        process.phase = advance(ProcessPhase.COLLECTING, ProcessPhase.DELIBERATING)
         process.deliberating_at = round_row.voting_at
         record(db, actor, "process.deliberating", "process", process.id, round_id=round_row.id)

@@ -25,7 +25,7 @@ from service.processes.repository import find_process, rounds_of
 from service.proposals.repository import STATUS_ZH
 from service.refusals import phase_name, refused_transition
 from service.rounds import schemas
-from service.rounds.config import ROUND_OPTIONS, check_method, check_options, check_rules
+from service.rounds.config import check_method, check_options, check_rules, rules_for
 from service.rounds.freeze import (
     OPEN_PROCESS,
     freeze,
@@ -35,6 +35,7 @@ from service.rounds.freeze import (
     refuse_if_cancelled,
     refuse_if_frozen,
 )
+from service.rounds.settings import ROUND_OPTIONS, SlateOption
 from service.zones import moment
 
 
@@ -69,7 +70,7 @@ async def voting_rounds(db: AsyncSession) -> list[VotingRound]:
     rows = await db.execute(
         select(Round.id, Round.number, Round.title, Process.title)
         .join(Process, Process.id == Round.process_id)
-        .where(Round.phase == RoundPhase.VOTING.value)
+        .where(Round.phase == RoundPhase.VOTING)
         .order_by(Process.id, Round.number)
     )
     return [VotingRound(*row) for row in rows]
@@ -89,17 +90,12 @@ async def rounds_with_results(
     return [(round_row, stored) for round_row, stored in rows]
 
 
-async def slate_out(db: AsyncSession, round_row: Round) -> list[schemas.SlateOption]:
+async def slate_out(db: AsyncSession, round_row: Round) -> list[SlateOption]:
     """The slate as voters will see it: frozen once voting opened, else the current one."""
     if round_row.slate is not None:
-        return [
-            schemas.SlateOption(
-                proposal_id=e["proposal_id"], name=e["name"], cost_cents=e["cost_cents"]
-            )
-            for e in round_row.slate
-        ]
+        return list(round_row.slate)
     return [
-        schemas.SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents)
+        SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents)
         for p in await pending_slate(db, round_row.id)
     ]
 
@@ -114,8 +110,8 @@ async def round_out(db: AsyncSession, round_row: Round) -> schemas.Round:
         phase=round_row.phase,
         ballot_kind=round_row.ballot_kind,
         method=round_row.method,
-        options=dict(round_row.options),
-        rules=dict(round_row.rules),
+        options=round_row.options.shown(),
+        rules=rules_for(round_row.ballot_kind, round_row.rules),
         prompts=list(round_row.prompts),
         household_roll=round_row.household_roll,
         open_receipts=round_row.open_receipts,
@@ -223,10 +219,10 @@ async def update_round(
             options = data.options
         else:
             keep = ROUND_OPTIONS if kind == "budget" else ("seats", "tie_policy")
-            options = {k: v for k, v in round_row.options.items() if k in keep}
+            options = {k: v for k, v in round_row.options.shown().items() if k in keep}
         round_row.options = check_options(kind, info, options)
     if kind_changed or data.rules is not None:
-        round_row.rules = check_rules(kind, data.rules or _stored_rules(round_row, kind))
+        round_row.rules = check_rules(kind, data.rules or rules_for(kind, round_row.rules))
     round_row.ballot_kind = kind
     round_row.method = method
     if data.title is not None:
@@ -240,17 +236,6 @@ async def update_round(
     changed = [f for f in schemas.RoundUpdate.__struct_fields__ if getattr(data, f) is not None]
     record(db, actor, "round.updated", "round", round_id, fields=changed)
     return round_row
-
-
-def _stored_rules(round_row: Round, kind: str) -> schemas.RoundRules:
-    """The stored rules, keeping only those that apply to ballot ``kind``."""
-    rules = round_row.rules
-    return schemas.RoundRules(
-        allow_ties=bool(rules.get("allow_ties")) and kind == "ranked",
-        allow_truncation=bool(rules.get("allow_truncation", True)),
-        max_approvals=rules.get("max_approvals") if kind in ("approval", "budget") else None,
-        max_score=rules.get("max_score") if kind == "score" else None,
-    )
 
 
 async def replace_slate(
@@ -332,7 +317,7 @@ async def seeded_slate(db: AsyncSession, process_id: int, seed: schemas.SeedFrom
             field="seed_from.round_id",
         )
     stored = await db.get(RoundResult, source.id)
-    if source.phase != RoundPhase.PUBLISHED.value or stored is None or source.slate is None:
+    if source.phase is not RoundPhase.PUBLISHED or stored is None or source.slate is None:
         raise Conflict(
             f"round {source.number} is {source.phase}: only a published result can seed a slate",
             code="round-not-published",
@@ -341,7 +326,7 @@ async def seeded_slate(db: AsyncSession, process_id: int, seed: schemas.SeedFrom
         )
     result = msgspec.json.decode(stored.result, type=Result)
     chosen = set(top_names(result, seed.top, source.number))
-    proposal_ids = [e["proposal_id"] for e in source.slate if e["name"] in chosen]
+    proposal_ids = [e.proposal_id for e in source.slate if e.name in chosen]
     await check_slate(db, process_id, proposal_ids)
     return proposal_ids
 
@@ -387,16 +372,14 @@ _STAMP = {
 }
 
 
-async def change_phase(
-    db: AsyncSession, round_id: int, to: str, actor: Actor, secret_key: str
-) -> Round:
-    """Move a round to phase ``to``: opening voting freezes it, closing opens the box with
-    the round's key (derived from ``secret_key``) and counts it."""
+async def advance_round(db: AsyncSession, round_id: int, to: RoundPhase, actor: Actor) -> Round:
+    """Move a round to phase ``to`` (opening voting freezes it), flushed. Closing it is
+    not complete without its count: :func:`service.phases.change_phase` does both."""
     round_row = await find_round(db, round_id, for_update=True)
     await refuse_if_cancelled(db, round_row)
-    current = RoundPhase(round_row.phase)
+    current = round_row.phase
     try:
-        target = advance(current, RoundPhase(to))
+        target = advance(current, to)
     except TransitionRefused as exc:
         raise refused_transition(exc, "round", allowed_next(current)) from exc
     if target is RoundPhase.VOTING:
@@ -409,13 +392,9 @@ async def change_phase(
         )
     if target in _STAMP:
         setattr(round_row, _STAMP[target], utcnow())
-    round_row.phase = target.value
+    round_row.phase = target
     record(db, actor, f"round.{target.value}", "round", round_id, previous=current.value)
     await db.flush()
-    if target is RoundPhase.CLOSED:
-        from service.results.counting import close_round  # results build on rounds
-
-        await close_round(db, round_row, actor, secret_key)
     return round_row
 
 
@@ -438,9 +417,9 @@ async def cancel_round(db: AsyncSession, round_id: int, reason: str, actor: Acto
             "投票开始后只能结束投票并计票，计票结果留在记录中",
             voting_at=round_row.voting_at.isoformat(),
         )
-    current = RoundPhase(round_row.phase)
+    current = round_row.phase
     advance(current, RoundPhase.CANCELLED, reason=reason)
-    round_row.phase = RoundPhase.CANCELLED.value
+    round_row.phase = RoundPhase.CANCELLED
     round_row.cancelled_at = utcnow()
     round_row.cancel_reason = reason.strip()
     unused = (VoterCode.round_id == round_id, VoterCode.status == "issued")

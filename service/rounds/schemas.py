@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
 from ballots.kinds import Kind
+from engine.process import RoundPhase
 from service.inputs import LINE, PROSE, Input
+from service.rounds.settings import OptionValue, SlateOption
 
-TiePolicy = Literal["lot", "refuse"]
 Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Prompt = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Reason = Annotated[str, Meta(min_length=1, max_length=2000, extra=PROSE)]
 MethodName = Annotated[str, Meta(min_length=1, max_length=40)]
-OptionValue = str | int | float | bool | None
 
 DEFAULT_PROMPTS = ("这个方案好在哪里？", "您担心什么？", "您想怎么改？")
 """The three structured prompts of DESIGN.md: what is good, what worries you, what to change."""
@@ -25,7 +25,8 @@ class RoundRules(Struct, frozen=True, forbid_unknown_fields=True):
     """What the round's ballots allow, beyond the slate (see :class:`ballots.BallotRules`).
 
     ``allow_ties`` applies to ranked ballots, ``max_approvals`` to approval and budget
-    ballots, ``max_score`` to score ballots (default 5).
+    ballots, ``max_score`` to score ballots (left out: the default of
+    :class:`~service.rounds.settings.BallotSettings`).
     """
 
     allow_ties: bool = False
@@ -100,14 +101,6 @@ class RoundCancel(Input, forbid_unknown_fields=True):
     reason: Reason
 
 
-class SlateOption(Struct):
-    """One option on the ballot."""
-
-    proposal_id: int
-    name: str
-    cost_cents: int | None
-
-
 class Round(Struct):
     """A round as staff see it. ``frozen`` is true once voting opened (``voting_at``);
     ``issues_before_freeze`` lists what stops voting from opening (empty when ready);
@@ -118,11 +111,11 @@ class Round(Struct):
     process_id: int
     number: int
     title: str
-    phase: str
+    phase: RoundPhase
     ballot_kind: str
     method: str
-    options: dict[str, Any]
-    rules: dict[str, Any]
+    options: dict[str, OptionValue]
+    rules: RoundRules
     prompts: list[str]
     household_roll: bool
     open_receipts: bool

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from ballots.digest import new_tracker
+from engine.process import RoundPhase
 from service.errors import Conflict
 from service.voting.casting import CastJob, no_round, not_open, receipt
 from service.voting.codes import refusal_for, used_code
@@ -201,7 +202,7 @@ def write_batch(box: BoxStatements, jobs: Sequence[CastJob]) -> list[CastAnswer]
     outcomes: dict[int, CastAnswer] = {}
     for round_id, indices in by_round.items():
         phase = phases.get(round_id)
-        if phase == "voting":
+        if phase == RoundPhase.VOTING:
             done = cast_round(box, round_id, [jobs[i] for i in indices])
         else:
             done = [

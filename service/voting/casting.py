@@ -5,7 +5,6 @@ rules and encoding it as a :class:`CastJob` (the writer stores it, see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
 
 from ballots.digest import grouped_tracker, short_tracker
 from ballots.kinds import BallotRules
@@ -13,6 +12,7 @@ from ballots.marks import marks_of
 from ballots.validate import validate
 from service.db.models import Round
 from service.errors import Conflict, NotFound
+from service.rounds.settings import ballot_rules
 from service.voting.codes import code_hash, normalize_code, unknown_code
 from service.voting.schemas import CastRequest, Receipt
 from service.voting.sealing import RoundSeal, keyed_digest
@@ -41,31 +41,6 @@ class CastJob:
     refused)."""
     marks: bytes
     seal: RoundSeal
-
-
-def ballot_rules(round_row: Round) -> BallotRules:
-    """The round's ballot rules over its frozen slate (budget costs in yuan, like the budget)."""
-    slate = round_row.slate or []
-    rules: dict[str, Any] = round_row.rules or {}
-    options: dict[str, Any] = round_row.options or {}
-    costs: tuple[float, ...] | None = None
-    budget: float | None = None
-    if round_row.ballot_kind == "budget":
-        costs = tuple((option.get("cost_cents") or 0) / 100 for option in slate)
-        raw_budget = rules.get("budget", options.get("budget"))
-        budget = None if raw_budget is None else float(raw_budget)
-    return BallotRules(
-        kind=cast(Any, round_row.ballot_kind),
-        candidates=tuple(str(option["name"]) for option in slate),
-        allow_ties=bool(rules.get("allow_ties", False)),
-        allow_truncation=bool(rules.get("allow_truncation", True)),
-        allow_empty=bool(rules.get("allow_empty", False)),
-        max_approvals=rules.get("max_approvals"),
-        max_score=rules.get("max_score") or 5,
-        costs=costs,
-        budget=budget,
-        allow_over_budget=bool(rules.get("allow_over_budget", False)),
-    )
 
 
 def round_spec(round_row: Round, secret_key: str) -> RoundSpec:

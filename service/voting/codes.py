@@ -20,6 +20,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import as_typed, foreign, random_characters
+from engine.process import RoundPhase
 from service import offload
 from service.audit import record
 from service.auth.guard import Actor
@@ -34,7 +35,7 @@ from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
 CODE_LENGTH: Final[int] = 10
 """Characters in a voter code: 10 Crockford base-32 characters = 50 random bits."""
 
-OPEN_FOR_CODES: Final[frozenset[str]] = frozenset({"scheduled", "commenting", "voting"})
+OPEN_FOR_CODES: Final = frozenset({RoundPhase.SCHEDULED, RoundPhase.COMMENTING, RoundPhase.VOTING})
 INSERT_CHUNK: Final[int] = 1000
 """Rows per statement, so that the loop is free between statements."""
 _HOUSEHOLDS: Final = cast(Table, Household.__table__)

@@ -37,6 +37,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from engine.process import RoundPhase
 from service.db.models import Round
 from service.db.session import sqlite_pragmas
 from service.errors import Conflict, Unavailable, database_away
@@ -257,7 +258,7 @@ class CastWriter:
                 round_row = await session.get(Round, round_id)
             if round_row is None:
                 raise no_round(round_id)
-            if round_row.phase != "voting":
+            if round_row.phase is not RoundPhase.VOTING:
                 raise not_open(round_id, round_row.phase)
             spec = round_spec(round_row, self._secret_key)
             self._specs[round_id] = spec

@@ -69,10 +69,10 @@ async def process_lines(
     ids = [p.id for p in processes]
     rounds: dict[int, list[RoundLine]] = {pid: [] for pid in ids}
     for round_row, stored in await rounds_with_results(db, ids):
-        if round_row.phase == RoundPhase.CANCELLED.value:
+        if round_row.phase is RoundPhase.CANCELLED:
             continue  # cancelled before its voting opened: never shown to residents
         winners = None
-        if round_row.phase == "published" and stored is not None:
+        if round_row.phase is RoundPhase.PUBLISHED and stored is not None:
             result = msgspec.json.decode(stored, type=Result)
             undecided = undecided_words(result, lang, short=True)
             winners = result.winners if undecided is None else (undecided,)

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from ballots.kinds import KINDS
-from engine.process import ProcessPhase
+from engine.process import ProcessPhase, RoundPhase
 from engine.registry import get_method
 from service.accounts.repository import sign_out
 from service.accounts.signing_in import address_of, sign_in
@@ -179,8 +179,8 @@ class ConsoleController(Controller):
             proposals=overview.proposals,
             rounds=overview.rounds,
             open=process.phase in processes.OPEN_PHASES,
-            decidable=process.phase == ProcessPhase.DELIBERATING.value
-            and any(r.phase == "published" for r in overview.rounds),
+            decidable=process.phase is ProcessPhase.DELIBERATING
+            and any(r.phase is RoundPhase.PUBLISHED for r in overview.rounds),
             methods=method_choices(),
             tie_policies=TIE_POLICIES,
             prompts="\n".join(DEFAULT_PROMPTS),
@@ -203,5 +203,5 @@ class ConsoleController(Controller):
     @post("/processes/{process_id:int}/decided", opt=RUNS_MEETINGS)
     async def decided(self, db: DB, actor: Caller, process_id: FromPath[int]) -> Redirect:
         """Hand the decision over: the process moves to decided (a round must be published)."""
-        await processes.change_phase(db, actor, process_id, PhaseChange(to="decided"))
+        await processes.change_phase(db, actor, process_id, PhaseChange(to=ProcessPhase.DECIDED))
         return redirect(f"/console/processes/{process_id}")

@@ -18,6 +18,7 @@ from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.process import RoundPhase
 from service.accounts.repository import sign_out
 from service.audit import record
 from service.auth.guard import SESSION_COOKIE, roles
@@ -27,8 +28,9 @@ from service.errors import EXCEPTION_HANDLERS, Forbidden, Invalid
 from service.processes.repository import find_process
 from service.proposals.repository import descriptions
 from service.rounds.repository import get_round, voting_rounds
+from service.rounds.settings import ballot_rules
 from service.voting import codes, devices, late
-from service.voting.casting import ballot_rules, not_open
+from service.voting.casting import not_open
 from service.voting.controllers import cast
 from service.voting.late import Delivery, KeptBallot
 from service.voting.lockouts import Lockouts
@@ -135,12 +137,10 @@ class BallotView:
 async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
     """The frozen slate of a voting round with the proposals' descriptions."""
     slate = round_row.slate or []
-    ids = [entry["proposal_id"] for entry in slate]
+    ids = [entry.proposal_id for entry in slate]
     described = await descriptions(db, ids)
     process = await find_process(db, round_row.process_id)
-    rules: dict[str, Any] = round_row.rules or {}
-    options: dict[str, Any] = round_row.options or {}
-    budget = rules.get("budget", options.get("budget"))
+    rules = ballot_rules(round_row)
     return BallotView(
         round_id=round_row.id,
         number=round_row.number,
@@ -150,17 +150,17 @@ async def ballot_view(db: AsyncSession, round_row: Round) -> BallotView:
         kind=round_row.ballot_kind,
         options=[
             BallotOption(
-                name=str(entry["name"]),
-                description=described.get(entry["proposal_id"], ""),
-                cost_cents=entry.get("cost_cents"),
+                name=entry.name,
+                description=described.get(entry.proposal_id, ""),
+                cost_cents=entry.cost_cents,
             )
             for entry in slate
         ],
-        allow_truncation=bool(rules.get("allow_truncation", True)),
-        max_approvals=rules.get("max_approvals"),
-        max_score=int(rules.get("max_score") or 5),
-        budget_cents=None if budget is None else round(float(budget) * 100),
-        allow_over_budget=bool(rules.get("allow_over_budget", False)),
+        allow_truncation=rules.allow_truncation,
+        max_approvals=rules.max_approvals,
+        max_score=rules.max_score,
+        budget_cents=None if rules.budget is None else round(rules.budget * 100),
+        allow_over_budget=rules.allow_over_budget,
         open_receipts=round_row.open_receipts,
     )
 
@@ -201,7 +201,7 @@ async def check_code(
     lockouts: Lockouts = state.lockouts
     lockouts.check(device)
     round_row = await get_round(db, round_id)
-    if round_row is None or round_row.phase != "voting":
+    if round_row is None or round_row.phase is not RoundPhase.VOTING:
         raise not_open(round_id, round_row.phase if round_row else "gone")
     found = await codes.find_code(db, round_id, typed, state.settings.secret_key)
     if found is None:
@@ -224,7 +224,7 @@ class KioskController(Controller):
         if enrolment is None:
             return page(request, "kiosk/blocked.html", status=403, reason="not-enrolled")
         round_row = await get_round(db, enrolment.round_id)
-        if round_row is None or round_row.phase != "voting":
+        if round_row is None or round_row.phase is not RoundPhase.VOTING:
             return page(request, "kiosk/blocked.html", reason="closed")
         lang = language_of(request)
         t = Labels(lang)
@@ -327,7 +327,7 @@ class KioskController(Controller):
         """Make this device the ballot tablet of a voting round, and sign the facilitator
         out on it, so residents passing it along see the ballot and nothing else."""
         round_row = await get_round(db, data.round_id)
-        if round_row is None or round_row.phase != "voting":
+        if round_row is None or round_row.phase is not RoundPhase.VOTING:
             raise Invalid(
                 "only a round that is voting can have ballot tablets",
                 code="round-not-open",

@@ -15,12 +15,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from engine.process import RoundPhase, allowed
 from service import offload
 from service.comments import repository as comments
 from service.comments.schemas import CommentHide
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.events import publish_after_commit
+from service.phases import change_phase
 from service.processes.repository import find_process
 from service.records.labels import method_summary
 from service.records.slips import qr_svgs
@@ -49,14 +51,11 @@ from service.web.render import language_of, page, redirect
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
 STANCES = ("support", "oppose", "neutral", "question")
 NEXT_PHASE = {
-    "scheduled": ("commenting", "voting"),
-    "commenting": ("voting",),
-    "voting": ("closed",),
-    "closed": ("published",),
-    "published": (),
-    "cancelled": (),
+    phase: tuple(p for p in allowed(phase) if p is not RoundPhase.CANCELLED) for phase in RoundPhase
 }
-"""The phase buttons the round page offers in each phase."""
+"""The phase buttons the round page offers in each phase (cancelling has its own form)."""
+MOVES = frozenset(p for phases in NEXT_PHASE.values() for p in phases)
+"""The phases the round page moves a round to."""
 
 
 def code_requests(data: CodesForm, household_roll: bool) -> CodesCreate:
@@ -125,11 +124,13 @@ class MeetingController(Controller):
     ) -> Redirect:
         """Open the comment phase, open voting (freezes the round), close voting (counts
         it) or publish the result."""
-        if data.to not in ("commenting", "voting", "closed", "published"):
+        if data.to not in MOVES:
             raise Invalid(f"unknown phase {data.to!r}", zh="没有这个阶段", field="to")
-        row = await rounds.change_phase(db, round_id, data.to, actor, state.settings.secret_key)
+        row = await change_phase(
+            db, round_id, RoundPhase(data.to), actor, state.settings.secret_key
+        )
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
-        if row.phase == "closed":
+        if row.phase is RoundPhase.CLOSED:
             return redirect(f"/console/rounds/{round_id}/reveal")
         return redirect(f"/console/rounds/{round_id}")
 

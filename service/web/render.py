@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.template import TemplateConfig
 from sqlalchemy.exc import IntegrityError
 
+from engine.process import ProcessPhase, RoundPhase
 from service.auth.guard import ANONYMOUS, PUBLIC, SESSION_COOKIE, Actor
 from service.errors import (
     EXCEPTION_HANDLERS,
@@ -229,4 +230,5 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         lstrip_blocks=True,
     )
     environment.filters["yuan_from_cents"] = yuan_from_cents
+    environment.globals.update(ProcessPhase=ProcessPhase, RoundPhase=RoundPhase)  # phase tests
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))

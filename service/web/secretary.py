@@ -44,8 +44,8 @@ SECRETARY = roles("secretary", "admin")
 SLIP_PRINTERS = roles("admin")
 """Code slips are the facilitator's and the admin's (as in the records API); of the two,
 only the admin reaches these pages."""
-COUNTED = (RoundPhase.CLOSED.value, RoundPhase.PUBLISHED.value)
-TASK_PHASES = (ProcessPhase.DECIDED.value, ProcessPhase.IMPLEMENTING.value)
+COUNTED = (RoundPhase.CLOSED, RoundPhase.PUBLISHED)
+TASK_PHASES = (ProcessPhase.DECIDED, ProcessPhase.IMPLEMENTING)
 P = ProcessPhase
 
 
@@ -63,7 +63,7 @@ def round_downloads(round_row: models.Round, may_print: bool) -> RoundDownloads:
     fitting = [
         f for f in FORMATS.values() if counted and (not f.kinds or round_row.ballot_kind in f.kinds)
     ]
-    slips = may_print and round_row.phase == RoundPhase.VOTING.value
+    slips = may_print and round_row.phase is RoundPhase.VOTING
     return RoundDownloads(round=round_row, formats=fitting, slips=slips)
 
 

@@ -32,8 +32,8 @@ from service.proposals.repository import create_proposal
 from service.proposals.schemas import ProposalCreate
 from service.results import ballot_box
 from service.results.purge import purged
+from service.rounds.settings import ballot_rules
 from service.settings import Settings
-from service.voting.casting import ballot_rules
 from service.voting.sealing import RoundSeal
 from service.web.tablets import TABLET_COOKIE, enrolment_token
 
@@ -241,7 +241,9 @@ def voting_round(
 ) -> tuple[int, list[str]]:
     """A round of the meeting's process set up, opened for voting and given ``codes``
     voter codes, through the domain functions (the console does the same)."""
-    from service.rounds.repository import change_phase, create_round
+    from engine.process import RoundPhase
+    from service.phases import change_phase
+    from service.rounds.repository import create_round
     from service.rounds.schemas import RoundCreate
     from service.voting.codes import issue_codes
     from service.voting.schemas import CodesCreate
@@ -257,7 +259,7 @@ def voting_round(
         ).all()
         data = msgspec.convert({**form, "proposal_ids": list(ids)}, RoundCreate)
         round_row = await create_round(db, meeting.process_id, data, actor)
-        await change_phase(db, round_row.id, "voting", actor, server.settings.secret_key)
+        await change_phase(db, round_row.id, RoundPhase.VOTING, actor, server.settings.secret_key)
         issued = await issue_codes(
             db, round_row.id, CodesCreate(count=codes), server.settings.secret_key, actor
         )

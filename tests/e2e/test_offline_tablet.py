@@ -90,11 +90,12 @@ def late_reasons(server: Server, round_id: int) -> list[str]:
 
 
 def close_round(server: Server, round_id: int) -> None:
-    from service.rounds.repository import change_phase
+    from engine.process import RoundPhase
+    from service.phases import change_phase
 
     async def work(db: AsyncSession) -> None:
         admin = Actor(id=None, name="王主持", role="admin")
-        await change_phase(db, round_id, "closed", admin, server.settings.secret_key)
+        await change_phase(db, round_id, RoundPhase.CLOSED, admin, server.settings.secret_key)
         await db.commit()
 
     server.db(work)

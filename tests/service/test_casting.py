@@ -16,7 +16,7 @@ from service.db.models import (
     VoterCode,
 )
 from service.results import ballot_box
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 from tests.support.box import cast_count, purged, sealed_box
 from tests.support.park import PARK
 from tests.support.rounds import cast, issue, make_round, ranked

@@ -8,6 +8,7 @@ import json
 import sqlite3
 import struct
 from contextlib import closing
+from typing import Any
 
 import pytest
 from alembic import command
@@ -18,14 +19,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import canonical_ballot
 from ballots.marks import ballot_of
+from engine.process import RoundPhase
 from service.db.base import Base
 from service.db.migrate import alembic_config, upgrade
 from service.db.models import Round
 from service.db.session import create_engine, sessionmaker
 from service.results import ballot_box
+from service.rounds.settings import BallotSettings, RoundOptions, SlateOption, ballot_rules
 from tests.support.databases import fresh_database
 
 NOW = "'2026-11-26 10:00:00'"
+PARK_PROCESS = (
+    f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
+    "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
+    f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
+)
+"""The rows a round of an older schema belongs to: a community and its process."""
+
+
+async def after_downgrade(url: str, revision: str, query: str) -> list[tuple[Any, ...]]:
+    """The rows ``query`` reads once the database at ``url`` is taken back to ``revision``."""
+    await asyncio.to_thread(command.downgrade, alembic_config(url), revision)
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text(query))).all()
+    await engine.dispose()
+    return [tuple(r) for r in rows]
 
 
 async def test_migrated_schema_matches_the_models(db: AsyncSession):
@@ -75,11 +94,7 @@ async def test_counted_ballots_move_into_the_box_and_back(backend, request, tmp_
     engine = create_engine(url)
     slate = json.dumps([{"proposal_id": i + 1, "name": n} for i, n in enumerate(SLATE)])
     async with engine.begin() as conn:
-        for statement in (
-            f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
-            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
-            f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
-        ):
+        for statement in PARK_PROCESS:
             await conn.execute(text(statement))
         for rid, phase in ((1, "closed"), (2, "voting")):
             await conn.execute(
@@ -108,13 +123,9 @@ async def test_counted_ballots_move_into_the_box_and_back(backend, request, tmp_
             assert counted == sorted((t, struct.pack("<3h", *m)) for t, m in ballots)
     await engine.dispose()
 
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0002")
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        back = (
-            await conn.execute(text("SELECT round_id, tracker, marks, content FROM ballots"))
-        ).all()
-    await engine.dispose()
+    back = await after_downgrade(
+        url, "0002", "SELECT round_id, tracker, marks, content FROM ballots"
+    )
     expected = sorted(
         (r["round_id"], r["tracker"], r["marks"], r["content"]) for r in legacy_rows()
     )
@@ -173,11 +184,7 @@ async def test_rounds_counted_before_sealed_receipts_keep_their_open_receipts(
     slate = json.dumps([{"proposal_id": i + 1, "name": n} for i, n in enumerate(SLATE)])
     counted = LEGACY[1]
     async with engine.begin() as conn:
-        for statement in (
-            f"INSERT INTO communities (id, name, created_at) VALUES (1, '杜集社区', {NOW})",
-            "INSERT INTO processes (id, community_id, title, question, phase, created_at) "
-            f"VALUES (1, 1, '口袋公园', '', 'deliberating', {NOW})",
-        ):
+        for statement in PARK_PROCESS:
             await conn.execute(text(statement))
         for rid, phase in ((1, "published"), (2, "voting")):
             await conn.execute(
@@ -229,11 +236,7 @@ async def test_rounds_counted_before_sealed_receipts_keep_their_open_receipts(
         assert found.ballot == ballot_of(struct.pack("<3h", *marks), "ranked", SLATE)
     await engine.dispose()
 
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0005")
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        back = (await conn.execute(text("SELECT id, phase FROM rounds ORDER BY id"))).all()
-    await engine.dispose()
+    back = await after_downgrade(url, "0005", "SELECT id, phase FROM rounds ORDER BY id")
     assert [tuple(r) for r in back] == [(1, "published"), (2, "voting")]
 
 
@@ -272,9 +275,69 @@ async def test_round_cancellation_columns_come_and_go(backend, request, tmp_path
         )
     await engine.dispose()
 
-    await asyncio.to_thread(command.downgrade, alembic_config(url), "0006")
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        back = (await conn.execute(text("SELECT id, title, phase FROM rounds"))).all()
-    await engine.dispose()
+    back = await after_downgrade(url, "0006", "SELECT id, title, phase FROM rounds")
     assert [tuple(r) for r in back] == [(1, "设施排序", "scheduled")]
+
+
+async def test_round_settings_written_by_the_previous_schema_read_back_typed(
+    backend, request, tmp_path
+):
+    """Revision 0009 rewrites a round's options, rules and slate as their Structs read them
+    (the method's own options under ``own``, every default written out); going back gives
+    the flat shape the older version wrote."""
+    url = fresh_database(backend, request, tmp_path)
+    upgrade(url, "0008")
+    engine = create_engine(url)
+    older = {
+        1: ("ranked", "schulze", {"seats": 2, "tie_policy": "refuse", "strength": "margin"}),
+        2: ("score", "score", {"seats": 1, "tie_policy": "lot"}),
+        3: ("budget", "equal-shares", {"seats": 1, "tie_policy": "lot", "budget": 150000}),
+    }
+    rules = {
+        1: {"allow_ties": True, "allow_truncation": True, "max_approvals": None, "max_score": None},
+        2: {"allow_ties": False, "allow_truncation": False, "max_approvals": None, "max_score": 7},
+        3: {"allow_ties": False, "allow_truncation": True, "max_approvals": 2, "max_score": None},
+    }
+    slate = [{"proposal_id": i + 1, "name": n} for i, n in enumerate(SLATE)]
+    async with engine.begin() as conn:
+        for statement in PARK_PROCESS:
+            await conn.execute(text(statement))
+        for rid, (kind, method, options) in older.items():
+            await conn.execute(
+                text(
+                    "INSERT INTO rounds (id, process_id, number, title, phase, ballot_kind, "
+                    "method, options, rules, prompts, household_roll, slate, created_at) VALUES "
+                    f"({rid}, 1, {rid}, '', 'voting', '{kind}', '{method}', :options, :rules, "
+                    f"'[]', false, :slate, {NOW})"
+                ),
+                {
+                    "options": json.dumps(options),
+                    "rules": json.dumps(rules[rid]),
+                    "slate": json.dumps(slate) if rid != 2 else None,
+                },
+            )
+    await engine.dispose()
+
+    upgrade(url)
+    engine = create_engine(url)
+    async with sessionmaker(engine)() as db:
+        ranked, score, budget = [await db.get(Round, rid) for rid in older]
+        assert ranked.phase is RoundPhase.VOTING
+        assert ranked.options == RoundOptions(
+            seats=2, tie_policy="refuse", own={"strength": "margin"}
+        )
+        assert ranked.rules == BallotSettings(allow_ties=True)
+        assert ranked.slate == [SlateOption(proposal_id=i + 1, name=n) for i, n in enumerate(SLATE)]
+        assert score.options == RoundOptions()
+        assert score.rules == BallotSettings(allow_truncation=False, max_score=7)
+        assert score.slate is None
+        assert budget.options == RoundOptions(budget=150000)
+        assert budget.rules == BallotSettings(max_approvals=2)
+        assert ballot_rules(budget).budget == 150000.0  # yuan
+        assert ballot_rules(ranked).max_score == 5
+    await engine.dispose()
+
+    back = await after_downgrade(url, "0008", "SELECT id, options, rules FROM rounds ORDER BY id")
+    for rid, options, stored_rules in back:
+        assert json.loads(options) == older[rid][2]
+        assert json.loads(stored_rules) == rules[rid]

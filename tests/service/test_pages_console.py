@@ -19,7 +19,7 @@ async def test_a_round_set_up_with_the_forms(client, db, staff):
     ids = await set_up(client, staff, method="schulze", tie_policy="refuse", seats="1")
     row = await db.get(Round, ids["round"])
     assert (row.method, row.ballot_kind) == ("schulze", "ranked")
-    assert row.options["tie_policy"] == "refuse"
+    assert row.options.tie_policy == "refuse"
     assert row.prompts == ["这个方案好在哪里？", "您担心什么？", "您想怎么改？"]
     costs = (await db.scalars(select(Proposal.cost_cents).order_by(Proposal.id))).all()
     assert costs == [12_000_000, 8_000_000, 3_000_050]
@@ -35,7 +35,7 @@ async def test_a_budget_round_takes_its_kind_from_the_method(client, db, staff):
     ids = await set_up(client, staff, method="equal-shares", budget="150000")
     row = await db.get(Round, ids["round"])
     assert row.ballot_kind == "budget"
-    assert row.options["budget"] == 150000
+    assert row.options.budget == 150000
 
 
 async def test_form_mistakes_are_told_in_words(client, staff):

@@ -214,7 +214,7 @@ async def test_the_choice_is_made_before_voting_through_the_api(client, db, staf
     round_id = await make_round(db, phase="scheduled")
     round_row = await db.get(Round, round_id)
     process = await db.get(Process, round_row.process_id)
-    proposal_ids = [o["proposal_id"] for o in round_row.slate]
+    proposal_ids = [o.proposal_id for o in round_row.slate]
     made = await client.post(
         f"/api/v1/processes/{process.id}/rounds",
         json={

@@ -24,7 +24,7 @@ from engine.registry import tally
 from engine.result import to_json
 from service.db.models import AuditEvent, CastKey, Envelope, Round, RoundResult
 from service.results.counting import close_round
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 from service.voting.sealing import RoundSeal
 from tests.support.app import SECRET
 from tests.support.park import PARK

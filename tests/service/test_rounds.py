@@ -16,6 +16,7 @@ from ballots import BallotRules, RankedBallot, encode
 from engine.registry import tally
 from service.db import models
 from service.events import round_channel
+from service.rounds.settings import SlateOption
 from tests.support.audit import audit_actions
 from tests.support.park import PARK
 from tests.support.rounds import (
@@ -335,7 +336,7 @@ async def test_voting_freezes_the_round(client, staff, park, db):
     await db.rollback()
     row = await db.get(models.Round, rid)
     assert row.slate == [
-        {"proposal_id": pid, "name": name, "cost_cents": cost}
+        SlateOption(proposal_id=pid, name=name, cost_cents=cost)
         for pid, name, cost in zip(park.proposals, PARK, PROCESS_COSTS, strict=True)
     ]
     process = await db.get(models.Process, park.process)
@@ -464,7 +465,7 @@ async def published_round(db: AsyncSession, park: Park, result, phase="published
         method=result.method,
         phase=phase,
         slate=[
-            {"proposal_id": pid, "name": name, "cost_cents": cost}
+            SlateOption(proposal_id=pid, name=name, cost_cents=cost)
             for pid, name, cost in zip(park.proposals, PARK, PROCESS_COSTS, strict=True)
         ],
     )

@@ -34,7 +34,7 @@ from service.db import models
 from service.demo.loader import BALLOTS, BUDGET_PATTERNS, COMMENTS, MISTAKE, OPTIONS, loop_story
 from service.loop.tasks import process_tasks
 from service.results import ballot_box
-from service.voting.casting import ballot_rules
+from service.rounds.settings import ballot_rules
 from tests.support.app import ok
 
 SEED = 20260509

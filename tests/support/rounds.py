@@ -16,6 +16,7 @@ from service.auth.guard import Actor
 from service.db import models
 from service.db.models import Community, Process, Proposal, Round
 from service.results.counting import close_round
+from service.rounds.settings import BallotSettings, RoundOptions, SlateOption
 from tests.support.app import SECRET
 from tests.support.park import PARK
 
@@ -67,12 +68,12 @@ async def make_round(
         phase=phase,
         ballot_kind=kind,
         method=method,
-        options=options or {},
-        rules=rules or {},
+        options=RoundOptions.of(options or {}),
+        rules=BallotSettings(**(rules or {})),
         household_roll=household_roll,
         open_receipts=open_receipts,
         slate=[
-            {"proposal_id": p.id, "name": p.title, "cost_cents": p.cost_cents} for p in proposals
+            SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents) for p in proposals
         ],
         voting_at=datetime.now(UTC) if phase != "scheduled" else None,
     )
