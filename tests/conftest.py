@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.data import ELECTIONS
+from tests.support.paths import ELECTIONS
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.data import ELECTIONS, ROOT
+from tests.support.paths import ELECTIONS, ROOT
 
 SKIPPED_FOLDERS = {".venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 SIBLING = "sha" + "red"  # spelt in two, so this file does not name the folder it forbids

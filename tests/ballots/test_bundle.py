@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import msgspec
@@ -15,12 +14,9 @@ import pytest
 from ballots.bundle import (
     LOOP_VERSION,
     VERSION,
-    Bundle,
-    CountedContent,
     LoopRecord,
     Package,
     ProcessRecord,
-    RoundRecord,
     SealedBallots,
     decode,
     encode,
@@ -34,21 +30,17 @@ from ballots.digest import (
     ballot_box_digest,
     ballot_line,
     canonical_ballot,
-    content_list_digest,
     lot_seed,
     normalize_tracker,
     sealed_box_digest,
-    tracker_list_digest,
 )
 from ballots.errors import FormatError
 from ballots.formats import read_ballots
 from ballots.kinds import RankedBallot
 from ballots.recount import derived_tracker, recount, round_from_box
 from ballots.verify import verify
-
-ROOT = Path(__file__).resolve().parents[2]
-PARK = ROOT / "service" / "demo" / "pocket_park.json"
-
+from tests.support.park import park_bundle, sealed_park_bundle
+from tests.support.paths import ROOT
 
 TASK = {
     "title": "安装秋千",
@@ -58,38 +50,6 @@ TASK = {
     "progress": 100,
     "notes": [{"body": "更换链条", "status": "done"}],
 }
-
-
-def park_bundle() -> Bundle:
-    box = read_ballots(PARK)
-    record = round_from_box(box, "irv")
-    return seal(Package(process=ProcessRecord(title=box.title), rounds=(record,)))
-
-
-def sealed(record: RoundRecord) -> RoundRecord:
-    """The round as the service publishes it with sealed receipts: its trackers and its
-    distinct ballots as two lists, the box digest made of theirs, counted again with it."""
-    assert not isinstance(record.ballots, SealedBallots)
-    trackers = tuple(sorted(e.tracker for e in record.ballots))
-    ballots = {canonical_ballot(e.ballot): e.ballot for e in record.ballots}
-    counts = Counter(canonical_ballot(e.ballot) for e in record.ballots)
-    contents = tuple(CountedContent(count=counts[k], ballot=ballots[k]) for k in sorted(counts))
-    lists = SealedBallots(
-        trackers=trackers,
-        trackers_digest=tracker_list_digest(trackers),
-        contents=contents,
-        contents_digest=content_list_digest((c.ballot, c.count) for c in contents),
-    )
-    digest = sealed_box_digest(lists.trackers_digest, lists.contents_digest)
-    draft = msgspec.structs.replace(record, ballots=lists, ballot_box_digest=digest)
-    result, comparison = recount(draft, digest)
-    return msgspec.structs.replace(draft, result=result, comparison=comparison)
-
-
-def sealed_park_bundle() -> Bundle:
-    box = read_ballots(PARK)
-    record = sealed(round_from_box(box, "irv"))
-    return seal(Package(process=ProcessRecord(title=box.title), rounds=(record,)))
 
 
 def test_the_file_is_the_canonical_encoding_and_ends_with_the_digest() -> None:

@@ -13,24 +13,16 @@ from ballots.kinds import BudgetBallot
 from ballots.recount import ballot_box, ballots_of, published_count, round_from_box
 from engine import tally
 from engine.profile import ApprovalProfile
-from tests.ballots.test_bundle import park_bundle
-
-PARK = ["儿童游乐设施", "健康监测站", "小型活动区", "健身器材"]
-COSTS = [120000.0, 80000.0, 60000.0, 45000.0]
-# 40 budget ballots within 200,000: (voters, approved projects)
-BUDGET = [
-    (10, ["儿童游乐设施", "健身器材"]),
-    (8, ["健康监测站", "小型活动区", "健身器材"]),
-    (7, ["儿童游乐设施", "小型活动区"]),
-    (6, ["健康监测站", "健身器材"]),
-    (5, ["儿童游乐设施"]),
-    (4, ["小型活动区", "健身器材"]),
-]
+from tests.support.park import BUDGET_BALLOTS, BUDGET_COSTS, BUDGET_OPTIONS, park_bundle
 
 
 def budget_box() -> BallotBox:
-    rows = [[name in approved for name in PARK] for n, approved in BUDGET for _ in range(n)]
-    profile = ApprovalProfile.from_matrix(PARK, rows, costs=COSTS, budget=200000)
+    rows = [
+        [name in approved for name in BUDGET_OPTIONS]
+        for n, approved in BUDGET_BALLOTS
+        for _ in range(n)
+    ]
+    profile = ApprovalProfile.from_matrix(BUDGET_OPTIONS, rows, costs=BUDGET_COSTS, budget=200000)
     return BallotBox(profile=profile, format="test", title="预算分配")
 
 
@@ -57,7 +49,7 @@ def test_budget_ballots_round_trip_through_pabulib(tmp_path: Path) -> None:
     assert "redbench_candidates;name\n" in text
     again = read_ballots(path)
     # projects are numbered in the file, and counted under their names again
-    assert again.profile.candidates == tuple(PARK)
+    assert again.profile.candidates == BUDGET_OPTIONS
     assert again.official == ("儿童游乐设施", "健身器材")
     assert again.published == published_count(record)
     assert tally("equal-shares", again.profile, seed=record.result.seed) == record.result
@@ -68,6 +60,6 @@ def test_every_voter_becomes_one_ballot_of_the_bundle() -> None:
     assert len(record.ballots) == 40
     assert all(isinstance(e.ballot, BudgetBallot) for e in record.ballots)
     assert sorted(c for _, c in ballots_of(budget_box().profile)) == [4, 5, 6, 7, 8, 10]
-    assert record.rules.costs == tuple(COSTS)
+    assert record.rules.costs == BUDGET_COSTS
     assert record.rules.budget == 200000
-    assert [s.cost for s in record.slate] == COSTS
+    assert tuple(s.cost for s in record.slate) == BUDGET_COSTS

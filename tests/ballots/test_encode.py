@@ -17,8 +17,8 @@ from ballots.errors import InvalidBallot
 from ballots.kinds import ApprovalBallot, BallotRules, BudgetBallot, RankedBallot, ScoreBallot
 from engine.errors import ProfileError
 from engine.profile import UNRANKED, ApprovalProfile, RankedProfile, ScoreProfile
+from tests.support.park import PARK
 
-PARK = ("儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅")
 KIDS, HEALTH, WALL, EVENTS, FITNESS, SHADE = PARK
 
 

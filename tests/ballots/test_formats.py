@@ -28,20 +28,10 @@ from ballots.formats import (
     write_ballots,
 )
 from engine.profile import UNRANKED, RankedProfile
-from tests.data import ELECTIONS
+from tests.support.paths import ELECTIONS, ROOT
+from tests.support.profiles import sole_first
 
 MINE = ("alaska", "blt", "cvr", "preflib", "votekit")
-
-
-def sole_first(box: BallotBox) -> dict[str, int]:
-    """Votes per candidate from ballots with exactly one first preference (a tie at the top
-    counts for nobody, as an overvote would)."""
-    profile = box.profile
-    assert isinstance(profile, RankedProfile)
-    top = profile.ranks == 0
-    single = top.sum(axis=1) == 1
-    totals = profile.counts[single] @ top[single]
-    return {name: int(v) for name, v in zip(profile.candidates, totals, strict=True)}
 
 
 def ballots_by_name(
@@ -577,7 +567,7 @@ def test_readers_do_not_depend_on_pythonhashseed(tmp_path: Path) -> None:
             text=True,
             env=env,
             check=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=ROOT,
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1

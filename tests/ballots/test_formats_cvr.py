@@ -12,7 +12,8 @@ from ballots.box import BallotBox
 from ballots.errors import FormatError
 from ballots.formats import cvr
 from engine.profile import UNRANKED, RankedProfile
-from tests.ballots.test_formats import ELECTIONS, sole_first
+from tests.support.paths import ELECTIONS
+from tests.support.profiles import sole_first
 
 MINNEAPOLIS = ELECTIONS / "minneapolis"
 

@@ -12,9 +12,8 @@ from ballots.errors import FormatError
 from ballots.formats import json_
 from engine.profile import ApprovalProfile, RankedProfile, ScoreProfile
 from engine.registry import tally
-
-DEMO = Path(__file__).resolve().parents[2] / "service" / "demo" / "pocket_park.json"
-PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
+from tests.support.park import PARK
+from tests.support.paths import DEMO
 
 
 def write_doc(tmp_path: Path, doc: object, name: str = "box.json") -> Path:
@@ -165,7 +164,7 @@ def test_demo_file_is_written_by_this_writer(tmp_path: Path) -> None:
 def test_demo_pocket_park_outcome() -> None:
     box = json_.read(DEMO)
     assert box.title == "杜集社区口袋公园建设方案"
-    assert list(box.profile.candidates) == PARK
+    assert box.profile.candidates == PARK
     assert box.profile.total == 72
     # IRV and Schulze agree on the children's play equipment; Borda prefers the shade
     # seating, which many residents rank second.

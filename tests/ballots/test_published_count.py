@@ -20,7 +20,7 @@ from ballots.formats.pabulib import CANDIDATES_KEY
 from ballots.recount import ballot_box, published_count, round_from_box
 from engine import tally
 from engine.profile import ApprovalProfile, RankedProfile
-from tests.data import ELECTIONS
+from tests.support.paths import ELECTIONS
 
 SEED = hashlib.sha256(b"a ballot box").hexdigest()
 A, B, C = "儿童游乐设施", "健康监测站", "文化墙"

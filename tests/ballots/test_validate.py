@@ -17,8 +17,8 @@ from ballots.kinds import (
     ScoreBallot,
 )
 from ballots.validate import MESSAGES, validate
+from tests.support.park import PARK
 
-PARK = ("儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅")
 KIDS, HEALTH, WALL, EVENTS, FITNESS, SHADE = PARK
 COSTS = (120000.0, 60000.0, 30000.0, 50000.0, 40000.0, 25000.0)
 

@@ -15,7 +15,7 @@ from ballots.bundle import Bundle, decode, encode, seal
 from ballots.digest import ballot_box_digest, ballot_line, content_list_digest
 from ballots.kinds import Ballot
 from ballots.verify import Report, differences, verify, verify_bundle
-from tests.ballots.test_bundle import park_bundle, sealed_park_bundle
+from tests.support.park import park_bundle, sealed_park_bundle
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ballot_model import raw_ballots  # noqa: E402
 
-from tests.load.harness import free_port, fresh_database  # noqa: E402
+from tests.load.harness import fresh_database  # noqa: E402
+from tests.support.app import free_port  # noqa: E402
 
 PASSWORD = "bench-password"
 OPTIONS = [

@@ -15,27 +15,23 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
 from service.db.migrate import upgrade
-from service.db.session import create_engine, sessionmaker
-from service.results.purge import purged
+from service.db.session import create_engine
 from service.settings import Settings
-from tests.load.harness import free_port
+from tests.e2e.helpers import Server
+from tests.support.app import free_port
+from tests.support.databases import BACKENDS, PG_URL
 
-PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
-BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 SECRET = "e2e-secret-key-of-at-least-32-characters"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,28 +44,10 @@ CHROMIUM_ARGS = [
 ]
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 
-T = TypeVar("T")
-
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", BACKENDS, scope="session")
-
-
-def in_thread(work: Callable[[AsyncSession], Awaitable[T]], url: str) -> T:
-    """Run ``work`` with a session on ``url`` in a worker thread's own event loop."""
-
-    async def main() -> T:
-        engine = create_engine(url)
-        try:
-            async with sessionmaker(engine)() as session:
-                return await work(session)
-        finally:
-            await purged()  # a round closed here is purged before the engine goes
-            await engine.dispose()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, main()).result()
 
 
 def _admin(url: str, statement: str) -> None:
@@ -102,20 +80,6 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     upgrade(url)
     yield url
     _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@dataclass
-class Server:
-    """The app served over real HTTP on a local port."""
-
-    base: str
-    settings: Settings
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def db(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        return in_thread(work, self.settings.database_url)
 
 
 @pytest.fixture(scope="session")

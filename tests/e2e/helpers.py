@@ -1,13 +1,17 @@
-"""What the browser tests share: the pocket-park meeting set up through the domain
+"""What the browser tests share: the served app and its database (:class:`Server`), the
+pocket-park meeting set up through the domain
 functions, an axe-core accessibility check run in the page, moving by keyboard, and
 looking at what a tablet still holds after it reset."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from axe_playwright_python.base import AXE_SCRIPT
@@ -22,14 +26,16 @@ from service.accounts.schemas import UserCreate
 from service.auth.guard import Actor
 from service.auth.hashing import PasswordHasher
 from service.db import models
+from service.db.session import create_engine, sessionmaker
 from service.processes.repository import create_process
 from service.proposals.repository import create_proposal
 from service.proposals.schemas import ProposalCreate
 from service.results import ballot_box
+from service.results.purge import purged
 from service.rounds.settings import ballot_rules
+from service.settings import Settings
 from service.voting.sealing import RoundSeal
 from service.web.tablets import TABLET_COOKIE, enrolment_token
-from tests.e2e.conftest import Server
 
 PASSWORD = "bench-meeting-2026"
 OPTIONS = (
@@ -41,6 +47,39 @@ OPTIONS = (
 """The options with a short description and a cost in yuan (small, to keep the budget
 counts quick)."""
 SERIOUS = ("serious", "critical")
+
+
+T = TypeVar("T")
+
+
+def in_thread(work: Callable[[AsyncSession], Awaitable[T]], url: str) -> T:
+    """Run ``work`` with a session on ``url`` in a worker thread's own event loop."""
+
+    async def main() -> T:
+        engine = create_engine(url)
+        try:
+            async with sessionmaker(engine)() as session:
+                return await work(session)
+        finally:
+            await purged()  # a round closed here is purged before the engine goes
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+@dataclass
+class Server:
+    """The app served over real HTTP on a local port."""
+
+    base: str
+    settings: Settings
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def db(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        return in_thread(work, self.settings.database_url)
 
 
 @dataclass(frozen=True)

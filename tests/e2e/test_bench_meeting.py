@@ -25,10 +25,10 @@ from ballots.kinds import Ballot, RankedBallot
 from engine import RankedProfile, tally
 from engine.result import Result
 from service.results.explain import explain
-from tests.e2e.conftest import Server
 from tests.e2e.helpers import (
     OPTIONS,
     Meeting,
+    Server,
     axe_violations,
     set_up_meeting,
     shot,

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guard import Actor
 from service.db import models
-from tests.e2e.conftest import Server
 from tests.e2e.helpers import (
     OPTIONS,
+    Server,
     enrol_directly,
     set_up_meeting,
     shot,

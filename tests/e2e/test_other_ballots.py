@@ -10,9 +10,9 @@ from pathlib import Path
 import msgspec
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Server
 from tests.e2e.helpers import (
     OPTIONS,
+    Server,
     axe_violations,
     enrol_directly,
     set_up_meeting,

@@ -8,7 +8,7 @@ import pytest
 
 from ballots.formats import pabulib
 from engine import ApprovalProfile, tally
-from tests.data import ELECTIONS as DATA_ROOT
+from tests.support.paths import ELECTIONS as DATA_ROOT
 
 DATA = DATA_ROOT / "pabulib"
 

@@ -15,7 +15,7 @@ from ballots.formats import read_ballots
 from engine import RankedProfile, tally
 from engine.compare import compare
 from engine.methods.pairwise import condorcet_winner
-from tests.data import ELECTIONS
+from tests.support.paths import ELECTIONS
 
 DATA = ELECTIONS
 

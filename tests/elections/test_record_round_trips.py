@@ -14,7 +14,7 @@ from ballots.recount import ballot_box, round_from_box
 from ballots.verify import verify
 from engine import tally
 from service.cli import main
-from tests.data import ELECTIONS
+from tests.support.paths import ELECTIONS
 
 GLASGOW = [
     ("Calton-2007", ("George Redmond", "Alison E Thewliss", "Ruth Simpson"), 5_199),

@@ -11,7 +11,7 @@ import pytest
 
 from ballots.formats import blt, preflib
 from engine import tally
-from tests.data import ELECTIONS
+from tests.support.paths import ELECTIONS
 
 DATA = ELECTIONS
 SCOTLAND = DATA / "scotland"

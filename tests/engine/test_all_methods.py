@@ -19,7 +19,7 @@ import msgspec
 import pytest
 
 from engine import METHODS, RankedProfile, Result, TieUnresolved, registry, tally
-from tests.engine.conftest import as_kind, reorder
+from tests.support.profiles import as_kind, reorder
 
 NAMES = sorted(METHODS)
 BUDGET = {"greedy", "equal-shares"}

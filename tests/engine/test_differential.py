@@ -45,7 +45,7 @@ from pref_voting.profiles_with_ties import ProfileWithTies
 
 from engine import UNRANKED, RankedProfile, Result, tally
 from engine.tiebreak import lot_key
-from tests.engine.strategies import ranked_profiles, seeds
+from tests.support.strategies import ranked_profiles, seeds
 
 CHECKS = settings(
     max_examples=120,

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from engine import METHODS, UNRANKED, RankedProfile, tally
 from engine.methods.pairwise import condorcet_winner
-from tests.engine.conftest import as_kind, reorder
-from tests.engine.strategies import ranked_profiles
+from tests.support.profiles import as_kind, reorder
+from tests.support.strategies import ranked_profiles
 
 NAMES = sorted(METHODS)
 BUDGET = {"greedy", "equal-shares"}
@@ -109,7 +109,7 @@ def test_majority_methods_elect_the_majority_favourite(profile):
 SCRIPT = """
 import json, msgspec
 from engine import RankedProfile, METHODS, tally
-from tests.engine.conftest import as_kind
+from tests.support.profiles import as_kind
 p = RankedProfile.from_orders(list("abcde"), [list("abc"), list("bca"), list("cab"),
     list("de"), list("ed"), [["a", "e"], "b"]])
 out = {}

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.load.harness import free_port
+from tests.support.app import free_port
 
 
 def binaries() -> Path | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,15 +19,10 @@ from typing import IO, Any
 
 import httpx
 
+from tests.support.app import free_port
+from tests.support.park import PARK  # the slate of every load round
+
 PASSWORD = "load-password"
-PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
-"""The pocket park's six proposals: the slate of every load round."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def fresh_database(url: str | None, folder: Path) -> str:

@@ -62,7 +62,8 @@ from ballots.errors import InvalidReceipt
 from ballots.kinds import BallotRules, RankedBallot
 from engine.registry import tally
 from engine.result import Result, to_json
-from tests.load.harness import PARK, PASSWORD, Server, Staff, fresh_database
+from tests.load.harness import PASSWORD, Server, Staff, fresh_database
+from tests.support.park import PARK
 
 RETRY = frozenset({500, 502, 503, 504})
 """Answers after which a tablet sends the same request again (and a 409 with one of

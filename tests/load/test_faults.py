@@ -6,7 +6,6 @@ verifies and the count equals a recount. Also: the load tool's check catches wha
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -24,8 +23,8 @@ from ballots.digest import (
 from ballots.kinds import RankedBallot
 from tests.load.harness import postgres_database
 from tests.load.tablets import Ledger, ballot_for, canonical, check, parse, recount, run
+from tests.support.databases import PG_URL
 
-PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 
 

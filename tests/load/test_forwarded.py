@@ -5,7 +5,6 @@ from one budget (the budget itself: tests/service/test_guesses.py)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -16,9 +15,10 @@ import httpx
 import pytest
 
 from service.voting.guesses import BURST
-from tests.load.harness import PARK, PASSWORD, Server, Staff, fresh_database, postgres_database
+from tests.load.harness import PASSWORD, Server, Staff, fresh_database, postgres_database
+from tests.support.databases import PG_URL
+from tests.support.park import PARK
 
-PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 
 

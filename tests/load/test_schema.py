@@ -48,8 +48,8 @@ from service.openapi.served import document
 from service.records.exports import FORMATS
 from service.settings import Settings
 from tests.load.harness import Server, drop_database, fresh_database
+from tests.support.databases import PG_URL
 
-PG_URL = os.environ.get("REDBENCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 CHECKS = [
     not_a_server_error,

@@ -56,8 +56,9 @@ from service.db.session import create_engine, sessionmaker
 from service.headers import API_HEADERS
 from service.settings import Settings
 from service.web.render import LOGIN, SECURITY_HEADERS
-from tests.service.conftest import SECRET, cheap_hashing, empty_database, make_staff
-from tests.service.pagekit import token_from
+from tests.support.app import SECRET, cheap_hashing, make_staff
+from tests.support.databases import empty_database
+from tests.support.pages import token_from
 
 ANONYMOUS = "anonymous"
 STAFF = frozenset({"admin", "facilitator", "secretary", "grid_worker"})

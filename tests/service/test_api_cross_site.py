@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from service.db.models import Community, Process, Round
 from service.web.render import STATIC, TEMPLATES
-from tests.service.conftest import PASSWORD, make_staff
-from tests.service.pagekit import token_from, use_session
-from tests.service.test_casting import make_round
+from tests.support.app import PASSWORD, make_staff
+from tests.support.pages import token_from, use_session
+from tests.support.rounds import make_round
 
 ATTACKER = {"Origin": "http://testserver.local:8080", "Content-Type": "text/plain"}
 """What a form or a no-cors fetch on another port sends (no custom header is possible)."""

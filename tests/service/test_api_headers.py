@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from service.headers import API_HEADERS, PAGE_HEADERS, STATIC_HEADERS, secure_headers
-from tests.service.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 
 def carries(response: Any, headers: dict[str, str] | Any) -> None:

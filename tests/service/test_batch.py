@@ -24,9 +24,10 @@ from service.voting.codes import code_hash, new_code
 from service.voting.schemas import CastRequest, Receipt
 from service.voting.statements import BoxStatements
 from service.voting.writer import CastWriter, GreenletTransactor, transactor
-from tests.service.box import cast_count
-from tests.service.conftest import SECRET
-from tests.service.test_casting import PARK, make_round
+from tests.support.app import SECRET
+from tests.support.box import cast_count
+from tests.support.park import PARK
+from tests.support.rounds import make_round
 
 
 async def setup_round(db: AsyncSession, households: int, codes: int) -> tuple[int, list[str]]:

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.conftest import SECRET
+from tests.support.app import SECRET
 
 BALLOT = {"code": "ABCDE-FGHJK", "key": "k" * 16, "ballot": {"kind": "ranked", "ranking": []}}
 

@@ -5,99 +5,21 @@ from __future__ import annotations
 
 import struct
 import uuid
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import (
     BoxPart,
     CastKey,
-    Community,
-    Process,
-    Proposal,
     Round,
     VoterCode,
 )
 from service.results import ballot_box
-from service.rounds.settings import BallotSettings, RoundOptions, SlateOption, ballot_rules
-from tests.service.box import cast_count, purged, sealed_box
-
-PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
-"""The pocket-park options of the Dují community (DESIGN.md)."""
-COSTS = [8_000_000, 3_000_000, 2_000_000, 4_000_000, 2_500_000, 1_500_000]
-"""Their costs in fen (80,000 yuan for the play equipment ...)."""
-
-
-async def make_round(
-    db: AsyncSession,
-    *,
-    kind: str = "ranked",
-    method: str = "irv",
-    options: dict[str, Any] | None = None,
-    rules: dict[str, Any] | None = None,
-    phase: str = "voting",
-    household_roll: bool = False,
-    costs: list[int] | None = None,
-    open_receipts: bool = False,
-) -> int:
-    """A round of the pocket-park process, frozen for voting as the rounds endpoint would;
-    ``costs`` (in fen, one per option) replace the park's own :data:`COSTS`."""
-    community = Community(name=f"杜集社区 {uuid.uuid4().hex[:6]}")
-    db.add(community)
-    await db.flush()
-    process = Process(community_id=community.id, title="口袋公园建设方案", phase="deliberating")
-    db.add(process)
-    await db.flush()
-    proposals = [
-        Proposal(process_id=process.id, title=name, cost_cents=cost)
-        for name, cost in zip(PARK, costs or COSTS, strict=True)
-    ]
-    db.add_all(proposals)
-    await db.flush()
-    number = 1 + (await db.scalar(select(func.count()).select_from(Round)) or 0)
-    round_row = Round(
-        process_id=process.id,
-        number=number,
-        title="第一轮投票",
-        phase=phase,
-        ballot_kind=kind,
-        method=method,
-        options=RoundOptions.of(options or {}),
-        rules=BallotSettings(**(rules or {})),
-        household_roll=household_roll,
-        open_receipts=open_receipts,
-        slate=[
-            SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents) for p in proposals
-        ],
-        voting_at=datetime.now(UTC) if phase != "scheduled" else None,
-    )
-    db.add(round_row)
-    await db.commit()
-    return round_row.id
-
-
-async def issue(client: Any, headers: dict[str, str], round_id: int, count: int) -> list[str]:
-    response = await client.post(
-        f"/api/v1/rounds/{round_id}/codes", json={"count": count}, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    return [c["code"] for c in response.json()["codes"]]
-
-
-def ranked(*names: str) -> dict[str, Any]:
-    return {"kind": "ranked", "ranking": [[n] for n in names]}
-
-
-async def cast(
-    client: Any, round_id: int, code: str, ballot: dict[str, Any], key: str | None = None
-) -> Any:
-    return await client.post(
-        f"/api/v1/rounds/{round_id}/ballots",
-        json={"code": code, "key": key or uuid.uuid4().hex, "ballot": ballot},
-    )
+from service.rounds.settings import ballot_rules
+from tests.support.box import cast_count, purged, sealed_box
+from tests.support.park import PARK
+from tests.support.rounds import cast, issue, make_round, ranked
 
 
 async def test_cast_returns_receipt_and_stores_marks(client, db, staff):

@@ -14,7 +14,7 @@ from engine.compare import compare
 from engine.profile import ApprovalProfile
 from service.web.chart import ELECTED, ELIMINATED, GAINED, KEPT, fit, result_chart, text_width
 from service.web.reveal import comparison_words, result_table
-from tests.service.test_explain import IRV_EXHAUSTED
+from tests.support.profiles import IRV_EXHAUSTED
 
 SVG = "{http://www.w3.org/2000/svg}"
 PARK = ["儿童游乐设施", "健康监测站", "文化墙", "遮阳座椅"]

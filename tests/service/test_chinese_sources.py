@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Final
 
 import msgspec
@@ -16,10 +15,11 @@ from msgspec import inspect
 
 from service.i18n import catalogue
 from service.refusals import field_name, validation_zh
-from tests.service.chinese import foreign_words, report, visible_text
-from tests.service.test_inputs import request_structs
+from tests.support.app import request_structs
+from tests.support.chinese import foreign_words, report, visible_text
+from tests.support.paths import ROOT
 
-SERVICE: Final = Path(__file__).resolve().parents[2] / "service"
+SERVICE: Final = ROOT / "service"
 
 DEVELOPER_KEYS: Final = ("api.",)
 """Catalogue keys for developers, whose Chinese names the API's own fields (the OpenAPI

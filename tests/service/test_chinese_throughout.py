@@ -2,12 +2,12 @@
 board, result pages of the pocket-park demo), every document (round and process PDF, the
 XLSX workbook, every CSV, the code slips), refusals' ``message_zh`` and the command line
 with ``--lang zh`` hold no English word and no internal identifier, save what
-:mod:`tests.service.chinese` allows (codes, digests, trackers, numbers, a few named file
+:mod:`tests.support.chinese` allows (codes, digests, trackers, numbers, a few named file
 types, what people typed).
 
 When this fails, the message lists each page or document and its offending words::
 
-    English or internal words in Chinese text (2 places; allowed: tests/service/chinese.py):
+    English or internal words in Chinese text (2 places; allowed: tests/support/chinese.py):
       GET /console/rounds/3: irv, batch
       PDF process 1: sha256
 """
@@ -18,7 +18,6 @@ import asyncio
 import csv
 import io
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,12 @@ from service.cli import main
 from service.db.models import User
 from service.demo.loader import BALLOTS
 from service.records.exports import FORMATS
-from tests.data import ELECTIONS
-from tests.service.chinese import foreign_words, report, visible_text
-from tests.service.pagekit import enrol, post_form, use_session
-from tests.service.records_demo import Demo, build_demo, ok
+from tests.support.app import ok
+from tests.support.chinese import foreign_words, report, visible_text
+from tests.support.documents import pdf_text
+from tests.support.pages import enrol, post_form, use_session
+from tests.support.paths import ELECTIONS
+from tests.support.records_demo import Demo, build_demo
 
 SOON = "2099-12-31"
 
@@ -250,13 +251,6 @@ async def test_every_page_is_chinese(client, staff, db):
     assert not missing, f"pages the scan does not visit: {sorted(missing)}"
     if any(hits.values()):
         pytest.fail(report(hits), pytrace=False)
-
-
-def pdf_text(pdf: bytes, folder: Path) -> str:
-    path = folder / "scanned.pdf"
-    path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
-    return done.stdout.decode("utf-8")
 
 
 def workbook_text(xlsx: bytes) -> str:

@@ -11,18 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import main
 from service.commands.count import ProgressBar
-from tests.data import ELECTIONS
-
-ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "service" / "demo" / "pocket_park.json"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli import run
+from tests.support.paths import DEMO, ELECTIONS, ROOT
 
 
 def test_tally_prints_a_chinese_round_table(capsys):

@@ -20,7 +20,8 @@ from ballots.formats import read_ballots, write_ballots
 from ballots.recount import round_from_box
 from engine.profile import RankedProfile
 from service.records.exports import export
-from tests.service.test_cli import DEMO, ROOT, run
+from tests.support.cli import run
+from tests.support.paths import DEMO, ROOT
 
 A, B, C = "儿童游乐设施", "健康监测站", "文化墙"
 

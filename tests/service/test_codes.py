@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from service.db.base import Base
 from service.db.models import AuditEvent, Household, VoterCode
 from service.voting.codes import code_hash, normalize_code
-from tests.service.conftest import SECRET
-from tests.service.test_casting import cast, issue, make_round, ranked
+from tests.support.app import SECRET
+from tests.support.rounds import cast, issue, make_round, ranked
 
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$")
 """Ten Crockford base-32 characters (50 bits) shown as two groups of five."""

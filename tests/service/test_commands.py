@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -22,14 +21,9 @@ from cryptography.x509.oid import NameOID
 from service.cli import main
 from service.demo.loader import load_demo
 from service.settings import Settings
+from tests.support.app import free_port
 
 EXE = Path(sys.executable).parent / "redbench"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_db_upgrade_and_user_add(tmp_path, capsys, monkeypatch):

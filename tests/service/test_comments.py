@@ -7,12 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from service.db import models
-from tests.service.test_rounds import audit_actions, new_round, pocket_park, to_phase
-
-
-@pytest.fixture
-async def park(db):
-    return await pocket_park(db)
+from tests.support.audit import audit_actions
+from tests.support.rounds import new_round, to_phase
 
 
 @pytest.fixture

@@ -23,9 +23,10 @@ from service.db.models import Envelope, Proposal, Round, RoundResult, VoterCode
 from service.db.session import create_engine, sessionmaker
 from service.results.counting import close_round
 from service.settings import Settings
-from tests.service.box import cast_trackers
-from tests.service.test_casting import PARK, make_round
-from tests.service.test_results import FACILITATOR, SECRET
+from tests.support.app import SECRET
+from tests.support.box import cast_trackers
+from tests.support.park import PARK
+from tests.support.rounds import FACILITATOR, make_round
 
 CODES = 120
 ATTEMPTS = 3

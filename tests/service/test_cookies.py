@@ -7,8 +7,8 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.conftest import cheap_hashing, make_staff
-from tests.service.pagekit import post_form
+from tests.support.app import cheap_hashing, make_staff
+from tests.support.pages import post_form
 
 
 async def sign_in(client: AsyncTestClient, username: str) -> str:

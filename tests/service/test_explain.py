@@ -13,34 +13,9 @@ from engine import METHODS, RankedProfile, get_method, tally
 from engine.compare import compare
 from service.i18n import text
 from service.results.explain import STATUSES, Explanation, condorcet_note, explain
-from tests.engine.conftest import as_kind
+from tests.support.profiles import CYCLE, IRV_EXHAUSTED, TIE, as_kind
 
 # --- a 3-3 head-to-head tie, and a real cycle --------------------------------------------
-
-# Six voters: three rank 甲 > 乙 > 丙, three rank 乙 > 甲 > 丙.
-# 甲 vs 乙: 3 to 3 (a tie); 甲 vs 丙: 6 to 0; 乙 vs 丙: 6 to 0.
-# Nobody beats everyone, yet there is no cycle: 甲 and 乙 tie and both beat 丙.
-TIE = RankedProfile.from_orders(
-    ["甲", "乙", "丙"], [["甲", "乙", "丙"]] * 3 + [["乙", "甲", "丙"]] * 3
-)
-
-# Nine voters: 4 × 甲 > 乙 > 丙, 3 × 乙 > 丙 > 甲, 2 × 丙 > 甲 > 乙.
-# 甲 vs 乙: 4 + 2 = 6 to 3;  乙 vs 丙: 4 + 3 = 7 to 2;  丙 vs 甲: 3 + 2 = 5 to 4.
-# A cycle: 甲 beats 乙, 乙 beats 丙, 丙 beats 甲.
-CYCLE = RankedProfile.from_orders(
-    ["甲", "乙", "丙"],
-    [["甲", "乙", "丙"]] * 4 + [["乙", "丙", "甲"]] * 3 + [["丙", "甲", "乙"]] * 2,
-)
-
-# 13 ballots: 5 × 甲; 3 × 乙 > 丙; 3 × 丙 > 乙; 1 × 丁 > 乙; 1 × 丁 (nothing after 丁).
-# Step 1: 甲 5, 乙 3, 丙 3, 丁 2 → 丁 is out; one of its ballots goes to 乙, the other has
-#         no further choice.
-# Step 2: 甲 5, 乙 4, 丙 3 (1 ballot no longer counted) → 丙 is out; its 3 go to 乙.
-# Step 3: 甲 5, 乙 7 of the 12 still counting: 7 > 6, 乙 is elected.
-IRV_EXHAUSTED = RankedProfile.from_orders(
-    ["甲", "乙", "丙", "丁"],
-    [["甲"]] * 5 + [["乙", "丙"]] * 3 + [["丙", "乙"]] * 3 + [["丁", "乙"], ["丁"]],
-)
 
 # 12 ballots: 6 × 甲; 3 × 乙; 2 × 丙 > 乙; 1 × 丁 > 丙.
 # Step 1: 甲 6, 乙 3, 丙 2, 丁 1 → 丁 is out, its ballot goes to 丙.

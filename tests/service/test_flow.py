@@ -6,7 +6,6 @@ the published lists give the ballot-box digest again."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import msgspec
 from sqlalchemy import func, select
@@ -16,9 +15,10 @@ from ballots.kinds import Ballot as BallotStruct
 from ballots.kinds import RankedBallot
 from engine import RankedProfile, tally
 from service.db.models import AuditEvent, VoterCode
-from tests.service.box import cast_count
+from tests.support.app import ok
+from tests.support.box import cast_count
+from tests.support.park import PARK
 
-PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
 # 40 residents: 14 put the play equipment first, 11 the health station, 8 the shade seats,
 # 7 the events area; second and third choices vary, some rank only one option.
 PATTERNS: list[tuple[int, list[str]]] = [
@@ -31,11 +31,6 @@ PATTERNS: list[tuple[int, list[str]]] = [
     (4, ["小型活动区", "儿童游乐设施", "文化墙"]),
     (3, ["小型活动区", "文化墙"]),
 ]
-
-
-async def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 async def test_bench_meeting_from_process_to_published_result(client, staff, db):

@@ -9,7 +9,6 @@ import asyncio
 import math
 import re
 from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,10 +22,11 @@ from service.voting import guess_ledger, guesses
 from service.voting.devices import device_key
 from service.voting.guesses import DAY, KEPT, Bucket, Budget, chance, most_guesses
 from service.voting.lockouts import Lockouts
-from tests.service.conftest import SECRET
-from tests.service.test_casting import make_round
+from tests.support.app import SECRET
+from tests.support.paths import ROOT
+from tests.support.rounds import make_round
 
-SECURITY_DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+SECURITY_DOC = ROOT / "docs" / "security.md"
 
 
 class Clock:

@@ -15,7 +15,8 @@ from service.settings import Settings
 from service.voting import guess_alert
 from service.voting.guess_ledger import charge
 from service.voting.guesses import Budget
-from tests.service.test_casting import PARK, cast, issue, make_round, ranked
+from tests.support.park import PARK
+from tests.support.rounds import cast, issue, make_round, ranked
 
 
 @pytest.fixture

@@ -32,8 +32,9 @@ from service.db.models import (
 from service.errors import ErrorBody
 from service.records.cells import formula_like
 from service.text import line, prose
-from tests.service.box import cast_count
-from tests.service.test_casting import PARK, cast, make_round, ranked
+from tests.support.box import cast_count
+from tests.support.park import PARK
+from tests.support.rounds import cast, make_round, ranked
 
 HUGE = 2**70
 DEEP = "[" * 100_000 + "]" * 100_000

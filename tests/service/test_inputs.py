@@ -5,9 +5,7 @@ Chinese with no English word in it."""
 
 from __future__ import annotations
 
-import importlib
 import re
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -18,10 +16,8 @@ from service.inputs import Input, text_fields
 from service.proposals.schemas import ProposalCreate, ProposalUpdate
 from service.rounds.schemas import RoundCreate
 from service.voting.schemas import CodesCreate
-from tests.service.pagekit import post_form, use_session
-from tests.service.test_pages_console import set_up
-
-SCHEMAS = sorted(Path("service").glob("*/schemas.py"))
+from tests.support.app import request_structs
+from tests.support.pages import post_form, set_up, use_session
 
 NOT_TYPED_TEXT = {
     ("Login", "username"),  # ASCII by pattern, compared as typed
@@ -40,22 +36,6 @@ NOT_TYPED_TEXT = {
 }
 """Request fields holding text that is not typed prose or a name (identifiers, codes,
 secrets)."""
-
-
-def request_structs() -> list[type[msgspec.Struct]]:
-    """Every request body of the API: the Structs of the schemas that refuse unknown fields."""
-    found = []
-    for path in SCHEMAS:
-        module = importlib.import_module(".".join(path.with_suffix("").parts))
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, msgspec.Struct)
-                and value.__module__ == module.__name__
-                and value.__struct_config__.forbid_unknown_fields
-            ):
-                found.append(value)
-    return found
 
 
 def holds_text(kind: inspect.Type) -> bool:

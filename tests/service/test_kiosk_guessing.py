@@ -7,9 +7,10 @@ import uuid
 
 from service.voting.guesses import Bucket, Budget
 from service.web.tablets import TABLET_COOKIE, enrolment_token
-from tests.service.conftest import SECRET
-from tests.service.pagekit import enrol, token_from
-from tests.service.test_casting import PARK, issue, make_round, ranked
+from tests.support.app import SECRET
+from tests.support.pages import enrol, token_from
+from tests.support.park import PARK
+from tests.support.rounds import issue, make_round, ranked
 
 
 async def test_a_guessing_tablet_does_not_lock_out_the_next_one(client, db, staff):

@@ -5,9 +5,6 @@ retry may cure leave the ballot on the tablet."""
 
 from __future__ import annotations
 
-import json
-import re
-import uuid
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,39 +13,14 @@ from service.db.models import AuditEvent, LateBallot
 from service.voting.guesses import KEPT
 from service.voting.late import REPORTS_PER_CODE
 from service.web.tablets import delivery_ticket
-from tests.service.box import cast_count, cast_trackers
-from tests.service.conftest import SECRET
-from tests.service.pagekit import enrol, token_from
-from tests.service.test_casting import PARK, cast, issue, make_round, ranked
+from tests.support.app import SECRET
+from tests.support.box import cast_count, cast_trackers
+from tests.support.pages import deliver, enrol_tablet, kept, token_from
+from tests.support.park import PARK
+from tests.support.rounds import cast, issue, make_round, ranked
 
 GUESSES = KEPT.burst.size
 """Unknown codes a tablet's deliveries may bring at once (their burst bucket)."""
-
-
-async def enrol_tablet(client: Any, headers: dict[str, str], round_id: int) -> str:
-    """Enrol the client as a tablet of ``round_id``; the delivery ticket its ballot page
-    gives the tablet's script for the ballots it keeps."""
-    await enrol(client, headers, round_id)
-    page = await client.get("/kiosk")
-    data = json.loads(re.search(r'id="kiosk-data">(.*?)</script>', page.text).group(1))
-    assert data["round"] == round_id
-    return str(data["ticket"])
-
-
-def kept(round_id: int, ticket: str, code: str, *names: str, key: str = "") -> dict[str, Any]:
-    """A ballot as the tablet keeps it."""
-    return {
-        "round_id": round_id,
-        "ticket": ticket,
-        "code": code,
-        "key": key or uuid.uuid4().hex,
-        "ballot": ranked(*(names or PARK[:2])),
-    }
-
-
-async def deliver(client: Any, item: dict[str, Any]) -> Any:
-    headers = {"x-csrftoken": await token_from(client, "/board")}
-    return await client.post("/kiosk/queued", json=item, headers=headers)
 
 
 async def ballots(db: Any) -> int:

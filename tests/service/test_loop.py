@@ -4,22 +4,15 @@ reason; overdue tasks for the secretary; who may do what; the audit trail."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
-import segno
 from sqlalchemy import select
 
 from service.db.models import AuditEvent
 from service.loop.photos import MAX_PHOTO_BYTES, image_type
-from tests.service.records_demo import build_demo, ok
-
-
-def png() -> bytes:
-    """A real PNG image (a QR code of a progress note)."""
-    out = io.BytesIO()
-    segno.make("滑梯已安装").save(out, kind="png", scale=4)
-    return out.getvalue()
+from tests.support.app import ok
+from tests.support.documents import png
+from tests.support.records_demo import build_demo
 
 
 async def test_decision_to_close_out_and_the_public_board(client, staff, db):

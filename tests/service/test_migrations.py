@@ -26,7 +26,7 @@ from service.db.models import Round
 from service.db.session import create_engine, sessionmaker
 from service.results import ballot_box
 from service.rounds.settings import BallotSettings, RoundOptions, SlateOption, ballot_rules
-from tests.service.conftest import fresh_database
+from tests.support.databases import fresh_database
 
 NOW = "'2026-11-26 10:00:00'"
 PARK_PROCESS = (

@@ -14,14 +14,12 @@ matches what the document promises.
 
 from __future__ import annotations
 
-import io
 import secrets
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 import schemathesis
-import segno
 from litestar.testing import AsyncTestClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -35,8 +33,9 @@ from service.app import create_app
 from service.openapi.served import document
 from service.records.exports import FORMATS
 from service.settings import Settings
-from tests.service.conftest import PASSWORD, SECRET
-from tests.service.records_demo import Demo, build_demo
+from tests.support.app import PASSWORD, SECRET
+from tests.support.documents import png
+from tests.support.records_demo import Demo, build_demo
 
 DOCUMENT = document(
     create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=SECRET))
@@ -80,12 +79,6 @@ class Api:
         if "json" in response.headers.get("content-type", ""):
             return response.json()
         return response
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    segno.make("滑梯已安装").save(out, kind="png", scale=4)
-    return out.getvalue()
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ import pytest
 
 from ballots.kinds import BallotRules
 from service.voting.padding import STEP, fullest, padded_size
-from tests.service.box import cast_count
-from tests.service.test_casting import COSTS, PARK, cast, issue, make_round
+from tests.support.box import cast_count
+from tests.support.park import PARK
+from tests.support.rounds import COSTS, cast, issue, make_round
 
 LONG = tuple(f"第{i}个方案：{'很长的名字' * 20}" for i in range(12))
 

@@ -11,7 +11,7 @@ from ballots.kinds import KINDS
 from service.i18n import catalogue
 from service.web.kiosk import KIOSK_MESSAGES
 from service.web.render import SECURITY_HEADERS, TEMPLATES
-from tests.service.pagekit import post_form, token_from, use_session
+from tests.support.pages import post_form, token_from, use_session
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ async def test_a_stale_session_cookie_is_dropped_on_public_pages(client):
 
 
 async def test_sign_in_and_out_with_the_form(client, db):
-    from tests.service.conftest import make_staff
+    from tests.support.app import make_staff
 
     await make_staff(db, "facilitator", "wang")
     token = await token_from(client, "/console/login")

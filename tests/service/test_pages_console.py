@@ -7,57 +7,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 from sqlalchemy import func, select
 
 from service.db.models import Comment, Proposal, Round, RoundOption, VoterCode
-from tests.service.pagekit import labels_of, post_form, use_session
-
-PARK = ["儿童游乐设施", "健康监测站", "文化墙"]
-
-
-async def set_up(
-    client: Any, staff: dict[str, dict[str, str]], **round_form: str
-) -> dict[str, int]:
-    """Community (API), then a process, three options and a round through the forms."""
-    community = await client.post(
-        "/api/v1/communities",
-        json={"name": f"杜集社区{uuid.uuid4().hex[:4]}"},
-        headers=staff["admin"],
-    )
-    cid = community.json()["id"]
-    use_session(client, staff["facilitator"])
-    created = await post_form(
-        client,
-        "/console/processes",
-        {"community_id": cid, "title": "口袋公园建设方案", "question": "先建哪些设施？"},
-        follow_redirects=False,
-    )
-    assert created.status_code == 303, created.text
-    process_id = int(created.headers["location"].rsplit("/", 1)[1])
-    for name, cost in zip(PARK, ["120,000", "80000", "30000.50"], strict=True):
-        added = await post_form(
-            client,
-            f"/console/processes/{process_id}/proposals",
-            {"title": name, "description": f"{name}的说明", "cost": cost, "author": "代赵阿姨提出"},
-        )
-        assert added.status_code == 200, added.text
-    page = await client.get(f"/console/processes/{process_id}")
-    ids = re.findall(r'name="proposal_ids" value="(\d+)"', page.text)
-    form = {"title": "设施排序", "method": "irv", "tie_policy": "lot", "proposal_ids": ids}
-    form["allow_truncation"] = "1"
-    form.update(round_form)
-    made = await post_form(
-        client, f"/console/processes/{process_id}/rounds", form, follow_redirects=False
-    )
-    assert made.status_code == 303, made.text
-    round_id = int(made.headers["location"].rsplit("/", 1)[1])
-    return {"community": cid, "process": process_id, "round": round_id}
-
-
-async def to_phase(client: Any, round_id: int, phase: str) -> Any:
-    return await post_form(client, f"/console/rounds/{round_id}/phase", {"to": phase})
+from tests.support.pages import labels_of, post_form, set_up, to_phase, use_session
+from tests.support.park import PARK
 
 
 async def test_a_round_set_up_with_the_forms(client, db, staff):

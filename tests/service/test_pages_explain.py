@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 
 from service.db.models import RoundResult
-from tests.service.pagekit import labels_of, post_form, use_session
-from tests.service.test_pages_console import PARK, set_up, to_phase
+from tests.support.pages import labels_of, post_form, set_up, to_phase, use_session
+from tests.support.park import PARK
 
-PLAY, HEALTH, CULTURE = PARK
+PLAY, HEALTH, CULTURE = PARK[:3]
 
 
 async def vote(client: Any, round_id: int, orders: list[list[int]]) -> None:

@@ -12,14 +12,11 @@ from sqlalchemy import select
 from service.auth.guard import token_hash
 from service.db.models import ApiToken
 from service.web.tablets import ENROLMENT_DAYS, enrolment_token, read_enrolment
-from tests.service.box import cast_count, cast_trackers
-from tests.service.conftest import SECRET
-from tests.service.pagekit import enrol, post_form, token_from
-from tests.service.test_casting import PARK, issue, make_round, ranked
-
-
-async def kiosk_token(client):
-    return {"x-csrftoken": await token_from(client, "/kiosk")}
+from tests.support.app import SECRET
+from tests.support.box import cast_count, cast_trackers
+from tests.support.pages import enrol, kiosk_token, post_form
+from tests.support.park import PARK
+from tests.support.rounds import issue, make_round, ranked
 
 
 async def test_an_unenrolled_browser_gets_no_ballot(client, db):
@@ -69,7 +66,7 @@ async def test_enrolment_shows_the_ballot_and_signs_the_facilitator_out(client, 
 
 async def test_the_tablet_cookie_is_httponly_strict_and_kiosk_only(client, db, staff):
     round_id = await make_round(db)
-    from tests.service.pagekit import use_session
+    from tests.support.pages import use_session
 
     use_session(client, staff["facilitator"])
     response = await post_form(
@@ -84,7 +81,7 @@ async def test_the_tablet_cookie_is_httponly_strict_and_kiosk_only(client, db, s
 
 async def test_only_a_voting_round_takes_tablets(client, db, staff):
     round_id = await make_round(db, phase="closed")
-    from tests.service.pagekit import use_session
+    from tests.support.pages import use_session
 
     use_session(client, staff["facilitator"])
     response = await post_form(client, "/kiosk/enrol", {"round_id": round_id})

@@ -6,29 +6,22 @@ download; stored text shown as text; nothing of a ballot but its tracker."""
 from __future__ import annotations
 
 import html
-import io
 import re
 from datetime import date, timedelta
 from typing import Any
 
-import segno
 from sqlalchemy import select
 
 from service.db.models import AuditEvent, Process, Task, VoterCode
-from tests.service.box import cast_trackers
-from tests.service.pagekit import post_form, token_from, use_session
-from tests.service.records_demo import build_demo, ok
+from tests.support.app import ok
+from tests.support.box import cast_trackers
+from tests.support.documents import png
+from tests.support.pages import post_form, token_from, use_session
+from tests.support.records_demo import build_demo
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
 SIGN_OFF = "口袋公园一期已建成，居民满意度92.5%，同意销号。"
 REASON = "居民反映夜间照明不足，需加装路灯"
-
-
-def png() -> bytes:
-    """A real PNG image (a QR code of a progress note)."""
-    out = io.BytesIO()
-    segno.make("滑梯已安装").save(out, kind="png", scale=4)
-    return out.getvalue()
 
 
 async def add_task(client: Any, pid: int, title: str, due_on: str = SOON) -> int:

@@ -16,7 +16,7 @@ from service.auth.hashing import PasswordHasher
 from service.auth.passwords import OWASP, Cost, cost_of, hash_password, verify_password
 from service.db.models import User
 from service.errors import TooMany
-from tests.service.conftest import CHEAP, PASSWORD, make_staff
+from tests.support.app import CHEAP, PASSWORD, make_staff
 
 WEAK = Cost(n=2**6, r=8, p=1)
 """Older, weaker parameters a stored hash may have (cheap, for the tests)."""

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from service.db.base import utcnow
 from service.db.models import AuditEvent, Community, Process, Round
+from tests.support.audit import audit
 
 PARK = {"title": "口袋公园建设方案", "question": "闲置角落建什么样的口袋公园？"}
 
@@ -46,16 +47,6 @@ async def publish_a_round(db, process_id: int, number: int = 1) -> None:
         )
     )
     await db.commit()
-
-
-async def audit(db, action: str) -> list[AuditEvent]:
-    rows = (
-        await db.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    ).all()
-    await db.commit()  # end the read so later reads see the API's writes
-    return list(rows)
 
 
 async def test_facilitator_opens_a_process_and_it_is_audited(client, staff, community, db):

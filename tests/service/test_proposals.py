@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from service.db.base import utcnow
 from service.db.models import AuditEvent, Community, Process, Proposal, Round, RoundOption
+from tests.support.audit import audit
 
 PLAY = {
     "title": "儿童游乐设施",
@@ -65,16 +66,6 @@ async def put_on_ballot(db, process_id: int, proposal_id: int, *, number=1, phas
     db.add(RoundOption(round_id=row.id, proposal_id=proposal_id, position=0))
     await db.commit()
     return row
-
-
-async def audit(db, action: str) -> list[AuditEvent]:
-    rows = (
-        await db.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    ).all()
-    await db.commit()
-    return list(rows)
 
 
 async def history(client, staff, proposal_id: int) -> list[dict]:

@@ -25,11 +25,10 @@ from ballots.encode import encode
 from ballots.kinds import Ballot, BallotRules
 from engine.registry import tally
 from service.db.models import BoxPart, Process, Round
-from tests.service.box import purged
-from tests.service.pagekit import enrol, post_form
-from tests.service.test_casting import PARK, make_round, ranked
-from tests.service.test_pages_console import set_up, to_phase
-from tests.service.test_results import close, vote
+from tests.support.box import purged
+from tests.support.pages import enrol, post_form, set_up, to_phase
+from tests.support.park import PARK
+from tests.support.rounds import close, make_round, ranked, vote
 
 # six residents, five different ballots: the lookups of two receipts whose ballots differ
 BALLOTS = [

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from service.cli import main
 from service.db.models import AuditEvent
-from tests.service.records_demo import build_demo
+from tests.support.records_demo import build_demo
 
 
 async def run(argv: list[str]) -> int:

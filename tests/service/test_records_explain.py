@@ -20,7 +20,7 @@ from engine import RankedProfile, Result, tally
 from engine.compare import compare
 from service.records import tables
 from service.records.document import decision_pdf
-from tests.service.test_explain import CYCLE, IRV_EXHAUSTED, TIE
+from tests.support.profiles import CYCLE, IRV_EXHAUSTED, TIE
 
 GOLDEN = Path(__file__).with_name("golden") / "pocket-park-round1.json"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from pathlib import Path
 from urllib.parse import quote
 
 import msgspec
@@ -20,16 +19,11 @@ from ballots.formats import read_ballots
 from ballots.formats.pabulib import NAME_KEY
 from engine import tally
 from service.db.models import AuditEvent
-from tests.service.records_demo import build_demo, ok
+from tests.support.app import ok
+from tests.support.documents import pdf_text
+from tests.support.records_demo import build_demo
 
 CHINESE_TITLE = "红板凳议事会决定记录"
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "record.pdf"
-    path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
-    return done.stdout.decode("utf-8")
 
 
 async def test_the_pdf_record_reads_back_as_text_and_renders(client, staff, db, tmp_path):
@@ -43,7 +37,7 @@ async def test_the_pdf_record_reads_back_as_text_and_renders(client, staff, db, 
     bundle = msgspec.json.decode(
         (await client.get(f"/api/v1/rounds/{demo.round1}/bundle", headers=secretary)).content
     )
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf, tmp_path, layout=True)
     assert CHINESE_TITLE in text
     assert "杜集社区" in text
     assert "口袋公园建设方案" in text
@@ -102,7 +96,7 @@ async def test_the_process_record_has_every_round(client, staff, db, tmp_path):
     response = await client.get(
         f"/api/v1/processes/{demo.process_id}/exports/pdf?lang=en", headers=secretary
     )
-    text = pdf_text(response.content, tmp_path)
+    text = pdf_text(response.content, tmp_path, layout=True)
     assert "Red bench council: record of the whole process" in text
     assert "Round 1: 设施排序" in text
     assert "Round 2: 预算分配" in text
@@ -322,7 +316,7 @@ async def test_code_slips_carry_codes_that_vote(client, staff, db, tmp_path):
     )
     assert response.status_code == 201, response.text
     assert response.headers["content-type"] == "application/pdf"
-    text = pdf_text(response.content, tmp_path)
+    text = pdf_text(response.content, tmp_path, layout=True)
     codes = re.findall(r"\b[0-9A-Z]{5}-[0-9A-Z]{5}\b", text)
     assert len(set(codes)) == 12
     assert "红板凳议事会投票码" in text
@@ -356,7 +350,7 @@ def test_a_round_of_no_decision_says_so_in_the_pdf_and_the_tables(tmp_path):
     path.write_text("# ALTERNATIVE NAME 1: 文化墙\n# ALTERNATIVE NAME 2: 健身器材\n4:\n", "utf-8")
     record = round_from_box(read_ballots(path), "irv")
     bundle = seal(Package(process=ProcessRecord(title="空白票"), rounds=(record,)))
-    shown = pdf_text(decision_pdf(bundle, "zh"), tmp_path)
+    shown = pdf_text(decision_pdf(bundle, "zh"), tmp_path, layout=True)
     assert "无结果：没有有效选票" in shown
     rows = summary_rows(bundle, "en")
     assert any(

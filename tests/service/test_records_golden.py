@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from ballots.verify import verify
-from tests.service.records_demo import build_demo
+from tests.support.records_demo import build_demo
 
 GOLDEN = Path(__file__).with_name("golden")
 UPDATE = os.environ.get("REDBENCH_UPDATE_GOLDEN") == "1"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
-from pathlib import Path
 from urllib.parse import quote
 
 import msgspec
@@ -21,16 +20,10 @@ from ballots.bundle import LOOP_VERSION, VERSION, decode
 from ballots.verify import verify
 from service.demo.loader import PHOTO
 from service.records.loop_pages import PHOTO_HEIGHT, PHOTO_PIXELS, PHOTO_WIDTH, printable, scaled
-from tests.service.records_demo import build_demo
+from tests.support.documents import pdf_text
+from tests.support.records_demo import build_demo
 
 PHOTO_DIGEST = hashlib.sha256(PHOTO.read_bytes()).hexdigest()
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "record.pdf"
-    path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
-    return done.stdout.decode("utf-8")
 
 
 def flat(text: str) -> str:
@@ -53,7 +46,7 @@ async def export(client, staff, process_id: int, fmt: str, lang: str = "zh") -> 
 async def test_the_pdf_holds_the_whole_loop_to_file_and_post(client, staff, db, tmp_path):
     demo = await build_demo(client, staff, db, whole_loop=True)
     pdf = await export(client, staff, demo.process_id, "pdf")
-    text = flat(pdf_text(pdf, tmp_path))
+    text = flat(pdf_text(pdf, tmp_path, layout=True))
     for words in (
         "红板凳议事会议事全过程记录",
         "当前阶段已销号2026-07-1609:00（北京时间）",
@@ -104,7 +97,9 @@ async def test_the_pdf_holds_the_whole_loop_to_file_and_post(client, staff, db, 
 
 async def test_the_english_record_says_the_same(client, staff, db, tmp_path):
     demo = await build_demo(client, staff, db, whole_loop=True)
-    text = pdf_text(await export(client, staff, demo.process_id, "pdf", "en"), tmp_path)
+    text = pdf_text(
+        await export(client, staff, demo.process_id, "pdf", "en"), tmp_path, layout=True
+    )
     for words in (
         "Red bench council: record of the whole process",
         "Rounds cancelled before voting",
@@ -208,7 +203,9 @@ async def test_the_json_record_holds_the_loop_and_verifies(client, staff, db):
 
 async def test_a_record_made_before_the_loop_says_so(client, staff, db, tmp_path):
     demo = await build_demo(client, staff, db)  # decided, nothing carried out yet
-    text = flat(pdf_text(await export(client, staff, demo.process_id, "pdf"), tmp_path))
+    text = flat(
+        pdf_text(await export(client, staff, demo.process_id, "pdf"), tmp_path, layout=True)
+    )
     for words in ("当前阶段已决定", "尚未安排落实任务。", "尚无居民反馈记录。", "尚未销号。"):
         assert words in text, words
     assert "开始投票前取消的轮次" not in text

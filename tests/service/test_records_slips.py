@@ -13,6 +13,7 @@ from reportlab.lib.pagesizes import A4
 
 from service.records.qr import qr_symbols
 from service.records.slips import MARGIN, PAD, QR_SIZE, QUIET_ZONE, slips_pdf
+from tests.support.documents import pdf_text
 
 DPI = 200
 CODES = [("7KQ2M-X9ZRA", "3栋2单元501"), ("0H4NB-TT8WE", None), ("ZZZZZ-00000", None)]
@@ -78,17 +79,6 @@ def test_the_same_slips_give_the_same_bytes() -> None:
     first = slips_pdf(CODES, heading="杜集社区", lang="en")
     assert first == slips_pdf(CODES, heading="杜集社区", lang="en")
     assert first.startswith(b"%PDF-")
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    (tmp_path / "slips.pdf").write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "slips.pdf", "-"],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def test_a_long_round_title_is_wrapped_and_shrunk_never_cut(tmp_path: Path) -> None:

@@ -31,8 +31,8 @@ from service.records.exports import make
 from service.records.slips import slips_pdf
 from service.settings import Settings
 from service.voting.codes import fresh_codes
-from tests.service.records_demo import build_demo
-from tests.service.test_casting import make_round
+from tests.support.records_demo import build_demo
+from tests.support.rounds import make_round
 
 
 @dataclass

@@ -24,8 +24,8 @@ from ballots.digest import lot_seed, profile_digest
 from ballots.formats import read_ballots
 from engine.registry import METHODS, tally
 from service.cli import main
-from tests.service.test_casting import PARK, make_round, ranked
-from tests.service.test_results import vote
+from tests.support.park import PARK
+from tests.support.rounds import make_round, ranked, vote
 
 A, B, C = PARK[:3]
 EQUAL_COSTS = [1_000_000] * len(PARK)

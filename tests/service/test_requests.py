@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from service.db.models import AuditEvent, Community, Grid, Process
+from service.db.models import Community, Grid, Process
+from tests.support.audit import audit
 
 ASK = "小区东北角空地堆满杂物，希望改成口袋公园"
 
@@ -49,16 +49,6 @@ async def new_process(client, staff, community_id: int, title: str = "口袋公�
     )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
-
-
-async def audit(db, action: str) -> list[AuditEvent]:
-    rows = (
-        await db.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    ).all()
-    await db.commit()
-    return list(rows)
 
 
 async def test_grid_worker_logs_a_request_and_it_is_audited(client, staff, place, db):

@@ -8,7 +8,6 @@ import random
 import msgspec
 import pytest
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import (
     ballot_box_digest,
@@ -23,34 +22,13 @@ from ballots.validate import validate
 from engine.errors import TieUnresolved
 from engine.registry import tally
 from engine.result import to_json
-from service.auth.guard import Actor
 from service.db.models import AuditEvent, CastKey, Envelope, Round, RoundResult
 from service.results.counting import close_round
 from service.rounds.settings import ballot_rules
 from service.voting.sealing import RoundSeal
-from tests.service.conftest import SECRET
-from tests.service.test_casting import PARK, cast, issue, make_round, ranked
-
-FACILITATOR = Actor(id=None, name="主持人", role="facilitator")
-
-
-async def close(db: AsyncSession, round_id: int, phase: str = "closed") -> None:
-    """Close (and count) the round as the rounds phase endpoint does; optionally publish."""
-    round_row = await db.get(Round, round_id, populate_existing=True)
-    round_row.phase = "closed"
-    await close_round(db, round_row, FACILITATOR, SECRET)
-    round_row.phase = phase
-    await db.commit()
-
-
-async def vote(client, staff, round_id: int, ballots: list[dict]) -> list[str]:
-    codes = await issue(client, staff["facilitator"], round_id, len(ballots))
-    trackers = []
-    for code, ballot in zip(codes, ballots, strict=True):
-        response = await cast(client, round_id, code, ballot)
-        assert response.status_code == 201, response.text
-        trackers.append(response.json()["tracker"])
-    return trackers
+from tests.support.app import SECRET
+from tests.support.park import PARK
+from tests.support.rounds import FACILITATOR, cast, close, issue, make_round, ranked, vote
 
 
 def park_ballots(n: int, seed: int = 7) -> list[dict]:

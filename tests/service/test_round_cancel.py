@@ -8,8 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from service.db import models
-from tests.service.pagekit import post_form, token_from, use_session
-from tests.service.test_rounds import audit_actions, new_round, pocket_park, to_phase
+from tests.support.audit import audit_actions
+from tests.support.pages import post_form, token_from, use_session
+from tests.support.rounds import new_round, pocket_park, to_phase
 
 
 async def cancel(client, headers, round_id, reason="建错了：应为预算投票", **kwargs):

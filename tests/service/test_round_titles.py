@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import io
 import secrets
-import subprocess
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from service.rounds.titles import chinese_numeral, own_name, round_title
-from tests.service.pagekit import enrol, post_form, use_session
-from tests.service.test_rounds import new_round, pocket_park, to_phase
+from tests.support.documents import pdf_text
+from tests.support.pages import enrol, post_form, use_session
+from tests.support.rounds import new_round, pocket_park, to_phase
 
 
 @pytest.mark.parametrize(
@@ -61,15 +60,6 @@ def test_own_name_is_what_the_name_says_besides_the_number():
 )
 def test_chinese_numerals(number, numeral):
     assert chinese_numeral(number) == numeral
-
-
-def pdf_text(pdf: bytes, folder: Path) -> str:
-    path = folder / "document.pdf"
-    path.write_bytes(pdf)
-    done = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
-    )
-    return done.stdout
 
 
 async def test_the_default_name_is_not_said_twice_anywhere(client, staff, db, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-from dataclasses import dataclass
 
 import msgspec
 import pytest
@@ -18,69 +17,18 @@ from engine.registry import tally
 from service.db import models
 from service.events import round_channel
 from service.rounds.settings import SlateOption
+from tests.support.audit import audit_actions
+from tests.support.park import PARK
+from tests.support.rounds import (
+    PROCESS_COSTS,
+    Park,
+    new_round,
+    to_phase,
+)
 
-PARK = ["儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅"]
-COSTS = [12_000_000, 3_000_000, 1_500_000, 2_000_000, 2_500_000, 1_800_000]
 FROZEN_TAIL = ": the slate, method, options, roll and receipts are fixed"
 HAS_COUNTING = importlib.util.find_spec("service.results.counting") is not None
 """Whether the results engineer's close_round exists yet (else closing only stamps)."""
-
-
-@dataclass
-class Park:
-    process: int
-    proposals: list[int]
-    other_process: int
-    other_proposal: int
-
-
-async def pocket_park(db: AsyncSession) -> Park:
-    """The pocket-park process with its six proposals, and an unrelated second process."""
-    community = models.Community(name="杜集社区")
-    db.add(community)
-    await db.flush()
-    process = models.Process(community_id=community.id, title="口袋公园建设方案")
-    other = models.Process(community_id=community.id, title="防溺水宣传")
-    db.add_all([process, other])
-    await db.flush()
-    proposals = [
-        models.Proposal(process_id=process.id, title=t, cost_cents=c)
-        for t, c in zip(PARK, COSTS, strict=True)
-    ]
-    stray = models.Proposal(process_id=other.id, title="河边护栏")
-    db.add_all([*proposals, stray])
-    await db.commit()
-    return Park(process.id, [p.id for p in proposals], other.id, stray.id)
-
-
-async def new_round(client, headers, process_id, proposal_ids, **fields):
-    payload = {"title": "第一轮", "method": "irv", "proposal_ids": proposal_ids, **fields}
-    response = await client.post(
-        f"/api/v1/processes/{process_id}/rounds", json=payload, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def to_phase(client, headers, round_id, phase):
-    return await client.post(
-        f"/api/v1/rounds/{round_id}/phase", json={"to": phase}, headers=headers
-    )
-
-
-async def audit_actions(db: AsyncSession, entity: str, entity_id: int) -> list[str]:
-    await db.rollback()  # end the snapshot: see what the API committed
-    rows = await db.scalars(
-        select(models.AuditEvent.action)
-        .where(models.AuditEvent.entity == entity, models.AuditEvent.entity_id == entity_id)
-        .order_by(models.AuditEvent.id)
-    )
-    return list(rows.all())
-
-
-@pytest.fixture
-async def park(db):
-    return await pocket_park(db)
 
 
 # --- setting up ------------------------------------------------------------------------
@@ -99,7 +47,7 @@ async def test_create_round_with_defaults(client, staff, park, db):
         "max_score": None,
     }
     assert body["prompts"] == ["这个方案好在哪里？", "您担心什么？", "您想怎么改？"]
-    assert [o["name"] for o in body["slate"]] == PARK[:3]
+    assert [o["name"] for o in body["slate"]] == list(PARK[:3])
     assert body["frozen"] is False
     assert body["issues_before_freeze"] == []
     second = await new_round(client, staff["admin"], park.process, [])
@@ -389,7 +337,7 @@ async def test_voting_freezes_the_round(client, staff, park, db):
     row = await db.get(models.Round, rid)
     assert row.slate == [
         SlateOption(proposal_id=pid, name=name, cost_cents=cost)
-        for pid, name, cost in zip(park.proposals, PARK, COSTS, strict=True)
+        for pid, name, cost in zip(park.proposals, PARK, PROCESS_COSTS, strict=True)
     ]
     process = await db.get(models.Process, park.process)
     assert process.phase == "deliberating"
@@ -424,7 +372,7 @@ async def test_voting_freezes_the_round(client, staff, park, db):
     assert after["options"] == {"seats": 1, "strength": "winning", "tie_policy": "lot"}
     assert after["household_roll"] is False
     assert after["title"] == "第一轮"
-    assert [o["name"] for o in after["slate"]] == PARK
+    assert [o["name"] for o in after["slate"]] == list(PARK)
     assert after["issues_before_freeze"] == []
     actions = await audit_actions(db, "round", rid)
     assert actions == ["round.created", "round.voting"]
@@ -518,7 +466,7 @@ async def published_round(db: AsyncSession, park: Park, result, phase="published
         phase=phase,
         slate=[
             SlateOption(proposal_id=pid, name=name, cost_cents=cost)
-            for pid, name, cost in zip(park.proposals, PARK, COSTS, strict=True)
+            for pid, name, cost in zip(park.proposals, PARK, PROCESS_COSTS, strict=True)
         ],
     )
     db.add(row)
@@ -572,7 +520,7 @@ async def test_seed_refuses_a_tie_at_the_cut(client, staff, park, db):
     payload["seed_from"]["top"] = 4
     four = await client.post(url, json=payload, headers=staff["facilitator"])
     assert four.status_code == 201
-    assert [o["name"] for o in four.json()["slate"]] == PARK[:4]
+    assert [o["name"] for o in four.json()["slate"]] == list(PARK[:4])
 
 
 async def test_seed_refusals(client, staff, park, db):

@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.base import Base
 from service.db.models import BoxPart, VoterCode
 from service.voting.codes import code_hash
-from tests.service.conftest import SECRET
-from tests.service.test_casting import PARK, cast, issue, make_round, ranked
+from tests.support.app import SECRET
+from tests.support.park import PARK
+from tests.support.rounds import cast, issue, make_round, ranked
 
 ROUND_EXPORTS = ["json", "pdf", "xlsx", "ballots-csv", "rounds-csv", "comments-csv", "blt"]
 TIME = re.compile(r"\d{2}:\d{2}:\d{2}")

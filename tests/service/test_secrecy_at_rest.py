@@ -29,11 +29,11 @@ from service.db.session import create_engine, sqlite_pragmas
 from service.results import purge
 from service.voting.codes import code_hash
 from service.voting.writer import SqliteTransactor
-from tests.service.box import purged
-from tests.service.conftest import SECRET
-from tests.service.test_casting import PARK, cast, issue, make_round, ranked
-from tests.service.test_late_ballots import deliver, enrol_tablet, kept
-from tests.service.test_pages_kiosk import kiosk_token
+from tests.support.app import SECRET
+from tests.support.box import purged
+from tests.support.pages import deliver, enrol_tablet, kept, kiosk_token
+from tests.support.park import PARK
+from tests.support.rounds import cast, issue, make_round, ranked
 
 FACILITATOR_PHASE = "/api/v1/rounds/{}/phase"
 
@@ -55,7 +55,7 @@ class Voting:
 def ballot_for(i: int) -> dict[str, Any]:
     """A different ranking for each resident (so each ballot is recognisable), of 1 to 6
     options (so ballots differ in length)."""
-    order = PARK[:]
+    order = list(PARK)
     random.Random(i).shuffle(order)
     return {"kind": "ranked", "ranking": [[name] for name in order[: 1 + i % 6]]}
 

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 
 from service.auth.lifetimes import ABSOLUTE, IDLE
 from service.db.models import ApiToken, User
-from tests.service.conftest import PASSWORD, Clock, make_staff
-from tests.service.pagekit import use_session
-from tests.service.test_sign_in_throttle import from_address, serving
+from tests.support.app import PASSWORD, Clock, from_address, make_staff, serving
+from tests.support.pages import use_session
 
 
 async def signed_in(client: Any, username: str, password: str = PASSWORD) -> dict[str, str]:

@@ -5,46 +5,22 @@ and the same rule on the sign-in page."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-import httpx
-from litestar import Litestar
 from sqlalchemy import delete, event, func, select
 
-from service.app import create_app
 from service.auth.throttle import ACCOUNT, ADDRESS, REMEMBERED, Rule
 from service.db.models import FailedSignIns
 from service.settings import Settings
-from tests.service.conftest import PASSWORD, Clock, cheap_hashing, make_staff
-from tests.service.pagekit import post_form, token_from
+from tests.support.app import PASSWORD, Clock, from_address, make_staff, serving
+from tests.support.pages import post_form, token_from
 
 LOGIN = "/api/v1/auth/login"
 
 
 async def sign_in(client: Any, username: str, password: str = "wrong", **kwargs: Any) -> Any:
     return await client.post(LOGIN, json={"username": username, "password": password}, **kwargs)
-
-
-@asynccontextmanager
-async def serving(settings: Settings, clock: Clock) -> AsyncIterator[Litestar]:
-    """An app worker running in this event loop (the test client runs its app in a thread
-    of its own, one request at a time), at the tests' hashing cost and on ``clock``."""
-    app = create_app(settings)
-    async with app.lifespan():
-        cheap_hashing(app)
-        app.state.clock = clock
-        yield app
-
-
-@asynccontextmanager
-async def from_address(app: Litestar, host: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of ``app`` (served in this loop) that comes from network address ``host``."""
-    transport = httpx.ASGITransport(app=app, client=(host, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
-        yield c
 
 
 # ---- the rule and its arithmetic ----------------------------------------------------------

@@ -6,7 +6,6 @@ community's; the JSON keeps ISO 8601 with an offset."""
 from __future__ import annotations
 
 import io
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,11 @@ from service.db.migrate import upgrade
 from service.db.models import AuditEvent, TaskNote
 from service.db.session import create_engine
 from service.zones import UnknownZone, day, moment, today, zone_label
-from tests.service.conftest import fresh_database
-from tests.service.pagekit import post_form, use_session
-from tests.service.records_demo import build_demo, ok
+from tests.support.app import ok
+from tests.support.databases import fresh_database
+from tests.support.documents import pdf_text
+from tests.support.pages import post_form, use_session
+from tests.support.records_demo import build_demo
 
 NOTE_AT = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 """The progress note of the report: 15:00 UTC, 23:00 in Beijing, 21:00 in Ürümqi."""
@@ -103,13 +104,6 @@ async def test_the_admin_sets_the_zone_on_the_console(client, staff, db):
     home = await client.get("/console")
     assert "本社区的页面和记录按Asia/Urumqi显示时间" in home.text
     assert 'value="Asia/Urumqi"' in home.text
-
-
-def pdf_text(pdf: bytes, folder: Path) -> str:
-    path = folder / "record.pdf"
-    path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
-    return done.stdout.decode("utf-8")
 
 
 async def shown_everywhere(client: Any, staff: Any, demo: Any, folder: Path) -> dict[str, str]:

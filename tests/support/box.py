@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.models import BoxPart, Envelope, Round
 from service.results import ballot_box, purge
 from service.voting.sealing import RoundSeal
-from tests.service.conftest import SECRET
+from tests.support.app import SECRET
 
 
 async def sealed_box(db: AsyncSession, round_id: int) -> dict[str, bytes]:

@@ -32,8 +32,10 @@ from ballots.marks import marks_of
 from ballots.validate import validate
 from service.db import models
 from service.demo.loader import BALLOTS, BUDGET_PATTERNS, COMMENTS, MISTAKE, OPTIONS, loop_story
+from service.loop.tasks import process_tasks
 from service.results import ballot_box
 from service.rounds.settings import ballot_rules
+from tests.support.app import ok
 
 SEED = 20260509
 START = datetime(2026, 5, 9, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
@@ -49,11 +51,6 @@ class Demo:
     proposal_ids: list[int]
     round1: int
     round2: int
-
-
-async def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 def at(minutes: int) -> datetime:
@@ -317,11 +314,7 @@ async def _fix_loop_times(db: AsyncSession, process_id: int) -> None:
     """The loop's times: tasks set the day after the decision, each note three days after
     the one before (a task done when its note said so), the close-outs at the two checks
     and a day after the first."""
-    tasks = (
-        await db.scalars(
-            select(models.Task).where(models.Task.process_id == process_id).order_by(models.Task.id)
-        )
-    ).all()
+    tasks = await process_tasks(db, process_id)
     for n, task in enumerate(tasks):
         task.created_at = at(DECIDED + DAY + 10 * n)
     notes = (

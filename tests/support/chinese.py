@@ -161,5 +161,5 @@ def report(hits: Mapping[str, list[str]]) -> str:
     lines = [f"  {place}: {'; '.join(words)}" for place, words in hits.items() if words]
     return (
         f"English or internal words in Chinese text ({len(lines)} places; allowed: "
-        f"tests/service/chinese.py):\n" + "\n".join(lines)
+        f"tests/support/chinese.py):\n" + "\n".join(lines)
     )
