@@ -59,6 +59,7 @@ from engine.errors import (
 )
 from service.i18n import facts, said, settled
 from service.logs import logger
+from service.refusals import ballot_problem, validation_zh
 
 log = logger(__name__)
 
@@ -315,8 +316,6 @@ def _field_of(message: str) -> str | None:
 
 def _domain(exc: Exception) -> Refusal:
     """An engine or ballot error: in English its own sentence, in Chinese its entry's."""
-    from service.refusals import ballot_problem
-
     key = next(DOMAIN_KEYS[c] for c in type(exc).__mro__ if c in DOMAIN_KEYS)
     params: dict[str, object] = {"sentence": str(exc)}
     detail: dict[str, Any] = {}
@@ -329,8 +328,6 @@ def _domain(exc: Exception) -> Refusal:
 
 
 def _validation(exc: ValidationException) -> Refusal:
-    from service.refusals import validation_zh
-
     extra = exc.extra if isinstance(exc.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
     message = str(first.get("message") or exc.detail)
@@ -365,8 +362,6 @@ def refusal_of(exc: BaseException, *, page: bool = False, where: str | None = No
 
 
 def _refusal_of(exc: BaseException) -> Refusal:
-    from service.refusals import validation_zh
-
     if isinstance(exc, ServiceError):
         return exc.refusal
     if isinstance(exc, EngineError | BallotError):

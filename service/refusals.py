@@ -10,16 +10,10 @@ functions give ``message_zh`` and the Chinese form errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from functools import partial
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 from ballots.errors import InvalidBallot
-from engine.errors import TransitionRefused
 from service.i18n import catalogue, text
-
-if TYPE_CHECKING:
-    from service.errors import Conflict
 
 _SEGMENT: Final = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 _AT: Final = re.compile(r" - at `\$(?P<path>[^`]*)`$")
@@ -132,38 +126,6 @@ def phase_words(phase: str, machine: Literal["process", "round"], lang: str) -> 
     key = f"page.{machine}_phase.{phase}"
     shown = text(lang, key)
     return phase if shown == key else shown
-
-
-def refused_transition(
-    exc: TransitionRefused, machine: Literal["process", "round"], allowed: Iterable[str]
-) -> Conflict:
-    """The state machine's refusal (409 ``transition-refused``) in words; ``allowed`` are the
-    phases that may follow the current one."""
-    from service.errors import Conflict
-
-    allowed = tuple(allowed)
-    now = partial(phase_words, exc.current, machine)
-    wanted = partial(phase_words, exc.requested, machine)
-    if exc.current == exc.requested:
-        return Conflict("transition-already", sentence=str(exc), now=now)
-    if exc.requested in allowed:
-        return Conflict("transition-needs-reason", sentence=str(exc), now=now, wanted=wanted)
-    why = f"transition.{exc.current}.{exc.requested}"
-    if why in catalogue():
-        return Conflict(
-            "transition-not-allowed",
-            sentence=str(exc),
-            now=now,
-            wanted=wanted,
-            why=partial(text, key=why),
-        )
-    key = "transition-only-to" if allowed else "transition-last"
-    nexts = partial(_phases, allowed, machine)
-    return Conflict(key, sentence=str(exc), now=now, wanted=wanted, nexts=nexts)
-
-
-def _phases(phases: Iterable[str], machine: Literal["process", "round"], lang: str) -> str:
-    return "、".join(f"“{phase_words(p, machine, lang)}”" for p in phases)
 
 
 def ballot_problem(exc: InvalidBallot, lang: str) -> str:

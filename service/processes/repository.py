@@ -18,7 +18,7 @@ from service.db import models
 from service.db.base import utcnow
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.processes import schemas
-from service.refusals import refused_transition
+from service.transitions import refused_transition
 
 P = ProcessPhase
 

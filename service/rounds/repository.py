@@ -23,7 +23,6 @@ from service.db.base import utcnow
 from service.db.models import Process, Proposal, Round, RoundOption, RoundResult, VoterCode
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import find_process, rounds_of
-from service.refusals import refused_transition
 from service.rounds import schemas
 from service.rounds.config import check_method, check_options, check_rules, rules_for
 from service.rounds.freeze import (
@@ -36,6 +35,7 @@ from service.rounds.freeze import (
     refuse_if_frozen,
 )
 from service.rounds.settings import ROUND_OPTIONS, SlateOption
+from service.transitions import refused_transition
 from service.zones import moment
 
 
