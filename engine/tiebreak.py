@@ -1,6 +1,7 @@
 """Breaking ties: a written, reproducible policy, and a record of every tie.
 
-The policy (README, "平局 / Ties"): first the method's own rule where it has one, then a lot.
+The policy (docs/counting.md, "平局 / Ties"): first the method's own rule where it has one,
+then a lot.
 The rule instant runoff and STV share, comparing the tied candidates' votes stage by stage
 through the count's history, is :func:`history_order`, the one implementation of it.
 The lot is not a random number generator but a published ordering anyone can redo: each

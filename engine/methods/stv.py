@@ -77,7 +77,8 @@ def stv(
     under scottish a paper with an equal first preference is invalid and not counted
     (neither is an empty one; with no valid paper there is no decision), under meek it is
     exhausted unless exclusions leave one candidate of the group.
-    Ties follow the rule IRV shares (README, "Ties"; :func:`~engine.tiebreak.history_order`),
+    Ties follow the rule IRV shares (docs/counting.md, "Ties";
+    :func:`~engine.tiebreak.history_order`),
     comparing from the most recent preceding stage backward (``later-round``, rules 49(2)
     and 51(2)): among candidates tied for exclusion, those with fewer votes at the most
     recent preceding stage at which they differ are spared, those still tied are compared

@@ -12,7 +12,7 @@ pref-voting's profiles use its extended strict preference. Where conventions dif
 - Borda: our ``average`` rule is pref-voting's symmetric Borda; our ``zero`` rule is its
   domination Borda only without ties in a ballot; pref-voting has no modified Borda count,
   which on complete strict ballots must agree with plain (symmetric) Borda.
-- IRV: an elimination tie goes to the earlier-round rule (README, "Ties": rounds compared
+- IRV: an elimination tie goes to the earlier-round rule (docs/counting.md, "Ties": rounds compared
   from the first, continued among those still tied) and then the lot, so our winner
   must be one of pref-voting's parallel-universe (PUT) winners, and the only one when no
   tie was met; a ballot whose highest continuing candidates are tied counts for nobody

@@ -35,7 +35,7 @@ INTERNAL_ATTRIBUTES: Final = frozenset(
 INTERNAL_NAMES: Final = frozenset({"exc", "fitting", "known", "choices", "method", "kind"})
 """Values put into a Chinese message that are codes, not words: an object's phase, status,
 role …, an exception's English text, lists of method or format names. A Chinese message
-says them through a label (``phase_name(...)``, ``method_name(...)``, variables ``*_zh``)."""
+says them through a label (``phase_words(...)``, ``method_name(...)``, variables ``*_zh``)."""
 
 
 def test_every_chinese_label_is_chinese():

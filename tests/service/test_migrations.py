@@ -337,7 +337,9 @@ async def test_round_settings_written_by_the_previous_schema_read_back_typed(
         assert ballot_rules(ranked).max_score == 5
     await engine.dispose()
 
-    back = await after_downgrade(url, "0008", "SELECT id, options, rules FROM rounds ORDER BY id")
+    back = await after_downgrade(
+        url, "0008", "SELECT id, CAST(options AS TEXT), CAST(rules AS TEXT) FROM rounds ORDER BY id"
+    )
     for rid, options, stored_rules in back:
         assert json.loads(options) == older[rid][2]
         assert json.loads(stored_rules) == rules[rid]
