@@ -57,6 +57,7 @@ from ballots.digest import (
 from ballots.errors import FormatError
 from ballots.kinds import Ballot, BallotRules
 from engine.compare import Comparison
+from engine.process import ProcessPhase
 from engine.result import Option, Result
 
 FORMAT: Final[str] = "redbench-decision"
@@ -70,10 +71,9 @@ Digest = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
 """A SHA-256 digest in lowercase hexadecimal."""
 Stance = Literal["support", "oppose", "neutral", "question"]
 STANCES: Final[tuple[Stance, ...]] = ("support", "oppose", "neutral", "question")
-ProcessPhase = Literal[
-    "collecting", "deliberating", "decided", "implementing", "feedback", "closed", "withdrawn"
-]
 TaskStatus = Literal["planned", "in_progress", "done", "cancelled"]
+Channel = Literal["bench", "board"]
+"""Where residents gave feedback: at a bench meeting, or on the public board."""
 Percent = Annotated[int, Meta(ge=0, le=100)]
 Count = Annotated[int, Meta(ge=0)]
 
@@ -317,7 +317,7 @@ class TaskRecord(_Record, frozen=True, kw_only=True):
 class FeedbackRecord(_Record, frozen=True, kw_only=True):
     """A satisfaction check (反馈) of residents: at a bench meeting or on the board."""
 
-    channel: Literal["bench", "board"]
+    channel: Channel
     held_on: date
     satisfied: Count = 0
     fairly_satisfied: Count = 0

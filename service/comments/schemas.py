@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from ballots.bundle import Stance
 from service.inputs import LINE, PROSE, Input
-
-Stance = Literal["support", "oppose", "neutral", "question"]
-STANCES: tuple[Stance, ...] = ("support", "oppose", "neutral", "question")
 
 
 class CommentCreate(Input, forbid_unknown_fields=True):

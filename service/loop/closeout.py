@@ -41,7 +41,7 @@ async def close_out(db: AsyncSession, process_id: int, note: str, actor: Actor) 
         )
     tasks = await process_tasks(db, process_id)
     if unfinished(tasks):
-        raise open_tasks_conflict(process_id, tasks, "closing the item")
+        raise open_tasks_conflict(process_id, tasks, "close-out")
     if not await process_feedback(db, process_id):
         raise Conflict("no-feedback", process_id=process_id)
     await change_phase(db, actor, process_id, PhaseChange(to=ProcessPhase.CLOSED), sign_off=True)

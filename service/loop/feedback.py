@@ -8,6 +8,8 @@ The first check is taken once every task is done (or cancelled): it moves the pr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db import models
 from service.errors import Conflict
+from service.i18n import text
 from service.loop import schemas
 from service.loop.tasks import process_tasks
 from service.processes.repository import change_phase, find_process
@@ -25,21 +28,28 @@ from service.processes.schemas import PhaseChange
 P = ProcessPhase
 
 
-def open_tasks_conflict(process_id: int, tasks: Sequence[models.Task], doing: str) -> Conflict:
-    """409 naming the tasks still open (or saying there are none at all)."""
+def open_tasks_conflict(
+    process_id: int, tasks: Sequence[models.Task], doing: Literal["close-out", "feedback"]
+) -> Conflict:
+    """409 naming the tasks still open (or saying there are none at all) before ``doing``
+    (``doing.*`` in the catalogue)."""
+    what = partial(text, key=f"doing.{doing}")
     if not tasks:
-        return Conflict("no-tasks", process_id=process_id, doing=doing)
-    still = [t for t in tasks if t.status in schemas.OPEN_STATUSES]
-    names = "; ".join(f"task {t.id} «{t.title}» ({t.status})" for t in still)
-    names_zh = "；".join(f"「{t.title}」" for t in still)
+        return Conflict("no-tasks", process_id=process_id, doing=what)
+    still = [(t.id, t.title, t.status) for t in tasks if t.status in schemas.OPEN_STATUSES]
     return Conflict(
         "tasks-open",
         count=len(still),
-        names=names,
-        names_zh=names_zh,
-        doing=doing,
-        detail={"tasks": [t.id for t in still]},
+        tasks=partial(_named, still),
+        doing=what,
+        detail={"tasks": [task_id for task_id, _, _ in still]},
     )
+
+
+def _named(tasks: Sequence[tuple[int, str, str]], lang: str) -> str:
+    """Tasks by name, one after another (``task.named``, joined as ``join.items``)."""
+    named = (text(lang, "task.named", id=i, title=title, status=st) for i, title, st in tasks)
+    return text(lang, "join.items", a="", b="").join(named)
 
 
 def unfinished(tasks: Sequence[models.Task]) -> bool:
@@ -72,7 +82,7 @@ async def record_feedback(
     if process.phase == P.IMPLEMENTING.value:
         tasks = await process_tasks(db, process_id)
         if unfinished(tasks):
-            raise open_tasks_conflict(process_id, tasks, "asking residents for feedback")
+            raise open_tasks_conflict(process_id, tasks, "feedback")
         await change_phase(db, actor, process_id, PhaseChange(to=ProcessPhase.FEEDBACK))
     elif process.phase != P.FEEDBACK.value:
         raise Conflict(

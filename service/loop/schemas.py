@@ -4,17 +4,16 @@ feedback, the close-out, and the public board."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from ballots.bundle import Channel, TaskStatus
 from service.inputs import LINE, PROSE, Input
 from service.refusals import check
 
-TaskStatus = Literal["planned", "in_progress", "done", "cancelled"]
 OPEN_STATUSES: tuple[str, ...] = ("planned", "in_progress")
 """Statuses of a task still to be finished (an open task past its due date is overdue)."""
-Channel = Literal["bench", "board"]
 Title = Annotated[str, Meta(min_length=1, max_length=200, extra=LINE)]
 Owner = Annotated[str, Meta(min_length=1, max_length=120, extra=LINE)]
 Text = Annotated[str, Meta(max_length=4000, extra=PROSE)]

@@ -36,6 +36,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 
 from ballots.bundle import Bundle, RoundRecord
+from engine.process import ProcessPhase
 from service.i18n import text
 from service.records.chart import count_chart
 from service.records.fonts import cjk_font
@@ -193,7 +194,7 @@ def _summary(bundle: Bundle, lang: str, s: Styles) -> Table:
         )
     if bundle.loop is not UNSET:  # where the decision stands: implementing, closed …
         phase = label(lang, "phase", bundle.loop.phase)
-        if bundle.loop.phase == "closed":
+        if bundle.loop.phase == ProcessPhase.CLOSED:
             phase += f"　{moment(bundle.loop.closed_at, s.zone, lang)}"
         rows.append(
             [
@@ -234,7 +235,7 @@ def _process(bundle: Bundle, lang: str, s: Styles) -> list[Flowable]:
     ]
     if bundle.loop is not UNSET:
         pairs.append((text(lang, "record.process.phase"), label(lang, "phase", bundle.loop.phase)))
-        if bundle.loop.phase == "closed":
+        if bundle.loop.phase == ProcessPhase.CLOSED:
             pairs.append(
                 (text(lang, "record.process.closed"), moment(bundle.loop.closed_at, s.zone, lang))
             )

@@ -75,6 +75,12 @@ def paragraph(lang: str, sentences: Iterable[str]) -> str:
     return separator(lang, "sentences").join(sentences)
 
 
+def sentence(lang: str, words: str) -> str:
+    """Words said as a sentence of their own: capitalised (Chinese has no capitals) and ended
+    with the language's full stop, ``……。`` / ``…….``."""
+    return text(lang, "join.sentence", a=words[:1].upper() + words[1:])
+
+
 def labelled(lang: str, name: str, value: str) -> str:
     """A label and its value: ``总费用：1,200`` / ``Total cost: 1,200``."""
     return text(lang, "join.labelled", a=name, b=value)

@@ -21,6 +21,7 @@ from reportlab.platypus import CondPageBreak, Image, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
 from ballots.bundle import FeedbackRecord, LoopRecord, NoteRecord, PhotoRecord, TaskRecord
+from engine.process import ProcessPhase
 from service.i18n import text
 from service.records.document import Styles, _facts, _table, _x
 from service.records.labels import aside, clauses, label, labelled
@@ -257,7 +258,7 @@ def _close_outs(loop: LoopRecord, lang: str, s: Styles) -> list[Flowable]:
         Paragraph(_x(text(lang, "record.section.closeout")), s.h1),
     ]
     now = labelled(lang, text(lang, "record.process.phase"), label(lang, "phase", loop.phase))
-    if loop.phase == "closed" and loop.closed_at is not None:
+    if loop.phase == ProcessPhase.CLOSED and loop.closed_at is not None:
         now = aside(lang, now, moment(loop.closed_at, s.zone, lang))
     story.append(Paragraph(_x(now), s.body))
     if not loop.close_outs:

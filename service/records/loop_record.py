@@ -18,7 +18,6 @@ from ballots.bundle import (
     LoopRecord,
     NoteRecord,
     PhotoRecord,
-    ProcessPhase,
     TaskRecord,
     TaskStatus,
 )
@@ -53,7 +52,7 @@ async def loop_record(db: AsyncSession, process: models.Process) -> LoopRecord:
         )
     ).all()
     return LoopRecord(
-        phase=cast(ProcessPhase, process.phase),
+        phase=process.phase,
         closed_at=process.closed_at,
         cancelled_rounds=tuple(
             CancelledRound(

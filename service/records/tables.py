@@ -20,6 +20,7 @@ from ballots.bundle import Bundle, RoundRecord, SealedBallots
 from ballots.formats.ballots_csv import preamble
 from ballots.kinds import Ballot, RankedBallot, ScoreBallot
 from ballots.recount import published_count
+from engine.process import ProcessPhase
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
 from service.records.labels import ballot_text, label, method_name, plain_number
@@ -261,7 +262,7 @@ def summary_rows(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE) -> list[Ro
     ]
     if loop is not UNSET:
         rows.append([text(lang, "record.process.phase"), label(lang, "phase", loop.phase)])
-        if loop.phase == "closed":
+        if loop.phase == ProcessPhase.CLOSED:
             rows.append([text(lang, "record.process.closed"), moment(loop.closed_at, zone, lang)])
     for record in bundle.rounds:
         heading = round_title(record.number, record.title, lang)

@@ -23,11 +23,12 @@ from service.auth.guard import SESSION_COOKIE, Actor, roles, signing_in
 from service.communities.controllers import change_community
 from service.communities.schemas import CommunityUpdate
 from service.deps import DB, Caller
-from service.errors import NotSignedIn, ServiceError, TooMany
+from service.errors import NotSignedIn, TooMany
 from service.i18n import text
 from service.processes import repository as processes
 from service.processes.schemas import PhaseChange, ProcessCreate
 from service.proposals.repository import create_proposal
+from service.records.labels import sentence
 from service.rounds import repository as rounds
 from service.rounds.config import TIE_POLICIES, methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS
@@ -70,14 +71,6 @@ def method_choices() -> list[tuple[str, list[MethodChoice]]]:
     return groups
 
 
-def said(request: Request[Any, Any, Any], refused: ServiceError) -> str:
-    """A refusal's message as a sentence in the page's language."""
-    if language_of(request) == "zh" and refused.zh:
-        return refused.zh + "。"
-    message = str(refused)
-    return message[:1].upper() + message[1:] + "."
-
-
 class ConsoleController(Controller):
     path = "/console"
     tags = ["pages"]
@@ -109,9 +102,9 @@ class ConsoleController(Controller):
             wrong = text(language_of(request), "page.login.wrong")
             return page(request, "console/login.html", status=401, error=wrong, **again)
         except TooMany as refused:
-            locked = page(
-                request, "console/login.html", status=429, error=said(request, refused), **again
-            )
+            lang = language_of(request)
+            error = sentence(lang, refused.refusal.message(lang))
+            locked = page(request, "console/login.html", status=429, error=error, **again)
             locked.headers["Retry-After"] = str(refused.detail["retry_after"])
             return locked
         actor = Actor(id=user.id, name=user.display_name, role=user.role)

@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from ballots.bundle import STANCES
 from engine.process import RoundPhase, allowed
 from service import offload
 from service.comments import repository as comments
@@ -49,7 +50,6 @@ from service.web.forms import (
 from service.web.render import language_of, page, redirect
 
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
-STANCES = ("support", "oppose", "neutral", "question")
 NEXT_PHASE = {
     phase: tuple(p for p in allowed(phase) if p is not RoundPhase.CANCELLED) for phase in RoundPhase
 }
