@@ -454,15 +454,7 @@ def _elimination_sentences(
 
 def _moves(lang: str, source: str, transfer: Transfer) -> str:
     """Where a knocked-out option's ballots went: ``…的 5 票按下一志愿转出：…``."""
-    parts = [
-        text(lang, "explain.transfer.to", votes=grouped_number(v), name=name)
-        for name, v in transfer.received.items()
-        if v > EPS
-    ]
-    if transfer.exhausted > EPS:
-        parts.append(
-            text(lang, "explain.transfer.none_left", votes=grouped_number(transfer.exhausted))
-        )
+    parts = _destinations(lang, transfer)
     moved = sum(v for v in transfer.received.values() if v > EPS) + max(transfer.exhausted, 0.0)
     if not parts:
         return text(lang, "explain.transfer.nothing", source=source)
@@ -473,6 +465,21 @@ def _moves(lang: str, source: str, transfer: Transfer) -> str:
         votes=grouped_number(moved),
         parts=clauses(lang, parts),
     )
+
+
+def _destinations(lang: str, transfer: Transfer) -> list[str]:
+    """Where a transfer's votes went, one clause each: ``3 票转给 健康监测站``, and the votes
+    left with no further choice."""
+    parts = [
+        text(lang, "explain.transfer.to", votes=grouped_number(v), name=name)
+        for name, v in transfer.received.items()
+        if v > EPS
+    ]
+    if transfer.exhausted > EPS:
+        parts.append(
+            text(lang, "explain.transfer.none_left", votes=grouped_number(transfer.exhausted))
+        )
+    return parts
 
 
 def _stv_sentences(
@@ -503,15 +510,7 @@ def _stv_sentences(
             continue
         standing = rnd.tallies.get(transfer.source, 0.0)
         surplus = max(0.0, standing - quota)
-        parts = [
-            text(lang, "explain.transfer.to", votes=grouped_number(v), name=name)
-            for name, v in transfer.received.items()
-            if v > EPS
-        ]
-        if transfer.exhausted > EPS:
-            parts.append(
-                text(lang, "explain.transfer.none_left", votes=grouped_number(transfer.exhausted))
-            )
+        parts = _destinations(lang, transfer)
         moved = sum(v for v in transfer.received.values() if v > 0) + transfer.exhausted
         out.append(
             text(
