@@ -11,16 +11,8 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any, Final
 
-from ballots.errors import BallotError, FormatError, InvalidBallot
-from engine.errors import (
-    EngineError,
-    KindMismatch,
-    OptionError,
-    ProfileError,
-    TieUnresolved,
-    TransitionRefused,
-    UnknownMethod,
-)
+from ballots import errors as ballot
+from engine import errors as engine
 from service.i18n import facts, said
 from service.refusals import ballot_problem
 
@@ -59,28 +51,28 @@ def entry(key: str) -> tuple[int, str]:
 
 
 DOMAIN_KEYS: Final[dict[type[Exception], str]] = {
-    TransitionRefused: "transition-refused",
-    TieUnresolved: "tie-unresolved",
-    InvalidBallot: "invalid-ballot",
-    UnknownMethod: "unknown-method",
-    KindMismatch: "kind-mismatch",
-    OptionError: "invalid-option",
-    ProfileError: "invalid-ballots",
-    FormatError: "bad-file",
-    BallotError: "invalid-ballot",
-    EngineError: "cannot-count",
+    engine.TransitionRefused: "transition-refused",
+    engine.TieUnresolved: "tie-unresolved",
+    ballot.InvalidBallot: "invalid-ballot",
+    engine.UnknownMethod: "unknown-method",
+    engine.KindMismatch: "kind-mismatch",
+    engine.OptionError: "invalid-option",
+    engine.ProfileError: "invalid-ballots",
+    ballot.FormatError: "bad-file",
+    ballot.BallotError: "invalid-ballot",
+    engine.EngineError: "cannot-count",
 }
 """Domain error class → its catalogue entry. The most specific class listed wins."""
 
 
-def domain_refusal(exc: EngineError | BallotError) -> Refusal:
+def domain_refusal(exc: engine.EngineError | ballot.BallotError) -> Refusal:
     """An engine or ballot error: in English its own sentence, in Chinese its entry's."""
     key = next(DOMAIN_KEYS[c] for c in type(exc).__mro__ if c in DOMAIN_KEYS)
     params: dict[str, object] = {"sentence": str(exc)}
     detail: dict[str, Any] = {}
-    if isinstance(exc, TieUnresolved):
+    if isinstance(exc, engine.TieUnresolved):
         params["tied"] = list(exc.tied)
-    if isinstance(exc, InvalidBallot):
+    if isinstance(exc, ballot.InvalidBallot):
         params["problem"] = partial(ballot_problem, exc)
         detail = {"problem": exc.problem}
     return Refusal(key, params, getattr(exc, "where", None), detail)
