@@ -174,3 +174,42 @@ def has_ties(profile: RankedProfile) -> bool:
 def is_complete(profile: RankedProfile) -> bool:
     """Whether every ballot ranks every candidate."""
     return not bool(np.any(profile.ranks == UNRANKED))
+
+
+Cells = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+"""``(row, candidate, position)`` triples, one row per ballot line (see :func:`build_profile`)."""
+
+
+def ranked_tokens(text: str, m: int) -> tuple[Cells, NDArray[np.int64]] | None:
+    """The cells and counts of ballot lines already checked to be ``count c1 c2 -c3 ... 0``,
+    parsed in one step: a count, candidate numbers from 1 (a negative number shares the
+    position of the candidate before it) and a ``0`` ending every line.
+
+    ``None`` when a line needs a closer look: a count at :data:`BALLOT_LIMIT` or above, a
+    candidate number above ``m``, or a candidate ranked twice on one line — the reader then
+    reads the lines one by one and says which line is wrong and how.
+    """
+    if not text.strip():
+        empty = np.zeros(0, dtype=np.int64)
+        return (empty, empty, empty), empty
+    tokens = np.fromstring(text, dtype=np.int64, sep=" ")
+    ends = np.flatnonzero(tokens == 0)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    counts = tokens[starts]
+    if int(counts.max()) >= BALLOT_LIMIT:
+        return None
+    inner = np.ones(len(tokens), dtype=bool)
+    inner[starts] = False
+    inner[ends] = False
+    values = tokens[inner]
+    rows = np.repeat(np.arange(len(starts), dtype=np.int64), ends - starts - 1)
+    cols = np.abs(values) - 1
+    if cols.size and int(cols.max()) >= m:
+        return None
+    if cols.size and int(np.bincount(rows * m + cols).max()) > 1:
+        return None
+    opens = values > 0
+    group = np.cumsum(opens) - 1
+    before = np.cumsum(np.bincount(rows, weights=opens, minlength=len(starts)).astype(np.int64))
+    first = np.concatenate(([0], before[:-1]))
+    return (rows, cols, group - first[rows]), counts

@@ -21,17 +21,18 @@ import numpy as np
 from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import (
+    Cells,
     Progress,
     Ticker,
     build_profile,
     check_count,
     fail,
-    numbered_lines,
     orders,
+    ranked_tokens,
     read_text,
     row_order,
 )
-from engine.profile import RankedProfile
+from engine.profile import IntArray, RankedProfile
 
 NAME = "blt"
 EXTENSIONS = (".blt",)
@@ -39,6 +40,12 @@ EXTENSIONS = (".blt",)
 _QUOTED = re.compile(r'"([^"]*)"')
 _COMMENT_FIELD = re.compile(r"#\s*(redbench_[a-z_]+)\s*:\s*(.*)")
 _WHOLE = re.compile(r"\d+")
+_NUMBER = r"0*+[1-9]\d*+"
+_PLAIN = re.compile(
+    rf"(?:[ \t]*+{_NUMBER}(?:[ \t]++{_NUMBER}(?:={_NUMBER})*+)*+[ \t]++0[ \t]*+\n|[ \t]*+\n)*+"
+)
+"""Ballot lines that can be parsed at once: a count, candidate numbers (``=`` between two
+ranked equally), a ``0``; blank lines between them."""
 
 
 def _header(path: Path, line: int, text: str) -> tuple[int, int]:
@@ -69,42 +76,13 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     """Read a ``.blt`` file; ``seats`` comes from its first line."""
     text = read_text(path, progress)
     ticker = Ticker(progress, len(text.encode()))
-    lines = numbered_lines(text, ticker)
-    m = seats = 0
-    withdrawn: list[int] = []
-    rows: list[int] = []
-    cols: list[int] = []
-    positions: list[int] = []
-    counts: list[int] = []
-    ended = False
+    lines = text.splitlines()
     comments: dict[str, str] = {}
-    for number, line in lines:
-        if not line:
-            continue
-        if line.startswith("#"):
-            _comment(line, comments)
-            continue
-        if m == 0:
-            m, seats = _header(path, number, line)
-            continue
-        if not counts and not withdrawn and line.startswith("-"):
-            withdrawn = _withdrawn(path, number, line, m)
-            continue
-        if line == "0":
-            ended = True
-            break
-        if line.startswith('"'):
-            raise fail(
-                path, number, "candidate names begin before the '0' line that ends the ballots"
-            )
-        _ballot(path, number, line, m, len(counts), (rows, cols, positions))
-        counts.append(check_count(path, number, int(line.split()[0])))
-    if m == 0:
-        raise fail(path, None, "the file has no 'candidates seats' line")
-    if not ended:
-        raise fail(path, None, "no '0' line ends the ballots (is the file truncated?)")
+    start, m, seats, withdrawn = _head(path, lines, comments)
+    cells, counts, end = _bulk(lines, start, m) or _by_line(path, lines, start, m, comments)
     texts: list[str] = []
-    for _, line in lines:
+    for raw in lines[end + 1 :]:
+        line = raw.strip()
         if line.startswith("#"):
             _comment(line, comments)
         elif line:
@@ -116,12 +94,7 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         )
     candidates = [name.strip() for name in texts[:m]]
     title = texts[m].strip() if len(texts) > m else ""
-    cells = (
-        np.asarray(rows, dtype=np.int64),
-        np.asarray(cols, dtype=np.int64),
-        np.asarray(positions, dtype=np.int64),
-    )
-    profile = build_profile(path, candidates, cells, np.asarray(counts, dtype=np.int64))
+    profile = build_profile(path, candidates, cells, counts)
     notes: list[str] = []
     if withdrawn:
         gone = sorted(set(withdrawn))
@@ -144,6 +117,77 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         notes=tuple(notes),
         published=published,
     )
+
+
+def _head(
+    path: Path, lines: list[str], comments: dict[str, str]
+) -> tuple[int, int, int, list[int]]:
+    """The lines before the ballots: ``(index of the first ballot line, candidates, seats,
+    withdrawn candidates)``; comments on the way go into ``comments``."""
+    m = seats = 0
+    withdrawn: list[int] = []
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            _comment(line, comments)
+        elif m == 0:
+            m, seats = _header(path, index + 1, line)
+        elif not withdrawn and line.startswith("-"):
+            withdrawn = _withdrawn(path, index + 1, line, m)
+        else:
+            return index, m, seats, withdrawn
+    if m == 0:
+        raise fail(path, None, "the file has no 'candidates seats' line")
+    return len(lines), m, seats, withdrawn
+
+
+def _bulk(lines: list[str], start: int, m: int) -> tuple[Cells, IntArray, int] | None:
+    """The ballot lines from ``start`` to the ``0`` line parsed at once, with the index of
+    that line; ``None`` unless every line is a plain ``count c1 c2=c3 ... 0`` whose numbers
+    are in range (anything else — a comment, a mistake — is read line by line)."""
+    try:
+        end = lines.index("0", start)
+    except ValueError:
+        return None
+    text = "\n".join(lines[start:end]) + "\n"
+    if not _PLAIN.fullmatch(text):
+        return None
+    parsed = ranked_tokens(text.replace("=", " -"), m)
+    return None if parsed is None else (*parsed, end)
+
+
+def _by_line(
+    path: Path, lines: list[str], start: int, m: int, comments: dict[str, str]
+) -> tuple[Cells, IntArray, int]:
+    """The ballot lines from ``start`` read one by one, each checked; stops at the ``0``
+    line and returns its index with the cells and counts."""
+    rows: list[int] = []
+    cols: list[int] = []
+    positions: list[int] = []
+    counts: list[int] = []
+    for index in range(start, len(lines)):
+        number, line = index + 1, lines[index].strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            _comment(line, comments)
+            continue
+        if line == "0":
+            cells = (
+                np.asarray(rows, dtype=np.int64),
+                np.asarray(cols, dtype=np.int64),
+                np.asarray(positions, dtype=np.int64),
+            )
+            return cells, np.asarray(counts, dtype=np.int64), index
+        if line.startswith('"'):
+            raise fail(
+                path, number, "candidate names begin before the '0' line that ends the ballots"
+            )
+        _ballot(path, number, line, m, len(counts), (rows, cols, positions))
+        counts.append(check_count(path, number, int(line.split()[0])))
+    raise fail(path, None, "no '0' line ends the ballots (is the file truncated?)")
 
 
 def _comment(line: str, into: dict[str, str]) -> None:

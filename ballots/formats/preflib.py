@@ -21,6 +21,7 @@ import numpy as np
 from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import (
+    Cells,
     Progress,
     Ticker,
     build_profile,
@@ -28,12 +29,12 @@ from ballots.formats._common import (
     fail,
     has_ties,
     is_complete,
-    numbered_lines,
     orders,
+    ranked_tokens,
     read_text,
     row_order,
 )
-from engine.profile import RankedProfile
+from engine.profile import IntArray, RankedProfile
 
 NAME = "preflib"
 EXTENSIONS = (".soc", ".soi", ".toc", ".toi")
@@ -42,6 +43,15 @@ DATA_TYPES = ("soc", "soi", "toc", "toi")
 _HEADER = re.compile(r"#\s*([A-Z][A-Z0-9 ]*[A-Z0-9])\s*:\s?(.*)")
 _ALTERNATIVE = re.compile(r"ALTERNATIVE NAME (\d+)")
 _COUNT = re.compile(r"\d+")
+_NUMBER = r"[ \t]*+0*+[1-9]\d*+[ \t]*+"
+_GROUP = rf"\{{{_NUMBER}(?:,{_NUMBER})*+\}}[ \t]*+"
+_PLAIN, _PLAIN_TIED = (
+    re.compile(rf"(?:{_NUMBER}:[ \t]*+(?:{item}(?:,[ \t]*+{item})*+)?\n|[ \t]*+\n)*+")
+    for item in (_NUMBER, f"(?:{_NUMBER}|{_GROUP})")
+)
+"""Ballot lines that can be parsed at once, in a strict file and in a file with ties."""
+_BLANK = re.compile(r"^[ \t]*\n", re.MULTILINE)
+_TIE = re.compile(r"\{([^}]*)\}")
 
 
 def _groups(path: Path, line: int, text: str, m: int, ties: bool) -> list[list[int]]:
@@ -74,34 +84,88 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     """Read a PrefLib ordinal file; header totals (voters, unique orders) are checked."""
     text = read_text(path, progress)
     ticker = Ticker(progress, len(text.encode()))
+    lines = text.splitlines()
     headers: dict[str, str] = {}
     names: dict[int, str] = {}
+    start = _head(lines, headers, names)
+    if start == len(lines):
+        raise fail(path, None, "no ballot lines after the header")
+    data_type, m = _start(path, start + 1, headers, names)
+    cells, counts = _bulk(lines, start, m, data_type) or _by_line(path, lines, start, m, data_type)
+    _check_totals(path, headers, counts)
+    candidates = [names[i] for i in range(1, m + 1)]
+    profile = build_profile(path, candidates, cells, counts)
+    ticker.finish()
+    meta = {key.lower().replace(" ", "_"): value for key, value in sorted(headers.items())}
+    try:
+        published = PublishedCount.from_fields(published_fields(meta))
+    except FormatError as exc:
+        raise fail(path, None, str(exc)) from exc
+    return BallotBox(
+        profile=profile,
+        format=NAME,
+        title=headers.get("TITLE", ""),
+        seats=None if published is None else published.seats,
+        notes=(f"PrefLib data type {data_type}",),
+        meta={k: v for k, v in meta.items() if not k.startswith(PREFIX)},
+        published=published,
+    )
+
+
+def _head(lines: list[str], headers: dict[str, str], names: dict[int, str]) -> int:
+    """Read the ``# KEY: value`` lines into ``headers`` and ``names``; the index of the first
+    ballot line (the number of lines when there is none)."""
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("#"):
+            return index
+        match = _HEADER.fullmatch(line)
+        if match is None:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        alternative = _ALTERNATIVE.fullmatch(key)
+        if alternative:
+            names[int(alternative.group(1))] = value
+        else:
+            headers[key] = value
+    return len(lines)
+
+
+def _bulk(lines: list[str], start: int, m: int, data_type: str) -> tuple[Cells, IntArray] | None:
+    """The ballot lines from ``start`` on parsed at once; ``None`` unless every line is a
+    plain ``count: a,b,{c,d}`` (ties only in a ``t`` file) whose numbers are in range and
+    that ranks everyone in a complete (``c``) file — anything else is read line by line."""
+    text = "\n".join(lines[start:]) + "\n"
+    if not (_PLAIN_TIED if data_type.startswith("t") else _PLAIN).fullmatch(text):
+        return None
+    text = _BLANK.sub("", text)
+    if "{" in text:
+        text = _TIE.sub(lambda tie: ",-".join(c.strip() for c in tie[1].split(",")), text)
+    parsed = ranked_tokens(text.replace(":", " ").replace(",", " ").replace("\n", " 0\n"), m)
+    if parsed is None:
+        return None
+    cells, counts = parsed
+    if data_type.endswith("c") and np.any(np.bincount(cells[0], minlength=len(counts)) != m):
+        return None
+    return cells, counts
+
+
+def _by_line(
+    path: Path, lines: list[str], start: int, m: int, data_type: str
+) -> tuple[Cells, IntArray]:
+    """The ballot lines from ``start`` on read one by one, each checked."""
     rows: list[int] = []
     cols: list[int] = []
     positions: list[int] = []
     counts: list[int] = []
-    data_type = ""
-    m = 0
-    last = 0
-    for number, line in numbered_lines(text, ticker):
+    for index in range(start, len(lines)):
+        number, line = index + 1, lines[index].strip()
         if not line:
             continue
-        last = number
         if line.startswith("#"):
-            if counts:
-                raise fail(path, number, "header line after the first ballot line")
-            match = _HEADER.fullmatch(line)
-            if match is None:
-                continue
-            key, value = match.group(1), match.group(2).strip()
-            alternative = _ALTERNATIVE.fullmatch(key)
-            if alternative:
-                names[int(alternative.group(1))] = value
-            else:
-                headers[key] = value
-            continue
-        if not counts:
-            data_type, m = _start(path, number, headers, names)
+            raise fail(path, number, "header line after the first ballot line")
         count_text, colon, order_text = line.partition(":")
         if not colon:
             raise fail(path, number, "a ballot line must look like 'count: a,b,{c,d}'")
@@ -123,31 +187,12 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
                 path, number, f"a complete ({data_type}) ballot must rank all {m} candidates"
             )
         counts.append(check_count(path, number, int(count_text)))
-    if not counts:
-        raise fail(path, None, "no ballot lines after the header")
-    _check_totals(path, last, headers, counts)
-    candidates = [names[i] for i in range(1, m + 1)]
     cells = (
         np.asarray(rows, dtype=np.int64),
         np.asarray(cols, dtype=np.int64),
         np.asarray(positions, dtype=np.int64),
     )
-    profile = build_profile(path, candidates, cells, np.asarray(counts, dtype=np.int64))
-    ticker.finish()
-    meta = {key.lower().replace(" ", "_"): value for key, value in sorted(headers.items())}
-    try:
-        published = PublishedCount.from_fields(published_fields(meta))
-    except FormatError as exc:
-        raise fail(path, None, str(exc)) from exc
-    return BallotBox(
-        profile=profile,
-        format=NAME,
-        title=headers.get("TITLE", ""),
-        seats=None if published is None else published.seats,
-        notes=(f"PrefLib data type {data_type}",),
-        meta={k: v for k, v in meta.items() if not k.startswith(PREFIX)},
-        published=published,
-    )
+    return cells, np.asarray(counts, dtype=np.int64)
 
 
 def _start(
@@ -181,14 +226,15 @@ def _start(
     return data_type, m
 
 
-def _check_totals(path: Path, last: int, headers: dict[str, str], counts: list[int]) -> None:
+def _check_totals(path: Path, headers: dict[str, str], counts: IntArray) -> None:
     """The ``NUMBER VOTERS`` and ``NUMBER UNIQUE ORDERS`` headers must match the ballots."""
     voters = headers.get("NUMBER VOTERS")
-    if voters is not None and voters.isdigit() and int(voters) != sum(counts):
+    total = int(counts.sum())
+    if voters is not None and voters.isdigit() and int(voters) != total:
         raise fail(
             path,
             None,
-            f"the header says {int(voters)} voters but the ballot lines add up to {sum(counts)}"
+            f"the header says {int(voters)} voters but the ballot lines add up to {total}"
             " (is the file truncated?)",
         )
     unique = headers.get("NUMBER UNIQUE ORDERS")
