@@ -40,12 +40,7 @@ EXTENSIONS = (".blt",)
 _QUOTED = re.compile(r'"([^"]*)"')
 _COMMENT_FIELD = re.compile(r"#\s*(redbench_[a-z_]+)\s*:\s*(.*)")
 _WHOLE = re.compile(r"\d+")
-_NUMBER = r"0*+[1-9]\d*+"
-_PLAIN = re.compile(
-    rf"(?:[ \t]*+{_NUMBER}(?:[ \t]++{_NUMBER}(?:={_NUMBER})*+)*+[ \t]++0[ \t]*+\n|[ \t]*+\n)*+"
-)
-"""Ballot lines that can be parsed at once: a count, candidate numbers (``=`` between two
-ranked equally), a ``0``; blank lines between them."""
+_DIGITS = b"0123456789"
 
 
 def _header(path: Path, line: int, text: str) -> tuple[int, int]:
@@ -152,10 +147,26 @@ def _bulk(lines: list[str], start: int, m: int) -> tuple[Cells, IntArray, int] |
     except ValueError:
         return None
     text = "\n".join(lines[start:end]) + "\n"
-    if not _PLAIN.fullmatch(text):
+    if not _plain(text):
         return None
     parsed = ranked_tokens(text.replace("=", " -"), m)
     return None if parsed is None else (*parsed, end)
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` holds only digits, spaces, tabs, line breaks and ``=`` between two
+    digits (what the lines parsed at once may hold)."""
+    try:
+        data = text.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    if data.translate(None, _DIGITS + b" \t\n="):
+        return False
+    if b"=" not in data:
+        return True
+    codes = np.frombuffer(b"\n" + data, dtype=np.uint8)
+    around = np.flatnonzero(codes == ord("="))[:, None] + [-1, 1]
+    return bool(np.isin(codes[around], np.frombuffer(_DIGITS, dtype=np.uint8)).all())
 
 
 def _by_line(
