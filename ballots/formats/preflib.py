@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
@@ -43,13 +44,9 @@ DATA_TYPES = ("soc", "soi", "toc", "toi")
 _HEADER = re.compile(r"#\s*([A-Z][A-Z0-9 ]*[A-Z0-9])\s*:\s?(.*)")
 _ALTERNATIVE = re.compile(r"ALTERNATIVE NAME (\d+)")
 _COUNT = re.compile(r"\d+")
-_NUMBER = r"[ \t]*+0*+[1-9]\d*+[ \t]*+"
-_GROUP = rf"\{{{_NUMBER}(?:,{_NUMBER})*+\}}[ \t]*+"
-_PLAIN, _PLAIN_TIED = (
-    re.compile(rf"(?:{_NUMBER}:[ \t]*+(?:{item}(?:,[ \t]*+{item})*+)?\n|[ \t]*+\n)*+")
-    for item in (_NUMBER, f"(?:{_NUMBER}|{_GROUP})")
-)
-"""Ballot lines that can be parsed at once, in a strict file and in a file with ties."""
+_SEPARATORS = {sign: ord(sign) for sign in ":,{}\n"}
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[ord("0") : ord("9") + 1] = True
 _BLANK = re.compile(r"^[ \t]*\n", re.MULTILINE)
 _TIE = re.compile(r"\{([^}]*)\}")
 
@@ -138,9 +135,11 @@ def _bulk(lines: list[str], start: int, m: int, data_type: str) -> tuple[Cells, 
     plain ``count: a,b,{c,d}`` (ties only in a ``t`` file) whose numbers are in range and
     that ranks everyone in a complete (``c``) file — anything else is read line by line."""
     text = "\n".join(lines[start:]) + "\n"
-    if not (_PLAIN_TIED if data_type.startswith("t") else _PLAIN).fullmatch(text):
+    blank = _plain(text, data_type.startswith("t"))
+    if blank is None:
         return None
-    text = _BLANK.sub("", text)
+    if blank:
+        text = _BLANK.sub("", text)
     if "{" in text:
         text = _TIE.sub(lambda tie: ",-".join(c.strip() for c in tie[1].split(",")), text)
     parsed = ranked_tokens(text.replace(":", " ").replace(",", " ").replace("\n", " 0\n"), m)
@@ -150,6 +149,48 @@ def _bulk(lines: list[str], start: int, m: int, data_type: str) -> tuple[Cells, 
     if data_type.endswith("c") and np.any(np.bincount(cells[0], minlength=len(counts)) != m):
         return None
     return cells, counts
+
+
+def _plain(text: str, ties: bool) -> bool | None:
+    """``None`` unless every line of ``text`` is blank or a plain ``count: a,b,{c,d}``
+    (braces only when ``ties``); else whether some line is blank.
+
+    Checked on the bytes at once: blanks never stand alone between two numbers, and each
+    separator follows what may come before it — ``:`` a count at the start of a line, ``,``
+    a number or a ``}``, ``{`` a ``:`` or ``,`` — and braces open and close in turn within
+    the list.
+    """
+    try:
+        data = text.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if data.translate(None, b"0123456789 \t\n:," + (b"{}" if ties else b"")):
+        return None
+    codes = np.frombuffer(b"\n" + data, dtype=np.uint8)
+    kept = (codes != ord(" ")) & (codes != ord("\t"))
+    compact = codes[kept]
+    digit = _DIGIT[compact]
+    after_blank = np.cumsum(kept)[~kept]
+    if np.any(digit[after_blank - 1] & digit[after_blank]):
+        return None
+    where = np.flatnonzero(~digit)
+    after_digit = digit[where - 1]
+    seps = compact[where]
+    prev = np.concatenate(([_SEPARATORS["\n"]], seps[:-1]))
+    colon, comma, opening, closing, newline = (seps == code for code in _SEPARATORS.values())
+
+    def prev_in(signs: str) -> NDArray[np.bool_]:
+        return np.isin(prev, [_SEPARATORS[sign] for sign in signs])
+
+    counted = np.where(colon, prev == _SEPARATORS["\n"], prev_in(":,{") & ~opening)
+    bare = (newline & prev_in("\n:}")) | (opening & prev_in(":,")) | (comma & prev_in("}"))
+    if not np.all(np.where(after_digit, counted, bare)):
+        return None
+    if ties:
+        depth = np.cumsum(opening.astype(np.int64) - closing)
+        if depth.min() < 0 or depth.max() > 1 or np.any(depth[colon | newline]):
+            return None
+    return bool(np.any((newline & ~after_digit & (prev == _SEPARATORS["\n"]))[1:]))
 
 
 def _by_line(
