@@ -181,6 +181,38 @@ Cells = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
 """``(row, candidate, position)`` triples, one row per ballot line (see :func:`build_profile`)."""
 
 
+def filled_lines(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
+    """``(line number, stripped line)`` for the lines that are not blank from index ``start``."""
+    for index in range(start, len(lines)):
+        line = lines[index].strip()
+        if line:
+            yield index + 1, line
+
+
+class Gathered:
+    """Cells and counts collected one ballot line at a time, by a reader going line by line."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.positions: list[int] = []
+        self.counts: list[int] = []
+
+    def mark(self, candidate: int, position: int) -> None:
+        """The ballot line being read ranks ``candidate`` at ``position``."""
+        self.rows.append(len(self.counts))
+        self.cols.append(candidate)
+        self.positions.append(position)
+
+    def arrays(self) -> tuple[Cells, NDArray[np.int64]]:
+        cells = (
+            np.asarray(self.rows, dtype=np.int64),
+            np.asarray(self.cols, dtype=np.int64),
+            np.asarray(self.positions, dtype=np.int64),
+        )
+        return cells, np.asarray(self.counts, dtype=np.int64)
+
+
 def ranked_tokens(text: str, m: int) -> tuple[Cells, NDArray[np.int64]] | None:
     """The cells and counts of ballot lines ``count c1 c2 -c3 ... 0``, parsed in one step: a
     count, candidate numbers from 1 (a negative number shares the position of the candidate

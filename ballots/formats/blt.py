@@ -22,11 +22,13 @@ from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import (
     Cells,
+    Gathered,
     Progress,
     Ticker,
     build_profile,
     check_count,
     fail,
+    filled_lines,
     orders,
     ranked_tokens,
     read_text,
@@ -76,11 +78,10 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     start, m, seats, withdrawn = _head(path, lines, comments)
     cells, counts, end = _bulk(lines, start, m) or _by_line(path, lines, start, m, comments)
     texts: list[str] = []
-    for raw in lines[end + 1 :]:
-        line = raw.strip()
+    for _, line in filled_lines(lines, end + 1):
         if line.startswith("#"):
             _comment(line, comments)
-        elif line:
+        else:
             found = _QUOTED.findall(line)
             texts.extend(found if found else [line])
     if len(texts) < m:
@@ -121,18 +122,15 @@ def _head(
     withdrawn candidates)``; comments on the way go into ``comments``."""
     m = seats = 0
     withdrawn: list[int] = []
-    for index, raw in enumerate(lines):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in filled_lines(lines, 0):
         if line.startswith("#"):
             _comment(line, comments)
         elif m == 0:
-            m, seats = _header(path, index + 1, line)
+            m, seats = _header(path, number, line)
         elif not withdrawn and line.startswith("-"):
-            withdrawn = _withdrawn(path, index + 1, line, m)
+            withdrawn = _withdrawn(path, number, line, m)
         else:
-            return index, m, seats, withdrawn
+            return number - 1, m, seats, withdrawn
     if m == 0:
         raise fail(path, None, "the file has no 'candidates seats' line")
     return len(lines), m, seats, withdrawn
@@ -174,30 +172,19 @@ def _by_line(
 ) -> tuple[Cells, IntArray, int]:
     """The ballot lines from ``start`` read one by one, each checked; stops at the ``0``
     line and returns its index with the cells and counts."""
-    rows: list[int] = []
-    cols: list[int] = []
-    positions: list[int] = []
-    counts: list[int] = []
-    for index in range(start, len(lines)):
-        number, line = index + 1, lines[index].strip()
-        if not line:
-            continue
+    gathered = Gathered()
+    for number, line in filled_lines(lines, start):
         if line.startswith("#"):
             _comment(line, comments)
             continue
         if line == "0":
-            cells = (
-                np.asarray(rows, dtype=np.int64),
-                np.asarray(cols, dtype=np.int64),
-                np.asarray(positions, dtype=np.int64),
-            )
-            return cells, np.asarray(counts, dtype=np.int64), index
+            return *gathered.arrays(), number - 1
         if line.startswith('"'):
             raise fail(
                 path, number, "candidate names begin before the '0' line that ends the ballots"
             )
-        _ballot(path, number, line, m, len(counts), (rows, cols, positions))
-        counts.append(check_count(path, number, int(line.split()[0])))
+        _ballot(path, number, line, m, gathered)
+        gathered.counts.append(check_count(path, number, int(line.split()[0])))
     raise fail(path, None, "no '0' line ends the ballots (is the file truncated?)")
 
 
@@ -208,22 +195,14 @@ def _comment(line: str, into: dict[str, str]) -> None:
         into[match.group(1)] = match.group(2).strip()
 
 
-def _ballot(
-    path: Path,
-    line: int,
-    text: str,
-    m: int,
-    row: int,
-    cells: tuple[list[int], list[int], list[int]],
-) -> None:
-    """Parse one ballot line ``weight c1 c2=c3 ... 0`` into ``cells``."""
+def _ballot(path: Path, line: int, text: str, m: int, gathered: Gathered) -> None:
+    """Parse one ballot line ``weight c1 c2=c3 ... 0`` into ``gathered``."""
     tokens = text.split()
     weight = tokens[0]
     if not _WHOLE.fullmatch(weight):
         raise fail(path, line, f"ballot weight {weight!r} is not a whole number")
     if tokens[-1] != "0":
         raise fail(path, line, "the ballot does not end with 0")
-    rows, cols, positions = cells
     seen: set[int] = set()
     for position, token in enumerate(tokens[1:-1]):
         for member in token.split("="):
@@ -237,9 +216,7 @@ def _ballot(
             if number in seen:
                 raise fail(path, line, f"candidate {number} is ranked twice")
             seen.add(number)
-            rows.append(row)
-            cols.append(number - 1)
-            positions.append(position)
+            gathered.mark(number - 1, position)
 
 
 def write(box: BallotBox, path: Path) -> None:

@@ -23,11 +23,13 @@ from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import (
     Cells,
+    Gathered,
     Progress,
     Ticker,
     build_profile,
     check_count,
     fail,
+    filled_lines,
     has_ties,
     is_complete,
     orders,
@@ -112,12 +114,9 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
 def _head(lines: list[str], headers: dict[str, str], names: dict[int, str]) -> int:
     """Read the ``# KEY: value`` lines into ``headers`` and ``names``; the index of the first
     ballot line (the number of lines when there is none)."""
-    for index, raw in enumerate(lines):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in filled_lines(lines, 0):
         if not line.startswith("#"):
-            return index
+            return number - 1
         match = _HEADER.fullmatch(line)
         if match is None:
             continue
@@ -197,14 +196,8 @@ def _by_line(
     path: Path, lines: list[str], start: int, m: int, data_type: str
 ) -> tuple[Cells, IntArray]:
     """The ballot lines from ``start`` on read one by one, each checked."""
-    rows: list[int] = []
-    cols: list[int] = []
-    positions: list[int] = []
-    counts: list[int] = []
-    for index in range(start, len(lines)):
-        number, line = index + 1, lines[index].strip()
-        if not line:
-            continue
+    gathered = Gathered()
+    for number, line in filled_lines(lines, start):
         if line.startswith("#"):
             raise fail(path, number, "header line after the first ballot line")
         count_text, colon, order_text = line.partition(":")
@@ -213,27 +206,19 @@ def _by_line(
         if not _COUNT.fullmatch(count_text.strip()):
             raise fail(path, number, f"ballot count {count_text.strip()!r} is not a whole number")
         groups = _groups(path, number, order_text, m, data_type.startswith("t"))
-        row = len(counts)
         seen: set[int] = set()
         for position, group in enumerate(groups):
             for cand in group:
                 if cand in seen:
                     raise fail(path, number, f"candidate {cand + 1} is ranked twice")
                 seen.add(cand)
-                rows.append(row)
-                cols.append(cand)
-                positions.append(position)
+                gathered.mark(cand, position)
         if data_type.endswith("c") and len(seen) != m:
             raise fail(
                 path, number, f"a complete ({data_type}) ballot must rank all {m} candidates"
             )
-        counts.append(check_count(path, number, int(count_text)))
-    cells = (
-        np.asarray(rows, dtype=np.int64),
-        np.asarray(cols, dtype=np.int64),
-        np.asarray(positions, dtype=np.int64),
-    )
-    return cells, np.asarray(counts, dtype=np.int64)
+        gathered.counts.append(check_count(path, number, int(count_text)))
+    return gathered.arrays()
 
 
 def _start(
