@@ -17,7 +17,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
@@ -46,9 +45,20 @@ DATA_TYPES = ("soc", "soi", "toc", "toi")
 _HEADER = re.compile(r"#\s*([A-Z][A-Z0-9 ]*[A-Z0-9])\s*:\s?(.*)")
 _ALTERNATIVE = re.compile(r"ALTERNATIVE NAME (\d+)")
 _COUNT = re.compile(r"\d+")
-_SEPARATORS = {sign: ord(sign) for sign in ":,{}\n"}
+_NL, _COLON, _COMMA, _OPEN, _CLOSE = range(5)
+_CLASS = np.full(256, 255, dtype=np.uint8)
+for _sign, _code in zip("\n:,{}", range(5), strict=True):
+    _CLASS[ord(_sign)] = _code
 _DIGIT = np.zeros(256, dtype=bool)
 _DIGIT[ord("0") : ord("9") + 1] = True
+_FOLLOWS = np.zeros((2, 5, 5), dtype=bool)
+"""``_FOLLOWS[after a number, previous separator, separator]``: the separators of a plain
+ballot line, each after what may come before it."""
+_FOLLOWS[1, _NL, _COLON] = True  # the count starts the line
+_FOLLOWS[1, [[_COLON], [_COMMA], [_OPEN]], [_COMMA, _CLOSE, _NL]] = True  # a candidate
+_FOLLOWS[0, [_NL, _COLON, _CLOSE], _NL] = True  # a blank line, no candidates, a tie last
+_FOLLOWS[0, [_COLON, _COMMA], _OPEN] = True
+_FOLLOWS[0, _CLOSE, _COMMA] = True
 _BLANK = re.compile(r"^[ \t]*\n", re.MULTILINE)
 _TIE = re.compile(r"\{([^}]*)\}")
 
@@ -154,10 +164,9 @@ def _plain(text: str, ties: bool) -> bool | None:
     """``None`` unless every line of ``text`` is blank or a plain ``count: a,b,{c,d}``
     (braces only when ``ties``); else whether some line is blank.
 
-    Checked on the bytes at once: blanks never stand alone between two numbers, and each
-    separator follows what may come before it — ``:`` a count at the start of a line, ``,``
-    a number or a ``}``, ``{`` a ``:`` or ``,`` — and braces open and close in turn within
-    the list.
+    Checked on the bytes at once: blanks never stand alone between two numbers, each
+    separator follows what may come before it (:data:`_FOLLOWS`), and braces open and close
+    in turn with no line break or ``:`` between.
     """
     try:
         data = text.encode("ascii")
@@ -166,30 +175,29 @@ def _plain(text: str, ties: bool) -> bool | None:
     if data.translate(None, b"0123456789 \t\n:," + (b"{}" if ties else b"")):
         return None
     codes = np.frombuffer(b"\n" + data, dtype=np.uint8)
-    kept = (codes != ord(" ")) & (codes != ord("\t"))
-    compact = codes[kept]
-    digit = _DIGIT[compact]
-    after_blank = np.cumsum(kept)[~kept]
-    if np.any(digit[after_blank - 1] & digit[after_blank]):
-        return None
-    where = np.flatnonzero(~digit)
-    after_digit = digit[where - 1]
-    seps = compact[where]
-    prev = np.concatenate(([_SEPARATORS["\n"]], seps[:-1]))
-    colon, comma, opening, closing, newline = (seps == code for code in _SEPARATORS.values())
-
-    def prev_in(signs: str) -> NDArray[np.bool_]:
-        return np.isin(prev, [_SEPARATORS[sign] for sign in signs])
-
-    counted = np.where(colon, prev == _SEPARATORS["\n"], prev_in(":,{") & ~opening)
-    bare = (newline & prev_in("\n:}")) | (opening & prev_in(":,")) | (comma & prev_in("}"))
-    if not np.all(np.where(after_digit, counted, bare)):
-        return None
-    if ties:
-        depth = np.cumsum(opening.astype(np.int64) - closing)
-        if depth.min() < 0 or depth.max() > 1 or np.any(depth[colon | newline]):
+    blank = (codes == ord(" ")) | (codes == ord("\t"))
+    if blank.any():
+        first = np.flatnonzero(blank[1:] & ~blank[:-1])
+        last = np.flatnonzero(blank[:-1] & ~blank[1:])
+        if np.any(_DIGIT[codes[first]] & _DIGIT[codes[last + 1]]):
             return None
-    return bool(np.any((newline & ~after_digit & (prev == _SEPARATORS["\n"]))[1:]))
+        codes = codes[~blank]
+    digit = _DIGIT[codes]
+    where = np.flatnonzero(~digit)
+    after_number = digit[where - 1]
+    kinds = _CLASS[codes[where]]
+    before = np.concatenate(([_NL], kinds[:-1]))
+    if not _FOLLOWS[after_number.view(np.uint8), before, kinds].all():
+        return None
+    braces = np.flatnonzero(kinds >= _OPEN)
+    if braces.size:
+        breaks = np.cumsum(kinds <= _COLON)[braces]
+        opens, closes = kinds[braces[0::2]], kinds[braces[1::2]]
+        if braces.size % 2 or np.any(opens != _OPEN) or np.any(closes != _CLOSE):
+            return None
+        if np.any(breaks[0::2] != breaks[1::2]):
+            return None
+    return bool(np.any(((kinds == _NL) & ~after_number & (before == _NL))[1:]))
 
 
 def _by_line(
