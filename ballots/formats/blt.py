@@ -6,6 +6,10 @@ best first, ``c1=c2`` for an equal ranking); a line ``0`` ending the ballots; on
 name per candidate; a quoted title. Withdrawn candidates are removed from the profile
 (every ballot then counts as if they had never been ranked) and a note says so.
 
+The ballot lines are parsed at once (:func:`~ballots.formats._common.ranked_tokens`) when
+they are all plain; a comment among them, or any mistake, has them read line by line, and
+that reading says which line is wrong and how.
+
 Lines starting with ``#`` are comments. Red Bench writes how the round was counted as
 comment lines after the title, ``# redbench_method: irv`` … ``# redbench_lot_seed: <hex>``
 (:class:`~ballots.box.PublishedCount`), where tools that stop at the title never look.

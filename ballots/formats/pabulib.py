@@ -6,6 +6,10 @@ pairs (``budget``, ``vote_type`` ...); PROJECTS one row per project (``project_i
 ``cost``, optional ``name``, ``votes``, ``selected`` ...); VOTES one row per voter
 (``voter_id``, ``vote`` = comma-separated approved project ids).
 
+META and PROJECTS are read as CSV; the VOTES rows, when they are plain unquoted lines
+after the other sections, are split and looked up at once, else read row by row (which
+says which row is wrong and how).
+
 Red Bench adds META rows of its own: how the round was counted, ``redbench_method`` …
 ``redbench_lot_seed`` (:class:`~ballots.box.PublishedCount`), and ``redbench_candidates``
 ``name``, which says the projects are counted under their ``name`` column (the names the

@@ -6,6 +6,10 @@ a > b > (c = d) > e. ``s`` files are strict (no ``{...}`` ties), ``t`` files may
 ``...c`` files rank every candidate, ``...i`` files may leave candidates unranked.
 The ``DATA TYPE`` header decides the kind, else the file extension.
 
+The ballot lines are checked on their bytes and parsed at once
+(:func:`~ballots.formats._common.ranked_tokens`) when they are all plain; any mistake has
+them read line by line, and that reading says which line is wrong and how.
+
 Red Bench adds how the round was counted as headers of its own, ``# REDBENCH METHOD: irv``
 … ``# REDBENCH LOT SEED: <hex>`` (:class:`~ballots.box.PublishedCount`); other tools read
 them as unknown metadata.
