@@ -250,11 +250,8 @@ def ranked_tokens(text: str, m: int) -> tuple[Cells, NDArray[np.int64]] | None:
     cols = np.abs(values) - 1
     if values.size and (int(cols.max()) >= m or _twice(rows, cols, firsts, m)):
         return None
-    opens = values > 0
-    group = np.cumsum(opens) - 1
-    before = np.cumsum(np.bincount(rows, weights=opens, minlength=len(starts)).astype(np.int64))
-    first = np.concatenate(([0], before[:-1]))
-    return (rows, cols, group - first[rows]), counts
+    group = np.cumsum(values > 0)  # a row's first cell always opens a group
+    return (rows, cols, group - np.repeat(group[firsts], lengths[lengths > 0])), counts
 
 
 def _ending_in_zero(text: str) -> int | None:
