@@ -3,6 +3,7 @@ progress reports, one-line error messages and turning parsed positions into a pr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -174,3 +175,104 @@ def has_ties(profile: RankedProfile) -> bool:
 def is_complete(profile: RankedProfile) -> bool:
     """Whether every ballot ranks every candidate."""
     return not bool(np.any(profile.ranks == UNRANKED))
+
+
+Cells = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+"""``(row, candidate, position)`` triples, one row per ballot line (see :func:`build_profile`)."""
+
+
+def filled_lines(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
+    """``(line number, stripped line)`` for the lines that are not blank from index ``start``."""
+    for index in range(start, len(lines)):
+        line = lines[index].strip()
+        if line:
+            yield index + 1, line
+
+
+class Gathered:
+    """Cells and counts collected one ballot line at a time, by a reader going line by line."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.positions: list[int] = []
+        self.counts: list[int] = []
+
+    def mark(self, candidate: int, position: int) -> None:
+        """The ballot line being read ranks ``candidate`` at ``position``."""
+        self.rows.append(len(self.counts))
+        self.cols.append(candidate)
+        self.positions.append(position)
+
+    def arrays(self) -> tuple[Cells, NDArray[np.int64]]:
+        cells = (
+            np.asarray(self.rows, dtype=np.int64),
+            np.asarray(self.cols, dtype=np.int64),
+            np.asarray(self.positions, dtype=np.int64),
+        )
+        return cells, np.asarray(self.counts, dtype=np.int64)
+
+
+def ranked_tokens(text: str, m: int) -> tuple[Cells, NDArray[np.int64]] | None:
+    """The cells and counts of ballot lines ``count c1 c2 -c3 ... 0``, parsed in one step: a
+    count, candidate numbers from 1 (a negative number shares the position of the candidate
+    before it) and a lone ``0`` ending every line that is not blank.
+
+    ``text`` holds only digits, spaces, tabs, ``-`` before a number and ``\n`` ending every
+    line. ``None`` when the lines are not all of that shape, or a line needs a closer look (a
+    count of 0 or of :data:`BALLOT_LIMIT` and above, a candidate number above ``m``, a
+    candidate ranked twice): the reader then reads the lines one by one and says which line
+    is wrong and how.
+    """
+    if not text.strip():
+        empty = np.zeros(0, dtype=np.int64)
+        return (empty, empty, empty), empty
+    lines = _ending_in_zero(text)
+    if lines is None:
+        return None
+    tokens = np.fromstring(text, dtype=np.int64, sep=" ")
+    ends = np.flatnonzero(tokens == 0)
+    if len(ends) != lines:
+        return None
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    counts = tokens[starts]
+    if int(counts.min()) < 1 or int(counts.max()) >= BALLOT_LIMIT:
+        return None
+    inner = np.ones(len(tokens), dtype=bool)
+    inner[starts] = False
+    inner[ends] = False
+    values = tokens[inner]
+    lengths = ends - starts - 1
+    firsts = (np.cumsum(lengths) - lengths)[lengths > 0]
+    if values.size and int(values[firsts].min()) < 0:
+        return None
+    rows = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    cols = np.abs(values) - 1
+    if values.size and (int(cols.max()) >= m or _twice(rows, cols, firsts, m)):
+        return None
+    group = np.cumsum(values > 0)  # a row's first cell always opens a group
+    return (rows, cols, group - np.repeat(group[firsts], lengths[lengths > 0])), counts
+
+
+def _ending_in_zero(text: str) -> int | None:
+    """How many lines of ``text`` are not blank, if every one of them ends with a lone ``0``."""
+    if " \n" in text or "\t\n" in text:
+        text = re.sub(r"[ \t]+\n", "\n", text)
+    data = np.frombuffer(("\n" + text).encode("ascii"), dtype=np.uint8)
+    breaks = np.flatnonzero(data == ord("\n"))[1:]
+    last = data[breaks - 1]
+    blank = last == ord("\n")
+    before = data[breaks[~blank] - 2]
+    lone = (last[~blank] == ord("0")) & ((before == ord(" ")) | (before == ord("\t")))
+    return int(lone.size) if bool(lone.all()) else None
+
+
+def _twice(
+    rows: NDArray[np.int64], cols: NDArray[np.int64], firsts: NDArray[np.int64], m: int
+) -> bool:
+    """Whether some row holds a candidate twice (``rows`` sorted, ``firsts`` the index of each
+    row's first cell): with few candidates a row's bits OR-ed differ from the same bits added."""
+    if m > 62:
+        return int(np.bincount(rows * m + cols).max()) > 1
+    bits = np.left_shift(np.int64(1), cols)
+    return bool(np.any(np.bitwise_or.reduceat(bits, firsts) != np.add.reduceat(bits, firsts)))

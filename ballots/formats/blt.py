@@ -6,6 +6,10 @@ best first, ``c1=c2`` for an equal ranking); a line ``0`` ending the ballots; on
 name per candidate; a quoted title. Withdrawn candidates are removed from the profile
 (every ballot then counts as if they had never been ranked) and a note says so.
 
+The ballot lines are parsed at once (:func:`~ballots.formats._common.ranked_tokens`) when
+they are all plain; a comment among them, or any mistake, has them read line by line, and
+that reading says which line is wrong and how.
+
 Lines starting with ``#`` are comments. Red Bench writes how the round was counted as
 comment lines after the title, ``# redbench_method: irv`` … ``# redbench_lot_seed: <hex>``
 (:class:`~ballots.box.PublishedCount`), where tools that stop at the title never look.
@@ -21,17 +25,20 @@ import numpy as np
 from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
 from ballots.formats._common import (
+    Cells,
+    Gathered,
     Progress,
     Ticker,
     build_profile,
     check_count,
     fail,
-    numbered_lines,
+    filled_lines,
     orders,
+    ranked_tokens,
     read_text,
     row_order,
 )
-from engine.profile import RankedProfile
+from engine.profile import IntArray, RankedProfile
 
 NAME = "blt"
 EXTENSIONS = (".blt",)
@@ -39,6 +46,7 @@ EXTENSIONS = (".blt",)
 _QUOTED = re.compile(r'"([^"]*)"')
 _COMMENT_FIELD = re.compile(r"#\s*(redbench_[a-z_]+)\s*:\s*(.*)")
 _WHOLE = re.compile(r"\d+")
+_DIGITS = b"0123456789"
 
 
 def _header(path: Path, line: int, text: str) -> tuple[int, int]:
@@ -69,45 +77,15 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     """Read a ``.blt`` file; ``seats`` comes from its first line."""
     text = read_text(path, progress)
     ticker = Ticker(progress, len(text.encode()))
-    lines = numbered_lines(text, ticker)
-    m = seats = 0
-    withdrawn: list[int] = []
-    rows: list[int] = []
-    cols: list[int] = []
-    positions: list[int] = []
-    counts: list[int] = []
-    ended = False
+    lines = text.splitlines()
     comments: dict[str, str] = {}
-    for number, line in lines:
-        if not line:
-            continue
-        if line.startswith("#"):
-            _comment(line, comments)
-            continue
-        if m == 0:
-            m, seats = _header(path, number, line)
-            continue
-        if not counts and not withdrawn and line.startswith("-"):
-            withdrawn = _withdrawn(path, number, line, m)
-            continue
-        if line == "0":
-            ended = True
-            break
-        if line.startswith('"'):
-            raise fail(
-                path, number, "candidate names begin before the '0' line that ends the ballots"
-            )
-        _ballot(path, number, line, m, len(counts), (rows, cols, positions))
-        counts.append(check_count(path, number, int(line.split()[0])))
-    if m == 0:
-        raise fail(path, None, "the file has no 'candidates seats' line")
-    if not ended:
-        raise fail(path, None, "no '0' line ends the ballots (is the file truncated?)")
+    start, m, seats, withdrawn = _head(path, lines, comments)
+    cells, counts, end = _bulk(lines, start, m) or _by_line(path, lines, start, m, comments)
     texts: list[str] = []
-    for _, line in lines:
+    for _, line in filled_lines(lines, end + 1):
         if line.startswith("#"):
             _comment(line, comments)
-        elif line:
+        else:
             found = _QUOTED.findall(line)
             texts.extend(found if found else [line])
     if len(texts) < m:
@@ -116,12 +94,7 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         )
     candidates = [name.strip() for name in texts[:m]]
     title = texts[m].strip() if len(texts) > m else ""
-    cells = (
-        np.asarray(rows, dtype=np.int64),
-        np.asarray(cols, dtype=np.int64),
-        np.asarray(positions, dtype=np.int64),
-    )
-    profile = build_profile(path, candidates, cells, np.asarray(counts, dtype=np.int64))
+    profile = build_profile(path, candidates, cells, counts)
     notes: list[str] = []
     if withdrawn:
         gone = sorted(set(withdrawn))
@@ -146,6 +119,79 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     )
 
 
+def _head(
+    path: Path, lines: list[str], comments: dict[str, str]
+) -> tuple[int, int, int, list[int]]:
+    """The lines before the ballots: ``(index of the first ballot line, candidates, seats,
+    withdrawn candidates)``; comments on the way go into ``comments``."""
+    m = seats = 0
+    withdrawn: list[int] = []
+    for number, line in filled_lines(lines, 0):
+        if line.startswith("#"):
+            _comment(line, comments)
+        elif m == 0:
+            m, seats = _header(path, number, line)
+        elif not withdrawn and line.startswith("-"):
+            withdrawn = _withdrawn(path, number, line, m)
+        else:
+            return number - 1, m, seats, withdrawn
+    if m == 0:
+        raise fail(path, None, "the file has no 'candidates seats' line")
+    return len(lines), m, seats, withdrawn
+
+
+def _bulk(lines: list[str], start: int, m: int) -> tuple[Cells, IntArray, int] | None:
+    """The ballot lines from ``start`` to the ``0`` line parsed at once, with the index of
+    that line; ``None`` unless every line is a plain ``count c1 c2=c3 ... 0`` whose numbers
+    are in range (anything else — a comment, a mistake — is read line by line)."""
+    try:
+        end = lines.index("0", start)
+    except ValueError:
+        return None
+    text = "\n".join(lines[start:end]) + "\n"
+    if not _plain(text):
+        return None
+    parsed = ranked_tokens(text.replace("=", " -"), m)
+    return None if parsed is None else (*parsed, end)
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` holds only digits, spaces, tabs, line breaks and ``=`` between two
+    digits (what the lines parsed at once may hold)."""
+    try:
+        data = text.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    if data.translate(None, _DIGITS + b" \t\n="):
+        return False
+    if b"=" not in data:
+        return True
+    codes = np.frombuffer(b"\n" + data, dtype=np.uint8)
+    around = np.flatnonzero(codes == ord("="))[:, None] + [-1, 1]
+    return bool(np.isin(codes[around], np.frombuffer(_DIGITS, dtype=np.uint8)).all())
+
+
+def _by_line(
+    path: Path, lines: list[str], start: int, m: int, comments: dict[str, str]
+) -> tuple[Cells, IntArray, int]:
+    """The ballot lines from ``start`` read one by one, each checked; stops at the ``0``
+    line and returns its index with the cells and counts."""
+    gathered = Gathered()
+    for number, line in filled_lines(lines, start):
+        if line.startswith("#"):
+            _comment(line, comments)
+            continue
+        if line == "0":
+            return *gathered.arrays(), number - 1
+        if line.startswith('"'):
+            raise fail(
+                path, number, "candidate names begin before the '0' line that ends the ballots"
+            )
+        _ballot(path, number, line, m, gathered)
+        gathered.counts.append(check_count(path, number, int(line.split()[0])))
+    raise fail(path, None, "no '0' line ends the ballots (is the file truncated?)")
+
+
 def _comment(line: str, into: dict[str, str]) -> None:
     """Keep a ``# redbench_key: value`` comment's field; other comments say nothing."""
     match = _COMMENT_FIELD.fullmatch(line)
@@ -153,22 +199,14 @@ def _comment(line: str, into: dict[str, str]) -> None:
         into[match.group(1)] = match.group(2).strip()
 
 
-def _ballot(
-    path: Path,
-    line: int,
-    text: str,
-    m: int,
-    row: int,
-    cells: tuple[list[int], list[int], list[int]],
-) -> None:
-    """Parse one ballot line ``weight c1 c2=c3 ... 0`` into ``cells``."""
+def _ballot(path: Path, line: int, text: str, m: int, gathered: Gathered) -> None:
+    """Parse one ballot line ``weight c1 c2=c3 ... 0`` into ``gathered``."""
     tokens = text.split()
     weight = tokens[0]
     if not _WHOLE.fullmatch(weight):
         raise fail(path, line, f"ballot weight {weight!r} is not a whole number")
     if tokens[-1] != "0":
         raise fail(path, line, "the ballot does not end with 0")
-    rows, cols, positions = cells
     seen: set[int] = set()
     for position, token in enumerate(tokens[1:-1]):
         for member in token.split("="):
@@ -182,9 +220,7 @@ def _ballot(
             if number in seen:
                 raise fail(path, line, f"candidate {number} is ranked twice")
             seen.add(number)
-            rows.append(row)
-            cols.append(number - 1)
-            positions.append(position)
+            gathered.mark(number - 1, position)
 
 
 def write(box: BallotBox, path: Path) -> None:

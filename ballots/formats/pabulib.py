@@ -6,6 +6,10 @@ pairs (``budget``, ``vote_type`` ...); PROJECTS one row per project (``project_i
 ``cost``, optional ``name``, ``votes``, ``selected`` ...); VOTES one row per voter
 (``voter_id``, ``vote`` = comma-separated approved project ids).
 
+META and PROJECTS are read as CSV; the VOTES rows, when they are plain unquoted lines
+after the other sections, are split and looked up at once, else read row by row (which
+says which row is wrong and how).
+
 Red Bench adds META rows of its own: how the round was counted, ``redbench_method`` …
 ``redbench_lot_seed`` (:class:`~ballots.box.PublishedCount`), and ``redbench_candidates``
 ``name``, which says the projects are counted under their ``name`` column (the names the
@@ -16,11 +20,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ballots.box import PREFIX, BallotBox, PublishedCount, published_fields
 from ballots.errors import FormatError
@@ -37,14 +44,22 @@ NAME_KEY = "project.{}.name"
 CANDIDATES_KEY = PREFIX + "candidates"
 """META key whose value ``name`` says the projects are counted under their ``name`` column."""
 
+_VOTES = re.compile(r"^[ \t]*VOTES[ \t;]*\r?\n[^\n]*\S[^\n]*\n", re.MULTILINE | re.IGNORECASE)
+"""The VOTES heading and the line after it, its header row."""
+_HEADING = re.compile(
+    r"^[^\S\n]*(?:META|PROJECTS|VOTES)[^\S\n;]*(?:;[^\S\n]*)*$", re.MULTILINE | re.IGNORECASE
+)
+_BLANK_ROW = re.compile(r"^[^\S\n]*(?:;[^\S\n]*)*\n", re.MULTILINE)
 
-def _rows(text: str, ticker: Ticker) -> Iterator[tuple[int, list[str]]]:
-    """``(line number, fields)`` for every non-blank row, quoted fields unquoted."""
+
+def _rows(text: str, ticker: Ticker, first: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` for every non-blank row, quoted fields unquoted; the text's
+    first line is line ``first``."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
     done = 0
-    read = 0
+    read = first - 1
     for fields in reader:
-        start, read = read + 1, reader.line_num
+        start, read = read + 1, first - 1 + reader.line_num
         done += sum(len(f) + 1 for f in fields)
         ticker(done)
         if any(f.strip() for f in fields):
@@ -113,7 +128,7 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     """Read an approval ``.pb`` file; the ``selected`` column becomes ``official``."""
     text = read_text(path, progress)
     ticker = Ticker(progress, len(text))
-    sections = _sections(path, text, ticker)
+    sections, body, first = _split(path, text, ticker)
     meta: dict[str, str] = {}
     where: dict[str, int] = {}
     for number, fields in sections["META"][1:]:
@@ -163,17 +178,11 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
     header, *rows = sections["VOTES"]
     columns = _columns(path, "VOTES", header, ("voter_id", "vote"))
     index = {pid: i for i, pid in enumerate(ids)}
-    marks = np.zeros((len(rows), len(ids)), dtype=bool)
-    for row, (number, fields) in enumerate(rows):
-        vote = _field(path, number, fields, columns, "vote")
-        for pid in (p.strip() for p in vote.split(",")):
-            if not pid:
-                continue
-            if pid not in index:
-                raise fail(path, number, f"vote for unknown project {pid}")
-            if marks[row, index[pid]]:
-                raise fail(path, number, f"project {pid} is approved twice")
-            marks[row, index[pid]] = True
+    marks = None if body is None else _bulk(body, columns["vote"], index)
+    if marks is None:
+        if body is not None:
+            rows += list(_rows(body, ticker, first))
+        marks = _by_row(path, rows, columns, index)
     try:
         published = PublishedCount.from_fields(published_fields(meta))
     except FormatError as exc:
@@ -195,6 +204,78 @@ def read(path: Path, progress: Progress | None = None) -> BallotBox:
         meta={k: v for k, v in meta.items() if not k.startswith(PREFIX)},
         published=published,
     )
+
+
+def _split(
+    path: Path, text: str, ticker: Ticker
+) -> tuple[dict[str, list[tuple[int, list[str]]]], str | None, int]:
+    """The sections up to the VOTES header row, the VOTES rows after it as text and the
+    number of their first line; when the VOTES section is not plainly the last (or a quoted
+    field might hide where it starts), all sections and no text."""
+    heading = _VOTES.search(text)
+    if heading is not None:
+        head, body = text[: heading.end()], text[heading.end() :]
+        lines = head.count("\n")
+        plain = head.count('"') % 2 == 0 and head.count("\r") in (0, head.count("\r\n"))
+        if plain and _HEADING.search(body) is None:
+            try:
+                sections = _sections(path, head, ticker)
+            except FormatError:
+                sections = {}
+            if sections and sections["VOTES"][0][0] == lines:
+                return sections, body, lines + 1
+    return _sections(path, text, ticker), None, 0
+
+
+def _bulk(body: str, column: int, index: dict[str, int]) -> NDArray[np.bool_] | None:
+    """The approvals of the VOTES rows in ``body`` found at once: the ``column`` field of
+    every line, split at its commas, looked up in ``index``. ``None`` unless every row is a
+    plain unquoted line with that field, approving known projects once each (anything else
+    is read row by row)."""
+    if '"' in body:
+        return None
+    body = body.replace("\r\n", "\n")
+    if "\r" in body:
+        return None
+    if not body.endswith("\n"):
+        body += "\n"
+    votes = re.findall(rf"^(?:[^;\n]*;){{{column}}}([^;\n]*)", body, re.MULTILINE)
+    if len(votes) != body.count("\n") or _BLANK_ROW.search(body):
+        return None
+    tokens = ",\n,".join(votes).split(",")
+    lookup = {**index, "\n": -2, "": -3}
+    codes = np.fromiter(map(lookup.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+    for at in np.flatnonzero(codes == -1):
+        codes[at] = lookup.get(tokens[at].strip(), -1)
+    if np.any(codes == -1):
+        return None
+    voters = np.cumsum(codes == -2)
+    approved = codes >= 0
+    rows, cols = voters[approved], codes[approved]
+    m = len(index)
+    if rows.size and int(np.bincount(rows * m + cols).max()) > 1:
+        return None
+    marks = np.zeros((len(votes), m), dtype=bool)
+    marks[rows, cols] = True
+    return marks
+
+
+def _by_row(
+    path: Path, rows: list[tuple[int, list[str]]], columns: dict[str, int], index: dict[str, int]
+) -> NDArray[np.bool_]:
+    """The approvals of the VOTES rows read one by one, each checked."""
+    marks = np.zeros((len(rows), len(index)), dtype=bool)
+    for row, (number, fields) in enumerate(rows):
+        vote = _field(path, number, fields, columns, "vote")
+        for pid in (p.strip() for p in vote.split(",")):
+            if not pid:
+                continue
+            if pid not in index:
+                raise fail(path, number, f"vote for unknown project {pid}")
+            if marks[row, index[pid]]:
+                raise fail(path, number, f"project {pid} is approved twice")
+            marks[row, index[pid]] = True
+    return marks
 
 
 def _candidates(
