@@ -1,5 +1,6 @@
-"""Election-office cast-vote records (CVR): the Minneapolis CSV and the ES&S xlsx export, one
-row per ballot and one column per rank; read, and written back as a CSV with rank columns.
+"""Election-office cast-vote records (CVR): the Minneapolis CSV, the same table as Parquet and
+the ES&S xlsx export, one row per ballot and one column per rank; read, and written back as a
+CSV (or Parquet) with rank columns.
 
 Each cell is a candidate name or a marker; by default the official Minneapolis rules apply,
 the ones that reproduce the city's certified first-round counts (2013 and 2017 mayor):
@@ -16,6 +17,13 @@ than ``maxSkippedRanksAllowed`` consecutive skipped ranks): :meth:`CvrRules.from
 reads them from the config file. A ballot that exhausts keeps the ranks before that point.
 Columns whose header names a rank or choice (``rank1``, ``1st Choice``) are the ranks, in
 order; a ``Count`` column, if present, gives each row's weight; other columns are ignored.
+
+CSV and Parquet are read by column with pyarrow: each column dictionary-encoded, its few
+distinct cells mapped to label codes once, so a million ballots are one small-integer table
+and never a million Python rows; identical rows are collapsed before the marker rules run.
+A CSV that pyarrow reads differently from Python's ``csv`` module (a row of the wrong width,
+a bad count, bytes that are not UTF-8) is read row by row instead, as xlsx is, so it gives
+the same ballots or the same message naming the line.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +44,7 @@ from numpy.typing import NDArray
 from ballots.box import BallotBox
 from ballots.errors import FormatError
 from ballots.formats._common import (
+    REPORT_EVERY,
     Progress,
     Ticker,
     check_count,
@@ -47,12 +56,18 @@ from ballots.formats._common import (
     read_bytes,
     row_order,
 )
-from engine.counts import check_counts, sum_by
+from engine.counts import check_counts
 from engine.errors import ProfileError
-from engine.profile import RankedProfile
+from engine.profile import RankedProfile, collapse_rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 NAME = "cvr"
-EXTENSIONS = (".csv", ".xlsx")
+EXTENSIONS = (".csv", ".xlsx", ".parquet")
+
+PARQUET_MAGIC = b"PAR1"
+"""The first (and last) bytes of a Parquet file."""
 
 UNDERVOTE = "undervote"
 OVERVOTE = "overvote"
@@ -140,14 +155,246 @@ def _columns(path: Path, header: Sequence[Any]) -> tuple[list[int], int | None]:
     return ranks, counts[0] if counts else None
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """A CVR's rank cells as a table of label codes, before any rule is applied."""
+
+    codes: NDArray[np.integer[Any]]
+    """``codes[b, r]``: the label in ballot row ``b`` at rank ``r`` (blank rows left out)."""
+    labels: list[str]
+    """The labels (cells with surrounding white space removed), by code."""
+    counts: NDArray[np.int64] | None
+    """The ``Count`` column, or ``None``: one ballot per row."""
+
+
 def read(
     path: Path, progress: Progress | None = None, *, rules: CvrRules = MINNEAPOLIS
 ) -> BallotBox:
-    """Read a CSV or xlsx cast-vote record, counting its marks by ``rules``."""
+    """Read a CSV, Parquet or xlsx cast-vote record, counting its marks by ``rules``."""
     path = Path(path)
-    rows = (
-        _xlsx_rows(path, progress) if path.suffix.lower() == ".xlsx" else _csv_rows(path, progress)
-    )
+    size = check_file(path)
+    suffix = path.suffix.lower()
+    marks: _Marks | None = None
+    if suffix == ".xlsx":
+        marks = _marks_of_rows(path, _xlsx_rows(path, progress))
+    elif suffix == ".parquet" or _head(path).startswith(PARQUET_MAGIC):
+        table = _parquet_table(path)
+        marks = _marks_of_table(path, table.columns, list(table.column_names), 0)
+        if marks is None:  # a bad count: the rows say which one
+            marks = _marks_of_rows(path, _table_rows(table))
+    else:
+        if progress is not None:
+            progress(0, size)
+        table = _csv_table(path, progress)
+        if table is not None:
+            header = [str(column[0].as_py()) for column in table.columns]
+            marks = _marks_of_table(path, table.columns, header, 1)
+        if marks is None:
+            marks = _marks_of_rows(path, _csv_rows(path, progress))
+        elif progress is not None:
+            progress(size, size)
+    profile, notes = _profile(path, marks, rules)
+    return BallotBox(profile=profile, format=NAME, title=path.stem, notes=notes)
+
+
+def _head(path: Path) -> bytes:
+    """The first bytes of a file."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4)
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+_BLOCK = 4 * REPORT_EVERY
+"""Bytes pyarrow parses at a time (one progress report each when reading block by block)."""
+
+_TEXT_COLUMNS = 1024
+"""Columns read as dictionary-encoded text by name (pyarrow names them ``f0``, ``f1`` ...);
+any further column is cast to text after pyarrow infers its type."""
+
+
+def _csv_table(path: Path, progress: Progress | None) -> pa.Table | None:
+    """The whole CSV as dictionary-encoded text columns, the header as their first row; or
+    ``None`` when pyarrow cannot read it as Python's ``csv`` module would (a row of another
+    width, bytes that are not UTF-8, a blank first line, which ``csv`` takes as the header).
+
+    Without ``progress`` all cores parse the file at once; with it, blocks are read one
+    after another and each reports how far the reading has come.
+    """
+    import pyarrow as pa  # imported here: only CSV and Parquet reads need it
+    import pyarrow.csv as pa_csv
+
+    if _head(path).removeprefix(b"\xef\xbb\xbf")[:1] in (b"\n", b"\r"):
+        return None
+    text = pa.dictionary(pa.int32(), pa.string())
+    options: dict[str, Any] = {
+        "read_options": pa_csv.ReadOptions(autogenerate_column_names=True, block_size=_BLOCK),
+        "parse_options": pa_csv.ParseOptions(newlines_in_values=True),
+        "convert_options": pa_csv.ConvertOptions(
+            column_types={f"f{i}": text for i in range(_TEXT_COLUMNS)}
+        ),
+    }
+    try:
+        if progress is None:
+            return pa_csv.read_csv(path, **options)
+        ticker = Ticker(progress, check_file(path))
+        reader = pa_csv.open_csv(path, **options)
+        batches = []
+        for batch in reader:  # one batch per block of the file
+            batches.append(batch)
+            ticker(len(batches) * _BLOCK)
+        return pa.Table.from_batches(batches, reader.schema)
+    except (pa.ArrowInvalid, OSError):
+        return None
+
+
+def _parquet_table(path: Path) -> pa.Table:
+    """A Parquet file's table, text columns dictionary-encoded as they are read."""
+    import pyarrow as pa  # imported here: only CSV and Parquet reads need it
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+        text = [
+            f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ]
+        return pq.read_table(path, read_dictionary=text)
+    except (pa.ArrowException, OSError) as exc:
+        raise fail(path, None, f"is not a readable Parquet file ({type(exc).__name__})") from exc
+
+
+def _table_rows(table: pa.Table) -> Iterator[Sequence[Any]]:
+    """A table's column names, then its rows of values (for the row-by-row reading)."""
+    yield table.column_names
+    columns = table.columns
+    for batch in range(table.num_rows):
+        yield [column[batch].as_py() for column in columns]
+
+
+def _marks_of_table(
+    path: Path, columns: Sequence[pa.ChunkedArray], header: list[str], skip: int
+) -> _Marks | None:
+    """The marks of a columnar CVR, computed column by column on whole arrays; ``None`` when
+    some row's count is not a whole number of ballots (the row-by-row reading names it).
+
+    ``skip`` leading rows (the header) are not ballots.
+    """
+    rank_cols, count_col = _columns(path, header)
+    n = len(columns[0]) - skip if columns else 0
+    found: dict[str, int] = {}
+    luts: list[list[NDArray[np.int64]]] = []
+    indices: list[list[NDArray[np.int64]]] = []
+    for i in rank_cols:
+        parts = _dictionaries(columns[i], skip, text=True)
+        luts.append(
+            [
+                np.array([found.setdefault(_label(v), len(found)) for v in values], np.int64)
+                for values, _ in parts
+            ]
+        )
+        indices.append([rows for _, rows in parts])
+    codes = np.empty((n, len(rank_cols)), dtype=_code_type(len(found)), order="F")
+    for r, (column_luts, column_rows) in enumerate(zip(luts, indices, strict=True)):
+        at = 0
+        for lut, rows in zip(column_luts, column_rows, strict=True):
+            codes[at : at + len(rows), r] = lut[rows]
+            at += len(rows)
+    blank = _blank_rows(columns, skip, n)
+    counts: NDArray[np.int64] | None = None
+    if count_col is not None:
+        counts = np.empty(n, dtype=np.int64)
+        at = 0
+        for values, rows in _dictionaries(columns[count_col], skip, text=False):
+            counts[at : at + len(rows)] = np.array([_count_or_none(v) for v in values])[rows]
+            at += len(rows)
+        bad = counts < 0
+        if blank is not None:
+            bad &= ~blank
+        if bad.any():
+            return None
+    if blank is not None:
+        keep = ~blank
+        codes = codes[keep]
+        counts = None if counts is None else counts[keep]
+    if not len(codes):
+        raise fail(path, None, "no ballot rows after the header")
+    return _Marks(codes, list(found), counts)
+
+
+def _label(value: object) -> str:
+    """A cell as its label: the text with surrounding white space removed (missing: blank)."""
+    return "" if value is None else str(value).strip()
+
+
+def _code_type(labels: int) -> type[np.integer[Any]]:
+    """The smallest integer type holding ``labels`` codes."""
+    return np.int8 if labels <= 127 else np.int16 if labels <= 32767 else np.int32
+
+
+def _dictionaries(
+    column: pa.ChunkedArray, skip: int, *, text: bool
+) -> list[tuple[list[Any], NDArray[np.int64]]]:
+    """A column, less its first ``skip`` rows, chunk by chunk as the chunk's distinct values
+    and each row's index into them; a missing value is the value ``None``, listed last.
+
+    ``text``: values are compared as text (a Parquet column of numbers is read as its digits).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out: list[tuple[list[Any], NDArray[np.int64]]] = []
+    for chunk in column.slice(skip).chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            if text and not pa.types.is_string(chunk.type):
+                chunk = chunk.cast(pa.string())
+            chunk = pc.dictionary_encode(chunk)
+        values = chunk.dictionary
+        if text and not pa.types.is_string(values.type):
+            values = values.cast(pa.string())
+        rows = chunk.indices
+        if rows.null_count:
+            rows = rows.fill_null(len(values))
+        out.append(([*values.to_pylist(), None], rows.to_numpy().astype(np.int64, copy=False)))
+    return out
+
+
+def _blank_rows(columns: Sequence[pa.ChunkedArray], skip: int, n: int) -> NDArray[np.bool_] | None:
+    """Which rows have every cell empty (they are not ballots); ``None`` if none has.
+
+    Rows whose first cell is empty are few, so only they are looked at in later columns.
+    """
+    maybe: NDArray[np.int64] | None = None
+    for column in columns:
+        empty = (
+            np.concatenate(
+                [
+                    np.array([v is None or v == "" for v in values], dtype=bool)[rows]
+                    for values, rows in _dictionaries(column, skip, text=True)
+                ]
+            )
+            if n
+            else np.zeros(0, dtype=bool)
+        )
+        maybe = np.flatnonzero(empty) if maybe is None else maybe[empty[maybe]]
+        if not len(maybe):
+            return None
+    blank = np.zeros(n, dtype=bool)
+    if maybe is not None:
+        blank[maybe] = True
+    return blank
+
+
+def _count_or_none(value: object) -> int:
+    """A ``Count`` cell as a number of ballots, or -1 when :func:`_count` would refuse it."""
+    try:
+        return _count(Path(), 0, value)
+    except FormatError:
+        return -1
+
+
+def _marks_of_rows(path: Path, rows: Iterator[Sequence[Any]]) -> _Marks:
+    """The marks of a CVR read row by row (xlsx, or a CSV pyarrow reads differently)."""
     header = next(rows, None)
     if header is None:
         raise FormatError(f"{path}: the file is empty")
@@ -161,19 +408,17 @@ def read(
             continue
         if len(row) < need:
             raise fail(path, number, f"the row has {len(row)} of the {need} columns it needs")
-        cells.extend("" if row[i] is None else str(row[i]).strip() for i in rank_cols)
+        cells.extend(_label(row[i]) for i in rank_cols)
         if count_col is not None:
             weights.append(_count(path, number, row[count_col]))
     if not cells:
         raise fail(path, None, "no ballot rows after the header")
-    marks = np.asarray(cells, dtype=object).reshape(-1, width)
-    counts = (
-        np.asarray(weights, dtype=np.int64)
-        if count_col is not None
-        else np.ones(marks.shape[0], dtype=np.int64)
+    labels, codes = np.unique(np.asarray(cells, dtype=object), return_inverse=True)
+    return _Marks(
+        codes.reshape(-1, width),
+        [str(label) for label in labels],
+        np.asarray(weights, dtype=np.int64) if count_col is not None else None,
     )
-    profile, notes = _profile(path, marks, counts, rules)
-    return BallotBox(profile=profile, format=NAME, title=path.stem, notes=notes)
 
 
 def _count(path: Path, line: int, value: object) -> int:
@@ -187,29 +432,11 @@ def _count(path: Path, line: int, value: object) -> int:
     raise fail(path, line, f"count {value!r} is not a whole number")
 
 
-def _collapse(
-    codes: NDArray[np.int64], counts: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Merge identical rows of marks (there are far fewer kinds than ballots); counts are
-    summed exactly, a total past the ballot limit refused."""
-    width = codes.shape[1]
-    base = int(codes.max()) + 1
-    if base**width < 2**62:
-        keys = codes @ np.array([base**j for j in range(width)], dtype=np.int64)
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        rows = codes[first]
-    else:
-        rows, inverse = np.unique(codes, axis=0, return_inverse=True)
-    return rows, sum_by(inverse.ravel(), check_counts(counts, len(counts)), len(rows))
-
-
-def _profile(
-    path: Path, marks: NDArray[Any], counts: NDArray[np.int64], rules: CvrRules
-) -> tuple[RankedProfile, tuple[str, ...]]:
-    """Apply the marker rules column by column, vectorised over the ballots."""
-    labels, codes = np.unique(marks, return_inverse=True)
-    codes = codes.reshape(marks.shape).astype(np.int64)
-    label_list = [str(label) for label in labels]
+def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile, tuple[str, ...]]:
+    """Collapse identical rows of marks (there are far fewer kinds than ballots), then apply
+    the marker rules column by column, vectorised over the distinct rows."""
+    used = np.bincount(marks.codes.ravel(order="K"), minlength=len(marks.labels)) > 0
+    label_list = [label for label, seen in zip(marks.labels, used, strict=True) if seen]
     specials = {UNDERVOTE, OVERVOTE, ""}
     names = sorted(n for n in label_list if n not in specials and n != WRITE_IN)
     if WRITE_IN in label_list:
@@ -217,20 +444,21 @@ def _profile(
     if not names:
         raise fail(path, None, "no ballot marks a candidate")
     index = {n: i for i, n in enumerate(names)}
-    # label code -> candidate index, or -1 skipped rank, -2 overvote
+    # label code -> candidate index, or -1 skipped rank, -2 overvote (unused codes: -1)
     lookup = np.array(
         [
             -1
-            if label in (UNDERVOTE, "")
+            if label in (UNDERVOTE, "") or not seen
             else -2
             if label == OVERVOTE
             else index[WRITE_IN_NAME if label == WRITE_IN else label]
-            for label in label_list
+            for label, seen in zip(marks.labels, used, strict=True)
         ],
         dtype=np.int64,
     )
     try:
-        codes, counts = _collapse(codes, counts)
+        counts = None if marks.counts is None else check_counts(marks.counts, len(marks.counts))
+        codes, counts = collapse_rows(marks.codes, counts)
     except ProfileError as exc:
         raise fail(path, None, str(exc)) from exc
     cand = lookup[codes]
