@@ -72,7 +72,10 @@ def _keys(matrix: NDArray[np.integer[Any]], low: int, bits: int) -> NDArray[Any]
         keys = np.zeros(n, dtype=np.uint64)
         for j in range(m):
             keys <<= np.uint64(bits)
-            keys |= (matrix[:, j].astype(np.int64) - low).astype(np.uint64)
+            column = matrix[:, j].astype(np.int64)
+            if low:
+                column -= low
+            keys |= column.view(np.uint64)
         return keys
     size = _byte_size(bits)
     packed = np.ascontiguousarray(matrix.astype(np.int64) - low, dtype=f">u{size}")
@@ -86,7 +89,7 @@ def _rows(keys: NDArray[Any], m: int, low: int, bits: int) -> NDArray[np.int64]:
         rest = keys.copy()
         mask = np.uint64((1 << bits) - 1)
         for j in range(m - 1, -1, -1):
-            rows[:, j] = (rest & mask).astype(np.int64)
+            rows[:, j] = (rest & mask).view(np.int64)
             rest >>= np.uint64(bits)
     else:
         size = _byte_size(bits)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import mmap
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -230,7 +231,7 @@ def _csv_table(path: Path, progress: Progress | None) -> pa.Table | None:
     text = pa.dictionary(pa.int32(), pa.string())
     options: dict[str, Any] = {
         "read_options": pa_csv.ReadOptions(autogenerate_column_names=True, block_size=_BLOCK),
-        "parse_options": pa_csv.ParseOptions(newlines_in_values=True),
+        "parse_options": pa_csv.ParseOptions(newlines_in_values=_quoted(path)),
         "convert_options": pa_csv.ConvertOptions(
             column_types={f"f{i}": text for i in range(_TEXT_COLUMNS)}
         ),
@@ -247,6 +248,16 @@ def _csv_table(path: Path, progress: Progress | None) -> pa.Table | None:
         return pa.Table.from_batches(batches, reader.schema)
     except (pa.ArrowInvalid, OSError):
         return None
+
+
+def _quoted(path: Path) -> bool:
+    """Whether the file holds a double quote: only then can a cell hold a line break, which
+    pyarrow must then look for (at some cost) when it splits the file into blocks."""
+    with path.open("rb") as handle:
+        if path.stat().st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b'"') >= 0
 
 
 def _parquet_table(path: Path) -> pa.Table:
@@ -435,7 +446,14 @@ def _count(path: Path, line: int, value: object) -> int:
 def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile, tuple[str, ...]]:
     """Collapse identical rows of marks (there are far fewer kinds than ballots), then apply
     the marker rules column by column, vectorised over the distinct rows."""
-    used = np.bincount(marks.codes.ravel(order="K"), minlength=len(marks.labels)) > 0
+    refused: ProfileError | None = None
+    try:
+        weights = None if marks.counts is None else check_counts(marks.counts, len(marks.counts))
+        codes, counts = collapse_rows(marks.codes, weights)
+    except ProfileError as exc:
+        refused = exc
+        codes, counts = marks.codes.astype(np.int64), np.zeros(0, dtype=np.int64)
+    used = np.bincount(codes.ravel(), minlength=len(marks.labels)) > 0
     label_list = [label for label, seen in zip(marks.labels, used, strict=True) if seen]
     specials = {UNDERVOTE, OVERVOTE, ""}
     names = sorted(n for n in label_list if n not in specials and n != WRITE_IN)
@@ -443,6 +461,8 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
         names.append(WRITE_IN_NAME)
     if not names:
         raise fail(path, None, "no ballot marks a candidate")
+    if refused is not None:
+        raise fail(path, None, str(refused)) from refused
     index = {n: i for i, n in enumerate(names)}
     # label code -> candidate index, or -1 skipped rank, -2 overvote (unused codes: -1)
     lookup = np.array(
@@ -456,11 +476,6 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
         ],
         dtype=np.int64,
     )
-    try:
-        counts = None if marks.counts is None else check_counts(marks.counts, len(marks.counts))
-        codes, counts = collapse_rows(marks.codes, counts)
-    except ProfileError as exc:
-        raise fail(path, None, str(exc)) from exc
     cand = lookup[codes]
     n, width = cand.shape
     table = np.full((n, len(names)), -1, dtype=np.int64)
@@ -468,6 +483,7 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
     skipped = np.zeros(n, dtype=np.int64)
     exhausted_over = exhausted_skip = repeats = 0
     rows = np.arange(n)
+    placed = np.zeros(n, dtype=np.int64)  # marks counted so far: the next one's position
     for rank in range(width):
         column = cand[:, rank]
         marked = column != -1
@@ -483,7 +499,8 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
         fresh = live.copy()
         fresh[live] = table[rows[live], column[live]] < 0
         repeats += int(counts[live & ~fresh].sum())
-        table[rows[fresh], column[fresh]] = rank
+        table[rows[fresh], column[fresh]] = placed[fresh]
+        placed += fresh
         skipped = np.where(marked, 0, skipped + 1)
     weighted = counts[:, None]
     notes = [
