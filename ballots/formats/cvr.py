@@ -525,11 +525,28 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
 
 
 def write(box: BallotBox, path: Path) -> None:
-    """Write a CSV cast-vote record: ``rank1 .. rankN`` columns and a ``count`` column.
+    """Write a cast-vote record: ``rank1 .. rankN`` columns and a ``count`` column, as CSV
+    (or as Parquet when ``path`` ends in ``.parquet``).
 
     Unused ranks read ``undervote``; "Undeclared Write-ins" is written as ``UWI``. Ties
     cannot be written (they would read back as overvotes).
     """
+    header, rows = _table_to_write(box, path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            _write_parquet(header, rows, path)
+            return
+        out = io.StringIO(newline="")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        path.write_text(out.getvalue(), encoding="utf-8", newline="")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+
+
+def _table_to_write(box: BallotBox, path: Path) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of the cast-vote record of ``box``, most cast ballots first."""
     profile = box.profile
     if not isinstance(profile, RankedProfile):
         raise fail(path, None, f"a cast-vote record holds ranked ballots, not {profile.kind}")
@@ -541,14 +558,25 @@ def write(box: BallotBox, path: Path) -> None:
     names = [WRITE_IN if n == WRITE_IN_NAME else n for n in profile.candidates]
     ballots = orders(profile)
     width = max([len(b) for b in ballots] + [1])
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([f"rank{r}" for r in range(1, width + 1)] + ["count"])
+    rows: list[list[Any]] = []
     for row in row_order(profile):
         marks = [names[group[0]] for group in ballots[row]]
         marks += [UNDERVOTE] * (width - len(marks))
-        writer.writerow([*marks, int(profile.counts[row])])
+        rows.append([*marks, int(profile.counts[row])])
+    return [f"rank{r}" for r in range(1, width + 1)] + ["count"], rows
+
+
+def _write_parquet(header: list[str], rows: list[list[Any]], path: Path) -> None:
+    import pyarrow as pa  # imported here: only CSV and Parquet need it
+    import pyarrow.parquet as pq
+
+    columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in header]
+    types = [pa.string()] * (len(header) - 1) + [pa.int64()]
+    table = pa.table(
+        [pa.array(values, type=kind) for values, kind in zip(columns, types, strict=True)],
+        names=header,
+    )
     try:
-        path.write_text(out.getvalue(), encoding="utf-8", newline="")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+        pq.write_table(table, path)
+    except pa.ArrowException as exc:
+        raise FormatError(f"{path}: cannot be written ({exc})") from exc
