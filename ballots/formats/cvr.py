@@ -292,42 +292,26 @@ def _marks_of_table(
     ``skip`` leading rows (the header) are not ballots.
     """
     rank_cols, count_col = _columns(path, header)
-    n = len(columns[0]) - skip if columns else 0
+    ranks = [_distinct(columns[i], skip, text=True) for i in rank_cols]
     found: dict[str, int] = {}
-    luts: list[list[NDArray[np.int64]]] = []
-    indices: list[list[NDArray[np.int64]]] = []
-    for i in rank_cols:
-        parts = _dictionaries(columns[i], skip, text=True)
-        luts.append(
-            [
-                np.array([found.setdefault(_label(v), len(found)) for v in values], np.int64)
-                for values, _ in parts
-            ]
-        )
-        indices.append([rows for _, rows in parts])
-    codes = np.empty((n, len(rank_cols)), dtype=_code_type(len(found)), order="F")
-    for r, (column_luts, column_rows) in enumerate(zip(luts, indices, strict=True)):
-        at = 0
-        for lut, rows in zip(column_luts, column_rows, strict=True):
-            codes[at : at + len(rows), r] = lut[rows]
-            at += len(rows)
-    blank = _blank_rows(columns, skip, n)
+    luts = [
+        np.array([found.setdefault(_label(v), len(found)) for v in values], dtype=np.int64)
+        for values, _ in ranks
+    ]
+    n = len(ranks[0][1])
+    codes = np.empty((n, len(ranks)), dtype=_code_type(len(found)), order="F")
+    for r, (lut, (_, rows)) in enumerate(zip(luts, ranks, strict=True)):
+        codes[:, r] = lut[rows]
+    blank = _blank_rows(columns, skip, codes, found.get(""))
     counts: NDArray[np.int64] | None = None
     if count_col is not None:
-        counts = np.empty(n, dtype=np.int64)
-        at = 0
-        for values, rows in _dictionaries(columns[count_col], skip, text=False):
-            counts[at : at + len(rows)] = np.array([_count_or_none(v) for v in values])[rows]
-            at += len(rows)
-        bad = counts < 0
-        if blank is not None:
-            bad &= ~blank
-        if bad.any():
+        values, rows = _distinct(columns[count_col], skip, text=False)
+        counts = np.array([_count_or_none(v) for v in values], dtype=np.int64)[rows]
+        if np.any(np.delete(counts, blank) < 0):
             return None
-    if blank is not None:
-        keep = ~blank
-        codes = codes[keep]
-        counts = None if counts is None else counts[keep]
+    if len(blank):
+        codes = np.delete(codes, blank, axis=0)
+        counts = None if counts is None else np.delete(counts, blank)
     if not len(codes):
         raise fail(path, None, "no ballot rows after the header")
     return _Marks(codes, list(found), counts)
@@ -343,57 +327,57 @@ def _code_type(labels: int) -> type[np.integer[Any]]:
     return np.int8 if labels <= 127 else np.int16 if labels <= 32767 else np.int32
 
 
-def _dictionaries(
+def _distinct(
     column: pa.ChunkedArray, skip: int, *, text: bool
-) -> list[tuple[list[Any], NDArray[np.int64]]]:
-    """A column, less its first ``skip`` rows, chunk by chunk as the chunk's distinct values
-    and each row's index into them; a missing value is the value ``None``, listed last.
+) -> tuple[list[Any], NDArray[np.integer[Any]]]:
+    """A column, less its first ``skip`` rows, as a list of values and each row's index into
+    it (the values of each chunk's dictionary in turn); a missing value is ``None``.
 
     ``text``: values are compared as text (a Parquet column of numbers is read as its digits).
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    out: list[tuple[list[Any], NDArray[np.int64]]] = []
+    values: list[Any] = []
+    parts: list[NDArray[np.integer[Any]]] = []
     for chunk in column.slice(skip).chunks:
         if not pa.types.is_dictionary(chunk.type):
             if text and not pa.types.is_string(chunk.type):
                 chunk = chunk.cast(pa.string())
-            chunk = pc.dictionary_encode(chunk)
-        values = chunk.dictionary
-        if text and not pa.types.is_string(values.type):
-            values = values.cast(pa.string())
+            chunk = chunk.dictionary_encode()
+        distinct = chunk.dictionary
+        if text and not pa.types.is_string(distinct.type):
+            distinct = distinct.cast(pa.string())
         rows = chunk.indices
         if rows.null_count:
-            rows = rows.fill_null(len(values))
-        out.append(([*values.to_pylist(), None], rows.to_numpy().astype(np.int64, copy=False)))
-    return out
+            rows = rows.fill_null(len(distinct))
+        parts.append(rows.to_numpy() + len(values) if values else rows.to_numpy())
+        values += [*distinct.to_pylist(), None]
+    if len(parts) == 1:
+        return values, parts[0]
+    return values, np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def _blank_rows(columns: Sequence[pa.ChunkedArray], skip: int, n: int) -> NDArray[np.bool_] | None:
-    """Which rows have every cell empty (they are not ballots); ``None`` if none has.
+def _blank_rows(
+    columns: Sequence[pa.ChunkedArray],
+    skip: int,
+    codes: NDArray[np.integer[Any]],
+    blank_code: int | None,
+) -> NDArray[np.int64]:
+    """The rows whose every cell is empty (they are not ballots).
 
-    Rows whose first cell is empty are few, so only they are looked at in later columns.
+    Only rows whose rank cells all read as blank can be; other columns are looked at just
+    for those, which are few.
     """
-    maybe: NDArray[np.int64] | None = None
+    if blank_code is None:
+        return np.zeros(0, dtype=np.int64)
+    maybe = np.flatnonzero((codes == blank_code).all(axis=1))
     for column in columns:
-        empty = (
-            np.concatenate(
-                [
-                    np.array([v is None or v == "" for v in values], dtype=bool)[rows]
-                    for values, rows in _dictionaries(column, skip, text=True)
-                ]
-            )
-            if n
-            else np.zeros(0, dtype=bool)
-        )
-        maybe = np.flatnonzero(empty) if maybe is None else maybe[empty[maybe]]
         if not len(maybe):
-            return None
-    blank = np.zeros(n, dtype=bool)
-    if maybe is not None:
-        blank[maybe] = True
-    return blank
+            break
+        values, rows = _distinct(column, skip, text=True)
+        empty = np.array([v is None or v == "" for v in values], dtype=bool)
+        maybe = maybe[empty[rows[maybe]]]
+    return maybe
 
 
 def _count_or_none(value: object) -> int:

@@ -98,12 +98,15 @@ def process(argv: list[str], repeat: int) -> tuple[float, int]:
     """Best wall time of a whole process and its peak memory (max RSS, bytes)."""
     times, peak = [], 0
     for _ in range(repeat):
-        started = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
-        times.append(time.perf_counter() - started)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{' '.join(argv)} failed")
+        # output to files, as when piped: no progress bar on a terminal
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            started = time.perf_counter()
+            child = subprocess.Popen(argv, stdout=out, stderr=err)
+            _, status, usage = os.wait4(child.pid, 0)
+            times.append(time.perf_counter() - started)
+            if os.waitstatus_to_exitcode(status) != 0:
+                err.seek(0)
+                raise SystemExit(f"{' '.join(argv)} failed:\n{err.read().decode()}")
         peak = max(peak, usage.ru_maxrss * 1024)
     return min(times), peak
 
