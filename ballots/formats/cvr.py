@@ -183,13 +183,15 @@ def read(
         marks = _marks_of_table(path, table.columns, list(table.column_names), 0)
         if marks is None:  # a bad count: the rows say which one
             marks = _marks_of_rows(path, _table_rows(table))
+        del table  # the codes hold all that is needed now
     else:
         if progress is not None:
             progress(0, size)
-        table = _csv_table(path, progress)
-        if table is not None:
-            header = [str(column[0].as_py()) for column in table.columns]
-            marks = _marks_of_table(path, table.columns, header, 1)
+        read = _csv_table(path, progress)
+        if read is not None:
+            header = [str(column[0].as_py()) for column in read.columns]
+            marks = _marks_of_table(path, read.columns, header, 1)
+            del read
         if marks is None:
             marks = _marks_of_rows(path, _csv_rows(path, progress))
         elif progress is not None:
