@@ -1,1 +1,2 @@
-"""Red Bench service: the command line now; the litestar application, storage and pages next."""
+"""Red Bench service: the litestar application, its storage and pages, and the command line.
+Importing the package imports nothing: a command imports only what it uses."""

@@ -16,18 +16,18 @@ A refusal is raised by its key in the catalogue with its parameters
 (``raise NotFound("no-round", round_id=7)``): ``[error.no-round]`` in
 ``service/locale/errors.toml`` holds its HTTP status, its machine code when several refusals
 share one, and its words in Chinese and English. Engine and ballot errors keep their own
-trees; :data:`DOMAIN_KEYS` names their entries. Database failures are sorted once by
-:func:`database_trouble`. :func:`refusal_of` turns any of these into a :class:`Refusal`,
-the API answers it as an :class:`ErrorBody` and the pages show its message.
+trees; :data:`DOMAIN_KEYS` names their entries (:mod:`service.domain` holds them and
+:class:`Refusal`, for the command line, which does without the web stack). Database
+failures are sorted once by :func:`database_trouble`. :func:`refusal_of` turns any of
+these into a :class:`Refusal`, the API answers it as an :class:`ErrorBody` and the pages
+show its message.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sqlite3
 from collections.abc import Mapping
-from functools import partial
 from typing import Any, ClassVar, Final, Literal
 
 import asyncpg
@@ -47,54 +47,16 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 
-from ballots.errors import BallotError, FormatError, InvalidBallot
-from engine.errors import (
-    EngineError,
-    KindMismatch,
-    OptionError,
-    ProfileError,
-    TieUnresolved,
-    TransitionRefused,
-    UnknownMethod,
-)
-from service.i18n import facts, said, settled
+from ballots.errors import BallotError
+from engine.errors import EngineError
+from service.domain import DOMAIN_KEYS as DOMAIN_KEYS
+from service.domain import Refusal, domain_refusal
+from service.domain import entry as entry
+from service.i18n import settled
 from service.logs import logger
-from service.refusals import ballot_problem, validation_zh
+from service.refusals import validation_zh
 
 log = logger(__name__)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Refusal:
-    """An error as answered: its catalogue entry ``error.<key>`` with the parameters of its
-    words, the HTTP status and machine code the entry gives, and the request field at fault
-    and machine-readable detail, if any."""
-
-    key: str
-    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
-    field: str | None = None
-    detail: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-    @property
-    def status(self) -> int:
-        return entry(self.key)[0]
-
-    @property
-    def code(self) -> str:
-        return entry(self.key)[1]
-
-    def message(self, lang: str) -> str:
-        """The refusal's words in ``lang``."""
-        return said(lang, f"error.{self.key}", **self.params)
-
-
-def entry(key: str) -> tuple[int, str]:
-    """The HTTP status and machine code of the refusal ``key`` (``KeyError`` if the catalogue
-    has no such refusal)."""
-    found = facts().get(f"error.{key}")
-    if found is None or "status" not in found:
-        raise KeyError(f"no refusal error.{key} in the catalogue")
-    return int(found["status"]), str(found.get("code", key))
 
 
 class ServiceError(Exception):
@@ -184,21 +146,6 @@ class Misconfigured(ServiceError):
 
 class Unavailable(ServiceError):
     status = 503
-
-
-DOMAIN_KEYS: Final[dict[type[Exception], str]] = {
-    TransitionRefused: "transition-refused",
-    TieUnresolved: "tie-unresolved",
-    InvalidBallot: "invalid-ballot",
-    UnknownMethod: "unknown-method",
-    KindMismatch: "kind-mismatch",
-    OptionError: "invalid-option",
-    ProfileError: "invalid-ballots",
-    FormatError: "bad-file",
-    BallotError: "invalid-ballot",
-    EngineError: "cannot-count",
-}
-"""Domain error class → its catalogue entry. The most specific class listed wins."""
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):
@@ -314,19 +261,6 @@ def _field_of(message: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _domain(exc: Exception) -> Refusal:
-    """An engine or ballot error: in English its own sentence, in Chinese its entry's."""
-    key = next(DOMAIN_KEYS[c] for c in type(exc).__mro__ if c in DOMAIN_KEYS)
-    params: dict[str, object] = {"sentence": str(exc)}
-    detail: dict[str, Any] = {}
-    if isinstance(exc, TieUnresolved):
-        params["tied"] = list(exc.tied)
-    if isinstance(exc, InvalidBallot):
-        params["problem"] = partial(ballot_problem, exc)
-        detail = {"problem": exc.problem}
-    return Refusal(key, params, getattr(exc, "where", None), detail)
-
-
 def _validation(exc: ValidationException) -> Refusal:
     extra = exc.extra if isinstance(exc.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
@@ -365,7 +299,7 @@ def _refusal_of(exc: BaseException) -> Refusal:
     if isinstance(exc, ServiceError):
         return exc.refusal
     if isinstance(exc, EngineError | BallotError):
-        return _domain(exc)
+        return domain_refusal(exc)
     if isinstance(exc, ValidationException):
         return _validation(exc)
     if isinstance(exc, PermissionDeniedException):

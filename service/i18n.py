@@ -16,8 +16,12 @@ machine code, that ``code`` (:func:`facts`); :func:`said` fills its parameters.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import marshal
 import os
 import string
+import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
@@ -62,13 +66,45 @@ def _flatten(
         _flatten(value, f"{prefix}.{key}" if prefix else key, into, where, facts)
 
 
+Catalogue = tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]]]
+"""The entries (key → both languages) and their facts (key → status, code)."""
+
+
 @cache
-def _read() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]]]:
+def _read() -> Catalogue:
+    return read_catalogue(LOCALE)
+
+
+def read_catalogue(folder: Path) -> Catalogue:
+    """The catalogue of the ``*.toml`` files in ``folder``. Parsed once, it is kept as Python
+    keeps bytecode (``__pycache__``, or under ``PYTHONPYCACHEPREFIX``; not written when
+    ``PYTHONDONTWRITEBYTECODE`` is set) and read back while the files and this module are
+    byte for byte the same: a command starts without parsing the TOML again."""
+    sources = [(path.name, path.read_bytes()) for path in sorted(folder.glob("*.toml"))]
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for name, data in sources:
+        digest.update(b"\0%s\0%d\0%s" % (name.encode(), len(data), data))
+    key = digest.digest()
+    kept = Path(importlib.util.cache_from_source(str(folder / "catalogue.py")))
+    kept = kept.with_suffix(".marshal")
+    try:
+        found = marshal.loads(kept.read_bytes())
+        if isinstance(found, tuple) and len(found) == 3 and found[0] == key:
+            return found[1], found[2]
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
     entries: dict[str, dict[str, str]] = {}
     facts: dict[str, dict[str, Any]] = {}
-    for path in sorted(LOCALE.glob("*.toml")):
-        with path.open("rb") as file:
-            _flatten(tomllib.load(file), "", entries, path.name, facts)
+    for name, data in sources:
+        _flatten(tomllib.loads(data.decode()), "", entries, name, facts)
+    if not sys.dont_write_bytecode:
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_name(f"{kept.name}.{os.getpid()}")
+            partial.write_bytes(marshal.dumps((key, entries, facts)))
+            os.replace(partial, kept)
+        except OSError:
+            pass  # a folder that cannot be written: parse again next time
     return entries, facts
 
 

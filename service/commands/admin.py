@@ -5,51 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-from pathlib import Path
 from typing import TextIO
 
+from service.commands.errors import CommandError
 from service.errors import ServiceError
 from service.i18n import text
 from service.settings import Settings
 
 
-class CommandError(Exception):
-    """A command was refused; the message says why (one line), ``zh`` in Chinese. The exit
-    status is 1, or 2 for options that do not fit (as the option parser's)."""
-
-    def __init__(self, message: str, zh: str | None = None, *, status: int = 1) -> None:
-        super().__init__(message)
-        self.zh = zh
-        self.status = status
-
-    @classmethod
-    def of(cls, exc: ServiceError) -> CommandError:
-        """A service refusal as a command's, in both languages."""
-        return cls(str(exc), exc.zh)
-
-    def said(self, lang: str) -> str:
-        return self.zh if lang == "zh" and self.zh else str(self)
-
-
-def existing(path: Path) -> Path:
-    """``path`` if there is a file there, else the command's refusal naming it."""
-    if not path.is_file():
-        raise CommandError(f"{path}: no such file", f"找不到文件 {path}")
-    return path
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    db = sub.add_parser("db", help="database schema")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
-    up.add_argument(
-        "--database",
-        help="database URL (default: REDBENCH_DATABASE_URL or a SQLite file redbench.sqlite3 here)",
-    )
-    up.set_defaults(handler=db_upgrade)
-
-    user = sub.add_parser("user", help="staff accounts")
-    user_sub = user.add_subparsers(dest="user_command", required=True)
+def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
+    """The subcommands of ``db`` or ``user`` and their options."""
+    if name == "db":
+        db_sub = cmd.add_subparsers(dest="db_command", required=True)
+        up = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
+        up.add_argument(
+            "--database",
+            help="database URL (default: REDBENCH_DATABASE_URL or a SQLite file "
+            "redbench.sqlite3 here)",
+        )
+        up.set_defaults(handler=db_upgrade)
+        return
+    user_sub = cmd.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="create a staff account")
     add.add_argument("username")
     add.add_argument(

@@ -22,7 +22,7 @@ from ballots.box import BallotBox, PublishedCount
 from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS
 from engine.result import Option
-from service.commands.admin import CommandError, existing
+from service.commands.errors import CommandError, existing
 from service.i18n import LANGUAGES, text
 
 METHOD_FLAGS = {
@@ -33,37 +33,30 @@ METHOD_FLAGS = {
 }
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``tally`` and ``compare`` to the command line."""
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("file", type=Path, help="ballot file")
-        p.add_argument("--format", help="file format (default: from the name or content)")
-        p.add_argument("--seats", type=int, help="number of winners (default: from the file, or 1)")
-        p.add_argument(
-            "--seed",
-            help="lot seed for ties (default: the file's, else the ballots' digest)",
-        )
-        p.add_argument("--json", action="store_true", help="print the result as JSON")
-        p.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
-        p.add_argument("--no-progress", action="store_true", help="no progress bar on reads")
-
-    tally_cmd = sub.add_parser("tally", help="count a ballot file with one method")
-    common(tally_cmd)
-    tally_cmd.add_argument(
+def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
+    """The options of ``tally`` or ``compare``."""
+    cmd.add_argument("file", type=Path, help="ballot file")
+    cmd.add_argument("--format", help="file format (default: from the name or content)")
+    cmd.add_argument("--seats", type=int, help="number of winners (default: from the file, or 1)")
+    cmd.add_argument(
+        "--seed",
+        help="lot seed for ties (default: the file's, else the ballots' digest)",
+    )
+    cmd.add_argument("--json", action="store_true", help="print the result as JSON")
+    cmd.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
+    cmd.add_argument("--no-progress", action="store_true", help="no progress bar on reads")
+    cmd.set_defaults(handler=run)
+    if name != "tally":
+        return
+    cmd.add_argument(
         "--method", choices=sorted(METHODS), help="counting method (default: the file's)"
     )
-    tally_cmd.add_argument("--budget", type=float, help="budget (overrides the file's)")
-    tally_cmd.add_argument(
+    cmd.add_argument("--budget", type=float, help="budget (overrides the file's)")
+    cmd.add_argument(
         "--batch", action="store_true", help="IRV: eliminate every candidate who cannot win at once"
     )
     for flag, helptext in METHOD_FLAGS.items():
-        tally_cmd.add_argument(f"--{flag}", help=helptext)
-
-    tally_cmd.set_defaults(handler=run)
-    compare_cmd = sub.add_parser("compare", help="count with every applicable method")
-    common(compare_cmd)
-    compare_cmd.set_defaults(handler=run)
+        cmd.add_argument(f"--{flag}", help=helptext)
 
 
 def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:

@@ -18,40 +18,41 @@ from typing import TextIO
 
 import msgspec
 
-from service.commands.admin import CommandError, existing
+from service.commands.errors import CommandError, existing
 from service.i18n import LANGUAGES, text
-from service.settings import Settings
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``verify``, ``export`` and ``seal`` to the command line."""
-    from service.records.exports import FORMATS
+def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
+    """The options of ``verify``, ``export`` or ``seal``."""
+    if name == "verify":
+        cmd.add_argument("bundle", type=Path, help="the JSON bundle (redbench-decision)")
+        cmd.add_argument(
+            "--expect", help="the package digest it must have (from the signed record)"
+        )
+        cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+        cmd.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
+        cmd.set_defaults(handler=verify)
+    elif name == "export":
+        from service.records.exports import FORMATS
 
-    check = sub.add_parser("verify", help="verify a decision bundle and count it again")
-    check.add_argument("bundle", type=Path, help="the JSON bundle (redbench-decision)")
-    check.add_argument("--expect", help="the package digest it must have (from the signed record)")
-    check.add_argument("--json", action="store_true", help="print the report as JSON")
-    check.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
-    check.set_defaults(handler=verify)
-
-    out = sub.add_parser("export", help="export a round's (or a process's) decision record")
-    out.add_argument("id", type=int, help="the round id (or the process id with --process)")
-    out.add_argument("--process", action="store_true", help="export a whole process")
-    out.add_argument("--format", required=True, choices=list(FORMATS), help="what to export")
-    out.add_argument("-o", "--output", type=Path, required=True, help="file to write")
-    out.add_argument("--database", help="database URL (default: REDBENCH_DATABASE_URL or here)")
-    out.add_argument("--lang", choices=LANGUAGES, help="language of the document (default zh)")
-    out.set_defaults(handler=export)
-
-    seal = sub.add_parser("seal", help="count a ballot file into a verifiable bundle")
-    seal.add_argument("file", type=Path, help="ballot file (BLT, PrefLib, pabulib, JSON …)")
-    seal.add_argument("--method", required=True, help="counting method, e.g. stv, irv, greedy")
-    seal.add_argument("--format", help="file format (default: from the name or content)")
-    seal.add_argument("--seats", type=int, help="number of winners (default: from the file, or 1)")
-    seal.add_argument("--tie-policy", choices=["lot", "refuse"], default="lot")
-    seal.add_argument("-o", "--output", type=Path, required=True, help="bundle file to write")
-    seal.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
-    seal.set_defaults(handler=seal_file)
+        cmd.add_argument("id", type=int, help="the round id (or the process id with --process)")
+        cmd.add_argument("--process", action="store_true", help="export a whole process")
+        cmd.add_argument("--format", required=True, choices=list(FORMATS), help="what to export")
+        cmd.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+        cmd.add_argument("--database", help="database URL (default: REDBENCH_DATABASE_URL or here)")
+        cmd.add_argument("--lang", choices=LANGUAGES, help="language of the document (default zh)")
+        cmd.set_defaults(handler=export)
+    else:
+        cmd.add_argument("file", type=Path, help="ballot file (BLT, PrefLib, pabulib, JSON …)")
+        cmd.add_argument("--method", required=True, help="counting method, e.g. stv, irv, greedy")
+        cmd.add_argument("--format", help="file format (default: from the name or content)")
+        cmd.add_argument(
+            "--seats", type=int, help="number of winners (default: from the file, or 1)"
+        )
+        cmd.add_argument("--tie-policy", choices=["lot", "refuse"], default="lot")
+        cmd.add_argument("-o", "--output", type=Path, required=True, help="bundle file to write")
+        cmd.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
+        cmd.set_defaults(handler=seal_file)
 
 
 def _read(path: Path) -> bytes:
@@ -106,6 +107,7 @@ def export(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from service.errors import ServiceError
     from service.records.controllers import export_process, export_round
     from service.records.exports import Exported
+    from service.settings import Settings
 
     settings = Settings.from_env(database_url=args.database)
     upgrade(settings.database_url)

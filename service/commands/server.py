@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from service.commands.admin import CommandError
+from service.commands.errors import CommandError
 from service.i18n import text
 from service.settings import Settings, trusted_proxy
 
@@ -23,36 +23,32 @@ def quiet() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    for name, helptext in (
-        ("serve", "run the web service"),
-        ("demo", "run the web service with the pocket-park example"),
-    ):
-        cmd = sub.add_parser(name, help=helptext)
-        cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-        cmd.add_argument("--port", type=int, help="port (default 8000)")
-        cmd.add_argument("--database", help="database URL (default: a SQLite file here)")
-        cmd.add_argument("--workers", type=int, default=1, help="app worker processes")
-        cmd.add_argument(
-            "--events",
-            choices=["memory", "redis"],
-            help="live events between workers (default memory)",
-        )
-        cmd.add_argument(
-            "--trusted-proxy",
-            action="append",
-            type=_proxy,
-            metavar="ADDR",
-            help="a reverse proxy (address or network) whose X-Forwarded-For names the "
-            "client; repeatable (default none: the header is ignored)",
-        )
-        cmd.add_argument(
-            "--tls-cert",
-            metavar="FILE",
-            help="serve HTTPS with this certificate (PEM; with --tls-key)",
-        )
-        cmd.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
-        cmd.set_defaults(handler=serve if name == "serve" else demo)
+def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
+    """The options of ``serve`` or ``demo``."""
+    cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    cmd.add_argument("--port", type=int, help="port (default 8000)")
+    cmd.add_argument("--database", help="database URL (default: a SQLite file here)")
+    cmd.add_argument("--workers", type=int, default=1, help="app worker processes")
+    cmd.add_argument(
+        "--events",
+        choices=["memory", "redis"],
+        help="live events between workers (default memory)",
+    )
+    cmd.add_argument(
+        "--trusted-proxy",
+        action="append",
+        type=_proxy,
+        metavar="ADDR",
+        help="a reverse proxy (address or network) whose X-Forwarded-For names the "
+        "client; repeatable (default none: the header is ignored)",
+    )
+    cmd.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="serve HTTPS with this certificate (PEM; with --tls-key)",
+    )
+    cmd.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+    cmd.set_defaults(handler=serve if name == "serve" else demo)
 
 
 def _proxy(value: str) -> str:
