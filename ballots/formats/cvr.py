@@ -23,7 +23,8 @@ distinct cells mapped to label codes once, so a million ballots are one small-in
 and never a million Python rows; identical rows are collapsed before the marker rules run.
 A CSV that pyarrow reads differently from Python's ``csv`` module (a row of the wrong width,
 a bad count, bytes that are not UTF-8) is read row by row instead, as xlsx is, so it gives
-the same ballots or the same message naming the line.
+the same ballots or the same message naming the line; so is a CSV under
+:data:`COLUMNAR_BYTES`.
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def read(
     else:
         if progress is not None:
             progress(0, size)
-        read = _csv_table(path, progress)
+        read = _csv_table(path, progress) if size >= COLUMNAR_BYTES else None
         if read is not None:
             header = [str(column[0].as_py()) for column in read.columns]
             marks = _marks_of_table(path, read.columns, header, 1)
@@ -208,6 +209,10 @@ def _head(path: Path) -> bytes:
     except OSError as exc:
         raise FormatError(f"{path}: cannot be read ({exc.strerror})") from exc
 
+
+COLUMNAR_BYTES = 1 << 20
+"""A CSV this large or larger is read by column; a smaller one row by row, which is quicker
+than loading pyarrow (the command line's start-up on a small file stays short)."""
 
 _BLOCK = 4 * REPORT_EVERY
 """Bytes pyarrow parses at a time (one progress report each when reading block by block)."""
@@ -352,11 +357,20 @@ def _distinct(
         rows = chunk.indices
         if rows.null_count:
             rows = rows.fill_null(len(distinct))
-        parts.append(rows.to_numpy() + len(values) if values else rows.to_numpy())
+        indices = _integers(rows)
+        parts.append(indices + len(values) if values else indices)
         values += [*distinct.to_pylist(), None]
     if len(parts) == 1:
         return values, parts[0]
     return values, np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _integers(array: pa.Array) -> NDArray[np.integer[Any]]:
+    """A pyarrow integer array without missing values as a numpy view of its buffer
+    (``Array.to_numpy`` would import pandas, when installed, on its first call)."""
+    kind = np.dtype(str(array.type))
+    data = array.buffers()[1]
+    return np.frombuffer(data, dtype=kind, count=len(array), offset=array.offset * kind.itemsize)
 
 
 def _blank_rows(

@@ -23,6 +23,13 @@ from tests.support.profiles import sole_first
 MINNEAPOLIS = ELECTIONS / "minneapolis"
 
 
+@pytest.fixture(autouse=True)
+def by_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files here are read by column too, as large ones are (row by row they are read
+    as xlsx is, which the tests of rows pyarrow reads otherwise cover)."""
+    monkeypatch.setattr(cvr, "COLUMNAR_BYTES", 0)
+
+
 def read_csv(tmp_path: Path, text: str, rules: cvr.CvrRules = cvr.MINNEAPOLIS) -> BallotBox:
     path = tmp_path / "cvr.csv"
     path.write_text(text, encoding="utf-8")
