@@ -72,10 +72,10 @@ def _keys(matrix: NDArray[np.integer[Any]], low: int, bits: int) -> NDArray[Any]
         keys = np.zeros(n, dtype=np.uint64)
         for j in range(m):
             keys <<= np.uint64(bits)
-            column = matrix[:, j].astype(np.int64)
-            if low:
-                column -= low
-            keys |= column.view(np.uint64)
+            if low == 0 and matrix.dtype.kind == "u":
+                keys |= matrix[:, j]  # widened a block at a time, no copy of the column
+            else:
+                keys |= (matrix[:, j].astype(np.int64) - low).view(np.uint64)
         return keys
     size = _byte_size(bits)
     packed = np.ascontiguousarray(matrix.astype(np.int64) - low, dtype=f">u{size}")

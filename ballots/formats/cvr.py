@@ -299,16 +299,19 @@ def _marks_of_table(
     ``skip`` leading rows (the header) are not ballots.
     """
     rank_cols, count_col = _columns(path, header)
-    ranks = [_distinct(columns[i], skip, text=True) for i in rank_cols]
+    ranks = [_chunks(columns[i], skip, text=True) for i in rank_cols]
     found: dict[str, int] = {}
     luts = [
-        np.array([found.setdefault(_label(v), len(found)) for v in values], dtype=np.int64)
-        for values, _ in ranks
+        [[found.setdefault(_label(v), len(found)) for v in values] for values, _ in chunks]
+        for chunks in ranks
     ]
-    n = len(ranks[0][1])
-    codes = np.empty((n, len(ranks)), dtype=_code_type(len(found)), order="F")
-    for r, (lut, (_, rows)) in enumerate(zip(luts, ranks, strict=True)):
-        codes[:, r] = lut[rows]
+    kind = _code_type(len(found))
+    codes = np.empty((sum(len(rows) for _, rows in ranks[0]), len(ranks)), kind, order="F")
+    for r, (column_luts, chunks) in enumerate(zip(luts, ranks, strict=True)):
+        at = 0
+        for lut, (_, rows) in zip(column_luts, chunks, strict=True):
+            np.take(np.array(lut, dtype=kind), rows, out=codes[at : at + len(rows), r], mode="clip")
+            at += len(rows)
     blank = _blank_rows(columns, skip, codes, found.get(""))
     counts: NDArray[np.int64] | None = None
     if count_col is not None:
@@ -331,21 +334,35 @@ def _label(value: object) -> str:
 
 def _code_type(labels: int) -> type[np.integer[Any]]:
     """The smallest integer type holding ``labels`` codes."""
-    return np.int8 if labels <= 127 else np.int16 if labels <= 32767 else np.int32
+    return np.uint8 if labels <= 1 << 8 else np.uint16 if labels <= 1 << 16 else np.uint32
 
 
 def _distinct(
     column: pa.ChunkedArray, skip: int, *, text: bool
 ) -> tuple[list[Any], NDArray[np.integer[Any]]]:
     """A column, less its first ``skip`` rows, as a list of values and each row's index into
-    it (the values of each chunk's dictionary in turn); a missing value is ``None``.
+    it (the values of each chunk's dictionary in turn); a missing value is ``None``."""
+    values: list[Any] = []
+    parts: list[NDArray[np.integer[Any]]] = []
+    for distinct, indices in _chunks(column, skip, text=text):
+        parts.append(indices + len(values) if values else indices)
+        values += distinct
+    if len(parts) == 1:
+        return values, parts[0]
+    return values, np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _chunks(
+    column: pa.ChunkedArray, skip: int, *, text: bool
+) -> list[tuple[list[Any], NDArray[np.integer[Any]]]]:
+    """A column, less its first ``skip`` rows, chunk by chunk as the chunk's distinct values
+    and each row's index into them; a missing value is the value ``None``, listed last.
 
     ``text``: values are compared as text (a Parquet column of numbers is read as its digits).
     """
     import pyarrow as pa
 
-    values: list[Any] = []
-    parts: list[NDArray[np.integer[Any]]] = []
+    out: list[tuple[list[Any], NDArray[np.integer[Any]]]] = []
     for chunk in column.slice(skip).chunks:
         if not pa.types.is_dictionary(chunk.type):
             if text and not pa.types.is_string(chunk.type):
@@ -357,12 +374,8 @@ def _distinct(
         rows = chunk.indices
         if rows.null_count:
             rows = rows.fill_null(len(distinct))
-        indices = _integers(rows)
-        parts.append(indices + len(values) if values else indices)
-        values += [*distinct.to_pylist(), None]
-    if len(parts) == 1:
-        return values, parts[0]
-    return values, np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        out.append(([*distinct.to_pylist(), None], _integers(rows)))
+    return out
 
 
 def _integers(array: pa.Array) -> NDArray[np.integer[Any]]:
@@ -478,7 +491,7 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
     )
     cand = lookup[codes]
     n, width = cand.shape
-    table = np.full((n, len(names)), -1, dtype=np.int64)
+    table = np.full((n, len(names)), -1, dtype=np.int8 if width < 127 else np.int64)
     alive = np.ones(n, dtype=bool)
     skipped = np.zeros(n, dtype=np.int64)
     exhausted_over = exhausted_skip = repeats = 0
@@ -502,16 +515,20 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
         table[rows[fresh], column[fresh]] = placed[fresh]
         placed += fresh
         skipped = np.where(marked, 0, skipped + 1)
-    weighted = counts[:, None]
+
+    def weighted(value: int) -> int:
+        """How many marks of ``value`` (a candidate, -1 or -2) the ballots hold."""
+        return int(counts @ (cand == value).sum(axis=1))
+
     notes = [
-        f"{int((weighted * (cand == -1)).sum())} skipped ranks (undervote or blank) passed over",
-        f"{int((weighted * (cand == -2)).sum())} overvoted ranks "
+        f"{weighted(-1)} skipped ranks (undervote or blank) passed over",
+        f"{weighted(-2)} overvoted ranks "
         + ("passed over" if rules.overvote == "skip" else f"ended {exhausted_over} ballots"),
         f"{int(counts[(cand == -1).all(axis=1)].sum())} ballots rank nobody",
         f"{repeats} repeated marks for a candidate counted once, at the highest rank",
     ]
     if WRITE_IN in label_list:
-        uwi = int((weighted * (cand == index[WRITE_IN_NAME])).sum())
+        uwi = weighted(index[WRITE_IN_NAME])
         notes.append(f"{uwi} undeclared write-in marks counted for {WRITE_IN_NAME!r}")
     if rules.max_skipped is not None:
         notes.append(
