@@ -253,7 +253,7 @@ def _csv_table(path: Path, progress: Progress | None) -> pa.Table | None:
             batches.append(batch)
             ticker(len(batches) * _BLOCK)
         return pa.Table.from_batches(batches, reader.schema)
-    except (pa.ArrowInvalid, OSError):
+    except (pa.ArrowException, OSError):
         return None
 
 
@@ -286,8 +286,8 @@ def _table_rows(table: pa.Table) -> Iterator[Sequence[Any]]:
     """A table's column names, then its rows of values (for the row-by-row reading)."""
     yield table.column_names
     columns = table.columns
-    for batch in range(table.num_rows):
-        yield [column[batch].as_py() for column in columns]
+    for row in range(table.num_rows):
+        yield [column[row].as_py() for column in columns]
 
 
 def _marks_of_table(
