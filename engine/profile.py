@@ -85,16 +85,19 @@ def _keys(matrix: NDArray[np.integer[Any]], low: int, bits: int) -> NDArray[Any]
 def _rows(keys: NDArray[Any], m: int, low: int, bits: int) -> NDArray[np.int64]:
     """The rows whose :func:`_keys` are ``keys``."""
     if bits * m <= 64:
-        rows = np.empty((len(keys), m), dtype=np.int64)
+        columns = np.empty((m, len(keys)), dtype=np.int64)  # filled a whole column at a time
         rest = keys.copy()
         mask = np.uint64((1 << bits) - 1)
         for j in range(m - 1, -1, -1):
-            rows[:, j] = (rest & mask).view(np.int64)
+            np.bitwise_and(rest, mask, out=columns[j].view(np.uint64))
             rest >>= np.uint64(bits)
+        rows = np.ascontiguousarray(columns.T)
     else:
         size = _byte_size(bits)
         rows = np.ascontiguousarray(keys).view(f">u{size}").reshape(-1, m).astype(np.int64)
-    return rows + low
+    if low:
+        rows += low
+    return rows
 
 
 def collapse_rows(
