@@ -82,16 +82,21 @@ def _keys(matrix: NDArray[np.integer[Any]], low: int, bits: int) -> NDArray[Any]
     return packed.view(f"V{size * m}").ravel()
 
 
+_UNPACK_ROWS = 1 << 14
+"""Rows unpacked from their keys at a time."""
+
+
 def _rows(keys: NDArray[Any], m: int, low: int, bits: int) -> NDArray[np.int64]:
     """The rows whose :func:`_keys` are ``keys``."""
     if bits * m <= 64:
-        columns = np.empty((m, len(keys)), dtype=np.int64)  # filled a whole column at a time
-        rest = keys.copy()
+        rows = np.empty((len(keys), m), dtype=np.int64)
         mask = np.uint64((1 << bits) - 1)
-        for j in range(m - 1, -1, -1):
-            np.bitwise_and(rest, mask, out=columns[j].view(np.uint64))
-            rest >>= np.uint64(bits)
-        rows = np.ascontiguousarray(columns.T)
+        for start in range(0, len(keys), _UNPACK_ROWS):  # a block of rows stays in cache
+            rest = keys[start : start + _UNPACK_ROWS].copy()
+            block = rows[start : start + _UNPACK_ROWS]
+            for j in range(m - 1, -1, -1):
+                np.bitwise_and(rest, mask, out=block[:, j].view(np.uint64))
+                rest >>= np.uint64(bits)
     else:
         size = _byte_size(bits)
         rows = np.ascontiguousarray(keys).view(f">u{size}").reshape(-1, m).astype(np.int64)

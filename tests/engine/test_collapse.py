@@ -41,3 +41,13 @@ def test_row_keys_order_rows_lexicographically() -> None:
         assert list(np.argsort(keys, kind="stable")) == [1, 3, 2, 0]
         assert keys[1] == keys[3]
         assert len(np.unique(keys)) == 3
+
+
+def test_collapse_rows_of_many_distinct_rows() -> None:
+    # more distinct rows than are unpacked from their keys at a time
+    matrix = np.random.default_rng(3).integers(-1, 10, (60_000, 9))
+    rows, summed = collapse_rows(matrix)
+    want_rows, want_counts = by_rows(matrix, None)
+    assert len(rows) > 40_000
+    assert np.array_equal(rows, want_rows)
+    assert np.array_equal(summed, want_counts)
