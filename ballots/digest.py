@@ -28,7 +28,14 @@ import numpy as np
 
 from ballots.errors import InvalidReceipt
 from ballots.kinds import Ballot
-from engine.profile import UNRANKED, ApprovalProfile, Profile, RankedProfile, dense_ranks
+from engine.profile import (
+    UNRANKED,
+    ApprovalProfile,
+    Profile,
+    RankedProfile,
+    collapse_rows,
+    dense_ranks,
+)
 
 ALPHABET: Final[str] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base 32: digits and capitals without I, L, O and U (nothing to misread)."""
@@ -231,12 +238,7 @@ def canonical_profile(profile: Profile) -> bytes:
     counts = np.asarray(profile.counts, dtype=np.int64)
     keep = counts != 0
     table, counts = table[keep], counts[keep]
-    if len(table):
-        rows, inverse = np.unique(table, axis=0, return_inverse=True)
-        summed = np.zeros(len(rows), dtype=np.int64)
-        np.add.at(summed, inverse.ravel(), counts)
-    else:
-        rows, summed = table, counts
+    rows, summed = collapse_rows(table, counts) if len(table) else (table, counts)
     body: dict[str, object] = {
         "kind": profile.kind,
         "candidates": list(profile.candidates),

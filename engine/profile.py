@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Final, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from engine.counts import check_counts, sum_by
+from engine.counts import check_counts
 from engine.errors import ProfileError
 
 UNRANKED: Final[int] = int(np.iinfo(np.int32).max)
@@ -42,47 +42,96 @@ def _check_candidates(candidates: Sequence[str]) -> tuple[str, ...]:
     return names
 
 
+def row_keys(matrix: NDArray[np.integer[Any]]) -> NDArray[Any]:
+    """One key per row of a non-empty integer matrix, equal exactly when the rows are and
+    ordered as the rows are lexicographically (first column first).
+
+    Each value, less the matrix's smallest, takes a few bits of one ``uint64`` when a row
+    fits in 64 bits (sorting integers is what makes collapsing a million ballots cheap);
+    otherwise the row's values as big-endian unsigned bytes, one ``void`` item per row
+    (byte order is then numeric order).
+    """
+    if matrix.size == 0:
+        return np.zeros(matrix.shape[0], dtype=np.uint64)
+    return _keys(matrix, *_packing(matrix))
+
+
+def _packing(matrix: NDArray[np.integer[Any]]) -> tuple[int, int]:
+    """The smallest value of ``matrix`` and the bits each value takes above it."""
+    low = int(matrix.min())
+    return low, max((int(matrix.max()) - low).bit_length(), 1)
+
+
+def _byte_size(bits: int) -> int:
+    return next(size for size in (1, 2, 4, 8) if bits <= 8 * size)
+
+
+def _keys(matrix: NDArray[np.integer[Any]], low: int, bits: int) -> NDArray[Any]:
+    n, m = matrix.shape
+    if bits * m <= 64:
+        keys = np.zeros(n, dtype=np.uint64)
+        for j in range(m):
+            keys <<= np.uint64(bits)
+            if low == 0 and matrix.dtype.kind == "u":
+                keys |= matrix[:, j]  # widened a block at a time, no copy of the column
+            else:
+                keys |= (matrix[:, j].astype(np.int64) - low).view(np.uint64)
+        return keys
+    size = _byte_size(bits)
+    packed = np.ascontiguousarray(matrix.astype(np.int64) - low, dtype=f">u{size}")
+    return packed.view(f"V{size * m}").ravel()
+
+
+_UNPACK_ROWS = 1 << 14
+"""Rows unpacked from their keys at a time."""
+
+
+def _rows(keys: NDArray[Any], m: int, low: int, bits: int) -> NDArray[np.int64]:
+    """The rows whose :func:`_keys` are ``keys``."""
+    if bits * m <= 64:
+        rows = np.empty((len(keys), m), dtype=np.int64)
+        mask = np.uint64((1 << bits) - 1)
+        for start in range(0, len(keys), _UNPACK_ROWS):  # a block of rows stays in cache
+            rest = keys[start : start + _UNPACK_ROWS].copy()
+            block = rows[start : start + _UNPACK_ROWS]
+            for j in range(m - 1, -1, -1):
+                np.bitwise_and(rest, mask, out=block[:, j].view(np.uint64))
+                rest >>= np.uint64(bits)
+    else:
+        size = _byte_size(bits)
+        rows = np.ascontiguousarray(keys).view(f">u{size}").reshape(-1, m).astype(np.int64)
+    if low:
+        rows += low
+    return rows
+
+
 def collapse_rows(
     matrix: NDArray[np.integer[Any]], counts: IntArray | None = None
 ) -> tuple[NDArray[np.int64], IntArray]:
     """Merge identical rows of a small-integer matrix, adding their counts.
 
-    Rows are packed into one int64 key each (column by column, Horner's scheme) when the
-    values fit, so the work is one sort of ``n`` integers and the distinct rows are
-    unpacked from the distinct keys; otherwise ``numpy.unique`` over rows. ``counts``
-    ``None`` means one ballot per row (else counts checked by
-    :func:`~engine.counts.check_counts`, summed exactly as integers). Rows with a zero
-    count are dropped. The result is sorted by key, so it does not depend on the order of
-    the input rows.
+    Each row becomes one key (:func:`row_keys`), so the work is one sort of ``n`` keys and
+    the distinct rows are unpacked from the distinct keys. ``counts`` ``None`` means one
+    ballot per row (else counts checked by :func:`~engine.counts.check_counts`, summed
+    exactly as integers). Rows with a zero count are dropped. The result is sorted
+    lexicographically, so it does not depend on the order of the input rows.
     """
     n, m = matrix.shape
     if n == 0 or m == 0:
         total = 0 if counts is None else int(counts.sum())
         rows = np.zeros((1 if n and total else 0, m), dtype=np.int64)
         return rows, np.array([total] if len(rows) else [], dtype=np.int64)
-    low = int(matrix.min())
-    base = int(matrix.max()) - low + 1
-    if base**m < 2**62:
-        keys = np.zeros(n, dtype=np.int64)
-        for j in range(m):
-            keys *= base
-            keys += matrix[:, j].astype(np.int64)
-            if low:
-                keys -= low
-        if counts is None:
-            uniq, summed = np.unique(keys, return_counts=True)
-        else:
-            uniq, inverse = np.unique(keys, return_inverse=True)
-            summed = sum_by(inverse.ravel(), counts, len(uniq))
-        rows = np.empty((len(uniq), m), dtype=np.int64)
-        rest = uniq.copy()
-        for j in range(m - 1, -1, -1):
-            rest, rows[:, j] = np.divmod(rest, base)
-        rows += low
+    low, bits = _packing(matrix)
+    keys = _keys(matrix, low, bits)
+    if counts is None:
+        distinct, summed = np.unique(keys, return_counts=True)
     else:
-        rows, inverse = np.unique(matrix.astype(np.int64), axis=0, return_inverse=True)
-        weights = np.ones(n, dtype=np.int64) if counts is None else counts
-        summed = sum_by(inverse.ravel(), weights, len(rows))
+        order = np.argsort(keys)
+        ordered = keys[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        distinct = ordered[starts]
+        summed = np.add.reduceat(counts[order].astype(np.int64, copy=False), starts)
+    rows = _rows(distinct, m, low, bits)
     summed = summed.astype(np.int64, copy=False)
     keep = summed > 0
     return rows[keep], summed[keep]

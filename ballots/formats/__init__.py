@@ -31,7 +31,7 @@ class FormatInfo:
 FORMATS: dict[str, FormatInfo] = {
     "preflib": FormatInfo("ballots.formats.preflib", (".soc", ".soi", ".toc", ".toi")),
     "blt": FormatInfo("ballots.formats.blt", (".blt",)),
-    "cvr": FormatInfo("ballots.formats.cvr", (".csv", ".xlsx")),
+    "cvr": FormatInfo("ballots.formats.cvr", (".csv", ".xlsx", ".parquet")),
     "votekit": FormatInfo("ballots.formats.votekit", (".csv",)),
     "alaska": FormatInfo("ballots.formats.alaska", (".profile",), writable=False),
     "pabulib": FormatInfo("ballots.formats.pabulib", (".pb",)),
@@ -52,7 +52,7 @@ def _known() -> str:
 
 def _sniff(head: bytes) -> str | None:
     """The format the first bytes of a file look like, or ``None``."""
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith((b"PK\x03\x04", b"PAR1")):
         return "cvr"
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = text.lstrip()

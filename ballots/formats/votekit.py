@@ -31,7 +31,7 @@ from ballots.formats._common import (
 )
 from engine.counts import BALLOT_LIMIT, check_counts, sum_by
 from engine.errors import ProfileError
-from engine.profile import RankedProfile
+from engine.profile import RankedProfile, row_keys
 
 NAME = "votekit"
 EXTENSIONS = (".csv",)
@@ -144,9 +144,10 @@ def _profile(
     """Collapse identical rows of cells, then place each distinct row's ranks."""
     labels, codes = np.unique(np.asarray(cells, dtype=object), return_inverse=True)
     codes = codes.reshape(-1, width).astype(np.int64)
-    row_keys, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(row_keys(codes), return_index=True, return_inverse=True)
+    distinct = codes[first]
     try:
-        summed = sum_by(inverse.ravel(), check_counts(counts, len(counts)), len(row_keys))
+        summed = sum_by(inverse.ravel(), check_counts(counts, len(counts)), len(distinct))
     except ProfileError as exc:
         raise fail(path, None, str(exc)) from exc
     line_of = first_line + first
@@ -158,7 +159,7 @@ def _profile(
     rows: list[int] = []
     cols: list[int] = []
     positions: list[int] = []
-    for r, key in enumerate(row_keys):
+    for r, key in enumerate(distinct):
         seen: set[int] = set()
         for position, code in enumerate(key):
             for cand in parsed[int(code)]:

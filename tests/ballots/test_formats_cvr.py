@@ -4,18 +4,30 @@ rounds reproduced exactly with RCTab's own configurations, and malformed CVRs.""
 from __future__ import annotations
 
 import csv
+import random
+import re
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import pytest
 
 from ballots.box import BallotBox
 from ballots.errors import FormatError
-from ballots.formats import cvr
+from ballots.formats import cvr, read_ballots
 from engine.profile import UNRANKED, RankedProfile
 from tests.support.paths import ELECTIONS
 from tests.support.profiles import sole_first
 
 MINNEAPOLIS = ELECTIONS / "minneapolis"
+
+
+@pytest.fixture(autouse=True)
+def by_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files here are read by column too, as large ones are (row by row they are read
+    as xlsx is, which the tests of rows pyarrow reads otherwise cover)."""
+    monkeypatch.setattr(cvr, "COLUMNAR_BYTES", 0)
 
 
 def read_csv(tmp_path: Path, text: str, rules: cvr.CvrRules = cvr.MINNEAPOLIS) -> BallotBox:
@@ -205,3 +217,162 @@ def test_cvr_refuses_a_marker_as_a_name(tmp_path: Path) -> None:
     with pytest.raises(FormatError) as info:
         cvr.write(BallotBox(profile=profile, format="json"), tmp_path / "out.csv")
     assert str(info.value) == "out.csv: the candidate name 'overvote' is a CVR marker"
+
+
+def test_cvr_parquet_round_trip(tmp_path: Path) -> None:
+    profile = RankedProfile.from_orders(
+        ["A", "B", cvr.WRITE_IN_NAME], [["A", "B"], [cvr.WRITE_IN_NAME], ["A", "B"]]
+    )
+    cvr.write(BallotBox(profile=profile, format="json"), tmp_path / "out.parquet")
+    again = read_ballots(tmp_path / "out.parquet")
+    assert again.format == "cvr"
+    assert named_rows(again) == {("A", "B"): 2, (cvr.WRITE_IN_NAME,): 1}
+
+
+# --- the columnar reading against a plain reading of the same rules ----------------------
+
+MARKS = ["A", "B", "C d", "é,x", 'q"u', " B ", "undervote", "overvote", "UWI", "", ""]
+
+
+def reference(path: Path, rules: cvr.CvrRules) -> tuple[dict[tuple[str, ...], int], list[int]]:
+    """The ballots of a CSV cast-vote record and the figures its notes give, read ballot by
+    ballot with the csv module straight from the rules in the module's docstring (the
+    reference for the reader that works on whole columns)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    ranks = [i for i, h in enumerate(header) if "rank" in h.lower()]
+    weight = header.index("Count") if "Count" in header else None
+    ballots: dict[tuple[str, ...], int] = {}
+    skipped = over = nobody = repeats = write_ins = ended_over = ended_skip = 0
+    for row in rows:
+        if not any(row):
+            continue
+        count = 1 if weight is None else int(row[weight])
+        cells = [row[i].strip() for i in ranks]
+        kept: list[str] = []
+        gap, ended = 0, False
+        for cell in cells:
+            mark = cvr.WRITE_IN_NAME if cell == cvr.WRITE_IN else cell
+            blank = cell in ("", cvr.UNDERVOTE)
+            skipped += count * blank
+            over += count * (cell == cvr.OVERVOTE)
+            write_ins += count * (cell == cvr.WRITE_IN)
+            if ended:
+                continue
+            if not blank and rules.max_skipped is not None and gap > rules.max_skipped:
+                ended, ended_skip = True, ended_skip + count
+            elif cell == cvr.OVERVOTE and rules.overvote == "exhaust":
+                ended, ended_over = True, ended_over + count
+            elif not blank and cell != cvr.OVERVOTE:
+                if mark in kept:
+                    repeats += count
+                else:
+                    kept.append(mark)
+            gap = gap + 1 if blank else 0
+        nobody += count * all(c in ("", cvr.UNDERVOTE) for c in cells)
+        ballots[tuple(kept)] = ballots.get(tuple(kept), 0) + count
+    # the figures the notes give, in their order (a limit on skipped ranks is one of them)
+    figures = [skipped, over] + ([ended_over] if rules.overvote == "exhaust" else [])
+    figures += [nobody, repeats]
+    if any(row[i].strip() == cvr.WRITE_IN for row in rows for i in ranks if len(row) > i):
+        figures.append(write_ins)
+    if rules.max_skipped is not None:
+        figures += [ended_skip, rules.max_skipped]
+    return ballots, figures
+
+
+def random_cvr(rng: random.Random, path: Path) -> None:
+    """A small CVR with every kind of cell, blank rows, other columns and maybe counts."""
+    width = rng.randint(1, 6)
+    header = [f"rank{r}" for r in range(1, width + 1)]
+    if rng.random() < 0.3:
+        header.insert(rng.randint(0, width), "Precinct")
+    counted = rng.random() < 0.3
+    if counted:
+        header.append("Count")
+    rows = []
+    for _ in range(rng.randint(1, 60)):
+        row = [rng.choice(MARKS) for _ in header]
+        if "Precinct" in header:
+            row[header.index("Precinct")] = rng.choice(["", "P1", "P 2"])
+        if counted:
+            row[-1] = rng.choice(["1", "2", "17"])
+        rows.append([""] * len(header) if rng.random() < 0.05 else row)
+    rows[0][header.index("rank1")] = "A"  # some ballot marks a candidate
+    if counted:
+        rows[0][-1] = "1"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, lineterminator=rng.choice(["\n", "\r\n"])).writerows([header, *rows])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cvr_columnar_reading_agrees_with_a_plain_reading(seed: int, tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    path = tmp_path / "cvr.csv"
+    for _ in range(25):
+        random_cvr(rng, path)
+        for rules in (cvr.MINNEAPOLIS, cvr.CvrRules("exhaust", 1), cvr.CvrRules("skip", 0)):
+            ballots, figures = reference(path, rules)
+            box = cvr.read(path, rules=rules)
+            assert named_rows(box) == ballots
+            assert [int(f) for f in re.findall(r"\d+", " ".join(box.notes))] == figures
+
+
+def test_cvr_parquet_reads_as_the_csv(tmp_path: Path) -> None:
+    source = MINNEAPOLIS / "2013_minneapolis_mayor_cvr.csv"
+    table = pa_csv.read_csv(
+        source, convert_options=pa_csv.ConvertOptions(column_types={"Rank2": pa.string()})
+    )
+    # a file named without the extension is known by its first bytes
+    target = tmp_path / "mayor.cvr"
+    pq.write_table(table, target)
+    rules = cvr.CvrRules.from_rctab(MINNEAPOLIS / "2013_minneapolis_mayor_rctab_config.json")
+    from_csv, from_parquet = cvr.read(source, rules=rules), read_ballots(target)
+    assert from_parquet.format == "cvr"
+    from_parquet = cvr.read(target, rules=rules)
+    assert from_parquet.profile.candidates == from_csv.profile.candidates
+    assert named_rows(from_parquet) == named_rows(from_csv)
+    assert from_parquet.notes == from_csv.notes
+
+
+def test_cvr_parquet_missing_cells_are_blank_and_counts_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "cvr.parquet"
+    ranks = {"rank1": ["A", None, None], "rank2": [None, "B", None]}
+    pq.write_table(pa.table({**ranks, "Count": [2, 3, 4]}), path)
+    assert named_rows(cvr.read(path)) == {("A",): 2, ("B",): 3, (): 4}
+    pq.write_table(pa.table({**ranks, "Count": [2, 0, 4]}), path)
+    with pytest.raises(FormatError) as info:
+        cvr.read(path)
+    assert str(info.value) == (
+        "cvr.parquet, line 3: ballot count 0: a line must stand for at least one ballot"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "ballots"),
+    [
+        # a row longer than the header: the csv module reads it, so does the reader
+        ("rank1,rank2\nA,B,extra\nB,A\n", {("A", "B"): 1, ("B", "A"): 1}),
+        # a blank first line is the (empty) header for the csv module
+        ("\nrank1,rank2\nA,B\n", None),
+        # a line break inside a quoted name
+        ('rank1,rank2\n"A\nA",B\nB,\n', {("A\nA", "B"): 1, ("B",): 1}),
+        # a byte-order mark before the header
+        ("\ufeffrank1,rank2\nA,B\n", {("A", "B"): 1}),
+        # a row of empty cells is no ballot; a row of blank ranks with a precinct is one
+        ("P,rank1\n,\nP1,\nP2,A\n", {(): 1, ("A",): 1}),
+    ],
+)
+def test_cvr_rows_pyarrow_would_read_otherwise(
+    text: str, ballots: dict[tuple[str, ...], int] | None, tmp_path: Path
+) -> None:
+    path = tmp_path / "cvr.csv"
+    path.write_text(text, encoding="utf-8")
+    if ballots is None:
+        with pytest.raises(FormatError) as info:
+            cvr.read(path)
+        assert str(info.value) == (
+            "cvr.csv, line 1: no rank columns (headers like 'rank1' or '1st Choice')"
+        )
+    else:
+        assert named_rows(cvr.read(path)) == ballots

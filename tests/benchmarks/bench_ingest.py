@@ -1,0 +1,159 @@
+"""Ingest speed: a cast-vote record file to a result, against pyarrow's read of the same file.
+
+Run from the repository root:
+
+    .venv/bin/python tests/benchmarks/bench_ingest.py
+    .venv/bin/python tests/benchmarks/bench_ingest.py --rows 10000000 --repeat 1
+
+It writes (into a temporary folder, seeded) a CSV cast-vote record of --rows ballots over ten
+options: ``rank1 .. rank10``, blank = not ranked, truncated ballots, some ``overvote``,
+``undervote`` and ``UWI`` marks. Then, in one run, it times:
+  floor       pyarrow reads the file and dictionary-encodes its ten columns into one int8
+              table (in this process; and as a whole process, interpreter start included)
+  csv module  Python's csv module reading the rows (nothing else)
+  irv         ``redbench tally FILE --method irv --json`` as a whole process
+  schulze     ``redbench tally FILE --method schulze --json`` as a whole process
+with each time's ratio to the floor (whole processes to the whole-process floor) and the
+peak memory (max RSS) of each process. Timings are the best of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ballot_model import raw_ballots
+
+OPTIONS = ["王芳", "李娜", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴敏"]
+MARKERS = ["", "overvote", "undervote", "UWI"]
+CHUNK = 250_000
+
+FLOOR = """
+import sys, time
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+def floor(path):
+    text = pa.dictionary(pa.int32(), pa.string())
+    table = pa_csv.read_csv(
+        path, convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(
+            [f"rank{r}" for r in range(1, 11)], text)))
+    out = np.empty((table.num_rows, table.num_columns), dtype=np.int8, order="F")
+    for j, column in enumerate(table.columns):
+        at = 0
+        for chunk in column.chunks:
+            labels = np.arange(len(chunk.dictionary), dtype=np.int8)
+            rows = chunk.indices.to_numpy()
+            out[at : at + len(rows), j] = labels[rows]
+            at += len(rows)
+    return out
+
+if __name__ == "__main__":
+    floor(sys.argv[1])
+"""
+
+
+def write_cvr(path: Path, rows: int, seed: int) -> None:
+    """A seeded CSV cast-vote record: Plackett-Luce orders, truncated, with some marks."""
+    rng = np.random.default_rng(seed + 1)
+    labels = np.array(OPTIONS + MARKERS, dtype=object)
+    blank, over, under, uwi = (len(OPTIONS) + i for i in range(4))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(",".join(f"rank{r}" for r in range(1, 11)) + "\n")
+        for start in range(0, rows, CHUNK):
+            n = min(CHUNK, rows - start)
+            raw = raw_ballots(n, len(OPTIONS), seed + start).astype(np.int64)
+            order = np.argsort(np.where(raw < 0, 99, raw), axis=1, kind="stable")
+            cells = np.where(np.arange(10)[None, :] < (raw >= 0).sum(axis=1)[:, None], order, blank)
+            at = rng.integers(0, 3, n)
+            draw = rng.random(n)
+            for code, low, high in ((over, 0.0, 0.01), (under, 0.01, 0.03), (uwi, 0.03, 0.035)):
+                hit = np.flatnonzero((draw >= low) & (draw < high))
+                cells[hit, at[hit]] = code
+            out.write("\n".join(",".join(row) for row in labels[cells].tolist()) + "\n")
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def process(argv: list[str], repeat: int) -> tuple[float, int]:
+    """Best wall time of a whole process and its peak memory (max RSS, bytes)."""
+    times, peak = [], 0
+    for _ in range(repeat):
+        # output to files, as when piped: no progress bar on a terminal
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            started = time.perf_counter()
+            child = subprocess.Popen(argv, stdout=out, stderr=err)
+            _, status, usage = os.wait4(child.pid, 0)
+            times.append(time.perf_counter() - started)
+            if os.waitstatus_to_exitcode(status) != 0:
+                err.seek(0)
+                raise SystemExit(f"{' '.join(argv)} failed:\n{err.read().decode()}")
+        peak = max(peak, usage.ru_maxrss * 1024)
+    return min(times), peak
+
+
+def read_with_csv(path: Path) -> int:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.reader(handle))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    redbench = Path(sys.executable).with_name("redbench")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cvr.csv"
+        started = time.perf_counter()
+        write_cvr(path, args.rows, args.seed)
+        made = time.perf_counter() - started
+        size = path.stat().st_size
+        print(f"{args.rows:,} rows, {size / 1e6:.1f} MB, written in {made:.1f} s")
+        script = Path(folder) / "floor.py"
+        script.write_text(FLOOR, encoding="utf-8")
+        namespace: dict[str, object] = {}
+        exec(compile(FLOOR, str(script), "exec"), namespace)
+        floor_fn = namespace["floor"]
+        assert callable(floor_fn)
+        floor = best(lambda: floor_fn(str(path)), args.repeat)
+        floor_process, floor_peak = process([sys.executable, str(script), str(path)], args.repeat)
+        with_csv = best(lambda: read_with_csv(path), args.repeat)
+        rows = [
+            ("floor: pyarrow read + encode", floor, floor, None),
+            ("floor, whole process", floor_process, floor_process, floor_peak),
+            ("csv module read", with_csv, floor, None),
+        ]
+        for method in ("irv", "schulze"):
+            argv = [str(redbench), "tally", str(path), "--method", method, "--json"]
+            seconds, peak = process(argv, args.repeat)
+            rows.append((f"redbench tally --method {method}", seconds, floor_process, peak))
+    print(f"{'':34}{'seconds':>9}{'× floor':>9}{'peak MiB':>10}")
+    for name, seconds, base, peak in rows:
+        memory = "" if peak is None else f"{peak / 2**20:.0f}"
+        print(f"{name:34}{seconds:9.3f}{seconds / base:9.2f}{memory:>10}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

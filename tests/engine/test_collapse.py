@@ -1,0 +1,53 @@
+"""Collapsing identical rows on one packed key per row gives what numpy's ``unique`` over
+rows gives: the same distinct rows, in the same (lexicographic) order, with summed counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.profile import collapse_rows, row_keys
+
+
+def by_rows(matrix: np.ndarray, counts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The reference: ``numpy.unique`` over rows, counts added, zero counts dropped."""
+    rows, inverse = np.unique(matrix.astype(np.int64), axis=0, return_inverse=True)
+    summed = np.zeros(len(rows), dtype=np.int64)
+    np.add.at(summed, inverse.ravel(), np.ones(len(matrix), np.int64) if counts is None else counts)
+    return rows[summed > 0], summed[summed > 0]
+
+
+# value spans that fit a few bits a value, need 16 bits (rows past 64 bits), or 17
+@pytest.mark.parametrize("span", [1, 2, 11, 300, 70_000])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_collapse_rows_agrees_with_unique_over_rows(span: int, weighted: bool) -> None:
+    rng = np.random.default_rng(span)
+    for _ in range(40):
+        n, m = int(rng.integers(1, 200)), int(rng.integers(1, 24))
+        low = int(rng.integers(-3, 2))
+        matrix = rng.integers(low, low + span + 1, (n, m))[rng.integers(0, n, n)]
+        counts = rng.integers(0, 5, n) if weighted else None
+        rows, summed = collapse_rows(matrix, counts)
+        want_rows, want_counts = by_rows(matrix, counts)
+        assert np.array_equal(rows, want_rows)
+        assert np.array_equal(summed, want_counts)
+
+
+def test_row_keys_order_rows_lexicographically() -> None:
+    narrow = np.array([[1, -1, 0], [0, 9, 9], [1, -1, -1], [0, 9, 9]])
+    wide = np.hstack([narrow] * 30)  # 90 values of 4 bits: past one 64-bit key
+    for matrix in (narrow, wide):
+        keys = row_keys(matrix)
+        assert list(np.argsort(keys, kind="stable")) == [1, 3, 2, 0]
+        assert keys[1] == keys[3]
+        assert len(np.unique(keys)) == 3
+
+
+def test_collapse_rows_of_many_distinct_rows() -> None:
+    # more distinct rows than are unpacked from their keys at a time
+    matrix = np.random.default_rng(3).integers(-1, 10, (60_000, 9))
+    rows, summed = collapse_rows(matrix)
+    want_rows, want_counts = by_rows(matrix, None)
+    assert len(rows) > 40_000
+    assert np.array_equal(rows, want_rows)
+    assert np.array_equal(summed, want_counts)
