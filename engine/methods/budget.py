@@ -427,7 +427,7 @@ def _first_unit(
             return max(units, least)
         # where the choices change at every unit, reading them costs more than it saves:
         # wait longer before the next try after each try that jumped nothing
-        rest, patience = (patience, patience * 2) if same == units else (0, 1)
+        rest, patience = (patience, patience * 4) if same == units else (0, 1)
         units = same + 1
 
 

@@ -1,4 +1,5 @@
-"""Participatory budgeting: greedy and the Method of Equal Shares on hand-worked examples."""
+"""Participatory budgeting: greedy and the Method of Equal Shares on hand-worked examples,
+and the add1 completion against running every unit of money in turn."""
 
 from __future__ import annotations
 
