@@ -348,13 +348,16 @@ def _layout(election: _Election, run: _Run) -> tuple[object, ...] | None:
                 left.remove(c)
                 continue
             pay = _price(money, weights, costs[c])
-            assert pay is not None
-            poor = money < pay
-            if bool((np.abs(money - pay) <= err * share).any()):
+            if pay is None:
                 return None
+            poor = money < pay
             rich = float(weights[~poor].sum())
-            wrong = err * (costs[c] + share * (everyone - rich) / rich) / costs[c]
-            rho[c] = (pay / costs[c], wrong)
+            if rich == 0:
+                return None
+            wrong = err * (costs[c] + share * (everyone - rich) / rich)  # in the payment
+            if bool((np.abs(money - pay) <= err * share + wrong).any()):
+                return None
+            rho[c] = (pay / costs[c], wrong / costs[c])
             payers.append(np.packbits(poor).tobytes())
         if not rho or step == len(run.order):
             return tuple(layout) if not rho and step == len(run.order) else None

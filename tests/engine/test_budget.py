@@ -433,13 +433,20 @@ def test_add1_on_the_examples_as_stepping(case: int, seed: str | None) -> None:
 
 @pytest.mark.parametrize("seed", range(120))
 def test_add1_on_random_small_budgets_as_stepping(seed: int) -> None:
-    # few voters, few distinct costs (equal prices tie), budgets of up to a few thousand
-    # units per voter, and costs in cents, so that the last unit before overspending matters
+    # few voters, few distinct costs (equal prices tie), now and then a free project or two
+    # projects with the same supporters and cost, budgets of up to a few thousand units per
+    # voter, and costs in cents, so that the last unit before overspending matters
     rng = random.Random(seed)
     names = [f"p{c}" for c in range(rng.randrange(2, 7))]
     voters = rng.randrange(1, 7)
     ballots = [[n for n in names if rng.random() < 0.5] for _ in range(voters)]
     levels = [rng.randrange(1, 1_500) * rng.choice([1, 1, 1.01, 10]) for _ in range(3)]
     costs = [round(rng.choice(levels), 2) for _ in names]
+    if rng.random() < 0.2:
+        costs[0] = 0
+    if rng.random() < 0.3:  # the last project twinned
+        names.append("twin")
+        costs.append(costs[-1])
+        ballots = [[*b, "twin"] if names[-2] in b else b for b in ballots]
     budget = round(rng.uniform(0.2, 1.2) * sum(costs), 2)
     assert_add1_as_stepping(approvals(names, ballots, costs, budget), rng.choice(["s", None]))
