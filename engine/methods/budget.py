@@ -7,6 +7,7 @@ still fit" checks are exact: a budget of 969,245.38 behaves exactly.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -391,7 +392,9 @@ def _first_unit(
     run on the way need a lot with no seed), without running every unit: from a run, the
     search doubles its stride while the run at the far end made the same choices
     (:func:`_layout`), so that every unit in between funds the same projects, then halves
-    back to the last unit it can vouch for, and goes on from the next one.
+    back to the last unit it can vouch for, and goes on from the next one. Where the
+    choices change at nearly every unit (many voters), it falls back to running each unit;
+    how often it tries depends on the time the tries took, the answer never does.
     """
     start = election.budget / election.voters
     # with each voter holding every cost together, every supported project is funded
@@ -403,16 +406,25 @@ def _first_unit(
         except TieUnresolved:
             return None
 
-    units, rest, patience = 0, 0, 1
+    # reading choices costs several runs; the search reads only while the units it skipped
+    # paid for the reading, or the reading stays under half the time of the runs it made
+    units, reading, saved, stepping = 0, 0.0, 0.0, 0.0
     while True:
+        began = time.perf_counter()
         run = _equal_shares(election, _share(start, units), seed)
+        took = time.perf_counter() - began
         if done(run.order) and units >= least:
             return units
-        here = None if rest or units >= last else _layout(election, run)
+        here = None
+        if units < last and reading <= saved + stepping / 2:
+            began = time.perf_counter()
+            here = _layout(election, run)
+            reading += time.perf_counter() - began
         if here is None:
-            rest = max(rest - 1, 0)
+            stepping += took
             units += 1
             continue
+        began = time.perf_counter()
         same, stride = units, 1
         while True:
             probe = min(same + stride, last)
@@ -426,11 +438,10 @@ def _first_unit(
                 same = middle
             else:
                 far = middle
+        reading += time.perf_counter() - began
+        saved += (same - units) * took
         if done(run.order) and same >= least:
             return max(units, least)
-        # where the choices change at every unit, reading them costs more than it saves:
-        # wait longer before the next try after each try that jumped nothing
-        rest, patience = (patience, patience * 4) if same == units else (0, 1)
         units = same + 1
 
 
