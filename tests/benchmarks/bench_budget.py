@@ -9,9 +9,11 @@ For every instance (the pabulib elections in tests/, the demo's budget round, an
 voters holding a large budget each) it prints, from one run:
   units    how many units of money per voter the completion adds before it stops
   runs     Equal Shares runs the search made (stepping makes units + 2)
-  new      the search (``tally("equal-shares", ...)``, completion add1)
+  new      the search alone (the add1 completion, ``engine.methods.budget._add1``)
   stepping the previous code path, one Equal Shares run per unit (tests/support/shares.py),
            given up after --limit seconds (printed as "> limit")
+  ×        stepping ÷ new
+  tally    the whole count, ``tally("equal-shares", profile)``, with the search
   pabutools  pabutools' method_of_equal_shares with voter_budget_increment=1 (its own add1,
            which stops at the first outcome leaving no room for another project), when
            pabutools is installed; also given up after --limit seconds
@@ -40,7 +42,7 @@ from tests.support.paths import ELECTIONS  # noqa: E402
 from tests.support.shares import stepping_add1  # noqa: E402
 
 Instance = tuple[str, ApprovalProfile]
-ROW = "{:<36} {:>6} {:>8} {:>5} {:>8} {:>9} {:>6} {:>10}"
+ROW = "{:<36} {:>6} {:>8} {:>5} {:>8} {:>9} {:>7} {:>8} {:>10}"
 
 
 def few_voters(voters: int, projects: int, budget: int, seed: int) -> ApprovalProfile:
@@ -137,7 +139,11 @@ def main() -> None:
         peer = True
     except ImportError:
         peer = False
-    print(ROW.format("instance", "voters", "units", "runs", "new", "stepping", "×", "pabutools"))
+    print(
+        ROW.format(
+            "instance", "voters", "units", "runs", "new", "stepping", "×", "tally", "pabutools"
+        )
+    )
     for label, profile in instances():
         original, runs = budget._equal_shares, [0]
 
@@ -146,12 +152,14 @@ def main() -> None:
             return run(*given, **named)
 
         budget._equal_shares = counted
+        election = budget._Election.of(profile)
         began = time.perf_counter()
-        tally("equal-shares", profile, seed="bench")
+        kept = budget._add1(election, "bench")
         new = time.perf_counter() - began
         budget._equal_shares = original
-        election = budget._Election.of(profile)
-        kept = budget._add1(election, "bench")
+        whole = time.perf_counter()
+        tally("equal-shares", profile, seed="bench")
+        whole = time.perf_counter() - whole
         units = round((kept.share - election.budget / election.voters) / budget.UNIT)
         old = bounded(_stepping, profile, args.limit)
         if isinstance(old, str):
@@ -165,7 +173,17 @@ def main() -> None:
         else:
             pabu = "not installed"
         print(
-            ROW.format(label, profile.total, units, runs[0], f"{new:.3f} s", stepping, ratio, pabu)
+            ROW.format(
+                label,
+                profile.total,
+                units,
+                runs[0],
+                f"{new:.3f} s",
+                stepping,
+                ratio,
+                f"{whole:.3f} s",
+                pabu,
+            )
         )
 
 
