@@ -505,6 +505,9 @@ def equal_shares(
     keeping the last outcome that fits (it does not stop early at an outcome that leaves
     no room for another project); ``add1-utilitarian`` then funds, by approvals as in
     :func:`greedy`, any project still fitting the money left; ``none`` is plain MES.
+    The outcome is that of rerunning at every unit, though not every unit is rerun: the
+    units skipped are those shown to fund the same projects as a unit that was
+    (:func:`_first_unit`).
     """
     election = _Election.of(profile)
     completion = options["completion"]
