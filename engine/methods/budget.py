@@ -6,14 +6,17 @@ still fit" checks are exact: a budget of 969,245.38 behaves exactly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.errors import ProfileError
+from engine.errors import ProfileError, TieUnresolved
 from engine.profile import ApprovalProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Decision, Option, Round, Tie
@@ -285,27 +288,183 @@ def _equal_shares(election: _Election, share: float, seed: str | None) -> _Run:
     return run
 
 
+def _share(start: float, units: int) -> float:
+    """``start`` with ``UNIT`` added ``units`` times one after another, as floats.
+
+    The same float as that many additions in a row, without making them: within one binade
+    (while the ulp divides ``UNIT``) every addition is exact, so a run of them is one exact
+    addition; only the addition that crosses into the next binade rounds, and it is made
+    on its own.
+    """
+    share = start
+    while units:
+        if math.ulp(share) > 4:  # UNIT is no longer a multiple of the ulp: add one by one
+            share += UNIT
+            units -= 1
+            continue
+        top = math.ldexp(1.0, math.frexp(share)[1])  # the bottom of the next binade
+        exact = min(units, math.ceil((Fraction(top) - Fraction(share)) / UNIT) - 1)
+        share += exact * UNIT
+        units -= exact
+        if units:
+            share += UNIT
+            units -= 1
+    return share
+
+
+SLACK = 1e-14
+"""The float error allowed, relative and per step, when a run's choices are read for a jump."""
+
+
+def _layout(election: _Election, run: _Run) -> tuple[object, ...] | None:
+    """The choices one equal-shares run made, as a value to compare between two budgets.
+
+    For each step: the projects the supporters can still afford, for each of them which
+    supporters pay all they have left, the projects tied for the lowest price, and the one
+    funded. With these choices fixed every wallet, payment and price is an affine function
+    of the voters' starting money, so each choice is an affine inequality in it; two runs
+    that made the same choices, each by a clear margin, bracket an interval of budgets over
+    which every run makes them too (an inequality between affine functions holding at both
+    ends of an interval holds inside it) and funds the same projects in the same order.
+    ``None`` when some choice was too close to call (within ``SLACK`` of float error).
+    """
+    costs, share = election.costs, run.share
+    wallet = np.full(len(election.approvals), share, dtype=np.float64)
+    err = SLACK * (len(run.order) + 2)  # relative error of a wallet or payment
+    left = [c for c in range(len(costs)) if election.support[c]]
+    layout: list[object] = []
+    for step in range(len(run.order) + 1):
+        rho: dict[int, tuple[float, float]] = {}  # price and its possible error
+        payers: list[bytes] = []
+        for c in list(left):
+            if costs[c] == 0:
+                rho[c] = (0.0, 0.0)
+                continue
+            money, weights = wallet[election.rows[c]], election.weights[c]
+            total, everyone = float(weights @ money), float(weights.sum())
+            low, margin = costs[c] * (1 - PRICE_TOLERANCE), err * (share * everyone + costs[c])
+            if abs(total - low) <= margin or low < total < costs[c] + margin:
+                return None
+            if total < low:
+                left.remove(c)
+                continue
+            pay = _price(money, weights, costs[c])
+            if pay is None:
+                return None
+            poor = money < pay
+            rich = float(weights[~poor].sum())
+            if rich == 0:
+                return None
+            wrong = err * (costs[c] + share * (everyone - rich) / rich)  # in the payment
+            if bool((np.abs(money - pay) <= err * share + wrong).any()):
+                return None
+            rho[c] = (pay / costs[c], wrong / costs[c])
+            payers.append(np.packbits(poor).tobytes())
+        if not rho or step == len(run.order):
+            return tuple(layout) if not rho and step == len(run.order) else None
+        best = min(rho, key=lambda c: rho[c][0])
+        low = (1 + PRICE_TOLERANCE) * rho[best][0]
+        tied = sorted(c for c in rho if rho[c][0] <= low)
+        if rho[best][0] == 0:
+            tied = [c for c in tied if costs[c] == 0]
+        elif any(low - rho[c][0] <= rho[c][1] + rho[best][1] for c in tied):
+            return None
+        top = max(tied, key=lambda c: rho[c][0])
+        high = (1 + PRICE_TOLERANCE) * rho[top][0]
+        if any(rho[c][0] - high <= rho[c][1] + rho[top][1] for c in rho if c not in tied):
+            return None
+        chosen = run.order[step]
+        if chosen not in tied:
+            return None
+        layout.append((tuple(sorted(rho)), tuple(payers), tuple(tied), chosen))
+        rows = election.rows[chosen]
+        wallet[rows] = np.maximum(wallet[rows] - run.prices[step], 0.0)
+        left.remove(chosen)
+    return None
+
+
+def _first_unit(
+    election: _Election, seed: str | None, done: Callable[[list[int]], bool], least: int
+) -> int:
+    """The first number of units, ``least`` or more, whose equal-shares run is ``done``.
+
+    The same answer as running every unit from 0 in turn (and the same refusal, should a
+    run on the way need a lot with no seed), without running every unit: from a run, the
+    search doubles its stride while the run at the far end made the same choices
+    (:func:`_layout`), so that every unit in between funds the same projects, then halves
+    back to the last unit it can vouch for, and goes on from the next one. Where the
+    choices change at nearly every unit (many voters), it falls back to running each unit;
+    how often it tries depends on the time the tries took, the answer never does.
+    """
+    start = election.budget / election.voters
+    # with each voter holding every cost together, every supported project is funded
+    last = max(0, math.ceil((sum(election.costs) - start) / UNIT)) + 1
+
+    def layout(units: int) -> tuple[object, ...] | None:
+        try:
+            return _layout(election, _equal_shares(election, _share(start, units), seed))
+        except TieUnresolved:
+            return None
+
+    # reading choices costs several runs; the search reads only while the units it skipped
+    # paid for the reading, or the reading stays under half the time of the runs it made
+    units, reading, saved, stepping = 0, 0.0, 0.0, 0.0
+    while True:
+        began = time.perf_counter()
+        run = _equal_shares(election, _share(start, units), seed)
+        took = time.perf_counter() - began
+        if done(run.order) and units >= least:
+            return units
+        here = None
+        if units < last and reading <= saved + stepping / 2:
+            began = time.perf_counter()
+            here = _layout(election, run)
+            reading += time.perf_counter() - began
+        if here is None:
+            stepping += took
+            units += 1
+            continue
+        began = time.perf_counter()
+        same, stride = units, 1
+        while True:
+            probe = min(same + stride, last)
+            if probe == same or layout(probe) != here:
+                break
+            same, stride = probe, stride * 2
+        far = probe if probe > same else same + 1
+        while far - same > 1:
+            middle = (same + far) // 2
+            if layout(middle) == here:
+                same = middle
+            else:
+                far = middle
+        reading += time.perf_counter() - began
+        saved += (same - units) * took
+        if done(run.order) and same >= least:
+            return max(units, least)
+        units = same + 1
+
+
 def _add1(election: _Election, seed: str | None) -> _Run:
     """Equal shares, then raise every voter's budget by one unit at a time while the outcome
     still fits the real budget; the last outcome that fits is kept.
 
-    Strictly one run per unit: the outcome is not monotone in the voters' budget, so a
-    bisection or a jump over the units could land on a different outcome. When every
-    supported project fits the budget together, no unit can overspend, and the loop stops
-    at the first run that buys them all.
+    The outcome is not monotone in the voters' budget, so no bisection over the units may
+    guess where it stops fitting; the search (:func:`_first_unit`) skips only units it has
+    shown fund the same projects as a unit it ran. When every supported project fits the
+    budget together, no unit can overspend, and the completion stops at the first unit that
+    buys them all.
     """
     start = election.budget / election.voters
-    run = _equal_shares(election, start, seed)
     supported = [c for c in range(len(election.costs)) if election.support[c] > 0]
-    if sum(election.costs[c] for c in supported) <= election.budget:
-        while len(run.order) < len(supported):  # everything fits: raise until all are bought
-            run = _equal_shares(election, run.share + UNIT, seed)
-        return run
-    while True:
-        bigger = _equal_shares(election, run.share + UNIT, seed)
-        if bigger.spent(election.costs) > election.budget:
-            return run
-        run = bigger
+    costs = election.costs
+    if sum(costs[c] for c in supported) <= election.budget:
+        units = _first_unit(election, seed, lambda order: len(order) == len(supported), 0)
+        return _equal_shares(election, _share(start, units), seed)
+    units = _first_unit(
+        election, seed, lambda order: sum(costs[c] for c in order) > election.budget, 1
+    )
+    return _equal_shares(election, _share(start, units - 1), seed)
 
 
 @method(
@@ -346,6 +505,9 @@ def equal_shares(
     keeping the last outcome that fits (it does not stop early at an outcome that leaves
     no room for another project); ``add1-utilitarian`` then funds, by approvals as in
     :func:`greedy`, any project still fitting the money left; ``none`` is plain MES.
+    The outcome is that of rerunning at every unit, though not every unit is rerun: the
+    units skipped are those shown to fund the same projects as a unit that was
+    (:func:`_first_unit`).
     """
     election = _Election.of(profile)
     completion = options["completion"]

@@ -1,7 +1,10 @@
-"""Participatory budgeting: greedy and the Method of Equal Shares on hand-worked examples."""
+"""Participatory budgeting: greedy and the Method of Equal Shares on hand-worked examples,
+and the add1 completion against running every unit of money in turn."""
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -10,9 +13,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from ballots.formats import pabulib
 from engine import ApprovalProfile, ProfileError, TieUnresolved, get_method, tally
+from engine.methods.budget import UNIT, _add1, _Election, _share
 from engine.result import Decision
 from engine.tiebreak import lot_key
+from tests.support.park import BUDGET_BALLOTS, BUDGET_COSTS, BUDGET_OPTIONS
+from tests.support.paths import ELECTIONS
+from tests.support.shares import stepping_add1
 
 
 def approvals(
@@ -354,3 +362,91 @@ def test_equal_shares_add1_matches_step_by_step_reference(
     profile = approvals(names, [[names[c] for c in b] for b in as_lists], costs, budget)
     result = tally("equal-shares", profile, seed="s")
     assert result.winners == tuple(names[c] for c in expected or [])
+
+
+def test_share_is_the_float_that_adding_one_unit_at_a_time_gives() -> None:
+    rng = random.Random(14)
+    for _ in range(300):
+        start = rng.randrange(0, 10**9) / rng.randrange(1, 10_000)
+        units = rng.randrange(0, 3_000)
+        stepped = start
+        for _ in range(units):
+            stepped += UNIT
+        assert _share(start, units) == stepped
+    # crossing from 2**24 cents into the next binade rounds once
+    assert _share(2.0**24 - 0.5 - 100, 2) == 2.0**24 - 0.5 + 100
+
+
+def assert_add1_as_stepping(profile: ApprovalProfile, seed: str | None = "s") -> None:
+    """The jumping search keeps the very run (budget, order, payments, ties) that stepping
+    one unit at a time keeps, or refuses with the same unresolved tie."""
+    election = _Election.of(profile)
+    try:
+        expected = stepping_add1(election, seed)
+    except TieUnresolved as refusal:
+        with pytest.raises(TieUnresolved, match=f"^{re.escape(str(refusal))}$"):
+            _add1(election, seed)
+        return
+    got = _add1(election, seed)
+    assert (got.share, got.order, got.prices, got.ties) == (
+        expected.share,
+        expected.order,
+        expected.prices,
+        expected.ties,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ELECTIONS / "pabulib").glob("*.pb")))
+def test_add1_on_pabulib_elections_as_stepping(name: str) -> None:
+    profile = pabulib.read(ELECTIONS / "pabulib" / name).profile
+    assert isinstance(profile, ApprovalProfile)
+    assert_add1_as_stepping(profile)
+
+
+HAND_WORKED = [
+    (MES, MES_BALLOTS, MES_COSTS, 600),
+    (PARK, PARK_BALLOTS, PARK_COSTS, 100_000),
+    (["a", "b", "c"], [["a", "c"], ["a"], ["b"]], [40, 50, 35], 90),
+    (["a", "b", "c"], [["a", "c"], ["a"], ["a"], ["b"]], [60, 40, 20], 100),
+    (["fitness", "shade"], [["fitness", "shade"]] * 2, [70, 40], 100),
+    (["x", "y"], [["x", "y"]] * 2, [60, 60], 100),
+    (["y", "x"], [["x"], ["y"]], [60, 60], 120),
+    (["a", "b"], [["a", "b"], ["a"]], [0.1, 0.2], 0.3),
+    (
+        list(BUDGET_OPTIONS),
+        [list(approved) for n, approved in BUDGET_BALLOTS for _ in range(n)],
+        BUDGET_COSTS,
+        200_000,
+    ),
+    # few voters and money enough for thousands of units
+    (["a", "b", "c"], [["a", "b"], ["b", "c"]], [15_000, 9_000, 6_000], 20_000),
+    (["a", "b", "c", "d"], [["a"], ["b", "d"], ["c", "d"]], [9_000, 7_000, 5_500, 3_000], 12_000),
+]
+
+
+@pytest.mark.parametrize("seed", ["s", None])
+@pytest.mark.parametrize("case", range(len(HAND_WORKED)))
+def test_add1_on_the_examples_as_stepping(case: int, seed: str | None) -> None:
+    names, ballots, costs, budget = HAND_WORKED[case]
+    assert_add1_as_stepping(approvals(names, ballots, costs, budget), seed)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_add1_on_random_small_budgets_as_stepping(seed: int) -> None:
+    # few voters, few distinct costs (equal prices tie), now and then a free project or two
+    # projects with the same supporters and cost, budgets of up to a few thousand units per
+    # voter, and costs in cents, so that the last unit before overspending matters
+    rng = random.Random(seed)
+    names = [f"p{c}" for c in range(rng.randrange(2, 7))]
+    voters = rng.randrange(1, 7)
+    ballots = [[n for n in names if rng.random() < 0.5] for _ in range(voters)]
+    levels = [rng.randrange(1, 1_500) * rng.choice([1, 1, 1.01, 10]) for _ in range(3)]
+    costs = [round(rng.choice(levels), 2) for _ in names]
+    if rng.random() < 0.2:
+        costs[0] = 0
+    if rng.random() < 0.3:  # the last project twinned
+        names.append("twin")
+        costs.append(costs[-1])
+        ballots = [[*b, "twin"] if names[-2] in b else b for b in ballots]
+    budget = round(rng.uniform(0.2, 1.2) * sum(costs), 2)
+    assert_add1_as_stepping(approvals(names, ballots, costs, budget), rng.choice(["s", None]))
