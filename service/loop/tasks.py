@@ -164,14 +164,7 @@ async def tasks_out(
     days = {
         pid: on or today(await zone_of_process(db, pid)) for pid in {t.process_id for t in tasks}
     }
-    ids = [t.id for t in tasks]
-    notes = (
-        await db.scalars(
-            select(models.TaskNote)
-            .where(models.TaskNote.task_id.in_(ids))
-            .order_by(models.TaskNote.id)
-        )
-    ).all()
+    notes = await task_notes(db, [t.id for t in tasks])
     note_ids = [n.id for n in notes]
     photo_rows = (
         await db.execute(
@@ -233,6 +226,16 @@ def is_overdue(task: models.Task, on: date) -> bool:
 async def process_tasks(db: AsyncSession, process_id: int) -> list[models.Task]:
     rows = await db.scalars(
         select(models.Task).where(models.Task.process_id == process_id).order_by(models.Task.id)
+    )
+    return list(rows.all())
+
+
+async def task_notes(db: AsyncSession, task_ids: Sequence[int]) -> list[models.TaskNote]:
+    """The progress notes of these tasks, in the order they were written."""
+    rows = await db.scalars(
+        select(models.TaskNote)
+        .where(models.TaskNote.task_id.in_(task_ids))
+        .order_by(models.TaskNote.id)
     )
     return list(rows.all())
 

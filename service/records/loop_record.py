@@ -23,6 +23,8 @@ from ballots.bundle import (
 )
 from engine.process import RoundPhase
 from service.db import models
+from service.loop.closeout import close_outs
+from service.loop.tasks import process_tasks, task_notes
 
 
 async def loop_record(db: AsyncSession, process: models.Process) -> LoopRecord:
@@ -42,13 +44,6 @@ async def loop_record(db: AsyncSession, process: models.Process) -> LoopRecord:
             select(models.Feedback)
             .where(models.Feedback.process_id == process.id)
             .order_by(models.Feedback.id)
-        )
-    ).all()
-    close_outs = (
-        await db.scalars(
-            select(models.CloseOut)
-            .where(models.CloseOut.process_id == process.id)
-            .order_by(models.CloseOut.id)
         )
     ).all()
     return LoopRecord(
@@ -82,24 +77,14 @@ async def loop_record(db: AsyncSession, process: models.Process) -> LoopRecord:
                 actor=c.actor,
                 at=c.at,
             )
-            for c in close_outs
+            for c in await close_outs(db, process.id)
         ),
     )
 
 
 async def _tasks(db: AsyncSession, process_id: int) -> tuple[TaskRecord, ...]:
-    tasks = (
-        await db.scalars(
-            select(models.Task).where(models.Task.process_id == process_id).order_by(models.Task.id)
-        )
-    ).all()
-    notes = (
-        await db.scalars(
-            select(models.TaskNote)
-            .where(models.TaskNote.task_id.in_([t.id for t in tasks]))
-            .order_by(models.TaskNote.id)
-        )
-    ).all()
+    tasks = await process_tasks(db, process_id)
+    notes = await task_notes(db, [t.id for t in tasks])
     photos: dict[int, list[PhotoRecord]] = defaultdict(list)
     rows = await db.execute(
         select(

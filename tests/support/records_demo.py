@@ -32,7 +32,7 @@ from ballots.marks import marks_of
 from ballots.validate import validate
 from service.db import models
 from service.demo.loader import BALLOTS, BUDGET_PATTERNS, COMMENTS, MISTAKE, OPTIONS, loop_story
-from service.loop.tasks import process_tasks
+from service.loop.tasks import process_tasks, task_notes
 from service.results import ballot_box
 from service.rounds.settings import ballot_rules
 from tests.support.app import ok
@@ -317,13 +317,7 @@ async def _fix_loop_times(db: AsyncSession, process_id: int) -> None:
     tasks = await process_tasks(db, process_id)
     for n, task in enumerate(tasks):
         task.created_at = at(DECIDED + DAY + 10 * n)
-    notes = (
-        await db.scalars(
-            select(models.TaskNote)
-            .where(models.TaskNote.task_id.in_([t.id for t in tasks]))
-            .order_by(models.TaskNote.id)
-        )
-    ).all()
+    notes = await task_notes(db, [t.id for t in tasks])
     for n, note in enumerate(notes, start=1):
         note.created_at = at(DECIDED + 3 * n * DAY)
         if note.status == "done":
