@@ -18,6 +18,7 @@ comment lines after the title, ``# redbench_method: irv`` … ``# redbench_lot_s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +227,17 @@ def _ballot(path: Path, line: int, text: str, m: int, gathered: Gathered) -> Non
 def write(box: BallotBox, path: Path) -> None:
     """Write a ranked ballot box as ``.blt``; seats default to 1 when the box does not say.
     A published count follows the title as comment lines."""
+    text = "".join(line + "\n" for line in lines(box, path))
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+
+
+def lines(box: BallotBox, path: Path) -> Iterator[str]:
+    """The lines of the ``.blt`` file :func:`write` makes (without their line feeds), one by
+    one, so that a large file can be sent as it is written. The box is checked first: a box
+    BLT cannot hold raises here, before any line."""
     profile = box.profile
     if not isinstance(profile, RankedProfile):
         raise fail(path, None, f"BLT files hold ranked ballots, not {profile.kind}")
@@ -234,17 +246,17 @@ def write(box: BallotBox, path: Path) -> None:
             raise fail(
                 path, None, f"the name {name!r} has a quote or line break, which BLT cannot hold"
             )
-    lines = [f"{profile.n_candidates} {box.seats or 1}"]
+    return _lines(box, profile)
+
+
+def _lines(box: BallotBox, profile: RankedProfile) -> Iterator[str]:
+    yield f"{profile.n_candidates} {box.seats or 1}"
     ballots = orders(profile)
     for row in row_order(profile):
         marks = ["=".join(str(c + 1) for c in group) for group in ballots[row]]
-        lines.append(" ".join([str(int(profile.counts[row])), *marks, "0"]))
-    lines.append("0")
-    lines += [f'"{name}"' for name in profile.candidates]
-    lines.append(f'"{box.title}"')
+        yield " ".join([str(int(profile.counts[row])), *marks, "0"])
+    yield "0"
+    yield from (f'"{name}"' for name in profile.candidates)
+    yield f'"{box.title}"'
     if box.published is not None:
-        lines += [f"# {PREFIX}{key}: {value}" for key, value in box.published.fields()]
-    try:
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+        yield from (f"# {PREFIX}{key}: {value}" for key, value in box.published.fields())

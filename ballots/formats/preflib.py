@@ -18,6 +18,7 @@ them as unknown metadata.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -314,6 +315,17 @@ def data_type_for(profile: RankedProfile, path: Path) -> str:
 def write(box: BallotBox, path: Path) -> None:
     """Write a ranked ballot box as a PrefLib file; the extension picks the data type. A
     published count is written as ``# REDBENCH …`` headers before the alternatives."""
+    text = "".join(line + "\n" for line in lines(box, path))
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+
+
+def lines(box: BallotBox, path: Path) -> Iterator[str]:
+    """The lines of the PrefLib file :func:`write` makes at ``path`` (without their line
+    feeds), one by one, so that a large file can be sent as it is written. The box is
+    checked first: a box the file cannot hold raises here, before any line."""
     profile = box.profile
     if not isinstance(profile, RankedProfile):
         raise fail(path, None, f"PrefLib ordinal files hold ranked ballots, not {profile.kind}")
@@ -321,8 +333,12 @@ def write(box: BallotBox, path: Path) -> None:
     for name in (*profile.candidates, box.title):
         if "\n" in name or "\r" in name:
             raise fail(path, None, f"the name {name!r} has a line break, which PrefLib cannot hold")
-    lines = [
-        f"# FILE NAME: {path.name}",
+    return _lines(box, profile, path.name, data_type)
+
+
+def _lines(box: BallotBox, profile: RankedProfile, name: str, data_type: str) -> Iterator[str]:
+    yield from (
+        f"# FILE NAME: {name}",
         f"# TITLE: {box.title}",
         f"# DESCRIPTION: {box.meta.get('description', '')}",
         f"# DATA TYPE: {data_type}",
@@ -334,21 +350,17 @@ def write(box: BallotBox, path: Path) -> None:
         f"# NUMBER ALTERNATIVES: {profile.n_candidates}",
         f"# NUMBER VOTERS: {profile.total}",
         f"# NUMBER UNIQUE ORDERS: {len(profile.counts)}",
-    ]
+    )
     if box.published is not None:
-        lines += [
+        yield from (
             f"# {(PREFIX + key).upper().replace('_', ' ')}: {value}"
             for key, value in box.published.fields()
-        ]
-    lines += [f"# ALTERNATIVE NAME {i}: {n}" for i, n in enumerate(profile.candidates, start=1)]
+        )
+    yield from (f"# ALTERNATIVE NAME {i}: {n}" for i, n in enumerate(profile.candidates, start=1))
     ballots = orders(profile)
     for row in row_order(profile):
         parts = []
         for group in ballots[row]:
             numbers = ",".join(str(c + 1) for c in group)
             parts.append(numbers if len(group) == 1 else "{" + numbers + "}")
-        lines.append(f"{int(profile.counts[row])}: {','.join(parts)}".rstrip())
-    try:
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+        yield f"{int(profile.counts[row])}: {','.join(parts)}".rstrip()

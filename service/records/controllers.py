@@ -10,9 +10,11 @@
     POST /api/v1/rounds/{id}/code-slips          issue codes and get their slips as a PDF
                                                  (facilitator, admin)
 
-Every download is written to the audit log with the package digest it carried. The
-database is read (and, for slips, written) in the request's transaction; the documents are
-made in the worker process (:mod:`service.offload`), so no download holds the event loop.
+Every download is written to the audit log with the package digest it carried. A round's
+JSON bundle, ballots CSV, BLT and PrefLib are sent as its ballot box is read, part by part
+(:mod:`service.records.streams`); the other documents are read in the request's transaction
+and made in the worker process (:mod:`service.offload`), so no download holds the event
+loop.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.bundle import Bundle
@@ -34,8 +37,9 @@ from service.deps import DB, Caller
 from service.openapi.responses import download, refusals
 from service.processes.repository import find_process
 from service.records.assemble import process_draft, round_draft
-from service.records.exports import FORMATS, Exported, make
+from service.records.exports import FORMATS, Exported, audit_export, make
 from service.records.slips import slips_pdf
+from service.records.streams import STREAMED, StreamedExport, stream_round
 from service.results.controllers import HIDDEN
 from service.rounds.repository import find_round
 from service.rounds.titles import round_title
@@ -71,6 +75,30 @@ class ExportFormatOut(msgspec.Struct):
     kinds: list[str]
 
 
+def stream_response(streamed: StreamedExport) -> Stream:
+    """A streamed export as a download (:mod:`service.records.streams`)."""
+    return Stream(
+        streamed.chunks,
+        media_type=streamed.media_type,
+        headers={
+            "Content-Disposition": streamed.disposition(),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def round_download(
+    db: AsyncSession, state: State, round_id: int, fmt: str, actor: Actor, lang: str = "zh"
+) -> Response[Any]:
+    """A round's export as a download: streamed as its box is read for the formats that
+    carry its ballots (:data:`~service.records.streams.STREAMED`), made whole in the worker
+    for the others."""
+    if fmt in STREAMED:
+        maker = state.sessionmaker
+        return stream_response(await stream_round(db, maker, round_id, fmt, actor, lang))
+    return file_response(await export_round(db, round_id, fmt, actor, lang))
+
+
 def file_response(exported: Exported) -> Response[bytes]:
     """The export as a download, with its media type and a UTF-8 file name."""
     return Response(
@@ -80,28 +108,6 @@ def file_response(exported: Exported) -> Response[bytes]:
             "Content-Disposition": exported.disposition(),
             "X-Content-Type-Options": "nosniff",
         },
-    )
-
-
-def audit_export(
-    db: AsyncSession,
-    actor: Actor,
-    entity: str,
-    entity_id: int,
-    digest: str,
-    rounds: list[int],
-    fmt: str,
-) -> None:
-    """Write the ``record.exported`` audit row for a download."""
-    record(
-        db,
-        actor,
-        "record.exported",
-        entity,
-        entity_id,
-        format=fmt,
-        package_digest=digest,
-        rounds=rounds,
     )
 
 
@@ -181,9 +187,12 @@ class RecordController(Controller):
         responses=download(200, ["application/json"], Bundle, description="the JSON bundle")
         | HIDDEN,
     )
-    async def bundle(self, db: DB, round_id: FromPath[int], actor: Caller) -> Response[bytes]:
-        """The sealed JSON bundle of a published round (staff: of a closed one)."""
-        return file_response(await export_round(db, round_id, "json", actor))
+    async def bundle(
+        self, db: DB, state: State, round_id: FromPath[int], actor: Caller
+    ) -> Response[Any]:
+        """The sealed JSON bundle of a published round (staff: of a closed one), sent as its
+        ballot box is read."""
+        return await round_download(db, state, round_id, "json", actor)
 
     @get(
         "/rounds/{round_id:int}/exports/{fmt:str}",
@@ -194,13 +203,15 @@ class RecordController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: DB,
+        state: State,
         round_id: FromPath[int],
         fmt: FromPath[str],
         actor: Caller,
         lang: FromQuery[str | None] = None,
-    ) -> Response[bytes]:
-        """One export of a closed round (see ``GET /exports`` for the formats)."""
-        return file_response(await export_round(db, round_id, fmt, actor, _lang(request, lang)))
+    ) -> Response[Any]:
+        """One export of a closed round (see ``GET /exports`` for the formats); the JSON
+        bundle, the ballots CSV, BLT and PrefLib are sent as the ballot box is read."""
+        return await round_download(db, state, round_id, fmt, actor, _lang(request, lang))
 
     @get(
         "/processes/{process_id:int}/exports/{fmt:str}",

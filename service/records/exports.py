@@ -22,12 +22,15 @@ from typing import Final, NamedTuple
 from urllib.parse import quote
 
 from msgspec import UNSET
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.bundle import Bundle, RoundRecord, encode
+from ballots.bundle import Bundle, Package, RoundRecord, encode
 from ballots.formats import write_ballots
 from ballots.formats.preflib import data_type_for
 from ballots.recount import ballot_box
 from engine.profile import RankedProfile
+from service.audit import record
+from service.auth.guard import Actor
 from service.errors import Invalid
 from service.i18n import text
 from service.records import tables
@@ -94,10 +97,36 @@ class Exported:
 
     def disposition(self) -> str:
         """The ``Content-Disposition`` header value (RFC 6266 with a UTF-8 ``filename*``)."""
-        return (
-            f'attachment; filename="{self.ascii_filename}"; '
-            f"filename*=UTF-8''{quote(self.filename, safe='')}"
+        return disposition(self.filename, self.ascii_filename)
+
+
+def disposition(filename: str, ascii_filename: str) -> str:
+    """A download's ``Content-Disposition`` header (RFC 6266 with a UTF-8 ``filename*``)."""
+    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def checked(package: Package, name: str) -> tuple[ExportFormat, bool]:
+    """The export ``name`` if it fits ``package`` (422 when it does not), and whether the
+    package is one round's."""
+    fmt = FORMATS.get(name)
+    if fmt is None:
+        raise Invalid("unknown-export", field="format", name=name, formats=list(FORMATS))
+    single = len(package.rounds) == 1 and package.scope == "round"
+    if not fmt.process and not single:
+        raise Invalid("export-per-round", field="format", name=name)
+    record = package.rounds[0]
+    if fmt.kinds and record.rules.kind not in fmt.kinds:
+        fitting = [n for n, f in FORMATS.items() if not f.kinds or record.rules.kind in f.kinds]
+        raise Invalid(
+            "export-not-applicable",
+            field="format",
+            name=name,
+            kinds=" or ".join(fmt.kinds),
+            number=record.number,
+            kind=record.rules.kind,
+            fitting=fitting,
         )
+    return fmt, single
 
 
 def export(
@@ -110,32 +139,41 @@ def export(
     """The export ``name`` of ``bundle`` (422 when the format does not fit the bundle), its
     times shown in ``zone`` (:func:`service.zones.moment`); ``photos`` are the loop's photos
     by SHA-256, printed in the PDF."""
-    fmt = FORMATS.get(name)
-    if fmt is None:
-        raise Invalid("unknown-export", field="format", name=name, formats=list(FORMATS))
-    single = len(bundle.rounds) == 1 and bundle.scope == "round"
-    if not fmt.process and not single:
-        raise Invalid("export-per-round", field="format", name=name)
-    record = bundle.rounds[0]
-    if fmt.kinds and record.rules.kind not in fmt.kinds:
-        fitting = [n for n, f in FORMATS.items() if not f.kinds or record.rules.kind in f.kinds]
-        raise Invalid(
-            "export-not-applicable",
-            field="format",
-            name=name,
-            kinds=" or ".join(fmt.kinds),
-            number=record.number,
-            kind=record.rules.kind,
-            fitting=fitting,
-        )
+    fmt, single = checked(bundle, name)
     build = BUILDERS[name]
     content, extension = build(bundle, lang, zone, photos or {})
     return Exported(
         format=name,
         content=content,
         media_type=fmt.media_type,
-        filename=_filename(bundle, fmt, extension, single, lang),
-        ascii_filename=_ascii_filename(bundle, fmt, extension, single),
+        filename=filename(bundle, fmt, extension, single, lang),
+        ascii_filename=ascii_filename(bundle, fmt, extension, single),
+    )
+
+
+def audit_export(
+    db: AsyncSession,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    digest: str | None,
+    rounds: list[int],
+    fmt: str,
+    **more: bool,
+) -> None:
+    """Write the ``record.exported`` audit row for a download, with the package digest of
+    the bundle it came from (``None``: a streamed download the client left before its end,
+    with ``complete`` false)."""
+    record(
+        db,
+        actor,
+        "record.exported",
+        entity,
+        entity_id,
+        format=fmt,
+        package_digest=digest,
+        rounds=rounds,
+        **more,
     )
 
 
@@ -152,7 +190,8 @@ def make(draft: Draft, name: str, lang: str = "zh") -> Made:
     return Made(export(bundle, name, lang, draft.time_zone, draft.photos), bundle.digest)
 
 
-def _filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool, lang: str) -> str:
+def filename(bundle: Package, fmt: ExportFormat, extension: str, single: bool, lang: str) -> str:
+    """The file name of an export in ``lang``: 口袋公园建设方案-第1轮-选票.blt."""
     title = "".join(ch for ch in bundle.process.title if ch not in '\\/:*?"<>|\r\n\t') or "redbench"
     what = fmt.file_word(lang)
     if bundle.loop is not UNSET and fmt.name in ("pdf", "xlsx"):
@@ -161,7 +200,8 @@ def _filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool, l
     return f"{title}-{where}{what}.{extension}"
 
 
-def _ascii_filename(bundle: Bundle, fmt: ExportFormat, extension: str, single: bool) -> str:
+def ascii_filename(bundle: Package, fmt: ExportFormat, extension: str, single: bool) -> str:
+    """The ASCII file name of an export, for old clients: redbench-round-1-ballots.blt."""
     if single:
         return f"redbench-round-{bundle.rounds[0].number}-{fmt.word}.{extension}"
     process = bundle.process.id if bundle.process.id is not None else "record"

@@ -40,34 +40,51 @@ def ballot_rows(record: RoundRecord, lang: str) -> list[Row]:
     1/0 (approval, budget) or score. Sealed receipts: one row per distinct ballot with how
     many ballots say it, in content order, no tracker. Open receipts: one row per ballot in
     tracker order with its tracker and line hash."""
-    names = record.rules.candidates
     sealed = isinstance(record.ballots, SealedBallots)
-    first = ["record.csv.count"] if sealed else ["record.csv.tracker", "record.csv.hash"]
-    rows: list[Row] = [
-        [
-            text(lang, "record.csv.round"),
-            *(text(lang, key) for key in first),
-            text(lang, "record.csv.ballot"),
-            *names,
-        ]
-    ]
     listed: list[tuple[list[Cell], Ballot]]
     if isinstance(record.ballots, SealedBallots):
         listed = [([item.count], item.ballot) for item in record.ballots.contents]
     else:
         listed = [([item.tracker, item.hash], item.ballot) for item in record.ballots]
-    for lead, ballot in listed:
-        marks: dict[str, int] = {}
-        if isinstance(ballot, RankedBallot):
-            marks = {name: g + 1 for g, group in enumerate(ballot.ranking) for name in group}
-            cells: list[Cell] = [marks.get(name) for name in names]
-        elif isinstance(ballot, ScoreBallot):
-            cells = [ballot.scores.get(name, 0) for name in names]
-        else:
-            chosen = set(ballot.approved)
-            cells = [1 if name in chosen else 0 for name in names]
-        rows.append([record.number, *lead, ballot_text(ballot, lang), *cells])
+    rows = [ballot_header(record, lang, sealed=sealed)]
+    rows += [ballot_row(record, lead, ballot, lang) for lead, ballot in listed]
     return rows
+
+
+def ballot_header(record: RoundRecord, lang: str, *, sealed: bool) -> Row:
+    """The header row of :func:`ballot_rows` (``sealed``: a count column, no tracker)."""
+    first = ["record.csv.count"] if sealed else ["record.csv.tracker", "record.csv.hash"]
+    return [
+        text(lang, "record.csv.round"),
+        *(text(lang, key) for key in first),
+        text(lang, "record.csv.ballot"),
+        *record.rules.candidates,
+    ]
+
+
+def ballot_row(record: RoundRecord, lead: list[Cell], ballot: Ballot, lang: str) -> Row:
+    """One row of :func:`ballot_rows`: the round, ``lead`` (the count, or the tracker and
+    line hash), the ballot in words, and its mark for each option."""
+    names = record.rules.candidates
+    if isinstance(ballot, RankedBallot):
+        marks = {name: g + 1 for g, group in enumerate(ballot.ranking) for name in group}
+        cells: list[Cell] = [marks.get(name) for name in names]
+    elif isinstance(ballot, ScoreBallot):
+        cells = [ballot.scores.get(name, 0) for name in names]
+    else:
+        chosen = set(ballot.approved)
+        cells = [1 if name in chosen else 0 for name in names]
+    return [record.number, *lead, ballot_text(ballot, lang), *cells]
+
+
+def ballot_file_head(record: RoundRecord, lang: str, *, sealed: bool) -> list[Row]:
+    """The ``#redbench_…`` rows of the ballots CSV and its header row: what comes before
+    the ballots (:func:`ballot_file_rows`)."""
+    rows: list[Row] = [
+        [key, value, text(lang, f"record.csv.file.{key.removeprefix('#redbench_')}")]
+        for key, value in preamble(record.rules, published_count(record), sealed=sealed)
+    ]
+    return [*rows, ballot_header(record, lang, sealed=sealed)]
 
 
 def ballot_file_rows(record: RoundRecord, lang: str) -> list[Row]:
@@ -75,15 +92,8 @@ def ballot_file_rows(record: RoundRecord, lang: str) -> list[Row]:
     counted (kind, options, method, seats, tie policy, lot seed; each with a label in
     ``lang``), then :func:`ballot_rows`. ``redbench tally`` reads it back and, with the lot
     seed it carries, gives the published result."""
-    rows: list[Row] = [
-        [key, value, text(lang, f"record.csv.file.{key.removeprefix('#redbench_')}")]
-        for key, value in preamble(
-            record.rules,
-            published_count(record),
-            sealed=isinstance(record.ballots, SealedBallots),
-        )
-    ]
-    return rows + ballot_rows(record, lang)
+    sealed = isinstance(record.ballots, SealedBallots)
+    return ballot_file_head(record, lang, sealed=sealed)[:-1] + ballot_rows(record, lang)
 
 
 def count_rows(record: RoundRecord, lang: str) -> list[Row]:
@@ -240,11 +250,13 @@ def _csv_cell(value: Cell) -> str:
     return csv_text(value)
 
 
-def to_csv(rows: Sequence[Row]) -> bytes:
+def to_csv(rows: Sequence[Row], *, bom: bool = True) -> bytes:
     """CSV bytes: UTF-8 with a byte-order mark, CRLF line ends, fields quoted when needed,
-    text that looks like a formula marked as text (:func:`service.records.cells.csv_text`)."""
+    text that looks like a formula marked as text (:func:`service.records.cells.csv_text`).
+    Without ``bom``: rows that follow others in the same file."""
     out = io.StringIO(newline="")
-    out.write(BOM)
+    if bom:
+        out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows([[_csv_cell(v) for v in row] for row in rows])
     return out.getvalue().encode("utf-8")

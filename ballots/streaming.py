@@ -1,0 +1,166 @@
+"""A round's bundle written in parts, as its ballot box is read part by part, byte for byte
+the file :func:`ballots.bundle.encode` makes of the whole round.
+
+A one-round bundle is its head (everything up to the round's ``"ballots":``), the ballots,
+and its end (``}]`` and the package digest). The round's ballots are its last field and the
+digest the bundle's last member, so :class:`StreamedBundle` writes the head at once, hashes
+each piece of ballots as it passes, and writes the digest when the last piece has gone.
+
+The pieces: for open receipts each part's :class:`~ballots.bundle.BallotEntry` list
+(:func:`entries_piece`); for sealed receipts the part's trackers (:func:`trackers_piece`),
+then, when every part has been read, the content list (:func:`contents_piece`), which
+:class:`ContentTally` counts part by part from the marks — its size grows with the distinct
+ballots, never with the ballots.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import msgspec
+
+from ballots.bundle import BallotEntry, Package, SealedBallots, version_for
+from ballots.digest import ENCODER, TRACKER_LENGTH
+from ballots.marks import WIDTH, canonical_of
+
+PLACEHOLDER_DIGEST: Final = "0" * 64
+
+
+def placeholder(open_receipts: bool) -> tuple[BallotEntry, ...] | SealedBallots:
+    """Empty ballots of the round's shape, standing in the package for those to come."""
+    if open_receipts:
+        return ()
+    return SealedBallots(
+        trackers=(),
+        trackers_digest=PLACEHOLDER_DIGEST,
+        contents=(),
+        contents_digest=PLACEHOLDER_DIGEST,
+    )
+
+
+class StreamedBundle:
+    """A one-round bundle (scope ``round``, no loop) whose round's ballots come in pieces.
+
+    ``package`` holds the round with :func:`placeholder` ballots. :attr:`head` is the file up
+    to the ballots; each :meth:`piece` passes through (and into the package digest); after
+    the last, :meth:`end` is the rest of the file, and :attr:`digest` the package digest."""
+
+    def __init__(self, package: Package) -> None:
+        if len(package.rounds) != 1 or package.loop is not msgspec.UNSET:
+            raise ValueError("a streamed bundle holds one round and no loop")
+        version = version_for(package.rounds, package.loop)
+        data = ENCODER.encode(msgspec.structs.replace(package, version=version))
+        marker = b'"ballots":' + ENCODER.encode(package.rounds[0].ballots)
+        self._tail = b"}]}"
+        if not data.endswith(marker + self._tail):
+            raise ValueError("the round's ballots are not the last field of the package")
+        self.head = data[: len(data) - len(marker) - len(self._tail)] + b'"ballots":'
+        self._hash = hashlib.sha256(self.head)
+        self.digest: str | None = None
+
+    def piece(self, data: bytes) -> bytes:
+        """A piece of the round's ballots, as written (and hashed)."""
+        self._hash.update(data)
+        return data
+
+    def end(self) -> bytes:
+        """The end of the file: the round and its list closed, then the package digest."""
+        self._hash.update(self._tail)
+        self.digest = self._hash.hexdigest()
+        return self._tail[:-1] + b',"digest":' + ENCODER.encode(self.digest) + b"}"
+
+
+def entries_piece(entries: Sequence[BallotEntry], first: bool) -> bytes:
+    """Open receipts: a part's entries as they stand in the bundle's array (``[`` before the
+    first part's, a comma between parts)."""
+    if not entries:
+        return b"[" if first else b""
+    body = ENCODER.encode(entries)[1:-1]
+    return (b"[" if first else b",") + body
+
+
+def trackers_piece(trackers: bytes, first: bool) -> bytes:
+    """Sealed receipts: a part's trackers (16 ASCII characters each, joined, in tracker
+    order) as they stand in the bundle's tracker list. Trackers are Crockford base 32, so
+    each is written as it is between quotes."""
+    opening = b'{"trackers":[' if first else b","
+    if not trackers:
+        return opening if first else b""
+    names = [trackers[i : i + TRACKER_LENGTH] for i in range(0, len(trackers), TRACKER_LENGTH)]
+    return opening + b'"' + b'","'.join(names) + b'"'
+
+
+def trackers_lines(trackers: bytes) -> bytes:
+    """A part's trackers as :func:`ballots.digest.tracker_list_digest` hashes them (one
+    per line), to digest a list read in order."""
+    names = [trackers[i : i + TRACKER_LENGTH] for i in range(0, len(trackers), TRACKER_LENGTH)]
+    return b"".join(name + b"\n" for name in names)
+
+
+def between_lists(trackers_digest: str) -> bytes:
+    """Sealed receipts: after the last tracker, up to the content list."""
+    return b'],"trackers_digest":' + ENCODER.encode(trackers_digest) + b',"contents":['
+
+
+def contents_piece(contents: Iterable[tuple[str, int]], first: bool) -> bytes:
+    """Sealed receipts: distinct ballots (canonical JSON) with their counts as they stand in
+    the bundle's content list (:class:`~ballots.bundle.CountedContent`, ``count`` first)."""
+    body = b",".join(
+        b'{"count":' + str(n).encode("ascii") + b',"ballot":' + line.encode() + b"}"
+        for line, n in contents
+    )
+    return body if first or not body else b"," + body
+
+
+def after_lists(contents_digest: str) -> bytes:
+    """Sealed receipts: after the last content, the end of the round's ballots."""
+    return b'],"contents_digest":' + ENCODER.encode(contents_digest) + b"}"
+
+
+def closing_entries(any_part: bool) -> bytes:
+    """Open receipts: the end of the round's ballots (``[]`` when the box is empty)."""
+    return b"]" if any_part else b"[]"
+
+
+class ContentTally:
+    """The content list of a box read in parts: marks counted as they come, then each
+    distinct marking's canonical JSON once (:func:`ballots.marks.canonical_of`), equal JSON
+    added up and sorted by its bytes — :func:`ballots.marks.content_list` of the whole box."""
+
+    def __init__(self, kind: str, candidates: Sequence[str]) -> None:
+        self.kind = kind
+        self.candidates = tuple(candidates)
+        self.width = WIDTH * len(candidates)
+        self.ballots = 0
+        self._seen: dict[bytes, int] = {}
+
+    def add(self, marks: bytes) -> None:
+        """Count one part's marks (joined, ``width`` bytes per ballot)."""
+        seen = self._seen
+        width = self.width
+        if width == 0:
+            return
+        for start in range(0, len(marks), width):
+            key = marks[start : start + width]
+            seen[key] = seen.get(key, 0) + 1
+        self.ballots += len(marks) // width
+
+    def contents(self) -> list[tuple[str, int]]:
+        """Every distinct ballot as canonical JSON with how many say it, sorted by the JSON's
+        bytes."""
+        tally: dict[bytes, int] = {}
+        for marks, n in self._seen.items():
+            line = canonical_of(marks, self.kind, self.candidates).encode()
+            tally[line] = tally.get(line, 0) + n
+        return [(line.decode(), n) for line, n in sorted(tally.items())]
+
+
+def contents_digest(contents: Iterable[tuple[str, int]]) -> str:
+    """:func:`ballots.digest.content_list_digest` of a content list already sorted and
+    added up (as :meth:`ContentTally.contents` gives it)."""
+    digest = hashlib.sha256()
+    for line, n in contents:
+        digest.update(line.encode() + b"\t" + str(n).encode("ascii") + b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,351 @@
+"""A round's ballot-bearing exports — the JSON bundle, the ballots CSV, BLT and PrefLib —
+written as its counted box is read, part by part (:mod:`service.results.ballot_box`), byte
+for byte the files :mod:`service.records.exports` builds whole.
+
+The server holds one part of the box at a time (4,096 ballots) and, for what needs every
+ballot at once — the content list of a round with sealed receipts, the ballot lines of a BLT
+or PrefLib file, sorted by count — the round's distinct ballots with their counts: its memory
+grows with the distinct ballots, never with the ballots.
+
+- **JSON bundle, ballots CSV**: the head is sent at once; then each part as it is read (the
+  trackers or, for open receipts, the ballots beside them); then, for sealed receipts, the
+  content list; then the package digest, which the bundle's pieces were hashed into as they
+  passed (the ballots CSV's audit row carries it too). The box is read in one transaction of
+  its own, and the download is written to the audit log when it ends, with the digest
+  (``complete`` false, and no digest, when the client left before the end).
+- **BLT, PrefLib**: the file's ballot lines are sorted by count and a PrefLib file's data type
+  (its extension) depends on every ballot, so the box is read before the answer starts, in
+  the request's transaction (audited there, as every other export); the lines are then
+  written a few thousand at a time.
+
+Every part's decoding and encoding runs in a thread, so the event loop is never held for
+more than a part's worth of work. The ballots keep the box's order (tracker order, or
+content order for the content list): nothing here orders them otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Final, TypeVar
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ballots.bundle import CountedContent, Package, RoundRecord, SealedBallots, entry
+from ballots.digest import TRACKER_LENGTH
+from ballots.formats import blt, preflib
+from ballots.formats.preflib import data_type_for
+from ballots.kinds import Ballot
+from ballots.recount import ballot_box
+from ballots.streaming import (
+    PLACEHOLDER_DIGEST,
+    ContentTally,
+    StreamedBundle,
+    after_lists,
+    between_lists,
+    closing_entries,
+    contents_digest,
+    contents_piece,
+    entries_piece,
+    placeholder,
+    trackers_lines,
+    trackers_piece,
+)
+from engine.profile import RankedProfile
+from service.auth.guard import Actor
+from service.db import models
+from service.processes.repository import find_process
+from service.records import tables
+from service.records.assemble import process_record, round_record
+from service.records.exports import (
+    FORMATS,
+    ascii_filename,
+    audit_export,
+    checked,
+    disposition,
+    filename,
+)
+from service.results import ballot_box as box
+from service.results.controllers import counted_round
+
+STREAMED: Final = frozenset({"json", "ballots-csv", "blt", "preflib"})
+"""The exports of a round written as its box is read."""
+LINES: Final = 4096
+"""Lines (or content entries) written per chunk when writing from the distinct ballots."""
+
+_BALLOT: Final = msgspec.json.Decoder(Ballot)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StreamedExport:
+    """An export on its way: its media type, file names and the chunks of its bytes."""
+
+    format: str
+    media_type: str
+    filename: str
+    ascii_filename: str
+    chunks: AsyncIterator[bytes]
+
+    def disposition(self) -> str:
+        """The ``Content-Disposition`` header value."""
+        return disposition(self.filename, self.ascii_filename)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One stored part of the counted box: its trackers and its marks, joined."""
+
+    trackers: bytes
+    marks: bytes
+
+    @property
+    def count(self) -> int:
+        return len(self.trackers) // TRACKER_LENGTH
+
+
+async def box_parts(maker: async_sessionmaker[AsyncSession], round_id: int) -> AsyncIterator[Part]:
+    """The round's counted box, one stored part at a time, in tracker order, each part read
+    in a short transaction of its own (a counted box is written once, when the round
+    closes): no snapshot is held while the parts are sent, which on SQLite would hold up the
+    checkpoint after a close, and every writer behind it, for as long as a download lasts."""
+    after = ""
+    while True:
+        async with maker() as db:
+            row = (
+                await db.execute(
+                    select(
+                        models.BoxPart.first_tracker, models.BoxPart.trackers, models.BoxPart.marks
+                    )
+                    .where(
+                        models.BoxPart.round_id == round_id, models.BoxPart.first_tracker > after
+                    )
+                    .order_by(models.BoxPart.first_tracker)
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            return
+        after = row[0]
+        yield Part(bytes(row[1]), bytes(row[2]))
+
+
+async def _off(fn: Callable[[], T]) -> T:
+    return await asyncio.to_thread(fn)
+
+
+async def _chunks(lines: Iterator[T], size: int = LINES) -> AsyncIterator[list[T]]:
+    """``lines`` taken ``size`` at a time in a thread (the iterator does the work)."""
+    while batch := await _off(lambda: list(islice(lines, size))):
+        yield batch
+
+
+class BoxWalk:
+    """One pass over a round's box: the bundle's ballot pieces, each hashed into the package
+    digest, and the distinct ballots counted (:attr:`contents` once the pass is over). With
+    ``csv`` the pass writes, instead of the bundle, the ballots CSV's rows of an
+    open-receipt round, which follow the box part by part (the bundle is still hashed: its
+    digest goes to the audit log). The distinct ballots are counted for sealed receipts
+    (the bundle lists them) and, with ``counting``, for open ones (for a ballot file)."""
+
+    def __init__(
+        self,
+        package: Package,
+        stored: models.RoundResult,
+        lang: str,
+        *,
+        csv: bool = False,
+        counting: bool = False,
+    ) -> None:
+        self.package = package
+        self.record: RoundRecord = package.rounds[0]
+        self.bundle = StreamedBundle(package)
+        self.sealed = isinstance(self.record.ballots, SealedBallots)
+        rules = self.record.rules
+        self.tally = ContentTally(rules.kind, rules.candidates)
+        self.stored = stored
+        self.lang = lang
+        self.csv = csv
+        self.counting = counting
+        self.contents: list[tuple[str, int]] = []
+        self._reader = box.reader(rules)
+
+    def _piece(self, data: bytes) -> bytes:
+        data = self.bundle.piece(data)
+        return b"" if self.csv else data
+
+    def _end(self) -> bytes:
+        data = self.bundle.end()
+        return b"" if self.csv else data
+
+    def _encode(self, part: Part, first: bool, trackers: hashlib._Hash) -> tuple[bytes, bytes]:
+        """A part's piece of the bundle and (open receipts, ``csv``) its CSV rows."""
+        if self.sealed or self.counting:
+            self.tally.add(part.marks)
+        if self.sealed:
+            trackers.update(trackers_lines(part.trackers))
+            return trackers_piece(part.trackers, first), b""
+        ballot_of = self._reader
+        entries = [
+            entry(t, ballot_of(m))
+            for t, m in box.unpack(("", part.count, part.trackers, part.marks))
+        ]
+        rows = b""
+        if self.csv:
+            lang = self.lang
+            rows = tables.to_csv(
+                [
+                    tables.ballot_row(self.record, [e.tracker, e.hash], e.ballot, lang)
+                    for e in entries
+                ],
+                bom=False,
+            )
+        return entries_piece(entries, first), rows
+
+    async def walk(
+        self, maker: async_sessionmaker[AsyncSession], round_id: int
+    ) -> AsyncIterator[bytes]:
+        """The bundle's pieces from its ballots to its end (or, with ``csv``, the rows of an
+        open-receipt round); empty pieces are left out."""
+        trackers = hashlib.sha256()
+        first = True
+        async for part in box_parts(maker, round_id):
+            piece, rows = await asyncio.to_thread(self._encode, part, first, trackers)
+            first = False
+            piece = self._piece(piece)
+            if piece or rows:
+                yield rows if self.csv else piece
+        tail: list[bytes] = []
+        if not self.sealed:
+            if self.counting:
+                self.contents = await _off(self.tally.contents)
+            tail += [self._piece(closing_entries(not first)), self._end()]
+        else:
+            if first:
+                tail.append(self._piece(trackers_piece(b"", True)))
+            self.contents = await _off(self.tally.contents)
+            trackers_digest = self.stored.trackers_digest or trackers.hexdigest()
+            tail.append(self._piece(between_lists(trackers_digest)))
+            yield b"".join(tail)
+            tail = []
+            start = True
+            async for batch in _chunks(iter(self.contents)):
+                piece = self._piece(contents_piece(batch, start))
+                start = False
+                if piece:
+                    yield piece
+            digest = self.stored.contents_digest or contents_digest(self.contents)
+            tail += [self._piece(after_lists(digest)), self._end()]
+        if any(tail):
+            yield b"".join(tail)
+
+
+def content_record(record: RoundRecord, contents: list[tuple[str, int]]) -> RoundRecord:
+    """The round with its distinct ballots and their counts as its ballots (all a ballot
+    file needs; the trackers are not in one)."""
+    counted = SealedBallots(
+        trackers=(),
+        trackers_digest=PLACEHOLDER_DIGEST,
+        contents=tuple(CountedContent(count=n, ballot=_BALLOT.decode(c)) for c, n in contents),
+        contents_digest=PLACEHOLDER_DIGEST,
+    )
+    return msgspec.structs.replace(record, ballots=counted)
+
+
+def ballot_lines(
+    record: RoundRecord, title: str, contents: list[tuple[str, int]], fmt: str
+) -> tuple[Iterator[str], str]:
+    """The lines of the round's BLT or PrefLib file, and the file's extension (a PrefLib
+    file's data type: ``soi``, ``toi`` …)."""
+    ballots = ballot_box(content_record(record, contents), title)
+    if fmt == "blt":
+        return blt.lines(ballots, Path("ballots.blt")), FORMATS[fmt].extension
+    extension = FORMATS[fmt].extension
+    if isinstance(ballots.profile, RankedProfile):
+        extension = data_type_for(ballots.profile, Path("ballots"))
+    return preflib.lines(ballots, Path(f"ballots.{extension}")), extension
+
+
+async def _text(lines: Iterator[str]) -> AsyncIterator[bytes]:
+    async for batch in _chunks(lines):
+        yield "".join(line + "\n" for line in batch).encode()
+
+
+async def _csv_contents(walk: BoxWalk) -> AsyncIterator[bytes]:
+    """The ballots CSV's rows of a round with sealed receipts: its content list."""
+    record, lang = walk.record, walk.lang
+
+    def rows(batch: list[tuple[str, int]]) -> bytes:
+        listed = [tables.ballot_row(record, [n], _BALLOT.decode(c), lang) for c, n in batch]
+        return tables.to_csv(listed, bom=False)
+
+    contents = iter(walk.contents)
+    while batch := list(islice(contents, LINES)):
+        yield await asyncio.to_thread(rows, batch)
+
+
+async def _following(
+    maker: async_sessionmaker[AsyncSession], walk: BoxWalk, round_id: int, actor: Actor, fmt: str
+) -> AsyncIterator[bytes]:
+    """The JSON bundle or the ballots CSV, its box read as it is sent; audited at the end."""
+    complete = False
+    try:
+        if fmt == "json":
+            yield walk.bundle.head
+        else:
+            yield tables.to_csv(tables.ballot_file_head(walk.record, walk.lang, sealed=walk.sealed))
+        async for chunk in walk.walk(maker, round_id):
+            yield chunk
+        if walk.csv and walk.sealed:
+            async for chunk in _csv_contents(walk):
+                yield chunk
+        complete = True
+    finally:
+        async with maker() as db, db.begin():
+            digest = walk.bundle.digest if complete else None
+            numbers = [walk.record.number]
+            audit_export(db, actor, "round", round_id, digest, numbers, fmt, complete=complete)
+
+
+async def stream_round(
+    db: AsyncSession,
+    maker: async_sessionmaker[AsyncSession],
+    round_id: int,
+    fmt: str,
+    actor: Actor,
+    lang: str = "zh",
+) -> StreamedExport:
+    """One of the round's :data:`STREAMED` exports, if the caller may see its result now (as
+    :func:`service.records.assemble.round_draft`) and the format fits the round (as
+    :func:`service.records.exports.export`)."""
+    round_row, stored = await counted_round(db, round_id, actor)
+    process = await find_process(db, round_row.process_id)
+    record = await round_record(db, round_row, stored)
+    record = msgspec.structs.replace(record, ballots=placeholder(round_row.open_receipts))
+    package = Package(scope="round", process=await process_record(db, process), rounds=(record,))
+    kind, single = checked(package, fmt)
+    files = fmt in ("blt", "preflib")
+    walk = BoxWalk(package, stored, lang, csv=fmt == "ballots-csv", counting=files)
+    extension = kind.extension
+    if files:
+        async for _ in walk.walk(maker, round_id):
+            pass
+        title = package.process.title
+        lines, extension = await _off(lambda: ballot_lines(record, title, walk.contents, fmt))
+        audit_export(db, actor, "round", round_id, walk.bundle.digest, [record.number], fmt)
+        chunks = _text(lines)
+    else:
+        chunks = _following(maker, walk, round_id, actor, fmt)
+    return StreamedExport(
+        format=fmt,
+        media_type=kind.media_type,
+        filename=filename(package, kind, extension, single, lang),
+        ascii_filename=ascii_filename(package, kind, extension, single),
+        chunks=chunks,
+    )

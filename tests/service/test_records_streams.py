@@ -1,0 +1,159 @@
+"""Streamed exports of a round (the JSON bundle, the ballots CSV, BLT and PrefLib): byte for
+byte the files built whole, for an empty box, a small one and one of several stored parts,
+with sealed and with open receipts; read one stored part at a time and sent as read; and
+audited, also when the client leaves before the end."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from sqlalchemy import select
+
+from ballots.digest import new_tracker
+from ballots.marks import NONE
+from ballots.verify import verify
+from service.auth.guard import Actor
+from service.db.models import AuditEvent, Envelope, VoterCode
+from service.records import streams
+from service.records.assemble import round_draft
+from service.records.exports import make
+from service.records.streams import STREAMED, stream_round
+from service.results.ballot_box import PART
+from service.voting.sealing import RoundSeal
+from tests.support.app import SECRET
+from tests.support.rounds import close, make_round
+
+SECRETARY = Actor(id=None, name="书记", role="secretary")
+OPTIONS = 6
+"""The pocket park's six options (:func:`tests.support.rounds.make_round`)."""
+
+
+def marks(rng: random.Random) -> bytes:
+    """A ranked ballot's marks: one to four options in a random order, the rest unranked."""
+    chosen = rng.sample(range(OPTIONS), rng.randint(1, 4))
+    places = [NONE] * OPTIONS
+    for place, option in enumerate(chosen):
+        places[option] = place
+    return b"".join(p.to_bytes(2, "little", signed=True) for p in places)
+
+
+async def counted_round(db, ballots: int, *, open_receipts: bool) -> int:
+    """A published ranked round whose box holds ``ballots`` random ballots, cast as
+    envelopes straight into the database (as many codes used) and then closed and counted."""
+    round_id = await make_round(db, open_receipts=open_receipts)
+    rng = random.Random(ballots)
+    seal = RoundSeal(SECRET, round_id)
+    envelopes = []
+    for _ in range(ballots):
+        nonce, sealed = seal.seal(new_tracker(), marks(rng))
+        envelopes.append({"round_id": round_id, "nonce": nonce, "sealed": sealed})
+    codes = [
+        {"round_id": round_id, "code_hash": f"{round_id:08x}{i:056x}", "status": "used"}
+        for i in range(ballots)
+    ]
+    if ballots:
+        await db.execute(Envelope.__table__.insert(), envelopes)
+        await db.execute(VoterCode.__table__.insert(), codes)
+    await db.commit()
+    await close(db, round_id, "published")
+    return round_id
+
+
+@pytest.mark.parametrize("open_receipts", [False, True], ids=["sealed", "open"])
+@pytest.mark.parametrize("ballots", [0, 7, 2 * PART + 905])
+async def test_streamed_exports_are_the_files_built_whole(
+    client, staff, db, ballots, open_receipts
+):
+    round_id = await counted_round(db, ballots, open_receipts=open_receipts)
+    draft = await round_draft(db, round_id, SECRETARY)
+    await db.commit()
+    for fmt in sorted(STREAMED):
+        for lang in ("zh", "en") if fmt == "ballots-csv" else ("zh",):
+            whole = make(draft, fmt, lang)
+            response = await client.get(
+                f"/api/v1/rounds/{round_id}/exports/{fmt}?lang={lang}", headers=staff["secretary"]
+            )
+            assert response.status_code == 200, response.text
+            assert response.content == whole.exported.content, (fmt, lang)
+            assert response.headers["content-disposition"] == whole.exported.disposition()
+            assert response.headers["content-type"].startswith(whole.exported.media_type)
+    public = await client.get(f"/api/v1/rounds/{round_id}/bundle")
+    assert public.content == make(draft, "json").exported.content
+    checked = verify(public.content)
+    assert checked.verified, checked
+
+
+async def test_streamed_downloads_are_audited_with_the_digest_they_carried(client, staff, db):
+    round_id = await counted_round(db, PART + 1, open_receipts=False)
+    digest = make(await round_draft(db, round_id, SECRETARY), "json").digest
+    for fmt in sorted(STREAMED):
+        response = await client.get(
+            f"/api/v1/rounds/{round_id}/exports/{fmt}", headers=staff["secretary"]
+        )
+        assert response.status_code == 200
+    rows = (
+        await db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "record.exported"))
+    ).all()
+    assert sorted(row["format"] for row in rows) == sorted(STREAMED)
+    assert all(row["package_digest"] == digest for row in rows), rows
+    assert all(row.get("complete", True) for row in rows)
+
+
+async def test_the_bundle_is_sent_as_the_box_is_read(client, db, monkeypatch):
+    """The head leaves before any ballot is read; then each stored part's trackers leave
+    before the next part is read; no chunk holds more than a part."""
+    ballots = 3 * PART + 100
+    round_id = await counted_round(db, ballots, open_receipts=False)
+    read: list[int] = []
+    box_parts = streams.box_parts
+
+    async def counted(maker, wanted):
+        async for part in box_parts(maker, wanted):
+            read.append(part.count)
+            yield part
+
+    monkeypatch.setattr(streams, "box_parts", counted)
+    maker = client.app.state.sessionmaker
+    streamed = await stream_round(db, maker, round_id, "json", SECRETARY)
+    sent: list[tuple[int, int]] = []
+    async for chunk in streamed.chunks:
+        sent.append((len(read), len(chunk)))
+    assert read == [PART, PART, PART, 100]
+    assert sent[0][0] == 0  # the head, before the box
+    assert [parts for parts, _ in sent[1:5]] == [1, 2, 3, 4]
+    total = sum(size for _, size in sent)
+    tracker_bytes = 19  # "0123456789ABCDEF", with its quotes and comma
+    assert max(size for _, size in sent) <= PART * tracker_bytes + 64 < total / 3
+
+
+async def test_an_open_receipt_ballots_csv_follows_the_box(client, db, monkeypatch):
+    round_id = await counted_round(db, 2 * PART + 3, open_receipts=True)
+    read: list[int] = []
+    box_parts = streams.box_parts
+
+    async def counted(maker, wanted):
+        async for part in box_parts(maker, wanted):
+            read.append(part.count)
+            yield part
+
+    monkeypatch.setattr(streams, "box_parts", counted)
+    maker = client.app.state.sessionmaker
+    streamed = await stream_round(db, maker, round_id, "ballots-csv", SECRETARY)
+    sent = [(len(read), chunk) async for chunk in streamed.chunks]
+    assert [parts for parts, _ in sent[:4]] == [0, 1, 2, 3]
+    assert [chunk.count(b"\r\n") for _, chunk in sent[1:4]] == [PART, PART, 3]
+
+
+async def test_a_download_left_before_its_end_is_audited_as_incomplete(client, db):
+    round_id = await counted_round(db, PART + 5, open_receipts=False)
+    maker = client.app.state.sessionmaker
+    streamed = await stream_round(db, maker, round_id, "json", SECRETARY)
+    await db.commit()
+    head = await anext(streamed.chunks)
+    assert head.startswith(b'{"format":"redbench-decision"')
+    await streamed.chunks.aclose()  # type: ignore[attr-defined]
+    rows = (
+        await db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "record.exported"))
+    ).all()
+    assert rows == [{"format": "json", "package_digest": None, "rounds": [1], "complete": False}]
