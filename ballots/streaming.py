@@ -23,7 +23,8 @@ import msgspec
 
 from ballots.bundle import BallotEntry, Package, SealedBallots, version_for
 from ballots.digest import ENCODER, TRACKER_LENGTH
-from ballots.marks import WIDTH, canonical_of
+from ballots.marks import WIDTH, canonical_of, marks_table
+from engine.profile import RankedProfile
 
 PLACEHOLDER_DIGEST: Final = "0" * 64
 
@@ -149,12 +150,24 @@ class ContentTally:
 
     def contents(self) -> list[tuple[str, int]]:
         """Every distinct ballot as canonical JSON with how many say it, sorted by the JSON's
-        bytes."""
-        tally: dict[bytes, int] = {}
-        for marks, n in self._seen.items():
-            line = canonical_of(marks, self.kind, self.candidates).encode()
+        bytes (UTF-8 keeps the order of code points, so sorting the text is the same). The
+        counted marks are let go: call it once, after the last part."""
+        seen, self._seen = self._seen, {}
+        tally: dict[str, int] = {}
+        for marks, n in seen.items():
+            line = canonical_of(marks, self.kind, self.candidates)
             tally[line] = tally.get(line, 0) + n
-        return [(line.decode(), n) for line, n in sorted(tally.items())]
+        del seen
+        return sorted(tally.items())
+
+    def ranked_profile(self) -> RankedProfile:
+        """The engine profile of a ranked round's marks counted so far: the profile counting
+        the whole box makes (:func:`ballots.marks.profile_from_marks`), from its distinct
+        markings and their counts."""
+        if self.kind != "ranked":
+            raise ValueError(f"a ranked profile of {self.kind} ballots")
+        table = marks_table(b"".join(self._seen), len(self.candidates))
+        return RankedProfile.from_ranks(self.candidates, table, list(self._seen.values()))
 
 
 def contents_digest(contents: Iterable[tuple[str, int]]) -> str:

@@ -135,23 +135,32 @@ def build_profile(
         raise fail(path, None, str(exc)) from exc
 
 
-def orders(profile: RankedProfile) -> list[list[list[int]]]:
-    """Each profile row as groups of candidate indices, best group first (ties share a group).
+def orders(profile: RankedProfile, rows: Sequence[int] | None = None) -> list[list[list[int]]]:
+    """Each profile row (or each of ``rows``, in their order) as groups of candidate indices,
+    best group first (ties share a group).
 
     Within a group candidates keep their index order, so written files are deterministic.
+    The rows are sorted all at once (numpy); only the grouping is done row by row.
     """
+    ranks = profile.ranks if rows is None else profile.ranks[np.asarray(rows, dtype=np.intp)]
+    if ranks.shape[0] == 0:
+        return []
+    m = ranks.shape[1]
+    ranked = ranks != UNRANKED
+    keys = np.where(ranked, ranks.astype(np.int64) * m + np.arange(m), np.iinfo(np.int64).max)
+    order = np.argsort(keys, axis=1, kind="stable")
+    levels = np.take_along_axis(ranks, order, axis=1)
     out: list[list[list[int]]] = []
-    for row in profile.ranks:
-        ranked = np.flatnonzero(row != UNRANKED)
-        levels = row[ranked]
-        order = np.lexsort((ranked, levels))
+    for row, row_levels, k in zip(
+        order.tolist(), levels.tolist(), ranked.sum(axis=1).tolist(), strict=True
+    ):
         groups: list[list[int]] = []
         previous = -1
-        for i in order:
-            if int(levels[i]) != previous:
+        for candidate, level in zip(row[:k], row_levels[:k], strict=True):
+            if level != previous:
                 groups.append([])
-                previous = int(levels[i])
-            groups[-1].append(int(ranked[i]))
+                previous = level
+            groups[-1].append(candidate)
         out.append(groups)
     return out
 

@@ -322,6 +322,10 @@ def write(box: BallotBox, path: Path) -> None:
         raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
 
 
+ROWS_AT_ONCE = 4096
+"""Ballot lines formed at once by :func:`lines` (their orders sorted together)."""
+
+
 def lines(box: BallotBox, path: Path) -> Iterator[str]:
     """The lines of the PrefLib file :func:`write` makes at ``path`` (without their line
     feeds), one by one, so that a large file can be sent as it is written. The box is
@@ -357,10 +361,12 @@ def _lines(box: BallotBox, profile: RankedProfile, name: str, data_type: str) ->
             for key, value in box.published.fields()
         )
     yield from (f"# ALTERNATIVE NAME {i}: {n}" for i, n in enumerate(profile.candidates, start=1))
-    ballots = orders(profile)
-    for row in row_order(profile):
-        parts = []
-        for group in ballots[row]:
-            numbers = ",".join(str(c + 1) for c in group)
-            parts.append(numbers if len(group) == 1 else "{" + numbers + "}")
-        yield f"{int(profile.counts[row])}: {','.join(parts)}".rstrip()
+    rows = row_order(profile)
+    for start in range(0, len(rows), ROWS_AT_ONCE):
+        chunk = rows[start : start + ROWS_AT_ONCE]
+        for row, groups in zip(chunk, orders(profile, chunk), strict=True):
+            parts = []
+            for group in groups:
+                numbers = ",".join(str(c + 1) for c in group)
+                parts.append(numbers if len(group) == 1 else "{" + numbers + "}")
+            yield f"{int(profile.counts[row])}: {','.join(parts)}".rstrip()

@@ -31,20 +31,20 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ballots.bundle import CountedContent, Package, RoundRecord, SealedBallots, entry
+from ballots.box import BallotBox
+from ballots.bundle import Package, RoundRecord, SealedBallots, entry
 from ballots.digest import TRACKER_LENGTH
 from ballots.formats import blt, preflib
 from ballots.formats.preflib import data_type_for
 from ballots.kinds import Ballot
-from ballots.recount import ballot_box
+from ballots.recount import published_count
 from ballots.streaming import (
-    PLACEHOLDER_DIGEST,
     ContentTally,
     StreamedBundle,
     after_lists,
@@ -175,6 +175,8 @@ class BoxWalk:
         self.counting = counting
         self.contents: list[tuple[str, int]] = []
         self._reader = box.reader(rules)
+        self._trackers = hashlib.sha256()
+        self._first = True
 
     def _piece(self, data: bytes) -> bytes:
         data = self.bundle.piece(data)
@@ -184,7 +186,7 @@ class BoxWalk:
         data = self.bundle.end()
         return b"" if self.csv else data
 
-    def _encode(self, part: Part, first: bool, trackers: hashlib._Hash) -> tuple[bytes, bytes]:
+    def _encode(self, part: Part, first: bool, trackers: Any) -> tuple[bytes, bytes]:
         """A part's piece of the bundle and (open receipts, ``csv``) its CSV rows."""
         if self.sealed or self.counting:
             self.tally.add(part.marks)
@@ -208,67 +210,58 @@ class BoxWalk:
             )
         return entries_piece(entries, first), rows
 
-    async def walk(
+    async def parts(
         self, maker: async_sessionmaker[AsyncSession], round_id: int
     ) -> AsyncIterator[bytes]:
-        """The bundle's pieces from its ballots to its end (or, with ``csv``, the rows of an
-        open-receipt round); empty pieces are left out."""
-        trackers = hashlib.sha256()
-        first = True
+        """The bundle's pieces of each part of the box as it is read (or, with ``csv``, the
+        rows of an open-receipt round); empty pieces are left out."""
         async for part in box_parts(maker, round_id):
-            piece, rows = await asyncio.to_thread(self._encode, part, first, trackers)
-            first = False
+            piece, rows = await asyncio.to_thread(self._encode, part, self._first, self._trackers)
+            self._first = False
             piece = self._piece(piece)
             if piece or rows:
                 yield rows if self.csv else piece
-        tail: list[bytes] = []
+
+    async def rest(self) -> AsyncIterator[bytes]:
+        """The bundle's pieces after the last part: for sealed receipts the content list,
+        made from the distinct ballots counted (:attr:`contents`); then the digest."""
         if not self.sealed:
-            if self.counting:
-                self.contents = await _off(self.tally.contents)
-            tail += [self._piece(closing_entries(not first)), self._end()]
-        else:
-            if first:
-                tail.append(self._piece(trackers_piece(b"", True)))
-            self.contents = await _off(self.tally.contents)
-            trackers_digest = self.stored.trackers_digest or trackers.hexdigest()
-            tail.append(self._piece(between_lists(trackers_digest)))
-            yield b"".join(tail)
-            tail = []
-            start = True
-            async for batch in _chunks(iter(self.contents)):
-                piece = self._piece(contents_piece(batch, start))
-                start = False
-                if piece:
-                    yield piece
-            digest = self.stored.contents_digest or contents_digest(self.contents)
-            tail += [self._piece(after_lists(digest)), self._end()]
-        if any(tail):
-            yield b"".join(tail)
+            yield self._piece(closing_entries(not self._first)) + self._end()
+            return
+        head = self._piece(trackers_piece(b"", True)) if self._first else b""
+        self.contents = await _off(self.tally.contents)
+        trackers_digest = self.stored.trackers_digest or self._trackers.hexdigest()
+        yield head + self._piece(between_lists(trackers_digest))
+        start = True
+        async for batch in _chunks(iter(self.contents)):
+            yield self._piece(contents_piece(batch, start))
+            start = False
+        digest = self.stored.contents_digest or contents_digest(self.contents)
+        yield self._piece(after_lists(digest)) + self._end()
 
-
-def content_record(record: RoundRecord, contents: list[tuple[str, int]]) -> RoundRecord:
-    """The round with its distinct ballots and their counts as its ballots (all a ballot
-    file needs; the trackers are not in one)."""
-    counted = SealedBallots(
-        trackers=(),
-        trackers_digest=PLACEHOLDER_DIGEST,
-        contents=tuple(CountedContent(count=n, ballot=_BALLOT.decode(c)) for c, n in contents),
-        contents_digest=PLACEHOLDER_DIGEST,
-    )
-    return msgspec.structs.replace(record, ballots=counted)
+    async def walk(
+        self, maker: async_sessionmaker[AsyncSession], round_id: int
+    ) -> AsyncIterator[bytes]:
+        """:meth:`parts`, then :meth:`rest`."""
+        async for chunk in self.parts(maker, round_id):
+            yield chunk
+        async for chunk in self.rest():
+            if chunk:
+                yield chunk
 
 
 def ballot_lines(
-    record: RoundRecord, title: str, contents: list[tuple[str, int]], fmt: str
+    record: RoundRecord, title: str, profile: RankedProfile, fmt: str
 ) -> tuple[Iterator[str], str]:
-    """The lines of the round's BLT or PrefLib file, and the file's extension (a PrefLib
-    file's data type: ``soi``, ``toi`` …)."""
-    ballots = ballot_box(content_record(record, contents), title)
+    """The lines of the round's BLT or PrefLib file of ``profile`` (its ballots), and the
+    file's extension (a PrefLib file's data type: ``soi``, ``toi`` …)."""
+    seats = record.counting.seats
+    ballots = BallotBox(
+        profile, format="bundle", title=title, seats=seats, published=published_count(record)
+    )
     if fmt == "blt":
         return blt.lines(ballots, Path("ballots.blt")), FORMATS[fmt].extension
-    extension = FORMATS[fmt].extension
-    if isinstance(ballots.profile, RankedProfile):
-        extension = data_type_for(ballots.profile, Path("ballots"))
+    extension = data_type_for(profile, Path("ballots"))
     return preflib.lines(ballots, Path(f"ballots.{extension}")), extension
 
 
@@ -290,21 +283,43 @@ async def _csv_contents(walk: BoxWalk) -> AsyncIterator[bytes]:
         yield await asyncio.to_thread(rows, batch)
 
 
-async def _following(
-    maker: async_sessionmaker[AsyncSession], walk: BoxWalk, round_id: int, actor: Actor, fmt: str
+async def _bundle_or_csv(
+    walk: BoxWalk, maker: async_sessionmaker[AsyncSession], round_id: int
 ) -> AsyncIterator[bytes]:
-    """The JSON bundle or the ballots CSV, its box read as it is sent; audited at the end."""
+    """The JSON bundle or the ballots CSV, its box read as it is sent."""
+    if walk.csv:
+        yield tables.to_csv(tables.ballot_file_head(walk.record, walk.lang, sealed=walk.sealed))
+    else:
+        yield walk.bundle.head
+    async for chunk in walk.walk(maker, round_id):
+        yield chunk
+    if walk.csv and walk.sealed:
+        async for chunk in _csv_contents(walk):
+            yield chunk
+
+
+async def _ballot_file(walk: BoxWalk, lines: Iterator[str]) -> AsyncIterator[bytes]:
+    """A BLT or PrefLib file's lines, then (for the audit) the rest of the bundle's digest."""
+    async for chunk in _text(lines):
+        yield chunk
+    async for _ in walk.rest():
+        pass
+
+
+async def _audited(
+    chunks: AsyncIterator[bytes],
+    walk: BoxWalk,
+    maker: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    round_id: int,
+    fmt: str,
+) -> AsyncIterator[bytes]:
+    """``chunks``, then the download's audit row, with the package digest when every chunk
+    was sent (``complete`` false and no digest when the client left before)."""
     complete = False
     try:
-        if fmt == "json":
-            yield walk.bundle.head
-        else:
-            yield tables.to_csv(tables.ballot_file_head(walk.record, walk.lang, sealed=walk.sealed))
-        async for chunk in walk.walk(maker, round_id):
+        async for chunk in chunks:
             yield chunk
-        if walk.csv and walk.sealed:
-            async for chunk in _csv_contents(walk):
-                yield chunk
         complete = True
     finally:
         async with maker() as db, db.begin():
@@ -334,14 +349,15 @@ async def stream_round(
     walk = BoxWalk(package, stored, lang, csv=fmt == "ballots-csv", counting=files)
     extension = kind.extension
     if files:
-        async for _ in walk.walk(maker, round_id):
+        async for _ in walk.parts(maker, round_id):
             pass
         title = package.process.title
-        lines, extension = await _off(lambda: ballot_lines(record, title, walk.contents, fmt))
-        audit_export(db, actor, "round", round_id, walk.bundle.digest, [record.number], fmt)
-        chunks = _text(lines)
+        profile = await _off(walk.tally.ranked_profile)
+        lines, extension = ballot_lines(record, title, profile, fmt)
+        chunks = _ballot_file(walk, lines)
     else:
-        chunks = _following(maker, walk, round_id, actor, fmt)
+        chunks = _bundle_or_csv(walk, maker, round_id)
+    chunks = _audited(chunks, walk, maker, actor, round_id, fmt)
     return StreamedExport(
         format=fmt,
         media_type=kind.media_type,

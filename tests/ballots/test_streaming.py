@@ -12,8 +12,8 @@ import pytest
 
 from ballots.bundle import Package, RoundRecord, SealedBallots, decode, encode, entry, seal
 from ballots.digest import TRACKER_LENGTH, content_list_digest, new_tracker
-from ballots.kinds import Ballot
-from ballots.marks import NONE, content_list
+from ballots.kinds import Ballot, BallotRules
+from ballots.marks import NONE, content_list, profile_from_marks
 from ballots.streaming import (
     ContentTally,
     StreamedBundle,
@@ -27,6 +27,7 @@ from ballots.streaming import (
     trackers_piece,
 )
 from ballots.verify import verify
+from engine.profile import RankedProfile
 
 GOLDEN = Path(__file__).parents[1] / "service" / "golden" / "pocket-park-round1.json"
 CANDIDATES = ("甲", "乙", "丙", "丁", "戊")
@@ -123,11 +124,20 @@ def test_the_content_list_counted_in_parts_is_the_whole_boxs(kind):
     for start in range(0, len(ballots), 1024):
         tally.add(b"".join(ballots[start : start + 1024]))
     whole = content_list(b"".join(ballots), kind, CANDIDATES)
-    assert tally.contents() == whole
+    if kind == "ranked":
+        rules = BallotRules(kind="ranked", candidates=CANDIDATES)
+        counted = tally.ranked_profile()
+        box = profile_from_marks(rules, b"".join(ballots))
+        assert isinstance(box, RankedProfile)
+        assert counted.candidates == box.candidates
+        assert counted.ranks.tolist() == box.ranks.tolist()
+        assert counted.counts.tolist() == box.counts.tolist()
+    contents = tally.contents()
+    assert contents == whole
     assert tally.ballots == 3000
     assert len(whole) < 3000  # some ballots say the same
     listed = [(msgspec.json.decode(line, type=Ballot), n) for line, n in whole]
-    assert contents_digest(tally.contents()) == content_list_digest(listed)
+    assert contents_digest(contents) == content_list_digest(listed)
 
 
 def test_a_tracker_piece_is_the_json_of_the_trackers():

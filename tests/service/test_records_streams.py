@@ -20,6 +20,7 @@ from service.records.assemble import round_draft
 from service.records.exports import make
 from service.records.streams import STREAMED, stream_round
 from service.results.ballot_box import PART
+from service.results.purge import purged
 from service.voting.sealing import RoundSeal
 from tests.support.app import SECRET
 from tests.support.rounds import close, make_round
@@ -57,6 +58,7 @@ async def counted_round(db, ballots: int, *, open_receipts: bool) -> int:
         await db.execute(VoterCode.__table__.insert(), codes)
     await db.commit()
     await close(db, round_id, "published")
+    await purged()  # as a server does right after a close, before anyone downloads
     return round_id
 
 

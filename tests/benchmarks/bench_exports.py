@@ -1,0 +1,210 @@
+"""Downloading the exports of a 1,000,000-ballot round over HTTP. Run from the repository root:
+
+    .venv/bin/python tests/benchmarks/bench_exports.py
+
+It starts ``redbench serve`` (one worker, ``REDBENCH_BENCHMARK_ENDPOINTS=1``) on a fresh SQLite
+file, prepares a ranked round of ten options and writes a million sealed ballots into it as
+:mod:`bench_service` does, closes and publishes it, then downloads each of the four exports
+that carry the ballots (JSON bundle, ballots CSV, BLT, PrefLib) as a client would, ``--repeat``
+times each, and prints the median time to the first byte of the body, the median total time,
+the bytes, and the largest growth of the server's resident memory during a download (its
+peak, ``VmHWM``, reset before each download through ``/proc/PID/clear_refs``, less its
+resident memory before; the server process and, separately, its document workers).
+
+Baselines in the same run: the no-op endpoint's time to the first byte, and the same four
+files made whole in the worker process as before streaming (the secretary pages' download,
+which still builds them whole), whose bytes must equal the streamed ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_service import PASSWORD, ballot_body, call, prepare, redbench, store_million, wait_ready
+
+from tests.load.harness import fresh_database
+from tests.support.app import free_port
+
+FORMATS = ("json", "ballots-csv", "blt", "preflib")
+
+
+def children(pid: int) -> list[int]:
+    """The process's descendants (the worker pool's fork server and the document workers)."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                found += [int(child), *children(int(child))]
+    except FileNotFoundError:
+        pass
+    return found
+
+
+def memory(pid: int, field: str) -> int:
+    """``VmRSS`` or ``VmHWM`` of a process, in bytes (0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        return 0
+    return 0
+
+
+def reset_peak(pid: int) -> None:
+    """Set the process's ``VmHWM`` back to its current resident memory."""
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+@dataclass
+class Download:
+    first_byte: float
+    total: float
+    size: int
+    digest: str
+    server_growth: int
+    workers_growth: int
+
+
+async def download(client: httpx.AsyncClient, path: str, pid: int) -> Download:
+    """One download, timed from the request to the first body byte and to the last."""
+    workers = children(pid)
+    for process in (pid, *workers):
+        reset_peak(process)
+    before = {p: memory(p, "VmRSS") for p in (pid, *workers)}
+    sha = hashlib.sha256()
+    size = 0
+    first = None
+    started = time.perf_counter()
+    async with client.stream("GET", path) as response:
+        if response.status_code != 200:
+            await response.aread()
+            raise RuntimeError(f"GET {path}: {response.status_code} {response.text}")
+        async for chunk in response.aiter_raw():
+            if first is None and chunk:
+                first = time.perf_counter() - started
+            sha.update(chunk)
+            size += len(chunk)
+    total = time.perf_counter() - started
+    workers = [w for w in children(pid) if w in before] or workers
+    return Download(
+        first_byte=first or total,
+        total=total,
+        size=size,
+        digest=sha.hexdigest(),
+        server_growth=memory(pid, "VmHWM") - before[pid],
+        workers_growth=max([memory(w, "VmHWM") - before[w] for w in workers] or [0]),
+    )
+
+
+async def noop_first_byte(client: httpx.AsyncClient, repeat: int) -> float:
+    times = []
+    for i in range(max(repeat, 20)):
+        payload = {"code": "ABCDE-FGHJK", "key": f"bench-{i}", "ballot": ballot_body(i)}
+        started = time.perf_counter()
+        async with client.stream("POST", "/api/v1/noop", json=payload) as response:
+            async for _ in response.aiter_raw():
+                break
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:.0f}"
+
+
+async def run(database: str, ballots: int, repeat: int) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "REDBENCH_DATABASE_URL": database,
+        "REDBENCH_SECRET": "bench-secret-of-at-least-32-characters",
+        "REDBENCH_BENCHMARK_ENDPOINTS": "1",
+    }
+    redbench("user", "add", "bench", "--role", "admin", "--password", PASSWORD, env=env)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "redbench"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        await wait_ready(base)
+        async with httpx.AsyncClient(base_url=base, timeout=600) as client:
+            rid, auth, _ = await prepare(client, 1)
+            print(f"storing {ballots:,} ballots in round {rid} (not timed) ...", flush=True)
+            await store_million(database, rid, ballots, env["REDBENCH_SECRET"])
+            await call(client, "POST", f"/api/v1/rounds/{rid}/phase", {"to": "closed"}, auth)
+            await call(client, "POST", f"/api/v1/rounds/{rid}/phase", {"to": "published"}, auth)
+            await asyncio.sleep(2)  # the purge after the close
+        async with httpx.AsyncClient(base_url=base, timeout=600, headers=auth) as client:
+            noop = await noop_first_byte(client, repeat)
+            print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
+            print(
+                f"no-op endpoint, time to first byte (median of 20): {noop * 1000:.2f} ms\n"
+                f"{ballots:,} ballots; each download {repeat} times, medians; memory: the "
+                "largest growth of peak RSS over RSS before, in MiB\n"
+            )
+            header = (
+                f"{'export':<13}{'how':<9}{'first byte s':>13}{'total s':>9}{'MB':>8}"
+                f"{'server MiB':>12}{'worker MiB':>12}"
+            )
+            print(header + "\n" + "-" * len(header))
+            for fmt in FORMATS:
+                digests = set()
+                for how, path in (
+                    ("streamed", f"/api/v1/rounds/{rid}/exports/{fmt}"),
+                    ("whole", f"/secretary/rounds/{rid}/exports/{fmt}"),
+                ):
+                    runs = [await download(client, path, server.pid) for _ in range(repeat)]
+                    digests |= {r.digest for r in runs}
+                    print(
+                        f"{fmt:<13}{how:<9}"
+                        f"{statistics.median(r.first_byte for r in runs):>13.3f}"
+                        f"{statistics.median(r.total for r in runs):>9.2f}"
+                        f"{runs[0].size / 1e6:>8.1f}"
+                        f"{mib(max(r.server_growth for r in runs)):>12}"
+                        f"{mib(max(r.workers_growth for r in runs)):>12}",
+                        flush=True,
+                    )
+                same = "the same bytes" if len(digests) == 1 else "DIFFERENT BYTES"
+                print(f"{'':<13}streamed and whole: {same}")
+            print(f"\nload average after: {Path('/proc/loadavg').read_text().strip()}")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ballots", type=int, default=1_000_000, help="ballots in the round")
+    parser.add_argument("--repeat", type=int, default=3, help="downloads of each export")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="redbench-bench-"))
+    try:
+        database = asyncio.run(fresh_database(None, folder))
+        asyncio.run(run(database, args.ballots, args.repeat))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
