@@ -104,7 +104,7 @@ async def test_streamed_downloads_are_audited_with_the_digest_they_carried(clien
 
 async def test_the_bundle_is_sent_as_the_box_is_read(client, db, monkeypatch):
     """The head leaves before any ballot is read; then each stored part's trackers leave
-    before the next part is read; no chunk holds more than a part."""
+    before the next part is taken from the box; no chunk holds more than a part."""
     ballots = 3 * PART + 100
     round_id = await counted_round(db, ballots, open_receipts=False)
     read: list[int] = []
