@@ -10,13 +10,16 @@ grows with the distinct ballots, never with the ballots.
 - **JSON bundle, ballots CSV**: the head is sent at once; then each part as it is read (the
   trackers or, for open receipts, the ballots beside them); then, for sealed receipts, the
   content list; then the package digest, which the bundle's pieces were hashed into as they
-  passed (the ballots CSV's audit row carries it too). The box is read in one transaction of
-  its own, and the download is written to the audit log when it ends, with the digest
-  (``complete`` false, and no digest, when the client left before the end).
+  passed (the ballots CSV is not the bundle, but its audit row carries the digest too).
 - **BLT, PrefLib**: the file's ballot lines are sorted by count and a PrefLib file's data type
-  (its extension) depends on every ballot, so the box is read before the answer starts, in
-  the request's transaction (audited there, as every other export); the lines are then
-  written a few thousand at a time.
+  (its extension) depends on every ballot, so the box is read before the answer starts and
+  the profile made of its distinct ballots; the lines are then written a few thousand at a
+  time, and the rest of the bundle's digest is made after them.
+
+The box is read a few parts per statement, each statement in a short transaction of its own,
+never in one held for the whole download. Every download is written to the audit log when
+it ends, with the package digest (``complete`` false, and no digest, when the client left
+before the end).
 
 Every part's decoding and encoding runs in a thread, so the event loop is never held for
 more than a part's worth of work. The ballots keep the box's order (tracker order, or
@@ -173,7 +176,7 @@ class BoxWalk:
         self.sealed = isinstance(self.record.ballots, SealedBallots)
         rules = self.record.rules
         self.tally = ContentTally(rules.kind, rules.candidates)
-        self.stored = stored
+        self.stored_digests = (stored.trackers_digest, stored.contents_digest)
         self.lang = lang
         self.csv = csv
         self.counting = counting
@@ -234,13 +237,13 @@ class BoxWalk:
             return
         head = self._piece(trackers_piece(b"", True)) if self._first else b""
         self.contents = await _off(self.tally.contents)
-        trackers_digest = self.stored.trackers_digest or self._trackers.hexdigest()
+        trackers_digest = self.stored_digests[0] or self._trackers.hexdigest()
         yield head + self._piece(between_lists(trackers_digest))
         start = True
         async for batch in _chunks(iter(self.contents)):
             yield self._piece(contents_piece(batch, start))
             start = False
-        digest = self.stored.contents_digest or contents_digest(self.contents)
+        digest = self.stored_digests[1] or contents_digest(self.contents)
         yield self._piece(after_lists(digest)) + self._end()
 
     async def walk(
