@@ -13,7 +13,9 @@ resident memory before; the server process and, separately, its document workers
 
 Baselines in the same run: the no-op endpoint's time to the first byte, and the same four
 files made whole in the worker process as before streaming (the secretary pages' download,
-which still builds them whole), whose bytes must equal the streamed ones.
+which still builds them whole), whose bytes must equal the streamed ones. While each download
+runs, another client pings the server (``GET /api/v1/ping``, one after another, 10 ms apart);
+*ping max ms* is the longest a ping waited.
 """
 
 from __future__ import annotations
@@ -81,10 +83,26 @@ class Download:
     digest: str
     server_growth: int
     workers_growth: int
+    ping_max: float
+
+
+async def pings(base: str, stop: asyncio.Event, times: list[float]) -> None:
+    """``GET /api/v1/ping`` one after another until ``stop``: how long the server keeps other
+    requests waiting meanwhile."""
+    async with httpx.AsyncClient(base_url=base) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            await client.get("/api/v1/ping")
+            times.append(time.perf_counter() - started)
+            await asyncio.sleep(0.01)
 
 
 async def download(client: httpx.AsyncClient, path: str, pid: int) -> Download:
-    """One download, timed from the request to the first body byte and to the last."""
+    """One download, timed from the request to the first body byte and to the last, with
+    pings to the same server meanwhile."""
+    stop = asyncio.Event()
+    waited: list[float] = []
+    pinging = asyncio.create_task(pings(str(client.base_url), stop, waited))
     workers = children(pid)
     for process in (pid, *workers):
         reset_peak(process)
@@ -103,6 +121,8 @@ async def download(client: httpx.AsyncClient, path: str, pid: int) -> Download:
             sha.update(chunk)
             size += len(chunk)
     total = time.perf_counter() - started
+    stop.set()
+    await pinging
     workers = [w for w in children(pid) if w in before] or workers
     return Download(
         first_byte=first or total,
@@ -111,6 +131,7 @@ async def download(client: httpx.AsyncClient, path: str, pid: int) -> Download:
         digest=sha.hexdigest(),
         server_growth=memory(pid, "VmHWM") - before[pid],
         workers_growth=max([memory(w, "VmHWM") - before[w] for w in workers] or [0]),
+        ping_max=max(waited or [0.0]),
     )
 
 
@@ -164,7 +185,7 @@ async def run(database: str, ballots: int, repeat: int) -> None:
             )
             header = (
                 f"{'export':<13}{'how':<9}{'first byte s':>13}{'total s':>9}{'MB':>8}"
-                f"{'server MiB':>12}{'worker MiB':>12}"
+                f"{'server MiB':>12}{'worker MiB':>12}{'ping max ms':>13}"
             )
             print(header + "\n" + "-" * len(header))
             for fmt in FORMATS:
@@ -181,7 +202,8 @@ async def run(database: str, ballots: int, repeat: int) -> None:
                         f"{statistics.median(r.total for r in runs):>9.2f}"
                         f"{runs[0].size / 1e6:>8.1f}"
                         f"{mib(max(r.server_growth for r in runs)):>12}"
-                        f"{mib(max(r.workers_growth for r in runs)):>12}",
+                        f"{mib(max(r.workers_growth for r in runs)):>12}"
+                        f"{max(r.ping_max for r in runs) * 1000:>13.1f}",
                         flush=True,
                     )
                 same = "the same bytes" if len(digests) == 1 else "DIFFERENT BYTES"
