@@ -15,7 +15,7 @@ from service import offload
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Round, RoundResult, VoterCode
-from service.errors import Conflict
+from service.errors import Conflict, Unavailable
 from service.logs import logger
 from service.results import box_count, purge
 from service.results.box_count import BoxCount, SealedBox
@@ -73,10 +73,14 @@ async def read_box(db: AsyncSession, round_row: Round) -> SealedBox:
 
 async def count_round(secret_key: str, sealed: SealedBox) -> BoxCount:
     """Open and count ``sealed`` in the worker process (:func:`offload.run`), awaited without
-    blocking the event loop. A tie that needs a lot when the tie policy is ``refuse`` raises
-    :class:`~engine.errors.TieUnresolved`; a box with no ballots, or blank ones only, is a
-    result of no decision (``Result.no_decision``), never a winner drawn by lot."""
-    counted = await offload.run(box_count.count_box, secret_key, sealed)
+        blocking the event loop. A tie that needs a lot when the tie policy is ``refuse`` raises
+        :class:`~engine.errors.TieUnresolved`; a box with no ballots, or blank ones only, is a
+        result of no decision (``Result.no_decision``), never a winner drawn by lot. A worker that
+    dies twice is 503 ``count-worker-stopped``."""
+    try:
+        counted = await offload.run(box_count.count_box, secret_key, sealed)
+    except Unavailable as exc:  # the worker died twice: say so in a count's words
+        raise Unavailable("count-worker-stopped", round_id=sealed.round_id) from exc
     log.info(
         "round %d counted in process %d (%d ballots)",
         sealed.round_id,
