@@ -10,8 +10,10 @@ of every other round would wait for the count):
    land, and every cast in flight has landed;
 2. its sealed envelopes are read (a read only) and opened and counted in the worker process
    (:mod:`service.results.box_count`) with no transaction open;
-3. the counted box and the result are stored (``round.counted``) if the round still has no
-   result — otherwise 409 ``already-counted`` — and the storage is purged.
+3. the counted box and the result are stored (``round.counted``) if the round is still
+   closed without a result — otherwise 409 ``already-counted``, or ``count-overtaken`` if
+   another server process's failed count put it back into voting — and the storage is
+   purged.
 
 A count that fails — a tie the round may not draw, a box that does not match its codes or
 does not open, the worker stopping — stores nothing and puts the round back into voting, as
@@ -31,7 +33,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Round, RoundResult
 from service.db.session import sessionmaker
-from service.errors import refusal_of
+from service.errors import Conflict, refusal_of
 from service.logs import logger
 from service.results import counting
 from service.rounds.repository import advance_round, find_round
@@ -78,7 +80,10 @@ async def close_voting(engine: AsyncEngine, round_id: int, actor: Actor, secret_
         counted = await counting.count_round(secret_key, sealed)
         async with maker() as db, db.begin():
             await counting.lock_uncounted(db, round_id)
-            await counting.store_count(db, await find_round(db, round_id), actor, counted)
+            round_row = await find_round(db, round_id)
+            if round_row.phase is not RoundPhase.CLOSED:  # another server process's close
+                raise Conflict("count-overtaken", round_id=round_id, phase=round_row.phase)
+            await counting.store_count(db, round_row, actor, counted)
     except BaseException as exc:
         if mine:
             await _back_to_voting(maker, round_id, actor, exc)

@@ -192,6 +192,7 @@ async def test_a_refused_tie_stores_nothing_and_the_round_votes_on(db, staff, se
         assert refused.status_code == 409, refused.text
         assert refused.json()["code"] == "tie-unresolved"
         assert refused.json()["message_zh"].startswith("遇到需要抽签才能决定的平局")
+        assert "文化墙" in refused.json()["message_zh"]  # the tie travelled back whole
         round_row = await db.get(Round, round_id, populate_existing=True)
         assert (round_row.phase, round_row.closed_at) == ("voting", None)
         assert await db.scalar(select(func.count()).select_from(Envelope)) == 2
@@ -278,3 +279,23 @@ async def test_a_count_stored_meanwhile_is_not_stored_twice(db, staff, settings,
     assert (await db.get(RoundResult, round_id)).ballots == 4
     assert len(await audit(db, "round.counted", round_id)) == 1
     assert await audit(db, "round.count-failed", round_id) == []
+
+
+async def test_a_round_put_back_into_voting_meanwhile_keeps_no_result(db, staff, settings, slow):
+    """Another server process's count of the round failed and put it back into voting while
+    this one was counting: this count is not stored (409 count-overtaken)."""
+    round_id = await budget_round(db)
+    async with serving(settings, Clock()) as app, from_address(app, "10.0.0.12") as http:
+        await vote_through(http, staff["facilitator"], round_id, budget_ballots(3))
+        closing = asyncio.create_task(close_through(http, staff["facilitator"], round_id))
+        await counting_started(db, round_id, closing)
+        round_row = await db.get(Round, round_id, populate_existing=True)
+        round_row.phase = "voting"
+        await db.commit()
+        refused = await closing
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "count-overtaken"
+    assert "投票中" in refused.json()["message_zh"], refused.text
+    assert (await db.get(Round, round_id, populate_existing=True)).phase == "voting"
+    assert await db.get(RoundResult, round_id) is None
+    assert await db.scalar(select(func.count()).select_from(BoxPart)) == 0
