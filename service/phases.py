@@ -19,13 +19,15 @@ A count that fails — a tie the round may not draw, a box that does not match i
 does not open, the worker stopping — stores nothing and puts the round back into voting, as
 if the close had not happened (``round.count-failed`` in the audit log, with the refusal's
 key); the refusal is answered as it is. A close stopped half-way by the server stopping
-leaves the round closed without a result: asking to close it again counts it.
+leaves the round closed without a result: the server counts it when it starts again
+(:func:`finish_closes`), and asking to close it again counts it too.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from engine.process import RoundPhase
@@ -39,6 +41,9 @@ from service.results import counting
 from service.rounds.repository import advance_round, find_round
 
 log = logger(__name__)
+
+SERVER = Actor(id=None, name="server", role="server")
+"""Who the audit log names for a close the server finishes on its own at start."""
 
 _COUNTING: Final[set[int]] = set()
 """Rounds this process is counting now: a second close of one of them is refused as a move
@@ -119,3 +124,27 @@ async def _back_to_voting(
             record(db, actor, "round.count-failed", "round", round_id, reason=why)
     except Exception:
         log.exception("round %d: the count failed and the close could not be undone", round_id)
+
+
+async def finish_closes(engine: AsyncEngine, secret_key: str) -> list[int]:
+    """Count every round a stopped server left closed without a result (at start, so no
+    facilitator meets a round that is neither voting nor counted). A count that fails puts
+    its round back into voting, as any failed close does; the rounds counted are answered."""
+    async with sessionmaker(engine)() as db:
+        unfinished = list(
+            await db.scalars(
+                select(Round.id)
+                .outerjoin(RoundResult, RoundResult.round_id == Round.id)
+                .where(Round.phase == RoundPhase.CLOSED, RoundResult.round_id.is_(None))
+                .order_by(Round.id)
+            )
+        )
+    counted = []
+    for round_id in unfinished:
+        try:
+            await close_voting(engine, round_id, SERVER, secret_key)
+        except Exception:  # refused or failed: logged, and the round is back in voting
+            log.exception("round %d: the close left unfinished could not be counted", round_id)
+        else:
+            counted.append(round_id)
+    return counted

@@ -1,7 +1,8 @@
 """Closing a round's voting in three short steps (service/phases.py): the count runs in the
 worker process with no transaction open, so casts in other rounds and the event loop go on
 meanwhile; a failed count stores nothing and puts the round back into voting; a close stopped
-half-way is finished by closing again; a second close while counting is refused.
+half-way is finished by closing again, or by the server when it starts; a second close while
+counting is refused.
 
 The app runs in the test's own event loop (tests.support.app.serving), so requests really are
 in flight together; a slow count is a worker function that waits before counting.
@@ -246,6 +247,27 @@ async def test_a_close_stopped_half_way_is_finished_by_closing_again(db, staff, 
     assert again.json()["message_zh"] == "已经处于“投票已结束”阶段", again.text
     assert len(await audit(db, "round.counted", round_id)) == 1
     assert await audit(db, "round.closed", round_id) == []  # moved by hand above
+
+
+async def test_a_close_stopped_half_way_is_finished_when_the_server_starts(db, staff, settings):
+    round_id = await budget_round(db)
+    async with serving(settings, Clock()) as app, from_address(app, "10.0.0.11") as http:
+        await vote_through(http, staff["facilitator"], round_id, budget_ballots(5))
+    round_row = await db.get(Round, round_id)
+    round_row.phase = "closed"  # the move committed, then the server stopped
+    await db.commit()
+    async with serving(settings, Clock()):  # the server starts again
+        deadline = time.monotonic() + 30
+        while (
+            await db.scalar(select(RoundResult.ballots).where(RoundResult.round_id == round_id))
+            is None
+        ):
+            assert time.monotonic() < deadline, "the unfinished close was not counted at start"
+            await db.rollback()
+            await asyncio.sleep(0.1)
+    assert (await db.get(RoundResult, round_id)).ballots == 5
+    [counted] = await audit(db, "round.counted", round_id)
+    assert counted.actor == "server"
 
 
 async def test_a_second_close_while_counting_is_refused(db, staff, settings, slow):
