@@ -69,17 +69,30 @@ def _byte_size(bits: int) -> int:
 def _keys(matrix: NDArray[np.integer[Any]], low: int, bits: int) -> NDArray[Any]:
     n, m = matrix.shape
     if bits * m <= 64:
+        above = _above(matrix, low)
         keys = np.zeros(n, dtype=np.uint64)
         for j in range(m):
             keys <<= np.uint64(bits)
-            if low == 0 and matrix.dtype.kind == "u":
-                keys |= matrix[:, j]  # widened a block at a time, no copy of the column
-            else:
-                keys |= (matrix[:, j].astype(np.int64) - low).view(np.uint64)
+            keys |= above[:, j]  # widened a block at a time, no copy of the column
         return keys
     size = _byte_size(bits)
     packed = np.ascontiguousarray(matrix.astype(np.int64) - low, dtype=f">u{size}")
     return packed.view(f"V{size * m}").ravel()
+
+
+def _above(matrix: NDArray[np.integer[Any]], low: int) -> NDArray[np.integer[Any]]:
+    """``matrix - low`` as unsigned integers of the matrix's own width (no widening).
+
+    Subtracting modulo ``2**width`` gives the true difference, which is never more than the
+    width holds, since ``low`` is the matrix's smallest value.
+    """
+    if low == 0 and matrix.dtype.kind == "u":
+        return matrix
+    width = np.dtype(f"u{matrix.dtype.itemsize}")
+    above: NDArray[np.integer[Any]] = matrix.view(width) - width.type(
+        low % (1 << (8 * width.itemsize))
+    )
+    return above
 
 
 _UNPACK_ROWS = 1 << 14
@@ -123,6 +136,11 @@ def collapse_rows(
         return rows, np.array([total] if len(rows) else [], dtype=np.int64)
     low, bits = _packing(matrix)
     keys = _keys(matrix, low, bits)
+    if keys.dtype == np.uint64 and np.all(keys[1:] > keys[:-1]):
+        # already distinct and in order (a profile's own rows): nothing to merge or unpack
+        summed = np.ones(n, np.int64) if counts is None else counts.astype(np.int64)
+        keep = summed > 0
+        return matrix[keep].astype(np.int64), summed[keep]
     if counts is None:
         distinct, summed = np.unique(keys, return_counts=True)
     else:
@@ -138,9 +156,12 @@ def collapse_rows(
 
 
 def _densify(rows: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Close the gaps in each row's rank values (``-1`` = unranked stays ``-1``).
+    """Close the gaps in each row's rank values (``-1`` = unranked stays ``-1``); ``rows``
+    itself, not a copy, when no row has a gap.
 
-    With small values this is a per-row histogram and a running count (no sort).
+    With values below 64 each row's set of values is one ``uint64`` of bits, and a value's
+    new rank is the number of bits below its own (no sort, no per-row histogram); larger
+    values go through a per-row histogram or, when large, a sort of each row.
     """
     k, m = rows.shape
     if k == 0 or m == 0:
@@ -148,6 +169,8 @@ def _densify(rows: NDArray[np.int64]) -> NDArray[np.int64]:
     high = int(rows.max())
     if high < 0:
         return rows
+    if high < 64:
+        return _densify_bits(rows)
     ranked = rows >= 0
     if high <= 4 * m + 16:
         present = np.zeros((k, high + 1), dtype=np.int64)
@@ -167,15 +190,34 @@ def _densify(rows: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.where(ranked, out, -1)
 
 
+def _densify_bits(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """:func:`_densify` of rows whose values lie in ``-1 .. 63``.
+
+    ``present`` has bit ``v`` set when the row holds ``v``; a row is already dense when its
+    bits are ``0 .. j`` without a gap (``present & (present + 1) == 0``). Otherwise a value
+    ``v`` becomes the number of set bits below bit ``v``.
+    """
+    ranked = rows >= 0
+    bit = np.left_shift(np.uint64(1), np.where(ranked, rows, 0).astype(np.uint64))
+    bit *= ranked  # unranked cells set no bit
+    present = np.bitwise_or.reduce(bit, axis=1)
+    if not np.any(present & (present + np.uint64(1))):
+        return rows
+    below = np.bitwise_count((bit - np.uint64(1)) & present[:, None])
+    return np.where(ranked, below.astype(np.int64), -1)
+
+
 def dense_ranks(raw: NDArray[np.int64]) -> NDArray[np.int64]:
     """Turn any rank values (lower is better, ties equal) into 0, 1, 2 ... per row.
 
     Values that are negative or at least :data:`UNRANKED` mean "not ranked" and become
     :data:`UNRANKED`; gaps close up, so ``[0, 5, 5, -1]`` becomes ``[0, 1, 1, UNRANKED]``.
     """
-    marked = np.where((raw < 0) | (raw >= UNRANKED), -1, raw).astype(np.int64)
+    marked = raw.astype(np.int64)  # a copy of its own, changed in place
+    marked[(marked < 0) | (marked >= UNRANKED)] = -1
     dense = _densify(marked)
-    return np.where(dense < 0, UNRANKED, dense)
+    dense[dense < 0] = UNRANKED
+    return dense
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -213,7 +255,7 @@ class RankedProfile:
             raw = np.where((raw < 0) | (raw >= UNRANKED), -1, raw)
         rows, summed = collapse_rows(raw, weights)
         dense = _densify(rows)
-        if not np.array_equal(dense, rows):
+        if dense is not rows and not np.array_equal(dense, rows):
             rows, summed = collapse_rows(dense, summed)
         ranks = np.where(rows < 0, UNRANKED, rows).astype(np.int32)
         return cls(names, ranks, summed)

@@ -489,42 +489,46 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
         ],
         dtype=np.int64,
     )
-    cand = lookup[codes]
+    cand = np.asfortranarray(lookup[codes])  # one contiguous column per rank
     n, width = cand.shape
     table = np.full((n, len(names)), -1, dtype=np.int8 if width < 127 else np.int64)
+    cells = table.reshape(-1)  # a view: cell (row, candidate) is row * len(names) + candidate
+    starts = np.arange(n, dtype=np.int64) * len(names)
     alive = np.ones(n, dtype=bool)
     skipped = np.zeros(n, dtype=np.int64)
     exhausted_over = exhausted_skip = repeats = 0
-    rows = np.arange(n)
-    placed = np.zeros(n, dtype=np.int64)  # marks counted so far: the next one's position
+    placed = np.zeros(n, dtype=table.dtype)  # marks counted so far: the next one's position
     for rank in range(width):
         column = cand[:, rank]
-        marked = column != -1
         if rules.max_skipped is not None:
+            marked = column != -1
             gap = alive & marked & (skipped > rules.max_skipped)
             exhausted_skip += int(counts[gap].sum())
             alive &= ~gap
-        over = alive & (column == -2)
+            skipped = np.where(marked, 0, skipped + 1)
         if rules.overvote == "exhaust":
+            over = alive & (column == -2)
             exhausted_over += int(counts[over].sum())
             alive &= ~over
-        live = alive & (column >= 0)
-        fresh = live.copy()
-        fresh[live] = table[rows[live], column[live]] < 0
-        repeats += int(counts[live & ~fresh].sum())
-        table[rows[fresh], column[fresh]] = placed[fresh]
-        placed += fresh
-        skipped = np.where(marked, 0, skipped + 1)
+        live = np.flatnonzero(alive & (column >= 0))
+        at = starts[live] + column[live]
+        fresh = cells[at] < 0
+        repeats += int(counts[live[~fresh]].sum())
+        live = live[fresh]
+        cells[at[fresh]] = placed[live]
+        placed[live] += 1
+    per_row = {value: (cand == value).sum(axis=1) for value in (-1, -2)}
 
     def weighted(value: int) -> int:
         """How many marks of ``value`` (a candidate, -1 or -2) the ballots hold."""
-        return int(counts @ (cand == value).sum(axis=1))
+        found = per_row[value] if value in per_row else (cand == value).sum(axis=1)
+        return int(counts @ found)
 
     notes = [
         f"{weighted(-1)} skipped ranks (undervote or blank) passed over",
         f"{weighted(-2)} overvoted ranks "
         + ("passed over" if rules.overvote == "skip" else f"ended {exhausted_over} ballots"),
-        f"{int(counts[(cand == -1).all(axis=1)].sum())} ballots rank nobody",
+        f"{int(counts[per_row[-1] == width].sum())} ballots rank nobody",
         f"{repeats} repeated marks for a candidate counted once, at the highest rank",
     ]
     if WRITE_IN in label_list:

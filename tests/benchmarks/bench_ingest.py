@@ -15,12 +15,23 @@ options: ``rank1 .. rank10``, blank = not ranked, truncated ballots, some ``over
   schulze     ``redbench tally FILE --method schulze --json`` as a whole process
 with each time's ratio to the floor (whole processes to the whole-process floor) and the
 peak memory (max RSS) of each process. Timings are the best of --repeat runs.
+
+Then, on the first --peer-rows ballots of the same record (a file of their own), beyond
+start-up on both sides (timed inside one process, after its imports), it sets
+  ours        reading the file, its digest (the lot seed) and the count, as ``tally`` does
+beside
+  pref-voting its ``ProfileWithTies`` built from one ranking per ballot and its method
+              (``instant_runoff_for_truncated_linear_orders``, ``beat_path``), in a fresh
+              process; its rankings come from the file by Python's csv module and the same
+              marker rules, before its clock starts
+and prints how many times faster ours is and both winners (they must agree).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ballot_model import raw_ballots
 
@@ -85,6 +97,90 @@ def write_cvr(path: Path, rows: int, seed: int) -> None:
             out.write("\n".join(",".join(row) for row in labels[cells].tolist()) + "\n")
 
 
+PEER = """
+import json, pickle, sys, time
+from pref_voting.profiles_with_ties import ProfileWithTies
+from pref_voting.voting_methods import beat_path, instant_runoff_for_truncated_linear_orders
+
+METHODS = {"irv": instant_runoff_for_truncated_linear_orders, "schulze": beat_path}
+
+def main(path, method):
+    with open(path, "rb") as handle:
+        names, rankings = pickle.load(handle)
+    started = time.perf_counter()
+    profile = ProfileWithTies(rankings, candidates=names)
+    winners = METHODS[method](profile)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "winners": sorted(winners)}))
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
+"""
+
+
+def peer_rankings(path: Path) -> tuple[list[str], list[dict[str, int]]]:
+    """One ranking per ballot of a CSV record (name -> position, 0 first), by the Minneapolis
+    rules: blank, ``undervote`` and ``overvote`` passed over, a repeated name counted once at
+    its highest rank, ``UWI`` a candidate."""
+    from ballots.formats import cvr
+
+    rankings: list[dict[str, int]] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows)
+        for row in rows:
+            ranking: dict[str, int] = {}
+            for cell in row:
+                if cell in ("", cvr.UNDERVOTE, cvr.OVERVOTE):
+                    continue
+                name = cvr.WRITE_IN_NAME if cell == cvr.WRITE_IN else cell
+                ranking.setdefault(name, len(ranking))
+            rankings.append(ranking)
+    names = sorted({name for ranking in rankings for name in ranking})
+    return names, rankings
+
+
+def ours(path: Path, method: str) -> list[str]:
+    """What ``redbench tally FILE --method M`` computes, in this process: read, seed, count."""
+    from ballots.digest import lot_seed, profile_digest
+    from ballots.formats import read_ballots
+    from engine.registry import tally
+
+    profile = read_ballots(path).profile
+    result = tally(method, profile, seed=lot_seed(profile_digest(profile)))
+    return sorted(result.winners)
+
+
+def against_peer(folder: Path, rows: int, seed: int, repeat: int) -> list[str]:
+    """Lines comparing ours with pref-voting on ``rows`` ballots of the record."""
+    import pickle
+
+    path = folder / "peer.csv"
+    write_cvr(path, rows, seed)
+    rankings = folder / "peer.pickle"
+    rankings.write_bytes(pickle.dumps(peer_rankings(path)))
+    script = folder / "peer.py"
+    script.write_text(PEER, encoding="utf-8")
+    lines = []
+    for method in ("irv", "schulze"):
+        ours(path, method)  # its imports (pyarrow's among them) are start-up
+        seconds = best(lambda method=method: ours(path, method), max(repeat, 5))
+        winners = ours(path, method)
+        done = subprocess.run(
+            [sys.executable, str(script), str(rankings), method],
+            capture_output=True,
+            check=True,
+            text=True,
+        )
+        peer = json.loads(done.stdout)
+        agree = "same winners" if peer["winners"] == winners else f"DIFFERENT: {peer['winners']}"
+        lines.append(
+            f"{method:8}{seconds * 1000:10.1f} ms{peer['seconds']:10.2f} s"
+            f"{peer['seconds'] / seconds:10.0f}×  {','.join(winners)} ({agree})"
+        )
+    return lines
+
+
 def best(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -121,6 +217,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--peer-rows", type=int, default=50_000, help="0: no pref-voting")
     args = parser.parse_args()
     redbench = Path(sys.executable).with_name("redbench")
     with tempfile.TemporaryDirectory() as folder:
@@ -148,10 +245,19 @@ def main() -> int:
             argv = [str(redbench), "tally", str(path), "--method", method, "--json"]
             seconds, peak = process(argv, args.repeat)
             rows.append((f"redbench tally --method {method}", seconds, floor_process, peak))
+        peer = (
+            against_peer(Path(folder), args.peer_rows, args.seed, args.repeat)
+            if args.peer_rows
+            else []
+        )
     print(f"{'':34}{'seconds':>9}{'× floor':>9}{'peak MiB':>10}")
     for name, seconds, base, peak in rows:
         memory = "" if peak is None else f"{peak / 2**20:.0f}"
         print(f"{name:34}{seconds:9.3f}{seconds / base:9.2f}{memory:>10}")
+    if peer:
+        print(f"\n{args.peer_rows:,} ballots, beyond start-up:")
+        print(f"{'method':8}{'ours':>13}{'pref-voting':>12}{'ratio':>11}  winners")
+        print("\n".join(peer))
     return 0
 
 
