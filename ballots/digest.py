@@ -281,7 +281,8 @@ def _rows_json(rows: np.ndarray) -> bytes:
     cells[:, :-1] = within[rows[:, :-1] - low]
     cells[:, -1] = closing[rows[:, -1] - low]
     joined = cells.view(np.uint8)
-    return b"[[" + joined[joined != 0].tobytes()[:-3] + b"]]"
+    text: bytes = joined[joined != 0].tobytes()
+    return b"[[" + text[:-3] + b"]]"
 
 
 def _number(value: float) -> int | float:

@@ -16,14 +16,16 @@ options: ``rank1 .. rank10``, blank = not ranked, truncated ballots, some ``over
 with each time's ratio to the floor (whole processes to the whole-process floor) and the
 peak memory (max RSS) of each process. Timings are the best of --repeat runs.
 
-Then, on the first --peer-rows ballots of the same record (a file of their own), beyond
-start-up on both sides (timed inside one process, after its imports), it sets
-  ours        reading the file, its digest (the lot seed) and the count, as ``tally`` does
-beside
+Then, on --peer-rows ballots of the same kind (a file of their own), beyond start-up on
+both sides (timed inside one process, after its imports), it sets
   pref-voting its ``ProfileWithTies`` built from one ranking per ballot and its method
               (``instant_runoff_for_truncated_linear_orders``, ``beat_path``), in a fresh
               process; its rankings come from the file by Python's csv module and the same
               marker rules, before its clock starts
+beside
+  build+count ours on the same input: ``RankedProfile.from_ranks`` on one row of positions
+              per ballot, and the count
+  from file   reading the file, its digest (the lot seed) and the count, as ``tally`` does
 and prints how many times faster ours is and both winners (they must agree).
 """
 
@@ -151,21 +153,37 @@ def ours(path: Path, method: str) -> list[str]:
     return sorted(result.winners)
 
 
+def build_and_count(names: list[str], table: np.ndarray, method: str) -> list[str]:
+    """Ours on the peer's input: a profile from one row of positions per ballot, counted."""
+    from engine.profile import RankedProfile
+    from engine.registry import tally
+
+    return sorted(tally(method, RankedProfile.from_ranks(names, table), seed="bench").winners)
+
+
 def against_peer(folder: Path, rows: int, seed: int, repeat: int) -> list[str]:
     """Lines comparing ours with pref-voting on ``rows`` ballots of the record."""
     import pickle
 
     path = folder / "peer.csv"
     write_cvr(path, rows, seed)
+    names, given = peer_rankings(path)
     rankings = folder / "peer.pickle"
-    rankings.write_bytes(pickle.dumps(peer_rankings(path)))
+    rankings.write_bytes(pickle.dumps((names, given)))
+    table = np.full((len(given), len(names)), -1, dtype=np.int8)
+    for row, ranking in enumerate(given):
+        for name, position in ranking.items():
+            table[row, names.index(name)] = position
     script = folder / "peer.py"
     script.write_text(PEER, encoding="utf-8")
     lines = []
     for method in ("irv", "schulze"):
         ours(path, method)  # its imports (pyarrow's among them) are start-up
         seconds = best(lambda method=method: ours(path, method), max(repeat, 5))
+        built = best(lambda m=method: build_and_count(names, table, m), max(repeat, 5))
         winners = ours(path, method)
+        if build_and_count(names, table, method) != winners:
+            raise SystemExit(f"{method}: the file and the rankings give different winners")
         done = subprocess.run(
             [sys.executable, str(script), str(rankings), method],
             capture_output=True,
@@ -175,8 +193,9 @@ def against_peer(folder: Path, rows: int, seed: int, repeat: int) -> list[str]:
         peer = json.loads(done.stdout)
         agree = "same winners" if peer["winners"] == winners else f"DIFFERENT: {peer['winners']}"
         lines.append(
-            f"{method:8}{seconds * 1000:10.1f} ms{peer['seconds']:10.2f} s"
-            f"{peer['seconds'] / seconds:10.0f}×  {','.join(winners)} ({agree})"
+            f"{method:8}{peer['seconds']:10.2f} s{built * 1000:11.1f} ms"
+            f"{peer['seconds'] / built:9.0f}×{seconds * 1000:11.1f} ms"
+            f"{peer['seconds'] / seconds:9.0f}×  {','.join(winners)} ({agree})"
         )
     return lines
 
@@ -256,7 +275,10 @@ def main() -> int:
         print(f"{name:34}{seconds:9.3f}{seconds / base:9.2f}{memory:>10}")
     if peer:
         print(f"\n{args.peer_rows:,} ballots, beyond start-up:")
-        print(f"{'method':8}{'ours':>13}{'pref-voting':>12}{'ratio':>11}  winners")
+        print(
+            f"{'method':8}{'pref-voting':>12}{'build+count':>14}{'ratio':>10}"
+            f"{'from file':>14}{'ratio':>10}  winners"
+        )
         print("\n".join(peer))
     return 0
 
