@@ -22,9 +22,11 @@ CSV and Parquet are read by column with pyarrow: each column dictionary-encoded,
 distinct cells mapped to label codes once, so a million ballots are one small-integer table
 and never a million Python rows; identical rows are collapsed before the marker rules run.
 A CSV that pyarrow reads differently from Python's ``csv`` module (a row of the wrong width,
-a bad count, bytes that are not UTF-8) is read row by row instead, as xlsx is, so it gives
-the same ballots or the same message naming the line; so is a CSV under
-:data:`COLUMNAR_BYTES`.
+a bad count, bytes that are not UTF-8) is read row by row instead, so it gives the same
+ballots or the same message naming the line; so is a CSV under :data:`COLUMNAR_BYTES`.
+xlsx is read with calamine (:mod:`ballots.formats._sheet`): identical rows of rank and count
+cells are counted first, and labels and counts worked out once per distinct row; a bad count
+sends it row by row too, for the line.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ import io
 import json
 import mmap
 import re
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,6 +60,7 @@ from ballots.formats._common import (
     read_bytes,
     row_order,
 )
+from ballots.formats._sheet import distinct_rows, sheet_rows
 from engine.counts import check_counts
 from engine.errors import ProfileError
 from engine.profile import RankedProfile, collapse_rows
@@ -125,28 +128,6 @@ def _csv_rows(path: Path, progress: Progress | None) -> Iterator[Sequence[Any]]:
     ticker.finish()
 
 
-def _xlsx_rows(path: Path, progress: Progress | None) -> Iterator[Sequence[Any]]:
-    import openpyxl  # imported here: only xlsx files need it
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    size = check_file(path)
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
-        raise fail(path, None, f"is not a readable xlsx workbook ({type(exc).__name__})") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        total = max(sheet.max_row or 1, 1)
-        ticker = Ticker(progress, size)
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number % 4096 == 0:
-                ticker(size * number // total)
-            yield row
-        ticker.finish()
-    finally:
-        workbook.close()
-
-
 def _columns(path: Path, header: Sequence[Any]) -> tuple[list[int], int | None]:
     """Indices of the rank columns and of the ``Count`` column (if any)."""
     labels = ["" if cell is None else str(cell).strip() for cell in header]
@@ -178,7 +159,7 @@ def read(
     suffix = path.suffix.lower()
     marks: _Marks | None = None
     if suffix == ".xlsx":
-        marks = _marks_of_rows(path, _xlsx_rows(path, progress))
+        marks = _marks_of_sheet(path, progress)
     elif suffix == ".parquet" or _head(path).startswith(PARQUET_MAGIC):
         table = _parquet_table(path)
         marks = _marks_of_table(path, table.columns, list(table.column_names), 0)
@@ -415,6 +396,41 @@ def _count_or_none(value: object) -> int:
         return _count(Path(), 0, value)
     except FormatError:
         return -1
+
+
+def _marks_of_sheet(path: Path, progress: Progress | None) -> _Marks:
+    """The marks of an xlsx CVR, from its distinct rows of rank (and count) cells: the
+    labels and counts are worked out once per distinct row, and per distinct cell."""
+    shape: list[int] = []
+
+    def columns(header: Sequence[Any]) -> list[int]:
+        rank_cols, count_col = _columns(path, header)
+        shape.append(len(rank_cols))
+        return rank_cols + ([] if count_col is None else [count_col])
+
+    found, empty = distinct_rows(path, columns, progress)
+    blank = ("",) * len(next(iter(found), ()))
+    if empty:  # rows empty in every column are not ballots
+        found[blank] -= empty
+        if found[blank] <= 0:
+            del found[blank]
+    if not found:
+        raise fail(path, None, "no ballot rows after the header")
+    width = shape[0]
+    rows = list(found)
+    cells = {cell for row in rows for cell in row[:width]}
+    labels: dict[str, int] = {}
+    code = {cell: labels.setdefault(_label(cell), len(labels)) for cell in cells}
+    kind = _code_type(len(labels))
+    flat = chain.from_iterable(row[:width] for row in rows)
+    codes = np.fromiter(map(code.__getitem__, flat), dtype=kind, count=len(rows) * width)
+    repeats = np.fromiter(found.values(), dtype=np.int64, count=len(rows))
+    if len(rows[0]) > width:  # a Count column
+        weight = {cell: _count_or_none(cell) for cell in {row[width] for row in rows}}
+        if min(weight.values()) < 0:  # the rows one by one say which line
+            return _marks_of_rows(path, sheet_rows(path))
+        repeats *= np.fromiter((weight[row[width]] for row in rows), np.int64, len(rows))
+    return _Marks(codes.reshape(len(rows), width), list(labels), repeats)
 
 
 def _marks_of_rows(path: Path, rows: Iterator[Sequence[Any]]) -> _Marks:

@@ -25,8 +25,8 @@ MINNEAPOLIS = ELECTIONS / "minneapolis"
 
 @pytest.fixture(autouse=True)
 def by_column(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small files here are read by column too, as large ones are (row by row they are read
-    as xlsx is, which the tests of rows pyarrow reads otherwise cover)."""
+    """Small files here are read by column too, as large ones are (row by row, which the
+    tests of rows pyarrow reads otherwise cover)."""
     monkeypatch.setattr(cvr, "COLUMNAR_BYTES", 0)
 
 
