@@ -1,8 +1,8 @@
 """The first sheet of an xlsx workbook, read with calamine (a compiled reader): its rows one by
 one, or its distinct rows of chosen columns counted without a Python loop over the rows.
 
-Cells come as openpyxl gave them before: text, numbers (a whole number as an ``int``), dates,
-booleans; an empty cell is the empty string.
+Rows come with cells as openpyxl gave them before: text, numbers (a whole number as an
+``int``), dates, booleans; an empty cell is the empty string.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def distinct_rows(
 ) -> tuple[Counter[tuple[Any, ...]], int]:
     """The rows after the header, as the tuples of their cells in ``columns(header)``, each
     with how many rows have it; and how many of those rows are empty in every column.
+    These cells are calamine's (numbers all ``float``): :func:`as_read` gives openpyxl's.
 
     ``columns`` sees the header row and may raise. The counting runs in C (``Counter`` over
     ``itemgetter``); only when some row is empty in every chosen column are the rows
@@ -90,9 +91,7 @@ def distinct_rows(
         done += len(batch)
         ticker(size * done // total)
     ticker.finish()
-    found: Counter[tuple[Any, ...]] = Counter()
-    for cells, count in counted.items():
-        found[tuple(as_read(cell) for cell in cells[:-1])] += count
+    found = Counter({cells[:-1]: count for cells, count in counted.items()})
     blank = ("",) * len(chosen)
     empty = 0
     if blank in found:

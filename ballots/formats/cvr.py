@@ -60,7 +60,7 @@ from ballots.formats._common import (
     read_bytes,
     row_order,
 )
-from ballots.formats._sheet import distinct_rows, sheet_rows
+from ballots.formats._sheet import as_read, distinct_rows, sheet_rows
 from engine.counts import check_counts
 from engine.errors import ProfileError
 from engine.profile import RankedProfile, collapse_rows
@@ -420,7 +420,7 @@ def _marks_of_sheet(path: Path, progress: Progress | None) -> _Marks:
     rows = list(found)
     cells = {cell for row in rows for cell in row[:width]}
     labels: dict[str, int] = {}
-    code = {cell: labels.setdefault(_label(cell), len(labels)) for cell in cells}
+    code = {cell: labels.setdefault(_label(as_read(cell)), len(labels)) for cell in cells}
     kind = _code_type(len(labels))
     flat = chain.from_iterable(row[:width] for row in rows)
     codes = np.fromiter(map(code.__getitem__, flat), dtype=kind, count=len(rows) * width)
