@@ -14,7 +14,8 @@ options: ``rank1 .. rank10``, blank = not ranked, truncated ballots, some ``over
   irv         ``redbench tally FILE --method irv --json`` as a whole process
   schulze     ``redbench tally FILE --method schulze --json`` as a whole process
 with each time's ratio to the floor (whole processes to the whole-process floor) and the
-peak memory (max RSS) of each process. Timings are the best of --repeat runs.
+peak memory (max RSS) of each process. Timings are the best and the median of --repeat runs
+(the ratios best to best, median to median).
 
 Then, on --peer-rows ballots of the same kind (a file of their own), beyond start-up on
 both sides (timed inside one process, after its imports), it sets
@@ -35,6 +36,7 @@ import argparse
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -209,8 +211,18 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def process(argv: list[str], repeat: int) -> tuple[float, int]:
-    """Best wall time of a whole process and its peak memory (max RSS, bytes)."""
+def spread(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """The best and the median of ``repeat`` timings of ``fn``."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times), statistics.median(times)
+
+
+def process(argv: list[str], repeat: int) -> tuple[float, float, int]:
+    """Best and median wall time of a whole process and its peak memory (max RSS, bytes)."""
     times, peak = [], 0
     for _ in range(repeat):
         # output to files, as when piped: no progress bar on a terminal
@@ -223,7 +235,7 @@ def process(argv: list[str], repeat: int) -> tuple[float, int]:
                 err.seek(0)
                 raise SystemExit(f"{' '.join(argv)} failed:\n{err.read().decode()}")
         peak = max(peak, usage.ru_maxrss * 1024)
-    return min(times), peak
+    return min(times), statistics.median(times), peak
 
 
 def read_with_csv(path: Path) -> int:
@@ -252,9 +264,9 @@ def main() -> int:
         exec(compile(FLOOR, str(script), "exec"), namespace)
         floor_fn = namespace["floor"]
         assert callable(floor_fn)
-        floor = best(lambda: floor_fn(str(path)), args.repeat)
-        floor_process, floor_peak = process([sys.executable, str(script), str(path)], args.repeat)
-        with_csv = best(lambda: read_with_csv(path), args.repeat)
+        floor = spread(lambda: floor_fn(str(path)), args.repeat)
+        *floor_process, floor_peak = process([sys.executable, str(script), str(path)], args.repeat)
+        with_csv = spread(lambda: read_with_csv(path), args.repeat)
         rows = [
             ("floor: pyarrow read + encode", floor, floor, None),
             ("floor, whole process", floor_process, floor_process, floor_peak),
@@ -262,17 +274,20 @@ def main() -> int:
         ]
         for method in ("irv", "schulze"):
             argv = [str(redbench), "tally", str(path), "--method", method, "--json"]
-            seconds, peak = process(argv, args.repeat)
+            *seconds, peak = process(argv, args.repeat)
             rows.append((f"redbench tally --method {method}", seconds, floor_process, peak))
         peer = (
             against_peer(Path(folder), args.peer_rows, args.seed, args.repeat)
             if args.peer_rows
             else []
         )
-    print(f"{'':34}{'seconds':>9}{'× floor':>9}{'peak MiB':>10}")
-    for name, seconds, base, peak in rows:
+    print(f"{'':34}{'best s':>9}{'median s':>9}{'× floor':>9}{'median×':>9}{'peak MiB':>10}")
+    for name, (fastest, middle), (base, base_middle), peak in rows:
         memory = "" if peak is None else f"{peak / 2**20:.0f}"
-        print(f"{name:34}{seconds:9.3f}{seconds / base:9.2f}{memory:>10}")
+        print(
+            f"{name:34}{fastest:9.3f}{middle:9.3f}{fastest / base:9.2f}"
+            f"{middle / base_middle:9.2f}{memory:>10}"
+        )
     if peer:
         print(f"\n{args.peer_rows:,} ballots, beyond start-up:")
         print(
