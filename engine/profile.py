@@ -66,14 +66,20 @@ def _byte_size(bits: int) -> int:
     return next(size for size in (1, 2, 4, 8) if bits <= 8 * size)
 
 
+_UNPACK_ROWS = 1 << 14
+"""Rows packed into keys, or unpacked from them, at a time."""
+
+
 def _keys(matrix: NDArray[np.integer[Any]], low: int, bits: int) -> NDArray[Any]:
     n, m = matrix.shape
     if bits * m <= 64:
         above = _above(matrix, low)
         keys = np.zeros(n, dtype=np.uint64)
-        for j in range(m):
-            keys <<= np.uint64(bits)
-            keys |= above[:, j]  # widened a block at a time, no copy of the column
+        for start in range(0, n, _UNPACK_ROWS):  # a block of keys stays in cache
+            block = keys[start : start + _UNPACK_ROWS]
+            for j in range(m):
+                block <<= np.uint64(bits)
+                block |= above[start : start + _UNPACK_ROWS, j]  # widened as it is read
         return keys
     size = _byte_size(bits)
     packed = np.ascontiguousarray(matrix.astype(np.int64) - low, dtype=f">u{size}")
@@ -93,10 +99,6 @@ def _above(matrix: NDArray[np.integer[Any]], low: int) -> NDArray[np.integer[Any
         low % (1 << (8 * width.itemsize))
     )
     return above
-
-
-_UNPACK_ROWS = 1 << 14
-"""Rows unpacked from their keys at a time."""
 
 
 def _rows(keys: NDArray[Any], m: int, low: int, bits: int) -> NDArray[np.int64]:
@@ -193,18 +195,21 @@ def _densify(rows: NDArray[np.int64]) -> NDArray[np.int64]:
 def _densify_bits(rows: NDArray[np.int64]) -> NDArray[np.int64]:
     """:func:`_densify` of rows whose values lie in ``-1 .. 63``.
 
-    ``present`` has bit ``v`` set when the row holds ``v``; a row is already dense when its
-    bits are ``0 .. j`` without a gap (``present & (present + 1) == 0``). Otherwise a value
-    ``v`` becomes the number of set bits below bit ``v``.
+    ``present`` has bit ``v`` set when the row holds ``v`` (``-1``, read as an unsigned
+    shift of 64 bits or more, sets none: numpy shifts such a one out to 0); a row is
+    already dense when its bits are ``0 .. j`` without a gap (``present & (present + 1)``
+    is 0). Otherwise a value ``v`` becomes the number of set bits below bit ``v``.
     """
-    ranked = rows >= 0
-    bit = np.left_shift(np.uint64(1), np.where(ranked, rows, 0).astype(np.uint64))
-    bit *= ranked  # unranked cells set no bit
+    values = rows if rows.dtype == np.int64 else rows.astype(np.int64)
+    bit = np.left_shift(np.uint64(1), values.view(np.uint64))
     present = np.bitwise_or.reduce(bit, axis=1)
     if not np.any(present & (present + np.uint64(1))):
         return rows
-    below = np.bitwise_count((bit - np.uint64(1)) & present[:, None])
-    return np.where(ranked, below.astype(np.int64), -1)
+    bit -= np.uint64(1)  # the bits below each value's own
+    bit &= present[:, None]
+    out: NDArray[np.int64] = np.bitwise_count(bit).astype(np.int64)
+    out[values < 0] = -1
+    return out
 
 
 def dense_ranks(raw: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -380,7 +380,10 @@ def _blank_rows(
     """
     if blank_code is None:
         return np.zeros(0, dtype=np.int64)
-    maybe = np.flatnonzero((codes == blank_code).all(axis=1))
+    blank = codes[:, 0] == blank_code
+    for rank in range(1, codes.shape[1]):  # column by column, as the codes are stored
+        blank &= codes[:, rank] == blank_code
+    maybe = np.flatnonzero(blank)
     for column in columns:
         if not len(maybe):
             break
@@ -503,7 +506,7 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
             else index[WRITE_IN_NAME if label == WRITE_IN else label]
             for label, seen in zip(marks.labels, used, strict=True)
         ],
-        dtype=np.int64,
+        dtype=np.int8 if len(names) < 127 else np.int32,
     )
     cand = np.asfortranarray(lookup[codes])  # one contiguous column per rank
     n, width = cand.shape
