@@ -427,17 +427,18 @@ def _marks_of_sheet(path: Path, progress: Progress | None) -> _Marks:
     kind = _code_type(len(labels))
     flat = chain.from_iterable(row[:width] for row in rows)
     codes = np.fromiter(map(code.__getitem__, flat), dtype=kind, count=len(rows) * width)
-    repeats = np.fromiter(found.values(), dtype=np.int64, count=len(rows))
+    weights = np.fromiter(found.values(), dtype=np.int64, count=len(rows))
     if len(rows[0]) > width:  # a Count column
-        weight = {cell: _count_or_none(cell) for cell in {row[width] for row in rows}}
-        if min(weight.values()) < 0:  # the rows one by one say which line
+        ballots = {cell: _count_or_none(cell) for cell in {row[width] for row in rows}}
+        if min(ballots.values()) < 0:  # the rows one by one say which line
             return _marks_of_rows(path, sheet_rows(path))
-        repeats *= np.fromiter((weight[row[width]] for row in rows), np.int64, len(rows))
-    return _Marks(codes.reshape(len(rows), width), list(labels), repeats)
+        weights *= np.fromiter((ballots[row[width]] for row in rows), np.int64, len(rows))
+    return _Marks(codes.reshape(len(rows), width), list(labels), weights)
 
 
 def _marks_of_rows(path: Path, rows: Iterator[Sequence[Any]]) -> _Marks:
-    """The marks of a CVR read row by row (xlsx, or a CSV pyarrow reads differently)."""
+    """The marks of a CVR read row by row (a CSV pyarrow reads differently, or an xlsx whose
+    counts need their line named)."""
     header = next(rows, None)
     if header is None:
         raise FormatError(f"{path}: the file is empty")
