@@ -71,7 +71,10 @@ def floor(path):
         at = 0
         for chunk in column.chunks:
             labels = np.arange(len(chunk.dictionary), dtype=np.int8)
-            rows = chunk.indices.to_numpy()
+            # the indices' buffer itself: to_numpy() would import pandas, when installed
+            indices = chunk.indices
+            rows = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices),
+                                 offset=indices.offset * 4)
             out[at : at + len(rows), j] = labels[rows]
             at += len(rows)
     return out
