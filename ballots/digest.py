@@ -227,8 +227,8 @@ def canonical_profile(profile: Profile) -> bytes:
     as an integer (``120000``), any other as its shortest round-trip decimal.
     """
     if isinstance(profile, RankedProfile):
-        table = dense_ranks(np.where(profile.ranks == UNRANKED, -1, profile.ranks))
-        table = np.where(table == UNRANKED, -1, table)
+        table = dense_ranks(profile.ranks)  # a copy of its own: changed in place
+        table[table == UNRANKED] = -1
     elif isinstance(profile, ApprovalProfile):
         table = profile.approvals.astype(np.int64)
     else:
@@ -274,12 +274,15 @@ def _rows_json(rows: np.ndarray) -> bytes:
     if high - low >= _TEXT_SPAN:
         return ENCODER.encode(rows.tolist())
     texts = [str(value).encode("ascii") for value in range(low, high + 1)]
-    kind = f"S{max(len(t) for t in texts) + 3}"
+    width = max(len(t) for t in texts) + 3
+    kind = "S8" if width <= 8 else f"S{width}"  # 8 bytes: each text read as one number
     within = np.array([t + b"," for t in texts], dtype=kind)
     closing = np.array([t + b"],[" for t in texts], dtype=kind)  # a row ends, the next begins
-    cells = np.empty((k, m), dtype=kind)
-    cells[:, :-1] = within[rows[:, :-1] - low]
-    cells[:, -1] = closing[rows[:, -1] - low]
+    if width <= 8:
+        within, closing = within.view(np.uint64), closing.view(np.uint64)
+    shifted = rows - low
+    cells = within[shifted]
+    cells[:, -1] = closing[shifted[:, -1]]
     joined = cells.view(np.uint8)
     text: bytes = joined[joined != 0].tobytes()
     return b"[[" + text[:-3] + b"]]"

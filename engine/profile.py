@@ -212,7 +212,7 @@ def _densify_bits(rows: NDArray[np.int64]) -> NDArray[np.int64]:
     return out
 
 
-def dense_ranks(raw: NDArray[np.int64]) -> NDArray[np.int64]:
+def dense_ranks(raw: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
     """Turn any rank values (lower is better, ties equal) into 0, 1, 2 ... per row.
 
     Values that are negative or at least :data:`UNRANKED` mean "not ranked" and become
@@ -262,7 +262,8 @@ class RankedProfile:
         dense = _densify(rows)
         if dense is not rows and not np.array_equal(dense, rows):
             rows, summed = collapse_rows(dense, summed)
-        ranks = np.where(rows < 0, UNRANKED, rows).astype(np.int32)
+        ranks = rows.astype(np.int32)
+        ranks[ranks < 0] = UNRANKED
         return cls(names, ranks, summed)
 
     @classmethod

@@ -305,6 +305,10 @@ def test_profile_bytes_write_rows_as_the_encoder_does() -> None:
                 body = msgspec.json.decode(canonical_profile(profile))
                 assert canonical_profile(profile) == ENCODER.encode(body)
                 assert body["rows"] == profile_table(profile).tolist()
+    # scores whose texts take more than eight bytes with their separators
+    names = ["a", "b", "c"]
+    wide = ScoreProfile.from_matrix(names, rng.integers(99_000, 101_000, (300, 3)), max_score=10**6)
+    assert msgspec.json.decode(canonical_profile(wide))["rows"] == wide.scores.tolist()
 
 
 def profile_table(profile: Profile) -> np.ndarray:
