@@ -33,8 +33,8 @@ from engine.profile import (
     ApprovalProfile,
     Profile,
     RankedProfile,
+    close_gaps,
     collapse_rows,
-    dense_ranks,
 )
 
 ALPHABET: Final[str] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -227,8 +227,9 @@ def canonical_profile(profile: Profile) -> bytes:
     as an integer (``120000``), any other as its shortest round-trip decimal.
     """
     if isinstance(profile, RankedProfile):
-        table = dense_ranks(profile.ranks)  # a copy of its own: changed in place
-        table[table == UNRANKED] = -1
+        table = profile.ranks.astype(np.int64)
+        table[(table < 0) | (table >= UNRANKED)] = -1
+        table = close_gaps(table)
     elif isinstance(profile, ApprovalProfile):
         table = profile.approvals.astype(np.int64)
     else:

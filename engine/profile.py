@@ -212,6 +212,13 @@ def _densify_bits(rows: NDArray[np.int64]) -> NDArray[np.int64]:
     return out
 
 
+def close_gaps(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each row's rank values renumbered 0, 1, 2 ... in order, ties kept, ``-1`` (unranked)
+    left as it is; ``rows`` itself when no row has a gap (a profile's own ranks, with
+    :data:`UNRANKED` read as ``-1``, never have one), so the caller must not change it."""
+    return _densify(rows)
+
+
 def dense_ranks(raw: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
     """Turn any rank values (lower is better, ties equal) into 0, 1, 2 ... per row.
 

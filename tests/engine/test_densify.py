@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.profile import RankedProfile, _densify, _densify_bits, dense_ranks
+from engine.profile import RankedProfile, _densify, _densify_bits, close_gaps, dense_ranks
 
 
 def by_row(rows: np.ndarray) -> np.ndarray:
@@ -59,3 +59,10 @@ def test_from_ranks_merges_rows_that_differ_only_in_gaps() -> None:
     # rows in order with unranked read as -1, below every rank
     assert profile.ranks.tolist() == [[0, 1, np.iinfo(np.int32).max], [0, 1, 0]]
     assert profile.counts.tolist() == [2, 1]
+
+
+def test_close_gaps_is_densify_and_keeps_dense_rows() -> None:
+    rows = np.array([[0, 3, -1], [2, 2, 0], [-1, -1, -1]])
+    assert close_gaps(rows).tolist() == [[0, 1, -1], [1, 1, 0], [-1, -1, -1]]
+    dense = close_gaps(rows)
+    assert close_gaps(dense) is dense
