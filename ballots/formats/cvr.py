@@ -22,9 +22,11 @@ CSV and Parquet are read by column with pyarrow: each column dictionary-encoded,
 distinct cells mapped to label codes once, so a million ballots are one small-integer table
 and never a million Python rows; identical rows are collapsed before the marker rules run.
 A CSV that pyarrow reads differently from Python's ``csv`` module (a row of the wrong width,
-a bad count, bytes that are not UTF-8) is read row by row instead, as xlsx is, so it gives
-the same ballots or the same message naming the line; so is a CSV under
-:data:`COLUMNAR_BYTES`.
+a bad count, bytes that are not UTF-8) is read row by row instead, so it gives the same
+ballots or the same message naming the line; so is a CSV under :data:`COLUMNAR_BYTES`.
+xlsx is read with calamine (:mod:`ballots.formats._sheet`): identical rows of rank and count
+cells are counted first, and labels and counts worked out once per distinct row; a bad count
+sends it row by row too, for the line.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ import io
 import json
 import mmap
 import re
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,6 +60,7 @@ from ballots.formats._common import (
     read_bytes,
     row_order,
 )
+from ballots.formats._sheet import as_read, distinct_rows, sheet_rows
 from engine.counts import check_counts
 from engine.errors import ProfileError
 from engine.profile import RankedProfile, collapse_rows
@@ -125,28 +128,6 @@ def _csv_rows(path: Path, progress: Progress | None) -> Iterator[Sequence[Any]]:
     ticker.finish()
 
 
-def _xlsx_rows(path: Path, progress: Progress | None) -> Iterator[Sequence[Any]]:
-    import openpyxl  # imported here: only xlsx files need it
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    size = check_file(path)
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
-        raise fail(path, None, f"is not a readable xlsx workbook ({type(exc).__name__})") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        total = max(sheet.max_row or 1, 1)
-        ticker = Ticker(progress, size)
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number % 4096 == 0:
-                ticker(size * number // total)
-            yield row
-        ticker.finish()
-    finally:
-        workbook.close()
-
-
 def _columns(path: Path, header: Sequence[Any]) -> tuple[list[int], int | None]:
     """Indices of the rank columns and of the ``Count`` column (if any)."""
     labels = ["" if cell is None else str(cell).strip() for cell in header]
@@ -178,7 +159,7 @@ def read(
     suffix = path.suffix.lower()
     marks: _Marks | None = None
     if suffix == ".xlsx":
-        marks = _marks_of_rows(path, _xlsx_rows(path, progress))
+        marks = _marks_of_sheet(path, progress)
     elif suffix == ".parquet" or _head(path).startswith(PARQUET_MAGIC):
         table = _parquet_table(path)
         marks = _marks_of_table(path, table.columns, list(table.column_names), 0)
@@ -399,7 +380,10 @@ def _blank_rows(
     """
     if blank_code is None:
         return np.zeros(0, dtype=np.int64)
-    maybe = np.flatnonzero((codes == blank_code).all(axis=1))
+    blank = codes[:, 0] == blank_code
+    for rank in range(1, codes.shape[1]):  # column by column, as the codes are stored
+        blank &= codes[:, rank] == blank_code
+    maybe = np.flatnonzero(blank)
     for column in columns:
         if not len(maybe):
             break
@@ -417,8 +401,44 @@ def _count_or_none(value: object) -> int:
         return -1
 
 
+def _marks_of_sheet(path: Path, progress: Progress | None) -> _Marks:
+    """The marks of an xlsx CVR, from its distinct rows of rank (and count) cells: the
+    labels and counts are worked out once per distinct row, and per distinct cell."""
+    shape: list[int] = []
+
+    def columns(header: Sequence[Any]) -> list[int]:
+        rank_cols, count_col = _columns(path, header)
+        shape.append(len(rank_cols))
+        return rank_cols + ([] if count_col is None else [count_col])
+
+    found, empty = distinct_rows(path, columns, progress)
+    blank = ("",) * len(next(iter(found), ()))
+    if empty:  # rows empty in every column are not ballots
+        found[blank] -= empty
+        if found[blank] <= 0:
+            del found[blank]
+    if not found:
+        raise fail(path, None, "no ballot rows after the header")
+    width = shape[0]
+    rows = list(found)
+    cells = {cell for row in rows for cell in row[:width]}
+    labels: dict[str, int] = {}
+    code = {cell: labels.setdefault(_label(as_read(cell)), len(labels)) for cell in cells}
+    kind = _code_type(len(labels))
+    flat = chain.from_iterable(row[:width] for row in rows)
+    codes = np.fromiter(map(code.__getitem__, flat), dtype=kind, count=len(rows) * width)
+    weights = np.fromiter(found.values(), dtype=np.int64, count=len(rows))
+    if len(rows[0]) > width:  # a Count column
+        ballots = {cell: _count_or_none(cell) for cell in {row[width] for row in rows}}
+        if min(ballots.values()) < 0:  # the rows one by one say which line
+            return _marks_of_rows(path, sheet_rows(path))
+        weights *= np.fromiter((ballots[row[width]] for row in rows), np.int64, len(rows))
+    return _Marks(codes.reshape(len(rows), width), list(labels), weights)
+
+
 def _marks_of_rows(path: Path, rows: Iterator[Sequence[Any]]) -> _Marks:
-    """The marks of a CVR read row by row (xlsx, or a CSV pyarrow reads differently)."""
+    """The marks of a CVR read row by row (a CSV pyarrow reads differently, or an xlsx whose
+    counts need their line named)."""
     header = next(rows, None)
     if header is None:
         raise FormatError(f"{path}: the file is empty")
@@ -487,44 +507,48 @@ def _profile(path: Path, marks: _Marks, rules: CvrRules) -> tuple[RankedProfile,
             else index[WRITE_IN_NAME if label == WRITE_IN else label]
             for label, seen in zip(marks.labels, used, strict=True)
         ],
-        dtype=np.int64,
+        dtype=np.int8 if len(names) < 127 else np.int32,
     )
-    cand = lookup[codes]
+    cand = np.asfortranarray(lookup[codes])  # one contiguous column per rank
     n, width = cand.shape
     table = np.full((n, len(names)), -1, dtype=np.int8 if width < 127 else np.int64)
+    cells = table.reshape(-1)  # a view: cell (row, candidate) is row * len(names) + candidate
+    starts = np.arange(n, dtype=np.int64) * len(names)
     alive = np.ones(n, dtype=bool)
     skipped = np.zeros(n, dtype=np.int64)
     exhausted_over = exhausted_skip = repeats = 0
-    rows = np.arange(n)
-    placed = np.zeros(n, dtype=np.int64)  # marks counted so far: the next one's position
+    placed = np.zeros(n, dtype=table.dtype)  # marks counted so far: the next one's position
     for rank in range(width):
         column = cand[:, rank]
-        marked = column != -1
         if rules.max_skipped is not None:
+            marked = column != -1
             gap = alive & marked & (skipped > rules.max_skipped)
             exhausted_skip += int(counts[gap].sum())
             alive &= ~gap
-        over = alive & (column == -2)
+            skipped = np.where(marked, 0, skipped + 1)
         if rules.overvote == "exhaust":
+            over = alive & (column == -2)
             exhausted_over += int(counts[over].sum())
             alive &= ~over
-        live = alive & (column >= 0)
-        fresh = live.copy()
-        fresh[live] = table[rows[live], column[live]] < 0
-        repeats += int(counts[live & ~fresh].sum())
-        table[rows[fresh], column[fresh]] = placed[fresh]
-        placed += fresh
-        skipped = np.where(marked, 0, skipped + 1)
+        live = np.flatnonzero(alive & (column >= 0))
+        at = starts[live] + column[live]
+        fresh = cells[at] < 0
+        repeats += int(counts[live[~fresh]].sum())
+        live = live[fresh]
+        cells[at[fresh]] = placed[live]
+        placed[live] += 1
+    per_row = {value: (cand == value).sum(axis=1) for value in (-1, -2)}
 
     def weighted(value: int) -> int:
         """How many marks of ``value`` (a candidate, -1 or -2) the ballots hold."""
-        return int(counts @ (cand == value).sum(axis=1))
+        found = per_row[value] if value in per_row else (cand == value).sum(axis=1)
+        return int(counts @ found)
 
     notes = [
         f"{weighted(-1)} skipped ranks (undervote or blank) passed over",
         f"{weighted(-2)} overvoted ranks "
         + ("passed over" if rules.overvote == "skip" else f"ended {exhausted_over} ballots"),
-        f"{int(counts[(cand == -1).all(axis=1)].sum())} ballots rank nobody",
+        f"{int(counts[per_row[-1] == width].sum())} ballots rank nobody",
         f"{repeats} repeated marks for a candidate counted once, at the highest rank",
     ]
     if WRITE_IN in label_list:

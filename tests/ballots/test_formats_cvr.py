@@ -25,8 +25,8 @@ MINNEAPOLIS = ELECTIONS / "minneapolis"
 
 @pytest.fixture(autouse=True)
 def by_column(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small files here are read by column too, as large ones are (row by row they are read
-    as xlsx is, which the tests of rows pyarrow reads otherwise cover)."""
+    """Small files here are read by column too, as large ones are (row by row, which the
+    tests of rows pyarrow reads otherwise cover)."""
     monkeypatch.setattr(cvr, "COLUMNAR_BYTES", 0)
 
 
@@ -376,3 +376,21 @@ def test_cvr_rows_pyarrow_would_read_otherwise(
         )
     else:
         assert named_rows(cvr.read(path)) == ballots
+
+
+def test_cvr_with_more_candidates_than_a_small_code_holds(tmp_path: Path) -> None:
+    # 140 names: the label lookup needs more than 8 bits; the rules still read as the reference
+    rng = random.Random(140)
+    names = [f"候选{i}" for i in range(140)] + ["undervote", "overvote", "UWI", ""]
+    path = tmp_path / "cvr.csv"
+    rows = [[rng.choice(names) for _ in range(4)] for _ in range(300)]
+    rows[0][0] = "候选0"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        header = ["rank1", "rank2", "rank3", "rank4"]
+        csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    for rules in (cvr.MINNEAPOLIS, cvr.CvrRules("exhaust", 0)):
+        ballots, figures = reference(path, rules)
+        box = cvr.read(path, rules=rules)
+        assert len(box.profile.candidates) > 127
+        assert named_rows(box) == ballots
+        assert [int(f) for f in re.findall(r"\d+", " ".join(box.notes))] == figures
