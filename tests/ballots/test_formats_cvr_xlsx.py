@@ -17,7 +17,7 @@ import pytest
 
 from ballots.errors import FormatError
 from ballots.formats import _sheet, cvr
-from tests.ballots.test_formats_cvr import named_rows, random_cvr, reference
+from tests.support.cvr import named_rows, random_cvr, reference
 
 
 def write_xlsx(path: Path, rows: list[list[Any]]) -> None:
