@@ -23,7 +23,6 @@ import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from typing import Protocol, TypeVar
 
 import asyncpg
@@ -229,19 +228,28 @@ class PostgresTransactor:
             try:
                 result = await greenlet_spawn(work, AsyncpgStatements(connection))
             except BaseException:
-                if not connection.is_closed():
-                    with suppress(Exception):  # the work's own error is the one to tell
-                        await connection.execute("ROLLBACK")
+                await self._roll_back(connection)
                 raise
             await connection.execute("COMMIT")
             return result
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except UNUSABLE as exc:
             cut = self._connection is None or self._connection.is_closed()
-            if cut or isinstance(exc, (*DATABASE_AWAY, asyncpg.InterfaceError)):
+            if cut or not isinstance(exc, asyncpg.PostgresError) or isinstance(exc, DATABASE_AWAY):
                 await self._drop()
                 if not isinstance(exc, DATABASE_AWAY):  # e.g. asyncpg's "connection closed"
                     raise InterfaceError("cast batch", None, exc) from exc
             raise as_sqlalchemy(exc) from exc
+
+    async def _roll_back(self, connection: asyncpg.Connection) -> None:
+        """Roll back after the work failed; a connection that cannot is dropped (a statement
+        cut off by the server going away can leave it between two states)."""
+        if connection.is_closed():
+            await self._drop()
+            return
+        try:
+            await connection.execute("ROLLBACK")
+        except Exception:  # the work's own error is the one to tell
+            await self._drop()
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
@@ -252,6 +260,10 @@ class PostgresTransactor:
         connection, self._connection = self._connection, None
         if connection is not None and not connection.is_closed():
             await connection.close(timeout=5)
+
+
+UNUSABLE = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+"""What the driver raises when a statement fails or the connection is lost."""
 
 
 def as_sqlalchemy(exc: BaseException) -> BaseException:
