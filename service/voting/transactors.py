@@ -33,7 +33,6 @@ from sqlalchemy.util import greenlet_spawn
 
 from service.db.session import sqlite_pragmas
 from service.errors import DATABASE_AWAY, RETRY_STATES
-from service.logs import logger
 from service.voting.statements import (
     AsyncpgStatements,
     BoxStatements,
@@ -42,8 +41,6 @@ from service.voting.statements import (
 )
 
 T = TypeVar("T")
-
-log = logger(__name__)
 
 
 class Transactor(Protocol):
@@ -69,9 +66,6 @@ class SqliteTransactor:
     (fsync). So the loop never blocks on a lock or a disk, and the statements do not
     contend for the interpreter with the request handlers from another thread.
 
-    The write-ahead log is copied back into the database file by :class:`WalCheckpoints`,
-    beside the casting rather than inside one batch's commit.
-
     Driver errors come out as SQLAlchemy's (``IntegrityError``, ``OperationalError`` …),
     like those of the other transactor.
     """
@@ -80,14 +74,12 @@ class SqliteTransactor:
         self._path = make_url(url).database or ""
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="redbench-writer")
         self._connection: sqlite3.Connection | None = None
-        self._checkpoints = WalCheckpoints(self._path)
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
             connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             sqlite_pragmas(connection)
             connection.execute("PRAGMA busy_timeout = 0")  # lock waits happen in the thread
-            connection.execute(f"PRAGMA wal_autocheckpoint = {WalCheckpoints.BACKSTOP}")
             self._connection = connection
         return self._connection
 
@@ -102,7 +94,6 @@ class SqliteTransactor:
                 result = work(SqliteStatements(connection.cursor()))
                 committing = True
                 await loop.run_in_executor(self._thread, connection.execute, "COMMIT")
-                self._checkpoints.after_commit()
                 return result
             finally:
                 if not committing and connection.in_transaction:
@@ -119,68 +110,6 @@ class SqliteTransactor:
         """Close the connection in the writer's thread, after any commit still running."""
         await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
         self._thread.shutdown()
-        self._checkpoints.close()
-
-
-class WalCheckpoints:
-    """Copies SQLite's write-ahead log back into the database file in a thread and on a
-    connection of their own, while the writer goes on committing.
-
-    Left to SQLite, the commit that takes the log past 1,000 pages copies them itself and
-    fsyncs the database file: 15–20 ms on this machine's disk, during which every cast of
-    that batch, and every cast queued behind it, waits — about one batch in a hundred at 50
-    tablets, so it set the p99. Here, after a commit, a passive checkpoint (it never blocks
-    the writer nor waits for it) starts if none is running and the last began at least
-    :data:`EVERY` seconds ago. The writer's own automatic checkpoint stays as a backstop, at
-    :data:`BACKSTOP` pages, should the log outgrow the copying. Durability is unchanged: a
-    commit is on the disk, in the log, before it is answered.
-    """
-
-    EVERY = 0.2
-    """Fewest seconds between the starts of two checkpoints."""
-    BACKSTOP = 20_000
-    """Pages (of 4 KiB) of log at which the writer's own commit checkpoints after all."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="redbench-checkpoint")
-        self._connection: sqlite3.Connection | None = None
-        self._running = False
-        self._started = 0.0
-        self.done = 0
-        """Checkpoints completed (for the tests)."""
-
-    def after_commit(self) -> None:
-        """Start a checkpoint in the background if one is due (called on the event loop)."""
-        now = time.monotonic()
-        if self._running or now - self._started < self.EVERY or not self._path:
-            return
-        self._running, self._started = True, now
-        self._thread.submit(self._checkpoint)
-
-    def _checkpoint(self) -> None:
-        try:
-            if self._connection is None:
-                self._connection = sqlite3.connect(
-                    self._path, isolation_level=None, check_same_thread=False
-                )
-                sqlite_pragmas(self._connection)
-            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            self.done += 1
-        except sqlite3.Error as exc:  # the next one tries again; the backstop is there
-            log.warning("background checkpoint failed: %s", exc)
-        finally:
-            self._running = False
-
-    def close(self) -> None:
-        """Wait for a checkpoint still running, then close the connection."""
-        self._thread.submit(self._close)
-        self._thread.shutdown(wait=True)
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
 
 
 def _begin(connection: sqlite3.Connection) -> bool:

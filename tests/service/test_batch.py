@@ -27,8 +27,6 @@ from service.voting.statements import BoxStatements
 from service.voting.transactors import (
     GreenletTransactor,
     PostgresTransactor,
-    SqliteTransactor,
-    WalCheckpoints,
     as_sqlalchemy,
     transactor,
 )
@@ -368,51 +366,6 @@ async def test_postgres_writer_after_its_connection_is_cut(db, database_url):
 def test_asyncpg_errors_are_sorted_as_through_sqlalchemy(error, trouble):
     """The PostgreSQL writer's errors mean what the same errors through SQLAlchemy mean."""
     assert database_trouble(as_sqlalchemy(error("from the server"))) == trouble
-
-
-async def _idle(checkpoints: WalCheckpoints) -> None:
-    for _ in range(500):
-        if not checkpoints._running:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the checkpoint never ended")
-
-
-def _in_database_file(path: str, round_id: int) -> int:
-    """Envelopes of the round in the database file itself, the write-ahead log ignored."""
-    reader = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
-    try:
-        query = "SELECT count(*) FROM envelopes WHERE round_id = ?"
-        return int(reader.execute(query, (round_id,)).fetchone()[0])
-    finally:
-        reader.close()
-
-
-@pytest.mark.backends("sqlite")
-@pytest.mark.parametrize("every", [0.0, 3600.0])
-async def test_sqlite_log_is_copied_back_beside_the_commits(db, database_url, monkeypatch, every):
-    """The writer's commits leave the write-ahead log to a checkpoint in the background (the
-    writer's own automatic one only past a backstop): with checkpoints due, the ballots
-    reach the database file itself; with none due, they stay in the log — the commit did
-    not copy them."""
-    monkeypatch.setattr(WalCheckpoints, "EVERY", every)
-    round_id = await make_round(db)
-    await db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    engine = create_engine(database_url)
-    database = transactor(database_url, engine)
-    assert isinstance(database, SqliteTransactor)
-    for i in range(5):
-        row = {"round_id": round_id, "nonce": bytes([i]) * 12, "sealed": b"s" * 40}
-        key = {"key_hash": f"{i}" * 64, "request_digest": "d" * 64, "envelope_nonce": row["nonce"]}
-        await database.run(lambda box, r=row, k=key: box.store([r], [{**k, "round_id": round_id}]))
-        await _idle(database._checkpoints)
-    path = database_url.split("///", 1)[1]
-    assert _in_database_file(path, round_id) == (5 if every == 0.0 else 0)
-    assert (await state(db, round_id))[2:] == (5, 5)  # committed either way
-    backstop = database._connect().execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-    assert backstop == WalCheckpoints.BACKSTOP
-    await database.close()
-    await engine.dispose()
 
 
 class BetweenStates:
