@@ -33,8 +33,8 @@ from engine.profile import (
     ApprovalProfile,
     Profile,
     RankedProfile,
+    close_gaps,
     collapse_rows,
-    dense_ranks,
 )
 
 ALPHABET: Final[str] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -227,8 +227,9 @@ def canonical_profile(profile: Profile) -> bytes:
     as an integer (``120000``), any other as its shortest round-trip decimal.
     """
     if isinstance(profile, RankedProfile):
-        table = dense_ranks(np.where(profile.ranks == UNRANKED, -1, profile.ranks))
-        table = np.where(table == UNRANKED, -1, table)
+        table = profile.ranks.astype(np.int64)
+        table[(table < 0) | (table >= UNRANKED)] = -1
+        table = close_gaps(table)
     elif isinstance(profile, ApprovalProfile):
         table = profile.approvals.astype(np.int64)
     else:
@@ -242,7 +243,7 @@ def canonical_profile(profile: Profile) -> bytes:
     body: dict[str, object] = {
         "kind": profile.kind,
         "candidates": list(profile.candidates),
-        "rows": rows.tolist(),
+        "rows": [],
         "counts": summed.tolist(),
     }
     if isinstance(profile, ApprovalProfile):
@@ -250,7 +251,42 @@ def canonical_profile(profile: Profile) -> bytes:
         body["budget"] = None if profile.budget is None else _number(profile.budget)
     elif not isinstance(profile, RankedProfile):
         body["max_score"] = int(profile.max_score)
-    return ENCODER.encode(body)
+    head = ENCODER.encode(body)
+    if not head.endswith(_NO_ROWS):  # "rows" sorts last among the keys
+        body["rows"] = rows.tolist()
+        return ENCODER.encode(body)
+    return head[: -len(_NO_ROWS)] + b'"rows":' + _rows_json(rows) + b"}"
+
+
+_NO_ROWS: Final = b'"rows":[]}'
+
+_TEXT_SPAN: Final = 1 << 12
+"""Rows whose values span at most this many numbers are written from a table of texts."""
+
+
+def _rows_json(rows: np.ndarray) -> bytes:
+    """The JSON of ``rows.tolist()``, as the encoder writes it, without a Python object per
+    value: each value's text is looked up in a small table, padded with NUL bytes to one
+    width, and the padding left out of the joined bytes at once."""
+    k, m = rows.shape
+    if k == 0 or m == 0:
+        return ENCODER.encode(rows.tolist())
+    low, high = int(rows.min()), int(rows.max())
+    if high - low >= _TEXT_SPAN:
+        return ENCODER.encode(rows.tolist())
+    texts = [str(value).encode("ascii") for value in range(low, high + 1)]
+    width = max(len(t) for t in texts) + 3
+    kind = "S8" if width <= 8 else f"S{width}"  # 8 bytes: each text read as one number
+    within = np.array([t + b"," for t in texts], dtype=kind)
+    closing = np.array([t + b"],[" for t in texts], dtype=kind)  # a row ends, the next begins
+    if width <= 8:
+        within, closing = within.view(np.uint64), closing.view(np.uint64)
+    shifted = rows - low
+    cells = within[shifted]
+    cells[:, -1] = closing[shifted[:, -1]]
+    joined = cells.view(np.uint8)
+    text: bytes = joined[joined != 0].tobytes()
+    return b"[[" + text[:-3] + b"]]"
 
 
 def _number(value: float) -> int | float:

@@ -44,6 +44,10 @@ class TieUnresolved(EngineError):
         super().__init__(message)
         self.tied = tied
 
+    def __reduce__(self) -> tuple[type[TieUnresolved], tuple[str, tuple[str, ...]]]:
+        """Pickled with its tied candidates, so it travels back from a worker process."""
+        return (type(self), (str(self), self.tied))
+
 
 class TransitionRefused(EngineError):
     """A state machine refused a transition; the message says why."""

@@ -66,24 +66,39 @@ def _byte_size(bits: int) -> int:
     return next(size for size in (1, 2, 4, 8) if bits <= 8 * size)
 
 
+_UNPACK_ROWS = 1 << 14
+"""Rows packed into keys, or unpacked from them, at a time."""
+
+
 def _keys(matrix: NDArray[np.integer[Any]], low: int, bits: int) -> NDArray[Any]:
     n, m = matrix.shape
     if bits * m <= 64:
+        above = _above(matrix, low)
         keys = np.zeros(n, dtype=np.uint64)
-        for j in range(m):
-            keys <<= np.uint64(bits)
-            if low == 0 and matrix.dtype.kind == "u":
-                keys |= matrix[:, j]  # widened a block at a time, no copy of the column
-            else:
-                keys |= (matrix[:, j].astype(np.int64) - low).view(np.uint64)
+        for start in range(0, n, _UNPACK_ROWS):  # a block of keys stays in cache
+            block = keys[start : start + _UNPACK_ROWS]
+            for j in range(m):
+                block <<= np.uint64(bits)
+                block |= above[start : start + _UNPACK_ROWS, j]  # widened as it is read
         return keys
     size = _byte_size(bits)
     packed = np.ascontiguousarray(matrix.astype(np.int64) - low, dtype=f">u{size}")
     return packed.view(f"V{size * m}").ravel()
 
 
-_UNPACK_ROWS = 1 << 14
-"""Rows unpacked from their keys at a time."""
+def _above(matrix: NDArray[np.integer[Any]], low: int) -> NDArray[np.integer[Any]]:
+    """``matrix - low`` as unsigned integers of the matrix's own width (no widening).
+
+    Subtracting modulo ``2**width`` gives the true difference, which is never more than the
+    width holds, since ``low`` is the matrix's smallest value.
+    """
+    if low == 0 and matrix.dtype.kind == "u":
+        return matrix
+    width = np.dtype(f"u{matrix.dtype.itemsize}")
+    above: NDArray[np.integer[Any]] = matrix.view(width) - width.type(
+        low % (1 << (8 * width.itemsize))
+    )
+    return above
 
 
 def _rows(keys: NDArray[Any], m: int, low: int, bits: int) -> NDArray[np.int64]:
@@ -123,6 +138,11 @@ def collapse_rows(
         return rows, np.array([total] if len(rows) else [], dtype=np.int64)
     low, bits = _packing(matrix)
     keys = _keys(matrix, low, bits)
+    if keys.dtype == np.uint64 and np.all(keys[1:] > keys[:-1]):
+        # already distinct and in order (a profile's own rows): nothing to merge or unpack
+        summed = np.ones(n, np.int64) if counts is None else counts.astype(np.int64)
+        keep = summed > 0
+        return matrix[keep].astype(np.int64), summed[keep]
     if counts is None:
         distinct, summed = np.unique(keys, return_counts=True)
     else:
@@ -138,9 +158,12 @@ def collapse_rows(
 
 
 def _densify(rows: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Close the gaps in each row's rank values (``-1`` = unranked stays ``-1``).
+    """Close the gaps in each row's rank values (``-1`` = unranked stays ``-1``); ``rows``
+    itself, not a copy, when no row has a gap.
 
-    With small values this is a per-row histogram and a running count (no sort).
+    With values below 64 each row's set of values is one ``uint64`` of bits, and a value's
+    new rank is the number of bits below its own (no sort, no per-row histogram); larger
+    values go through a per-row histogram or, when large, a sort of each row.
     """
     k, m = rows.shape
     if k == 0 or m == 0:
@@ -148,6 +171,8 @@ def _densify(rows: NDArray[np.int64]) -> NDArray[np.int64]:
     high = int(rows.max())
     if high < 0:
         return rows
+    if high < 64:
+        return _densify_bits(rows)
     ranked = rows >= 0
     if high <= 4 * m + 16:
         present = np.zeros((k, high + 1), dtype=np.int64)
@@ -167,15 +192,44 @@ def _densify(rows: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.where(ranked, out, -1)
 
 
-def dense_ranks(raw: NDArray[np.int64]) -> NDArray[np.int64]:
+def _densify_bits(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """:func:`_densify` of rows whose values lie in ``-1 .. 63``.
+
+    ``present`` has bit ``v`` set when the row holds ``v`` (``-1``, read as an unsigned
+    shift of 64 bits or more, sets none: numpy shifts such a one out to 0); a row is
+    already dense when its bits are ``0 .. j`` without a gap (``present & (present + 1)``
+    is 0). Otherwise a value ``v`` becomes the number of set bits below bit ``v``.
+    """
+    values = rows if rows.dtype == np.int64 else rows.astype(np.int64)
+    bit = np.left_shift(np.uint64(1), values.view(np.uint64))
+    present = np.bitwise_or.reduce(bit, axis=1)
+    if not np.any(present & (present + np.uint64(1))):
+        return rows
+    bit -= np.uint64(1)  # the bits below each value's own
+    bit &= present[:, None]
+    out: NDArray[np.int64] = np.bitwise_count(bit).astype(np.int64)
+    out[values < 0] = -1
+    return out
+
+
+def close_gaps(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each row's rank values renumbered 0, 1, 2 ... in order, ties kept, ``-1`` (unranked)
+    left as it is; ``rows`` itself when no row has a gap (a profile's own ranks, with
+    :data:`UNRANKED` read as ``-1``, never have one), so the caller must not change it."""
+    return _densify(rows)
+
+
+def dense_ranks(raw: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
     """Turn any rank values (lower is better, ties equal) into 0, 1, 2 ... per row.
 
     Values that are negative or at least :data:`UNRANKED` mean "not ranked" and become
     :data:`UNRANKED`; gaps close up, so ``[0, 5, 5, -1]`` becomes ``[0, 1, 1, UNRANKED]``.
     """
-    marked = np.where((raw < 0) | (raw >= UNRANKED), -1, raw).astype(np.int64)
+    marked = raw.astype(np.int64)  # a copy of its own, changed in place
+    marked[(marked < 0) | (marked >= UNRANKED)] = -1
     dense = _densify(marked)
-    return np.where(dense < 0, UNRANKED, dense)
+    dense[dense < 0] = UNRANKED
+    return dense
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -213,9 +267,10 @@ class RankedProfile:
             raw = np.where((raw < 0) | (raw >= UNRANKED), -1, raw)
         rows, summed = collapse_rows(raw, weights)
         dense = _densify(rows)
-        if not np.array_equal(dense, rows):
+        if dense is not rows and not np.array_equal(dense, rows):
             rows, summed = collapse_rows(dense, summed)
-        ranks = np.where(rows < 0, UNRANKED, rows).astype(np.int32)
+        ranks = rows.astype(np.int32)
+        ranks[ranks < 0] = UNRANKED
         return cls(names, ranks, summed)
 
     @classmethod

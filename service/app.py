@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -22,6 +24,7 @@ from service.offload import offload_lifespan
 from service.openapi.served import openapi_config
 from service.paths import refuse_control_paths
 from service.pauses import frozen_startup
+from service.phases import finish_closes
 from service.results import purge
 from service.routes import ROUTES
 from service.settings import Settings
@@ -71,6 +74,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.sign_in_locks = RememberedLocks()
         yield
 
+    @asynccontextmanager
+    async def unfinished_closes(app: Litestar) -> AsyncGenerator[None, None]:
+        """Count, in the background, the rounds a stopped server left closed without a
+        result (after the worker pool's lifespan, which counts run in)."""
+        task = asyncio.get_running_loop().create_task(
+            finish_closes(app.state.engine, settings.secret_key)
+        )
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     benchmarks = [noop] if settings.benchmark_endpoints else []
     app = Litestar(
         route_handlers=[ping, *benchmarks, *ROUTES, *PAGES],
@@ -81,7 +98,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         csrf_config=csrf_config(settings.secret_key),
         plugins=[channels_plugin(settings)],
-        lifespan=[database, accounts, cast_writer, lockouts, offload_lifespan, frozen_startup],
+        lifespan=[
+            database,
+            accounts,
+            cast_writer,
+            lockouts,
+            offload_lifespan,
+            unfinished_closes,
+            frozen_startup,
+        ],
         openapi_config=openapi_config(),
         before_send=[secure_headers],
         request_max_body_size=MAX_BODY,

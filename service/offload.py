@@ -1,5 +1,6 @@
-"""CPU-heavy request work — code slips, decision records, exports, voter codes — done in a
-worker process, so that the event loop keeps answering the tablets meanwhile.
+"""CPU-heavy request work — code slips, decision records, exports, voter codes, counting a
+closed round — done in a worker process, so that the event loop keeps answering the tablets
+meanwhile.
 
 reportlab, openpyxl and segno are pure Python and hold the GIL: in a thread they would still
 slow every request on the loop. So the work goes to a small process pool (``forkserver``
@@ -50,6 +51,7 @@ PRELOAD: Final[tuple[str, ...]] = (
     "service.records.slips",
     "service.records.exports",
     "service.voting.codes",
+    "service.results.box_count",
 )
 """Modules the fork server imports once, so that each worker starts with them loaded."""
 NICENESS: Final[int] = 10

@@ -62,9 +62,7 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     """Count a ballot file (``tally``) or compare the methods on it (``compare``)."""
     from ballots.formats import read_ballots
-    from engine.compare import compare
     from engine.registry import tally
-    from service.report import render_comparison, render_result
 
     box = read_ballots(existing(args.file), args.format, progress=_progress_bar(args, lang))
     published = box.published
@@ -78,11 +76,15 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     said = [line for line in (lot.line(lang),) if line]
     extra = {"seed_source": lot.source, "published": published}
     if args.command == "compare":
+        from engine.compare import compare
+
         comparison = compare(profile, seats=seats, seed=lot.seed)
         if args.json:
             shown = {**msgspec.to_builtins(comparison), "seed": lot.seed, **extra}
             out.write(msgspec.json.encode(shown).decode() + "\n")
         else:
+            from service.report import render_comparison  # the tables: not for --json
+
             out.write(_with_notes(said, render_comparison(comparison, lang)))
         return 0
     method, options, note = _method_and_options(args, published, lang)
@@ -90,6 +92,8 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     if args.json:
         out.write(msgspec.json.encode({**msgspec.to_builtins(result), **extra}).decode() + "\n")
     else:
+        from service.report import render_result  # the tables: not for --json
+
         out.write(_with_notes([*note, *said], render_result(result, lang)))
     return 0
 

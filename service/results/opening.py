@@ -1,11 +1,14 @@
 """Opening a closed round's ballot box: the sealed envelopes become the counted box.
 
-At the close, inside the closing transaction (after the round is locked, so no cast can
-land any more), the round's idempotency records are deleted and its envelopes read, opened
-with the round's box key (:mod:`service.voting.sealing`) off the event loop, sorted by
-tracker and written as the counted box (:mod:`service.results.ballot_box`) — a few hundred
+Once the round has left voting (its move to closed has committed, so no cast can land any
+more) its envelopes are read (:func:`sealed_ballots`), opened with the round's box key
+(:mod:`service.voting.sealing`) in the worker process with the count
+(:mod:`service.results.box_count`), sorted by tracker, and written as the counted box
+(:mod:`service.results.ballot_box`) in the transaction that stores the result
+(:func:`store_box`), where the round's idempotency records are deleted too — a few hundred
 rows for a million ballots, in one statement, in tracker order. So the counted ballots carry
-one transaction id, lie in tracker order on disk, and were never stored next to a code.
+one transaction id, lie in tracker order on disk, and were never stored next to a code; a
+count that fails writes nothing, and the envelopes stay sealed.
 
 With sealed receipts (the default) the trackers and the marks are then sorted apart — the
 trackers by tracker, the marks by their content — so the stored box holds the two lists the
@@ -25,7 +28,6 @@ Once the close has committed, the envelopes are deleted and storage cleared of t
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,7 +50,7 @@ def open_envelopes(
 ) -> ClosedBox:
     """Open ``envelopes`` (nonce, sealed), add the ballots already ``counted`` and close the
     box (:func:`ballots.marks.close_box`: tracker order; with sealed receipts the marks
-    sorted apart by content). CPU work only: run it off the event loop."""
+    sorted apart by content). CPU work only: the close runs it in the worker process."""
     rows = b"".join(
         seal.open_all(envelopes) + [tracker.encode("ascii") + marks for tracker, marks in counted]
     )
@@ -68,22 +70,17 @@ async def _envelopes(db: AsyncSession, round_id: int) -> list[tuple[bytes, bytes
     return list(await driver.execute_fetchall(SQLITE_ENVELOPES, (round_id,)))
 
 
-async def open_box(
-    db: AsyncSession,
-    seal: RoundSeal,
-    kind: str,
-    candidates: Sequence[str],
-    *,
-    open_receipts: bool = False,
-) -> ClosedBox:
-    """Open the round's box in the caller's transaction (module docstring): the envelopes
-    and any ballots already counted become the counted box, in tracker order."""
-    round_id = seal.round_id
+async def sealed_ballots(
+    db: AsyncSession, round_id: int
+) -> tuple[list[tuple[bytes, bytes]], list[ballot_box.Counted]]:
+    """The round's envelopes (nonce, sealed) and any ballots already in its counted box: what
+    :func:`open_envelopes` opens. Reads only: on SQLite it takes no write lock."""
+    return await _envelopes(db, round_id), await ballot_box.read_all(db, round_id)
+
+
+async def store_box(db: AsyncSession, round_id: int, box: ClosedBox) -> None:
+    """Write the opened ``box`` as the round's counted box, in the caller's transaction, and
+    delete the round's idempotency records (module docstring); the envelopes go with the
+    purge once it has committed."""
     await db.execute(text("DELETE FROM cast_keys WHERE round_id = :round"), {"round": round_id})
-    envelopes = await _envelopes(db, round_id)
-    counted = await ballot_box.read_all(db, round_id)
-    box = await asyncio.to_thread(
-        open_envelopes, seal, envelopes, counted, kind, candidates, open_receipts=open_receipts
-    )
     await ballot_box.store(db, round_id, box.trackers, box.marks, box.count)
-    return box

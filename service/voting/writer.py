@@ -10,45 +10,36 @@ either lands before the close or is refused. If the transaction fails as a whole
 code committed meanwhile by another worker on PostgreSQL, a deadlock), each cast is tried
 again in a transaction of its own.
 
-The batch is written through :class:`~service.voting.statements.BoxStatements`. On SQLite
-its statements run on the event loop over one connection of the standard library's driver
-(fixed SQL texts the driver prepares once: a cast alone costs tens of microseconds), and
-only the waits — for the write lock and for the commit's fsync — go to a thread (see
-:class:`SqliteTransactor`); on PostgreSQL it runs SQLAlchemy Core on the app's async engine
-(asyncpg) through ``run_sync``.
+The batch is written through :class:`~service.voting.statements.BoxStatements` on a
+connection the writer keeps, with fixed SQL texts the driver prepares once
+(:mod:`service.voting.transactors`): on SQLite the statements run on the event loop and only
+the waits — for the write lock and for the commit's fsync — go to a thread; on PostgreSQL
+one asyncpg connection of the writer's own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol, TypeVar
 
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
-from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from engine.process import RoundPhase
 from service.db.models import Round
-from service.db.session import sqlite_pragmas
 from service.errors import Conflict, Unavailable, database_away
 from service.events import publish
 from service.logs import logger
 from service.voting.batch import CastAnswer, write_batch
 from service.voting.casting import CastJob, RoundSpec, no_round, not_open, round_spec
 from service.voting.schemas import Receipt
-from service.voting.statements import BoxStatements, CoreStatements, SqliteStatements
-
-T = TypeVar("T")
+from service.voting.transactors import Transactor, transactor
 
 log = logger(__name__)
 
@@ -78,118 +69,6 @@ def failed(exc: Exception) -> Exception:
 
 def unavailable() -> Unavailable:
     return Unavailable("ballot-box-away")
-
-
-class Transactor(Protocol):
-    """Runs a batch's database work in a transaction of its own, committed on return (and
-    rolled back if the work raises)."""
-
-    async def run(self, work: Callable[[BoxStatements], T]) -> T: ...
-
-    async def close(self) -> None: ...
-
-
-LOCK_WAIT = 30.0
-"""Seconds a SQLite batch waits for the write lock held by another process."""
-
-
-class SqliteTransactor:
-    """SQLite: one connection of the standard library's driver, kept by the writer.
-
-    A batch's statements run on the event loop: with fixed SQL texts over indexed rows they
-    take microseconds and never wait. What can wait runs in a thread of the writer's own:
-    taking the write lock (``BEGIN IMMEDIATE``, so the phase read cannot change before the
-    commit) when another process holds it, and the commit, which waits for the disk
-    (fsync). So the loop never blocks on a lock or a disk, and the statements do not
-    contend for the interpreter with the request handlers from another thread.
-
-    Driver errors come out as SQLAlchemy's (``IntegrityError``, ``OperationalError`` …),
-    like those of the other transactor.
-    """
-
-    def __init__(self, url: str) -> None:
-        self._path = make_url(url).database or ""
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="redbench-writer")
-        self._connection: sqlite3.Connection | None = None
-
-    def _connect(self) -> sqlite3.Connection:
-        if self._connection is None:
-            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            sqlite_pragmas(connection)
-            connection.execute("PRAGMA busy_timeout = 0")  # lock waits happen in the thread
-            self._connection = connection
-        return self._connection
-
-    async def run(self, work: Callable[[BoxStatements], T]) -> T:
-        loop = asyncio.get_running_loop()
-        committing = False
-        try:
-            connection = self._connect()
-            if not _begin(connection):
-                await loop.run_in_executor(self._thread, _begin_waiting, connection)
-            try:
-                result = work(SqliteStatements(connection.cursor()))
-                committing = True
-                await loop.run_in_executor(self._thread, connection.execute, "COMMIT")
-                return result
-            finally:
-                if not committing and connection.in_transaction:
-                    connection.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance("cast batch", None, exc, sqlite3.Error) from exc
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    async def close(self) -> None:
-        """Close the connection in the writer's thread, after any commit still running."""
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
-        self._thread.shutdown()
-
-
-def _begin(connection: sqlite3.Connection) -> bool:
-    """Start a write transaction now; ``False`` if another process holds the write lock."""
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
-            return False
-        raise
-    return True
-
-
-def _begin_waiting(connection: sqlite3.Connection) -> None:
-    """Start a write transaction, waiting up to :data:`LOCK_WAIT` for the write lock."""
-    deadline = time.monotonic() + LOCK_WAIT
-    pause = 0.001
-    while not _begin(connection):
-        if time.monotonic() > deadline:
-            raise sqlite3.OperationalError("database is locked (waited for the write lock)")
-        time.sleep(pause)
-        pause = min(pause * 2, 0.05)
-
-
-class GreenletTransactor:
-    """PostgreSQL: the app's async engine, the blocking work bridged by ``run_sync``."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-
-    async def run(self, work: Callable[[BoxStatements], T]) -> T:
-        async with self._engine.begin() as conn:
-            return await conn.run_sync(lambda sync: work(CoreStatements(sync)))
-
-    async def close(self) -> None:
-        """Nothing to do: the engine is the app's."""
-
-
-def transactor(url: str, engine: AsyncEngine) -> Transactor:
-    """The writer's transactor for the database at ``url`` (``engine`` is the app's)."""
-    if url.startswith("sqlite"):
-        return SqliteTransactor(url)
-    return GreenletTransactor(engine)
 
 
 class CastWriter:

@@ -7,13 +7,16 @@ import hashlib
 import random
 import re
 
+import msgspec
 import numpy as np
 import pytest
 
 from ballots.digest import (
     ALPHABET,
+    ENCODER,
     ballot_box_digest,
     canonical_ballot,
+    canonical_profile,
     content_line,
     content_list_digest,
     grouped_tracker,
@@ -28,7 +31,7 @@ from ballots.digest import (
 from ballots.encode import encode
 from ballots.errors import InvalidReceipt
 from ballots.kinds import Ballot, BallotRules, BudgetBallot, RankedBallot, ScoreBallot
-from engine.profile import ApprovalProfile, RankedProfile, ScoreProfile
+from engine.profile import UNRANKED, ApprovalProfile, Profile, RankedProfile, ScoreProfile
 from engine.registry import tally
 
 WALL, FITNESS, SHADE, KIDS = "文化墙", "健身器材", "遮阳座椅", "儿童游乐设施"
@@ -286,3 +289,32 @@ def test_codes_and_trackers_are_typed_and_drawn_alike():
         drawn = random_characters(length)
         assert len(drawn) == length
         assert foreign(drawn) is None
+
+
+def test_profile_bytes_write_rows_as_the_encoder_does() -> None:
+    # the rows are written from a table of each value's text; the bytes are the encoder's
+    rng = np.random.default_rng(11)
+    for span in (1, 3, 12, 150, 5000):
+        for m in (1, 4, 9):
+            ranks = rng.integers(-1, span, (400, m))
+            for profile in (
+                RankedProfile.from_ranks([f"c{i}" for i in range(m)], ranks),
+                ScoreProfile.from_matrix([f"c{i}" for i in range(m)], ranks + 1, max_score=span),
+                ApprovalProfile.from_matrix([f"c{i}" for i in range(m)], ranks > 0, costs=[1] * m),
+            ):
+                body = msgspec.json.decode(canonical_profile(profile))
+                assert canonical_profile(profile) == ENCODER.encode(body)
+                assert body["rows"] == profile_table(profile).tolist()
+    # scores whose texts take more than eight bytes with their separators
+    names = ["a", "b", "c"]
+    wide = ScoreProfile.from_matrix(names, rng.integers(99_000, 101_000, (300, 3)), max_score=10**6)
+    assert msgspec.json.decode(canonical_profile(wide))["rows"] == wide.scores.tolist()
+
+
+def profile_table(profile: Profile) -> np.ndarray:
+    """A profile's rows as the canonical bytes hold them (a profile's rows are canonical)."""
+    if isinstance(profile, RankedProfile):
+        return np.where(profile.ranks == UNRANKED, -1, profile.ranks)
+    if isinstance(profile, ApprovalProfile):
+        return profile.approvals.astype(np.int64)
+    return profile.scores

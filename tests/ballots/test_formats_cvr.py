@@ -15,8 +15,9 @@ import pytest
 
 from ballots.box import BallotBox
 from ballots.errors import FormatError
-from ballots.formats import cvr, read_ballots
-from engine.profile import UNRANKED, RankedProfile
+from ballots.formats import _cvr_cells, cvr, read_ballots
+from engine.profile import RankedProfile
+from tests.support.cvr import named_rows, random_cvr, reference
 from tests.support.paths import ELECTIONS
 from tests.support.profiles import sole_first
 
@@ -25,26 +26,15 @@ MINNEAPOLIS = ELECTIONS / "minneapolis"
 
 @pytest.fixture(autouse=True)
 def by_column(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small files here are read by column too, as large ones are (row by row they are read
-    as xlsx is, which the tests of rows pyarrow reads otherwise cover)."""
-    monkeypatch.setattr(cvr, "COLUMNAR_BYTES", 0)
+    """Small files here are read by column too, as large ones are (row by row, which the
+    tests of rows pyarrow reads otherwise cover)."""
+    monkeypatch.setattr(_cvr_cells, "COLUMNAR_BYTES", 0)
 
 
 def read_csv(tmp_path: Path, text: str, rules: cvr.CvrRules = cvr.MINNEAPOLIS) -> BallotBox:
     path = tmp_path / "cvr.csv"
     path.write_text(text, encoding="utf-8")
     return cvr.read(path, rules=rules)
-
-
-def named_rows(box: BallotBox) -> dict[tuple[str, ...], int]:
-    """Each distinct ballot as its names best first (no ties in a CVR), with its count."""
-    profile = box.profile
-    assert isinstance(profile, RankedProfile)
-    out: dict[tuple[str, ...], int] = {}
-    for row, count in zip(profile.ranks.tolist(), profile.counts.tolist(), strict=True):
-        ranked = sorted((r, profile.candidates[c]) for c, r in enumerate(row) if r != UNRANKED)
-        out[tuple(name for _, name in ranked)] = count
-    return out
 
 
 # --- one test per rule --------------------------------------------------------------------
@@ -231,79 +221,6 @@ def test_cvr_parquet_round_trip(tmp_path: Path) -> None:
 
 # --- the columnar reading against a plain reading of the same rules ----------------------
 
-MARKS = ["A", "B", "C d", "é,x", 'q"u', " B ", "undervote", "overvote", "UWI", "", ""]
-
-
-def reference(path: Path, rules: cvr.CvrRules) -> tuple[dict[tuple[str, ...], int], list[int]]:
-    """The ballots of a CSV cast-vote record and the figures its notes give, read ballot by
-    ballot with the csv module straight from the rules in the module's docstring (the
-    reference for the reader that works on whole columns)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        header, *rows = list(csv.reader(handle))
-    ranks = [i for i, h in enumerate(header) if "rank" in h.lower()]
-    weight = header.index("Count") if "Count" in header else None
-    ballots: dict[tuple[str, ...], int] = {}
-    skipped = over = nobody = repeats = write_ins = ended_over = ended_skip = 0
-    for row in rows:
-        if not any(row):
-            continue
-        count = 1 if weight is None else int(row[weight])
-        cells = [row[i].strip() for i in ranks]
-        kept: list[str] = []
-        gap, ended = 0, False
-        for cell in cells:
-            mark = cvr.WRITE_IN_NAME if cell == cvr.WRITE_IN else cell
-            blank = cell in ("", cvr.UNDERVOTE)
-            skipped += count * blank
-            over += count * (cell == cvr.OVERVOTE)
-            write_ins += count * (cell == cvr.WRITE_IN)
-            if ended:
-                continue
-            if not blank and rules.max_skipped is not None and gap > rules.max_skipped:
-                ended, ended_skip = True, ended_skip + count
-            elif cell == cvr.OVERVOTE and rules.overvote == "exhaust":
-                ended, ended_over = True, ended_over + count
-            elif not blank and cell != cvr.OVERVOTE:
-                if mark in kept:
-                    repeats += count
-                else:
-                    kept.append(mark)
-            gap = gap + 1 if blank else 0
-        nobody += count * all(c in ("", cvr.UNDERVOTE) for c in cells)
-        ballots[tuple(kept)] = ballots.get(tuple(kept), 0) + count
-    # the figures the notes give, in their order (a limit on skipped ranks is one of them)
-    figures = [skipped, over] + ([ended_over] if rules.overvote == "exhaust" else [])
-    figures += [nobody, repeats]
-    if any(row[i].strip() == cvr.WRITE_IN for row in rows for i in ranks if len(row) > i):
-        figures.append(write_ins)
-    if rules.max_skipped is not None:
-        figures += [ended_skip, rules.max_skipped]
-    return ballots, figures
-
-
-def random_cvr(rng: random.Random, path: Path) -> None:
-    """A small CVR with every kind of cell, blank rows, other columns and maybe counts."""
-    width = rng.randint(1, 6)
-    header = [f"rank{r}" for r in range(1, width + 1)]
-    if rng.random() < 0.3:
-        header.insert(rng.randint(0, width), "Precinct")
-    counted = rng.random() < 0.3
-    if counted:
-        header.append("Count")
-    rows = []
-    for _ in range(rng.randint(1, 60)):
-        row = [rng.choice(MARKS) for _ in header]
-        if "Precinct" in header:
-            row[header.index("Precinct")] = rng.choice(["", "P1", "P 2"])
-        if counted:
-            row[-1] = rng.choice(["1", "2", "17"])
-        rows.append([""] * len(header) if rng.random() < 0.05 else row)
-    rows[0][header.index("rank1")] = "A"  # some ballot marks a candidate
-    if counted:
-        rows[0][-1] = "1"
-    with path.open("w", encoding="utf-8", newline="") as out:
-        csv.writer(out, lineterminator=rng.choice(["\n", "\r\n"])).writerows([header, *rows])
-
 
 @pytest.mark.parametrize("seed", range(12))
 def test_cvr_columnar_reading_agrees_with_a_plain_reading(seed: int, tmp_path: Path) -> None:
@@ -376,3 +293,21 @@ def test_cvr_rows_pyarrow_would_read_otherwise(
         )
     else:
         assert named_rows(cvr.read(path)) == ballots
+
+
+def test_cvr_with_more_candidates_than_a_small_code_holds(tmp_path: Path) -> None:
+    # 140 names: the label lookup needs more than 8 bits; the rules still read as the reference
+    rng = random.Random(140)
+    names = [f"候选{i}" for i in range(140)] + ["undervote", "overvote", "UWI", ""]
+    path = tmp_path / "cvr.csv"
+    rows = [[rng.choice(names) for _ in range(4)] for _ in range(300)]
+    rows[0][0] = "候选0"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        header = ["rank1", "rank2", "rank3", "rank4"]
+        csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    for rules in (cvr.MINNEAPOLIS, cvr.CvrRules("exhaust", 0)):
+        ballots, figures = reference(path, rules)
+        box = cvr.read(path, rules=rules)
+        assert len(box.profile.candidates) > 127
+        assert named_rows(box) == ballots
+        assert [int(f) for f in re.findall(r"\d+", " ".join(box.notes))] == figures

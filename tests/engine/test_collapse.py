@@ -51,3 +51,28 @@ def test_collapse_rows_of_many_distinct_rows() -> None:
     assert len(rows) > 40_000
     assert np.array_equal(rows, want_rows)
     assert np.array_equal(summed, want_counts)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_collapse_rows_of_rows_already_collapsed(weighted: bool) -> None:
+    # a profile's own rows: distinct and in order, so they come back as they are
+    matrix = np.random.default_rng(5).integers(-1, 6, (500, 7))
+    rows, counts = by_rows(matrix, None)
+    if weighted:
+        counts[::7] = 0  # zero counts are still dropped
+    again, summed = collapse_rows(rows, counts if weighted else None)
+    keep = counts > 0 if weighted else np.ones(len(rows), dtype=bool)
+    assert np.array_equal(again, rows[keep])
+    assert np.array_equal(summed, counts[keep] if weighted else np.ones(len(rows), np.int64))
+
+
+@pytest.mark.parametrize("kind", [np.int8, np.int16, np.uint8, np.int32, np.uint64, np.bool_])
+def test_row_keys_of_narrow_types(kind: type) -> None:
+    # values less the smallest are taken in the matrix's own width: the keys do not change
+    rng = np.random.default_rng(7)
+    low = 0 if np.dtype(kind).kind in "ub" else -128 if kind is np.int8 else -3
+    high = 1 if kind is np.bool_ else 127 if kind is np.int8 else 9
+    matrix = rng.integers(low, high + 1, (300, 5)).astype(kind)
+    assert np.array_equal(row_keys(matrix), row_keys(matrix.astype(np.int64)))
+    rows, _ = collapse_rows(matrix)
+    assert np.array_equal(rows, by_rows(matrix, None)[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from engine.errors import TieUnresolved
@@ -36,3 +38,9 @@ def test_lot_needs_a_seed_and_follows_the_published_keys():
         TieBreaker(["a", "b"]).draw([0, 1])
     drawn = TieBreaker(["a", "b"], seed="s").draw([1, 0])
     assert drawn == sorted([0, 1], key=lambda i: lot_key("s", "ab"[i]))
+
+
+def test_an_unresolved_tie_pickles_with_its_tied_candidates():
+    """It travels back whole from the worker process that counts a closed round."""
+    again = pickle.loads(pickle.dumps(TieUnresolved("a tie decides", ("甲", "乙"))))
+    assert (type(again), str(again), again.tied) == (TieUnresolved, "a tie decides", ("甲", "乙"))

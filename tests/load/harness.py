@@ -166,9 +166,13 @@ class Server:
 class Staff:
     """The facilitator's side of a load run, over the API."""
 
-    def __init__(self, base: str) -> None:
-        self.client = httpx.AsyncClient(base_url=base, timeout=600)
+    def __init__(
+        self, base: str, user: str = "load", password: str = PASSWORD, *, verify: bool = True
+    ) -> None:
+        self.client = httpx.AsyncClient(base_url=base, timeout=600, verify=verify)
         self.auth: dict[str, str] = {}
+        self.user = user
+        self.password = password
 
     async def call(self, method: str, path: str, payload: Any = None) -> Any:
         response = await self.client.request(method, path, json=payload, headers=self.auth)
@@ -178,7 +182,7 @@ class Staff:
 
     async def login(self) -> None:
         login = await self.call(
-            "POST", "/api/v1/auth/login", {"username": "load", "password": PASSWORD}
+            "POST", "/api/v1/auth/login", {"username": self.user, "password": self.password}
         )
         self.auth = {"Authorization": f"Bearer {login['token']}"}
 

@@ -5,6 +5,8 @@ the published ballot box is checked against what the server acknowledged.
     .venv/bin/python -m tests.load.tablets --ballots 20000 --tablets 50 \\
         --database postgresql+asyncpg://postgres@127.0.0.1:5432/redbench_load --workers 3
     .venv/bin/python -m tests.load.tablets --kill-every 2   # SIGKILL the server every 2 s
+    .venv/bin/python -m tests.load.tablets --url https://vote.example.org \\
+        --user load --password ... --insecure          # a running deployment (docs/deployment.md)
 
 Each tablet takes the next voter code, marks the ballot that code's number calls for (a
 seeded random ranking of the pocket park), and sends it with a fresh idempotency key.
@@ -26,14 +28,25 @@ nothing pairing them):
 - the server's result equals a recount of the acknowledged ballots by the engine (the
   result an uninterrupted run on the same ballots gives).
 
-It prints ballots/s, p50/p99 latency (first send to answer, retries included), answers and
-errors by kind, and exits 1 if any check fails.
+It prints ballots/s, p50/p99/p99.9 and the slowest latency (first send to answer, retries
+included), answers and errors by kind, and the live events a facilitator's screen received
+over the round's WebSocket while the tablets cast (turnout added up; through Redis when
+several processes serve), and exits 1 if any check fails.
+
+With ``--url`` no server is started: the tablets cast against that one (a deployment behind
+its reverse proxy), staff signing in with ``--user`` and ``--password``; ``--insecure``
+accepts a self-signed certificate. The load tool's own garbage collector is kept from
+walking the objects of its setup (:func:`gc.freeze`), so that its pauses — up to 200 ms on
+this machine with tens of thousands of receipts kept — are not counted as the server's
+latency.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import random
 import shutil
 import statistics
@@ -94,6 +107,10 @@ class Ledger:
     lost: list[int] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
+    events: Counter[str] = field(default_factory=Counter)
+    """Live events received on the round's WebSocket, by kind."""
+    turnout_added: int = 0
+    """Ballots the turnout events announced."""
 
 
 async def send(
@@ -232,17 +249,28 @@ def canonical(ballot: dict[str, Any]) -> bytes:
     return canonical_ballot(msgspec.convert(ballot, RankedBallot))
 
 
+def quantile(ordered: list[float], share: float) -> float:
+    """The ``share`` quantile of sorted seconds, in ms (0 for none)."""
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+
 def report(ledger: Ledger, elapsed: float, kills: int) -> str:
     answered = sorted(ledger.latencies)
     p50 = statistics.median(answered) * 1000 if answered else 0.0
-    p99 = answered[min(len(answered) - 1, int(len(answered) * 0.99))] * 1000 if answered else 0
+    p99, p999 = quantile(answered, 0.99), quantile(answered, 0.999)
+    slowest = answered[-1] * 1000 if answered else 0.0
     lines = [
         f"acknowledged {len(ledger.acks):,} ballots in {elapsed:.1f} s: "
-        f"{len(ledger.acks) / elapsed:,.0f} ballots/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+        f"{len(ledger.acks) / elapsed:,.0f} ballots/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"p99.9 {p999:.1f} ms, slowest {slowest:.1f} ms",
         f"answers: {len(ledger.acks):,} receipts ({ledger.replays} replayed after a lost "
         f"answer), refused {dict(ledger.refused) or 0}, lost {len(ledger.lost)}",
         f"errors on the way (then retried): {dict(ledger.errors) or 'none'}; "
         f"server killed {kills} times",
+        f"live events on the round's WebSocket: {dict(ledger.events) or 'none'}; turnout "
+        f"announced {ledger.turnout_added:,} ballots",
     ]
     return "\n".join(lines)
 
@@ -260,38 +288,88 @@ class Run:
     """How many times the server was started (1 when it was never killed)."""
 
 
+async def watch(
+    session: aiohttp.ClientSession,
+    url: str,
+    headers: dict[str, str],
+    ledger: Ledger,
+    listening: asyncio.Event,
+) -> None:
+    """Follow the round's live events as the facilitator's screen does, until cancelled."""
+    async with session.ws_connect(url, headers=headers, heartbeat=20) as socket:
+        listening.set()
+        async for message in socket:
+            if message.type != aiohttp.WSMsgType.TEXT:
+                continue
+            event = msgspec.json.decode(message.data)
+            ledger.events[str(event.get("kind"))] += 1
+            if event.get("kind") == "turnout":
+                ledger.turnout_added += int(event.get("added", 0))
+
+
+def events_url(base: str, round_id: int) -> str:
+    scheme = "wss" if base.startswith("https") else "ws"
+    return f"{scheme}{base[base.index(':') :]}/api/v1/rounds/{round_id}/events"
+
+
 Disruption = Callable[[Server, asyncio.Event], Awaitable[int]]
 """Something done to the server while the tablets cast, until the event is set; returns the
 number of kills (see :func:`killer`)."""
 
 
 async def run(args: argparse.Namespace, say: Any = print, disrupt: Disruption | None = None) -> Run:
-    """Start a server on a fresh database, drive it with the tablets, close and check.
-    ``disrupt`` (default: the killer when ``--kill-every`` is given) runs alongside."""
+    """Start a server on a fresh database (or use the one at ``--url``), drive it with the
+    tablets, close and check. ``disrupt`` (default: the killer when ``--kill-every`` is
+    given) runs alongside."""
+    if args.url:
+        return await drive(args, None, say, disrupt)
     folder = Path(tempfile.mkdtemp(prefix="redbench-load-"))
     database = await fresh_database(args.database, folder)
     server = Server(database, workers=args.workers, folder=folder)
     server.redbench("db", "upgrade")
-    server.redbench("user", "add", "load", "--role", "admin", "--password", PASSWORD)
+    server.redbench("user", "add", args.user, "--role", "admin", "--password", args.password)
     await server.start()
-    staff = Staff(server.base)
+    try:
+        return await drive(args, server, say, disrupt)
+    finally:
+        server.stop()
+        if args.keep:
+            say(f"server logs and files kept in {server.folder}")
+        else:
+            shutil.rmtree(server.folder, ignore_errors=True)
+
+
+async def drive(
+    args: argparse.Namespace, server: Server | None, say: Any, disrupt: Disruption | None
+) -> Run:
+    """Open a round, cast with the tablets while a staff screen follows the live events,
+    close the round and check it."""
+    base = args.url.rstrip("/") if server is None else server.base
+    verify = not args.insecure
+    staff = Staff(base, args.user, args.password, verify=verify)
     try:
         await staff.login()
         round_id, plain = await staff.open_round(args.ballots, args.method)
-        say(
-            f"{server.database.split('://')[0]}, {args.workers} worker(s), {args.tablets} "
-            f"tablets, {args.ballots:,} codes in round {round_id}"
-        )
+        where = f"{server.database.split('://')[0]}, {args.workers} worker(s)" if server else base
+        say(f"{where}, {args.tablets} tablets, {args.ballots:,} codes in round {round_id}")
         ledger = Ledger()
         codes = iter(enumerate(plain))
-        url = f"{server.base}/api/v1/rounds/{round_id}/ballots"
+        url = f"{base}/api/v1/rounds/{round_id}/ballots"
         stop = asyncio.Event()
         timeout = aiohttp.ClientTimeout(total=args.timeout)
-        connector = aiohttp.TCPConnector(limit=args.tablets)
+        connector = aiohttp.TCPConnector(limit=args.tablets + 1, ssl=verify)
+        gc.collect()
+        gc.freeze()  # the setup's objects: out of the collector's walks while the tablets run
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-            if disrupt is None and args.kill_every:
+            if disrupt is None and args.kill_every and server is not None:
                 disrupt = partial(killer, every=args.kill_every, most=args.kills)
-            kills = asyncio.create_task(disrupt(server, stop)) if disrupt else None
+            kills = asyncio.create_task(disrupt(server, stop)) if disrupt and server else None
+            listening = asyncio.Event()
+            watcher = asyncio.create_task(
+                watch(session, events_url(base, round_id), staff.auth, ledger, listening)
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listening.wait(), 5)
             started = time.perf_counter()
             await asyncio.gather(
                 *(tablet(session, url, codes, ledger, args.give_up) for _ in range(args.tablets))
@@ -299,17 +377,18 @@ async def run(args: argparse.Namespace, say: Any = print, disrupt: Disruption | 
             elapsed = time.perf_counter() - started
             stop.set()
             killed = await kills if kills else 0
-        await server.wait_ready()
+            await asyncio.sleep(0.5)  # the last turnout events on their way
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, aiohttp.ClientError):
+                await watcher
+        gc.unfreeze()
+        if server is not None:
+            await server.wait_ready()
         await staff.login()
         problems = check(ledger, await staff.close(round_id))
-        return Run(ledger, problems, elapsed, killed, round_id, server.starts)
+        return Run(ledger, problems, elapsed, killed, round_id, server.starts if server else 1)
     finally:
         await staff.aclose()
-        server.stop()
-        if args.keep:
-            say(f"server logs and files kept in {server.folder}")
-        else:
-            shutil.rmtree(server.folder, ignore_errors=True)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -324,6 +403,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the server's logs and files")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--give-up", type=float, default=60.0, help="seconds per ballot")
+    parser.add_argument("--url", help="cast against this running server instead of a new one")
+    parser.add_argument("--user", default="load", help="staff account that opens the round")
+    parser.add_argument("--password", default=PASSWORD, help="that account's password")
+    parser.add_argument(
+        "--insecure", action="store_true", help="accept the server's self-signed certificate"
+    )
     return parser.parse_args(argv)
 
 

@@ -10,20 +10,27 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.kinds import RankedBallot
 from service.db.models import CastKey, Household, Round, VoterCode
 from service.db.session import create_engine, sessionmaker
-from service.errors import Conflict
+from service.errors import Conflict, database_trouble
 from service.voting.casting import CastJob, prepare, round_spec
 from service.voting.codes import code_hash, new_code
 from service.voting.schemas import CastRequest, Receipt
 from service.voting.statements import BoxStatements
-from service.voting.writer import CastWriter, GreenletTransactor, transactor
+from service.voting.transactors import (
+    GreenletTransactor,
+    PostgresTransactor,
+    as_sqlalchemy,
+    transactor,
+)
+from service.voting.writer import CastWriter
 from tests.support.app import SECRET
 from tests.support.box import cast_count
 from tests.support.park import PARK
@@ -258,10 +265,10 @@ async def test_failed_batch_is_retried_cast_by_cast(db, database_url):
     await engine.dispose()
 
 
-@pytest.mark.backends("sqlite")
-async def test_sqlite_driver_errors_roll_back_and_come_out_as_sqlalchemy_errors(db, database_url):
-    """The SQLite writer talks to the driver directly: a failing statement undoes the whole
-    transaction, and the error is SQLAlchemy's, as the writer's retry logic expects."""
+async def test_driver_errors_roll_back_and_come_out_as_sqlalchemy_errors(db, database_url):
+    """The writer talks to the driver directly (sqlite3, asyncpg): a failing statement undoes
+    the whole transaction, and the error is SQLAlchemy's, as the writer's retry logic
+    expects."""
     round_id = await make_round(db)
     engine = create_engine(database_url)
     database = transactor(database_url, engine)
@@ -303,11 +310,97 @@ async def test_sqlite_writer_waits_for_a_write_lock_held_elsewhere(db, database_
     await asyncio.wait_for(write, 5)
     assert (await state(db, round_id))[2:] == (1, 1)
 
-    monkeypatch.setattr("service.voting.writer.LOCK_WAIT", 0.05)
+    monkeypatch.setattr("service.voting.transactors.LOCK_WAIT", 0.05)
     other.execute("BEGIN IMMEDIATE")
     with pytest.raises(OperationalError, match="locked"):
         await database.run(lambda box: box.store([], []))
     other.execute("ROLLBACK")
     other.close()
+    await database.close()
+    await engine.dispose()
+
+
+@pytest.mark.backends("postgres")
+async def test_postgres_writer_after_its_connection_is_cut(db, database_url):
+    """The PostgreSQL writer keeps one connection of its own: when the server cuts it, the
+    batch fails as "database away" (503, send again) unless the driver noticed before it
+    began, and the writer connects anew."""
+    round_id = await make_round(db)
+    engine = create_engine(database_url)
+    database = transactor(database_url, engine)
+    assert isinstance(database, PostgresTransactor)
+    row = {"round_id": round_id, "nonce": b"c" * 12, "sealed": b"s" * 40}
+    key = {"key_hash": "c" * 64, "request_digest": "d" * 64, "envelope_nonce": b"c" * 12}
+    await database.run(lambda box: box.phases([round_id]))  # connects
+    assert database._connection is not None
+    pid = database._connection.get_server_pid()
+    await db.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    first = database._connection
+
+    def store(box: BoxStatements) -> None:
+        box.store([row], [{**key, "round_id": round_id}])
+
+    troubles = []
+    try:  # the driver may have read the server's goodbye already, and connect at once
+        await database.run(store)
+    except (OSError, DBAPIError, asyncpg.PostgresConnectionError) as cut:
+        troubles.append(database_trouble(cut))
+        await database.run(store)
+    assert troubles in ([], ["away"])
+    assert database._connection is not first
+    assert (await state(db, round_id))[2:] == (1, 1)
+    await database.close()
+    await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("error", "trouble"),
+    [
+        (asyncpg.exceptions.UniqueViolationError, "clash"),
+        (asyncpg.exceptions.DeadlockDetectedError, "busy"),
+        (asyncpg.exceptions.SerializationError, "busy"),
+        (asyncpg.exceptions.CannotConnectNowError, "away"),
+        (asyncpg.exceptions.StringDataRightTruncationError, "value"),
+    ],
+)
+def test_asyncpg_errors_are_sorted_as_through_sqlalchemy(error, trouble):
+    """The PostgreSQL writer's errors mean what the same errors through SQLAlchemy mean."""
+    assert database_trouble(as_sqlalchemy(error("from the server"))) == trouble
+
+
+class BetweenStates:
+    """An asyncpg connection whose protocol is stuck mid-operation: every statement fails."""
+
+    def __init__(self, inner: asyncpg.Connection) -> None:
+        self.inner = inner
+
+    def is_closed(self) -> bool:
+        return False
+
+    def terminate(self) -> None:
+        self.inner.terminate()
+
+    async def execute(self, *_: object) -> None:
+        raise asyncpg.InternalClientError("cannot switch to state 15; another operation (2)")
+
+
+@pytest.mark.backends("postgres")
+async def test_postgres_writer_drops_a_connection_left_between_states(db, database_url):
+    """A statement cut off as the server went away can leave asyncpg's connection between
+    two states ("another operation is in progress"): the batch is "database away" (503,
+    send again), and the writer connects anew instead of failing every batch after it."""
+    round_id = await make_round(db)
+    engine = create_engine(database_url)
+    database = transactor(database_url, engine)
+    assert isinstance(database, PostgresTransactor)
+    await database.run(lambda box: box.phases([round_id]))  # connects
+    assert database._connection is not None
+    stuck = BetweenStates(database._connection)
+    database._connection = stuck  # type: ignore[assignment]
+    with pytest.raises(DBAPIError) as failed:
+        await database.run(lambda box: box.phases([round_id]))
+    assert database_trouble(failed.value) == "away"
+    assert await database.run(lambda box: box.phases([round_id])) == [(round_id, "voting")]
+    assert database._connection is not stuck
     await database.close()
     await engine.dispose()

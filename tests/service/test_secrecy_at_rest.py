@@ -28,7 +28,7 @@ from service.db.models import CastKey, Envelope, VoterCode
 from service.db.session import create_engine, sqlite_pragmas
 from service.results import purge
 from service.voting.codes import code_hash
-from service.voting.writer import SqliteTransactor
+from service.voting.transactors import SqliteTransactor
 from tests.support.app import SECRET
 from tests.support.box import purged
 from tests.support.pages import deliver, enrol_tablet, kept, kiosk_token
