@@ -25,6 +25,7 @@ from service.openapi.served import openapi_config
 from service.paths import refuse_control_paths
 from service.pauses import frozen_startup
 from service.phases import finish_closes
+from service.records.controllers import whole_round_export
 from service.results import purge
 from service.routes import ROUTES
 from service.settings import Settings
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    benchmarks = [noop] if settings.benchmark_endpoints else []
+    benchmarks = [noop, whole_round_export] if settings.benchmark_endpoints else []
     app = Litestar(
         route_handlers=[ping, *benchmarks, *ROUTES, *PAGES],
         guards=[role_guard],

@@ -99,6 +99,16 @@ async def round_download(
     return file_response(await export_round(db, round_id, fmt, actor, lang))
 
 
+@get("/api/v1/benchmark/rounds/{round_id:int}/exports/{fmt:str}", opt=RECORD_KEEPERS)
+async def whole_round_export(
+    db: DB, round_id: FromPath[int], fmt: FromPath[str], actor: Caller
+) -> Response[bytes]:
+    """A round's export made whole in the worker, as every export was before streaming: the
+    baseline of ``tests/benchmarks/bench_exports.py``. Routed only when
+    ``Settings.benchmark_endpoints`` is on."""
+    return file_response(await export_round(db, round_id, fmt, actor))
+
+
 def file_response(exported: Exported) -> Response[bytes]:
     """The export as a download, with its media type and a UTF-8 file name."""
     return Response(

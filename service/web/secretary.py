@@ -24,7 +24,12 @@ from service.loop.board import loop_view
 from service.loop.photos import UPLOAD_LIMIT
 from service.loop.schemas import Loop
 from service.processes.repository import process_overview, processes_by_community
-from service.records.controllers import export_process, export_round, file_response, print_slips
+from service.records.controllers import (
+    export_process,
+    file_response,
+    print_slips,
+    round_download,
+)
 from service.records.exports import FORMATS, ExportFormat
 from service.voting.schemas import CodesCreate
 from service.web.forms import Form, whole
@@ -170,11 +175,13 @@ class SecretaryController(Controller):
         request: Request[Any, Any, Any],
         db: DB,
         actor: Caller,
+        state: State,
         round_id: FromPath[int],
         fmt: FromPath[str],
-    ) -> Response[bytes]:
-        """One export of a counted round, in the page's language (audited)."""
-        return file_response(await export_round(db, round_id, fmt, actor, language_of(request)))
+    ) -> Response[Any]:
+        """One export of a counted round, in the page's language (audited); the files that
+        carry its ballots are sent as its box is read."""
+        return await round_download(db, state, round_id, fmt, actor, language_of(request))
 
     @get("/processes/{process_id:int}/exports/{fmt:str}", opt=SECRETARY)
     async def process_export(

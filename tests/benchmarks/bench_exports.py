@@ -12,8 +12,9 @@ peak, ``VmHWM``, reset before each download through ``/proc/PID/clear_refs``, le
 resident memory before; the server process and, separately, its document workers).
 
 Baselines in the same run: the no-op endpoint's time to the first byte, and the same four
-files made whole in the worker process as before streaming (the secretary pages' download,
-which still builds them whole), whose bytes must equal the streamed ones. While each download
+files made whole in the worker process as before streaming (a benchmark-only endpoint, routed
+with ``REDBENCH_BENCHMARK_ENDPOINTS=1`` like the no-op), whose bytes must equal the streamed
+ones. While each download
 runs, another client pings the server (``GET /api/v1/ping``, one after another, 10 ms apart);
 *ping max ms* is the longest a ping waited.
 """
@@ -192,7 +193,7 @@ async def run(database: str, ballots: int, repeat: int) -> None:
                 digests = set()
                 for how, path in (
                     ("streamed", f"/api/v1/rounds/{rid}/exports/{fmt}"),
-                    ("whole", f"/secretary/rounds/{rid}/exports/{fmt}"),
+                    ("whole", f"/api/v1/benchmark/rounds/{rid}/exports/{fmt}"),
                 ):
                     runs = [await download(client, path, server.pid) for _ in range(repeat)]
                     digests |= {r.digest for r in runs}

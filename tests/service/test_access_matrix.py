@@ -76,6 +76,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # ---- API: service, accounts ------------------------------------------------------------
     ("GET",    "/api/v1/ping"):                                        PUBLIC,
     ("POST",   "/api/v1/noop"):                                        PUBLIC,  # benchmarks only
+    ("GET",    "/api/v1/benchmark/rounds/{round_id}/exports/{fmt}"):   SECRETARIES,  # the same
     ("POST",   "/api/v1/auth/login"):                                  PUBLIC,
     ("POST",   "/api/v1/auth/logout"):                                 STAFF,
     ("GET",    "/api/v1/auth/me"):                                     STAFF,

@@ -1,5 +1,6 @@
-"""The benchmark-only no-op endpoint (``POST /api/v1/noop``) is not routed unless a setting
-turns it on: ``Settings.benchmark_endpoints``, ``REDBENCH_BENCHMARK_ENDPOINTS=1`` in the
+"""The benchmark-only endpoints (the no-op ``POST /api/v1/noop`` and the export made whole,
+``GET /api/v1/benchmark/rounds/{id}/exports/{fmt}``) are not routed unless a setting turns
+them on: ``Settings.benchmark_endpoints``, ``REDBENCH_BENCHMARK_ENDPOINTS=1`` in the
 environment (the service benchmark sets it for the server it starts)."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ async def test_off_by_default_and_not_routed(client: AsyncTestClient) -> None:
     assert response.json()["code"] == "not-found"
     paths = {route.path for route in client.app.routes}
     assert "/api/v1/noop" not in paths
+    assert not [path for path in paths if path.startswith("/api/v1/benchmark/")]
 
 
 async def test_the_setting_routes_it(settings: Settings) -> None:

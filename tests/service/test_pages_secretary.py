@@ -245,6 +245,13 @@ async def test_every_listed_download(client, staff, db):
         await db.scalars(select(AuditEvent.id).where(AuditEvent.action == "record.exported"))
     ).all()
     assert len(exported) == len(links) + 1
+    for fmt in ("json", "ballots-csv", "blt", "preflib"):  # streamed, as through the API
+        page_file = await client.get(f"/secretary/rounds/{demo.round1}/exports/{fmt}")
+        api_file = await client.get(
+            f"/api/v1/rounds/{demo.round1}/exports/{fmt}", headers=staff["secretary"]
+        )
+        assert "content-length" not in page_file.headers, fmt
+        assert page_file.content == api_file.content, fmt
 
 
 async def test_code_slips_for_a_round_in_voting_are_the_admins(client, staff, db):
