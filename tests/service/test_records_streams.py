@@ -15,6 +15,7 @@ from ballots.marks import NONE
 from ballots.verify import verify
 from service.auth.guard import Actor
 from service.db.models import AuditEvent, Envelope, VoterCode
+from service.db.session import sessionmaker
 from service.records import streams
 from service.records.assemble import round_draft
 from service.records.exports import make
@@ -116,7 +117,7 @@ async def test_the_bundle_is_sent_as_the_box_is_read(client, db, monkeypatch):
             yield part
 
     monkeypatch.setattr(streams, "box_parts", counted)
-    maker = client.app.state.sessionmaker
+    maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
     streamed = await stream_round(db, maker, round_id, "json", SECRETARY)
     sent: list[tuple[int, int]] = []
     async for chunk in streamed.chunks:
@@ -140,7 +141,7 @@ async def test_an_open_receipt_ballots_csv_follows_the_box(client, db, monkeypat
             yield part
 
     monkeypatch.setattr(streams, "box_parts", counted)
-    maker = client.app.state.sessionmaker
+    maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
     streamed = await stream_round(db, maker, round_id, "ballots-csv", SECRETARY)
     sent = [(len(read), chunk) async for chunk in streamed.chunks]
     assert [parts for parts, _ in sent[:4]] == [0, 1, 2, 3]
@@ -149,7 +150,7 @@ async def test_an_open_receipt_ballots_csv_follows_the_box(client, db, monkeypat
 
 async def test_a_download_left_before_its_end_is_audited_as_incomplete(client, db):
     round_id = await counted_round(db, PART + 5, open_receipts=False)
-    maker = client.app.state.sessionmaker
+    maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
     streamed = await stream_round(db, maker, round_id, "json", SECRETARY)
     await db.commit()
     head = await anext(streamed.chunks)
