@@ -69,6 +69,15 @@ def read_bytes(path: Path, progress: Progress | None = None) -> bytes:
     return data
 
 
+def write_lines(path: Path, lines: Iterator[str]) -> None:
+    """Write a file's lines (given without their line feeds) as UTF-8 text."""
+    text = "".join(line + "\n" for line in lines)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+
+
 def decode(path: Path, data: bytes) -> str:
     """UTF-8 text (a leading byte-order mark is dropped); bad bytes name their line."""
     try:

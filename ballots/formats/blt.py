@@ -38,6 +38,7 @@ from ballots.formats._common import (
     ranked_tokens,
     read_text,
     row_order,
+    write_lines,
 )
 from engine.profile import IntArray, RankedProfile
 
@@ -227,11 +228,7 @@ def _ballot(path: Path, line: int, text: str, m: int, gathered: Gathered) -> Non
 def write(box: BallotBox, path: Path) -> None:
     """Write a ranked ballot box as ``.blt``; seats default to 1 when the box does not say.
     A published count follows the title as comment lines."""
-    text = "".join(line + "\n" for line in lines(box, path))
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+    write_lines(path, lines(box, path))
 
 
 ROWS_AT_ONCE = 4096

@@ -40,6 +40,7 @@ from ballots.formats._common import (
     ranked_tokens,
     read_text,
     row_order,
+    write_lines,
 )
 from engine.profile import IntArray, RankedProfile
 
@@ -315,11 +316,7 @@ def data_type_for(profile: RankedProfile, path: Path) -> str:
 def write(box: BallotBox, path: Path) -> None:
     """Write a ranked ballot box as a PrefLib file; the extension picks the data type. A
     published count is written as ``# REDBENCH …`` headers before the alternatives."""
-    text = "".join(line + "\n" for line in lines(box, path))
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot be written ({exc.strerror})") from exc
+    write_lines(path, lines(box, path))
 
 
 ROWS_AT_ONCE = 4096

@@ -77,14 +77,13 @@ class ExportFormatOut(msgspec.Struct):
 
 def stream_response(streamed: StreamedExport) -> Stream:
     """A streamed export as a download (:mod:`service.records.streams`)."""
-    return Stream(
-        streamed.chunks,
-        media_type=streamed.media_type,
-        headers={
-            "Content-Disposition": streamed.disposition(),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    headers = _download_headers(streamed.disposition())
+    return Stream(streamed.chunks, media_type=streamed.media_type, headers=headers)
+
+
+def _download_headers(disposition: str) -> dict[str, str]:
+    """A download's headers: its file name, and no sniffing of its type."""
+    return {"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"}
 
 
 async def round_download(
@@ -111,14 +110,8 @@ async def whole_round_export(
 
 def file_response(exported: Exported) -> Response[bytes]:
     """The export as a download, with its media type and a UTF-8 file name."""
-    return Response(
-        exported.content,
-        media_type=exported.media_type,
-        headers={
-            "Content-Disposition": exported.disposition(),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    headers = _download_headers(exported.disposition())
+    return Response(exported.content, media_type=exported.media_type, headers=headers)
 
 
 async def export_round(
