@@ -4,6 +4,8 @@ command line.
     redbench verify BUNDLE [--expect DIGEST]        check a bundle alone: digests, every
                                                     ballot, and the count done again
     redbench export ROUND --format F -o FILE        an export of a round from the database
+                                                    (its ballot files written as its box is
+                                                    read)
     redbench export PROCESS --process --format F -o FILE
     redbench seal FILE --method M -o BUNDLE         count a ballot file (BLT, PrefLib,
                                                     pabulib …) into a verifiable bundle
@@ -13,13 +15,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import msgspec
 
 from service.commands.errors import CommandError, existing
 from service.i18n import LANGUAGES, text
+
+if TYPE_CHECKING:
+    from service.records.streams import StreamedExport
 
 
 def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
@@ -41,6 +50,9 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("-o", "--output", type=Path, required=True, help="file to write")
         cmd.add_argument("--database", help="database URL (default: REDBENCH_DATABASE_URL or here)")
         cmd.add_argument("--lang", choices=LANGUAGES, help="language of the document (default zh)")
+        cmd.add_argument("--no-progress", action="store_true", help="no byte count while writing")
+        # the whole file made in the worker, as before streaming: for the benchmark only
+        cmd.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)
         cmd.set_defaults(handler=export)
     else:
         cmd.add_argument("file", type=Path, help="ballot file (BLT, PrefLib, pabulib, JSON …)")
@@ -66,9 +78,7 @@ def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise CommandError(
-            f"{path}: cannot be written ({exc.strerror})", f"无法写入 {path}"
-        ) from exc
+        raise _unwritable(path, exc) from exc
 
 
 def verify(args: argparse.Namespace, lang: str, out: TextIO) -> int:
@@ -100,36 +110,116 @@ def verify(args: argparse.Namespace, lang: str, out: TextIO) -> int:
 
 
 def export(args: argparse.Namespace, lang: str, out: TextIO) -> int:
-    """Write one export of a round or process from the database (audited as ``system``)."""
+    """Write one export of a round or process from the database (audited as ``system``). A
+    round's ballot-bearing exports (:data:`~service.records.streams.STREAMED`) are written
+    as its box is read, through the API's own stream; the others are made whole."""
     from service.auth.guard import Actor
     from service.db.migrate import upgrade
     from service.db.session import create_engine, sessionmaker
     from service.errors import ServiceError
     from service.records.controllers import export_process, export_round
-    from service.records.exports import Exported
+    from service.records.streams import STREAMED, stream_round
     from service.settings import Settings
 
     settings = Settings.from_env(database_url=args.database)
     upgrade(settings.database_url)
     system = Actor(id=None, name="system", role="admin")
     language = args.lang or "zh"
+    streamed = not args.process and not args.whole and args.format in STREAMED
 
-    async def run() -> Exported:
+    async def run() -> int:
         engine = create_engine(settings.database_url)
+        maker = sessionmaker(engine)
         try:
-            async with sessionmaker(engine)() as session, session.begin():
+            if streamed:
+                # the round is read in a transaction that ends before the box is: the stream
+                # reads its parts, and writes its audit row, in short ones of its own
+                async with maker() as session, session.begin():
+                    export = await stream_round(
+                        session, maker, args.id, args.format, system, language
+                    )
+                return await write_streamed(export, args.output, _byte_count(args, lang))
+            async with maker() as session, session.begin():
                 if args.process:
-                    return await export_process(session, args.id, args.format, system, language)
-                return await export_round(session, args.id, args.format, system, language)
+                    exported = await export_process(session, args.id, args.format, system, language)
+                else:
+                    exported = await export_round(session, args.id, args.format, system, language)
+            _write(args.output, exported.content)
+            return len(exported.content)
         except ServiceError as exc:
             raise CommandError.of(exc) from exc
         finally:
             await engine.dispose()
 
-    exported = asyncio.run(run())
-    _write(args.output, exported.content)
-    out.write(text(lang, "record.exported", path=args.output, size=len(exported.content)) + "\n")
+    size = asyncio.run(run())
+    out.write(text(lang, "record.exported", path=args.output, size=size) + "\n")
     return 0
+
+
+async def write_streamed(
+    export: StreamedExport, path: Path, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write the export's chunks as they come to a temporary file beside ``path``, then
+    rename it to ``path``: an export stopped half-way (an error, Ctrl-C) leaves nothing
+    under that name, and its audit row says it was not complete. The bytes written."""
+    chunks = export.chunks
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (renamed, not closed, at the end)
+            dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False
+        )
+    except OSError as exc:
+        await _close(chunks)
+        raise _unwritable(path, exc) from exc
+    written = 0
+    try:
+        with handle:
+            async for chunk in chunks:
+                handle.write(chunk)
+                written += len(chunk)
+                if progress is not None:
+                    progress(written)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException as exc:
+        await _close(chunks)
+        Path(handle.name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _unwritable(path, exc) from exc
+        raise
+    finally:
+        if progress is not None and written:
+            sys.stderr.write("\n")
+    return written
+
+
+async def _close(chunks: AsyncIterator[bytes]) -> None:
+    """End the stream (its audit row is then written as incomplete)."""
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def _unwritable(path: Path, exc: OSError) -> CommandError:
+    return CommandError(f"{path}: cannot be written ({exc.strerror})", f"无法写入 {path}")
+
+
+def _byte_count(args: argparse.Namespace, lang: str) -> Callable[[int], None] | None:
+    """The bytes written so far, on one line of stderr, when stderr is a terminal (as
+    ``tally``'s progress bar on reads: an export's size is not known before its end)."""
+    if args.no_progress or not sys.stderr.isatty():
+        return None
+    shown = -1
+
+    def show(written: int) -> None:
+        nonlocal shown
+        tenths = written * 10 // 1_000_000
+        if tenths != shown:
+            shown = tenths
+            sys.stderr.write(f"\r{text(lang, 'record.writing', megabytes=tenths / 10)}")
+            sys.stderr.flush()
+
+    return show
 
 
 def seal_file(args: argparse.Namespace, lang: str, out: TextIO) -> int:
