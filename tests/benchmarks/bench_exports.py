@@ -17,6 +17,14 @@ with ``REDBENCH_BENCHMARK_ENDPOINTS=1`` like the no-op), whose bytes must equal 
 ones. While each download
 runs, another client pings the server (``GET /api/v1/ping``, one after another, 10 ms apart);
 *ping max ms* is the longest a ping waited.
+
+With ``--cli`` it measures the command line instead of HTTP: once the round is stored and
+published it stops the server and runs ``redbench export ROUND --format F -o FILE`` for each
+of the four files, written as the box is read and (the baseline, the hidden ``--whole``
+option) made whole in the worker as before, ``--repeat`` times each: the median wall time,
+the command's peak resident memory (``ru_maxrss`` of the process, from ``wait4``) and the
+largest peak of its document workers (``VmHWM``, read every 20 ms while it runs); both files
+must be the same bytes.
 """
 
 from __future__ import annotations
@@ -152,7 +160,78 @@ def mib(n: int) -> str:
     return f"{n / 2**20:.0f}"
 
 
-async def run(database: str, ballots: int, repeat: int) -> None:
+@dataclass
+class Command:
+    seconds: float
+    peak: int
+    workers_peak: int
+    digest: str
+    size: int
+
+
+def export_command(
+    database: str, rid: int, fmt: str, whole: bool, folder: Path, env: dict[str, str]
+) -> Command:
+    """One ``redbench export`` of the round, with its peak memory and its workers'."""
+    target = folder / f"round.{fmt}"
+    argv = [str(Path(sys.executable).parent / "redbench"), "export", str(rid)]
+    argv += ["--format", fmt, "-o", str(target), "--database", database, "--no-progress"]
+    started = time.perf_counter()
+    command = subprocess.Popen(
+        [*argv, *(["--whole"] if whole else [])], env=env, stdout=subprocess.DEVNULL
+    )
+    workers_peak = 0
+    while True:
+        pid, status, usage = os.wait4(command.pid, os.WNOHANG)
+        if pid:
+            break
+        for worker in children(command.pid):
+            workers_peak = max(workers_peak, memory(worker, "VmHWM"))
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    command.returncode = os.waitstatus_to_exitcode(status)
+    if command.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)}: exit {command.returncode}")
+    data = target.read_bytes()
+    target.unlink()
+    return Command(
+        seconds, usage.ru_maxrss * 1024, workers_peak, hashlib.sha256(data).hexdigest(), len(data)
+    )
+
+
+def commands(database: str, rid: int, ballots: int, repeat: int, env: dict[str, str]) -> None:
+    """``redbench export`` of each file, streamed and whole (``--cli``)."""
+    folder = Path(tempfile.mkdtemp(prefix="redbench-cli-"))
+    print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
+    print(
+        f"{ballots:,} ballots; redbench export, each {repeat} times: median seconds, "
+        "largest peak RSS in MiB\n"
+    )
+    header = f"{'export':<13}{'how':<9}{'total s':>9}{'MB':>8}{'command MiB':>13}{'worker MiB':>12}"
+    print(header + "\n" + "-" * len(header))
+    try:
+        for fmt in FORMATS:
+            digests = set()
+            for how in ("streamed", "whole"):
+                runs = [
+                    export_command(database, rid, fmt, how == "whole", folder, env)
+                    for _ in range(repeat)
+                ]
+                digests |= {r.digest for r in runs}
+                print(
+                    f"{fmt:<13}{how:<9}{statistics.median(r.seconds for r in runs):>9.2f}"
+                    f"{runs[0].size / 1e6:>8.1f}{mib(max(r.peak for r in runs)):>13}"
+                    f"{mib(max(r.workers_peak for r in runs)):>12}",
+                    flush=True,
+                )
+            same = "the same bytes" if len(digests) == 1 else "DIFFERENT BYTES"
+            print(f"{'':<13}streamed and whole: {same}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"\nload average after: {Path('/proc/loadavg').read_text().strip()}")
+
+
+async def run(database: str, ballots: int, repeat: int, cli: bool = False) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -176,6 +255,11 @@ async def run(database: str, ballots: int, repeat: int) -> None:
             await call(client, "POST", f"/api/v1/rounds/{rid}/phase", {"to": "closed"}, auth)
             await call(client, "POST", f"/api/v1/rounds/{rid}/phase", {"to": "published"}, auth)
             await asyncio.sleep(2)  # the purge after the close
+        if cli:
+            server.terminate()
+            server.wait(10)
+            commands(database, rid, ballots, repeat, env)
+            return
         async with httpx.AsyncClient(base_url=base, timeout=600, headers=auth) as client:
             noop = await noop_first_byte(client, repeat)
             print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
@@ -219,11 +303,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ballots", type=int, default=1_000_000, help="ballots in the round")
     parser.add_argument("--repeat", type=int, default=3, help="downloads of each export")
+    parser.add_argument(
+        "--cli", action="store_true", help="measure redbench export instead of HTTP downloads"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="redbench-bench-"))
     try:
         database = asyncio.run(fresh_database(None, folder))
-        asyncio.run(run(database, args.ballots, args.repeat))
+        asyncio.run(run(database, args.ballots, args.repeat, args.cli))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
