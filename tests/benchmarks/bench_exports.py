@@ -22,9 +22,8 @@ With ``--cli`` it measures the command line instead of HTTP: once the round is s
 published it stops the server and runs ``redbench export ROUND --format F -o FILE`` for each
 of the four files, written as the box is read and (the baseline, the hidden ``--whole``
 option) made whole in the worker as before, ``--repeat`` times each: the median wall time,
-the command's peak resident memory (``ru_maxrss`` of the process, from ``wait4``) and the
-largest peak of its document workers (``VmHWM``, read every 20 ms while it runs); both files
-must be the same bytes.
+the command's peak resident memory and the largest peak of its document workers (``VmHWM``,
+read every 20 ms while it runs); both files must be the same bytes.
 """
 
 from __future__ import annotations
@@ -180,13 +179,17 @@ def export_command(
     command = subprocess.Popen(
         [*argv, *(["--whole"] if whole else [])], env=env, stdout=subprocess.DEVNULL
     )
-    workers_peak = 0
+    peak = workers_peak = 0
     while True:
-        pid, status, usage = os.wait4(command.pid, os.WNOHANG)
-        if pid:
-            break
+        # VmHWM only, not wait4's ru_maxrss: that keeps the peak of this process's forked
+        # copy from before the exec
+        if b"export" in Path(f"/proc/{command.pid}/cmdline").read_bytes():  # after the exec
+            peak = max(peak, memory(command.pid, "VmHWM"))
         for worker in children(command.pid):
             workers_peak = max(workers_peak, memory(worker, "VmHWM"))
+        pid, status = os.waitpid(command.pid, os.WNOHANG)
+        if pid:
+            break
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     command.returncode = os.waitstatus_to_exitcode(status)
@@ -194,9 +197,7 @@ def export_command(
         raise RuntimeError(f"{' '.join(argv)}: exit {command.returncode}")
     data = target.read_bytes()
     target.unlink()
-    return Command(
-        seconds, usage.ru_maxrss * 1024, workers_peak, hashlib.sha256(data).hexdigest(), len(data)
-    )
+    return Command(seconds, peak, workers_peak, hashlib.sha256(data).hexdigest(), len(data))
 
 
 def commands(database: str, rid: int, ballots: int, repeat: int, env: dict[str, str]) -> None:
