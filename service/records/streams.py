@@ -29,6 +29,7 @@ content order for the content list): nothing here orders them otherwise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -115,32 +116,45 @@ class Part:
         return len(self.trackers) // TRACKER_LENGTH
 
 
+async def _read_parts(
+    maker: async_sessionmaker[AsyncSession], round_id: int, after: str
+) -> list[tuple[str, bytes, bytes]]:
+    """Up to :data:`PARTS_PER_READ` stored parts after the tracker ``after``, in one short
+    transaction."""
+    async with maker() as db:
+        rows = (
+            await db.execute(
+                select(models.BoxPart.first_tracker, models.BoxPart.trackers, models.BoxPart.marks)
+                .where(models.BoxPart.round_id == round_id, models.BoxPart.first_tracker > after)
+                .order_by(models.BoxPart.first_tracker)
+                .limit(PARTS_PER_READ)
+            )
+        ).all()
+    return [(first, bytes(trackers), bytes(marks)) for first, trackers, marks in rows]
+
+
 async def box_parts(maker: async_sessionmaker[AsyncSession], round_id: int) -> AsyncIterator[Part]:
     """The round's counted box, one stored part at a time, in tracker order. The parts are
     read :data:`PARTS_PER_READ` at a time, each read in a short transaction of its own (a
     counted box is written once, when the round closes): no snapshot is held while the
     parts are sent, which on SQLite would hold up the checkpoint after a close, and every
-    writer behind it, for as long as a download lasts."""
-    after = ""
-    while True:
-        async with maker() as db:
-            rows = (
-                await db.execute(
-                    select(
-                        models.BoxPart.first_tracker, models.BoxPart.trackers, models.BoxPart.marks
-                    )
-                    .where(
-                        models.BoxPart.round_id == round_id, models.BoxPart.first_tracker > after
-                    )
-                    .order_by(models.BoxPart.first_tracker)
-                    .limit(PARTS_PER_READ)
-                )
-            ).all()
-        for first, trackers, marks in rows:
-            after = first
-            yield Part(bytes(trackers), bytes(marks))
-        if len(rows) < PARTS_PER_READ:
-            return
+    writer behind it, for as long as a download lasts. The next read runs while the parts
+    of the last are used, so at most two reads are held at once."""
+    reading: asyncio.Task[list[tuple[str, bytes, bytes]]] | None
+    reading = asyncio.ensure_future(_read_parts(maker, round_id, ""))
+    try:
+        while reading is not None:
+            rows = await reading
+            reading = None
+            if len(rows) == PARTS_PER_READ:
+                reading = asyncio.ensure_future(_read_parts(maker, round_id, rows[-1][0]))
+            for _, trackers, marks in rows:
+                yield Part(trackers, marks)
+    finally:
+        if reading is not None:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
 
 
 async def _off(fn: Callable[[], T]) -> T:
@@ -313,6 +327,22 @@ async def _ballot_file(walk: BoxWalk, lines: Iterator[str]) -> AsyncIterator[byt
         pass
 
 
+async def _blt(
+    walk: BoxWalk, maker: async_sessionmaker[AsyncSession], round_id: int, head: str
+) -> AsyncIterator[bytes]:
+    """A BLT file, its first line (the numbers of candidates and seats, which do not depend
+    on the ballots; the names were checked in making it) sent before the box is read."""
+    yield (head + "\n").encode()
+    async for _ in walk.parts(maker, round_id):
+        pass
+    profile = await _off(walk.tally.ranked_profile)
+    lines, _ = ballot_lines(walk.record, walk.package.process.title, profile, "blt")
+    if next(lines) != head:
+        raise ValueError("a BLT file's first line changed with its ballots")
+    async for chunk in _ballot_file(walk, lines):
+        yield chunk
+
+
 async def _audited(
     chunks: AsyncIterator[bytes],
     walk: BoxWalk,
@@ -355,12 +385,16 @@ async def stream_round(
     files = fmt in ("blt", "preflib")
     walk = BoxWalk(package, stored, lang, csv=fmt == "ballots-csv", counting=files)
     extension = kind.extension
-    if files:
+    if fmt == "blt":
+        # the profile of no ballots: the names are checked and the first line made from it
+        empty = ContentTally(record.rules.kind, record.rules.candidates).ranked_profile()
+        head = next(ballot_lines(record, package.process.title, empty, fmt)[0])
+        chunks = _blt(walk, maker, round_id, head)
+    elif files:
         async for _ in walk.parts(maker, round_id):
             pass
-        title = package.process.title
         profile = await _off(walk.tally.ranked_profile)
-        lines, extension = ballot_lines(record, title, profile, fmt)
+        lines, extension = ballot_lines(record, package.process.title, profile, fmt)
         chunks = _ballot_file(walk, lines)
     else:
         chunks = _bundle_or_csv(walk, maker, round_id)
