@@ -5,6 +5,7 @@ audited, also when the client leaves before the end."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -16,6 +17,7 @@ from ballots.verify import verify
 from service.auth.guard import Actor
 from service.db.models import AuditEvent, Envelope, VoterCode
 from service.db.session import sessionmaker
+from service.errors import Invalid
 from service.records import streams
 from service.records.assemble import round_draft
 from service.records.exports import make
@@ -210,3 +212,28 @@ async def test_a_download_left_while_the_next_parts_are_read_is_audited(client, 
         await db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "record.exported"))
     ).all()
     assert [row["complete"] for row in rows] == [False]
+
+
+async def test_a_preflib_file_refused_for_its_kind_leaves_no_read_behind(client, db, monkeypatch):
+    """A PrefLib file's box is read beside the round's record; when the file does not fit
+    the round (score ballots), the export is refused and that read ended with it."""
+    round_id = await make_round(db, kind="score", method="star")
+    await close(db, round_id, "published")
+    await purged()
+    ended: list[str] = []
+
+    async def never_read(maker, wanted):  # a box whose read is still under way
+        try:
+            await asyncio.Event().wait()
+            yield
+        finally:
+            ended.append("read")
+
+    monkeypatch.setattr(streams, "box_parts", never_read)
+    maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
+    with pytest.raises(Invalid) as refused:
+        await stream_round(db, maker, round_id, "preflib", SECRETARY)
+    assert refused.value.key == "export-not-applicable"
+    pending = [t for t in asyncio.all_tasks() if "_tallied" in repr(t.get_coro())]
+    assert pending == []
+    assert ended == ["read"]
