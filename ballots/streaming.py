@@ -21,15 +21,19 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from ballots.bundle import BallotEntry, Package, SealedBallots, version_for
 from ballots.digest import ENCODER, TRACKER_LENGTH
-from ballots.marks import WIDTH, canonical_of, marks_table
+from ballots.marks import NONE, WIDTH, canonical_of, marks_table
 from engine.profile import RankedProfile
 
 PLACEHOLDER_DIGEST: Final = "0" * 64
 SORT_RUN: Final = 8192
 """Content-list lines sorted at once before the runs are merged."""
+MERGE_AT: Final = 65_536
+"""Distinct keys of parts a :class:`ContentTally` holds, at least, before it merges them."""
 
 
 def placeholder(open_receipts: bool) -> tuple[BallotEntry, ...] | SealedBallots:
@@ -92,15 +96,25 @@ def trackers_piece(trackers: bytes, first: bool) -> bytes:
     opening = b'{"trackers":[' if first else b","
     if not trackers:
         return opening if first else b""
-    names = [trackers[i : i + TRACKER_LENGTH] for i in range(0, len(trackers), TRACKER_LENGTH)]
-    return opening + b'"' + b'","'.join(names) + b'"'
+    return opening + _framed(trackers, b'"', b'",')[:-1]
 
 
 def trackers_lines(trackers: bytes) -> bytes:
     """A part's trackers as :func:`ballots.digest.tracker_list_digest` hashes them (one
     per line), to digest a list read in order."""
-    names = [trackers[i : i + TRACKER_LENGTH] for i in range(0, len(trackers), TRACKER_LENGTH)]
-    return b"".join(name + b"\n" for name in names)
+    return _framed(trackers, b"", b"\n")
+
+
+def _framed(trackers: bytes, before: bytes, after: bytes) -> bytes:
+    """Each tracker of joined ``trackers`` between ``before`` and ``after``, joined (one
+    table of bytes, not one object per tracker)."""
+    count = len(trackers) // TRACKER_LENGTH
+    start, end = len(before), len(before) + TRACKER_LENGTH
+    table = np.empty((count, end + len(after)), np.uint8)
+    table[:, :start] = np.frombuffer(before, np.uint8)
+    table[:, start:end] = np.frombuffer(trackers, np.uint8).reshape(count, TRACKER_LENGTH)
+    table[:, end:] = np.frombuffer(after, np.uint8)
+    return table.tobytes()
 
 
 def between_lists(trackers_digest: str) -> bytes:
@@ -131,7 +145,14 @@ def closing_entries(any_part: bool) -> bytes:
 class ContentTally:
     """The content list of a box read in parts: marks counted as they come, then each
     distinct marking's canonical JSON once (:func:`ballots.marks.canonical_of`), equal JSON
-    added up and sorted by its bytes — :func:`ballots.marks.content_list` of the whole box."""
+    added up and sorted by its bytes — :func:`ballots.marks.content_list` of the whole box.
+
+    Ranked marks (positions from -1 to the slate's size less one) of a slate of up to 15
+    candidates are packed, a few bits a mark, into one 64-bit key per ballot, and each
+    part's distinct keys are counted with numpy; the keys kept are merged whenever they
+    outnumber twice the distinct ones and :data:`MERGE_AT`. Other marks are counted one
+    ballot at a time in a dictionary. Either way what it holds grows with the distinct
+    ballots, never with the ballots."""
 
     def __init__(self, kind: str, candidates: Sequence[str]) -> None:
         self.kind = kind
@@ -139,25 +160,75 @@ class ContentTally:
         self.width = WIDTH * len(candidates)
         self.ballots = 0
         self._seen: dict[bytes, int] = {}
+        m = len(self.candidates)
+        self._bits = max(m.bit_length(), 1)
+        self._packed = kind == "ranked" and 0 < m * self._bits <= 64
+        self._shifts = np.arange(m - 1, -1, -1, dtype=np.uint64) * np.uint64(self._bits)
+        self._keys: list[npt.NDArray[np.uint64]] = []
+        self._counts: list[npt.NDArray[np.int64]] = []
+        self._held = 0
+        self._distinct = 0
 
     def add(self, marks: bytes) -> None:
         """Count one part's marks (joined, ``width`` bytes per ballot)."""
-        seen = self._seen
         width = self.width
-        if width == 0:
+        if width == 0 or not marks:
             return
+        table = np.frombuffer(marks, "<i2").reshape(-1, len(self.candidates))
+        self.ballots += len(table)
+        if self._packed and int(table.min()) >= NONE and int(table.max()) < table.shape[1]:
+            keys = ((table + 1).astype(np.uint64) << self._shifts).sum(axis=1, dtype=np.uint64)
+            distinct, counts = np.unique(keys, return_counts=True)
+            self._keys.append(distinct)
+            self._counts.append(counts.astype(np.int64))
+            self._held += len(distinct)
+            if self._held > max(MERGE_AT, 2 * self._distinct):
+                self._merge()
+            return
+        seen = self._seen
         for start in range(0, len(marks), width):
             key = marks[start : start + width]
             seen[key] = seen.get(key, 0) + 1
-        self.ballots += len(marks) // width
+
+    def _merge(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+        """The distinct packed keys counted so far, in order, with their counts."""
+        if len(self._keys) != 1:
+            keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)
+            counts = np.concatenate(self._counts) if self._counts else np.zeros(0, np.int64)
+            order = np.argsort(keys, kind="stable")
+            keys = keys[order]
+            starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            if not len(keys):
+                starts = starts[:0]
+            summed = np.add.reduceat(counts[order], starts) if len(keys) else counts
+            self._keys, self._counts = [keys[starts]], [summed]
+            self._held = self._distinct = len(starts)
+        return self._keys[0], self._counts[0]
+
+    def _unpacked(self) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int64]]:
+        """The packed keys' distinct markings, as rows of marks, with their counts."""
+        keys, counts = self._merge()
+        mask = np.uint64((1 << self._bits) - 1)
+        rows = ((keys[:, None] >> self._shifts) & mask).astype(np.int16) - 1
+        return rows, counts
+
+    def distinct(self) -> list[tuple[bytes, int]]:
+        """Each distinct marking counted so far (its marks, as stored) with how many ballots
+        hold it; a marking may come twice (packed and not), to be added up."""
+        rows, counts = self._unpacked()
+        joined = rows.astype("<i2").tobytes()
+        width = self.width
+        packed = zip(range(0, len(joined), width), counts.tolist(), strict=True)
+        return [(joined[a : a + width], n) for a, n in packed] + list(self._seen.items())
 
     def contents(self) -> list[tuple[str, int]]:
         """Every distinct ballot as canonical JSON with how many say it, sorted by the JSON's
         bytes (UTF-8 keeps the order of code points, so sorting the text is the same). The
         counted marks are let go: call it once, after the last part."""
-        seen, self._seen = self._seen, {}
+        seen = self.distinct()
+        self._seen, self._keys, self._counts, self._held, self._distinct = {}, [], [], 0, 0
         tally: dict[str, int] = {}
-        for marks, n in seen.items():
+        for marks, n in seen:
             line = canonical_of(marks, self.kind, self.candidates)
             tally[line] = tally.get(line, 0) + n
         del seen
@@ -175,8 +246,13 @@ class ContentTally:
         markings and their counts."""
         if self.kind != "ranked":
             raise ValueError(f"a ranked profile of {self.kind} ballots")
+        rows, counts = self._unpacked()
         table = marks_table(b"".join(self._seen), len(self.candidates))
-        return RankedProfile.from_ranks(self.candidates, table, list(self._seen.values()))
+        return RankedProfile.from_ranks(
+            self.candidates,
+            np.concatenate((rows.astype(np.int64), table)),
+            np.concatenate((counts, np.array(list(self._seen.values()), np.int64))),
+        )
 
 
 def contents_digest(contents: Iterable[tuple[str, int]]) -> str:

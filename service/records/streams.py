@@ -11,13 +11,16 @@ grows with the distinct ballots, never with the ballots.
   trackers or, for open receipts, the ballots beside them); then, for sealed receipts, the
   content list; then the package digest, which the bundle's pieces were hashed into as they
   passed (the ballots CSV is not the bundle, but its audit row carries the digest too).
-- **BLT, PrefLib**: the file's ballot lines are sorted by count and a PrefLib file's data type
-  (its extension) depends on every ballot, so the box is read before the answer starts and
-  the profile made of its distinct ballots; the lines are then written a few thousand at a
-  time, and the rest of the bundle's digest is made after them.
+- **BLT, PrefLib**: the file's ballot lines are sorted by count, so the box is read before
+  them and the profile made of its distinct ballots; the lines are then written a few
+  thousand at a time, and the rest of the bundle's digest is made after them. A BLT file's
+  first line (candidates and seats) leaves before the box is read; a PrefLib file's data
+  type (its extension, in the answer's file name) depends on every ballot, so its answer
+  starts only once the box is read.
 
 The box is read a few parts per statement, each statement in a short transaction of its own,
-never in one held for the whole download. Every download is written to the audit log when
+never in one held for the whole download; the next statement runs while the last one's
+parts are used. Every download is written to the audit log when
 it ends, with the package digest (``complete`` false, and no digest, when the client left
 before the end).
 
@@ -29,6 +32,7 @@ content order for the content list): nothing here orders them otherwise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -45,7 +49,7 @@ from ballots.bundle import Package, RoundRecord, SealedBallots, entry
 from ballots.digest import TRACKER_LENGTH
 from ballots.formats import blt, preflib
 from ballots.formats.preflib import data_type_for
-from ballots.kinds import Ballot
+from ballots.kinds import Ballot, BallotRules
 from ballots.recount import published_count
 from ballots.streaming import (
     ContentTally,
@@ -76,6 +80,7 @@ from service.records.exports import (
 )
 from service.results import ballot_box as box
 from service.results.controllers import counted_round
+from service.rounds.settings import ballot_rules
 
 STREAMED: Final = frozenset({"json", "ballots-csv", "blt", "preflib"})
 """The exports of a round written as its box is read."""
@@ -83,6 +88,8 @@ PARTS_PER_READ: Final = 4
 """Stored parts read in one statement (up to 16,384 ballots, about 600 kB for ten options)."""
 LINES: Final = 4096
 """Lines (or content entries) written per chunk when writing from the distinct ballots."""
+FIRST_LINES: Final = 64
+"""Lines of a BLT or PrefLib file in its first chunk, sent before the next are made."""
 
 _BALLOT: Final = msgspec.json.Decoder(Ballot)
 T = TypeVar("T")
@@ -115,32 +122,45 @@ class Part:
         return len(self.trackers) // TRACKER_LENGTH
 
 
+async def _read_parts(
+    maker: async_sessionmaker[AsyncSession], round_id: int, after: str
+) -> list[tuple[str, bytes, bytes]]:
+    """Up to :data:`PARTS_PER_READ` stored parts after the tracker ``after``, in one short
+    transaction."""
+    async with maker() as db:
+        rows = (
+            await db.execute(
+                select(models.BoxPart.first_tracker, models.BoxPart.trackers, models.BoxPart.marks)
+                .where(models.BoxPart.round_id == round_id, models.BoxPart.first_tracker > after)
+                .order_by(models.BoxPart.first_tracker)
+                .limit(PARTS_PER_READ)
+            )
+        ).all()
+    return [(first, bytes(trackers), bytes(marks)) for first, trackers, marks in rows]
+
+
 async def box_parts(maker: async_sessionmaker[AsyncSession], round_id: int) -> AsyncIterator[Part]:
     """The round's counted box, one stored part at a time, in tracker order. The parts are
     read :data:`PARTS_PER_READ` at a time, each read in a short transaction of its own (a
     counted box is written once, when the round closes): no snapshot is held while the
     parts are sent, which on SQLite would hold up the checkpoint after a close, and every
-    writer behind it, for as long as a download lasts."""
-    after = ""
-    while True:
-        async with maker() as db:
-            rows = (
-                await db.execute(
-                    select(
-                        models.BoxPart.first_tracker, models.BoxPart.trackers, models.BoxPart.marks
-                    )
-                    .where(
-                        models.BoxPart.round_id == round_id, models.BoxPart.first_tracker > after
-                    )
-                    .order_by(models.BoxPart.first_tracker)
-                    .limit(PARTS_PER_READ)
-                )
-            ).all()
-        for first, trackers, marks in rows:
-            after = first
-            yield Part(bytes(trackers), bytes(marks))
-        if len(rows) < PARTS_PER_READ:
-            return
+    writer behind it, for as long as a download lasts. The next read runs while the parts
+    of the last are used, so at most two reads are held at once."""
+    reading: asyncio.Task[list[tuple[str, bytes, bytes]]] | None
+    reading = asyncio.ensure_future(_read_parts(maker, round_id, ""))
+    try:
+        while reading is not None:
+            rows = await reading
+            reading = None
+            if len(rows) == PARTS_PER_READ:
+                reading = asyncio.ensure_future(_read_parts(maker, round_id, rows[-1][0]))
+            for _, trackers, marks in rows:
+                yield Part(trackers, marks)
+    finally:
+        if reading is not None:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
 
 
 async def _off(fn: Callable[[], T]) -> T:
@@ -273,6 +293,11 @@ def ballot_lines(
 
 
 async def _text(lines: Iterator[str]) -> AsyncIterator[bytes]:
+    """The lines as UTF-8 text: the first :data:`FIRST_LINES` at once, then
+    :data:`LINES` at a time."""
+    first = await _off(lambda: list(islice(lines, FIRST_LINES)))
+    if first:
+        yield "".join(line + "\n" for line in first).encode()
     async for batch in _chunks(lines):
         yield "".join(line + "\n" for line in batch).encode()
 
@@ -305,12 +330,47 @@ async def _bundle_or_csv(
             yield chunk
 
 
-async def _ballot_file(walk: BoxWalk, lines: Iterator[str]) -> AsyncIterator[bytes]:
-    """A BLT or PrefLib file's lines, then (for the audit) the rest of the bundle's digest."""
+async def _tallied(
+    maker: async_sessionmaker[AsyncSession], round_id: int, rules: BallotRules
+) -> ContentTally:
+    """The round's box read through, its marks counted (and nothing else kept)."""
+    tally = ContentTally(rules.kind, rules.candidates)
+    async for part in box_parts(maker, round_id):
+        await asyncio.to_thread(tally.add, part.marks)
+    return tally
+
+
+async def _ballot_file(
+    walk: BoxWalk,
+    lines: Iterator[str],
+    maker: async_sessionmaker[AsyncSession] | None = None,
+    round_id: int = 0,
+) -> AsyncIterator[bytes]:
+    """A BLT or PrefLib file's lines, then (for the audit) the rest of the bundle's digest;
+    with ``maker``, the box is read again for it (its first read only counted the marks)."""
     async for chunk in _text(lines):
         yield chunk
+    if maker is not None:
+        async for _ in walk.parts(maker, round_id):
+            pass
     async for _ in walk.rest():
         pass
+
+
+async def _blt(
+    walk: BoxWalk, maker: async_sessionmaker[AsyncSession], round_id: int, head: str
+) -> AsyncIterator[bytes]:
+    """A BLT file, its first line (the numbers of candidates and seats, which do not depend
+    on the ballots; the names were checked in making it) sent before the box is read."""
+    yield (head + "\n").encode()
+    async for _ in walk.parts(maker, round_id):
+        pass
+    profile = await _off(walk.tally.ranked_profile)
+    lines, _ = ballot_lines(walk.record, walk.package.process.title, profile, "blt")
+    if next(lines) != head:
+        raise ValueError("a BLT file's first line changed with its ballots")
+    async for chunk in _ballot_file(walk, lines):
+        yield chunk
 
 
 async def _audited(
@@ -347,21 +407,36 @@ async def stream_round(
     :func:`service.records.assemble.round_draft`) and the format fits the round (as
     :func:`service.records.exports.export`)."""
     round_row, stored = await counted_round(db, round_id, actor)
-    process = await find_process(db, round_row.process_id)
-    record = await round_record(db, round_row, stored)
-    record = msgspec.structs.replace(record, ballots=placeholder(round_row.open_receipts))
-    package = Package(scope="round", process=await process_record(db, process), rounds=(record,))
-    kind, single = checked(package, fmt)
-    files = fmt in ("blt", "preflib")
-    walk = BoxWalk(package, stored, lang, csv=fmt == "ballots-csv", counting=files)
+    # a PrefLib file's name waits for the whole box: its reading starts now, beside the
+    # round's other reads, and only counts the marks (the bundle's digest, for the audit,
+    # is made by a second read after the file's lines)
+    counted: asyncio.Task[ContentTally] | None = None
+    if fmt == "preflib":
+        counted = asyncio.ensure_future(_tallied(maker, round_id, ballot_rules(round_row)))
+    try:
+        process = await find_process(db, round_row.process_id)
+        record = await round_record(db, round_row, stored)
+        record = msgspec.structs.replace(record, ballots=placeholder(round_row.open_receipts))
+        process_part = await process_record(db, process)
+        package = Package(scope="round", process=process_part, rounds=(record,))
+        kind, single = checked(package, fmt)
+    except BaseException:
+        if counted is not None:
+            counted.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await counted
+        raise
+    walk = BoxWalk(package, stored, lang, csv=fmt == "ballots-csv", counting=fmt == "blt")
     extension = kind.extension
-    if files:
-        async for _ in walk.parts(maker, round_id):
-            pass
-        title = package.process.title
-        profile = await _off(walk.tally.ranked_profile)
-        lines, extension = ballot_lines(record, title, profile, fmt)
-        chunks = _ballot_file(walk, lines)
+    if fmt == "blt":
+        # the profile of no ballots: the names are checked and the first line made from it
+        empty = ContentTally(record.rules.kind, record.rules.candidates).ranked_profile()
+        head = next(ballot_lines(record, package.process.title, empty, fmt)[0])
+        chunks = _blt(walk, maker, round_id, head)
+    elif counted is not None:
+        profile = await _off((await counted).ranked_profile)
+        lines, extension = ballot_lines(record, package.process.title, profile, fmt)
+        chunks = _ballot_file(walk, lines, maker, round_id)
     else:
         chunks = _bundle_or_csv(walk, maker, round_id)
     chunks = _audited(chunks, walk, maker, actor, round_id, fmt)

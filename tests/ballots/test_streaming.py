@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from ballots import streaming
 from ballots.bundle import Package, RoundRecord, SealedBallots, decode, encode, entry, seal
 from ballots.digest import TRACKER_LENGTH, content_list_digest, new_tracker
 from ballots.kinds import Ballot, BallotRules
@@ -24,6 +25,7 @@ from ballots.streaming import (
     contents_piece,
     entries_piece,
     placeholder,
+    trackers_lines,
     trackers_piece,
 )
 from ballots.verify import verify
@@ -138,6 +140,62 @@ def test_the_content_list_counted_in_parts_is_the_whole_boxs(kind):
     assert len(whole) < 3000  # some ballots say the same
     listed = [(msgspec.json.decode(line, type=Ballot), n) for line, n in whole]
     assert contents_digest(contents) == content_list_digest(listed)
+
+
+def some_ranked_marks(rng: random.Random, slate: int, *, gaps: bool = False) -> bytes:
+    """Marks of a ranked ballot over ``slate`` candidates: some ranked, ties sometimes, and
+    with ``gaps`` places up to twice the slate (marks no cast makes, kept as read)."""
+    places = [NONE] * slate
+    for option in rng.sample(range(slate), rng.randint(0, slate)):
+        places[option] = rng.randrange(2 * slate if gaps else slate)
+    return b"".join(p.to_bytes(2, "little", signed=True) for p in places)
+
+
+@pytest.mark.parametrize("slate", [5, 15, 16], ids=["5", "15-packed", "16-unpacked"])
+@pytest.mark.parametrize("order", ["sealed", "open"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_tally_counts_any_box_as_counting_it_whole(slate, order, seed, monkeypatch):
+    """Packed keys (up to 15 candidates), the dictionary (16, or marks outside a slate's
+    places) and both mixed, merged often: the same content list and profile as the whole
+    box, whether the box is in content order (sealed receipts) or in tracker order (open)."""
+    monkeypatch.setattr(streaming, "MERGE_AT", 50)
+    rng = random.Random(seed * 100 + slate)
+    candidates = tuple(f"c{i}" for i in range(slate))
+    pool = [some_ranked_marks(rng, slate, gaps=i % 7 == 0) for i in range(300)]
+    ballots = [rng.choice(pool) for _ in range(2500)]
+    if order == "sealed":
+        ballots.sort()
+    tally = ContentTally("ranked", candidates)
+    start = 0
+    while start < len(ballots):
+        size = rng.randint(1, 400)
+        tally.add(b"".join(ballots[start : start + size]))
+        start += size
+    assert tally.ballots == len(ballots)
+    rules = BallotRules(kind="ranked", candidates=candidates)
+    box = profile_from_marks(rules, b"".join(ballots))
+    counted = tally.ranked_profile()
+    assert isinstance(box, RankedProfile)
+    assert counted.ranks.tolist() == box.ranks.tolist()
+    assert counted.counts.tolist() == box.counts.tolist()
+    assert tally.contents() == content_list(b"".join(ballots), "ranked", candidates)
+
+
+def test_a_tally_of_no_ballots_is_empty():
+    tally = ContentTally("ranked", CANDIDATES)
+    tally.add(b"")
+    empty = tally.ranked_profile()
+    assert empty.ranks.shape == (0, len(CANDIDATES))
+    assert empty.counts.tolist() == []
+    assert tally.contents() == []
+
+
+def test_tracker_pieces_and_lines_hold_each_tracker():
+    trackers = [new_tracker() for _ in range(50)]
+    joined = "".join(trackers).encode()
+    assert trackers_piece(joined, False) == b"," + msgspec.json.encode(trackers)[1:-1]
+    assert trackers_lines(joined) == "".join(t + "\n" for t in trackers).encode()
+    assert trackers_lines(b"") == b""
 
 
 def test_a_tracker_piece_is_the_json_of_the_trackers():

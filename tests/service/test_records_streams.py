@@ -5,6 +5,8 @@ audited, also when the client leaves before the end."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -12,12 +14,15 @@ from ballots.verify import verify
 from service.auth.guard import Actor
 from service.db.models import AuditEvent
 from service.db.session import sessionmaker
+from service.errors import Invalid
 from service.records import streams
 from service.records.assemble import round_draft
 from service.records.exports import make
 from service.records.streams import STREAMED, stream_round
 from service.results.ballot_box import PART
-from tests.support.counted import counted_round
+from service.results.purge import purged
+from tests.support.counted import OPTIONS, counted_round
+from tests.support.rounds import close, make_round
 
 SECRETARY = Actor(id=None, name="书记", role="secretary")
 
@@ -119,3 +124,78 @@ async def test_a_download_left_before_its_end_is_audited_as_incomplete(client, d
         await db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "record.exported"))
     ).all()
     assert rows == [{"format": "json", "package_digest": None, "rounds": [1], "complete": False}]
+
+
+@pytest.mark.parametrize("open_receipts", [False, True], ids=["sealed", "open"])
+async def test_a_blt_files_first_line_leaves_before_the_box_is_read(
+    client, db, monkeypatch, open_receipts
+):
+    """A BLT file's first line (candidates and seats) does not depend on the ballots: it is
+    sent before the box is read, and the file is still the one built whole. A PrefLib file's
+    name depends on every ballot, so its first bytes wait for the whole box."""
+    round_id = await counted_round(db, 2 * PART + 9, open_receipts=open_receipts)
+    draft = await round_draft(db, round_id, SECRETARY)
+    read: list[int] = []
+    box_parts = streams.box_parts
+
+    async def counted(maker, wanted):
+        async for part in box_parts(maker, wanted):
+            read.append(part.count)
+            yield part
+
+    monkeypatch.setattr(streams, "box_parts", counted)
+    maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
+    for fmt, first_after in (("blt", 0), ("preflib", 3)):
+        read.clear()
+        streamed = await stream_round(db, maker, round_id, fmt, SECRETARY)
+        sent = [(len(read), chunk) async for chunk in streamed.chunks]
+        whole = make(draft, fmt).exported.content
+        assert b"".join(chunk for _, chunk in sent) == whole, fmt
+        assert sent[0][0] == first_after, fmt
+    blt = await stream_round(db, maker, round_id, "blt", SECRETARY)
+    read.clear()
+    assert await anext(blt.chunks) == f"{OPTIONS} 1\n".encode()  # six options, one seat
+    assert read == []
+    await blt.chunks.aclose()  # type: ignore[attr-defined]
+
+
+async def test_a_download_left_while_the_next_parts_are_read_is_audited(client, db):
+    """The next stored parts are read while the last are sent; a client leaving then ends
+    that read too, and the download is audited as incomplete."""
+    round_id = await counted_round(db, 6 * PART, open_receipts=True)
+    maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
+    streamed = await stream_round(db, maker, round_id, "json", SECRETARY)
+    await db.commit()
+    await anext(streamed.chunks)
+    first_part = await anext(streamed.chunks)
+    assert first_part.startswith(b'[{"tracker":')
+    await streamed.chunks.aclose()  # type: ignore[attr-defined]
+    rows = (
+        await db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "record.exported"))
+    ).all()
+    assert [row["complete"] for row in rows] == [False]
+
+
+async def test_a_preflib_file_refused_for_its_kind_leaves_no_read_behind(client, db, monkeypatch):
+    """A PrefLib file's box is read beside the round's record; when the file does not fit
+    the round (score ballots), the export is refused and that read ended with it."""
+    round_id = await make_round(db, kind="score", method="star")
+    await close(db, round_id, "published")
+    await purged()
+    ended: list[str] = []
+
+    async def never_read(maker, wanted):  # a box whose read is still under way
+        try:
+            await asyncio.Event().wait()
+            yield
+        finally:
+            ended.append("read")
+
+    monkeypatch.setattr(streams, "box_parts", never_read)
+    maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
+    with pytest.raises(Invalid) as refused:
+        await stream_round(db, maker, round_id, "preflib", SECRETARY)
+    assert refused.value.key == "export-not-applicable"
+    pending = [t for t in asyncio.all_tasks() if "_tallied" in repr(t.get_coro())]
+    assert pending == []
+    assert ended == ["read"]
