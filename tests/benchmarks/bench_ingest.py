@@ -41,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ballot_model import raw_ballots
+from timing import best, spread
 
 OPTIONS = ["王芳", "李娜", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴敏"]
 MARKERS = ["", "overvote", "undervote", "UWI"]
@@ -203,25 +203,6 @@ def against_peer(folder: Path, rows: int, seed: int, repeat: int) -> list[str]:
             f"{peer['seconds'] / seconds:9.0f}×  {','.join(winners)} ({agree})"
         )
     return lines
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
-def spread(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """The best and the median of ``repeat`` timings of ``fn``."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times), statistics.median(times)
 
 
 def process(argv: list[str], repeat: int) -> tuple[float, float, int]:

@@ -33,9 +33,7 @@ import importlib.util
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from xml.sax.saxutils import escape
@@ -46,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ballot_model import raw_ballots
+from timing import best
 
 from ballots.formats import blt, cvr, pabulib, preflib
 
@@ -56,15 +55,6 @@ BASELINE = "3a03a5a"
 
 XLSX_BASELINE = "a34798d"
 """The last commit whose xlsx cast-vote records were read with openpyxl."""
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def orders(raw: np.ndarray) -> list[list[int]]:
