@@ -27,6 +27,21 @@ from tests.support.rounds import close, make_round
 SECRETARY = Actor(id=None, name="书记", role="secretary")
 
 
+def parts_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ballots of each stored part the streams read from now on, in order (a list that
+    fills as they read)."""
+    read: list[int] = []
+    box_parts = streams.box_parts
+
+    async def counted(maker, wanted):
+        async for part in box_parts(maker, wanted):
+            read.append(part.count)
+            yield part
+
+    monkeypatch.setattr(streams, "box_parts", counted)
+    return read
+
+
 @pytest.mark.parametrize("open_receipts", [False, True], ids=["sealed", "open"])
 @pytest.mark.parametrize("ballots", [0, 7, 2 * PART + 905])
 async def test_streamed_exports_are_the_files_built_whole(
@@ -72,15 +87,7 @@ async def test_the_bundle_is_sent_as_the_box_is_read(client, db, monkeypatch):
     before the next part is taken from the box; no chunk holds more than a part."""
     ballots = 3 * PART + 100
     round_id = await counted_round(db, ballots, open_receipts=False)
-    read: list[int] = []
-    box_parts = streams.box_parts
-
-    async def counted(maker, wanted):
-        async for part in box_parts(maker, wanted):
-            read.append(part.count)
-            yield part
-
-    monkeypatch.setattr(streams, "box_parts", counted)
+    read = parts_read(monkeypatch)
     maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
     streamed = await stream_round(db, maker, round_id, "json", SECRETARY)
     sent: list[tuple[int, int]] = []
@@ -96,15 +103,7 @@ async def test_the_bundle_is_sent_as_the_box_is_read(client, db, monkeypatch):
 
 async def test_an_open_receipt_ballots_csv_follows_the_box(client, db, monkeypatch):
     round_id = await counted_round(db, 2 * PART + 3, open_receipts=True)
-    read: list[int] = []
-    box_parts = streams.box_parts
-
-    async def counted(maker, wanted):
-        async for part in box_parts(maker, wanted):
-            read.append(part.count)
-            yield part
-
-    monkeypatch.setattr(streams, "box_parts", counted)
+    read = parts_read(monkeypatch)
     maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
     streamed = await stream_round(db, maker, round_id, "ballots-csv", SECRETARY)
     sent = [(len(read), chunk) async for chunk in streamed.chunks]
@@ -135,15 +134,7 @@ async def test_a_blt_files_first_line_leaves_before_the_box_is_read(
     name depends on every ballot, so its first bytes wait for the whole box."""
     round_id = await counted_round(db, 2 * PART + 9, open_receipts=open_receipts)
     draft = await round_draft(db, round_id, SECRETARY)
-    read: list[int] = []
-    box_parts = streams.box_parts
-
-    async def counted(maker, wanted):
-        async for part in box_parts(maker, wanted):
-            read.append(part.count)
-            yield part
-
-    monkeypatch.setattr(streams, "box_parts", counted)
+    read = parts_read(monkeypatch)
     maker = sessionmaker(db.bind)  # the test's own loop (asyncpg connections belong to one)
     for fmt, first_after in (("blt", 0), ("preflib", 3)):
         read.clear()
