@@ -23,6 +23,7 @@ from service.web.options import OptionsController
 from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
 from service.web.reveal import RevealController
 from service.web.secretary import SecretaryController
+from service.web.slips import SlipsController
 
 API_PREFIX: Final = "/api/"
 
@@ -40,6 +41,7 @@ PAGES: Final = [
             RevealController,
             KioskController,
             SecretaryController,
+            SlipsController,
         ],
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,
