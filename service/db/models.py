@@ -298,11 +298,35 @@ class Household(Base):
     """Set in the casting transaction; never linked to the ballot."""
 
 
+class SlipBatch(Base):
+    """Voter-code slips issued at once for a round, numbered within it. The codes are not
+    stored: each is derived from the server's slip key, the round, :attr:`salt` and the
+    slip's number (:mod:`service.voting.slip_codes`), so that the server can print an unused
+    slip again while a copy of the database cannot read any code."""
+
+    __tablename__ = "slip_batches"
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    """The batch's number in its round: 1, 2, 3 …"""
+    first: Mapped[int] = mapped_column(Integer)
+    """The number of its first slip; its slips are numbered ``first`` to ``first + count - 1``."""
+    count: Mapped[int] = mapped_column(Integer)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    """16 random bytes: with the slip key and a slip's number, they make the slip's code."""
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    """The facilitator (or admin) who issued it."""
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """When it was issued (when its codes were made, never when one was used)."""
+
+
 class VoterCode(Base):
     """A one-time code. Only its keyed hash is stored; it records that it was used, not
     when, and nothing links it to the ballot it cast."""
 
     __tablename__ = "voter_codes"
+    __table_args__ = (Index("ix_voter_codes_round_id_number", "round_id", "number", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -311,6 +335,11 @@ class VoterCode(Base):
     status: Mapped[str] = mapped_column(String(12), default="issued")
     """``issued``, ``used`` or ``void``."""
     void_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("slip_batches.id"), default=None)
+    """The batch it was issued in (``None``: issued before slips were numbered)."""
+    number: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Its slip's number in the round, printed on the slip (``None``: issued before slips
+    were numbered; such a code cannot be printed again)."""
 
 
 class Envelope(Base):

@@ -7,7 +7,8 @@
                                                  every counted round, then the tasks,
                                                  feedback and close-out
     GET  /api/v1/exports                         the export formats (staff)
-    POST /api/v1/rounds/{id}/code-slips          issue codes and get their slips as a PDF
+    POST /api/v1/rounds/{id}/code-slips          issue a numbered batch of codes and get its
+                                                 slips as a PDF
                                                  (facilitator, admin)
 
 Every download is written to the audit log with the package digest it carried. A round's
@@ -38,12 +39,12 @@ from service.openapi.responses import download, refusals
 from service.processes.repository import find_process
 from service.records.assemble import process_draft, round_draft
 from service.records.exports import FORMATS, Exported, audit_export, make
-from service.records.slips import slips_pdf
+from service.records.slips import slips_file_names, slips_pdf
 from service.records.streams import STREAMED, StreamedExport, stream_round
 from service.results.controllers import HIDDEN
 from service.rounds.repository import find_round
 from service.rounds.titles import round_title
-from service.voting import codes
+from service.voting import batches, codes
 from service.voting.schemas import CodesCreate
 
 RECORD_KEEPERS = roles("secretary", "admin")
@@ -136,6 +137,19 @@ async def export_process(
     return made.exported
 
 
+async def _slips_heading(db: AsyncSession, round_row: models.Round) -> str:
+    """The community and process, as every slip of the round heads them."""
+    process = await find_process(db, round_row.process_id)
+    community = await db.get(models.Community, process.community_id)
+    return "　".join(part for part in (community.name if community else "", process.title) if part)
+
+
+def _slips_file(pdf: bytes, round_number: int, numbers: list[int], lang: str) -> Exported:
+    """Slips as a download named for the round and the slips' numbers."""
+    filename, ascii_filename = slips_file_names(round_number, numbers, lang)
+    return Exported("pdf", pdf, "application/pdf", filename, ascii_filename)
+
+
 async def print_slips(
     db: AsyncSession,
     round_id: int,
@@ -143,25 +157,53 @@ async def print_slips(
     secret_key: str,
     actor: Actor,
     lang: str = "zh",
-) -> bytes:
-    """Issue codes for a round and return their slips as a PDF (the only copy of the codes).
+) -> Exported:
+    """Issue codes for a round as one numbered batch and return their slips as a PDF named
+    for the round and the slips' numbers (``第3轮投票码-第12至18号.pdf``).
 
     The codes and the PDF are made in the worker before anything is written, so the
-    request's write (households and code hashes) comes last and is short."""
+    request's write (the batch, households and code hashes) comes last and is short."""
     round_row = await find_round(db, round_id)
-    process = await find_process(db, round_row.process_id)
-    community = await db.get(models.Community, process.community_id)
     plan = await codes.plan_codes(db, round_id, data)
-    fresh = await offload.run(codes.fresh_codes, len(plan.bound), secret_key)
-    heading = "　".join(
-        part for part in (community.name if community else "", process.title) if part
-    )
+    fresh = await offload.run(codes.fresh_codes, plan, secret_key)
+    heading = await _slips_heading(db, round_row)
     title = round_title(round_row.number, round_row.title, lang)
-    slips = [(c.code, label) for c, (label, _) in zip(fresh, plan.bound, strict=True)]
+    slips = [
+        (c.code, label, plan.first + i)
+        for i, (c, (label, _)) in enumerate(zip(fresh, plan.bound, strict=True))
+    ]
     pdf = await offload.run(slips_pdf, slips, heading=heading, round_title=title, lang=lang)
     issued = await codes.store_codes(db, plan, fresh, actor)
-    record(db, actor, "codes.slips_printed", "round", round_id, count=len(issued.codes))
-    return pdf
+    record(
+        db,
+        actor,
+        "codes.slips_printed",
+        "round",
+        round_id,
+        batch=plan.batch,
+        numbers=[c.number for c in issued.codes],
+    )
+    return _slips_file(pdf, round_row.number, [n for _, _, n in slips], lang)
+
+
+async def reprint_slips(
+    db: AsyncSession,
+    round_id: int,
+    batch: int,
+    secret_key: str,
+    actor: Actor,
+    lang: str = "zh",
+    numbers: set[int] | None = None,
+) -> Exported:
+    """The unused slips of a batch (of ``numbers`` only, if given) as a PDF, their codes
+    made again from the slip key (:mod:`service.voting.batches`); audited."""
+    round_row = await find_round(db, round_id)
+    _, slips = await batches.unused_slips(db, round_id, batch, secret_key, actor, numbers)
+    heading = await _slips_heading(db, round_row)
+    title = round_title(round_row.number, round_row.title, lang)
+    rows = [(s.code, s.household, s.number) for s in slips]
+    pdf = await offload.run(slips_pdf, rows, heading=heading, round_title=title, lang=lang)
+    return _slips_file(pdf, round_row.number, [s.number for s in slips], lang)
 
 
 def _lang(request: Request[Any, Any, Any], lang: str | None) -> str:
@@ -243,6 +285,13 @@ class RecordController(Controller):
         opt=roles("facilitator", "admin"),
         status_code=201,
         responses=download(201, ["application/pdf"], description="the slips, one code each")
+        | refusals(
+            {
+                409: "`codes-unconfirmed`: households that hold a live code or look like "
+                "another household, listed in `detail.warnings`; send again with "
+                "`confirm: true` to issue anyway"
+            }
+        )
         | NO_FONT,
     )
     async def code_slips(
@@ -255,14 +304,15 @@ class RecordController(Controller):
         actor: Caller,
         lang: FromQuery[str | None] = None,
     ) -> Response[bytes]:
-        """Issue codes (``count`` or ``households``) and get them as printable slips; the
-        PDF is the only copy of the codes."""
+        """Issue codes (``count`` or ``households``, ``confirm`` for households that hold a
+        live code or look like another) as one numbered batch and get them as printable
+        slips, named for the round and the slips' numbers (``第3轮投票码-第12至18号.pdf``).
+        The console prints an unused slip again; the database keeps no readable code."""
         key = state.settings.secret_key
-        pdf = await print_slips(db, round_id, data, key, actor, _lang(request, lang))
-        name = f"redbench-round-{round_id}-codes.pdf"
+        made = await print_slips(db, round_id, data, key, actor, _lang(request, lang))
         return Response(
-            pdf,
+            made.content,
             status_code=201,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers=_download_headers(made.disposition()),
         )

@@ -3,8 +3,10 @@ voter code (for the tablet's camera), the code in large type (to type it), the r
 (wrapped, and smaller when it is long: never cut) and, for household rolls, the household.
 Cut along the dashed lines.
 
-The codes exist in plaintext only here and in the answer that issued them: the database
-keeps keyed hashes, so slips are printed when the codes are issued and cannot be reprinted.
+Every slip carries its number in the round (``第12号``): a batch that was never printed,
+or was lost, is voided by its numbers. The database keeps no readable code, only keyed
+hashes; an unused slip is printed again by making its code again from the server's slip key
+(:mod:`service.voting.slip_codes`).
 
 The QR codes are drawn as vector squares (sharp at any printer resolution, and some twenty
 times cheaper than a PNG per slip), their masks chosen for all slips at once
@@ -69,6 +71,14 @@ class Furniture(NamedTuple):
     hint: list[str]
 
 
+class SlipText(NamedTuple):
+    """What one slip says: its code, its household (or ``None``) and its number."""
+
+    code: str
+    household: str | None
+    number: int | None
+
+
 def qr_svg(code: str, label: str) -> str:
     """The QR code of ``code`` as inline SVG markup with ``label`` as its title (for the
     console's printable page of slips)."""
@@ -111,15 +121,28 @@ def draw_qr(canvas: Canvas, matrix: Modules, x: float, y: float, size: float) ->
     canvas.restoreState()
 
 
+def slips_file_names(round_number: int, numbers: Sequence[int], lang: str) -> tuple[str, str]:
+    """The slips' file name and its ASCII fallback: ``第3轮投票码-第12至18号.pdf`` and
+    ``round-3-voter-codes-12-18.pdf`` (one slip: ``第3轮投票码-第12号.pdf``)."""
+    first, last = (min(numbers), max(numbers)) if numbers else (0, 0)
+    if first == last:
+        key, ascii_name = "record.slip.file_one", f"round-{round_number}-voter-codes-{first}"
+    else:
+        key, ascii_name = "record.slip.file", f"round-{round_number}-voter-codes-{first}-{last}"
+    name = text(lang, key, round=round_number, first=first, last=last)
+    return f"{name}.pdf", f"{ascii_name}.pdf"
+
+
 def slips_pdf(
-    codes: Sequence[tuple[str, str | None]],
+    codes: Sequence[tuple[str, str | None, int | None]],
     *,
     heading: str,
     round_title: str = "",
     lang: str = "zh",
 ) -> bytes:
-    """Slips for ``codes`` — ``(code, household or None)`` pairs — under ``heading`` (the
-    community and process), each with ``round_title`` beside its code, as PDF bytes."""
+    """Slips for ``codes`` — ``(code, household or None, slip number or None)`` — under
+    ``heading`` (the community and process), each with ``round_title`` beside its code and
+    its number in the top corner, as PDF bytes."""
     font = cjk_font()
     out = io.BytesIO()
     page_w, page_h = A4
@@ -140,14 +163,15 @@ def slips_pdf(
         hint=_wrap(text(lang, "record.slip.hint"), font, 6.8, room)[:2],
     )
     per_page = COLUMNS * ROWS
-    symbols = qr_symbols([code for code, _ in codes])
-    for i, ((code, household), symbol) in enumerate(zip(codes, symbols, strict=True)):
+    symbols = qr_symbols([code for code, _, _ in codes])
+    for i, ((code, household, number), symbol) in enumerate(zip(codes, symbols, strict=True)):
         if i and i % per_page == 0:
             canvas.showPage()
         place = i % per_page
         x = MARGIN + (place % COLUMNS) * slip_w
         y = page_h - MARGIN - (place // COLUMNS + 1) * slip_h
-        _slip(canvas, font, x, y, slip_w, slip_h, code, symbol, household, shared, lang)
+        slip = SlipText(code, household, number)
+        _slip(canvas, font, x, y, slip_w, slip_h, slip, symbol, shared, lang)
     if not codes:
         canvas.setFont(font, 12)
         canvas.drawString(MARGIN, page_h - MARGIN, heading)
@@ -162,12 +186,12 @@ def _slip(
     y: float,
     w: float,
     h: float,
-    code: str,
+    slip: SlipText,
     symbol: Modules,
-    household: str | None,
     shared: Furniture,
     lang: str,
 ) -> None:
+    code, household = slip.code, slip.household
     canvas.saveState()
     canvas.setStrokeColor(colors.HexColor("#999999"))
     canvas.setDash(3, 3)
@@ -177,6 +201,10 @@ def _slip(
     canvas.setFillColor(colors.HexColor("#b03a2e"))
     canvas.setFont(font, 10)
     canvas.drawString(x + pad, y + h - pad - 8, text(lang, "record.slip.title"))
+    if slip.number is not None:
+        canvas.setFont(font, 11)
+        number = text(lang, "record.slip.number", number=slip.number)
+        canvas.drawRightString(x + w - pad, y + h - pad - 8, number)
     canvas.setFillColor(colors.black)
     canvas.setFont(font, shared.heading_size)
     canvas.drawString(x + pad, y + h - pad - 19, shared.heading)

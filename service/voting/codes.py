@@ -1,12 +1,16 @@
-"""One-time voter codes: made with :mod:`secrets`, shown once, stored only as HMAC-SHA256
-under the server's secret key, optionally bound to a household of the round's roll.
+"""One-time voter codes: issued in numbered batches, stored only as HMAC-SHA256 under the
+server's secret key, optionally bound to a household of the round's roll. Each code is made
+from the slip key, the batch's salt and the slip's number (:mod:`service.voting.slip_codes`),
+so an unused slip can be printed again (:mod:`service.voting.batches`) though no code is
+ever stored readable.
 
 Issuing runs in three steps so that no step holds the event loop or the database for long:
-:func:`plan_codes` reads the round and its roll, :func:`fresh_codes` makes and hashes the
-codes in the worker process (:mod:`service.offload`; thousands of codes take a few
-milliseconds there), and :func:`store_codes` writes the households and hashes in a few
-statements. A slip PDF is made between the last two, so the write comes last and is short
-(on SQLite a write holds the database's one write lock until the commit).
+:func:`plan_codes` reads the round and its roll and tells the household rules
+(:func:`check_codes`), :func:`fresh_codes` makes and hashes the codes in the worker process
+(:mod:`service.offload`; thousands of codes take a few milliseconds there), and
+:func:`store_codes` writes the batch, the households and hashes in a few statements. A slip
+PDF is made between the last two, so the write comes last and is short (on SQLite a write
+holds the database's one write lock until the commit).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Final, cast
 
+import msgspec
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,14 +30,31 @@ from engine.process import RoundPhase
 from service import offload
 from service.audit import record
 from service.auth.guard import Actor
-from service.db.models import BoxPart, Envelope, Household, LateBallot, Round, VoterCode
+from service.db.models import (
+    BoxPart,
+    Envelope,
+    Household,
+    LateBallot,
+    Round,
+    SlipBatch,
+    VoterCode,
+)
 from service.errors import Conflict, Invalid, NotFound, ServiceError
 from service.i18n import text
+from service.records.labels import listed
 from service.rounds.freeze import refuse_if_cancelled
 from service.rounds.repository import find_round
 from service.text import household_key
 from service.voting.guess_alert import guessing
-from service.voting.schemas import CodesCreate, CodesIssued, IssuedCode, Turnout
+from service.voting.roll import look_alikes, skeleton
+from service.voting.schemas import (
+    CodesCreate,
+    CodesIssued,
+    HouseholdWarning,
+    IssuedCode,
+    Turnout,
+)
+from service.voting.slip_codes import new_salt, slip_codes
 
 CODE_LENGTH: Final[int] = 10
 """Characters in a voter code: 10 Crockford base-32 characters = 50 random bits."""
@@ -100,7 +122,7 @@ def refusal_for(status: str | None) -> ServiceError | None:
     return None
 
 
-async def _refuse_closed(db: AsyncSession, round_row: Round, doing: str) -> None:
+async def refuse_closed(db: AsyncSession, round_row: Round, doing: str) -> None:
     await refuse_if_cancelled(db, round_row)
     if round_row.phase not in OPEN_FOR_CODES:
         raise Conflict(
@@ -143,12 +165,26 @@ async def _roll(db: AsyncSession, round_id: int) -> dict[str, tuple[str, int, bo
 @dataclass(frozen=True, slots=True)
 class CodePlan:
     """What an issuing request will write: per code its household label and id (``None``
-    for a plain count, or an id of ``None`` for a household not yet on the roll), and the
-    households skipped because they have voted."""
+    for a plain count, or an id of ``None`` for a household not yet on the roll), the
+    households skipped because they have voted, the household rules met, and the batch:
+    its number in the round, its first slip's number and its salt."""
 
     round_id: int
     bound: list[tuple[str | None, int | None]]
     skipped: list[str]
+    warnings: list[HouseholdWarning]
+    batch: int
+    first: int
+    salt: bytes
+
+    @property
+    def unconfirmed(self) -> list[HouseholdWarning]:
+        """The rules that need the facilitator's ``confirm``."""
+        return [w for w in self.warnings if w.kind in CONFIRMED]
+
+
+CONFIRMED: Final = frozenset({"live", "look-alike"})
+"""Warnings that hold issuing back until confirmed (a voted household is simply skipped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,38 +195,118 @@ class FreshCode:
     hash: str
 
 
-async def plan_codes(db: AsyncSession, round_id: int, data: CodesCreate) -> CodePlan:
-    """Check an issuing request against its round and roll (reads only)."""
+async def _next_numbers(db: AsyncSession, round_id: int) -> tuple[int, int]:
+    """The round's next batch number and next slip number."""
+    batch = await db.scalar(
+        select(func.coalesce(func.max(SlipBatch.number), 0)).where(SlipBatch.round_id == round_id)
+    )
+    slip = await db.scalar(
+        select(func.coalesce(func.max(VoterCode.number), 0)).where(VoterCode.round_id == round_id)
+    )
+    return (batch or 0) + 1, (slip or 0) + 1
+
+
+async def _live(db: AsyncSession, round_id: int) -> set[int]:
+    """Households of the round holding a live code (issued, neither used nor void)."""
+    rows = await db.scalars(
+        select(VoterCode.household_id).where(
+            VoterCode.round_id == round_id,
+            VoterCode.status == "issued",
+            VoterCode.household_id.is_not(None),
+        )
+    )
+    return {hid for hid in rows if hid is not None}
+
+
+def _roll_look_alikes(
+    typed: list[tuple[int, str]], known: dict[str, tuple[str, int, bool]]
+) -> list[HouseholdWarning]:
+    """Typed lines new to the roll whose numbers match a household already on it."""
+    on_roll: dict[tuple[int, ...], str] = {}
+    for stored, _, _ in known.values():
+        on_roll.setdefault(skeleton(stored), stored)
+    found: list[HouseholdWarning] = []
+    for number, label in typed:
+        numbers = skeleton(label)
+        like = on_roll.get(numbers) if numbers else None
+        if like is not None and household_key(label) not in known:
+            found.append(HouseholdWarning("look-alike", [number], [label, like]))
+    return found
+
+
+async def check_codes(db: AsyncSession, round_id: int, data: CodesCreate) -> CodePlan:
+    """An issuing request checked against its round and roll (reads only): what it would
+    write, and every household rule it meets (:class:`HouseholdWarning`)."""
     round_row = await find_round(db, round_id)
-    await _refuse_closed(db, round_row, "codes-issued")
+    await refuse_closed(db, round_row, "codes-issued")
     labels = _labels(data, round_row)
+    batch, first = await _next_numbers(db, round_id)
+    salt = new_salt()
     if labels is None:
-        return CodePlan(round_id, [(None, None)] * (data.count or 0), [])
+        return CodePlan(round_id, [(None, None)] * (data.count or 0), [], [], batch, first, salt)
     known = await _roll(db, round_id)
+    live = await _live(db, round_id)
+    typed = list(enumerate(labels, start=1))
+    warnings = [
+        HouseholdWarning("look-alike", [n for n, _ in g], [label for _, label in g])
+        for g in look_alikes(typed)
+    ]
+    warnings += _roll_look_alikes(typed, known)
     bound: list[tuple[str | None, int | None]] = []
     skipped: list[str] = []
-    for label in labels:
+    for number, label in typed:
         stored, hid, voted = known.get(household_key(label), (label, None, False))
         if voted:
             skipped.append(stored)
-        else:
-            bound.append((stored, hid))
-    return CodePlan(round_id, bound, skipped)
+            warnings.append(HouseholdWarning("voted", [number], [stored]))
+            continue
+        if hid is not None and hid in live:
+            warnings.append(HouseholdWarning("live", [number], [stored]))
+        bound.append((stored, hid))
+    return CodePlan(round_id, bound, skipped, warnings, batch, first, salt)
 
 
-def fresh_codes(count: int, secret_key: str) -> list[FreshCode]:
-    """``count`` distinct new codes with their keyed hashes (pure: runs in the worker)."""
-    made: set[str] = set()
-    while len(made) < count:
-        made.add(new_code())
+async def plan_codes(db: AsyncSession, round_id: int, data: CodesCreate) -> CodePlan:
+    """:func:`check_codes`, refused (409 ``codes-unconfirmed``, nothing made) while a
+    household that holds a live code or looks like another is not confirmed."""
+    plan = await check_codes(db, round_id, data)
+    waiting = plan.unconfirmed
+    if waiting and not data.confirm:
+        raise Conflict(
+            "codes-unconfirmed",
+            field="households",
+            households=partial(_warned, waiting),
+            detail={"warnings": msgspec.to_builtins(waiting)},
+        )
+    return plan
+
+
+NAMED: Final[int] = 8
+"""Households a refusal names; the rest are counted (``detail.warnings`` lists them all)."""
+
+
+def _warned(warnings: list[HouseholdWarning], lang: str) -> str:
+    labels = list(dict.fromkeys(label for w in warnings for label in w.households))
+    if len(labels) <= NAMED:
+        return listed(lang, labels)
+    named = listed(lang, labels[:NAMED])
+    return text(lang, "console.check.more", named=named, count=len(labels))
+
+
+def fresh_codes(plan: CodePlan, secret_key: str) -> list[FreshCode]:
+    """The plan's codes, made from the slip key (:mod:`service.voting.slip_codes`), with
+    their keyed hashes (pure: runs in the worker)."""
+    numbers = range(plan.first, plan.first + len(plan.bound))
+    made = slip_codes(secret_key, plan.round_id, plan.salt, numbers)
     return [FreshCode(shown(code), code_hash(secret_key, code)) for code in made]
 
 
 async def store_codes(
     db: AsyncSession, plan: CodePlan, fresh: Sequence[FreshCode], actor: Actor
 ) -> CodesIssued:
-    """Write the plan's new households and the codes' hashes (a few statements for
-    thousands of codes), audited; the plaintext codes go back to the caller only."""
+    """Write the plan's batch, new households and the codes' hashes with their slip numbers
+    (a few statements for thousands of codes), audited; the plaintext codes go back to the
+    caller only."""
     round_id = plan.round_id
     missing = [label for label, hid in plan.bound if label is not None and hid is None]
     created: dict[str, int] = {}
@@ -201,29 +317,71 @@ async def store_codes(
             [{"round_id": round_id, "label": label} for label in chunk],
         )
         created.update({label: hid for label, hid in added})
+    if not fresh:
+        return CodesIssued(
+            round_id=round_id, codes=[], skipped=plan.skipped, warnings=plan.warnings
+        )
+    batch = SlipBatch(
+        round_id=round_id,
+        number=plan.batch,
+        first=plan.first,
+        count=len(fresh),
+        salt=plan.salt,
+        issued_by=actor.id,
+    )
+    db.add(batch)
+    await db.flush()
     household_ids = [created[label] if hid is None and label else hid for label, hid in plan.bound]
     rows = [
-        {"round_id": round_id, "code_hash": c.hash, "household_id": hid, "status": "issued"}
-        for c, hid in zip(fresh, household_ids, strict=True)
+        {
+            "round_id": round_id,
+            "code_hash": c.hash,
+            "household_id": hid,
+            "status": "issued",
+            "batch_id": batch.id,
+            "number": plan.first + i,
+        }
+        for i, (c, hid) in enumerate(zip(fresh, household_ids, strict=True))
     ]
     for start in range(0, len(rows), INSERT_CHUNK):
         await db.execute(insert(_CODES), rows[start : start + INSERT_CHUNK])
     issued = [
-        IssuedCode(code=c.code, household=label)
-        for c, (label, _) in zip(fresh, plan.bound, strict=True)
+        IssuedCode(code=c.code, household=label, number=plan.first + i)
+        for i, (c, (label, _)) in enumerate(zip(fresh, plan.bound, strict=True))
     ]
     record(
-        db, actor, "codes.issued", "round", round_id, count=len(issued), skipped=len(plan.skipped)
+        db,
+        actor,
+        "codes.issued",
+        "round",
+        round_id,
+        count=len(issued),
+        skipped=len(plan.skipped),
+        batch=plan.batch,
+        numbers=numbers_text(plan.first, len(issued)),
+        confirmed=[w.kind for w in plan.unconfirmed],
     )
-    return CodesIssued(round_id=round_id, codes=issued, skipped=plan.skipped)
+    return CodesIssued(
+        round_id=round_id,
+        codes=issued,
+        skipped=plan.skipped,
+        batch=plan.batch,
+        warnings=plan.warnings,
+    )
+
+
+def numbers_text(first: int, count: int) -> str:
+    """Slip numbers ``first`` … as the audit log and file names write them: ``12-18``."""
+    return f"{first}-{first + count - 1}" if count > 1 else str(first)
 
 
 async def issue_codes(
     db: AsyncSession, round_id: int, data: CodesCreate, secret_key: str, actor: Actor
 ) -> CodesIssued:
-    """New codes for a round not yet closed; a household that has voted gets none."""
+    """New codes for a round not yet closed, as one numbered batch; a household that has
+    voted gets none."""
     plan = await plan_codes(db, round_id, data)
-    fresh = await offload.run(fresh_codes, len(plan.bound), secret_key)
+    fresh = await offload.run(fresh_codes, plan, secret_key)
     return await store_codes(db, plan, fresh, actor)
 
 
@@ -247,7 +405,7 @@ async def void_code(
 ) -> VoterCode:
     """Void an unused code (lost slip, given twice by mistake) with a reason."""
     round_row = await find_round(db, round_id)
-    await _refuse_closed(db, round_row, "codes-voided")
+    await refuse_closed(db, round_row, "codes-voided")
     row = await find_code(db, round_id, text, secret_key)
     if row is None:
         raise unknown_code()

@@ -1,16 +1,19 @@
 """A household roll as typed: which lines name the same household once dashes, digits,
 case and spaces are set aside (:func:`service.text.household_key`), and the refusal that
-lists them — a roll is never quietly shortened."""
+lists them — a roll is never quietly shortened; and which lines are perhaps one household
+written two ways (:func:`look_alikes`), which the facilitator is asked about before any
+code is made."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import partial
 
 from service.errors import Invalid
 from service.i18n import text as label
 from service.records.labels import listed, separator
-from service.text import household_key
+from service.text import household, household_key
 
 
 def clashes(lines: Iterable[tuple[int, str]]) -> list[list[tuple[int, str]]]:
@@ -44,3 +47,28 @@ def refuse_clashes(lines: Iterable[tuple[int, str]], field: str = "households") 
         lines=partial(_all_listed, found),
         detail={"lines": [[number for number, _ in g] for g in found]},
     )
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def skeleton(typed: str) -> tuple[int, ...]:
+    """The numbers of a household label in order, the words around them set aside:
+    ``3号楼2单元101``, ``3-2-101`` and ``3栋2单元101室`` are all ``(3, 2, 101)``."""
+    return tuple(int(run) for run in _DIGITS.findall(household(_unprintable_dropped(typed))))
+
+
+def _unprintable_dropped(typed: str) -> str:
+    return "".join(ch for ch in typed if ch.isprintable() or ch in "\t")
+
+
+def look_alikes(lines: Iterable[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """Groups of lines that are different households to the roll but have the same numbers
+    in the same order (``3号楼2单元101`` and ``3-2-101``): perhaps one household written two
+    ways. A line per household (its first), in the order the groups' first lines appear."""
+    groups: dict[tuple[int, ...], dict[str, tuple[int, str]]] = {}
+    for number, typed in lines:
+        numbers = skeleton(typed)
+        if numbers:
+            groups.setdefault(numbers, {}).setdefault(household_key(typed), (number, typed))
+    return [list(group.values()) for group in groups.values() if len(group) > 1]

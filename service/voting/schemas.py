@@ -18,10 +18,19 @@ IdempotencyKey = Annotated[str, Meta(min_length=16, max_length=64, pattern=r"^[\
 class CodesCreate(Input, forbid_unknown_fields=True):
     """Issue ``count`` codes, or one code for each household of a household roll (labels
     that are one household once dashes, digits, case and spaces are set aside are refused:
-    ``1-101`` and ``1－101`` cannot both be on a roll)."""
+    ``1-101`` and ``1－101`` cannot both be on a roll). Households that hold a live code or
+    look like another household are issued only with ``confirm`` (else 409
+    ``codes-unconfirmed``, listing them); households that have voted never get a code."""
 
     count: Annotated[int, Meta(ge=1, le=5000)] | None = None
     households: Annotated[list[Household], Meta(min_length=1, max_length=5000)] | None = None
+    confirm: Annotated[
+        bool,
+        Meta(
+            description="issue even to households that hold a live code or look like "
+            "another household (the `warnings` of a refused request)"
+        ),
+    ] = False
 
     def __post_init__(self) -> None:
         typed = list(self.households or ())
@@ -30,18 +39,36 @@ class CodesCreate(Input, forbid_unknown_fields=True):
 
 
 class IssuedCode(Struct):
-    """A code in plaintext (shown this once) and the household it is bound to, if any."""
+    """A code in plaintext, the household it is bound to, if any, and its slip's number in
+    the round (printed on the slip; the number voids the slip if it is lost)."""
 
     code: str
     household: str | None = None
+    number: int | None = None
+
+
+class HouseholdWarning(Struct):
+    """A household rule told before codes are made. ``kind``: ``voted`` (has voted: gets no
+    code), ``live`` (holds an unused code: a second one needs ``confirm``), ``look-alike``
+    (the same numbers written another way, in the list or on the roll: needs ``confirm``)
+    or ``duplicate`` (one household twice in the list). ``lines`` are 1-based positions in
+    ``households`` (empty for a household on the roll only); ``households`` the labels."""
+
+    kind: str
+    lines: list[int]
+    households: list[str]
 
 
 class CodesIssued(Struct):
-    """The new codes. ``skipped`` lists households that have voted and got no new code."""
+    """The new codes, numbered as batch ``batch`` of the round. ``skipped`` lists households
+    that have voted and got no new code; ``warnings`` every household rule the request met
+    (those needing ``confirm`` were confirmed)."""
 
     round_id: int
     codes: list[IssuedCode]
     skipped: list[str]
+    batch: int | None = None
+    warnings: list[HouseholdWarning] = []
 
 
 class CodeVoid(Input, forbid_unknown_fields=True):

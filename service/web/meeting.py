@@ -40,6 +40,7 @@ from service.web.forms import (
     ReceiptsForm,
 )
 from service.web.render import language_of, page, redirect
+from service.web.slips import slips_section
 
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
 NEXT_PHASE = {
@@ -82,6 +83,7 @@ class MeetingController(Controller):
             next_phases=NEXT_PHASE.get(round_row.phase, ()),
             codes_open=round_row.phase in OPEN_FOR_CODES,
             voided=request.query_params.get("voided") == "1",
+            **await slips_section(db, round_row),
         )
 
     @post("/rounds/{round_id:int}/phase", opt=RUNS_MEETINGS)

@@ -211,15 +211,14 @@ class SecretaryController(Controller):
         if count is None:
             raise Invalid("code-count-required", field="count")
         key = state.settings.secret_key
-        pdf = await print_slips(
+        made = await print_slips(
             db, round_id, CodesCreate(count=count), key, actor, language_of(request)
         )
-        name = f"redbench-round-{round_id}-codes.pdf"
         return Response(
-            pdf,
+            made.content,
             media_type="application/pdf",
             headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
+                "Content-Disposition": made.disposition(),
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "no-store",
             },

@@ -1,47 +1,109 @@
-"""The facilitator's console, voter-code slips: issuing a batch of codes as printable slips
-and voiding codes that were handed back or given twice."""
+"""The facilitator's console, voter-code slips: issuing a numbered batch of codes, its
+printable page and PDF, voiding slips by their numbers, and voiding one code handed back.
+
+Codes are made only by the issuing form's POST, which answers with a redirect (303) to the
+batch's page: reloading that page, or going back to it, makes nothing; it shows the batch's
+unused slips, their codes made again from the slip key (:mod:`service.voting.batches`).
+For a household roll the typed list is checked first (one household twice, look-alikes, a
+household that voted or holds an unused code); the facilitator sees every such rule before
+any code is made, with the list kept, and corrects it or issues anyway.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
 from service import offload
+from service.communities.controllers import zone_of_process
+from service.db.models import Round
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.processes.repository import find_process
+from service.records.controllers import file_response, reprint_slips
 from service.records.slips import qr_svgs
 from service.rounds import repository as rounds
 from service.text import blank
-from service.voting import codes
-from service.voting.roll import refuse_clashes
-from service.voting.schemas import CodesCreate
+from service.voting import batches, codes
+from service.voting.roll import clashes
+from service.voting.schemas import CodesCreate, HouseholdWarning
 from service.web.console import RUNS_MEETINGS
-from service.web.forms import CodesForm, Form, VoidForm, whole
-from service.web.render import page, redirect
+from service.web.forms import Form, VoidForm, whole
+from service.web.render import language_of, page, redirect
 
 
-def code_requests(data: CodesForm, household_roll: bool) -> CodesCreate:
-    """How many codes (or which households) a slips form asks for."""
+class IssueForm(msgspec.Struct):
+    """The issuing form: a count, or the households one a line; ``confirm`` once the
+    facilitator has seen the household rules and issues anyway."""
+
+    count: str = ""
+    households: str = ""
+    confirm: str = ""
+
+
+class VoidNumbersForm(msgspec.Struct):
+    """Slips to void by their numbers (``12-18, 21``) and why."""
+
+    numbers: str = ""
+    reason: str = ""
+
+
+def typed_lines(households: str) -> list[tuple[int, str]]:
+    """The non-blank lines of a pasted list, numbered as the facilitator sees them."""
+    return [
+        (number, line)
+        for number, line in enumerate(households.splitlines(), start=1)
+        if not blank(line)
+    ]
+
+
+def code_requests(data: IssueForm, household_roll: bool) -> tuple[CodesCreate, list[int]]:
+    """How many codes (or which households) a slips form asks for, one line per household
+    (a repeated household's later lines dropped), and each request line's number in the
+    typed list."""
     if household_roll:
-        lines = [
-            (number, line)
-            for number, line in enumerate(data.households.splitlines(), start=1)
-            if not blank(line)
-        ]
+        lines = typed_lines(data.households)
         if not lines:
             raise Invalid("households-listed", field="households")
-        refuse_clashes(lines)  # numbered as the facilitator sees the lines
-        return CodesCreate(households=[line for _, line in lines])
+        repeated = {n for group in clashes(lines) for n, _ in group[1:]}
+        kept = [(n, line) for n, line in lines if n not in repeated]
+        wanted = CodesCreate(households=[line for _, line in kept], confirm=bool(data.confirm))
+        return wanted, [n for n, _ in kept]
     count = whole(data.count, "count", least=1, most=500)
     if count is None:
         raise Invalid("code-count-required", field="count")
-    return CodesCreate(count=count)
+    return CodesCreate(count=count), []
+
+
+def as_typed(warnings: list[HouseholdWarning], lines: list[int]) -> list[HouseholdWarning]:
+    """Warnings with their line numbers as the facilitator typed them (the request left
+    out repeated households' later lines)."""
+    return [
+        HouseholdWarning(w.kind, [lines[n - 1] for n in w.lines], w.households) for w in warnings
+    ]
+
+
+def duplicates(data: IssueForm) -> list[HouseholdWarning]:
+    """One household on several lines of the pasted list."""
+    return [
+        HouseholdWarning("duplicate", [n for n, _ in g], [typed for _, typed in g])
+        for g in clashes(typed_lines(data.households))
+    ]
+
+
+async def slips_section(db: DB, round_row: Round) -> dict[str, Any]:
+    """What the round page's codes section (``console/round_codes.html``) shows besides the
+    turnout: the round's batches, and the zone their times are shown in."""
+    return {
+        "batches": await batches.batch_rows(db, round_row.id),
+        "slips_zone": await zone_of_process(db, round_row.process_id),
+    }
 
 
 class SlipsController(Controller):
@@ -49,36 +111,124 @@ class SlipsController(Controller):
     tags = ["pages"]
     include_in_schema = False
 
-    @post("/rounds/{round_id:int}/codes", opt=RUNS_MEETINGS, status_code=200)
-    async def print_codes(
+    @post("/rounds/{round_id:int}/codes", opt=RUNS_MEETINGS, status_code=303)
+    async def issue(
         self,
         request: Request[Any, Any, Any],
         db: DB,
         state: State,
         actor: Caller,
         round_id: FromPath[int],
-        data: Form[CodesForm],
+        data: Form[IssueForm],
+    ) -> Template | Redirect:
+        """Issue a numbered batch and go to its page (303), or, for a household roll whose
+        list meets a household rule not yet confirmed, show the rules with the list kept
+        (nothing made)."""
+        round_row = await rounds.find_round(db, round_id)
+        wanted, lines = code_requests(data, round_row.household_roll)
+        plan = await codes.check_codes(db, round_id, wanted)
+        warnings = duplicates(data) + as_typed(plan.warnings, lines)
+        if round_row.household_roll and ((warnings and not data.confirm) or not plan.bound):
+            return page(
+                request,
+                "console/slips_check.html",
+                status=200,
+                round=round_row,
+                process=await find_process(db, round_row.process_id),
+                warnings=warnings,
+                households=data.households,
+                issuable=bool(plan.bound),
+                here=f"/console/rounds/{round_id}",
+            )
+        fresh = await offload.run(codes.fresh_codes, plan, state.settings.secret_key)
+        issued = await codes.store_codes(db, plan, fresh, actor)
+        return redirect(f"/console/rounds/{round_id}/slips/{issued.batch}")
+
+    @get("/rounds/{round_id:int}/slips/{batch:int}", opt=RUNS_MEETINGS)
+    async def batch_page(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        actor: Caller,
+        round_id: FromPath[int],
+        batch: FromPath[int],
     ) -> Template:
-        """New codes as a printable page of slips with QR codes: shown this once only. The
-        codes and their QR codes are made in the worker before the codes are written."""
+        """A batch's unused slips as a printable page with QR codes, their codes made again
+        (audited as a printing); opening it again makes no code."""
         round_row = await rounds.find_round(db, round_id)
         process = await find_process(db, round_row.process_id)
-        wanted = code_requests(data, round_row.household_roll)
-        plan = await codes.plan_codes(db, round_id, wanted)
-        fresh = await offload.run(codes.fresh_codes, len(plan.bound), state.settings.secret_key)
-        svgs = await offload.run(qr_svgs, [c.code for c in fresh])
-        issued = await codes.store_codes(db, plan, fresh, actor)
+        key = state.settings.secret_key
+        found, slips = await batches.unused_slips(db, round_id, batch, key, actor)
+        svgs = await offload.run(qr_svgs, [s.code for s in slips])
         return page(
             request,
             "console/slips.html",
             round=round_row,
             process=process,
+            batch=found,
             slips=[
-                {"code": c.code, "household": c.household, "qr": Markup(svg)}  # segno's own markup
-                for c, svg in zip(issued.codes, svgs, strict=True)
+                {"code": s.code, "household": s.household, "number": s.number, "qr": Markup(svg)}
+                for s, svg in zip(slips, svgs, strict=True)  # segno's own markup
             ],
-            skipped=issued.skipped,
-            here=f"/console/rounds/{round_id}",
+        )
+
+    @get("/rounds/{round_id:int}/slips/{batch:int}/pdf", opt=RUNS_MEETINGS)
+    async def batch_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        actor: Caller,
+        round_id: FromPath[int],
+        batch: FromPath[int],
+    ) -> Response[bytes]:
+        """A batch's unused slips as a PDF named for the round and the numbers
+        (``第3轮投票码-第12至18号.pdf``), audited."""
+        key = state.settings.secret_key
+        made = await reprint_slips(db, round_id, batch, key, actor, language_of(request))
+        return file_response(made)
+
+    @post("/rounds/{round_id:int}/slips/void", opt=RUNS_MEETINGS)
+    async def void_numbers(
+        self, db: DB, actor: Caller, round_id: FromPath[int], data: Form[VoidNumbersForm]
+    ) -> Redirect:
+        """Void unused slips by their numbers with a reason; used ones are reported."""
+        numbers = batches.slip_numbers(data.numbers)
+        if blank(data.reason):
+            raise Invalid("void-reason-required", field="reason")
+        done = await batches.void_slips(db, round_id, numbers, data.reason.strip(), actor)
+        query = "&".join(
+            f"{name}={','.join(map(str, found))}"
+            for name, found in (
+                ("voided", done.voided),
+                ("used", done.used),
+                ("already", done.already),
+            )
+            if found
+        )
+        return redirect(f"/console/rounds/{round_id}/slips/voided?{query}")
+
+    @get("/rounds/{round_id:int}/slips/voided", opt=RUNS_MEETINGS)
+    async def voided(
+        self, request: Request[Any, Any, Any], db: DB, round_id: FromPath[int]
+    ) -> Template:
+        """What voiding by numbers did: the slips voided, and those left alone."""
+        round_row = await rounds.find_round(db, round_id)
+
+        def numbers(name: str) -> list[tuple[int, int]]:
+            given = request.query_params.get(name, "")
+            found = [int(n) for n in given.split(",") if n.isdigit()]
+            return batches.ranges(found)
+
+        return page(
+            request,
+            "console/slips_voided.html",
+            round=round_row,
+            process=await find_process(db, round_row.process_id),
+            voided=numbers("voided"),
+            used=numbers("used"),
+            already=numbers("already"),
         )
 
     @post("/rounds/{round_id:int}/codes/void", opt=RUNS_MEETINGS)

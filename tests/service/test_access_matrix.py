@@ -180,6 +180,11 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/console/comments/{comment_id}/hide"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/codes"):                    FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/codes/void"):               FACILITATORS,
+    # voter-code slips: a batch's page and PDF (its unused codes made again), voiding by numbers
+    ("GET",    "/console/rounds/{round_id}/slips/{batch}"):             FACILITATORS,
+    ("GET",    "/console/rounds/{round_id}/slips/{batch}/pdf"):         FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/slips/void"):               FACILITATORS,
+    ("GET",    "/console/rounds/{round_id}/slips/voided"):             FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/turnout"):                  FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/reveal"):                   STAFF,
     # ---- pages: the ballot tablet (the tablet's enrolment is checked inside) ---------------

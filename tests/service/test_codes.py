@@ -30,7 +30,13 @@ async def test_codes_are_random_crockford_and_shown_once(client, db, staff):
     # every symbol turns up: 200 codes x 10 characters over 32 symbols
     assert len({ch for c in codes for ch in c.replace("-", "")}) == 32
     audit = await db.scalar(select(AuditEvent).where(AuditEvent.action == "codes.issued"))
-    assert audit.detail == {"count": 200, "skipped": 0}
+    assert audit.detail == {
+        "count": 200,
+        "skipped": 0,
+        "batch": 1,
+        "numbers": "1-200",
+        "confirmed": [],
+    }
 
 
 async def test_only_keyed_hashes_are_stored(client, db, staff):
@@ -124,8 +130,18 @@ async def test_household_roll(client, db, staff):
     assert (
         await cast(client, round_id, issued["3栋2单元501"], ranked("文化墙"))
     ).status_code == 201
-    again = await client.post(url, json={"households": roll}, headers=staff["facilitator"])
+    # 502 holds a live code: a second one is made only when confirmed
+    held = await client.post(url, json={"households": roll}, headers=staff["facilitator"])
+    assert held.status_code == 409
+    assert held.json()["code"] == "codes-unconfirmed"
+    assert held.json()["detail"]["warnings"] == [
+        {"kind": "live", "lines": [2], "households": ["3栋2单元502"]}
+    ]
+    confirmed = {"households": roll, "confirm": True}
+    again = await client.post(url, json=confirmed, headers=staff["facilitator"])
+    assert again.status_code == 201
     assert again.json()["skipped"] == ["3栋2单元501"]
+    assert [w["kind"] for w in again.json()["warnings"]] == ["voted", "live"]
     [(household, second_502)] = [(c["household"], c["code"]) for c in again.json()["codes"]]
     assert household == "3栋2单元502"
     assert (

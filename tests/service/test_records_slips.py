@@ -12,11 +12,18 @@ from PIL import Image
 from reportlab.lib.pagesizes import A4
 
 from service.records.qr import qr_symbols
-from service.records.slips import MARGIN, PAD, QR_SIZE, QUIET_ZONE, slips_pdf
+from service.records.slips import (
+    MARGIN,
+    PAD,
+    QR_SIZE,
+    QUIET_ZONE,
+    slips_file_names,
+    slips_pdf,
+)
 from tests.support.documents import pdf_text
 
 DPI = 200
-CODES = [("7KQ2M-X9ZRA", "3栋2单元501"), ("0H4NB-TT8WE", None), ("ZZZZZ-00000", None)]
+CODES = [("7KQ2M-X9ZRA", "3栋2单元501", 12), ("0H4NB-TT8WE", None, 13), ("ZZZZZ-00000", None, 14)]
 
 
 def segno_symbol(code: str, mask: int) -> list[list[int]]:
@@ -60,7 +67,7 @@ def test_each_printed_qr_code_is_the_qr_code_of_its_slip(tmp_path: Path) -> None
     assert page.size == (round(A4[0] * DPI / 72), round(A4[1] * DPI / 72))
     slip_w = (A4[0] - 2 * MARGIN) / 2
     slip_h = (A4[1] - 2 * MARGIN) / 5
-    for place, (code, _) in enumerate(CODES):
+    for place, (code, _, _) in enumerate(CODES):
         [symbol] = qr_symbols([code])
         expected = [list(row) for row in symbol]
         left = MARGIN + (place % 2) * slip_w + PAD
@@ -91,7 +98,7 @@ def test_a_long_round_title_is_wrapped_and_shrunk_never_cut(tmp_path: Path) -> N
     squeezed = "".join(shown.split())
     assert "…" not in shown
     assert squeezed.count(long) == len(CODES)
-    for code, _ in CODES:
+    for code, _, _ in CODES:
         assert code in shown
     page = render(pdf, tmp_path)
     [symbol] = qr_symbols([CODES[0][0]])
@@ -107,3 +114,23 @@ def test_a_short_round_title_keeps_its_size_and_the_code_its_place(tmp_path: Pat
     assert (block.lines, block.size, block.code_drop) == (["第2轮：预算分配"], TITLE_SIZES[0], None)
     shown = pdf_text(slips_pdf(CODES, heading="杜集社区", round_title="第2轮：预算分配"), tmp_path)
     assert shown.count("第2轮：预算分配") == len(CODES)
+
+
+def test_every_slip_carries_its_number(tmp_path: Path) -> None:
+    shown = pdf_text(slips_pdf(CODES, heading="杜集社区", round_title="第2轮"), tmp_path)
+    for number in (12, 13, 14):
+        assert shown.count(f"第{number}号") == 1
+    english = pdf_text(slips_pdf(CODES, heading="杜集社区", lang="en"), tmp_path)
+    assert "No. 13" in english
+
+
+def test_the_slips_file_is_named_for_the_round_and_the_numbers() -> None:
+    assert slips_file_names(3, [12, 13, 14, 15, 16, 17, 18], "zh") == (
+        "第3轮投票码-第12至18号.pdf",
+        "round-3-voter-codes-12-18.pdf",
+    )
+    assert slips_file_names(3, [21], "zh") == (
+        "第3轮投票码-第21号.pdf",
+        "round-3-voter-codes-21.pdf",
+    )
+    assert slips_file_names(3, [12, 18], "en")[0] == "round-3-voter-codes-12-18.pdf"

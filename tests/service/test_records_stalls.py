@@ -118,7 +118,7 @@ async def test_the_loop_keeps_ticking_while_5000_slips_are_made(watched, db, sta
 
     # the codes and the PDF were made in the worker, and the PDF is what was sent
     [(args, _, codes)] = offloaded.of(fresh_codes)
-    assert args[0] == 5000
+    assert len(args[0].bound) == 5000
     [(_, _, pdf)] = offloaded.of(slips_pdf)
     assert pdf == response.content
     stored = await db.scalar(
@@ -145,7 +145,8 @@ async def test_slips_made_in_the_worker_are_those_made_in_process(client, db, st
     [(args, kwargs, pdf)] = offloaded.of(slips_pdf)
     assert pdf == response.content
     assert slips_pdf(*args, **kwargs) == response.content
-    assert sorted(household for _, household in args[0]) == sorted(roll)
+    assert sorted(household for _, household, _ in args[0]) == sorted(roll)
+    assert [number for _, _, number in args[0]] == [1, 2, 3]
 
 
 async def test_exports_made_in_the_worker_are_those_made_in_process(client, db, staff, offloaded):
@@ -189,7 +190,11 @@ async def test_a_long_household_roll_is_written_in_chunks(client, db, staff):
     voted.voted = True
     await db.commit()
     roll = [*first, *(f"2栋{n:04d}" for n in range(2500))]
-    response = await client.post(url, json={"households": roll}, headers=staff["facilitator"])
+    # the first nine hold live codes: a second code each only when confirmed
+    held = await client.post(url, json={"households": roll}, headers=staff["facilitator"])
+    assert held.status_code == 409, held.text
+    confirmed = {"households": roll, "confirm": True}
+    response = await client.post(url, json=confirmed, headers=staff["facilitator"])
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["skipped"] == ["1栋0003"]
