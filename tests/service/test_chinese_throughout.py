@@ -222,8 +222,17 @@ async def test_every_page_is_chinese(client, staff, db):
     slips = await post_form(
         client, f"/console/rounds/{world.voting}/codes", {"count": "2"}, follow_redirects=False
     )
-    assert slips.status_code == 200, slips.text[:500]
-    hits["POST /console/rounds/{voting}/codes"] = foreign_words(visible_text(slips.text), typed)
+    assert slips.status_code == 303, slips.text[:500]
+    await scan("/console/rounds/{round_id:int}/slips/{batch:int}", slips.headers["location"])
+    voided = await post_form(
+        client,
+        f"/console/rounds/{world.voting}/slips/void",
+        {"numbers": "1", "reason": "没打印出来"},
+        follow_redirects=False,
+    )
+    assert voided.status_code == 303, voided.text[:500]
+    await scan("/console/rounds/{round_id:int}/slips/voided", voided.headers["location"])
+    seen.add("/console/rounds/{round_id:int}/slips/{batch:int}/pdf")  # tests/service/test_slips.py
 
     use_session(client, staff["secretary"])
     desk = await scan("/secretary", "/secretary")
