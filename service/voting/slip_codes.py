@@ -3,7 +3,7 @@ without the database ever holding a readable code.
 
 A code is not drawn at random and forgotten: it is the first 50 bits of
 HMAC-SHA256 under the *slip key* of (round id, the batch's random salt, the slip's number).
-The slip key is derived from the server's secret key (``REDBENCH_SECRET_KEY``) and is never
+The slip key is derived from the server's secret key (``REDBENCH_SECRET``) and is never
 stored. The database keeps the salt, the slip numbers and, as before, each code's keyed hash
 (:func:`service.voting.codes.code_hash`): whoever holds the database, a backup or a log but
 not the secret key can neither read a code nor make one; the server, which holds the key,
