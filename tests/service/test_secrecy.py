@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import Base
-from service.db.models import BoxPart, VoterCode
+from service.db.models import BoxPart, SlipBatch, VoterCode
 from service.voting.codes import code_hash
 from tests.support.app import SECRET
 from tests.support.park import PARK
@@ -92,7 +92,28 @@ async def test_no_path_from_a_ballot_to_a_code_a_device_or_a_time(client, db, st
         for key in table.foreign_keys:
             assert key.column.table.name != "box_parts", f"{table.name} refers to the box"
     code_columns = {c.name for c in VoterCode.__table__.columns}
-    assert code_columns == {"id", "round_id", "code_hash", "household_id", "status", "void_reason"}
+    # a code's slip number and batch say which slip it is, never when or with which ballot
+    # it was used; a batch knows when it was issued, nothing of its codes' use
+    assert code_columns == {
+        "id",
+        "round_id",
+        "code_hash",
+        "household_id",
+        "status",
+        "void_reason",
+        "batch_id",
+        "number",
+    }
+    assert {c.name for c in SlipBatch.__table__.columns} == {
+        "id",
+        "round_id",
+        "number",
+        "first",
+        "count",
+        "salt",
+        "issued_by",
+        "issued_at",
+    }
 
     stored = await every_value(db)
     hashes = [code_hash(SECRET, code.replace("-", "")) for code in codes]
