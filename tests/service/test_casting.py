@@ -262,7 +262,8 @@ async def test_the_box_holds_nothing_but_rounds_trackers_and_marks(client, db, s
         "box_parts": {"round_id", "first_tracker", "count", "trackers", "marks"},
     }
     assert {c.name for c in BoxPart.__table__.columns} == tables["box_parts"]
-    # nor does a code row say when or for which ballot it was used
+    # nor does a code row say when or for which ballot it was used (its slip's number and
+    # batch say which slip it is)
     assert {c.name for c in VoterCode.__table__.columns} == {
         "id",
         "round_id",
@@ -270,6 +271,8 @@ async def test_the_box_holds_nothing_but_rounds_trackers_and_marks(client, db, s
         "household_id",
         "status",
         "void_reason",
+        "batch_id",
+        "number",
     }
 
 

@@ -111,10 +111,10 @@ async def test_every_final_refusal_is_reported_with_its_reason(client, db, staff
 async def test_a_household_that_voted_meanwhile_is_reported(client, db, staff):
     round_id = await make_round(db, household_roll=True)
     slips = []
-    for _ in range(2):  # the household lost its slip and was given a second one
+    for confirm in (False, True):  # the household lost its slip and was given a second one
         issued = await client.post(
             f"/api/v1/rounds/{round_id}/codes",
-            json={"households": ["3号楼201"]},
+            json={"households": ["3号楼201"], "confirm": confirm},
             headers=staff["facilitator"],
         )
         assert issued.status_code == 201, issued.text
