@@ -69,7 +69,18 @@ class VotingController(Controller):
     path = "/api/v1/rounds"
     tags = ["voting"]
 
-    @post("/{round_id:int}/codes", opt=roles("facilitator", "admin"), status_code=201)
+    @post(
+        "/{round_id:int}/codes",
+        opt=roles("facilitator", "admin"),
+        status_code=201,
+        responses=refusals(
+            {
+                409: "`codes-unconfirmed`: households that hold a live code or look like "
+                "another household, listed in `detail.warnings`; send again with "
+                "`confirm: true` to issue anyway"
+            }
+        ),
+    )
     async def issue_codes(
         self,
         db: DB,
@@ -78,7 +89,8 @@ class VotingController(Controller):
         data: JSONBody[CodesCreate],
         actor: Caller,
     ) -> CodesIssued:
-        """New one-time codes, shown in plaintext this once only (print them now)."""
+        """New one-time codes as one numbered batch (each with its slip's number); the
+        console prints an unused one again, from the batch's page."""
         return await codes.issue_codes(db, round_id, data, state.settings.secret_key, actor)
 
     @post("/{round_id:int}/codes/void", opt=roles("facilitator", "admin"), status_code=200)
