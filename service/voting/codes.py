@@ -222,7 +222,7 @@ def _roll_look_alikes(
     typed: list[tuple[int, str]], known: dict[str, tuple[str, int, bool]]
 ) -> list[HouseholdWarning]:
     """Typed lines new to the roll whose numbers match a household already on it."""
-    on_roll: dict[tuple[int, ...], str] = {}
+    on_roll: dict[tuple[str, ...], str] = {}
     for stored, _, _ in known.values():
         on_roll.setdefault(skeleton(stored), stored)
     found: list[HouseholdWarning] = []

@@ -49,13 +49,17 @@ def refuse_clashes(lines: Iterable[tuple[int, str]], field: str = "households") 
     )
 
 
-_DIGITS = re.compile(r"\d+")
+_MARKS = re.compile(r"\d+|[A-Za-z]+")
 
 
-def skeleton(typed: str) -> tuple[int, ...]:
-    """The numbers of a household label in order, the words around them set aside:
-    ``3号楼2单元101``, ``3-2-101`` and ``3栋2单元101室`` are all ``(3, 2, 101)``."""
-    return tuple(int(run) for run in _DIGITS.findall(household(_unprintable_dropped(typed))))
+def skeleton(typed: str) -> tuple[str, ...]:
+    """The numbers and Latin letters of a household label in order, the words around them
+    set aside: ``3号楼2单元101``, ``3-2-101`` and ``3栋2单元0101室`` are all
+    ``("3", "2", "101")``; ``A座101`` and ``B座101`` differ (``("A", "101")``, ``("B", "101")``)."""
+    label = household(_unprintable_dropped(typed))
+    return tuple(
+        str(int(mark)) if mark.isdigit() else mark.upper() for mark in _MARKS.findall(label)
+    )
 
 
 def _unprintable_dropped(typed: str) -> str:
@@ -66,7 +70,7 @@ def look_alikes(lines: Iterable[tuple[int, str]]) -> list[list[tuple[int, str]]]
     """Groups of lines that are different households to the roll but have the same numbers
     in the same order (``3号楼2单元101`` and ``3-2-101``): perhaps one household written two
     ways. A line per household (its first), in the order the groups' first lines appear."""
-    groups: dict[tuple[int, ...], dict[str, tuple[int, str]]] = {}
+    groups: dict[tuple[str, ...], dict[str, tuple[int, str]]] = {}
     for number, typed in lines:
         numbers = skeleton(typed)
         if numbers:

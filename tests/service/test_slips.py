@@ -318,8 +318,10 @@ def test_a_slip_code_depends_on_the_key_the_round_the_salt_and_the_number():
 
 
 def test_look_alikes_are_the_same_numbers_written_otherwise():
-    assert skeleton("3号楼2单元101") == skeleton("3-2-101") == (3, 2, 101)
-    assert skeleton("３栋２单元０１０１室") == (3, 2, 101)
+    assert skeleton("3号楼2单元101") == skeleton("3-2-101") == ("3", "2", "101")
+    assert skeleton("３栋２单元０１０１室") == ("3", "2", "101")
+    assert skeleton("a座101") == skeleton("Ａ座 101") == ("A", "101")
+    assert skeleton("A座101") != skeleton("B座101")
     lines = [(1, "3号楼2单元101"), (2, "3-2-101"), (3, "3-2-102"), (4, "3－2－101")]
     assert look_alikes(lines) == [[(1, "3号楼2单元101"), (2, "3-2-101")]]
 
