@@ -412,3 +412,20 @@ async def test_the_api_holds_live_codes_and_look_alikes_until_confirmed(client, 
     assert [w["kind"] for w in confirmed.json()["warnings"]] == ["look-alike"]
     labels = (await db.scalars(select(Household.label).order_by(Household.id))).all()
     assert labels == ["3栋2单元501", "3-2-501", "4-1-1"]
+
+
+async def test_the_slips_pages_in_english(client, db, staff):
+    round_id = await make_round(db, household_roll=True)
+    use_session(client, staff["facilitator"])
+    url = f"/console/rounds/{round_id}/codes?lang=en"
+    checked = await post_form(client, url, {"households": "A-101\nA座101"})
+    assert "may be one household written two ways (line 1, 2)" in checked.text
+    issued = await post_form(client, url, {"households": "A-101\nB-7", "confirm": "1"})
+    assert "Batch 1, slips 1–2" in issued.text
+    assert labels_of(issued.text, "slip-number") == ["No. 1", "No. 2"]
+    voided = await post_form(
+        client,
+        f"/console/rounds/{round_id}/slips/void?lang=en",
+        {"numbers": "1-2", "reason": "lost"},
+    )
+    assert "Voided: No. 1–2." in voided.text
