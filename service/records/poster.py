@@ -27,6 +27,8 @@ from reportlab.graphics import renderPDF
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,10 +42,10 @@ from service.processes.repository import find_process
 from service.records.chart import count_chart
 from service.records.exports import safe_title
 from service.records.fonts import cjk_font
-from service.records.labels import grouped_number, method_name
+from service.records.labels import grouped_number, method_name, separator
 from service.records.slips import draw_qr
 from service.results.controllers import counted_round
-from service.results.explain import outcome_words
+from service.results.explain import undecided_words
 from service.rounds.titles import round_title
 from service.zones import moment
 
@@ -60,6 +62,8 @@ PALE: Final = colors.HexColor("#fbeeea")
 GREY: Final = colors.HexColor("#444444")
 WINNER_SIZES: Final[tuple[float, ...]] = (54, 48, 42, 36, 32, 28, 24, 20, 18)
 """Sizes tried for the winners' names, largest first: the first whose lines fit is used."""
+WINNER_LINES: Final[int] = 3
+"""At most this many lines of winners' names (more names: smaller type)."""
 
 
 @dataclass(frozen=True)
@@ -194,26 +198,50 @@ class Layout:
             self.paragraph(asked, self.style(15, GREY, 1), gap=16)
 
     def winners(self) -> None:
-        """The decision in the largest type that fits, on a pale panel."""
-        result, lang = self.facts.result, self.lang
+        """The decision in the largest type that fits, on a pale panel: the names broken
+        into lines only between two names (never inside one); why nothing was decided,
+        when nothing was."""
+        result, lang, c = self.facts.result, self.lang, self.canvas
         key = "poster.funded" if result.decisions else "poster.winners"
-        names = outcome_words(result, lang, nobody=text(lang, "record.no_winner"))
         label = Paragraph(escape(text(lang, key)), self.style(20, RED, 1))
         _, label_h = label.wrap(self.room - 24, HEIGHT)
-        for size in WINNER_SIZES:
-            block = Paragraph(escape(names), self.style(size, align=1))
-            _, height = block.wrap(self.room - 24, HEIGHT)
-            if height <= 3 * size * 1.3:
-                break
+        undecided = undecided_words(result, lang)
+        names = [undecided] if undecided else list(result.winners)
+        size, lines = self.name_lines(names or [text(lang, "record.no_winner")])
+        height = len(lines) * size * 1.3
         panel = label_h + height + 30
-        c = self.canvas
         c.setFillColor(PALE)
         c.setStrokeColor(RED)
         c.setLineWidth(1.5)
         c.roundRect(MARGIN, self.top - panel, self.room, panel, 10, stroke=1, fill=1)
         label.drawOn(c, MARGIN + 12, self.top - 12 - label_h)
-        block.drawOn(c, MARGIN + 12, self.top - 18 - label_h - height)
+        c.setFillColor(colors.black)
+        c.setFont(self.font, size)
+        baseline = self.top - 18 - label_h - size
+        for line in lines:
+            c.drawCentredString(WIDTH / 2, baseline, line)
+            baseline -= size * 1.3
         self.top -= panel + 14
+
+    def name_lines(self, names: list[str]) -> tuple[float, list[str]]:
+        """The largest of :data:`WINNER_SIZES` at which ``names``, joined and broken only
+        between two names, take at most :data:`WINNER_LINES` lines; at the smallest, the
+        lines as they come (a name longer than the page is wrapped at any character)."""
+        room = self.room - 24
+        joint = separator(self.lang)
+        for size in WINNER_SIZES:
+            lines: list[str] = []
+            for name in names:
+                joined = f"{lines[-1]}{joint}{name}" if lines else name
+                if lines and stringWidth(joined, self.font, size) <= room:
+                    lines[-1] = joined
+                else:
+                    lines.append(name)
+            fits = all(stringWidth(line, self.font, size) <= room for line in lines)
+            if fits and len(lines) <= WINNER_LINES:
+                return size, lines
+        size = WINNER_SIZES[-1]
+        return size, simpleSplit(joint.join(names), self.font, size, room) or [""]
 
     def footer(self) -> float:
         """The turnout, method and time of the count beside the QR code; the height above
@@ -249,7 +277,11 @@ class Layout:
         """The count as a picture, as large as the room between the winners and the foot
         allows (centred)."""
         result, lang = self.facts.result, self.lang
-        key = "poster.chart.steps" if len(result.rounds) >= 2 else "poster.chart.totals"
+        key = "poster.chart.totals"
+        if result.decisions:
+            key = "poster.chart.support"
+        elif len(result.rounds) >= 2:
+            key = "poster.chart.steps"
         drawing = count_chart(result, self.font, text(lang, key))
         room = self.top - bottom
         if drawing is None or room < 60:

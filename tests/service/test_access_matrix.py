@@ -137,6 +137,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/api/v1/rounds/{round_id}/exports/{fmt}"):             SECRETARIES,
     ("GET",    "/api/v1/processes/{process_id}/exports/{fmt}"):        SECRETARIES,
     ("POST",   "/api/v1/rounds/{round_id}/code-slips"):                FACILITATORS,
+    # the result poster: public as the board is (published rounds only, checked inside)
+    ("GET",    "/api/v1/rounds/{round_id}/poster"):                    PUBLIC,
     # ---- API: the loop: tasks, progress, feedback, close-out -------------------------------
     ("GET",    "/api/v1/processes/{process_id}/tasks"):                STAFF,
     ("POST",   "/api/v1/processes/{process_id}/tasks"):                SECRETARIES,
@@ -157,6 +159,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/board"):                                              PUBLIC,
     ("GET",    "/board/communities/{community_id}"):                   PUBLIC,
     ("GET",    "/board/rounds/{round_id}"):                            PUBLIC,
+    ("GET",    "/board/rounds/{round_id}/poster"):                     PUBLIC,  # the poster PDF
     # ---- pages: signing in and out, the facilitator's console ------------------------------
     ("GET",    "/console/login"):                                      PUBLIC,
     ("POST",   "/console/login"):                                      PUBLIC,

@@ -133,6 +133,7 @@ async def records(api: Api, demo: Demo) -> None:
     for rid in (r1, r2):
         await api("GET", f"/api/v1/rounds/{rid}/result", 200)
         await api("GET", f"/api/v1/rounds/{rid}/bundle", 200)
+        await api("GET", f"/api/v1/rounds/{rid}/poster", 200, params={"size": "A3"})
         page = await api("GET", f"/api/v1/rounds/{rid}/ballots", 200, params={"limit": 2})
         after = {"limit": 2, "after": page["next"]}  # sealed receipts: a ballot's JSON
         await api("GET", f"/api/v1/rounds/{rid}/ballots", 200, params=after)
