@@ -24,6 +24,10 @@ from xml.sax.saxutils import escape
 import msgspec
 import segno
 from reportlab.graphics import renderPDF
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.styles import ParagraphStyle
@@ -62,6 +66,8 @@ PALE: Final = colors.HexColor("#fbeeea")
 GREY: Final = colors.HexColor("#444444")
 WINNER_SIZES: Final[tuple[float, ...]] = (54, 48, 42, 36, 32, 28, 24, 20, 18)
 """Sizes tried for the winners' names, largest first: the first whose lines fit is used."""
+QUESTION: Final[int] = 90
+"""Characters of the question printed at most (the board page has all of it)."""
 WINNER_LINES: Final[int] = 3
 """At most this many lines of winners' names (more names: smaller type)."""
 
@@ -194,7 +200,8 @@ class Layout:
         self.paragraph(where, self.style(24, align=1), gap=6)
         self.paragraph(round_title(f.number, f.title, lang), self.style(18, GREY, 1), gap=10)
         if f.question:
-            asked = text(lang, "poster.question", question=f.question)
+            question = f.question if len(f.question) <= QUESTION else f.question[:QUESTION] + "…"
+            asked = text(lang, "poster.question", question=question)
             self.paragraph(asked, self.style(15, GREY, 1), gap=16)
 
     def winners(self) -> None:
@@ -275,7 +282,7 @@ class Layout:
 
     def chart(self, bottom: float) -> None:
         """The count as a picture, as large as the room between the winners and the foot
-        allows (centred)."""
+        allows (centred in it)."""
         result, lang = self.facts.result, self.lang
         key = "poster.chart.totals"
         if result.decisions:
@@ -286,11 +293,44 @@ class Layout:
         room = self.top - bottom
         if drawing is None or room < 60:
             return
+        readable(drawing, text(lang, "poster.chart.axis"))
         scale = min(self.room / drawing.width, room / drawing.height, 1.6)
         x = MARGIN + (self.room - drawing.width * scale) / 2
-        y = self.top - drawing.height * scale
+        y = bottom + (room - drawing.height * scale) / 2
         self.canvas.saveState()
         self.canvas.translate(x, y)
         self.canvas.scale(scale, scale)
         renderPDF.draw(drawing, self.canvas, 0, 0)
         self.canvas.restoreState()
+
+
+CHART_TEXT: Final[float] = 11
+"""The size of the chart's names and numbers on the poster (the record's are 8 points: a
+poster is read from a step or two away)."""
+
+
+def readable(drawing: Drawing, steps: str) -> None:
+    """The record's chart (:func:`~service.records.chart.count_chart`) with its title,
+    axis labels and legend set larger, for reading on the notice board, and a line chart's
+    count-by-count axis named ``steps``."""
+    for part in list(drawing.contents):
+        if isinstance(part, String):
+            part.fontSize = CHART_TEXT + 2
+        elif isinstance(part, Legend):
+            part.fontSize = CHART_TEXT
+            part.deltay = CHART_TEXT * 1.5
+        elif isinstance(part, LinePlot):
+            part.xValueAxis.labels.fontSize = part.yValueAxis.labels.fontSize = CHART_TEXT
+            middle = part.x + part.width / 2
+            drawing.add(
+                String(
+                    middle,
+                    0,
+                    steps,
+                    fontName=part.xValueAxis.labels.fontName,
+                    fontSize=CHART_TEXT,
+                    textAnchor="middle",
+                )
+            )
+        elif isinstance(part, HorizontalBarChart):
+            part.categoryAxis.labels.fontSize = part.valueAxis.labels.fontSize = CHART_TEXT
