@@ -209,10 +209,12 @@ class Layout:
         into lines only between two names (never inside one); why nothing was decided,
         when nothing was."""
         result, lang, c = self.facts.result, self.lang, self.canvas
-        key = "poster.funded" if result.decisions else "poster.winners"
-        label = Paragraph(escape(text(lang, key)), self.style(20, RED, 1))
-        _, label_h = label.wrap(self.room - 24, HEIGHT)
         undecided = undecided_words(result, lang)
+        key = "poster.funded" if result.decisions else "poster.winners"
+        label = Paragraph(
+            escape(text(lang, "poster.outcome" if undecided else key)), self.style(20, RED, 1)
+        )
+        _, label_h = label.wrap(self.room - 24, HEIGHT)
         names = [undecided] if undecided else list(result.winners)
         size, lines = self.name_lines(names or [text(lang, "record.no_winner")])
         height = len(lines) * size * 1.3

@@ -7,20 +7,26 @@ refusals before publication; the links on the board's round page and the reveal 
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import numpy
 import pytest
 from sqlalchemy import update
 
+from ballots.formats import read_ballots
+from engine import tally
 from engine.process import RoundPhase
+from engine.profile import RankedProfile
 from service.db import models
 from service.errors import Invalid
-from service.records.poster import board_url, paper
+from service.records.poster import PosterFacts, board_url, paper, poster_pdf
 from tests.support.chinese import foreign_words
 from tests.support.documents import pdf_text
 from tests.support.pages import use_session
+from tests.support.paths import DEMO
 from tests.support.posters import page_size, printed_qr, rendered, symbol
 from tests.support.records_demo import build_demo
 from tests.support.rounds import make_round
@@ -191,3 +197,26 @@ def test_paper_sizes() -> None:
     with pytest.raises(Invalid) as refused:
         paper("letter")
     assert refused.value.field == "size"
+
+
+def test_a_count_that_decided_nothing_says_so_on_the_poster(tmp_path) -> None:
+    profile = read_ballots(DEMO).profile
+    assert isinstance(profile, RankedProfile)
+    empty = dataclasses.replace(profile, ranks=profile.ranks[:0], counts=profile.counts[:0])
+    facts = PosterFacts(
+        community="杜集社区",
+        process="口袋公园建设方案",
+        question="",
+        number=2,
+        title="",
+        result=tally("irv", empty, seats=1),
+        ballots=0,
+        counted_at=datetime(2026, 5, 16, 2, 0, tzinfo=UTC),
+        zone="Asia/Shanghai",
+        board_url=board_url(BASE, 2),
+    )
+    text = pdf_text(poster_pdf(facts, "A4", "zh"), tmp_path)
+    assert "计票结果" in text
+    assert "无结果：没有有效选票" in text
+    assert "当选方案" not in text
+    assert "有效选票：0 张" in text
