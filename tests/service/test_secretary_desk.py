@@ -106,7 +106,7 @@ async def test_the_desk_says_what_was_decided_and_what_is_still_to_do(client, st
 
     # the board's task cards name the option as well
     board = html.unescape((await client.get(f"/board/communities/{demo.community_id}")).text)
-    assert f"落实方案</span> <strong>{first.name}</strong>" in board
+    assert f"<dt>落实方案</dt><dd><strong>{first.name}</strong></dd>" in board
 
     # in English, the same desk
     english = await client.get(f"/secretary/processes/{pid}?lang=en")
