@@ -37,6 +37,10 @@ async def test_feedback_is_pending_until_approved_and_then_counted_by_channel(cl
     assert f'id="feedback-{pid}"' in board.text
     assert "说说您的看法" in board.text
 
+    english = (await client.get(f"{board_path}?lang=en")).text
+    assert "Tell us what you think" in english
+    assert "fairly satisfied" in english
+    client.cookies.clear()  # back to Chinese
     sent = await give(client, demo, verdict="satisfied", body=PRAISE, household=HOUSEHOLD)
     assert sent.status_code == 303
     assert sent.headers["location"] == f"{board_path}?sent={pid}#feedback-{pid}"
