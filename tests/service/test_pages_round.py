@@ -219,3 +219,33 @@ async def test_bad_input_is_told_by_field_and_voting_ends_the_changes(client, db
     assert late.status_code == 409
     assert "已锁定" in late.text
     assert (await db.get(Round, rid, populate_existing=True)).title == "设施排序"
+
+
+async def test_the_form_keeps_what_it_does_not_show(client, db, staff):
+    """A budget round's budget is shown as typed; the method's own options (set through the
+    API) stay while the method stays, and go back to their defaults when it changes."""
+    ids = await set_up(client, staff, method="equal-shares", budget="150000")
+    rid = ids["round"]
+    page = (await client.get(f"/console/rounds/{rid}")).text
+    assert 'id="e-budget" name="budget" inputmode="decimal" value="150000"' in page
+    row = await db.get(Round, rid)
+    assert row.options.own["completion"] == "add1"
+    fields = {"title": "预算分配", "tie_policy": "lot", "seats": "1", "budget": "120,000"}
+    await client.patch(
+        f"/api/v1/rounds/{rid}",
+        json={"options": {"budget": 150000, "completion": "none"}},
+        headers=staff["facilitator"],
+    )
+    kept = await post_form(
+        client, f"/console/rounds/{rid}/settings", {**fields, "method": "equal-shares"}
+    )
+    assert kept.status_code == 200, kept.text
+    row = await db.get(Round, rid, populate_existing=True)
+    assert (row.options.budget, row.options.own["completion"]) == (120000, "none")
+    changed = await post_form(
+        client, f"/console/rounds/{rid}/settings", {**fields, "method": "greedy"}
+    )
+    assert changed.status_code == 200, changed.text
+    row = await db.get(Round, rid, populate_existing=True)
+    assert (row.method, row.ballot_kind, row.options.budget) == ("greedy", "budget", 120000)
+    assert "completion" not in row.options.own
