@@ -149,6 +149,10 @@ async def test_the_set_up_form_opens_with_what_is_stored(client, staff):
     assert 'name="household_roll" value="1">' in form  # not ticked
     assert 'name="allow_truncation" value="1" checked' in form
     assert 'action="/console/rounds/{}/settings"'.format(ids["round"]) in page
+    english = (await client.get(f"/console/rounds/{ids['round']}?lang=en")).text
+    for words in ("Change this round&#39;s set-up", "Place", "Save the changes", "Next step"):
+        assert words in english
+    assert not re.search(r">\s*console\.[a-z_.]+\s*<", english)  # no key without its words
 
 
 async def test_changes_from_the_page_are_stored_and_audited(client, db, staff):
