@@ -19,7 +19,7 @@ from alembic import op
 import service.db.base
 
 revision = "0011"
-down_revision = "0009"  # rebased onto 0010 at merge
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
