@@ -276,8 +276,10 @@ def test_the_receipt_is_grouped_and_its_qr_code_opens_the_boards_check(
     assert tablet_leftovers(tablet, [short, full]) == []
     tablet.context.close()
 
-    publish(server, round_id)
     phone = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    phone.goto(link)  # scanned at once: the board says the result is not out yet
+    expect(phone.locator("main")).to_contain_text("结果暂不公开")
+    publish(server, round_id)
     phone.goto(link)  # what the resident's phone opens from the photo of the QR code
     expect(phone.locator("#lookup-answer")).to_contain_text(
         f"回执 {full}——您的选票在票箱中，已计入"
