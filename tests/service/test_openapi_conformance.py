@@ -35,6 +35,7 @@ from service.records.exports import FORMATS
 from service.settings import Settings
 from tests.support.app import PASSWORD, SECRET
 from tests.support.documents import png
+from tests.support.feedback import give
 from tests.support.records_demo import Demo, build_demo
 
 DOCUMENT = document(
@@ -406,6 +407,17 @@ async def loop(api: Api, demo: Demo) -> None:
         json={"channel": "bench", "held_on": "2026-07-01", "satisfied": 30, "dissatisfied": 2},
     )
     await api("GET", f"/api/v1/processes/{pid}/feedback", 200, "grid_worker")
+    for verdict in ("satisfied", "dissatisfied"):  # residents' feedback, given on the board
+        assert (await give(api.client, demo, verdict=verdict)).status_code == 303
+    first, second = await api("GET", f"/api/v1/processes/{pid}/resident-feedback", 200, "secretary")
+    await api("POST", f"/api/v1/resident-feedback/{first['id']}/approve", 200, "secretary")
+    await api(
+        "POST",
+        f"/api/v1/resident-feedback/{second['id']}/reject",
+        200,
+        "secretary",
+        json={"reason": "重复提交"},
+    )
     await api(
         "POST", f"/api/v1/processes/{pid}/close-out", 200, "secretary", json={"note": "已完成"}
     )
