@@ -60,6 +60,9 @@ RECEIPT_SECONDS = 180
 photo of its QR code, and still a reset for a tablet left alone."""
 QUIET_SECONDS = 30
 """The receipt's countdown is shown only for its last seconds, so nobody is hurried."""
+IDLE_SECONDS = 300
+"""A ballot left alone this long before it is sent (the resident walked away) is cleared and
+the tablet handed over, so the next resident inherits neither its code nor its language."""
 
 
 def page_headers(response: Response[Any]) -> Response[Any]:
@@ -195,6 +198,7 @@ class KioskController(Controller):
                 "resetSeconds": RESET_SECONDS,
                 "receiptSeconds": RECEIPT_SECONDS,
                 "quietSeconds": QUIET_SECONDS,
+                "idleSeconds": IDLE_SECONDS,
                 "round": round_row.id,
                 "padTo": padded_size(ballot_rules(round_row)),
                 "ticket": delivery_ticket(

@@ -2,7 +2,8 @@
 a household that has voted is refused at the code step, before any ranking; every hand-over
 ("我记好了", or the tablet left alone) returns to Chinese, normal text and normal contrast,
 whatever the resident before chose; switching language mid-ballot keeps the code, the
-ranking and the step, and the ballot is cast and counted as marked; the receipt is grouped
+ranking and the step, and the ballot is cast and counted as marked; a ballot left alone
+before it is sent is cleared and the tablet handed over; the receipt is grouped
 with dashes as on the board, stays until the resident taps "我记好了", and carries a QR code
 that opens the board's check for that tracker."""
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guard import Actor
 from service.db import models
+from service.web.kiosk import IDLE_SECONDS, RECEIPT_SECONDS
 from tests.e2e.helpers import (
     OPTIONS,
     Meeting,
@@ -39,7 +41,6 @@ PLAY, HEALTH, CULTURE, SHADE = NAMES
 TABLET = {"width": 800, "height": 1280}
 PHONE = {"width": 390, "height": 844}
 HOUSEHOLD_VOTED = "您家在本轮已经投过票了（每户一票）。"
-RECEIPT_SECONDS = 180
 
 
 def household_round(server: Server, meeting: Meeting, labels: list[str]) -> tuple[int, list[str]]:
@@ -159,7 +160,7 @@ def test_every_hand_over_returns_to_chinese_normal_size_and_contrast(
     browser: Browser, server: Server, backend: str
 ) -> None:
     meeting = set_up_meeting(server, f"{backend}-reset")
-    round_id, codes = household_round(server, meeting, ["1号楼101", "1号楼102"])
+    round_id, codes = household_round(server, meeting, ["1号楼101", "1号楼102", "1号楼103"])
     tablet = open_tablet(browser, server, round_id)
 
     switch_to(tablet, "en")
@@ -197,6 +198,22 @@ def test_every_hand_over_returns_to_chinese_normal_size_and_contrast(
     assert tablet_leftovers(tablet, [short, full]) == []
     tablet.reload()  # nothing of the English resident's choice was kept for the next page
     expect(tablet.locator("#code-title")).to_have_text("请输入投票码")
+
+    # a third resident starts in English with high contrast, ranks slowly, then walks away
+    tablet.clock.install()
+    switch_to(tablet, "en")
+    tablet.click("#contrast")
+    enter(tablet, codes[2])
+    expect(tablet.locator("#step-ballot")).to_be_visible()
+    tablet.clock.run_for((IDLE_SECONDS - 60) * 1000)
+    rank(tablet, PLAY)  # still here: the pause starts again
+    tablet.clock.run_for((IDLE_SECONDS - 60) * 1000)
+    expect(tablet.locator("#order li .who")).to_have_text([PLAY])
+    tablet.clock.run_for(61_000)  # gone: the tablet hands itself over
+    expect(tablet.locator("#code-title")).to_have_text("请输入投票码")
+    expect(tablet.locator("html")).not_to_have_class(re.compile("contrast"))
+    assert tablet_leftovers(tablet, [codes[2]]) == []
+    assert used_codes(server, round_id) == 2  # the walked-away code is still unused
     tablet.context.close()
 
 

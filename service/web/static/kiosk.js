@@ -534,6 +534,24 @@
   $("next").addEventListener("click", handOver);
   $("kept-next").addEventListener("click", handOver);
 
+  /* A resident who walks away before sending: after data.idleSeconds without a touch or a
+     key on the code, ballot or review step, the tablet hands itself over (the receipt and
+     the kept-ballot screens have their own countdowns; a ballot being sent is never dropped). */
+  var idle = null;
+  var UNSENT = ["step-code", "step-ballot", "step-review"];
+
+  function stillHere() {
+    window.clearTimeout(idle);
+    idle = window.setTimeout(function () {
+      var step = document.querySelector("section.step:not([hidden])");
+      if (step && UNSENT.indexOf(step.id) >= 0 && !state.sending && !kept()) { handOver(); }
+    }, data.idleSeconds * 1000);
+  }
+
+  ["pointerdown", "keydown", "input"].forEach(function (type) {
+    document.addEventListener(type, stillHere, true);
+  });
+
   /* ---- the language, switched in place ---- */
   function speak(code) {
     if (!words[code]) { return; }
