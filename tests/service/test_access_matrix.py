@@ -181,6 +181,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/console/rounds/{round_id}/cancel"):                   FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/slate/tidy"):               FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/receipts"):                 FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/settings"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/comments"):                 FACILITATORS,
     ("POST",   "/console/comments/{comment_id}/hide"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/codes"):                    FACILITATORS,
