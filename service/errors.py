@@ -338,7 +338,9 @@ def sized_refusal(request: Request[Any, Any, Any], refusal: Refusal) -> Refusal:
     most = {"most": megabytes(limit)}
     sent = request.headers.get("content-length", "")
     if sent.isdigit():
-        return Refusal("upload-too-large", {**most, "size": megabytes(int(sent))}, "photos")
+        return Refusal(
+            "upload-too-large", {**most, "size": megabytes(int(sent), up=True)}, "photos"
+        )
     return Refusal("upload-too-large-unsized", most, "photos")
 
 

@@ -74,7 +74,7 @@ def check_photo(filename: str, data: bytes) -> None:
             "photo-too-large",
             field="photos",
             shown=shown,
-            size=megabytes(len(data)),
+            size=megabytes(len(data), up=True),
             most=megabytes(MAX_PHOTO_BYTES),
         )
 

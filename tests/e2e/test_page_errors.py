@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from engine.process import ProcessPhase
 from service.accounts.repository import create_user
 from service.accounts.schemas import UserCreate
+from service.auth.cross_site import FORM_COOKIE
 from service.auth.hashing import PasswordHasher
 from service.db import models
 from service.sizes import MEGABYTE
@@ -23,6 +24,7 @@ from tests.e2e.helpers import PASSWORD, Server, axe_violations, set_up_meeting, 
 from tests.support.phone_photos import metadata_left, phone_photo, red_side
 
 NOTE = "楼道扶手已装好，三楼的灯换成了声控灯"
+SECOND = "四楼扶手松动，已通知物业"
 
 
 def implementing_task(server: Server, tag: str) -> tuple[int, int, str]:
@@ -125,6 +127,19 @@ def test_a_refused_note_comes_back_filled_in_with_the_message_at_its_field(
     page.wait_for_url(server.url(f"{form_page}#task-{task_id}"))
     expect(page.locator(f"#task-{task_id}")).to_contain_text(NOTE)
     assert kept_keys(page) == []
+
+    # the form token expired while the note was typed: the note survives that too
+    open_note_form(page, task_id)
+    page.fill(f"#n-body-{task_id}", SECOND)
+    page.context.clear_cookies(name=FORM_COOKIE)
+    page.click(f"form[action='/secretary/tasks/{task_id}/notes'] button[type=submit]")
+    expect(page.locator("h1")).to_have_text("表单已过期")
+    page.click("a[data-way=back]")
+    page.wait_for_url(server.url(form_page))
+    expect(page.locator(f"#n-body-{task_id}")).to_have_value(SECOND)
+    page.click(f"form[action='/secretary/tasks/{task_id}/notes'] button[type=submit]")
+    page.wait_for_url(server.url(f"{form_page}#task-{task_id}"))
+    expect(page.locator(f"#task-{task_id}")).to_contain_text(SECOND)
     page.close()
 
 

@@ -264,7 +264,7 @@ async def test_photos_are_checked_by_content_and_size(client, staff, db):
     )
     assert big.status_code == 413
     assert big.json()["code"] == "too-large"
-    assert big.json()["message_zh"] == "照片“big.jpg”太大（20 兆），每张最大 20 兆"
+    assert big.json()["message_zh"] == "照片“big.jpg”太大（20.1 兆），每张最大 20 兆"
     # no file at all: an empty body, a form without files (these were 500s)
     for empty in (
         {"content": b"", "headers": {**secretary, "content-type": "multipart/form-data"}},

@@ -18,7 +18,7 @@ from service.db.models import TaskNote, TaskPhoto
 from service.demo.loader import PHOTO
 from service.loop.photos import MAX_PHOTO_BYTES, UPLOAD_LIMIT
 from service.loop.shrink import LONG_SIDE
-from service.sizes import MEGABYTE
+from service.sizes import MEGABYTE, megabytes
 from tests.support.app import ok
 from tests.support.pages import token_from, use_session
 from tests.support.phone_photos import metadata_left, phone_photo, red_side
@@ -133,7 +133,7 @@ async def test_refusals_say_sizes_in_megabytes_and_store_nothing(client, staff, 
     url = f"/api/v1/task-notes/{note_id}/photos"
     secretary = staff["secretary"]
 
-    too_big = b"\xff\xd8\xff\xe0" + b"\0" * (MAX_PHOTO_BYTES + MEGABYTE // 2)
+    too_big = b"\xff\xd8\xff\xe0" + b"\0" * (MAX_PHOTO_BYTES + MEGABYTE // 2 - 4)
     big = await client.post(
         url, files=[("photos", ("大.jpg", too_big, "image/jpeg"))], headers=secretary
     )
@@ -147,7 +147,7 @@ async def test_refusals_say_sizes_in_megabytes_and_store_nothing(client, staff, 
     )
     assert over.status_code == 413
     said = over.json()["message_zh"]
-    assert said.startswith("上传的内容太大（101 兆），一次最多 100 兆"), said
+    assert said.startswith("上传的内容太大（101.1 兆），一次最多 100 兆"), said
     assert "MiB" not in said
     assert "字节" not in said
 
@@ -186,7 +186,7 @@ async def test_a_refused_photo_on_the_note_form_keeps_nothing_and_says_megabytes
     )
     task_id = int(made.headers["location"].rsplit("#task-", 1)[1])
     form_page = f"http://testserver.local/secretary/processes/{demo.process_id}"
-    too_big = b"\xff\xd8\xff\xe0" + b"\0" * (MAX_PHOTO_BYTES + 3 * MEGABYTE)
+    too_big = b"\xff\xd8\xff\xe0" + b"\0" * (MAX_PHOTO_BYTES + 3 * MEGABYTE - 4)
     refused = await client.post(
         f"/secretary/tasks/{task_id}/notes",
         data={"body": "灯已换好", "_csrf_token": token},
@@ -207,7 +207,7 @@ async def test_a_refused_photo_on_the_note_form_keeps_nothing_and_says_megabytes
         headers={"Referer": form_page},
     )
     assert over.status_code == 413
-    assert "上传的内容太大（100 兆），一次最多 100 兆" in over.text
+    assert "上传的内容太大（100.1 兆），一次最多 100 兆" in over.text
     assert await db.scalar(select(func.count()).select_from(TaskNote)) == 0
 
     phone = await client.post(
@@ -220,3 +220,12 @@ async def test_a_refused_photo_on_the_note_form_keeps_nothing_and_says_megabytes
     stored = (await db.scalars(select(TaskPhoto.data))).one()
     assert len(stored) < 2 * MEGABYTE
     assert metadata_left(bytes(stored)) == {}
+
+
+def test_sizes_are_said_in_megabytes():
+    assert megabytes(20 * MEGABYTE) == "20"
+    assert megabytes(int(23.4 * MEGABYTE)) == "23.4"
+    assert megabytes(1) == "0.1"  # a file with bytes is never "0"
+    assert megabytes(0) == "0"
+    assert megabytes(100 * MEGABYTE + 1) == "100"
+    assert megabytes(100 * MEGABYTE + 1, up=True) == "100.1"  # over a limit reads over it
