@@ -101,7 +101,8 @@ class LoopController(Controller):
         comments — removed; the answer describes the stored JPEG."""
         note = await tasks.find_note(db, note_id)
         files = [(upload.filename or "", await upload.read()) for upload in data]
-        return [photos.photo_out(p) for p in await photos.add_photos(db, note, files, actor)]
+        shrunk = await photos.shrunk_photos(files)
+        return [photos.photo_out(p) for p in await photos.add_photos(db, note, shrunk, actor)]
 
     @get(
         "/photos/{photo_id:int}",

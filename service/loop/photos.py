@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final
 
@@ -99,42 +100,62 @@ def photo_out(photo: Any) -> schemas.Photo:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ShrunkPhoto:
+    """A photo checked and made fit to store (:func:`shrunk_photos`), with the name it is
+    kept under."""
+
+    filename: str
+    data: bytes
+
+
+async def shrunk_photos(files: Sequence[tuple[str, bytes]]) -> list[ShrunkPhoto]:
+    """``(filename, bytes)`` photos as sent, checked and shrunk in the worker process —
+    before any database work, so that no transaction (and on SQLite no write lock) is held
+    while they are decoded. A refusal names the photo; none is stored then."""
+    if not files:
+        raise Invalid("no-photo", field="photos")
+    if len(files) > MAX_PHOTOS_PER_NOTE:
+        raise Invalid(
+            "too-many-photos", field="photos", most=MAX_PHOTOS_PER_NOTE, held=0, sent=len(files)
+        )
+    named = [(file_name(name), data) for name, data in files]
+    for name, data in named:
+        check_photo(name, data)
+    return [
+        ShrunkPhoto(stored_name(name)[:200], await kept_photo(name, data)) for name, data in named
+    ]
+
+
 async def add_photos(
     db: AsyncSession,
     note: models.TaskNote,
-    files: Sequence[tuple[str, bytes]],
+    shrunk: Sequence[ShrunkPhoto],
     actor: Actor,
 ) -> list[models.TaskPhoto]:
-    """Attach ``(filename, bytes)`` photos to a note, each shrunk and stripped of its
-    metadata in the worker process; every one is checked before any is stored, so a refused
-    upload stores nothing."""
-    if not files:
-        raise Invalid("no-photo", field="photos")
+    """Attach photos made by :func:`shrunk_photos` to a note, within its limit of
+    :data:`MAX_PHOTOS_PER_NOTE` (all or none)."""
     held = (
         await db.scalars(select(models.TaskPhoto.id).where(models.TaskPhoto.note_id == note.id))
     ).all()
-    if len(held) + len(files) > MAX_PHOTOS_PER_NOTE:
+    if len(held) + len(shrunk) > MAX_PHOTOS_PER_NOTE:
         raise Invalid(
             "too-many-photos",
             field="photos",
             most=MAX_PHOTOS_PER_NOTE,
             held=len(held),
-            sent=len(files),
+            sent=len(shrunk),
         )
-    named = [(file_name(name), data) for name, data in files]
-    for name, data in named:
-        check_photo(name, data)
-    kept = [(name, await kept_photo(name, data)) for name, data in named]
     photos = [
         models.TaskPhoto(
             note_id=note.id,
             content_type=STORED_TYPE,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            filename=stored_name(name)[:200],
-            data=data,
+            size=len(photo.data),
+            sha256=hashlib.sha256(photo.data).hexdigest(),
+            filename=photo.filename,
+            data=photo.data,
         )
-        for name, data in kept
+        for photo in shrunk
     ]
     db.add_all(photos)
     await db.flush()
