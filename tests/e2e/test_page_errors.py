@@ -98,6 +98,9 @@ def test_a_refused_note_comes_back_filled_in_with_the_message_at_its_field(
     expect(page.locator("h1")).to_have_text("表单里有一项需要修改")
     expect(page.locator(".refusal-field")).to_have_text("需要修改的一项：进度（%）")
     expect(page.locator("[data-kept]")).to_be_visible()  # the script kept the note
+    kept = page.evaluate("JSON.stringify(Object.values(sessionStorage))")
+    assert NOTE in kept
+    assert "_csrf_token" not in kept  # form tokens (and hidden fields) are never kept
     expect(page.locator("a[data-way=on][href='/secretary']")).to_have_text("回到书记工作台")
     assert axe_violations(page) == []
     shot(page, artefacts, "error-page", backend)
@@ -183,4 +186,34 @@ def test_a_phone_photo_through_the_note_form(
     assert red_side(stored) == "right"  # turned upright
     served = page.request.get(server.url(page.locator("img.thumb").get_attribute("src") or ""))
     assert served.body() == stored
+    page.close()
+
+
+def test_passwords_codes_tokens_and_files_are_never_kept(
+    browser: Browser, server: Server, backend: str
+) -> None:
+    page = browser.new_page()
+    page.goto(server.url("/board"))
+    kept = page.evaluate(
+        """() => {
+        const form = document.createElement("form");
+        form.method = "post";
+        form.action = "/nowhere";
+        form.innerHTML = `
+          <input name="title" value="楼道照明">
+          <input name="password" type="password" value="secret-pass">
+          <input name="pin" type="password" value="2468">
+          <input name="code" value="ABCD-EFGH-JKMN">
+          <input name="_csrf_token" type="hidden" value="token-value">
+          <input name="round_id" type="hidden" value="7">
+          <input name="photos" type="file">`;
+        document.body.appendChild(form);
+        form.addEventListener("submit", (event) => event.preventDefault());
+        form.requestSubmit();
+        return JSON.stringify(Object.values(sessionStorage));
+    }"""
+    )
+    assert "楼道照明" in kept
+    for secret in ("secret-pass", "2468", "ABCD-EFGH-JKMN", "token-value", '"round_id"'):
+        assert secret not in kept
     page.close()
