@@ -7,7 +7,8 @@
     redbench db upgrade                  bring the database schema up to date
     redbench user add NAME --role R      create a staff account
     redbench verify BUNDLE               check a decision bundle and count it again
-    redbench export ID --format F -o OUT a round's (or process's) decision record
+    redbench export ID --format F [-o OUT]  a round's (or process's) decision record (without
+                                         -o: under its Chinese name, here)
     redbench seal FILE --method M -o OUT count a ballot file into a verifiable bundle
 
 Every failure is one line on stderr and a non-zero exit: 1 for a bad file, a count that

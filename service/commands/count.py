@@ -4,7 +4,9 @@ A file that says how it was counted (every file of ballots Red Bench exports doe
 :class:`~ballots.box.PublishedCount`) is counted that way: its lot seed, and its method,
 seats and method options where the command line does not give others, so the recount
 gives the published result. Either way the output says where the seed came from (a line
-before the report; ``seed_source`` and ``published`` in ``--json``).
+before the report; ``seed_source`` and ``published`` in ``--json``). Options a file counts
+under numbers are printed by the names it gives them (:mod:`service.commands.names`; in
+``--json`` the counted ids stay, with ``names`` mapping each to its name).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS
 from engine.result import Option
 from service.commands.errors import CommandError, existing
+from service.commands.names import named_comparison, named_result, names_of
 from service.i18n import LANGUAGES, text
 
 METHOD_FLAGS = {
@@ -74,7 +77,10 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
         seats = published.seats if published is not None else (box.seats or 1)
     lot = choose_seed(args.seed, published, profile)
     said = [line for line in (lot.line(lang),) if line]
-    extra = {"seed_source": lot.source, "published": published}
+    names = names_of(box, lang)
+    extra: dict[str, object] = {"seed_source": lot.source, "published": published}
+    if names:  # the file counts its options under numbers: their names beside them
+        extra["names"] = names
     if args.command == "compare":
         from engine.compare import compare
 
@@ -85,7 +91,8 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
         else:
             from service.report import render_comparison  # the tables: not for --json
 
-            out.write(_with_notes(said, render_comparison(comparison, lang)))
+            shown_comparison = named_comparison(comparison, names)
+            out.write(_with_notes(said, render_comparison(shown_comparison, lang)))
         return 0
     method, options, note = _method_and_options(args, published, lang)
     result = tally(method, profile, seats=seats, seed=lot.seed, **options)
@@ -94,7 +101,7 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     else:
         from service.report import render_result  # the tables: not for --json
 
-        out.write(_with_notes([*note, *said], render_result(result, lang)))
+        out.write(_with_notes([*note, *said], render_result(named_result(result, names), lang)))
     return 0
 
 

@@ -3,9 +3,10 @@ command line.
 
     redbench verify BUNDLE [--expect DIGEST]        check a bundle alone: digests, every
                                                     ballot, and the count done again
-    redbench export ROUND --format F -o FILE        an export of a round from the database
+    redbench export ROUND --format F [-o FILE]      an export of a round from the database
                                                     (its ballot files written as its box is
-                                                    read)
+                                                    read); without -o, under the name a
+                                                    download has, in the current folder
     redbench export PROCESS --process --format F -o FILE
     redbench seal FILE --method M -o BUNDLE         count a ballot file (BLT, PrefLib,
                                                     pabulib …) into a verifiable bundle
@@ -47,7 +48,12 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("id", type=int, help="the round id (or the process id with --process)")
         cmd.add_argument("--process", action="store_true", help="export a whole process")
         cmd.add_argument("--format", required=True, choices=list(FORMATS), help="what to export")
-        cmd.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+        cmd.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            help="file to write (default: its own Chinese name, in the current folder)",
+        )
         cmd.add_argument("--database", help="database URL (default: REDBENCH_DATABASE_URL or here)")
         cmd.add_argument("--lang", choices=LANGUAGES, help="language of the document (default zh)")
         cmd.add_argument("--no-progress", action="store_true", help="no byte count while writing")
@@ -127,7 +133,7 @@ def export(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     language = args.lang or "zh"
     streamed = not args.process and not args.whole and args.format in STREAMED
 
-    async def run() -> int:
+    async def run() -> tuple[Path, int]:
         engine = create_engine(settings.database_url)
         maker = sessionmaker(engine)
         try:
@@ -138,22 +144,31 @@ def export(args: argparse.Namespace, lang: str, out: TextIO) -> int:
                     export = await stream_round(
                         session, maker, args.id, args.format, system, language
                     )
-                return await write_streamed(export, args.output, _byte_count(args, lang))
+                path = _output(args, export.filename)
+                return path, await write_streamed(export, path, _byte_count(args, lang))
             async with maker() as session, session.begin():
                 if args.process:
                     exported = await export_process(session, args.id, args.format, system, language)
                 else:
                     exported = await export_round(session, args.id, args.format, system, language)
-            _write(args.output, exported.content)
-            return len(exported.content)
+            path = _output(args, exported.filename)
+            _write(path, exported.content)
+            return path, len(exported.content)
         except ServiceError as exc:
             raise CommandError.of(exc) from exc
         finally:
             await engine.dispose()
 
-    size = asyncio.run(run())
-    out.write(text(lang, "record.exported", path=args.output, size=size) + "\n")
+    path, size = asyncio.run(run())
+    out.write(text(lang, "record.exported", path=path, size=size) + "\n")
     return 0
+
+
+def _output(args: argparse.Namespace, filename: str) -> Path:
+    """Where an export is written: ``-o``, else its own name (``口袋公园建设方案-第1轮-选票.blt``,
+    the name a download has) in the current folder."""
+    given: Path | None = args.output
+    return given if given is not None else Path.cwd() / filename
 
 
 async def write_streamed(
@@ -228,6 +243,7 @@ def seal_file(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from ballots.formats import read_ballots
     from ballots.recount import round_from_box
     from engine.registry import get_method
+    from service.commands.names import named_result, names_of
     from service.results.explain import outcome_words, undecided_words
 
     get_method(args.method)
@@ -240,8 +256,9 @@ def seal_file(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     drawn = any(tie.rule == "lot" for tie in record.result.ties)
     if drawn and box.published is not None and box.published.lot_seed != record.result.seed:
         out.write(text(lang, "record.seal_other_lot", seed=box.published.lot_seed) + "\n")
-    decided = f"{text(lang, 'winners')}: {outcome_words(record.result, lang)}"
-    out.write((undecided_words(record.result, lang) or decided) + "\n")
+    shown = named_result(record.result, names_of(box, lang))
+    decided = f"{text(lang, 'winners')}: {outcome_words(shown, lang)}"
+    out.write((undecided_words(shown, lang) or decided) + "\n")
     out.write(f"{text(lang, 'record.package_digest')}: {bundle.digest}\n")
     out.write(text(lang, "record.exported", path=args.output, size=len(data)) + "\n")
     return 0

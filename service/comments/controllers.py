@@ -26,8 +26,7 @@ class CommentController(Controller):
     ) -> Comment:
         """Record a speaker's comment (only while the round is commenting)."""
         row = await repo.add_comment(db, round_id, data, actor)
-        prompts = (await find_round(db, round_id)).prompts
-        return (await repo.comments_out(db, [row], list(prompts)))[0]
+        return (await repo.comments_out(db, [row], await find_round(db, round_id)))[0]
 
     @get("/rounds/{round_id:int}/comments", opt=roles(*STAFF))
     async def list_comments(
@@ -50,5 +49,4 @@ class CommentController(Controller):
     ) -> Comment:
         """Hide an abusive comment; the text and the reason are kept."""
         row = await repo.hide_comment(db, comment_id, data.reason, actor)
-        prompts = (await find_round(db, row.round_id)).prompts
-        return (await repo.comments_out(db, [row], list(prompts)))[0]
+        return (await repo.comments_out(db, [row], await find_round(db, row.round_id)))[0]

@@ -113,16 +113,32 @@ async def _names(db: AsyncSession, user_ids: Iterable[int | None]) -> dict[int, 
     return {row.id: row.display_name for row in rows}
 
 
+async def option_names(db: AsyncSession, round_row: models.Round) -> dict[int, str]:
+    """The name of every option a comment of the round may be about: the slate's (as the
+    ballot shows it), and the proposal's title for one taken off the slate since."""
+    names = {o.proposal_id: o.name for o in await slate_out(db, round_row)}
+    commented = select(models.Comment.proposal_id).where(
+        models.Comment.round_id == round_row.id, models.Comment.proposal_id.is_not(None)
+    )
+    rows = await db.execute(
+        select(models.Proposal.id, models.Proposal.title).where(models.Proposal.id.in_(commented))
+    )
+    return {**{pid: title for pid, title in rows}, **names}
+
+
 async def comments_out(
-    db: AsyncSession, rows: list[models.Comment], prompts: list[str]
+    db: AsyncSession, rows: list[models.Comment], round_row: models.Round
 ) -> list[schemas.Comment]:
-    """Comments as staff see them, in the order given."""
+    """Comments as staff see them, in the order given, each with the name of its option."""
     names = await _names(db, [c.recorded_by for c in rows] + [c.hidden_by for c in rows])
+    options = await option_names(db, round_row)
+    prompts = list(round_row.prompts)
     return [
         schemas.Comment(
             id=c.id,
             round_id=c.round_id,
             proposal_id=c.proposal_id,
+            option=options.get(c.proposal_id) if c.proposal_id is not None else None,
             parent_id=c.parent_id,
             prompt=c.prompt,
             prompt_text=prompts[c.prompt]
@@ -157,7 +173,7 @@ async def list_comments(
             )
         ).all()
     )
-    flat = await comments_out(db, rows, list(round_row.prompts))
+    flat = await comments_out(db, rows, round_row)
     if not threaded:
         return flat
     by_id = {c.id: c for c in flat}
@@ -169,7 +185,9 @@ async def list_comments(
 
 
 async def summary(db: AsyncSession, round_id: int) -> schemas.CommentSummary:
-    """Counts by stance per slate option (and for the round as a whole), hidden left out."""
+    """Counts by stance per slate option, then the general comments (about the round as a
+    whole, always a row even when there are none); an option commented on and taken off
+    the slate since keeps its row, under its name. Hidden comments are only counted."""
     round_row = await find_round(db, round_id)
     rows = (
         await db.execute(
@@ -178,28 +196,30 @@ async def summary(db: AsyncSession, round_id: int) -> schemas.CommentSummary:
             ).where(models.Comment.round_id == round_id)
         )
     ).all()
-    entries = [
-        schemas.ProposalComments(
-            proposal_id=o.proposal_id, name=o.name, counts=schemas.StanceCounts()
-        )
+    names = await option_names(db, round_row)
+    entries = {
+        o.proposal_id: schemas.ProposalComments(o.proposal_id, o.name, schemas.StanceCounts())
         for o in await slate_out(db, round_row)
-    ]
-    entries.append(
-        schemas.ProposalComments(proposal_id=None, name="", counts=schemas.StanceCounts())
-    )
-    by_proposal = {e.proposal_id: e.counts for e in entries}
+    }
+    general = schemas.ProposalComments(None, "", schemas.StanceCounts(), whole_round=True)
     hidden = 0
     for proposal_id, stance, hidden_reason in rows:
         if hidden_reason is not None:
             hidden += 1
             continue
-        counts = by_proposal.get(proposal_id)
-        if counts is None:  # an option taken off the slate after it was commented on
-            counts = schemas.StanceCounts()
-            by_proposal[proposal_id] = counts
-            entries.insert(-1, schemas.ProposalComments(proposal_id, "", counts))
-        setattr(counts, stance, getattr(counts, stance) + 1)
-        counts.total += 1
+        if proposal_id is None:
+            entry = general
+        elif proposal_id in entries:
+            entry = entries[proposal_id]
+        else:
+            name = names.get(proposal_id, "")
+            entry = schemas.ProposalComments(proposal_id, name, schemas.StanceCounts())
+            entries[proposal_id] = entry
+        setattr(entry.counts, stance, getattr(entry.counts, stance) + 1)
+        entry.counts.total += 1
     return schemas.CommentSummary(
-        round_id=round_id, visible=len(rows) - hidden, hidden=hidden, proposals=entries
+        round_id=round_id,
+        visible=len(rows) - hidden,
+        hidden=hidden,
+        proposals=[*entries.values(), general],
     )

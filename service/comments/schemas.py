@@ -34,11 +34,14 @@ class CommentHide(Input, forbid_unknown_fields=True):
 
 class Comment(Struct):
     """A comment as staff see it; hidden ones included, with who hid them and why.
-    ``replies`` is filled in the threaded view and empty in the flat one."""
+    ``option`` is the name of the option it is about (``proposal_id``), null for a comment
+    on the round as a whole. ``replies`` is filled in the threaded view and empty in the
+    flat one."""
 
     id: int
     round_id: int
     proposal_id: int | None
+    option: str | None
     parent_id: int | None
     prompt: int | None
     prompt_text: str | None
@@ -62,15 +65,19 @@ class StanceCounts(Struct):
 
 
 class ProposalComments(Struct):
-    """Visible comments about one option (``proposal_id`` null: about the round as a whole)."""
+    """Visible comments about one option, or (``whole_round`` true, ``proposal_id`` null,
+    ``name`` empty) about the round as a whole — general comments, always the last entry."""
 
     proposal_id: int | None
     name: str
     counts: StanceCounts
+    whole_round: bool = False
 
 
 class CommentSummary(Struct):
-    """Counts by stance per option; hidden comments are left out and only counted."""
+    """Counts by stance per option in slate order (an option commented on and then taken
+    off the slate after them, under its own name), then the general comments; hidden
+    comments are left out and only counted."""
 
     round_id: int
     visible: int

@@ -560,6 +560,51 @@ class Feedback(Base):
     """What residents said: remarks, complaints, follow-ups asked for."""
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_residents: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """``True``: the running count of residents' own feedback given on the board page and
+    approved by the secretary (:mod:`service.loop.residents`), kept up by approvals and never
+    typed in; ``False``: a check the secretary recorded."""
+
+
+class ResidentFeedback(Base):
+    """One resident's feedback given on the public board (no account): the verdict, an
+    optional short text and an optional household label, as typed — nothing else about the
+    resident (no address, no device, no time of day). Pending until the secretary approves
+    it (then its text shows on the board and its verdict is counted into the board's
+    collection, ``feedback_id``) or rejects it with a reason (then it never shows)."""
+
+    __tablename__ = "resident_feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    """``satisfied``, ``fairly_satisfied`` or ``dissatisfied``."""
+    body: Mapped[str] = mapped_column(Text, default="")
+    """What the resident wrote (may be empty)."""
+    household: Mapped[str] = mapped_column(String(40), default="")
+    """The household label the resident chose to give (门牌), for the secretary only."""
+    given_on: Mapped[date] = mapped_column()
+    """The day it was given, in the community's time zone."""
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    """``pending``, ``approved`` or ``rejected``."""
+    reason: Mapped[str] = mapped_column(Text, default="")
+    """Why it was rejected (for the secretary's page and the audit log, never public)."""
+    moderated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    moderated_at: Mapped[datetime | None] = mapped_column(default=None)
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), default=None)
+    """The satisfaction check its verdict was counted into (set on approval)."""
+
+
+class FeedbackThrottle(Base):
+    """How many feedback forms each client address sent on the board in its current window
+    (:mod:`service.loop.board_throttle`). The address is kept only as a keyed digest, and
+    only while its window lasts."""
+
+    __tablename__ = "feedback_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """HMAC-SHA-256 of the client address under the server secret (hex)."""
+    given: Mapped[int] = mapped_column(Integer)
+    """Forms accepted from this address since ``window_from``."""
+    window_from: Mapped[datetime] = mapped_column(index=True)
 
 
 class CloseOut(Base):

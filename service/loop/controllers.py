@@ -1,10 +1,10 @@
 """The loop over HTTP: secretaries (and admins) set tasks, note progress with photos, record
-feedback and close or re-open the item; staff read it; anyone reads the public board and
-the photos on it."""
+feedback, moderate residents' feedback from the board and close or re-open the item; staff
+read it; anyone reads the public board and the photos on it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
@@ -14,7 +14,7 @@ from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.loop import board as public
-from service.loop import closeout, feedback, photos, schemas, tasks
+from service.loop import closeout, feedback, photos, residents, schemas, tasks
 from service.loop.photos import SERVED_TYPES, UPLOAD_LIMIT
 from service.openapi.responses import download, refusals
 
@@ -143,6 +143,39 @@ class LoopController(Controller):
     @get("/processes/{process_id:int}/feedback", opt=roles(*STAFF))
     async def list_feedback(self, db: DB, process_id: FromPath[int]) -> list[schemas.Feedback]:
         return [feedback.feedback_out(f) for f in await feedback.process_feedback(db, process_id)]
+
+    @get("/processes/{process_id:int}/resident-feedback", opt=SECRETARY)
+    async def list_resident_feedback(
+        self,
+        db: DB,
+        process_id: FromPath[int],
+        status: FromQuery[Literal["pending", "approved", "rejected"] | None] = None,
+    ) -> list[schemas.ResidentFeedback]:
+        """Residents' feedback given on the board (with the household label they gave):
+        pending oldest first, or those of one ``status``."""
+        statuses = (status,) if status else ("pending", "approved", "rejected")
+        rows = await residents.of_process(db, process_id, statuses)
+        return [residents.resident_feedback_out(r) for r in rows]
+
+    @post("/resident-feedback/{feedback_id:int}/approve", opt=SECRETARY, status_code=200)
+    async def approve_resident_feedback(
+        self, db: DB, feedback_id: FromPath[int], actor: Caller
+    ) -> schemas.ResidentFeedback:
+        """Show it on the board and count its verdict into the board channel's check."""
+        row = await residents.approve(db, feedback_id, actor)
+        return residents.resident_feedback_out(row)
+
+    @post("/resident-feedback/{feedback_id:int}/reject", opt=SECRETARY, status_code=200)
+    async def reject_resident_feedback(
+        self,
+        db: DB,
+        feedback_id: FromPath[int],
+        data: JSONBody[schemas.Rejection],
+        actor: Caller,
+    ) -> schemas.ResidentFeedback:
+        """Keep it off the board, with the reason (never shown publicly)."""
+        row = await residents.reject(db, feedback_id, data.reason, actor)
+        return residents.resident_feedback_out(row)
 
     @post("/processes/{process_id:int}/close-out", opt=SECRETARY, status_code=200)
     async def close_out(

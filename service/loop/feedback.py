@@ -1,5 +1,6 @@
 """Residents' feedback (反馈) on an implemented decision: satisfaction checks taken at a later
-bench meeting or collected on the board.
+bench meeting or collected on the board. Residents' own feedback given on the board page is
+moderated and counted into a check of the board channel in :mod:`service.loop.residents`.
 
 The first check is taken once every task is done (or cancelled): it moves the process from
 ``implementing`` to ``feedback``. More checks may follow until the item is closed.
@@ -71,6 +72,7 @@ def feedback_out(row: models.Feedback) -> schemas.Feedback:
         satisfaction=round((row.satisfied + row.fairly_satisfied) / total, 4) if total else 0.0,
         note=row.note,
         created_at=row.created_at,
+        from_residents=row.from_residents,
     )
 
 

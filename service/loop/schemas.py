@@ -4,7 +4,7 @@ feedback, the close-out, and the public board."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
@@ -78,6 +78,8 @@ class Task(Struct):
     id: int
     process_id: int
     proposal_id: int | None
+    option: str | None
+    """The name of the decided option it carries out (``None``: the item as a whole)."""
     title: str
     description: str
     owner: str
@@ -136,6 +138,53 @@ class Feedback(Struct):
     satisfaction: float
     note: str
     created_at: datetime
+    from_residents: bool = False
+    """The running count of residents' own feedback given on the board, as approved."""
+
+
+Verdict = Literal["satisfied", "fairly_satisfied", "dissatisfied"]
+VERDICTS: tuple[Verdict, ...] = ("satisfied", "fairly_satisfied", "dissatisfied")
+Household = Annotated[str, Meta(max_length=40, extra=LINE)]
+ShortText = Annotated[str, Meta(max_length=500, extra=PROSE)]
+
+
+class ResidentFeedbackCreate(Input, forbid_unknown_fields=True):
+    """A resident's feedback from the board: the verdict, and optionally a short text and the
+    household label (门牌) — no account, nothing else about them."""
+
+    verdict: Verdict
+    body: ShortText = ""
+    household: Household = ""
+
+
+class Rejection(Input, forbid_unknown_fields=True):
+    """Why the secretary does not show a resident's feedback (kept, never public)."""
+
+    reason: RequiredText
+
+
+class ResidentFeedback(Struct):
+    """A resident's feedback as the secretary sees it (the board shows approved texts only,
+    without the household)."""
+
+    id: int
+    process_id: int
+    verdict: str
+    body: str
+    household: str
+    given_on: date
+    status: str
+    reason: str
+    moderated_at: datetime | None
+    feedback_id: int | None
+
+
+class Remark(Struct):
+    """An approved resident's text as the board shows it: no household, no name."""
+
+    verdict: str
+    body: str
+    given_on: date
 
 
 class CloseOutCreate(Input, forbid_unknown_fields=True):

@@ -25,9 +25,11 @@ from service.db.base import utcnow
 from service.errors import Conflict, Invalid, NotFound
 from service.i18n import text
 from service.loop import schemas
+from service.loop.decision import decision_of
 from service.loop.photos import photo_out
 from service.processes.repository import change_phase, find_process
 from service.processes.schemas import PhaseChange
+from service.records.labels import listed
 from service.zones import latest_today, today
 
 P = ProcessPhase
@@ -72,6 +74,15 @@ async def create_task(
                 field="proposal_id",
                 proposal_id=data.proposal_id,
                 process_id=process_id,
+            )
+        decision = await decision_of(db, process_id)
+        if not decision.allows(proposal.id):
+            raise Invalid(
+                "task-option-not-decided",
+                field="proposal_id",
+                option=proposal.title,
+                decided=partial(_decided_names, [o.name for o in decision.options]),
+                detail={"decided": [o.proposal_id for o in decision.options]},
             )
     if process.phase == P.DECIDED.value:
         await change_phase(db, actor, process_id, PhaseChange(to=ProcessPhase.IMPLEMENTING))
@@ -184,6 +195,7 @@ async def tasks_out(
     photos: dict[int, list[schemas.Photo]] = defaultdict(list)
     for row in photo_rows:
         photos[row.note_id].append(photo_out(row))
+    options = await option_names(db, [t.proposal_id for t in tasks if t.proposal_id is not None])
     by_task: dict[int, list[schemas.Note]] = defaultdict(list)
     for n in notes:
         by_task[n.task_id].append(
@@ -203,6 +215,7 @@ async def tasks_out(
             id=t.id,
             process_id=t.process_id,
             proposal_id=t.proposal_id,
+            option=options.get(t.proposal_id) if t.proposal_id is not None else None,
             title=t.title,
             description=t.description,
             owner=t.owner,
@@ -216,6 +229,23 @@ async def tasks_out(
         )
         for t in tasks
     ]
+
+
+def _decided_names(names: Sequence[str], lang: str) -> str:
+    """The decided options by name for a refusal (``无``/``none`` when there are none)."""
+    return listed(lang, names) or text(lang, "task.no-decided-options")
+
+
+async def option_names(db: AsyncSession, proposal_ids: Sequence[int]) -> dict[int, str]:
+    """The names of the options these tasks carry out, by proposal id."""
+    if not proposal_ids:
+        return {}
+    rows = await db.execute(
+        select(models.Proposal.id, models.Proposal.title).where(
+            models.Proposal.id.in_(set(proposal_ids))
+        )
+    )
+    return {int(pid): str(title) for pid, title in rows}
 
 
 def is_overdue(task: models.Task, on: date) -> bool:

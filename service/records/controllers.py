@@ -7,6 +7,8 @@
                                                  every counted round, then the tasks,
                                                  feedback and close-out
     GET  /api/v1/exports                         the export formats (staff)
+    GET  /api/v1/rounds/{id}/poster?size=A3      the result poster for the notice board
+                                                 (everyone, once published)
     POST /api/v1/rounds/{id}/code-slips          issue codes and get their slips as a PDF
                                                  (facilitator, admin)
 
@@ -37,7 +39,8 @@ from service.deps import DB, Caller
 from service.openapi.responses import download, refusals
 from service.processes.repository import find_process
 from service.records.assemble import process_draft, round_draft
-from service.records.exports import FORMATS, Exported, audit_export, make
+from service.records.exports import FORMATS, Exported, audit_export, disposition, make
+from service.records.poster import paper, poster_facts, poster_names, poster_pdf
 from service.records.slips import slips_pdf
 from service.records.streams import STREAMED, StreamedExport, stream_round
 from service.results.controllers import HIDDEN
@@ -164,6 +167,20 @@ async def print_slips(
     return pdf
 
 
+async def poster_download(
+    db: AsyncSession, request: Request[Any, Any, Any], round_id: int, size: str, lang: str
+) -> Response[bytes]:
+    """A published round's result poster as a download (:mod:`service.records.poster`), its
+    QR code pointing at the board page on the address the request came to."""
+    chosen = paper(size)
+    facts = await poster_facts(db, round_id, str(request.base_url))
+    pdf = await offload.run(poster_pdf, facts, chosen, lang)
+    name, fallback = poster_names(facts, chosen, lang)
+    return Response(
+        pdf, media_type="application/pdf", headers=_download_headers(disposition(name, fallback))
+    )
+
+
 def _lang(request: Request[Any, Any, Any], lang: str | None) -> str:
     if lang in ("zh", "en"):
         return lang
@@ -196,6 +213,31 @@ class RecordController(Controller):
         """The sealed JSON bundle of a published round (staff: of a closed one), sent as its
         ballot box is read."""
         return await round_download(db, state, round_id, "json", actor)
+
+    @get(
+        "/rounds/{round_id:int}/poster",
+        opt=roles("public", *STAFF),
+        responses=download(200, ["application/pdf"], description="the poster, one page")
+        | refusals(
+            {
+                409: "`results-hidden`: the round's result is not published yet",
+                422: "`invalid`: the paper size is neither A4 nor A3",
+            }
+        )
+        | NO_FONT,
+    )
+    async def poster(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        round_id: FromPath[int],
+        size: FromQuery[str] = "A4",
+        lang: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        """The result poster of a published round for the notice board (A4 or A3): the
+        winners in large type, the count as a chart, the turnout and a QR code of the
+        round's board page. Public, as the board is; refused before publication."""
+        return await poster_download(db, request, round_id, size, _lang(request, lang))
 
     @get(
         "/rounds/{round_id:int}/exports/{fmt:str}",

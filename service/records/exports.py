@@ -192,12 +192,18 @@ def make(draft: Draft, name: str, lang: str = "zh") -> Made:
 
 def filename(bundle: Package, fmt: ExportFormat, extension: str, single: bool, lang: str) -> str:
     """The file name of an export in ``lang``: 口袋公园建设方案-第1轮-选票.blt."""
-    title = "".join(ch for ch in bundle.process.title if ch not in '\\/:*?"<>|\r\n\t') or "redbench"
+    title = safe_title(bundle.process.title)
     what = fmt.file_word(lang)
     if bundle.loop is not UNSET and fmt.name in ("pdf", "xlsx"):
         what = text(lang, "export.file.whole-record")
     where = text(lang, "export.round_part", n=bundle.rounds[0].number) if single else ""
     return f"{title}-{where}{what}.{extension}"
+
+
+def safe_title(title: str) -> str:
+    """A process title as the start of a file name: without the characters file systems
+    refuse (``/``, ``:``, ``?`` …); ``redbench`` when nothing is left."""
+    return "".join(ch for ch in title if ch not in '\\/:*?"<>|\r\n\t') or "redbench"
 
 
 def ascii_filename(bundle: Package, fmt: ExportFormat, extension: str, single: bool) -> str:

@@ -18,6 +18,7 @@ from service.events import publish_after_commit
 from service.openapi.responses import refusals
 from service.phases import change_phase
 from service.rounds import repository as repo
+from service.rounds.editing import update_round
 from service.rounds.schemas import (
     PhaseChange,
     Round,
@@ -51,12 +52,23 @@ class RoundController(Controller):
         """The round with its slate and what still stops voting from opening."""
         return await repo.round_out(db, await repo.find_round(db, round_id))
 
-    @patch("/rounds/{round_id:int}", opt=RUNS_ROUNDS)
+    @patch(
+        "/rounds/{round_id:int}",
+        opt=RUNS_ROUNDS,
+        responses=refusals(
+            {
+                409: "`round-frozen`: voting has opened, so the set-up is fixed; "
+                "`round-cancelled`: the round was cancelled"
+            }
+        ),
+    )
     async def update_round(
         self, db: DB, round_id: FromPath[int], data: JSONBody[RoundUpdate], actor: Caller
     ) -> Round:
-        """Change a round; refused (409 round-frozen) once voting has opened."""
-        return await repo.round_out(db, await repo.update_round(db, round_id, data, actor))
+        """Change a round's set-up — title, method, options, rules, slate and its order,
+        prompts, household roll, receipts — until voting opens (409 after); the audit log
+        keeps each change with its value before and after."""
+        return await repo.round_out(db, await update_round(db, round_id, data, actor))
 
     @put("/rounds/{round_id:int}/slate", opt=RUNS_ROUNDS)
     async def replace_slate(

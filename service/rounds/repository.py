@@ -1,6 +1,6 @@
-"""Rounds: creating and changing them until voting opens, their slates (chosen or seeded
-from a published round's top k), moving them through their phases, and cancelling one set
-up by mistake before its voting opens."""
+"""Rounds: creating them, their slates (chosen or seeded from a published round's top k),
+moving them through their phases, and cancelling one set up by mistake before its voting
+opens. Changing one until voting opens is :mod:`service.rounds.editing`."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from service.rounds.freeze import (
     refuse_if_cancelled,
     refuse_if_frozen,
 )
-from service.rounds.settings import ROUND_OPTIONS, SlateOption
+from service.rounds.settings import SlateOption
 from service.transitions import refused_transition
 from service.zones import moment
 
@@ -175,7 +175,7 @@ async def create_round(
     db.add(round_row)
     await db.flush()
     await db.refresh(round_row, ["number"])
-    await _write_slate(db, round_row.id, proposal_ids)
+    await write_slate(db, round_row.id, proposal_ids)
     record(
         db,
         actor,
@@ -193,41 +193,6 @@ async def create_round(
     return round_row
 
 
-async def update_round(
-    db: AsyncSession, round_id: int, data: schemas.RoundUpdate, actor: Actor
-) -> Round:
-    """Change a round before voting opens (409 ``round-frozen`` after)."""
-    round_row = await find_round(db, round_id, for_update=True)
-    await refuse_if_cancelled(db, round_row)
-    await refuse_if_frozen(db, round_row)
-    kind = data.ballot_kind or round_row.ballot_kind
-    method = data.method or round_row.method
-    kind_changed = kind != round_row.ballot_kind
-    if kind_changed or data.method is not None or data.options is not None:
-        info = check_method(kind, method)
-        if data.options is not None:
-            options = data.options
-        else:
-            keep = ROUND_OPTIONS if kind == "budget" else ("seats", "tie_policy")
-            options = {k: v for k, v in round_row.options.shown().items() if k in keep}
-        round_row.options = check_options(kind, info, options)
-    if kind_changed or data.rules is not None:
-        round_row.rules = check_rules(kind, data.rules or rules_for(kind, round_row.rules))
-    round_row.ballot_kind = kind
-    round_row.method = method
-    if data.title is not None:
-        round_row.title = data.title
-    if data.prompts is not None:
-        round_row.prompts = list(data.prompts)
-    if data.household_roll is not None:
-        round_row.household_roll = data.household_roll
-    if data.open_receipts is not None:
-        round_row.open_receipts = data.open_receipts
-    changed = [f for f in schemas.RoundUpdate.__struct_fields__ if getattr(data, f) is not None]
-    record(db, actor, "round.updated", "round", round_id, fields=changed)
-    return round_row
-
-
 async def replace_slate(
     db: AsyncSession, round_id: int, proposal_ids: Sequence[int], actor: Actor
 ) -> Round:
@@ -237,13 +202,14 @@ async def replace_slate(
     await refuse_if_frozen(db, round_row)
     await check_slate(db, round_row.process_id, proposal_ids)
     await db.execute(delete(RoundOption).where(RoundOption.round_id == round_id))
-    await _write_slate(db, round_id, proposal_ids)
+    await write_slate(db, round_id, proposal_ids)
     round_row.seeded_from_round_id = None
     record(db, actor, "round.slate", "round", round_id, proposal_ids=list(proposal_ids))
     return round_row
 
 
-async def _write_slate(db: AsyncSession, round_id: int, proposal_ids: Sequence[int]) -> None:
+async def write_slate(db: AsyncSession, round_id: int, proposal_ids: Sequence[int]) -> None:
+    """The slate's rows for ``proposal_ids``, in this order (the old ones deleted first)."""
     db.add_all(
         RoundOption(round_id=round_id, proposal_id=pid, position=i)
         for i, pid in enumerate(proposal_ids)

@@ -68,10 +68,12 @@ class RoundCreate(Input, forbid_unknown_fields=True):
 
 
 class RoundUpdate(Input, forbid_unknown_fields=True):
-    """Changes before voting opens; fields left out stay as they are.
+    """Changes before voting opens (409 ``round-frozen`` after); fields left out stay as
+    they are.
 
     ``options`` and ``rules`` replace the stored ones whole. Changing ``method`` without
     ``options`` keeps seats, budget and tie policy and resets the method's own options.
+    ``proposal_ids`` is the whole slate in ballot order, checked as when setting up.
     """
 
     title: Title | None = None
@@ -82,6 +84,7 @@ class RoundUpdate(Input, forbid_unknown_fields=True):
     prompts: Annotated[list[Prompt], Meta(max_length=10)] | None = None
     household_roll: bool | None = None
     open_receipts: bool | None = None
+    proposal_ids: Annotated[list[int], Meta(max_length=100)] | None = None
 
 
 class SlateUpdate(Struct, forbid_unknown_fields=True):

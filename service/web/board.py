@@ -1,7 +1,9 @@
-"""The public board: read-only pages per community listing its processes, where each
-stands, the published decisions, and a tracker lookup where residents check that their
+"""The public board: pages per community listing its processes, where each stands, the
+published decisions, how each is carried out with the residents' moderated feedback and a
+form to give theirs (no account), and a tracker lookup where residents check that their
 ballot was counted (and, in a round with open receipts, what it says). Only published
-rounds show results here; cancelled rounds are not shown at all."""
+rounds show results here; cancelled rounds are not shown at all; a resident's feedback shows
+only once the secretary approved it, and never their household."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,19 +22,28 @@ from ballots.errors import InvalidReceipt
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot, ScoreBallot
 from engine.process import RoundPhase
 from engine.result import Result
+from service.accounts.signing_in import address_of
+from service.auth.clock import now_of
 from service.auth.guard import ANONYMOUS, roles
 from service.communities.controllers import all_communities, find_community
 from service.db import models
 from service.deps import DB
+from service.errors import Invalid, TooMany
 from service.i18n import text
+from service.loop import board_throttle, residents
 from service.loop.board import board as loop_board
-from service.loop.schemas import BoardProcess
-from service.records.labels import listed, method_name
+from service.loop.board_throttle import address_key
+from service.loop.schemas import VERDICTS, BoardProcess
+from service.processes.repository import find_process
+from service.records.labels import listed, method_name, sentence
 from service.results import ballot_box
 from service.results.explain import undecided_words
 from service.rounds.repository import rounds_with_results
+from service.web.board_forms import ResidentFeedbackForm
+from service.web.forms import Form
 from service.web.render import language_of, page, redirect
 from service.web.reveal import result_view
+from service.zones import today
 
 PUBLIC = roles("public")
 _BALLOT = msgspec.json.Decoder(Ballot)
@@ -114,6 +126,50 @@ async def find_receipt(
     return await ballot_box.look_up(db, round_row, normalize_tracker(typed))
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A feedback form the board refused: what was typed, and why (shown by its field)."""
+
+    process_id: int
+    form: ResidentFeedbackForm
+    refused: Invalid | TooMany
+
+    def message(self, lang: str) -> str:
+        return sentence(lang, self.refused.refusal.message(lang))
+
+    @property
+    def field(self) -> str | None:
+        return self.refused.field
+
+
+async def community_page(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    community_id: int,
+    *,
+    thanked: int | None = None,
+    draft: Draft | None = None,
+) -> Template:
+    """The community's board page; a refused feedback form comes back filled in."""
+    community = await find_community(db, community_id)
+    shown = (await loop_board(db, community_id)).processes
+    lines = await process_lines(db, shown, language_of(request))
+    return page(
+        request,
+        "board/community.html",
+        status=draft.refused.refusal.status if draft else 200,
+        here=f"/board/communities/{community_id}",
+        community=community,
+        processes=lines,
+        loops={p.id: p for p in shown},
+        remarks={p.id: await residents.remarks(db, p.id) for p in shown},
+        taking={p.id for p in shown if residents.taking_feedback(p.phase)},
+        verdicts=VERDICTS,
+        thanked=thanked,
+        draft=draft,
+    )
+
+
 class BoardController(Controller):
     path = "/"
     tags = ["pages"]
@@ -129,15 +185,44 @@ class BoardController(Controller):
 
     @get("/board/communities/{community_id:int}", opt=PUBLIC)
     async def community(
-        self, request: Request[Any, Any, Any], db: DB, community_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        community_id: FromPath[int],
+        sent: FromQuery[str] = "",
     ) -> Template:
-        """The community's processes, their status and decisions."""
-        community = await find_community(db, community_id)
-        shown = (await loop_board(db, community_id)).processes
-        lines = await process_lines(db, shown, language_of(request))
-        loops = {p.id: p for p in shown}
-        return page(
-            request, "board/community.html", community=community, processes=lines, loops=loops
+        """The community's processes, their status and decisions, how each is carried out,
+        and the residents' feedback form (``?sent=<process>``: the thanks after sending)."""
+        thanked = int(sent) if sent.isdigit() and len(sent) < 10 else None
+        return await community_page(request, db, community_id, thanked=thanked)
+
+    @post("/board/processes/{process_id:int}/feedback", opt=PUBLIC)
+    async def give_feedback(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        process_id: FromPath[int],
+        data: Form[ResidentFeedbackForm],
+    ) -> Template | Redirect:
+        """A resident's feedback, stored as pending until the secretary has read it.
+        Throttled per client address; a refusal shows the board again with the words next to
+        the form and what was typed kept (429 with ``Retry-After`` for the throttle)."""
+        process = await find_process(db, process_id)
+        community = await find_community(db, process.community_id)
+        try:
+            given = data.to_create()
+            key = address_key(state.settings.secret_key, address_of(request.client))
+            await board_throttle.admit(db, key, now_of(state))
+            await residents.give(db, process_id, given, today(community.time_zone))
+        except (Invalid, TooMany) as refused:
+            draft = Draft(process_id, data, refused)
+            shown = await community_page(request, db, community.id, draft=draft)
+            if isinstance(refused, TooMany):
+                shown.headers["Retry-After"] = str(refused.detail["retry_after"])
+            return shown
+        return redirect(
+            f"/board/communities/{community.id}?sent={process_id}#feedback-{process_id}"
         )
 
     @get("/board/rounds/{round_id:int}", opt=PUBLIC)

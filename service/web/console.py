@@ -42,6 +42,7 @@ from service.web.forms import (
     checked,
 )
 from service.web.render import language_of, local_path, page, redirect
+from service.web.round_setup import new_slate
 
 RUNS_MEETINGS = roles("facilitator", "admin")
 
@@ -177,6 +178,7 @@ class ConsoleController(Controller):
             methods=method_choices(),
             tie_policies=TIE_POLICIES,
             prompts="\n".join(DEFAULT_PROMPTS),
+            slate_choices=new_slate(overview.proposals),
         )
 
     @post("/processes/{process_id:int}/proposals", opt=RUNS_MEETINGS)

@@ -23,7 +23,8 @@ from service.errors import Invalid
 from service.proposals.schemas import ProposalCreate
 from service.refusals import field_words, validation_zh
 from service.rounds.config import methods_for
-from service.rounds.schemas import DEFAULT_PROMPTS, RoundCreate, RoundUpdate
+from service.rounds.schemas import DEFAULT_PROMPTS, Round, RoundCreate, RoundUpdate
+from service.rounds.settings import ROUND_OPTIONS
 from service.text import blank
 from service.voting.schemas import CodeVoid
 
@@ -128,7 +129,8 @@ class ProposalForm(msgspec.Struct):
 
 
 class RoundForm(msgspec.Struct):
-    """A new round: the method decides the ballot kind; the slate is the ticked options."""
+    """A new round: the method decides the ballot kind; the slate is the ticked options, in
+    the order their places say (``places``: one ``<proposal id>:<place>`` per option)."""
 
     title: str = ""
     method: str = "irv"
@@ -136,6 +138,7 @@ class RoundForm(msgspec.Struct):
     budget: str = ""
     tie_policy: str = "lot"
     proposal_ids: Many = []
+    places: Many = []
     prompts: str = "\n".join(DEFAULT_PROMPTS)
     allow_truncation: str = ""
     household_roll: str = ""
@@ -143,7 +146,8 @@ class RoundForm(msgspec.Struct):
     seed_round: str = ""
     seed_top: str = ""
 
-    def to_create(self) -> RoundCreate:
+    def settings(self) -> dict[str, Any]:
+        """The set-up the form says, in the API's shape, checked as far as a form can."""
         if not self.title.strip():
             raise Invalid("round-title-required", field="title")
         kind = kind_of_method(self.method)
@@ -154,17 +158,34 @@ class RoundForm(msgspec.Struct):
         budget = amount(self.budget, "budget")
         if kind == "budget":
             options["budget"] = None if budget is None else float(budget)
-        prompts = [line for line in self.prompts.splitlines() if not blank(line)]
-        fields: dict[str, object] = {
+        return {
             "title": self.title.strip(),
             "method": self.method,
             "ballot_kind": kind,
             "options": options,
             "rules": {"allow_truncation": kind != "ranked" or bool(self.allow_truncation)},
-            "prompts": prompts,
+            "prompts": [line.strip() for line in self.prompts.splitlines() if not blank(line)],
             "household_roll": bool(self.household_roll),
             "open_receipts": bool(self.open_receipts),
         }
+
+    def slate(self) -> list[int]:
+        """The ticked options in ballot order: by the place chosen for each (an option
+        without one after those with one), then in the order they were listed."""
+        ids = [whole(value, "proposal_ids", most=MAX_ID) for value in many(self.proposal_ids)]
+        place: dict[int, int] = {}
+        for value in many(self.places):
+            pid, _, at = value.partition(":")
+            number = whole(at, "places", least=1, most=100)
+            key = whole(pid, "places", most=MAX_ID)
+            if key is not None and number is not None:
+                place[key] = number
+        ticked = [i for i in ids if i is not None]
+        listed = {pid: n for n, pid in enumerate(ticked)}
+        return sorted(ticked, key=lambda pid: (place.get(pid, 101), listed[pid]))
+
+    def to_create(self) -> RoundCreate:
+        fields = self.settings()
         seed = whole(self.seed_round, "seed_round", least=1, most=MAX_ID)
         if seed is not None:  # the slate is the top k of a published round, not the ticks
             top = whole(self.seed_top, "seed_top", least=1, most=100)
@@ -172,9 +193,26 @@ class RoundForm(msgspec.Struct):
                 raise Invalid("seed-top-required", field="seed_top")
             fields["seed_from"] = {"round_id": seed, "top": top}
         else:
-            ids = [whole(value, "proposal_ids") for value in many(self.proposal_ids)]
-            fields["proposal_ids"] = [i for i in ids if i is not None]
+            fields["proposal_ids"] = self.slate()
         return checked(fields, RoundCreate)
+
+
+class RoundEditForm(RoundForm):
+    """A round's set-up changed before voting opens: the fields of :class:`RoundForm`
+    (without seeding: the slate is ticked and placed)."""
+
+    def to_update(self, current: Round) -> RoundUpdate:
+        """The change, keeping what the form does not show: the method's own options while
+        the method stays, and the ballot rules other than partial rankings while the ballot
+        kind stays."""
+        fields = self.settings()
+        if fields["method"] == current.method:
+            own = {k: v for k, v in current.options.items() if k not in ROUND_OPTIONS}
+            fields["options"] = {**own, **fields["options"]}
+        if fields["ballot_kind"] == current.ballot_kind:
+            fields["rules"] = {**msgspec.structs.asdict(current.rules), **fields["rules"]}
+        fields["proposal_ids"] = self.slate()
+        return checked(fields, RoundUpdate)
 
 
 class CommentForm(msgspec.Struct):

@@ -1,6 +1,7 @@
-"""The facilitator's console, second part: running one round at the bench meeting — the
-comment phase with its prompts (comments recorded on a speaker's behalf, with stance),
-printing voter-code slips, opening and closing voting, and live turnout (codes issued
+"""The facilitator's console, second part: running one round at the bench meeting — its
+page laid out in the meeting's order (:mod:`service.web.round_layout`), changing its set-up
+until voting opens, the comment phase with its prompts (comments recorded on a speaker's
+behalf, with stance and option), opening and closing voting, and live turnout (codes issued
 against ballots cast, never a result before the round is closed)."""
 
 from __future__ import annotations
@@ -22,15 +23,17 @@ from service.deps import DB, Caller
 from service.errors import Invalid
 from service.events import publish_after_commit
 from service.phases import change_phase
-from service.processes.repository import find_process
+from service.processes.repository import find_process, proposals_of
 from service.records.labels import method_summary
 from service.rounds import repository as rounds
+from service.rounds.config import TIE_POLICIES
+from service.rounds.editing import update_round
 from service.rounds.freeze import issues_before_freeze, pending_slate
 from service.rounds.schemas import RoundCancel
 from service.voting import codes, late
 from service.voting.codes import OPEN_FOR_CODES
 from service.voting.schemas import Turnout
-from service.web.console import RUNS_MEETINGS
+from service.web.console import RUNS_MEETINGS, method_choices
 from service.web.forms import (
     CancelForm,
     CommentForm,
@@ -38,8 +41,11 @@ from service.web.forms import (
     HideForm,
     PhaseForm,
     ReceiptsForm,
+    RoundEditForm,
 )
 from service.web.render import language_of, page, redirect
+from service.web.round_layout import FOLDED_COMMENTS, sections
+from service.web.round_setup import current_values, slate_choices
 
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
 NEXT_PHASE = {
@@ -59,22 +65,24 @@ class MeetingController(Controller):
     async def round_page(
         self, request: Request[Any, Any, Any], db: DB, round_id: FromPath[int]
     ) -> Template:
-        """The round as the meeting goes: set-up, prompts and comments, codes, voting."""
+        """The round as the meeting goes, the section of the moment first: set-up (and
+        its form until voting opens), prompts and comments, codes, turnout and voting."""
         round_row = await rounds.find_round(db, round_id)
         process = await find_process(db, round_row.process_id)
         lang = language_of(request)
-        thread = await comments.list_comments(db, round_id, threaded=False)
+        slate = await rounds.slate_out(db, round_row)
+        editable = round_row.voting_at is None and round_row.phase is not RoundPhase.CANCELLED
         return page(
             request,
             "console/round.html",
             round=round_row,
             process=process,
-            slate=await rounds.slate_out(db, round_row),
+            slate=slate,
             issues=await issues_before_freeze(db, round_row),
             stale_options=round_row.slate is None
             and any(p.status != "active" for p in await pending_slate(db, round_id)),
             method_summary=method_summary(round_row.method, lang),
-            comments=thread,
+            comments=await comments.list_comments(db, round_id, threaded=False),
             summary=await comments.summary(db, round_id),
             stances=STANCES,
             turnout=await codes.turnout(db, round_id),
@@ -82,7 +90,25 @@ class MeetingController(Controller):
             next_phases=NEXT_PHASE.get(round_row.phase, ()),
             codes_open=round_row.phase in OPEN_FOR_CODES,
             voided=request.query_params.get("voided") == "1",
+            changed=request.query_params.get("changed") == "1",
+            sections=sections(round_row.phase),
+            comments_folded=round_row.phase in FOLDED_COMMENTS,
+            editable=editable,
+            values=current_values(round_row) if editable else {},
+            choices=slate_choices(slate, await proposals_of(db, process.id)) if editable else [],
+            methods=method_choices() if editable else [],
+            tie_policies=TIE_POLICIES,
         )
+
+    @post("/rounds/{round_id:int}/settings", opt=RUNS_MEETINGS)
+    async def change_settings(
+        self, db: DB, actor: Caller, round_id: FromPath[int], data: Form[RoundEditForm]
+    ) -> Redirect:
+        """Change the round's set-up with the same fields and checks as creating it, until
+        voting opens (409 ``round-frozen`` after); audited with what changed."""
+        current = await rounds.round_out(db, await rounds.find_round(db, round_id))
+        await update_round(db, round_id, data.to_update(current), actor)
+        return redirect(f"/console/rounds/{round_id}?changed=1#setup")
 
     @post("/rounds/{round_id:int}/phase", opt=RUNS_MEETINGS)
     async def change_phase(
@@ -111,7 +137,7 @@ class MeetingController(Controller):
         self, db: DB, actor: Caller, round_id: FromPath[int], data: Form[ReceiptsForm]
     ) -> Redirect:
         """Open or seal the round's receipts (until voting opens; 409 after)."""
-        await rounds.update_round(db, round_id, data.to_update(), actor)
+        await update_round(db, round_id, data.to_update(), actor)
         return redirect(f"/console/rounds/{round_id}")
 
     @post("/rounds/{round_id:int}/cancel", opt=RUNS_MEETINGS)

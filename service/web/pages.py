@@ -20,6 +20,7 @@ from service.web.console import ConsoleController
 from service.web.kiosk import KioskController
 from service.web.meeting import MeetingController
 from service.web.options import OptionsController
+from service.web.poster import PosterController
 from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
 from service.web.reveal import RevealController
 from service.web.secretary import SecretaryController
@@ -38,6 +39,7 @@ PAGES: Final = [
             ConsoleController,
             MeetingController,
             OptionsController,
+            PosterController,
             RevealController,
             KioskController,
             SecretaryController,

@@ -1,8 +1,11 @@
-"""The branch secretary's pages (支部书记): every community's processes with their tasks,
-feedback and close-out, overdue tasks first; a process page to set and update tasks, note
-progress with photos, record satisfaction checks, close the item (销号) or re-open it; and
-downloads of every export of the decision record. Ballots appear only as exported records:
-no page links a ballot to a person, because nothing stored does."""
+"""The branch secretary's pages (支部书记): every community's processes starting from what
+each decided, with their tasks, feedback and close-out, overdue tasks first; a process page
+that says what was decided and which decided options still need a task, to set tasks (each
+carrying out a decided option, or the item as a whole) and update them, note progress with
+photos, moderate residents' feedback from the board, record satisfaction checks, close the
+item (销号) or re-open it; and downloads of every export of the decision record. Ballots
+appear only as exported records: no page links a ballot to a person, because nothing stored
+does."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engine.process import ProcessPhase, RoundPhase
@@ -19,8 +22,9 @@ from service.auth.guard import roles
 from service.db import models
 from service.deps import DB, Caller
 from service.errors import Invalid
-from service.loop import closeout, feedback, photos, tasks
+from service.loop import closeout, feedback, photos, residents, tasks
 from service.loop.board import loop_view
+from service.loop.decision import Decision, decision_of
 from service.loop.photos import UPLOAD_LIMIT
 from service.loop.schemas import Loop
 from service.processes.repository import process_overview, processes_by_community
@@ -38,6 +42,7 @@ from service.web.secretary_forms import (
     CloseOutForm,
     FeedbackForm,
     NoteForm,
+    RejectForm,
     ReopenForm,
     SlipsForm,
     TaskChangeForm,
@@ -52,6 +57,8 @@ only the admin reaches these pages."""
 COUNTED = (RoundPhase.CLOSED, RoundPhase.PUBLISHED)
 TASK_PHASES = (ProcessPhase.DECIDED, ProcessPhase.IMPLEMENTING)
 P = ProcessPhase
+DECIDED = (P.DECIDED, P.IMPLEMENTING, P.FEEDBACK, P.CLOSED)
+"""Phases in which a process has a decision to carry out (or carried out)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +79,34 @@ def round_downloads(round_row: models.Round, may_print: bool) -> RoundDownloads:
     return RoundDownloads(round=round_row, formats=fitting, slips=slips)
 
 
-async def community_loops(
-    db: DB,
-) -> list[tuple[models.Community, list[tuple[models.Process, Loop]]]]:
-    """Every community with its processes (newest first) and where each stands."""
+@dataclass(frozen=True, slots=True)
+class DeskLine:
+    """A process on the desk: where its loop stands, what it decided (once decided) and how
+    many residents' feedbacks wait for moderation."""
+
+    process: models.Process
+    loop: Loop
+    decision: Decision | None
+    pending: int
+
+
+async def community_loops(db: DB) -> list[tuple[models.Community, list[DeskLine]]]:
+    """Every community with its processes (newest first): where each stands, starting from
+    what it decided."""
+    waiting = await residents.pending_counts(db)
     return [
-        (community, [(p, await loop_view(db, p.id)) for p in processes])
+        (
+            community,
+            [
+                DeskLine(
+                    process=p,
+                    loop=await loop_view(db, p.id),
+                    decision=await decision_of(db, p.id) if p.phase in DECIDED else None,
+                    pending=waiting.get(p.id, 0),
+                )
+                for p in processes
+            ],
+        )
         for community, processes in await processes_by_community(db)
     ]
 
@@ -89,19 +118,29 @@ class SecretaryController(Controller):
 
     @get("/", opt=SECRETARY)
     async def home(self, request: Request[Any, Any, Any], db: DB) -> Template:
-        """Overdue tasks first, then each community's processes and their loop."""
+        """Overdue tasks and residents' feedback waiting first, then each community's
+        processes, each from its decision to its close-out."""
+        communities = await community_loops(db)
         return page(
             request,
             "secretary/home.html",
             overdue=await tasks.overdue_tasks(db),
-            communities=await community_loops(db),
+            waiting=[line for _, lines in communities for line in lines if line.pending],
+            communities=communities,
         )
 
     @get("/processes/{process_id:int}", opt=SECRETARY)
     async def process(
-        self, request: Request[Any, Any, Any], db: DB, actor: Caller, process_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        actor: Caller,
+        process_id: FromPath[int],
+        option: FromQuery[str] = "",
     ) -> Template:
-        """A process's loop with its forms, and its downloads."""
+        """A process from its decision: the decided options and their tasks, the loop with
+        its forms, residents' feedback to moderate, and the downloads. ``?option=`` picks a
+        decided option in the new task's form."""
         overview = await process_overview(db, process_id)
         process = overview.process
         downloads = [round_downloads(r, actor.role == "admin") for r in overview.rounds]
@@ -111,7 +150,10 @@ class SecretaryController(Controller):
             "secretary/process.html",
             process=process,
             community=overview.community,
-            proposals=overview.proposals,
+            decision=await decision_of(db, process_id) if process.phase in DECIDED else None,
+            chosen=int(option) if option.isdigit() and len(option) < 10 else None,
+            pending=await residents.of_process(db, process_id),
+            moderated=await residents.of_process(db, process_id, ("approved", "rejected")),
             standing=await loop_view(db, process_id),
             downloads=downloads,
             process_formats=[f for f in FORMATS.values() if f.process] if counted else [],
@@ -157,6 +199,22 @@ class SecretaryController(Controller):
     ) -> Redirect:
         await feedback.record_feedback(db, process_id, data.to_create(), actor)
         return redirect(f"/secretary/processes/{process_id}#feedback")
+
+    @post("/resident-feedback/{feedback_id:int}/approve", opt=SECRETARY)
+    async def approve_resident_feedback(
+        self, db: DB, actor: Caller, feedback_id: FromPath[int]
+    ) -> Redirect:
+        """Show a resident's feedback on the board and count it into the board's check."""
+        row = await residents.approve(db, feedback_id, actor)
+        return redirect(f"/secretary/processes/{row.process_id}#residents")
+
+    @post("/resident-feedback/{feedback_id:int}/reject", opt=SECRETARY)
+    async def reject_resident_feedback(
+        self, db: DB, actor: Caller, feedback_id: FromPath[int], data: Form[RejectForm]
+    ) -> Redirect:
+        """Keep a resident's feedback off the board, with the reason."""
+        row = await residents.reject(db, feedback_id, data.to_rejection().reason, actor)
+        return redirect(f"/secretary/processes/{row.process_id}#residents")
 
     @post("/processes/{process_id:int}/close-out", opt=SECRETARY)
     async def close_out(

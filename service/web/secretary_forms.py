@@ -1,5 +1,6 @@
 """The branch secretary's HTML forms as Structs, and turning them into the loop's request
-shapes (tasks, progress notes with photos, satisfaction checks, close-out and re-opening).
+shapes (tasks, progress notes with photos, satisfaction checks, close-out and re-opening,
+and the reason a resident's feedback is not shown).
 
 Browsers send every field as text; a blank optional field means "leave it as it is", and
 a file input left empty arrives as an empty string, not a file.
@@ -19,6 +20,7 @@ from service.loop.schemas import (
     CloseOutCreate,
     FeedbackCreate,
     NoteCreate,
+    Rejection,
     Reopen,
     TaskCreate,
     TaskUpdate,
@@ -138,3 +140,13 @@ class ReopenForm(msgspec.Struct):
 
 class SlipsForm(msgspec.Struct):
     count: str = ""
+
+
+class RejectForm(msgspec.Struct):
+    """Why a resident's feedback is not shown on the board."""
+
+    reason: str = ""
+
+    def to_rejection(self) -> Rejection:
+        reason = _needs(self.reason, "reason", "reject-reason-required")
+        return checked({"reason": reason}, Rejection)

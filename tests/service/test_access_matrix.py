@@ -137,6 +137,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/api/v1/rounds/{round_id}/exports/{fmt}"):             SECRETARIES,
     ("GET",    "/api/v1/processes/{process_id}/exports/{fmt}"):        SECRETARIES,
     ("POST",   "/api/v1/rounds/{round_id}/code-slips"):                FACILITATORS,
+    # the result poster: public as the board is (published rounds only, checked inside)
+    ("GET",    "/api/v1/rounds/{round_id}/poster"):                    PUBLIC,
     # ---- API: the loop: tasks, progress, feedback, close-out -------------------------------
     ("GET",    "/api/v1/processes/{process_id}/tasks"):                STAFF,
     ("POST",   "/api/v1/processes/{process_id}/tasks"):                SECRETARIES,
@@ -152,11 +154,17 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/api/v1/processes/{process_id}/reopen"):               SECRETARIES,
     ("GET",    "/api/v1/processes/{process_id}/loop"):                 STAFF,
     ("GET",    "/api/v1/communities/{community_id}/board"):            PUBLIC,
+    # residents' feedback from the board, moderated by the secretary (issue 15)
+    ("GET",    "/api/v1/processes/{process_id}/resident-feedback"):    SECRETARIES,
+    ("POST",   "/api/v1/resident-feedback/{feedback_id}/approve"):     SECRETARIES,
+    ("POST",   "/api/v1/resident-feedback/{feedback_id}/reject"):      SECRETARIES,
     # ---- pages: the public board -----------------------------------------------------------
     ("GET",    "/"):                                                   PUBLIC,
     ("GET",    "/board"):                                              PUBLIC,
     ("GET",    "/board/communities/{community_id}"):                   PUBLIC,
     ("GET",    "/board/rounds/{round_id}"):                            PUBLIC,
+    ("POST",   "/board/processes/{process_id}/feedback"):              PUBLIC,  # no account
+    ("GET",    "/board/rounds/{round_id}/poster"):                     PUBLIC,  # the poster PDF
     # ---- pages: signing in and out, the facilitator's console ------------------------------
     ("GET",    "/console/login"):                                      PUBLIC,
     ("POST",   "/console/login"):                                      PUBLIC,
@@ -176,6 +184,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/console/rounds/{round_id}/cancel"):                   FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/slate/tidy"):               FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/receipts"):                 FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/settings"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/comments"):                 FACILITATORS,
     ("POST",   "/console/comments/{comment_id}/hide"):                 FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/codes"):                    FACILITATORS,
@@ -201,6 +210,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/secretary/rounds/{round_id}/exports/{fmt}"):          SECRETARIES,
     ("GET",    "/secretary/processes/{process_id}/exports/{fmt}"):     SECRETARIES,
     ("POST",   "/secretary/rounds/{round_id}/code-slips"):             ADMIN,  # not the secretary
+    ("POST",   "/secretary/resident-feedback/{feedback_id}/approve"):  SECRETARIES,
+    ("POST",   "/secretary/resident-feedback/{feedback_id}/reject"):   SECRETARIES,
     ("POST",   "/console/communities/{community_id}/time-zone"):       ADMIN,
 }
 # fmt: on

@@ -18,6 +18,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,7 @@ async def test_every_page_is_chinese(client, staff, db):
     seen |= {  # files, scanned by test_every_document_is_chinese
         "/secretary/rounds/{round_id:int}/exports/{fmt:str}",
         "/secretary/processes/{process_id:int}/exports/{fmt:str}",
+        "/board/rounds/{round_id:int}/poster",  # the result poster's PDF
     }
 
     use_session(client, staff["admin"])  # the admin also sees the form for the time zone
@@ -309,6 +311,11 @@ async def test_every_document_is_chinese(client, staff, db, tmp_path):
         assert response.status_code == 200, response.text
         text = document_text(name, response.content, tmp_path)
         hits[f"{name} process {demo.process_id}"] = foreign_words(text, typed)
+
+    for round_id in (demo.round1, demo.round2):  # the result poster, from the board page
+        poster = await client.get(f"/board/rounds/{round_id}/poster", params={"size": "A3"})
+        assert poster.status_code == 200, poster.text
+        hits[f"poster round {round_id}"] = foreign_words(pdf_text(poster.content, tmp_path), typed)
 
     use_session(client, staff["admin"])
     slips = await post_form(client, f"/secretary/rounds/{world.voting}/code-slips", {"count": "2"})
@@ -622,6 +629,8 @@ async def test_the_command_line_is_chinese(
 
 
 def read_names(path: Path) -> list[str]:
-    """The project names of a pabulib file (typed by the city that ran the vote)."""
+    """The project names of a pabulib file (typed by the city that ran the vote): its
+    numbers and the titles of its ``name`` column, which the command line prints."""
     box = read_ballots(path)
-    return [*box.profile.candidates, box.title]
+    titles = [name for key, name in box.meta.items() if re.fullmatch(r"project\..+\.name", key)]
+    return [*box.profile.candidates, *titles, box.title]

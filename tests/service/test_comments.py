@@ -180,16 +180,53 @@ async def test_summary_counts_stances_per_option(client, staff, park, rid):
     assert response.status_code == 200
     body = response.json()
     assert (body["visible"], body["hidden"]) == (5, 1)
-    counts = {(p["proposal_id"], p["name"]): p["counts"] for p in body["proposals"]}
+    counts = {
+        (p["proposal_id"], p["name"], p["whole_round"]): p["counts"] for p in body["proposals"]
+    }
     assert counts == {
-        (a, "儿童游乐设施"): {"support": 2, "oppose": 1, "neutral": 0, "question": 0, "total": 3},
-        (b, "健康监测站"): {"support": 0, "oppose": 0, "neutral": 0, "question": 1, "total": 1},
-        (park.proposals[2], "文化墙"): {
+        (a, "儿童游乐设施", False): {
+            "support": 2,
+            "oppose": 1,
+            "neutral": 0,
+            "question": 0,
+            "total": 3,
+        },
+        (b, "健康监测站", False): {
+            "support": 0,
+            "oppose": 0,
+            "neutral": 0,
+            "question": 1,
+            "total": 1,
+        },
+        (park.proposals[2], "文化墙", False): {
             "support": 0,
             "oppose": 0,
             "neutral": 0,
             "question": 0,
             "total": 0,
         },
-        (None, ""): {"support": 0, "oppose": 0, "neutral": 1, "question": 0, "total": 1},
+        (None, "", True): {"support": 0, "oppose": 0, "neutral": 1, "question": 0, "total": 1},
     }
+    assert body["proposals"][-1]["whole_round"] is True  # the general comments come last
+
+
+async def test_comments_name_their_option_and_the_summary_keeps_every_row(client, staff, park, rid):
+    """Each comment says which option it is about (none: the round as a whole); an option
+    taken off the slate after it was commented on keeps its row, under its name, before the
+    row of the general comments, which is there even when nobody spoke generally."""
+    head = staff["facilitator"]
+    a, b, c = park.proposals[:3]
+    about_b = (await comment(client, head, rid, proposal_id=b, stance="oppose")).json()
+    assert about_b["option"] == "健康监测站"
+    general = (await comment(client, head, rid, stance="question")).json()
+    assert (general["proposal_id"], general["option"]) == (None, None)
+    slate = await client.put(
+        f"/api/v1/rounds/{rid}/slate", json={"proposal_ids": [a, c]}, headers=head
+    )
+    assert slate.status_code == 200, slate.text
+    listed = await client.get(f"/api/v1/rounds/{rid}/comments?view=flat", headers=head)
+    assert [x["option"] for x in listed.json()] == ["健康监测站", None]  # off the slate now
+    body = (await client.get(f"/api/v1/rounds/{rid}/comments/summary", headers=head)).json()
+    rows = [(p["proposal_id"], p["name"], p["counts"]["total"]) for p in body["proposals"]]
+    assert rows == [(a, "儿童游乐设施", 0), (c, "文化墙", 0), (b, "健康监测站", 1), (None, "", 1)]
+    assert [p["whole_round"] for p in body["proposals"]] == [False, False, False, True]

@@ -35,6 +35,7 @@ from service.records.exports import FORMATS
 from service.settings import Settings
 from tests.support.app import PASSWORD, SECRET
 from tests.support.documents import png
+from tests.support.feedback import give
 from tests.support.records_demo import Demo, build_demo
 
 DOCUMENT = document(
@@ -133,6 +134,7 @@ async def records(api: Api, demo: Demo) -> None:
     for rid in (r1, r2):
         await api("GET", f"/api/v1/rounds/{rid}/result", 200)
         await api("GET", f"/api/v1/rounds/{rid}/bundle", 200)
+        await api("GET", f"/api/v1/rounds/{rid}/poster", 200, params={"size": "A3"})
         page = await api("GET", f"/api/v1/rounds/{rid}/ballots", 200, params={"limit": 2})
         after = {"limit": 2, "after": page["next"]}  # sealed receipts: a ballot's JSON
         await api("GET", f"/api/v1/rounds/{rid}/ballots", 200, params=after)
@@ -406,6 +408,17 @@ async def loop(api: Api, demo: Demo) -> None:
         json={"channel": "bench", "held_on": "2026-07-01", "satisfied": 30, "dissatisfied": 2},
     )
     await api("GET", f"/api/v1/processes/{pid}/feedback", 200, "grid_worker")
+    for verdict in ("satisfied", "dissatisfied"):  # residents' feedback, given on the board
+        assert (await give(api.client, demo, verdict=verdict)).status_code == 303
+    first, second = await api("GET", f"/api/v1/processes/{pid}/resident-feedback", 200, "secretary")
+    await api("POST", f"/api/v1/resident-feedback/{first['id']}/approve", 200, "secretary")
+    await api(
+        "POST",
+        f"/api/v1/resident-feedback/{second['id']}/reject",
+        200,
+        "secretary",
+        json={"reason": "重复提交"},
+    )
     await api(
         "POST", f"/api/v1/processes/{pid}/close-out", 200, "secretary", json={"note": "已完成"}
     )

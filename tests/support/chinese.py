@@ -50,6 +50,8 @@ ALLOWED: Final[Mapping[str, str]] = {
     "verify": "the same command's sub-command",
     "tally": "the sub-command people type to recount a ballot file (redbench tally 文件)",
     "compare": "(the sub-command that counts a file under every method)",
+    "A4": "paper sizes are known by these names (用 A4 纸打印): the result poster's sizes",
+    "A3": "(paper size)",
 }
 """Latin words allowed in Chinese text, and why."""
 

@@ -1,0 +1,63 @@
+"""What the round set-up form shows: the options that may go on the slate, each with its
+place on the ballot, and (to change a round before voting opens) the round's current
+settings, so the form opens filled in with what is stored. The fields themselves are the
+template ``console/round_fields.html``, shared with the form that creates a round."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.db.models import Proposal, Round
+from service.rounds.settings import SlateOption
+from service.rounds.titles import own_name
+
+
+@dataclass(frozen=True, slots=True)
+class SlateChoice:
+    """An option the form offers for the slate: ticked when ``on_slate``, at ``place``."""
+
+    id: int
+    title: str
+    on_slate: bool
+    place: int
+
+
+def new_slate(proposals: Sequence[Proposal]) -> list[SlateChoice]:
+    """A new round's slate: every active option, ticked, in the order they were added."""
+    active = [p for p in proposals if p.status == "active"]
+    return [SlateChoice(p.id, p.title, True, n) for n, p in enumerate(active, start=1)]
+
+
+def slate_choices(slate: Sequence[SlateOption], proposals: Sequence[Proposal]) -> list[SlateChoice]:
+    """A round's slate as it stands, ticked and in ballot order, then the other active
+    options of its process, unticked, after them."""
+    on = [SlateChoice(o.proposal_id, o.name, True, n) for n, o in enumerate(slate, start=1)]
+    taken = {o.proposal_id for o in slate}
+    off = [p for p in proposals if p.status == "active" and p.id not in taken]
+    return on + [SlateChoice(p.id, p.title, False, len(on) + n) for n, p in enumerate(off, 1)]
+
+
+def current_values(round_row: Round) -> dict[str, Any]:
+    """The round's settings as the form's fields show them; its name without the round's
+    own number ("第一轮：设施排序" shows 设施排序: the page says 第1轮 once, and saving it
+    keeps the same title on every page)."""
+    return {
+        "title": own_name(round_row.number, round_row.title) or round_row.title,
+        "method": round_row.method,
+        "seats": round_row.options.seats,
+        "budget": yuan_typed(round_row.options.budget),
+        "tie_policy": round_row.options.tie_policy,
+        "allow_truncation": round_row.rules.allow_truncation,
+        "household_roll": round_row.household_roll,
+        "open_receipts": round_row.open_receipts,
+        "prompts": "\n".join(round_row.prompts),
+    }
+
+
+def yuan_typed(amount: float | None) -> str:
+    """An amount of yuan as one would type it (``150000``, ``1234.5``; blank for none)."""
+    if amount is None:
+        return ""
+    return str(int(amount)) if float(amount).is_integer() else str(amount)
