@@ -55,6 +55,7 @@ from service.domain import entry as entry
 from service.i18n import settled
 from service.logs import logger
 from service.refusals import validation_zh
+from service.sizes import megabytes
 
 log = logger(__name__)
 
@@ -324,6 +325,25 @@ def _refusal_of(exc: BaseException) -> Refusal:
     return Refusal("internal-error")
 
 
+def sized_refusal(request: Request[Any, Any, Any], refusal: Refusal) -> Refusal:
+    """A request over its route's body limit said with sizes people know: "上传的内容太大
+    （123.4 兆），一次最多 100 兆" (the size from ``Content-Length``, when the client sent
+    it). Other refusals, and a route without an upload limit of its own (the app's small
+    limit for forms and JSON), are left as they are."""
+    if refusal.key != "too-large" or "route_handler" not in request.scope:
+        return refusal
+    limit = getattr(request.route_handler, "request_max_body_size", None)
+    if not isinstance(limit, int) or limit <= 0:
+        return refusal
+    most = {"most": megabytes(limit)}
+    sent = request.headers.get("content-length", "")
+    if sent.isdigit():
+        return Refusal(
+            "upload-too-large", {**most, "size": megabytes(int(sent), up=True)}, "photos"
+        )
+    return Refusal("upload-too-large-unsized", most, "photos")
+
+
 def error_body(refusal: Refusal, lang: str) -> ErrorBody:
     """The API's answer to ``refusal`` for a reader of ``lang``."""
     zh, en = refusal.message("zh"), refusal.message("en")
@@ -346,7 +366,7 @@ def _language(request: Request[Any, Any, Any]) -> str:
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     """The API's exception handler: any error in the shape of :class:`ErrorBody`, with
     ``Retry-After`` when waiting helps (no traceback leaves the server)."""
-    refusal = refusal_of(exc, where=f"{request.method} {request.url.path}")
+    refusal = sized_refusal(request, refusal_of(exc, where=f"{request.method} {request.url.path}"))
     body = error_body(refusal, _language(request))
     wait = refusal.detail.get("retry_after", 2)
     retry = body.status in (429, 503) or "retry_after" in refusal.detail

@@ -15,7 +15,7 @@ from service.deps import DB, Caller
 from service.errors import Invalid
 from service.loop import board as public
 from service.loop import closeout, feedback, photos, residents, schemas, tasks
-from service.loop.photos import SIGNATURES, UPLOAD_LIMIT
+from service.loop.photos import SERVED_TYPES, UPLOAD_LIMIT
 from service.openapi.responses import download, refusals
 
 SECRETARY = roles("secretary", "admin")
@@ -81,9 +81,10 @@ class LoopController(Controller):
         before_request=files_attached,
         responses=refusals(
             {
-                413: "`too-large`: a photo is over 5 MiB, or the upload over its limit",
-                415: "`unsupported-media-type`: a file is not a JPEG, PNG or WebP image (told "
-                "by its content)",
+                413: "`too-large`: a photo is over 20 MB, or the upload over 100 MB (the "
+                "message gives the size in MB)",
+                415: "`unsupported-media-type`: a file is not a JPEG, PNG, WebP or HEIC image "
+                "(told by decoding it)",
             }
         ),
     )
@@ -94,15 +95,19 @@ class LoopController(Controller):
         data: MultipartBody[list[UploadFile]],
         actor: Caller,
     ) -> list[schemas.Photo]:
-        """Attach photos (multipart form, one or more files; JPEG, PNG or WebP, 5 MiB each)."""
+        """Attach photos (multipart form, one or more files; JPEG, PNG, WebP or HEIC, up to
+        20 MB each and 100 MB in all). Each is stored shrunk (long side 2048 px, JPEG) with
+        its orientation applied and every piece of metadata — GPS position, EXIF, XMP,
+        comments — removed; the answer describes the stored JPEG."""
         note = await tasks.find_note(db, note_id)
         files = [(upload.filename or "", await upload.read()) for upload in data]
-        return [photos.photo_out(p) for p in await photos.add_photos(db, note, files, actor)]
+        shrunk = await photos.shrunk_photos(files)
+        return [photos.photo_out(p) for p in await photos.add_photos(db, note, shrunk, actor)]
 
     @get(
         "/photos/{photo_id:int}",
         opt=roles("public", *STAFF),
-        responses=download(200, [media for _, _, media in SIGNATURES], description="the photo"),
+        responses=download(200, list(SERVED_TYPES), description="the photo"),
     )
     async def photo(self, db: DB, photo_id: FromPath[int]) -> Response[bytes]:
         """A photo from a progress note (public: they are shown on the board)."""

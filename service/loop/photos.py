@@ -1,61 +1,90 @@
-"""Photos on task notes: what is accepted (JPEG, PNG, WebP, told by their first bytes, not
-by what the client claims), how large, storing them and serving them back."""
+"""Photos on task notes: how large a photo and an upload may be, storing a photo as its
+shrunk, metadata-free JPEG (:mod:`service.loop.shrink`, in the worker process) and serving
+it back.
+
+What is stored — and what its size and SHA-256 describe, in the record and the decision
+bundle — is the shrunk JPEG only; the phone's original never reaches the database."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service import offload
 from service.audit import record
 from service.auth.guard import Actor
 from service.db import models
 from service.errors import Invalid, NotFound, TooLarge, Unsupported
+from service.i18n import text
 from service.loop import schemas
+from service.loop.shrink import MAX_PIXELS, TooManyPixels, Unreadable, shrunk
+from service.sizes import MEGABYTE, megabytes
 from service.text import file_name
 
-MAX_PHOTO_BYTES: Final[int] = 5 * 1024 * 1024
-"""Largest photo accepted (5 MiB: a phone photo; shrink larger ones before uploading)."""
+MAX_PHOTO_BYTES: Final[int] = 20 * MEGABYTE
+"""Largest photo accepted as sent (20 兆: a phone's largest photo, 8–15 兆, with room); it is
+stored shrunk, at a tenth of that or less."""
 MAX_PHOTOS_PER_NOTE: Final[int] = 6
-UPLOAD_LIMIT: Final[int] = MAX_PHOTOS_PER_NOTE * MAX_PHOTO_BYTES + 64 * 1024
-"""Largest upload request (every photo of a note at once, and the form around them)."""
+UPLOAD_LIMIT: Final[int] = 100 * MEGABYTE
+"""Largest upload request (100 兆: six phone photos of 15 兆 and the form around them); the
+server refuses a larger one with its size in 兆 (:func:`service.errors.sized_refusal`)."""
+STORED_TYPE: Final[str] = "image/jpeg"
+"""What every photo is stored as (older rows may hold PNG or WebP)."""
 
-SIGNATURES: Final[tuple[tuple[bytes, int, str], ...]] = (
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"WEBP", 8, "image/webp"),
-)
-"""Magic bytes, where they stand, and the media type they mean (WebP: ``RIFF`` at 0 too)."""
-
-
-def image_type(data: bytes) -> str | None:
-    """The media type the bytes are (``image/jpeg``, ``image/png``, ``image/webp``) or
-    ``None`` when they are none of these."""
-    for magic, offset, media in SIGNATURES:
-        if data[offset : offset + len(magic)] == magic:
-            if media == "image/webp" and not data.startswith(b"RIFF"):
-                continue
-            return media
-    return None
+SERVED_TYPES: Final[tuple[str, ...]] = (STORED_TYPE, "image/png", "image/webp")
+"""The media types a stored photo may have (rows from before photos were shrunk included)."""
 
 
-def check_photo(filename: str, data: bytes) -> str:
-    """The photo's media type, or a refusal: 413 when too large, 415 when not an image we
-    take, 422 when empty."""
-    shown = filename or "the photo"
+def shown_name(name: str) -> str | Callable[[str], str]:
+    """How a refusal names a photo: its file name, or "the photo" in the reader's words."""
+    return name or partial(text, key="photo.unnamed")
+
+
+async def kept_photo(name: str, data: bytes) -> bytes:
+    """The photo as stored (:func:`~service.loop.shrink.shrunk`, in the worker process), or
+    a refusal naming it: 415 when it is no image, 422 when it has too many pixels."""
+    try:
+        return await offload.run(shrunk, data)
+    except Unreadable:
+        raise Unsupported("photo-not-image", field="photos", shown=shown_name(name)) from None
+    except TooManyPixels as exc:
+        raise Invalid(
+            "photo-too-many-pixels",
+            field="photos",
+            shown=shown_name(name),
+            megapixels=exc.megapixels,
+            most=MAX_PIXELS // 1_000_000,
+        ) from None
+
+
+def check_photo(filename: str, data: bytes) -> None:
+    """Refuse a photo as sent before it is decoded: 422 when empty, 413 when over
+    :data:`MAX_PHOTO_BYTES` (its size in 兆). Whether it is an image is told by decoding it
+    (:func:`service.loop.shrink.shrunk`), not by what the client claims."""
+    shown = shown_name(filename)
     if not data:
-        raise Invalid("empty-photo", shown=shown)
+        raise Invalid("empty-photo", field="photos", shown=shown)
     if len(data) > MAX_PHOTO_BYTES:
         raise TooLarge(
-            "photo-too-large", field="photos", shown=shown, size=len(data), most=MAX_PHOTO_BYTES
+            "photo-too-large",
+            field="photos",
+            shown=shown,
+            size=megabytes(len(data), up=True),
+            most=megabytes(MAX_PHOTO_BYTES),
         )
-    media = image_type(data)
-    if media is None:
-        raise Unsupported("photo-not-image", field="photos", shown=shown)
-    return media
+
+
+def stored_name(name: str) -> str:
+    """The file name kept with a stored photo: the phone's name with ``.jpg`` for what it
+    is now (``IMG_0042.HEIC`` → ``IMG_0042.jpg``)."""
+    stem, dot, _ = name.rpartition(".")
+    return f"{stem if dot and stem else name}.jpg"
 
 
 def photo_out(photo: Any) -> schemas.Photo:
@@ -71,39 +100,62 @@ def photo_out(photo: Any) -> schemas.Photo:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ShrunkPhoto:
+    """A photo checked and made fit to store (:func:`shrunk_photos`), with the name it is
+    kept under."""
+
+    filename: str
+    data: bytes
+
+
+async def shrunk_photos(files: Sequence[tuple[str, bytes]]) -> list[ShrunkPhoto]:
+    """``(filename, bytes)`` photos as sent, checked and shrunk in the worker process —
+    before any database work, so that no transaction (and on SQLite no write lock) is held
+    while they are decoded. A refusal names the photo; none is stored then."""
+    if not files:
+        raise Invalid("no-photo", field="photos")
+    if len(files) > MAX_PHOTOS_PER_NOTE:
+        raise Invalid(
+            "too-many-photos", field="photos", most=MAX_PHOTOS_PER_NOTE, held=0, sent=len(files)
+        )
+    named = [(file_name(name), data) for name, data in files]
+    for name, data in named:
+        check_photo(name, data)
+    return [
+        ShrunkPhoto(stored_name(name)[:200], await kept_photo(name, data)) for name, data in named
+    ]
+
+
 async def add_photos(
     db: AsyncSession,
     note: models.TaskNote,
-    files: Sequence[tuple[str, bytes]],
+    shrunk: Sequence[ShrunkPhoto],
     actor: Actor,
 ) -> list[models.TaskPhoto]:
-    """Attach ``(filename, bytes)`` photos to a note; every one is checked before any is
-    stored, so a refused upload stores nothing."""
-    if not files:
-        raise Invalid("no-photo", field="photos")
+    """Attach photos made by :func:`shrunk_photos` to a note, within its limit of
+    :data:`MAX_PHOTOS_PER_NOTE` (all or none)."""
     held = (
         await db.scalars(select(models.TaskPhoto.id).where(models.TaskPhoto.note_id == note.id))
     ).all()
-    if len(held) + len(files) > MAX_PHOTOS_PER_NOTE:
+    if len(held) + len(shrunk) > MAX_PHOTOS_PER_NOTE:
         raise Invalid(
             "too-many-photos",
             field="photos",
             most=MAX_PHOTOS_PER_NOTE,
             held=len(held),
-            sent=len(files),
+            sent=len(shrunk),
         )
-    named = [(file_name(name), data) for name, data in files]
-    checked = [(name, data, check_photo(name, data)) for name, data in named]
     photos = [
         models.TaskPhoto(
             note_id=note.id,
-            content_type=media,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            filename=name[:200],
-            data=data,
+            content_type=STORED_TYPE,
+            size=len(photo.data),
+            sha256=hashlib.sha256(photo.data).hexdigest(),
+            filename=photo.filename,
+            data=photo.data,
         )
-        for name, data, media in checked
+        for photo in shrunk
     ]
     db.add_all(photos)
     await db.flush()

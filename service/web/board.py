@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballots.digest import normalize_tracker
+from ballots.digest import grouped_tracker, normalize_tracker
 from ballots.errors import InvalidReceipt
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot, ScoreBallot
 from engine.process import RoundPhase
@@ -246,7 +246,7 @@ class BoardController(Controller):
             else:
                 lookup = {
                     "status": "found" if found else "missing",
-                    "tracker": found.tracker if found else tracker.strip(),
+                    "tracker": grouped_tracker(found.tracker) if found else tracker.strip(),
                     "lines": ballot_words(found.ballot, lang) if found and found.ballot else [],
                 }
         return page(request, "board/round.html", view=view, community=community, lookup=lookup)

@@ -1,6 +1,7 @@
 """The tablet ballot (kiosk mode): enrolling a tablet for a voting round, the ballot page
-it shows, checking a one-time code before the resident marks the ballot, and casting
-through the same writer as the API (same idempotency keys, same receipts).
+it shows (its words in every language, for switching in place), checking a one-time code
+and its household before the resident marks the ballot, casting through the same writer as
+the API (same idempotency keys, same receipts), and the receipt's QR code.
 
 A browser without a valid enrolment cookie gets no ballot and cannot cast.
 """
@@ -28,15 +29,18 @@ from service.processes.repository import find_process
 from service.proposals.repository import descriptions
 from service.rounds.repository import get_round, voting_rounds
 from service.rounds.settings import ballot_rules
-from service.voting import codes, devices, late
+from service.voting import devices, late
 from service.voting.casting import not_open
+from service.voting.code_check import check_code
 from service.voting.controllers import cast
 from service.voting.late import Delivery, KeptBallot
-from service.voting.lockouts import Lockouts
 from service.voting.padding import padded_size
 from service.voting.schemas import CastRequest, CodeText, Receipt
 from service.web.forms import Form, RoundChoice
-from service.web.render import SECURITY_HEADERS, Labels, language_of, page, redirect
+from service.web.kiosk_words import DEFAULT_LANGUAGE, every_language, kiosk_words
+from service.web.kiosk_words import KIOSK_MESSAGES as KIOSK_MESSAGES  # re-exported
+from service.web.receipt import ReceiptAsked, ReceiptCode, receipt_code
+from service.web.render import SECURITY_HEADERS, language_of, page, redirect
 from service.web.tablets import (
     ENROLMENT_DAYS,
     TABLET_COOKIE,
@@ -49,7 +53,16 @@ from service.web.tablets import (
 
 RUNS_ROUNDS = roles("facilitator", "admin")
 RESET_SECONDS = 20
-"""After the receipt, the tablet clears itself for the next resident after this pause."""
+"""After a ballot was kept on the tablet, it clears itself for the next resident after this
+pause."""
+RECEIPT_SECONDS = 180
+"""How long the receipt stays up if nobody taps "我记好了": time to write it down or take a
+photo of its QR code, and still a reset for a tablet left alone."""
+QUIET_SECONDS = 30
+"""The receipt's countdown is shown only for its last seconds, so nobody is hurried."""
+IDLE_SECONDS = 300
+"""A ballot left alone this long before it is sent (the resident walked away) is cleared and
+the tablet handed over, so the next resident inherits neither its code nor its language."""
 
 
 def page_headers(response: Response[Any]) -> Response[Any]:
@@ -67,33 +80,6 @@ def json_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
 JSON_ERRORS: dict[int | type[Exception], Any] = dict.fromkeys(ERROR_KINDS, json_error)
 """The kiosk's JSON calls answer refusals in the API's error shape, for the tablet script,
 with the pages' security headers."""
-
-KIOSK_MESSAGES = (
-    "code-unknown",
-    "code-used",
-    "code-void",
-    "round-not-open",
-    "household-voted",
-    "tablet-not-enrolled",
-    "too-many-attempts",
-    "invalid-ballot",
-    "network",
-    "offline",
-    "retrying",
-    "failed",
-    "chosen",
-    "empty",
-    "too-many-choices",
-    "over-budget",
-    "no-room",
-    "total",
-    "move-up",
-    "move-down",
-    "countdown",
-    "code-unchecked",
-    "keep-failed",
-)
-"""Refusals (by error code) and tablet states the kiosk script tells in the resident's words."""
 
 
 class CodeCheck(msgspec.Struct, forbid_unknown_fields=True):
@@ -183,25 +169,6 @@ def device(enrolment: Enrolment) -> str:
     return devices.tablet(enrolment.tablet_id)
 
 
-async def check_code(
-    db: AsyncSession, state: State, device: str, round_id: int, typed: str
-) -> None:
-    """Refuse a code that cannot vote in the round now (unknown, used, void; or the round
-    not voting), before the resident marks a ballot. Nothing is changed: the code is
-    redeemed only by the cast itself. Unknown codes count against the device's guesses."""
-    lockouts: Lockouts = state.lockouts
-    lockouts.check(device)
-    round_row = await get_round(db, round_id)
-    if round_row is None or round_row.phase is not RoundPhase.VOTING:
-        raise not_open(round_id, round_row.phase if round_row else "gone")
-    found = await codes.find_code(db, round_id, typed, state.settings.secret_key)
-    if found is None:
-        await lockouts.failed(device, round_id)
-    refusal = codes.refusal_for(found.status if found else None)
-    if refusal is not None:
-        raise refusal
-
-
 class KioskController(Controller):
     path = "/kiosk"
     tags = ["pages"]
@@ -218,20 +185,20 @@ class KioskController(Controller):
         if round_row is None or round_row.phase is not RoundPhase.VOTING:
             return page(request, "kiosk/blocked.html", reason="closed")
         lang = language_of(request)
-        t = Labels(lang)
-        messages = {code: t(f"kiosk.message.{code}") for code in KIOSK_MESSAGES}
+        view = await ballot_view(db, round_row)
+        words = {code: kiosk_words(code, view) for code in {lang, DEFAULT_LANGUAGE}}
         return page(
             request,
             "kiosk/ballot.html",
-            ballot=await ballot_view(db, round_row),
+            ballot=view,
+            texts=words[lang]["slots"],
             script={
-                "lang": lang,
-                "messages": messages,
-                "rank": t("kiosk.rank.badge", n="{n}"),
-                "left": t("kiosk.budget.left", money="{money}"),
-                "yuan": t("page.yuan", amount="{amount}"),
-                "score": t("kiosk.review.score", score="{score}"),
+                "lang": {"shown": lang, "start": DEFAULT_LANGUAGE},
+                "words": words,
                 "resetSeconds": RESET_SECONDS,
+                "receiptSeconds": RECEIPT_SECONDS,
+                "quietSeconds": QUIET_SECONDS,
+                "idleSeconds": IDLE_SECONDS,
                 "round": round_row.id,
                 "padTo": padded_size(ballot_rules(round_row)),
                 "ticket": delivery_ticket(
@@ -248,10 +215,41 @@ class KioskController(Controller):
         state: State,
         data: JSONBody[CodeCheck],
     ) -> dict[str, bool]:
-        """Is this code good for the tablet's round? (200, or the refusal in the API shape)."""
+        """Can this code vote in the tablet's round now? 200, or the refusal a cast would
+        get, in the API shape (:mod:`service.voting.code_check`): asked at the code step, so
+        that a used code or a household that has voted is told before the ranking."""
         enrolment = enrolment_of(request, state)
-        await check_code(db, state, device(enrolment), enrolment.round_id, data.code)
+        await check_code(
+            db,
+            state.lockouts,
+            state.settings.secret_key,
+            device(enrolment),
+            enrolment.round_id,
+            data.code,
+        )
         return {"ok": True}
+
+    @post("/words", opt=roles("public"), exception_handlers=JSON_ERRORS, status_code=200)
+    async def words(
+        self, request: Request[Any, Any, Any], db: DB, state: State
+    ) -> dict[str, dict[str, Any]]:
+        """The tablet's words in every language (:mod:`service.web.kiosk_words`), fetched
+        once the ballot page is loaded, so that the language switch works in place."""
+        round_id = enrolled_round(request, state)
+        round_row = await get_round(db, round_id)
+        if round_row is None or round_row.phase is not RoundPhase.VOTING:
+            raise not_open(round_id, round_row.phase if round_row else "gone")
+        return every_language(await ballot_view(db, round_row))
+
+    @post("/receipt", opt=roles("public"), exception_handlers=JSON_ERRORS, status_code=200)
+    async def receipt(
+        self, request: Request[Any, Any, Any], state: State, data: JSONBody[ReceiptAsked]
+    ) -> ReceiptCode:
+        """The receipt the tablet is showing as a link to the board's receipt check and its
+        QR code, for the resident's phone (:mod:`service.web.receipt`: the round and the
+        tracker only). Enrolled tablets only; the link is on the address the tablet used."""
+        enrolment_of(request, state)
+        return receipt_code(str(request.base_url), data)
 
     @post("/ballots", opt=roles("public"), exception_handlers=JSON_ERRORS)
     async def cast_ballot(

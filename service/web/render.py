@@ -18,11 +18,12 @@ from litestar.template import TemplateConfig
 
 from engine.process import ProcessPhase, RoundPhase
 from service.auth.guard import ANONYMOUS, PUBLIC, SESSION_COOKIE, Actor
-from service.errors import ERROR_KINDS, NotSignedIn, refusal_of
+from service.errors import ERROR_KINDS, NotSignedIn, refusal_of, sized_refusal
 from service.headers import PAGE_HEADERS
 from service.i18n import LANGUAGES, text
 from service.records.labels import listed, method_summary, separator, yuan_from_cents
 from service.rounds.titles import round_title
+from service.web.refused import shown_refusal
 from service.zones import DEFAULT_ZONE, day, moment, zone_label
 
 HERE: Final = Path(__file__).resolve().parent
@@ -142,30 +143,42 @@ def local_path(target: str | None, default: str) -> str:
 
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A refusal on a page, as a page: a stale sign-in goes to the sign-in form."""
+    """A refusal on a page, as a page with the way forward (:mod:`service.web.refused`): a
+    stale sign-in goes to the sign-in form, and from there back to the page the form was
+    on (the form's script keeps what was typed)."""
+    referer = _referer_path(request)
     if isinstance(exc, NotSignedIn):
         roles = (
             request.route_handler.opt.get("roles", ()) if "route_handler" in request.scope else ()
         )
-        target = request.url.path if PUBLIC in roles else f"{LOGIN}?next={quote(request.url.path)}"
+        after = referer if request.method == "POST" and referer else request.url.path
+        target = request.url.path if PUBLIC in roles else f"{LOGIN}?next={quote(after)}"
         response = redirect(target)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
     refusal = refusal_of(exc, page=True, where=f"page {request.method} {request.url.path}")
-    message = refusal.message(language_of(request))
-    back = local_path(_referer_path(request), "/board")
-    return page(
-        request, "error.html", status=refusal.status, code=refusal.code, message=message, back=back
+    shown = shown_refusal(
+        sized_refusal(request, refusal),
+        lang=language_of(request),
+        role=actor_of(request).role,
+        method=request.method,
+        path=request.url.path,
+        referer=local_path(referer, "") or None,
     )
+    return page(request, "error.html", status=shown.status, refused=shown)
 
 
 def _referer_path(request: Request[Any, Any, Any]) -> str | None:
+    """The page the request came from, when it is a page of this site (its path and query);
+    a referer from another site is never a way back."""
     referer = request.headers.get("referer", "")
     host = request.headers.get("host", "")
     for scheme in ("http://", "https://"):
         prefix = f"{scheme}{host}"
         if host and referer.startswith(prefix):
-            return referer[len(prefix) :] or "/"
+            rest = referer[len(prefix) :]
+            if rest[:1] in ("", "/", "?", "#"):
+                return (rest if rest.startswith("/") else "/" + rest).split("#", 1)[0]
     return None
 
 

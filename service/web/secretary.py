@@ -181,12 +181,15 @@ class SecretaryController(Controller):
     async def add_note(
         self, db: DB, actor: Caller, task_id: FromPath[int], data: Upload[NoteForm]
     ) -> Redirect:
-        """A progress note, and its photos in the same form (refused photos store nothing,
-        not even the note: the request is one transaction)."""
-        note = await tasks.add_note(db, task_id, data.to_create(), actor)
+        """A progress note, and its photos in the same form: the photos are checked and
+        shrunk before anything is written, and a refused one stores nothing, not even the
+        note (what was typed comes back on the form: ``static/forms.js``)."""
+        create = data.to_create()
         files = [(upload.filename or "", await upload.read()) for upload in data.files()]
-        if files:
-            await photos.add_photos(db, note, files, actor)
+        shrunk = await photos.shrunk_photos(files) if files else []
+        note = await tasks.add_note(db, task_id, create, actor)
+        if shrunk:
+            await photos.add_photos(db, note, shrunk, actor)
         task = await tasks.find_task(db, task_id)
         return redirect(f"/secretary/processes/{task.process_id}#task-{task_id}")
 

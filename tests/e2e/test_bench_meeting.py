@@ -197,7 +197,7 @@ def second_resident(tablet: Page, used: str, code: str, artefacts: Path, backend
     expect(tablet.locator("#step-receipt")).to_be_visible()
     expect(tablet.locator("#tracker-full")).not_to_be_empty()
     full = tablet.inner_text("#tracker-full")
-    tablet.clock.run_for(21_000)  # nobody taps: the tablet resets by itself
+    tablet.clock.run_for(181_000)  # nobody taps "我记好了": the tablet resets by itself
     expect(tablet.locator("#code-title")).to_be_visible()
     return full
 

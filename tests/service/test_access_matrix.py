@@ -201,6 +201,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/kiosk/code"):                                         PUBLIC,
     ("POST",   "/kiosk/ballots"):                                      PUBLIC,
     ("POST",   "/kiosk/queued"):                                       PUBLIC,  # kept offline
+    ("POST",   "/kiosk/words"):                                        PUBLIC,  # language switch
+    ("POST",   "/kiosk/receipt"):                                      PUBLIC,  # receipt QR code
     ("GET",    "/kiosk/enrol"):                                        FACILITATORS,
     ("POST",   "/kiosk/enrol"):                                        FACILITATORS,
     # ---- pages: the branch secretary's desk ------------------------------------------------

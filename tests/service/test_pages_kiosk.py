@@ -191,7 +191,7 @@ async def test_the_ballot_page_in_english(client, db, staff):
     await enrol(client, staff["facilitator"], round_id)
     page = await client.get("/kiosk?lang=en")
     assert "Choose projects within the budget" in page.text
-    assert '"lang": "en"' in page.text
+    assert '"lang": {"shown": "en", "start": "zh"}' in page.text  # a hand-over returns to zh
     assert "¥80,000" in page.text  # the play equipment's cost
     assert 'data-budget="10000000"' in page.text
 

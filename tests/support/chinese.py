@@ -37,6 +37,7 @@ ALLOWED: Final[Mapping[str, str]] = {
     "UTF-8": "(the encoding a request body must have)",
     "PNG": "(file type: photos)",
     "WebP": "(file type: photos)",
+    "HEIC": "(file type: photos as iPhones take them; phones show the name)",
     "BLT": "ballot files for other counting software: the formats have no other names",
     "PrefLib": "(ballot file format)",
     "pabulib": "(ballot file format)",

@@ -19,6 +19,7 @@
   var status = document.getElementById("queue-status");
   var busy = false;
   var timer = null;
+  var stuckShown = false;
 
   function list() {
     var items = [];
@@ -64,6 +65,7 @@
 
   function show(count, stuck) {
     if (!status) { return; }
+    stuckShown = stuck;
     var template = status.getAttribute(stuck ? "data-stuck" : "data-template") || "";
     status.textContent = count ? template.replace("{n}", count) : "";
     status.hidden = !count;
@@ -124,6 +126,9 @@
   }
 
   window.addEventListener("online", deliver);
-  window.redbenchQueue = { add: add, size: function () { return list().length; }, deliver: deliver, padded: padded };
+  /* Say the count again, in the words now in the status line's data (the language switch). */
+  function relabel() { show(list().length, stuckShown); }
+
+  window.redbenchQueue = { add: add, size: function () { return list().length; }, deliver: deliver, padded: padded, relabel: relabel };
   deliver();
 })();

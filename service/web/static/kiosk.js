@@ -1,14 +1,25 @@
-/* The tablet ballot: code -> ballot -> review -> submit -> receipt -> reset for the next
-   resident. A submitted ballot is kept in localStorage only until the server answers; if
-   the network is lost it is resent with the same idempotency key (never lost, never
-   doubled), then wiped. Server side: service/web/kiosk.py. */
+/* The tablet ballot: code -> ballot -> review -> submit -> receipt -> hand-over to the next
+   resident. The code step asks the server whether the code can vote now (household rule
+   included), so a refusal comes before any ranking. A submitted ballot is kept in
+   localStorage only until the server answers; if the network is lost it is resent with the
+   same idempotency key (never lost, never doubled), then wiped.
+   The language switch changes the words in place (all languages are fetched once the page
+   is loaded), so the ballot in progress — code, marks, step — stays in memory as it was;
+   nothing of it goes to storage. Every hand-over returns to the round's language, normal
+   text size and contrast. Server side: service/web/kiosk.py, kiosk_words.py, receipt.py. */
 (function () {
   "use strict";
 
   var PENDING = "redbench.kiosk.pending";
   var RETRY_MS = 3000;
   var data = JSON.parse(document.getElementById("kiosk-data").textContent);
-  var messages = data.messages;
+  var words = data.words;
+  var lang = data.lang.shown;
+  var W = words[lang];
+  var messages = W.messages;
+  var said = null;
+  var noted = null;
+  var langLinks = Array.prototype.slice.call(document.querySelectorAll("nav.lang a"));
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var ballotStep = document.getElementById("step-ballot");
   var kind = ballotStep.getAttribute("data-kind");
@@ -25,7 +36,7 @@
   var state = fresh();
 
   function fresh() {
-    return { code: "", chosen: [], sending: false, retry: null, ticker: null };
+    return { code: "", chosen: [], sending: false, retry: null, ticker: null, qr: null };
   }
 
   function $(id) { return document.getElementById(id); }
@@ -35,8 +46,8 @@
   }
 
   function yuan(cents) {
-    var amount = (cents / 100).toLocaleString(data.lang === "zh" ? "zh-CN" : "en-US");
-    return fill(data.yuan, { amount: amount });
+    var amount = (cents / 100).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
+    return fill(W.yuan, { amount: amount });
   }
 
   function show(step) {
@@ -46,14 +57,28 @@
     if (heading) { heading.focus(); }
   }
 
+  /* What the alert says: a message by its key (said again in the new language after a
+     switch), or the server's own words for a refusal the tablet has no message for. */
   function say(text) {
+    said = null;
     alertBox.textContent = text || "";
     alertBox.hidden = !text;
   }
 
-  function refusalText(code, body) {
-    if (code && messages[code]) { return messages[code]; }
-    return (body && body.message) || messages.failed;
+  function sayMessage(key, values) {
+    say(fill(messages[key] || "", values || {}));
+    said = { key: key, values: values || {} };
+  }
+
+  function sayRefusal(code, body) {
+    if (code && messages[code]) { sayMessage(code); return; }
+    if (body && body.message) { say(body.message); return; }
+    sayMessage("failed");
+  }
+
+  function note(key) {
+    noted = key;
+    $("sending-note").textContent = key ? messages[key] : "";
   }
 
   function post(url, payload) {
@@ -63,10 +88,10 @@
       cache: "no-store",
       headers: {
         "Content-Type": "application/json",
-        "Accept-Language": data.lang,
+        "Accept-Language": lang,
         "X-CSRFToken": csrf
       },
-      body: url === "/kiosk/code" ? JSON.stringify(payload) : window.redbenchQueue.padded(payload, data.padTo)
+      body: url === "/kiosk/ballots" || url === "/kiosk/queued" ? window.redbenchQueue.padded(payload, data.padTo) : JSON.stringify(payload)
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         return { status: response.status, body: body };
@@ -78,7 +103,7 @@
   $("code-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var typed = codeInput.value.trim();
-    if (!typed) { say(messages["code-unknown"]); codeInput.focus(); return; }
+    if (!typed) { sayMessage("code-unknown"); codeInput.focus(); return; }
     say("");
     post("/kiosk/code", { code: typed }).then(function (answer) {
       if (answer.status === 200) {
@@ -90,16 +115,16 @@
       }
       var code = answer.body && answer.body.code;
       if (code === "round-not-open" || code === "tablet-not-enrolled") { closed(code); return; }
-      say(refusalText(code, answer.body));
+      sayRefusal(code, answer.body);  /* unknown, void, used, or the household has voted */
       codeInput.select();
     }, function () {
       /* No network: take a code that looks right and check it when the ballot is sent. */
-      if (!plausible(typed)) { say(messages["code-unknown"]); codeInput.select(); return; }
+      if (!plausible(typed)) { sayMessage("code-unknown"); codeInput.select(); return; }
       state.code = typed;
       codeInput.value = "";
       render();
       show("step-ballot");
-      say(messages["code-unchecked"]);
+      sayMessage("code-unchecked");
     });
   });
 
@@ -129,10 +154,10 @@
     if (at >= 0) {
       state.chosen.splice(at, 1);
     } else if (kind !== "ranked" && maxApprovals && state.chosen.length >= maxApprovals) {
-      say(fill(messages["too-many-choices"] || "", { most: maxApprovals }));
+      sayMessage("too-many-choices", { most: maxApprovals });
       return;
     } else if (kind === "budget" && !overBudget && budget !== null && spent() + cost(name) > budget) {
-      say(messages["over-budget"]);
+      sayMessage("over-budget");
       return;
     } else {
       state.chosen.push(name);
@@ -153,7 +178,7 @@
       button.setAttribute("aria-pressed", at >= 0 ? "true" : "false");
       if (kind === "ranked") {
         badge.textContent = at >= 0 ? String(at + 1) : "";
-        mark.textContent = at >= 0 ? fill(data.rank, { n: at + 1 }) : "";
+        mark.textContent = at >= 0 ? fill(W.rank, { n: at + 1 }) : "";
       } else {
         var fits = overBudget || budget === null || at >= 0 || spent() + cost(name) <= budget;
         badge.textContent = at >= 0 ? "✓" : "";
@@ -162,7 +187,7 @@
       }
     });
     if (kind === "budget" && budget !== null) {
-      $("money-left").textContent = fill(data.left, { money: yuan(budget - spent()) });
+      $("money-left").textContent = fill(W.left, { money: yuan(budget - spent()) });
     }
     if (orderList) { renderOrder(); }
     var noMore = $("no-more");
@@ -186,7 +211,7 @@
       handle.textContent = "☰";
       var place = document.createElement("span");
       place.className = "place";
-      place.textContent = fill(data.rank, { n: i + 1 });
+      place.textContent = fill(W.rank, { n: i + 1 });
       var who = document.createElement("span");
       who.className = "who";
       who.textContent = name;
@@ -276,18 +301,23 @@
 
   function toReview() {
     var marked = kind === "score" ? Object.keys(scores()).length : state.chosen.length;
-    if (!marked) { say(messages.empty); return; }
+    if (!marked) { sayMessage("empty"); return; }
     say("");
+    fillReview();
+    show("step-review");
+  }
+
+  function fillReview() {
     var list = $("review-list");
     list.textContent = "";
     var lines = [];
     if (kind === "ranked") {
-      lines = state.chosen.map(function (name, i) { return fill(data.rank, { n: i + 1 }) + "：" + name; });
+      lines = state.chosen.map(function (name, i) { return fill(W.rank, { n: i + 1 }) + "：" + name; });
     } else if (kind === "score") {
       var given = scores();
       lines = scoreSets.map(function (set) {
         var name = set.getAttribute("data-name");
-        return name + "：" + fill(data.score, { score: given[name] || 0 });
+        return name + "：" + fill(W.score, { score: given[name] || 0 });
       });
     } else {
       lines = state.chosen.slice();
@@ -298,7 +328,6 @@
       item.textContent = line;
       list.appendChild(item);
     });
-    show("step-review");
   }
 
   $("review").addEventListener("click", toReview);
@@ -338,7 +367,7 @@
     if (state.sending) { return; }
     state.sending = true;
     window.clearTimeout(state.retry);
-    $("sending-note").textContent = messages.retrying;
+    note("retrying");
     if (document.querySelector("section.step:not([hidden])").id !== "step-sending") { show("step-sending"); }
     var request = pending.offline
       ? post("/kiosk/queued", { round_id: pending.round_id, ticket: pending.ticket, code: pending.code, key: pending.key, ballot: pending.ballot })
@@ -357,7 +386,7 @@
       pending.offline = true;
       keep(pending);
     }
-    $("sending-note").textContent = messages.offline;
+    note("offline");
     $("keep-later").hidden = false;
     state.retry = window.setTimeout(function () { send(pending); }, RETRY_MS);
   }
@@ -367,14 +396,14 @@
   function keepForLater(pending) {
     window.clearTimeout(state.retry);
     if (!window.redbenchQueue.add(pending)) {
-      say(messages["keep-failed"]);
+      sayMessage("keep-failed");
       waitForNetwork(pending);
       return;
     }
     forget();
     state.code = "";
     show("step-kept");
-    countdown(reset);
+    countdown(handOver, data.resetSeconds, 0);
   }
 
   $("keep-later").addEventListener("click", function () {
@@ -404,18 +433,18 @@
   function refused(code, body) {
     if (code === "round-not-open" || code === "tablet-not-enrolled") { closed(code); return; }
     if (code && code.indexOf("code-") === 0 || code === "household-voted") {
-      reset();
-      say(refusalText(code, body));
+      clearBallot();  /* the same resident is still here: their language stays */
+      sayRefusal(code, body);
       return;
     }
     show("step-ballot");
-    say(refusalText(code, body));
+    sayRefusal(code, body);
   }
 
   function closed(code) {
-    reset();
+    clearBallot();
     show("step-closed");
-    say(refusalText(code, null));
+    sayRefusal(code, null);
   }
 
   window.addEventListener("online", function () {
@@ -423,48 +452,163 @@
     if (pending) { send(pending); }
   });
 
-  /* ---- step 4: the receipt, then a clean tablet for the next resident ---- */
+  /* ---- step 4: the receipt (to write down, or its QR code to photograph), then a clean
+     tablet for the next resident ---- */
   function receipt(body) {
     state.code = "";
     $("tracker-short").textContent = body.short;
     $("tracker-full").textContent = body.grouped;
     show("step-receipt");
-    countdown(reset);
+    countdown(handOver, data.receiptSeconds, data.quietSeconds);
+    drawQr(body);
   }
 
-  function countdown(then) {
-    var left = data.resetSeconds;
+  /* The QR code of the board's receipt check for this tracker (the round and the tracker,
+     nothing else). Without an answer the receipt is shown without it. */
+  function drawQr(body) {
+    var asked = {};
+    state.qr = asked;
+    post("/kiosk/receipt", { round_id: body.round_id, tracker: body.tracker }).then(function (answer) {
+      var made = answer.body;
+      if (state.qr !== asked || answer.status !== 200 || !made || !made.path) { return; }
+      var svg = $("receipt-qr-code");
+      svg.setAttribute("viewBox", "0 0 " + made.size + " " + made.size);
+      svg.querySelector("path").setAttribute("d", made.path);
+      $("receipt-qr").setAttribute("data-link", made.link);
+      $("receipt-qr").hidden = false;
+    }, function () { /* no network now: the number on the screen is the receipt */ });
+  }
+
+  function clearQr() {
+    $("receipt-qr").hidden = true;
+    $("receipt-qr").removeAttribute("data-link");
+    $("receipt-qr-code").querySelector("path").setAttribute("d", "");
+  }
+
+  /* Counts `seconds` down, then `then`; the words show only for the last `quiet` seconds
+     (all along when `quiet` is 0). */
+  function countdown(then, seconds, quiet) {
+    var left = seconds;
     var shown = document.querySelector("section.step:not([hidden]) .countdown");
-    shown.textContent = fill(messages.countdown, { seconds: left });
+    function tell() {
+      shown.textContent = !quiet || left <= quiet ? fill(messages.countdown, { seconds: left }) : "";
+    }
+    tell();
     state.ticker = window.setInterval(function () {
       left -= 1;
-      shown.textContent = fill(messages.countdown, { seconds: left });
+      tell();
       if (left <= 0) { then(); }
     }, 1000);
   }
 
-  function reset() {
+  /* Forget this ballot: code, marks, receipt, messages. */
+  function clearBallot() {
     window.clearInterval(state.ticker);
     window.clearTimeout(state.retry);
     forget();
     state = fresh();
     codeInput.value = "";
-    ["tracker-short", "tracker-full", "countdown", "kept-countdown", "review-list", "sending-note"].forEach(function (id) {
+    ["tracker-short", "tracker-full", "countdown", "kept-countdown", "review-list"].forEach(function (id) {
       $(id).textContent = "";
     });
+    note(null);
+    clearQr();
     $("keep-later").hidden = true;
     scoreSets.forEach(function (set) { set.querySelector('input[value="0"]').checked = true; });
-    document.documentElement.classList.remove("larger", "contrast");
-    $("larger").setAttribute("aria-pressed", "false");
-    $("contrast").setAttribute("aria-pressed", "false");
     say("");
     render();
     window.history.replaceState(null, "", window.location.pathname);
     show("step-code");
   }
 
-  $("next").addEventListener("click", reset);
-  $("kept-next").addEventListener("click", reset);
+  /* The hand-over: a clean ballot, and the round's language, normal text size and normal
+     contrast, whatever the resident before chose. */
+  function handOver() {
+    document.documentElement.classList.remove("larger", "contrast");
+    $("larger").setAttribute("aria-pressed", "false");
+    $("contrast").setAttribute("aria-pressed", "false");
+    speak(data.lang.start);
+    clearBallot();
+  }
+
+  $("next").addEventListener("click", handOver);
+  $("kept-next").addEventListener("click", handOver);
+
+  /* A resident who walks away before sending: after data.idleSeconds without a touch or a
+     key on the code, ballot or review step, the tablet hands itself over (the receipt and
+     the kept-ballot screens have their own countdowns; a ballot being sent is never dropped). */
+  var idle = null;
+  var UNSENT = ["step-code", "step-ballot", "step-review"];
+
+  function stillHere() {
+    window.clearTimeout(idle);
+    idle = window.setTimeout(function () {
+      var step = document.querySelector("section.step:not([hidden])");
+      if (step && UNSENT.indexOf(step.id) >= 0 && !state.sending && !kept()) { handOver(); }
+    }, data.idleSeconds * 1000);
+  }
+
+  ["pointerdown", "keydown", "input"].forEach(function (type) {
+    document.addEventListener(type, stillHere, true);
+  });
+
+  /* ---- the language, switched in place ---- */
+  function speak(code) {
+    if (!words[code]) { return; }
+    lang = code;
+    W = words[code];
+    messages = W.messages;
+    document.documentElement.lang = code === "zh" ? "zh-CN" : code;
+    document.title = W.slots.title;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (element) {
+      var slot = W.slots[element.getAttribute("data-text")];
+      if (slot !== undefined) { element.textContent = slot; }
+    });
+    var skip = document.querySelector("a.skip");
+    if (skip) { skip.textContent = W.slots.skip; }
+    var brand = document.querySelector("header .brand");
+    if (brand) { brand.textContent = W.slots.brand; }
+    var switcher = document.querySelector("nav.lang");
+    if (switcher) { switcher.setAttribute("aria-label", W.slots.language); }
+    langLinks.forEach(function (link) {
+      if (linkLanguage(link) === code) { link.setAttribute("aria-current", "true"); }
+      else { link.removeAttribute("aria-current"); }
+    });
+    var queue = $("queue-status");
+    queue.setAttribute("data-template", W.slots["queue.waiting"]);
+    queue.setAttribute("data-stuck", W.slots["queue.stuck"]);
+    window.redbenchQueue.relabel();
+    render();
+    if (!$("step-review").hidden) { fillReview(); }
+    if (said) { sayMessage(said.key, said.values); }
+    if (noted) { note(noted); }
+  }
+
+  function linkLanguage(link) {
+    var found = /[?&]lang=([a-z]+)/.exec(link.getAttribute("href") || "");
+    return found ? found[1] : null;
+  }
+
+  /* Every language's words, asked for once the page is up (and again if a switch finds
+     them missing): after that the switch works without the network. */
+  function fetchWords() {
+    return post("/kiosk/words", {}).then(function (answer) {
+      if (answer.status !== 200 || !answer.body) { return; }
+      Object.keys(answer.body).forEach(function (code) { words[code] = answer.body[code]; });
+    });
+  }
+
+  langLinks.forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var code = linkLanguage(link);
+      if (!code || code === lang) { return; }
+      if (words[code]) { speak(code); return; }
+      fetchWords().then(function () {
+        if (words[code]) { speak(code); } else { sayMessage("language-away"); }
+      }, function () { sayMessage("language-away"); });
+    });
+  });
 
   /* ---- larger text and high contrast, for this resident only ---- */
   ["larger", "contrast"].forEach(function (id) {
@@ -474,7 +618,9 @@
     });
   });
 
+  if (!/[?&]lang=/.test(window.location.search) && lang !== data.lang.start) { speak(data.lang.start); }
   render();
+  fetchWords().catch(function () { /* offline: only the round's language for now */ });
   var waiting = kept();
   if (waiting) { send(waiting); } else { codeInput.focus(); }
 })();
