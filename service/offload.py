@@ -52,6 +52,7 @@ PRELOAD: Final[tuple[str, ...]] = (
     "service.records.exports",
     "service.voting.codes",
     "service.results.box_count",
+    "service.loop.shrink",
 )
 """Modules the fork server imports once, so that each worker starts with them loaded."""
 NICENESS: Final[int] = 10

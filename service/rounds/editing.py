@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import record
 from service.auth.guard import Actor
-from service.db.models import Round, RoundOption
+from service.db.models import Round, RoundOption, VoterCode
+from service.errors import Conflict
 from service.rounds import schemas
 from service.rounds.config import check_method, check_options, check_rules, rules_for
 from service.rounds.freeze import pending_slate, refuse_if_cancelled, refuse_if_frozen
@@ -79,7 +80,8 @@ async def update_round(
         round_row.title = data.title
     if data.prompts is not None:
         round_row.prompts = list(data.prompts)
-    if data.household_roll is not None:
+    if data.household_roll is not None and data.household_roll != round_row.household_roll:
+        await refuse_if_codes_issued(db, round_row)
         round_row.household_roll = data.household_roll
     if data.open_receipts is not None:
         round_row.open_receipts = data.open_receipts
@@ -99,3 +101,14 @@ async def put_on_slate(db: AsyncSession, round_row: Round, proposal_ids: list[in
     await db.execute(delete(RoundOption).where(RoundOption.round_id == round_row.id))
     await write_slate(db, round_row.id, proposal_ids)
     round_row.seeded_from_round_id = None
+
+
+async def refuse_if_codes_issued(db: AsyncSession, round_row: Round) -> None:
+    """The household rule cannot change once codes are out: codes issued without a household
+    would let one household vote again under the rule, and household codes would lose the
+    rule they were issued under (void them first to start again)."""
+    issued = await db.scalar(
+        select(func.count()).select_from(VoterCode).where(VoterCode.round_id == round_row.id)
+    )
+    if issued:
+        raise Conflict("household-rule-codes-out", field="household_roll", count=issued)

@@ -272,8 +272,3 @@ class ReceiptsForm(msgspec.Struct):
 
     def to_update(self) -> RoundUpdate:
         return RoundUpdate(open_receipts=bool(self.open_receipts))
-
-
-class CodesForm(msgspec.Struct):
-    count: str = ""
-    households: str = ""

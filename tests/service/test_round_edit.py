@@ -10,7 +10,7 @@ from sqlalchemy import select
 from service.db import models
 from tests.support.audit import audit, audit_actions
 from tests.support.park import PARK
-from tests.support.rounds import new_round, to_phase
+from tests.support.rounds import issue, new_round, to_phase
 
 
 async def patch(client, headers, round_id, **fields):
@@ -127,3 +127,23 @@ async def test_only_facilitators_and_admins_change_a_round(client, staff, park):
     for role, status in (("secretary", 403), ("grid_worker", 403), ("admin", 200)):
         response = await patch(client, staff[role], made["id"], title=f"{role}改名")
         assert response.status_code == status, (role, response.text)
+
+
+async def test_the_household_rule_cannot_change_once_codes_are_out(client, staff, park, db):
+    """Codes issued without a household would let a household vote twice under the rule."""
+    head = staff["facilitator"]
+    made = await new_round(client, head, park.process, park.proposals[:2])
+    assert (await patch(client, head, made["id"], household_roll=True)).status_code == 200
+    assert (await patch(client, head, made["id"], household_roll=False)).status_code == 200
+    await issue(client, head, made["id"], 2)
+    refused = await patch(client, head, made["id"], household_roll=True)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "household-rule-codes-out"
+    assert refused.json()["field"] == "household_roll"
+    assert "已发出 2 个投票码" in refused.json()["message"]
+    stored = await db.scalar(
+        select(models.Round.household_roll).where(models.Round.id == made["id"])
+    )
+    assert stored is False
+    same = await patch(client, head, made["id"], household_roll=False, title="照旧")
+    assert same.status_code == 200, same.text  # the rule as it is may still be sent
