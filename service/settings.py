@@ -70,6 +70,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: tuple[str, ...] = ()
     tls_cert: str = ""
     tls_key: str = ""
+    public_url: str = ""
+    """The address residents' phones reach the board at (``https://yishi.example.cn/``), for
+    the QR codes on receipts and result posters; empty, they use the address the request
+    came to, which is right when staff and residents use the same one."""
     benchmark_endpoints: bool = False
     """Route ``POST /api/v1/noop`` (decodes a body, touches nothing), the baseline the
     service benchmark compares casting with; off, it is not routed at all (404)."""
@@ -78,7 +82,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``REDBENCH_DATABASE_URL``, ``REDBENCH_SECRET``, ``REDBENCH_HOST``,
         ``REDBENCH_PORT``, ``REDBENCH_EVENTS``, ``REDBENCH_REDIS_URL``, ``REDBENCH_TLS_CERT``,
-        ``REDBENCH_TLS_KEY``, ``REDBENCH_BENCHMARK_ENDPOINTS`` (``1`` or ``true``) and
+        ``REDBENCH_TLS_KEY``, ``REDBENCH_PUBLIC_URL``, ``REDBENCH_BENCHMARK_ENDPOINTS`` (``1`` or
+        ``true``) and
         ``REDBENCH_TRUSTED_PROXIES`` (comma-separated); keyword overrides that are not
         ``None`` win. A proxy that is not an address or network is a ``ValueError``."""
         env = os.environ if environ is None else environ
@@ -93,13 +98,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ("tls_cert", "REDBENCH_TLS_CERT"),
             ("tls_key", "REDBENCH_TLS_KEY"),
             ("benchmark_endpoints", "REDBENCH_BENCHMARK_ENDPOINTS"),
+            ("public_url", "REDBENCH_PUBLIC_URL"),
         ):
             if env.get(var):
                 values[field] = env[var]
         if env.get("REDBENCH_TRUSTED_PROXIES"):
             values["trusted_proxies"] = trusted_proxies([env["REDBENCH_TRUSTED_PROXIES"]])
         values.update({k: v for k, v in overrides.items() if v is not None})
+        public = str(values.get("public_url", ""))
+        if public and not public.startswith(("https://", "http://")):
+            raise ValueError(f"REDBENCH_PUBLIC_URL must start with https:// or http://: {public}")
         return msgspec.convert(values, cls, strict=False)
+
+    def public_base(self, request_base: str) -> str:
+        """Where links printed for residents start: :attr:`public_url` (ending in ``/``) when
+        set, else ``request_base``, the address the request came to."""
+        if not self.public_url:
+            return request_base
+        return self.public_url.rstrip("/") + "/"
 
     @property
     def scheme(self) -> str:

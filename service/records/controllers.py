@@ -213,9 +213,10 @@ async def poster_download(
     db: AsyncSession, request: Request[Any, Any, Any], round_id: int, size: str, lang: str
 ) -> Response[bytes]:
     """A published round's result poster as a download (:mod:`service.records.poster`), its
-    QR code pointing at the board page on the address the request came to."""
+    QR code pointing at the board page on the public address (or the request's)."""
     chosen = paper(size)
-    facts = await poster_facts(db, round_id, str(request.base_url))
+    base = request.app.state.settings.public_base(str(request.base_url))
+    facts = await poster_facts(db, round_id, base)
     pdf = await offload.run(poster_pdf, facts, chosen, lang)
     name, fallback = poster_names(facts, chosen, lang)
     return Response(

@@ -247,9 +247,10 @@ class KioskController(Controller):
     ) -> ReceiptCode:
         """The receipt the tablet is showing as a link to the board's receipt check and its
         QR code, for the resident's phone (:mod:`service.web.receipt`: the round and the
-        tracker only). Enrolled tablets only; the link is on the address the tablet used."""
+        tracker only). Enrolled tablets only; the link is on the public address when one is set,
+        else on the address the tablet used."""
         enrolment_of(request, state)
-        return receipt_code(str(request.base_url), data)
+        return receipt_code(state.settings.public_base(str(request.base_url)), data)
 
     @post("/ballots", opt=roles("public"), exception_handlers=JSON_ERRORS)
     async def cast_ballot(

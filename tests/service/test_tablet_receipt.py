@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 import uuid
 
+import msgspec
+import pytest
 import segno
 
 from ballots.digest import grouped_tracker, short_tracker
 from service.results import ballot_box
+from service.settings import Settings
 from service.web.kiosk_words import FIXED_SLOTS
 from tests.support.chinese import foreign_words
 from tests.support.counted import counted_round
@@ -111,3 +114,36 @@ async def test_the_tablet_gets_its_words_in_every_language(client, db, staff):
     assert shown == {slot: zh["slots"][slot] for slot in shown}  # rendered from these words
     refused = await client.post("/kiosk/words", json={}, headers={"x-csrftoken": "0" * 64})
     assert refused.status_code == 403
+
+
+async def test_the_receipt_link_starts_at_the_public_address_when_one_is_set(client, db, staff):
+    """Residents' phones may reach the board at another address than the meeting's tablets."""
+    round_id = await make_round(db)
+    await enrol(client, staff["facilitator"], round_id)
+    headers = await kiosk_token(client)
+    settings = client.app.state.settings
+    client.app.state.settings = msgspec.structs.replace(
+        settings, public_url="https://yishi.example.cn"
+    )
+    try:
+        tracker = "ABCDEFGHJKMNPQRS"
+        answer = await client.post(
+            "/kiosk/receipt", json={"round_id": round_id, "tracker": tracker}, headers=headers
+        )
+    finally:
+        client.app.state.settings = settings
+    assert answer.status_code == 200, answer.text
+    grouped = "ABCD-EFGH-JKMN-PQRS"
+    assert (
+        answer.json()["link"]
+        == f"https://yishi.example.cn/board/rounds/{round_id}?tracker={grouped}"
+    )
+
+
+def test_a_public_address_must_be_a_web_address() -> None:
+    assert Settings.from_env({"REDBENCH_PUBLIC_URL": "https://a.cn/"}).public_base("x") == (
+        "https://a.cn/"
+    )
+    assert Settings.from_env({}).public_base("http://10.0.0.2:8000/") == "http://10.0.0.2:8000/"
+    with pytest.raises(ValueError, match="REDBENCH_PUBLIC_URL"):
+        Settings.from_env({"REDBENCH_PUBLIC_URL": "yishi.example.cn"})
