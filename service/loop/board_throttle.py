@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 from datetime import datetime, timedelta
 from functools import partial
@@ -31,14 +32,34 @@ from service.i18n import text
 WINDOW: Final = timedelta(hours=1)
 PER_WINDOW: Final = 10
 """Forms accepted from one address in one window."""
+IPV6_BLOCK: Final = 64
+"""Prefix length of the IPv6 block counted as one client (what a home or a phone is given)."""
 
 
 def address_key(secret: str, address: str) -> str:
-    """What is stored for ``address``: its HMAC-SHA-256 under the server secret, so the
-    table never holds an address and a copy of it cannot be searched for one."""
+    """What is stored for ``address``: the HMAC-SHA-256 of its :func:`client_block` under the
+    server secret, so the table never holds an address and a copy of it cannot be searched
+    for one."""
     return hmac.new(
-        secret.encode(), f"board-feedback:{address}".encode(), hashlib.sha256
+        secret.encode(), f"board-feedback:{client_block(address)}".encode(), hashlib.sha256
     ).hexdigest()
+
+
+def client_block(address: str) -> str:
+    """What one client is counted as: an IPv4 address as it is, an IPv6 address by its /64.
+    A home or a phone is given a whole /64 and may pick any address in it, so counting the
+    full IPv6 address would let one client send without limit by moving through its block.
+    An IPv4 address written as IPv6 (``::ffff:a.b.c.d``) counts as the IPv4 address; anything
+    that is no address (a test client's name) is counted as it is."""
+    try:
+        parsed = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_BLOCK), strict=False))
+    return str(parsed)
 
 
 async def admit(db: AsyncSession, key: str, now: datetime) -> None:

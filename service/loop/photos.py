@@ -23,7 +23,7 @@ from service.db import models
 from service.errors import Invalid, NotFound, TooLarge, Unsupported
 from service.i18n import text
 from service.loop import schemas
-from service.loop.shrink import MAX_PIXELS, TooManyPixels, Unreadable, shrunk
+from service.loop.shrink import TooManyPixels, Unreadable, shrunk
 from service.sizes import MEGABYTE, megabytes
 from service.text import file_name
 
@@ -59,7 +59,7 @@ async def kept_photo(name: str, data: bytes) -> bytes:
             field="photos",
             shown=shown_name(name),
             megapixels=exc.megapixels,
-            most=MAX_PIXELS // 1_000_000,
+            most=exc.most,
         ) from None
 
 

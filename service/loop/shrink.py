@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from typing import Final
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -30,9 +31,17 @@ LONG_SIDE: Final[int] = 2048
 """The longest side of a stored photo, in pixels: sharp on a screen and on an A4 page."""
 QUALITY: Final[int] = 85
 """JPEG quality of a stored photo (about 0.5–1.5 MB at :data:`LONG_SIDE`)."""
-MAX_PIXELS: Final[int] = 100_000_000
-"""Largest photo opened (100 megapixels: above any phone's; a larger one is refused before
-it is decoded, so a small file claiming huge dimensions cannot fill the memory)."""
+MAX_PIXELS: Final[int] = 40_000_000
+"""Largest PNG, WebP or HEIC opened (40 megapixels: a phone's photo or screenshot is smaller).
+A larger one is refused before it is decoded: these are decoded whole, about 4 bytes a pixel
+and as much again while turning and flattening, so a small file claiming huge dimensions (a
+388 KB PNG of 10000×9990) would otherwise take over a gigabyte in the worker."""
+MAX_JPEG_PIXELS: Final[int] = 200_000_000
+"""Largest JPEG opened (200 megapixels: the largest phone cameras). A JPEG is decoded at an
+eighth, a quarter or half of its size when that is still at least :data:`LONG_SIDE`
+(:meth:`PIL.Image.Image.draft`), so even one this large takes little more memory than a
+12-megapixel photo."""
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS  # Pillow's own guard (at twice this) stays behind ours
 FORMATS: Final[tuple[str, ...]] = ("JPEG", "PNG", "WEBP", "HEIF")
 """The only decoders tried (Pillow's names): what phones and screenshots produce."""
 WHITE: Final = (255, 255, 255)
@@ -49,11 +58,16 @@ class Unreadable(ValueError):
 
 
 class TooManyPixels(ValueError):
-    """The image is larger than :data:`MAX_PIXELS`; ``args[0]``: its megapixels."""
+    """The image is larger than its format allows; ``args``: its megapixels and the most."""
 
     @property
     def megapixels(self) -> int:
         return int(self.args[0])
+
+    @property
+    def most(self) -> int:
+        """The most megapixels taken in this image's format."""
+        return int(self.args[1])
 
 
 def shrunk(data: bytes) -> bytes:
@@ -62,9 +76,8 @@ def shrunk(data: bytes) -> bytes:
     when it is no image these decoders read, :class:`TooManyPixels` when it is too large
     to open (the caller says either in words)."""
     try:
-        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise TooManyPixels(round(image.width * image.height / 1_000_000))
+        with _opened(data) as image:
+            _check_pixels(image)
             if max(image.size) <= LONG_SIDE and clean_jpeg(data):
                 image.load()  # it must decode, like any other
                 return data
@@ -74,12 +87,33 @@ def shrunk(data: bytes) -> bytes:
             flat = _srgb(_flattened(upright), image.info.get("icc_profile"))
     except TooManyPixels:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, at twice ours
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(claimed.group(1)) if claimed else 2 * MAX_JPEG_PIXELS
+        raise TooManyPixels(round(pixels / 1_000_000), MAX_JPEG_PIXELS // 1_000_000) from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise Unreadable(str(exc)) from None
     flat.info.clear()  # Pillow would write a comment or XMP kept here back out
     out = io.BytesIO()
     flat.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
     return out.getvalue()
+
+
+def _opened(data: bytes) -> Image.Image:
+    """``data`` opened (its header read, nothing decoded yet), without Pillow's warning about
+    a large image: :func:`_check_pixels` decides that, in words."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data), formats=FORMATS)
+
+
+def _check_pixels(image: Image.Image) -> None:
+    """Refuse, from the header alone, an image with more pixels than its format allows:
+    :data:`MAX_JPEG_PIXELS` for a JPEG (decoded reduced), :data:`MAX_PIXELS` for others."""
+    most = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
+    pixels = image.width * image.height
+    if pixels > most:
+        raise TooManyPixels(round(pixels / 1_000_000), most // 1_000_000)
 
 
 def clean_jpeg(data: bytes) -> bool:

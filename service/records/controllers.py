@@ -22,6 +22,7 @@ loop.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -42,6 +43,7 @@ from service.processes.repository import find_process
 from service.records.assemble import process_draft, round_draft
 from service.records.exports import FORMATS, Exported, audit_export, disposition, make
 from service.records.poster import paper, poster_facts, poster_names, poster_pdf
+from service.records.poster_shelf import shelf_of
 from service.records.slips import slips_file_names, slips_pdf
 from service.records.streams import STREAMED, StreamedExport, stream_round
 from service.results.controllers import HIDDEN
@@ -213,11 +215,15 @@ async def poster_download(
     db: AsyncSession, request: Request[Any, Any, Any], round_id: int, size: str, lang: str
 ) -> Response[bytes]:
     """A published round's result poster as a download (:mod:`service.records.poster`), its
-    QR code pointing at the board page on the public address (or the request's)."""
+    QR code pointing at the board page on the public address (or the request's). Made once
+    per size, language and address, then served from :mod:`service.records.poster_shelf`;
+    the facts are read each time, so an unpublished round is refused as ever."""
     chosen = paper(size)
     base = request.app.state.settings.public_base(str(request.base_url))
     facts = await poster_facts(db, round_id, base)
-    pdf = await offload.run(poster_pdf, facts, chosen, lang)
+    pdf = await shelf_of(request.app.state).poster(
+        (round_id, chosen, lang, base), partial(offload.run, poster_pdf, facts, chosen, lang)
+    )
     name, fallback = poster_names(facts, chosen, lang)
     return Response(
         pdf, media_type="application/pdf", headers=_download_headers(disposition(name, fallback))

@@ -40,6 +40,7 @@ from service.results import ballot_box
 from service.results.explain import undecided_words
 from service.rounds.repository import rounds_with_results
 from service.web.board_forms import ResidentFeedbackForm
+from service.web.digits import whole_number
 from service.web.forms import Form
 from service.web.render import language_of, page, redirect
 from service.web.reveal import result_view
@@ -193,7 +194,7 @@ class BoardController(Controller):
     ) -> Template:
         """The community's processes, their status and decisions, how each is carried out,
         and the residents' feedback form (``?sent=<process>``: the thanks after sending)."""
-        thanked = int(sent) if sent.isdigit() and len(sent) < 10 else None
+        thanked = whole_number(sent)
         return await community_page(request, db, community_id, thanked=thanked)
 
     @post("/board/processes/{process_id:int}/feedback", opt=PUBLIC)

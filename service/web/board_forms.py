@@ -4,6 +4,8 @@ loop's request shape, with refusals that name the field."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import msgspec
 
 from service.errors import Invalid
@@ -29,12 +31,12 @@ class ResidentFeedbackForm(msgspec.Struct):
         for name, most in LONGEST.items():
             typed = getattr(self, name).strip()
             if len(typed) > most:
-                label = text("zh", f"field.{name}")
+                label = partial(text, key=f"field.{name}")
                 raise Invalid(
                     "text-too-long",
                     field=name,
                     label=label,
-                    path=name,
+                    path=label,
                     length=len(typed),
                     most=most,
                 )

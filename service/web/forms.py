@@ -27,6 +27,7 @@ from service.rounds.schemas import DEFAULT_PROMPTS, Round, RoundCreate, RoundUpd
 from service.rounds.settings import ROUND_OPTIONS
 from service.text import blank
 from service.voting.schemas import CodeVoid
+from service.web.digits import whole_number
 
 T = TypeVar("T")
 Form: TypeAlias = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -45,16 +46,17 @@ def whole(value: str, field: str, *, least: int = 0, most: int = 10**6) -> int |
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or not least <= int(value) <= most:
+    number = whole_number(value, longest=len(str(most)))
+    if number is None or not least <= number <= most:
         raise Invalid(
             "form-whole-number",
             field=field,
             what=partial(field_words, field),
             least=least,
             most=most,
-            value=value,
+            value=value if len(value) <= 20 else f"{value[:20]}…",
         )
-    return int(value)
+    return number
 
 
 def amount(value: str, field: str) -> Decimal | None:

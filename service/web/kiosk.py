@@ -58,6 +58,10 @@ pause."""
 RECEIPT_SECONDS = 180
 """How long the receipt stays up if nobody taps "我记好了": time to write it down or take a
 photo of its QR code, and still a reset for a tablet left alone."""
+OPEN_RECEIPT_SECONDS = 60
+"""How long the receipt stays up at most in a round with open receipts: there the board shows
+what the ballot says to anyone with its number, so the screen must not wait for the next
+person in line. Its QR code shows only once the resident taps "显示二维码"."""
 QUIET_SECONDS = 30
 """The receipt's countdown is shown only for its last seconds, so nobody is hurried."""
 IDLE_SECONDS = 300
@@ -196,7 +200,8 @@ class KioskController(Controller):
                 "lang": {"shown": lang, "start": DEFAULT_LANGUAGE},
                 "words": words,
                 "resetSeconds": RESET_SECONDS,
-                "receiptSeconds": RECEIPT_SECONDS,
+                "receiptSeconds": OPEN_RECEIPT_SECONDS if view.open_receipts else RECEIPT_SECONDS,
+                "openReceipts": view.open_receipts,
                 "quietSeconds": QUIET_SECONDS,
                 "idleSeconds": IDLE_SECONDS,
                 "round": round_row.id,

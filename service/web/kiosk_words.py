@@ -80,6 +80,7 @@ FIXED_SLOTS: Final = {
     "receipt.qr_label": "kiosk.receipt.qr_label",
     "receipt.done": "kiosk.receipt.done",
     "receipt.later": "kiosk.receipt.later",
+    "receipt.show_qr": "kiosk.receipt.show_qr",
     "closed.title": "kiosk.blocked.closed",
     "closed.help": "kiosk.blocked.closed.help",
 }
@@ -100,6 +101,9 @@ def kiosk_words(lang: str, ballot: Any) -> dict[str, Any]:
         "ballot.help": t(f"kiosk.ballot.help.{ballot.kind}", most=most, score=ballot.max_score),
         "receipt.check": t(
             "kiosk.receipt.check_open" if ballot.open_receipts else "kiosk.receipt.check"
+        ),
+        "receipt.later": t(
+            "kiosk.receipt.later_open" if ballot.open_receipts else "kiosk.receipt.later"
         ),
         "queue.waiting": t("kiosk.kept.waiting", n="{n}"),
         "queue.stuck": t("kiosk.kept.stuck", n="{n}"),

@@ -36,6 +36,7 @@ from service.records.controllers import (
 )
 from service.records.exports import FORMATS, ExportFormat
 from service.voting.schemas import CodesCreate
+from service.web.digits import whole_number
 from service.web.forms import Form, whole
 from service.web.render import language_of, page, redirect
 from service.web.secretary_forms import (
@@ -151,7 +152,7 @@ class SecretaryController(Controller):
             process=process,
             community=overview.community,
             decision=await decision_of(db, process_id) if process.phase in DECIDED else None,
-            chosen=int(option) if option.isdigit() and len(option) < 10 else None,
+            chosen=whole_number(option),
             pending=await residents.of_process(db, process_id),
             moderated=await residents.of_process(db, process_id, ("approved", "rejected")),
             standing=await loop_view(db, process_id),

@@ -24,6 +24,8 @@ from typing import Final
 
 import msgspec
 
+from service.web.digits import whole_number
+
 TABLET_COOKIE: Final = "redbench_tablet"
 ENROLMENT_DAYS: Final = 7
 """Longest a tablet stays enrolled (a meeting lasts hours; the round closes first)."""
@@ -61,13 +63,15 @@ def read_enrolment(
     if not hmac.compare_digest(signature.encode(), _signature(secret_key, payload).encode()):
         return None
     parts = payload.split(".")
-    if len(parts) != 4 or parts[0] != "v1" or not parts[1].isdigit() or not parts[3].isdigit():
+    if len(parts) != 4 or parts[0] != "v1":
         return None
-    issued = int(parts[3])
+    round_id, issued = whole_number(parts[1]), whole_number(parts[3], longest=12)
+    if round_id is None or issued is None:
+        return None
     current = time.time() if now is None else now
     if not 0 <= current - issued <= ENROLMENT_DAYS * 86400:
         return None
-    return Enrolment(round_id=int(parts[1]), tablet_id=parts[2], issued_at=issued)
+    return Enrolment(round_id=round_id, tablet_id=parts[2], issued_at=issued)
 
 
 _TICKET_PURPOSE: Final = b"redbench kept-ballot delivery\n"

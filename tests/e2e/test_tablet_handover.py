@@ -5,7 +5,9 @@ whatever the resident before chose; switching language mid-ballot keeps the code
 ranking and the step, and the ballot is cast and counted as marked; a ballot left alone
 before it is sent is cleared and the tablet handed over; the receipt is grouped
 with dashes as on the board, stays until the resident taps "我记好了", and carries a QR code
-that opens the board's check for that tracker."""
+that opens the board's check for that tracker. In a round with open receipts — where the
+board shows what a ballot says to anyone with its number — the QR code shows only once the
+resident taps "显示二维码", and the receipt screen clears itself after a minute."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guard import Actor
 from service.db import models
-from service.web.kiosk import IDLE_SECONDS, RECEIPT_SECONDS
+from service.web.kiosk import IDLE_SECONDS, OPEN_RECEIPT_SECONDS, RECEIPT_SECONDS
 from tests.e2e.helpers import (
     OPTIONS,
     Meeting,
@@ -43,9 +45,11 @@ PHONE = {"width": 390, "height": 844}
 HOUSEHOLD_VOTED = "您家在本轮已经投过票了（每户一票）。"
 
 
-def household_round(server: Server, meeting: Meeting, labels: list[str]) -> tuple[int, list[str]]:
+def household_round(
+    server: Server, meeting: Meeting, labels: list[str], *, open_receipts: bool = False
+) -> tuple[int, list[str]]:
     """A ranked round with a household roll, voting, and one code per label (a label given
-    twice: two slips for one household)."""
+    twice: two slips for one household); its receipts sealed unless ``open_receipts``."""
     from engine.process import RoundPhase
     from service.phases import change_phase
     from service.rounds.repository import create_round
@@ -65,6 +69,7 @@ def household_round(server: Server, meeting: Meeting, labels: list[str]) -> tupl
             "method": "irv",
             "ballot_kind": "ranked",
             "household_roll": True,
+            "open_receipts": open_receipts,
             "proposal_ids": list(ids),
         }
         round_row = await create_round(
@@ -269,6 +274,7 @@ def test_the_receipt_is_grouped_and_its_qr_code_opens_the_boards_check(
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", short)
     assert re.fullmatch(r"(?:[0-9A-Z]{4}-){3}[0-9A-Z]{4}", full)
     assert full.startswith(short)
+    assert tablet.locator("#show-qr").count() == 0  # sealed receipts: the QR code at once
     figure = tablet.locator("#receipt-qr")
     expect(figure).to_be_visible()
     link = server.url(f"/board/rounds/{round_id}?tracker={full}")
@@ -306,3 +312,46 @@ def test_the_receipt_is_grouped_and_its_qr_code_opens_the_boards_check(
     phone.click(".lookup button[type=submit]")
     expect(phone.locator("#lookup-answer")).to_contain_text(f"回执 {full}")
     phone.context.close()
+
+
+def test_an_open_receipt_shows_its_qr_code_on_request_and_for_a_minute_at_most(
+    browser: Browser, server: Server, backend: str, artefacts: Path
+) -> None:
+    meeting = set_up_meeting(server, f"{backend}-open-receipt")
+    round_id, codes = household_round(
+        server, meeting, ["6号楼101", "6号楼102", "6号楼103"], open_receipts=True
+    )
+    tablet = open_tablet(browser, server, round_id)
+    short, full = vote(tablet, codes[0], HEALTH, SHADE)
+    figure, button = tablet.locator("#receipt-qr"), tablet.locator("#show-qr")
+    expect(button).to_have_text("显示二维码")
+    expect(tablet.locator("#step-receipt")).to_contain_text("一分钟后平板会自动清空")
+    tablet.clock.run_for(5_000)  # the request would have been answered long ago: no QR yet
+    expect(figure).to_be_hidden()
+    assert tablet.locator("#receipt-qr-code path").get_attribute("d") == ""
+    button.click()
+    expect(figure).to_be_visible()
+    expect(button).to_be_hidden()
+    link = server.url(f"/board/rounds/{round_id}?tracker={full}")
+    expect(figure).to_have_attribute("data-link", link)
+    assert axe_violations(tablet) == []
+    shot(tablet, artefacts, "kiosk-open-receipt-qr", backend)
+    tablet.clock.run_for((OPEN_RECEIPT_SECONDS - 5 - 2) * 1000)
+    expect(tablet.locator("#step-receipt")).to_be_visible()  # still there just before a minute
+    expect(tablet.locator("#countdown")).not_to_be_empty()
+    tablet.clock.run_for(3_000)  # a minute in all: the tablet hands itself over
+    expect(tablet.locator("#code-title")).to_have_text("请输入投票码")
+    expect(figure).to_be_hidden()
+    assert figure.get_attribute("data-link") is None
+    assert tablet_leftovers(tablet, [short, full]) == []
+
+    # the next resident's receipt starts again without the QR code, in English too
+    switch_to(tablet, "en")
+    short, full = vote(tablet, codes[1], PLAY)
+    expect(button).to_be_visible()
+    expect(button).to_have_text("Show the QR code")
+    expect(figure).to_be_hidden()
+    tablet.click("#next")  # noted at once: nothing of it stays
+    expect(tablet.locator("#code-title")).to_have_text("请输入投票码")
+    assert tablet_leftovers(tablet, [short, full]) == []
+    tablet.context.close()

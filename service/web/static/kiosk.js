@@ -36,7 +36,7 @@
   var state = fresh();
 
   function fresh() {
-    return { code: "", chosen: [], sending: false, retry: null, ticker: null, qr: null };
+    return { code: "", chosen: [], sending: false, retry: null, ticker: null, qr: null, receipt: null };
   }
 
   function $(id) { return document.getElementById(id); }
@@ -460,7 +460,22 @@
     $("tracker-full").textContent = body.grouped;
     show("step-receipt");
     countdown(handOver, data.receiptSeconds, data.quietSeconds);
-    drawQr(body);
+    if (data.openReceipts) {
+      /* open receipts: the board shows what this ballot says to anyone with the number, so
+         the QR code waits for the resident's tap and the screen for at most a minute */
+      state.receipt = body;
+      $("show-qr").hidden = false;
+    } else {
+      drawQr(body);
+    }
+  }
+
+  if (data.openReceipts) {
+    $("show-qr").addEventListener("click", function () {
+      if (!state.receipt) { return; }
+      $("show-qr").hidden = true;
+      drawQr(state.receipt);
+    });
   }
 
   /* The QR code of the board's receipt check for this tracker (the round and the tracker,
@@ -480,6 +495,7 @@
   }
 
   function clearQr() {
+    if (data.openReceipts) { $("show-qr").hidden = true; }
     $("receipt-qr").hidden = true;
     $("receipt-qr").removeAttribute("data-link");
     $("receipt-qr-code").querySelector("path").setAttribute("d", "");
