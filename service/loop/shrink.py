@@ -31,8 +31,8 @@ LONG_SIDE: Final[int] = 2048
 """The longest side of a stored photo, in pixels: sharp on a screen and on an A4 page."""
 QUALITY: Final[int] = 85
 """JPEG quality of a stored photo (about 0.5–1.5 MB at :data:`LONG_SIDE`)."""
-MAX_PIXELS: Final[int] = 40_000_000
-"""Largest PNG, WebP or HEIC opened (40 megapixels: a phone's photo or screenshot is smaller).
+MAX_PIXELS: Final[int] = 50_000_000
+"""Largest PNG, WebP or HEIC opened (50 megapixels: an iPhone's 48-megapixel HEIF still fits).
 A larger one is refused before it is decoded: these are decoded whole, about 4 bytes a pixel
 and as much again while turning and flattening, so a small file claiming huge dimensions (a
 388 KB PNG of 10000×9990) would otherwise take over a gigabyte in the worker."""

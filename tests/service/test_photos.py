@@ -164,7 +164,7 @@ async def test_refusals_say_sizes_in_megabytes_and_store_nothing(client, staff, 
         url, files=[("photos", ("大图.png", bomb.getvalue(), "image/png"))], headers=secretary
     )
     assert many.status_code == 422
-    assert many.json()["message_zh"] == "照片“大图.png”的像素太多（108 百万像素），最多 40 百万像素"
+    assert many.json()["message_zh"] == "照片“大图.png”的像素太多（108 百万像素），最多 50 百万像素"
     assert await db.scalar(select(func.count()).select_from(TaskPhoto)) == 0
 
 
