@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from service import offload
 from service.communities.controllers import zone_of_process
-from service.db.models import Round
+from service.db.models import Process, Round, SlipBatch
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.processes.repository import find_process
@@ -207,11 +207,12 @@ class SlipsController(Controller):
         self,
         request: Request[Any, Any, Any],
         round_row: Round,
-        process: Any,
-        found: Any,
+        process: Process,
+        found: SlipBatch,
         slips: list[batches.Slip],
         reprint: bool,
     ) -> Template:
+        """Slips with their codes and QR codes, to print (a showing or a reprint)."""
         svgs = await offload.run(qr_svgs, [s.code for s in slips])
         return page(
             request,

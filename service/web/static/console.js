@@ -88,6 +88,18 @@
     });
   });
 
+  /* Back to the page from the browser's cache: the form may be sent again. */
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-once]"), function (form) {
+      form.removeAttribute("data-sent");
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
+        b.disabled = false;
+        b.removeAttribute("aria-disabled");
+      });
+    });
+  });
+
   var print = document.getElementById("print");
   if (print) { print.addEventListener("click", function () { window.print(); }); }
 })();
