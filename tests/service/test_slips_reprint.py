@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import Connection, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guard import Actor
@@ -20,11 +20,13 @@ from service.db.models import AuditEvent, SlipBatch, VoterCode
 from service.db.session import sessionmaker
 from service.errors import Conflict, Forbidden, Invalid
 from service.voting import batches, codes
+from service.voting.codes import code_hash, normalize_code
 from service.voting.schemas import CodesCreate
+from service.voting.statements import CoreStatements
 from tests.support.app import SECRET
 from tests.support.documents import pdf_text
 from tests.support.pages import labels_of, post_form, use_session
-from tests.support.rounds import cast, make_round, ranked
+from tests.support.rounds import cast, issue, make_round, ranked
 
 NOBODY = Actor(id=None, name="主持人", role="facilitator")
 
@@ -287,3 +289,27 @@ async def test_numbers_typed_or_queried_wrongly_are_told_not_500(client, db, sta
     for query in ("voided=²", "used=¹²,3", "already=" + "9" * 400):
         shown = await client.get(f"/console/rounds/{round_id}/slips/voided?{query}")
         assert shown.status_code == 200
+
+
+async def test_the_core_statements_clear_a_claimed_number_and_give_it_back(client, db, staff):
+    round_id = await make_round(db)
+    made = await issue(client, staff["facilitator"], round_id, 2)
+    number_of = {code_hash(SECRET, str(normalize_code(c))): n for n, c in enumerate(made, 1)}
+    hashes = sorted(number_of)
+    conn = await db.connection()
+
+    def claim_then_give_one_back(sync: Connection) -> list[tuple[str, int | None]]:
+        box = CoreStatements(sync)
+        box.claim_codes(round_id, hashes)
+        claimed = sync.execute(select(VoterCode.code_hash, VoterCode.number)).all()
+        box.return_codes(round_id, hashes[:1])
+        return [(h, n) for h, n in claimed]
+
+    claimed = await conn.run_sync(claim_then_give_one_back)
+    await db.commit()
+    assert sorted(claimed) == [(h, None) for h in hashes]
+    db.expire_all()
+    rows = (await db.execute(select(VoterCode.code_hash, VoterCode.number, VoterCode.status))).all()
+    assert sorted(tuple(r) for r in rows) == sorted(
+        [(hashes[0], number_of[hashes[0]], "issued"), (hashes[1], None, "used")]
+    )
