@@ -319,6 +319,8 @@ class SlipBatch(Base):
     """The facilitator (or admin) who issued it."""
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     """When it was issued (when its codes were made, never when one was used)."""
+    reprints: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Slips of it printed again after its printing window (shown to the whole meeting)."""
 
 
 class VoterCode(Base):

@@ -199,11 +199,13 @@ async def reprint_slips(
     actor: Actor,
     lang: str = "zh",
     numbers: set[int] | None = None,
+    reprint: str | None = None,
 ) -> Exported:
     """The unused slips of a batch (of ``numbers`` only, if given) as a PDF, their codes
-    made again from the slip key (:mod:`service.voting.batches`); audited."""
+    made again from the slip key (:mod:`service.voting.batches`); audited — with a
+    ``reprint`` reason, as a reprint after the batch's printing window."""
     round_row = await find_round(db, round_id)
-    _, slips = await batches.unused_slips(db, round_id, batch, secret_key, actor, numbers)
+    _, slips = await batches.unused_slips(db, round_id, batch, secret_key, actor, numbers, reprint)
     heading = await _slips_heading(db, round_row)
     title = round_title(round_row.number, round_row.title, lang)
     rows = [(s.code, s.household, s.number) for s in slips]

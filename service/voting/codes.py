@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Final, cast
 
 import msgspec
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballots.digest import as_typed, foreign, random_characters
@@ -370,6 +371,29 @@ async def store_codes(
     )
 
 
+STORE_TRIES: Final[int] = 4
+"""Times a batch is numbered and stored before two facilitators issuing at once is a 409."""
+
+
+async def issue_plan(
+    db: AsyncSession, plan: CodePlan, secret_key: str, actor: Actor
+) -> CodesIssued:
+    """Make the plan's codes and store them; if another batch took its numbers meanwhile
+    (two facilitators issuing at once: the unique batch or slip number), number it again
+    after that batch, with a fresh salt and codes, and store again (a few times)."""
+    for attempt in range(STORE_TRIES):
+        fresh = await offload.run(fresh_codes, plan, secret_key)
+        try:
+            async with db.begin_nested():
+                return await store_codes(db, plan, fresh, actor)
+        except IntegrityError:
+            if attempt == STORE_TRIES - 1:
+                raise
+            batch, first = await _next_numbers(db, plan.round_id)
+            plan = replace(plan, batch=batch, first=first, salt=new_salt())
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 def numbers_text(first: int, count: int) -> str:
     """Slip numbers ``first`` … as the audit log and file names write them: ``12-18``."""
     return f"{first}-{first + count - 1}" if count > 1 else str(first)
@@ -381,8 +405,7 @@ async def issue_codes(
     """New codes for a round not yet closed, as one numbered batch; a household that has
     voted gets none."""
     plan = await plan_codes(db, round_id, data)
-    fresh = await offload.run(fresh_codes, plan, secret_key)
-    return await store_codes(db, plan, fresh, actor)
+    return await issue_plan(db, plan, secret_key, actor)
 
 
 async def find_code(
@@ -402,21 +425,33 @@ async def find_code(
 
 async def void_code(
     db: AsyncSession, round_id: int, text: str, reason: str, secret_key: str, actor: Actor
-) -> VoterCode:
-    """Void an unused code (lost slip, given twice by mistake) with a reason."""
+) -> int:
+    """Void an unused code (lost slip, given twice by mistake) with a reason; its row's id.
+
+    One conditional ``UPDATE … WHERE status = 'issued'`` voids it, so that a cast
+    committing meanwhile is never overwritten (PostgreSQL, READ COMMITTED); if nothing
+    matched, the code's status now says why (unknown, used, void)."""
     round_row = await find_round(db, round_id)
     await refuse_closed(db, round_row, "codes-voided")
-    row = await find_code(db, round_id, text, secret_key)
-    if row is None:
+    code = normalize_code(text)
+    if code is None:
         raise unknown_code()
-    if row.status == "used":
-        raise used_code()
-    if row.status == "void":
-        raise void_code_error()
-    row.status = "void"
-    row.void_reason = reason
-    record(db, actor, "code.voided", "voter_code", row.id, round_id=round_id, reason=reason)
-    return row
+    voided = await db.scalar(
+        update(VoterCode)
+        .where(
+            VoterCode.round_id == round_id,
+            VoterCode.code_hash == code_hash(secret_key, code),
+            VoterCode.status == "issued",
+        )
+        .values(status="void", void_reason=reason)
+        .returning(VoterCode.id)
+        .execution_options(synchronize_session=False)
+    )
+    if voided is None:
+        row = await find_code(db, round_id, text, secret_key)
+        raise refusal_for(None if row is None else row.status) or used_code()
+    record(db, actor, "code.voided", "voter_code", voided, round_id=round_id, reason=reason)
+    return voided
 
 
 async def turnout(db: AsyncSession, round_id: int) -> Turnout:
@@ -453,6 +488,12 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         guessing=await guessing(db, round_id, issued),
         late_ballots=await db.scalar(
             select(func.count()).select_from(LateBallot).where(LateBallot.round_id == round_id)
+        )
+        or 0,
+        slips_reprinted=await db.scalar(
+            select(func.coalesce(func.sum(SlipBatch.reprints), 0)).where(
+                SlipBatch.round_id == round_id
+            )
         )
         or 0,
     )

@@ -136,6 +136,8 @@ class Turnout(Struct):
     late_ballots: int = 0
     """Ballots tablets kept while offline and delivered too late to count (see
     ``GET /api/v1/rounds/{round_id}/late-ballots`` for why)."""
+    slips_reprinted: int = 0
+    """Slips printed again after their batch's printing window (``重印 N 张``)."""
 
 
 Padding = Annotated[str, Meta(max_length=65536, pattern=r"^ *$")]

@@ -13,6 +13,12 @@
 
 Both run inside a transaction their caller opened (see :mod:`service.voting.writer`).
 Every list parameter is sorted by the caller, so concurrent writers lock rows in one order.
+
+A code marked used loses its slip number and batch in the same statement: the number is a
+per-slip identifier, and on the row the cast writes it would tie the ballot's moment (on
+PostgreSQL the row's ``xmin``, the envelope's) to whoever got that slip. A claim that no
+cast wins (:meth:`BoxStatements.return_codes`) gets them back, as each implementation keeps
+what its claims took until its transaction ends.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ ENVELOPES: Table = Envelope.__table__  # type: ignore[assignment]
 CAST_KEYS: Table = CastKey.__table__  # type: ignore[assignment]
 
 Row = dict[str, Any]
+Slot = tuple[int | None, int | None]
+"""A claimed code's slip number and batch id, kept to give back with the code."""
 
 
 class BoxStatements(Protocol):
@@ -80,6 +88,25 @@ def _among(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
     return column.in_(bindparam(name, expanding=True))
 
 
+def _claimed(
+    rows: list[Any], kept: dict[str, Slot], slots: list[Any] | None = None
+) -> list[tuple[str, int | None]]:
+    """(code hash, household) of claimed rows, keeping each one's slip number and batch in
+    ``kept`` — from ``slots`` (code hash, number, batch) read just before, or from the rows'
+    own last two columns."""
+    if slots is not None:
+        before = {h: (n, b) for h, n, b in slots}
+        kept.update((row[0], before.get(row[0], (None, None))) for row in rows)
+    else:
+        kept.update((row[0], (row[2], row[3])) for row in rows)
+    return [(row[0], row[1]) for row in rows]
+
+
+def _slots_of(hashes: Sequence[str], kept: dict[str, Slot]) -> list[tuple[str, Slot]]:
+    """The codes among ``hashes`` with the slip number and batch their claim took."""
+    return [(h, kept.get(h, (None, None))) for h in hashes]
+
+
 _IN_ROUND = CODES.c.round_id + 0 == bindparam("round")
 """``voter_codes.round_id = :round``, written so that no index serves it: the planner would
 otherwise scan all the round's codes through the round index rather than look up each code
@@ -103,9 +130,14 @@ STORED_KEYS = (
 CLAIM_CODES = (
     update(CODES)
     .where(_IN_ROUND, CODES.c.status == "issued", _among(CODES.c.code_hash, "codes"))
-    .values(status="used")
+    .values(status="used", number=None, batch_id=None)
     .returning(CODES.c.code_hash, CODES.c.household_id)
 )
+SLOTS = select(CODES.c.code_hash, CODES.c.number, CODES.c.batch_id).where(
+    _IN_ROUND, CODES.c.status == "issued", _among(CODES.c.code_hash, "codes")
+)
+"""An issued code's slip number and batch never change until a claim takes them, so they
+can be read just before it."""
 CLAIM_HOUSEHOLDS = (
     update(HOUSEHOLDS)
     .where(HOUSEHOLDS.c.voted.is_(False), _among(HOUSEHOLDS.c.id, "households"))
@@ -113,7 +145,9 @@ CLAIM_HOUSEHOLDS = (
     .returning(HOUSEHOLDS.c.id)
 )
 RETURN_CODES = (
-    update(CODES).where(_IN_ROUND, _among(CODES.c.code_hash, "codes")).values(status="issued")
+    update(CODES)
+    .where(_IN_ROUND, CODES.c.code_hash == bindparam("code"))
+    .values(status="issued", number=bindparam("slip"), batch_id=bindparam("batch"))
 )
 RETURN_HOUSEHOLDS = (
     update(HOUSEHOLDS).where(_among(HOUSEHOLDS.c.id, "households")).values(voted=False)
@@ -130,6 +164,7 @@ class CoreStatements:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._slots: dict[str, Slot] = {}
 
     def _rows(self, statement: Any, params: Row) -> list[Any]:
         return [tuple(row) for row in self._conn.execute(statement, params)]
@@ -141,13 +176,19 @@ class CoreStatements:
         return self._rows(STORED_KEYS, {"keys": list(key_hashes)})
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:
-        return self._rows(CLAIM_CODES, {"round": round_id, "codes": list(hashes)})
+        params = {"round": round_id, "codes": list(hashes)}
+        slots = self._rows(SLOTS, params)
+        return _claimed(self._rows(CLAIM_CODES, params), self._slots, slots)
 
     def claim_households(self, ids: Sequence[int]) -> list[int]:
         return [row[0] for row in self._rows(CLAIM_HOUSEHOLDS, {"households": list(ids)})]
 
     def return_codes(self, round_id: int, hashes: Sequence[str]) -> None:
-        self._conn.execute(RETURN_CODES, {"round": round_id, "codes": list(hashes)})
+        rows = [
+            {"round": round_id, "code": h, "slip": slip, "batch": batch}
+            for h, (slip, batch) in _slots_of(hashes, self._slots)
+        ]
+        self._conn.execute(RETURN_CODES, rows)
 
     def return_households(self, ids: Sequence[int]) -> None:
         self._conn.execute(RETURN_HOUSEHOLDS, {"households": list(ids)})
@@ -174,14 +215,20 @@ class SqliteStatements:
         f"WHERE k.key_hash IN {_LIST}"
     )
     CLAIM_CODES = (
-        "UPDATE voter_codes SET status = 'used' WHERE round_id + 0 = ? AND status = 'issued' "
+        "UPDATE voter_codes SET status = 'used', number = NULL, batch_id = NULL "
+        "WHERE round_id + 0 = ? AND status = 'issued' "
         f"AND code_hash IN {_LIST} RETURNING code_hash, household_id"
+    )
+    SLOTS = (
+        "SELECT code_hash, number, batch_id FROM voter_codes WHERE round_id + 0 = ? "
+        f"AND status = 'issued' AND code_hash IN {_LIST}"
     )
     CLAIM_HOUSEHOLDS = (
         f"UPDATE households SET voted = 1 WHERE voted = 0 AND id IN {_LIST} RETURNING id"
     )
     RETURN_CODES = (
-        f"UPDATE voter_codes SET status = 'issued' WHERE round_id + 0 = ? AND code_hash IN {_LIST}"
+        "UPDATE voter_codes SET status = 'issued', number = ?, batch_id = ? "
+        "WHERE round_id + 0 = ? AND code_hash = ?"
     )
     RETURN_HOUSEHOLDS = f"UPDATE households SET voted = 0 WHERE id IN {_LIST}"
     CODE_STATUS = (
@@ -197,6 +244,7 @@ class SqliteStatements:
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
+        self._slots: dict[str, Slot] = {}
 
     def _rows(self, sql: str, *params: Any) -> list[Any]:
         return self._cursor.execute(sql, params).fetchall()
@@ -208,13 +256,19 @@ class SqliteStatements:
         return self._rows(self.STORED_KEYS, json.dumps(list(key_hashes)))
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:
-        return self._rows(self.CLAIM_CODES, round_id, json.dumps(list(hashes)))
+        listed = json.dumps(list(hashes))
+        slots = self._rows(self.SLOTS, round_id, listed)  # the write lock is held
+        rows = self._rows(self.CLAIM_CODES, round_id, listed)
+        return _claimed(rows, self._slots, slots)
 
     def claim_households(self, ids: Sequence[int]) -> list[int]:
         return [row[0] for row in self._rows(self.CLAIM_HOUSEHOLDS, json.dumps(list(ids)))]
 
     def return_codes(self, round_id: int, hashes: Sequence[str]) -> None:
-        self._cursor.execute(self.RETURN_CODES, (round_id, json.dumps(list(hashes))))
+        self._cursor.executemany(
+            self.RETURN_CODES,
+            [(slip, batch, round_id, h) for h, (slip, batch) in _slots_of(hashes, self._slots)],
+        )
 
     def return_households(self, ids: Sequence[int]) -> None:
         self._cursor.execute(self.RETURN_HOUSEHOLDS, (json.dumps(list(ids)),))
@@ -238,16 +292,19 @@ class AsyncpgStatements:
         "WHERE k.key_hash = ANY($1::varchar[])"
     )
     CLAIM_CODES = (
-        "UPDATE voter_codes SET status = 'used' WHERE round_id + 0 = $1 AND status = 'issued' "
-        "AND code_hash = ANY($2::varchar[]) RETURNING code_hash, household_id"
+        "UPDATE voter_codes v SET status = 'used', number = NULL, batch_id = NULL "
+        "FROM voter_codes o WHERE o.id = v.id AND v.round_id + 0 = $1 "
+        "AND v.status = 'issued' AND v.code_hash = ANY($2::varchar[]) "
+        "RETURNING v.code_hash, v.household_id, o.number, o.batch_id"
     )
     CLAIM_HOUSEHOLDS = (
         "UPDATE households SET voted = true WHERE voted = false AND id = ANY($1::integer[]) "
         "RETURNING id"
     )
     RETURN_CODES = (
-        "UPDATE voter_codes SET status = 'issued' WHERE round_id + 0 = $1 "
-        "AND code_hash = ANY($2::varchar[])"
+        "UPDATE voter_codes SET status = 'issued', number = r.number, batch_id = r.batch "
+        "FROM unnest($2::varchar[], $3::integer[], $4::integer[]) AS r(hash, number, batch) "
+        "WHERE round_id + 0 = $1 AND code_hash = r.hash"
     )
     RETURN_HOUSEHOLDS = "UPDATE households SET voted = false WHERE id = ANY($1::integer[])"
     CODE_STATUS = (
@@ -265,6 +322,7 @@ class AsyncpgStatements:
 
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection = connection
+        self._slots: dict[str, Slot] = {}
 
     def _rows(self, sql: str, *params: Any) -> list[Any]:
         return [tuple(row) for row in await_only(self._connection.fetch(sql, *params))]
@@ -279,13 +337,20 @@ class AsyncpgStatements:
         return self._rows(self.STORED_KEYS, list(key_hashes))
 
     def claim_codes(self, round_id: int, hashes: Sequence[str]) -> list[tuple[str, int | None]]:
-        return self._rows(self.CLAIM_CODES, round_id, list(hashes))
+        return _claimed(self._rows(self.CLAIM_CODES, round_id, list(hashes)), self._slots)
 
     def claim_households(self, ids: Sequence[int]) -> list[int]:
         return [row[0] for row in self._rows(self.CLAIM_HOUSEHOLDS, list(ids))]
 
     def return_codes(self, round_id: int, hashes: Sequence[str]) -> None:
-        self._execute(self.RETURN_CODES, round_id, list(hashes))
+        slots = _slots_of(hashes, self._slots)
+        self._execute(
+            self.RETURN_CODES,
+            round_id,
+            [h for h, _ in slots],
+            [slip for _, (slip, _) in slots],
+            [batch for _, (_, batch) in slots],
+        )
 
     def return_households(self, ids: Sequence[int]) -> None:
         self._execute(self.RETURN_HOUSEHOLDS, list(ids))

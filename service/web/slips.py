@@ -2,8 +2,11 @@
 printable page and PDF, voiding slips by their numbers, and voiding one code handed back.
 
 Codes are made only by the issuing form's POST, which answers with a redirect (303) to the
-batch's page: reloading that page, or going back to it, makes nothing; it shows the batch's
-unused slips, their codes made again from the slip key (:mod:`service.voting.batches`).
+batch's page: reloading that page, or going back to it, makes nothing. In the batch's
+printing window (its issuer, 30 minutes) the page and the PDF show its unused slips, their
+codes made again from the slip key (:mod:`service.voting.batches`); after it, or for anyone
+else, the page lists the slips' numbers and statuses only, and printing again is a reprint:
+a POST naming the slips with a reason, audited and counted for the meeting to see.
 For a household roll the typed list is checked first (one household twice, look-alikes, a
 household that voted or holds an unused code); the facilitator sees every such rule before
 any code is made, with the list kept, and corrects it or issues anyway.
@@ -11,7 +14,8 @@ any code is made, with the list kept, and corrects it or issues anyway.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -22,7 +26,7 @@ from markupsafe import Markup
 
 from service import offload
 from service.communities.controllers import zone_of_process
-from service.db.models import Round
+from service.db.models import Process, Round, SlipBatch
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.processes.repository import find_process
@@ -45,6 +49,26 @@ class IssueForm(msgspec.Struct):
     count: str = ""
     households: str = ""
     confirm: str = ""
+
+
+class ReprintForm(msgspec.Struct):
+    """Slips of a batch to print again (blank: every unused one), why, and whether as a
+    PDF."""
+
+    numbers: str = ""
+    reason: str = ""
+    pdf: str = ""
+
+
+_DIGITS: Final = re.compile(r"[0-9]{1,9}")
+"""A number in a query string: ``"²".isdigit()`` is true, yet ``int("²")`` fails."""
+
+
+def prefetch(request: Request[Any, Any, Any]) -> bool:
+    """Whether the browser only fetches the page ahead (a link hovered), not showing it:
+    codes are not made or audited for that."""
+    said = request.headers.get("sec-purpose", "") + request.headers.get("purpose", "")
+    return "prefetch" in said.lower()
 
 
 class VoidNumbersForm(msgspec.Struct):
@@ -140,8 +164,7 @@ class SlipsController(Controller):
                 issuable=bool(plan.bound),
                 here=f"/console/rounds/{round_id}",
             )
-        fresh = await offload.run(codes.fresh_codes, plan, state.settings.secret_key)
-        issued = await codes.store_codes(db, plan, fresh, actor)
+        issued = await codes.issue_plan(db, plan, state.settings.secret_key, actor)
         return redirect(f"/console/rounds/{round_id}/slips/{issued.batch}")
 
     @get("/rounds/{round_id:int}/slips/{batch:int}", opt=RUNS_MEETINGS)
@@ -154,12 +177,42 @@ class SlipsController(Controller):
         round_id: FromPath[int],
         batch: FromPath[int],
     ) -> Template:
-        """A batch's unused slips as a printable page with QR codes, their codes made again
-        (audited as a printing); opening it again makes no code."""
+        """In the batch's printing window, its unused slips as a printable page with QR
+        codes, made again (audited as a printing; opening it again makes no code). After it,
+        or for anyone but the issuer, or for a prefetch: the slips' numbers and statuses
+        with the reprint form, no code."""
         round_row = await rounds.find_round(db, round_id)
         process = await find_process(db, round_row.process_id)
+        found = await batches.find_batch(db, round_id, batch)
+        if prefetch(request) or not batches.in_printing_window(found, actor):
+            states = await batches.batch_states(db, found)
+            unused = [s.number for s in states if s.status == "issued"]
+            return page(
+                request,
+                "console/slips_batch.html",
+                round=round_row,
+                process=process,
+                batch=found,
+                states=states,
+                unused=", ".join(
+                    str(a) if a == b else f"{a}-{b}" for a, b in batches.ranges(unused)
+                ),
+                window_minutes=int(batches.PRINTING_WINDOW.total_seconds() // 60),
+            )
         key = state.settings.secret_key
         found, slips = await batches.unused_slips(db, round_id, batch, key, actor)
+        return await self._slips_page(request, round_row, process, found, slips, reprint=False)
+
+    async def _slips_page(
+        self,
+        request: Request[Any, Any, Any],
+        round_row: Round,
+        process: Process,
+        found: SlipBatch,
+        slips: list[batches.Slip],
+        reprint: bool,
+    ) -> Template:
+        """Slips with their codes and QR codes, to print (a showing or a reprint)."""
         svgs = await offload.run(qr_svgs, [s.code for s in slips])
         return page(
             request,
@@ -167,6 +220,7 @@ class SlipsController(Controller):
             round=round_row,
             process=process,
             batch=found,
+            reprint=reprint,
             slips=[
                 {"code": s.code, "household": s.household, "number": s.number, "qr": Markup(svg)}
                 for s, svg in zip(slips, svgs, strict=True)  # segno's own markup
@@ -182,12 +236,45 @@ class SlipsController(Controller):
         actor: Caller,
         round_id: FromPath[int],
         batch: FromPath[int],
-    ) -> Response[bytes]:
-        """A batch's unused slips as a PDF named for the round and the numbers
-        (``第3轮投票码-第12至18号.pdf``), audited."""
+    ) -> Response[bytes] | Redirect:
+        """In the batch's printing window, its unused slips as a PDF named for the round and
+        the numbers (``第3轮投票码-第12至18号.pdf``), audited; after it, the batch's page
+        (303), where a reprint is asked for."""
+        found = await batches.find_batch(db, round_id, batch)
+        if prefetch(request) or not batches.in_printing_window(found, actor):
+            return redirect(f"/console/rounds/{round_id}/slips/{batch}")
         key = state.settings.secret_key
         made = await reprint_slips(db, round_id, batch, key, actor, language_of(request))
         return file_response(made)
+
+    @post("/rounds/{round_id:int}/slips/{batch:int}/reprint", opt=RUNS_MEETINGS, status_code=200)
+    async def reprint(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        state: State,
+        actor: Caller,
+        round_id: FromPath[int],
+        batch: FromPath[int],
+        data: Form[ReprintForm],
+    ) -> Template | Response[bytes]:
+        """Print unused slips of a batch again, by their numbers (blank: every unused one),
+        with a reason: audited (``codes.reprinted``, numbers and reason) and counted on the
+        batch and in the turnout; the slips as a page (not stored by the browser) or a
+        PDF."""
+        numbers = None if blank(data.numbers) else batches.slip_numbers(data.numbers)
+        if blank(data.reason):
+            raise Invalid("reprint-reason-required", field="reason")
+        reason = data.reason.strip()
+        key = state.settings.secret_key
+        if data.pdf:
+            lang = language_of(request)
+            made = await reprint_slips(db, round_id, batch, key, actor, lang, numbers, reason)
+            return file_response(made)
+        round_row = await rounds.find_round(db, round_id)
+        process = await find_process(db, round_row.process_id)
+        found, slips = await batches.unused_slips(db, round_id, batch, key, actor, numbers, reason)
+        return await self._slips_page(request, round_row, process, found, slips, reprint=True)
 
     @post("/rounds/{round_id:int}/slips/void", opt=RUNS_MEETINGS)
     async def void_numbers(
@@ -218,7 +305,7 @@ class SlipsController(Controller):
 
         def numbers(name: str) -> list[tuple[int, int]]:
             given = request.query_params.get(name, "")
-            found = [int(n) for n in given.split(",") if n.isdigit()]
+            found = [int(n) for n in given.split(",") if _DIGITS.fullmatch(n)]
             return batches.ranges(found)
 
         return page(

@@ -123,9 +123,15 @@ def test_a_reload_of_the_slip_page_issues_nothing(
     batch = page.locator("tr.batch[data-batch='2']")
     expect(batch).to_contain_text("第2批：第2至4号")
     expect(batch).to_contain_text("未用 3，已用 0，作废 0")
+    batch.locator(".batch-view").click()  # the issuer, in the printing window: the same codes
+    page.wait_for_url(server.url(f"{round_page}/slips/2"))
+    assert page.locator(".slip-code").all_inner_texts() == codes
     with page.expect_download() as downloading:
-        batch.locator(".batch-pdf").click()
+        page.click("#slips-pdf")
     assert downloading.value.suggested_filename == "第1轮投票码-第2至4号.pdf"
+    page.click("text=打印好了，返回")
+    page.wait_for_url(server.url(round_page))
+    assert issued_on(page) == "4"
     shot(page, artefacts, "round-codes", backend)
     assert axe_violations(page) == []
 
@@ -190,4 +196,60 @@ def test_the_household_warning_at_issue(
     expect(page.locator(".slip-household")).to_have_text(["3-2-101", "8-8-808"])
     expect(page.locator(".slip-number")).to_have_text(["第4号", "第5号"])
     assert codes_of(server, round_id) == 5
+    context.close()
+
+
+def close_window(server: Server, round_id: int) -> None:
+    """Make the round's batches older than the printing window."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from service.db.base import utcnow
+    from service.voting.batches import PRINTING_WINDOW
+
+    async def work(db: AsyncSession) -> None:
+        long_ago = utcnow() - PRINTING_WINDOW - timedelta(minutes=1)
+        await db.execute(
+            update(models.SlipBatch)
+            .where(models.SlipBatch.round_id == round_id)
+            .values(issued_at=long_ago)
+        )
+        await db.commit()
+
+    server.db(work)
+
+
+def test_a_double_click_issues_one_batch_and_a_reprint_shows_to_all(
+    browser: Browser, server: Server, backend: str, artefacts: Path
+) -> None:
+    meeting = set_up_meeting(server, f"{backend}-reprint")
+    round_id, _ = voting_round(
+        server, meeting, {"title": "重印", "method": "irv", "ballot_kind": "ranked"}, codes=0
+    )
+    context = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = context.new_page()
+    round_page = f"/console/rounds/{round_id}"
+    sign_in(page, server, meeting.facilitator, round_page)
+    page.fill("#count", "3")
+    page.dblclick("#print-codes")  # sent once: one batch of three
+    page.wait_for_url(re.compile(rf"{round_page}/slips/1$"))
+    codes = page.locator(".slip-code").all_inner_texts()
+    assert len(codes) == 3
+    assert codes_of(server, round_id) == 3
+
+    close_window(server, round_id)
+    page.reload()  # after the window: numbers and statuses, no code
+    expect(page.locator(".slip-code")).to_have_count(0)
+    expect(page.locator("tr.slip-state[data-status=issued]")).to_have_count(3)
+    expect(page.locator("#reprint-numbers")).to_have_value("1-3")
+    page.fill("#reprint-numbers", "2")
+    page.fill("#reprint-reason", "打印机卡纸")
+    page.click("#reprint-page")
+    expect(page.locator(".slip-code")).to_have_text([codes[1]])
+    expect(page.locator("#slips-reprinted-now")).to_contain_text("已重印 1 张")
+    page.goto(server.url(round_page))
+    expect(page.locator("#slips-reprinted")).to_have_text("重印 1 张")
+    expect(page.locator("tr.batch[data-batch='1'] .batch-reprints")).to_have_text("（重印 1 张）")
+    shot(page, artefacts, "round-codes-reprinted", backend)
     context.close()

@@ -192,6 +192,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # voter-code slips: a batch's page and PDF (its unused codes made again), voiding by numbers
     ("GET",    "/console/rounds/{round_id}/slips/{batch}"):             FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/slips/{batch}/pdf"):         FACILITATORS,
+    # a reprint after the printing window: the numbers and a reason, audited and counted
+    ("POST",   "/console/rounds/{round_id}/slips/{batch}/reprint"):     FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/slips/void"):               FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/slips/voided"):             FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/turnout"):                  FACILITATORS,

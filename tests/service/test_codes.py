@@ -225,5 +225,6 @@ async def test_turnout(client, db, staff):
             "minutes": 10,
         },
         "late_ballots": 0,
+        "slips_reprinted": 0,
     }
     assert (await client.get(f"/api/v1/rounds/{round_id}/turnout")).status_code == 401

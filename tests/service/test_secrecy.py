@@ -93,7 +93,8 @@ async def test_no_path_from_a_ballot_to_a_code_a_device_or_a_time(client, db, st
             assert key.column.table.name != "box_parts", f"{table.name} refers to the box"
     code_columns = {c.name for c in VoterCode.__table__.columns}
     # a code's slip number and batch say which slip it is, never when or with which ballot
-    # it was used; a batch knows when it was issued, nothing of its codes' use
+    # it was used: a cast clears them (see test_a_used_code_keeps_no_slip_number); a batch
+    # knows when it was issued and how many slips were reprinted, nothing of their use
     assert code_columns == {
         "id",
         "round_id",
@@ -113,6 +114,7 @@ async def test_no_path_from_a_ballot_to_a_code_a_device_or_a_time(client, db, st
         "salt",
         "issued_by",
         "issued_at",
+        "reprints",
     }
 
     stored = await every_value(db)

@@ -267,6 +267,16 @@ async def test_postgres_while_voting_the_xmin_join_finds_nothing(client, db, sta
     assert len(joined) == 8  # each household's envelope is found ...
     assert not [row for row in joined if found_in(bytes(row[0]), voting)]  # ... and is noise
     assert await linked_by_xmin(db, voting, casting) == []
+    # nor does the code row a cast wrote name its slip: the cast cleared number and batch
+    slips = (
+        await db.execute(
+            text(
+                "SELECT v.number, v.batch_id FROM envelopes e JOIN voter_codes v "
+                "ON v.xmin = e.xmin AND v.round_id = e.round_id"
+            )
+        )
+    ).all()
+    assert [tuple(row) for row in slips] == [(None, None)] * 8
     # the envelopes do share the codes' transactions, and they are all the attacker gets
     envelopes = await heap(db, "envelopes")
     assert {x for x, *_ in envelopes} == casting

@@ -1,5 +1,5 @@
 /* The facilitator's console: live turnout without reloading (codes issued against ballots
-   cast; never a result), news of late ballots from offline tablets and of unusual code
+   cast, slips reprinted; never a result), forms sent once, news of late ballots from offline tablets and of unusual code
    guessing, a confirmation before voting opens or closes, and the print button of the
    code slips. Server side: service/web/meeting.py. */
 (function () {
@@ -16,9 +16,20 @@
     bar.max = Math.max(issued, 1);
     bar.value = turnout.ballots_cast;
     late(turnout.late_ballots || 0);
+    reprinted(turnout.slips_reprinted || 0);
     guessing(turnout.guessing);
     /* voting, and after the close too: offline tablets deliver what they kept late */
     return turnout.phase === "voting" || turnout.phase === "closed";
+  }
+
+  /* Slips printed again after their printing window: the whole meeting sees it at once
+     (the sentence's wording is the page's, with the number in it). */
+  function reprinted(count) {
+    var line = document.getElementById("slips-reprinted");
+    if (!line || count === parseInt(line.getAttribute("data-count"), 10)) { return; }
+    line.setAttribute("data-count", count);
+    line.textContent = line.getAttribute("data-text").replace("{count}", count);
+    line.hidden = count === 0;
   }
 
   /* Ballots an offline tablet kept and delivered too late: tell the facilitator at once,
@@ -62,6 +73,30 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-confirm]"), function (button) {
     button.addEventListener("click", function (event) {
       if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
+  /* A form marked data-once sends one request: a double click does not issue two batches. */
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-once]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-sent") === "yes") { event.preventDefault(); return; }
+      form.setAttribute("data-sent", "yes");
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
+        b.setAttribute("aria-disabled", "true");
+        window.setTimeout(function () { b.disabled = true; }, 0);
+      });
+    });
+  });
+
+  /* Back to the page from the browser's cache: the form may be sent again. */
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-once]"), function (form) {
+      form.removeAttribute("data-sent");
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
+        b.disabled = false;
+        b.removeAttribute("aria-disabled");
+      });
     });
   });
 
