@@ -170,25 +170,32 @@ async def print_slips(
     request's write (the batch, households and code hashes) comes last and is short."""
     round_row = await find_round(db, round_id)
     plan = await codes.plan_codes(db, round_id, data)
-    fresh = await offload.run(codes.fresh_codes, plan, secret_key)
     heading = await _slips_heading(db, round_row)
     title = round_title(round_row.number, round_row.title, lang)
-    slips = [
-        (c.code, label, plan.first + i)
-        for i, (c, (label, _)) in enumerate(zip(fresh, plan.bound, strict=True))
-    ]
-    pdf = await offload.run(slips_pdf, slips, heading=heading, round_title=title, lang=lang)
-    issued = await codes.store_codes(db, plan, fresh, actor)
+    made: dict[str, Any] = {}
+
+    async def make_pdf(numbered: codes.CodePlan, fresh: list[codes.FreshCode]) -> None:
+        slips = [
+            (c.code, label, numbered.first + i)
+            for i, (c, (label, _)) in enumerate(zip(fresh, numbered.bound, strict=True))
+        ]
+        made["pdf"] = await offload.run(
+            slips_pdf, slips, heading=heading, round_title=title, lang=lang
+        )
+        made["numbers"] = [n for _, _, n in slips]
+
+    issued = await codes.issue_plan(db, plan, secret_key, actor, before_store=make_pdf)
     record(
         db,
         actor,
         "codes.slips_printed",
         "round",
         round_id,
-        batch=plan.batch,
+        batch=issued.batch,
         numbers=[c.number for c in issued.codes],
     )
-    return _slips_file(pdf, round_row.number, [n for _, _, n in slips], lang)
+    pdf, numbers = made["pdf"], made["numbers"]
+    return _slips_file(pdf, round_row.number, numbers, lang)
 
 
 async def reprint_slips(

@@ -16,7 +16,7 @@ holds the database's one write lock until the commit).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Final, cast
@@ -376,13 +376,21 @@ STORE_TRIES: Final[int] = 4
 
 
 async def issue_plan(
-    db: AsyncSession, plan: CodePlan, secret_key: str, actor: Actor
+    db: AsyncSession,
+    plan: CodePlan,
+    secret_key: str,
+    actor: Actor,
+    before_store: Callable[[CodePlan, list[FreshCode]], Awaitable[None]] | None = None,
 ) -> CodesIssued:
     """Make the plan's codes and store them; if another batch took its numbers meanwhile
     (two facilitators issuing at once: the unique batch or slip number), number it again
-    after that batch, with a fresh salt and codes, and store again (a few times)."""
+    after that batch, with a fresh salt and codes, and store again (a few times).
+    ``before_store`` runs on each attempt's codes before they are written (the API makes
+    the slips' PDF there, so the write stays short and the PDF matches what is stored)."""
     for attempt in range(STORE_TRIES):
         fresh = await offload.run(fresh_codes, plan, secret_key)
+        if before_store is not None:
+            await before_store(plan, fresh)
         try:
             async with db.begin_nested():
                 return await store_codes(db, plan, fresh, actor)

@@ -259,6 +259,29 @@ async def test_a_batch_whose_numbers_were_taken_meanwhile_is_numbered_again(clie
     assert (await cast(client, round_id, issued.codes[1].code, ranked("文化墙"))).status_code == 201
 
 
+async def test_the_apis_slip_pdf_is_numbered_again_with_its_batch(client, db, staff):
+    """The API makes the PDF before the write: a batch renumbered after a rival's gets a PDF
+    of its new numbers and codes, not of the numbers it lost."""
+    round_id = await make_round(db)
+    plan = await codes.check_codes(db, round_id, CodesCreate(count=2))
+    rival = await codes.check_codes(db, round_id, CodesCreate(count=3))
+    await codes.issue_plan(db, rival, SECRET, NOBODY)
+    pdfs: list[list[int]] = []
+
+    async def made(numbered: codes.CodePlan, fresh: list[codes.FreshCode]) -> None:
+        pdfs.append([numbered.first + i for i in range(len(fresh))])
+
+    issued = await codes.issue_plan(db, plan, SECRET, NOBODY, before_store=made)
+    await db.commit()
+    assert pdfs == [[1, 2], [4, 5]]  # made again for the numbers stored
+    assert [c.number for c in issued.codes] == [4, 5]
+    slips = await client.post(
+        f"/api/v1/rounds/{round_id}/code-slips", json={"count": 1}, headers=staff["facilitator"]
+    )
+    assert slips.status_code == 201, slips.text
+    assert "-voter-codes-6.pdf" in slips.headers["content-disposition"]  # the next number
+
+
 async def test_the_issue_form_is_sent_once_and_a_roll_is_not_kept_in_the_browser(client, db, staff):
     plain = await make_round(db)
     roll = await make_round(db, household_roll=True)
