@@ -276,12 +276,4 @@ class SecretaryController(Controller):
         made = await print_slips(
             db, round_id, CodesCreate(count=count), key, actor, language_of(request)
         )
-        return Response(
-            made.content,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": made.disposition(),
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "no-store",
-            },
-        )
+        return file_response(made)  # no-store, as every page (service.headers)

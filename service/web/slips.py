@@ -14,8 +14,7 @@ any code is made, with the list kept, and corrects it or issues anyway.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Final
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -38,6 +37,7 @@ from service.voting import batches, codes
 from service.voting.roll import clashes
 from service.voting.schemas import CodesCreate, HouseholdWarning
 from service.web.console import RUNS_MEETINGS
+from service.web.digits import whole_number
 from service.web.forms import Form, VoidForm, whole
 from service.web.render import language_of, page, redirect
 
@@ -58,10 +58,6 @@ class ReprintForm(msgspec.Struct):
     numbers: str = ""
     reason: str = ""
     pdf: str = ""
-
-
-_DIGITS: Final = re.compile(r"[0-9]{1,9}")
-"""A number in a query string: ``"²".isdigit()`` is true, yet ``int("²")`` fails."""
 
 
 def prefetch(request: Request[Any, Any, Any]) -> bool:
@@ -305,8 +301,8 @@ class SlipsController(Controller):
 
         def numbers(name: str) -> list[tuple[int, int]]:
             given = request.query_params.get(name, "")
-            found = [int(n) for n in given.split(",") if _DIGITS.fullmatch(n)]
-            return batches.ranges(found)
+            read = (whole_number(n) for n in given.split(","))
+            return batches.ranges([n for n in read if n is not None])
 
         return page(
             request,

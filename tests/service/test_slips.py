@@ -270,6 +270,17 @@ async def test_the_api_slips_pdf_has_a_chinese_name(client, db, staff, tmp_path)
     assert "round-1-voter-code-19.pdf" in english.headers["content-disposition"]
 
 
+async def test_the_secretary_pages_slips_pdf_is_named_and_never_stored(client, db, staff):
+    round_id = await make_round(db)
+    use_session(client, staff["admin"])
+    response = await post_form(client, f"/secretary/rounds/{round_id}/code-slips", {"count": "2"})
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"] == "application/pdf"
+    assert 'filename="round-1-voter-codes-1-2.pdf"' in response.headers["content-disposition"]
+    assert response.headers["cache-control"] == "no-store"  # the only copy of the codes
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
 # --- nothing readable at rest -------------------------------------------------------------
 
 
