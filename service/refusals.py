@@ -61,6 +61,18 @@ def field_name(path: str | None) -> str | None:
     return label
 
 
+def field_at(message: str) -> str | None:
+    """The field a decoder's validation message is about: the path it ends with
+    (``… - at `$.options.budget``` → ``options.budget``), else the required field it says
+    is missing; ``None`` for a message about the request as a whole."""
+    found = _AT.search(message)
+    if found:
+        path = found.group("path")
+        return path[1:] if path.startswith(".") else None
+    missing = _MISSING.fullmatch(message)
+    return missing.group("name") if missing else None
+
+
 def field_words(path: str, lang: str) -> str:
     """A form field for people: in Chinese its label (or 这一项), in English its path."""
     return text(lang, "field.named", label=field_name(path) or text("zh", "field.this"), path=path)

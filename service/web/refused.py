@@ -17,6 +17,7 @@ from typing import Final
 
 from service.domain import Refusal
 from service.i18n import text
+from service.refusals import field_at
 
 ROUND: Final = re.compile(r"/rounds/(\d+)(?:/|$)")
 PROCESS: Final = re.compile(r"/processes/(\d+)(?:/|$)")
@@ -76,12 +77,7 @@ def field_path(refusal: Refusal) -> str | None:
     if refusal.field:
         return refusal.field
     message = refusal.params.get("message")
-    if isinstance(message, str):
-        found = re.search(r"at `\$\.([^`]+)`", message) or re.search(
-            r"missing required field `([^`]+)`", message
-        )
-        return found.group(1) if found else None
-    return None
+    return field_at(message) if isinstance(message, str) else None
 
 
 def field_label(path: str, lang: str) -> str | None:

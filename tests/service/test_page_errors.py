@@ -16,6 +16,7 @@ from litestar.params import FromPath
 from litestar.testing import TestClient
 
 from service.auth.guard import roles
+from service.refusals import field_at
 from service.web.render import PAGE_ERRORS, template_config
 from tests.support.pages import post_form, set_up, token_from, use_session
 
@@ -184,3 +185,13 @@ def test_a_bug_on_a_form_is_a_page_with_the_way_forward():
     assert shown["back"] == ("/console/rounds/7", "返回修改")
     assert ("/board/rounds/7", "回到这一轮投票") in shown["onward"]
     assert "secret internals" not in broken.text
+
+
+def test_the_field_of_a_validation_message_is_read_where_its_words_are() -> None:
+    """The error page finds the field in a decoder's message with the same reading that
+    words the message in Chinese (service.refusals)."""
+    assert field_at("Expected `int`, got `str` - at `$.options.budget`") == "options.budget"
+    assert field_at("Object missing required field `title`") == "title"
+    assert field_at("Object missing required field `seats` - at `$.options`") == "options"
+    assert field_at("Expected `object`, got `array` - at `$[0]`") is None
+    assert field_at("JSON is malformed: trailing characters (byte 3)") is None
