@@ -90,13 +90,14 @@ def refusal(kind: str, until: datetime, now: datetime) -> TooMany:
     key = "too-many-sign-ins-account" if kind == "account" else "too-many-sign-ins-address"
     return TooMany(
         key,
-        wait=partial(_wait, seconds),
+        wait=partial(wait_in_words, seconds),
         detail={"retry_after": seconds, "locked": kind},
     )
 
 
-def _wait(seconds: int, lang: str) -> str:
-    """A lockout's wait in words: seconds under a minute, else whole minutes."""
+def wait_in_words(seconds: int, lang: str) -> str:
+    """A throttle's wait in words: seconds under a minute, else whole minutes (the sign-in
+    lockouts and the board's feedback form)."""
     count, unit = (seconds, "second") if seconds < 60 else (math.ceil(seconds / 60), "minute")
     return text(lang, f"wait.{unit}" if count == 1 else f"wait.{unit}s", count=count)
 

@@ -25,9 +25,9 @@ from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth.throttle import wait_in_words
 from service.db.models import FeedbackThrottle
 from service.errors import TooMany
-from service.i18n import text
 
 WINDOW: Final = timedelta(hours=1)
 PER_WINDOW: Final = 10
@@ -87,12 +87,6 @@ async def admit(db: AsyncSession, key: str, now: datetime) -> None:
         seconds = max(1, math.ceil((window_from + WINDOW - now).total_seconds()))
         raise TooMany(
             "too-much-feedback",
-            wait=partial(_wait, seconds),
+            wait=partial(wait_in_words, seconds),
             detail={"retry_after": seconds},
         )
-
-
-def _wait(seconds: int, lang: str) -> str:
-    """The wait in words: seconds under a minute, else whole minutes."""
-    count, unit = (seconds, "second") if seconds < 60 else (math.ceil(seconds / 60), "minute")
-    return text(lang, f"wait.{unit}" if count == 1 else f"wait.{unit}s", count=count)
