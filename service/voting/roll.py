@@ -7,6 +7,7 @@ code is made."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import partial
 
@@ -58,8 +59,14 @@ def skeleton(typed: str) -> tuple[str, ...]:
     ``("3", "2", "101")``; ``A座101`` and ``B座101`` differ (``("A", "101")``, ``("B", "101")``)."""
     label = household(_unprintable_dropped(typed))
     return tuple(
-        str(int(mark)) if mark.isdigit() else mark.upper() for mark in _MARKS.findall(label)
+        _number(mark) if mark.isdigit() else mark.upper() for mark in _MARKS.findall(label)
     )
+
+
+def _number(digits: str) -> str:
+    """A run of decimal digits as ASCII without leading zeros (``０１０１`` → ``101``), as
+    ``str(int(digits))`` would say it but for any length (``int`` refuses over 4,300)."""
+    return "".join(str(unicodedata.decimal(d)) for d in digits).lstrip("0") or "0"
 
 
 def _unprintable_dropped(typed: str) -> str:
