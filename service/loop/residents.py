@@ -219,19 +219,24 @@ async def pending_counts(db: AsyncSession) -> dict[int, int]:
     return {int(pid): int(n) for pid, n in rows}
 
 
-async def remarks(db: AsyncSession, process_id: int) -> list[schemas.Remark]:
-    """What the board shows: approved texts only, newest first, without the household."""
+async def remarks(db: AsyncSession, process_ids: list[int]) -> dict[int, list[schemas.Remark]]:
+    """What the board shows of each process: approved texts only, newest first, without the
+    household (one read for the whole page)."""
     rows = await db.execute(
         select(
+            models.ResidentFeedback.process_id,
             models.ResidentFeedback.verdict,
             models.ResidentFeedback.body,
             models.ResidentFeedback.given_on,
         )
         .where(
-            models.ResidentFeedback.process_id == process_id,
+            models.ResidentFeedback.process_id.in_(process_ids),
             models.ResidentFeedback.status == "approved",
             models.ResidentFeedback.body != "",
         )
         .order_by(models.ResidentFeedback.id.desc())
     )
-    return [schemas.Remark(verdict=v, body=b, given_on=d) for v, b, d in rows]
+    said: dict[int, list[schemas.Remark]] = {pid: [] for pid in process_ids}
+    for pid, verdict, body, day in rows:
+        said[pid].append(schemas.Remark(verdict=verdict, body=body, given_on=day))
+    return said

@@ -163,7 +163,7 @@ async def community_page(
         community=community,
         processes=lines,
         loops={p.id: p for p in shown},
-        remarks={p.id: await residents.remarks(db, p.id) for p in shown},
+        remarks=await residents.remarks(db, [p.id for p in shown]),
         taking={p.id for p in shown if residents.taking_feedback(p.phase)},
         verdicts=VERDICTS,
         thanked=thanked,
