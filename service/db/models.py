@@ -335,7 +335,11 @@ class VoterCode(Base):
     """HMAC-SHA256 of the code under the server's secret key."""
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), default=None)
     status: Mapped[str] = mapped_column(String(12), default="issued")
-    """``issued``, ``used`` or ``void``."""
+    """``issued``, ``used`` or ``void``; ``spoiled`` or ``blank`` when its paper ballot
+    came back holding nothing to count."""
+    channel: Mapped[str | None] = mapped_column(String(8), default=None)
+    """How a used code's ballot came (``paper``, ``phone``; ``None``: a tablet), see
+    :mod:`service.voting.channels`."""
     void_reason: Mapped[str | None] = mapped_column(Text, default=None)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("slip_batches.id"), default=None)
     """The batch it was issued in (``None``: issued before slips were numbered)."""

@@ -130,6 +130,8 @@ class Settlement:
     """Per cast; ``None`` for a cast whose code could not be redeemed (reason looked up)."""
     envelopes: list[dict[str, Any]] = field(default_factory=list)
     cast_keys: list[dict[str, Any]] = field(default_factory=list)
+    channels: dict[str, list[str]] = field(default_factory=dict)
+    """Codes won by casts that did not come from a tablet, by channel."""
 
     def settle(self, job: CastJob) -> None:
         """Decide ``job`` as casting it alone after the casts before it would."""
@@ -147,6 +149,8 @@ class Settlement:
         del self.codes[job.code_hash]
         if household is not None:
             self.households.discard(household)
+        if job.channel != "tablet":
+            self.channels.setdefault(job.channel, []).append(job.code_hash)
         tracker = new_tracker()
         self.keys[job.key_hash] = (job.request_digest, tracker)
         nonce, sealed = job.seal.seal(tracker, job.marks)
@@ -178,6 +182,8 @@ def cast_round(box: BoxStatements, round_id: int, jobs: Sequence[CastJob]) -> li
     reasons = iter(why_not_redeemed(box, round_id, refused) if refused else ())
     if settlement.envelopes:
         box.store(settlement.envelopes, settlement.cast_keys)
+    for channel, hashes in sorted(settlement.channels.items()):
+        box.mark_channel(round_id, channel, sorted(hashes))
     return [next(reasons) if outcome is None else outcome for outcome in settlement.outcomes]
 
 

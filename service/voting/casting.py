@@ -13,6 +13,7 @@ from ballots.validate import validate
 from service.db.models import Round
 from service.errors import Conflict, NotFound
 from service.rounds.settings import ballot_rules
+from service.voting.channels import Channel
 from service.voting.codes import code_hash, normalize_code, unknown_code
 from service.voting.schemas import CastRequest, Receipt
 from service.voting.sealing import RoundSeal, keyed_digest
@@ -41,6 +42,9 @@ class CastJob:
     refused)."""
     marks: bytes
     seal: RoundSeal
+    channel: Channel = "tablet"
+    """How the ballot came: typed on a tablet, keyed from paper by the clerks, or cast on a
+    resident's own phone (counted per channel on the codes, never on the ballot)."""
 
 
 def round_spec(round_row: Round, secret_key: str) -> RoundSpec:
@@ -61,7 +65,9 @@ def no_round(round_id: int) -> NotFound:
     return NotFound("no-round", round_id=round_id)
 
 
-def prepare(spec: RoundSpec, request: CastRequest, secret_key: str) -> CastJob:
+def prepare(
+    spec: RoundSpec, request: CastRequest, secret_key: str, channel: Channel = "tablet"
+) -> CastJob:
     """Check the ballot against the slate and rules and encode it for the writer."""
     valid = validate(request.ballot, spec.rules)
     code = normalize_code(request.code)
@@ -76,6 +82,7 @@ def prepare(spec: RoundSpec, request: CastRequest, secret_key: str) -> CastJob:
         request_digest=keyed_digest(secret_key, "cast request", code, marks),
         marks=marks,
         seal=spec.seal,
+        channel=channel,
     )
 
 

@@ -46,6 +46,7 @@ from service.records.labels import listed
 from service.rounds.freeze import refuse_if_cancelled
 from service.rounds.repository import find_round
 from service.text import household_key
+from service.voting.channels import channel_counts
 from service.voting.guess_alert import guessing
 from service.voting.roll import look_alikes, skeleton
 from service.voting.schemas import (
@@ -483,6 +484,7 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
     )
     households: dict[bool, int] = {bool(voted): n for voted, n in rows}
     issued = sum(by_status.values())
+    ways = await channel_counts(db, round_id)
     return Turnout(
         round_id=round_id,
         phase=round_row.phase,
@@ -504,4 +506,10 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
             )
         )
         or 0,
+        tablet_ballots=ways.tablet,
+        paper_ballots=ways.paper,
+        phone_ballots=ways.phone,
+        paper_spoiled=ways.spoiled,
+        paper_blank=ways.blank,
+        reconciled=ways.balanced,
     )

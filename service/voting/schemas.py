@@ -138,6 +138,16 @@ class Turnout(Struct):
     ``GET /api/v1/rounds/{round_id}/late-ballots`` for why)."""
     slips_reprinted: int = 0
     """Slips printed again after their batch's printing window (``重印 N 张``)."""
+    tablet_ballots: int = 0
+    paper_ballots: int = 0
+    """Paper ballots keyed by two clerks and cast into the box."""
+    phone_ballots: int = 0
+    paper_spoiled: int = 0
+    """Paper ballots that came back spoiled: their codes are used up, nothing counted."""
+    paper_blank: int = 0
+    reconciled: bool = True
+    """Whether codes issued = tablet + paper + phone ballots + spoiled + blank paper +
+    unused + void."""
 
 
 Padding = Annotated[str, Meta(max_length=65536, pattern=r"^ *$")]

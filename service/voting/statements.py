@@ -82,6 +82,11 @@ class BoxStatements(Protocol):
         """Insert the sealed ballots and the idempotency keys."""
         ...
 
+    def mark_channel(self, round_id: int, channel: str, hashes: Sequence[str]) -> None:
+        """Say that the round's used codes among ``hashes`` came by ``channel`` (paper or
+        phone; a used code with no channel came from a tablet)."""
+        ...
+
 
 def _among(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
     """``column IN (...)`` over the list given as parameter ``name`` when executing."""
@@ -157,6 +162,11 @@ CODE_STATUS = select(CODES.c.code_hash, CODES.c.status).where(
 )
 STORE_ENVELOPES = insert(ENVELOPES)
 STORE_KEYS = insert(CAST_KEYS)
+MARK_CHANNEL = (
+    update(CODES)
+    .where(_IN_ROUND, CODES.c.status == "used", _among(CODES.c.code_hash, "codes"))
+    .values(channel=bindparam("channel"))
+)
 
 
 class CoreStatements:
@@ -200,6 +210,10 @@ class CoreStatements:
         self._conn.execute(STORE_ENVELOPES, list(envelopes))
         self._conn.execute(STORE_KEYS, list(keys))
 
+    def mark_channel(self, round_id: int, channel: str, hashes: Sequence[str]) -> None:
+        params = {"round": round_id, "channel": channel, "codes": list(hashes)}
+        self._conn.execute(MARK_CHANNEL, params)
+
 
 _LIST = "(SELECT value FROM json_each(?))"
 """One parameter holding a JSON array, read as a list of values."""
@@ -241,6 +255,10 @@ class SqliteStatements:
         "INSERT INTO cast_keys (key_hash, request_digest, envelope_nonce, round_id) "
         "VALUES (:key_hash, :request_digest, :envelope_nonce, :round_id)"
     )
+    MARK_CHANNEL = (
+        "UPDATE voter_codes SET channel = ? WHERE round_id + 0 = ? AND status = 'used' "
+        f"AND code_hash IN {_LIST}"
+    )
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
@@ -280,6 +298,9 @@ class SqliteStatements:
         self._cursor.executemany(self.STORE_ENVELOPES, envelopes)
         self._cursor.executemany(self.STORE_KEYS, keys)
 
+    def mark_channel(self, round_id: int, channel: str, hashes: Sequence[str]) -> None:
+        self._cursor.execute(self.MARK_CHANNEL, (channel, round_id, json.dumps(list(hashes))))
+
 
 class AsyncpgStatements:
     """:class:`BoxStatements` on an asyncpg connection inside a transaction, called from a
@@ -318,6 +339,10 @@ class AsyncpgStatements:
     STORE_KEYS = (
         "INSERT INTO cast_keys (key_hash, request_digest, envelope_nonce, round_id) "
         "SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::bytea[], $4::integer[])"
+    )
+    MARK_CHANNEL = (
+        "UPDATE voter_codes SET channel = $2 WHERE round_id + 0 = $1 AND status = 'used' "
+        "AND code_hash = ANY($3::varchar[])"
     )
 
     def __init__(self, connection: asyncpg.Connection) -> None:
@@ -374,3 +399,6 @@ class AsyncpgStatements:
                 [row["envelope_nonce"] for row in keys],
                 [row["round_id"] for row in keys],
             )
+
+    def mark_channel(self, round_id: int, channel: str, hashes: Sequence[str]) -> None:
+        self._execute(self.MARK_CHANNEL, round_id, channel, list(hashes))

@@ -8,6 +8,7 @@ import random
 import sqlite3
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -21,6 +22,7 @@ from service.db.models import CastKey, Household, Round, VoterCode
 from service.db.session import create_engine, sessionmaker
 from service.errors import Conflict, database_trouble
 from service.voting.casting import CastJob, prepare, round_spec
+from service.voting.channels import channel_counts
 from service.voting.codes import code_hash, new_code
 from service.voting.schemas import CastRequest, Receipt
 from service.voting.statements import BoxStatements
@@ -187,6 +189,31 @@ async def test_household_voted_in_a_batch_leaves_its_code_unused(db, writer):
     assert statuses[5] == "issued"
     assert voted == [False, False, True]
     assert (ballots, keys) == (1, 1)
+
+
+async def test_channels_are_kept_on_the_codes_a_batch_uses(db, writer):
+    """Paper and phone casts in one batch with tablet casts: each used code says how its
+    ballot came (a tablet's says nothing), a refused cast marks nothing, and the counts
+    reconcile with the codes issued."""
+    round_id, plain = await setup_round(db, 9, 9)  # code 0 void, code 1 used (a tablet's)
+    casts = [(2, "paper"), (3, "phone"), (4, "tablet"), (5, "paper"), (1, "phone")]
+    jobs = [
+        replace(await job(db, round_id, plain[i], uuid.uuid4().hex, 0), channel=channel)
+        for i, channel in casts
+    ]
+    outcomes = await writer.write(jobs)
+    assert [type(o).__name__ for o in outcomes] == ["Receipt"] * 4 + ["Conflict"]
+    db.expire_all()
+    channels = (
+        await db.scalars(
+            select(VoterCode.channel).where(VoterCode.round_id == round_id).order_by(VoterCode.id)
+        )
+    ).all()
+    assert channels[:6] == [None, None, "paper", "phone", None, "paper"]
+    counts = await channel_counts(db, round_id)
+    assert (counts.tablet, counts.paper, counts.phone) == (2, 2, 1)
+    assert (counts.unused, counts.void, counts.issued) == (3, 1, 9)
+    assert counts.balanced
 
 
 async def test_key_stored_earlier_in_the_batch_replays(db, writer):

@@ -263,8 +263,10 @@ async def test_the_box_holds_nothing_but_rounds_trackers_and_marks(client, db, s
     }
     assert {c.name for c in BoxPart.__table__.columns} == tables["box_parts"]
     # nor does a code row say when or for which ballot it was used (its slip's number and
-    # batch say which slip it is)
+    # batch say which slip it is; its channel says whether it came on paper, by phone or
+    # from a tablet, which the ballot does not)
     assert {c.name for c in VoterCode.__table__.columns} == {
+        "channel",
         "id",
         "round_id",
         "code_hash",

@@ -226,5 +226,11 @@ async def test_turnout(client, db, staff):
         },
         "late_ballots": 0,
         "slips_reprinted": 0,
+        "tablet_ballots": 2,
+        "paper_ballots": 0,
+        "phone_ballots": 0,
+        "paper_spoiled": 0,
+        "paper_blank": 0,
+        "reconciled": True,
     }
     assert (await client.get(f"/api/v1/rounds/{round_id}/turnout")).status_code == 401

@@ -94,8 +94,10 @@ async def test_no_path_from_a_ballot_to_a_code_a_device_or_a_time(client, db, st
     code_columns = {c.name for c in VoterCode.__table__.columns}
     # a code's slip number and batch say which slip it is, never when or with which ballot
     # it was used: a cast clears them (see test_a_used_code_keeps_no_slip_number); a batch
-    # knows when it was issued and how many slips were reprinted, nothing of their use
+    # knows when it was issued and how many slips were reprinted, nothing of their use; a
+    # code's channel says how its ballot came (paper, phone, tablet), the ballot does not
     assert code_columns == {
+        "channel",
         "id",
         "round_id",
         "code_hash",
