@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from engine.process import ProcessPhase, RoundPhase
+from engine.validity import Validity
 from service.db.base import Base, utcnow
 from service.db.types import EnumText, StructJSON
 from service.rounds.settings import BallotSettings, RoundOptions, SlateOption
@@ -244,6 +245,9 @@ class Round(Base):
     """When the round was cancelled, before its voting opened (``None``: it was not)."""
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     """Why it was cancelled (required to cancel, and kept in the audit log as well)."""
+    validity: Mapped[Validity | None] = mapped_column(StructJSON(Validity), default=None)
+    """The community's rule for a valid decision (quorum, winner's share), set before voting
+    opens and frozen with the round (``None``: no rule), see :mod:`engine.validity`."""
 
     @validates("phase")
     def _phase(self, _: str, value: str) -> RoundPhase:
@@ -657,3 +661,15 @@ class CloseOut(Base):
     actor: Mapped[str] = mapped_column(String(120))
     """Display name of the secretary at the time."""
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssistanceCount(Base):
+    """How many residents of a round voted with help, per kind of helper (``chosen``: a
+    person of their choice; ``staff``: two staff together). A count only: no time, no
+    helper's name, no household and nothing about the ballot (docs/security.md)."""
+
+    __tablename__ = "assistance_counts"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    """``chosen`` or ``staff``."""
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -34,6 +34,7 @@ from service.results.schemas import (
     RoundResultOut,
     TrackerPage,
 )
+from service.results.validity import round_validity
 from service.rounds.repository import find_round
 from service.rounds.settings import ballot_rules
 
@@ -124,6 +125,7 @@ class ResultController(Controller):
     @get("/{round_id:int}/result", opt=roles("public", *STAFF), responses=HIDDEN)
     async def result(self, db: DB, round_id: FromPath[int], actor: Caller) -> RoundResultOut:
         round_row, stored = await counted_round(db, round_id, actor)
+        counted = msgspec.json.decode(stored.result, type=Result)
         return RoundResultOut(
             round_id=round_id,
             phase=round_row.phase,
@@ -132,13 +134,14 @@ class ResultController(Controller):
             codes_issued=stored.codes_issued,
             ballot_box_digest=stored.ballot_box_digest,
             counted_at=stored.counted_at,
-            result=msgspec.json.decode(stored.result, type=Result),
+            result=counted,
             comparison=None
             if stored.comparison is None
             else msgspec.json.decode(stored.comparison, type=Comparison),
             open_receipts=round_row.open_receipts,
             trackers_digest=stored.trackers_digest,
             contents_digest=stored.contents_digest,
+            validity=await round_validity(db, round_row, counted),
         )
 
     @get("/{round_id:int}/trackers", opt=roles("public", *STAFF), responses=HIDDEN)

@@ -13,6 +13,7 @@ from msgspec import Struct
 from ballots.kinds import Ballot
 from engine.compare import Comparison
 from engine.result import Result
+from service.results.validity import ValidityOut
 
 
 class RoundResultOut(Struct):
@@ -34,6 +35,8 @@ class RoundResultOut(Struct):
     open_receipts: bool = False
     trackers_digest: str | None = None
     contents_digest: str | None = None
+    validity: ValidityOut | None = None
+    """Whether the decision is valid under the rule set before voting, and why not."""
 
 
 class PublishedBallot(Struct):

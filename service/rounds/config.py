@@ -14,6 +14,7 @@ import msgspec
 
 from engine.errors import OptionError
 from engine.registry import METHODS, MethodInfo
+from engine.validity import Validity
 from service.errors import Invalid
 from service.records.labels import option_name, option_value
 from service.rounds.schemas import RoundRules
@@ -148,3 +149,9 @@ def rules_for(kind: str, rules: BallotSettings) -> RoundRules:
         max_approvals=rules.max_approvals if kind in ("approval", "budget") else None,
         max_score=rules.max_score if kind == "score" else None,
     )
+
+
+def check_validity(rule: Validity, *, household_roll: bool) -> None:
+    """A quorum of households needs the round's household roll (422 ``validity-needs-roll``)."""
+    if rule.quorum == "households" and not household_roll:
+        raise Invalid("validity-needs-roll", field="validity.quorum")

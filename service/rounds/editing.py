@@ -15,12 +15,19 @@ import msgspec
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.validity import Validity
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.models import Round, RoundOption, VoterCode
 from service.errors import Conflict
 from service.rounds import schemas
-from service.rounds.config import check_method, check_options, check_rules, rules_for
+from service.rounds.config import (
+    check_method,
+    check_options,
+    check_rules,
+    check_validity,
+    rules_for,
+)
 from service.rounds.freeze import pending_slate, refuse_if_cancelled, refuse_if_frozen
 from service.rounds.repository import check_slate, find_round, write_slate
 from service.rounds.settings import ROUND_OPTIONS
@@ -39,6 +46,7 @@ async def settings_of(db: AsyncSession, round_row: Round) -> dict[str, Any]:
         "household_roll": round_row.household_roll,
         "open_receipts": round_row.open_receipts,
         "proposal_ids": [p.id for p in await pending_slate(db, round_row.id)],
+        "validity": msgspec.to_builtins(round_row.validity or Validity()),
     }
 
 
@@ -85,6 +93,9 @@ async def update_round(
         round_row.household_roll = data.household_roll
     if data.open_receipts is not None:
         round_row.open_receipts = data.open_receipts
+    if data.validity is not None:
+        round_row.validity = data.validity if data.validity.any else None
+    check_validity(round_row.validity or Validity(), household_roll=round_row.household_roll)
     if data.proposal_ids is not None and data.proposal_ids != before["proposal_ids"]:
         await put_on_slate(db, round_row, data.proposal_ids)
     changes = differences(before, await settings_of(db, round_row))

@@ -16,6 +16,7 @@ from engine.errors import TransitionRefused
 from engine.process import RoundPhase, advance
 from engine.process import allowed as allowed_next
 from engine.result import Result
+from engine.validity import Validity
 from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import zone_of_process
@@ -24,7 +25,13 @@ from service.db.models import Process, Proposal, Round, RoundOption, RoundResult
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import find_process, rounds_of
 from service.rounds import schemas
-from service.rounds.config import check_method, check_options, check_rules, rules_for
+from service.rounds.config import (
+    check_method,
+    check_options,
+    check_rules,
+    check_validity,
+    rules_for,
+)
 from service.rounds.freeze import (
     OPEN_PROCESS,
     freeze,
@@ -127,6 +134,7 @@ async def round_out(db: AsyncSession, round_row: Round) -> schemas.Round:
         published_at=round_row.published_at,
         cancelled_at=round_row.cancelled_at,
         cancel_reason=round_row.cancel_reason,
+        validity=round_row.validity or Validity(),
     )
 
 
@@ -144,6 +152,7 @@ async def create_round(
     info = check_method(data.ballot_kind, data.method)
     options = check_options(data.ballot_kind, info, data.options)
     rules = check_rules(data.ballot_kind, data.rules)
+    check_validity(data.validity, household_roll=data.household_roll)
     if data.proposal_ids is not None and data.seed_from is not None:
         raise Invalid("slate-twice", field="seed_from")
     if data.seed_from is not None:
@@ -171,6 +180,7 @@ async def create_round(
         household_roll=data.household_roll,
         open_receipts=data.open_receipts,
         seeded_from_round_id=data.seed_from.round_id if data.seed_from else None,
+        validity=data.validity if data.validity.any else None,
     )
     db.add(round_row)
     await db.flush()

@@ -9,6 +9,7 @@ from msgspec import Meta, Struct
 
 from ballots.kinds import Kind
 from engine.process import RoundPhase
+from engine.validity import Validity
 from service.inputs import LINE, PROSE, Input
 from service.rounds.settings import OptionValue, SlateOption
 
@@ -65,6 +66,15 @@ class RoundCreate(Input, forbid_unknown_fields=True):
     open_receipts: bool = False
     proposal_ids: Annotated[list[int], Meta(max_length=100)] | None = None
     seed_from: SeedFrom | None = None
+    validity: Annotated[
+        Validity,
+        Meta(
+            description="the community's rule for a valid decision: a quorum (`households`: "
+            "a share of the household roll voted, household rounds only; `codes`: a share of "
+            "the codes issued, less voided, took part; `count`: at least `quorum_count` took "
+            "part) and the winner's share of the valid ballots (docs/facilitator.md)"
+        ),
+    ] = Validity()
 
 
 class RoundUpdate(Input, forbid_unknown_fields=True):
@@ -85,6 +95,7 @@ class RoundUpdate(Input, forbid_unknown_fields=True):
     household_roll: bool | None = None
     open_receipts: bool | None = None
     proposal_ids: Annotated[list[int], Meta(max_length=100)] | None = None
+    validity: Validity | None = None
 
 
 class SlateUpdate(Struct, forbid_unknown_fields=True):
@@ -134,3 +145,4 @@ class Round(Struct):
     published_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+    validity: Validity = Validity()

@@ -46,8 +46,10 @@ from service.records.labels import listed
 from service.rounds.freeze import refuse_if_cancelled
 from service.rounds.repository import find_round
 from service.text import household_key
+from service.voting.assistance import assistance
 from service.voting.channels import channel_counts
 from service.voting.guess_alert import guessing
+from service.voting.participation import round_quorum
 from service.voting.roll import look_alikes, skeleton
 from service.voting.schemas import (
     CodesCreate,
@@ -485,6 +487,7 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
     households: dict[bool, int] = {bool(voted): n for voted, n in rows}
     issued = sum(by_status.values())
     ways = await channel_counts(db, round_id)
+    helped = await assistance(db, round_id)
     return Turnout(
         round_id=round_id,
         phase=round_row.phase,
@@ -512,4 +515,7 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         paper_spoiled=ways.spoiled,
         paper_blank=ways.blank,
         reconciled=ways.balanced,
+        quorum=await round_quorum(db, round_row, ways),
+        assisted_chosen=helped.chosen,
+        assisted_staff=helped.staff,
     )

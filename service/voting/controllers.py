@@ -20,7 +20,8 @@ from service.openapi.responses import refusals, success
 from service.results.controllers import HIDDEN, ballot_page
 from service.results.schemas import BallotPage
 from service.rounds.repository import find_round
-from service.voting import codes, devices
+from service.voting import assistance, codes, devices
+from service.voting.assistance import Assistance, AssistanceRecord
 from service.voting.casting import prepare
 from service.voting.late import LateReport, late_report
 from service.voting.lockouts import Lockouts
@@ -104,6 +105,21 @@ class VotingController(Controller):
     @get("/{round_id:int}/turnout", opt=roles(*STAFF))
     async def turnout(self, db: DB, round_id: FromPath[int]) -> Turnout:
         return await codes.turnout(db, round_id)
+
+    @post("/{round_id:int}/assistance", opt=roles("facilitator", "admin"), status_code=201)
+    async def record_assistance(
+        self, db: DB, round_id: FromPath[int], data: JSONBody[AssistanceRecord], actor: Caller
+    ) -> Assistance:
+        """Count one assisted vote while the round votes: ``chosen`` (helped by a person of
+        the resident's choice) or ``staff`` (two staff together). Only counts are kept:
+        no time, helper, household or anything of the ballot."""
+        return await assistance.record_assistance(db, round_id, data.kind, actor)
+
+    @get("/{round_id:int}/assistance", opt=roles(*STAFF))
+    async def assistance_counts(self, db: DB, round_id: FromPath[int]) -> Assistance:
+        """Assisted votes of the round so far, by kind of helper."""
+        await find_round(db, round_id)
+        return await assistance.assistance(db, round_id)
 
     @get("/{round_id:int}/late-ballots", opt=roles(*STAFF))
     async def late_ballots(self, db: DB, round_id: FromPath[int]) -> LateReport:

@@ -7,8 +7,12 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from ballots.kinds import Ballot
+from engine.validity import Quorum
 from service.inputs import HOUSEHOLD, PROSE, Input
 from service.voting.roll import refuse_clashes
+
+NO_QUORUM = Quorum(kind="none", present=0, required=0, reached=True, missing=0)
+"""The quorum of a round without one."""
 
 Household = Annotated[str, Meta(min_length=1, max_length=120, extra=HOUSEHOLD)]
 CodeText = Annotated[str, Meta(min_length=1, max_length=40)]
@@ -148,6 +152,18 @@ class Turnout(Struct):
     reconciled: bool = True
     """Whether codes issued = tablet + paper + phone ballots + spoiled + blank paper +
     unused + void."""
+    # --- quorum and assisted voting (issue 16) ---
+    quorum: Annotated[
+        Quorum,
+        Meta(
+            description="turnout against the round's quorum: `present` of `required` "
+            "(`kind`: none, households, codes or count; `missing`: how many more are needed)"
+        ),
+    ] = NO_QUORUM
+    assisted_chosen: int = 0
+    """Residents who voted helped by a person of their choice."""
+    assisted_staff: int = 0
+    """Residents who voted helped by two staff together."""
 
 
 Padding = Annotated[str, Meta(max_length=65536, pattern=r"^ *$")]

@@ -222,6 +222,10 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/secretary/resident-feedback/{feedback_id}/approve"):  SECRETARIES,
     ("POST",   "/secretary/resident-feedback/{feedback_id}/reject"):   SECRETARIES,
     ("POST",   "/console/communities/{community_id}/time-zone"):       ADMIN,
+    # ---- quorum and assisted voting (issue 16): counts only, facilitators record ---------
+    ("POST",   "/api/v1/rounds/{round_id}/assistance"):                FACILITATORS,
+    ("GET",    "/api/v1/rounds/{round_id}/assistance"):                STAFF,
+    ("POST",   "/console/rounds/{round_id}/assistance"):               FACILITATORS,
 }
 # fmt: on
 """Who may call each endpoint. Not in the table: the OpenAPI documents under

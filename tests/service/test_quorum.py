@@ -1,0 +1,182 @@
+"""Quorum and validity of a decision, assisted voting: the rule set before voting and frozen
+after, turnout against the quorum while voting, the result's validity with its reasons, and
+the assisted-vote counts (counts only, facilitators record, staff read)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from service.db.models import AuditEvent
+from tests.support.rounds import (
+    cast,
+    close,
+    issue,
+    make_round,
+    new_round,
+    pocket_park,
+    ranked,
+    to_phase,
+    vote,
+)
+
+HALF = {"numerator": 1, "denominator": 2}
+TWO_THIRDS = {"numerator": 2, "denominator": 3}
+
+
+async def test_rule_set_before_voting_and_frozen_after(client, db, staff):
+    park = await pocket_park(db)
+    rule = {"quorum": "codes", "quorum_share": HALF, "winner_share": TWO_THIRDS}
+    made = await new_round(
+        client, staff["facilitator"], park.process, park.proposals[:3], validity=rule
+    )
+    assert made["validity"] == {**rule, "quorum_count": 1}
+    changed = await client.patch(
+        f"/api/v1/rounds/{made['id']}",
+        json={"validity": {"quorum": "count", "quorum_count": 12}},
+        headers=staff["facilitator"],
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["validity"]["quorum"] == "count"
+    assert changed.json()["validity"]["winner_share"] is None
+    audit = await db.scalar(select(AuditEvent).where(AuditEvent.action == "round.updated"))
+    assert "validity" in audit.detail["changes"]
+    assert (await to_phase(client, staff["facilitator"], made["id"], "voting")).status_code == 200
+    frozen = await client.patch(
+        f"/api/v1/rounds/{made['id']}",
+        json={"validity": {"quorum": "none"}},
+        headers=staff["facilitator"],
+    )
+    assert frozen.status_code == 409
+    assert frozen.json()["code"] == "round-frozen"
+    got = await client.get(f"/api/v1/rounds/{made['id']}", headers=staff["secretary"])
+    assert got.json()["validity"]["quorum_count"] == 12
+
+
+async def test_households_quorum_needs_the_roll(client, db, staff):
+    park = await pocket_park(db)
+    response = await client.post(
+        f"/api/v1/processes/{park.process}/rounds",
+        json={
+            "title": "第一轮",
+            "method": "irv",
+            "proposal_ids": park.proposals[:3],
+            "validity": {"quorum": "households", "quorum_share": HALF},
+        },
+        headers=staff["facilitator"],
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"
+    assert "住户名册" in response.json()["message_zh"]
+    bad_share = await client.post(
+        f"/api/v1/processes/{park.process}/rounds",
+        json={
+            "title": "第一轮",
+            "method": "irv",
+            "proposal_ids": park.proposals[:3],
+            "validity": {"quorum": "codes", "quorum_share": {"numerator": 3, "denominator": 2}},
+        },
+        headers=staff["facilitator"],
+    )
+    assert bad_share.status_code in (400, 422)
+
+
+async def set_rule(db, round_id: int, **rule) -> None:
+    import msgspec
+
+    from engine.validity import Validity
+    from service.db.models import Round
+
+    row = await db.get(Round, round_id, populate_existing=True)
+    row.validity = msgspec.convert(rule, Validity)
+    await db.commit()
+
+
+async def test_turnout_against_the_quorum_live(client, db, staff):
+    round_id = await make_round(db)
+    await set_rule(db, round_id, quorum="codes", quorum_share=HALF)
+    codes = await issue(client, staff["facilitator"], round_id, 4)
+    seen = (await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])).json()
+    assert seen["quorum"] == {
+        "kind": "codes",
+        "present": 0,
+        "required": 2,
+        "reached": False,
+        "missing": 2,
+        "base": 4,
+        "share_numerator": 1,
+        "share_denominator": 2,
+    }
+    assert (await cast(client, round_id, codes[0], ranked("文化墙"))).status_code == 201
+    seen = (await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])).json()
+    assert (seen["quorum"]["present"], seen["quorum"]["reached"]) == (1, False)
+    assert (await cast(client, round_id, codes[1], ranked("文化墙"))).status_code == 201
+    seen = (await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])).json()
+    assert (seen["quorum"]["present"], seen["quorum"]["reached"]) == (2, True)
+    assert seen["quorum"]["missing"] == 0
+
+
+async def test_result_invalid_for_quorum_and_winner_share(client, db, staff):
+    round_id = await make_round(db, method="plurality")
+    await set_rule(db, round_id, quorum="count", quorum_count=5, winner_share=TWO_THIRDS)
+    await vote(client, staff, round_id, [ranked("文化墙"), ranked("文化墙"), ranked("健身器材")])
+    await close(db, round_id)
+    body = (await client.get(f"/api/v1/rounds/{round_id}/result", headers=staff["admin"])).json()
+    validity = body["validity"]
+    assert validity["verdict"]["valid"] is False
+    assert [r["code"] for r in validity["verdict"]["reasons"]] == ["quorum"]
+    assert validity["words_zh"] == "决定无效。未达到法定人数：参与 3 人，需 5 人"
+    assert "quorum not reached: 3 residents took part, 5 needed" in validity["words_en"]
+
+
+async def test_result_invalid_for_winner_share(client, db, staff):
+    round_id = await make_round(db, method="plurality")
+    await set_rule(db, round_id, quorum="codes", quorum_share=HALF, winner_share=TWO_THIRDS)
+    await vote(
+        client,
+        staff,
+        round_id,
+        [ranked("文化墙"), ranked("文化墙"), ranked("健身器材")] * 1 + [ranked("健身器材")],
+    )
+    await close(db, round_id)
+    body = (await client.get(f"/api/v1/rounds/{round_id}/result", headers=staff["admin"])).json()
+    (reason,) = body["validity"]["verdict"]["reasons"]
+    assert reason["code"] == "winner-share"
+    assert "得票 50%（2 / 4 张有效票），未达到有效票的 2/3" in body["validity"]["words_zh"]
+
+
+async def test_result_valid_at_exactly_half(client, db, staff):
+    second = await make_round(db, method="plurality")
+    await set_rule(db, second, quorum="codes", quorum_share=HALF, winner_share=HALF)
+    codes = await issue(client, staff["facilitator"], second, 4)
+    for code in codes[:2]:
+        assert (await cast(client, second, code, ranked("文化墙"))).status_code == 201
+    await close(db, second)
+    body = (await client.get(f"/api/v1/rounds/{second}/result", headers=staff["admin"])).json()
+    assert body["validity"]["verdict"]["valid"] is True
+    assert body["validity"]["words_zh"] == "决定有效：已达到法定人数和胜出票数要求"
+
+
+async def test_assistance_counted_by_kind_only(client, db, staff):
+    round_id = await make_round(db)
+    url = f"/api/v1/rounds/{round_id}/assistance"
+    for kind in ("chosen", "staff", "staff"):
+        response = await client.post(url, json={"kind": kind}, headers=staff["facilitator"])
+        assert response.status_code == 201, response.text
+    assert response.json() == {"round_id": round_id, "chosen": 1, "staff": 2}
+    assert (await client.get(url, headers=staff["secretary"])).json()["staff"] == 2
+    turnout = (
+        await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])
+    ).json()
+    assert (turnout["assisted_chosen"], turnout["assisted_staff"]) == (1, 2)
+    refused = await client.post(url, json={"kind": "staff"}, headers=staff["secretary"])
+    assert refused.status_code == 403
+    bad = await client.post(url, json={"kind": "neighbour"}, headers=staff["facilitator"])
+    assert bad.status_code in (400, 422)
+    events = (
+        await db.scalars(select(AuditEvent).where(AuditEvent.action == "assistance.recorded"))
+    ).all()
+    assert [e.detail for e in events] == [{"kind": "chosen"}, {"kind": "staff"}, {"kind": "staff"}]
+    await close(db, round_id)
+    late = await client.post(url, json={"kind": "staff"}, headers=staff["facilitator"])
+    assert late.status_code == 409
+    assert late.json()["code"] == "assistance-closed"
