@@ -59,6 +59,7 @@ from ballots.kinds import Ballot, BallotRules
 from engine.compare import Comparison
 from engine.process import ProcessPhase
 from engine.result import Option, Result
+from engine.validity import Validity, Verdict
 
 FORMAT: Final[str] = "redbench-decision"
 VERSION: Final[int] = 2
@@ -124,6 +125,18 @@ class Turnout(_Record, frozen=True, kw_only=True):
     codes_void: Annotated[int, Meta(ge=0)] | None = None
     codes_used: Annotated[int, Meta(ge=0)] | None = None
     ballots_cast: Annotated[int, Meta(ge=0)]
+    # --- ballots by channel, reconciliation and assistance (issue 16); left out (unset) of
+    # rounds counted before, so their records stay byte for byte the same ---
+    tablet_ballots: Count | UnsetType = UNSET
+    paper_ballots: Count | UnsetType = UNSET
+    phone_ballots: Count | UnsetType = UNSET
+    paper_spoiled: Count | UnsetType = UNSET
+    paper_blank: Count | UnsetType = UNSET
+    codes_unused: Count | UnsetType = UNSET
+    reconciled: bool | UnsetType = UNSET
+    """Whether codes issued = tablet + paper + phone + spoiled + blank + unused + void."""
+    assisted_chosen: Count | UnsetType = UNSET
+    assisted_staff: Count | UnsetType = UNSET
 
 
 class StanceCounts(_Record, frozen=True, kw_only=True):
@@ -234,6 +247,10 @@ class RoundRecord(_Record, frozen=True, kw_only=True):
     ballot_box_digest: Digest
     result: Result
     comparison: Comparison | None = None
+    validity_rule: Validity | UnsetType = UNSET
+    """The rule for a valid decision set before voting (issue 16; unset: none recorded)."""
+    validity: Verdict | UnsetType = UNSET
+    """Whether the decision is valid under ``validity_rule``, and why not."""
     ballots: tuple[BallotEntry, ...] | SealedBallots
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 from sqlalchemy import func, select
@@ -40,7 +40,10 @@ from service.records.draft import Draft, StoredBallot, StoredLists
 from service.records.loop_record import loop_photos, loop_record
 from service.results import ballot_box
 from service.results.controllers import counted_round
+from service.results.validity import round_validity
 from service.rounds.settings import ballot_rules
+from service.voting.assistance import assistance
+from service.voting.channels import channel_counts
 
 NOTABLE_LIMIT: Final[int] = 12
 """At most this many notable comments per round."""
@@ -136,7 +139,18 @@ async def round_record(
         if stored.comparison is None
         else msgspec.json.decode(stored.comparison, type=Comparison),
         ballots=(),
+        **await _validity(db, round_row, stored),
     )
+
+
+async def _validity(
+    db: AsyncSession, round_row: models.Round, stored: models.RoundResult
+) -> dict[str, Any]:
+    """The rule and the verdict, for a round that has a rule (none: both left out)."""
+    if round_row.validity is None:
+        return {}
+    judged = await round_validity(db, round_row, msgspec.json.decode(stored.result, type=Result))
+    return {"validity_rule": judged.rule, "validity": judged.verdict}
 
 
 async def _slate(db: AsyncSession, round_row: models.Round) -> tuple[SlateEntry, ...]:
@@ -171,11 +185,22 @@ async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) 
         .group_by(models.VoterCode.status)
     )
     statuses: dict[str, int] = {status: n for status, n in rows}
+    ways = await channel_counts(db, round_id)
+    helped = await assistance(db, round_id)
     return Turnout(
         codes_issued=stored.codes_issued,
         codes_void=statuses.get("void", 0),
         codes_used=statuses.get("used", 0),
         ballots_cast=stored.ballots,
+        tablet_ballots=ways.tablet,
+        paper_ballots=ways.paper,
+        phone_ballots=ways.phone,
+        paper_spoiled=ways.spoiled,
+        paper_blank=ways.blank,
+        codes_unused=ways.unused,
+        reconciled=ways.balanced,
+        assisted_chosen=helped.chosen,
+        assisted_staff=helped.staff,
     )
 
 

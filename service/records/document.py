@@ -38,6 +38,7 @@ from reportlab.platypus.flowables import Flowable
 from ballots.bundle import Bundle, RoundRecord
 from engine.process import ProcessPhase
 from service.i18n import text
+from service.records.channel_lines import turnout_lines, validity_lines
 from service.records.chart import count_chart
 from service.records.fonts import cjk_font
 from service.records.labels import (
@@ -328,6 +329,8 @@ def _turnout(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
         (text(lang, "record.date.closed"), moment(d.closed_at, s.zone, lang)),
         (text(lang, "record.date.published"), moment(d.published_at, s.zone, lang)),
     ]
+    # --- issue 16: ballots by channel, reconciliation, assistance, validity ---
+    pairs += turnout_lines(record, lang) + validity_lines(record, lang)
     return [Paragraph(_x(text(lang, "record.section.turnout")), s.h2), _facts(pairs, s)]
 
 

@@ -23,6 +23,7 @@ from ballots.recount import published_count
 from engine.process import ProcessPhase
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
+from service.records.channel_lines import turnout_lines, validity_lines
 from service.records.labels import ballot_text, label, method_name, plain_number
 from service.results.explain import HeadToHead, explain, outcome_words, status_label
 from service.rounds.titles import round_title
@@ -289,6 +290,8 @@ def summary_rows(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE) -> list[Ro
             ],
             [text(lang, "record.codes_issued"), record.turnout.codes_issued],
             [text(lang, "record.ballots_cast"), record.turnout.ballots_cast],
+            # --- issue 16: ballots by channel, reconciliation, assistance, validity ---
+            *[[k, v] for k, v in turnout_lines(record, lang) + validity_lines(record, lang)],
             [text(lang, "record.funded" if record.result.decisions else "record.winners"), winners],
             [text(lang, "record.box_digest"), record.ballot_box_digest],
             [

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from service.db.models import AuditEvent
+from tests.support.documents import pdf_text
 from tests.support.rounds import (
     cast,
     close,
@@ -180,3 +181,46 @@ async def test_assistance_counted_by_kind_only(client, db, staff):
     late = await client.post(url, json={"kind": "staff"}, headers=staff["facilitator"])
     assert late.status_code == 409
     assert late.json()["code"] == "assistance-closed"
+
+
+async def test_record_holds_channels_reconciliation_assistance_and_validity(
+    client, db, staff, tmp_path
+):
+    round_id = await make_round(db, method="plurality")
+    await set_rule(db, round_id, quorum="count", quorum_count=5)
+    codes = await issue(client, staff["facilitator"], round_id, 4)
+    for code in codes[:3]:
+        assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
+    await client.post(
+        f"/api/v1/rounds/{round_id}/codes/void",
+        json={"code": codes[3], "reason": "纸条丢失"},
+        headers=staff["facilitator"],
+    )
+    await client.post(
+        f"/api/v1/rounds/{round_id}/assistance",
+        json={"kind": "staff"},
+        headers=staff["facilitator"],
+    )
+    await close(db, round_id)
+    secretary = staff["secretary"]
+    bundle = (await client.get(f"/api/v1/rounds/{round_id}/bundle", headers=secretary)).json()
+    (record,) = bundle["rounds"]
+    turnout = record["turnout"]
+    assert (turnout["tablet_ballots"], turnout["paper_ballots"], turnout["phone_ballots"]) == (
+        3,
+        0,
+        0,
+    )
+    assert (turnout["codes_unused"], turnout["codes_void"], turnout["reconciled"]) == (0, 1, True)
+    assert (turnout["assisted_chosen"], turnout["assisted_staff"]) == (0, 1)
+    assert record["validity_rule"]["quorum"] == "count"
+    assert record["validity"]["valid"] is False
+    assert record["validity"]["reasons"][0]["code"] == "quorum"
+    response = await client.get(f"/api/v1/rounds/{round_id}/exports/pdf", headers=secretary)
+    assert response.status_code == 200, response.text
+    text = pdf_text(response.content, tmp_path)
+    flat = "".join(text.split())
+    assert "平板3张、纸质0张、手机0张" in flat
+    assert "发出选票码4=平板3+纸质0+手机0+废票0+空白票0+未使用0+作废1（相符）" in flat
+    assert "协助投票1人次：本人选择的协助人0，两名工作人员1" in flat
+    assert "决定无效。未达到法定人数：参与3人，需5人" in flat

@@ -37,5 +37,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("assistance_counts")
-    with op.batch_alter_table("rounds", schema=None) as batch_op:
-        batch_op.drop_column("validity")
+    # in place, not a batch copy: other tables' foreign keys point at rounds
+    op.execute("ALTER TABLE rounds DROP COLUMN validity")
