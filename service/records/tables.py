@@ -291,7 +291,10 @@ def summary_rows(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE) -> list[Ro
             [text(lang, "record.codes_issued"), record.turnout.codes_issued],
             [text(lang, "record.ballots_cast"), record.turnout.ballots_cast],
             # --- issue 16: ballots by channel, reconciliation, assistance, validity ---
-            *[[k, v] for k, v in turnout_lines(record, lang) + validity_lines(record, lang)],
+            *[
+                list[str | int | float | None]([k, v])
+                for k, v in turnout_lines(record, lang) + validity_lines(record, lang)
+            ],
             [text(lang, "record.funded" if record.result.decisions else "record.winners"), winners],
             [text(lang, "record.box_digest"), record.ballot_box_digest],
             [

@@ -274,3 +274,9 @@ class ReceiptsForm(msgspec.Struct):
 
     def to_update(self) -> RoundUpdate:
         return RoundUpdate(open_receipts=bool(self.open_receipts))
+
+
+class AssistanceForm(msgspec.Struct):
+    """One assisted vote from the round page: ``kind`` ``chosen`` or ``staff``."""
+
+    kind: str = ""

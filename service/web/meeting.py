@@ -30,11 +30,13 @@ from service.rounds.config import TIE_POLICIES
 from service.rounds.editing import update_round
 from service.rounds.freeze import issues_before_freeze, pending_slate
 from service.rounds.schemas import RoundCancel
-from service.voting import codes, late
+from service.voting import assistance, codes, late
+from service.voting.assistance import HELPER_KINDS
 from service.voting.codes import OPEN_FOR_CODES
 from service.voting.schemas import Turnout
 from service.web.console import RUNS_MEETINGS, method_choices
 from service.web.forms import (
+    AssistanceForm,
     CancelForm,
     CommentForm,
     Form,
@@ -43,6 +45,7 @@ from service.web.forms import (
     ReceiptsForm,
     RoundEditForm,
 )
+from service.web.quorum_view import quorum_section
 from service.web.render import language_of, page, redirect
 from service.web.round_layout import FOLDED_COMMENTS, sections
 from service.web.round_setup import current_values, slate_choices
@@ -73,6 +76,7 @@ class MeetingController(Controller):
         lang = language_of(request)
         slate = await rounds.slate_out(db, round_row)
         editable = round_row.voting_at is None and round_row.phase is not RoundPhase.CANCELLED
+        turnout = await codes.turnout(db, round_id)
         return page(
             request,
             "console/round.html",
@@ -86,7 +90,8 @@ class MeetingController(Controller):
             comments=await comments.list_comments(db, round_id, threaded=False),
             summary=await comments.summary(db, round_id),
             stances=STANCES,
-            turnout=await codes.turnout(db, round_id),
+            turnout=turnout,
+            **quorum_section(turnout, lang),
             late=late_rows(await late.late_report(db, round_id)),
             next_phases=NEXT_PHASE.get(round_row.phase, ()),
             codes_open=round_row.phase in OPEN_FOR_CODES,
@@ -179,6 +184,17 @@ class MeetingController(Controller):
         reason = CommentHide(reason=data.reason).reason
         comment = await comments.hide_comment(db, comment_id, reason, actor)
         return redirect(f"/console/rounds/{comment.round_id}#comments")
+
+    @post("/rounds/{round_id:int}/assistance", opt=RUNS_MEETINGS)
+    async def record_assistance(
+        self, db: DB, actor: Caller, round_id: FromPath[int], data: Form[AssistanceForm]
+    ) -> Redirect:
+        """Count one assisted vote (the kind of helper only) while the round votes."""
+        kinds = {k: k for k in HELPER_KINDS}
+        if data.kind not in kinds:
+            raise Invalid("assistance-kind", field="kind")
+        await assistance.record_assistance(db, round_id, kinds[data.kind], actor)
+        return redirect(f"/console/rounds/{round_id}?assisted=1#turnout")
 
     @get("/rounds/{round_id:int}/turnout", opt=RUNS_MEETINGS)
     async def turnout(self, db: DB, round_id: FromPath[int]) -> Turnout:

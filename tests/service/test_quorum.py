@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from service.db.models import AuditEvent
 from tests.support.documents import pdf_text
+from tests.support.pages import post_form, token_from, use_session
 from tests.support.rounds import (
     cast,
     close,
@@ -224,3 +225,29 @@ async def test_record_holds_channels_reconciliation_assistance_and_validity(
     assert "发出选票码4=平板3+纸质0+手机0+废票0+空白票0+未使用0+作废1（相符）" in flat
     assert "协助投票1人次：本人选择的协助人0，两名工作人员1" in flat
     assert "决定无效。未达到法定人数：参与3人，需5人" in flat
+
+
+async def test_round_page_shows_quorum_reconciliation_and_records_assistance(client, db, staff):
+    round_id = await make_round(db)
+    await set_rule(db, round_id, quorum="codes", quorum_share=HALF)
+    codes = await issue(client, staff["facilitator"], round_id, 4)
+    assert (await cast(client, round_id, codes[0], ranked("文化墙"))).status_code == 201
+    use_session(client, staff["facilitator"])
+    page = (await client.get(f"/console/rounds/{round_id}")).text
+    assert "已参与 1 张选票码 / 共 4 张选票码，法定人数 2 张选票码，还差 1 张选票码" in page
+    assert (
+        "发出选票码 4 = 平板 1 + 纸质 0 + 手机 0 + 废票 0 + 空白票 0 + 未使用 3 + 作废 0（相符）"
+        in page
+    )
+    assert 'data-missing="已参与 {present} 张选票码 / 共 {base} 张选票码' in page
+    path = f"/console/rounds/{round_id}"
+    sent = await post_form(
+        client, f"{path}/assistance", {"kind": "chosen"}, token=await token_from(client, path)
+    )
+    assert sent.status_code in (200, 302, 303), sent.text
+    page = (await client.get(path)).text
+    assert "协助投票 1 人次：本人选择的协助人 1，两名工作人员 0" in page
+    refused = await post_form(
+        client, f"{path}/assistance", {"kind": "x"}, token=await token_from(client, path)
+    )
+    assert refused.status_code == 422

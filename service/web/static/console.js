@@ -18,6 +18,7 @@
     late(turnout.late_ballots || 0);
     reprinted(turnout.slips_reprinted || 0);
     guessing(turnout.guessing);
+    quorum(turnout.quorum);
     /* voting, and after the close too: offline tablets deliver what they kept late */
     return turnout.phase === "voting" || turnout.phase === "closed";
   }
@@ -48,6 +49,19 @@
     if (!card || !seen || !seen.unusual || card.getAttribute("data-unusual") === "yes") { return; }
     card.hidden = false;
     document.getElementById("guessing-news").hidden = false;
+  }
+
+  /* Turnout against the quorum (issue 16): the page's own sentence, reached or not, with
+     the polled figures in it. */
+  function quorum(seen) {
+    var line = document.getElementById("quorum-line");
+    if (!line || !seen || seen.kind === "none") { return; }
+    var sentence = line.getAttribute(seen.reached ? "data-reached" : "data-missing");
+    var figures = { present: seen.present, base: seen.base, required: seen.required,
+                    missing: seen.missing };
+    line.textContent = sentence.replace(/\{(present|base|required|missing)\}/g,
+      function (_, name) { return figures[name]; });
+    line.classList.toggle("reached", !!seen.reached);
   }
 
   function poll() {

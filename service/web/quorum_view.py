@@ -1,0 +1,91 @@
+"""The round page's lines of issue 16: turnout against the quorum (large, for the TV), the
+ballots by channel with the reconciliation line, and the assisted-vote counts with the form
+that records one. The sentences are the locale's; the live update (static/console.js) fills
+the same sentences, given here with ``{placeholders}``, from the polled turnout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec import Struct
+
+from service.i18n import text
+from service.results.validity import quorum_words
+from service.voting.assistance import HELPER_KINDS, HelperKind
+from service.voting.schemas import Turnout
+
+SLOTS = ("present", "base", "required", "missing")
+
+
+def _slot(name: str) -> str:
+    return "{" + name + "}"
+
+
+def quorum_templates(kind: str, with_base: bool, lang: str) -> dict[str, str]:
+    """The live line with ``{present}``… left open, reached and not reached."""
+    unit = text(lang, f"validity.unit.{kind}")
+    base = text(lang, "validity.live.base", base=_slot("base"), unit=unit) if with_base else ""
+    out = {}
+    for name, tail in (
+        ("reached", text(lang, "validity.live.reached")),
+        ("missing", text(lang, "validity.live.missing", missing=_slot("missing"), unit=unit)),
+    ):
+        out[name] = text(
+            lang,
+            "validity.live.line",
+            present=_slot("present"),
+            unit=unit,
+            base=base,
+            required=_slot("required"),
+            tail=tail,
+        )
+    return out
+
+
+def reconciliation_words(t: Turnout, lang: str) -> str:
+    line = text(
+        lang,
+        "reconciliation.line",
+        issued=t.codes_issued,
+        tablet=t.tablet_ballots,
+        paper=t.paper_ballots,
+        phone=t.phone_ballots,
+        spoiled=t.paper_spoiled,
+        blank=t.paper_blank,
+        unused=t.codes_unused,
+        void=t.codes_void,
+    )
+    mark = text(lang, "reconciliation.balanced" if t.reconciled else "reconciliation.unbalanced")
+    return text(lang, "reconciliation.marked", line=line, mark=mark)
+
+
+class AssistKind(Struct, frozen=True):
+    value: HelperKind
+    label: str
+
+
+def quorum_section(t: Turnout, lang: str) -> dict[str, Any]:
+    """What the round page's turnout card adds (issue 16)."""
+    q = t.quorum
+    return {
+        "quorum_line": quorum_words(q, lang),
+        "quorum_templates": quorum_templates(q.kind, q.base is not None, lang)
+        if q.kind != "none"
+        else {},
+        "channels_line": text(
+            lang,
+            "channels.line",
+            tablet=t.tablet_ballots,
+            paper=t.paper_ballots,
+            phone=t.phone_ballots,
+        ),
+        "reconciliation_line": reconciliation_words(t, lang),
+        "assistance_line": text(
+            lang,
+            "assistance.line",
+            total=t.assisted_chosen + t.assisted_staff,
+            chosen=t.assisted_chosen,
+            staff=t.assisted_staff,
+        ),
+        "assist_kinds": [AssistKind(k, text(lang, f"assistance.kind.{k}")) for k in HELPER_KINDS],
+    }
