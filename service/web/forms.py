@@ -147,6 +147,10 @@ class RoundForm(msgspec.Struct):
     open_receipts: str = ""
     seed_round: str = ""
     seed_top: str = ""
+    quorum: str = "none"
+    quorum_share: str = "1/2"
+    quorum_count: str = ""
+    winner_share: str = ""
 
     def settings(self) -> dict[str, Any]:
         """The set-up the form says, in the API's shape, checked as far as a form can."""
@@ -169,6 +173,9 @@ class RoundForm(msgspec.Struct):
             "prompts": [line.strip() for line in self.prompts.splitlines() if not blank(line)],
             "household_roll": bool(self.household_roll),
             "open_receipts": bool(self.open_receipts),
+            "validity": validity_fields(
+                self.quorum, self.quorum_share, self.quorum_count, self.winner_share
+            ),
         }
 
     def slate(self) -> list[int]:
@@ -280,3 +287,29 @@ class AssistanceForm(msgspec.Struct):
     """One assisted vote from the round page: ``kind`` ``chosen`` or ``staff``."""
 
     kind: str = ""
+
+
+SHARES = ("1/2", "2/3", "1/3", "3/4")
+"""The shares the set-up form offers (a quorum's, a winner's), as ``numerator/denominator``."""
+QUORUMS = ("none", "households", "codes", "count")
+
+
+def _share(value: str, field: str) -> dict[str, int]:
+    if value not in SHARES:
+        raise Invalid("validity-share", field=field)
+    top, _, bottom = value.partition("/")
+    return {"numerator": int(top), "denominator": int(bottom)}
+
+
+def validity_fields(quorum: str, share: str, count: str, winner: str) -> dict[str, Any]:
+    """The rule for a valid decision the set-up form says, in the API's shape."""
+    if quorum not in QUORUMS:
+        raise Invalid("validity-share", field="quorum")
+    rule: dict[str, Any] = {"quorum": quorum}
+    if quorum in ("households", "codes"):
+        rule["quorum_share"] = _share(share, "quorum_share")
+    if quorum == "count":
+        rule["quorum_count"] = whole(count, "quorum_count", least=1, most=1_000_000) or 1
+    if winner:
+        rule["winner_share"] = _share(winner, "winner_share")
+    return rule

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.validity import Share, Validity
 from service.db.models import Proposal, Round
 from service.rounds.settings import SlateOption
 from service.rounds.titles import own_name
@@ -53,6 +54,21 @@ def current_values(round_row: Round) -> dict[str, Any]:
         "household_roll": round_row.household_roll,
         "open_receipts": round_row.open_receipts,
         "prompts": "\n".join(round_row.prompts),
+        **validity_values(round_row.validity or Validity()),
+    }
+
+
+def _typed(share: Share | None) -> str:
+    return "" if share is None else f"{share.numerator}/{share.denominator}"
+
+
+def validity_values(rule: Validity) -> dict[str, Any]:
+    """The rule for a valid decision as the set-up form's fields show it."""
+    return {
+        "quorum": rule.quorum,
+        "quorum_share": _typed(rule.quorum_share),
+        "quorum_count": rule.quorum_count if rule.quorum == "count" else "",
+        "winner_share": _typed(rule.winner_share),
     }
 
 

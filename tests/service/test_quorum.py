@@ -251,3 +251,49 @@ async def test_round_page_shows_quorum_reconciliation_and_records_assistance(cli
         client, f"{path}/assistance", {"kind": "x"}, token=await token_from(client, path)
     )
     assert refused.status_code == 422
+
+
+async def test_set_up_form_sets_the_rule_in_plain_chinese(client, db, staff):
+    park = await pocket_park(db)
+    use_session(client, staff["facilitator"])
+    process_page = f"/console/processes/{park.process}"
+    page = (await client.get(process_page)).text
+    assert "按住户：名册上的住户至少按比例参与" in page
+    assert "三分之二（2/3）" in page
+    token = await token_from(client, process_page)
+    made = await client.post(
+        f"/console/processes/{park.process}/rounds",
+        data={
+            "title": "再议",
+            "method": "irv",
+            "proposal_ids": [str(i) for i in park.proposals[:3]],
+            "household_roll": "1",
+            "quorum": "households",
+            "quorum_share": "1/2",
+            "winner_share": "2/3",
+            "_csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code in (302, 303), made.text[:500]
+    rounds = (
+        await client.get(f"/api/v1/processes/{park.process}/rounds", headers=staff["admin"])
+    ).json()
+    rule = rounds[-1]["validity"]
+    assert rule["quorum"] == "households"
+    assert rule["winner_share"] == TWO_THIRDS
+    round_page = (await client.get(f"/console/rounds/{rounds[-1]['id']}")).text
+    assert 'name="quorum" value="households" checked' in round_page
+    assert '<option value="2/3" selected>' in round_page
+    refused = await client.post(
+        f"/console/processes/{park.process}/rounds",
+        data={
+            "title": "再议",
+            "method": "irv",
+            "quorum": "codes",
+            "quorum_share": "5/7",
+            "_csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
