@@ -34,6 +34,7 @@ from service.results.explain import (
     undecided_words,
     verdict_words,
 )
+from service.results.validity import round_validity
 from service.web.chart import result_chart
 from service.web.render import language_of, page
 
@@ -65,6 +66,9 @@ class ResultView:
     comparison: list[tuple[str, str]]
     verdict: str
     condorcet: str
+    validity: str = ""
+    """Whether the decision is valid under the round's rule, and why not (empty: no rule)."""
+    valid: bool = True
 
 
 def result_table(result: Result, lang: str, explanation: Explanation | None = None) -> ResultTable:
@@ -116,6 +120,7 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
     )
     rows, verdict, note = comparison_words(comparison, lang, result)
     explanation = explain(result, lang)
+    judged = None if round_row.validity is None else await round_validity(db, round_row, result)
     return ResultView(
         round=round_row,
         process=process,
@@ -131,6 +136,8 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         comparison=rows,
         verdict=verdict,
         condorcet=note,
+        validity="" if judged is None else (judged.words_zh if lang == "zh" else judged.words_en),
+        valid=judged is None or judged.verdict.valid,
     )
 
 

@@ -297,3 +297,16 @@ async def test_set_up_form_sets_the_rule_in_plain_chinese(client, db, staff):
         follow_redirects=False,
     )
     assert refused.status_code == 422
+
+
+async def test_reveal_and_board_say_whether_the_decision_is_valid(client, db, staff):
+    round_id = await make_round(db, method="plurality")
+    await set_rule(db, round_id, quorum="count", quorum_count=5)
+    await vote(client, staff, round_id, [ranked("文化墙"), ranked("健身器材")])
+    await close(db, round_id, phase="published")
+    use_session(client, staff["facilitator"])
+    reveal = (await client.get(f"/console/rounds/{round_id}/reveal")).text
+    assert "决定无效。未达到法定人数：参与 2 人，需 5 人" in reveal
+    client.cookies.clear()
+    board = (await client.get(f"/board/rounds/{round_id}")).text
+    assert "决定无效。未达到法定人数：参与 2 人，需 5 人" in board
