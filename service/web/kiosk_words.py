@@ -55,6 +55,8 @@ FIXED_SLOTS: Final = {
     "language": "page.language",
     "larger": "kiosk.larger",
     "contrast": "kiosk.contrast",
+    "assisted": "kiosk.assisted.toggle",
+    "assisted.read": "kiosk.assisted.read",
     "code.title": "kiosk.code.title",
     "code.label": "kiosk.code.label",
     "code.help": "kiosk.code.help",

@@ -544,6 +544,7 @@
     $("larger").setAttribute("aria-pressed", "false");
     $("contrast").setAttribute("aria-pressed", "false");
     speak(data.lang.start);
+    if (window.redbenchAssisted) { window.redbenchAssisted.reset(); }  /* assisted.js */
     clearBallot();
   }
 
