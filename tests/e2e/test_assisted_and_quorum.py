@@ -65,10 +65,8 @@ def test_assisted_mode_reads_aloud_with_large_targets_and_ends_at_hand_over(
     expect(tablet.locator("#step-ballot")).to_be_visible()
     first = NAMES[0]
     option = tablet.locator(f"button.option[data-name='{first}']")
-    for target in (
-        option,
-        tablet.locator(f"li:has(button.option[data-name='{first}']) .read-aloud"),
-    ):
+    reader = tablet.locator(f"li:has(button.option[data-name='{first}']) .read-aloud")
+    for target in (option, reader):
         box = target.bounding_box()
         assert box is not None
         assert box["height"] >= 64, box
