@@ -311,6 +311,11 @@ async def voting(api: Api, demo: Demo) -> None:
         json={"code": codes[2], "reason": "纸条丢失"},
     )
     await api("GET", f"/api/v1/rounds/{rid}/turnout", 200, "facilitator")
+    # issue 16: an assisted vote counted, the counts read
+    await api(
+        "POST", f"/api/v1/rounds/{rid}/assistance", 201, "facilitator", json={"kind": "staff"}
+    )
+    await api("GET", f"/api/v1/rounds/{rid}/assistance", 200, "secretary")
     await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "closed"})
     await api("GET", f"/api/v1/rounds/{rid}/result", 409)  # closed, not published
     await api("GET", f"/api/v1/rounds/{rid}/result", 200, "secretary")
