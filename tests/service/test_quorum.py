@@ -4,6 +4,9 @@ the assisted-vote counts (counts only, facilitators record, staff read)."""
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from service.db.models import AuditEvent
@@ -310,3 +313,22 @@ async def test_reveal_and_board_say_whether_the_decision_is_valid(client, db, st
     client.cookies.clear()
     board = (await client.get(f"/board/rounds/{round_id}")).text
     assert "决定无效。未达到法定人数：参与 2 人，需 5 人" in board
+
+
+async def test_workbook_holds_the_reconciliation_and_validity_lines(client, db, staff):
+    round_id = await make_round(db, method="plurality")
+    await set_rule(db, round_id, quorum="codes", quorum_share=HALF, winner_share=HALF)
+    await vote(client, staff, round_id, [ranked("文化墙"), ranked("文化墙")])
+    await close(db, round_id)
+    response = await client.get(
+        f"/api/v1/rounds/{round_id}/exports/xlsx", headers=staff["secretary"]
+    )
+    assert response.status_code == 200, response.text
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    cells = {str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row}
+    assert (
+        "发出选票码 2 = 平板 2 + 纸质 0 + 手机 0 + 废票 0 + 空白票 0 + 未使用 0 + 作废 0（相符）"
+        in cells
+    )
+    assert "决定有效：已达到法定人数和胜出票数要求" in cells
+    assert "至少 1/2 的已发选票码参与投票；胜出方案须获有效票的 1/2" in cells
