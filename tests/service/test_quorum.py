@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 
+import msgspec
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from service.db.models import AuditEvent
+from engine.validity import Validity
+from service.db.models import AuditEvent, Round
 from tests.support.documents import pdf_text
 from tests.support.pages import post_form, token_from, use_session
 from tests.support.rounds import (
@@ -86,11 +88,7 @@ async def test_households_quorum_needs_the_roll(client, db, staff):
 
 
 async def set_rule(db, round_id: int, **rule) -> None:
-    import msgspec
-
-    from engine.validity import Validity
-    from service.db.models import Round
-
+    """Give a round made in the database (already voting) its validity rule."""
     row = await db.get(Round, round_id, populate_existing=True)
     row.validity = msgspec.convert(rule, Validity)
     await db.commit()
@@ -140,7 +138,7 @@ async def test_result_invalid_for_winner_share(client, db, staff):
         client,
         staff,
         round_id,
-        [ranked("文化墙"), ranked("文化墙"), ranked("健身器材")] * 1 + [ranked("健身器材")],
+        [ranked("文化墙"), ranked("文化墙"), ranked("健身器材"), ranked("健身器材")],
     )
     await close(db, round_id)
     body = (await client.get(f"/api/v1/rounds/{round_id}/result", headers=staff["admin"])).json()
