@@ -59,6 +59,34 @@ def reconciliation_words(t: Turnout, lang: str) -> str:
     return text(lang, "reconciliation.marked", line=line, mark=mark)
 
 
+LINE_SLOTS = ("issued", "tablet", "paper", "phone", "spoiled", "blank", "unused", "void")
+
+
+def line_templates(lang: str) -> dict[str, str]:
+    """The channel line and the reconciliation line (balanced or not) with ``{tablet}``…
+    left open, for the live update."""
+    open_slots = {name: _slot(name) for name in LINE_SLOTS}
+    line = text(lang, "reconciliation.line", **open_slots)
+    return {
+        "channels": text(
+            lang,
+            "channels.line",
+            tablet=_slot("tablet"),
+            paper=_slot("paper"),
+            phone=_slot("phone"),
+        ),
+        **{
+            mark: text(
+                lang,
+                "reconciliation.marked",
+                line=line,
+                mark=text(lang, f"reconciliation.{mark}"),
+            )
+            for mark in ("balanced", "unbalanced")
+        },
+    }
+
+
 class AssistKind(Struct, frozen=True):
     value: HelperKind
     label: str
@@ -80,6 +108,7 @@ def quorum_section(t: Turnout, lang: str) -> dict[str, Any]:
             phone=t.phone_ballots,
         ),
         "reconciliation_line": reconciliation_words(t, lang),
+        "line_templates": line_templates(lang),
         "assistance_line": text(
             lang,
             "assistance.line",

@@ -1,7 +1,8 @@
 """Issue 16 in a real browser, on every database: the tablet's assisted mode (extra-large
 targets of at least 64 px, a "朗读" button that speaks each option, heading and the review in
 the page's language, never the code; ended by the hand-over), and the console's line of
-turnout against the quorum changing, without a reload, when a ballot arrives."""
+turnout against the quorum, ballots by channel and the reconciliation line changing,
+without a reload, when a ballot arrives."""
 
 from __future__ import annotations
 
@@ -125,4 +126,8 @@ def test_console_quorum_line_changes_when_a_ballot_arrives(
         "已参与 1 张选票码 / 共 2 张选票码，法定人数 1 张选票码，已达到", timeout=10_000
     )
     expect(line).to_have_class("quorum-line reached")
+    expect(console.locator("#channels-line")).to_have_text("平板 1 张、纸质 0 张、手机 0 张")
+    expect(console.locator("#reconciliation-line")).to_have_text(
+        "发出选票码 2 = 平板 1 + 纸质 0 + 手机 0 + 废票 0 + 空白票 0 + 未使用 1 + 作废 0（相符）"
+    )
     console.context.close()

@@ -19,6 +19,7 @@
     reprinted(turnout.slips_reprinted || 0);
     guessing(turnout.guessing);
     quorum(turnout.quorum);
+    reconciliation(turnout);
     /* voting, and after the close too: offline tablets deliver what they kept late */
     return turnout.phase === "voting" || turnout.phase === "closed";
   }
@@ -62,6 +63,24 @@
     line.textContent = sentence.replace(/\{(present|base|required|missing)\}/g,
       function (_, name) { return figures[name]; });
     line.classList.toggle("reached", !!seen.reached);
+  }
+
+  /* Ballots by channel and the reconciliation line, balanced or not (issue 16). */
+  function reconciliation(seen) {
+    var channels = document.getElementById("channels-line");
+    var line = document.getElementById("reconciliation-line");
+    if (!channels || !line) { return; }
+    var figures = {
+      issued: seen.codes_issued, tablet: seen.tablet_ballots, paper: seen.paper_ballots,
+      phone: seen.phone_ballots, spoiled: seen.paper_spoiled, blank: seen.paper_blank,
+      unused: seen.codes_unused, void: seen.codes_void
+    };
+    function filled(sentence) {
+      return sentence.replace(/\{(\w+)\}/g, function (_, name) { return figures[name]; });
+    }
+    channels.textContent = filled(channels.getAttribute("data-template"));
+    line.textContent = filled(line.getAttribute(seen.reconciled ? "data-balanced" : "data-unbalanced"));
+    line.parentNode.classList.toggle("unbalanced", !seen.reconciled);
   }
 
   function poll() {
