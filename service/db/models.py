@@ -244,6 +244,9 @@ class Round(Base):
     """When the round was cancelled, before its voting opened (``None``: it was not)."""
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     """Why it was cancelled (required to cancel, and kept in the audit log as well)."""
+    phone_until: Mapped[datetime | None] = mapped_column(default=None)
+    """Until when residents may vote from home by phone (UTC; ``None``: no phone voting).
+    Phone ballots are taken only while the round is voting and before this time."""
 
     @validates("phase")
     def _phase(self, _: str, value: str) -> RoundPhase:
