@@ -57,3 +57,17 @@ async def end_phone_window(db: AsyncSession, round_id: int) -> None:
     past = datetime.now(UTC) - timedelta(minutes=1)
     await db.execute(update(Round).where(Round.id == round_id).values(phone_until=past))
     await db.commit()
+
+
+async def set_phone_window(db: AsyncSession, round_id: int, *, hours: float) -> datetime:
+    """Open the round's phone window for ``hours`` from now with the domain function the
+    API calls (audited as a facilitator's change), committed; the window's end. For browser
+    tests, through ``server.db(...)``."""
+    from service.voting.phone_window import set_window
+    from tests.support.rounds import FACILITATOR
+
+    now = datetime.now(UTC)
+    until = now + timedelta(hours=hours)
+    await set_window(db, round_id, until, FACILITATOR, now)
+    await db.commit()
+    return until
