@@ -8,6 +8,7 @@ window is refused and nothing of it is stored.
 
     set_window(db, round_id, until, actor)   the facilitator sets, moves or clears it
     window_refusal(round_row, zone, now)      why a phone cannot cast now, or None
+    check_cast(db, round_id, key, secret, now)  refused outside it, a retry's receipt kept
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from functools import partial
 from typing import Final
 
 import msgspec
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.process import RoundPhase
 from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import zone_of_process
-from service.db.models import Round
+from service.db.models import CastKey, Round
 from service.errors import Conflict, Invalid, ServiceError
 from service.rounds.repository import find_round
-from service.voting.casting import not_open
+from service.voting.casting import cast_key_hash, not_open
 from service.zones import moment
 
 SETTABLE: Final = frozenset({RoundPhase.SCHEDULED, RoundPhase.COMMENTING, RoundPhase.VOTING})
@@ -86,6 +88,28 @@ async def check_window(db: AsyncSession, round_id: int, now: datetime) -> Round:
     if refusal is not None:
         raise refusal
     return round_row
+
+
+async def check_cast(
+    db: AsyncSession, round_id: int, key: str, secret_key: str, now: datetime
+) -> None:
+    """Refuse a phone's cast outside the window (:func:`check_window`), except the retry of
+    a ballot cast inside it while the round still votes: its idempotency key is on record,
+    so the writer answers it with the same receipt and stores nothing new (a phone that lost
+    the answer at the last second is not told its counted ballot was refused)."""
+    round_row = await find_round(db, round_id)
+    refusal = window_refusal(round_row, await zone_of_process(db, round_row.process_id), now)
+    if refusal is None:
+        return
+    if refusal.code == "phone-window-closed":
+        found = await db.scalar(
+            select(CastKey.key_hash).where(
+                CastKey.key_hash == cast_key_hash(secret_key, round_id, key)
+            )
+        )
+        if found is not None:
+            return
+    raise refusal
 
 
 async def set_window(

@@ -32,7 +32,7 @@ from service.voting import devices
 from service.voting.code_check import check_code
 from service.voting.controllers import cast
 from service.voting.padding import padded_size
-from service.voting.phone_window import check_window, is_open
+from service.voting.phone_window import check_cast, check_window, is_open
 from service.voting.schemas import CastRequest, Receipt
 from service.web.kiosk import JSON_ERRORS, QUIET_SECONDS, CodeCheck, ballot_view
 from service.web.kiosk_words import DEFAULT_LANGUAGE
@@ -185,8 +185,10 @@ class PhoneController(Controller):
     ) -> Response[Receipt]:
         """Cast by phone: 201 with the receipt (200 with the same receipt for a retry with
         the same key), only inside the phone window — after it 409 ``phone-window-closed``
-        and nothing is stored (a phone keeps no ballot for later)."""
+        and nothing is stored (a phone keeps no ballot for later); a retry of a ballot cast
+        inside it still gets its receipt."""
         async with state.sessionmaker() as db:
-            await check_window(db, round_id, now_of(state))
+            key = state.settings.secret_key
+            await check_cast(db, round_id, data.key, key, now_of(state))
         receipt = await cast(state, device(request), round_id, data, channel="phone")
         return Response(receipt, status_code=200 if receipt.replayed else 201)

@@ -93,12 +93,17 @@ async def test_inside_the_window_a_phone_casts_and_is_counted_apart(client, db, 
 
 async def test_after_the_window_a_phone_ballot_is_refused_and_not_stored(client, db, staff, clock):
     round_id = await make_round(db)
-    [first, late] = await issue(client, staff["facilitator"], round_id, 2)
+    [early, late] = await issue(client, staff["facilitator"], round_id, 2)
     opened = await open_phone_window(client, staff["facilitator"], round_id, hours=2, now=clock.now)
     assert opened.status_code == 200, opened.text
     headers = await phone_headers(client, round_id)
-    assert (await phone_cast(client, round_id, headers, first, ranked(PARK[0]))).status_code == 201
+    key = uuid.uuid4().hex
+    first = await phone_cast(client, round_id, headers, early, ranked(PARK[1]), key=key)
+    assert first.status_code == 201
     clock.advance(hours=2)
+    lost = await phone_cast(client, round_id, headers, early, ranked(PARK[1]), key=key)
+    assert lost.status_code == 200  # the answer was lost inside the window: same receipt
+    assert lost.json()["tracker"] == first.json()["tracker"]
     refused = await phone_cast(client, round_id, headers, late, ranked(PARK[0]))
     assert refused.status_code == 409, refused.text
     body = refused.json()
