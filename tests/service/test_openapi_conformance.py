@@ -311,7 +311,12 @@ async def voting(api: Api, demo: Demo) -> None:
         json={"code": codes[2], "reason": "纸条丢失"},
     )
     await api("GET", f"/api/v1/rounds/{rid}/turnout", 200, "facilitator")
+    phone = f"/api/v1/rounds/{rid}/phone-window"
+    await api("PUT", phone, 200, "facilitator", json={"until": "2099-01-01T20:00:00+08:00"})
+    await api("PUT", phone, 422, "facilitator", json={"until": "2000-01-01T20:00:00+08:00"})
+    await api("GET", phone, 200, "secretary")
     await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "closed"})
+    await api("PUT", phone, 409, "facilitator", json={"until": None})
     await api("GET", f"/api/v1/rounds/{rid}/result", 409)  # closed, not published
     await api("GET", f"/api/v1/rounds/{rid}/result", 200, "secretary")
 
