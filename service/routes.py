@@ -12,6 +12,7 @@ from service.records.controllers import RecordController
 from service.results.controllers import ResultController
 from service.rounds.controllers import RoundController
 from service.voting.controllers import VotingController
+from service.voting.phone_controllers import PhoneWindowController
 
 ROUTES = [
     AccountController,
@@ -23,6 +24,7 @@ ROUTES = [
     RoundController,
     CommentController,
     VotingController,
+    PhoneWindowController,
     ResultController,
     RecordController,
     LoopController,

@@ -248,6 +248,9 @@ class Round(Base):
     validity: Mapped[Validity | None] = mapped_column(StructJSON(Validity), default=None)
     """The community's rule for a valid decision (quorum, winner's share), set before voting
     opens and frozen with the round (``None``: no rule), see :mod:`engine.validity`."""
+    phone_until: Mapped[datetime | None] = mapped_column(default=None)
+    """Until when residents may vote from home by phone (UTC; ``None``: no phone voting).
+    Phone ballots are taken only while the round is voting and before this time."""
 
     @validates("phase")
     def _phase(self, _: str, value: str) -> RoundPhase:

@@ -44,7 +44,7 @@ from service.records.assemble import process_draft, round_draft
 from service.records.exports import FORMATS, Exported, audit_export, disposition, make
 from service.records.poster import paper, poster_facts, poster_names, poster_pdf
 from service.records.poster_shelf import shelf_of
-from service.records.slips import slips_file_names, slips_pdf
+from service.records.slips import phone_ballot, slips_file_names, slips_pdf
 from service.records.streams import STREAMED, StreamedExport, stream_round
 from service.results.controllers import HIDDEN
 from service.rounds.repository import find_round
@@ -162,9 +162,11 @@ async def print_slips(
     secret_key: str,
     actor: Actor,
     lang: str = "zh",
+    base: str = "",
 ) -> Exported:
     """Issue codes for a round as one numbered batch and return their slips as a PDF named
-    for the round and the slips' numbers (``第3轮投票码-第12至18号.pdf``).
+    for the round and the slips' numbers (``第3轮投票码-第12至18号.pdf``); with ``base``
+    (the public address) their QR codes open the phone ballot.
 
     The codes and the PDF are made in the worker before anything is written, so the
     request's write (the batch, households and code hashes) comes last and is short."""
@@ -172,6 +174,7 @@ async def print_slips(
     plan = await codes.plan_codes(db, round_id, data)
     heading = await _slips_heading(db, round_row)
     title = round_title(round_row.number, round_row.title, lang)
+    phone = phone_ballot(base, round_id) if base else ""
     made: dict[str, Any] = {}
 
     async def make_pdf(numbered: codes.CodePlan, fresh: list[codes.FreshCode]) -> None:
@@ -180,7 +183,7 @@ async def print_slips(
             for i, (c, (label, _)) in enumerate(zip(fresh, numbered.bound, strict=True))
         ]
         made["pdf"] = await offload.run(
-            slips_pdf, slips, heading=heading, round_title=title, lang=lang
+            slips_pdf, slips, heading=heading, round_title=title, lang=lang, phone=phone
         )
         made["numbers"] = [n for _, _, n in slips]
 
@@ -207,16 +210,21 @@ async def reprint_slips(
     lang: str = "zh",
     numbers: set[int] | None = None,
     reprint: str | None = None,
+    base: str = "",
 ) -> Exported:
     """The unused slips of a batch (of ``numbers`` only, if given) as a PDF, their codes
     made again from the slip key (:mod:`service.voting.batches`); audited — with a
-    ``reprint`` reason, as a reprint after the batch's printing window."""
+    ``reprint`` reason, as a reprint after the batch's printing window. With ``base`` (the
+    public address) their QR codes open the phone ballot."""
     round_row = await find_round(db, round_id)
     _, slips = await batches.unused_slips(db, round_id, batch, secret_key, actor, numbers, reprint)
     heading = await _slips_heading(db, round_row)
     title = round_title(round_row.number, round_row.title, lang)
     rows = [(s.code, s.household, s.number) for s in slips]
-    pdf = await offload.run(slips_pdf, rows, heading=heading, round_title=title, lang=lang)
+    phone = phone_ballot(base, round_id) if base else ""
+    pdf = await offload.run(
+        slips_pdf, rows, heading=heading, round_title=title, lang=lang, phone=phone
+    )
     return _slips_file(pdf, round_row.number, [s.number for s in slips], lang)
 
 
@@ -367,7 +375,8 @@ class RecordController(Controller):
         slips, named for the round and the slips' numbers (``第3轮投票码-第12至18号.pdf``).
         The console prints an unused slip again; the database keeps no readable code."""
         key = state.settings.secret_key
-        made = await print_slips(db, round_id, data, key, actor, _lang(request, lang))
+        base = state.settings.public_base(str(request.base_url))
+        made = await print_slips(db, round_id, data, key, actor, _lang(request, lang), base)
         return Response(
             made.content,
             status_code=201,

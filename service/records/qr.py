@@ -2,78 +2,88 @@
 mask is chosen for all of them at once with numpy by the standard's penalty rules
 (ISO/IEC 18004, 7.8.3) — segno's own choice, in pure Python, took about 80 % of a slip.
 
-A voter code as printed (``XXXXX-XXXXX``) always fits a version 1 symbol (21 × 21 modules);
-anything larger is left to segno whole. For version 1, each code is encoded once with mask 0,
-the mask is taken off its data modules, and the eight masked candidates — with the function
-patterns and format information that segno draws for each mask — are scored together. The
-symbol returned is the one segno makes for that code and mask (the tests check this).
+A voter code as printed (``XXXXX-XXXXX``) fits a version 1 symbol (21 × 21 modules); a slip's
+link to the phone ballot (``…/vote/12#XXXXX-XXXXX``) a larger one. Each code is encoded once
+with mask 0, the mask is taken off its data modules, and the eight masked candidates — with
+the function patterns and format (and version) information that segno draws for each mask,
+read once per version and error level — are scored together. The symbol returned is the one
+segno makes for that code and mask (the tests check this).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import segno
+from segno import consts
 
 Modules = list[bytes]
 """A QR symbol as rows of modules, one byte per module: 1 dark, 0 light (no quiet zone)."""
 
-SIZE: Final[int] = 21
-"""Modules per side of a version 1 symbol."""
 BATCH: Final[int] = 512
 """Codes scored together (bounds the arrays to a few MB)."""
 FINDER_BITS: Final[int] = 0b1011101
 """A finder pattern's 1:1:3:1:1 (dark, light, dark ×3, light, dark) as bits."""
+DATA_TYPES: Final = (consts.TYPE_DATA_DARK, consts.TYPE_DATA_LIGHT)
+"""segno's names for data modules (every other module belongs to a function pattern)."""
+FORMAT_TYPES: Final = (consts.TYPE_FORMAT_DARK, consts.TYPE_FORMAT_LIGHT)
 
 Grid = npt.NDArray[np.uint8]
 
 
-def _function_modules() -> npt.NDArray[np.bool_]:
-    """Where a version 1 symbol has no data: finder patterns with their separators, timing
-    patterns, format information and the dark module."""
-    function = np.zeros((SIZE, SIZE), dtype=bool)
-    function[:9, :9] = True  # top left finder, separator, format information
-    function[:9, SIZE - 8 :] = True  # top right finder, separator, format information
-    function[SIZE - 8 :, :9] = True  # bottom left finder, separator, format, dark module
-    function[6, :] = function[:, 6] = True  # timing patterns
-    return function
+class Layout(NamedTuple):
+    """What every symbol of one version and error level shares."""
 
-
-FUNCTION: Final = _function_modules()
-_ROWS, _COLUMNS = np.indices((SIZE, SIZE))
-_MASKS: Final = np.stack(
-    [
-        (_ROWS + _COLUMNS) % 2 == 0,
-        _ROWS % 2 == 0,
-        _COLUMNS % 3 == 0,
-        (_ROWS + _COLUMNS) % 3 == 0,
-        (_ROWS // 2 + _COLUMNS // 3) % 2 == 0,
-        (_ROWS * _COLUMNS) % 2 + (_ROWS * _COLUMNS) % 3 == 0,
-        ((_ROWS * _COLUMNS) % 2 + (_ROWS * _COLUMNS) % 3) % 2 == 0,
-        ((_ROWS + _COLUMNS) % 2 + (_ROWS * _COLUMNS) % 3) % 2 == 0,
-    ]
-).astype(np.uint8) * (~FUNCTION)
-"""The eight data masks (ISO/IEC 18004, table 10), applied to data modules only."""
+    function: npt.NDArray[np.bool_]
+    """Where the symbol has no data: finder, separator, timing, alignment patterns, format
+    and version information, the dark module."""
+    masks: Grid
+    """The eight data masks (ISO/IEC 18004, table 10), on data modules only: ``(8, n, n)``."""
+    values: Grid
+    """For each mask, the function modules segno draws (they do not depend on the content),
+    zero elsewhere: ``(8, n, n)``."""
 
 
 def _matrix(qr: segno.QRCode) -> Grid:
     rows = b"".join(bytes(row) for row in qr.matrix)
-    return np.frombuffer(rows, dtype=np.uint8).reshape(SIZE, SIZE)
+    size = len(qr.matrix)
+    return np.frombuffer(rows, dtype=np.uint8).reshape(size, size)
 
 
 @cache
-def _function_values(error: str) -> Grid:
-    """For each mask, the function modules segno draws in a version 1 symbol of error level
-    ``error`` (they do not depend on the content), zero elsewhere."""
+def layout(version: int, error: str) -> Layout:
+    """The :class:`Layout` of a symbol of ``version`` at error level ``error``, read from
+    the symbols segno makes for a one-character content with each mask."""
     made = [
-        _matrix(segno.make("0", version=1, error=error, mask=mask, micro=False, boost_error=False))
+        segno.make("0", version=version, error=error, mask=mask, micro=False, boost_error=False)
         for mask in range(8)
     ]
-    return np.stack(made) * FUNCTION
+    kinds = np.array(list(made[0].matrix_iter(scale=1, border=0, verbose=True)))
+    function = ~np.isin(kinds, (*DATA_TYPES, *FORMAT_TYPES))
+    # the format information is placed by the standard's rule, not by segno's labels (which
+    # also mark the data module left of the top right copy as format)
+    size = function.shape[0]
+    function[8, :9] = function[:9, 8] = True
+    function[8, size - 8 :] = function[size - 8 :, 8] = True
+    rows, columns = np.indices(function.shape)
+    masks = np.stack(
+        [
+            (rows + columns) % 2 == 0,
+            rows % 2 == 0,
+            columns % 3 == 0,
+            (rows + columns) % 3 == 0,
+            (rows // 2 + columns // 3) % 2 == 0,
+            (rows * columns) % 2 + (rows * columns) % 3 == 0,
+            ((rows * columns) % 2 + (rows * columns) % 3) % 2 == 0,
+            ((rows + columns) % 2 + (rows * columns) % 3) % 2 == 0,
+        ]
+    ).astype(np.uint8) * (~function)
+    values = np.stack([_matrix(qr) for qr in made]) * function
+    return Layout(function, masks, values)
 
 
 def penalty_parts(candidates: Grid) -> tuple[npt.NDArray[np.int64], ...]:
@@ -116,10 +126,11 @@ def penalties(candidates: Grid) -> npt.NDArray[np.int64]:
     return n1 + n2 + n3 + n4
 
 
-def best_masks(unmasked: Grid, error: str) -> tuple[npt.NDArray[np.int64], Grid]:
-    """For version 1 data ``unmasked`` (``(k, 21, 21)``, function modules zero), the mask
-    each symbol takes and the masked symbols."""
-    candidates = (unmasked[:, None] ^ _MASKS[None]) | _function_values(error)[None]
+def best_masks(unmasked: Grid, version: int, error: str) -> tuple[npt.NDArray[np.int64], Grid]:
+    """For data ``unmasked`` of symbols of ``version`` and ``error`` (``(k, n, n)``, function
+    modules zero), the mask each symbol takes and the masked symbols."""
+    shared = layout(version, error)
+    candidates = (unmasked[:, None] ^ shared.masks[None]) | shared.values[None]
     chosen = penalties(candidates).argmin(axis=1)
     return chosen, candidates[np.arange(len(chosen)), chosen]
 
@@ -135,16 +146,15 @@ def qr_symbols(codes: Sequence[str]) -> list[Modules]:
 
 def _batch(codes: Sequence[str]) -> list[Modules]:
     symbols: list[Modules | None] = [None] * len(codes)
-    small: dict[str, list[tuple[int, Grid]]] = {}
+    alike: dict[tuple[int, str], list[tuple[int, Grid]]] = {}
     for i, code in enumerate(codes):
         qr = segno.make(code, error="m", micro=False, mask=0)
-        if qr.version != 1:
-            symbols[i] = [bytes(row) for row in segno.make(code, error="m", micro=False).matrix]
-            continue
-        data = _matrix(qr) * ~FUNCTION ^ _MASKS[0]
-        small.setdefault(qr.error.lower(), []).append((i, data))
-    for error, group in small.items():
-        _, masked = best_masks(np.stack([data for _, data in group]), error)
+        version, error = int(qr.version), qr.error.lower()
+        shared = layout(version, error)
+        data = _matrix(qr) * ~shared.function ^ shared.masks[0]
+        alike.setdefault((version, error), []).append((i, data))
+    for (version, error), group in alike.items():
+        _, masked = best_masks(np.stack([data for _, data in group]), version, error)
         for (i, _), symbol in zip(group, masked, strict=True):
             symbols[i] = [row.tobytes() for row in symbol]
     return [s for s in symbols if s is not None]

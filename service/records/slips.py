@@ -1,5 +1,7 @@
 """Printable voter-code slips: an A4 PDF of ten slips a page, each with a QR code of the
-voter code (for the tablet's camera), the code in large type (to type it), the round's title
+voter code (for the tablet's camera) — or, given the phone ballot's address, of the link
+``<address>#<code>`` that opens the phone ballot with the code filled in (the tablet takes the
+code out of it when scanned), the code in large type (to type it), the round's title
 (wrapped, and smaller when it is long: never cut) and, for household rolls, the household.
 Cut along the dashed lines.
 
@@ -69,6 +71,8 @@ class Furniture(NamedTuple):
     heading_size: float
     title: TitleBlock
     hint: list[str]
+    scan: str
+    """The small print beside the QR code when it opens the phone ballot (else empty)."""
 
 
 class SlipText(NamedTuple):
@@ -86,9 +90,23 @@ def qr_svg(code: str, label: str) -> str:
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
-def qr_svgs(codes: Sequence[str]) -> list[str]:
-    """:func:`qr_svg` of each code, labelled with itself (one trip to the worker)."""
-    return [qr_svg(code, code) for code in codes]
+def qr_svgs(codes: Sequence[str], phone: str = "") -> list[str]:
+    """:func:`qr_svg` of each code (of its :func:`slip_link` to ``phone``), labelled with the
+    code (one trip to the worker)."""
+    return [qr_svg(slip_link(phone, code), code) for code in codes]
+
+
+def phone_ballot(base: str, round_id: int) -> str:
+    """The phone ballot's address for a round (``base`` ends with ``/``, as
+    :meth:`service.settings.Settings.public_base` gives it)."""
+    return f"{base}vote/{round_id}"
+
+
+def slip_link(phone: str, code: str) -> str:
+    """What a slip's QR code holds: ``<phone ballot>#<code>``, the code in the fragment, which
+    a browser never sends to the server (no log, no ``Referer``); the code alone without a
+    phone ballot."""
+    return f"{phone}#{code}" if phone else code
 
 
 def qr_operators(matrix: Sequence[Sequence[int]]) -> str:
@@ -139,10 +157,13 @@ def slips_pdf(
     heading: str,
     round_title: str = "",
     lang: str = "zh",
+    phone: str = "",
 ) -> bytes:
     """Slips for ``codes`` — ``(code, household or None, slip number or None)`` — under
     ``heading`` (the community and process), each with ``round_title`` beside its code and
-    its number in the top corner, as PDF bytes."""
+    its number in the top corner, as PDF bytes. With ``phone`` (the phone ballot's address,
+    :func:`phone_ballot`) each QR code is the slip's :func:`slip_link`, with a line saying
+    so beside it."""
     font = cjk_font()
     out = io.BytesIO()
     page_w, page_h = A4
@@ -161,9 +182,12 @@ def slips_pdf(
         heading_size=heading_size,
         title=title_block(round_title, font, slip_w - 2 * PAD - QR_SIZE - 4 * mm),
         hint=_wrap(text(lang, "record.slip.hint"), font, 6.8, room)[:2],
+        scan=_fit(text(lang, "phone.slip.scan"), font, 6.5, slip_w - 2 * PAD - QR_SIZE - 4 * mm)
+        if phone
+        else "",
     )
     per_page = COLUMNS * ROWS
-    symbols = qr_symbols([code for code, _, _ in codes])
+    symbols = qr_symbols([slip_link(phone, code) for code, _, _ in codes])
     for i, ((code, household, number), symbol) in enumerate(zip(codes, symbols, strict=True)):
         if i and i % per_page == 0:
             canvas.showPage()
@@ -229,6 +253,9 @@ def _slip(
         canvas.setFont(font, 9)
         line = text(lang, "record.slip.household", label=household)
         canvas.drawString(text_x, code_y - 14, _fit(line, font, 9, room))
+    if shared.scan:
+        canvas.setFont(font, 6.5)
+        canvas.drawString(text_x, qr_y + 3, shared.scan)
     canvas.setFont(font, 6.8)
     for n, line in enumerate(shared.hint):
         canvas.drawString(x + pad, qr_y - 10 - n * 9, line)

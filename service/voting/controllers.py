@@ -23,6 +23,7 @@ from service.rounds.repository import find_round
 from service.voting import assistance, codes, devices
 from service.voting.assistance import Assistance, AssistanceRecord
 from service.voting.casting import prepare
+from service.voting.channels import Channel
 from service.voting.late import LateReport, late_report
 from service.voting.lockouts import Lockouts
 from service.voting.schemas import (
@@ -52,14 +53,17 @@ CAST_REFUSALS = {
 """What casting can refuse besides what every endpoint can (:mod:`service.openapi.answers`)."""
 
 
-async def cast(state: State, device: str, round_id: int, data: CastRequest) -> Receipt:
-    """Check the ballot, then hand it to the writer and wait for its commit. Unknown codes
-    are charged to ``device`` (:mod:`service.voting.devices`) before they are answered."""
+async def cast(
+    state: State, device: str, round_id: int, data: CastRequest, channel: Channel = "tablet"
+) -> Receipt:
+    """Check the ballot, then hand it to the writer and wait for its commit (its code marked
+    with ``channel``). Unknown codes are charged to ``device``
+    (:mod:`service.voting.devices`) before they are answered."""
     lockouts: Lockouts = state.lockouts
     lockouts.check(device)
     writer: CastWriter = state.cast_writer
     try:
-        job = prepare(await writer.spec(round_id), data, state.settings.secret_key)
+        job = prepare(await writer.spec(round_id), data, state.settings.secret_key, channel)
         return await writer.cast(job)
     except codes.CodeUnknown:
         await lockouts.failed(device, round_id)

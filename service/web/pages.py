@@ -20,6 +20,8 @@ from service.web.console import ConsoleController
 from service.web.kiosk import KioskController
 from service.web.meeting import MeetingController
 from service.web.options import OptionsController
+from service.web.phone import PhoneController
+from service.web.phone_console import PhoneConsoleController
 from service.web.poster import PosterController
 from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
 from service.web.reveal import RevealController
@@ -42,6 +44,8 @@ PAGES: Final = [
             PosterController,
             RevealController,
             KioskController,
+            PhoneController,
+            PhoneConsoleController,
             SecretaryController,
             SlipsController,
         ],

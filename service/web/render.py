@@ -24,7 +24,7 @@ from service.i18n import LANGUAGES, text
 from service.records.labels import listed, method_summary, separator, yuan_from_cents
 from service.rounds.titles import round_title
 from service.web.refused import shown_refusal
-from service.zones import DEFAULT_ZONE, day, moment, zone_label
+from service.zones import DEFAULT_ZONE, day, moment, zone, zone_label
 
 HERE: Final = Path(__file__).resolve().parent
 TEMPLATES: Final = HERE / "templates"
@@ -85,6 +85,10 @@ class Zoned:
 
     def day(self, at: datetime | None) -> str:
         return day(at, self.zone)
+
+    def field(self, at: datetime | None) -> str:
+        """The time in the zone as a ``datetime-local`` input takes it (``""`` for none)."""
+        return "" if at is None else f"{at.astimezone(zone(self.zone)):%Y-%m-%dT%H:%M}"
 
     @property
     def label(self) -> str:

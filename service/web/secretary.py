@@ -273,7 +273,7 @@ class SecretaryController(Controller):
         if count is None:
             raise Invalid("code-count-required", field="count")
         key = state.settings.secret_key
-        made = await print_slips(
-            db, round_id, CodesCreate(count=count), key, actor, language_of(request)
-        )
+        base = state.settings.public_base(str(request.base_url))
+        wanted = CodesCreate(count=count)
+        made = await print_slips(db, round_id, wanted, key, actor, language_of(request), base)
         return file_response(made)  # no-store, as every page (service.headers)

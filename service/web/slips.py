@@ -30,7 +30,7 @@ from service.deps import DB, Caller
 from service.errors import Invalid
 from service.processes.repository import find_process
 from service.records.controllers import file_response, reprint_slips
-from service.records.slips import qr_svgs
+from service.records.slips import phone_ballot, qr_svgs
 from service.rounds import repository as rounds
 from service.text import blank
 from service.voting import batches, codes
@@ -209,7 +209,9 @@ class SlipsController(Controller):
         reprint: bool,
     ) -> Template:
         """Slips with their codes and QR codes, to print (a showing or a reprint)."""
-        svgs = await offload.run(qr_svgs, [s.code for s in slips])
+        base = request.app.state.settings.public_base(str(request.base_url))
+        phone = phone_ballot(base, round_row.id)
+        svgs = await offload.run(qr_svgs, [s.code for s in slips], phone)
         return page(
             request,
             "console/slips.html",
@@ -240,7 +242,8 @@ class SlipsController(Controller):
         if prefetch(request) or not batches.in_printing_window(found, actor):
             return redirect(f"/console/rounds/{round_id}/slips/{batch}")
         key = state.settings.secret_key
-        made = await reprint_slips(db, round_id, batch, key, actor, language_of(request))
+        lang, base = language_of(request), state.settings.public_base(str(request.base_url))
+        made = await reprint_slips(db, round_id, batch, key, actor, lang, base=base)
         return file_response(made)
 
     @post("/rounds/{round_id:int}/slips/{batch:int}/reprint", opt=RUNS_MEETINGS, status_code=200)
@@ -265,7 +268,10 @@ class SlipsController(Controller):
         key = state.settings.secret_key
         if data.pdf:
             lang = language_of(request)
-            made = await reprint_slips(db, round_id, batch, key, actor, lang, numbers, reason)
+            base = state.settings.public_base(str(request.base_url))
+            made = await reprint_slips(
+                db, round_id, batch, key, actor, lang, numbers, reason, base=base
+            )
             return file_response(made)
         round_row = await rounds.find_round(db, round_id)
         process = await find_process(db, round_row.process_id)

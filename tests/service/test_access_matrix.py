@@ -125,6 +125,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/api/v1/rounds/{round_id}/turnout"):                   STAFF,
     ("GET",    "/api/v1/rounds/{round_id}/late-ballots"):              STAFF,  # with the turnout
     ("POST",   "/api/v1/rounds/{round_id}/ballots"):                   PUBLIC,  # a code is the key
+    ("PUT",    "/api/v1/rounds/{round_id}/phone-window"):              FACILITATORS,
+    ("GET",    "/api/v1/rounds/{round_id}/phone-window"):              STAFF,
     (WEBSOCKET, "/api/v1/rounds/{round_id}/events"):                   STAFF,
     # ---- API: results (staff once closed, everyone once published: checked inside) ---------
     ("GET",    "/api/v1/rounds/{round_id}/result"):                    PUBLIC,
@@ -197,6 +199,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/console/rounds/{round_id}/slips/void"):               FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/slips/voided"):             FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/turnout"):                  FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/phone-window"):             FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/reveal"):                   STAFF,
     # ---- pages: the ballot tablet (the tablet's enrolment is checked inside) ---------------
     ("GET",    "/kiosk"):                                              PUBLIC,
@@ -207,6 +210,11 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/kiosk/receipt"):                                      PUBLIC,  # receipt QR code
     ("GET",    "/kiosk/enrol"):                                        FACILITATORS,
     ("POST",   "/kiosk/enrol"):                                        FACILITATORS,
+    ("GET",    "/vote/{round_id}"):                                    PUBLIC,  # the phone ballot
+    ("POST",   "/vote/{round_id}/code"):                               PUBLIC,
+    ("POST",   "/vote/{round_id}/ballots"):                            PUBLIC,  # a code is the key
+    ("POST",   "/vote/{round_id}/words"):                              PUBLIC,
+    ("POST",   "/vote/{round_id}/receipt"):                            PUBLIC,
     # ---- pages: the branch secretary's desk ------------------------------------------------
     ("GET",    "/secretary"):                                          SECRETARIES,
     ("GET",    "/secretary/processes/{process_id}"):                   SECRETARIES,

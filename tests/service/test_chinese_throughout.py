@@ -37,6 +37,7 @@ from tests.support.chinese import foreign_words, report, visible_text
 from tests.support.documents import pdf_text
 from tests.support.pages import enrol, post_form, use_session
 from tests.support.paths import ELECTIONS
+from tests.support.phone import open_phone_window
 from tests.support.records_demo import Demo, build_demo
 
 SOON = "2099-12-31"
@@ -202,6 +203,9 @@ async def test_every_page_is_chinese(client, staff, db):
     for route, path in public:
         await scan(route, path)
     await scan("/kiosk", "/kiosk", 403)
+    await scan("/vote/{round_id:int}", f"/vote/{world.voting}")  # no phone window: says so
+    await open_phone_window(client, staff["facilitator"], world.voting, hours=24)
+    await scan("/vote/{round_id:int}", f"/vote/{world.voting}")  # the phone ballot
     await scan("/board/rounds/{round_id:int}", "/board/rounds/99999", 404)
 
     use_session(client, staff["facilitator"])

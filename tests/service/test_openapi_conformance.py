@@ -316,7 +316,12 @@ async def voting(api: Api, demo: Demo) -> None:
         "POST", f"/api/v1/rounds/{rid}/assistance", 201, "facilitator", json={"kind": "staff"}
     )
     await api("GET", f"/api/v1/rounds/{rid}/assistance", 200, "secretary")
+    phone = f"/api/v1/rounds/{rid}/phone-window"
+    await api("PUT", phone, 200, "facilitator", json={"until": "2099-01-01T20:00:00+08:00"})
+    await api("PUT", phone, 422, "facilitator", json={"until": "2000-01-01T20:00:00+08:00"})
+    await api("GET", phone, 200, "secretary")
     await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "closed"})
+    await api("PUT", phone, 409, "facilitator", json={"until": None})
     await api("GET", f"/api/v1/rounds/{rid}/result", 409)  # closed, not published
     await api("GET", f"/api/v1/rounds/{rid}/result", 200, "secretary")
 

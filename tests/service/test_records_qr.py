@@ -61,9 +61,13 @@ def test_batches_and_order_do_not_change_a_symbol() -> None:
     assert qr_symbols(CODES[:20][::-1]) == alone[::-1]
 
 
-def test_text_too_long_for_version_1_is_left_to_segno() -> None:
-    text = "HTTPS://REDBENCH.EXAMPLE/K/ABCDE-FGHJK"
-    [symbol] = qr_symbols([text])
-    expected = segno.make(text, error="m", micro=False)
-    assert expected.version > 1
-    assert symbol == [bytes(row) for row in expected.matrix]
+def test_links_in_larger_versions_get_segnos_symbol_for_the_least_penalty() -> None:
+    """A slip's link to the phone ballot needs version 3 or 4 (alignment patterns); a very
+    long public address version 7 or more (version information too)."""
+    links = [f"https://redbench.example.cn/vote/12#{code}" for code in CODES[:40]]
+    links += [f"https://{'jiedao.' * 12}example.cn/vote/3#{code}" for code in CODES[:5]]
+    assert {segno.make(link, error="m", micro=False).version for link in links} >= {4, 7}
+    for link, symbol in zip(links, qr_symbols(links), strict=True):
+        grids = segno_grids(link)
+        mine = np.array([list(row) for row in symbol], dtype=np.uint8)
+        assert (grids[int(penalties(grids).argmin())] == mine).all(), link

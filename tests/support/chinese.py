@@ -136,7 +136,7 @@ class _Visible(HTMLParser):
             self.parts.append(data)
 
 
-MACHINE_KEYS: Final = frozenset({"lang", "ticket"})
+MACHINE_KEYS: Final = frozenset({"lang", "ticket", "mode", "paths"})
 """Keys of a page's script data that hold values for the script, never shown."""
 
 

@@ -10,9 +10,14 @@
 (function () {
   "use strict";
 
-  var PENDING = "redbench.kiosk.pending";
   var RETRY_MS = 3000;
   var data = JSON.parse(document.getElementById("kiosk-data").textContent);
+  /* On a resident's own phone (data.mode "phone", service/web/phone.py and phone.js) the
+     same steps, with no hand-over, no countdowns and no keeping for later: a ballot is only
+     sent again with its key while the page is open. */
+  var phone = data.mode === "phone";
+  var paths = data.paths || { code: "/kiosk/code", ballots: "/kiosk/ballots", queued: "/kiosk/queued", words: "/kiosk/words", receipt: "/kiosk/receipt" };
+  var PENDING = phone ? "redbench.phone.pending." + data.round : "redbench.kiosk.pending";
   var words = data.words;
   var lang = data.lang.shown;
   var W = words[lang];
@@ -91,7 +96,7 @@
         "Accept-Language": lang,
         "X-CSRFToken": csrf
       },
-      body: url === "/kiosk/ballots" || url === "/kiosk/queued" ? window.redbenchQueue.padded(payload, data.padTo) : JSON.stringify(payload)
+      body: url === paths.ballots || url === paths.queued ? window.redbenchQueue.padded(payload, data.padTo) : JSON.stringify(payload)
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         return { status: response.status, body: body };
@@ -102,10 +107,10 @@
   /* ---- step 1: the one-time code ---- */
   $("code-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var typed = codeInput.value.trim();
+    var typed = codeInput.value.trim().replace(/^[^#]*#/, "");  /* a slip's link, scanned */
     if (!typed) { sayMessage("code-unknown"); codeInput.focus(); return; }
     say("");
-    post("/kiosk/code", { code: typed }).then(function (answer) {
+    post(paths.code, { code: typed }).then(function (answer) {
       if (answer.status === 200) {
         state.code = typed;
         codeInput.value = "";
@@ -114,7 +119,7 @@
         return;
       }
       var code = answer.body && answer.body.code;
-      if (code === "round-not-open" || code === "tablet-not-enrolled") { closed(code); return; }
+      if (closing(code)) { closed(code, answer.body); return; }
       sayRefusal(code, answer.body);  /* unknown, void, used, or the household has voted */
       codeInput.select();
     }, function () {
@@ -370,8 +375,8 @@
     note("retrying");
     if (document.querySelector("section.step:not([hidden])").id !== "step-sending") { show("step-sending"); }
     var request = pending.offline
-      ? post("/kiosk/queued", { round_id: pending.round_id, ticket: pending.ticket, code: pending.code, key: pending.key, ballot: pending.ballot })
-      : post("/kiosk/ballots", { code: pending.code, key: pending.key, ballot: pending.ballot });
+      ? post(paths.queued, { round_id: pending.round_id, ticket: pending.ticket, code: pending.code, key: pending.key, ballot: pending.ballot })
+      : post(paths.ballots, { code: pending.code, key: pending.key, ballot: pending.ballot });
     request.then(function (answer) {
       state.sending = false;
       answered(pending, answer);
@@ -382,12 +387,12 @@
   }
 
   function waitForNetwork(pending) {
-    if (!pending.offline) {
+    if (!pending.offline && !phone) {
       pending.offline = true;
       keep(pending);
     }
     note("offline");
-    $("keep-later").hidden = false;
+    $("keep-later").hidden = phone;
     state.retry = window.setTimeout(function () { send(pending); }, RETRY_MS);
   }
 
@@ -431,7 +436,7 @@
   }
 
   function refused(code, body) {
-    if (code === "round-not-open" || code === "tablet-not-enrolled") { closed(code); return; }
+    if (closing(code)) { closed(code, body); return; }
     if (code && code.indexOf("code-") === 0 || code === "household-voted") {
       clearBallot();  /* the same resident is still here: their language stays */
       sayRefusal(code, body);
@@ -441,10 +446,14 @@
     sayRefusal(code, body);
   }
 
-  function closed(code) {
+  function closing(code) {
+    return code === "round-not-open" || code === "tablet-not-enrolled" || code === "phone-window-closed";
+  }
+
+  function closed(code, body) {
     clearBallot();
     show("step-closed");
-    sayRefusal(code, null);
+    sayRefusal(code, body);
   }
 
   window.addEventListener("online", function () {
@@ -459,7 +468,7 @@
     $("tracker-short").textContent = body.short;
     $("tracker-full").textContent = body.grouped;
     show("step-receipt");
-    countdown(handOver, data.receiptSeconds, data.quietSeconds);
+    if (!phone) { countdown(handOver, data.receiptSeconds, data.quietSeconds); }
     if (data.openReceipts) {
       /* open receipts: the board shows what this ballot says to anyone with the number, so
          the QR code waits for the resident's tap and the screen for at most a minute */
@@ -483,7 +492,7 @@
   function drawQr(body) {
     var asked = {};
     state.qr = asked;
-    post("/kiosk/receipt", { round_id: body.round_id, tracker: body.tracker }).then(function (answer) {
+    post(paths.receipt, { round_id: body.round_id, tracker: body.tracker }).then(function (answer) {
       var made = answer.body;
       if (state.qr !== asked || answer.status !== 200 || !made || !made.path) { return; }
       var svg = $("receipt-qr-code");
@@ -561,7 +570,7 @@
     window.clearTimeout(idle);
     idle = window.setTimeout(function () {
       var step = document.querySelector("section.step:not([hidden])");
-      if (step && UNSENT.indexOf(step.id) >= 0 && !state.sending && !kept()) { handOver(); }
+      if (!phone && step && UNSENT.indexOf(step.id) >= 0 && !state.sending && !kept()) { handOver(); }
     }, data.idleSeconds * 1000);
   }
 
@@ -609,7 +618,7 @@
   /* Every language's words, asked for once the page is up (and again if a switch finds
      them missing): after that the switch works without the network. */
   function fetchWords() {
-    return post("/kiosk/words", {}).then(function (answer) {
+    return post(paths.words, {}).then(function (answer) {
       if (answer.status !== 200 || !answer.body) { return; }
       Object.keys(answer.body).forEach(function (code) { words[code] = answer.body[code]; });
     });

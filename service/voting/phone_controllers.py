@@ -1,0 +1,55 @@
+"""The API of voting from home by phone: the facilitator sets, moves or clears the round's
+phone window (:mod:`service.voting.phone_window`)."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, put
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+
+from service.auth.clock import now_of
+from service.auth.guard import STAFF, roles
+from service.deps import DB, Caller
+from service.openapi.responses import refusals
+from service.rounds.repository import find_round
+from service.voting.phone_window import (
+    PhoneWindow,
+    PhoneWindowSet,
+    set_window,
+    window_of,
+)
+
+
+class PhoneWindowController(Controller):
+    path = "/api/v1/rounds"
+    tags = ["voting"]
+
+    @put(
+        "/{round_id:int}/phone-window",
+        opt=roles("facilitator", "admin"),
+        responses=refusals(
+            {
+                409: "`phone-window-fixed`: the round has closed (or was cancelled); its "
+                "window can no longer change",
+                422: "`invalid`: `until` is not in the future, or has no offset",
+            }
+        ),
+    )
+    async def set_phone_window(
+        self,
+        db: DB,
+        state: State,
+        round_id: FromPath[int],
+        data: JSONBody[PhoneWindowSet],
+        actor: Caller,
+    ) -> PhoneWindow:
+        """Set or move (``until``: an ISO 8601 time with its offset, in the future) or clear
+        (``until: null``) until when residents may vote from home by phone, before or
+        during voting. Phone ballots are taken only while the round is voting and before
+        ``until``: closing the round ends phone voting too. Audited."""
+        return await set_window(db, round_id, data.until, actor, now_of(state))
+
+    @get("/{round_id:int}/phone-window", opt=roles(*STAFF))
+    async def phone_window(self, db: DB, state: State, round_id: FromPath[int]) -> PhoneWindow:
+        """Until when the round takes phone ballots, and whether it takes them now."""
+        return window_of(await find_round(db, round_id), now_of(state))
