@@ -7,10 +7,11 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from ballots.kinds import Ballot
-from service.inputs import HOUSEHOLD, PROSE, Input
+from service.inputs import HOUSEHOLD, LINE, PROSE, Input
 from service.voting.roll import refuse_clashes
 
 Household = Annotated[str, Meta(min_length=1, max_length=120, extra=HOUSEHOLD)]
+RollChoice = Annotated[str, Meta(min_length=1, max_length=120, extra=LINE)]
 CodeText = Annotated[str, Meta(min_length=1, max_length=40)]
 IdempotencyKey = Annotated[str, Meta(min_length=16, max_length=64, pattern=r"^[\x21-\x7e]+$")]
 
@@ -31,6 +32,17 @@ class CodesCreate(Input, forbid_unknown_fields=True):
             "another household (the `warnings` of a refused request)"
         ),
     ] = False
+
+    from_roll: Annotated[
+        bool,
+        Meta(
+            description="a household round: one code for each active household of the "
+            "community's roll that holds no live code and has not voted (of `buildings` or "
+            "`grids` only, when given) instead of `count` or `households`"
+        ),
+    ] = False
+    buildings: Annotated[list[RollChoice], Meta(max_length=200)] | None = None
+    grids: Annotated[list[RollChoice], Meta(max_length=200)] | None = None
 
     def __post_init__(self) -> None:
         typed = list(self.households or ())
@@ -148,6 +160,11 @@ class Turnout(Struct):
     reconciled: bool = True
     """Whether codes issued = tablet + paper + phone ballots + spoiled + blank paper +
     unused + void."""
+    proxies: int = 0
+    """Written proxy authorisations in force (委托代投 授权 M 份), revoked ones left out."""
+    proxy_votes: int = 0
+    """Households that voted through a proxy (委托代投 N 户): authorisations whose grantor
+    household has voted; never linked to a ballot."""
 
 
 Padding = Annotated[str, Meta(max_length=65536, pattern=r"^ *$")]

@@ -23,6 +23,7 @@ from service.web.options import OptionsController
 from service.web.poster import PosterController
 from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
 from service.web.reveal import RevealController
+from service.web.roll_pages import RollPagesController
 from service.web.secretary import SecretaryController
 from service.web.slips import SlipsController
 
@@ -44,6 +45,7 @@ PAGES: Final = [
             KioskController,
             SecretaryController,
             SlipsController,
+            RollPagesController,
         ],
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,
