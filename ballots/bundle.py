@@ -124,6 +124,11 @@ class Turnout(_Record, frozen=True, kw_only=True):
     codes_void: Annotated[int, Meta(ge=0)] | None = None
     codes_used: Annotated[int, Meta(ge=0)] | None = None
     ballots_cast: Annotated[int, Meta(ge=0)]
+    proxies: Annotated[int, Meta(ge=0)] | UnsetType = UNSET
+    """Household rounds only: written proxy authorisations in force (left out otherwise)."""
+    proxy_votes: Annotated[int, Meta(ge=0)] | UnsetType = UNSET
+    """Household rounds only: households that voted through a proxy (never linked to a
+    ballot)."""
 
 
 class StanceCounts(_Record, frozen=True, kw_only=True):

@@ -41,6 +41,7 @@ from service.records.loop_record import loop_photos, loop_record
 from service.results import ballot_box
 from service.results.controllers import counted_round
 from service.rounds.settings import ballot_rules
+from service.voting.proxies import proxy_counts
 
 NOTABLE_LIMIT: Final[int] = 12
 """At most this many notable comments per round."""
@@ -128,7 +129,7 @@ async def round_record(
             published_at=round_row.published_at,
             counted_at=stored.counted_at,
         ),
-        turnout=await _turnout(db, round_row.id, stored),
+        turnout=await _turnout(db, round_row, stored),
         deliberation=await deliberation(db, round_row, slate),
         ballot_box_digest=stored.ballot_box_digest,
         result=msgspec.json.decode(stored.result, type=Result),
@@ -164,19 +165,26 @@ async def _slate(db: AsyncSession, round_row: models.Round) -> tuple[SlateEntry,
     return tuple(out)
 
 
-async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) -> Turnout:
+async def _turnout(
+    db: AsyncSession, round_row: models.Round, stored: models.RoundResult
+) -> Turnout:
+    round_id = round_row.id
     rows = await db.execute(
         select(models.VoterCode.status, func.count())
         .where(models.VoterCode.round_id == round_id)
         .group_by(models.VoterCode.status)
     )
     statuses: dict[str, int] = {status: n for status, n in rows}
-    return Turnout(
+    turnout = Turnout(
         codes_issued=stored.codes_issued,
         codes_void=statuses.get("void", 0),
         codes_used=statuses.get("used", 0),
         ballots_cast=stored.ballots,
     )
+    if round_row.household_roll:  # proxies (委托代投): household rounds only
+        proxies, proxy_votes = await proxy_counts(db, round_id)
+        turnout = msgspec.structs.replace(turnout, proxies=proxies, proxy_votes=proxy_votes)
+    return turnout
 
 
 async def stored_ballots(

@@ -5,14 +5,17 @@ grantor household's own code is used, and joined to no ballot."""
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from service.db.base import Base
 from service.db.models import AuditEvent, Proxy
-from tests.support.documents import png
+from tests.support.documents import pdf_text, png
 from tests.support.phone_photos import metadata_left, phone_photo
 from tests.support.roll import record_proxy
-from tests.support.rounds import cast, make_round, ranked
+from tests.support.rounds import cast, close, make_round, ranked
 
 LABELS = ["3号楼2单元101", "3号楼2单元102", "3号楼2单元201", "3号楼2单元202"]
 
@@ -205,3 +208,45 @@ def test_no_column_joins_a_proxy_to_a_ballot():
         table = Base.metadata.tables[name]
         assert not any(fk.column.table.name == "proxies" for fk in table.foreign_keys), name
     assert Proxy.__tablename__ == "proxies"
+
+
+async def test_the_record_shows_the_proxies_of_a_household_round(client, db, staff, tmp_path):
+    round_id, codes = await _round(client, db, staff)
+    for grantor, holder in (("3号楼2单元101", "王芳"), ("3号楼2单元202", "李梅")):
+        made = await record_proxy(
+            client, staff["facilitator"], round_id, grantor, holder_name=holder
+        )
+        assert made.status_code == 201, made.text
+    for label in ("3号楼2单元101", "3号楼2单元102"):
+        assert (await cast(client, round_id, codes[label], ranked("文化墙"))).status_code == 201
+    await close(db, round_id)
+    secretary = staff["secretary"]
+    bundle = await client.get(f"/api/v1/rounds/{round_id}/exports/json", headers=secretary)
+    assert bundle.status_code == 200, bundle.text[:300]
+    turnout = bundle.json()["rounds"][0]["turnout"]
+    assert (turnout["proxies"], turnout["proxy_votes"]) == (2, 1)
+    pdf = await client.get(f"/api/v1/rounds/{round_id}/exports/pdf", headers=secretary)
+    assert pdf.status_code == 200
+    said = "".join(pdf_text(pdf.content, tmp_path).split())
+    assert "委托代投1户（授权2份）" in said
+    sheet = await client.get(f"/api/v1/rounds/{round_id}/exports/xlsx", headers=secretary)
+    assert sheet.status_code == 200
+    rows = [
+        [c for c in row if c is not None]
+        for ws in load_workbook(io.BytesIO(sheet.content)).worksheets
+        for row in ws.iter_rows(values_only=True)
+    ]
+    assert ["委托代投", "1 户（授权 2 份）"] in rows
+
+
+async def test_a_round_without_households_keeps_its_record_as_it_was(client, db, staff):
+    round_id = await make_round(db)
+    codes = (
+        await client.post(
+            f"/api/v1/rounds/{round_id}/codes", json={"count": 1}, headers=staff["facilitator"]
+        )
+    ).json()["codes"]
+    assert (await cast(client, round_id, codes[0]["code"], ranked("文化墙"))).status_code == 201
+    await close(db, round_id)
+    bundle = await client.get(f"/api/v1/rounds/{round_id}/exports/json", headers=staff["secretary"])
+    assert "proxies" not in bundle.json()["rounds"][0]["turnout"]
