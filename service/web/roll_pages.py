@@ -50,7 +50,7 @@ class ImportForm(msgspec.Struct):
     """A roll file to preview (``file``), or one previewed to apply (``content``: its bytes
     in base64, carried by the preview page)."""
 
-    file: UploadFile | str = ""
+    file: Any = ""
     content: str = ""
     apply: str = ""
 
@@ -61,7 +61,7 @@ class ProxyForm(msgspec.Struct):
     holder_name: str = ""
     serial: str = ""
     signed_on: str = ""
-    photo: UploadFile | str = ""
+    photo: Any = ""
 
 
 class RevokeForm(msgspec.Struct):
