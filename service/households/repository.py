@@ -26,7 +26,7 @@ from service.households.schemas import (
     RollHouseholds,
     RollHouseholdUpdate,
 )
-from service.text import Unprintable, likeness, line
+from service.text import Unprintable, file_name, likeness, line
 from service.voting.roll import clashes, look_alikes
 
 
@@ -73,11 +73,12 @@ async def roll_of(
     grids = await grids_of(db, community_id)
     query = select(CommunityHousehold).where(CommunityHousehold.community_id == community_id)
     if building:
-        query = query.where(CommunityHousehold.building == entry(building, "", "x").building)
+        wanted = entry(file_name(building), "", "x").building  # a search refuses nothing
+        query = query.where(CommunityHousehold.building == wanted)
     if grid is not None:
         query = query.where(CommunityHousehold.grid_id == grid)
     if search:
-        like = f"%{line(search)}%"
+        like = f"%{file_name(search)}%"
         query = query.where(
             or_(CommunityHousehold.label.like(like), CommunityHousehold.head.like(like))
         )

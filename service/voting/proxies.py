@@ -39,7 +39,9 @@ def holder_key(label: str, name: str) -> str:
 
 
 async def _open_round(db: AsyncSession, round_id: int) -> Round:
-    round_row = await find_round(db, round_id)
+    """The round, locked against a concurrent recording (PostgreSQL), so that two holders'
+    limits are counted one after the other."""
+    round_row = await find_round(db, round_id, for_update=True)
     await refuse_if_cancelled(db, round_row)
     if round_row.phase not in OPEN:
         raise Conflict("proxy-round-closed", id=round_id)

@@ -91,6 +91,18 @@ async def test_a_gbk_file_with_english_headers_reads(client, db, staff):
     ]
     heads = set((await db.scalars(select(CommunityHousehold.head))).all())
     assert heads == {"张三", "李四"}
+    base = f"/api/v1/communities/{community_id}/households"
+    first = (await client.get(f"{base}?q=张三", headers=staff["admin"])).json()["households"][0]
+    off = await client.patch(
+        f"{base}/{first['id']}", json={"active": False}, headers=staff["secretary"]
+    )
+    assert off.status_code == 200
+    again = roll_csv("1,1,101,,", "1,1,102,李四新,", "1,1,103,,", header="building,unit,flat,head")
+    report = (await import_roll(client, staff["admin"], community_id, again, dry_run=False)).json()
+    assert [x["status"] for x in report["lines"]] == ["changed", "changed", "new"]
+    roll = (await client.get(base, headers=staff["admin"])).json()
+    assert (roll["total"], roll["active"]) == (3, 3)
+    assert {h["head"] for h in roll["households"]} == {"张三", "李四新", ""}
 
 
 async def test_a_file_without_its_columns_is_refused_in_words(client, db, staff):
