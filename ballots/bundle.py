@@ -137,6 +137,11 @@ class Turnout(_Record, frozen=True, kw_only=True):
     """Whether codes issued = tablet + paper + phone + spoiled + blank + unused + void."""
     assisted_chosen: Count | UnsetType = UNSET
     assisted_staff: Count | UnsetType = UNSET
+    proxies: Annotated[int, Meta(ge=0)] | UnsetType = UNSET
+    """Household rounds only: written proxy authorisations in force (left out otherwise)."""
+    proxy_votes: Annotated[int, Meta(ge=0)] | UnsetType = UNSET
+    """Household rounds only: households that voted through a proxy (never linked to a
+    ballot)."""
 
 
 class StanceCounts(_Record, frozen=True, kw_only=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from service.accounts.controllers import AccountController, UserController
 from service.comments.controllers import CommentController
 from service.communities.controllers import CommunityController
+from service.households.controllers import RollController
 from service.loop.controllers import LoopController
 from service.processes.controllers import ProcessController, RequestController
 from service.proposals.controllers import ProposalController
@@ -13,6 +14,7 @@ from service.results.controllers import ResultController
 from service.rounds.controllers import RoundController
 from service.voting.controllers import VotingController
 from service.voting.phone_controllers import PhoneWindowController
+from service.voting.proxy_controllers import ProxyController
 
 ROUTES = [
     AccountController,
@@ -28,4 +30,6 @@ ROUTES = [
     ResultController,
     RecordController,
     LoopController,
+    RollController,
+    ProxyController,
 ]

@@ -224,6 +224,9 @@ class Round(Base):
     """Comment prompts, e.g. ["这个方案好在哪里", "您担心什么", "您想怎么改"]."""
     household_roll: Mapped[bool] = mapped_column(default=False)
     """One vote per household: codes are bound to roll entries."""
+    proxy_limit: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Written authorisations one proxy may hold in the round (委托代投; at least 1, fixed
+    when voting opens)."""
     open_receipts: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Whether a receipt shows its ballot: looked up, the tracker shows what the ballot says,
     and the published list pairs each ballot with its tracker. Off (the default), a lookup
@@ -676,3 +679,63 @@ class AssistanceCount(Base):
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     """``chosen`` or ``staff``."""
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- community household roll and proxies (issue 16) ---
+
+
+class CommunityHousehold(Base):
+    """A household (户) on its community's roll, kept across rounds and processes: imported
+    from the grid workers' CSV or added in the console, deactivated (never deleted) when it
+    leaves. A household round can issue its codes from this roll."""
+
+    __tablename__ = "community_households"
+    __table_args__ = (UniqueConstraint("community_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    building: Mapped[str] = mapped_column(String(40))
+    """Building as stored (:func:`service.text.household`), e.g. ``3号楼``."""
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    """Unit (单元), e.g. ``2单元``; empty for a building without units."""
+    flat: Mapped[str] = mapped_column(String(40))
+    """Flat (户号/室), e.g. ``101``."""
+    label: Mapped[str] = mapped_column(String(120))
+    """The label rounds use: building, unit and flat together, e.g. ``3号楼2单元101``."""
+    key: Mapped[str] = mapped_column(String(120))
+    """:func:`service.text.household_key` of the label: one household per key."""
+    head: Mapped[str] = mapped_column(String(120), default="")
+    """Head of household (户主) as the grid worker wrote it; may be empty. Staff only."""
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), default=None)
+    """The community's grid the household is in, if known."""
+    active: Mapped[bool] = mapped_column(default=True)
+    """Whether the household is on the roll now (no codes are issued to inactive ones)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Proxy(Base):
+    """A written authorisation (委托书) by which a household of a round lets another person
+    vote for it: the holder votes with the grantor household's own code, so nothing joins a
+    proxy to a ballot. Revoked, never deleted."""
+
+    __tablename__ = "proxies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    grantor_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    """The round's household that authorises (its ``households`` row)."""
+    holder_label: Mapped[str] = mapped_column(String(120), default="")
+    """The holder's household label, if the holder lives in the community."""
+    holder_name: Mapped[str] = mapped_column(String(120), default="")
+    """The holder's name as written on the authorisation."""
+    holder_key: Mapped[str] = mapped_column(String(120), index=True)
+    """Who the holder is for the limit: the label's household key, else the name's likeness."""
+    serial: Mapped[str] = mapped_column(String(80), default="")
+    """The authorisation's serial number, if it has one."""
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """A photo of the written authorisation, re-encoded without metadata (JPEG)."""
+    signed_on: Mapped[date] = mapped_column()
+    """The date written on the authorisation."""
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoke_reason: Mapped[str | None] = mapped_column(Text, default=None)

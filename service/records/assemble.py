@@ -44,6 +44,7 @@ from service.results.validity import round_validity
 from service.rounds.settings import ballot_rules
 from service.voting.assistance import assistance
 from service.voting.channels import channel_counts
+from service.voting.proxies import proxy_counts
 
 NOTABLE_LIMIT: Final[int] = 12
 """At most this many notable comments per round."""
@@ -131,7 +132,7 @@ async def round_record(
             published_at=round_row.published_at,
             counted_at=stored.counted_at,
         ),
-        turnout=await _turnout(db, round_row.id, stored),
+        turnout=await _turnout(db, round_row, stored),
         deliberation=await deliberation(db, round_row, slate),
         ballot_box_digest=stored.ballot_box_digest,
         result=msgspec.json.decode(stored.result, type=Result),
@@ -178,7 +179,10 @@ async def _slate(db: AsyncSession, round_row: models.Round) -> tuple[SlateEntry,
     return tuple(out)
 
 
-async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) -> Turnout:
+async def _turnout(
+    db: AsyncSession, round_row: models.Round, stored: models.RoundResult
+) -> Turnout:
+    round_id = round_row.id
     rows = await db.execute(
         select(models.VoterCode.status, func.count())
         .where(models.VoterCode.round_id == round_id)
@@ -187,7 +191,7 @@ async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) 
     statuses: dict[str, int] = {status: n for status, n in rows}
     ways = await channel_counts(db, round_id)
     helped = await assistance(db, round_id)
-    return Turnout(
+    turnout = Turnout(
         codes_issued=stored.codes_issued,
         codes_void=statuses.get("void", 0),
         codes_used=statuses.get("used", 0),
@@ -202,6 +206,10 @@ async def _turnout(db: AsyncSession, round_id: int, stored: models.RoundResult) 
         assisted_chosen=helped.chosen,
         assisted_staff=helped.staff,
     )
+    if round_row.household_roll:  # proxies (委托代投): household rounds only
+        proxies, proxy_votes = await proxy_counts(db, round_id)
+        turnout = msgspec.structs.replace(turnout, proxies=proxies, proxy_votes=proxy_votes)
+    return turnout
 
 
 async def stored_ballots(

@@ -331,7 +331,17 @@ def _turnout(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     ]
     # --- issue 16: ballots by channel, reconciliation, assistance, validity ---
     pairs += turnout_lines(record, lang) + validity_lines(record, lang)
+    pairs += _proxy_pairs(record, lang)
     return [Paragraph(_x(text(lang, "record.section.turnout")), s.h2), _facts(pairs, s)]
+
+
+def _proxy_pairs(record: RoundRecord, lang: str) -> list[tuple[str, str]]:
+    """The proxies line of a household round: 委托代投 N 户（授权 M 份）."""
+    t = record.turnout
+    if t.proxies is UNSET or t.proxy_votes is UNSET:
+        return []
+    said = text(lang, "record.turnout.proxies", votes=t.proxy_votes, proxies=t.proxies)
+    return [(text(lang, "record.turnout.proxies_label"), said)]
 
 
 def _rules(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:

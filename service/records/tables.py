@@ -295,6 +295,7 @@ def summary_rows(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE) -> list[Ro
                 list[str | int | float | None]([k, v])
                 for k, v in turnout_lines(record, lang) + validity_lines(record, lang)
             ],
+            *_proxy_rows(record, lang),
             [text(lang, "record.funded" if record.result.decisions else "record.winners"), winners],
             [text(lang, "record.box_digest"), record.ballot_box_digest],
             [
@@ -391,3 +392,12 @@ def _fill(sheet: Worksheet, rows: Sequence[Row], *, header: bool) -> None:
         for c, width in widths.items():
             sheet.column_dimensions[get_column_letter(c)].width = width
         sheet.freeze_panes = "A2"
+
+
+def _proxy_rows(record: RoundRecord, lang: str) -> list[list[str | int | float | None]]:
+    """A household round's proxies line (委托代投 N 户（授权 M 份）); none for other rounds."""
+    t = record.turnout
+    if t.proxies is UNSET or t.proxy_votes is UNSET:
+        return []
+    said = text(lang, "record.turnout.proxies", votes=t.proxy_votes, proxies=t.proxies)
+    return [[text(lang, "record.turnout.proxies_label"), said]]

@@ -36,11 +36,13 @@ from service.db.models import (
     Envelope,
     Household,
     LateBallot,
+    Process,
     Round,
     SlipBatch,
     VoterCode,
 )
 from service.errors import Conflict, Invalid, NotFound, ServiceError
+from service.households.repository import roll_labels
 from service.i18n import text
 from service.records.labels import listed
 from service.rounds.freeze import refuse_if_cancelled
@@ -50,6 +52,7 @@ from service.voting.assistance import assistance
 from service.voting.channels import channel_counts
 from service.voting.guess_alert import guessing
 from service.voting.participation import round_quorum
+from service.voting.proxies import proxy_counts
 from service.voting.roll import look_alikes, skeleton
 from service.voting.schemas import (
     CodesCreate,
@@ -137,8 +140,12 @@ async def refuse_closed(db: AsyncSession, round_row: Round, doing: str) -> None:
         )
 
 
-def _labels(data: CodesCreate, round_row: Round) -> list[str] | None:
+async def _labels(db: AsyncSession, data: CodesCreate, round_row: Round) -> list[str] | None:
     """The request's household labels, or ``None`` for a plain count."""
+    if data.from_roll:
+        return await _from_roll(db, data, round_row)
+    if data.buildings or data.grids:
+        raise Invalid("roll-choice-without-roll", field="buildings")
     if (data.count is None) == (data.households is None):
         raise Invalid("count-or-households", field="count")
     if data.households is None:
@@ -148,6 +155,33 @@ def _labels(data: CodesCreate, round_row: Round) -> list[str] | None:
     if not round_row.household_roll:
         raise Invalid("no-household-roll", field="households")
     return list(data.households)  # normalised, none blank, no household twice (CodesCreate)
+
+
+async def _from_roll(db: AsyncSession, data: CodesCreate, round_row: Round) -> list[str]:
+    """Labels of the community's roll (:mod:`service.households`) that should get a code:
+    active, of the chosen buildings or grids, not holding a live code in the round and not
+    having voted in it. 422 outside a household round or beside ``count``/``households``;
+    409 ``roll-none-left`` when no household is left to issue to."""
+    if data.count is not None or data.households is not None:
+        raise Invalid("count-or-households", field="count")
+    if not round_row.household_roll:
+        raise Invalid("no-household-roll", field="from_roll")
+    community_id = await db.scalar(
+        select(Process.community_id).where(Process.id == round_row.process_id)
+    )
+    if community_id is None:
+        raise Invalid("roll-without-community", field="from_roll")
+    labels = await roll_labels(db, community_id, data.buildings or (), data.grids or ())
+    known = await _roll(db, round_row.id)
+    live = await _live(db, round_row.id)
+    left = []
+    for label in labels:
+        _, hid, voted = known.get(household_key(label), (label, None, False))
+        if not voted and (hid is None or hid not in live):
+            left.append(label)
+    if not left:
+        raise Conflict("roll-none-left", field="from_roll", found=len(labels))
+    return left
 
 
 async def _roll(db: AsyncSession, round_id: int) -> dict[str, tuple[str, int, bool]]:
@@ -243,7 +277,7 @@ async def check_codes(db: AsyncSession, round_id: int, data: CodesCreate) -> Cod
     write, and every household rule it meets (:class:`HouseholdWarning`)."""
     round_row = await find_round(db, round_id)
     await refuse_closed(db, round_row, "codes-issued")
-    labels = _labels(data, round_row)
+    labels = await _labels(db, data, round_row)
     batch, first = await _next_numbers(db, round_id)
     salt = new_salt()
     if labels is None:
@@ -488,6 +522,7 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
     issued = sum(by_status.values())
     ways = await channel_counts(db, round_id)
     helped = await assistance(db, round_id)
+    proxies, proxy_votes = await proxy_counts(db, round_id)
     return Turnout(
         round_id=round_id,
         phase=round_row.phase,
@@ -518,4 +553,6 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         quorum=await round_quorum(db, round_row, ways),
         assisted_chosen=helped.chosen,
         assisted_staff=helped.staff,
+        proxies=proxies,
+        proxy_votes=proxy_votes,
     )

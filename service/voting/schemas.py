@@ -8,13 +8,14 @@ from msgspec import Meta, Struct
 
 from ballots.kinds import Ballot
 from engine.validity import Quorum
-from service.inputs import HOUSEHOLD, PROSE, Input
+from service.inputs import HOUSEHOLD, LINE, PROSE, Input
 from service.voting.roll import refuse_clashes
 
 NO_QUORUM = Quorum(kind="none", present=0, required=0, reached=True, missing=0)
 """The quorum of a round without one."""
 
 Household = Annotated[str, Meta(min_length=1, max_length=120, extra=HOUSEHOLD)]
+RollChoice = Annotated[str, Meta(min_length=1, max_length=120, extra=LINE)]
 CodeText = Annotated[str, Meta(min_length=1, max_length=40)]
 IdempotencyKey = Annotated[str, Meta(min_length=16, max_length=64, pattern=r"^[\x21-\x7e]+$")]
 
@@ -35,6 +36,17 @@ class CodesCreate(Input, forbid_unknown_fields=True):
             "another household (the `warnings` of a refused request)"
         ),
     ] = False
+
+    from_roll: Annotated[
+        bool,
+        Meta(
+            description="a household round: one code for each active household of the "
+            "community's roll that holds no live code and has not voted (of `buildings` or "
+            "`grids` only, when given) instead of `count` or `households`"
+        ),
+    ] = False
+    buildings: Annotated[list[RollChoice], Meta(max_length=200)] | None = None
+    grids: Annotated[list[RollChoice], Meta(max_length=200)] | None = None
 
     def __post_init__(self) -> None:
         typed = list(self.households or ())
@@ -164,6 +176,11 @@ class Turnout(Struct):
     """Residents who voted helped by a person of their choice."""
     assisted_staff: int = 0
     """Residents who voted helped by two staff together."""
+    proxies: int = 0
+    """Written proxy authorisations in force (委托代投 授权 M 份), revoked ones left out."""
+    proxy_votes: int = 0
+    """Households that voted through a proxy (委托代投 N 户): authorisations whose grantor
+    household has voted; never linked to a ballot."""
 
 
 Padding = Annotated[str, Meta(max_length=65536, pattern=r"^ *$")]

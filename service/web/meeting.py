@@ -47,6 +47,7 @@ from service.web.forms import (
 )
 from service.web.quorum_view import quorum_section
 from service.web.render import language_of, page, redirect
+from service.web.roll_pages import proxy_section
 from service.web.round_layout import FOLDED_COMMENTS, sections
 from service.web.round_setup import current_values, slate_choices
 from service.web.slips import slips_section
@@ -105,6 +106,7 @@ class MeetingController(Controller):
             methods=method_choices() if editable else [],
             tie_policies=TIE_POLICIES,
             **await slips_section(db, round_row),
+            **await proxy_section(db, round_row),
         )
 
     @post("/rounds/{round_id:int}/settings", opt=RUNS_MEETINGS)

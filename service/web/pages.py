@@ -25,6 +25,7 @@ from service.web.phone_console import PhoneConsoleController
 from service.web.poster import PosterController
 from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
 from service.web.reveal import RevealController
+from service.web.roll_pages import RollPagesController
 from service.web.secretary import SecretaryController
 from service.web.slips import SlipsController
 
@@ -48,6 +49,7 @@ PAGES: Final = [
             PhoneConsoleController,
             SecretaryController,
             SlipsController,
+            RollPagesController,
         ],
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,

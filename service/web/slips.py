@@ -49,6 +49,9 @@ class IssueForm(msgspec.Struct):
     count: str = ""
     households: str = ""
     confirm: str = ""
+    from_roll: str = ""
+    buildings: str = ""
+    grids: str = ""
 
 
 class ReprintForm(msgspec.Struct):
@@ -87,6 +90,8 @@ def code_requests(data: IssueForm, household_roll: bool) -> tuple[CodesCreate, l
     """How many codes (or which households) a slips form asks for, one line per household
     (a repeated household's later lines dropped), and each request line's number in the
     typed list."""
+    if household_roll and data.from_roll:
+        return roll_request(data), []
     if household_roll:
         lines = typed_lines(data.households)
         if not lines:
@@ -99,6 +104,17 @@ def code_requests(data: IssueForm, household_roll: bool) -> tuple[CodesCreate, l
     if count is None:
         raise Invalid("code-count-required", field="count")
     return CodesCreate(count=count), []
+
+
+def roll_request(data: IssueForm) -> CodesCreate:
+    """Codes for the community's roll (:mod:`service.households`), of the buildings and
+    grids typed (separated by commas or spaces) if any; the roll was checked for
+    look-alikes when it was kept, so they are not asked about again."""
+    buildings = [b for b in data.buildings.replace("，", ",").replace(",", " ").split() if b]
+    grids = [g for g in data.grids.replace("，", ",").replace(",", " ").split() if g]
+    return CodesCreate(
+        from_roll=True, buildings=buildings or None, grids=grids or None, confirm=True
+    )
 
 
 def as_typed(warnings: list[HouseholdWarning], lines: list[int]) -> list[HouseholdWarning]:
@@ -147,8 +163,9 @@ class SlipsController(Controller):
         round_row = await rounds.find_round(db, round_id)
         wanted, lines = code_requests(data, round_row.household_roll)
         plan = await codes.check_codes(db, round_id, wanted)
-        warnings = duplicates(data) + as_typed(plan.warnings, lines)
-        if round_row.household_roll and ((warnings and not data.confirm) or not plan.bound):
+        warnings = duplicates(data) + (as_typed(plan.warnings, lines) if lines else plan.warnings)
+        confirmed = bool(data.confirm or data.from_roll)
+        if round_row.household_roll and ((warnings and not confirmed) or not plan.bound):
             return page(
                 request,
                 "console/slips_check.html",

@@ -89,6 +89,25 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET",    "/api/v1/communities/{community_id}"):                  STAFF,
     ("PATCH",  "/api/v1/communities/{community_id}"):                  ADMIN,
     ("POST",   "/api/v1/communities/{community_id}/grids"):            ADMIN,
+    # ---- API: the community's household roll (every staff role keeps it) -------------------
+    ("GET",    "/api/v1/communities/{community_id}/households"):       STAFF,
+    ("POST",   "/api/v1/communities/{community_id}/households"):       STAFF,
+    ("PATCH",  "/api/v1/communities/{community_id}/households/{household_id}"): STAFF,
+    ("POST",   "/api/v1/communities/{community_id}/households/import"): STAFF,
+    # ---- API: proxies in a household round (facilitators and secretaries) ------------------
+    ("GET",    "/api/v1/rounds/{round_id}/proxies"):                   PROCESS_OWNERS,
+    ("POST",   "/api/v1/rounds/{round_id}/proxies"):                   PROCESS_OWNERS,
+    ("POST",   "/api/v1/rounds/{round_id}/proxies/{proxy_id}/revoke"): PROCESS_OWNERS,
+    ("GET",    "/api/v1/rounds/{round_id}/proxies/{proxy_id}/photo"):  PROCESS_OWNERS,
+    ("PUT",    "/api/v1/rounds/{round_id}/proxy-limit"):               PROCESS_OWNERS,
+    # ---- pages: the household roll and proxies -------------------------------------------
+    ("GET",    "/console/communities/{community_id}/households"):      STAFF,
+    ("POST",   "/console/communities/{community_id}/households"):      STAFF,
+    ("POST",   "/console/communities/{community_id}/households/{household_id}"): STAFF,
+    ("POST",   "/console/communities/{community_id}/households/import"): STAFF,
+    ("POST",   "/console/rounds/{round_id}/proxies"):                  PROCESS_OWNERS,
+    ("POST",   "/console/rounds/{round_id}/proxies/{proxy_id}/revoke"): PROCESS_OWNERS,
+    ("POST",   "/console/rounds/{round_id}/proxy-limit"):              PROCESS_OWNERS,
     # ---- API: processes and residents' requests --------------------------------------------
     ("GET",    "/api/v1/communities/{community_id}/processes"):        STAFF,
     ("POST",   "/api/v1/communities/{community_id}/processes"):        PROCESS_OWNERS,

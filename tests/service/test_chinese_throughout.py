@@ -25,11 +25,11 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from ballots.formats import read_ballots
 from service.cli import main
-from service.db.models import User
+from service.db.models import Community, Process, User
 from service.demo.loader import BALLOTS
 from service.records.exports import FORMATS
 from tests.support.app import ok
@@ -39,6 +39,8 @@ from tests.support.pages import enrol, post_form, use_session
 from tests.support.paths import ELECTIONS
 from tests.support.phone import open_phone_window
 from tests.support.records_demo import Demo, build_demo
+from tests.support.roll import community_of, import_roll, record_proxy, roll_csv
+from tests.support.rounds import make_round
 
 SOON = "2099-12-31"
 
@@ -238,6 +240,38 @@ async def test_every_page_is_chinese(client, staff, db):
     assert voided.status_code == 303, voided.text[:500]
     await scan("/console/rounds/{round_id:int}/slips/voided", voided.headers["location"])
     seen.add("/console/rounds/{round_id:int}/slips/{batch:int}/pdf")  # tests/service/test_slips.py
+
+    # the community's household roll, and a household round with a proxy on its page
+    data = roll_csv("3,2,101,王建国,", "3,2,101,重复,", "5,1,,缺户号,")
+    imported = await import_roll(client, staff["admin"], demo.community_id, data, dry_run=False)
+    assert imported.status_code == 200, imported.text
+    roll_page = f"/console/communities/{demo.community_id}/households"
+    await scan("/console/communities/{community_id:int}/households", roll_page)
+    by_household = await make_round(db, household_roll=True)
+    made_in = await community_of(db, by_household)  # the demo community's, and no other
+    await db.execute(
+        update(Process)
+        .where(Process.community_id == made_in)
+        .values(community_id=demo.community_id)
+    )
+    await db.execute(delete(Community).where(Community.id == made_in))
+    await db.commit()
+    issued = await client.post(
+        f"/api/v1/rounds/{by_household}/codes",
+        json={"households": ["3号楼2单元101", "3号楼2单元102"]},
+        headers=staff["facilitator"],
+    )
+    assert issued.status_code == 201, issued.text
+    proxy = await record_proxy(
+        client,
+        staff["facilitator"],
+        by_household,
+        "3号楼2单元101",
+        holder_name="王芳",
+        serial="第017号",
+    )
+    assert proxy.status_code == 201, proxy.text
+    await scan("/console/rounds/{round_id:int}", f"/console/rounds/{by_household}")
 
     use_session(client, staff["secretary"])
     desk = await scan("/secretary", "/secretary")

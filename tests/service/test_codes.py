@@ -232,5 +232,7 @@ async def test_turnout(client, db, staff):
         "paper_spoiled": 0,
         "paper_blank": 0,
         "reconciled": True,
+        "proxies": 0,
+        "proxy_votes": 0,
     }
     assert (await client.get(f"/api/v1/rounds/{round_id}/turnout")).status_code == 401

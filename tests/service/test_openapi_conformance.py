@@ -14,6 +14,7 @@ matches what the document promises.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -37,6 +38,8 @@ from tests.support.app import PASSWORD, SECRET
 from tests.support.documents import png
 from tests.support.feedback import give
 from tests.support.records_demo import Demo, build_demo
+from tests.support.roll import roll_csv
+from tests.support.rounds import make_round
 
 DOCUMENT = document(
     create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=SECRET))
@@ -439,6 +442,38 @@ async def loop(api: Api, demo: Demo) -> None:
     await api("GET", f"/api/v1/communities/{demo.community_id}/board", 200)
 
 
+async def roll_and_proxies(api: Api, demo: Demo, db: Any) -> None:
+    base = f"/api/v1/communities/{demo.community_id}/households"
+    data = base64.b64encode(roll_csv("3,2,101,王建国,", "3,2,102,,")).decode()
+    await api("POST", f"{base}/import", 200, "grid_worker", json={"file": data, "dry_run": False})
+    await api("GET", base, 200, "secretary", params={"building": "3"})
+    made = await api("POST", base, 201, "facilitator", json={"building": "5", "flat": "101"})
+    await api("PATCH", f"{base}/{made['id']}", 200, "admin", json={"head": "赵强"})
+    round_id = await make_round(db, household_roll=True, phase="scheduled")
+    rounds = f"/api/v1/rounds/{round_id}"
+    await api(
+        "POST", f"{rounds}/codes", 201, "facilitator", json={"households": ["1-101", "1-102"]}
+    )
+    await api("PUT", f"{rounds}/proxy-limit", 200, "secretary", json={"limit": 2})
+    proxy = await api(
+        "POST",
+        f"{rounds}/proxies",
+        201,
+        "facilitator",
+        json={
+            "grantor": "1-101",
+            "holder_name": "王芳",
+            "signed_on": "2026-12-01",
+            "photo": base64.b64encode(png()).decode(),
+        },
+    )
+    await api("GET", f"{rounds}/proxies", 200, "secretary")
+    await api("GET", f"{rounds}/proxies/{proxy['id']}/photo", 200, "secretary")
+    await api(
+        "POST", f"{rounds}/proxies/{proxy['id']}/revoke", 200, "admin", json={"reason": "重登"}
+    )
+
+
 async def test_real_answers_conform_to_the_document(api, client, staff, db):
     demo = await build_demo(client, staff, db)
     await accounts(api)
@@ -446,6 +481,7 @@ async def test_real_answers_conform_to_the_document(api, client, staff, db):
     await voting(api, demo)
     await processes(api)
     await loop(api, demo)
+    await roll_and_proxies(api, demo, db)
     walked = {(method, path) for method, path, _ in api.seen}
     documented = {
         (method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item
