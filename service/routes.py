@@ -6,6 +6,7 @@ from service.accounts.controllers import AccountController, UserController
 from service.comments.controllers import CommentController
 from service.communities.controllers import CommunityController
 from service.loop.controllers import LoopController
+from service.paper.controllers import PaperController
 from service.processes.controllers import ProcessController, RequestController
 from service.proposals.controllers import ProposalController
 from service.records.controllers import RecordController
@@ -23,6 +24,7 @@ ROUTES = [
     RoundController,
     CommentController,
     VotingController,
+    PaperController,
     ResultController,
     RecordController,
     LoopController,

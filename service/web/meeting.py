@@ -43,6 +43,7 @@ from service.web.forms import (
     ReceiptsForm,
     RoundEditForm,
 )
+from service.web.paper import paper_section
 from service.web.render import language_of, page, redirect
 from service.web.round_layout import FOLDED_COMMENTS, sections
 from service.web.round_setup import current_values, slate_choices
@@ -100,6 +101,7 @@ class MeetingController(Controller):
             methods=method_choices() if editable else [],
             tie_policies=TIE_POLICIES,
             **await slips_section(db, round_row),
+            **await paper_section(db, round_row),
         )
 
     @post("/rounds/{round_id:int}/settings", opt=RUNS_MEETINGS)

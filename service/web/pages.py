@@ -20,6 +20,7 @@ from service.web.console import ConsoleController
 from service.web.kiosk import KioskController
 from service.web.meeting import MeetingController
 from service.web.options import OptionsController
+from service.web.paper import PaperPagesController
 from service.web.poster import PosterController
 from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
 from service.web.reveal import RevealController
@@ -39,6 +40,7 @@ PAGES: Final = [
             ConsoleController,
             MeetingController,
             OptionsController,
+            PaperPagesController,
             PosterController,
             RevealController,
             KioskController,
