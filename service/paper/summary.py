@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guard import Actor
 from service.db.models import PaperKeying, PaperSerial
+from service.errors import Conflict
 from service.paper.rounds import last_serial
 from service.paper.schemas import PENDING, PaperSummary, SerialLine, SerialState
 from service.rounds.repository import find_round
@@ -62,3 +63,13 @@ async def pending_count(db: AsyncSession, round_id: int) -> int:
         )
     )
     return len(list(rows))
+
+
+async def refuse_paper_pending(db: AsyncSession, round_id: int) -> None:
+    """Refuse to close a round while paper ballots are still being keyed, wait for a
+    decision or are being cast (409 ``paper-pending``): a second clerk keys the one entry
+    (a ballot lost meanwhile is keyed as spoiled, and a third person decides), a third
+    person decides the mismatches, any entry of an agreed serial settles it again."""
+    count = await pending_count(db, round_id)
+    if count:
+        raise Conflict("paper-pending", round_id=round_id, count=count, detail={"count": count})

@@ -7,7 +7,7 @@ and returns plain data, so it runs in the worker process (:mod:`service.offload`
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from reportlab.lib import colors
@@ -60,12 +60,32 @@ SCALES: Final[dict[str, Scale]] = {
 }
 
 
+NO_LINE_START: Final[str] = "，。、；：！？）》」…,.;:!?)"
+"""Punctuation never put at the start of a line (it stays at the end of the one before)."""
+
+
+CODE_ROOM: Final[float] = 5.5
+"""Height kept under the slate for the code field and the footer, in code boxes."""
+
+
+def fitted(s: Scale, room: float, options: int) -> Scale:
+    """The scale with boxes and option names small enough for ``options`` rows to fit
+    ``room`` points (a long slate on A5), never larger than ``s``."""
+    row = room / max(options, 1) - 3 * mm
+    if row >= s.box:
+        return s
+    box = max(row, 5 * mm)
+    return replace(s, box=box, option=min(s.option, box * 0.8))
+
+
 def wrap(line: str, font: str, size: float, room: float) -> list[str]:
-    """``line`` broken at any character into lines no wider than ``room`` points."""
+    """``line`` broken at any character into lines no wider than ``room`` points (a
+    punctuation mark that would start a line ends the line before instead)."""
     lines: list[str] = []
     current = ""
     for ch in line:
-        if current and stringWidth(current + ch, font, size) > room:
+        too_wide = current and stringWidth(current + ch, font, size) > room
+        if too_wide and ch not in NO_LINE_START:
             lines.append(current)
             current = ch if not ch.isspace() else ""
         else:
@@ -154,14 +174,27 @@ def _ballot(
             y -= s.instruction * 1.35
     y -= s.body * 0.6
     canvas.setLineWidth(1.2)
+    room_h = y - s.margin - CODE_ROOM * s.code_box
+    columns = 1 if len(facts.options) * (5 * mm + 3 * mm) <= room_h else 2
+    rows = -(-len(facts.options) // columns)
+    s = fitted(s, room_h, rows)
+    column_w = room / columns
+    top = lowest = y
     for place, name in enumerate(facts.options, start=1):
-        top = y
-        canvas.rect(s.margin, top - s.box + s.option * 0.8, s.box, s.box)
+        column, row = divmod(place - 1, rows)
+        x = s.margin + column * column_w
+        if row == 0:
+            y = top
+        bottom = y - s.box
+        canvas.rect(x, bottom, s.box, s.box)
         canvas.setFont(font, s.option)
-        lines = wrap(f"{place}. {name}", font, s.option, room - s.box - 5 * mm)
+        lines = wrap(f"{place}. {name}", font, s.option, column_w - s.box - 7 * mm)
+        first = bottom + (s.box - s.option * 0.72) / 2  # the first line centred on the box
         for n, part in enumerate(lines):
-            canvas.drawString(s.margin + s.box + 5 * mm, top - n * s.option * 1.3, part)
-        y -= max(s.box + 3 * mm, len(lines) * s.option * 1.3 + 2 * mm)
+            canvas.drawString(x + s.box + 5 * mm, first - n * s.option * 1.3, part)
+        y -= max(s.box, s.box / 2 + len(lines) * s.option * 1.3) + 3 * mm
+        lowest = min(lowest, y)
+    y = lowest
     _code_field(canvas, font, s, room, y - s.body, lang)
     canvas.setFillColor(GREY)
     canvas.setFont(font, s.body * 0.85)
