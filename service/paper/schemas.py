@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from ballots.paper import Mark, Verdict
+from service.inputs import PROSE, Input
 
-Reason = Annotated[str, Meta(max_length=500)]
+Reason = Annotated[str, Meta(max_length=2000, extra=PROSE)]
 SerialState = Literal["keying", "mismatch", "agreed", "cast", "spoiled", "blank", "refused"]
 SETTLED: frozenset[str] = frozenset({"cast", "spoiled", "blank", "refused"})
 PENDING: frozenset[str] = frozenset({"keying", "mismatch", "agreed"})
@@ -70,7 +71,7 @@ class MismatchList(Struct):
     mismatches: list[Mismatch]
 
 
-class Adjudication(Struct, forbid_unknown_fields=True):
+class Adjudication(Input, forbid_unknown_fields=True):
     """A third person's decision on a serial whose entries differ: entry 1, entry 2 or a
     corrected entry (``entry``), with the reason (required; kept in the audit log with the
     serial and which fields differed, never the marks or the code)."""
