@@ -73,6 +73,8 @@ async def test_two_clerks_key_a_ballot_on_the_pages_and_a_third_decides(client, 
     assert len(await sealed_box(db, round_id)) == 1
     await db.rollback()
     assert await db.scalar(select(PaperSerial.state)) == "cast"
+    round_page = await client.get(f"/console/rounds/{round_id}")
+    assert "平板 0 张，纸质 1 张，手机 0 张" in round_page.text
     closed = await to_phase(client, staff["facilitator"], round_id, "closed")
     assert closed.status_code == 200, closed.text
 
