@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ballots.errors import InvalidBallot
 from ballots.kinds import BallotRules
 from ballots.paper import Difference, PaperEntry, ballot_of, compare, field_names
 from ballots.validate import validate
@@ -48,7 +49,16 @@ def checked(data: EntryIn, rules: BallotRules) -> PaperEntry:
         raise Invalid(
             "paper-marks-count", field="marks", got=len(data.marks), want=len(rules.candidates)
         )
-    validate(ballot_of(tuple(data.marks), rules), rules)
+    try:
+        validate(ballot_of(tuple(data.marks), rules), rules)
+    except InvalidBallot as exc:  # said of the boxes the clerk keyed, not of a ballot's JSON
+        raise InvalidBallot(
+            str(exc),
+            problem=exc.problem,
+            candidate=exc.candidate,
+            params=exc.params,
+            where="marks",
+        ) from None
     return PaperEntry(data.serial, code, data.verdict, tuple(data.marks))
 
 
