@@ -90,6 +90,7 @@ def test_two_clerks_key_a_paper_ballot_and_a_third_person_decides(
     sign_in(one, server, first_clerk, entry_page)
     key(one, "1", code, ["2", "", "1", ""])
     expect(one.locator("#entry-outcome")).to_have_attribute("data-state", "keying")
+    shot(one, artefacts, "paper-entry", backend)
 
     two = browser.new_context(viewport=DESK, locale="zh-CN").new_page()
     sign_in(two, server, second_clerk, entry_page)
