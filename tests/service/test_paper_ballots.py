@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from service.db.models import AuditEvent, PaperKeying, PaperSerial, VoterCode
+from service.paper.settling import Settler
 from tests.support.audit import audit
 from tests.support.box import sealed_box
 from tests.support.paper import adjudicate, key_entry, print_paper
@@ -261,3 +262,29 @@ async def test_paper_entries_wait_for_voting(client, db, staff):
     assert keyed.status_code == 409
     assert keyed.json()["code"] == "round-not-open"
     assert await db.scalar(select(func.count()).select_from(AuditEvent)) is not None
+
+
+async def test_a_serial_left_agreed_is_settled_again_without_a_second_ballot(
+    client, db, staff, monkeypatch
+):
+    round_id, [code] = await voting_round(client, db, staff)
+    finish = Settler._finish
+    failed: list[int] = []
+
+    async def fails_once(self, db, round_id, serial, state, reason, actor):
+        if not failed:
+            failed.append(serial)
+            raise RuntimeError("the server stopped after the cast")
+        await finish(self, db, round_id, serial, state, reason, actor)
+
+    monkeypatch.setattr(Settler, "_finish", fails_once)
+    await key_entry(client, staff["grid_worker"], round_id, 1, code, MARKS)
+    broken = await key_entry(client, staff["secretary"], round_id, 1, code, MARKS)
+    assert broken.status_code == 500
+    assert await state_of(db, round_id, 1) == "agreed"
+    assert len(await sealed_box(db, round_id)) == 1  # cast before the failure
+    again = await key_entry(client, staff["secretary"], round_id, 1, code, MARKS)
+    assert again.status_code == 200, again.text
+    assert again.json()["state"] == "cast"
+    assert len(await sealed_box(db, round_id)) == 1  # the retry replayed the same cast
+    assert await entries_of(db, round_id) == []
