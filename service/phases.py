@@ -37,6 +37,7 @@ from service.db.models import Round, RoundResult
 from service.db.session import sessionmaker
 from service.errors import Conflict, refusal_of
 from service.logs import logger
+from service.paper.summary import refuse_paper_pending
 from service.results import counting
 from service.rounds.repository import advance_round, find_round
 
@@ -77,6 +78,7 @@ async def close_voting(engine: AsyncEngine, round_id: int, actor: Actor, secret_
         async with maker() as db, db.begin():
             round_row = await find_round(db, round_id, for_update=True)
             if not await _unfinished(db, round_row):
+                await refuse_paper_pending(db, round_id)
                 await advance_round(db, round_id, RoundPhase.CLOSED, actor)
             _COUNTING.add(round_id)
             mine = True

@@ -7,6 +7,7 @@ from service.comments.controllers import CommentController
 from service.communities.controllers import CommunityController
 from service.households.controllers import RollController
 from service.loop.controllers import LoopController
+from service.paper.controllers import PaperController
 from service.processes.controllers import ProcessController, RequestController
 from service.proposals.controllers import ProposalController
 from service.records.controllers import RecordController
@@ -27,6 +28,7 @@ ROUTES = [
     CommentController,
     VotingController,
     PhoneWindowController,
+    PaperController,
     ResultController,
     RecordController,
     LoopController,

@@ -739,3 +739,62 @@ class Proxy(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoke_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+# ---- paper ballots keyed twice (issue 16) ----
+
+
+class PaperPrinting(Base):
+    """Paper ballots printed for a round at once: their serials run ``first`` to ``first +
+    count - 1`` and never repeat within the round (the next printing starts after the last)."""
+
+    __tablename__ = "paper_printings"
+    __table_args__ = (UniqueConstraint("round_id", "first"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    first: Mapped[int] = mapped_column(Integer)
+    """The serial of its first ballot."""
+    count: Mapped[int] = mapped_column(Integer)
+    size: Mapped[str] = mapped_column(String(4))
+    """``A4`` or ``A5``."""
+    printed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    printed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaperSerial(Base):
+    """What became of one paper ballot of a round, by its printed serial: being keyed,
+    waiting for adjudication, or settled (cast, spoiled, blank, refused). Never its code,
+    its marks or its tracker."""
+
+    __tablename__ = "paper_serials"
+    __table_args__ = (UniqueConstraint("round_id", "serial"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    serial: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12))
+    """``keying`` (one entry so far), ``mismatch`` (two entries differ), ``agreed`` (being
+    cast), ``cast``, ``spoiled``, ``blank`` or ``refused`` (its code could not vote)."""
+    reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    """Why a refused ballot was refused (``code-used``, ``code-void``, ``code-unknown``)."""
+    adjudicated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    """Who decided between two differing entries (``None``: the clerks agreed)."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaperKeying(Base):
+    """One clerk's entry of one paper ballot, sealed (AES-256-GCM under a key derived from
+    the server secret for paper entries of the round): it holds the code and the marks
+    together, so it is deleted as soon as its ballot is settled."""
+
+    __tablename__ = "paper_keyings"
+    __table_args__ = (UniqueConstraint("round_id", "serial", "slot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    serial: Mapped[int] = mapped_column(Integer)
+    slot: Mapped[int] = mapped_column(Integer)
+    """1 for the first clerk's entry, 2 for the second's."""
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    """The sealed entry (serial, code as keyed, verdict, marks)."""

@@ -45,6 +45,7 @@ from service.web.forms import (
     ReceiptsForm,
     RoundEditForm,
 )
+from service.web.paper import paper_section
 from service.web.quorum_view import quorum_section
 from service.web.render import language_of, page, redirect
 from service.web.roll_pages import proxy_section
@@ -107,6 +108,7 @@ class MeetingController(Controller):
             tie_policies=TIE_POLICIES,
             **await slips_section(db, round_row),
             **await proxy_section(db, round_row),
+            **await paper_section(db, round_row),
         )
 
     @post("/rounds/{round_id:int}/settings", opt=RUNS_MEETINGS)

@@ -20,6 +20,7 @@ from service.web.console import ConsoleController
 from service.web.kiosk import KioskController
 from service.web.meeting import MeetingController
 from service.web.options import OptionsController
+from service.web.paper import PaperPagesController
 from service.web.phone import PhoneController
 from service.web.phone_console import PhoneConsoleController
 from service.web.poster import PosterController
@@ -42,6 +43,7 @@ PAGES: Final = [
             ConsoleController,
             MeetingController,
             OptionsController,
+            PaperPagesController,
             PosterController,
             RevealController,
             KioskController,

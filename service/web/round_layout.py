@@ -17,7 +17,7 @@ from engine.process import RoundPhase
 SECTIONS: Final[dict[RoundPhase, tuple[str, ...]]] = {
     RoundPhase.SCHEDULED: ("setup", "codes", "comments", "turnout"),
     RoundPhase.COMMENTING: ("comments", "setup", "codes", "turnout"),
-    RoundPhase.VOTING: ("turnout", "guessing", "late", "codes", "comments", "setup"),
+    RoundPhase.VOTING: ("turnout", "guessing", "late", "codes", "paper", "comments", "setup"),
     RoundPhase.CLOSED: ("turnout", "late", "guessing", "comments", "setup"),
     RoundPhase.PUBLISHED: ("comments", "setup", "turnout"),
     RoundPhase.CANCELLED: ("setup", "comments"),

@@ -68,6 +68,7 @@ FACILITATORS = frozenset({"facilitator", "admin"})  # run deliberation, rounds, 
 SECRETARIES = frozenset({"secretary", "admin"})  # carry decisions out, keep the records
 PROCESS_OWNERS = FACILITATORS | SECRETARIES  # open processes, move them (per-phase check inside)
 REQUEST_TAKERS = frozenset({"grid_worker", "facilitator", "admin"})  # log residents' requests
+ADJUDICATORS = frozenset({"facilitator", "secretary", "admin"})  # decide paper mismatches
 CALLERS = (ANONYMOUS, "admin", "facilitator", "secretary", "grid_worker")
 WEBSOCKET = "WEBSOCKET"
 
@@ -147,6 +148,12 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("PUT",    "/api/v1/rounds/{round_id}/phone-window"):              FACILITATORS,
     ("GET",    "/api/v1/rounds/{round_id}/phone-window"):              STAFF,
     (WEBSOCKET, "/api/v1/rounds/{round_id}/events"):                   STAFF,
+    # ---- API: paper ballots keyed twice (any staff member keys; a third person decides) -----
+    ("GET",    "/api/v1/rounds/{round_id}/paper-ballots.pdf"):         FACILITATORS,
+    ("GET",    "/api/v1/rounds/{round_id}/paper"):                     STAFF,
+    ("POST",   "/api/v1/rounds/{round_id}/paper/entries"):             STAFF,
+    ("GET",    "/api/v1/rounds/{round_id}/paper/mismatches"):          ADJUDICATORS,
+    ("POST",   "/api/v1/rounds/{round_id}/paper/adjudications"):       ADJUDICATORS,
     # ---- API: results (staff once closed, everyone once published: checked inside) ---------
     ("GET",    "/api/v1/rounds/{round_id}/result"):                    PUBLIC,
     ("GET",    "/api/v1/rounds/{round_id}/ballots"):                   PUBLIC,
@@ -217,6 +224,12 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/console/rounds/{round_id}/slips/{batch}/reprint"):     FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/slips/void"):               FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/slips/voided"):             FACILITATORS,
+    # paper ballots: printing (facilitators), keying (any staff), deciding (a third person)
+    ("GET",    "/console/rounds/{round_id}/paper-ballots.pdf"):        FACILITATORS,
+    ("GET",    "/console/rounds/{round_id}/paper"):                    STAFF,
+    ("POST",   "/console/rounds/{round_id}/paper"):                    STAFF,
+    ("GET",    "/console/rounds/{round_id}/paper/mismatches"):         ADJUDICATORS,
+    ("POST",   "/console/rounds/{round_id}/paper/mismatches"):         ADJUDICATORS,
     ("GET",    "/console/rounds/{round_id}/turnout"):                  FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/phone-window"):             FACILITATORS,
     ("GET",    "/console/rounds/{round_id}/reveal"):                   STAFF,

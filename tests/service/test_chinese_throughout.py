@@ -240,6 +240,12 @@ async def test_every_page_is_chinese(client, staff, db):
     assert voided.status_code == 303, voided.text[:500]
     await scan("/console/rounds/{round_id:int}/slips/voided", voided.headers["location"])
     seen.add("/console/rounds/{round_id:int}/slips/{batch:int}/pdf")  # tests/service/test_slips.py
+    await scan("/console/rounds/{round_id:int}/paper", f"/console/rounds/{world.voting}/paper")
+    await scan(
+        "/console/rounds/{round_id:int}/paper/mismatches",
+        f"/console/rounds/{world.voting}/paper/mismatches",
+    )
+    seen.add("/console/rounds/{round_id:int}/paper-ballots.pdf")  # the documents' test
 
     # the community's household roll, and a household round with a proxy on its page
     data = roll_csv("3,2,101,王建国,", "3,2,101,重复,", "5,1,,缺户号,")
@@ -368,6 +374,11 @@ async def test_every_document_is_chinese(client, staff, db, tmp_path):
     slips = await post_form(client, f"/secretary/rounds/{world.voting}/code-slips", {"count": "2"})
     assert slips.status_code == 200, slips.text[:300]
     hits["code slips"] = foreign_words(pdf_text(slips.content, tmp_path), typed)
+    paper = await client.get(
+        f"/console/rounds/{world.voting}/paper-ballots.pdf", params={"count": "1", "size": "A4"}
+    )
+    assert paper.status_code == 200, paper.text[:300]
+    hits["paper ballots"] = foreign_words(pdf_text(paper.content, tmp_path), typed)
     if any(hits.values()):
         pytest.fail(report(hits), pytrace=False)
 

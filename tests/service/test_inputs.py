@@ -31,6 +31,7 @@ NOT_TYPED_TEXT = {
     ("CastRequest", "key"),  # printable ASCII by pattern
     ("CastRequest", "pad"),  # spaces only, by pattern, and ignored
     ("CodeVoid", "code"),
+    ("EntryIn", "code"),  # a paper ballot's code as keyed, read like CastRequest's
     ("CommunityCreate", "time_zone"),  # an IANA zone name, checked against the zone database
     ("CommunityUpdate", "time_zone"),
 }

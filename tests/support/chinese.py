@@ -52,6 +52,7 @@ ALLOWED: Final[Mapping[str, str]] = {
     "compare": "(the sub-command that counts a file under every method)",
     "A4": "paper sizes are known by these names (用 A4 纸打印): the result poster's sizes",
     "A3": "(paper size)",
+    "A5": "(paper size: the paper ballots are printed on A5 or A4)",
 }
 """Latin words allowed in Chinese text, and why."""
 

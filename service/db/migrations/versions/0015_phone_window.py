@@ -1,7 +1,7 @@
 """rounds: the window for voting from home by phone
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05 08:20:00
 
 ``phone_until`` is when a round stops taking ballots from residents' phones (UTC; empty: the
@@ -16,7 +16,7 @@ from alembic import op
 import service.db.base
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

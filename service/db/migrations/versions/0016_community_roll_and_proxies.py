@@ -1,7 +1,7 @@
 """community household roll and proxies
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-05 08:05:00
 
 A community keeps its household roll across rounds (``community_households``: building,
@@ -21,7 +21,7 @@ from alembic import op
 import service.db.base
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """rounds: the validity rule (quorum, winner's share); assisted votes counted per round
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-05 08:20:00
 
 A round may carry the community's rule for a valid decision (``validity``, JSON; empty: no
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0013"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
