@@ -345,8 +345,9 @@ class VoterCode(Base):
     """HMAC-SHA256 of the code under the server's secret key."""
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), default=None)
     status: Mapped[str] = mapped_column(String(12), default="issued")
-    """``issued``, ``used`` or ``void``; ``spoiled`` or ``blank`` when its paper ballot
-    came back holding nothing to count."""
+    """``issued``, ``used`` or ``void``. A code whose paper ballot came back spoiled or
+    blank is ``used`` with channel ``paper`` like a counted one (only
+    :class:`PaperUncountedCount` counts those ballots)."""
     channel: Mapped[str | None] = mapped_column(String(8), default=None)
     """How a used code's ballot came (``paper``, ``phone``; ``None``: a tablet), see
     :mod:`service.voting.channels`."""
@@ -775,7 +776,9 @@ class PaperSerial(Base):
     """``keying`` (one entry so far), ``mismatch`` (two entries differ), ``agreed`` (being
     cast), ``cast``, ``spoiled``, ``blank`` or ``refused`` (its code could not vote)."""
     reason: Mapped[str | None] = mapped_column(String(40), default=None)
-    """Why a refused ballot was refused (``code-used``, ``code-void``, ``code-unknown``)."""
+    """Why a refused ballot was refused (``code-used``, ``code-void``, ``code-unknown``,
+    ``household-voted``); ``code-unread`` for a spoiled or blank one whose code could not be
+    read (it used up no code)."""
     adjudicated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     """Who decided between two differing entries (``None``: the clerks agreed)."""
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -798,3 +801,16 @@ class PaperKeying(Base):
     nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     """The sealed entry (serial, code as keyed, verdict, marks)."""
+
+
+class PaperUncountedCount(Base):
+    """How many paper ballots of a round came back spoiled or blank and used up their code:
+    a count per round and verdict only. The code itself is marked ``used`` with channel
+    ``paper`` like a counted paper ballot's and loses its slip number and batch, so no row
+    says which household or slip returned a spoiled or blank ballot (docs/security.md)."""
+
+    __tablename__ = "paper_uncounted_counts"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(8), primary_key=True)
+    """``spoiled`` or ``blank``."""
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -12,8 +12,7 @@ from ballots.kinds import BallotRules
 from ballots.paper import PAPER_KINDS
 from engine.process import RoundPhase
 from service.db.models import PaperPrinting, Round
-from service.errors import Conflict
-from service.rounds.repository import find_round
+from service.errors import Conflict, NotFound
 from service.rounds.settings import ballot_rules
 from service.voting.casting import not_open
 
@@ -37,8 +36,19 @@ def on_paper(round_row: Round) -> BallotRules:
 
 
 async def voting_round(db: AsyncSession, round_id: int) -> PaperRound:
-    """The round, if paper ballots can be keyed into it now (404, 409 otherwise)."""
-    round_row = await find_round(db, round_id)
+    """The round, if paper ballots can be keyed into it now (404, 409 otherwise). Its row
+    is read under a shared lock held to the end of the caller's transaction (PostgreSQL
+    ``FOR SHARE``, as the ballot box's writer does): closing the round locks it for update,
+    so no entry is stored after the close commits, and paper entries of a round never wait
+    for each other."""
+    round_row = await db.scalar(
+        select(Round)
+        .where(Round.id == round_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    if round_row is None:
+        raise NotFound("no-round", round_id=round_id)
     rules = on_paper(round_row)
     if round_row.phase is not RoundPhase.VOTING:
         raise not_open(round_id, round_row.phase)

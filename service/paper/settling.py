@@ -1,15 +1,19 @@
 """Settling a paper ballot once its entries agree (or a third person has decided): a
 ballot is cast through the ballot box's writer like a tablet's, marked as come on paper; a
-spoiled or blank one uses up its code (``issued`` → ``spoiled``/``blank``, one conditional
-``UPDATE``); a code that cannot vote (used, e.g. on a tablet, void, unknown) leaves the
-paper ballot refused, with the reason. Either way the sealed entries are deleted in the
-same transaction that records the serial's outcome."""
+spoiled or blank one uses up its code as a counted paper ballot does (``issued`` →
+``used`` with channel ``paper``, its slip number and batch cleared in the same ``UPDATE``,
+its household marked as voted) and adds one to the round's count of spoiled or blank
+ballots (:class:`~service.db.models.PaperUncountedCount`), so that no row says whose
+ballot was spoiled or blank; a code that cannot vote (used, e.g. on a tablet, void,
+unknown) leaves the paper ballot refused, with the reason. Either way the sealed entries
+are deleted in the same transaction that records the serial's outcome."""
 
 from __future__ import annotations
 
 from typing import Final
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ballots.kinds import BallotRules
@@ -18,7 +22,14 @@ from engine.process import RoundPhase
 from service.audit import record
 from service.auth.guard import Actor
 from service.db.base import utcnow
-from service.db.models import PaperKeying, PaperSerial, Round, VoterCode
+from service.db.models import (
+    Household,
+    PaperKeying,
+    PaperSerial,
+    PaperUncountedCount,
+    Round,
+    VoterCode,
+)
 from service.errors import ServiceError
 from service.paper.schemas import EntryOutcome, SerialState
 from service.paper.sealing import EntrySeal
@@ -30,6 +41,17 @@ from service.voting.writer import CastWriter
 REFUSALS: Final = frozenset({"code-used", "code-void", "code-unknown", "household-voted"})
 """Refusals of a paper ballot's code that settle it as refused (the code's one ballot, if
 any, stands); any other refusal leaves it ``agreed``, to be settled again."""
+UNREAD: Final = "code-unread"
+"""The reason kept on a spoiled or blank serial whose code could not be read: it used up
+no code, so the reconciliation leaves it out of the codes' spoiled and blank counts."""
+
+
+class _Refused(Exception):
+    """Using up the code failed half-way (its household had voted): undo, say why."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 def paper_key(round_id: int, serial: int) -> str:
@@ -71,7 +93,8 @@ class Settler:
                 raise not_open(round_id, str(phase))
             reason = await self._use_up(db, round_id, entry)
             state: SerialState = entry.verdict if reason is None else "refused"
-            await self._finish(db, round_id, entry.serial, state, reason, actor)
+            kept = UNREAD if reason is None and not normalize_code(entry.code or "") else reason
+            await self._finish(db, round_id, entry.serial, state, kept, actor)
         return EntryOutcome(round_id=round_id, serial=entry.serial, state=state, reason=reason)
 
     async def _cast(
@@ -105,32 +128,64 @@ class Settler:
         )
 
     async def _use_up(self, db: AsyncSession, round_id: int, entry: PaperEntry) -> str | None:
-        """Mark a spoiled or blank paper ballot's code so (``None``), or say why its code
-        cannot be used up. A ballot whose code could not be read uses up no code."""
+        """Use up a spoiled or blank paper ballot's code and count the ballot (``None``), or
+        say why its code cannot be used up. A ballot whose code could not be read uses up
+        no code and is not counted here (its serial keeps the reason ``code-unread``)."""
         code = normalize_code(entry.code) if entry.code else None
         if code is None:
             return None
         digest = code_hash(self._secret_key, code)
-        done = await db.scalar(
-            update(VoterCode)
-            .where(
-                VoterCode.round_id == round_id,
-                VoterCode.code_hash == digest,
-                VoterCode.status == "issued",
-            )
-            .values(status=entry.verdict)
-            .returning(VoterCode.id)
+        try:
+            async with db.begin_nested():
+                claimed = (
+                    await db.execute(
+                        update(VoterCode)
+                        .where(
+                            VoterCode.round_id == round_id,
+                            VoterCode.code_hash == digest,
+                            VoterCode.status == "issued",
+                        )
+                        .values(status="used", channel="paper", number=None, batch_id=None)
+                        .returning(VoterCode.id, VoterCode.household_id)
+                        .execution_options(synchronize_session=False)
+                    )
+                ).first()
+                if claimed is None:
+                    status = await db.scalar(
+                        select(VoterCode.status).where(
+                            VoterCode.round_id == round_id, VoterCode.code_hash == digest
+                        )
+                    )
+                    raise _Refused((refusal_for(status) or used_code()).key)
+                if claimed.household_id is not None:
+                    voted = await db.scalar(
+                        update(Household)
+                        .where(Household.id == claimed.household_id, Household.voted.is_(False))
+                        .values(voted=True)
+                        .returning(Household.id)
+                        .execution_options(synchronize_session=False)
+                    )
+                    if voted is None:
+                        raise _Refused("household-voted")
+        except _Refused as refused:
+            return refused.key
+        await self._count(db, round_id, entry.verdict)
+        return None
+
+    async def _count(self, db: AsyncSession, round_id: int, verdict: str) -> None:
+        """Add one to the round's count of ``verdict`` (spoiled or blank) paper ballots."""
+        bump = (
+            update(PaperUncountedCount)
+            .where(PaperUncountedCount.round_id == round_id, PaperUncountedCount.verdict == verdict)
+            .values(count=PaperUncountedCount.count + 1)
             .execution_options(synchronize_session=False)
         )
-        if done is not None:
-            return None
-        status = await db.scalar(
-            select(VoterCode.status).where(
-                VoterCode.round_id == round_id, VoterCode.code_hash == digest
-            )
-        )
-        refusal = refusal_for(status) or used_code()
-        return refusal.key
+        if (await db.execute(bump)).rowcount == 0:  # type: ignore[attr-defined]
+            try:
+                async with db.begin_nested():
+                    db.add(PaperUncountedCount(round_id=round_id, verdict=verdict, count=1))
+            except IntegrityError:  # another serial of the round counted the first meanwhile
+                await db.execute(bump)
 
     async def _finish(
         self,

@@ -194,7 +194,7 @@ async def _turnout(
     turnout = Turnout(
         codes_issued=stored.codes_issued,
         codes_void=statuses.get("void", 0),
-        codes_used=statuses.get("used", 0),
+        codes_used=ways.tablet + ways.paper + ways.phone,
         ballots_cast=stored.ballots,
         tablet_ballots=ways.tablet,
         paper_ballots=ways.paper,

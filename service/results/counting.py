@@ -7,20 +7,21 @@ close strings them together — and what a failed count leaves — is :mod:`serv
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.result import to_json
 from service import offload
 from service.audit import record
 from service.auth.guard import Actor
-from service.db.models import Round, RoundResult, VoterCode
+from service.db.models import PaperKeying, Round, RoundResult, VoterCode
 from service.errors import Conflict, Unavailable
 from service.logs import logger
 from service.results import box_count, purge
 from service.results.box_count import BoxCount, SealedBox
 from service.results.opening import sealed_ballots, store_box
 from service.rounds.settings import ballot_rules
+from service.voting.channels import uncounted_counts
 
 log = logger(__name__)
 
@@ -93,11 +94,17 @@ async def count_round(secret_key: str, sealed: SealedBox) -> BoxCount:
 async def store_count(db: AsyncSession, round_row: Round, actor: Actor, counted: BoxCount) -> None:
     """Store a counted round in the caller's transaction: the counted box in tracker order
     (the idempotency records deleted), :class:`RoundResult`, the audit of ``round.counted``,
-    and storage purged once this commits. The caller has locked the round and checked that it
-    has no result yet."""
+    and storage purged once this commits. Any sealed paper entry left (none can be keyed
+    once the round is closed, :func:`service.paper.rounds.voting_round`) is deleted. The
+    caller has locked the round and checked that it has no result yet."""
     round_id = round_row.id
     box, result = counted.box, counted.result
     await store_box(db, round_id, box)
+    await db.execute(
+        delete(PaperKeying)
+        .where(PaperKeying.round_id == round_id)
+        .execution_options(synchronize_session=False)
+    )
     issued = await db.scalar(
         select(func.count())
         .select_from(VoterCode)
@@ -133,14 +140,17 @@ async def store_count(db: AsyncSession, round_row: Round, actor: Actor, counted:
 
 
 async def check_turnout(db: AsyncSession, round_id: int, ballots: int) -> None:
-    """Refuse to count a box that does not hold one ballot per used code: a code is marked
-    used in the very transaction that stores its ballot, and only unused codes can be
-    voided, so any difference means the stored box or codes were altered."""
-    used = await db.scalar(
+    """Refuse to count a box that does not hold one ballot per used code, less the codes
+    used up by spoiled or blank paper ballots (counted apart, :mod:`service.voting.channels`):
+    a code is marked used in the very transaction that stores its ballot or counts its
+    spoiled or blank paper ballot, and only unused codes can be voided, so any difference
+    means the stored box, codes or counts were altered."""
+    marked = await db.scalar(
         select(func.count())
         .select_from(VoterCode)
         .where(VoterCode.round_id == round_id, VoterCode.status == "used")
     )
+    used = int(marked or 0) - sum((await uncounted_counts(db, round_id)).values())
     if used != ballots:
         raise Conflict(
             "box-mismatch",

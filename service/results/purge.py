@@ -5,13 +5,15 @@ what the voting left behind is then removed, for every counted round not yet pur
 (``round_results.purged_at`` is empty), so a purge that could not finish — the server
 stopped, SQLite's log was held by a reader — is done at the next close or the next start:
 
-- the rounds' envelopes and idempotency records are deleted;
+- the rounds' envelopes, idempotency records and any sealed paper entries left are
+  deleted;
 - SQLite (``secure_delete`` is on for every connection, so deleted content is overwritten
   with zeros): the write-ahead log, whose frames hold each casting commit, is checkpointed
   and truncated;
-- PostgreSQL: every code and household row of the rounds is rewritten in one transaction,
-  so the live rows no longer carry the casting transactions' ids (which ordered households
-  by when they voted); then, unless a transaction older than that one is still running (it
+- PostgreSQL: every code, household and spoiled/blank count row of the rounds is rewritten
+  in one transaction, so the live rows no longer carry the casting transactions' ids (which
+  ordered households by when they voted, and tied a spoiled or blank paper ballot's count
+  to its code); then, unless a transaction older than that one is still running (it
   could still see the deleted rows: the purge is left for the next time), the envelope and
   key tables are rewritten into new files (``VACUUM FULL``, taking their lock for a moment
   only and giving way to casting), so no old envelope or key survives in their pages, and
@@ -48,10 +50,12 @@ UNPURGED = text("SELECT round_id FROM round_results WHERE purged_at IS NULL ORDE
 CLEAR = (
     "DELETE FROM envelopes WHERE round_id IN :rounds",
     "DELETE FROM cast_keys WHERE round_id IN :rounds",
+    "DELETE FROM paper_keyings WHERE round_id IN :rounds",
 )
 RESTAMP = (
     "UPDATE voter_codes SET status = status WHERE round_id IN :rounds",
     "UPDATE households SET voted = voted WHERE round_id IN :rounds",
+    "UPDATE paper_uncounted_counts SET count = count WHERE round_id IN :rounds",
 )
 DONE = text("UPDATE round_results SET purged_at = :now WHERE round_id IN :rounds")
 OLDER = text(

@@ -528,7 +528,7 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         phase=round_row.phase,
         codes_issued=issued,
         codes_void=by_status.get("void", 0),
-        codes_used=by_status.get("used", 0),
+        codes_used=ways.tablet + ways.paper + ways.phone,
         codes_unused=by_status.get("issued", 0),
         ballots_cast=(counted or 0) + (sealed or 0),
         households=sum(households.values()),

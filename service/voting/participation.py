@@ -15,8 +15,9 @@ from service.voting.channels import ChannelCounts, channel_counts
 
 
 def took_part(ways: ChannelCounts) -> int:
-    """Codes that took part: ballots by every channel, and spoiled or blank paper ballots."""
-    return ways.tablet + ways.paper + ways.phone + ways.spoiled + ways.blank
+    """Codes that took part: ballots by every channel, and spoiled or blank paper ballots
+    (all of them ``used`` codes, :mod:`service.voting.channels`)."""
+    return ways.used
 
 
 async def round_quorum(

@@ -163,7 +163,10 @@ class Turnout(Struct):
     paper_blank: int = 0
     reconciled: bool = True
     """Whether codes issued = tablet + paper + phone ballots + spoiled + blank paper +
-    unused + void."""
+    unused + void, with tablet + paper + phone = the ballots in the box, paper = the paper
+    serials cast and spoiled + blank = the serials settled so (figures kept apart from the
+    codes, :mod:`service.voting.channels`): false when stored codes, ballots or counts were
+    altered."""
     # --- quorum and assisted voting (issue 16) ---
     quorum: Annotated[
         Quorum,

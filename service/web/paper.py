@@ -5,7 +5,7 @@ side by side for a third person to decide, with a reason. The pages call what th
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -22,7 +22,8 @@ from service.deps import DB, Caller
 from service.errors import Invalid
 from service.paper.adjudication import mismatches
 from service.paper.controllers import ADJUDICATORS, PRINTS, ballots_download, decide, enter
-from service.paper.schemas import Adjudication, EntryIn
+from service.paper.schemas import Adjudication, EntryIn, SerialState
+from service.paper.settling import REFUSALS, UNREAD
 from service.paper.summary import paper_summary
 from service.processes.repository import find_process
 from service.rounds.repository import find_round
@@ -34,6 +35,23 @@ CLERK_PAGES: Final = roles(*STAFF)
 DECIDES: Final = roles(*ADJUDICATORS)
 PRINTS_PAGES: Final = roles(*PRINTS)
 VERDICT_WORDS: Final = ("ballot", "spoiled", "blank")
+OUTCOME_STATES: Final = frozenset(get_args(SerialState))
+"""States an entry's outcome may name (``console.paper.outcome.*``)."""
+OUTCOME_REASONS: Final = REFUSALS | {UNREAD}
+"""Reasons an outcome may give (``console.paper.reason.*``)."""
+
+
+def outcome_shown(serial: str | None, state: str | None, reason: str | None) -> dict[str, Any]:
+    """What the entry form says about the entry just keyed, from the redirect's query: only
+    a serial number, a known state and a known reason, so that a crafted link never makes
+    the page look up a message that does not exist (nothing is said then)."""
+    if not serial or not serial.isdigit() or len(serial) > 9 or state not in OUTCOME_STATES:
+        return {"done": None, "state": None, "reason": None}
+    return {
+        "done": serial,
+        "state": state,
+        "reason": reason if reason in OUTCOME_REASONS else None,
+    }
 
 
 class EntryForm(msgspec.Struct):
@@ -131,9 +149,7 @@ class PaperPagesController(Controller):
             options=[o.name for o in round_row.slate or []],
             kind=round_row.ballot_kind,
             summary=await paper_summary(db, round_id, actor),
-            done=query.get("serial"),
-            state=query.get("state"),
-            reason=query.get("reason"),
+            **outcome_shown(query.get("serial"), query.get("state"), query.get("reason")),
             voting=round_row.phase is RoundPhase.VOTING,
             decides=actor.role in ADJUDICATORS,
         )

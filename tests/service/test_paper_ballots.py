@@ -175,10 +175,16 @@ async def test_spoiled_and_blank_paper_ballots_use_up_their_code(client, db, sta
     assert settled.status_code == 200, settled.text
     assert settled.json()["state"] == verdict
     await db.rollback()
-    statuses = (
-        await db.scalars(select(VoterCode.status).where(VoterCode.round_id == round_id))
+    rows = (
+        await db.execute(
+            select(VoterCode.status, VoterCode.channel, VoterCode.number, VoterCode.batch_id)
+            .where(VoterCode.round_id == round_id)
+            .order_by(VoterCode.status)
+        )
     ).all()
-    assert sorted(statuses) == sorted([verdict, "issued"])
+    # used like a counted paper ballot's code, its slip number and batch gone
+    assert [tuple(r) for r in rows][1] == ("used", "paper", None, None)
+    assert rows[0].status == "issued"
     assert await sealed_box(db, round_id) == {}
     # the code is used up: a tablet cannot vote with it any more
     tablet = await cast(client, round_id, code, ranked("文化墙"))
