@@ -147,3 +147,19 @@ async def test_proxies_on_the_round_page(client, db, staff):
     )
     assert refused.status_code == 422
     assert "签署日期" in refused.text
+
+
+async def test_a_long_duplicate_group_is_named_in_part_on_the_preview(client, db, staff):
+    round_id = await make_round(db, household_roll=True)
+    community_id = await community_of(db, round_id)
+    use_session(client, staff["grid_worker"])
+    page = f"/console/communities/{community_id}/households"
+    token = await token_from(client, page)
+    data = roll_csv(*(["3,2,101,,"] * 14))
+    preview = await client.post(
+        f"{page}/import",
+        data={"_csrf_token": token},
+        files=[("file", ("户册.csv", data, "text/csv"))],
+    )
+    assert preview.status_code == 200, preview.text[:500]
+    assert "与第3、4、5、6、7、8、9、10、11、12行是同一户（另有 3 行，未一一列出）" in preview.text
