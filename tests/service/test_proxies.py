@@ -73,6 +73,49 @@ async def test_one_authorisation_per_holder_unless_set(client, db, staff):
     assert [p["grantor"] for p in listed["proxies"]] == ["3号楼2单元101", "3号楼2单元102"]
 
 
+async def test_the_limit_counts_a_holder_by_household_and_by_name(client, db, staff):
+    """{label, name} then {name} alone, or then {label} with another name, is one holder."""
+    round_id, _ = await _round(client, db, staff, phase="scheduled")
+    first = await record_proxy(
+        client,
+        staff["facilitator"],
+        round_id,
+        "3号楼2单元101",
+        holder_label="3号楼2单元201",
+        holder_name="张三",
+    )
+    assert first.status_code == 201, first.text
+    by_name = await record_proxy(
+        client, staff["facilitator"], round_id, "3号楼2单元102", holder_name="张 三"
+    )
+    assert (by_name.status_code, by_name.json()["code"]) == (409, "proxy-limit")
+    by_label = await record_proxy(
+        client,
+        staff["facilitator"],
+        round_id,
+        "3号楼2单元102",
+        holder_label="３号楼２单元２０１",
+        holder_name="李四",
+    )
+    assert (by_label.status_code, by_label.json()["code"]) == (409, "proxy-limit")
+    other = await record_proxy(
+        client, staff["facilitator"], round_id, "3号楼2单元102", holder_name="李四"
+    )
+    assert other.status_code == 201, other.text
+    limit = await client.put(
+        f"/api/v1/rounds/{round_id}/proxy-limit", json={"limit": 2}, headers=staff["facilitator"]
+    )
+    assert limit.status_code == 200
+    named = await record_proxy(
+        client, staff["facilitator"], round_id, "3号楼2单元202", holder_name="张三"
+    )
+    assert named.status_code == 201, named.text
+    lower = await client.put(
+        f"/api/v1/rounds/{round_id}/proxy-limit", json={"limit": 1}, headers=staff["facilitator"]
+    )
+    assert (lower.status_code, lower.json()["code"]) == (409, "proxy-limit-below-held")
+
+
 async def test_the_limit_is_fixed_once_voting_opens(client, db, staff):
     round_id, _ = await _round(client, db, staff, phase="voting")
     fixed = await client.put(
