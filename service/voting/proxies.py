@@ -9,7 +9,11 @@ that has not voted and has not already granted (unless revoked); it cannot autho
 itself; a holder holds at most the round's ``proxy_limit`` authorisations (default 1, set
 before voting opens), counted against both the holder's household (label) and name, each
 when given: an authorisation held under a label and a name counts for both, so a second
-one under the name alone is over a limit of 1."""
+one under the name alone is over a limit of 1.
+
+The photos of the written authorisations are deleted when the round is published (or
+cancelled): :func:`service.rounds.repository.drop_proxy_photos`; the row keeps when
+(``photo_deleted_at``), so the list still says there was one."""
 
 from __future__ import annotations
 
@@ -150,6 +154,7 @@ def _out(row: Proxy, grantor: Household, recorder: str) -> ProxyOut:
         revoked_at=row.revoked_at,
         revoke_reason=row.revoke_reason,
         used=row.revoked_at is None and grantor.voted,
+        photo_deleted_at=row.photo_deleted_at,
     )
 
 
@@ -199,6 +204,8 @@ async def revoke_proxy(
 async def proxy_photo(db: AsyncSession, round_id: int, proxy_id: int) -> bytes:
     """The photo of an authorisation (JPEG), or 404."""
     row = await find_proxy(db, round_id, proxy_id)
+    if row.photo_deleted_at is not None:
+        raise NotFound("proxy-photo-deleted", proxy_id=proxy_id)
     if row.photo is None:
         raise NotFound("no-proxy", proxy_id=proxy_id)
     return bytes(row.photo)
