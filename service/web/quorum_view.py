@@ -9,6 +9,7 @@ from typing import Any
 
 from msgspec import Struct
 
+from engine.process import RoundPhase
 from service.i18n import text
 from service.results.validity import quorum_words
 from service.voting.assistance import HELPER_KINDS, HelperKind
@@ -94,6 +95,8 @@ def base_note(t: Turnout, lang: str) -> str:
     q = t.quorum
     if q.kind != "households" or q.base is None:
         return ""
+    if t.roll_size is None and t.phase in (RoundPhase.SCHEDULED, RoundPhase.COMMENTING):
+        return text(lang, "validity.base.pending")
     if t.roll_size is None:
         return text(lang, "validity.base.round", count=q.base)
     if q.base == t.roll_size:

@@ -170,6 +170,9 @@ async def test_households_quorum_is_a_share_of_the_community_roll(client, db, st
     )
     assert issued.status_code == 201, issued.text
     codes = [c["code"] for c in issued.json()["codes"]]
+    use_session(client, staff["facilitator"])
+    before = (await client.get(f"/console/rounds/{round_id}")).text
+    assert "按住户的法定人数以投票开始时社区户册上的户数为基数" in before
     assert (await to_phase(client, staff["facilitator"], round_id, "voting")).status_code == 200
     row = await db.get(Round, round_id, populate_existing=True)
     assert row.roll_size == 10
