@@ -227,6 +227,10 @@ class Round(Base):
     proxy_limit: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     """Written authorisations one proxy may hold in the round (委托代投; at least 1, fixed
     when voting opens)."""
+    roll_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Households on the community's roll (active) when voting opened: the base of a
+    households quorum. ``None``: the community has no roll (or the round opened before it
+    was kept); the base is then the round's own households."""
     open_receipts: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Whether a receipt shows its ballot: looked up, the tracker shows what the ballot says,
     and the published list pairs each ballot with its tracker. Off (the default), a lookup
@@ -734,6 +738,9 @@ class Proxy(Base):
     """The authorisation's serial number, if it has one."""
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     """A photo of the written authorisation, re-encoded without metadata (JPEG)."""
+    photo_deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When :attr:`photo` was deleted (the round was published): there was a photo, it is
+    gone."""
     signed_on: Mapped[date] = mapped_column()
     """The date written on the authorisation."""
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)

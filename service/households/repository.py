@@ -19,6 +19,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.households.entry import MOST, Entry, entry
 from service.households.roll_file import RollLine, roll_lines
 from service.households.schemas import (
+    MOST_WITH_LINES,
     ImportLine,
     ImportReport,
     RollHousehold,
@@ -234,6 +235,12 @@ def _made(typed: RollLine) -> tuple[Entry | None, str | None]:
 def _refused(
     typed: RollLine, reason: str, label: str = "", others: Sequence[int] = ()
 ) -> ImportLine:
+    """A refused line; of the other lines of its group (``others``, itself among them) the
+    first :data:`~service.households.schemas.MOST_WITH_LINES` are named and the rest
+    counted, so that a file of one household written 20,000 times stays a small report
+    (read in time linear in the file)."""
+    shown = [n for n in others[: MOST_WITH_LINES + 1] if n != typed.number][:MOST_WITH_LINES]
+    rest = len(others) - 1 - len(shown)  # others holds this line too
     return ImportLine(
         line=typed.number,
         status="refused",
@@ -241,7 +248,8 @@ def _refused(
         head=typed.head.strip(),
         grid=typed.grid.strip(),
         reason=reason,  # type: ignore[arg-type]
-        with_lines=[n for n in others if n != typed.number],
+        with_lines=shown,
+        with_more=max(0, rest),
     )
 
 
@@ -266,15 +274,14 @@ async def import_roll(
             lines[t.number] = _refused(t, "unknown-grid", found.label)
         else:
             made[t.number] = found
+    by_number = {t.number: t for t in typed}
     labelled = [(n, e.label) for n, e in made.items()]
     for reason, groups in (("duplicate", clashes(labelled)), ("look-alike", look_alikes(labelled))):
         for group in groups:
             numbers = [n for n, _ in group]
             for n, label in group:
                 if n in made:
-                    lines[n] = _refused(
-                        next(t for t in typed if t.number == n), reason, label, numbers
-                    )
+                    lines[n] = _refused(by_number[n], reason, label, numbers)
     if reason_free := {n: e for n, e in made.items() if n not in lines}:
         existing = {
             row.key: row
@@ -288,7 +295,6 @@ async def import_roll(
         }
     else:
         existing = {}
-    by_number = {t.number: t for t in typed}
     writes: list[tuple[RollLine, Entry, CommunityHousehold | None]] = []
     for n, e in reason_free.items():
         t = by_number[n]

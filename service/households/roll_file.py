@@ -77,10 +77,14 @@ def roll_lines(data: bytes) -> list[RollLine]:
         raise Invalid("roll-file-empty", field="file")
     reader = csv.reader(io.StringIO(decoded(data), newline=""))
     rows: list[tuple[int, list[str]]] = []
-    for row in reader:
-        rows.append((reader.line_num, row))
-        if len(rows) > MOST_LINES + 1:
-            raise Invalid("roll-file-too-long", field="file", most=MOST_LINES)
+    try:
+        for row in reader:
+            rows.append((reader.line_num, row))
+            if len(rows) > MOST_LINES + 1:
+                raise Invalid("roll-file-too-long", field="file", most=MOST_LINES)
+    except csv.Error:
+        # a field over csv.field_size_limit() (131,072 characters), a NUL byte …
+        raise Invalid("roll-file-unreadable", field="file") from None
     if not rows:
         raise Invalid("roll-file-empty", field="file")
     columns = _columns(rows[0][1])

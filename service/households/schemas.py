@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -81,6 +81,8 @@ class RollImport(Struct, forbid_unknown_fields=True):
     dry_run: bool = True
 
 
+MOST_WITH_LINES: Final[int] = 10
+"""Other lines a refused line names; beyond them it says how many more."""
 LineStatus = Literal["new", "changed", "unchanged", "refused"]
 Reason = Literal[
     "missing-building", "missing-flat", "unknown-grid", "duplicate", "look-alike", "unreadable"
@@ -98,6 +100,9 @@ class ImportLine(Struct):
     grid: str
     reason: Reason | None = None
     with_lines: list[int] = []
+    """The other lines involved, the first :data:`MOST_WITH_LINES` of them."""
+    with_more: int = 0
+    """How many more other lines are involved than ``with_lines`` names."""
 
 
 class ImportReport(Struct):

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.process import ProcessPhase, RoundPhase, advance
@@ -16,7 +16,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import zone_of_process
 from service.db.base import utcnow
-from service.db.models import Process, Proposal, Round, RoundOption
+from service.db.models import CommunityHousehold, Process, Proposal, Round, RoundOption
 from service.errors import Conflict
 from service.i18n import said, settled
 from service.proposals.names import listed, lookalikes
@@ -138,9 +138,21 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
     return issues
 
 
+async def roll_size(db: AsyncSession, community_id: int) -> int | None:
+    """Households on the community's roll now (active), ``None`` when it keeps no roll: the
+    base of a households quorum, fixed when voting opens."""
+    size = await db.scalar(
+        select(func.count())
+        .select_from(CommunityHousehold)
+        .where(CommunityHousehold.community_id == community_id, CommunityHousehold.active)
+    )
+    return size or None
+
+
 async def freeze(db: AsyncSession, round_row: Round, actor: Actor) -> None:
-    """Open voting: refuse with the issues if any, else write the frozen slate and
-    ``voting_at``, and move the process from collecting to deliberating."""
+    """Open voting: refuse with the issues if any, else write the frozen slate,
+    ``voting_at`` and, in a household round, the community roll's size (``roll_size``, the
+    base of a households quorum), and move the process from collecting to deliberating."""
     issues = await issues_before_freeze(db, round_row)
     if issues:
         raise Conflict(
@@ -154,6 +166,8 @@ async def freeze(db: AsyncSession, round_row: Round, actor: Actor) -> None:
     ]
     round_row.voting_at = utcnow()
     process = await db.get(Process, round_row.process_id)
+    if round_row.household_roll and process is not None:
+        round_row.roll_size = await roll_size(db, process.community_id)
     if process is not None and process.phase is ProcessPhase.COLLECTING:
         process.phase = advance(ProcessPhase.COLLECTING, ProcessPhase.DELIBERATING)
         process.deliberating_at = round_row.voting_at

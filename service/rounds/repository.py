@@ -21,7 +21,15 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import zone_of_process
 from service.db.base import utcnow
-from service.db.models import Process, Proposal, Round, RoundOption, RoundResult, VoterCode
+from service.db.models import (
+    Process,
+    Proposal,
+    Proxy,
+    Round,
+    RoundOption,
+    RoundResult,
+    VoterCode,
+)
 from service.errors import Conflict, Invalid, NotFound
 from service.processes.repository import find_process, rounds_of
 from service.rounds import schemas
@@ -321,6 +329,18 @@ _STAMP = {
 }
 
 
+async def drop_proxy_photos(db: AsyncSession, round_id: int) -> int:
+    """Delete the photos of the round's written authorisations (personal data: signatures,
+    often an ID number), keeping when (``photo_deleted_at``); how many were deleted. Done
+    when the round is published — until then a count may still be questioned — and when it
+    is cancelled."""
+    kept = (Proxy.round_id == round_id, Proxy.photo.is_not(None))
+    deleted = await db.scalar(select(func.count()).select_from(Proxy).where(*kept)) or 0
+    if deleted:
+        await db.execute(update(Proxy).where(*kept).values(photo=None, photo_deleted_at=utcnow()))
+    return deleted
+
+
 async def advance_round(db: AsyncSession, round_id: int, to: RoundPhase, actor: Actor) -> Round:
     """Move a round to phase ``to`` (opening voting freezes it), flushed. Closing it is
     not complete without its count: :func:`service.phases.change_phase` does both."""
@@ -338,7 +358,10 @@ async def advance_round(db: AsyncSession, round_id: int, to: RoundPhase, actor: 
     if target in _STAMP:
         setattr(round_row, _STAMP[target], utcnow())
     round_row.phase = target
-    record(db, actor, f"round.{target.value}", "round", round_id, previous=current.value)
+    extra = {}
+    if target is RoundPhase.PUBLISHED and (dropped := await drop_proxy_photos(db, round_id)):
+        extra["proxy_photos_deleted"] = dropped
+    record(db, actor, f"round.{target.value}", "round", round_id, previous=current.value, **extra)
     await db.flush()
     return round_row
 
@@ -365,6 +388,7 @@ async def cancel_round(db: AsyncSession, round_id: int, reason: str, actor: Acto
     round_row.cancel_reason = reason.strip()
     unused = (VoterCode.round_id == round_id, VoterCode.status == "issued")
     voided = await db.scalar(select(func.count()).select_from(VoterCode).where(*unused))
+    dropped = await drop_proxy_photos(db, round_id)
     await db.execute(
         update(VoterCode)
         .where(*unused)
@@ -379,6 +403,7 @@ async def cancel_round(db: AsyncSession, round_id: int, reason: str, actor: Acto
         previous=current.value,
         reason=round_row.cancel_reason,
         codes_voided=voided or 0,
+        **({"proxy_photos_deleted": dropped} if dropped else {}),
     )
     await db.flush()
     return round_row

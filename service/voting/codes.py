@@ -555,4 +555,5 @@ async def turnout(db: AsyncSession, round_id: int) -> Turnout:
         assisted_staff=helped.staff,
         proxies=proxies,
         proxy_votes=proxy_votes,
+        roll_size=round_row.roll_size,
     )

@@ -1,8 +1,10 @@
 """Who took part in a round, measured against its quorum (:mod:`engine.validity`): the
-households of its roll that voted, the codes that took part (a ballot cast, or used up by a
-spoiled or blank paper ballot) against the codes issued less those voided, or the residents
-who took part against a set number. Read live while voting, and at the count for the record
-(code statuses and households' ``voted`` are never rewritten after the close)."""
+households that voted against the community's roll as it was when voting opened (the
+round's own households when the community keeps no roll), the codes that took part (a
+ballot cast, or used up by a spoiled or blank paper ballot) against the codes issued less
+those voided, or the residents who took part against a set number. Read live while voting,
+and at the count for the record (code statuses and households' ``voted`` are never rewritten
+after the close)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,15 @@ def took_part(ways: ChannelCounts) -> int:
     return ways.used
 
 
+def households_base(round_row: Round, households: dict[bool, int]) -> int:
+    """The base of a households quorum: the community's roll when voting opened
+    (``roll_size``), so that issuing codes only to the households present cannot pass any
+    share; the round's own households when the community keeps no roll (or when more of
+    them were issued codes than the roll held)."""
+    issued = sum(households.values())
+    return max(round_row.roll_size or 0, issued)
+
+
 async def round_quorum(
     db: AsyncSession, round_row: Round, ways: ChannelCounts | None = None
 ) -> Quorum:
@@ -32,6 +43,6 @@ async def round_quorum(
             .group_by(Household.voted)
         )
         households = {bool(voted): n for voted, n in rows}
-        return quorum(rule, households.get(True, 0), sum(households.values()))
+        return quorum(rule, households.get(True, 0), households_base(round_row, households))
     ways = ways or await channel_counts(db, round_row.id)
     return quorum(rule, took_part(ways), ways.issued - ways.void)

@@ -7,7 +7,13 @@ grantor household has voted, which is all the turnout and the record count.
 Rules: only in a household round not yet closed; the grantor is a household of the round
 that has not voted and has not already granted (unless revoked); it cannot authorise
 itself; a holder holds at most the round's ``proxy_limit`` authorisations (default 1, set
-before voting opens)."""
+before voting opens), counted against both the holder's household (label) and name, each
+when given: an authorisation held under a label and a name counts for both, so a second
+one under the name alone is over a limit of 1.
+
+The photos of the written authorisations are deleted when the round is published (or
+cancelled): :func:`service.rounds.repository.drop_proxy_photos`; the row keeps when
+(``photo_deleted_at``), so the list still says there was one."""
 
 from __future__ import annotations
 
@@ -59,15 +65,31 @@ async def _grantor(db: AsyncSession, round_id: int, typed: str) -> Household:
     return next((h for h in found if h.voted), found[0])
 
 
-async def _held(db: AsyncSession, round_id: int, key: str) -> int:
-    return (
-        await db.scalar(
-            select(func.count())
-            .select_from(Proxy)
-            .where(Proxy.round_id == round_id, Proxy.holder_key == key, Proxy.revoked_at.is_(None))
+def _holder_marks(label: str, name: str) -> set[str]:
+    """Every way a holder is known: the household key of the label and the likeness of the
+    name, each when given."""
+    marks = set()
+    if label:
+        marks.add(f"户:{household_key(label)}")
+    if name:
+        marks.add(f"名:{likeness(name)}")
+    return marks
+
+
+async def _in_force(db: AsyncSession, round_id: int) -> list[tuple[str, str]]:
+    rows = await db.execute(
+        select(Proxy.holder_label, Proxy.holder_name).where(
+            Proxy.round_id == round_id, Proxy.revoked_at.is_(None)
         )
-        or 0
     )
+    return [(label, name) for label, name in rows]
+
+
+async def _held(db: AsyncSession, round_id: int, label: str, name: str) -> int:
+    """Authorisations in force whose holder shares the label's household or the name with
+    this holder: ``{label: 3号楼101, name: 张三}`` and then ``{name: 张三}`` are one holder."""
+    marks = _holder_marks(label, name)
+    return sum(1 for held in await _in_force(db, round_id) if _holder_marks(*held) & marks)
 
 
 async def record_proxy(
@@ -94,7 +116,7 @@ async def record_proxy(
     if granted is not None:
         raise Conflict("proxy-already-granted", field="grantor", label=grantor.label)
     key = holder_key(data.holder_label, data.holder_name)
-    if await _held(db, round_id, key) >= round_row.proxy_limit:
+    if await _held(db, round_id, data.holder_label, data.holder_name) >= round_row.proxy_limit:
         raise Conflict("proxy-limit", field="holder_name", limit=round_row.proxy_limit)
     row = Proxy(
         round_id=round_id,
@@ -132,6 +154,7 @@ def _out(row: Proxy, grantor: Household, recorder: str) -> ProxyOut:
         revoked_at=row.revoked_at,
         revoke_reason=row.revoke_reason,
         used=row.revoked_at is None and grantor.voted,
+        photo_deleted_at=row.photo_deleted_at,
     )
 
 
@@ -181,6 +204,8 @@ async def revoke_proxy(
 async def proxy_photo(db: AsyncSession, round_id: int, proxy_id: int) -> bytes:
     """The photo of an authorisation (JPEG), or 404."""
     row = await find_proxy(db, round_id, proxy_id)
+    if row.photo_deleted_at is not None:
+        raise NotFound("proxy-photo-deleted", proxy_id=proxy_id)
     if row.photo is None:
         raise NotFound("no-proxy", proxy_id=proxy_id)
     return bytes(row.photo)
@@ -193,13 +218,11 @@ async def set_proxy_limit(db: AsyncSession, round_id: int, limit: int, actor: Ac
     await refuse_if_cancelled(db, round_row)
     if round_row.phase not in BEFORE_VOTING or round_row.voting_at is not None:
         raise Conflict("proxy-limit-fixed", field="limit", id=round_id)
-    held = await db.scalars(
-        select(func.count())
-        .select_from(Proxy)
-        .where(Proxy.round_id == round_id, Proxy.revoked_at.is_(None))
-        .group_by(Proxy.holder_key)
-    )
-    most = max(held, default=0)
+    held: dict[str, int] = {}
+    for label, name in await _in_force(db, round_id):
+        for mark in _holder_marks(label, name):
+            held[mark] = held.get(mark, 0) + 1
+    most = max(held.values(), default=0)
     if most > limit:
         raise Conflict("proxy-limit-below-held", field="limit", held=most, limit=limit)
     if limit != round_row.proxy_limit:

@@ -61,6 +61,8 @@ class ProxyOut(Struct):
     revoked_at: datetime | None
     revoke_reason: str | None
     used: bool
+    photo_deleted_at: datetime | None = None
+    """When the photo was deleted (the round was published or cancelled): there was one."""
 
 
 class ProxyList(Struct):

@@ -184,6 +184,10 @@ class Turnout(Struct):
     proxy_votes: int = 0
     """Households that voted through a proxy (委托代投 N 户): authorisations whose grantor
     household has voted; never linked to a ballot."""
+    roll_size: int | None = None
+    """Households on the community's roll when voting opened, the base of a households
+    quorum; ``None`` when the community keeps no roll (the base is then the round's own
+    households) or voting has not opened."""
 
 
 Padding = Annotated[str, Meta(max_length=65536, pattern=r"^ *$")]

@@ -9,6 +9,7 @@ from typing import Any
 
 from msgspec import Struct
 
+from engine.process import RoundPhase
 from service.i18n import text
 from service.results.validity import quorum_words
 from service.voting.assistance import HELPER_KINDS, HelperKind
@@ -87,6 +88,22 @@ def line_templates(lang: str) -> dict[str, str]:
     }
 
 
+def base_note(t: Turnout, lang: str) -> str:
+    """What a households quorum is a share of: the community's roll when voting opened, or,
+    when the community keeps no roll or the round issued codes to more households than the
+    roll held, the households of the round (empty for other kinds of quorum)."""
+    q = t.quorum
+    if q.kind != "households" or q.base is None:
+        return ""
+    if t.roll_size is None and t.phase in (RoundPhase.SCHEDULED, RoundPhase.COMMENTING):
+        return text(lang, "validity.base.pending")
+    if t.roll_size is None:
+        return text(lang, "validity.base.round", count=q.base)
+    if q.base == t.roll_size:
+        return text(lang, "validity.base.roll", count=q.base)
+    return text(lang, "validity.base.more", count=q.base, roll=t.roll_size)
+
+
 class AssistKind(Struct, frozen=True):
     value: HelperKind
     label: str
@@ -97,6 +114,7 @@ def quorum_section(t: Turnout, lang: str) -> dict[str, Any]:
     q = t.quorum
     return {
         "quorum_line": quorum_words(q, lang),
+        "quorum_base_note": base_note(t, lang),
         "quorum_templates": quorum_templates(q.kind, q.base is not None, lang)
         if q.kind != "none"
         else {},

@@ -1,6 +1,7 @@
 """The console's pages for the community's household roll (户册: list, search, add, edit,
 take off, import a CSV with a preview and a confirmation) and for a household round's
-proxies (委托代投: the form and the list on the round page, revoking, the limit)."""
+proxies (委托代投: a page of their own with the form, the list, revoking and the limit; the round
+page, shown on the meeting's screen, has only the counts and a link)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from service.auth.guard import STAFF, roles
 from service.communities.controllers import community_out, find_community
 from service.db.models import Round
 from service.deps import DB, Caller
-from service.errors import Invalid
+from service.errors import Invalid, NotFound
 from service.households import repository
 from service.households.controllers import IMPORT_BODY
 from service.households.schemas import RollHouseholdCreate, RollHouseholdUpdate
-from service.voting import proxies
+from service.rounds.repository import find_round
+from service.voting import codes, proxies
 from service.voting.proxy_controllers import PROXY_BODY
 from service.voting.proxy_schemas import ProxyCreate
 from service.web.forms import Form, checked, whole
@@ -80,10 +82,10 @@ def _signed_on(typed: str) -> date:
 
 
 async def proxy_section(db: DB, round_row: Round) -> dict[str, Any]:
-    """What the round page's proxies section (``console/round_proxies.html``) shows."""
-    if not round_row.household_roll:
-        return {"proxy_list": None}
-    return {"proxy_list": await proxies.proxies_of(db, round_row.id)}
+    """What the round page's proxies section (``console/round_proxies.html``) shows: in a
+    household round, the counts (from the turnout) and a link to the proxies' own page —
+    never the list, since the round page is what the meeting's screen shows."""
+    return {"proxy_round": round_row.household_roll}
 
 
 class RollPagesController(Controller):
@@ -191,6 +193,24 @@ class RollPagesController(Controller):
             here=f"/console/communities/{community_id}/households",
         )
 
+    @get("/rounds/{round_id:int}/proxies", opt=KEEPS_PROXIES)
+    async def proxies_page(
+        self, request: Request[Any, Any, Any], db: DB, round_id: FromPath[int]
+    ) -> Template:
+        """A household round's proxies on their own page: the limit, the form and the list
+        with revoking (404 ``no-proxies-page`` outside a household round)."""
+        round_row = await find_round(db, round_id)
+        if not round_row.household_roll:
+            raise NotFound("no-proxies-page", id=round_id)
+        return page(
+            request,
+            "console/proxies.html",
+            round=round_row,
+            turnout=await codes.turnout(db, round_id),
+            proxy_list=await proxies.proxies_of(db, round_id),
+            here=f"/console/rounds/{round_id}",
+        )
+
     @post(
         "/rounds/{round_id:int}/proxies",
         opt=KEEPS_PROXIES,
@@ -218,7 +238,7 @@ class RollPagesController(Controller):
             ProxyCreate,
         )
         await proxies.record_proxy(db, round_id, made, actor)
-        return redirect(f"/console/rounds/{round_id}#proxies")
+        return redirect(f"/console/rounds/{round_id}/proxies")
 
     @post("/rounds/{round_id:int}/proxies/{proxy_id:int}/revoke", opt=KEEPS_PROXIES)
     async def revoke_proxy(
@@ -232,7 +252,7 @@ class RollPagesController(Controller):
         if not data.reason.strip():
             raise Invalid("proxy-reason-required", field="reason")
         await proxies.revoke_proxy(db, round_id, proxy_id, data.reason.strip(), actor)
-        return redirect(f"/console/rounds/{round_id}#proxies")
+        return redirect(f"/console/rounds/{round_id}/proxies")
 
     @post("/rounds/{round_id:int}/proxy-limit", opt=KEEPS_PROXIES)
     async def proxy_limit(
@@ -242,4 +262,4 @@ class RollPagesController(Controller):
         if limit is None:
             raise Invalid("proxy-limit-required", field="limit")
         await proxies.set_proxy_limit(db, round_id, limit, actor)
-        return redirect(f"/console/rounds/{round_id}#proxies")
+        return redirect(f"/console/rounds/{round_id}/proxies")

@@ -106,6 +106,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/console/communities/{community_id}/households"):      STAFF,
     ("POST",   "/console/communities/{community_id}/households/{household_id}"): STAFF,
     ("POST",   "/console/communities/{community_id}/households/import"): STAFF,
+    ("GET",    "/console/rounds/{round_id}/proxies"):                  PROCESS_OWNERS,
     ("POST",   "/console/rounds/{round_id}/proxies"):                  PROCESS_OWNERS,
     ("POST",   "/console/rounds/{round_id}/proxies/{proxy_id}/revoke"): PROCESS_OWNERS,
     ("POST",   "/console/rounds/{round_id}/proxy-limit"):              PROCESS_OWNERS,

@@ -247,7 +247,7 @@ async def test_every_page_is_chinese(client, staff, db):
     )
     seen.add("/console/rounds/{round_id:int}/paper-ballots.pdf")  # the documents' test
 
-    # the community's household roll, and a household round with a proxy on its page
+    # the community's household roll, and a household round with a proxy on its pages
     data = roll_csv("3,2,101,王建国,", "3,2,101,重复,", "5,1,,缺户号,")
     imported = await import_roll(client, staff["admin"], demo.community_id, data, dry_run=False)
     assert imported.status_code == 200, imported.text
@@ -278,6 +278,7 @@ async def test_every_page_is_chinese(client, staff, db):
     )
     assert proxy.status_code == 201, proxy.text
     await scan("/console/rounds/{round_id:int}", f"/console/rounds/{by_household}")
+    await scan("/console/rounds/{round_id:int}/proxies", f"/console/rounds/{by_household}/proxies")
 
     use_session(client, staff["secretary"])
     desk = await scan("/secretary", "/secretary")

@@ -5,6 +5,8 @@ the roll."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from service.db.models import AuditEvent, CommunityHousehold, Grid, Household
@@ -188,3 +190,51 @@ async def test_a_household_round_issues_codes_from_the_roll(client, db, staff):
         f"/api/v1/rounds/{plain}/codes", json={"from_roll": True}, headers=staff["facilitator"]
     )
     assert refused.status_code == 422
+
+
+async def test_twenty_thousand_copies_of_one_line_preview_fast_and_small(client, db, staff):
+    """One household written 20,000 times (120 KB) is read in linear time: each refused
+    line names at most ten of the others and counts the rest."""
+    community_id = await _community(db)
+    data = roll_csv(*(["3,2,101,,"] * 20000))
+    started = time.monotonic()
+    answer = await import_roll(client, staff["secretary"], community_id, data, dry_run=True)
+    took = time.monotonic() - started
+    assert answer.status_code == 200, answer.text[:300]
+    assert took < 10, took  # quadratic, it ran for hours
+    assert len(answer.content) < 5_000_000
+    lines = answer.json()["lines"]
+    assert len(lines) == 20000
+    assert all(x["reason"] == "duplicate" for x in lines)
+    assert max(len(x["with_lines"]) for x in lines) == 10
+    assert (lines[0]["with_lines"], lines[0]["with_more"]) == (list(range(3, 13)), 19989)
+    assert (lines[5]["with_lines"], lines[5]["with_more"]) == (
+        [2, 3, 4, 5, 6, 8, 9, 10, 11, 12],
+        19989,
+    )
+    assert (lines[-1]["with_lines"], lines[-1]["with_more"]) == (list(range(2, 12)), 19989)
+
+
+async def test_a_short_duplicate_group_names_every_line(client, db, staff):
+    community_id = await _community(db)
+    data = roll_csv("3,2,101,,", "3,2,101,,", "3,2,101,,")
+    answer = await import_roll(client, staff["secretary"], community_id, data, dry_run=True)
+    shown = [(x["with_lines"], x["with_more"]) for x in answer.json()["lines"]]
+    assert shown == [([3, 4], 0), ([2, 4], 0), ([2, 3], 0)]
+
+
+async def test_a_field_too_large_for_csv_is_unreadable_not_a_crash(client, db, staff):
+    community_id = await _community(db)
+    data = roll_csv("3,2," + "1" * 140_000 + ",,")
+    answer = await import_roll(client, staff["secretary"], community_id, data, dry_run=True)
+    assert answer.status_code == 422, answer.text[:300]
+    assert answer.json()["code"] == "invalid"
+    assert "户册文件无法读取" in answer.json()["message_zh"]
+
+
+async def test_a_file_over_the_line_cap_is_refused_in_words(client, db, staff):
+    community_id = await _community(db)
+    data = roll_csv(*(f"3,2,{n},," for n in range(20001)))
+    answer = await import_roll(client, staff["secretary"], community_id, data, dry_run=True)
+    assert answer.status_code == 422, answer.text[:300]
+    assert "最多20000行" in answer.json()["message_zh"]

@@ -102,7 +102,7 @@ async def test_proxies_on_the_round_page(client, db, staff):
     )
     assert issued.status_code == 201
     use_session(client, staff["facilitator"])
-    token = await token_from(client, f"/console/rounds/{round_id}")
+    token = await token_from(client, f"/console/rounds/{round_id}/proxies")
     limit = await post_form(
         client,
         f"/console/rounds/{round_id}/proxy-limit",
@@ -125,10 +125,20 @@ async def test_proxies_on_the_round_page(client, db, staff):
         follow_redirects=False,
     )
     assert recorded.status_code in (302, 303), recorded.text[:500]
-    shown = await client.get(f"/console/rounds/{round_id}")
-    assert 'id="proxies"' in shown.text
+    assert recorded.headers["location"] == f"/console/rounds/{round_id}/proxies"
+    screen = await client.get(f"/console/rounds/{round_id}")
+    assert 'id="proxies"' in screen.text
+    assert f'href="/console/rounds/{round_id}/proxies"' in screen.text
+    for private in ("王芳", "第017号", "1号楼101", "proxy-form"):
+        assert private not in screen.text  # the meeting's screen shows the counts only
+    shown = await client.get(f"/console/rounds/{round_id}/proxies")
+    assert shown.status_code == 200
     assert "王芳" in shown.text
     assert "每位受托人本轮最多接受2份委托" in shown.text
+    assert "委托书照片在本轮公布结果时删除" in shown.text
+    use_session(client, staff["secretary"])
+    assert (await client.get(f"/console/rounds/{round_id}/proxies")).status_code == 200
+    use_session(client, staff["facilitator"])
     proxy = await db.scalar(select(Proxy))
     revoked = await post_form(
         client,
@@ -147,3 +157,27 @@ async def test_proxies_on_the_round_page(client, db, staff):
     )
     assert refused.status_code == 422
     assert "签署日期" in refused.text
+
+
+async def test_a_long_duplicate_group_is_named_in_part_on_the_preview(client, db, staff):
+    round_id = await make_round(db, household_roll=True)
+    community_id = await community_of(db, round_id)
+    use_session(client, staff["grid_worker"])
+    page = f"/console/communities/{community_id}/households"
+    token = await token_from(client, page)
+    data = roll_csv(*(["3,2,101,,"] * 14))
+    preview = await client.post(
+        f"{page}/import",
+        data={"_csrf_token": token},
+        files=[("file", ("户册.csv", data, "text/csv"))],
+    )
+    assert preview.status_code == 200, preview.text[:500]
+    assert "与第3、4、5、6、7、8、9、10、11、12行是同一户（另有 3 行，未一一列出）" in preview.text
+
+
+async def test_no_proxies_page_outside_a_household_round(client, db, staff):
+    round_id = await make_round(db)
+    use_session(client, staff["facilitator"])
+    missing = await client.get(f"/console/rounds/{round_id}/proxies")
+    assert missing.status_code == 404
+    assert "没有委托代投页面" in missing.text

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from service.db.base import Base
 from service.db.models import AuditEvent, Proxy
 from tests.support.documents import pdf_text, png
+from tests.support.pages import use_session
 from tests.support.phone_photos import metadata_left, phone_photo
 from tests.support.roll import record_proxy
-from tests.support.rounds import cast, close, make_round, ranked
+from tests.support.rounds import cast, close, make_round, ranked, to_phase
 
 LABELS = ["3号楼2单元101", "3号楼2单元102", "3号楼2单元201", "3号楼2单元202"]
 
@@ -71,6 +72,49 @@ async def test_one_authorisation_per_holder_unless_set(client, db, staff):
     ).json()
     assert listed["limit"] == 2
     assert [p["grantor"] for p in listed["proxies"]] == ["3号楼2单元101", "3号楼2单元102"]
+
+
+async def test_the_limit_counts_a_holder_by_household_and_by_name(client, db, staff):
+    """{label, name} then {name} alone, or then {label} with another name, is one holder."""
+    round_id, _ = await _round(client, db, staff, phase="scheduled")
+    first = await record_proxy(
+        client,
+        staff["facilitator"],
+        round_id,
+        "3号楼2单元101",
+        holder_label="3号楼2单元201",
+        holder_name="张三",
+    )
+    assert first.status_code == 201, first.text
+    by_name = await record_proxy(
+        client, staff["facilitator"], round_id, "3号楼2单元102", holder_name="张 三"
+    )
+    assert (by_name.status_code, by_name.json()["code"]) == (409, "proxy-limit")
+    by_label = await record_proxy(
+        client,
+        staff["facilitator"],
+        round_id,
+        "3号楼2单元102",
+        holder_label="３号楼２单元２０１",
+        holder_name="李四",
+    )
+    assert (by_label.status_code, by_label.json()["code"]) == (409, "proxy-limit")
+    other = await record_proxy(
+        client, staff["facilitator"], round_id, "3号楼2单元102", holder_name="李四"
+    )
+    assert other.status_code == 201, other.text
+    limit = await client.put(
+        f"/api/v1/rounds/{round_id}/proxy-limit", json={"limit": 2}, headers=staff["facilitator"]
+    )
+    assert limit.status_code == 200
+    named = await record_proxy(
+        client, staff["facilitator"], round_id, "3号楼2单元202", holder_name="张三"
+    )
+    assert named.status_code == 201, named.text
+    lower = await client.put(
+        f"/api/v1/rounds/{round_id}/proxy-limit", json={"limit": 1}, headers=staff["facilitator"]
+    )
+    assert (lower.status_code, lower.json()["code"]) == (409, "proxy-limit-below-held")
 
 
 async def test_the_limit_is_fixed_once_voting_opens(client, db, staff):
@@ -166,6 +210,72 @@ async def test_a_proxy_vote_is_counted_once_the_grantors_code_is_used(client, db
     ).status_code == 403
     event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "proxy.recorded"))
     assert "王芳" not in repr(event.detail)
+
+
+async def test_the_photos_are_deleted_when_the_round_is_published(client, db, staff):
+    """Closed, the photo is still there (a count may be questioned); published, it is gone
+    and the proxy keeps that there was one."""
+    round_id, codes = await _round(client, db, staff)
+    made = await record_proxy(
+        client,
+        staff["facilitator"],
+        round_id,
+        "3号楼2单元101",
+        holder_name="王芳",
+        photo=phone_photo(800, 600),
+    )
+    assert made.status_code == 201, made.text
+    plain = await record_proxy(
+        client, staff["facilitator"], round_id, "3号楼2单元102", holder_name="李"
+    )
+    assert plain.status_code == 201, plain.text
+    assert (
+        await cast(client, round_id, codes["3号楼2单元101"], ranked("健身器材"))
+    ).status_code == 201
+    await close(db, round_id)
+    url = made.json()["photo_url"]
+    assert (await client.get(url, headers=staff["secretary"])).status_code == 200
+    published = await to_phase(client, staff["facilitator"], round_id, "published")
+    assert published.status_code == 200, published.text
+    rows = (
+        await db.scalars(select(Proxy).order_by(Proxy.id).execution_options(populate_existing=True))
+    ).all()
+    assert [(p.photo, p.photo_deleted_at is not None) for p in rows] == [
+        (None, True),
+        (None, False),
+    ]
+    gone = await client.get(url, headers=staff["secretary"])
+    assert (gone.status_code, gone.json()["code"]) == (404, "not-found")
+    assert "已在本轮公布" in gone.json()["message_zh"]
+    listed = (
+        await client.get(f"/api/v1/rounds/{round_id}/proxies", headers=staff["facilitator"])
+    ).json()["proxies"]
+    assert (listed[0]["photo_url"], listed[0]["photo_deleted_at"] is not None) == (None, True)
+    assert listed[1]["photo_deleted_at"] is None
+    event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "round.published"))
+    assert event.detail["proxy_photos_deleted"] == 1
+    use_session(client, staff["facilitator"])
+    page = await client.get(f"/console/rounds/{round_id}/proxies")
+    assert "照片已在公布时删除" in page.text
+
+
+async def test_the_photos_are_deleted_when_the_round_is_cancelled(client, db, staff):
+    round_id, _ = await _round(client, db, staff, phase="scheduled")
+    made = await record_proxy(
+        client,
+        staff["facilitator"],
+        round_id,
+        "3号楼2单元101",
+        photo=phone_photo(400, 300),
+        holder_name="王芳",
+    )
+    assert made.status_code == 201, made.text
+    cancelled = await client.post(
+        f"/api/v1/rounds/{round_id}/cancel", json={"reason": "改期"}, headers=staff["facilitator"]
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    row = await db.scalar(select(Proxy).execution_options(populate_existing=True))
+    assert (row.photo, row.photo_deleted_at is not None) == (None, True)
 
 
 async def test_a_revoked_proxy_frees_its_holder(client, db, staff):

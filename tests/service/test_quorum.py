@@ -11,9 +11,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engine.validity import Validity
-from service.db.models import AuditEvent, Round
+from service.db.models import AuditEvent, CommunityHousehold, Round
+from service.households.entry import entry
 from tests.support.documents import pdf_text
 from tests.support.pages import post_form, token_from, use_session
+from tests.support.roll import community_of
 from tests.support.rounds import (
     cast,
     close,
@@ -116,6 +118,109 @@ async def test_turnout_against_the_quorum_live(client, db, staff):
     seen = (await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])).json()
     assert (seen["quorum"]["present"], seen["quorum"]["reached"]) == (2, True)
     assert seen["quorum"]["missing"] == 0
+
+
+async def _households_round(client, db, staff) -> tuple[int, int]:
+    """A household round set up through the API with a households quorum of one half; its
+    id and its community's."""
+    park = await pocket_park(db)
+    made = await new_round(
+        client,
+        staff["facilitator"],
+        park.process,
+        park.proposals[:3],
+        household_roll=True,
+        validity={"quorum": "households", "quorum_share": HALF},
+    )
+    return made["id"], await community_of(db, made["id"])
+
+
+async def test_households_quorum_is_a_share_of_the_community_roll(client, db, staff):
+    """Issuing codes only to the households present does not pass the quorum: its base is
+    the community's roll (active) counted when voting opens."""
+    round_id, community_id = await _households_round(client, db, staff)
+    for flat in range(101, 111):
+        made = entry("9", "1", str(flat))
+        db.add(
+            CommunityHousehold(
+                community_id=community_id,
+                building=made.building,
+                unit=made.unit,
+                flat=made.flat,
+                label=made.label,
+                key=made.key,
+            )
+        )
+    db.add(
+        CommunityHousehold(
+            community_id=community_id,
+            building="9号楼",
+            unit="1单元",
+            flat="999",
+            label="9号楼1单元999",
+            key="off",
+            active=False,
+        )
+    )
+    await db.commit()
+    issued = await client.post(
+        f"/api/v1/rounds/{round_id}/codes",
+        json={"households": ["9号楼1单元101", "9号楼1单元102"]},
+        headers=staff["facilitator"],
+    )
+    assert issued.status_code == 201, issued.text
+    codes = [c["code"] for c in issued.json()["codes"]]
+    use_session(client, staff["facilitator"])
+    before = (await client.get(f"/console/rounds/{round_id}")).text
+    assert "按住户的法定人数以投票开始时社区户册上的户数为基数" in before
+    assert (await to_phase(client, staff["facilitator"], round_id, "voting")).status_code == 200
+    row = await db.get(Round, round_id, populate_existing=True)
+    assert row.roll_size == 10
+    for code in codes:
+        assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
+    seen = (await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])).json()
+    assert seen["roll_size"] == 10
+    assert (seen["quorum"]["present"], seen["quorum"]["base"]) == (2, 10)
+    assert (seen["quorum"]["required"], seen["quorum"]["reached"]) == (5, False)
+    db.add(
+        CommunityHousehold(
+            community_id=community_id,
+            building="9号楼",
+            unit="1单元",
+            flat="200",
+            label="9号楼1单元200",
+            key="late",
+        )
+    )
+    await db.commit()
+    later = (await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])).json()
+    assert later["quorum"]["base"] == 10  # fixed when voting opened
+    use_session(client, staff["facilitator"])
+    page = (await client.get(f"/console/rounds/{round_id}")).text
+    assert "已参与 2 户 / 共 10 户，法定人数 5 户，还差 3 户" in page
+    assert "按住户的法定人数以投票开始时社区户册上的 10 户为基数" in page
+    await close(db, round_id)
+    body = (await client.get(f"/api/v1/rounds/{round_id}/result", headers=staff["admin"])).json()
+    assert body["validity"]["verdict"]["valid"] is False
+    assert "未达到法定人数：参与 2 户，需 5 户" in body["validity"]["words_zh"]
+
+
+async def test_households_quorum_without_a_roll_counts_the_rounds_households(client, db, staff):
+    round_id, _ = await _households_round(client, db, staff)
+    issued = await client.post(
+        f"/api/v1/rounds/{round_id}/codes",
+        json={"households": ["9号楼1单元101", "9号楼1单元102", "9号楼1单元103"]},
+        headers=staff["facilitator"],
+    )
+    assert issued.status_code == 201, issued.text
+    opened = await to_phase(client, staff["facilitator"], round_id, "voting")
+    assert opened.status_code == 200, opened.text
+    assert (await db.get(Round, round_id, populate_existing=True)).roll_size is None
+    seen = (await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])).json()
+    assert (seen["roll_size"], seen["quorum"]["base"], seen["quorum"]["required"]) == (None, 3, 2)
+    use_session(client, staff["facilitator"])
+    page = (await client.get(f"/console/rounds/{round_id}")).text
+    assert "本社区没有户册：按住户的法定人数以本轮发了选票码的 3 户为基数" in page
 
 
 async def test_result_invalid_for_quorum_and_winner_share(client, db, staff):
