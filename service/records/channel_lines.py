@@ -42,7 +42,7 @@ def turnout_lines(record: RoundRecord, lang: str) -> list[tuple[str, str]]:
         ),
         (
             text(lang, "reconciliation.title"),
-            f"{line}（{mark}）" if lang == "zh" else f"{line} ({mark})",
+            text(lang, "reconciliation.marked", line=line, mark=mark),
         ),
         (
             text(lang, "assistance.title"),

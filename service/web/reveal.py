@@ -35,6 +35,7 @@ from service.results.explain import (
     verdict_words,
 )
 from service.results.validity import round_validity
+from service.results.validity import verdict_words as validity_words
 from service.web.chart import result_chart
 from service.web.render import language_of, page
 
@@ -136,7 +137,7 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         comparison=rows,
         verdict=verdict,
         condorcet=note,
-        validity="" if judged is None else (judged.words_zh if lang == "zh" else judged.words_en),
+        validity="" if judged is None else validity_words(judged.rule, judged.verdict, lang),
         valid=judged is None or judged.verdict.valid,
     )
 

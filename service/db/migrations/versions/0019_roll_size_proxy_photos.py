@@ -1,7 +1,7 @@
 """rounds: the community roll's size when voting opened; proxies: when the photo was deleted
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-05 09:00:00
 
 ``rounds.roll_size`` is the number of households on the community's roll (active) when the
@@ -19,7 +19,7 @@ from alembic import op
 import service.db.base
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
