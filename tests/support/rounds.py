@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -45,9 +45,13 @@ async def make_round(
     household_roll: bool = False,
     costs: list[int] | None = None,
     open_receipts: bool = False,
+    phone_hours: float | None = 24,
 ) -> int:
     """A round of the pocket-park process, frozen for voting as the rounds endpoint would;
-    ``costs`` (in fen, one per option) replace the park's own :data:`COSTS`."""
+    ``costs`` (in fen, one per option) replace the park's own :data:`COSTS`. Its phone
+    window is open for ``phone_hours`` from now (``None``: no phone window), so ballots cast
+    through ``POST /api/v1/rounds/{id}/ballots`` (:func:`cast`), which are ballots from
+    home, are taken."""
     community = Community(name=f"杜集社区 {uuid.uuid4().hex[:6]}")
     db.add(community)
     await db.flush()
@@ -76,6 +80,9 @@ async def make_round(
             SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents) for p in proposals
         ],
         voting_at=datetime.now(UTC) if phase != "scheduled" else None,
+        phone_until=None
+        if phone_hours is None
+        else datetime.now(UTC) + timedelta(hours=phone_hours),
     )
     db.add(round_row)
     await db.commit()
@@ -159,7 +166,9 @@ def ranked(*names: str) -> dict[str, Any]:
 async def cast(
     client: Any, round_id: int, code: str, ballot: dict[str, Any], key: str | None = None
 ) -> Any:
-    """Cast ``ballot`` with ``code`` through the API (a fresh key unless one is given)."""
+    """Cast ``ballot`` with ``code`` through the API (a fresh key unless one is given): a
+    ballot from home, taken only inside the round's phone window (:func:`make_round` opens
+    one; :func:`tests.support.phone.open_phone_window` for a round made through the API)."""
     return await client.post(
         f"/api/v1/rounds/{round_id}/ballots",
         json={"code": code, "key": key or uuid.uuid4().hex, "ballot": ballot},
@@ -169,7 +178,11 @@ async def cast(
 async def vote(
     client: Any, staff: dict[str, dict[str, str]], round_id: int, ballots: list[dict[str, Any]]
 ) -> list[str]:
-    """Issue a code for each ballot and cast it; the receipts' trackers, in order."""
+    """Issue a code for each ballot and cast it through the API, a phone window opened if
+    the round has none open; the receipts' trackers, in order."""
+    from tests.support.phone import ensure_phone_window  # phone -> pages -> rounds
+
+    await ensure_phone_window(client, staff["facilitator"], round_id)
     codes = await issue(client, staff["facilitator"], round_id, len(ballots))
     trackers = []
     for code, ballot in zip(codes, ballots, strict=True):
