@@ -128,7 +128,7 @@ async def _load(settings: Settings) -> list[str]:
 
     # In-process: a loopback address, on which a phone window may be opened (the demo's
     # ballots go through the public API, so they are ballots from home, channel phone).
-    async with AsyncTestClient(app=create_app(settings), base_url="http://localhost") as client:
+    async with AsyncTestClient(app=create_app(settings), base_url="http://127.0.0.1") as client:
         codes = await _story(_Api(client))
     lines = [
         "已载入示例：杜集社区口袋公园建设方案 / Demo loaded: the Dují pocket park.",

@@ -13,10 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Round
 from tests.support.pages import token_from
-
-SECURE = "https://testserver.local"
-"""The test client's host over ``https``, as a facilitator reaches a service behind TLS: a
-phone window is refused on a plain ``http`` public address (``phone-window-insecure``)."""
+from tests.support.rounds import SECURE
 
 
 async def open_phone_window(
@@ -29,17 +26,6 @@ async def open_phone_window(
     return await client.put(
         f"{SECURE}/api/v1/rounds/{round_id}/phone-window", json={"until": until}, headers=headers
     )
-
-
-async def ensure_phone_window(client: Any, headers: dict[str, str], round_id: int) -> None:
-    """Open the round's phone window for a day unless it is open: ballots cast through
-    ``POST /api/v1/rounds/{id}/ballots`` are ballots from home, taken only inside it."""
-    path = f"/api/v1/rounds/{round_id}/phone-window"
-    shown = await client.get(path, headers=headers)
-    if shown.status_code == 200 and shown.json()["open"]:
-        return
-    opened = await open_phone_window(client, headers, round_id)
-    assert opened.status_code == 200, opened.text
 
 
 async def phone_headers(client: Any, round_id: int) -> dict[str, str]:

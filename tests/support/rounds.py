@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guard import Actor
@@ -118,6 +118,14 @@ async def pocket_park(db: AsyncSession) -> Park:
     return Park(process.id, [p.id for p in proposals], other.id, stray.id)
 
 
+async def phone_window_in_db(db: AsyncSession, round_id: int, hours: float = 24) -> None:
+    """Open the round's phone window for ``hours`` straight in the database (for a test
+    signed in by session cookie, casting through the public API: ballots from home)."""
+    until = datetime.now(UTC) + timedelta(hours=hours)
+    await db.execute(update(Round).where(Round.id == round_id).values(phone_until=until))
+    await db.commit()
+
+
 async def close(db: AsyncSession, round_id: int, phase: str = "closed") -> None:
     """Close (and count) the round as the rounds phase endpoint does; optionally publish."""
     round_row = await db.get(Round, round_id, populate_existing=True)
@@ -175,13 +183,29 @@ async def cast(
     )
 
 
+SECURE = "https://testserver.local"
+"""The test client's host over ``https``, as a facilitator reaches a service behind TLS: a
+phone window is refused on a plain ``http`` public address (``phone-window-insecure``)."""
+
+
+async def ensure_phone_window(client: Any, headers: dict[str, str], round_id: int) -> None:
+    """Open the round's phone window for a day unless it is open: ballots cast through
+    ``POST /api/v1/rounds/{id}/ballots`` (:func:`cast`) are ballots from home, taken only
+    inside it."""
+    path = f"/api/v1/rounds/{round_id}/phone-window"
+    shown = await client.get(path, headers=headers)
+    if shown.status_code == 200 and shown.json()["open"]:
+        return
+    until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    opened = await client.put(f"{SECURE}{path}", json={"until": until}, headers=headers)
+    assert opened.status_code == 200, opened.text
+
+
 async def vote(
     client: Any, staff: dict[str, dict[str, str]], round_id: int, ballots: list[dict[str, Any]]
 ) -> list[str]:
     """Issue a code for each ballot and cast it through the API, a phone window opened if
     the round has none open; the receipts' trackers, in order."""
-    from tests.support.phone import ensure_phone_window  # phone -> pages -> rounds
-
     await ensure_phone_window(client, staff["facilitator"], round_id)
     codes = await issue(client, staff["facilitator"], round_id, len(ballots))
     trackers = []
