@@ -7,7 +7,10 @@ Conventions, one sentence each (each pinned by a test in ``tests/engine/test_val
 
 - A share is a fraction ``numerator/denominator`` and is compared in whole numbers, so "at
   least half" of 30 households is 15, exactly half is enough, and 2/3 has no rounding.
-- The quorum's required number is the share of the base rounded up (half of 31 is 16).
+- A ``strict`` share (过半数 for 1/2) needs strictly more than the fraction: of 30 households
+  16, exactly half is not enough.
+- The quorum's required number is the share of the base rounded up (half of 31 is 16), for
+  a strict share the least whole number above it (more than half of 31 is 16, of 30 is 16).
 - A quorum of ``households`` counts households of the round's roll that voted over the roll;
   ``codes`` counts codes that took part (used, or used up by a spoiled or blank paper
   ballot) over codes issued less those voided; ``count`` needs that many taking part.
@@ -35,29 +38,44 @@ SHARE_METHODS = frozenset({"plurality", "irv", "bucklin", "approval"})
 """Methods whose counting rounds count ballots, so the winner's tally is a number of ballots."""
 
 
-class Share(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """A fraction ``numerator/denominator`` between 1/100 and 1 (e.g. 1/2, 2/3)."""
+class Share(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """A fraction ``numerator/denominator`` between 1/100 and 1 (e.g. 1/2, 2/3): at least that
+    much, or with ``strict`` more than that (1/2 strict is 过半数, more than half)."""
 
     numerator: Annotated[int, Meta(ge=1, le=100)]
     denominator: Annotated[int, Meta(ge=1, le=100)]
+    strict: bool = False
+    """Strictly more than the fraction (过半数), not at least it."""
 
     def __post_init__(self) -> None:
         if self.numerator > self.denominator:
             raise ValueError("a share is at most 1 (numerator <= denominator)")
+        if self.strict and self.numerator == self.denominator:
+            raise ValueError("nothing is more than all (a strict share is below 1)")
 
     def of(self, base: int) -> int:
-        """The share of ``base``, rounded up: the least whole number that is enough."""
+        """The least whole number that is enough of ``base``: the share rounded up, or for a
+        strict share the least whole number above the share."""
+        if self.strict:
+            return base * self.numerator // self.denominator + 1
         return -(-base * self.numerator // self.denominator)
 
     def reached(self, part: float, whole: int) -> bool:
-        """Whether ``part`` is at least this share of ``whole`` (exact at the boundary)."""
-        return whole > 0 and part * self.denominator >= whole * self.numerator
+        """Whether ``part`` is at least (strict: more than) this share of ``whole``, exact at
+        the boundary."""
+        if whole <= 0:
+            return False
+        if self.strict:
+            return part * self.denominator > whole * self.numerator
+        return part * self.denominator >= whole * self.numerator
 
     def percent(self) -> float:
         return round(100 * self.numerator / self.denominator, 1)
 
 
 HALF = Share(numerator=1, denominator=2)
+MORE_THAN_HALF = Share(numerator=1, denominator=2, strict=True)
+"""过半数: strictly more than half."""
 
 
 class Validity(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from service.accounts.repository import create_user
 from service.accounts.schemas import Role, UserCreate
+from service.auth.clock import now_of
 from service.auth.hashing import PasswordHasher
 from service.db import models
 from service.db.session import create_engine, sessionmaker
@@ -125,7 +126,9 @@ async def _load(settings: Settings) -> list[str]:
         await engine.dispose()
     from service.app import create_app
 
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    # In-process: a loopback address, on which a phone window may be opened (the demo's
+    # ballots go through the public API, so they are ballots from home, channel phone).
+    async with AsyncTestClient(app=create_app(settings), base_url="http://127.0.0.1") as client:
         codes = await _story(_Api(client))
     lines = [
         "已载入示例：杜集社区口袋公园建设方案 / Demo loaded: the Dují pocket park.",
@@ -360,8 +363,11 @@ async def _story(api: _Api) -> list[str]:
 
 
 async def _vote(api: _Api, round_id: int, ballots: list[dict[str, Any]]) -> None:
-    """Open voting, cast ``ballots`` with fresh codes, close (count) and publish."""
+    """Open voting and a phone window, cast ``ballots`` with fresh codes through the public
+    API (ballots from home: counted as phone ballots), close (count) and publish."""
     await api.call("POST", f"/api/v1/rounds/{round_id}/phase", {"to": "voting"})
+    until = now_of(api.client.app.state) + timedelta(days=1)
+    await api.call("PUT", f"/api/v1/rounds/{round_id}/phone-window", {"until": until.isoformat()})
     issued = await api.call("POST", f"/api/v1/rounds/{round_id}/codes", {"count": len(ballots)})
     for code, ballot in zip([c["code"] for c in issued["codes"]], ballots, strict=True):
         await api.call(

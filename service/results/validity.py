@@ -44,7 +44,7 @@ async def round_validity(db: AsyncSession, round_row: Round, result: Result) -> 
     )
 
 
-def reason_words(reason: Reason, quorum_kind: str, lang: str) -> str:
+def reason_words(reason: Reason, quorum_kind: str, lang: str, *, strict: bool = False) -> str:
     """One reason in a sentence (``未达到法定人数：参与 12 户，需 15 户``)."""
     if reason.code == "quorum":
         unit = text(lang, f"validity.unit.{quorum_kind}")
@@ -59,7 +59,7 @@ def reason_words(reason: Reason, quorum_kind: str, lang: str) -> str:
         share = 100 * (reason.votes or 0) / reason.valid if reason.valid else 0.0
         return text(
             lang,
-            "validity.reason.winner_share",
+            "validity.reason.winner_share" + ("_over" if strict else ""),
             winner=reason.winner or "",
             share=f"{share:.1f}".rstrip("0").rstrip("."),
             votes=grouped_number(reason.votes or 0),
@@ -75,7 +75,8 @@ def verdict_words(rule: Validity, verdict: Verdict, lang: str) -> str:
         return text(lang, "validity.no_rule")
     if verdict.valid:
         return text(lang, "validity.valid")
-    reasons = [reason_words(r, verdict.quorum.kind, lang) for r in verdict.reasons]
+    strict = rule.winner_share is not None and rule.winner_share.strict
+    reasons = [reason_words(r, verdict.quorum.kind, lang, strict=strict) for r in verdict.reasons]
     return text(lang, "validity.invalid", reasons=text(lang, "validity.separator").join(reasons))
 
 
@@ -89,13 +90,14 @@ def rule_words(rule: Validity, lang: str) -> str:
         parts.append(
             text(
                 lang,
-                f"validity.rule.{rule.quorum}",
+                f"validity.rule.{rule.quorum}" + ("_over" if share.strict else ""),
                 share=f"{share.numerator}/{share.denominator}",
             )
         )
     if rule.winner_share is not None:
         w = rule.winner_share
-        parts.append(text(lang, "validity.rule.winner", share=f"{w.numerator}/{w.denominator}"))
+        key = "validity.rule.winner" + ("_over" if w.strict else "")
+        parts.append(text(lang, key, share=f"{w.numerator}/{w.denominator}"))
     if not parts:
         return text(lang, "validity.no_rule")
     return text(lang, "validity.separator").join(parts)

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from service.auth.clock import now_of
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.events import round_channel
@@ -26,6 +27,7 @@ from service.voting.casting import prepare
 from service.voting.channels import Channel
 from service.voting.late import LateReport, late_report
 from service.voting.lockouts import Lockouts
+from service.voting.phone_window import check_cast
 from service.voting.schemas import (
     CastRequest,
     CodesCreate,
@@ -41,9 +43,10 @@ Channels: TypeAlias = NamedDependency[ChannelsPlugin]
 CAST_REFUSALS = {
     404: "`code-unknown`: no such voter code in this round (counted against the device's guesses)",
     409: "`code-used`, `code-void`, `household-voted`: the code cannot vote (again); "
-    "`round-not-open`: the round is not voting; `idempotency-key-reused`: the key was used "
-    "for another ballot; `cast-retry`, `database-busy`: collided with another submission "
-    "or change, send it again with the same key",
+    "`round-not-open`: the round is not voting; `phone-window-closed`: the round takes no "
+    "ballots from home now (no phone window, or it has ended); `idempotency-key-reused`: "
+    "the key was used for another ballot; `cast-retry`, `database-busy`: collided with "
+    "another submission or change, send it again with the same key",
     422: "`invalid-ballot` (`detail.problem`): the ballot breaks the round's rules "
     "(unknown option, a rank twice, empty …)",
     429: "`too-many-attempts`: too many unknown codes from this device; wait `Retry-After` seconds",
@@ -68,6 +71,15 @@ async def cast(
     except codes.CodeUnknown:
         await lockouts.failed(device, round_id)
         raise
+
+
+async def cast_from_home(state: State, device: str, round_id: int, data: CastRequest) -> Receipt:
+    """A ballot from no enrolled tablet (the phone page, the public API): taken only inside
+    the round's phone window (:func:`service.voting.phone_window.check_cast`; a retry of a
+    ballot cast inside it still gets its receipt), and counted as channel ``phone``."""
+    async with state.sessionmaker() as db:
+        await check_cast(db, round_id, data.key, state.settings.secret_key, now_of(state))
+    return await cast(state, device, round_id, data, channel="phone")
 
 
 class VotingController(Controller):
@@ -152,10 +164,13 @@ class VotingController(Controller):
         round_id: FromPath[int],
         data: JSONBody[CastRequest],
     ) -> Response[Receipt]:
-        """Cast a ballot with a one-time code: 201 with the receipt, or 200 with the same
-        receipt when the same key and ballot were already cast (a retry)."""
+        """Cast a ballot with a one-time code from home: 201 with the receipt, or 200 with the
+        same receipt when the same key and ballot were already cast (a retry). A ballot here
+        comes from no enrolled tablet (tablets cast through the kiosk page), so it is a
+        ballot from home, like the phone page's: taken only inside the round's phone window
+        (409 `phone-window-closed` outside it, nothing stored) and counted as `phone`."""
         host = request.client.host if request.client else ""
-        receipt = await cast(state, devices.address(host), round_id, data)
+        receipt = await cast_from_home(state, devices.address(host), round_id, data)
         return Response(receipt, status_code=200 if receipt.replayed else 201)
 
     @get("/{round_id:int}/ballots", opt=roles("public", *STAFF), responses=HIDDEN)

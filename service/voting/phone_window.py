@@ -6,16 +6,19 @@ without a window takes none. The window never keeps a closed round open: closing
 ends phone voting with it. A phone keeps no ballot for later, so a ballot sent after the
 window is refused and nothing of it is stored.
 
-    set_window(db, round_id, until, actor)   the facilitator sets, moves or clears it
+    set_window(db, round_id, until, actor, now, base)  the facilitator sets, moves or clears it
+    secure_base(base)                         whether phone links on ``base`` may be given out
     window_refusal(round_row, zone, now)      why a phone cannot cast now, or None
     check_cast(db, round_id, key, secret, now)  refused outside it, a retry's receipt kept
 """
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime
 from functools import partial
 from typing import Final
+from urllib.parse import urlsplit
 
 import msgspec
 from sqlalchemy import select
@@ -50,6 +53,23 @@ class PhoneWindow(msgspec.Struct, frozen=True):
     """Until when phones may vote (UTC); ``None``: no phone voting."""
     open: bool
     """Whether a phone ballot would be taken now (voting, and before ``until``)."""
+
+
+def secure_base(base: str) -> bool:
+    """Whether residents' phones may be sent to ``base`` (the public address,
+    :meth:`service.settings.Settings.public_base`): only over ``https``, so codes and ballots
+    never cross the internet in clear, or on a loopback host (``localhost``, ``127.0.0.1``,
+    ``::1``), which never leaves the machine (for trying it out locally)."""
+    parts = urlsplit(base)
+    if parts.scheme == "https":
+        return True
+    host = parts.hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def is_open(round_row: Round, now: datetime) -> bool:
@@ -113,15 +133,24 @@ async def check_cast(
 
 
 async def set_window(
-    db: AsyncSession, round_id: int, until: datetime | None, actor: Actor, now: datetime
+    db: AsyncSession,
+    round_id: int,
+    until: datetime | None,
+    actor: Actor,
+    now: datetime,
+    base: str,
 ) -> PhoneWindow:
     """Set, move or clear (``until=None``) the round's phone window, audited. Before and
     during voting only (409 ``phone-window-fixed`` once the round has closed); a new end must
-    be in the future and carry its offset (422)."""
+    be in the future and carry its offset (422); setting or moving it needs a public address
+    ``base`` phones may be sent to (:func:`secure_base`, else 409 ``phone-window-insecure``);
+    clearing never does."""
     round_row = await find_round(db, round_id, for_update=True)
     if round_row.phase not in SETTABLE:
         raise Conflict("phone-window-fixed", round_id=round_id, phase=round_row.phase)
     if until is not None:
+        if not secure_base(base):
+            raise Conflict("phone-window-insecure", round_id=round_id, base=base)
         if until.tzinfo is None:
             raise Invalid("phone-window-offset", field="until")
         until = until.astimezone(UTC)

@@ -7,6 +7,7 @@ refusals that name the field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -289,16 +290,28 @@ class AssistanceForm(msgspec.Struct):
     kind: str = ""
 
 
-SHARES = ("1/2", "2/3", "1/3", "3/4")
-"""The shares the set-up form offers (a quorum's, a winner's), as ``numerator/denominator``."""
+SHARES = ("1/2", ">1/2", "2/3", "1/3", "3/4")
+"""The shares the set-up form offers (a quorum's, a winner's), as ``numerator/denominator``,
+``>`` first for a strict share (``>1/2``: 过半数, more than half). Besides these it offers
+a round's current share, whatever the API set (``console/validity_fields.html``), so saving
+the form keeps it."""
 QUORUMS = ("none", "households", "codes", "count")
+SHARE_TYPED = re.compile(r"(>?)([1-9][0-9]{0,2})/([1-9][0-9]{0,2})")
 
 
-def _share(value: str, field: str) -> dict[str, int]:
-    if value not in SHARES:
+def _share(value: str, field: str) -> dict[str, Any]:
+    """A share as the form sends it (``2/3``, ``>1/2``, or a round's current one like
+    ``3/5``), in the API's shape; 422 unless it is a share the API would take."""
+    typed = SHARE_TYPED.fullmatch(value.strip())
+    if typed is None:
         raise Invalid("validity-share", field=field)
-    top, _, bottom = value.partition("/")
-    return {"numerator": int(top), "denominator": int(bottom)}
+    strict, top, bottom = typed.group(1) == ">", int(typed.group(2)), int(typed.group(3))
+    if bottom > 100 or top > bottom or (strict and top == bottom):
+        raise Invalid("validity-share", field=field)
+    share: dict[str, Any] = {"numerator": top, "denominator": bottom}
+    if strict:
+        share["strict"] = True
+    return share
 
 
 def validity_fields(quorum: str, share: str, count: str, winner: str) -> dict[str, Any]:

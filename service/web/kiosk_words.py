@@ -57,6 +57,7 @@ FIXED_SLOTS: Final = {
     "contrast": "kiosk.contrast",
     "assisted": "kiosk.assisted.toggle",
     "assisted.read": "kiosk.assisted.read",
+    "assisted.novoice": "kiosk.assisted.novoice",
     "code.title": "kiosk.code.title",
     "code.label": "kiosk.code.label",
     "code.help": "kiosk.code.help",

@@ -26,13 +26,14 @@ from service.auth.guard import roles
 from service.communities.controllers import zone_of_process
 from service.db.models import Round
 from service.deps import DB
+from service.errors import NotFound
 from service.rounds.repository import find_round
 from service.rounds.settings import ballot_rules
 from service.voting import devices
 from service.voting.code_check import check_code
-from service.voting.controllers import cast
+from service.voting.controllers import cast_from_home
 from service.voting.padding import padded_size
-from service.voting.phone_window import check_cast, check_window, is_open
+from service.voting.phone_window import check_window, is_open
 from service.voting.schemas import CastRequest, Receipt
 from service.web.kiosk import JSON_ERRORS, QUIET_SECONDS, CodeCheck, ballot_view
 from service.web.kiosk_words import DEFAULT_LANGUAGE
@@ -91,8 +92,11 @@ class PhoneController(Controller):
         self, request: Request[Any, Any, Any], db: DB, round_id: FromPath[int]
     ) -> Template:
         """The round's ballot for a phone inside its phone window; outside it, when phone
-        voting is or was open, in the community's zone (404 for no such round)."""
+        voting is or was open, in the community's zone (404 for no such round, and for a
+        cancelled one: a link on a slip shows nothing of a round that never voted)."""
         round_row = await find_round(db, round_id)
+        if round_row.phase is RoundPhase.CANCELLED:
+            raise NotFound("no-round", round_id=round_id)
         zone = await zone_of_process(db, round_row.process_id)
         now = now_of(request.app.state)
         if not is_open(round_row, now):
@@ -187,8 +191,5 @@ class PhoneController(Controller):
         the same key), only inside the phone window — after it 409 ``phone-window-closed``
         and nothing is stored (a phone keeps no ballot for later); a retry of a ballot cast
         inside it still gets its receipt."""
-        async with state.sessionmaker() as db:
-            key = state.settings.secret_key
-            await check_cast(db, round_id, data.key, key, now_of(state))
-        receipt = await cast(state, device(request), round_id, data, channel="phone")
+        receipt = await cast_from_home(state, device(request), round_id, data)
         return Response(receipt, status_code=200 if receipt.replayed else 201)

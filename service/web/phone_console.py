@@ -5,9 +5,10 @@ zone (:mod:`service.voting.phone_window` does the rest)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -54,6 +55,7 @@ class PhoneConsoleController(Controller):
     @post("/rounds/{round_id:int}/phone-window", opt=RUNS_MEETINGS)
     async def phone_window(
         self,
+        request: Request[Any, Any, Any],
         db: DB,
         state: State,
         actor: Caller,
@@ -66,5 +68,6 @@ class PhoneConsoleController(Controller):
         until = None
         if not data.clear:
             until = local_time(data.until, await zone_of_process(db, round_row.process_id))
-        await set_window(db, round_id, until, actor, now_of(state))
+        base = state.settings.public_base(str(request.base_url))
+        await set_window(db, round_id, until, actor, now_of(state), base)
         return redirect(f"/console/rounds/{round_id}#phone")

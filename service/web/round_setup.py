@@ -59,7 +59,10 @@ def current_values(round_row: Round) -> dict[str, Any]:
 
 
 def _typed(share: Share | None) -> str:
-    return "" if share is None else f"{share.numerator}/{share.denominator}"
+    """A share as the form's selects name it: ``2/3``, or ``>1/2`` for a strict one."""
+    if share is None:
+        return ""
+    return (">" if share.strict else "") + f"{share.numerator}/{share.denominator}"
 
 
 def validity_values(rule: Validity) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from service.records.slips import phone_ballot, qr_svgs
 from service.rounds import repository as rounds
 from service.text import blank
 from service.voting import batches, codes
+from service.voting.phone_window import secure_base
 from service.voting.roll import clashes
 from service.voting.schemas import CodesCreate, HouseholdWarning
 from service.web.console import RUNS_MEETINGS
@@ -61,6 +62,14 @@ class ReprintForm(msgspec.Struct):
     numbers: str = ""
     reason: str = ""
     pdf: str = ""
+
+
+def phone_base(request: Request[Any, Any, Any]) -> str:
+    """The public address slips' QR codes send phones to, or ``""`` when phones may not be
+    sent there (not ``https`` nor a loopback host, :func:`secure_base`): then the slips carry
+    the code alone, for the tablet, and no phone link."""
+    base = request.app.state.settings.public_base(str(request.base_url))
+    return base if secure_base(base) else ""
 
 
 def prefetch(request: Request[Any, Any, Any]) -> bool:
@@ -226,8 +235,8 @@ class SlipsController(Controller):
         reprint: bool,
     ) -> Template:
         """Slips with their codes and QR codes, to print (a showing or a reprint)."""
-        base = request.app.state.settings.public_base(str(request.base_url))
-        phone = phone_ballot(base, round_row.id)
+        base = phone_base(request)
+        phone = phone_ballot(base, round_row.id) if base else ""
         svgs = await offload.run(qr_svgs, [s.code for s in slips], phone)
         return page(
             request,
@@ -236,6 +245,7 @@ class SlipsController(Controller):
             process=process,
             batch=found,
             reprint=reprint,
+            phone=bool(phone),
             slips=[
                 {"code": s.code, "household": s.household, "number": s.number, "qr": Markup(svg)}
                 for s, svg in zip(slips, svgs, strict=True)  # segno's own markup
@@ -259,7 +269,7 @@ class SlipsController(Controller):
         if prefetch(request) or not batches.in_printing_window(found, actor):
             return redirect(f"/console/rounds/{round_id}/slips/{batch}")
         key = state.settings.secret_key
-        lang, base = language_of(request), state.settings.public_base(str(request.base_url))
+        lang, base = language_of(request), phone_base(request)
         made = await reprint_slips(db, round_id, batch, key, actor, lang, base=base)
         return file_response(made)
 
@@ -285,7 +295,7 @@ class SlipsController(Controller):
         key = state.settings.secret_key
         if data.pdf:
             lang = language_of(request)
-            base = state.settings.public_base(str(request.base_url))
+            base = phone_base(request)
             made = await reprint_slips(
                 db, round_id, batch, key, actor, lang, numbers, reason, base=base
             )

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,8 @@ async def prepare(
     )
     rid = round_["id"]
     await call(client, "POST", f"/api/v1/rounds/{rid}/phase", {"to": "voting"}, auth)
+    until = (datetime.now(UTC) + timedelta(days=1)).isoformat()  # casts from home: a window
+    await call(client, "PUT", f"/api/v1/rounds/{rid}/phone-window", {"until": until}, auth)
     codes: list[str] = []
     while len(codes) < codes_needed:
         batch = min(5000, codes_needed - len(codes))

@@ -49,6 +49,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,8 @@ async def fill_budget_round(base: str, staff: Staff, ballots: int, projects: int
     )
     round_id = int(created["id"])
     await staff.call("POST", f"/api/v1/rounds/{round_id}/phase", {"to": "voting"})
+    until = (datetime.now(UTC) + timedelta(days=1)).isoformat()  # casts from home: a window
+    await staff.call("PUT", f"/api/v1/rounds/{round_id}/phone-window", {"until": until})
     plain: list[str] = []
     while len(plain) < ballots:
         batch = min(5000, ballots - len(plain))

@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     stored_contents,
     voting_round,
 )
+from tests.support.phone import set_phone_window
 
 NAMES = [name for name, _, _ in OPTIONS]
 TABLET = {"width": 800, "height": 1280}
@@ -65,7 +66,9 @@ def kept_on_tablet(tablet: Page) -> list[dict[str, object]]:
 
 
 def cast_elsewhere(server: Server, round_id: int, code: str, name: str) -> None:
-    """The code is used on another tablet that was online."""
+    """The code is used elsewhere while the tablet is offline: from home, through the public
+    API, inside a phone window."""
+    server.db(lambda db: set_phone_window(db, round_id, hours=1))
     answer = httpx.post(
         server.url(f"/api/v1/rounds/{round_id}/ballots"),
         json={

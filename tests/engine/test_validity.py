@@ -7,7 +7,15 @@ import msgspec
 import pytest
 
 from engine.result import Result, Round
-from engine.validity import HALF, Share, Validity, decide, quorum, winner_votes
+from engine.validity import (
+    HALF,
+    MORE_THAN_HALF,
+    Share,
+    Validity,
+    decide,
+    quorum,
+    winner_votes,
+)
 
 TWO_THIRDS = Share(numerator=2, denominator=3)
 
@@ -121,3 +129,37 @@ def test_no_decision_fails_a_winner_share() -> None:
     )
     verdict = decide(rule, quorum(rule, 0, 0), empty)
     assert [r.code for r in verdict.reasons] == ["no-decision"]
+
+
+# --- 过半数: a strict share (review item 11) ---------------------------------------------
+
+
+def test_more_than_half_needs_strictly_more_than_half():
+    assert MORE_THAN_HALF.of(30) == 16  # 15 is exactly half: not enough
+    assert MORE_THAN_HALF.of(31) == 16
+    assert MORE_THAN_HALF.of(1) == 1
+    assert not MORE_THAN_HALF.reached(15, 30)
+    assert MORE_THAN_HALF.reached(16, 30)
+    assert HALF.reached(15, 30)
+    assert not MORE_THAN_HALF.reached(0, 0)
+
+
+def test_a_strict_share_of_a_quorum_and_a_winner():
+    rule = Validity(quorum="households", quorum_share=MORE_THAN_HALF)
+    assert quorum(rule, 15, 30).required == 16
+    assert not quorum(rule, 15, 30).reached
+    assert quorum(Validity(quorum="households"), 15, 30).reached
+    strict = Share(numerator=2, denominator=3, strict=True)
+    assert strict.of(30) == 21
+    assert strict.reached(20.5, 30)
+    assert not strict.reached(20, 30)
+
+
+def test_nothing_is_more_than_all():
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert({"numerator": 1, "denominator": 1, "strict": True}, Share)
+
+
+def test_a_share_that_is_not_strict_encodes_as_before():
+    assert msgspec.json.encode(HALF) == b'{"numerator":1,"denominator":2}'
+    assert msgspec.json.decode(msgspec.json.encode(MORE_THAN_HALF), type=Share) == MORE_THAN_HALF

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -209,6 +210,9 @@ class Staff:
         )
         round_id = int(created["id"])
         await self.call("POST", f"/api/v1/rounds/{round_id}/phase", {"to": "voting"})
+        # the load casts through the public API: ballots from home, taken in a phone window
+        until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        await self.call("PUT", f"/api/v1/rounds/{round_id}/phone-window", {"until": until})
         plain: list[str] = []
         while len(plain) < codes:
             batch = min(5000, codes - len(plain))

@@ -40,7 +40,7 @@ from tests.support.paths import ELECTIONS
 from tests.support.phone import open_phone_window
 from tests.support.records_demo import Demo, build_demo
 from tests.support.roll import community_of, import_roll, record_proxy, roll_csv
-from tests.support.rounds import make_round
+from tests.support.rounds import ensure_phone_window, make_round
 
 SOON = "2099-12-31"
 
@@ -149,6 +149,7 @@ async def build_world(client: Any, staff: dict[str, dict[str, str]], db: Any) ->
         await client.post(f"/api/v1/rounds/{voting}/codes", json={"count": 3}, headers=facilitator),
         201,
     )
+    await ensure_phone_window(client, facilitator, voting)  # the API casts from home
     await ok(
         await client.post(
             f"/api/v1/rounds/{voting}/ballots",

@@ -226,9 +226,9 @@ async def test_turnout(client, db, staff):
         },
         "late_ballots": 0,
         "slips_reprinted": 0,
-        "tablet_ballots": 2,
+        "tablet_ballots": 0,  # cast through the public API: ballots from home
         "paper_ballots": 0,
-        "phone_ballots": 0,
+        "phone_ballots": 2,
         "paper_spoiled": 0,
         "paper_blank": 0,
         "reconciled": True,

@@ -18,6 +18,7 @@ from service.db.models import AuditEvent, VoterCode
 from tests.support.app import ok
 from tests.support.box import cast_count
 from tests.support.park import PARK
+from tests.support.rounds import ensure_phone_window
 
 # 40 residents: 14 put the play equipment first, 11 the health station, 8 the shade seats,
 # 7 the events area; second and third choices vary, some rank only one option.
@@ -95,6 +96,7 @@ async def test_bench_meeting_from_process_to_published_result(client, staff, db)
     await ok(
         await client.post(f"/api/v1/rounds/{rid}/phase", json={"to": "voting"}, headers=facilitator)
     )
+    await ensure_phone_window(client, facilitator, rid)  # the API casts from home
 
     issued = await ok(
         await client.post(f"/api/v1/rounds/{rid}/codes", json={"count": 40}, headers=facilitator),

@@ -34,7 +34,7 @@ from service.records.cells import formula_like
 from service.text import line, prose
 from tests.support.box import cast_count
 from tests.support.park import PARK
-from tests.support.rounds import cast, make_round, ranked
+from tests.support.rounds import cast, ensure_phone_window, make_round, ranked
 
 HUGE = 2**70
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -239,6 +239,7 @@ async def formula_round(client: Any, staff: dict[str, dict[str, str]], db: Any) 
         )
         assert said.status_code == 201, said.text
     assert (await client.post(phase, json={"to": "voting"}, headers=facilitator)).is_success
+    await ensure_phone_window(client, facilitator, rid)  # the API casts from home
     issued = await client.post(f"/api/v1/rounds/{rid}/codes", json={"count": 3}, headers=admin)
     for n, item in enumerate(issued.json()["codes"]):
         ranking = [[FORMULAS[n]], [FORMULAS[3]]]

@@ -39,7 +39,7 @@ from tests.support.documents import png
 from tests.support.feedback import give
 from tests.support.records_demo import Demo, build_demo
 from tests.support.roll import roll_csv
-from tests.support.rounds import make_round
+from tests.support.rounds import SECURE, ensure_phone_window, make_round
 
 DOCUMENT = document(
     create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=SECRET))
@@ -277,6 +277,7 @@ async def voting(api: Api, demo: Demo) -> None:
         json={"reason": "离题"},
     )
     await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "voting"})
+    await ensure_phone_window(api.client, api.staff["facilitator"], rid)  # casts from home
     await api("POST", f"/api/v1/rounds/{rid}/cancel", 409, "facilitator", json=cancel)
     await api("GET", f"/api/v1/rounds/{rid}/result", 409, "facilitator")
     issued = await api("POST", f"/api/v1/rounds/{rid}/codes", 201, "facilitator", json={"count": 3})
@@ -320,8 +321,12 @@ async def voting(api: Api, demo: Demo) -> None:
     )
     await api("GET", f"/api/v1/rounds/{rid}/assistance", 200, "secretary")
     phone = f"/api/v1/rounds/{rid}/phone-window"
-    await api("PUT", phone, 200, "facilitator", json={"until": "2099-01-01T20:00:00+08:00"})
-    await api("PUT", phone, 422, "facilitator", json={"until": "2000-01-01T20:00:00+08:00"})
+    later = {"until": "2099-01-01T20:00:00+08:00"}
+    await api("PUT", phone, 409, "facilitator", json=later)  # plain http: phone-window-insecure
+    await api("PUT", f"{SECURE}{phone}", 200, "facilitator", json=later)
+    await api(
+        "PUT", f"{SECURE}{phone}", 422, "facilitator", json={"until": "2000-01-01T20:00:00+08:00"}
+    )
     await api("GET", phone, 200, "secretary")
     await api("POST", f"/api/v1/rounds/{rid}/phase", 200, "facilitator", json={"to": "closed"})
     await api("PUT", phone, 409, "facilitator", json={"until": None})

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from service.db.models import Comment, Proposal, Round, RoundOption, VoterCode
 from tests.support.pages import labels_of, post_form, set_up, to_phase, use_session
 from tests.support.park import PARK
+from tests.support.rounds import phone_window_in_db
 
 
 async def test_a_round_set_up_with_the_forms(client, db, staff):
@@ -96,6 +97,7 @@ async def test_code_slips_turnout_and_no_result_before_close(client, db, staff):
     ids = await set_up(client, staff)
     rid = ids["round"]
     opened = await to_phase(client, rid, "voting")
+    await phone_window_in_db(db, rid)  # the API casts from home
     assert "投票中" in opened.text
     slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "4"})
     assert slips.status_code == 200
@@ -134,6 +136,7 @@ async def test_close_reveal_publish_and_look_up(client, db, staff):
     ids = await set_up(client, staff)
     rid = ids["round"]
     await to_phase(client, rid, "voting")
+    await phone_window_in_db(db, rid)  # the API casts from home
     slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "3"})
     codes = labels_of(slips.text, "slip-code")
     trackers = []
@@ -181,6 +184,7 @@ async def test_a_tie_the_round_may_not_draw_is_told_in_words(client, db, staff):
     ids = await set_up(client, staff, tie_policy="refuse")
     rid = ids["round"]
     await to_phase(client, rid, "voting")
+    await phone_window_in_db(db, rid)  # the API casts from home
     slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "2"})
     for code, first in zip(labels_of(slips.text, "slip-code"), PARK, strict=False):
         ballot = {"kind": "ranked", "ranking": [[first]]}
@@ -205,6 +209,7 @@ async def test_a_next_round_seeded_from_the_top_of_a_published_one(client, db, s
     page = await client.get(f"/console/processes/{ids['process']}")
     assert 'id="seed"' not in page.text  # nothing published yet to seed from
     await to_phase(client, rid, "voting")
+    await phone_window_in_db(db, rid)  # the API casts from home
     slips = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "3"})
     for code, order in zip(labels_of(slips.text, "slip-code"), ([2, 0], [2, 1], [0]), strict=True):
         ballot = {"kind": "ranked", "ranking": [[PARK[i]] for i in order]}
@@ -262,6 +267,7 @@ async def test_a_code_handed_back_is_voided_with_its_reason(client, db, staff):
     assert again.status_code == 409
     assert 'data-code="code-void"' in again.text
     await to_phase(client, rid, "voting")
+    await phone_window_in_db(db, rid)  # the API casts from home
     cast = await client.post(
         f"/api/v1/rounds/{rid}/ballots",
         json={
@@ -339,6 +345,7 @@ async def test_a_round_without_ballots_reveals_no_decision(client, db, staff):
     ids = await set_up(client, staff, tie_policy="refuse")
     rid = ids["round"]
     await to_phase(client, rid, "voting")
+    await phone_window_in_db(db, rid)  # the API casts from home
     revealed = await to_phase(client, rid, "closed")
     assert str(revealed.url).endswith(f"/console/rounds/{rid}/reveal")
     assert re.search(r'class="winners-title">无结果<', revealed.text)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from service.db.models import RoundResult
 from tests.support.pages import labels_of, post_form, set_up, to_phase, use_session
 from tests.support.park import PARK
+from tests.support.rounds import phone_window_in_db
 
 PLAY, HEALTH, CULTURE = PARK[:3]
 
@@ -39,6 +40,7 @@ async def test_a_head_to_head_tie_on_the_tv_and_the_board(client, db, staff):
     ids = await set_up(client, staff, method="schulze")
     rid = ids["round"]
     await to_phase(client, rid, "voting")
+    await phone_window_in_db(db, rid)  # the API casts from home
     # 儿童游乐设施 vs 健康监测站: 3 to 3; both beat 文化墙 6 to 0
     await vote(client, rid, [[0, 1, 2]] * 3 + [[1, 0, 2]] * 3)
     revealed = await to_phase(client, rid, "closed")
@@ -83,6 +85,7 @@ async def test_every_counting_step_on_the_tv(client, db, staff):
     ids = await set_up(client, staff)
     rid = ids["round"]
     await to_phase(client, rid, "voting")
+    await phone_window_in_db(db, rid)  # the API casts from home
     # 3 × 儿童游乐设施, 2 × 健康监测站, 1 × 文化墙 alone. Step 1: 文化墙 is out and its
     # ballot has no further choice; step 2: 儿童游乐设施 has 3 of the 5 still counting.
     await vote(client, rid, [[0]] * 3 + [[1]] * 2 + [[2]])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 from sqlalchemy import func, select
 
 from service.db.models import Envelope, Round, VoterCode
@@ -18,12 +19,14 @@ from tests.support.documents import pdf_text
 from tests.support.pages import post_form, token_from, use_session
 from tests.support.park import PARK
 from tests.support.phone import (
+    SECURE,
     end_phone_window,
     open_phone_window,
     phone_cast,
     phone_code,
     phone_headers,
 )
+from tests.support.rounds import cast as cast_by_api
 from tests.support.rounds import close, issue, make_round, ranked
 
 
@@ -42,7 +45,7 @@ async def turnout(client, staff, round_id: int) -> dict:
 
 
 async def test_without_a_window_a_phone_is_refused_and_nothing_is_stored(client, db, staff):
-    round_id = await make_round(db)
+    round_id = await make_round(db, phone_hours=None)
     [code] = await issue(client, staff["facilitator"], round_id, 1)
     page = await client.get(f"/vote/{round_id}")
     assert page.status_code == 200
@@ -57,8 +60,34 @@ async def test_without_a_window_a_phone_is_refused_and_nothing_is_stored(client,
     assert (await turnout(client, staff, round_id))["ballots_cast"] == 0
 
 
+async def test_the_public_api_is_a_ballot_from_home_held_to_the_phone_window(
+    client, db, staff, clock
+):
+    """A cast from no enrolled tablet (tablets cast through /kiosk) is a ballot from home:
+    without a window, and after it, the public API refuses it as the phone page does."""
+    round_id = await make_round(db, phone_hours=None)
+    [early, late] = await issue(client, staff["facilitator"], round_id, 2)
+    refused = await cast_by_api(client, round_id, early, ranked(PARK[0]))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "phone-window-closed"
+    opened = await open_phone_window(client, staff["facilitator"], round_id, hours=2, now=clock.now)
+    assert opened.status_code == 200, opened.text
+    key = uuid.uuid4().hex
+    taken = await cast_by_api(client, round_id, early, ranked(PARK[0]), key=key)
+    assert taken.status_code == 201, taken.text
+    counted = await turnout(client, staff, round_id)
+    assert (counted["phone_ballots"], counted["tablet_ballots"]) == (1, 0)
+    clock.advance(hours=3)
+    after = await cast_by_api(client, round_id, late, ranked(PARK[1]))
+    assert after.status_code == 409, after.text
+    assert after.json()["code"] == "phone-window-closed"
+    retry = await cast_by_api(client, round_id, early, ranked(PARK[0]), key=key)
+    assert retry.status_code == 200  # the receipt of a ballot cast inside the window
+    assert await ballots_in(db, round_id) == 1
+
+
 async def test_inside_the_window_a_phone_casts_and_is_counted_apart(client, db, staff):
-    round_id = await make_round(db)
+    round_id = await make_round(db, phone_hours=None)
     codes = await issue(client, staff["facilitator"], round_id, 3)
     opened = await open_phone_window(client, staff["facilitator"], round_id, hours=30)
     assert opened.status_code == 200, opened.text
@@ -74,21 +103,18 @@ async def test_inside_the_window_a_phone_casts_and_is_counted_apart(client, db, 
     assert again.status_code == 200
     assert again.json()["tracker"] == cast.json()["tracker"]
     await phone_cast(client, round_id, headers, codes[1], ranked(PARK[2]))
-    tablet = await client.post(
-        f"/api/v1/rounds/{round_id}/ballots",
-        json={"code": codes[2], "key": uuid.uuid4().hex, "ballot": ranked(PARK[1])},
-    )
-    assert tablet.status_code == 201
+    from_api = await cast_by_api(client, round_id, codes[2], ranked(PARK[1]))
+    assert from_api.status_code == 201  # no enrolled tablet: a ballot from home too
     counted = await turnout(client, staff, round_id)
     assert (counted["ballots_cast"], counted["phone_ballots"], counted["tablet_ballots"]) == (
         3,
-        2,
-        1,
+        3,
+        0,
     )
     channels = (
         await db.scalars(select(VoterCode.channel).where(VoterCode.round_id == round_id))
     ).all()
-    assert sorted(c or "" for c in channels) == ["", "phone", "phone"]
+    assert sorted(c or "" for c in channels) == ["phone", "phone", "phone"]
 
 
 async def test_after_the_window_a_phone_ballot_is_refused_and_not_stored(client, db, staff, clock):
@@ -149,8 +175,8 @@ async def test_closing_the_round_ends_phone_voting(client, db, staff):
 
 
 async def test_the_window_is_set_in_the_future_with_an_offset_and_audited(client, db, staff):
-    round_id = await make_round(db, phase="scheduled")
-    path = f"/api/v1/rounds/{round_id}/phone-window"
+    round_id = await make_round(db, phase="scheduled", phone_hours=None)
+    path = f"{SECURE}/api/v1/rounds/{round_id}/phone-window"
     facilitator = staff["facilitator"]
     past = await open_phone_window(client, facilitator, round_id, hours=-1)
     assert past.status_code == 422
@@ -235,15 +261,41 @@ async def test_slips_carry_the_code_only_in_the_links_fragment(client, db, staff
         follow_redirects=False,
     )
     assert issued.status_code == 303
-    page = await client.get(issued.headers["location"])
+    page = await client.get(f"{SECURE}{issued.headers['location']}")
     assert page.status_code == 200
     codes = [line.split("<")[0] for line in page.text.split('<p class="slip-code">')[1:]]
     assert len(codes) == 2
     for code in codes:
-        link = f"http://testserver.local/vote/{round_id}#{code}"
+        link = f"{SECURE}/vote/{round_id}#{code}"
         assert qr_svg(link, code) in page.text  # the QR code holds the link
         assert code not in link.split("#")[0]
     assert "用手机扫码投票（开放时间见通知）" in page.text
+    plain = await client.get(issued.headers["location"])  # http: no phone link printed
+    assert plain.status_code == 200
+    for code in codes:
+        assert qr_svg(code, code) in plain.text
+        assert f"/vote/{round_id}#{code}" not in plain.text
+    assert "用手机扫码" not in plain.text
+
+
+async def test_no_phone_window_over_plain_http_but_on_loopback(client, db, staff, settings):
+    round_id = await make_round(db, phone_hours=None)
+    facilitator = staff["facilitator"]
+    until = (datetime.now(UTC) + timedelta(hours=5)).isoformat()
+    path = f"/api/v1/rounds/{round_id}/phone-window"
+    refused = await client.put(path, json={"until": until}, headers=facilitator)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "phone-window-insecure"
+    assert "没有加密" in refused.json()["message_zh"]
+    assert (await client.put(path, json={"until": None}, headers=facilitator)).status_code == 200
+    for base in ("http://localhost", "http://127.0.0.1:8000"):
+        taken = await client.put(f"{base}{path}", json={"until": until}, headers=facilitator)
+        assert taken.status_code == 200, (base, taken.text)
+    public = msgspec.structs.replace(settings, public_url="http://vote.example.cn")
+    async with serving(public, Clock()) as app, from_address(app, "10.0.0.5") as other:
+        behind = await other.put(f"{SECURE}{path}", json={"until": until}, headers=facilitator)
+        assert behind.status_code == 409  # the printed address is what counts
+        assert behind.json()["code"] == "phone-window-insecure"
 
 
 def test_the_slips_pdf_says_how_to_vote_by_phone(tmp_path):
@@ -258,14 +310,14 @@ def test_the_slips_pdf_says_how_to_vote_by_phone(tmp_path):
 async def test_the_round_page_sets_the_window_in_local_time_and_shows_phone_turnout(
     client, db, staff
 ):
-    round_id = await make_round(db)
+    round_id = await make_round(db, phone_hours=None)
     use_session(client, staff["facilitator"])
     token = await token_from(client, f"/console/rounds/{round_id}")
     until = (datetime.now(UTC) + timedelta(days=2)).astimezone(UTC)
     local = (until + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")
     sent = await post_form(
         client,
-        f"/console/rounds/{round_id}/phone-window",
+        f"{SECURE}/console/rounds/{round_id}/phone-window",
         {"until": local},
         token=token,
         follow_redirects=False,
@@ -293,3 +345,20 @@ async def test_the_round_page_sets_the_window_in_local_time_and_shows_phone_turn
     assert cleared.status_code in (302, 303)
     page = await client.get(f"/console/rounds/{round_id}")
     assert "手机投票：未开放 · 已投 0 张" in page.text
+
+
+async def test_a_cancelled_round_has_no_phone_page(client, db):
+    round_id = await make_round(db, phase="cancelled")
+    page = await client.get(f"/vote/{round_id}")
+    assert page.status_code == 404
+    assert "第一轮投票" not in page.text
+
+
+async def test_the_phone_page_has_no_assisted_mode(client, db, staff):
+    round_id = await make_round(db)
+    page = (await client.get(f"/vote/{round_id}")).text
+    assert 'class="step"' in page or "step-code" in page
+    assert 'id="assisted"' not in page
+    assert "协助模式" not in page
+    tablet_page = (await client.get("/static/assisted.js")).status_code
+    assert tablet_page == 200

@@ -7,12 +7,15 @@ from __future__ import annotations
 import io
 
 import msgspec
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engine.validity import Validity
 from service.db.models import AuditEvent, CommunityHousehold, Round
+from service.errors import Invalid
 from service.households.entry import entry
+from service.web.forms import validity_fields
 from tests.support.documents import pdf_text
 from tests.support.pages import post_form, token_from, use_session
 from tests.support.roll import community_of
@@ -264,6 +267,24 @@ async def test_result_valid_at_exactly_half(client, db, staff):
     assert body["validity"]["words_zh"] == "决定有效：已达到法定人数和胜出票数要求"
 
 
+async def test_more_than_half_is_not_reached_at_exactly_half(client, db, staff):
+    """过半数: exactly half of the valid ballots (and of the codes) is not enough."""
+    more = {"numerator": 1, "denominator": 2, "strict": True}
+    round_id = await make_round(db, method="plurality")
+    await set_rule(db, round_id, quorum="codes", quorum_share=more, winner_share=more)
+    codes = await issue(client, staff["facilitator"], round_id, 4)
+    for code, name in zip(codes[:2], ("文化墙", "健身器材"), strict=True):
+        assert (await cast(client, round_id, code, ranked(name))).status_code == 201
+    await close(db, round_id)
+    body = (await client.get(f"/api/v1/rounds/{round_id}/result", headers=staff["admin"])).json()
+    verdict = body["validity"]["verdict"]
+    assert verdict["valid"] is False
+    assert [r["code"] for r in verdict["reasons"]] == ["quorum", "winner-share"]
+    assert verdict["quorum"]["required"] == 3
+    assert "没有超过有效票的 1/2" in body["validity"]["words_zh"]
+    assert body["validity"]["rule"]["winner_share"] == more
+
+
 async def test_assistance_counted_by_kind_only(client, db, staff):
     round_id = await make_round(db)
     url = f"/api/v1/rounds/{round_id}/assistance"
@@ -313,10 +334,11 @@ async def test_record_holds_channels_reconciliation_assistance_and_validity(
     bundle = (await client.get(f"/api/v1/rounds/{round_id}/bundle", headers=secretary)).json()
     (record,) = bundle["rounds"]
     turnout = record["turnout"]
+    # cast through the public API: ballots from home
     assert (turnout["tablet_ballots"], turnout["paper_ballots"], turnout["phone_ballots"]) == (
+        0,
+        0,
         3,
-        0,
-        0,
     )
     assert (turnout["codes_unused"], turnout["codes_void"], turnout["reconciled"]) == (0, 1, True)
     assert (turnout["assisted_chosen"], turnout["assisted_staff"]) == (0, 1)
@@ -327,8 +349,8 @@ async def test_record_holds_channels_reconciliation_assistance_and_validity(
     assert response.status_code == 200, response.text
     text = pdf_text(response.content, tmp_path)
     flat = "".join(text.split())
-    assert "平板3张、纸质0张、手机0张" in flat
-    assert "发出选票码4=平板3+纸质0+手机0+废票0+空白票0+未使用0+作废1（相符）" in flat
+    assert "平板0张、纸质0张、手机3张" in flat
+    assert "发出选票码4=平板0+纸质0+手机3+废票0+空白票0+未使用0+作废1（相符）" in flat
     assert "协助投票1人次：本人选择的协助人0，两名工作人员1" in flat
     assert "决定无效。未达到法定人数：参与3人，需5人" in flat
 
@@ -342,7 +364,7 @@ async def test_round_page_shows_quorum_reconciliation_and_records_assistance(cli
     page = (await client.get(f"/console/rounds/{round_id}")).text
     assert "已参与 1 张选票码 / 共 4 张选票码，法定人数 2 张选票码，还差 1 张选票码" in page
     assert (
-        "发出选票码 4 = 平板 1 + 纸质 0 + 手机 0 + 废票 0 + 空白票 0 + 未使用 3 + 作废 0（相符）"
+        "发出选票码 4 = 平板 0 + 纸质 0 + 手机 1 + 废票 0 + 空白票 0 + 未使用 3 + 作废 0（相符）"
         in page
     )
     assert 'data-missing="已参与 {present} 张选票码 / 共 {base} 张选票码' in page
@@ -357,6 +379,28 @@ async def test_round_page_shows_quorum_reconciliation_and_records_assistance(cli
         client, f"{path}/assistance", {"kind": "x"}, token=await token_from(client, path)
     )
     assert refused.status_code == 422
+
+
+async def test_set_up_form_offers_more_than_half_and_keeps_a_share_set_by_the_api(
+    client, db, staff
+):
+    round_id = await make_round(db, phase="scheduled", phone_hours=None)
+    three_fifths = {"numerator": 3, "denominator": 5}
+    await set_rule(db, round_id, quorum="codes", quorum_share=three_fifths, winner_share=HALF)
+    use_session(client, staff["facilitator"])
+    page = (await client.get(f"/console/rounds/{round_id}")).text
+    assert '<option value="3/5" selected>现在的设定：3/5</option>' in page
+    assert '<option value="&gt;1/2">过半数（超过一半，正好一半不够）</option>' in page
+    assert "至少一半（1/2，正好一半也够）" in page
+    await set_rule(
+        db,
+        round_id,
+        quorum="codes",
+        quorum_share=three_fifths,
+        winner_share={**HALF, "strict": True},
+    )
+    page = (await client.get(f"/console/rounds/{round_id}")).text
+    assert '<option value="&gt;1/2" selected>' in page
 
 
 async def test_set_up_form_sets_the_rule_in_plain_chinese(client, db, staff):
@@ -391,13 +435,14 @@ async def test_set_up_form_sets_the_rule_in_plain_chinese(client, db, staff):
     round_page = (await client.get(f"/console/rounds/{rounds[-1]['id']}")).text
     assert 'name="quorum" value="households" checked' in round_page
     assert '<option value="2/3" selected>' in round_page
+    assert "过半数（超过一半，正好一半不够）" in round_page
     refused = await client.post(
         f"/console/processes/{park.process}/rounds",
         data={
             "title": "再议",
             "method": "irv",
             "quorum": "codes",
-            "quorum_share": "5/7",
+            "quorum_share": "7/5",
             "_csrf_token": token,
         },
         follow_redirects=False,
@@ -430,8 +475,26 @@ async def test_workbook_holds_the_reconciliation_and_validity_lines(client, db, 
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     cells = {str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row}
     assert (
-        "发出选票码 2 = 平板 2 + 纸质 0 + 手机 0 + 废票 0 + 空白票 0 + 未使用 0 + 作废 0（相符）"
+        "发出选票码 2 = 平板 0 + 纸质 0 + 手机 2 + 废票 0 + 空白票 0 + 未使用 0 + 作废 0（相符）"
         in cells
     )
     assert "决定有效：已达到法定人数和胜出票数要求" in cells
     assert "至少 1/2 的已发选票码参与投票；胜出方案须获有效票的 1/2" in cells
+
+
+def test_the_form_sends_back_the_share_it_shows():
+    """Saving the set-up form keeps a share the API set (3/5) and sends 过半数 as strict."""
+    assert validity_fields("codes", "3/5", "", "") == {
+        "quorum": "codes",
+        "quorum_share": {"numerator": 3, "denominator": 5},
+    }
+    assert validity_fields("households", ">1/2", "", ">1/2") == {
+        "quorum": "households",
+        "quorum_share": {"numerator": 1, "denominator": 2, "strict": True},
+        "winner_share": {"numerator": 1, "denominator": 2, "strict": True},
+    }
+    for bad in ("7/5", ">1/1", "1/101", "0/2", "半数", "1/2 "):
+        if bad.strip() == "1/2":
+            continue
+        with pytest.raises(Invalid):
+            validity_fields("codes", bad, "", "")

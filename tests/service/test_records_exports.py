@@ -22,6 +22,7 @@ from service.db.models import AuditEvent
 from tests.support.app import ok
 from tests.support.documents import pdf_text
 from tests.support.records_demo import build_demo
+from tests.support.rounds import ensure_phone_window
 
 CHINESE_TITLE = "红板凳议事会决定记录"
 
@@ -252,6 +253,7 @@ async def test_no_record_before_the_round_is_closed(client, staff, db):
     await ok(
         await client.post(f"/api/v1/rounds/{rid}/phase", json={"to": "voting"}, headers=facilitator)
     )
+    await ensure_phone_window(client, facilitator, rid)  # the API casts from home
     for headers in (staff["secretary"], None):
         hidden = await client.get(f"/api/v1/rounds/{rid}/bundle", headers=headers)
         assert hidden.status_code == 409
@@ -307,6 +309,7 @@ async def test_code_slips_carry_codes_that_vote(client, staff, db, tmp_path):
     await ok(
         await client.post(f"/api/v1/rounds/{rid}/phase", json={"to": "voting"}, headers=facilitator)
     )
+    await ensure_phone_window(client, facilitator, rid)  # the API casts from home
     denied = await client.post(
         f"/api/v1/rounds/{rid}/code-slips", json={"count": 3}, headers=staff["secretary"]
     )

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from service.rounds.titles import chinese_numeral, own_name, round_title
 from tests.support.documents import pdf_text
 from tests.support.pages import enrol, post_form, use_session
-from tests.support.rounds import new_round, pocket_park, to_phase
+from tests.support.rounds import ensure_phone_window, new_round, pocket_park, to_phase
 
 
 @pytest.mark.parametrize(
@@ -75,6 +75,7 @@ async def test_the_default_name_is_not_said_twice_anywhere(client, staff, db, tm
         await client.get(f"/console/rounds/{rid}"),
     ]
     assert (await to_phase(client, facilitator, rid, "voting")).status_code == 200
+    await ensure_phone_window(client, facilitator, rid)  # the API casts from home
     slips_page = await post_form(client, f"/console/rounds/{rid}/codes", {"count": "2"})
     shown += [slips_page, await client.get("/kiosk/enrol")]
     community = (await client.get(f"/api/v1/processes/{park.process}", headers=facilitator)).json()[
@@ -126,6 +127,7 @@ async def test_the_default_name_is_not_said_twice_anywhere(client, staff, db, tm
     await to_phase(client, facilitator, rid, "published")
     second = await new_round(client, facilitator, park.process, park.proposals[:2], title="第2轮")
     assert (await to_phase(client, facilitator, second["id"], "voting")).status_code == 200
+    await ensure_phone_window(client, facilitator, second["id"])
     await enrol(client, facilitator, second["id"])
     tablet = await client.get("/kiosk")
     assert tablet.status_code == 200

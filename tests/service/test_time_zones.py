@@ -23,6 +23,7 @@ from tests.support.databases import fresh_database
 from tests.support.documents import pdf_text
 from tests.support.pages import post_form, use_session
 from tests.support.records_demo import build_demo
+from tests.support.rounds import ensure_phone_window
 
 NOTE_AT = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 """The progress note of the report: 15:00 UTC, 23:00 in Beijing, 21:00 in Ürümqi."""
@@ -271,6 +272,7 @@ async def decided(client: Any, staff: Any, db: Any, process_id: int) -> int:
     rid = made["id"]
     path = f"/api/v1/rounds/{rid}/phase"
     await ok(await client.post(path, json={"to": "voting"}, headers=facilitator))
+    await ensure_phone_window(client, facilitator, rid)  # the API casts from home
     codes = await ok(
         await client.post(f"/api/v1/rounds/{rid}/codes", json={"count": 1}, headers=facilitator),
         201,

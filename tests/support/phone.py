@@ -13,17 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Round
 from tests.support.pages import token_from
+from tests.support.rounds import SECURE
 
 
 async def open_phone_window(
     client: Any, headers: dict[str, str], round_id: int, *, hours: float = 24, now: Any = None
 ) -> Any:
     """Let phones vote in the round for ``hours`` from ``now`` (the wall clock by default),
-    through ``PUT /api/v1/rounds/{id}/phone-window``; the answer."""
+    through ``PUT /api/v1/rounds/{id}/phone-window`` over ``https``; the answer."""
     start = now or datetime.now(UTC)
     until = (start + timedelta(hours=hours)).isoformat()
     return await client.put(
-        f"/api/v1/rounds/{round_id}/phone-window", json={"until": until}, headers=headers
+        f"{SECURE}/api/v1/rounds/{round_id}/phone-window", json={"until": until}, headers=headers
     )
 
 
@@ -68,6 +69,6 @@ async def set_phone_window(db: AsyncSession, round_id: int, *, hours: float) -> 
 
     now = datetime.now(UTC)
     until = now + timedelta(hours=hours)
-    await set_window(db, round_id, until, FACILITATOR, now)
+    await set_window(db, round_id, until, FACILITATOR, now, "http://127.0.0.1/")
     await db.commit()
     return until

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guard import Actor
@@ -45,9 +45,13 @@ async def make_round(
     household_roll: bool = False,
     costs: list[int] | None = None,
     open_receipts: bool = False,
+    phone_hours: float | None = 24,
 ) -> int:
     """A round of the pocket-park process, frozen for voting as the rounds endpoint would;
-    ``costs`` (in fen, one per option) replace the park's own :data:`COSTS`."""
+    ``costs`` (in fen, one per option) replace the park's own :data:`COSTS`. Its phone
+    window is open for ``phone_hours`` from now (``None``: no phone window), so ballots cast
+    through ``POST /api/v1/rounds/{id}/ballots`` (:func:`cast`), which are ballots from
+    home, are taken."""
     community = Community(name=f"杜集社区 {uuid.uuid4().hex[:6]}")
     db.add(community)
     await db.flush()
@@ -76,6 +80,9 @@ async def make_round(
             SlateOption(proposal_id=p.id, name=p.title, cost_cents=p.cost_cents) for p in proposals
         ],
         voting_at=datetime.now(UTC) if phase != "scheduled" else None,
+        phone_until=None
+        if phone_hours is None
+        else datetime.now(UTC) + timedelta(hours=phone_hours),
     )
     db.add(round_row)
     await db.commit()
@@ -109,6 +116,14 @@ async def pocket_park(db: AsyncSession) -> Park:
     db.add_all([*proposals, stray])
     await db.commit()
     return Park(process.id, [p.id for p in proposals], other.id, stray.id)
+
+
+async def phone_window_in_db(db: AsyncSession, round_id: int, hours: float = 24) -> None:
+    """Open the round's phone window for ``hours`` straight in the database (for a test
+    signed in by session cookie, casting through the public API: ballots from home)."""
+    until = datetime.now(UTC) + timedelta(hours=hours)
+    await db.execute(update(Round).where(Round.id == round_id).values(phone_until=until))
+    await db.commit()
 
 
 async def close(db: AsyncSession, round_id: int, phase: str = "closed") -> None:
@@ -159,17 +174,39 @@ def ranked(*names: str) -> dict[str, Any]:
 async def cast(
     client: Any, round_id: int, code: str, ballot: dict[str, Any], key: str | None = None
 ) -> Any:
-    """Cast ``ballot`` with ``code`` through the API (a fresh key unless one is given)."""
+    """Cast ``ballot`` with ``code`` through the API (a fresh key unless one is given): a
+    ballot from home, taken only inside the round's phone window (:func:`make_round` opens
+    one; :func:`tests.support.phone.open_phone_window` for a round made through the API)."""
     return await client.post(
         f"/api/v1/rounds/{round_id}/ballots",
         json={"code": code, "key": key or uuid.uuid4().hex, "ballot": ballot},
     )
 
 
+SECURE = "https://testserver.local"
+"""The test client's host over ``https``, as a facilitator reaches a service behind TLS: a
+phone window is refused on a plain ``http`` public address (``phone-window-insecure``)."""
+
+
+async def ensure_phone_window(client: Any, headers: dict[str, str], round_id: int) -> None:
+    """Open the round's phone window for a day unless it is open: ballots cast through
+    ``POST /api/v1/rounds/{id}/ballots`` (:func:`cast`) are ballots from home, taken only
+    inside it."""
+    path = f"/api/v1/rounds/{round_id}/phone-window"
+    shown = await client.get(path, headers=headers)
+    if shown.status_code == 200 and shown.json()["open"]:
+        return
+    until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    opened = await client.put(f"{SECURE}{path}", json={"until": until}, headers=headers)
+    assert opened.status_code == 200, opened.text
+
+
 async def vote(
     client: Any, staff: dict[str, dict[str, str]], round_id: int, ballots: list[dict[str, Any]]
 ) -> list[str]:
-    """Issue a code for each ballot and cast it; the receipts' trackers, in order."""
+    """Issue a code for each ballot and cast it through the API, a phone window opened if
+    the round has none open; the receipts' trackers, in order."""
+    await ensure_phone_window(client, staff["facilitator"], round_id)
     codes = await issue(client, staff["facilitator"], round_id, len(ballots))
     trackers = []
     for code, ballot in zip(codes, ballots, strict=True):

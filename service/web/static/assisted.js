@@ -2,6 +2,10 @@
    targets (body.assisted, every target at least 64 px) and a "read aloud" button beside
    each option, each step's heading and the review, spoken with the browser's speech
    synthesis in the page's language. The code is never spoken: nothing reads the code field.
+   Only a voice that speaks on the tablet itself (localService) is used: a browser's default
+   voice is often a network one (Chrome's zh-CN), which would send the options and the review
+   to a third party. With no such voice for the page's language there are no read buttons and
+   the tablet says so (#assisted-no-voice).
    The mode is for one resident: every hand-over ends it (kiosk.js calls
    window.redbenchAssisted.reset()). Server side: the toggle and the label in
    templates/kiosk/ballot.html, the words in locale/validity.toml (kiosk.assisted.*). */
@@ -11,19 +15,37 @@
   var toggle = document.getElementById("assisted");
   var label = document.getElementById("assisted-read-label");
   if (!toggle || !label) { return; }
+  var noVoice = document.getElementById("assisted-no-voice");
   var made = [];
 
-  function voice() {
-    var lang = document.documentElement.lang || "zh-CN";
-    return lang.indexOf("zh") === 0 ? "zh-CN" : lang;
+  /* The page's language, as a voice's lang starts ("zh", "en"). */
+  function language() {
+    return (document.documentElement.lang || "zh-CN").toLowerCase().split("-")[0];
+  }
+
+  /* A voice that speaks on this device in the page's language, or null: never a network
+     voice (localService false), whatever the browser's default is. */
+  function localVoice() {
+    var synth = window.speechSynthesis;
+    if (!synth || !window.SpeechSynthesisUtterance || !synth.getVoices) { return null; }
+    var want = language();
+    var voices = synth.getVoices() || [];
+    for (var i = 0; i < voices.length; i++) {
+      var v = voices[i];
+      var lang = (v.lang || "").toLowerCase().replace("_", "-");
+      if (v.localService === true && lang.split("-")[0] === want) { return v; }
+    }
+    return null;
   }
 
   function say(words) {
     var synth = window.speechSynthesis;
-    if (!synth || !window.SpeechSynthesisUtterance || !words) { return; }
+    var chosen = localVoice();
+    if (!chosen || !words) { return; }
     synth.cancel();
     var utterance = new window.SpeechSynthesisUtterance(words);
-    utterance.lang = voice();
+    utterance.voice = chosen;
+    utterance.lang = chosen.lang;
     utterance.rate = 0.9;
     synth.speak(utterance);
   }
@@ -78,15 +100,36 @@
     });
   }
 
+  function unbuild() {
+    made.forEach(function (button) { button.parentNode.removeChild(button); });
+    made = [];
+  }
+
+  /* The read buttons while the mode is on and a local voice exists; else the notice. */
+  function readers() {
+    var on = document.body.classList.contains("assisted");
+    var can = on && localVoice() !== null;
+    if (can && !made.length) { build(); }
+    if (!can) { unbuild(); }
+    if (noVoice) { noVoice.hidden = !(on && !can); }
+  }
+
   function set(on) {
     document.body.classList.toggle("assisted", on);
     toggle.setAttribute("aria-pressed", on ? "true" : "false");
-    if (on && !made.length) { build(); }
-    if (!on) {
-      made.forEach(function (button) { button.parentNode.removeChild(button); });
-      made = [];
-      if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
-    }
+    readers();
+    if (!on && window.speechSynthesis) { window.speechSynthesis.cancel(); }
+  }
+
+  /* The language switch changes the page's lang in place: the voice must change with it. */
+  if (window.MutationObserver) {
+    new window.MutationObserver(readers).observe(document.documentElement,
+      { attributes: true, attributeFilter: ["lang"] });
+  }
+
+  /* Browsers load their voices after the page: look again when they arrive. */
+  if (window.speechSynthesis && window.speechSynthesis.addEventListener) {
+    window.speechSynthesis.addEventListener("voiceschanged", readers);
   }
 
   toggle.addEventListener("click", function () {
