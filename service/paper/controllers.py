@@ -130,7 +130,11 @@ class PaperController(Controller):
         when the two agree (cast, spoiled, blank or refused), else awaits a decision."""
         return await enter(state, round_id, data, actor)
 
-    @get("/{round_id:int}/paper/mismatches", opt=roles(*ADJUDICATORS))
+    @get(
+        "/{round_id:int}/paper/mismatches",
+        opt=roles(*ADJUDICATORS),
+        responses=refusals({409: "`paper-kind`: score and budget rounds have no paper ballots"}),
+    )
     async def mismatches(
         self, db: DB, state: State, actor: Caller, round_id: FromPath[int]
     ) -> MismatchList:

@@ -232,7 +232,20 @@ async def test_turnout(client, db, staff):
         "paper_spoiled": 0,
         "paper_blank": 0,
         "reconciled": True,
+        "quorum": {  # no rule set: nothing required
+            "kind": "none",
+            "present": 2,
+            "required": 0,
+            "reached": True,
+            "missing": 0,
+            "base": None,
+            "share_numerator": None,
+            "share_denominator": None,
+        },
+        "assisted_chosen": 0,
+        "assisted_staff": 0,
         "proxies": 0,
         "proxy_votes": 0,
+        "roll_size": None,
     }
     assert (await client.get(f"/api/v1/rounds/{round_id}/turnout")).status_code == 401

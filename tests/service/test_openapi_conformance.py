@@ -479,6 +479,31 @@ async def roll_and_proxies(api: Api, demo: Demo, db: Any) -> None:
     )
 
 
+async def paper(api: Api, db: Any) -> None:
+    """Paper ballots: printed, keyed twice with one difference, the difference decided, and
+    the usual refusals."""
+    round_id = await make_round(db)
+    base = f"/api/v1/rounds/{round_id}"
+    issued = await api("POST", f"{base}/codes", 201, "facilitator", json={"count": 1})
+    code = issued["codes"][0]["code"]
+    pdf = f"{base}/paper-ballots.pdf"
+    await api("GET", pdf, 200, "facilitator", params={"count": 2, "size": "A5"})
+    await api("GET", pdf, 422, "facilitator", params={"size": "B5"})
+    entry = {"serial": 1, "code": code, "verdict": "ballot", "marks": [2, None, 1, None, None, 3]}
+    entries = f"{base}/paper/entries"
+    await api("POST", entries, 200, "grid_worker", json=entry)
+    await api("POST", entries, 409, "grid_worker", json=entry)  # the same clerk again
+    await api("POST", entries, 422, "grid_worker", json={**entry, "serial": 9})  # not printed
+    wrong = {**entry, "marks": [3, None, 1, None, None, 2]}
+    await api("POST", entries, 200, "secretary", json=wrong)
+    await api("GET", f"{base}/paper/mismatches", 200, "facilitator")
+    decision = {"serial": 1, "choose": 1, "reason": "核对原票"}
+    decide = f"{base}/paper/adjudications"
+    await api("POST", decide, 409, "secretary", json=decision)  # a clerk of the serial
+    await api("POST", decide, 200, "facilitator", json=decision)
+    await api("GET", f"{base}/paper", 200, "grid_worker")
+
+
 async def test_real_answers_conform_to_the_document(api, client, staff, db):
     demo = await build_demo(client, staff, db)
     await accounts(api)
@@ -487,6 +512,7 @@ async def test_real_answers_conform_to_the_document(api, client, staff, db):
     await processes(api)
     await loop(api, demo)
     await roll_and_proxies(api, demo, db)
+    await paper(api, db)
     walked = {(method, path) for method, path, _ in api.seen}
     documented = {
         (method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item
