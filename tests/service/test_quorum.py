@@ -25,6 +25,7 @@ from tests.support.rounds import (
     issue,
     make_round,
     new_round,
+    phone_window_in_db,
     pocket_park,
     ranked,
     to_phase,
@@ -179,6 +180,7 @@ async def test_households_quorum_is_a_share_of_the_community_roll(client, db, st
     assert (await to_phase(client, staff["facilitator"], round_id, "voting")).status_code == 200
     row = await db.get(Round, round_id, populate_existing=True)
     assert row.roll_size == 10
+    await phone_window_in_db(db, round_id)  # the API's casts are ballots from home
     for code in codes:
         assert (await cast(client, round_id, code, ranked("文化墙"))).status_code == 201
     seen = (await client.get(f"/api/v1/rounds/{round_id}/turnout", headers=staff["admin"])).json()
