@@ -168,6 +168,7 @@ DATABASE_AWAY: Final[tuple[type[BaseException], ...]] = (
     OSError,  # connection refused or reset, timeouts
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,  # the server is shutting down or starting
+    asyncpg.InternalClientError,  # a connection an interrupted operation left between states
 )
 """Failures that mean the database is away for now, not that the request is wrong."""
 
