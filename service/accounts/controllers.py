@@ -12,7 +12,14 @@ from service.accounts import repository as repo
 from service.accounts.schemas import Login, Session, UserCreate, UserOut, UserUpdate
 from service.accounts.signing_in import address_of, sign_in
 from service.audit import record
-from service.auth.guard import SESSION_COOKIE, STAFF, Actor, roles, signing_in, token_of
+from service.auth.guard import (
+    EVERY_ACCOUNT,
+    SESSION_COOKIE,
+    Actor,
+    roles,
+    signing_in,
+    token_of,
+)
 from service.db.models import User
 from service.deps import DB, Caller
 from service.openapi.responses import refusals
@@ -69,13 +76,13 @@ class AccountController(Controller):
         )
         return response
 
-    @post("/logout", opt=roles(*STAFF), status_code=204)
+    @post("/logout", opt=roles(*EVERY_ACCOUNT), status_code=204)
     async def logout(self, db: DB, request: Request[Any, Any, Any], actor: Caller) -> None:
         """Revoke the token used for this request."""
         await repo.sign_out(db, token_of(request) or "")
         record(db, actor, "user.logout", "user", actor.id)
 
-    @get("/me", opt=roles(*STAFF))
+    @get("/me", opt=roles(*EVERY_ACCOUNT))
     async def me(self, db: DB, actor: Caller) -> UserOut:
         return repo.user_out(await repo.current_user(db, actor))
 

@@ -14,8 +14,9 @@ from service.auth.guard import Actor, token_hash
 from service.auth.hashing import PasswordHasher
 from service.auth.throttle import forget_account
 from service.db.base import utcnow
-from service.db.models import ApiToken, User
-from service.errors import Conflict, NotFound, NotSignedIn
+from service.db.models import ApiToken, Community, User
+from service.db.street import Street
+from service.errors import Conflict, Invalid, NotFound, NotSignedIn
 
 
 def user_out(user: User) -> UserOut:
@@ -25,7 +26,28 @@ def user_out(user: User) -> UserOut:
         display_name=user.display_name,
         role=user.role,
         active=user.active,
+        community_id=user.community_id,
+        street_id=user.street_id,
     )
+
+
+async def _check_ties(
+    db: AsyncSession, role: str, community_id: int | None, street_id: int | None
+) -> None:
+    """Refuse ties that do not fit the role or name nothing: a ``street`` account needs a
+    street and no community; an admin has neither; a community role no street."""
+    if role == "street" and street_id is None:
+        raise Invalid("street-account-needs-street", field="street_id")
+    if role == "street" and community_id is not None:
+        raise Invalid("street-account-no-community", field="community_id")
+    if role != "street" and street_id is not None:
+        raise Invalid("only-street-accounts-have-street", field="street_id", role=role)
+    if role == "admin" and community_id is not None:
+        raise Invalid("admin-reaches-everything", field="community_id")
+    if community_id is not None and await db.get(Community, community_id) is None:
+        raise NotFound("no-community", community_id=community_id)
+    if street_id is not None and await db.get(Street, street_id) is None:
+        raise NotFound("no-street", street_id=street_id)
 
 
 async def create_user(db: AsyncSession, data: UserCreate, hasher: PasswordHasher) -> User:
@@ -35,11 +57,14 @@ async def create_user(db: AsyncSession, data: UserCreate, hasher: PasswordHasher
     exists = await db.scalar(select(User.id).where(User.username == data.username))
     if exists is not None:
         raise Conflict("username-taken", field="username", username=data.username)
+    await _check_ties(db, data.role, data.community_id, data.street_id)
     user = User(
         username=data.username,
         display_name=data.display_name,
         role=data.role,
         password_hash=password_hash,
+        community_id=data.community_id,
+        street_id=data.street_id,
     )
     db.add(user)
     await db.flush()
@@ -61,6 +86,19 @@ async def update_user(
     if user.role == "admin" and user.active and (demoted or deactivated):
         await _keep_an_admin(db, user)
     revoke = new_hash is not None or deactivated
+    role = data.role or user.role
+    community_id = data.community_id if data.community_id is not None else user.community_id
+    street_id = data.street_id if data.street_id is not None else user.street_id
+    if role == "admin":
+        community_id = street_id = None
+    elif role != "street":
+        street_id = None
+    else:
+        community_id = None
+    await _check_ties(db, role, community_id, street_id)
+    if (community_id, street_id) != (user.community_id, user.street_id):
+        revoke = True  # signed in again, with what the account now reaches
+        user.community_id, user.street_id = community_id, street_id
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.role is not None:

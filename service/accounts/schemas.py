@@ -8,7 +8,7 @@ from msgspec import Meta, Struct
 
 from service.inputs import LINE, Input
 
-Role = Literal["admin", "facilitator", "secretary", "grid_worker"]
+Role = Literal["admin", "facilitator", "secretary", "grid_worker", "street"]
 Username = Annotated[str, Meta(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 DisplayName = Annotated[str, Meta(min_length=1, max_length=120, extra=LINE)]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
@@ -32,6 +32,10 @@ class UserOut(Struct):
     display_name: str
     role: str
     active: bool
+    community_id: int | None = None
+    """The community the account works in (``None``: every community)."""
+    street_id: int | None = None
+    """The street a ``street`` account works for."""
 
 
 class UserCreate(Input, forbid_unknown_fields=True):
@@ -39,6 +43,12 @@ class UserCreate(Input, forbid_unknown_fields=True):
     display_name: DisplayName
     role: Role
     password: Password
+    community_id: int | None = None
+    """Tie a community role to one community (required to leave it out: it then reaches
+    every community)."""
+    street_id: int | None = None
+    """The street a ``street`` account works for (required for that role, refused for any
+    other)."""
 
 
 class UserUpdate(Input, forbid_unknown_fields=True):
@@ -46,3 +56,7 @@ class UserUpdate(Input, forbid_unknown_fields=True):
     role: Role | None = None
     password: Password | None = None
     active: bool | None = None
+    community_id: int | None = None
+    """Tie the account to this community (``None``: unchanged)."""
+    street_id: int | None = None
+    """Tie a ``street`` account to this street (``None``: unchanged)."""

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from service.auth.clock import now_of
 from service.auth.cross_site import forged
 from service.auth.lifetimes import ABSOLUTE, IDLE, TOUCH_EVERY, Lapse, due_for_touch, lapse_of
+from service.auth.scope import check_path, unbounded
 from service.db.models import ROLES, ApiToken, User
 from service.errors import Forbidden, NotSignedIn, ServiceError
 
@@ -33,7 +34,11 @@ SCHEMA_PATH = "/api/v1/schema"
 PUBLIC = "public"
 SIGNS_IN = "signs_in"
 """:func:`signing_in` handlers' mark in ``opt``."""
-STAFF = ROLES
+STAFF = ("admin", "facilitator", "secretary", "grid_worker")
+"""The roles that work in a community: what ``roles(*STAFF)`` admits. A ``street`` account
+is named explicitly where it is let in."""
+EVERY_ACCOUNT = ROLES
+"""Every signed-in account, street staff included (signing out, who am I)."""
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -42,6 +47,10 @@ class Actor(msgspec.Struct, frozen=True):
     id: int | None
     name: str
     role: str
+    community_id: int | None = None
+    """The community the account is tied to (:mod:`service.auth.scope`)."""
+    street_id: int | None = None
+    """The street a ``street`` account works for."""
 
     @property
     def is_staff(self) -> bool:
@@ -96,6 +105,8 @@ async def find_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
                     User.id,
                     User.display_name,
                     User.role,
+                    User.community_id,
+                    User.street_id,
                     ApiToken.id.label("token_id"),
                     ApiToken.created_at,
                     ApiToken.last_used_at,
@@ -120,7 +131,24 @@ async def find_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
                 .values(last_used_at=now)
             )
             await session.commit()
-    return Actor(id=row.id, name=row.display_name, role=row.role)
+        actor = Actor(
+            id=row.id,
+            name=row.display_name,
+            role=row.role,
+            community_id=row.community_id,
+            street_id=row.street_id,
+        )
+    return actor
+
+
+async def within_reach(connection: ASGIConnection[Any, Any, Any, Any], actor: Actor) -> None:
+    """Refuse a staff member a path naming a row outside the community or street their
+    account is tied to (:func:`service.auth.scope.check_path`)."""
+    if unbounded(actor) or not connection.path_params:
+        return
+    maker: async_sessionmaker[AsyncSession] = connection.app.state.sessionmaker
+    async with maker() as session:
+        await check_path(session, dict(connection.path_params), actor)
 
 
 MAX_ID = 2**31 - 1
@@ -174,7 +202,13 @@ async def role_guard(
     except NotSignedIn as stale:
         refuse(connection, stale)
     connection.state.actor = actor
-    if PUBLIC in roles or actor.role in roles:
+    if PUBLIC in roles:
+        return
+    if actor.role in roles:
+        try:
+            await within_reach(connection, actor)
+        except Forbidden as outside:
+            refuse(connection, outside)
         return
     if actor is ANONYMOUS:
         refuse(

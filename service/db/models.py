@@ -29,8 +29,10 @@ from service.db.types import EnumText, StructJSON
 from service.rounds.settings import BallotSettings, RoundOptions, SlateOption
 from service.zones import DEFAULT_ZONE
 
-ROLES = ("admin", "facilitator", "secretary", "grid_worker")
-"""Staff roles. Residents have no account: they act through one-time voter codes."""
+ROLES = ("admin", "facilitator", "secretary", "grid_worker", "street")
+"""Staff roles. Residents have no account: they act through one-time voter codes. The first
+four work in a community; ``street`` is the street office's staff, who see the escalated
+requests and the figures of their street's communities (:mod:`service.auth.scope`)."""
 
 
 class User(Base):
@@ -49,6 +51,13 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     """Inactive users cannot sign in and their tokens stop working."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    community_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The community a community role works in; ``None``: every community (an admin, or an
+    installation with one community). Like the other references added to tables already in
+    use (revision 0020), it has no foreign key in the database, because SQLite could not take
+    one back on a downgrade; the service checks it on every write."""
+    street_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The street a ``street`` account works for (required for that role)."""
 
 
 class ApiToken(Base):
@@ -101,6 +110,9 @@ class Community(Base):
     )
     """IANA name of the zone its pages and records show times in (:mod:`service.zones`)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    street_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    """The street (街道) it belongs to, if one is set up (checked by the service, see
+    :attr:`User.community_id`)."""
 
 
 class Grid(Base):
@@ -112,6 +124,8 @@ class Grid(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     """Name, e.g. 第三网格."""
+    branch_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The grid party branch (网格党支部) that covers it (checked by the service)."""
 
 
 class Process(Base):
@@ -157,6 +171,30 @@ class ResidentRequest(Base):
     logged_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     """The grid worker who logged it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # -- from the field to 销号 (issue 17; history in service.db.street.RequestEvent) --
+    place: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """Where, as the grid worker wrote it (3号楼东侧路口)."""
+    category: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
+    """One of :data:`service.db.street.REQUEST_CATEGORIES`."""
+    raised_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    """Who raised it, if they wished to be named (staff only; never on the board)."""
+    stage: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+    """Where it stands: one of :data:`service.db.street.REQUEST_STATES`."""
+    meeting_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The bench meeting whose agenda it was put on (checked by the service)."""
+    escalated_at: Mapped[datetime | None] = mapped_column(default=None)
+    street_state: Mapped[str | None] = mapped_column(String(12), default=None)
+    """At the street office: one of :data:`service.db.street.STREET_STATES`."""
+    street_assignee: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    """The department or person the street assigned it to (城管科, 住建办 …)."""
+    street_answer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    returned_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    """When it was closed (销号): its days open run from ``created_at`` to this."""
+    close_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    satisfaction: Mapped[str | None] = mapped_column(String(20), default=None)
+    """The resident's verdict when asked at the close (回访), one of
+    :data:`service.db.street.VERDICTS`; ``None``: not asked or not given."""
 
 
 class Proposal(Base):
@@ -821,3 +859,7 @@ class PaperUncountedCount(Base):
     verdict: Mapped[str] = mapped_column(String(8), primary_key=True)
     """``spoiled`` or ``blank``."""
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# the bench meeting and the street (issue 17): their tables join the metadata from here
+from service.db import street as _street  # noqa: E402, F401

@@ -27,7 +27,8 @@ from typing import Any, Final
 
 from litestar.handlers import HTTPRouteHandler
 
-from service.auth.guard import PUBLIC, SIGNS_IN, STAFF
+from service.auth.guard import EVERY_ACCOUNT, PUBLIC, SIGNS_IN
+from service.auth.scope import TRACES
 
 UNSAFE: Final = frozenset({"post", "put", "patch", "delete"})
 
@@ -87,6 +88,12 @@ def _forbidden(roles: tuple[str, ...]) -> str:
     return f"`forbidden`: the caller's role may not do this (allowed: {', '.join(roles)})"
 
 
+OUTSIDE_REACH: Final = (
+    "`forbidden`: the path names a row of a community (or a street) outside the one the "
+    "caller's account is tied to"
+)
+
+
 def derived(
     handler: HTTPRouteHandler, method: str, operation: Mapping[str, Any]
 ) -> dict[int, list[str]]:
@@ -113,8 +120,10 @@ def derived(
         add(401, NOT_SIGNED_IN)
     elif not handler.opt.get(SIGNS_IN):
         add(401, STALE_TOKEN)
-    if not public and set(roles) != set(STAFF):
+    if not public and set(roles) != set(EVERY_ACCOUNT):
         add(403, _forbidden(roles))
+    if not public and any(p["name"] in TRACES or p["name"] == "street_id" for p in path):
+        add(403, OUTSIDE_REACH)
     if unsafe:
         add(403, CROSS_SITE_OPEN if public else CROSS_SITE_STAFF)
     if path:

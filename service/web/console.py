@@ -19,7 +19,7 @@ from engine.registry import get_method
 from service.accounts.repository import sign_out
 from service.accounts.signing_in import address_of, sign_in
 from service.audit import record
-from service.auth.guard import SESSION_COOKIE, Actor, roles, signing_in
+from service.auth.guard import EVERY_ACCOUNT, SESSION_COOKIE, Actor, roles, signing_in
 from service.communities.controllers import change_community
 from service.communities.schemas import CommunityUpdate
 from service.deps import DB, Caller
@@ -123,7 +123,7 @@ class ConsoleController(Controller):
         )
         return response
 
-    @post("/logout", opt=roles("facilitator", "admin", "secretary", "grid_worker"))
+    @post("/logout", opt=roles(*EVERY_ACCOUNT))
     async def logout(self, request: Request[Any, Any, Any], db: DB, actor: Caller) -> Redirect:
         token = request.cookies.get(SESSION_COOKIE)
         if token:

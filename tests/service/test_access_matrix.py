@@ -51,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.app import create_app
 from service.auth.guard import PUBLIC as DECLARED_PUBLIC
 from service.auth.guard import token_hash
+from service.db import street as models
 from service.db.models import ROLES, ApiToken, User
 from service.db.session import create_engine, sessionmaker
 from service.headers import API_HEADERS
@@ -61,15 +62,17 @@ from tests.support.databases import empty_database
 from tests.support.pages import token_from
 
 ANONYMOUS = "anonymous"
-STAFF = frozenset({"admin", "facilitator", "secretary", "grid_worker"})
-PUBLIC = STAFF | {ANONYMOUS}  # anyone, signed in or not
+STAFF = frozenset({"admin", "facilitator", "secretary", "grid_worker"})  # in a community
+STREET = frozenset({"street", "admin"})  # the street office's pages and figures
+ACCOUNTS = STAFF | {"street"}  # every signed-in account
+PUBLIC = ACCOUNTS | {ANONYMOUS}  # anyone, signed in or not
 ADMIN = frozenset({"admin"})
 FACILITATORS = frozenset({"facilitator", "admin"})  # run deliberation, rounds, meetings
 SECRETARIES = frozenset({"secretary", "admin"})  # carry decisions out, keep the records
 PROCESS_OWNERS = FACILITATORS | SECRETARIES  # open processes, move them (per-phase check inside)
 REQUEST_TAKERS = frozenset({"grid_worker", "facilitator", "admin"})  # log residents' requests
 ADJUDICATORS = frozenset({"facilitator", "secretary", "admin"})  # decide paper mismatches
-CALLERS = (ANONYMOUS, "admin", "facilitator", "secretary", "grid_worker")
+CALLERS = (ANONYMOUS, "admin", "facilitator", "secretary", "grid_worker", "street")
 WEBSOCKET = "WEBSOCKET"
 
 # fmt: off
@@ -79,8 +82,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/api/v1/noop"):                                        PUBLIC,  # benchmarks only
     ("GET",    "/api/v1/benchmark/rounds/{round_id}/exports/{fmt}"):   SECRETARIES,  # the same
     ("POST",   "/api/v1/auth/login"):                                  PUBLIC,
-    ("POST",   "/api/v1/auth/logout"):                                 STAFF,
-    ("GET",    "/api/v1/auth/me"):                                     STAFF,
+    ("POST",   "/api/v1/auth/logout"):                                 ACCOUNTS,
+    ("GET",    "/api/v1/auth/me"):                                     ACCOUNTS,
     ("GET",    "/api/v1/users"):                                       ADMIN,
     ("POST",   "/api/v1/users"):                                       ADMIN,
     ("PATCH",  "/api/v1/users/{user_id}"):                             ADMIN,
@@ -197,7 +200,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # ---- pages: signing in and out, the facilitator's console ------------------------------
     ("GET",    "/console/login"):                                      PUBLIC,
     ("POST",   "/console/login"):                                      PUBLIC,
-    ("POST",   "/console/logout"):                                     STAFF,
+    ("POST",   "/console/logout"):                                     ACCOUNTS,
     ("GET",    "/console"):                                            FACILITATORS,
     ("POST",   "/console/processes"):                                  FACILITATORS,
     ("GET",    "/console/processes/{process_id}"):                     FACILITATORS,
@@ -328,7 +331,7 @@ def endpoints() -> dict[tuple[str, str], BaseRouteHandler]:
 
 
 def test_the_table_knows_every_role() -> None:
-    assert frozenset(ROLES) == STAFF
+    assert frozenset(ROLES) == ACCOUNTS
     assert set(CALLERS) == PUBLIC
 
 
@@ -391,6 +394,10 @@ async def bench(matrix_url: str) -> AsyncIterator[Bench]:
     async with sessionmaker(engine)() as db, AsyncTestClient(app=app) as client:
         cheap_hashing(app)
         headers = {role: await make_staff(db, role) for role in sorted(STAFF)}
+        street = models.Street(name="矿山集街道")
+        db.add(street)
+        await db.flush()
+        headers["street"] = await make_staff(db, "street", street_id=street.id)
         yield Bench(client, db, headers, await token_from(client, "/board"))
     await engine.dispose()
 

@@ -128,9 +128,11 @@ def test_the_error_shape_is_exactly_what_the_service_sends() -> None:
         ("POST", "/api/v1/auth/login", {200, 400, 401, 403, 409, 413, 422, 429, 503}),
         ("POST", "/api/v1/auth/logout", {204, 401, 403, 409, 503}),
         ("GET", "/api/v1/users", {200, 401, 403, 503}),
-        ("GET", "/api/v1/communities", {200, 401, 503}),  # every staff role: no 403
+        # every community role, but not a street account: 403
+        ("GET", "/api/v1/communities", {200, 401, 403, 503}),
         ("GET", "/api/v1/rounds/{round_id}/result", {200, 401, 404, 409, 503}),
-        ("GET", "/api/v1/rounds/{round_id}/comments", {200, 400, 401, 404, 422, 503}),
+        # 403: a street account, or a round outside the caller's community
+        ("GET", "/api/v1/rounds/{round_id}/comments", {200, 400, 401, 403, 404, 422, 503}),
         (
             "POST",
             "/api/v1/rounds/{round_id}/ballots",

@@ -48,14 +48,24 @@ def cheap_hashing(app: Litestar) -> None:
     app.state.passwords = PasswordHasher(CHEAP)
 
 
-async def make_staff(db: AsyncSession, role: str, username: str | None = None) -> dict[str, str]:
-    """A staff user with ``role`` and the Authorization header for their token."""
+async def make_staff(
+    db: AsyncSession,
+    role: str,
+    username: str | None = None,
+    *,
+    community_id: int | None = None,
+    street_id: int | None = None,
+) -> dict[str, str]:
+    """A staff user with ``role`` (tied to a community or street if given) and the
+    Authorization header for their token."""
     name = username or f"{role}-user"
     user = User(
         username=name,
         display_name=f"{role} 测试",
         role=role,
         password_hash=STAFF_HASH,
+        community_id=community_id,
+        street_id=street_id,
     )
     db.add(user)
     await db.flush()
