@@ -5,6 +5,7 @@ from __future__ import annotations
 from service.accounts.controllers import AccountController, UserController
 from service.comments.controllers import CommentController
 from service.communities.controllers import CommunityController
+from service.figures.controllers import FiguresController
 from service.households.controllers import RollController
 from service.loop.controllers import LoopController
 from service.paper.controllers import PaperController
@@ -13,6 +14,7 @@ from service.proposals.controllers import ProposalController
 from service.records.controllers import RecordController
 from service.results.controllers import ResultController
 from service.rounds.controllers import RoundController
+from service.team.controllers import TeamController
 from service.voting.controllers import VotingController
 from service.voting.phone_controllers import PhoneWindowController
 from service.voting.proxy_controllers import ProxyController
@@ -34,4 +36,6 @@ ROUTES = [
     LoopController,
     RollController,
     ProxyController,
+    TeamController,
+    FiguresController,
 ]

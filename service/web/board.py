@@ -1,6 +1,8 @@
 """The public board: pages per community listing its processes, where each stands, the
 published decisions, how each is carried out with the residents' moderated feedback and a
-form to give theirs (no account), and a tracker lookup where residents check that their
+form to give theirs (no account), each grid's card "有事请找我" with its team (a phone only
+where the member consented), the community's figures of the year (counts only), and a
+tracker lookup where residents check that their
 ballot was counted (and, in a round with open receipts, what it says). Only published
 rounds show results here; cancelled rounds are not shown at all; a resident's feedback shows
 only once the secretary approved it, and never their household."""
@@ -39,8 +41,10 @@ from service.records.labels import listed, method_name, sentence
 from service.results import ballot_box
 from service.results.explain import undecided_words
 from service.rounds.repository import rounds_with_results
+from service.team.cards import grid_cards
 from service.web.board_forms import ResidentFeedbackForm
 from service.web.digits import whole_number
+from service.web.figures_pages import board_figures
 from service.web.forms import Form
 from service.web.render import language_of, page, redirect
 from service.web.reveal import result_view
@@ -155,6 +159,7 @@ async def community_page(
     community = await find_community(db, community_id)
     shown = (await loop_board(db, community_id)).processes
     lines = await process_lines(db, shown, language_of(request))
+    numbers, charts = await board_figures(db, community_id, language_of(request))
     return page(
         request,
         "board/community.html",
@@ -168,6 +173,9 @@ async def community_page(
         verdicts=VERDICTS,
         thanked=thanked,
         draft=draft,
+        cards=await grid_cards(db, community_id),
+        figures=numbers,
+        charts=charts,
     )
 
 

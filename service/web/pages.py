@@ -17,6 +17,7 @@ from service.auth.guard import roles
 from service.errors import handle_error
 from service.web.board import BoardController
 from service.web.console import ConsoleController
+from service.web.figures_pages import FiguresPagesController
 from service.web.kiosk import KioskController
 from service.web.meeting import MeetingController
 from service.web.options import OptionsController
@@ -29,6 +30,7 @@ from service.web.reveal import RevealController
 from service.web.roll_pages import RollPagesController
 from service.web.secretary import SecretaryController
 from service.web.slips import SlipsController
+from service.web.team_pages import TeamPagesController
 
 API_PREFIX: Final = "/api/"
 
@@ -52,6 +54,8 @@ PAGES: Final = [
             SecretaryController,
             SlipsController,
             RollPagesController,
+            TeamPagesController,
+            FiguresPagesController,
         ],
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,

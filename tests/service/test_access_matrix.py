@@ -72,6 +72,7 @@ SECRETARIES = frozenset({"secretary", "admin"})  # carry decisions out, keep the
 PROCESS_OWNERS = FACILITATORS | SECRETARIES  # open processes, move them (per-phase check inside)
 REQUEST_TAKERS = frozenset({"grid_worker", "facilitator", "admin"})  # log residents' requests
 ADJUDICATORS = frozenset({"facilitator", "secretary", "admin"})  # decide paper mismatches
+TEAM_KEEPERS = frozenset({"facilitator", "secretary", "admin"})  # keep the red-bench team
 CALLERS = (ANONYMOUS, "admin", "facilitator", "secretary", "grid_worker", "street")
 WEBSOCKET = "WEBSOCKET"
 
@@ -270,6 +271,19 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST",   "/api/v1/rounds/{round_id}/assistance"):                FACILITATORS,
     ("GET",    "/api/v1/rounds/{round_id}/assistance"):                STAFF,
     ("POST",   "/console/rounds/{round_id}/assistance"):               FACILITATORS,
+    # ---- issue 17 C: the red-bench team (staff read) and the figures (street and community) --
+    ("GET",    "/api/v1/communities/{community_id}/team"):             STAFF,
+    ("POST",   "/api/v1/communities/{community_id}/team"):             TEAM_KEEPERS,
+    ("PATCH",  "/api/v1/team/{member_id}"):                            TEAM_KEEPERS,
+    ("GET",    "/console/communities/{community_id}/team"):            STAFF,
+    ("POST",   "/console/communities/{community_id}/team"):            TEAM_KEEPERS,
+    ("POST",   "/console/team/{member_id}"):                           TEAM_KEEPERS,
+    ("GET",    "/api/v1/streets/{street_id}/figures"):                 STREET,
+    ("GET",    "/api/v1/streets/{street_id}/figures.xlsx"):            STREET,
+    # a community's figures: its staff, the street staff of its street (checked by the guard)
+    ("GET",    "/api/v1/communities/{community_id}/figures"):          ACCOUNTS,
+    ("GET",    "/api/v1/communities/{community_id}/figures.xlsx"):     ACCOUNTS,
+    ("GET",    "/street/{street_id}/dashboard"):                       STREET,
 }
 # fmt: on
 """Who may call each endpoint. Not in the table: the OpenAPI documents under
