@@ -60,7 +60,8 @@ class Area:
     name: str
     zone: str
     communities: list[tuple[int, str]]
-    """Ids and names, by name."""
+    """Ids and names, by name (in code point order, the same on every database: a
+    database's collation may order 汉字 otherwise)."""
 
 
 async def street_area(db: AsyncSession, street_id: int) -> Area:
@@ -69,11 +70,12 @@ async def street_area(db: AsyncSession, street_id: int) -> Area:
     if street is None:
         raise NotFound("no-street", street_id=street_id)
     rows = await db.execute(
-        select(models.Community.id, models.Community.name)
-        .where(models.Community.street_id == street_id)
-        .order_by(models.Community.name, models.Community.id)
+        select(models.Community.id, models.Community.name).where(
+            models.Community.street_id == street_id
+        )
     )
-    return Area("street", street.id, street.name, street.time_zone, [(r.id, r.name) for r in rows])
+    ordered = sorted(((r.id, r.name) for r in rows), key=lambda c: (c[1], c[0]))
+    return Area("street", street.id, street.name, street.time_zone, ordered)
 
 
 async def community_area(db: AsyncSession, community_id: int) -> Area:

@@ -49,12 +49,10 @@ async def grid_cards(db: AsyncSession, community_id: int) -> list[GridCard]:
         )
     ).all()
     members = await db.scalars(
-        select(MemberRow)
-        .where(MemberRow.community_id == community_id, MemberRow.active.is_(True))
-        .order_by(MemberRow.name, MemberRow.id)
+        select(MemberRow).where(MemberRow.community_id == community_id, MemberRow.active.is_(True))
     )
     by_grid: dict[int, dict[str, list[CardMember]]] = {}
-    for row in members:
+    for row in sorted(members, key=lambda r: (r.name, r.id)):  # the same on every database
         if row.grid_id is not None:
             by_grid.setdefault(row.grid_id, {}).setdefault(row.role, []).append(
                 CardMember(row.name, published_phone(row))

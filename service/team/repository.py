@@ -49,16 +49,13 @@ def member_out(row: MemberRow, grids: dict[int, str]) -> TeamMember:
 
 
 async def team_of(db: AsyncSession, community_id: int) -> list[TeamMember]:
-    """The community's members, active first, then by grid and name (404 for no such
-    community)."""
+    """The community's members, active first, then by grid (none first) and name, in code
+    point order on every database (404 for no such community)."""
     await find_community(db, community_id)
     grids = await _grid_names(db, community_id)
-    rows = await db.scalars(
-        select(MemberRow)
-        .where(MemberRow.community_id == community_id)
-        .order_by(MemberRow.active.desc(), MemberRow.grid_id, MemberRow.name, MemberRow.id)
-    )
-    return [member_out(row, grids) for row in rows]
+    rows = await db.scalars(select(MemberRow).where(MemberRow.community_id == community_id))
+    ordered = sorted(rows, key=lambda r: (not r.active, r.grid_id or 0, r.name, r.id))
+    return [member_out(row, grids) for row in ordered]
 
 
 def _check(row: MemberRow, grids: dict[int, str]) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import delete, select, update
 from ballots.formats import read_ballots
 from service.cli import main
 from service.db.models import Community, Process, User
+from service.db.street import Street
 from service.demo.loader import BALLOTS
 from service.records.exports import FORMATS
 from tests.support.app import ok
@@ -281,6 +282,31 @@ async def test_every_page_is_chinese(client, staff, db):
     await scan("/console/rounds/{round_id:int}", f"/console/rounds/{by_household}")
     await scan("/console/rounds/{round_id:int}/proxies", f"/console/rounds/{by_household}/proxies")
 
+    # the red-bench team on its console page and on the board's grid cards (issue 17)
+    grid = await ok(
+        await client.post(
+            f"/api/v1/communities/{demo.community_id}/grids",
+            json={"name": "第三网格"},
+            headers=staff["admin"],
+        ),
+        201,
+    )
+    member = {"name": "王建国", "role": "party_member", "grid_id": grid["id"]}
+    public = {"phone": "13800000001", "phone_public": True, "consent_on": "2026-03-01"}
+    await ok(
+        await client.post(
+            f"/api/v1/communities/{demo.community_id}/team",
+            json={**member, **public},
+            headers=staff["facilitator"],
+        ),
+        201,
+    )
+    team_page = f"/console/communities/{demo.community_id}/team"
+    await scan("/console/communities/{community_id:int}/team", team_page)
+    hits["GET /board (grid cards)"] = foreign_words(
+        visible_text((await client.get(f"/board/communities/{demo.community_id}")).text), typed
+    )
+
     use_session(client, staff["secretary"])
     desk = await scan("/secretary", "/secretary")
     assert "逾期" in desk  # the late task is listed first
@@ -300,6 +326,14 @@ async def test_every_page_is_chinese(client, staff, db):
     home = await client.get("/console")
     assert 'name="time_zone"' in home.text
     hits["GET /console (admin)"] = foreign_words(visible_text(home.text), typed)
+    street = Street(name="矿山集街道")
+    db.add(street)
+    await db.flush()
+    await db.execute(
+        update(Community).where(Community.id == demo.community_id).values(street_id=street.id)
+    )
+    await db.commit()
+    await scan("/street/{street_id:int}/dashboard", f"/street/{street.id}/dashboard")
 
     await enrol(client, staff["facilitator"], world.voting)
     await scan("/kiosk", "/kiosk")

@@ -29,8 +29,11 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import update
 
 from service.app import create_app
+from service.db.models import Community
+from service.db.street import Street
 from service.openapi.served import document
 from service.records.exports import FORMATS
 from service.settings import Settings
@@ -504,6 +507,27 @@ async def paper(api: Api, db: Any) -> None:
     await api("GET", f"{base}/paper", 200, "grid_worker")
 
 
+async def team_and_figures(api: Api, demo: Demo, db: Any) -> None:
+    """The red-bench team and the figures of a street and a community (issue 17)."""
+    team = f"/api/v1/communities/{demo.community_id}/team"
+    member = {"name": "王建国", "role": "party_member", "phone": "13800000001"}
+    made = await api("POST", team, 201, "secretary", json=member)
+    await api("POST", team, 422, "secretary", json={**member, "phone_public": True})
+    await api("PATCH", f"/api/v1/team/{made['id']}", 200, "facilitator", json={"active": False})
+    await api("GET", team, 200, "grid_worker")
+    street = Street(name="矿山集街道")
+    db.add(street)
+    await db.flush()
+    await db.execute(
+        update(Community).where(Community.id == demo.community_id).values(street_id=street.id)
+    )
+    await db.commit()
+    for base in (f"/api/v1/streets/{street.id}", f"/api/v1/communities/{demo.community_id}"):
+        await api("GET", f"{base}/figures", 200, "admin", params={"year": 2026})
+        await api("GET", f"{base}/figures", 422, "admin", params={"year": 1999})
+        await api("GET", f"{base}/figures.xlsx", 200, "admin")
+
+
 async def test_real_answers_conform_to_the_document(api, client, staff, db):
     demo = await build_demo(client, staff, db)
     await accounts(api)
@@ -513,6 +537,7 @@ async def test_real_answers_conform_to_the_document(api, client, staff, db):
     await loop(api, demo)
     await roll_and_proxies(api, demo, db)
     await paper(api, db)
+    await team_and_figures(api, demo, db)
     walked = {(method, path) for method, path, _ in api.seen}
     documented = {
         (method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item
