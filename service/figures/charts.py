@@ -181,7 +181,8 @@ def rows(
     top = 52.0
     height = top + line_h * max(1, len(lines)) + (56 if len(series) > 1 else 16)
     largest = max([v or 0 for _, vals in lines for _, v in vals] + [1])
-    room = WIDTH - names_w - 24 - text_width("00000 " + unit)
+    longest = max((text_width(s.label) for s in series), default=0.0) if len(series) > 1 else 0
+    room = WIDTH - names_w - 24 - text_width("00000" + unit) - longest - 8
     parts = _open(chart, title, description, height, max(s.index for s in series) + 1)
     if not lines:
         parts.append(f'<text x="12" y="{top + 24}" fill="{MUTED}">{escape(empty)}</text>')
