@@ -7,12 +7,15 @@ from service.comments.controllers import CommentController
 from service.communities.controllers import CommunityController
 from service.households.controllers import RollController
 from service.loop.controllers import LoopController
+from service.meetings.controllers import AgendaController, MeetingController
+from service.meetings.printing import MeetingPapersController
 from service.paper.controllers import PaperController
 from service.processes.controllers import ProcessController, RequestController
 from service.proposals.controllers import ProposalController
 from service.records.controllers import RecordController
 from service.results.controllers import ResultController
 from service.rounds.controllers import RoundController
+from service.surveys.controllers import SurveyController
 from service.voting.controllers import VotingController
 from service.voting.phone_controllers import PhoneWindowController
 from service.voting.proxy_controllers import ProxyController
@@ -34,4 +37,8 @@ ROUTES = [
     LoopController,
     RollController,
     ProxyController,
+    MeetingController,
+    AgendaController,
+    MeetingPapersController,
+    SurveyController,
 ]
