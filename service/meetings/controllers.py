@@ -14,25 +14,12 @@ from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.loop.controllers import files_attached
 from service.loop.photos import UPLOAD_LIMIT
-from service.meetings import agenda, attendance, minutes, photos, schemas
+from service.meetings import agenda, attendance, desk, minutes, photos, schemas
 from service.meetings import repository as repo
 from service.meetings.uploads import PHOTO_REFUSALS, PhotoUpload, Upload, photo_response
 from service.openapi.responses import download
 
 RUNS = roles("facilitator", "admin")
-
-
-async def meeting_detail(db: DB, meeting_id: int) -> schemas.MeetingDetail:
-    """The meeting with its agenda, attendance, photos and minutes."""
-    meeting = await repo.find_meeting(db, meeting_id)
-    shown = await repo.described(db, meeting)
-    return schemas.MeetingDetail(
-        **{f: getattr(shown, f) for f in shown.__struct_fields__},
-        agenda=await agenda.agenda_of(db, meeting_id),
-        attendance=await attendance.attendance_of(db, meeting_id),
-        photos=await photos.photos_of(db, "meeting", meeting_id),
-        minutes=meeting.minutes,
-    )
 
 
 class MeetingController(Controller):
@@ -65,7 +52,7 @@ class MeetingController(Controller):
 
     @get("/meetings/{meeting_id:int}", opt=roles(*STAFF))
     async def get_meeting(self, db: DB, meeting_id: FromPath[int]) -> schemas.MeetingDetail:
-        return await meeting_detail(db, meeting_id)
+        return await desk.meeting_detail(db, meeting_id)
 
     @patch("/meetings/{meeting_id:int}", opt=RUNS)
     async def update_meeting(

@@ -133,5 +133,5 @@ async def meeting_facts(db: AsyncSession, meeting_id: int, lang: str) -> Meeting
 def file_name(facts: MeetingFacts, what: str, lang: str) -> tuple[str, str]:
     """The download's name in the reader's words and its ASCII fallback:
     ``会议记录-12.pdf`` / ``meeting-12-record.pdf``."""
-    shown = text(lang, f"meeting.file.{what}", id=facts.meeting_id)
+    shown = text(lang, f"meeting.file.{what}", id=facts.meeting_id) + ".pdf"
     return shown, f"meeting-{facts.meeting_id}-{what}.pdf"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from service.db import models
 from tests.support.app import make_staff, ok
 from tests.support.documents import pdf_text, png
+from tests.support.pages import post_form, use_session
 from tests.support.rounds import cast, ensure_phone_window, issue, new_round, ranked, to_phase
 
 
@@ -319,3 +321,57 @@ async def test_site_surveys(client, staff, park):
         headers=secretary,
     )
     assert (future.status_code, future.json()["code"]) == (422, "survey-in-future")
+
+
+async def test_the_console_plans_and_runs_a_meeting(client, staff, db, park):
+    """The pages: a meeting planned today through the form (its time typed in 北京时间) is
+    the first thing on the facilitator's home; its page takes the agenda, attendance, the
+    minutes prefilled from the draft, and marking it held."""
+    community = await community_of(db, park.process)
+    use_session(client, staff["facilitator"])
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    made = await post_form(
+        client,
+        f"/console/meetings/communities/{community}",
+        {
+            "kind": "briefing",
+            "title": "防溺水宣讲",
+            "place": "百姓说事点",
+            "on": today,
+            "starts": "23:59",
+            "topic": "暑期防溺水",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    path = made.headers["location"]
+    mid = int(path.rsplit("/", 1)[1])
+    shown = await ok(await client.get(f"/api/v1/meetings/{mid}", headers=staff["facilitator"]))
+    starts = datetime.fromisoformat(shown["starts_at"]).astimezone(UTC)
+    assert f"{starts:%H:%M}" == "15:59"  # 23:59 in Beijing
+    home = (await client.get("/console")).text
+    assert home.index("防溺水宣讲") < home.index("口袋公园建设方案")  # today's meeting first
+    assert f'href="/console/meetings/{mid}"' in home
+
+    steps = [
+        (f"{path}/items", {"subject": f"process-{park.process}", "note": ""}),
+        (f"{path}/items", {"subject": "", "note": "发放宣传册"}),
+        (f"{path}/attendance", {"party_member": "4", "resident": "20"}),
+    ]
+    for target, form in steps:
+        answer = await post_form(client, target, form, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+    agenda = await ok(await client.get(f"/api/v1/meetings/{mid}/items", headers=staff["admin"]))
+    await post_form(client, f"{path}/items/{agenda[1]['id']}/up", {}, follow_redirects=False)
+    page = (await client.get(path)).text
+    assert "议程1：发放宣传册" in page  # moved up; the minutes' draft is prefilled
+    assert "议程2：口袋公园建设方案" in page
+    assert "党员 4 人、其他居民 20 人，共 24 人" in page
+    assert f"/api/v1/meetings/{mid}/record" in page
+    held = await post_form(client, f"{path}/held", {"reached": "60"}, follow_redirects=False)
+    assert held.status_code == 303, held.text
+    after = await ok(await client.get(f"/api/v1/meetings/{mid}", headers=staff["admin"]))
+    assert (after["status"], after["reached"], after["attendance"]["total"]) == ("held", 60, 24)
+    listed = (await client.get("/console/meetings")).text
+    assert "防溺水宣讲" in listed
+    assert "已召开" in listed
