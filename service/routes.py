@@ -8,12 +8,15 @@ from service.communities.controllers import CommunityController
 from service.figures.controllers import FiguresController
 from service.households.controllers import RollController
 from service.loop.controllers import LoopController
+from service.meetings.controllers import AgendaController, MeetingController
+from service.meetings.printing import MeetingPapersController
 from service.paper.controllers import PaperController
 from service.processes.controllers import ProcessController, RequestController
 from service.proposals.controllers import ProposalController
 from service.records.controllers import RecordController
 from service.results.controllers import ResultController
 from service.rounds.controllers import RoundController
+from service.surveys.controllers import SurveyController
 from service.team.controllers import TeamController
 from service.voting.controllers import VotingController
 from service.voting.phone_controllers import PhoneWindowController
@@ -38,4 +41,8 @@ ROUTES = [
     ProxyController,
     TeamController,
     FiguresController,
+    MeetingController,
+    AgendaController,
+    MeetingPapersController,
+    SurveyController,
 ]

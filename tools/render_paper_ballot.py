@@ -7,15 +7,14 @@ round 1, serial 12, on A5 at 100 dpi. Needs poppler's pdftoppm.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from service.records.paper_ballot import BallotFacts, paper_ballots_pdf  # noqa: E402
+from tools.pdf_pages import render_page  # noqa: E402
 
 OUT = ROOT / "docs" / "images" / "paper-ballot-a5.png"
 PARK = ("儿童游乐设施", "健康监测站", "文化墙", "小型活动区", "健身器材", "遮阳座椅")
@@ -34,14 +33,7 @@ def main() -> int:
         first=12,
         count=1,
     )
-    OUT.parent.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "paper-ballot.pdf"
-        path.write_bytes(paper_ballots_pdf(facts, "A5", "zh"))
-        stem = OUT.with_suffix("")
-        subprocess.run(
-            ["pdftoppm", "-r", "100", "-singlefile", "-png", str(path), str(stem)], check=True
-        )
+    render_page(paper_ballots_pdf(facts, "A5", "zh"), OUT, dpi=100)
     print(OUT)
     return 0
 

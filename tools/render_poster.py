@@ -8,9 +8,7 @@ the same on every run), the A4 poster at 100 dpi, its QR code pointing at the bo
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 from ballots.bundle import decode  # noqa: E402
 from service.records.poster import PosterFacts, board_url, poster_pdf  # noqa: E402
 from service.zones import DEFAULT_ZONE  # noqa: E402
+from tools.pdf_pages import render_page  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "service" / "golden" / "pocket-park-round1.json"
 OUT = ROOT / "docs" / "images" / "poster-a4.png"
@@ -41,14 +40,7 @@ def main() -> int:
         zone=DEFAULT_ZONE,
         board_url=board_url("http://127.0.0.1:8000", 1),
     )
-    OUT.parent.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "poster.pdf"
-        path.write_bytes(poster_pdf(facts, "A4", "zh"))
-        stem = OUT.with_suffix("")
-        subprocess.run(
-            ["pdftoppm", "-r", "100", "-singlefile", "-png", str(path), str(stem)], check=True
-        )
+    render_page(poster_pdf(facts, "A4", "zh"), OUT, dpi=100)
     print(OUT)
     return 0
 

@@ -7,9 +7,7 @@ at 80 dpi. Needs poppler's pdftoppm.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import msgspec
@@ -20,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 from ballots.bundle import decode  # noqa: E402
 from ballots.recount import recount  # noqa: E402
 from service.records.document import decision_pdf  # noqa: E402
+from tools.pdf_pages import render_page  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "service" / "golden" / "pocket-park-round1.json"
 OUT = ROOT / "docs" / "round-head-to-head.png"
@@ -33,15 +32,7 @@ def main() -> int:
     result, comparison = recount(record, record.ballot_box_digest)
     record = msgspec.structs.replace(record, result=result, comparison=comparison)
     pdf = decision_pdf(msgspec.structs.replace(bundle, rounds=(record,)), "zh")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "record.pdf"
-        path.write_bytes(pdf)
-        stem = Path(folder) / "page"
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "80", "-f", "2", "-l", "2", str(path), str(stem)],
-            check=True,
-        )
-        OUT.write_bytes(next(Path(folder).glob("page*.png")).read_bytes())
+    render_page(pdf, OUT, page=2, dpi=80)
     print(f"wrote {OUT.relative_to(ROOT)}")
     return 0
 

@@ -135,6 +135,9 @@ class Meeting(Base):
     """The minutes (会议纪要) as the facilitator finished them from the draft."""
     held_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    """Why the meeting was called off (rain, the hall taken …); set with ``cancelled``."""
 
 
 class MeetingItem(Base):

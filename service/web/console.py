@@ -25,6 +25,7 @@ from service.communities.schemas import CommunityUpdate
 from service.deps import DB, Caller
 from service.errors import NotSignedIn, TooMany
 from service.i18n import text
+from service.meetings.desk import todays_meetings
 from service.processes import repository as processes
 from service.processes.schemas import PhaseChange, ProcessCreate
 from service.proposals.repository import create_proposal
@@ -32,6 +33,7 @@ from service.records.labels import sentence
 from service.rounds import repository as rounds
 from service.rounds.config import TIE_POLICIES, methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS
+from service.surveys.repository import surveys_of
 from service.web.forms import (
     Form,
     ProcessForm,
@@ -134,10 +136,18 @@ class ConsoleController(Controller):
         return response
 
     @get("/", opt=RUNS_MEETINGS)
-    async def home(self, request: Request[Any, Any, Any], db: DB) -> Template:
-        """Every community with its processes, newest first, and a form for a new one."""
+    async def home(self, request: Request[Any, Any, Any], db: DB, actor: Caller) -> Template:
+        """Today's meetings first (today in each community's zone), then every community
+        with its processes, newest first, and a form for a new one."""
         communities = await processes.processes_by_community(db)
-        return page(request, "console/home.html", communities=communities, zones=ZONE_CHOICES)
+        today = await todays_meetings(db, actor)
+        return page(
+            request,
+            "console/home.html",
+            communities=communities,
+            zones=ZONE_CHOICES,
+            today=today,
+        )
 
     @post("/communities/{community_id:int}/time-zone", opt=roles("admin"))
     async def time_zone(
@@ -179,6 +189,7 @@ class ConsoleController(Controller):
             tie_policies=TIE_POLICIES,
             prompts="\n".join(DEFAULT_PROMPTS),
             slate_choices=new_slate(overview.proposals),
+            surveys=await surveys_of(db, [process_id]),
         )
 
     @post("/processes/{process_id:int}/proposals", opt=RUNS_MEETINGS)

@@ -20,6 +20,7 @@ from service.web.console import ConsoleController
 from service.web.figures_pages import FiguresPagesController
 from service.web.kiosk import KioskController
 from service.web.meeting import MeetingController
+from service.web.meeting_pages import MeetingPagesController
 from service.web.options import OptionsController
 from service.web.paper import PaperPagesController
 from service.web.phone import PhoneController
@@ -44,6 +45,7 @@ PAGES: Final = [
             BoardController,
             ConsoleController,
             MeetingController,
+            MeetingPagesController,
             OptionsController,
             PaperPagesController,
             PosterController,

@@ -181,6 +181,31 @@ def page_routes(app: Any) -> set[str]:
     return {p for p in paths if not p.startswith(("/api/", "/static")) and p != "/"}
 
 
+async def plan_meeting(client: Any, staff: dict[str, dict[str, str]], world: World) -> int:
+    """A meeting of the demo's community with its first round and a note on the agenda,
+    attendance counted and a photo; its id (the meeting pages and papers are scanned)."""
+    facilitator = staff["facilitator"]
+    made = await ok(
+        await client.post(
+            f"/api/v1/communities/{world.demo.community_id}/meetings",
+            json={
+                "kind": "deliberation",
+                "title": "口袋公园议事会",
+                "place": "3号楼前小广场",
+                "starts_at": "2026-12-05T19:00:00+08:00",
+            },
+            headers=facilitator,
+        ),
+        201,
+    )
+    base = f"/api/v1/meetings/{made['id']}"
+    for item in ({"round_id": world.demo.round1}, {"note": "通报上月诉求办理情况"}):
+        await ok(await client.post(f"{base}/items", json=item, headers=facilitator), 201)
+    counts = {"party_member": 5, "representative": 8, "resident": 12}
+    await ok(await client.put(f"{base}/attendance", json={"counts": counts}, headers=facilitator))
+    return int(made["id"])
+
+
 async def test_every_page_is_chinese(client, staff, db):
     world = await build_world(client, staff, db)
     demo = world.demo
@@ -227,6 +252,9 @@ async def test_every_page_is_chinese(client, staff, db):
     ]
     for route, path in console:
         await scan(route, path)
+    meeting = await plan_meeting(client, staff, world)
+    await scan("/console/meetings", "/console/meetings")
+    await scan("/console/meetings/{meeting_id:int}", f"/console/meetings/{meeting}")
     seen.add("/console/rounds/{round_id:int}/turnout")  # JSON for the round page's script
     slips = await post_form(
         client, f"/console/rounds/{world.voting}/codes", {"count": "2"}, follow_redirects=False
@@ -405,6 +433,12 @@ async def test_every_document_is_chinese(client, staff, db, tmp_path):
         poster = await client.get(f"/board/rounds/{round_id}/poster", params={"size": "A3"})
         assert poster.status_code == 200, poster.text
         hits[f"poster round {round_id}"] = foreign_words(pdf_text(poster.content, tmp_path), typed)
+
+    meeting = await plan_meeting(client, staff, world)  # the sign-in sheet and the record
+    for paper in ("sign-in-sheet", "record"):
+        response = await client.get(f"/api/v1/meetings/{meeting}/{paper}", headers=secretary)
+        assert response.status_code == 200, response.text
+        hits[f"meeting {paper}"] = foreign_words(pdf_text(response.content, tmp_path), typed)
 
     use_session(client, staff["admin"])
     slips = await post_form(client, f"/secretary/rounds/{world.voting}/code-slips", {"count": "2"})

@@ -528,6 +528,76 @@ async def team_and_figures(api: Api, demo: Demo, db: Any) -> None:
         await api("GET", f"{base}/figures.xlsx", 200, "admin")
 
 
+async def meetings(api: Api, demo: Demo) -> None:
+    """A meeting of the demo's community with its round on the agenda, and a site survey."""
+    meeting = await api(
+        "POST",
+        f"/api/v1/communities/{demo.community_id}/meetings",
+        201,
+        "facilitator",
+        json={"kind": "deliberation", "title": "议事会", "starts_at": "2026-12-05T19:00:00+08:00"},
+    )
+    base = f"/api/v1/meetings/{meeting['id']}"
+    await api("GET", f"/api/v1/communities/{demo.community_id}/meetings", 200, "grid_worker")
+    await api("PATCH", base, 200, "facilitator", json={"place": "百姓说事点"})
+    items = await api("POST", f"{base}/items", 201, "facilitator", json={"round_id": demo.round1})
+    items = await api("POST", f"{base}/items", 201, "facilitator", json={"note": "其他事项"})
+    await api("POST", f"{base}/items", 422, "facilitator", json={})
+    order = [items[1]["id"], items[0]["id"]]
+    await api("PUT", f"{base}/agenda", 200, "facilitator", json={"order": order})
+    await api("DELETE", f"{base}/items/{items[1]['id']}", 200, "facilitator")
+    await api(
+        "PATCH", f"{base}/items/{items[0]['id']}", 200, "facilitator", json={"decision": "同意"}
+    )
+    await api("GET", f"{base}/items", 200, "grid_worker")
+    counts = {"party_member": 3, "resident": 9}
+    await api("PUT", f"{base}/attendance", 200, "facilitator", json={"counts": counts})
+    await api("GET", f"{base}/attendance", 200, "secretary")
+    photos = await api(
+        "POST",
+        f"{base}/photos",
+        201,
+        "facilitator",
+        files=[("photos", ("议事.png", png(), "image/png"))],
+        data={"caption": "议事现场"},
+    )
+    await api("GET", f"{base}/photos", 200, "secretary")
+    await api("GET", photos[0]["url"], 200, "secretary")
+    await api("POST", f"{base}/held", 200, "facilitator", json={})
+    await api("PATCH", base, 409, "facilitator", json={"place": "活动室"})
+    draft = await api("GET", f"{base}/minutes/draft", 200, "facilitator")
+    await api("PUT", f"{base}/minutes", 200, "facilitator", json={"minutes": draft["text"]})
+    await api("GET", base, 200, "grid_worker")
+    await api("GET", f"{base}/sign-in-sheet", 200, "secretary")
+    await api("GET", f"{base}/record", 200, "secretary")
+    other = await api(
+        "POST",
+        f"/api/v1/communities/{demo.community_id}/meetings",
+        201,
+        "facilitator",
+        json={"kind": "visit", "title": "走访", "starts_at": "2026-12-06T09:00:00+08:00"},
+    )
+    await api(
+        "POST", f"/api/v1/meetings/{other['id']}/cancel", 200, "facilitator", json={"reason": "雨"}
+    )
+    survey = await api(
+        "POST",
+        f"/api/v1/processes/{demo.process_id}/surveys",
+        201,
+        "secretary",
+        json={"surveyed_on": "2026-11-20", "surveyor": "设计院", "measurements": []},
+    )
+    shots = await api(
+        "POST",
+        f"/api/v1/surveys/{survey['id']}/photos",
+        201,
+        "secretary",
+        files=[("photos", ("现场.png", png(), "image/png"))],
+    )
+    await api("GET", shots[0]["url"], 200, "grid_worker")
+    await api("GET", f"/api/v1/processes/{demo.process_id}/surveys", 200, "grid_worker")
+
+
 async def test_real_answers_conform_to_the_document(api, client, staff, db):
     demo = await build_demo(client, staff, db)
     await accounts(api)
@@ -538,6 +608,7 @@ async def test_real_answers_conform_to_the_document(api, client, staff, db):
     await roll_and_proxies(api, demo, db)
     await paper(api, db)
     await team_and_figures(api, demo, db)
+    await meetings(api, demo)
     walked = {(method, path) for method, path, _ in api.seen}
     documented = {
         (method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item
