@@ -4,6 +4,7 @@
     redbench compare FILE                every applicable method, side by side
     redbench serve                       the web service (migrates the database first)
     redbench demo                        the service with the pocket-park example loaded
+    redbench demo --street               ... and the street demo (矿山集街道) on top of it
     redbench db upgrade                  bring the database schema up to date
     redbench user add NAME --role R      create a staff account
     redbench verify BUNDLE               check a decision bundle and count it again

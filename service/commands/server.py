@@ -1,4 +1,5 @@
-"""``redbench serve`` and ``redbench demo``: run the web service."""
+"""``redbench serve`` and ``redbench demo`` (``--street``: with the street demo too): run
+the web service."""
 
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         help="serve HTTPS with this certificate (PEM; with --tls-key)",
     )
     cmd.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+    if name == "demo":
+        cmd.add_argument(
+            "--street",
+            action="store_true",
+            help="also load the street demo: 矿山集街道, six communities, a year of meetings "
+            "and requests (refused on a database that already holds a street)",
+        )
     cmd.set_defaults(handler=serve if name == "serve" else demo)
 
 
@@ -171,6 +179,20 @@ def demo(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from service.db.migrate import upgrade
 
     upgrade(settings.database_url)
-    for line in load_demo(settings):
+    lines = load_demo(settings)
+    if args.street:
+        lines += street_lines(settings)
+    for line in lines:
         out.write(line + "\n")
     return _run(settings, args.workers, out, lang)
+
+
+def street_lines(settings: Settings) -> list[str]:
+    """Load the street demo onto the pocket park; what was loaded (a refusal if the
+    database already holds a street)."""
+    from service.demo.street import StreetError, load_street, summary
+
+    try:
+        return summary(load_street(settings))
+    except StreetError as exc:
+        raise CommandError(str(exc), exc.zh) from None
