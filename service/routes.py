@@ -8,11 +8,13 @@ from service.communities.controllers import CommunityController
 from service.households.controllers import RollController
 from service.loop.controllers import LoopController
 from service.paper.controllers import PaperController
-from service.processes.controllers import ProcessController, RequestController
+from service.processes.controllers import ProcessController
 from service.proposals.controllers import ProposalController
 from service.records.controllers import RecordController
+from service.requests.controllers import RequestController, StreetDeskController
 from service.results.controllers import ResultController
 from service.rounds.controllers import RoundController
+from service.streets.controllers import StreetController
 from service.voting.controllers import VotingController
 from service.voting.phone_controllers import PhoneWindowController
 from service.voting.proxy_controllers import ProxyController
@@ -23,6 +25,8 @@ ROUTES = [
     CommunityController,
     ProcessController,
     RequestController,
+    StreetDeskController,
+    StreetController,
     ProposalController,
     RoundController,
     CommentController,
