@@ -11,11 +11,13 @@ from service.loop.controllers import LoopController
 from service.meetings.controllers import AgendaController, MeetingController
 from service.meetings.printing import MeetingPapersController
 from service.paper.controllers import PaperController
-from service.processes.controllers import ProcessController, RequestController
+from service.processes.controllers import ProcessController
 from service.proposals.controllers import ProposalController
 from service.records.controllers import RecordController
+from service.requests.controllers import RequestController, StreetDeskController
 from service.results.controllers import ResultController
 from service.rounds.controllers import RoundController
+from service.streets.controllers import StreetController
 from service.surveys.controllers import SurveyController
 from service.team.controllers import TeamController
 from service.voting.controllers import VotingController
@@ -28,6 +30,8 @@ ROUTES = [
     CommunityController,
     ProcessController,
     RequestController,
+    StreetDeskController,
+    StreetController,
     ProposalController,
     RoundController,
     CommentController,

@@ -68,6 +68,10 @@ TRACES: dict[str, tuple[str, Lookup]] = {
         "meeting",
         lambda v: select(Meeting.community_id).where(Meeting.id == v),
     ),
+    "grid_id": (
+        "grid",
+        lambda v: select(models.Grid.community_id).where(models.Grid.id == v),
+    ),
     "member_id": (
         "member",
         lambda v: select(TeamMember.community_id).where(TeamMember.id == v),

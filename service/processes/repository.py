@@ -1,4 +1,5 @@
-"""Processes and requests in the database: creating, reading, moving through phases."""
+"""Processes in the database: creating, reading, moving through phases (requests:
+:mod:`service.requests`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from service.auth.guard import Actor
 from service.communities.controllers import all_communities, find_community
 from service.db import models
 from service.db.base import utcnow
-from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.errors import Conflict, Forbidden, NotFound
 from service.processes import schemas
 from service.transitions import refused_transition
 
@@ -230,113 +231,3 @@ async def change_phase(
         reason=reason,
     )
     return process
-
-
-def request_out(request: models.ResidentRequest) -> schemas.ResidentRequest:
-    return schemas.ResidentRequest(
-        id=request.id,
-        community_id=request.community_id,
-        grid_id=request.grid_id,
-        body=request.body,
-        status=request.status,
-        process_id=request.process_id,
-        decline_reason=request.decline_reason,
-        logged_by=request.logged_by,
-        created_at=request.created_at,
-    )
-
-
-async def log_request(
-    db: AsyncSession, actor: Actor, community_id: int, data: schemas.RequestCreate
-) -> models.ResidentRequest:
-    await find_community(db, community_id)
-    if data.grid_id is not None:
-        grid = await db.get(models.Grid, data.grid_id)
-        if grid is None or grid.community_id != community_id:
-            raise Invalid(
-                "grid-of-another-community",
-                field="grid_id",
-                grid_id=data.grid_id,
-                community_id=community_id,
-            )
-    if actor.id is None:  # the role guard lets only staff in; keep mypy and the FK honest
-        raise Forbidden("sign-in-first-to-file")
-    request = models.ResidentRequest(
-        community_id=community_id, grid_id=data.grid_id, body=data.body, logged_by=actor.id
-    )
-    db.add(request)
-    await db.flush()
-    record(db, actor, "request.logged", "request", request.id, community_id=community_id)
-    return request
-
-
-async def list_requests(
-    db: AsyncSession, community_id: int, status: str | None
-) -> list[schemas.ResidentRequest]:
-    await find_community(db, community_id)
-    query = select(models.ResidentRequest).where(
-        models.ResidentRequest.community_id == community_id
-    )
-    if status is not None:
-        query = query.where(models.ResidentRequest.status == status)
-    rows = await db.scalars(query.order_by(models.ResidentRequest.id))
-    return [request_out(r) for r in rows]
-
-
-async def find_request(
-    db: AsyncSession, request_id: int, *, lock: bool = False
-) -> models.ResidentRequest:
-    request = await db.get(models.ResidentRequest, request_id, with_for_update=lock)
-    if request is None:
-        raise NotFound("no-request", request_id=request_id)
-    return request
-
-
-async def find_open_request(
-    db: AsyncSession, request_id: int, doing: str
-) -> models.ResidentRequest:
-    """The request ``request_id`` if it is still open, else 404 or 409 saying what became of it."""
-    request = await find_request(db, request_id, lock=True)
-    if request.status == "promoted":
-        raise Conflict(
-            "request-promoted", request_id=request_id, doing=doing, process_id=request.process_id
-        )
-    if request.status == "declined":
-        raise Conflict(
-            "request-declined",
-            request_id=request_id,
-            doing=doing,
-            decline_reason=request.decline_reason,
-        )
-    return request
-
-
-async def promote_request(
-    db: AsyncSession, actor: Actor, request_id: int, into: schemas.Promotion
-) -> models.ResidentRequest:
-    request = await find_open_request(db, request_id, "promoted")
-    if into.process_id is not None:
-        process = await find_process(db, into.process_id)
-        if process.community_id != request.community_id:
-            raise Invalid("process-of-another-community", field="process_id", id=process.id)
-        if process.phase not in OPEN_PHASES:
-            raise Conflict("request-process-closed", id=process.id, phase=process.phase)
-    else:
-        title = into.title or ""
-        process = await create_process(db, actor, request.community_id, title, into.question)
-    request.status = "promoted"
-    request.process_id = process.id
-    record(db, actor, "request.promoted", "request", request.id, process_id=process.id)
-    return request
-
-
-async def decline_request(
-    db: AsyncSession, actor: Actor, request_id: int, reason: str
-) -> models.ResidentRequest:
-    if not reason.strip():
-        raise Invalid("decline-reason-required", field="reason")
-    request = await find_open_request(db, request_id, "declined")
-    request.status = "declined"
-    request.decline_reason = reason.strip()
-    record(db, actor, "request.declined", "request", request.id, reason=request.decline_reason)
-    return request

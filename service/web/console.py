@@ -47,6 +47,9 @@ from service.web.render import language_of, local_path, page, redirect
 from service.web.round_setup import new_slate
 
 RUNS_MEETINGS = roles("facilitator", "admin")
+HOMES = {"secretary": "/secretary", "grid_worker": "/console/requests", "street": "/street"}
+"""Where signing in leads each role that has a home other than the facilitator's console:
+the secretary's desk, the grid worker's requests, the street office's desk."""
 
 ZONE_CHOICES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei")
 """Zones offered as the admin types one (any zone of the IANA database is taken)."""
@@ -112,8 +115,8 @@ class ConsoleController(Controller):
             return locked
         actor = Actor(id=user.id, name=user.display_name, role=user.role)
         record(db, actor, "user.login", "user", user.id)
-        if target == "/console" and user.role == "secretary":
-            target = "/secretary"  # the secretary's desk, not the facilitator's console
+        if target == "/console":
+            target = HOMES.get(user.role, target)
         response = redirect(target)
         response.set_cookie(
             SESSION_COOKIE,

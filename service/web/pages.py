@@ -27,10 +27,12 @@ from service.web.phone import PhoneController
 from service.web.phone_console import PhoneConsoleController
 from service.web.poster import PosterController
 from service.web.render import PAGE_ERRORS, STATIC, error_page, template_config
+from service.web.request_pages import RequestPagesController
 from service.web.reveal import RevealController
 from service.web.roll_pages import RollPagesController
 from service.web.secretary import SecretaryController
 from service.web.slips import SlipsController
+from service.web.street_pages import StreetPagesController
 from service.web.team_pages import TeamPagesController
 
 API_PREFIX: Final = "/api/"
@@ -58,6 +60,8 @@ PAGES: Final = [
             RollPagesController,
             TeamPagesController,
             FiguresPagesController,
+            RequestPagesController,
+            StreetPagesController,
         ],
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,

@@ -30,7 +30,6 @@ from sqlalchemy import delete, select, update
 from ballots.formats import read_ballots
 from service.cli import main
 from service.db.models import Community, Process, User
-from service.db.street import Street
 from service.demo.loader import BALLOTS
 from service.records.exports import FORMATS
 from tests.support.app import ok
@@ -354,14 +353,43 @@ async def test_every_page_is_chinese(client, staff, db):
     home = await client.get("/console")
     assert 'name="time_zone"' in home.text
     hits["GET /console (admin)"] = foreign_words(visible_text(home.text), typed)
-    street = Street(name="矿山集街道")
-    db.add(street)
-    await db.flush()
-    await db.execute(
-        update(Community).where(Community.id == demo.community_id).values(street_id=street.id)
+    # requests from the field and the street office (issue 17): a request logged with a
+    # photo's worth of facts, escalated to the street the demo community is put under
+    admin = staff["admin"]
+    street = await ok(
+        await client.post("/api/v1/streets", json={"name": "矿山集街道"}, headers=admin), 201
     )
-    await db.commit()
-    await scan("/street/{street_id:int}/dashboard", f"/street/{street.id}/dashboard")
+    await ok(
+        await client.put(
+            f"/api/v1/communities/{demo.community_id}/street",
+            json={"street_id": street["id"]},
+            headers=admin,
+        )
+    )
+    await scan("/street/{street_id:int}/dashboard", f"/street/{street['id']}/dashboard")
+    logged = await ok(
+        await client.post(
+            f"/api/v1/communities/{demo.community_id}/requests",
+            json={
+                "body": "路口积水",
+                "place": "3号楼东侧",
+                "category": "drainage",
+                "raised_by": "张阿姨",
+            },
+            headers=staff["grid_worker"],
+        ),
+        201,
+    )
+    await ok(
+        await client.post(
+            f"/api/v1/requests/{logged['id']}/escalate", json={"note": "需街道协调"}, headers=admin
+        )
+    )
+    await scan("/console/requests", f"/console/requests?community={demo.community_id}")
+    await scan("/console/requests/new", f"/console/requests/new?community={demo.community_id}")
+    await scan("/console/requests/{request_id:int}", f"/console/requests/{logged['id']}")
+    await scan("/street", "/street")
+    await scan("/street/requests/{request_id:int}", f"/street/requests/{logged['id']}")
 
     await enrol(client, staff["facilitator"], world.voting)
     await scan("/kiosk", "/kiosk")

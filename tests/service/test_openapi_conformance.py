@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -33,11 +33,11 @@ from sqlalchemy import update
 
 from service.app import create_app
 from service.db.models import Community
-from service.db.street import Street
+from service.db.street import Meeting, Street
 from service.openapi.served import document
 from service.records.exports import FORMATS
 from service.settings import Settings
-from tests.support.app import PASSWORD, SECRET
+from tests.support.app import PASSWORD, SECRET, make_staff
 from tests.support.documents import png
 from tests.support.feedback import give
 from tests.support.records_demo import Demo, build_demo
@@ -515,7 +515,7 @@ async def team_and_figures(api: Api, demo: Demo, db: Any) -> None:
     await api("POST", team, 422, "secretary", json={**member, "phone_public": True})
     await api("PATCH", f"/api/v1/team/{made['id']}", 200, "facilitator", json={"active": False})
     await api("GET", team, 200, "grid_worker")
-    street = Street(name="矿山集街道")
+    street = Street(name="濉溪街道")
     db.add(street)
     await db.flush()
     await db.execute(
@@ -598,6 +598,110 @@ async def meetings(api: Api, demo: Demo) -> None:
     await api("GET", f"/api/v1/processes/{demo.process_id}/surveys", 200, "grid_worker")
 
 
+async def street_requests(api: Api, demo: Demo, db: Any) -> None:
+    """Issue 17, part B: a street and a branch, a request logged with a photo, on the spot,
+    onto a meeting's agenda, escalated, taken on, answered, returned, closed, re-opened."""
+    cid = demo.community_id
+    street = await api("POST", "/api/v1/streets", 201, "admin", json={"name": "矿山集街道"})
+    await api("POST", "/api/v1/streets", 409, "admin", json={"name": "矿山集街道"})
+    await api("GET", "/api/v1/streets", 200, "admin")
+    await api("GET", f"/api/v1/streets/{street['id']}", 200, "admin")
+    await api(
+        "PUT", f"/api/v1/communities/{cid}/street", 200, "admin", json={"street_id": street["id"]}
+    )
+    grid = await api(
+        "POST", f"/api/v1/communities/{cid}/grids", 201, "admin", json={"name": "第九网格"}
+    )
+    branch = await api(
+        "POST",
+        f"/api/v1/communities/{cid}/branches",
+        201,
+        "admin",
+        json={"name": "第九网格党支部", "grid_ids": []},
+    )
+    await api(
+        "PUT", f"/api/v1/grids/{grid['id']}/branch", 200, "admin", json={"branch_id": branch["id"]}
+    )
+    await api("GET", f"/api/v1/communities/{cid}/branches", 200, "grid_worker")
+    api.staff["street"] = await make_staff(db, "street", "conform-street", street_id=street["id"])
+
+    def logged(body: str) -> Any:
+        return api(
+            "POST",
+            f"/api/v1/communities/{cid}/requests",
+            201,
+            "grid_worker",
+            json={"body": body, "place": "北门", "category": "roads", "raised_by": "王大爷"},
+        )
+
+    quick, agenda, far = await logged("台阶破损"), await logged("停车难"), await logged("雨水管堵")
+    photos = await api(
+        "POST",
+        f"/api/v1/requests/{far['id']}/photos",
+        201,
+        "grid_worker",
+        files=[("photos", ("a.png", png(), "image/png"))],
+    )
+    await api(
+        "POST",
+        f"/api/v1/requests/{quick['id']}/on-spot",
+        200,
+        "grid_worker",
+        json={"note": "已修补"},
+    )
+    await api(
+        "POST", f"/api/v1/requests/{quick['id']}/on-spot", 409, "grid_worker", json={"note": "再"}
+    )
+    meeting = Meeting(
+        community_id=cid, kind="deliberation", title="停车议事会", starts_at=datetime.now(UTC)
+    )
+    db.add(meeting)
+    await db.commit()
+    await api(
+        "POST",
+        f"/api/v1/requests/{agenda['id']}/to-meeting",
+        200,
+        "facilitator",
+        json={"meeting_id": meeting.id},
+    )
+    await api(
+        "POST",
+        f"/api/v1/requests/{far['id']}/escalate",
+        200,
+        "grid_worker",
+        json={"note": "需街道"},
+    )
+    await api(
+        "GET",
+        f"/api/v1/streets/{street['id']}/escalations",
+        200,
+        "street",
+        params={"state": "pending"},
+    )
+    await api("GET", f"/api/v1/requests/{far['id']}", 200, "street")
+    await api("GET", photos[0]["url"], 200, "street")
+    await api(
+        "POST", f"/api/v1/requests/{far['id']}/assign", 200, "street", json={"assignee": "城管科"}
+    )
+    await api(
+        "POST", f"/api/v1/requests/{far['id']}/answer", 200, "street", json={"answer": "已疏通"}
+    )
+    await api(
+        "POST", f"/api/v1/requests/{far['id']}/return", 200, "street", json={"note": "请回访"}
+    )
+    await api("POST", f"/api/v1/requests/{far['id']}/answer", 409, "street", json={"answer": "再"})
+    await api(
+        "POST",
+        f"/api/v1/requests/{far['id']}/close",
+        200,
+        "secretary",
+        json={"note": "已办结", "satisfaction": "satisfied"},
+    )
+    await api(
+        "POST", f"/api/v1/requests/{far['id']}/reopen", 200, "secretary", json={"reason": "复发"}
+    )
+
+
 async def test_real_answers_conform_to_the_document(api, client, staff, db):
     demo = await build_demo(client, staff, db)
     await accounts(api)
@@ -609,6 +713,7 @@ async def test_real_answers_conform_to_the_document(api, client, staff, db):
     await paper(api, db)
     await team_and_figures(api, demo, db)
     await meetings(api, demo)
+    await street_requests(api, demo, db)
     walked = {(method, path) for method, path, _ in api.seen}
     documented = {
         (method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item
