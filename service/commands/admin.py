@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-from typing import TextIO
+from typing import TextIO, get_args
 
+from service.accounts.schemas import Role
 from service.commands.errors import CommandError
 from service.errors import ServiceError
 from service.i18n import text
@@ -28,9 +29,9 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
     user_sub = cmd.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="create a staff account")
     add.add_argument("username")
-    add.add_argument(
-        "--role", required=True, choices=["admin", "facilitator", "secretary", "grid_worker"]
-    )
+    add.add_argument("--role", required=True, choices=get_args(Role))
+    add.add_argument("--community", type=int, help="tie a community role to this community id")
+    add.add_argument("--street", type=int, help="the street id a street account works for")
     add.add_argument("--name", help="display name (default: the username)")
     add.add_argument("--password", help="password (default: asked for, not echoed)")
     add.add_argument("--database", help="database URL")
@@ -63,6 +64,8 @@ def user_add(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             display_name=args.name or args.username,
             role=args.role,
             password=password,
+            community_id=args.community,
+            street_id=args.street,
         )
     except ServiceError as exc:  # a display name with nothing visible, or a control character
         raise CommandError.of(exc) from exc

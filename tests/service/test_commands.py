@@ -55,6 +55,18 @@ def test_db_upgrade_and_user_add(tmp_path, capsys, monkeypatch):
     assert "用户名 li 已被使用" in err
 
 
+def test_a_street_account_needs_its_street(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # the messages in Chinese
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.sqlite3'}"
+    argv = ["user", "add", "wang", "--role", "street", "--password", "long enough"]
+    assert main([*argv, "--database", url]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "街道工作人员账号必须指定所属街道" in err
+    assert main([*argv, "--street", "7", "--database", url]) == 1
+    assert "没有编号为 7 的街道" in capsys.readouterr().err
+
+
 def test_short_password_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # the messages in Chinese
     url = f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}"
