@@ -64,6 +64,18 @@ def day(at: datetime | None, zone_name: str) -> str:
     return "—" if at is None else f"{at.astimezone(zone(zone_name)):%Y-%m-%d}"
 
 
+def local_day(at: datetime, zone_name: str) -> date:
+    """The calendar date of a moment in the zone (a stored UTC time read back aware)."""
+    return at.astimezone(zone(zone_name)).date()
+
+
+def days_between(start: datetime, end: datetime, zone_name: str) -> int:
+    """Calendar days from ``start``'s date to ``end``'s, both dates in the zone (0 on the
+    same day): logged 09:00 and closed 01:30 a week later, local time, is 8 days in
+    北京时间 even where the UTC dates are 7 apart."""
+    return (local_day(end, zone_name) - local_day(start, zone_name)).days
+
+
 def long_date(on: date, lang: str) -> str:
     """A date written out for reading: ``2026年6月30日`` / ``2026-06-30``."""
     return text(lang, "date.long", year=on.year, month=on.month, day=on.day)

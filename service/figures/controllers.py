@@ -26,8 +26,8 @@ from service.figures.schemas import Figures
 from service.figures.workbook import MEDIA_TYPE, figures_workbook
 from service.i18n import text
 from service.openapi.responses import download, refusals
+from service.streets import STREET_OFFICE
 
-STREET_FIGURES = roles("street", "admin")
 COMMUNITY_FIGURES = roles(*STAFF, "street")
 YEAR_REFUSED = refusals(
     {422: f"`figures-year`: `year` is not between {FIRST_YEAR} and {LAST_YEAR}"}
@@ -67,14 +67,14 @@ class FiguresController(Controller):
     path = "/api/v1"
     tags = ["figures"]
 
-    @get("/streets/{street_id:int}/figures", opt=STREET_FIGURES, responses=YEAR_REFUSED)
+    @get("/streets/{street_id:int}/figures", opt=STREET_OFFICE, responses=YEAR_REFUSED)
     async def street_figures(
         self, db: DB, street_id: FromPath[int], year: FromQuery[int | None] = None
     ) -> Figures:
         """A street's figures for a year: every community on it (``docs/figures.md``)."""
         return await figures_of(db, await street_area(db, street_id), year)
 
-    @get("/streets/{street_id:int}/figures.xlsx", opt=STREET_FIGURES, responses=WORKBOOK)
+    @get("/streets/{street_id:int}/figures.xlsx", opt=STREET_OFFICE, responses=WORKBOOK)
     async def street_workbook(
         self, db: DB, street_id: FromPath[int], year: FromQuery[int | None] = None
     ) -> Response[bytes]:

@@ -28,9 +28,7 @@ from service.db.street import (
     Meeting,
     MeetingAttendance,
     RequestEvent,
-    Street,
 )
-from service.errors import NotFound
 from service.figures.periods import in_period, month_of, month_starts, year_days
 from service.figures.schemas import (
     CommunityRow,
@@ -43,7 +41,8 @@ from service.figures.schemas import (
     Satisfaction,
     Scope,
 )
-from service.zones import zone
+from service.streets.repository import find_street
+from service.zones import days_between
 
 STEPS = ("on_spot", "meeting", "escalated")
 """The request events counted for the requests collected in the year (once per request)."""
@@ -66,9 +65,7 @@ class Area:
 
 async def street_area(db: AsyncSession, street_id: int) -> Area:
     """A street and every community on it (404 ``no-street``)."""
-    street = await db.get(Street, street_id)
-    if street is None:
-        raise NotFound("no-street", street_id=street_id)
+    street = await find_street(db, street_id)
     rows = await db.execute(
         select(models.Community.id, models.Community.name).where(
             models.Community.street_id == street_id
@@ -166,14 +163,8 @@ async def _days_open(
             request.community_id.in_(ids), in_period(request.closed_at, starts)
         )
     )
-    where = zone(zone_name)
-    pairs = [
-        (opened.astimezone(where).date().toordinal(), closed.astimezone(where).date().toordinal())
-        for opened, closed in rows
-        if closed is not None
-    ]
-    spans = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    return spans[:, 1] - spans[:, 0]
+    days = [days_between(opened, closed, zone_name) for opened, closed in rows if closed]
+    return np.array(days, dtype=np.int64)
 
 
 def days_to_close(days: np.ndarray[Any, np.dtype[np.int64]]) -> DaysToClose:

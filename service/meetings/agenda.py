@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.audit import record
 from service.auth.guard import Actor
 from service.db import models
+from service.db.base import utcnow
 from service.db.street import MeetingItem
 from service.errors import Invalid, NotFound
 from service.meetings import schemas
 from service.meetings.repository import find_meeting, not_cancelled, still_planned
+from service.requests.repository import off_agenda
 
 
 async def agenda_of(db: AsyncSession, meeting_id: int) -> list[schemas.AgendaItem]:
@@ -90,12 +92,18 @@ async def _subject(
     return process_id, data.round_id
 
 
-async def add_item(
-    db: AsyncSession, actor: Actor, meeting_id: int, data: schemas.ItemCreate
+async def append_item(
+    db: AsyncSession,
+    meeting_id: int,
+    *,
+    process_id: int | None = None,
+    round_id: int | None = None,
+    request_id: int | None = None,
+    note: str = "",
 ) -> MeetingItem:
-    meeting = await find_meeting(db, meeting_id, lock=True)
-    still_planned(meeting)
-    process_id, round_id = await _subject(db, meeting.community_id, data)
+    """A new item at the end of the agenda: of a process or round (:func:`add_item`), or of
+    a request (its triage). The caller holds the meeting's row locked and has checked it is
+    planned."""
     last = await db.scalar(
         select(func.max(MeetingItem.position)).where(MeetingItem.meeting_id == meeting_id)
     )
@@ -104,10 +112,23 @@ async def add_item(
         position=(last or 0) + 1,
         process_id=process_id,
         round_id=round_id,
-        note=data.note,
+        request_id=request_id,
+        note=note,
     )
     db.add(item)
     await db.flush()
+    return item
+
+
+async def add_item(
+    db: AsyncSession, actor: Actor, meeting_id: int, data: schemas.ItemCreate
+) -> MeetingItem:
+    meeting = await find_meeting(db, meeting_id, lock=True)
+    still_planned(meeting)
+    process_id, round_id = await _subject(db, meeting.community_id, data)
+    item = await append_item(
+        db, meeting_id, process_id=process_id, round_id=round_id, note=data.note
+    )
     record(
         db,
         actor,
@@ -140,6 +161,7 @@ async def update_item(
 async def remove_item(db: AsyncSession, actor: Actor, meeting_id: int, item_id: int) -> None:
     still_planned(await find_meeting(db, meeting_id, lock=True))
     item = await _item(db, meeting_id, item_id)
+    await off_agenda(db, actor, meeting_id, "item_removed", utcnow(), item_id=item_id)
     await db.delete(item)
     await db.flush()
     await _renumber(db, meeting_id, None)

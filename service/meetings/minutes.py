@@ -37,7 +37,7 @@ from service.meetings.repository import (
 from service.records.labels import listed
 from service.results.explain import outcome_words
 from service.rounds.titles import round_title
-from service.zones import moment, zone
+from service.zones import local_day, moment
 
 COUNTED = (RoundPhase.CLOSED, RoundPhase.PUBLISHED)
 
@@ -61,7 +61,7 @@ class Produced:
 async def produced(db: AsyncSession, meeting_id: int, lang: str) -> Produced:
     meeting = await find_meeting(db, meeting_id)
     community = await find_community(db, meeting.community_id)
-    on = meeting.starts_at.astimezone(zone(community.time_zone)).date()
+    on = local_day(meeting.starts_at, community.time_zone)
     agenda = await agenda_of(db, meeting_id)
     round_ids = list(dict.fromkeys(i.round_id for i in agenda if i.round_id is not None))
     spoken = await _speakers(db, round_ids, on, community.time_zone, lang)

@@ -23,6 +23,7 @@ from service.db.base import utcnow
 from service.db.street import Meeting
 from service.errors import Conflict, Invalid, NotFound
 from service.meetings import schemas
+from service.requests.repository import off_agenda
 from service.zones import zone
 
 RUNS_MEETINGS: Final = ("facilitator", "admin")
@@ -187,6 +188,7 @@ async def cancel_meeting(db: AsyncSession, actor: Actor, meeting_id: int, reason
     meeting.status = "cancelled"
     meeting.cancelled_at = utcnow()
     meeting.cancel_reason = reason
+    await off_agenda(db, actor, meeting.id, "meeting_cancelled", utcnow(), note=reason)
     await db.flush()
     record(db, actor, "meeting.cancelled", "meeting", meeting.id)
     return meeting

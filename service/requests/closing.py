@@ -32,13 +32,22 @@ async def close_request(
 async def reopen_request(
     db: AsyncSession, actor: Actor, request_id: int, reason: str, now: datetime
 ) -> models.ResidentRequest:
-    """A closed request open again (stage ``open``): its days open count on from the day
-    it was logged; the close stays in its history."""
+    """A closed request open again (stage ``open``), to be triaged anew: its days open
+    count on from the day it was logged; what the close, the meeting and the street office
+    wrote is cleared (the street no longer sees it until it is escalated again), and stays
+    in its history."""
     request = await find_request(db, request_id, lock=True)
     check_move(request, "reopened")
     request.stage = "open"
     request.closed_at = None
+    request.close_note = ""
     request.satisfaction = None
+    request.meeting_id = None
+    request.escalated_at = None
+    request.street_state = None
+    request.street_assignee = ""
+    request.street_answer = ""
+    request.returned_at = None
     step(db, request, "reopened", actor, now, reason)
     record(db, actor, "request.reopened", "request", request.id)
     return request

@@ -18,7 +18,7 @@ from service.deps import DB, Caller
 from service.loop.controllers import files_attached
 from service.loop.photos import SERVED_TYPES, UPLOAD_LIMIT, shrunk_photos
 from service.openapi.responses import download, refusals
-from service.requests import closing, desk, logging, triage
+from service.requests import TAKERS, closing, field_log, street_desk, triage
 from service.requests import repository as repo
 from service.requests.schemas import (
     Answer,
@@ -37,15 +37,11 @@ from service.requests.schemas import (
     Stage,
     ToMeeting,
 )
+from service.streets import STREET_OFFICE
 
-TAKERS = roles("grid_worker", "facilitator", "admin")
-"""Who logs requests and triages them: the grid worker in the field, the facilitator, the
-admin."""
 CLOSERS = roles(*STAFF)
 """Who closes a request (销号) or re-opens it: any of the community's staff."""
 PROCESS_OWNERS = roles("facilitator", "secretary", "admin")
-STREET = roles("street", "admin")
-"""The street office (and the admin)."""
 READERS = roles(*STAFF, "street")
 """Who reads one request: the community's staff, and street staff once it was escalated."""
 
@@ -68,7 +64,7 @@ class RequestController(Controller):
     ) -> ResidentRequest:
         """Log a request from the field: what, where (``place``), about what (``category``),
         in which grid, and who raised it (``raised_by``, optional, staff only)."""
-        made = await logging.log_request(db, actor, community_id, data, now_of(state))
+        made = await field_log.log_request(db, actor, community_id, data, now_of(state))
         return repo.request_out(made)
 
     @get("/communities/{community_id:int}/requests", opt=roles(*STAFF))
@@ -115,7 +111,7 @@ class RequestController(Controller):
         request = await repo.find_request(db, request_id)
         files = [(upload.filename or "", await upload.read()) for upload in data]
         shrunk = await shrunk_photos(files)
-        await logging.add_photos(db, request, shrunk, actor, now_of(state))
+        await field_log.add_photos(db, request, shrunk, actor, now_of(state))
         return await repo.request_photos(db, request.id)
 
     @get(
@@ -128,7 +124,7 @@ class RequestController(Controller):
     ) -> Response[bytes]:
         """A photo of a request (staff; street staff once it was escalated)."""
         await repo.find_request(db, request_id, actor=actor)
-        data, media, digest = await logging.photo_bytes(db, request_id, photo_id)
+        data, media, digest = await field_log.photo_bytes(db, request_id, photo_id)
         return Response(
             data,
             media_type=media,
@@ -224,7 +220,7 @@ class StreetDeskController(Controller):
     path = "/api/v1"
     tags = ["requests"]
 
-    @get("/streets/{street_id:int}/escalations", opt=STREET)
+    @get("/streets/{street_id:int}/escalations", opt=STREET_OFFICE)
     async def escalations(
         self,
         db: DB,
@@ -236,11 +232,11 @@ class StreetDeskController(Controller):
         category, place and days open (never who raised it); ``state`` filters by where it
         stands: ``pending``, ``assigned``, ``answered`` (at the street), ``returned``,
         ``closed``."""
-        return await desk.escalations(
-            db, street_id, now_of(request.app.state), desk.desk_filter(where)
+        return await street_desk.escalations(
+            db, street_id, now_of(request.app.state), street_desk.desk_filter(where)
         )
 
-    @post("/requests/{request_id:int}/assign", opt=STREET, status_code=200)
+    @post("/requests/{request_id:int}/assign", opt=STREET_OFFICE, status_code=200)
     async def assign(
         self,
         db: DB,
@@ -250,18 +246,18 @@ class StreetDeskController(Controller):
         actor: Caller,
     ) -> ResidentRequest:
         """Taken on by a department or a person of the street."""
-        done = await desk.assign(db, actor, request_id, data.assignee, now_of(state))
+        done = await street_desk.assign(db, actor, request_id, data.assignee, now_of(state))
         return repo.request_out(done, actor)
 
-    @post("/requests/{request_id:int}/answer", opt=STREET, status_code=200)
+    @post("/requests/{request_id:int}/answer", opt=STREET_OFFICE, status_code=200)
     async def answer(
         self, db: DB, state: State, request_id: FromPath[int], data: JSONBody[Answer], actor: Caller
     ) -> ResidentRequest:
         """The street's answer (409 when the request is not at the street)."""
-        done = await desk.answer(db, actor, request_id, data.answer, now_of(state))
+        done = await street_desk.answer(db, actor, request_id, data.answer, now_of(state))
         return repo.request_out(done, actor)
 
-    @post("/requests/{request_id:int}/return", opt=STREET, status_code=200)
+    @post("/requests/{request_id:int}/return", opt=STREET_OFFICE, status_code=200)
     async def return_request(
         self,
         db: DB,
@@ -271,5 +267,5 @@ class StreetDeskController(Controller):
         actor: Caller,
     ) -> ResidentRequest:
         """Back to the community, which closes it."""
-        done = await desk.return_request(db, actor, request_id, data.note, now_of(state))
+        done = await street_desk.return_request(db, actor, request_id, data.note, now_of(state))
         return repo.request_out(done, actor)

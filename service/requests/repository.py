@@ -4,20 +4,21 @@ its history (one :class:`~service.db.street.RequestEvent` per step) and its days
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any, Final
+from datetime import datetime
+from typing import Any, Final, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.audit import record
 from service.auth.guard import Actor
 from service.auth.scope import reachable_communities
 from service.communities.controllers import all_communities, find_community
 from service.db import models
-from service.db.street import REQUEST_STATES, Meeting, Photo, RequestEvent
+from service.db.street import REQUEST_STATES, Meeting, MeetingItem, Photo, RequestEvent
 from service.errors import Conflict, NotFound
 from service.requests import schemas
-from service.zones import zone
+from service.zones import days_between
 
 STREET_ROLE: Final = "street"
 
@@ -30,9 +31,17 @@ MOVES: Final[dict[str, tuple[str, ...]]] = {
     "returned": ("escalated",),
     "closed": ("open", "meeting", "returned"),
     "reopened": ("closed",),
+    "off_agenda": ("meeting",),
+    "promoted": ("open", "returned"),
+    "declined": ("open", "returned"),
 }
 """From which stages each step may be taken: one table for every refusal (409
-``request-wrong-stage``). A request at the street is the street's until it is returned."""
+``request-wrong-stage``). A request at the street is the street's until it is returned.
+Every step also needs the request's ``status`` still ``open``: once promoted into a process
+or declined it takes no step at all (409 ``request-settled``)."""
+
+OffAgenda = Literal["meeting_cancelled", "item_removed"]
+"""Why a request came off a meeting's agenda (the ``off_agenda`` step's ``because``)."""
 
 
 def request_out(
@@ -82,8 +91,25 @@ async def find_request(
     return request
 
 
+def may_move(request: models.ResidentRequest, action: str) -> bool:
+    """Whether the request may take the step now (its status open, its stage allowing it)."""
+    return request.status == "open" and request.stage in MOVES[action]
+
+
 def check_move(request: models.ResidentRequest, action: str) -> None:
-    """Refuse a step the request's stage does not allow (409, saying where it stands)."""
+    """Refuse a step the request's status or stage does not allow (409, saying what became
+    of it: promoted, declined, or where it stands)."""
+    if request.status == "promoted":
+        raise Conflict(
+            "request-promoted", request_id=request.id, doing=action, process_id=request.process_id
+        )
+    if request.status == "declined":
+        raise Conflict(
+            "request-declined",
+            request_id=request.id,
+            doing=action,
+            decline_reason=request.decline_reason,
+        )
     if request.stage not in MOVES[action]:
         raise Conflict(
             "request-wrong-stage", request_id=request.id, doing=action, stage=request.stage
@@ -114,18 +140,45 @@ def step(
 
 
 def days_open(request: models.ResidentRequest, time_zone: str, now: datetime) -> int:
-    """Calendar days in the community's zone from the day it was logged to the day it was
-    closed (0 for the same day), or to today while it is open."""
-    here = zone(time_zone)
-    until = request.closed_at or now
-    return (
-        _aware(until).astimezone(here).date() - _aware(request.created_at).astimezone(here).date()
-    ).days
+    """Calendar days in the community's zone (``time_zone``) from the day it was logged to
+    the day it was closed (0 for the same day), or to today while it is open."""
+    return days_between(request.created_at, request.closed_at or now, time_zone)
 
 
-def _aware(at: datetime) -> datetime:
-    """A stored time as UTC (SQLite gives it back without its zone)."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+async def off_agenda(
+    db: AsyncSession,
+    actor: Actor,
+    meeting_id: int,
+    because: OffAgenda,
+    at: datetime,
+    *,
+    item_id: int | None = None,
+    note: str = "",
+) -> None:
+    """Take the requests on a meeting's agenda off it (only the one of agenda item
+    ``item_id`` when given): stage back to ``open``, ``meeting_id`` cleared, and an
+    ``off_agenda`` step saying why, so that they may be triaged again (onto another
+    meeting, say). Called when the meeting is cancelled or the item is removed."""
+    query = select(models.ResidentRequest).where(
+        models.ResidentRequest.meeting_id == meeting_id,
+        models.ResidentRequest.stage.in_(MOVES["off_agenda"]),
+    )
+    if item_id is not None:
+        on_item = select(MeetingItem.request_id).where(MeetingItem.id == item_id)
+        query = query.where(models.ResidentRequest.id.in_(on_item))
+    for request in await db.scalars(query.order_by(models.ResidentRequest.id).with_for_update()):
+        request.stage = "open"
+        request.meeting_id = None
+        step(db, request, "off_agenda", actor, at, note, meeting_id=meeting_id, because=because)
+        record(
+            db,
+            actor,
+            "request.off_agenda",
+            "request",
+            request.id,
+            meeting_id=meeting_id,
+            because=because,
+        )
 
 
 async def request_detail(

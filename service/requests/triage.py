@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import find_community
 from service.db import models
-from service.db.street import Meeting, MeetingItem
+from service.db.street import Meeting
 from service.errors import Conflict, Invalid, NotFound
+from service.meetings.agenda import append_item
 from service.processes.repository import OPEN_PHASES, create_process, find_process
 from service.requests import schemas
 from service.requests.repository import check_move, find_request, step
@@ -44,17 +44,14 @@ async def put_to_meeting(
     """Onto the end of the agenda of a planned meeting of the request's community."""
     request = await find_request(db, request_id, lock=True)
     check_move(request, "meeting")
-    meeting = await db.get(Meeting, meeting_id)
+    meeting = await db.get(Meeting, meeting_id, with_for_update=True)
     if meeting is None:
         raise NotFound("request-no-meeting", meeting_id=meeting_id)
     if meeting.community_id != request.community_id:
         raise Invalid("meeting-of-another-community", field="meeting_id", meeting_id=meeting_id)
     if meeting.status != PLANNED:
         raise Conflict("request-meeting-not-planned", meeting_id=meeting_id, status=meeting.status)
-    last = await db.scalar(
-        select(func.max(MeetingItem.position)).where(MeetingItem.meeting_id == meeting_id)
-    )
-    db.add(MeetingItem(meeting_id=meeting_id, position=(last or 0) + 1, request_id=request.id))
+    await append_item(db, meeting_id, request_id=request.id)
     request.stage = "meeting"
     request.meeting_id = meeting_id
     step(db, request, "meeting", actor, now, meeting_id=meeting_id)
@@ -80,30 +77,12 @@ async def escalate(
     return request
 
 
-async def find_open_request(
-    db: AsyncSession, request_id: int, doing: str
-) -> models.ResidentRequest:
-    """The request ``request_id`` if it is still open, else 404 or 409 saying what became of it."""
-    request = await find_request(db, request_id, lock=True)
-    if request.status == "promoted":
-        raise Conflict(
-            "request-promoted", request_id=request_id, doing=doing, process_id=request.process_id
-        )
-    if request.status == "declined":
-        raise Conflict(
-            "request-declined",
-            request_id=request_id,
-            doing=doing,
-            decline_reason=request.decline_reason,
-        )
-    return request
-
-
 async def promote_request(
     db: AsyncSession, actor: Actor, request_id: int, into: schemas.Promotion
 ) -> models.ResidentRequest:
     """Into an open process of the same community, or into a new one."""
-    request = await find_open_request(db, request_id, "promoted")
+    request = await find_request(db, request_id, lock=True)
+    check_move(request, "promoted")
     if into.process_id is not None:
         process = await find_process(db, into.process_id)
         if process.community_id != request.community_id:
@@ -125,8 +104,17 @@ async def decline_request(
     """Declined with a reason told back to the resident."""
     if not reason.strip():
         raise Invalid("decline-reason-required", field="reason")
-    request = await find_open_request(db, request_id, "declined")
+    request = await find_request(db, request_id, lock=True)
+    check_move(request, "declined")
     request.status = "declined"
     request.decline_reason = reason.strip()
-    record(db, actor, "request.declined", "request", request.id, reason=request.decline_reason)
+    # the reason is the resident's to read on the request, not the audit log's to keep
+    record(
+        db,
+        actor,
+        "request.declined",
+        "request",
+        request.id,
+        reason_chars=len(request.decline_reason),
+    )
     return request

@@ -8,6 +8,7 @@ from litestar.params import FromPath, JSONBody
 
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
+from service.streets import STREET_OFFICE
 from service.streets import repository as repo
 from service.streets.schemas import (
     Branch,
@@ -19,7 +20,6 @@ from service.streets.schemas import (
 )
 
 ADMIN = roles("admin")
-STREET = roles("street", "admin")
 
 
 class StreetController(Controller):
@@ -31,12 +31,12 @@ class StreetController(Controller):
         """A street office above communities (矿山集街道)."""
         return await repo.street_out(db, await repo.create_street(db, actor, data))
 
-    @get("/streets", opt=STREET)
+    @get("/streets", opt=STREET_OFFICE)
     async def list_streets(self, db: DB, actor: Caller) -> list[Street]:
         """Every street (admin); a street account sees its own only."""
         return await repo.list_streets(db, actor)
 
-    @get("/streets/{street_id:int}", opt=STREET)
+    @get("/streets/{street_id:int}", opt=STREET_OFFICE)
     async def get_street(self, db: DB, street_id: FromPath[int]) -> Street:
         return await repo.street_out(db, await repo.find_street(db, street_id))
 

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deps import DB
 from service.figures.charts import dashboard_charts
-from service.figures.controllers import STREET_FIGURES, year_or_now
+from service.figures.controllers import year_or_now
 from service.figures.counting import community_area, counted, street_area
 from service.figures.periods import FIRST_YEAR, LAST_YEAR, current_year
 from service.figures.schemas import Figures
+from service.streets import STREET_OFFICE
 from service.web.forms import whole
 from service.web.render import language_of, page
 
@@ -39,7 +40,7 @@ class FiguresPagesController(Controller):
     tags = ["pages"]
     include_in_schema = False
 
-    @get("/{street_id:int}/dashboard", opt=STREET_FIGURES)
+    @get("/{street_id:int}/dashboard", opt=STREET_OFFICE)
     async def dashboard(
         self,
         request: Request[Any, Any, Any],

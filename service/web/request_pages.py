@@ -20,14 +20,13 @@ from service.db.street import REQUEST_CATEGORIES, REQUEST_STATES, VERDICTS
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.loop.photos import UPLOAD_LIMIT, shrunk_photos
-from service.requests import closing, logging, triage
+from service.requests import TAKERS, closing, field_log, triage
 from service.requests import repository as repo
 from service.web.forms import Form
 from service.web.render import page, redirect
 from service.web.request_forms import CloseForm, MeetingForm, NewRequestForm, NoteForm, ReopenForm
 from service.web.secretary_forms import Upload
 
-TAKERS = roles("grid_worker", "facilitator", "admin")
 READERS = roles(*STAFF)
 
 
@@ -96,9 +95,9 @@ class RequestPagesController(Controller):
         files = [(f.filename or "", await f.read()) for f in data.photos()]
         shrunk = await shrunk_photos(files) if files else []
         now = now_of(request.app.state)
-        made = await logging.log_request(db, actor, community_id, create, now)
+        made = await field_log.log_request(db, actor, community_id, create, now)
         if shrunk:
-            await logging.add_photos(db, made, shrunk, actor, now)
+            await field_log.add_photos(db, made, shrunk, actor, now)
         return redirect(f"/console/requests?community={community_id}#request-{made.id}")
 
     @get("/{request_id:int}", opt=READERS)
@@ -117,7 +116,7 @@ class RequestPagesController(Controller):
             community=community,
             grid=grid,
             meetings=await repo.planned_meetings(db, row.community_id),
-            moves=repo.MOVES,
+            can={action: repo.may_move(row, action) for action in repo.MOVES},
             verdicts=VERDICTS,
             takes=actor.role in ("grid_worker", "facilitator", "admin"),
         )

@@ -13,17 +13,15 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from service.auth.clock import now_of
-from service.auth.guard import roles
 from service.communities.controllers import community_out, find_community
 from service.deps import DB, Caller
-from service.requests import desk
 from service.requests import repository as requests
+from service.requests import street_desk
+from service.streets import STREET_OFFICE
 from service.streets import repository as streets
 from service.web.forms import Form
 from service.web.render import page, redirect
 from service.web.request_forms import AnswerForm, AssignForm, NoteForm
-
-STREET = roles("street", "admin")
 
 
 class StreetPagesController(Controller):
@@ -31,7 +29,7 @@ class StreetPagesController(Controller):
     tags = ["pages"]
     include_in_schema = False
 
-    @get("/", opt=STREET)
+    @get("/", opt=STREET_OFFICE)
     async def home(
         self,
         request: Request[Any, Any, Any],
@@ -47,7 +45,7 @@ class StreetPagesController(Controller):
         handled: list[Any] = []
         if shown is not None:
             now = now_of(request.app.state)
-            for row in await desk.escalations(db, shown.id, now):
+            for row in await street_desk.escalations(db, shown.id, now):
                 if row.stage == "escalated":
                     waiting.setdefault(row.community, []).append(row)
                 else:
@@ -63,7 +61,7 @@ class StreetPagesController(Controller):
             count=count,
         )
 
-    @get("/requests/{request_id:int}", opt=STREET)
+    @get("/requests/{request_id:int}", opt=STREET_OFFICE)
     async def request_page(
         self, request: Request[Any, Any, Any], db: DB, actor: Caller, request_id: FromPath[int]
     ) -> Template:
@@ -81,24 +79,24 @@ class StreetPagesController(Controller):
             at_street=row.stage == "escalated",
         )
 
-    @post("/requests/{request_id:int}/assign", opt=STREET)
+    @post("/requests/{request_id:int}/assign", opt=STREET_OFFICE)
     async def assign(
         self, db: DB, state: State, actor: Caller, request_id: FromPath[int], data: Form[AssignForm]
     ) -> Redirect:
         assignee = data.assignment().assignee
-        await desk.assign(db, actor, request_id, assignee, now_of(state))
+        await street_desk.assign(db, actor, request_id, assignee, now_of(state))
         return redirect(f"/street/requests/{request_id}")
 
-    @post("/requests/{request_id:int}/answer", opt=STREET)
+    @post("/requests/{request_id:int}/answer", opt=STREET_OFFICE)
     async def answer(
         self, db: DB, state: State, actor: Caller, request_id: FromPath[int], data: Form[AnswerForm]
     ) -> Redirect:
-        await desk.answer(db, actor, request_id, data.answered().answer, now_of(state))
+        await street_desk.answer(db, actor, request_id, data.answered().answer, now_of(state))
         return redirect(f"/street/requests/{request_id}")
 
-    @post("/requests/{request_id:int}/return", opt=STREET)
+    @post("/requests/{request_id:int}/return", opt=STREET_OFFICE)
     async def return_request(
         self, db: DB, state: State, actor: Caller, request_id: FromPath[int], data: Form[NoteForm]
     ) -> Redirect:
-        await desk.return_request(db, actor, request_id, data.handled().note, now_of(state))
+        await street_desk.return_request(db, actor, request_id, data.handled().note, now_of(state))
         return redirect("/street")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Community, Grid
 from service.db.street import Meeting, MeetingItem, Street
+from service.zones import days_between, local_day
 from tests.support.app import Clock, make_staff, ok
 from tests.support.audit import audit
 from tests.support.phone_photos import metadata_left, phone_photo
@@ -198,6 +199,12 @@ async def test_the_way_from_the_field_to_close(client: Any, db: AsyncSession, cl
         None,
         None,
     )
+    # triaged anew: the close and the street's part are cleared (the history keeps them)
+    cleared = ("close_note", "escalated_at", "street_state", "street_assignee", "street_answer")
+    assert [reopened[k] for k in (*cleared, "returned_at")] == ["", None, None, "", "", None]
+    assert (
+        await client.get(f"/api/v1/requests/{rid}", headers=place.street_staff)
+    ).status_code == 404
     # open again: counted to today (2026-04-09 01:30 北京时间 → 38 days after 03-02)
     shown = await ok(await client.get(f"/api/v1/requests/{rid}", headers=place.worker))
     assert shown["days_open"] == 38
@@ -343,3 +350,86 @@ async def test_who_sees_what(client: Any, db: AsyncSession, clock: Clock) -> Non
     assert (
         await client.get(f"/street/requests/{hidden}", headers=place.street_staff)
     ).status_code == 404
+
+
+async def test_returned_then_on_a_meeting_stays_returned_at_the_desk(
+    client: Any, db: AsyncSession, clock: Clock
+) -> None:
+    place = await place_of(db)
+    clock.now = LOGGED
+    meeting = Meeting(
+        community_id=place.duji, kind="deliberation", title="议事会", starts_at=LOGGED
+    )
+    db.add(meeting)
+    await db.commit()
+    rid = (await log(client, place.worker, place.duji))["id"]
+    await ok(await act(client, place.worker, rid, "escalate", note="需要街道"))
+    await ok(await act(client, place.street_staff, rid, "answer", answer="请社区议事"))
+    await ok(await act(client, place.street_staff, rid, "return", note="退回"))
+    await ok(await act(client, place.facilitator, rid, "to-meeting", meeting_id=meeting.id))
+    desk = f"/api/v1/streets/{place.street}/escalations"
+    returned = await ok(
+        await client.get(desk, params={"state": "returned"}, headers=place.street_staff)
+    )
+    assert [(r["id"], r["street_state"]) for r in returned] == [(rid, "returned")]
+    closed = await ok(await act(client, place.facilitator, rid, "close", note="议事会已定"))
+    assert closed["meeting_id"] == meeting.id
+    reopened = await ok(await act(client, place.facilitator, rid, "reopen", reason="未落实"))
+    assert reopened["meeting_id"] is None
+
+
+async def test_off_the_agenda_when_the_meeting_is_cancelled_or_the_item_removed(
+    client: Any, db: AsyncSession, clock: Clock
+) -> None:
+    place = await place_of(db)
+    clock.now = LOGGED
+    meetings = [
+        Meeting(community_id=place.duji, kind="deliberation", title=t, starts_at=LOGGED)
+        for t in ("三月议事会", "四月议事会")
+    ]
+    db.add_all(meetings)
+    await db.commit()
+    first, second = (m.id for m in meetings)
+    rid, kept = [(await log(client, place.worker, place.duji))["id"] for _ in range(2)]
+    for request_id in (rid, kept):
+        await ok(await act(client, place.facilitator, request_id, "to-meeting", meeting_id=first))
+    cancelled = await client.post(
+        f"/api/v1/meetings/{first}/cancel", json={"reason": "下雨改期"}, headers=place.facilitator
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    back = await ok(await client.get(f"/api/v1/requests/{rid}", headers=place.worker))
+    assert (back["stage"], back["meeting_id"]) == ("open", None)
+    assert [(e["action"], e["note"], e["detail"]) for e in back["events"]][-1] == (
+        "off_agenda",
+        "下雨改期",
+        {"meeting_id": first, "because": "meeting_cancelled"},
+    )
+    page = await client.get(f"/console/requests/{rid}", headers=place.worker)
+    assert "会议已取消" in page.text
+    # now it may go onto another meeting; removing its item takes it off again, alone
+    for request_id in (rid, kept):
+        await ok(await act(client, place.facilitator, request_id, "to-meeting", meeting_id=second))
+    items = await ok(
+        await client.get(f"/api/v1/meetings/{second}/items", headers=place.facilitator)
+    )
+    item = next(i["id"] for i in items if i["request_id"] == rid)
+    removed = await client.delete(
+        f"/api/v1/meetings/{second}/items/{item}", headers=place.facilitator
+    )
+    assert removed.status_code == 200, removed.text
+    stages = [
+        (r["stage"], r["meeting_id"])
+        for r in [
+            await ok(await client.get(f"/api/v1/requests/{i}", headers=place.worker))
+            for i in (rid, kept)
+        ]
+    ]
+    assert stages == [("open", None), ("meeting", second)]
+
+
+def test_days_between_counts_local_dates() -> None:
+    """09:00 on 03-02 to 01:30 on 03-10 北京时间 is 8 days; the UTC dates are 7 apart."""
+    closed = datetime(2026, 3, 9, 17, 30, tzinfo=UTC)
+    assert days_between(LOGGED, closed, "Asia/Shanghai") == 8
+    assert days_between(LOGGED, closed, "UTC") == 7
+    assert local_day(closed, "Asia/Shanghai").isoformat() == "2026-03-10"

@@ -197,9 +197,8 @@ async def test_a_declined_request_keeps_its_reason_and_cannot_be_promoted(
     assert declined.json()["status"] == "declined"
     assert declined.json()["decline_reason"] == "已由街道统一安排"
     events = await audit(db, "request.declined")
-    assert [(e.entity_id, e.detail) for e in events] == [
-        (request_id, {"reason": "已由街道统一安排"})
-    ]
+    # the reason is told back to the resident on the request; the audit log keeps its length
+    assert [(e.entity_id, e.detail) for e in events] == [(request_id, {"reason_chars": 8})]
     promote = await client.post(f"{url}/promote", json={"title": "x"}, headers=staff["admin"])
     assert promote.status_code == 409
     assert promote.json()["code"] == "request-settled"
@@ -271,3 +270,31 @@ async def test_grid_workers_cannot_promote_or_decline(client, staff, place, requ
     assert response.json()["code"] == "forbidden"
     anonymous = await client.post(f"/api/v1/requests/{request_id}/{action}", json=body)
     assert anonymous.status_code == 401
+
+
+async def test_status_and_stage_are_one_way(client, staff, place, request_id):
+    """Promote and decline are steps of the same table as the rest: a closed request cannot
+    be declined, and a declined one takes no step at all (not even escalated or closed)."""
+    url = "/api/v1/requests/{}"
+    await client.post(
+        url.format(request_id) + "/on-spot", json={"note": "已清理"}, headers=staff["grid_worker"]
+    )
+    closed = await client.post(
+        url.format(request_id) + "/decline", json={"reason": "重复"}, headers=staff["admin"]
+    )
+    assert (closed.status_code, closed.json()["code"]) == (409, "request-wrong-stage")
+    assert closed.json()["message_zh"] == f"诉求 {request_id} 目前已销号，不能婉拒"
+    other = int((await log(client, staff["grid_worker"], place["community"])).json()["id"])
+    declined = await client.post(
+        url.format(other) + "/decline", json={"reason": "重复"}, headers=staff["admin"]
+    )
+    assert declined.status_code == 200
+    for step, body in (("escalate", {"note": "x"}), ("close", {"note": "x"})):
+        refused = await client.post(
+            url.format(other) + f"/{step}", json=body, headers=staff["admin"]
+        )
+        assert (refused.status_code, refused.json()["code"]) == (409, "request-settled"), step
+    assert (
+        refused.json()["message_en"]
+        == f"request {other} cannot be closed: it was already declined (重复)"
+    )

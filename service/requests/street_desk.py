@@ -34,10 +34,14 @@ def desk_filter(asked: str | None) -> str | None:
 
 
 def desk_state(request: models.ResidentRequest) -> str:
-    """Where an escalated request stands as the street sees it (:data:`schemas.DeskState`)."""
-    if request.stage in ("returned", "closed"):
-        return request.stage
-    return request.street_state or "pending"
+    """Where an escalated request stands as the street sees it (:data:`schemas.DeskState`):
+    at the street, its ``street_state``; closed, ``closed``; otherwise ``returned`` once the
+    street returned it, even when the community has put it on a meeting since."""
+    if request.stage == "escalated":
+        return request.street_state or "pending"
+    if request.stage == "closed":
+        return "closed"
+    return "returned" if request.returned_at is not None else request.stage
 
 
 async def escalations(
