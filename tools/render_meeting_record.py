@@ -26,7 +26,7 @@ from service.db.migrate import upgrade  # noqa: E402
 from service.db.models import Community, Process, User  # noqa: E402
 from service.db.session import create_engine, sessionmaker  # noqa: E402
 from service.loop.photos import ShrunkPhoto  # noqa: E402
-from service.meetings import agenda, attendance, minutes, photos  # noqa: E402
+from service.meetings import agenda, attendance, minutes  # noqa: E402
 from service.meetings import repository as meetings  # noqa: E402
 from service.meetings.record import meeting_facts  # noqa: E402
 from service.meetings.schemas import (  # noqa: E402
@@ -36,6 +36,7 @@ from service.meetings.schemas import (  # noqa: E402
     MeetingCreate,
 )
 from service.meetings.sheets import meeting_record_pdf  # noqa: E402
+from service.photos import store  # noqa: E402
 from service.surveys.repository import record_survey  # noqa: E402
 from service.surveys.schemas import Measurement, SurveyCreate  # noqa: E402
 from tools.pdf_pages import render_page  # noqa: E402
@@ -114,7 +115,7 @@ async def build(url: str) -> bytes:
             db, actor, meeting.id, draft.text + "\n补充：请网格员把施工时间告知3号楼住户。"
         )
         shot = ShrunkPhoto("bench.jpg", sample_photo())
-        await photos.add_photos(db, actor, "meeting", meeting.id, [shot], "居民在小广场议事")
+        await store.add_photos(db, actor, "meeting", meeting.id, [shot], "居民在小广场议事")
         await db.commit()
         facts = await meeting_facts(db, meeting.id, "zh")
     await engine.dispose()

@@ -12,7 +12,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, utcnow
@@ -178,11 +186,20 @@ class MeetingAttendee(Base):
     category: Mapped[str] = mapped_column(String(20))
 
 
+ONE_OWNER = (
+    "(CASE WHEN meeting_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN survey_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN request_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+"""The photos table's CHECK: a photo belongs to exactly one meeting, survey or request."""
+
+
 class Photo(Base):
     """A photo of a meeting, a site survey or a request (JPEG, PNG or WebP, re-encoded
-    without metadata). Exactly one owner column is set."""
+    without metadata). Exactly one owner column is set (:data:`ONE_OWNER`)."""
 
     __tablename__ = "photos"
+    __table_args__ = (CheckConstraint(ONE_OWNER, name="one_owner"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id"), default=None, index=True

@@ -1,9 +1,11 @@
 """Who came to a meeting: counts by category from the sign-in sheet, and the names when the
-meeting records them. Setting attendance replaces what was there (the sheet is counted
-again, not added to); a cancelled meeting has none to set."""
+meeting records them. Setting attendance replaces the counts (the sheet is counted again,
+not added to) and, when names are sent, the names (counts alone leave the names as they
+are); a cancelled meeting has none to set."""
 
 from __future__ import annotations
 
+from msgspec import UNSET
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,15 +45,19 @@ async def set_attendance(
 ) -> schemas.Attendance:
     not_cancelled(await find_meeting(db, meeting_id, lock=True))
     await db.execute(delete(MeetingAttendance).where(MeetingAttendance.meeting_id == meeting_id))
-    await db.execute(delete(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting_id))
     db.add_all(
         MeetingAttendance(meeting_id=meeting_id, category=category, count=count)
         for category, count in data.counts.items()
         if count
     )
-    db.add_all(
-        MeetingAttendee(meeting_id=meeting_id, name=a.name, category=a.category) for a in data.names
-    )
+    named: dict[str, int] = {}
+    if data.names is not UNSET:
+        await db.execute(delete(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting_id))
+        db.add_all(
+            MeetingAttendee(meeting_id=meeting_id, name=a.name, category=a.category)
+            for a in data.names
+        )
+        named = {"names": len(data.names)}  # how many, never who
     await db.flush()
     record(
         db,
@@ -60,6 +66,6 @@ async def set_attendance(
         "meeting",
         meeting_id,
         total=sum(data.counts.values()),
-        names=len(data.names),  # how many, never who
+        **named,
     )
     return await attendance_of(db, meeting_id)

@@ -8,18 +8,23 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post, put
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from service.auth.clock import now_of
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.loop.controllers import files_attached
 from service.loop.photos import UPLOAD_LIMIT
-from service.meetings import agenda, attendance, desk, minutes, photos, schemas
+from service.meetings import agenda, attendance, desk, minutes, schemas
 from service.meetings import repository as repo
-from service.meetings.uploads import PHOTO_REFUSALS, PhotoUpload, Upload, photo_response
 from service.openapi.responses import download
+from service.photos import store
+from service.photos.answer import photo_response
+from service.photos.schemas import Photo
+from service.photos.uploads import PHOTO_REFUSALS, PhotoUpload, Upload
 
-RUNS = roles("facilitator", "admin")
+RUNS = roles(*repo.RUNS_MEETINGS)
 
 
 class MeetingController(Controller):
@@ -67,10 +72,17 @@ class MeetingController(Controller):
 
     @post("/meetings/{meeting_id:int}/held", opt=RUNS, status_code=200)
     async def held(
-        self, db: DB, meeting_id: FromPath[int], data: JSONBody[schemas.Held], actor: Caller
+        self,
+        db: DB,
+        state: State,
+        meeting_id: FromPath[int],
+        data: JSONBody[schemas.Held],
+        actor: Caller,
     ) -> schemas.Meeting:
-        """The meeting took place; a briefing or visit gives the people it reached."""
-        return await repo.described(db, await repo.mark_held(db, actor, meeting_id, data.reached))
+        """The meeting took place; a briefing or visit gives the people it reached (409
+        ``meeting-held-before-its-day`` before the day it starts on)."""
+        meeting = await repo.mark_held(db, actor, meeting_id, data.reached, now_of(state))
+        return await repo.described(db, meeting)
 
     @post("/meetings/{meeting_id:int}/cancel", opt=RUNS, status_code=200)
     async def cancel(
@@ -79,8 +91,9 @@ class MeetingController(Controller):
         meeting_id: FromPath[int],
         data: JSONBody[schemas.Cancellation],
         actor: Caller,
+        state: State,
     ) -> schemas.Meeting:
-        meeting = await repo.cancel_meeting(db, actor, meeting_id, data.reason)
+        meeting = await repo.cancel_meeting(db, actor, meeting_id, data.reason, now_of(state))
         return await repo.described(db, meeting)
 
 
@@ -173,18 +186,18 @@ class AgendaController(Controller):
     )
     async def add_photos(
         self, db: DB, meeting_id: FromPath[int], data: Upload[PhotoUpload], actor: Caller
-    ) -> list[schemas.Photo]:
+    ) -> list[Photo]:
         """Photos of the meeting (multipart: ``photos``, one or more files, and an optional
         ``caption``), stored re-encoded without metadata (GPS position, EXIF …)."""
         repo.not_cancelled(await repo.find_meeting(db, meeting_id))
         caption = data.caption_text()
         shrunk = await data.shrunk()
-        return await photos.add_photos(db, actor, "meeting", meeting_id, shrunk, caption)
+        return await store.add_photos(db, actor, "meeting", meeting_id, shrunk, caption)
 
     @get("/photos", opt=roles(*STAFF))
-    async def list_photos(self, db: DB, meeting_id: FromPath[int]) -> list[schemas.Photo]:
+    async def list_photos(self, db: DB, meeting_id: FromPath[int]) -> list[Photo]:
         await repo.find_meeting(db, meeting_id)
-        return await photos.photos_of(db, "meeting", meeting_id)
+        return await store.photos_of(db, "meeting", meeting_id)
 
     @get(
         "/photos/{photo_id:int}",
@@ -194,4 +207,4 @@ class AgendaController(Controller):
     async def photo(
         self, db: DB, meeting_id: FromPath[int], photo_id: FromPath[int]
     ) -> Response[bytes]:
-        return photo_response(await photos.photo_bytes(db, "meeting", meeting_id, photo_id))
+        return photo_response(await store.photo_bytes(db, "meeting", meeting_id, photo_id))

@@ -13,8 +13,9 @@ from service.auth.scope import Account, reachable_communities
 from service.communities.controllers import all_communities, find_community
 from service.db import models
 from service.db.street import Meeting
-from service.meetings import agenda, attendance, photos, schemas
+from service.meetings import agenda, attendance, schemas
 from service.meetings import repository as repo
+from service.photos.store import photos_of
 from service.zones import today
 
 
@@ -26,7 +27,7 @@ async def meeting_detail(db: AsyncSession, meeting_id: int) -> schemas.MeetingDe
         **{f: getattr(shown, f) for f in shown.__struct_fields__},
         agenda=await agenda.agenda_of(db, meeting_id),
         attendance=await attendance.attendance_of(db, meeting_id),
-        photos=await photos.photos_of(db, "meeting", meeting_id),
+        photos=await photos_of(db, "meeting", meeting_id),
         minutes=meeting.minutes,
     )
 

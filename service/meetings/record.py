@@ -15,7 +15,7 @@ from service.db import models
 from service.db.street import ATTENDANCE
 from service.i18n import text
 from service.meetings.minutes import item_subject, produced, speaker_words
-from service.meetings.photos import photo_data, photos_of
+from service.photos.store import photo_data, photos_of
 from service.surveys.repository import surveys_of
 
 

@@ -19,7 +19,6 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import find_community
 from service.db import models
-from service.db.base import utcnow
 from service.db.street import Meeting
 from service.errors import Conflict, Invalid, NotFound
 from service.meetings import schemas
@@ -100,12 +99,20 @@ async def _check_grid(db: AsyncSession, community_id: int, grid_id: int | None) 
         raise Invalid("meeting-grid-elsewhere", field="grid_id", grid_id=grid_id)
 
 
-async def _check_facilitator(db: AsyncSession, user_id: int) -> None:
-    role = await db.scalar(
-        select(models.User.role).where(models.User.id == user_id, models.User.active.is_(True))
-    )
-    if role not in RUNS_MEETINGS:
+async def _check_facilitator(db: AsyncSession, community_id: int, user_id: int) -> None:
+    """Refuse (422) a facilitator who is not an active facilitator or admin working in the
+    meeting's community (tied to it, or to no community)."""
+    found = (
+        await db.execute(
+            select(models.User.role, models.User.community_id).where(
+                models.User.id == user_id, models.User.active.is_(True)
+            )
+        )
+    ).first()
+    if found is None or found.role not in RUNS_MEETINGS:
         raise Invalid("meeting-facilitator-not", field="facilitator_id", user_id=user_id)
+    if found.community_id not in (None, community_id):
+        raise Invalid("meeting-facilitator-elsewhere", field="facilitator_id", user_id=user_id)
 
 
 def _check_times(starts_at: datetime, ends_at: datetime | None) -> None:
@@ -123,7 +130,7 @@ async def create_meeting(
     await _check_grid(db, community_id, data.grid_id)
     facilitator_id = data.facilitator_id if data.facilitator_id is not None else actor.id
     if data.facilitator_id is not None:
-        await _check_facilitator(db, data.facilitator_id)
+        await _check_facilitator(db, community_id, data.facilitator_id)
     meeting = Meeting(
         community_id=community_id,
         kind=data.kind,
@@ -167,26 +174,34 @@ async def update_meeting(
 
 
 async def mark_held(
-    db: AsyncSession, actor: Actor, meeting_id: int, reached: int | None
+    db: AsyncSession, actor: Actor, meeting_id: int, reached: int | None, now: datetime
 ) -> Meeting:
-    """The meeting took place (now); a briefing or a visit may say how many it reached."""
+    """The meeting took place (``now``, by the app's clock; refused before the day it
+    starts on in its community's zone); a briefing or a visit may say how many it reached."""
     meeting = await find_meeting(db, meeting_id, lock=True)
     still_planned(meeting)
     if reached is not None and meeting.kind == "deliberation":
         raise Invalid("reached-not-for-deliberation", field="reached")
+    community = await find_community(db, meeting.community_id)
+    here = zone(community.time_zone)
+    day = meeting.starts_at.astimezone(here).date()
+    if now.astimezone(here).date() < day:
+        raise Conflict("meeting-held-before-its-day", meeting_id=meeting.id, day=day.isoformat())
     meeting.status = "held"
-    meeting.held_at = utcnow()
+    meeting.held_at = now
     meeting.reached = reached or 0
     await db.flush()
     record(db, actor, "meeting.held", "meeting", meeting.id, reached=meeting.reached)
     return meeting
 
 
-async def cancel_meeting(db: AsyncSession, actor: Actor, meeting_id: int, reason: str) -> Meeting:
+async def cancel_meeting(
+    db: AsyncSession, actor: Actor, meeting_id: int, reason: str, now: datetime
+) -> Meeting:
     meeting = await find_meeting(db, meeting_id, lock=True)
     still_planned(meeting)
     meeting.status = "cancelled"
-    meeting.cancelled_at = utcnow()
+    meeting.cancelled_at = now
     meeting.cancel_reason = reason
     await off_agenda(db, actor, meeting.id, "meeting_cancelled", utcnow(), note=reason)
     await db.flush()

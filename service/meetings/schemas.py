@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from service.inputs import LINE, PROSE, Input
+from service.photos.schemas import Photo
 
 MeetingKind = Literal["deliberation", "briefing", "visit"]
 """议事, 宣讲, 走访 (:data:`service.db.street.MEETING_KINDS`)."""
@@ -126,10 +127,10 @@ class Attendee(Input, forbid_unknown_fields=True):
 
 class AttendanceSet(Input, forbid_unknown_fields=True):
     """How many attended, by category (categories left out: none), and, when the meeting
-    records them, the names."""
+    records them, the names (left out: the names recorded stay; ``[]``: none)."""
 
     counts: dict[Category, Count]
-    names: list[Attendee] = []
+    names: list[Attendee] | UnsetType = UNSET
 
 
 class Attendance(Struct):
@@ -148,18 +149,6 @@ class Held(Input, forbid_unknown_fields=True):
 
 class Cancellation(Input, forbid_unknown_fields=True):
     reason: Reason
-
-
-class Photo(Struct):
-    """A stored photo (re-encoded JPEG, no metadata); the image is at ``url``."""
-
-    id: int
-    caption: str
-    content_type: str
-    size: int
-    sha256: str
-    url: str
-    created_at: datetime
 
 
 class MeetingDetail(Meeting):
@@ -208,9 +197,3 @@ class MinutesDraft(Struct):
     rounds: list[RoundHeld]
     attendance: Attendance
     text: str
-
-
-class PhotoCaption(Input, forbid_unknown_fields=True):
-    """The caption photos are uploaded with (a multipart form field)."""
-
-    caption: Annotated[str, Meta(max_length=200, extra=LINE)] = ""

@@ -10,10 +10,11 @@ from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.loop.controllers import files_attached
 from service.loop.photos import UPLOAD_LIMIT
-from service.meetings import photos
-from service.meetings.schemas import Photo
-from service.meetings.uploads import PHOTO_REFUSALS, PhotoUpload, Upload, photo_response
 from service.openapi.responses import download
+from service.photos import store
+from service.photos.answer import photo_response
+from service.photos.schemas import Photo
+from service.photos.uploads import PHOTO_REFUSALS, PhotoUpload, Upload
 from service.processes.repository import find_process
 from service.surveys import repository as repo
 from service.surveys.schemas import Survey, SurveyCreate
@@ -52,7 +53,7 @@ class SurveyController(Controller):
         ``caption``), stored re-encoded without metadata."""
         await repo.find_survey(db, survey_id)
         shrunk = await data.shrunk()
-        return await photos.add_photos(db, actor, "survey", survey_id, shrunk, data.caption_text())
+        return await store.add_photos(db, actor, "survey", survey_id, shrunk, data.caption_text())
 
     @get(
         "/surveys/{survey_id:int}/photos/{photo_id:int}",
@@ -62,4 +63,4 @@ class SurveyController(Controller):
     async def photo(
         self, db: DB, survey_id: FromPath[int], photo_id: FromPath[int]
     ) -> Response[bytes]:
-        return photo_response(await photos.photo_bytes(db, "survey", survey_id, photo_id))
+        return photo_response(await store.photo_bytes(db, "survey", survey_id, photo_id))

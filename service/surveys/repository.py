@@ -10,7 +10,7 @@ from service.audit import record
 from service.auth.guard import Actor
 from service.db.street import SiteSurvey
 from service.errors import Invalid, NotFound
-from service.meetings.photos import photos_of
+from service.photos.store import photos_of
 from service.processes.repository import find_process
 from service.surveys import schemas
 from service.zones import latest_today

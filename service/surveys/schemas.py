@@ -8,7 +8,7 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from service.inputs import LINE, PROSE, Input
-from service.meetings.schemas import Photo
+from service.photos.schemas import Photo
 
 
 class Measurement(Input, forbid_unknown_fields=True):

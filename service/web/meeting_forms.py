@@ -102,7 +102,7 @@ class AttendanceForm(msgspec.Struct):
 
     def to_set(self) -> schemas.AttendanceSet:
         counts = {c: whole(getattr(self, c), c, most=100_000) or 0 for c in ATTENDANCE}
-        return checked({"counts": counts, "names": []}, schemas.AttendanceSet)
+        return checked({"counts": counts}, schemas.AttendanceSet)
 
 
 class MinutesForm(msgspec.Struct):

@@ -8,14 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from service.auth.clock import now_of
+from service.db.street import ATTENDANCE, MEETING_KINDS
 from service.deps import DB, Caller
 from service.loop.photos import UPLOAD_LIMIT
-from service.meetings import agenda, attendance, desk, minutes, photos
+from service.meetings import agenda, attendance, desk, minutes
 from service.meetings import repository as repo
-from service.meetings.uploads import PhotoUpload, Upload
+from service.photos import store
+from service.photos.uploads import PhotoUpload, Upload
 from service.web.console import RUNS_MEETINGS
 from service.web.forms import Form
 from service.web.meeting_forms import (
@@ -28,16 +32,6 @@ from service.web.meeting_forms import (
     MinutesForm,
 )
 from service.web.render import language_of, page, redirect
-
-KINDS = ("deliberation", "briefing", "visit")
-CATEGORIES = (
-    "party_member",
-    "representative",
-    "elder",
-    "youth_volunteer",
-    "grid_worker",
-    "resident",
-)
 
 
 def _back(meeting_id: int, part: str) -> Redirect:
@@ -53,7 +47,7 @@ class MeetingPagesController(Controller):
     async def meetings(self, request: Request[Any, Any, Any], db: DB, actor: Caller) -> Template:
         """Each community's meetings, latest first, each with the form for a new one."""
         listed = await desk.meetings_by_community(db, actor)
-        return page(request, "console/meetings.html", listed=listed, kinds=KINDS)
+        return page(request, "console/meetings.html", listed=listed, kinds=MEETING_KINDS)
 
     @post("/communities/{community_id:int}", opt=RUNS_MEETINGS)
     async def create(
@@ -83,7 +77,7 @@ class MeetingPagesController(Controller):
             community=offered.community,
             grids={g.id: g.name for g in offered.grids},
             processes=offered.processes,
-            categories=CATEGORIES,
+            categories=ATTENDANCE,
             minutes_text=draft,
             subject=lambda item: minutes.item_subject(item, language_of(request)),
         )
@@ -148,19 +142,24 @@ class MeetingPagesController(Controller):
         repo.not_cancelled(await repo.find_meeting(db, meeting_id))
         caption = data.caption_text()
         shrunk = await data.shrunk()
-        await photos.add_photos(db, actor, "meeting", meeting_id, shrunk, caption)
+        await store.add_photos(db, actor, "meeting", meeting_id, shrunk, caption)
         return _back(meeting_id, "photos")
 
     @post("/{meeting_id:int}/held", opt=RUNS_MEETINGS)
     async def held(
-        self, db: DB, actor: Caller, meeting_id: FromPath[int], data: Form[HeldForm]
+        self, db: DB, state: State, actor: Caller, meeting_id: FromPath[int], data: Form[HeldForm]
     ) -> Redirect:
-        await repo.mark_held(db, actor, meeting_id, data.to_held().reached)
+        await repo.mark_held(db, actor, meeting_id, data.to_held().reached, now_of(state))
         return _back(meeting_id, "status")
 
     @post("/{meeting_id:int}/cancel", opt=RUNS_MEETINGS)
     async def cancel(
-        self, db: DB, actor: Caller, meeting_id: FromPath[int], data: Form[CallOffForm]
+        self,
+        db: DB,
+        state: State,
+        actor: Caller,
+        meeting_id: FromPath[int],
+        data: Form[CallOffForm],
     ) -> Redirect:
-        await repo.cancel_meeting(db, actor, meeting_id, data.to_cancel().reason)
+        await repo.cancel_meeting(db, actor, meeting_id, data.to_cancel().reason, now_of(state))
         return _back(meeting_id, "status")

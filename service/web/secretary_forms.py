@@ -25,6 +25,7 @@ from service.loop.schemas import (
     TaskCreate,
     TaskUpdate,
 )
+from service.photos.uploads import chosen_files
 from service.web.forms import checked, whole
 
 T = TypeVar("T")
@@ -97,7 +98,7 @@ class NoteForm(msgspec.Struct):
 
     def files(self) -> list[UploadFile]:
         """The photos chosen (an empty file input sends none)."""
-        return [f for f in self.photos if isinstance(f, UploadFile) and f.filename]
+        return chosen_files(self.photos)
 
 
 class FeedbackForm(msgspec.Struct):

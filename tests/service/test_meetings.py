@@ -6,13 +6,18 @@ refusals; a facilitator of another community kept out."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from litestar.datastructures import UploadFile
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from service.db import models
+from service.db.street import Meeting, Photo, SiteSurvey
+from service.photos.uploads import chosen_files
 from tests.support.app import make_staff, ok
 from tests.support.documents import pdf_text, png
 from tests.support.pages import post_form, use_session
@@ -375,3 +380,174 @@ async def test_the_console_plans_and_runs_a_meeting(client, staff, db, park):
     listed = (await client.get("/console/meetings")).text
     assert "防溺水宣讲" in listed
     assert "已召开" in listed
+
+
+async def user_id(db: Any, username: str) -> int:
+    found = await db.scalar(select(models.User.id).where(models.User.username == username))
+    assert found is not None
+    return int(found)
+
+
+async def test_a_meeting_is_facilitated_by_an_active_facilitator_of_its_community(
+    client, staff, db, park
+):
+    """Named as facilitator: an active facilitator or admin tied to the meeting's community
+    or to none; one of another community, an inactive one or a secretary is refused."""
+    community = await community_of(db, park.process)
+    elsewhere = models.Community(name="青年路社区")
+    db.add(elsewhere)
+    await db.commit()
+    await make_staff(db, "facilitator", "outsider", community_id=elsewhere.id)
+    await make_staff(db, "facilitator", "insider", community_id=community)
+    await make_staff(db, "facilitator", "untied")
+    await make_staff(db, "facilitator", "gone", community_id=community)
+    await make_staff(db, "secretary", "clerk", community_id=community)
+    gone = await db.get(models.User, await user_id(db, "gone"))
+    gone.active = False
+    await db.commit()
+    for name, code in (
+        ("outsider", "meeting-facilitator-elsewhere"),
+        ("gone", "meeting-facilitator-not"),
+        ("clerk", "meeting-facilitator-not"),
+    ):
+        refused = await plan(
+            client, staff["admin"], community, facilitator_id=await user_id(db, name)
+        )
+        assert (refused.status_code, refused.json()["code"]) == (422, code), name
+        assert refused.json()["field"] == "facilitator_id"
+    for name in ("insider", "untied"):
+        named = await ok(
+            await plan(client, staff["admin"], community, facilitator_id=await user_id(db, name)),
+            201,
+        )
+        assert named["facilitator"] == "facilitator 测试"
+
+
+async def test_the_console_counts_keep_the_names_recorded_through_the_api(client, staff, db, park):
+    """Counts from the console's form leave the names sent through the API; an explicit
+    empty list of names clears them."""
+    facilitator = staff["facilitator"]
+    community = await community_of(db, park.process)
+    mid = (await ok(await plan(client, facilitator, community), 201))["id"]
+    names = [{"name": "王阿姨", "category": "elder"}, {"name": "小李", "category": "resident"}]
+    await ok(
+        await client.put(
+            f"/api/v1/meetings/{mid}/attendance",
+            json={"counts": {"elder": 1, "resident": 1}, "names": names},
+            headers=facilitator,
+        )
+    )
+    use_session(client, facilitator)
+    sent = await post_form(
+        client,
+        f"/console/meetings/{mid}/attendance",
+        {"elder": "3", "resident": "12"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    kept = await ok(await client.get(f"/api/v1/meetings/{mid}/attendance", headers=facilitator))
+    assert (kept["total"], kept["names"]) == (15, names)
+    cleared = await ok(
+        await client.put(
+            f"/api/v1/meetings/{mid}/attendance",
+            json={"counts": {"elder": 3}, "names": []},
+            headers=facilitator,
+        )
+    )
+    assert (cleared["total"], cleared["names"]) == (3, [])
+
+
+async def test_held_and_cancelled_by_the_app_clock_never_before_the_day(
+    client, staff, db, park, clock
+):
+    """A meeting set for tomorrow (Beijing) is not held today (409), and is on the stroke of
+    its day; held and cancelled times are the app clock's."""
+    facilitator = staff["facilitator"]
+    community = await community_of(db, park.process)
+    beijing = ZoneInfo("Asia/Shanghai")
+    midnight = datetime.combine(clock.now.astimezone(beijing).date(), time(), beijing)
+    clock.now = (midnight - timedelta(minutes=30)).astimezone(UTC)  # 23:30 the day before
+    starts = (midnight + timedelta(hours=9)).isoformat()
+    tomorrow = await ok(await plan(client, facilitator, community, starts_at=starts), 201)
+    early = await client.post(
+        f"/api/v1/meetings/{tomorrow['id']}/held", json={}, headers=facilitator
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "meeting-held-before-its-day")
+    assert midnight.date().isoformat() in early.json()["message"]
+    clock.advance(hours=1)  # 00:30 on the meeting's day in Beijing
+    held = await ok(
+        await client.post(f"/api/v1/meetings/{tomorrow['id']}/held", json={}, headers=facilitator)
+    )
+    assert held["status"] == "held"
+    assert datetime.fromisoformat(held["held_at"]) == clock.now
+    other = await ok(await plan(client, facilitator, community, starts_at=starts), 201)
+    cancelled = await ok(
+        await client.post(
+            f"/api/v1/meetings/{other['id']}/cancel", json={"reason": "下大雨"}, headers=facilitator
+        )
+    )
+    assert datetime.fromisoformat(cancelled["cancelled_at"]) == clock.now
+
+
+async def test_a_photo_has_exactly_one_owner(db, park):
+    """The ``photos`` table refuses a photo with no owner or with two (a CHECK)."""
+    meeting = Meeting(
+        community_id=await community_of(db, park.process),
+        kind="visit",
+        title="走访",
+        starts_at=datetime(2026, 12, 5, tzinfo=UTC),
+    )
+    survey = SiteSurvey(process_id=park.process, surveyed_on=date(2026, 12, 5), surveyor="设计院")
+    db.add_all([meeting, survey])
+    await db.commit()
+    meeting_id, survey_id = meeting.id, survey.id
+    for owners in ({}, {"meeting_id": meeting_id, "survey_id": survey_id}):
+        db.add(Photo(**owners, content_type="image/jpeg", size=1, sha256="0" * 64, data=b"x"))
+        with pytest.raises(IntegrityError):
+            await db.flush()
+        await db.rollback()
+
+
+async def test_a_photo_is_read_only_through_its_owner(client, staff, db, park):
+    """A meeting's photo is served at its meeting's path, and not found under a survey's or
+    another meeting's; what the upload held is taken out as one package does it."""
+    facilitator = staff["facilitator"]
+    community = await community_of(db, park.process)
+    mid = (await ok(await plan(client, facilitator, community), 201))["id"]
+    survey = await ok(
+        await client.post(
+            f"/api/v1/processes/{park.process}/surveys",
+            json={"surveyed_on": "2026-12-01", "surveyor": "设计院"},
+            headers=facilitator,
+        ),
+        201,
+    )
+    photo = (
+        await ok(
+            await client.post(
+                f"/api/v1/meetings/{mid}/photos",
+                files={"photos": ("bench.png", png(), "image/png")},
+                headers=facilitator,
+            ),
+            201,
+        )
+    )[0]
+    assert photo["url"] == f"/api/v1/meetings/{mid}/photos/{photo['id']}"
+    served = await client.get(photo["url"], headers=facilitator)
+    assert (served.status_code, served.headers["etag"]) == (200, f'"{photo["sha256"]}"')
+    for elsewhere in (
+        f"/api/v1/surveys/{survey['id']}/photos/{photo['id']}",
+        f"/api/v1/meetings/{mid + 1}/photos/{photo['id']}",
+    ):
+        answer = await client.get(elsewhere, headers=facilitator)
+        assert (answer.status_code, answer.json()["code"]) == (404, "not-found"), elsewhere
+
+
+def test_an_upload_holds_the_files_chosen():
+    """An empty file input sends a nameless part or an empty string: not a photo."""
+    picked = UploadFile("image/png", "bench.png", b"1")
+    empty = UploadFile("application/octet-stream", "", b"")
+    assert chosen_files(["", picked, empty]) == [picked]
+    assert (chosen_files(picked), chosen_files("")) == ([picked], [])
+    for upload in (picked, empty):
+        upload.file.close()

@@ -1,15 +1,18 @@
-"""Photos of meetings and site surveys: checked, shrunk and stripped of metadata exactly as
-progress notes' photos are (:func:`service.loop.photos.shrunk_photos`, in the worker
-process, before any database work), stored in ``photos`` under their owner, and served back
-only through their owner's path (staff only: a meeting's photos show residents' faces)."""
+"""Photos stored under their owner (a meeting, a site survey or a request), listed, and read
+back only through that owner: a photo id under another owner is not found.
+
+Photos are made by :func:`service.loop.photos.shrunk_photos` (checked, decoded and
+re-encoded without metadata) before anything here runs."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Final, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import record
@@ -17,35 +20,50 @@ from service.auth.guard import Actor
 from service.db.street import Photo
 from service.errors import Invalid, NotFound
 from service.loop.photos import STORED_TYPE, ShrunkPhoto
-from service.meetings import schemas
+from service.photos import schemas
 
-Owner = Literal["meeting", "survey"]
-MAX_PHOTOS: Final[int] = 30
-"""Most photos one meeting or survey keeps."""
-PATHS: Final[dict[Owner, str]] = {"meeting": "meetings", "survey": "surveys"}
+Owner = Literal["meeting", "survey", "request"]
 
 
-def _column(owner: Owner) -> object:
-    return Photo.meeting_id if owner == "meeting" else Photo.survey_id
+@dataclass(frozen=True)
+class Keeping:
+    """How an owner keeps its photos: the API path they are served under and how many it
+    holds at most."""
+
+    path: str
+    most: int
+
+
+OWNERS: Final[dict[Owner, Keeping]] = {
+    "meeting": Keeping("meetings", 30),
+    "survey": Keeping("surveys", 30),
+    "request": Keeping("requests", 6),
+}
+"""Every owner of photos; a meeting or survey keeps 30, a request the scene from a few
+sides."""
+
+
+def _owned_by(owner: Owner, owner_id: int) -> ColumnElement[bool]:
+    column = {"meeting": Photo.meeting_id, "survey": Photo.survey_id}.get(owner, Photo.request_id)
+    return column == owner_id
 
 
 def photo_out(owner: Owner, owner_id: int, photo: Photo) -> schemas.Photo:
+    """A stored photo as the API shows it, its image at the owner's path."""
     return schemas.Photo(
         id=photo.id,
         caption=photo.caption,
         content_type=photo.content_type,
         size=photo.size,
         sha256=photo.sha256,
-        url=f"/api/v1/{PATHS[owner]}/{owner_id}/photos/{photo.id}",
+        url=f"/api/v1/{OWNERS[owner].path}/{owner_id}/photos/{photo.id}",
         created_at=photo.created_at,
     )
 
 
 async def photos_of(db: AsyncSession, owner: Owner, owner_id: int) -> list[schemas.Photo]:
     """The owner's photos in the order they were added (without their bytes)."""
-    rows = await db.scalars(
-        select(Photo).where(_column(owner) == owner_id).order_by(Photo.id)  # type: ignore[arg-type]
-    )
+    rows = await db.scalars(select(Photo).where(_owned_by(owner, owner_id)).order_by(Photo.id))
     return [photo_out(owner, owner_id, p) for p in rows]
 
 
@@ -55,27 +73,36 @@ async def add_photos(
     owner: Owner,
     owner_id: int,
     shrunk: Sequence[ShrunkPhoto],
-    caption: str,
+    caption: str = "",
+    *,
+    at: datetime | None = None,
 ) -> list[schemas.Photo]:
-    """Store photos made by :func:`~service.loop.photos.shrunk_photos` under their owner,
-    each with ``caption``, within :data:`MAX_PHOTOS` (all or none)."""
+    """Store ``shrunk`` under the owner, each with ``caption`` (``at``: when, by the app's
+    clock; now when not given), within the owner's :data:`OWNERS` limit: all or none."""
+    keeping = OWNERS[owner]
     held = await db.scalar(
-        select(func.count()).select_from(Photo).where(_column(owner) == owner_id)  # type: ignore[arg-type]
+        select(func.count()).select_from(Photo).where(_owned_by(owner, owner_id))
     )
-    if (held or 0) + len(shrunk) > MAX_PHOTOS:
+    if (held or 0) + len(shrunk) > keeping.most:
         raise Invalid(
-            "photos-full", field="photos", most=MAX_PHOTOS, held=held or 0, sent=len(shrunk)
+            "request-too-many-photos" if owner == "request" else "photos-full",
+            field="photos",
+            most=keeping.most,
+            held=held or 0,
+            sent=len(shrunk),
         )
     rows = [
         Photo(
             meeting_id=owner_id if owner == "meeting" else None,
             survey_id=owner_id if owner == "survey" else None,
+            request_id=owner_id if owner == "request" else None,
             caption=caption,
             content_type=STORED_TYPE,
             size=len(p.data),
             sha256=hashlib.sha256(p.data).hexdigest(),
             data=p.data,
             created_by=actor.id,
+            **({} if at is None else {"created_at": at}),
         )
         for p in shrunk
     ]
@@ -99,8 +126,7 @@ async def photo_bytes(
     row = (
         await db.execute(
             select(Photo.data, Photo.content_type, Photo.sha256).where(
-                Photo.id == photo_id,
-                _column(owner) == owner_id,  # type: ignore[arg-type]
+                Photo.id == photo_id, _owned_by(owner, owner_id)
             )
         )
     ).first()
@@ -111,7 +137,5 @@ async def photo_bytes(
 
 async def photo_data(db: AsyncSession, owner: Owner, owner_id: int) -> dict[int, bytes]:
     """Every photo's bytes of the owner by id (for the printed record)."""
-    rows = await db.execute(
-        select(Photo.id, Photo.data).where(_column(owner) == owner_id)  # type: ignore[arg-type]
-    )
+    rows = await db.execute(select(Photo.id, Photo.data).where(_owned_by(owner, owner_id)))
     return {photo_id: bytes(data) for photo_id, data in rows}
