@@ -7,6 +7,8 @@ Every process and round on an agenda is of the meeting's own community."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from msgspec import UNSET
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.audit import record
 from service.auth.guard import Actor
 from service.db import models
-from service.db.base import utcnow
 from service.db.street import MeetingItem
 from service.errors import Invalid, NotFound
 from service.meetings import schemas
@@ -158,10 +159,13 @@ async def update_item(
     return item
 
 
-async def remove_item(db: AsyncSession, actor: Actor, meeting_id: int, item_id: int) -> None:
+async def remove_item(
+    db: AsyncSession, actor: Actor, meeting_id: int, item_id: int, now: datetime
+) -> None:
+    """Take an item off a planned meeting's agenda; a request on it goes back to open."""
     still_planned(await find_meeting(db, meeting_id, lock=True))
     item = await _item(db, meeting_id, item_id)
-    await off_agenda(db, actor, meeting_id, "item_removed", utcnow(), item_id=item_id)
+    await off_agenda(db, actor, meeting_id, "item_removed", now, item_id=item_id)
     await db.delete(item)
     await db.flush()
     await _renumber(db, meeting_id, None)

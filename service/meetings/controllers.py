@@ -129,9 +129,14 @@ class AgendaController(Controller):
 
     @delete("/items/{item_id:int}", opt=RUNS, status_code=200)
     async def remove_item(
-        self, db: DB, meeting_id: FromPath[int], item_id: FromPath[int], actor: Caller
+        self,
+        db: DB,
+        state: State,
+        meeting_id: FromPath[int],
+        item_id: FromPath[int],
+        actor: Caller,
     ) -> list[schemas.AgendaItem]:
-        await agenda.remove_item(db, actor, meeting_id, item_id)
+        await agenda.remove_item(db, actor, meeting_id, item_id, now_of(state))
         return await agenda.agenda_of(db, meeting_id)
 
     @put("/agenda", opt=RUNS)

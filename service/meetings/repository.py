@@ -203,7 +203,7 @@ async def cancel_meeting(
     meeting.status = "cancelled"
     meeting.cancelled_at = now
     meeting.cancel_reason = reason
-    await off_agenda(db, actor, meeting.id, "meeting_cancelled", utcnow(), note=reason)
+    await off_agenda(db, actor, meeting.id, "meeting_cancelled", now, note=reason)
     await db.flush()
     record(db, actor, "meeting.cancelled", "meeting", meeting.id)
     return meeting

@@ -16,8 +16,11 @@ from service.auth.clock import now_of
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
 from service.loop.controllers import files_attached
-from service.loop.photos import SERVED_TYPES, UPLOAD_LIMIT, shrunk_photos
+from service.loop.photos import SERVED_TYPES, UPLOAD_LIMIT
 from service.openapi.responses import download, refusals
+from service.photos.answer import photo_response
+from service.photos.schemas import Photo
+from service.photos.uploads import shrunk_uploads
 from service.requests import TAKERS, closing, field_log, street_desk, triage
 from service.requests import repository as repo
 from service.requests.schemas import (
@@ -31,7 +34,6 @@ from service.requests.schemas import (
     Reopening,
     RequestCreate,
     RequestDetail,
-    RequestPhoto,
     RequestStatus,
     ResidentRequest,
     Stage,
@@ -105,12 +107,11 @@ class RequestController(Controller):
         request_id: FromPath[int],
         data: MultipartBody[list[UploadFile]],
         actor: Caller,
-    ) -> list[RequestPhoto]:
+    ) -> list[Photo]:
         """Attach photos of the scene (multipart form, one or more files). Each is decoded
         and stored re-encoded as JPEG without metadata (no GPS position, no EXIF)."""
         request = await repo.find_request(db, request_id)
-        files = [(upload.filename or "", await upload.read()) for upload in data]
-        shrunk = await shrunk_photos(files)
+        shrunk = await shrunk_uploads(data)
         await field_log.add_photos(db, request, shrunk, actor, now_of(state))
         return await repo.request_photos(db, request.id)
 
@@ -124,16 +125,7 @@ class RequestController(Controller):
     ) -> Response[bytes]:
         """A photo of a request (staff; street staff once it was escalated)."""
         await repo.find_request(db, request_id, actor=actor)
-        data, media, digest = await field_log.photo_bytes(db, request_id, photo_id)
-        return Response(
-            data,
-            media_type=media,
-            headers={
-                "ETag": f'"{digest}"',
-                "Cache-Control": "private, max-age=3600",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return photo_response(await field_log.photo_bytes(db, request_id, photo_id), max_age=3600)
 
     @post("/requests/{request_id:int}/on-spot", opt=TAKERS, status_code=200)
     async def on_spot(

@@ -6,24 +6,21 @@ it: the request row holds those, for the community's staff."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import record
 from service.auth.guard import Actor
 from service.communities.controllers import find_community
 from service.db import models
-from service.db.street import Photo
-from service.errors import Forbidden, Invalid, NotFound
-from service.loop.photos import STORED_TYPE, ShrunkPhoto
+from service.errors import Forbidden, Invalid
+from service.loop.photos import ShrunkPhoto
+from service.photos.schemas import Photo
+from service.photos.store import add_photos as add_stored
+from service.photos.store import photo_bytes as stored_bytes
 from service.requests import schemas
 from service.requests.repository import step
-
-MAX_REQUEST_PHOTOS = 6
-"""Photos one request may hold (the scene from a few sides)."""
 
 
 async def log_request(
@@ -75,51 +72,13 @@ async def add_photos(
     now: datetime,
 ) -> list[Photo]:
     """Attach photos made by :func:`service.loop.photos.shrunk_photos` (checked, decoded
-    and re-encoded without metadata) to a request, within :data:`MAX_REQUEST_PHOTOS`."""
-    held = (await db.scalars(select(Photo.id).where(Photo.request_id == request.id))).all()
-    if len(held) + len(shrunk) > MAX_REQUEST_PHOTOS:
-        raise Invalid(
-            "request-too-many-photos",
-            field="photos",
-            most=MAX_REQUEST_PHOTOS,
-            held=len(held),
-            sent=len(shrunk),
-        )
-    photos = [
-        Photo(
-            request_id=request.id,
-            content_type=STORED_TYPE,
-            size=len(photo.data),
-            sha256=hashlib.sha256(photo.data).hexdigest(),
-            data=photo.data,
-            created_by=actor.id,
-            created_at=now,
-        )
-        for photo in shrunk
-    ]
-    db.add_all(photos)
-    await db.flush()
-    step(db, request, "photo", actor, now, photos=[p.id for p in photos])
-    record(
-        db,
-        actor,
-        "request.photos",
-        "request",
-        request.id,
-        photos=[{"id": p.id, "sha256": p.sha256, "size": p.size} for p in photos],
-    )
-    return photos
+    and re-encoded without metadata) to a request, within the store's limit for a request
+    (:data:`service.photos.store.OWNERS`), and note the step in its history."""
+    stored = await add_stored(db, actor, "request", request.id, shrunk, at=now)
+    step(db, request, "photo", actor, now, photos=[p.id for p in stored])
+    return stored
 
 
 async def photo_bytes(db: AsyncSession, request_id: int, photo_id: int) -> tuple[bytes, str, str]:
     """A request's stored photo: its bytes, media type and SHA-256, or 404."""
-    row = (
-        await db.execute(
-            select(Photo.data, Photo.content_type, Photo.sha256).where(
-                Photo.id == photo_id, Photo.request_id == request_id
-            )
-        )
-    ).first()
-    if row is None:
-        raise NotFound("no-photo-found", photo_id=photo_id)
-    return bytes(row[0]), row[1], row[2]
+    return await stored_bytes(db, "request", request_id, photo_id)

@@ -15,8 +15,10 @@ from service.auth.guard import Actor
 from service.auth.scope import reachable_communities
 from service.communities.controllers import all_communities, find_community
 from service.db import models
-from service.db.street import REQUEST_STATES, Meeting, MeetingItem, Photo, RequestEvent
+from service.db.street import REQUEST_STATES, Meeting, MeetingItem, RequestEvent
 from service.errors import Conflict, NotFound
+from service.photos.schemas import Photo
+from service.photos.store import photos_of
 from service.requests import schemas
 from service.zones import days_between
 
@@ -205,23 +207,9 @@ async def request_detail(
     )
 
 
-async def request_photos(db: AsyncSession, request_id: int) -> list[schemas.RequestPhoto]:
-    rows = await db.execute(
-        select(Photo.id, Photo.content_type, Photo.size, Photo.sha256, Photo.created_at)
-        .where(Photo.request_id == request_id)
-        .order_by(Photo.id)
-    )
-    return [
-        schemas.RequestPhoto(
-            id=row.id,
-            content_type=row.content_type,
-            size=row.size,
-            sha256=row.sha256,
-            url=f"/api/v1/requests/{request_id}/photos/{row.id}",
-            created_at=row.created_at,
-        )
-        for row in rows
-    ]
+async def request_photos(db: AsyncSession, request_id: int) -> list[Photo]:
+    """The request's photos, in the order they were taken (without their bytes)."""
+    return await photos_of(db, "request", request_id)
 
 
 async def list_requests(

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta, Struct
 
 from service.inputs import LINE, PROSE, Input
+from service.photos.schemas import Photo
 from service.processes.schemas import Question, Reason, Title
 from service.refusals import check
 
@@ -79,24 +80,13 @@ class RequestEvent(Struct):
     at: datetime
 
 
-class RequestPhoto(Struct):
-    """A photo of a request, stored re-encoded without metadata."""
-
-    id: int
-    content_type: str
-    size: int
-    sha256: str
-    url: str
-    created_at: datetime
-
-
 class RequestDetail(ResidentRequest):
     """A request with its history, its photos and its days open: calendar days in the
     community's zone from the day it was logged to the day it was closed, or to today."""
 
     days_open: int
     events: list[RequestEvent]
-    photos: list[RequestPhoto]
+    photos: list[Photo]
 
 
 class Escalation(Struct):

@@ -103,9 +103,14 @@ class MeetingPagesController(Controller):
 
     @post("/{meeting_id:int}/items/{item_id:int}/remove", opt=RUNS_MEETINGS)
     async def remove_item(
-        self, db: DB, actor: Caller, meeting_id: FromPath[int], item_id: FromPath[int]
+        self,
+        db: DB,
+        actor: Caller,
+        state: State,
+        meeting_id: FromPath[int],
+        item_id: FromPath[int],
     ) -> Redirect:
-        await agenda.remove_item(db, actor, meeting_id, item_id)
+        await agenda.remove_item(db, actor, meeting_id, item_id, now_of(state))
         return _back(meeting_id, "agenda")
 
     @post("/{meeting_id:int}/items/{item_id:int}/up", opt=RUNS_MEETINGS)

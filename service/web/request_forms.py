@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar.datastructures import UploadFile
 
+from service.photos.uploads import chosen_files
 from service.requests.schemas import Answer, Assignment, Closing, Handled, Reopening, RequestCreate
 from service.web.forms import checked, whole
 
@@ -39,8 +40,7 @@ class NewRequestForm(msgspec.Struct):
 
     def photos(self) -> list[UploadFile]:
         """The photo, if one was taken (an empty file input sends no file)."""
-        chosen = self.photo if isinstance(self.photo, list) else [self.photo]
-        return [f for f in chosen if isinstance(f, UploadFile) and f.filename]
+        return chosen_files(self.photo)
 
 
 class NoteForm(msgspec.Struct):

@@ -19,7 +19,8 @@ from service.communities.controllers import community_out, find_community
 from service.db.street import REQUEST_CATEGORIES, REQUEST_STATES, VERDICTS
 from service.deps import DB, Caller
 from service.errors import Invalid
-from service.loop.photos import UPLOAD_LIMIT, shrunk_photos
+from service.loop.photos import UPLOAD_LIMIT
+from service.photos.uploads import shrunk_uploads
 from service.requests import TAKERS, closing, field_log, triage
 from service.requests import repository as repo
 from service.web.forms import Form
@@ -92,8 +93,8 @@ class RequestPagesController(Controller):
         community_id = int(data.community)
         await check_community(db, actor, community_id)
         create = data.to_create()
-        files = [(f.filename or "", await f.read()) for f in data.photos()]
-        shrunk = await shrunk_photos(files) if files else []
+        chosen = data.photos()
+        shrunk = await shrunk_uploads(chosen) if chosen else []
         now = now_of(request.app.state)
         made = await field_log.log_request(db, actor, community_id, create, now)
         if shrunk:
