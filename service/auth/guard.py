@@ -1,7 +1,9 @@
 """Who is calling, and may they? Every route handler declares ``opt={"roles": (...)}``;
 the app-wide :func:`role_guard` refuses handlers that declare nothing (fail closed).
 
-``"public"`` in the roles lets anyone in (residents casting with a code, the public board).
+``"public"`` in the roles lets anyone in (residents casting with a code, the public board);
+a signed-in staff member whose path names a row outside their reach
+(:mod:`service.auth.scope`) is answered there as the public is.
 The OpenAPI documents under ``/api/v1/schema`` are public.
 Staff prove who they are with ``Authorization: Bearer <token>`` or the session cookie; a
 token lapses after a while (:mod:`service.auth.lifetimes`), and a change made through the
@@ -151,6 +153,19 @@ async def within_reach(connection: ASGIConnection[Any, Any, Any, Any], actor: Ac
         await check_path(session, dict(connection.path_params), actor)
 
 
+async def _public_or_within_reach(
+    connection: ASGIConnection[Any, Any, Any, Any], actor: Actor
+) -> None:
+    """On a route open to the public and to staff, a staff member whose path names a row
+    outside their reach is answered as the public would be: the request goes on as
+    :data:`ANONYMOUS` (not refused, so the public board keeps working for everyone, and
+    not with staff sight, so an unpublished result of another community stays hidden)."""
+    try:
+        await within_reach(connection, actor)
+    except Forbidden:
+        connection.state.actor = ANONYMOUS
+
+
 MAX_ID = 2**31 - 1
 """The largest row id there can be (ids are 32-bit integers on PostgreSQL)."""
 
@@ -203,6 +218,7 @@ async def role_guard(
         refuse(connection, stale)
     connection.state.actor = actor
     if PUBLIC in roles:
+        await _public_or_within_reach(connection, actor)
         return
     if actor.role in roles:
         try:

@@ -59,6 +59,28 @@ TRACES: dict[str, tuple[str, Lookup]] = {
     "round_id": ("round", _via_process(models.Round.process_id, models.Round.id)),
     "proposal_id": ("proposal", _via_process(models.Proposal.process_id, models.Proposal.id)),
     "task_id": ("task", _via_process(models.Task.process_id, models.Task.id)),
+    "note_id": (
+        "task",
+        lambda v: (
+            select(models.Process.community_id)
+            .join(models.Task, models.Task.process_id == models.Process.id)
+            .join(models.TaskNote, models.TaskNote.task_id == models.Task.id)
+            .where(models.TaskNote.id == v)
+        ),
+    ),
+    "comment_id": (
+        "comment",
+        lambda v: (
+            select(models.Process.community_id)
+            .join(models.Round, models.Round.process_id == models.Process.id)
+            .join(models.Comment, models.Comment.round_id == models.Round.id)
+            .where(models.Comment.id == v)
+        ),
+    ),
+    "feedback_id": (
+        "feedback",
+        _via_process(models.ResidentFeedback.process_id, models.ResidentFeedback.id),
+    ),
     "survey_id": ("survey", _via_process(SiteSurvey.process_id, SiteSurvey.id)),
     "request_id": (
         "request",
@@ -78,7 +100,33 @@ TRACES: dict[str, tuple[str, Lookup]] = {
     ),
 }
 """For each path parameter that names a row: what it is called in a refusal, and the query
-that gives the community the row belongs to."""
+that gives the community the row belongs to. ``feedback_id`` is a resident's feedback from
+the board (``resident_feedback``, the only table a path's ``feedback_id`` names)."""
+
+CHECKED_BY_PARENT: dict[str, tuple[str, ...]] = {
+    "item_id": ("meeting_id",),
+    "household_id": ("community_id",),
+    "proxy_id": ("round_id",),
+    "batch": ("round_id",),
+    "tracker": ("round_id",),
+    "photo_id": ("meeting_id", "request_id", "survey_id"),
+}
+"""Path parameters not traced themselves because they only come after a traced parent in
+the path (one of those named here), and the handler finds the row within that parent (an
+agenda item of that meeting, a household of that community's roll, a proxy, slip batch or
+tracker of that round, a photo of that meeting, request or survey), answering 404 for a row
+of another parent. ``photo_id`` is ambiguous (meeting, request and survey photos share the
+``photos`` table; task photos are ``task_photos``), so it cannot be traced alone."""
+
+UNSCOPED: dict[str, str] = {
+    "/api/v1/photos/{photo_id:int}": "a task photo, public: shown on every community's board, "
+    "the same bytes for every caller",
+    "/api/v1/users/{user_id:int}": "the admin's only, who reaches everything",
+}
+"""Routes whose path names a row that is no community's, or that every caller may read
+alike (``street_id`` is checked apart, by :func:`check_path`); said here so the test that
+walks the app's routes (``tests/service/test_scope.py``) finds every other path id traced or
+checked by its parent."""
 
 
 def unbounded(account: Account) -> bool:

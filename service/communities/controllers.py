@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import record
 from service.auth.guard import STAFF, Actor, roles
+from service.auth.scope import reachable_communities
 from service.communities.schemas import (
     Community,
     CommunityCreate,
@@ -35,9 +36,15 @@ async def find_community(db: AsyncSession, community_id: int) -> models.Communit
     return community
 
 
-async def all_communities(db: AsyncSession) -> list[models.Community]:
-    """Every community, in the order they were created."""
-    return list((await db.scalars(select(models.Community).order_by(models.Community.id))).all())
+async def all_communities(
+    db: AsyncSession, reach: set[int] | None = None
+) -> list[models.Community]:
+    """Every community, in the order they were created; only those in ``reach`` unless it
+    is ``None`` (:func:`service.auth.scope.reachable_communities`)."""
+    query = select(models.Community).order_by(models.Community.id)
+    if reach is not None:
+        query = query.where(models.Community.id.in_(sorted(reach)))
+    return list((await db.scalars(query)).all())
 
 
 async def community_out(db: AsyncSession, community: models.Community) -> Community:
@@ -104,8 +111,11 @@ class CommunityController(Controller):
     tags = ["communities"]
 
     @get("/", opt=roles(*STAFF))
-    async def list_communities(self, db: DB) -> list[Community]:
-        return [await community_out(db, c) for c in await all_communities(db)]
+    async def list_communities(self, db: DB, actor: Caller) -> list[Community]:
+        """The communities the caller reaches (every one for an admin or an untied
+        account)."""
+        reach = await reachable_communities(db, actor)
+        return [await community_out(db, c) for c in await all_communities(db, reach)]
 
     @post("/", opt=roles("admin"), responses=TIME_ZONE_REFUSED)
     async def create_community(

@@ -11,6 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from service.auth.guard import STAFF, roles
+from service.auth.scope import check_community, reachable_communities
 from service.deps import DB, Caller
 from service.errors import Invalid
 from service.loop import board as public
@@ -124,10 +125,14 @@ class LoopController(Controller):
 
     @get("/tasks/overdue", opt=SECRETARY)
     async def overdue(
-        self, db: DB, community_id: FromQuery[int | None] = None
+        self, db: DB, actor: Caller, community_id: FromQuery[int | None] = None
     ) -> list[schemas.OverdueTask]:
-        """Open tasks past their due date, most overdue first."""
-        return await tasks.overdue_tasks(db, community_id)
+        """Open tasks past their due date, most overdue first: in ``community_id``, else in
+        every community the caller reaches."""
+        if community_id is not None:
+            await check_community(db, actor, community_id)
+        reach = await reachable_communities(db, actor)
+        return await tasks.overdue_tasks(db, community_id, reach=reach)
 
     @post("/processes/{process_id:int}/feedback", opt=SECRETARY)
     async def add_feedback(

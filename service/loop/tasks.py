@@ -271,10 +271,14 @@ async def task_notes(db: AsyncSession, task_ids: Sequence[int]) -> list[models.T
 
 
 async def overdue_tasks(
-    db: AsyncSession, community_id: int | None = None, on: date | None = None
+    db: AsyncSession,
+    community_id: int | None = None,
+    on: date | None = None,
+    reach: set[int] | None = None,
 ) -> list[schemas.OverdueTask]:
-    """Open tasks past their due date (in one community, or everywhere), most overdue first;
-    as of ``on``, or of today in each task's community."""
+    """Open tasks past their due date (in one community, or everywhere: every community in
+    ``reach`` unless it is ``None``), most overdue first; as of ``on``, or of today in each
+    task's community."""
     query = (
         select(models.Task, models.Process, models.Community.time_zone)
         .join(models.Process, models.Process.id == models.Task.process_id)
@@ -287,6 +291,8 @@ async def overdue_tasks(
     )
     if community_id is not None:
         query = query.where(models.Process.community_id == community_id)
+    if reach is not None:
+        query = query.where(models.Process.community_id.in_(sorted(reach)))
     rows = (await db.execute(query)).all()
     days = {zone_name: on or today(zone_name) for zone_name in {row[2] for row in rows}}
     return [

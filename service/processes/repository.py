@@ -94,12 +94,17 @@ async def newest_processes(db: AsyncSession, community_id: int) -> list[models.P
 
 
 async def processes_by_community(
-    db: AsyncSession,
+    db: AsyncSession, reach: set[int] | None = None
 ) -> list[tuple[models.Community, list[models.Process]]]:
-    """Every community (oldest first) with its processes (newest first)."""
-    communities = await all_communities(db)
+    """Every community (oldest first) with its processes (newest first); only the
+    communities in ``reach`` unless it is ``None``
+    (:func:`service.auth.scope.reachable_communities`)."""
+    communities = await all_communities(db, reach)
     by_community: dict[int, list[models.Process]] = {c.id: [] for c in communities}
-    for process in await db.scalars(select(models.Process).order_by(models.Process.id.desc())):
+    query = select(models.Process).order_by(models.Process.id.desc())
+    if reach is not None:
+        query = query.where(models.Process.community_id.in_(sorted(reach)))
+    for process in await db.scalars(query):
         # a community created between the two reads is not listed; its processes fall aside
         by_community.setdefault(process.community_id, []).append(process)
     return [(c, by_community[c.id]) for c in communities]

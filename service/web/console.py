@@ -20,6 +20,7 @@ from service.accounts.repository import sign_out
 from service.accounts.signing_in import address_of, sign_in
 from service.audit import record
 from service.auth.guard import EVERY_ACCOUNT, SESSION_COOKIE, Actor, roles, signing_in
+from service.auth.scope import check_community, reachable_communities
 from service.communities.controllers import change_community
 from service.communities.schemas import CommunityUpdate
 from service.deps import DB, Caller
@@ -141,8 +142,9 @@ class ConsoleController(Controller):
     @get("/", opt=RUNS_MEETINGS)
     async def home(self, request: Request[Any, Any, Any], db: DB, actor: Caller) -> Template:
         """Today's meetings first (today in each community's zone), then every community
-        with its processes, newest first, and a form for a new one."""
-        communities = await processes.processes_by_community(db)
+        the caller reaches with its processes, newest first, and a form for a new one."""
+        reach = await reachable_communities(db, actor)
+        communities = await processes.processes_by_community(db, reach)
         today = await todays_meetings(db, actor)
         return page(
             request,
@@ -166,6 +168,7 @@ class ConsoleController(Controller):
         form = checked(
             {"title": data.title.strip(), "question": data.question.strip()}, ProcessCreate
         )
+        await check_community(db, actor, data.community_id)
         process = await processes.create_process(
             db, actor, data.community_id, form.title, form.question
         )

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from engine.process import ProcessPhase, RoundPhase
 from service.auth.guard import roles
+from service.auth.scope import reachable_communities
 from service.db import models
 from service.deps import DB, Caller
 from service.errors import Invalid
@@ -91,9 +92,11 @@ class DeskLine:
     pending: int
 
 
-async def community_loops(db: DB) -> list[tuple[models.Community, list[DeskLine]]]:
-    """Every community with its processes (newest first): where each stands, starting from
-    what it decided."""
+async def community_loops(
+    db: DB, reach: set[int] | None
+) -> list[tuple[models.Community, list[DeskLine]]]:
+    """Every community in ``reach`` (``None``: all) with its processes (newest first): where
+    each stands, starting from what it decided."""
     waiting = await residents.pending_counts(db)
     return [
         (
@@ -108,7 +111,7 @@ async def community_loops(db: DB) -> list[tuple[models.Community, list[DeskLine]
                 for p in processes
             ],
         )
-        for community, processes in await processes_by_community(db)
+        for community, processes in await processes_by_community(db, reach)
     ]
 
 
@@ -118,14 +121,16 @@ class SecretaryController(Controller):
     include_in_schema = False
 
     @get("/", opt=SECRETARY)
-    async def home(self, request: Request[Any, Any, Any], db: DB) -> Template:
+    async def home(self, request: Request[Any, Any, Any], db: DB, actor: Caller) -> Template:
         """Overdue tasks and residents' feedback waiting first, then each community's
-        processes, each from its decision to its close-out."""
-        communities = await community_loops(db)
+        processes, each from its decision to its close-out (the communities the caller
+        reaches)."""
+        reach = await reachable_communities(db, actor)
+        communities = await community_loops(db, reach)
         return page(
             request,
             "secretary/home.html",
-            overdue=await tasks.overdue_tasks(db),
+            overdue=await tasks.overdue_tasks(db, reach=reach),
             waiting=[line for _, lines in communities for line in lines if line.pending],
             communities=communities,
         )
