@@ -26,6 +26,7 @@ from service.communities.schemas import CommunityUpdate
 from service.deps import DB, Caller
 from service.errors import NotSignedIn, TooMany
 from service.i18n import text
+from service.meetings import repository as meetings_repository
 from service.meetings.desk import todays_meetings
 from service.processes import repository as processes
 from service.processes.schemas import PhaseChange, ProcessCreate
@@ -47,7 +48,8 @@ from service.web.forms import (
 from service.web.render import language_of, local_path, page, redirect
 from service.web.round_setup import new_slate
 
-RUNS_MEETINGS = roles("facilitator", "admin")
+RUNS_MEETINGS = roles(*meetings_repository.RUNS_MEETINGS)
+"""The facilitator's pages: whoever runs bench meetings (:mod:`service.meetings`)."""
 HOMES = {"secretary": "/secretary", "grid_worker": "/console/requests", "street": "/street"}
 """Where signing in leads each role that has a home other than the facilitator's console:
 the secretary's desk, the grid worker's requests, the street office's desk."""
