@@ -127,6 +127,12 @@ def text(lang: str, key: str, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+def asked_language(lang: str | None) -> str:
+    """The language a ``?lang=`` parameter asks for: one of :data:`LANGUAGES`, else Chinese
+    (Chinese first)."""
+    return lang if lang in LANGUAGES else LANGUAGES[0]
+
+
 def default_language(environ: dict[str, str] | None = None) -> str:
     """``en`` when the locale asks for English, else ``zh`` (Chinese first)."""
     env = os.environ if environ is None else environ

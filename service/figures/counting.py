@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.spread import spread_of
 from service.communities.controllers import find_community
 from service.db import models
 from service.db.street import (
@@ -154,7 +154,7 @@ async def _steps(db: AsyncSession, ids: list[int], starts: list[datetime]) -> li
 
 async def _days_open(
     db: AsyncSession, ids: list[int], starts: list[datetime], zone_name: str
-) -> np.ndarray[Any, np.dtype[np.int64]]:
+) -> list[int]:
     """Calendar days from collection to 销号 (local dates) of each request closed in the
     year."""
     request = models.ResidentRequest
@@ -163,16 +163,14 @@ async def _days_open(
             request.community_id.in_(ids), in_period(request.closed_at, starts)
         )
     )
-    days = [days_between(opened, closed, zone_name) for opened, closed in rows if closed]
-    return np.array(days, dtype=np.int64)
+    return [days_between(opened, closed, zone_name) for opened, closed in rows if closed]
 
 
-def days_to_close(days: np.ndarray[Any, np.dtype[np.int64]]) -> DaysToClose:
-    """Median and 90th percentile (``numpy.percentile``, linear), rounded to one decimal."""
-    if days.size == 0:
-        return DaysToClose(median=None, p90=None, count=0)
-    median, p90 = np.percentile(days, [50, 90])
-    return DaysToClose(median=round(float(median), 1), p90=round(float(p90), 1), count=days.size)
+def days_to_close(days: list[int]) -> DaysToClose:
+    """Median and 90th percentile (:func:`engine.spread.spread_of`: numpy's linear
+    percentiles), rounded to one decimal."""
+    spread = spread_of(days)
+    return DaysToClose(median=spread.median, p90=spread.p90, count=spread.count)
 
 
 async def _satisfaction(

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from service.auth.clock import now_of
 from service.auth.guard import STAFF, roles
 from service.deps import DB, Caller
+from service.i18n import asked_language
 from service.loop.controllers import files_attached
 from service.loop.photos import UPLOAD_LIMIT
 from service.meetings import agenda, attendance, desk, minutes, schemas
@@ -169,7 +170,7 @@ class AgendaController(Controller):
         self, db: DB, meeting_id: FromPath[int], lang: FromQuery[str | None] = None
     ) -> schemas.MinutesDraft:
         """The minutes drafted from what the meeting produced (``?lang=en`` for English)."""
-        return await minutes.minutes_draft(db, meeting_id, "en" if lang == "en" else "zh")
+        return await minutes.minutes_draft(db, meeting_id, asked_language(lang))
 
     @put("/minutes", opt=RUNS)
     async def save_minutes(

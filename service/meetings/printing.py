@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import offload
 from service.auth.guard import STAFF, roles
 from service.deps import DB
+from service.i18n import asked_language
 from service.meetings.record import MeetingFacts, file_name, meeting_facts
 from service.meetings.sheets import meeting_record_pdf, sign_in_sheet_pdf
 from service.openapi.responses import download, refusals
@@ -34,7 +35,7 @@ async def meeting_pdf(
     lang: str | None,
 ) -> Response[bytes]:
     """One of the meeting's papers as a download named in the reader's words."""
-    chosen = "en" if lang == "en" else "zh"
+    chosen = asked_language(lang)
     facts = await meeting_facts(db, meeting_id, chosen)
     pdf = await offload.run(draw, facts, chosen)
     shown, fallback = file_name(facts, what, chosen)

@@ -1,11 +1,11 @@
 """Browser tests: the real app served by uvicorn on a free local port, driven by headless
-Chromium (the system's, through Playwright), on SQLite always and on PostgreSQL as well
-when ``REDBENCH_TEST_DATABASE_URL`` names a server.
+Chromium (the system's, through Playwright), on SQLite; a test marked
+``@pytest.mark.backends("sqlite", "postgres")`` runs on PostgreSQL as well when
+``REDBENCH_TEST_DATABASE_URL`` names a server (see :func:`pytest_generate_tests`).
 
 One browser per test module (see :func:`playwright`); one server and one database per
-backend. Database
-work from the tests (seeding, looking behind the pages) runs on a worker thread of its
-own, so it never touches the event loop Playwright keeps on the main thread.
+backend. Database work from the tests (seeding, looking behind the pages) runs on a worker
+thread of its own, so it never touches the event loop Playwright keeps on the main thread.
 """
 
 from __future__ import annotations
@@ -46,11 +46,14 @@ ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every browser test runs on each backend, or on those its ``@pytest.mark.backends``
-    names (a page whose database work the service tests cover on both)."""
+    """A browser test runs on SQLite: what the pages do to the database, the service tests
+    check on both databases over HTTP. A test marked ``@pytest.mark.backends("sqlite",
+    "postgres")`` runs on each (the end-to-end walk of every way to vote does), which keeps
+    the whole suite's time inside its budget."""
     if "backend" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker("backends")
-        wanted = [b for b in BACKENDS if marker is None or b in marker.args]
+        named = marker.args if marker is not None else ("sqlite",)
+        wanted = [b for b in BACKENDS if b in named]
         metafunc.parametrize("backend", wanted, scope="session")
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import msgspec
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -189,6 +190,7 @@ def _recount(bundle: Bundle) -> tuple[Any, str]:
     return tally("irv", profile, seed=lot_seed(digest)), digest
 
 
+@pytest.mark.backends("sqlite", "postgres")
 def test_every_resident_votes_paper_phone_tablet_proxy_assisted_quorum(
     browser: Browser, server: Server, backend: str, tmp_path: Path
 ) -> None:

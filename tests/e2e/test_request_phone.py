@@ -31,7 +31,9 @@ def community_with_worker(server: Server) -> tuple[int, int]:
         grid = Grid(community_id=duji.id, name="第三网格")
         db.add(grid)
         await db.commit()
-        await make_staff(db, "grid_worker", "wang-phone", community_id=duji.id)
+        await make_staff(
+            db, "grid_worker", "wang-phone", community_id=duji.id, display_name="王网格员"
+        )
         return duji.id, grid.id
 
     return server.db(work)

@@ -34,6 +34,9 @@ NOT_TYPED_TEXT = {
     ("EntryIn", "code"),  # a paper ballot's code as keyed, read like CastRequest's
     ("CommunityCreate", "time_zone"),  # an IANA zone name, checked against the zone database
     ("CommunityUpdate", "time_zone"),
+    ("StreetCreate", "time_zone"),
+    ("TeamMemberCreate", "phone"),  # digits, spaces, + and - by pattern
+    ("TeamMemberUpdate", "phone"),
 }
 """Request fields holding text that is not typed prose or a name (identifiers, codes,
 secrets)."""

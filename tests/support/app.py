@@ -55,13 +55,14 @@ async def make_staff(
     *,
     community_id: int | None = None,
     street_id: int | None = None,
+    display_name: str | None = None,
 ) -> dict[str, str]:
     """A staff user with ``role`` (tied to a community or street if given) and the
     Authorization header for their token."""
     name = username or f"{role}-user"
     user = User(
         username=name,
-        display_name=f"{role} 测试",
+        display_name=display_name or f"{role} 测试",
         role=role,
         password_hash=STAFF_HASH,
         community_id=community_id,
