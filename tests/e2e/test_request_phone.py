@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Community, Grid
@@ -25,11 +26,18 @@ DOCS_IMAGE = Path(__file__).resolve().parents[2] / "docs" / "images" / "request-
 
 def community_with_worker(server: Server) -> tuple[int, int]:
     async def work(db: AsyncSession) -> tuple[int, int]:
-        duji = Community(name="杜集社区")
-        db.add(duji)
-        await db.flush()
-        grid = Grid(community_id=duji.id, name="第三网格")
-        db.add(grid)
+        # the browser tests share one database: another module may have made 杜集社区
+        duji = await db.scalar(select(Community).where(Community.name == "杜集社区"))
+        if duji is None:
+            duji = Community(name="杜集社区")
+            db.add(duji)
+            await db.flush()
+        grid = await db.scalar(
+            select(Grid).where(Grid.community_id == duji.id, Grid.name == "第三网格")
+        )
+        if grid is None:
+            grid = Grid(community_id=duji.id, name="第三网格")
+            db.add(grid)
         await db.commit()
         await make_staff(
             db, "grid_worker", "wang-phone", community_id=duji.id, display_name="王网格员"

@@ -24,9 +24,14 @@ only when ``Settings.benchmark_endpoints`` is on, is in the table too (off, it i
 
 Path ids are 1 (nothing exists, so allowed callers mostly get 404 or 400 and nothing
 changes); page POSTs carry a valid form token so that the CSRF check is never the answer.
-The requests share one app, one database and one staff member of each role per backend
-(module scope): the ``client`` and ``staff`` fixtures per case (a fresh database and four
-scrypt hashes) cost about a quarter of a second each, minutes for the whole matrix.
+The real requests run on SQLite only: who may call what is decided by the guard before any
+handler touches the database, and the database work behind each endpoint (the scope's
+lookups included) is tested on both databases by the endpoint's own tests and by the
+schema-driven requests of ``tests/load/test_schema.py``; some 2,200 requests more on
+PostgreSQL would add minutes and nothing the other tests do not check. The requests share
+one app, one database and one staff member of each role (module scope): the ``client``
+and ``staff`` fixtures per case (a fresh database and four scrypt hashes) cost about a
+quarter of a second each, minutes for the whole matrix.
 """
 
 from __future__ import annotations
@@ -511,6 +516,7 @@ def guard_refused(response: Any) -> bool:
     return any(f'data-code="{code}"' in response.text for code in REFUSALS)
 
 
+@pytest.mark.backends("sqlite")  # the guard is the same on both: see the module's docstring
 @pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize(("method", "path", "caller", "allowed"), http_rows())
 async def test_the_guard_answers_as_the_table_says(
@@ -548,6 +554,7 @@ async def listen(bench: Bench, path: str, caller: str) -> None:
         pass
 
 
+@pytest.mark.backends("sqlite")
 @pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize("caller", CALLERS)
 async def test_live_events_as_the_table_says(bench: Bench, caller: str) -> None:
