@@ -249,11 +249,10 @@ async def test_no_sealed_paper_entry_outlives_the_count_or_the_purge(client, db,
     assert (await db.scalars(kept)).all() == []
 
 
+@pytest.mark.backends("postgres")  # row locks are PostgreSQL's; SQLite writes one at a time
 async def test_an_entry_waits_for_a_close_under_way_and_is_refused(client, db, staff):
     """Paper entry reads the round under a shared lock: an entry racing a close waits for
     it and then finds the round closed (PostgreSQL; SQLite writes one at a time)."""
-    if db.bind.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
     round_id = await make_round(db)
     [code] = await issue(client, staff["facilitator"], round_id, 1)
     assert (await print_paper(client, staff["facilitator"], round_id, 3)).status_code == 200
