@@ -100,6 +100,34 @@ class TieBreaker:
         seed = self.seed
         return sorted(group, key=lambda i: lot_key(seed, self.candidates[i]))
 
+    def settle(
+        self,
+        tied: Iterable[int],
+        history: Sequence[Sequence[int] | NDArray[Any]],
+        *,
+        rule: str,
+        lowest: bool,
+        purpose: str,
+        round: int | None = None,
+    ) -> int:
+        """The one of ``tied`` (equal now) with the fewest (``lowest``) or most votes at the
+        stages of ``history``, compared by ``rule`` (the method's own: ``earlier-round`` or
+        ``later-round``, :func:`history_order`), then the lot; every narrowing is recorded.
+
+        This is the one place the counts that compare stages (instant runoff, STV) settle a
+        tie, so a tie-break mode chosen for the count applies to all of them alike.
+        """
+        group = sorted(set(tied))
+        if len(group) == 1:
+            return group[0]
+        ordered = history_order(group, history, latest_first=rule == "later-round")
+        narrowed = ordered[0] if lowest else ordered[-1]
+        if len(narrowed) < len(group):
+            self.record(group, narrowed, rule=rule, purpose=purpose, round=round)
+        if len(narrowed) == 1:
+            return narrowed[0]
+        return self.choose(narrowed, purpose=purpose, round=round)[0]
+
     def choose(
         self,
         tied: Iterable[int],

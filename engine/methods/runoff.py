@@ -12,7 +12,7 @@ from engine.methods.common import FirstPreferences, groups_by_score, rank_histog
 from engine.profile import RankedProfile, ScoreProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
-from engine.tiebreak import TieBreaker, history_order
+from engine.tiebreak import TieBreaker
 
 
 @method(
@@ -128,12 +128,16 @@ def _eliminate(
     tied = [i for i in continuing if votes[i] == low]
     if len(tied) == 1:
         return tied
-    narrowed = history_order(tied, history[:-1], latest_first=False)[0]
-    if len(narrowed) < len(tied):
-        tb.record(tied, narrowed, rule="earlier-round", purpose="eliminate", round=number)
-    if len(narrowed) == 1:
-        return narrowed
-    return tb.choose(narrowed, purpose="eliminate", round=number)
+    return [
+        tb.settle(
+            tied,
+            history[:-1],
+            rule="earlier-round",
+            lowest=True,
+            purpose="eliminate",
+            round=number,
+        )
+    ]
 
 
 @method(

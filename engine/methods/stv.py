@@ -151,16 +151,10 @@ class _Count:
         """The lowest (to exclude) or highest (to transfer first) of ``group``."""
         now = self.history[-1]
         edge = min(now[c] for c in group) if lowest else max(now[c] for c in group)
-        tied = sorted(c for c in group if now[c] == edge)
-        if len(tied) == 1:
-            return tied[0]
-        ordered = history_order(tied, self.history, latest_first=True)
-        narrowed = ordered[0] if lowest else ordered[-1]
-        if len(narrowed) < len(tied):
-            self.tb.record(tied, narrowed, rule="later-round", purpose=purpose, round=number)
-        if len(narrowed) == 1:
-            return narrowed[0]
-        return self.tb.choose(narrowed, purpose=purpose, round=number)[0]
+        tied = [c for c in group if now[c] == edge]
+        return self.tb.settle(
+            tied, self.history, rule="later-round", lowest=lowest, purpose=purpose, round=number
+        )
 
     def names(self, idx: Sequence[int]) -> tuple[str, ...]:
         return tuple(self.profile.candidates[i] for i in idx)
