@@ -46,6 +46,12 @@ if TYPE_CHECKING:
 PARQUET_MAGIC = b"PAR1"
 """The first (and last) bytes of a Parquet file."""
 
+OVERVOTE_SEP = "\x1e"
+"""Joins the candidates of an overvote whose candidates the record names (two or more marks
+at one rank, as NIST CDF, Dominion and Hart records and delimited cells give them) into one
+label: ``"A\x1eB"``. The record's rules decide what such a rank does (skip it, end the
+ballot, or count it as a tie that ends the ballot only while two of them still continue)."""
+
 _RANK_HEADER = re.compile(r"rank|choice", re.IGNORECASE)
 
 

@@ -97,11 +97,13 @@ def read(
 ) -> BallotBox:
     """Read a CSV, Parquet or xlsx cast-vote record, counting its marks by ``rules``."""
     path = Path(path)
-    profile, notes = _profile(path, read_marks(path, progress), rules)
+    profile, notes = profile_from_marks(path, read_marks(path, progress), rules)
     return BallotBox(profile=profile, format=NAME, title=path.stem, notes=notes)
 
 
-def _profile(path: Path, marks: Marks, rules: CvrRules) -> tuple[RankedProfile, tuple[str, ...]]:
+def profile_from_marks(
+    path: Path, marks: Marks, rules: CvrRules
+) -> tuple[RankedProfile, tuple[str, ...]]:
     """Collapse identical rows of marks (there are far fewer kinds than ballots), then apply
     the marker rules column by column, vectorised over the distinct rows."""
     refused: ProfileError | None = None
