@@ -3,16 +3,23 @@ or write any of them (each format lives in its own module with ``read`` and ``wr
 
 from __future__ import annotations
 
+import glob
 import importlib
+import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ballots.box import BallotBox
 from ballots.errors import FormatError, UnknownFormat
 from ballots.formats._common import Progress, check_file
 
-__all__ = ["FORMATS", "FormatInfo", "detect", "read_ballots", "write_ballots"]
+if TYPE_CHECKING:
+    from ballots.formats.cvr_rules import CvrRules
+
+__all__ = ["FORMATS", "FormatInfo", "ballot_files", "detect", "read_ballots", "write_ballots"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,8 @@ class FormatInfo:
     module: str
     extensions: tuple[str, ...]
     writable: bool = True
+    several: bool = False
+    """Whether one contest may be read from several files (its ``read`` takes a list)."""
 
     def load(self) -> ModuleType:
         """The format's module, imported on first use."""
@@ -31,7 +40,7 @@ class FormatInfo:
 FORMATS: dict[str, FormatInfo] = {
     "preflib": FormatInfo("ballots.formats.preflib", (".soc", ".soi", ".toc", ".toi")),
     "blt": FormatInfo("ballots.formats.blt", (".blt",)),
-    "cvr": FormatInfo("ballots.formats.cvr", (".csv", ".xlsx", ".parquet")),
+    "cvr": FormatInfo("ballots.formats.cvr", (".csv", ".xlsx", ".parquet"), several=True),
     "votekit": FormatInfo("ballots.formats.votekit", (".csv",)),
     "alaska": FormatInfo("ballots.formats.alaska", (".profile",), writable=False),
     "pabulib": FormatInfo("ballots.formats.pabulib", (".pb",)),
@@ -107,14 +116,73 @@ def _info(name: str) -> FormatInfo:
 
 
 def read_ballots(
-    path: Path | str, format: str | None = None, progress: Progress | None = None
+    path: Path | str | Sequence[Path | str],
+    format: str | None = None,
+    progress: Progress | None = None,
+    *,
+    rules: CvrRules | None = None,
 ) -> BallotBox:
-    """Read a ballot file in the given format (or the detected one)."""
-    path = Path(path)
-    check_file(path)
-    name = format if format is not None else detect(path)
-    box: BallotBox = _info(name).load().read(path, progress)
+    """Read a ballot file in the given format (or the detected one).
+
+    Several files, a folder or a glob are one contest's records, for the formats that can be
+    read that way (:attr:`FormatInfo.several`). ``rules``: the ballot rules of an election
+    office's record, for the formats whose ``read`` takes them (``None``: the format's own).
+    """
+    if isinstance(path, str | Path) and not Path(path).is_dir() and not _is_glob(path):
+        files = [Path(path)]
+    else:
+        files = ballot_files(path)
+    for file in files:
+        check_file(file)
+    name = format if format is not None else detect(files[0])
+    info = _info(name)
+    if len(files) > 1 and not info.several:
+        raise FormatError(f"the {name} format is read one file at a time, not {len(files)}")
+    module = info.load()
+    source: Path | list[Path] = files if len(files) > 1 else files[0]
+    if rules is None:
+        box: BallotBox = module.read(source, progress)
+        return box
+    if "rules" not in inspect.signature(module.read).parameters:
+        raise FormatError(
+            f"ballot rules apply to election-office records, not to the {name} format"
+        )
+    box = module.read(source, progress, rules=rules)
     return box
+
+
+def ballot_files(
+    path: Path | str | Sequence[Path | str], extensions: Sequence[str] = ()
+) -> list[Path]:
+    """The files ``path`` stands for: itself, each of a list, a folder's files (with one of
+    ``extensions``, when given; by name) or the files a glob matches (by name)."""
+    if not isinstance(path, str | Path):
+        found = [file for each in path for file in ballot_files(each, extensions)]
+        if not found:
+            raise FormatError("no ballot files given")
+        return found
+    path = Path(path)
+    if path.is_dir():
+        suffixes = {e.lower() for e in extensions}
+        found = sorted(
+            f
+            for f in path.iterdir()
+            if f.is_file() and (not suffixes or f.suffix.lower() in suffixes)
+        )
+        if not found:
+            raise FormatError(f"{path}: no ballot files in the folder")
+        return found
+    if _is_glob(path):
+        found = sorted(Path(f) for f in glob.glob(str(path)) if Path(f).is_file())
+        if not found:
+            raise FormatError(f"{path}: no file matches")
+        return found
+    return [path]
+
+
+def _is_glob(path: Path | str) -> bool:
+    """Whether ``path`` is a pattern (``*``, ``?``, ``[``) rather than an existing file."""
+    return not Path(path).exists() and any(c in str(path) for c in "*?[")
 
 
 def write_ballots(box: BallotBox, path: Path | str, format: str | None = None) -> None:
