@@ -19,7 +19,15 @@ from ballots.formats._common import Progress, check_file
 if TYPE_CHECKING:
     from ballots.formats.cvr_rules import CvrRules
 
-__all__ = ["FORMATS", "FormatInfo", "ballot_files", "detect", "read_ballots", "write_ballots"]
+__all__ = [
+    "FORMATS",
+    "FormatInfo",
+    "ballot_files",
+    "default_rules",
+    "detect",
+    "read_ballots",
+    "write_ballots",
+]
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,12 @@ def read_ballots(
         )
     box = module.read(source, progress, rules=rules)
     return box
+
+
+def default_rules(format: str) -> CvrRules | None:
+    """The ballot rules a format reads by when none are given (``None``: it takes none)."""
+    parameter = inspect.signature(_info(format).load().read).parameters.get("rules")
+    return None if parameter is None else parameter.default
 
 
 def ballot_files(
