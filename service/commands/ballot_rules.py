@@ -77,61 +77,92 @@ class Chosen:
 
 
 def chosen(args: argparse.Namespace) -> Chosen:
-    """The ballot rules ``args`` ask for; a bad value is the command's refusal (status 2)."""
+    """The ballot rules ``args`` ask for; a bad value is the command's refusal (status 2),
+    naming the flag and the value in both languages."""
     from ballots.formats.cvr_rules import MINNEAPOLIS, PRESETS, is_rules_name, rules_named
 
     named = [v for v in args.rules or [] if is_rules_name(v)]
     method_rules = [v for v in args.rules or [] if not is_rules_name(v)]
     if len(named) > 1:
-        raise _refusal(f"--rules is given twice ({named[0]}, {named[1]})")
-    try:
-        rules = rules_named(named[0]) if named else None
-        changes = _changes(args, rules or MINNEAPOLIS)
-        if changes:
-            rules = (rules or MINNEAPOLIS).changed(**changes)
-    except FormatError as exc:
-        raise _refusal(str(exc)) from exc
+        raise _refusal(
+            f"--rules is given twice ({named[0]}, {named[1]})",
+            f"--rules 指定了两次（{named[0]}、{named[1]}）",
+        )
+    rules = None
+    if named:
+        try:
+            rules = rules_named(named[0])
+        except FormatError as exc:
+            raise _refusal(str(exc), f"--rules 的“{named[0]}”不是能读的计票配置文件") from exc
+    base = rules or MINNEAPOLIS
+    changes = _changes(args, base)
+    if changes:
+        try:
+            rules = base.changed(**changes)
+        except FormatError as exc:
+            raise _refusal(str(exc), text("zh", "ballot_rules.refused", said=exc)) from exc
     preset = named[0] if named and named[0] in PRESETS else None
     return Chosen(rules, preset, method_rules)
 
 
 def _changes(args: argparse.Namespace, base: CvrRules) -> dict[str, Any]:
-    """The rule fields the flags set."""
+    """The rule fields the flags set, each value checked here to be named in the refusal."""
+    from ballots.formats.cvr_rules import DUPLICATE_RULES, OVERVOTE_RULES, WRITE_IN_RULES
+
     out: dict[str, Any] = {}
-    for flag in ("overvote", "duplicate", "write_ins", "delimiter"):
-        if getattr(args, flag, None) is not None:
-            out[flag] = getattr(args, flag)
+    choices = {"overvote": OVERVOTE_RULES, "duplicate": DUPLICATE_RULES}
+    for flag, allowed in {**choices, "write_ins": WRITE_IN_RULES}.items():
+        value = getattr(args, flag, None)
+        if value is None:
+            continue
+        if value not in allowed:
+            raise _refusal(
+                f"--{flag.replace('_', '-')} must be one of {', '.join(allowed)}, got {value!r}",
+                f"--{flag.replace('_', '-')} 的取值“{value}”不对，可选的取值见 --help",
+            )
+        out[flag] = value
     if args.max_skipped is not None:
         limit = args.max_skipped.strip()
-        out["max_skipped"] = None if limit == "unlimited" else _whole("--max-skipped", limit)
+        out["max_skipped"] = None if limit == "unlimited" else _whole("--max-skipped", limit, 0)
     for flag in ("first_rank_column", "max_rankings", "count_column"):
         if getattr(args, flag) is not None:
-            out[flag] = _whole(f"--{flag.replace('_', '-')}", getattr(args, flag))
+            out[flag] = _whole(f"--{flag.replace('_', '-')}", getattr(args, flag), 1)
+    if args.delimiter is not None:
+        if not args.delimiter.strip():
+            raise _refusal("--delimiter must not be blank", "--delimiter 不能是空白")
+        out["delimiter"] = args.delimiter
     if args.blank_is_write_in:
         out["blank_is_write_in"] = True
     if args.alias:
         pairs = []
         for alias in args.alias:
             code, sep, name = alias.partition("=")
-            if not sep:
-                raise FormatError(f"--alias {alias!r} is not CODE=NAME")
+            if not sep or not code.strip() or not name.strip():
+                raise _refusal(
+                    f"--alias {alias!r} is not CODE=NAME",
+                    f"--alias 要写成“代码=候选人”，而不是“{alias}”",
+                )
             pairs.append((code.strip(), name.strip()))
         out["aliases"] = (*base.aliases, *pairs)
     if args.exclude:
-        out["excluded"] = (*base.excluded, *(name.strip() for name in args.exclude))
+        names = [name.strip() for name in args.exclude]
+        if not all(names):
+            raise _refusal("--exclude needs a candidate's name", "--exclude 要写候选人的名字")
+        out["excluded"] = (*base.excluded, *names)
     return out
 
 
-def _whole(flag: str, value: str) -> int:
-    if not value.strip().isdigit():
-        raise FormatError(f"{flag} {value!r} is not a whole number")
+def _whole(flag: str, value: str, least: int) -> int:
+    if not value.strip().isdigit() or int(value) < least:
+        raise _refusal(
+            f"{flag} {value!r} is not a whole number of at least {least}",
+            f"{flag} 的取值“{value}”不对：要是不小于 {least} 的整数",
+        )
     return int(value)
 
 
-def _refusal(message: str) -> CommandError:
-    return CommandError(
-        f"ballot rules: {message}", text("zh", "ballot_rules.refused", said=message), status=2
-    )
+def _refusal(message: str, zh: str) -> CommandError:
+    return CommandError(f"ballot rules: {message}", zh, status=2)
 
 
 def described(rules: CvrRules, preset: str | None, lang: str) -> str:

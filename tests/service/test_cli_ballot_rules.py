@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.registry import METHODS
+from tests.support.chinese import foreign_words
 from tests.support.cli import run
 
 # 2 A; 1 overvote then B; 1 B, two skipped ranks, A; 2 C then A|B; 1 write-in then C
@@ -134,41 +135,72 @@ def test_stv_rule_set_and_ballot_rules_together(
 
 
 @pytest.mark.parametrize(
-    ("flags", "message"),
+    ("flags", "message", "zh"),
     [
         (
             ["--overvote", "ignore"],
-            "ballot rules: overvote must be one of skip, exhaust, exhaust-if-multiple,"
-            " got 'ignore'",
+            "--overvote must be one of skip, exhaust, exhaust-if-multiple, got 'ignore'",
+            "--overvote 的取值“ignore”不对，可选的取值见 --help",
         ),
-        (["--max-skipped", "two"], "ballot rules: --max-skipped 'two' is not a whole number"),
-        (["--alias", "C"], "ballot rules: --alias 'C' is not CODE=NAME"),
+        (
+            ["--max-skipped", "two"],
+            "--max-skipped 'two' is not a whole number of at least 0",
+            "--max-skipped 的取值“two”不对：要是不小于 0 的整数",
+        ),
+        (
+            ["--first-rank-column", "0"],
+            "--first-rank-column '0' is not a whole number of at least 1",
+            "--first-rank-column 的取值“0”不对：要是不小于 1 的整数",
+        ),
+        (
+            ["--alias", "C"],
+            "--alias 'C' is not CODE=NAME",
+            "--alias 要写成“代码=候选人”，而不是“C”",
+        ),
         (
             ["--rules", "maine", "--rules", "minneapolis"],
             "--rules is given twice (maine, minneapolis)",
+            "--rules 指定了两次（maine、minneapolis）",
         ),
-        (["--rules", "missing.json"], "missing.json: not an RCTab configuration"),
         (
-            ["--first-rank-column", "0"],
-            "first_rank_column must be a whole number of at least 1, got 0",
+            ["--rules", "missing.json"],
+            "missing.json: not an RCTab configuration with a 'rules' section",
+            "--rules 的“missing.json”不是能读的计票配置文件",
         ),
     ],
 )
 def test_a_bad_rule_value_is_one_line(
-    capsys: pytest.CaptureFixture[str], record: Path, flags: list[str], message: str
+    capsys: pytest.CaptureFixture[str], record: Path, flags: list[str], message: str, zh: str
 ) -> None:
     code, out, err = run(capsys, "tally", str(record), "--method", "irv", *flags, "--lang", "en")
-    assert code == 2
-    assert out == ""
-    assert err.count("\n") == 1
-    assert message in err
-    code, _, err = run(capsys, "tally", str(record), "--method", "irv", *flags, "--lang", "zh")
-    assert code == 2
-    assert err.startswith("redbench: 错误: 选票规则有误：")
-    assert err.count("\n") == 1
+    assert (code, out) == (2, "")
+    assert err == f"redbench: error: ballot rules: {message}\n"
+    code, out, err = run(capsys, "tally", str(record), "--method", "irv", *flags, "--lang", "zh")
+    assert (code, out) == (2, "")
+    assert err == f"redbench: 错误: {zh}\n"
+    # in Chinese, only what was typed is in Latin letters (and the flags)
+    assert foreign_words(zh, flags) == []
 
 
 def test_compare_takes_no_method_rule_set(capsys: pytest.CaptureFixture[str], record: Path) -> None:
     code, out, err = run(capsys, "compare", str(record), "--rules", "meek", "--lang", "en")
     assert (code, out) == (2, "")
     assert err == "redbench: error: --rules meek: not ballot rules (a preset or a .json file)\n"
+
+
+def test_the_rules_line_is_chinese_with_every_rule(
+    capsys: pytest.CaptureFixture[str], record: Path
+) -> None:
+    argv = [
+        *("--rules", "maine", "--overvote", "exhaust-if-multiple", "--duplicate", "exhaust"),
+        *("--write-ins", "eliminate", "--blank-is-write-in", "--alias", "Z=C"),
+        *("--exclude", "B", "--delimiter", "|", "--max-rankings", "4"),
+        *("--first-rank-column", "1", "--count-column", "5"),
+    ]
+    code, out, err = run(capsys, "tally", str(record), "--method", "irv", *argv, "--lang", "zh")
+    assert code == 0, err
+    line = out.splitlines()[0]
+    assert line.startswith("选票规则（缅因州规则）：同一名次标了多人：其中两人以上仍在计票时")
+    for said in ("候选人代码：1 个", "不计入的候选人：B", "一格内多人的分隔符：|", "票数在第 5 列"):
+        assert said in line
+    assert foreign_words(line, ["B"]) == []
