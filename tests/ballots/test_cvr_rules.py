@@ -6,6 +6,7 @@ from several files."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from ballots.formats._cvr_cells import OVERVOTE_SEP, Marks
 from ballots.formats.cvr_rules import MAINE, MINNEAPOLIS, CvrRules, rules_named
 from engine import tally
 from engine.profile import UNRANKED, RankedProfile
+from tests.support.cvr import MARKS, random_cvr, reference_ballots
 
 UWI = cvr.WRITE_IN_NAME
 
@@ -372,3 +374,28 @@ def test_files_with_other_rank_columns_are_not_one_contest(tmp_path: Path) -> No
         str(info.value)
         == "b.csv: has 1 rank columns where a.csv has 2: not the same contest's records"
     )
+
+
+# --- the columnar reading against a plain reading, under every rule ------------------------
+
+CELLS = [*MARKS, "A|B", "B| C d", "A|A", "UWI|A", "|", "1", "1|B", "overvote|A"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_rule_agrees_with_a_plain_reading(seed: int, tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    path = tmp_path / "cvr.csv"
+    for _ in range(20):
+        random_cvr(rng, path, CELLS)
+        rules = CvrRules(
+            overvote=rng.choice(["skip", "exhaust", "exhaust-if-multiple"]),
+            max_skipped=rng.choice([None, 0, 1, 2]),
+            duplicate=rng.choice(["skip", "exhaust"]),
+            blank_is_write_in=rng.random() < 0.3,
+            aliases=(("1", "A"),) if rng.random() < 0.5 else (),
+            excluded=("C d",) if rng.random() < 0.4 else (),
+            delimiter="|" if rng.random() < 0.7 else None,
+            max_rankings=rng.choice([None, 2, 4]),
+        )
+        # the first ballot marks A first, never excluded: some ballot marks a candidate
+        assert rows(cvr.read(path, rules=rules)) == reference_ballots(path, rules), rules
