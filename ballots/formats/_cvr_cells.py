@@ -1,14 +1,15 @@
 """The rank cells of an election-office cast-vote record (:mod:`ballots.formats.cvr`) read
 into a table of label codes, before any marker rule is applied.
 
-CSV and Parquet are read by column with pyarrow (:mod:`ballots.formats._cvr_arrow`): each column dictionary-encoded, its few
-distinct cells mapped to label codes once, so a million ballots are one small-integer table
-and never a million Python rows. A CSV that pyarrow reads differently from Python's ``csv``
-module (a row of the wrong width, a bad count, bytes that are not UTF-8) is read row by row
-instead, so it gives the same ballots or the same message naming the line; so is a CSV under
-:data:`COLUMNAR_BYTES`. xlsx is read with calamine (:mod:`ballots.formats._sheet`): identical
-rows of rank and count cells are counted first, and labels and counts worked out once per
-distinct row; a bad count sends it row by row too, for the line.
+CSV and Parquet are read by column with pyarrow (:mod:`ballots.formats._cvr_arrow`): each
+column dictionary-encoded, its few distinct cells mapped to label codes once, so a million
+ballots are one small-integer table and never a million Python rows. A CSV that pyarrow reads
+differently from Python's ``csv`` module (a row of the wrong width, a bad count, bytes that
+are not UTF-8) is read row by row instead, so it gives the same ballots or the same message
+naming the line; so is a CSV under :data:`COLUMNAR_BYTES`. xlsx is read with calamine
+(:mod:`ballots.formats._sheet`): identical rows of rank and count cells are counted first,
+and labels and counts worked out once per distinct row; a bad count sends it row by row too,
+for the line.
 """
 
 from __future__ import annotations
