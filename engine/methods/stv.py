@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import msgspec
 import numpy as np
 
+from engine.errors import OptionError
 from engine.methods.common import first_choices, next_choices
+from engine.methods.stv_fractional import Fractional, FractionalRules
 from engine.methods.stv_stages import (
     ELECTED,
     EXCLUDED,
@@ -47,9 +49,25 @@ MEEK_MAX_ITERATIONS = 10_000
     options={
         "rules": OptionSpec(
             "scottish",
-            choices=("scottish", "meek"),
-            help="scottish: SSI 2007/42 (weighted inclusive Gregory); meek: Meek's method",
-        )
+            choices=("scottish", "meek", "fractional"),
+            help="scottish: SSI 2007/42 (weighted inclusive Gregory); meek: Meek's method;"
+            " fractional: as US certified ranked-choice tabulators count",
+        ),
+        "quota": OptionSpec(
+            "droop",
+            choices=("droop", "hare"),
+            help="fractional: droop floor(votes / (seats + 1)) + 1, or hare votes / seats",
+        ),
+        "integer_threshold": OptionSpec(
+            True, help="fractional: a whole-vote threshold (false: to the decimals)"
+        ),
+        "decimals": OptionSpec(4, minimum=1, help="fractional: decimal places of vote values"),
+        "one_per_round": OptionSpec(
+            False, help="fractional: at most one winner per round, the highest"
+        ),
+        "write_in": OptionSpec(
+            "", help="the undeclared write-in candidate: eliminated first, never elected"
+        ),
     },
     claims=("anonymous", "neutral"),
     multiwinner=True,
@@ -92,11 +110,70 @@ def stv(
     ones by the most recent preceding stage at which they differ (``later-round``); those
     equal at every stage are elected together, share a group in the ranking, and are
     listed by name among the winners, since nothing depends on their order.
+
+    ``fractional`` counts as US certified ranked-choice tabulators count a multi-seat
+    contest (the rules of RCTab, the open-source certified tabulator): every ballot counts
+    its current value, 1 at first, for its highest-ranked continuing candidate. The winning
+    threshold is fixed once, from the votes continuing in the first round: ``quota``
+    ``"droop"`` (default) floor(votes / (seats + 1)) + 1, or with ``integer_threshold``
+    false (default true) votes / (seats + 1) cut to ``decimals`` places plus 10^-decimals;
+    ``"hare"`` votes / seats rounded up to a whole vote (or to the decimals). Everyone
+    reaching the threshold in a round is elected, or with ``one_per_round`` (default false)
+    only the one with the most votes, the others waiting for a later round; the surplus of
+    every winner of the round moves at once: each ballot the winner holds moves on at its
+    value x (votes - threshold) / votes, the fraction and each value cut to ``decimals``
+    places (default 4), and what the cutting leaves with the winner above the threshold is
+    the residual surplus, which no one receives (the winner stands at the threshold; the
+    round records show it as the valid votes less the tallies and the exhausted). A round
+    that elects no one eliminates the candidate with the fewest votes (the tabulator
+    allows no batch elimination in a multi-seat count, and neither does this rule set).
+    When the continuing candidates are no more than the seats left, they are all elected,
+    so with as many seats as candidates or more every candidate is elected. A ballot with
+    no ranking is not counted; one whose highest-ranked continuing candidates are a group
+    ranked equally (an overvote) exhausts there.
+
+    ``write_in`` (default ``""``: none) names the candidate standing for the undeclared
+    write-ins: it is eliminated in the first round, before anyone is elected or eliminated,
+    and is never elected.
+    The options other than ``rules`` and ``write_in`` apply to ``fractional`` only; another
+    value than their default under ``scottish`` or ``meek`` is refused.
     """
     rules = options["rules"]
+    write_in = _write_in(profile, options["write_in"])
+    if rules == "fractional":
+        fractional = FractionalRules(
+            quota=str(options["quota"]),
+            integer_threshold=bool(options["integer_threshold"]),
+            decimals=options["decimals"],  # type: ignore[arg-type]  # checked by the rules
+            one_per_round=bool(options["one_per_round"]),
+        )
+        return Fractional(profile, tb, seats, fractional, write_in).run()
+    for name, default in FRACTIONAL_ONLY.items():
+        if options[name] != default:
+            raise OptionError(f"option {name} applies to rules fractional only, not {rules}")
     if rules == "meek":
-        return _Meek(profile, tb, seats).run()
-    return _Scottish(profile, tb, seats).run()
+        return _Meek(profile, tb, seats, write_in).run()
+    return _Scottish(profile, tb, seats, write_in).run()
+
+
+FRACTIONAL_ONLY: dict[str, Option] = {
+    "quota": "droop",
+    "integer_threshold": True,
+    "decimals": 4,
+    "one_per_round": False,
+}
+"""The options only the fractional rules take, with their defaults."""
+
+
+def _write_in(profile: RankedProfile, name: Option) -> int | None:
+    """The index of the candidate named by the ``write_in`` option (``""``: none)."""
+    if not isinstance(name, str):
+        raise OptionError(f"option write_in must be a candidate's name, got {name!r}")
+    if name == "":
+        return None
+    if name not in profile.candidates:
+        raise OptionError(f"option write_in names {name!r}, who is not a candidate")
+    return profile.candidates.index(name)
 
 
 class _Scottish(StvCount):
@@ -104,8 +181,10 @@ class _Scottish(StvCount):
 
     scale = SCOTTISH_SCALE
 
-    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
-        super().__init__(profile, tb, seats)
+    def __init__(
+        self, profile: RankedProfile, tb: TieBreaker, seats: int, write_in: int | None
+    ) -> None:
+        super().__init__(profile, tb, seats, write_in)
         first = first_choices(profile.ranks)
         valid = first >= 0
         self.ranks = profile.ranks[valid]
@@ -127,22 +206,26 @@ class _Scottish(StvCount):
             self.history.append(tuple(self.votes))
             standing = self.tallies(self.votes)
             exhausted = self.exhausted / self.scale
+            write_in = self.write_in_standing()
             reached = [c for c in self.hopeful() if self.votes[c] >= self.quota]
-            elected = self.elect(reached, number) if reached else []
+            elected = self.elect(reached, number) if reached and write_in is None else []
             self.pending.extend(c for c in elected if self.votes[c] > self.quota)
             note = "complete"
             eliminated: tuple[str, ...] = ()
             transfers: tuple[Transfer, ...] = ()
-            if self.seats_left() > 0 and len(self.hopeful()) <= self.seats_left():
+            if write_in is None and 0 < self.seats_left() >= len(self.hopeful()):
                 elected += self.elect(self.hopeful(), number)
                 note = "elect-remaining"
-            elif self.seats_left() > 0 and self.pending:
+            elif write_in is None and self.seats_left() > 0 and self.pending:
                 src = self.pick(self.pending, lowest=False, purpose="transfer", number=number)
                 self.pending.remove(src)
                 transfers = (self.transfer_surplus(src),)
                 note = "surplus"
             elif self.seats_left() > 0:
-                src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
+                if write_in is None:
+                    src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
+                else:
+                    src = write_in
                 self.status[src] = EXCLUDED
                 self.excluded_order.append(src)
                 eliminated = self.names([src])
@@ -210,8 +293,10 @@ class _Meek(StvCount):
 
     scale = MEEK_SCALE
 
-    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
-        super().__init__(profile, tb, seats)
+    def __init__(
+        self, profile: RankedProfile, tb: TieBreaker, seats: int, write_in: int | None
+    ) -> None:
+        super().__init__(profile, tb, seats, write_in)
         ranked = (profile.ranks < UNRANKED).any(axis=1)
         ranks = profile.ranks[ranked]
         self.counts = fixed_point_counts(profile.counts[ranked], self.scale)
@@ -312,19 +397,23 @@ class _Meek(StvCount):
             self.history.append(tuple(votes))
             stage = _Stage(votes=votes, exhausted=exhausted)
             standing = self.tallies(votes)
+            write_in = self.write_in_standing()
             reached = [c for c in self.hopeful() if votes[c] >= quota]
-            elected = self.elect(reached, number) if reached else []
+            elected = self.elect(reached, number) if reached and write_in is None else []
             note = "complete"
             eliminated: tuple[str, ...] = ()
-            if self.seats_left() > 0 and len(self.hopeful()) <= self.seats_left():
+            if write_in is None and 0 < self.seats_left() >= len(self.hopeful()):
                 elected += self.elect(self.hopeful(), number)
                 note = "elect-remaining"
-            elif self.seats_left() > 0 and elected:
+            elif write_in is None and self.seats_left() > 0 and elected:
                 note = "surplus"
                 if len(elected) == 1:
                     stage.source, stage.kind = elected[0], "surplus"
             elif self.seats_left() > 0:
-                src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
+                if write_in is None:
+                    src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
+                else:
+                    src = write_in
                 self.status[src] = EXCLUDED
                 self.keep[src] = 0
                 self.excluded_order.append(src)

@@ -27,8 +27,12 @@ class StvCount:
 
     scale = 1
 
-    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
+    def __init__(
+        self, profile: RankedProfile, tb: TieBreaker, seats: int, write_in: int | None = None
+    ) -> None:
         self.profile = profile
+        self.write_in = write_in
+        """The candidate standing for the undeclared write-ins, eliminated first."""
         self.tb = tb
         self.seats = seats
         self.m = profile.n_candidates
@@ -40,6 +44,13 @@ class StvCount:
 
     def hopeful(self) -> list[int]:
         return [int(i) for i in np.flatnonzero(self.status == HOPEFUL)]
+
+    def write_in_standing(self) -> int | None:
+        """The write-in candidate while it is still to be eliminated (before anything else
+        happens), else None."""
+        if self.write_in is not None and self.status[self.write_in] == HOPEFUL:
+            return self.write_in
+        return None
 
     def seats_left(self) -> int:
         return self.seats - sum(len(group) for group in self.winner_groups)
