@@ -124,7 +124,8 @@ class Fractional(StvCount):
         elected = self.elect(reached, number)
         if self.seats_left() == 0:
             return replace(stage, elected=self.names(elected), note="complete")
-        transfers = tuple(self.transfer_surplus(c) for c in elected)
+        moved = [self.transfer_surplus(c) for c in elected]
+        transfers = tuple(t for t in moved if t is not None)
         return replace(stage, elected=self.names(elected), transfers=transfers, note="surplus")
 
     def eliminate(self, stage: Round, loser: int) -> Round:
@@ -144,8 +145,9 @@ class Fractional(StvCount):
             stage, eliminated=self.names([loser]), transfers=(transfer,), note="exclusion"
         )
 
-    def transfer_surplus(self, winner: int) -> Transfer:
-        """Every ballot held by ``winner`` moves on at value x surplus / votes.
+    def transfer_surplus(self, winner: int) -> Transfer | None:
+        """Every ballot held by ``winner`` moves on at value x surplus / votes (None: a
+        winner at the threshold exactly has no surplus, and its ballots move at 0).
 
         The fraction surplus / votes and each ballot's moving value are cut (rounded down)
         to the decimals, so a winner keeps at least the threshold; what it keeps above the
@@ -159,6 +161,8 @@ class Fractional(StvCount):
         self.value[rows] = self.value[rows] * fraction // self.scale
         received, exhausted = self.move(rows)
         self.votes[winner] = self.quota
+        if surplus <= 0:
+            return None
         return Transfer(
             source=self.profile.candidates[winner],
             kind="surplus",

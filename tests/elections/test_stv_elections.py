@@ -242,3 +242,5 @@ def test_minneapolis_2013_park_board_round_by_round_as_certified():
         ("JOHN ERWIN",),
         ("ANNIE YOUNG", "MEG FORNEY"),
     ]
+    # Erwin reaches the threshold exactly in round 3: no surplus, so nothing is transferred
+    assert (result.rounds[2].note, result.rounds[2].transfers) == ("surplus", ())
