@@ -244,3 +244,37 @@ def test_minneapolis_2013_park_board_round_by_round_as_certified():
     ]
     # Erwin reaches the threshold exactly in round 3: no surplus, so nothing is transferred
     assert (result.rounds[2].note, result.rounds[2].transfers) == ("surplus", ())
+
+
+def test_portland_2024_district_1_in_the_official_rounds():
+    # Multnomah County's count (README): threshold 10,718; defeated in rounds 1-12 in this
+    # order, Avalos elected in round 13, Ernst and Hayes defeated in 14 and 15, Dunphy and
+    # Smith elected in 16. Linn and Owens tie at 1,441 in round 8: the county drew lots;
+    # here the most recent round at which they differ puts Linn out, the same outcome.
+    box = read_ballots(DATA / "portland" / "Portland_D1_cleaned_votekit_pref_profile.csv")
+    result = tally("stv", box.profile, seats=3, rules="fractional")
+    assert result.rounds[0].quota == 10_718
+    assert [r.eliminated for r in result.rounds] == [
+        ("Uncertified Write In",),
+        ("Joe Furi",),
+        ("Thomas Shervey",),
+        ("Cayle Tern",),
+        ("Deian Salazar",),
+        ("Michael (Mike) Sands",),
+        ("Joe Allen",),
+        ("David Linn",),
+        ("Peggy Sue Owens",),
+        ("Doug Clove",),
+        ("Timur Ender",),
+        ("Steph Routh",),
+        (),
+        ("Noah Ernst",),
+        ("Terrence Hayes",),
+        (),
+    ]
+    assert result.rounds[7].tallies["David Linn"] == result.rounds[7].tallies["Peggy Sue Owens"]
+    assert result.rounds[7].tallies["David Linn"] == 1_441
+    assert [(r.number, r.elected) for r in result.rounds if r.elected] == [
+        (13, ("Candace Avalos",)),
+        (16, ("Loretta Smith", "Jamie Dunphy")),
+    ]
