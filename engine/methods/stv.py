@@ -5,22 +5,29 @@ Both count over the profile's distinct rows in exact integer (fixed-point) arith
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 import numpy as np
-from numpy.typing import NDArray
 
-from engine.counts import exact_type
+from engine.errors import OptionError
 from engine.methods.common import first_choices, next_choices
+from engine.methods.stv_fractional import Fractional, FractionalRules
+from engine.methods.stv_stages import (
+    ELECTED,
+    EXCLUDED,
+    HOPEFUL,
+    IntArray,
+    StvCount,
+    fixed_point_counts,
+    muldiv,
+    sum_by_holder,
+)
 from engine.profile import UNRANKED, RankedProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
-from engine.tiebreak import TieBreaker, history_order
-
-IntArray = NDArray[np.int64]
+from engine.tiebreak import TieBreaker
 
 SCOTTISH_SCALE = 10**5
 """Scottish values are counted in units of 10^-5 of a vote (rule 48(3): five decimals)."""
@@ -33,8 +40,6 @@ MEEK_OMEGA = 10**3
 
 MEEK_MAX_ITERATIONS = 10_000
 
-_HOPEFUL, _ELECTED, _EXCLUDED = 0, 1, 2
-
 
 @method(
     "stv",
@@ -44,9 +49,25 @@ _HOPEFUL, _ELECTED, _EXCLUDED = 0, 1, 2
     options={
         "rules": OptionSpec(
             "scottish",
-            choices=("scottish", "meek"),
-            help="scottish: SSI 2007/42 (weighted inclusive Gregory); meek: Meek's method",
-        )
+            choices=("scottish", "meek", "fractional"),
+            help="scottish: SSI 2007/42 (weighted inclusive Gregory); meek: Meek's method;"
+            " fractional: as US certified ranked-choice tabulators count",
+        ),
+        "quota": OptionSpec(
+            "droop",
+            choices=("droop", "hare"),
+            help="fractional: droop floor(votes / (seats + 1)) + 1, or hare votes / seats",
+        ),
+        "integer_threshold": OptionSpec(
+            True, help="fractional: a whole-vote threshold (false: to the decimals)"
+        ),
+        "decimals": OptionSpec(4, minimum=1, help="fractional: decimal places of vote values"),
+        "one_per_round": OptionSpec(
+            False, help="fractional: at most one winner per round, the highest"
+        ),
+        "write_in": OptionSpec(
+            "", help="the undeclared write-in candidate: eliminated first, never elected"
+        ),
     },
     claims=("anonymous", "neutral"),
     multiwinner=True,
@@ -89,135 +110,90 @@ def stv(
     ones by the most recent preceding stage at which they differ (``later-round``); those
     equal at every stage are elected together, share a group in the ranking, and are
     listed by name among the winners, since nothing depends on their order.
+
+    ``fractional`` counts as US certified ranked-choice tabulators count a multi-seat
+    contest (the rules of RCTab, the open-source certified tabulator): every ballot counts
+    its current value, 1 at first, for its highest-ranked continuing candidate. The winning
+    threshold is fixed once, from the votes continuing in the first round: ``quota``
+    ``"droop"`` (default) floor(votes / (seats + 1)) + 1, or with ``integer_threshold``
+    false (default true) votes / (seats + 1) cut to ``decimals`` places plus 10^-decimals;
+    ``"hare"`` votes / seats rounded up to a whole vote (or to the decimals). Everyone
+    reaching the threshold in a round is elected, or with ``one_per_round`` (default false)
+    only the one with the most votes, the others waiting for a later round; the surplus of
+    every winner of the round moves at once: each ballot the winner holds moves on at its
+    value x (votes - threshold) / votes, the fraction and each value cut to ``decimals``
+    places (default 4), and what the cutting leaves with the winner above the threshold is
+    the residual surplus, which no one receives (the winner stands at the threshold; the
+    round records show it as the valid votes less the tallies and the exhausted). A round
+    that elects no one eliminates the candidate with the fewest votes (the tabulator
+    allows no batch elimination in a multi-seat count, and neither does this rule set).
+    When the continuing candidates are no more than the seats left, they are all elected,
+    so with as many seats as candidates or more every candidate is elected. A ballot with
+    no ranking is not counted; one whose highest-ranked continuing candidates are a group
+    ranked equally (an overvote) exhausts there.
+
+    ``write_in`` (default ``""``: none) names the candidate standing for the undeclared
+    write-ins: it is eliminated in the first round, before anyone is elected or eliminated,
+    and is never elected.
+    The options other than ``rules`` and ``write_in`` apply to ``fractional`` only; another
+    value than their default under ``scottish`` or ``meek`` is refused.
     """
     rules = options["rules"]
-    if rules == "meek":
-        return _Meek(profile, tb, seats).run()
-    return _Scottish(profile, tb, seats).run()
-
-
-class _Count:
-    """What both rules share: candidate states, the stage history, the tie rules, the ranking."""
-
-    scale = 1
-
-    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
-        self.profile = profile
-        self.tb = tb
-        self.seats = seats
-        self.m = profile.n_candidates
-        self.status = np.full(self.m, _HOPEFUL, dtype=np.int64)
-        self.history: list[tuple[int, ...]] = []
-        self.rounds: list[Round] = []
-        self.winner_groups: list[list[int]] = []
-        self.excluded_order: list[int] = []
-
-    def hopeful(self) -> list[int]:
-        return [int(i) for i in np.flatnonzero(self.status == _HOPEFUL)]
-
-    def seats_left(self) -> int:
-        return self.seats - sum(len(group) for group in self.winner_groups)
-
-    def _grouped(self, candidates: Sequence[int]) -> list[list[int]]:
-        """Most votes first, now and then at each earlier stage, most recent first (the
-        shared rule :func:`~engine.tiebreak.history_order`, ``later-round``); candidates
-        equal at every stage share a group, listed by name."""
-        ordered = history_order(candidates, self.history, latest_first=True)
-        name = self.profile.candidates.__getitem__
-        return [sorted(group, key=name) for group in reversed(ordered)]
-
-    def elect(self, group: Sequence[int], number: int) -> list[int]:
-        """Elect ``group`` (all at the quota, or the last ones left) in order of votes."""
-        groups = self._grouped(sorted(group))
-        now = self.history[-1]
-        for votes in sorted({now[c] for c in group}):
-            level = [g for g in groups if now[g[0]] == votes]
-            if len(level) > 1:
-                chosen = [c for g in level for c in g]
-                self.tb.record(
-                    sorted(chosen),
-                    chosen,
-                    rule="later-round",
-                    purpose="elect",
-                    round=number,
-                    ordered=True,
-                )
-        for g in groups:
-            self.status[g] = _ELECTED
-        self.winner_groups.extend(groups)
-        return [c for g in groups for c in g]
-
-    def pick(self, group: Sequence[int], *, lowest: bool, purpose: str, number: int) -> int:
-        """The lowest (to exclude) or highest (to transfer first) of ``group``."""
-        now = self.history[-1]
-        edge = min(now[c] for c in group) if lowest else max(now[c] for c in group)
-        tied = [c for c in group if now[c] == edge]
-        return self.tb.settle(
-            tied, self.history, rule="later-round", lowest=lowest, purpose=purpose, round=number
+    write_in = _write_in(profile, options["write_in"])
+    if rules == "fractional":
+        fractional = FractionalRules(
+            quota=str(options["quota"]),
+            integer_threshold=bool(options["integer_threshold"]),
+            decimals=options["decimals"],  # type: ignore[arg-type]  # checked by the rules
+            one_per_round=bool(options["one_per_round"]),
         )
-
-    def names(self, idx: Sequence[int]) -> tuple[str, ...]:
-        return tuple(self.profile.candidates[i] for i in idx)
-
-    def tallies(self, votes: Sequence[int]) -> dict[str, float]:
-        """Standing of the continuing and elected candidates, in candidate order."""
-        return {
-            self.profile.candidates[c]: votes[c] / self.scale
-            for c in range(self.m)
-            if self.status[c] != _EXCLUDED
-        }
-
-    def outcome(self) -> Outcome:
-        """Winners in the order elected; then the unelected by final standing; then the
-        excluded, last excluded first."""
-        ranking = [list(g) for g in self.winner_groups]
-        ranking.extend(self._grouped(self.hopeful()))
-        ranking.extend([c] for c in reversed(self.excluded_order))
-        winners = [c for g in self.winner_groups for c in g]
-        return Outcome(winners=winners, ranking=ranking, rounds=self.rounds)
+        return Fractional(profile, tb, seats, fractional, write_in).run()
+    for name, default in FRACTIONAL_ONLY.items():
+        if options[name] != default:
+            raise OptionError(f"option {name} applies to rules fractional only, not {rules}")
+    if rules == "meek":
+        return _Meek(profile, tb, seats, write_in).run()
+    return _Scottish(profile, tb, seats, write_in).run()
 
 
-def _sum_by(target: IntArray, weight: NDArray[Any], size: int) -> list[int]:
-    """Exact integer sums of ``weight`` per ``target`` in ``0..size-1`` (-1 = exhausted).
-
-    ``weight`` is int64, or Python integers when a count's fixed-point value could pass
-    2**63 (see :func:`_counts`), so no sum can overflow.
-    """
-    bins = np.where(target < 0, size, target)
-    out = np.zeros(size + 1, dtype=weight.dtype)
-    np.add.at(out, bins, weight)
-    return [int(v) for v in out.tolist()]
+FRACTIONAL_ONLY: dict[str, Option] = {
+    "quota": "droop",
+    "integer_threshold": True,
+    "decimals": 4,
+    "one_per_round": False,
+}
+"""The options only the fractional rules take, with their defaults."""
 
 
-def _counts(counts: IntArray, scale: int) -> NDArray[Any]:
-    """The rows' counts, as Python integers when their total in units of ``1 / scale`` of a
-    vote could pass 2**63 (a count times a paper's value is at most that total)."""
-    return counts.astype(exact_type(int(counts.sum()) * scale))
+def _write_in(profile: RankedProfile, name: Option) -> int | None:
+    """The index of the candidate named by the ``write_in`` option (``""``: none)."""
+    if not isinstance(name, str):
+        raise OptionError(f"option write_in must be a candidate's name, got {name!r}")
+    if name == "":
+        return None
+    if name not in profile.candidates:
+        raise OptionError(f"option write_in names {name!r}, who is not a candidate")
+    return profile.candidates.index(name)
 
 
-def _muldiv(values: IntArray, num: int, den: int) -> IntArray:
-    """``floor(values * num / den)`` exactly, without int64 overflow."""
-    if values.size == 0 or int(values.max()) * num < 2**62:
-        return (values * num) // den
-    return np.array([v * num // den for v in values.tolist()], dtype=np.int64)
-
-
-class _Scottish(_Count):
+class _Scottish(StvCount):
     """SSI 2007/42, rules 45-52, over distinct rows: a value and a holder per row."""
 
     scale = SCOTTISH_SCALE
 
-    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
-        super().__init__(profile, tb, seats)
+    def __init__(
+        self, profile: RankedProfile, tb: TieBreaker, seats: int, write_in: int | None
+    ) -> None:
+        super().__init__(profile, tb, seats, write_in)
         first = first_choices(profile.ranks)
         valid = first >= 0
         self.ranks = profile.ranks[valid]
-        self.counts = _counts(profile.counts[valid], self.scale)
+        self.counts = fixed_point_counts(profile.counts[valid], self.scale)
         self.holder = first[valid]
         self.value = np.full(len(self.counts), self.scale, dtype=np.int64)
         valid_papers = int(self.counts.sum())
         self.quota = (valid_papers // (seats + 1) + 1) * self.scale
-        sums = _sum_by(self.holder, self.counts * self.value, self.m)
+        sums = sum_by_holder(self.holder, self.counts * self.value, self.m)
         self.votes = sums[: self.m]
         self.exhausted = 0
         self.pending: list[int] = []
@@ -230,23 +206,27 @@ class _Scottish(_Count):
             self.history.append(tuple(self.votes))
             standing = self.tallies(self.votes)
             exhausted = self.exhausted / self.scale
+            write_in = self.write_in_standing()
             reached = [c for c in self.hopeful() if self.votes[c] >= self.quota]
-            elected = self.elect(reached, number) if reached else []
+            elected = self.elect(reached, number) if reached and write_in is None else []
             self.pending.extend(c for c in elected if self.votes[c] > self.quota)
             note = "complete"
             eliminated: tuple[str, ...] = ()
             transfers: tuple[Transfer, ...] = ()
-            if self.seats_left() > 0 and len(self.hopeful()) <= self.seats_left():
+            if write_in is None and 0 < self.seats_left() >= len(self.hopeful()):
                 elected += self.elect(self.hopeful(), number)
                 note = "elect-remaining"
-            elif self.seats_left() > 0 and self.pending:
+            elif write_in is None and self.seats_left() > 0 and self.pending:
                 src = self.pick(self.pending, lowest=False, purpose="transfer", number=number)
                 self.pending.remove(src)
                 transfers = (self.transfer_surplus(src),)
                 note = "surplus"
             elif self.seats_left() > 0:
-                src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
-                self.status[src] = _EXCLUDED
+                if write_in is None:
+                    src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
+                else:
+                    src = write_in
+                self.status[src] = EXCLUDED
                 self.excluded_order.append(src)
                 eliminated = self.names([src])
                 transfers = (self.transfer_excluded(src),)
@@ -271,9 +251,9 @@ class _Scottish(_Count):
         rows = np.flatnonzero(self.holder == src)
         if new_value is not None:
             self.value[rows] = new_value
-        target = next_choices(self.ranks[rows], self.status == _HOPEFUL)
+        target = next_choices(self.ranks[rows], self.status == HOPEFUL)
         self.holder[rows] = target
-        sums = _sum_by(target, self.counts[rows] * self.value[rows], self.m)
+        sums = sum_by_holder(target, self.counts[rows] * self.value[rows], self.m)
         for c in self.hopeful():
             self.votes[c] += sums[c]
         self.exhausted += sums[self.m]
@@ -284,7 +264,7 @@ class _Scottish(_Count):
         total = self.votes[src]
         surplus = total - self.quota
         rows = np.flatnonzero(self.holder == src)
-        new_value = _muldiv(self.value[rows], surplus, total)
+        new_value = muldiv(self.value[rows], surplus, total)
         received, exhausted = self.move(src, new_value)
         self.votes[src] = self.quota
         value = (self.scale * surplus // total) / self.scale
@@ -308,16 +288,18 @@ class _Scottish(_Count):
         )
 
 
-class _Meek(_Count):
+class _Meek(StvCount):
     """Meek's method over distinct rows: each row's candidates in preference order."""
 
     scale = MEEK_SCALE
 
-    def __init__(self, profile: RankedProfile, tb: TieBreaker, seats: int) -> None:
-        super().__init__(profile, tb, seats)
+    def __init__(
+        self, profile: RankedProfile, tb: TieBreaker, seats: int, write_in: int | None
+    ) -> None:
+        super().__init__(profile, tb, seats, write_in)
         ranked = (profile.ranks < UNRANKED).any(axis=1)
         ranks = profile.ranks[ranked]
-        self.counts = _counts(profile.counts[ranked], self.scale)
+        self.counts = fixed_point_counts(profile.counts[ranked], self.scale)
         order = np.argsort(ranks, axis=1, kind="stable").astype(np.int64)
         levels = np.take_along_axis(ranks, order, axis=1)
         width = int((levels < UNRANKED).sum(axis=1).max()) if len(ranks) else 0
@@ -338,7 +320,7 @@ class _Meek(_Count):
         if rows.size == 0:
             return
         seq, levels = self.seq[rows], self.levels[rows]
-        standing = np.append(self.status != _EXCLUDED, False)[seq]
+        standing = np.append(self.status != EXCLUDED, False)[seq]
         level = np.where(levels < UNRANKED, levels, self.m)
         per_level = np.zeros((len(rows), self.m + 1), dtype=np.int64)
         line = np.arange(len(rows))
@@ -377,14 +359,14 @@ class _Meek(_Count):
         Rows whose first candidate still standing is hopeful (or who have none) do not
         depend on the keep factors, so they are counted once; only the rest are iterated.
         """
-        state = np.append(self.status, _EXCLUDED)
-        standing = (state[self.seq] != _EXCLUDED) & self.live
+        state = np.append(self.status, EXCLUDED)
+        standing = (state[self.seq] != EXCLUDED) & self.live
         first = self.seq[np.arange(len(self.seq)), standing.argmax(axis=1)]
         first = np.where(standing.any(axis=1), first, self.m)
-        flowing = state[first] == _ELECTED
+        flowing = state[first] == ELECTED
         fixed_votes, fixed_exhausted = self.distribute(np.flatnonzero(~flowing))
         rows = np.flatnonzero(flowing)
-        elected = [int(c) for c in np.flatnonzero(self.status == _ELECTED)]
+        elected = [int(c) for c in np.flatnonzero(self.status == ELECTED)]
         for _ in range(MEEK_MAX_ITERATIONS):
             more, exhausted = self.distribute(rows)
             votes = [int(v) for v in (fixed_votes + more)[: self.m]]
@@ -415,20 +397,24 @@ class _Meek(_Count):
             self.history.append(tuple(votes))
             stage = _Stage(votes=votes, exhausted=exhausted)
             standing = self.tallies(votes)
+            write_in = self.write_in_standing()
             reached = [c for c in self.hopeful() if votes[c] >= quota]
-            elected = self.elect(reached, number) if reached else []
+            elected = self.elect(reached, number) if reached and write_in is None else []
             note = "complete"
             eliminated: tuple[str, ...] = ()
-            if self.seats_left() > 0 and len(self.hopeful()) <= self.seats_left():
+            if write_in is None and 0 < self.seats_left() >= len(self.hopeful()):
                 elected += self.elect(self.hopeful(), number)
                 note = "elect-remaining"
-            elif self.seats_left() > 0 and elected:
+            elif write_in is None and self.seats_left() > 0 and elected:
                 note = "surplus"
                 if len(elected) == 1:
                     stage.source, stage.kind = elected[0], "surplus"
             elif self.seats_left() > 0:
-                src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
-                self.status[src] = _EXCLUDED
+                if write_in is None:
+                    src = self.pick(self.hopeful(), lowest=True, purpose="eliminate", number=number)
+                else:
+                    src = write_in
+                self.status[src] = EXCLUDED
                 self.keep[src] = 0
                 self.excluded_order.append(src)
                 self.update_live()
@@ -456,7 +442,7 @@ class _Meek(_Count):
         received = {
             self.profile.candidates[c]: (votes[c] - stage.votes[c]) / self.scale
             for c in range(self.m)
-            if self.status[c] != _EXCLUDED and c != src
+            if self.status[c] != EXCLUDED and c != src
         }
         value = (
             1.0 if stage.kind == "exclusion" else (self.scale - int(self.keep[src])) / self.scale

@@ -30,7 +30,7 @@ from service.commands.names import named_comparison, named_result, names_of
 from service.i18n import LANGUAGES, text
 
 METHOD_FLAGS = {
-    "rules": "STV rule set: scottish (default) or meek",
+    "rules": "STV rule set: scottish (default), meek or fractional",
     "truncated": "Borda rule for truncated and tied ballots: average (default), zero, modified",
     "completion": "Equal Shares completion: add1 (default), add1-utilitarian, none",
     "strength": "Schulze/minimax defeat strength: winning or margin",
@@ -65,6 +65,35 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
     for flag, helptext in METHOD_FLAGS.items():
         if flag != "rules":  # --rules is the ballot rules' flag too (service.commands.ballot_rules)
             cmd.add_argument(f"--{flag}", help=helptext)
+    _stv_arguments(cmd)
+
+
+STV_FLAGS = ("quota", "integer_threshold", "decimals", "one_per_round", "write_in")
+"""The STV options set by flags of their own (``--rules fractional``; ``--write-in`` for
+every STV rule set): each overrides the file's when given."""
+
+
+def _stv_arguments(cmd: argparse.ArgumentParser) -> None:
+    """The flags of the certified tabulators' STV count (``--rules fractional``)."""
+    cmd.add_argument(
+        "--quota", choices=("droop", "hare"), help="STV fractional: threshold (default droop)"
+    )
+    cmd.add_argument(
+        "--integer-threshold",
+        action=argparse.BooleanOptionalAction,
+        help="STV fractional: a whole-vote threshold (default yes)",
+    )
+    cmd.add_argument(
+        "--decimals", type=int, help="STV fractional: decimal places of vote values (default 4)"
+    )
+    cmd.add_argument(
+        "--one-per-round",
+        action=argparse.BooleanOptionalAction,
+        help="STV fractional: at most one winner per round (default no)",
+    )
+    cmd.add_argument(
+        "--write-in", help="STV: the candidate standing for undeclared write-ins (eliminated first)"
+    )
 
 
 def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
@@ -215,7 +244,7 @@ def _method_and_options(
             note.append(
                 text(lang, "recount.rules.other_method", file=published.method, method=method)
             )
-    for flag in METHOD_FLAGS:
+    for flag in [*METHOD_FLAGS, *STV_FLAGS]:
         if flag != "rules" and getattr(args, flag, None) is not None:
             options[flag] = getattr(args, flag)
     if getattr(args, "batch", False):

@@ -427,6 +427,10 @@ def _elimination_sentences(
                 next_votes=grouped_number(rnd.tallies.get(nxt, 0.0)),
             )
         )
+    elif gone[0] == result.options.get("write_in"):  # the write-ins go first, however many
+        out.append(
+            text(lang, "explain.write_in", name=gone[0], votes=grouped_number(rnd.tallies[gone[0]]))
+        )
     else:
         tied = [c for c in rnd.tallies if abs(rnd.tallies[c] - lowest) < EPS]
         if len(tied) > 1 and _ties_at(result, rnd.number, "eliminate"):

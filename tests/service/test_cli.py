@@ -76,6 +76,35 @@ def test_stv_rules_and_seats_flags(capsys):
     assert len(json.loads(out)["winners"]) == 2
 
 
+def test_fractional_stv_flags(capsys):
+    # Calton 2007 (3 seats, 5,199 ballots) under the certified tabulators' rules, each
+    # option set by its flag: Hare 5,199 / 3 = 1,733 to two decimals, and Redmond's 1,982
+    # first preferences reach it in round 1
+    blt = ELECTIONS / "scotland" / "Calton-2007.blt"
+    flags = ["--rules", "fractional", "--quota", "hare", "--no-integer-threshold"]
+    flags += ["--decimals", "2", "--one-per-round", "--write-in", "George Redmond", "--json"]
+    code, out, _ = run(capsys, "tally", str(blt), "--method", "stv", *flags)
+    assert code == 0
+    data = json.loads(out)
+    assert {k: data["options"][k] for k in ("quota", "integer_threshold", "decimals")} == {
+        "quota": "hare",
+        "integer_threshold": False,
+        "decimals": 2,
+    }
+    assert (data["options"]["one_per_round"], data["options"]["write_in"]) == (
+        True,
+        "George Redmond",
+    )
+    assert data["rounds"][0]["quota"] == 1733.0
+    assert data["rounds"][0]["eliminated"] == ["George Redmond"]  # the write-in, first
+    assert "George Redmond" not in data["winners"]
+    code, _, err = run(
+        capsys, "tally", str(blt), "--method", "stv", "--quota", "hare", "--lang", "en"
+    )
+    assert code == 2
+    assert "option quota applies to rules fractional only, not scottish" in err
+
+
 def test_budget_tally_explains_each_project(capsys):
     pb = ELECTIONS / "pabulib" / "Poland_Warszawa_2017_Goclaw.pb"
     code, out, _ = run(capsys, "tally", str(pb), "--method", "greedy", "--lang", "en")

@@ -245,6 +245,19 @@ def test_stv_surplus_moves_at_a_fraction_and_says_what_was_lost():
     assert [s.quota for s in told.steps] == [4, 4, 4]
 
 
+def test_the_write_in_is_said_to_go_first_not_to_have_the_fewest_votes():
+    # 4 × 补写 > 甲, 3 × 甲, 2 × 乙, one seat, STV under the certified tabulators' rules with
+    # 补写 standing for the write-ins: it holds the most votes and is still eliminated first.
+    profile = RankedProfile.from_orders(
+        ["甲", "乙", "补写"], [["补写", "甲"]] * 4 + [["甲"]] * 3 + [["乙"]] * 2
+    )
+    result = tally("stv", profile, seats=1, rules="fractional", write_in="补写")
+    first = explain(result, "zh").steps[0].story
+    assert "补写 代表选民自行填写（未登记）的名字，不能当选，按规则最先淘汰（4 票）。" in first
+    assert "得票最少" not in first
+    assert result.winners == ("甲",)
+
+
 def test_bucklin_and_single_count_methods_name_their_winner():
     # 3 × 甲 > 乙, 2 × 乙 > 丙, 2 × 丙 > 乙: first choices 3, 2, 2 (no majority of 7);
     # with second choices 乙 is on 2 + 3 + 2 = 7 ballots.
