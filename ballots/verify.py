@@ -47,6 +47,7 @@ from ballots.errors import BallotError, InvalidBallot, InvalidReceipt
 from ballots.recount import recount
 from ballots.validate import validate
 from engine.errors import EngineError
+from engine.registry import METHODS
 
 MAX_DIFFERENCES: Final[int] = 6
 """Differences listed per compared value (the first ones in reading order)."""
@@ -391,8 +392,24 @@ def _result_differences(stored: Any, counted: Any) -> Iterator[tuple[str, dict[s
     old, new = msgspec.to_builtins(stored), msgspec.to_builtins(counted)
     old.pop("winners", None)
     new.pop("winners", None)
+    _drop_later_defaults(old, new)
     for path, a, b in differences(old, new):
         yield "result-at", {"path": path, "stored": _shown(a), "recount": _shown(b)}
+
+
+def _drop_later_defaults(old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Leave out of the recount's options those the stored result does not name and that
+    hold their default: options a method gained after the result was stored (instant
+    runoff's ``until_two``, STV's ``quota`` …) count as they did before, so a record
+    sealed earlier still verifies."""
+    stored, recounted = old.get("options"), new.get("options")
+    info = METHODS.get(str(new.get("method")))
+    if not isinstance(stored, dict) or not isinstance(recounted, dict) or info is None:
+        return
+    for name in sorted(set(recounted) - set(stored)):
+        spec = info.options.get(name)
+        if spec is not None and recounted[name] == spec.default:
+            del recounted[name]
 
 
 def differences(old: Any, new: Any, path: str = "") -> list[tuple[str, Any, Any]]:

@@ -15,6 +15,7 @@ from ballots.bundle import Bundle, decode, encode, seal
 from ballots.digest import ballot_box_digest, ballot_line, content_list_digest
 from ballots.kinds import Ballot
 from ballots.verify import Report, differences, verify, verify_bundle
+from engine.registry import METHODS
 from tests.support.park import park_bundle, sealed_park_bundle
 
 
@@ -307,3 +308,36 @@ def test_a_sealed_ballot_outside_the_rules_is_named(sealed_bundle: Bundle) -> No
     assert "distinct ballot 1 breaks the round's rules: unknown candidate '游泳池'" in messages(
         report
     )
+
+
+def test_a_result_sealed_before_an_option_existed_still_verifies(bundle: Bundle) -> None:
+    # a record stored before the method gained an option does not name it; the recount,
+    # counting it at its default, must not call that a difference
+    record = bundle.rounds[0]
+    options = dict(record.result.options)
+    newest = sorted(METHODS[record.result.method].options)
+    for name in newest:
+        options.pop(name, None)
+    older = msgspec.structs.replace(record.result, options=options)
+    report = verify_bundle(
+        seal(
+            msgspec.structs.replace(bundle, rounds=(msgspec.structs.replace(record, result=older),))
+        )
+    )
+    assert newest
+    assert report.findings == ()
+
+
+def test_an_option_stored_at_another_value_is_still_a_difference(bundle: Bundle) -> None:
+    record = bundle.rounds[0]
+    name, spec = sorted(METHODS[record.result.method].options.items())[0]
+    other = not spec.default if isinstance(spec.default, bool) else "?"
+    changed = msgspec.structs.replace(record.result, options={**record.result.options, name: other})
+    report = verify_bundle(
+        seal(
+            msgspec.structs.replace(
+                bundle, rounds=(msgspec.structs.replace(record, result=changed),)
+            )
+        )
+    )
+    assert f"options.{name}" in messages(report)
