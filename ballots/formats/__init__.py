@@ -4,6 +4,8 @@ or write any of them (each format lives in its own module with ``read`` and ``wr
 from __future__ import annotations
 
 import importlib
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -37,6 +39,11 @@ FORMATS: dict[str, FormatInfo] = {
     "pabulib": FormatInfo("ballots.formats.pabulib", (".pb",)),
     "json": FormatInfo("ballots.formats.json_", (".json",)),
     "ballots-csv": FormatInfo("ballots.formats.ballots_csv", (".csv",), writable=False),
+    # the records of certified tabulators (one contest read; a folder or zip for some)
+    "cdf": FormatInfo("ballots.formats.cdf", (".json", ".xml"), writable=False),
+    "dominion": FormatInfo("ballots.formats.dominion", (".json", ".zip"), writable=False),
+    "hart": FormatInfo("ballots.formats.hart", (".xml", ".zip"), writable=False),
+    "clearballot": FormatInfo("ballots.formats.clearballot", (".csv",), writable=False),
 }
 """Format name -> where it is implemented and which extensions it claims.
 
@@ -44,6 +51,11 @@ Writing to an extension several formats claim picks the first listed (``.csv`` -
 """
 
 _SNIFF_BYTES = 4096
+
+CONTESTED = ("cdf", "dominion", "hart", "clearballot")
+"""The formats whose records may hold several contests (``read`` takes ``contest``)."""
+
+CLEAR_BALLOT_HEADER = "RowNumber,BoxID"
 
 
 def _known() -> str:
@@ -59,6 +71,11 @@ def _sniff(head: bytes) -> str | None:
     first = stripped.splitlines()[0].strip() if stripped else ""
     if first.lstrip('"').startswith("#redbench_ballots"):
         return "ballots-csv"
+    if first.startswith(CLEAR_BALLOT_HEADER):
+        return "clearballot"
+    record = _sniff_record(stripped)
+    if record is not None:
+        return record
     if first.startswith("VoteKit"):
         return "votekit"
     if first.startswith("# FILE NAME") or "# ALTERNATIVE NAME" in text:
@@ -77,10 +94,50 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
+def _sniff_record(text: str) -> str | None:
+    """The certified tabulator's record a JSON or XML text looks like, or ``None``."""
+    if text.startswith("{"):
+        if any(mark in text for mark in ('"CVR.', '"CVRSnapshot"', '"CurrentSnapshotId"')):
+            return "cdf"
+        if '"Sessions"' in text or ('"List"' in text and '"Description"' in text):
+            return "dominion"
+    elif text.startswith("<"):
+        if "1500-103" in text or "<CastVoteRecordReport" in text:
+            return "cdf"
+        if "CVRDesign" in text or re.search(r"<(\w+:)?Cvr[\s>]", text):
+            return "hart"
+    return None
+
+
+def _sniff_folder(path: Path) -> str | None:
+    """The record a folder or zip archive holds (Dominion's export, Hart's XML files)."""
+    if path.is_dir():
+        names = [p.name for p in path.rglob("*") if p.is_file()]
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = [name.rsplit("/", 1)[-1] for name in archive.namelist()]
+        except (zipfile.BadZipFile, OSError):
+            return None
+    if any(re.fullmatch(r"CvrExport(_\d+)?\.json", name, re.IGNORECASE) for name in names):
+        return "dominion"
+    if any(name.lower().endswith(".xml") for name in names):
+        return "hart"
+    return None
+
+
 def detect(path: Path) -> str:
     """The format of ``path``: from its extension when only one format claims it, else from
-    the first bytes of its content."""
+    the first bytes of its content; a folder or zip archive from the files it holds."""
     path = Path(path)
+    if path.is_dir() or (path.suffix.lower() == ".zip" and path.is_file()):
+        folder = _sniff_folder(path)
+        if folder is not None:
+            return folder
+        raise UnknownFormat(
+            f"{path}: holds no record Red Bench reads (a Dominion export or Hart XML files);"
+            f" known formats: {_known()}"
+        )
     suffix = path.suffix.lower()
     claims = [name for name, info in FORMATS.items() if suffix in info.extensions]
     if len(claims) == 1:
@@ -107,13 +164,29 @@ def _info(name: str) -> FormatInfo:
 
 
 def read_ballots(
-    path: Path | str, format: str | None = None, progress: Progress | None = None
+    path: Path | str,
+    format: str | None = None,
+    progress: Progress | None = None,
+    *,
+    contest: str | None = None,
 ) -> BallotBox:
-    """Read a ballot file in the given format (or the detected one)."""
+    """Read a ballot file in the given format (or the detected one).
+
+    A folder is read whole by the formats that keep a record in one (Dominion, Hart).
+    ``contest``: the contest to read (by id or name) from a record that holds several, for
+    the formats whose ``read`` takes one.
+    """
     path = Path(path)
-    check_file(path)
+    if not path.is_dir():
+        check_file(path)
     name = format if format is not None else detect(path)
-    box: BallotBox = _info(name).load().read(path, progress)
+    module = _info(name).load()
+    if contest is None:
+        box: BallotBox = module.read(path, progress)
+        return box
+    if name not in CONTESTED:
+        raise FormatError(f"the {name} format holds one contest: there is no contest to choose")
+    box = module.read(path, progress, contest=contest)
     return box
 
 
