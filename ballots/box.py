@@ -155,6 +155,9 @@ class BallotBox:
     pabulib ``selected`` column) are ``None`` when the source does not say. ``notes`` are
     human-readable remarks on how the reader treated special marks (overvotes, write-ins).
     ``published`` is how the source counted the ballots, when it says (Red Bench exports do).
+    ``write_in`` names the candidate that stands for undeclared write-ins when the source's
+    rules say the count eliminates it before anyone else and never elects it (methods that
+    take the ``write_in`` option are given it); ``None``: no such candidate.
     """
 
     profile: Profile
@@ -165,3 +168,4 @@ class BallotBox:
     notes: tuple[str, ...] = ()
     meta: Mapping[str, str] = field(default_factory=dict)
     published: PublishedCount | None = None
+    write_in: str | None = None

@@ -3,18 +3,25 @@ or write any of them (each format lives in its own module with ``read`` and ``wr
 
 from __future__ import annotations
 
+import glob
 import importlib
+import inspect
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ballots.box import BallotBox
 from ballots.errors import FormatError, UnknownFormat
 from ballots.formats._common import Progress, check_file
 
-__all__ = ["FORMATS", "FormatInfo", "detect", "read_ballots", "write_ballots"]
+if TYPE_CHECKING:
+    from ballots.formats.cvr_rules import CvrRules
+
+__all__ = ["FORMATS", "FormatInfo", "ballot_files", "detect", "read_ballots", "write_ballots"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,8 @@ class FormatInfo:
     module: str
     extensions: tuple[str, ...]
     writable: bool = True
+    several: bool = False
+    """Whether one contest may be read from several files (its ``read`` takes a list)."""
 
     def load(self) -> ModuleType:
         """The format's module, imported on first use."""
@@ -33,7 +42,7 @@ class FormatInfo:
 FORMATS: dict[str, FormatInfo] = {
     "preflib": FormatInfo("ballots.formats.preflib", (".soc", ".soi", ".toc", ".toi")),
     "blt": FormatInfo("ballots.formats.blt", (".blt",)),
-    "cvr": FormatInfo("ballots.formats.cvr", (".csv", ".xlsx", ".parquet")),
+    "cvr": FormatInfo("ballots.formats.cvr", (".csv", ".xlsx", ".parquet"), several=True),
     "votekit": FormatInfo("ballots.formats.votekit", (".csv",)),
     "alaska": FormatInfo("ballots.formats.alaska", (".profile",), writable=False),
     "pabulib": FormatInfo("ballots.formats.pabulib", (".pb",)),
@@ -52,8 +61,8 @@ Writing to an extension several formats claim picks the first listed (``.csv`` -
 
 _SNIFF_BYTES = 4096
 
-CONTESTED = ("cdf", "dominion", "hart", "clearballot")
-"""The formats whose records may hold several contests (``read`` takes ``contest``)."""
+FOLDER_FORMATS = ("dominion", "hart")
+"""The formats whose one record is a folder (or a zip archive) of files."""
 
 CLEAR_BALLOT_HEADER = "RowNumber,BoxID"
 
@@ -164,30 +173,95 @@ def _info(name: str) -> FormatInfo:
 
 
 def read_ballots(
-    path: Path | str,
+    path: Path | str | Sequence[Path | str],
     format: str | None = None,
     progress: Progress | None = None,
     *,
+    rules: CvrRules | None = None,
     contest: str | None = None,
 ) -> BallotBox:
     """Read a ballot file in the given format (or the detected one).
 
-    A folder is read whole by the formats that keep a record in one (Dominion, Hart).
-    ``contest``: the contest to read (by id or name) from a record that holds several, for
-    the formats whose ``read`` takes one.
+    Several files, a folder or a glob are one contest's records, for the formats that can be
+    read that way (:attr:`FormatInfo.several`); a folder holding a Dominion export or Hart's
+    XML files is one record, read whole by its format. ``rules``: the ballot rules of an
+    election office's record, for the formats whose ``read`` takes them (``None``: the
+    format's own). ``contest``: the contest to read (by id or name) from a record that holds
+    several, for the formats whose ``read`` takes one.
     """
-    path = Path(path)
-    if not path.is_dir():
-        check_file(path)
-    name = format if format is not None else detect(path)
-    module = _info(name).load()
-    if contest is None:
-        box: BallotBox = module.read(path, progress)
-        return box
-    if name not in CONTESTED:
-        raise FormatError(f"the {name} format holds one contest: there is no contest to choose")
-    box = module.read(path, progress, contest=contest)
+    whole = _record_folder(path, format)
+    if whole is not None:
+        files = [whole]
+    elif isinstance(path, str | Path) and not Path(path).is_dir() and not _is_glob(path):
+        files = [Path(path)]
+    else:
+        files = ballot_files(path)
+    for file in files:
+        if file is not whole:
+            check_file(file)
+    name = format if format is not None else detect(files[0])
+    info = _info(name)
+    if len(files) > 1 and not info.several:
+        raise FormatError(f"the {name} format is read one file at a time, not {len(files)}")
+    module = info.load()
+    source: Path | list[Path] = files if len(files) > 1 else files[0]
+    takes = inspect.signature(module.read).parameters
+    options: dict[str, object] = {}
+    if rules is not None:
+        if "rules" not in takes:
+            raise FormatError(
+                f"ballot rules apply to election-office records, not to the {name} format"
+            )
+        options["rules"] = rules
+    if contest is not None:
+        if "contest" not in takes:
+            raise FormatError(f"the {name} format holds one contest: there is none to choose")
+        options["contest"] = contest
+    box: BallotBox = module.read(source, progress, **options)
     return box
+
+
+def _record_folder(path: Path | str | Sequence[Path | str], format: str | None) -> Path | None:
+    """``path`` as one folder read whole (a Dominion export, Hart's XML files), or ``None``."""
+    if not isinstance(path, str | Path) or not Path(path).is_dir():
+        return None
+    if format in FOLDER_FORMATS or (format is None and _sniff_folder(Path(path)) is not None):
+        return Path(path)
+    return None
+
+
+def ballot_files(
+    path: Path | str | Sequence[Path | str], extensions: Sequence[str] = ()
+) -> list[Path]:
+    """The files ``path`` stands for: itself, each of a list, a folder's files (with one of
+    ``extensions``, when given; by name) or the files a glob matches (by name)."""
+    if not isinstance(path, str | Path):
+        found = [file for each in path for file in ballot_files(each, extensions)]
+        if not found:
+            raise FormatError("no ballot files given")
+        return found
+    path = Path(path)
+    if path.is_dir():
+        suffixes = {e.lower() for e in extensions}
+        found = sorted(
+            f
+            for f in path.iterdir()
+            if f.is_file() and (not suffixes or f.suffix.lower() in suffixes)
+        )
+        if not found:
+            raise FormatError(f"{path}: no ballot files in the folder")
+        return found
+    if _is_glob(path):
+        found = sorted(Path(f) for f in glob.glob(str(path)) if Path(f).is_file())
+        if not found:
+            raise FormatError(f"{path}: no file matches")
+        return found
+    return [path]
+
+
+def _is_glob(path: Path | str) -> bool:
+    """Whether ``path`` is a pattern (``*``, ``?``, ``[``) rather than an existing file."""
+    return not Path(path).exists() and any(c in str(path) for c in "*?[")
 
 
 def write_ballots(box: BallotBox, path: Path | str, format: str | None = None) -> None:

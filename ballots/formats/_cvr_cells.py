@@ -55,18 +55,34 @@ ballot, or count it as a tie that ends the ballot only while two of them still c
 _RANK_HEADER = re.compile(r"rank|choice", re.IGNORECASE)
 
 
-def read_marks(path: Path, progress: Progress | None) -> Marks:
+@dataclass(frozen=True)
+class Layout:
+    """Where the rank and count columns are, when the headers do not say (1-based)."""
+
+    first_rank: int | None = None
+    """The first rank's column; the ranks are it and the ``ranks - 1`` columns after it."""
+    ranks: int | None = None
+    """How many rank columns (``None``: to the last column)."""
+    count: int | None = None
+    """The count column (``None``: the one headed ``Count``, if any)."""
+
+
+HEADERS = Layout()
+"""Rank columns known by their headers (``rank1``, ``1st Choice``), the count by ``Count``."""
+
+
+def read_marks(path: Path, progress: Progress | None, layout: Layout = HEADERS) -> Marks:
     """The rank cells of a CSV, Parquet or xlsx cast-vote record, before any rule."""
     size = check_file(path)
     suffix = path.suffix.lower()
     marks: Marks | None = None
     if suffix == ".xlsx":
-        marks = _marks_of_sheet(path, progress)
+        marks = _marks_of_sheet(path, progress, layout)
     elif suffix == ".parquet" or _head(path).startswith(PARQUET_MAGIC):
         table = _parquet_table(path)
-        marks = _marks_of_table(path, table.columns, list(table.column_names), 0)
+        marks = _marks_of_table(path, table.columns, list(table.column_names), 0, layout)
         if marks is None:  # a bad count: the rows say which one
-            marks = _marks_of_rows(path, _table_rows(table))
+            marks = _marks_of_rows(path, _table_rows(table), layout)
         del table  # the codes hold all that is needed now
     else:
         if progress is not None:
@@ -74,10 +90,10 @@ def read_marks(path: Path, progress: Progress | None) -> Marks:
         read = _csv_table(path, progress) if size >= COLUMNAR_BYTES else None
         if read is not None:
             header = [str(column[0].as_py()) for column in read.columns]
-            marks = _marks_of_table(path, read.columns, header, 1)
+            marks = _marks_of_table(path, read.columns, header, 1, layout)
             del read
         if marks is None:
-            marks = _marks_of_rows(path, _csv_rows(path, progress))
+            marks = _marks_of_rows(path, _csv_rows(path, progress), layout)
         elif progress is not None:
             progress(size, size)
     return marks
@@ -95,14 +111,28 @@ def _csv_rows(path: Path, progress: Progress | None) -> Iterator[Sequence[Any]]:
     ticker.finish()
 
 
-def _columns(path: Path, header: Sequence[Any]) -> tuple[list[int], int | None]:
-    """Indices of the rank columns and of the ``Count`` column (if any)."""
+def _columns(path: Path, header: Sequence[Any], layout: Layout) -> tuple[list[int], int | None]:
+    """Indices of the rank columns and of the count column (if any)."""
     labels = ["" if cell is None else str(cell).strip() for cell in header]
-    ranks = [i for i, label in enumerate(labels) if _RANK_HEADER.search(label)]
-    if not ranks:
-        raise fail(path, 1, "no rank columns (headers like 'rank1' or '1st Choice')")
     counts = [i for i, label in enumerate(labels) if label.lower() == "count"]
-    return ranks, counts[0] if counts else None
+    count = counts[0] if counts else None
+    if layout.count is not None:
+        if layout.count > len(labels):
+            raise fail(path, 1, f"count column {layout.count} is past the last column")
+        count = layout.count - 1
+    if layout.first_rank is not None:
+        start = layout.first_rank - 1
+        end = len(labels) if layout.ranks is None else start + layout.ranks
+        ranks = [i for i in range(start, min(end, len(labels))) if i != count]
+        if not ranks:
+            raise fail(path, 1, f"first rank column {layout.first_rank} is past the last column")
+    else:
+        ranks = [i for i, label in enumerate(labels) if _RANK_HEADER.search(label)]
+        if not ranks:
+            raise fail(path, 1, "no rank columns (headers like 'rank1' or '1st Choice')")
+        if layout.ranks is not None:
+            ranks = ranks[: layout.ranks]
+    return [i for i in ranks if i != count], count
 
 
 @dataclass(frozen=True)
@@ -207,21 +237,21 @@ def _table_rows(table: pa.Table) -> Iterator[Sequence[Any]]:
 
 
 def _marks_of_table(
-    path: Path, columns: Sequence[pa.ChunkedArray], header: list[str], skip: int
+    path: Path, columns: Sequence[pa.ChunkedArray], header: list[str], skip: int, layout: Layout
 ) -> Marks | None:
     """The marks of a columnar CVR, computed column by column on whole arrays; ``None`` when
     some row's count is not a whole number of ballots (the row-by-row reading names it).
 
     ``skip`` leading rows (the header) are not ballots.
     """
-    rank_cols, count_col = _columns(path, header)
+    rank_cols, count_col = _columns(path, header, layout)
     ranks = [_chunks(columns[i], skip, text=True) for i in rank_cols]
     found: dict[str, int] = {}
     luts = [
         [[found.setdefault(_label(v), len(found)) for v in values] for values, _ in chunks]
         for chunks in ranks
     ]
-    kind = _code_type(len(found))
+    kind = code_type(len(found))
     codes = np.empty((sum(len(rows) for _, rows in ranks[0]), len(ranks)), kind, order="F")
     for r, (column_luts, chunks) in enumerate(zip(luts, ranks, strict=True)):
         at = 0
@@ -248,7 +278,7 @@ def _label(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _code_type(labels: int) -> type[np.integer[Any]]:
+def code_type(labels: int) -> type[np.integer[Any]]:
     """The smallest integer type holding ``labels`` codes."""
     return np.uint8 if labels <= 1 << 8 else np.uint16 if labels <= 1 << 16 else np.uint32
 
@@ -336,13 +366,13 @@ def _count_or_none(value: object) -> int:
         return -1
 
 
-def _marks_of_sheet(path: Path, progress: Progress | None) -> Marks:
+def _marks_of_sheet(path: Path, progress: Progress | None, layout: Layout) -> Marks:
     """The marks of an xlsx CVR, from its distinct rows of rank (and count) cells: the
     labels and counts are worked out once per distinct row, and per distinct cell."""
     shape: list[int] = []
 
     def columns(header: Sequence[Any]) -> list[int]:
-        rank_cols, count_col = _columns(path, header)
+        rank_cols, count_col = _columns(path, header, layout)
         shape.append(len(rank_cols))
         return rank_cols + ([] if count_col is None else [count_col])
 
@@ -359,25 +389,25 @@ def _marks_of_sheet(path: Path, progress: Progress | None) -> Marks:
     cells = {cell for row in rows for cell in row[:width]}
     labels: dict[str, int] = {}
     code = {cell: labels.setdefault(_label(as_read(cell)), len(labels)) for cell in cells}
-    kind = _code_type(len(labels))
+    kind = code_type(len(labels))
     flat = chain.from_iterable(row[:width] for row in rows)
     codes = np.fromiter(map(code.__getitem__, flat), dtype=kind, count=len(rows) * width)
     weights = np.fromiter(found.values(), dtype=np.int64, count=len(rows))
     if len(rows[0]) > width:  # a Count column
         ballots = {cell: _count_or_none(cell) for cell in {row[width] for row in rows}}
         if min(ballots.values()) < 0:  # the rows one by one say which line
-            return _marks_of_rows(path, sheet_rows(path))
+            return _marks_of_rows(path, sheet_rows(path), layout)
         weights *= np.fromiter((ballots[row[width]] for row in rows), np.int64, len(rows))
     return Marks(codes.reshape(len(rows), width), list(labels), weights)
 
 
-def _marks_of_rows(path: Path, rows: Iterator[Sequence[Any]]) -> Marks:
+def _marks_of_rows(path: Path, rows: Iterator[Sequence[Any]], layout: Layout) -> Marks:
     """The marks of a CVR read row by row (a CSV pyarrow reads differently, or an xlsx whose
     counts need their line named)."""
     header = next(rows, None)
     if header is None:
         raise FormatError(f"{path}: the file is empty")
-    rank_cols, count_col = _columns(path, header)
+    rank_cols, count_col = _columns(path, header, layout)
     cells: list[str] = []
     weights: list[int] = []
     width = len(rank_cols)

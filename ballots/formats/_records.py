@@ -5,10 +5,10 @@ arrays while it is parsed (:class:`MarkLog`), turned into the label-code table o
 :class:`~ballots.formats._cvr_cells.Marks` on whole arrays (:func:`build_marks`), the choice
 of one contest among several, and the files of a record kept in a folder or a zip archive.
 
-Per rank of a ballot the candidates marked give the label: one candidate -> its name, none ->
-``""`` (a skipped rank), two or more -> their names joined with
-:data:`~ballots.formats._cvr_cells.OVERVOTE_SEP` (the counting rules decide what an overvote
-does). An undeclared write-in is the label ``UWI``.
+Per rank of a ballot the candidates marked give the label: one candidate -> its name; none ->
+``undervote``, a skipped rank (not ``""``, which a rule may read as a blank write-in cell);
+two or more -> their names joined with :data:`~ballots.formats._cvr_cells.OVERVOTE_SEP` (the
+counting rules decide what an overvote does). An undeclared write-in is the label ``UWI``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from ballots.errors import FormatError
 from ballots.formats._common import Progress, Ticker, check_file, fail
 from ballots.formats._cvr_cells import OVERVOTE_SEP, Marks
-from ballots.formats.cvr import WRITE_IN
+from ballots.formats.cvr import UNDERVOTE, WRITE_IN
 
 __all__ = [
     "MAX_RANK",
@@ -161,7 +161,7 @@ def build_marks(
     label_of = [*dict.fromkeys(names)]  # distinct labels, first-seen order
     label_code = {label: i for i, label in enumerate(label_of)}
     lookup = np.array([label_code[name] for name in names], dtype=np.int64)
-    blank = label_code.setdefault("", len(label_code))
+    blank = label_code.setdefault(UNDERVOTE, len(label_code))
     cell = ballot.astype(np.int64) * width + (rank.astype(np.int64) - 1)
     label = lookup[choice] if len(choice) else np.zeros(0, dtype=np.int64)
     order = np.lexsort((label, cell))

@@ -45,7 +45,7 @@ from ballots.formats._records import (
     local,
     top_elements,
 )
-from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks
+from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks, write_in_of
 
 NAME = "cdf"
 EXTENSIONS = (".json", ".xml")
@@ -174,6 +174,7 @@ def read(
         format=NAME,
         title=chosen.name or chosen.id,
         notes=notes,
+        write_in=write_in_of(profile, rules),
         meta={"contest": chosen.id},
     )
 

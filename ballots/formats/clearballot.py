@@ -27,7 +27,7 @@ import numpy as np
 from ballots.box import BallotBox
 from ballots.formats._common import Progress, Ticker, decode, fail, read_bytes
 from ballots.formats._records import WRITE_IN, Contest, build_marks, choose_contest, write_in_name
-from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks
+from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks, write_in_of
 
 NAME = "clearballot"
 EXTENSIONS = (".csv",)
@@ -96,7 +96,13 @@ def read(
     labels = [WRITE_IN if write_in_name(choice) else choice for choice in choices]
     marks = build_marks(path, len(held), ballot, ranks[at], picks[at], labels)
     profile, notes = profile_from_marks(path, marks, rules)
-    return BallotBox(profile=profile, format=NAME, title=chosen.id, notes=notes)
+    return BallotBox(
+        profile=profile,
+        format=NAME,
+        title=chosen.id,
+        notes=notes,
+        write_in=write_in_of(profile, rules),
+    )
 
 
 def _choice_columns(path: Path, header: list[str]) -> list[_Column]:

@@ -42,7 +42,7 @@ from ballots.formats._records import (
     members,
     read_members,
 )
-from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks
+from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks, write_in_of
 
 NAME = "dominion"
 EXTENSIONS = (".json", ".zip")
@@ -186,6 +186,7 @@ def read(
         format=NAME,
         title=chosen.name or chosen.id,
         notes=notes,
+        write_in=write_in_of(profile, rules),
         meta={"contest": chosen.id},
     )
 

@@ -36,7 +36,7 @@ from ballots.formats._records import (
     root_name,
     top_elements,
 )
-from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks
+from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks, write_in_of
 
 NAME = "hart"
 EXTENSIONS = (".xml", ".zip")
@@ -76,6 +76,7 @@ def read(
         format=NAME,
         title=chosen.name or chosen.id,
         notes=notes,
+        write_in=write_in_of(profile, rules),
         meta={"contest": chosen.id},
     )
 

@@ -390,10 +390,11 @@ def test_read_ballots_missing_file(tmp_path: Path) -> None:
         read_ballots(path)
 
 
-def test_read_ballots_directory(tmp_path: Path) -> None:
+def test_read_ballots_empty_directory(tmp_path: Path) -> None:
+    # a folder is one contest's records split over several files; this one holds none
     with pytest.raises(FormatError) as info:
         read_ballots(tmp_path)
-    assert str(info.value) == f"{tmp_path}: is a directory, not a ballot file"
+    assert str(info.value) == f"{tmp_path}: no ballot files in the folder"
 
 
 @pytest.mark.parametrize("name", ["empty.blt", "empty.toi", "empty.csv", "empty.profile"])

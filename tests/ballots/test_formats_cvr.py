@@ -130,15 +130,17 @@ def test_rctab_first_round_is_reproduced_exactly(contest: str) -> None:
 
 
 def test_rctab_rules_are_read_from_the_config() -> None:
+    # RCTab eliminates undeclared write-ins first; the three configurations read 3 ranks
+    rctab = {"write_ins": "eliminate", "max_rankings": 3}
     assert cvr.CvrRules.from_rctab(
         MINNEAPOLIS / "2013_minneapolis_mayor_rctab_config.json"
-    ) == cvr.CvrRules("exhaust", 1)
+    ) == cvr.CvrRules("exhaust", 1, **rctab)
     assert cvr.CvrRules.from_rctab(
         MINNEAPOLIS / "2017_minneapolis_mayor_rctab_config.json"
-    ) == cvr.CvrRules("skip", 1)
+    ) == cvr.CvrRules("skip", 1, **rctab)
     assert cvr.CvrRules.from_rctab(
         MINNEAPOLIS / "2013_minneapolis_park_rctab_config.json"
-    ) == cvr.CvrRules("skip", 2)
+    ) == cvr.CvrRules("skip", 2, **rctab)
 
 
 def test_rctab_config_that_is_not_one(tmp_path: Path) -> None:
