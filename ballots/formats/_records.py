@@ -16,7 +16,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 import zipfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -116,9 +116,10 @@ class MarkLog:
         for column, value in zip(self._marks, (ballot, contest, rank, code), strict=True):
             column.append(value)
 
-    def marks(self, path: Path, contest: Contest, labels: Mapping[str, str]) -> Marks:
+    def marks(self, path: Path, contest: Contest, label: Callable[[str], str]) -> Marks:
         """The marks of the ballots that hold ``contest``, one row per ballot in the order
-        read; ``labels`` gives each choice key its label (a candidate's name or ``UWI``)."""
+        read; ``label`` names each choice key the contest's marks use (a candidate's name or
+        ``UWI``; it raises :class:`FormatError` for a key the record does not define)."""
         code = self.contests.get(contest.id)
         holders = np.frombuffer(self._holds[0], dtype=np.int32)
         which = np.frombuffer(self._holds[1], dtype=np.int32)
@@ -127,13 +128,8 @@ class MarkLog:
             raise fail(path, None, f"no ballot holds the contest {contest.said()}")
         ballot, held, rank, choice = (np.frombuffer(c, dtype=np.int32) for c in self._marks)
         mine = held == code
-        keys = list(self.choices)
-        try:
-            names = [labels[key] for key in keys]
-        except KeyError as exc:
-            raise fail(
-                path, None, f"a ballot marks {exc.args[0]!r}, which the record never defines"
-            ) from None
+        used = set(np.unique(choice[mine]).tolist())
+        names = [label(key) if i in used else "" for i, key in enumerate(self.choices)]
         return build_marks(
             path, len(rows), np.searchsorted(rows, ballot[mine]), rank[mine], choice[mine], names
         )

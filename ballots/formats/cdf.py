@@ -166,8 +166,7 @@ def read(
     data = read_bytes(path, progress)
     log, defs = (_read_json if data.lstrip()[:1] == b"{" else _read_xml)(path, data, progress)
     chosen = choose_contest(path, defs.contests, contest)
-    labels = {key: defs.label(path, chosen, key) for key in log.choices}
-    marks = log.marks(path, chosen, labels)
+    marks = log.marks(path, chosen, lambda key: defs.label(path, chosen, key))
     profile, notes = profile_from_marks(path, marks, rules)
     return BallotBox(
         profile=profile,

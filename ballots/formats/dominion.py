@@ -178,7 +178,7 @@ def read(
                         )
                     not_votes += not mark.is_vote
                     log.mark(ballot, code, mark.rank, key)
-    profile, notes = profile_from_marks(path, log.marks(path, chosen, labels), rules)
+    profile, notes = profile_from_marks(path, log.marks(path, chosen, labels.__getitem__), rules)
     if not_votes:
         notes = (*notes, f"{not_votes} marks flagged IsVote false counted at their rank")
     return BallotBox(

@@ -68,7 +68,9 @@ def read(
             continue
         _read_sheet(where, data, log, contests, labels)
     chosen = choose_contest(path, [Contest(i, n) for i, n in contests.items()], contest)
-    profile, notes = profile_from_marks(path, log.marks(path, chosen, labels[chosen.id]), rules)
+    profile, notes = profile_from_marks(
+        path, log.marks(path, chosen, labels[chosen.id].__getitem__), rules
+    )
     if others:
         notes = (*notes, f"{others} XML files that are not cast-vote records passed over")
     return BallotBox(
