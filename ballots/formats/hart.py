@@ -62,7 +62,7 @@ def read(
     labels: dict[str, dict[str, str]] = {}  # contest id -> option id -> label
     others = 0
     for member, data in read_members(found, progress):
-        where = path / member.name if path.is_dir() else path
+        where = path / member.name if path.is_dir() else path.parent / member.name
         if root_name(where, data) != "Cvr":
             others += 1
             continue
