@@ -69,7 +69,9 @@ def choose_contest(path: Path, contests: list[Contest], wanted: str | None) -> C
     if wanted is None:
         if len(contests) == 1:
             return contests[0]
-        raise fail(path, None, f"the record holds {len(contests)} contests, name one: {listed}")
+        raise fail(
+            path, None, f"the record holds {len(contests)} contests; name one (--contest): {listed}"
+        )
     by_id = [contest for contest in contests if contest.id == wanted]
     by_name = [contest for contest in contests if contest.name == wanted]
     found = by_id or by_name

@@ -48,6 +48,9 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--json", action="store_true", help="print the result as JSON")
     cmd.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
     cmd.add_argument("--no-progress", action="store_true", help="no progress bar on reads")
+    cmd.add_argument(
+        "--contest", help="the contest to count, by id or name, of a record holding several"
+    )
     cmd.set_defaults(handler=run)
     if name != "tally":
         return
@@ -67,7 +70,12 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     from ballots.formats import read_ballots
     from engine.registry import tally
 
-    box = read_ballots(existing(args.file), args.format, progress=_progress_bar(args, lang))
+    box = read_ballots(
+        existing(args.file),
+        args.format,
+        progress=_progress_bar(args, lang),
+        contest=args.contest,
+    )
     published = box.published
     profile = box.profile
     if getattr(args, "budget", None) is not None:

@@ -247,7 +247,8 @@ def test_cdf_several_contests_and_none_named_lists_them(tmp_path: Path) -> None:
     with pytest.raises(FormatError) as info:
         cdf.read(path)
     assert str(info.value) == (
-        "cvr-report.json: the record holds 2 contests, name one: mayor 'Mayor'; council 'Council'"
+        "cvr-report.json: the record holds 2 contests; name one (--contest):"
+        " mayor 'Mayor'; council 'Council'"
     )
     with pytest.raises(FormatError, match=r"no contest 'Sheriff'; the record holds: mayor"):
         cdf.read(path, contest="Sheriff")

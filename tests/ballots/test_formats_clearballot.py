@@ -103,7 +103,8 @@ def test_clearballot_other_contests_and_detection(tmp_path: Path) -> None:
     with pytest.raises(FormatError) as info:
         clearballot.read(path)
     assert str(info.value) == (
-        "CVR_Export_20261104.csv: the record holds 3 contests, name one: Mayor; Council; Measure A"
+        "CVR_Export_20261104.csv: the record holds 3 contests; name one (--contest):"
+        " Mayor; Council; Measure A"
     )
 
 

@@ -217,7 +217,8 @@ def test_dominion_council_and_contest_errors(tmp_path: Path) -> None:
     with pytest.raises(FormatError) as info:
         dominion.read(folder)
     assert (
-        str(info.value) == "export: the record holds 2 contests, name one: 1 'Mayor'; 2 'Council'"
+        str(info.value)
+        == "export: the record holds 2 contests; name one (--contest): 1 'Mayor'; 2 'Council'"
     )
 
 

@@ -128,7 +128,7 @@ def test_hart_council_and_contest_errors(tmp_path: Path) -> None:
     with pytest.raises(FormatError) as info:
         hart.read(source)
     assert str(info.value) == (
-        f"cvrs: the record holds 2 contests, name one: {IDS['Mayor']} 'Mayor';"
+        f"cvrs: the record holds 2 contests; name one (--contest): {IDS['Mayor']} 'Mayor';"
         f" {IDS['Council']} 'Council'"
     )
 
