@@ -16,7 +16,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 import zipfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -114,9 +114,14 @@ class MarkLog:
 
     def mark(self, ballot: int, contest: int, rank: int, choice: str) -> None:
         """Ballot ``ballot`` marks ``choice`` at ``rank`` (1 is the first) in ``contest``."""
-        code = self.choices.setdefault(choice, len(self.choices))
-        for column, value in zip(self._marks, (ballot, contest, rank, code), strict=True):
-            column.append(value)
+        code = self.choices.get(choice)
+        if code is None:
+            code = self.choices[choice] = len(self.choices)
+        ballots, contests, ranks, choices = self._marks
+        ballots.append(ballot)
+        contests.append(contest)
+        ranks.append(rank)
+        choices.append(code)
 
     def marks(self, path: Path, contest: Contest, label: Callable[[str], str]) -> Marks:
         """The marks of the ballots that hold ``contest``, one row per ballot in the order
@@ -265,70 +270,70 @@ def local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def child_text(element: ET.Element, name: str) -> str | None:
-    """The stripped text of ``element``'s first child called ``name`` (any namespace)."""
-    for child in element:
-        if local(child.tag) == name:
-            return (child.text or "").strip()
-    return None
+class Tags:
+    """An XML document's element names in its namespace (``q("Rank")`` -> ``{ns}Rank``), for
+    ElementTree's own (fast) ``find``/``findall``/``findtext``."""
+
+    def __init__(self, root_tag: str) -> None:
+        self.prefix = root_tag[: root_tag.index("}") + 1] if root_tag.startswith("{") else ""
+        self._tags: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        tag = self._tags.get(name)
+        if tag is None:
+            tag = self._tags[name] = self.prefix + name
+        return tag
+
+    def text(self, element: ET.Element, name: str) -> str | None:
+        """The stripped text of ``element``'s first child ``name``; ``None``: no such child."""
+        found = element.findtext(self(name))
+        return None if found is None else found.strip()
 
 
-def children(element: ET.Element, name: str) -> list[ET.Element]:
-    """``element``'s children called ``name`` (any namespace)."""
-    return [child for child in element if local(child.tag) == name]
-
-
-def top_elements(
-    path: Path, chunks: Iterable[bytes], root_name: str, what: str
-) -> Iterator[ET.Element]:
-    """The children of an XML document's root, each complete when yielded and dropped after,
-    so a large record is never held whole (``iterparse``'s pull parser, fed ``chunks``).
-
-    A root element not called ``root_name`` means the file is not ``what``; XML that is not
-    well formed names its line.
-    """
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-    depth = 0
-    root: ET.Element | None = None
-    try:
-        for chunk in [*chunks, b""]:
-            if chunk:
-                parser.feed(chunk)
-            else:
-                parser.close()
-            for pair in parser.read_events():
-                event, element = cast(tuple[str, ET.Element], pair)
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        found = local(element.tag)
-                        if found != root_name:
-                            raise fail(path, None, f"is not {what} (its root is {found!r})")
-                        root = element
-                    continue
-                depth -= 1
-                if depth == 1 and root is not None:
-                    yield element
-                    root.remove(element)
-    except ET.ParseError as exc:
-        raise fail(
-            path,
-            exc.position[0],
-            f"is not well-formed XML ({exc.msg if hasattr(exc, 'msg') else exc})",
-        ) from exc
-    if root is None:
-        raise fail(path, None, f"is not {what} (no XML element)")
-
-
-def root_name(path: Path, data: bytes) -> str | None:
-    """The local name of an XML document's root element (``None``: no element at all)."""
+def xml_root(path: Path, data: bytes) -> str | None:
+    """The tag (with its namespace) of an XML document's root element; ``None``: none."""
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
     step = 4096
     try:
         for start in range(0, len(data), step):
             parser.feed(data[start : start + step])
             for pair in parser.read_events():
-                return local(cast(tuple[str, ET.Element], pair)[1].tag)
+                return cast(tuple[str, ET.Element], pair)[1].tag
     except ET.ParseError as exc:
         raise fail(path, exc.position[0], f"is not well-formed XML ({exc.msg})") from exc
     return None
+
+
+def top_elements(
+    path: Path,
+    data: bytes,
+    tags: Tags,
+    names: tuple[str, ...],
+    progress: Progress | None = None,
+) -> Iterator[tuple[str, ET.Element]]:
+    """``(name, element)`` for each element called one of ``names`` (elements that the
+    record has only as children of its root), complete when yielded and emptied after, so a
+    large record is never held whole as a tree (ElementTree's pull parser, fed in pieces,
+    asked for element ends only). XML that is not well formed names its line."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
+    wanted = {tags(name): name for name in names}
+    ticker = Ticker(progress, len(data))
+    try:
+        for start in range(0, len(data) + _XML_CHUNK, _XML_CHUNK):
+            if start < len(data):
+                parser.feed(data[start : start + _XML_CHUNK])
+            else:
+                parser.close()
+            ticker(start)
+            events = cast(Iterator[tuple[str, ET.Element]], parser.read_events())
+            for _, element in events:
+                name = wanted.get(element.tag)
+                if name is not None:
+                    yield name, element
+                    element.clear()
+    except ET.ParseError as exc:
+        raise fail(path, exc.position[0], f"is not well-formed XML ({exc.msg})") from exc
+    ticker.finish()
+
+
+_XML_CHUNK = 1 << 20

@@ -27,6 +27,7 @@ belong to, so marks are logged by id and named at the end).
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,11 @@ from ballots.formats._records import (
     WRITE_IN,
     Contest,
     MarkLog,
-    child_text,
-    children,
+    Tags,
     choose_contest,
     local,
     top_elements,
+    xml_root,
 )
 from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks, write_in_of
 
@@ -55,8 +56,6 @@ _WRITTEN = "\x00"
 
 _SNAPSHOT_ORDER = ("modified", "interpreted", "original")
 """Snapshot types in the order one is chosen when ``CurrentSnapshotId`` names none."""
-
-_CHUNK = 1 << 20
 
 
 class _Base(Struct, rename="pascal"):
@@ -273,83 +272,76 @@ def _log_positions(
 
 
 def _read_xml(path: Path, data: bytes, progress: Progress | None) -> tuple[MarkLog, _Definitions]:
-    ticker = Ticker(progress, len(data))
-
-    def chunks() -> Any:
-        for start in range(0, len(data), _CHUNK):
-            ticker(start)
-            yield data[start : start + _CHUNK]
-        ticker.finish()
-
+    root = xml_root(path, data)
+    if root is None or local(root) != "CastVoteRecordReport":
+        found = "no element" if root is None else f"its root is {local(root)!r}"
+        raise fail(path, None, f"is not a NIST CDF cast-vote record ({found})")
+    q = Tags(root)
     defs = _Definitions()
     log = MarkLog()
-    for element in top_elements(
-        path, chunks(), "CastVoteRecordReport", "a NIST CDF cast-vote record"
-    ):
-        name = local(element.tag)
+    for name, element in top_elements(path, data, q, ("CVR", "Election"), progress):
         if name == "Election":
-            _define(element, defs)
-        elif name == "CVR":
-            _read_cvr(path, element, log)
+            _define(element, defs, q)
+        else:
+            _read_cvr(path, element, log, q)
     return log, defs
 
 
-def _object_id(element: Any) -> str:
+def _object_id(element: ET.Element) -> str:
     return str(element.get("ObjectId", "")).strip()
 
 
-def _define(election: Any, defs: _Definitions) -> None:
+def _define(election: ET.Element, defs: _Definitions, q: Tags) -> None:
     """Record an ``Election`` element's candidates and contests."""
-    for candidate in children(election, "Candidate"):
-        defs.candidates[_object_id(candidate)] = child_text(candidate, "Name") or ""
-    for contest in children(election, "Contest"):
+    for candidate in election.findall(q("Candidate")):
+        defs.candidates[_object_id(candidate)] = q.text(candidate, "Name") or ""
+    for contest in election.findall(q("Contest")):
         contest_id = _object_id(contest)
-        defs.contests.append(Contest(contest_id, child_text(contest, "Name") or ""))
+        defs.contests.append(Contest(contest_id, q.text(contest, "Name") or ""))
         selections: dict[str, tuple[list[str], bool]] = {}
-        for selection in children(contest, "ContestSelection"):
-            ids = [i for c in children(selection, "CandidateIds") for i in (c.text or "").split()]
-            write_in = (child_text(selection, "IsWriteIn") or "").lower() in ("true", "1")
+        for selection in contest.findall(q("ContestSelection")):
+            ids = [i for c in selection.findall(q("CandidateIds")) for i in (c.text or "").split()]
+            write_in = (q.text(selection, "IsWriteIn") or "").lower() in ("true", "1")
             selections[_object_id(selection)] = (ids, write_in)
         defs.selections[contest_id] = selections
 
 
-def _read_cvr(path: Path, cvr: Any, log: MarkLog) -> None:
+def _read_cvr(path: Path, cvr: ET.Element, log: MarkLog, q: Tags) -> None:
     """Log the marks of one ``CVR`` element."""
     number = log.ballots
     ballot = log.ballot()
-    snapshots = children(cvr, "CVRSnapshot")
     snapshot = _current(
         path,
         number,
-        snapshots,
-        child_text(cvr, "CurrentSnapshotId"),
-        lambda s: (_object_id(s), child_text(s, "Type")),
+        cvr.findall(q("CVRSnapshot")),
+        q.text(cvr, "CurrentSnapshotId"),
+        lambda s: (_object_id(s), q.text(s, "Type")),
     )
-    for cvr_contest in children(snapshot, "CVRContest") if snapshot is not None else ():
-        contest_id = child_text(cvr_contest, "ContestId")
+    for cvr_contest in snapshot.findall(q("CVRContest")) if snapshot is not None else ():
+        contest_id = q.text(cvr_contest, "ContestId")
         if not contest_id:
             raise fail(path, None, f"CVR {number + 1}: a CVRContest has no ContestId")
         code = log.contest(contest_id)
         log.holds(ballot, code)
-        for selection in children(cvr_contest, "CVRContestSelection"):
-            statuses = [(s.text or "").strip() for s in children(selection, "Status")]
+        for selection in cvr_contest.findall(q("CVRContestSelection")):
+            statuses = [(s.text or "").strip() for s in selection.findall(q("Status"))]
             if "needs-adjudication" in statuses:
                 continue
-            key = child_text(selection, "ContestSelectionId")
+            key = q.text(selection, "ContestSelectionId")
             if not key:
                 raise fail(
                     path, None, f"CVR {number + 1}: a CVRContestSelection has no ContestSelectionId"
                 )
             positions = [
                 (
-                    _rank(path, number, child_text(p, "Rank")),
-                    child_text(p, "HasIndication"),
-                    child_text(p, "IsAllocable"),
-                    bool(children(p, "CVRWriteIn")),
+                    _rank(path, number, q.text(p, "Rank")),
+                    q.text(p, "HasIndication"),
+                    q.text(p, "IsAllocable"),
+                    p.find(q("CVRWriteIn")) is not None,
                 )
-                for p in children(selection, "SelectionPosition")
+                for p in selection.findall(q("SelectionPosition"))
             ]
-            rank = _rank(path, number, child_text(selection, "Rank"))
+            rank = _rank(path, number, q.text(selection, "Rank"))
             _log_positions(path, number, log, ballot, code, key, rank, positions)
 
 

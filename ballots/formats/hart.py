@@ -27,14 +27,13 @@ from ballots.formats._records import (
     WRITE_IN,
     Contest,
     MarkLog,
-    child_text,
-    children,
+    Tags,
     choose_contest,
     local,
     members,
     read_members,
-    root_name,
     top_elements,
+    xml_root,
 )
 from ballots.formats.cvr import MINNEAPOLIS, CvrRules, profile_from_marks, write_in_of
 
@@ -63,10 +62,11 @@ def read(
     others = 0
     for member, data in read_members(found, progress):
         where = path / member.name if path.is_dir() else path.parent / member.name
-        if root_name(where, data) != "Cvr":
+        root = xml_root(where, data)
+        if root is None or local(root) != "Cvr":
             others += 1
             continue
-        _read_sheet(where, data, log, contests, labels)
+        _read_sheet(where, data, Tags(root), log, contests, labels)
     chosen = choose_contest(path, [Contest(i, n) for i, n in contests.items()], contest)
     profile, notes = profile_from_marks(
         path, log.marks(path, chosen, labels[chosen.id].__getitem__), rules
@@ -86,41 +86,46 @@ def read(
 def _read_sheet(
     where: Path,
     data: bytes,
+    q: Tags,
     log: MarkLog,
     contests: dict[str, str],
     labels: dict[str, dict[str, str]],
 ) -> None:
     """Log the marks of one sheet's file."""
     ballot: int | None = None
-    for element in top_elements(where, [data], "Cvr", "a Hart cast-vote record"):
-        if local(element.tag) != "Contests":
-            continue
-        for contest in children(element, "Contest"):
-            contest_id = child_text(contest, "Id")
+    for _, element in top_elements(where, data, q, ("Contests",)):
+        for contest in element.findall(q("Contest")):
+            contest_id = q.text(contest, "Id")
             if not contest_id:
                 raise fail(where, None, "a Contest has no Id")
-            contests.setdefault(contest_id, child_text(contest, "Name") or "")
+            contests.setdefault(contest_id, q.text(contest, "Name") or "")
             options = labels.setdefault(contest_id, {})
             if ballot is None:
                 ballot = log.ballot()
             code = log.contest(contest_id)
             log.holds(ballot, code)
-            for wrapper in children(contest, "Options"):
-                for option in children(wrapper, "Option"):
-                    _mark_option(where, log, ballot, code, option, options)
+            for wrapper in contest.findall(q("Options")):
+                for option in wrapper.findall(q("Option")):
+                    _mark_option(where, q, log, ballot, code, option, options)
 
 
 def _mark_option(
-    where: Path, log: MarkLog, ballot: int, code: int, option: ET.Element, options: dict[str, str]
+    where: Path,
+    q: Tags,
+    log: MarkLog,
+    ballot: int,
+    code: int,
+    option: ET.Element,
+    options: dict[str, str],
 ) -> None:
     """Log the ranks one ``Option`` marks."""
-    option_id = child_text(option, "Id")
-    name = child_text(option, "Name") or ""
+    option_id = q.text(option, "Id")
+    name = q.text(option, "Name") or ""
     if not option_id:
         raise fail(where, None, f"option {name!r} has no Id")
-    written = bool(children(option, "WriteInData"))
+    written = option.find(q("WriteInData")) is not None
     options.setdefault(option_id, WRITE_IN if written else name)
-    value = child_text(option, "Value") or ""
+    value = q.text(option, "Value") or ""
     if value.strip("01"):
         raise fail(
             where, None, f"option {name!r} has Value {value!r}, not one digit 0 or 1 per rank"

@@ -297,3 +297,22 @@ def test_cdf_malformed_reports_name_the_file_and_place(tmp_path: Path) -> None:
         FormatError, match=r"^cvr-report\.json: rank 0 is not a rank from 1 to 1000$"
     ):
         cdf.read(write_json(tmp_path, data), contest="mayor")
+
+
+def test_json_and_xml_records_are_told_apart_by_content(tmp_path: Path) -> None:
+    from ballots.errors import UnknownFormat
+    from tests.support.paths import DEMO
+
+    assert detect(DEMO) == "json"  # Red Bench's own ballots
+    assert detect(write_json(tmp_path)) == "cdf"
+    dominion = tmp_path / "CvrExport.json"
+    dominion.write_text('{"Version": "5.17.17.1", "ElectionId": "G", "Sessions": []}')
+    assert detect(dominion) == "dominion"
+    hart = tmp_path / "sheet.xml"
+    hart.write_text('<?xml version="1.0"?>\n<Cvr xmlns="http://tempuri.org/CVRDesign.xsd"/>')
+    assert detect(hart) == "hart"
+    assert detect(write_xml(tmp_path)) == "cdf"
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    with pytest.raises(UnknownFormat, match=r"empty: holds no record Red Bench reads"):
+        detect(folder)
