@@ -21,7 +21,15 @@ from ballots.formats._common import Progress, check_file
 if TYPE_CHECKING:
     from ballots.formats.cvr_rules import CvrRules
 
-__all__ = ["FORMATS", "FormatInfo", "ballot_files", "detect", "read_ballots", "write_ballots"]
+__all__ = [
+    "FORMATS",
+    "FormatInfo",
+    "ballot_files",
+    "default_rules",
+    "detect",
+    "read_ballots",
+    "write_ballots",
+]
 
 
 @dataclass(frozen=True)
@@ -228,6 +236,12 @@ def _record_folder(path: Path | str | Sequence[Path | str], format: str | None) 
     if format in FOLDER_FORMATS or (format is None and _sniff_folder(Path(path)) is not None):
         return Path(path)
     return None
+
+
+def default_rules(format: str) -> CvrRules | None:
+    """The ballot rules a format reads by when none are given (``None``: it takes none)."""
+    parameter = inspect.signature(_info(format).load().read).parameters.get("rules")
+    return None if parameter is None else parameter.default
 
 
 def ballot_files(

@@ -24,6 +24,7 @@ from ballots.box import BallotBox, PublishedCount
 from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS
 from engine.result import Option
+from service.commands import ballot_rules
 from service.commands.errors import CommandError, existing
 from service.commands.names import named_comparison, named_result, names_of
 from service.i18n import LANGUAGES, text
@@ -38,7 +39,9 @@ METHOD_FLAGS = {
 
 def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
     """The options of ``tally`` or ``compare``."""
-    cmd.add_argument("file", type=Path, help="ballot file")
+    cmd.add_argument(
+        "file", type=Path, nargs="+", help="ballot file (several, or a folder: one contest's)"
+    )
     cmd.add_argument("--format", help="file format (default: from the name or content)")
     cmd.add_argument("--seats", type=int, help="number of winners (default: from the file, or 1)")
     cmd.add_argument(
@@ -48,6 +51,7 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--json", action="store_true", help="print the result as JSON")
     cmd.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
     cmd.add_argument("--no-progress", action="store_true", help="no progress bar on reads")
+    ballot_rules.arguments(cmd)
     cmd.add_argument(
         "--contest", help="the contest to count, by id or name, of a record holding several"
     )
@@ -62,20 +66,26 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         "--batch", action="store_true", help="IRV: eliminate every candidate who cannot win at once"
     )
     for flag, helptext in METHOD_FLAGS.items():
-        cmd.add_argument(f"--{flag}", help=helptext)
+        if flag != "rules":  # --rules is the ballot rules' flag too (service.commands.ballot_rules)
+            cmd.add_argument(f"--{flag}", help=helptext)
 
 
 def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     """Count a ballot file (``tally``) or compare the methods on it (``compare``)."""
-    from ballots.formats import read_ballots
+    from ballots.formats import default_rules, read_ballots
     from engine.registry import tally
 
+    asked = ballot_rules.chosen(args)
+    files = [path if path.is_dir() else existing(path) for path in args.file]
+    source = files[0] if len(files) == 1 else files
     box = read_ballots(
-        existing(args.file),
+        source,
         args.format,
-        progress=_progress_bar(args, lang),
+        _progress_bar(args, lang),
+        rules=asked.rules,
         contest=args.contest,
     )
+    rules = asked.rules or default_rules(box.format)
     published = box.published
     profile = box.profile
     if getattr(args, "budget", None) is not None:
@@ -85,13 +95,25 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
         seats = published.seats if published is not None else (box.seats or 1)
     lot = choose_seed(args.seed, published, profile)
     said = [line for line in (lot.line(lang),) if line]
+    if rules is not None:
+        said.insert(0, ballot_rules.described(rules, asked.preset, lang))
     names = names_of(box, lang)
-    extra: dict[str, object] = {"seed_source": lot.source, "published": published}
+    extra: dict[str, object] = {
+        "seed_source": lot.source,
+        "published": published,
+        "ballot_rules": ballot_rules.shown(rules, asked.preset),
+    }
     if names:  # the file counts its options under numbers: their names beside them
         extra["names"] = names
     if args.command == "compare":
         from engine.compare import compare
 
+        if asked.method_rules:
+            raise CommandError(
+                f"--rules {asked.method_rules[0]}: not ballot rules (a preset or a .json file)",
+                f"--rules {asked.method_rules[0]} 不是选票规则（预设名称或 .json 文件）",
+                status=2,
+            )
         comparison = compare(profile, seats=seats, seed=lot.seed)
         if args.json:
             shown = {**msgspec.to_builtins(comparison), "seed": lot.seed, **extra}
@@ -103,6 +125,19 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             out.write(_with_notes(said, render_comparison(shown_comparison, lang)))
         return 0
     method, options, note = _method_and_options(args, published, lang)
+    if len(asked.method_rules) > 1:
+        raise CommandError(
+            f"--rules is given twice ({asked.method_rules[0]}, {asked.method_rules[1]})",
+            f"--rules 指定了两次（{asked.method_rules[0]}、{asked.method_rules[1]}）",
+            status=2,
+        )
+    if asked.method_rules:
+        options["rules"] = asked.method_rules[0]
+    if box.write_in is not None:
+        if "write_in" in METHODS[method].options:
+            options["write_in"] = box.write_in
+        else:
+            said.append(text(lang, "ballot_rules.write_in_kept", method=method))
     result = tally(method, profile, seats=seats, seed=lot.seed, **options)
     if args.json:
         out.write(msgspec.json.encode({**msgspec.to_builtins(result), **extra}).decode() + "\n")
@@ -190,7 +225,7 @@ def _method_and_options(
                 text(lang, "recount.rules.other_method", file=published.method, method=method)
             )
     for flag in METHOD_FLAGS:
-        if getattr(args, flag, None) is not None:
+        if flag != "rules" and getattr(args, flag, None) is not None:
             options[flag] = getattr(args, flag)
     if getattr(args, "batch", False):
         options["batch"] = True

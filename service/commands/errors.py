@@ -28,8 +28,7 @@ class CommandError(Exception):
 
 
 def existing(path: Path) -> Path:
-    """``path`` if there is a file there (or a folder: some records are one), else the
-    command's refusal naming it."""
-    if not (path.is_file() or path.is_dir()):
+    """``path`` if there is a file there, else the command's refusal naming it."""
+    if not path.is_file():
         raise CommandError(f"{path}: no such file", f"找不到文件 {path}")
     return path

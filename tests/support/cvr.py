@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from ballots.box import BallotBox
@@ -73,8 +74,9 @@ def reference(path: Path, rules: cvr.CvrRules) -> tuple[dict[tuple[str, ...], in
     return ballots, figures
 
 
-def random_cvr(rng: random.Random, path: Path) -> None:
-    """A small CVR with every kind of cell, blank rows, other columns and maybe counts."""
+def random_cvr(rng: random.Random, path: Path, marks: Sequence[str] = MARKS) -> None:
+    """A small CVR with every kind of cell (from ``marks``), blank rows, other columns and
+    maybe counts."""
     width = rng.randint(1, 6)
     header = [f"rank{r}" for r in range(1, width + 1)]
     if rng.random() < 0.3:
@@ -84,7 +86,7 @@ def random_cvr(rng: random.Random, path: Path) -> None:
         header.append("Count")
     rows = []
     for _ in range(rng.randint(1, 60)):
-        row = [rng.choice(MARKS) for _ in header]
+        row = [rng.choice(marks) for _ in header]
         if "Precinct" in header:
             row[header.index("Precinct")] = rng.choice(["", "P1", "P 2"])
         if counted:
@@ -95,3 +97,62 @@ def random_cvr(rng: random.Random, path: Path) -> None:
         rows[0][-1] = "1"
     with path.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out, lineterminator=rng.choice(["\n", "\r\n"])).writerows([header, *rows])
+
+
+def reference_ballots(path: Path, rules: cvr.CvrRules) -> dict[tuple[str, ...], int]:
+    """The ballots of a CSV cast-vote record under any ``rules``, read ballot by ballot as
+    the rules' docstring (:mod:`ballots.formats.cvr_rules`) says, one rank after another:
+    each ballot its ranks best first, the candidates of a tie joined by ``=``."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    ranks = [i for i, h in enumerate(header) if "rank" in h.lower()][: rules.max_rankings]
+    weight = header.index("Count") if "Count" in header else None
+    aliases = dict(rules.aliases)
+    ballots: dict[tuple[str, ...], int] = {}
+    for row in rows:
+        if not any(row):
+            continue
+        kept: list[str] = []
+        placed: set[str] = set()
+        seen: set[str] = set()
+        gap = 0
+        for cell in (row[i].strip() for i in ranks):
+            names: list[str] = []
+            unknown = cell == cvr.OVERVOTE
+            if cell == "" and rules.blank_is_write_in:
+                names = [cvr.WRITE_IN_NAME]
+            elif cell not in ("", cvr.UNDERVOTE, cvr.OVERVOTE):
+                parts = cell.split(rules.delimiter) if rules.delimiter else [cell]
+                for part in (p.strip() for p in parts):
+                    if part == cvr.OVERVOTE:
+                        unknown = True
+                    elif part and part != cvr.UNDERVOTE:
+                        name = (
+                            cvr.WRITE_IN_NAME if part == cvr.WRITE_IN else aliases.get(part, part)
+                        )
+                        names += [name] if name not in names else []
+            if not names and not unknown:
+                gap += 1
+                continue
+            if rules.max_skipped is not None and gap > rules.max_skipped:
+                break
+            gap = 0
+            if unknown:
+                if rules.overvote == "skip":
+                    continue
+                break
+            if rules.duplicate == "exhaust":
+                if seen & set(names):
+                    break
+                seen |= set(names)
+            if len(names) > 1 and rules.overvote == "skip":
+                continue
+            if len(names) > 1 and rules.overvote == "exhaust":
+                break
+            counted = sorted(n for n in names if n not in rules.excluded and n not in placed)
+            if counted:
+                kept.append("=".join(counted))
+                placed |= set(counted)
+        count = 1 if weight is None else int(row[weight])
+        ballots[tuple(kept)] = ballots.get(tuple(kept), 0) + count
+    return ballots
