@@ -35,9 +35,15 @@ __all__ = [
     "Contest",
     "MarkLog",
     "Member",
+    "Tags",
     "build_marks",
     "choose_contest",
+    "local",
     "members",
+    "read_members",
+    "top_elements",
+    "write_in_name",
+    "xml_root",
 ]
 
 MAX_RANK = 1000

@@ -195,7 +195,12 @@ def test_dominion_counts_mayor_under_each_overvote_rule(tmp_path: Path, rule: st
 
 def test_dominion_split_zipped_and_named_file_read_alike(tmp_path: Path) -> None:
     split = export(tmp_path / "split", parts=3)
-    check_mayor(dominion.read(split, contest="1"))
+    reported: list[tuple[int, int]] = []
+    check_mayor(
+        dominion.read(split, lambda done, total: reported.append((done, total)), contest="1")
+    )
+    parts = sum((split / f"CvrExport_{n}.json").stat().st_size for n in (1, 2, 3))
+    assert reported[-1] == (parts, parts)  # the progress of reading the three parts
     check_mayor(dominion.read(zipped(split, tmp_path / "split.zip"), contest="Mayor"))
     whole = export(tmp_path / "whole")
     check_mayor(dominion.read(whole / "CvrExport.json", contest="Mayor"))
