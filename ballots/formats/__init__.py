@@ -6,6 +6,8 @@ from __future__ import annotations
 import glob
 import importlib
 import inspect
+import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,11 @@ FORMATS: dict[str, FormatInfo] = {
     "pabulib": FormatInfo("ballots.formats.pabulib", (".pb",)),
     "json": FormatInfo("ballots.formats.json_", (".json",)),
     "ballots-csv": FormatInfo("ballots.formats.ballots_csv", (".csv",), writable=False),
+    # the records of certified tabulators (one contest read; a folder or zip for some)
+    "cdf": FormatInfo("ballots.formats.cdf", (".json", ".xml"), writable=False),
+    "dominion": FormatInfo("ballots.formats.dominion", (".json", ".zip"), writable=False),
+    "hart": FormatInfo("ballots.formats.hart", (".xml", ".zip"), writable=False),
+    "clearballot": FormatInfo("ballots.formats.clearballot", (".csv",), writable=False),
 }
 """Format name -> where it is implemented and which extensions it claims.
 
@@ -61,6 +68,11 @@ Writing to an extension several formats claim picks the first listed (``.csv`` -
 """
 
 _SNIFF_BYTES = 4096
+
+FOLDER_FORMATS = ("dominion", "hart")
+"""The formats whose one record is a folder (or a zip archive) of files."""
+
+CLEAR_BALLOT_HEADER = "RowNumber,BoxID"
 
 
 def _known() -> str:
@@ -76,6 +88,11 @@ def _sniff(head: bytes) -> str | None:
     first = stripped.splitlines()[0].strip() if stripped else ""
     if first.lstrip('"').startswith("#redbench_ballots"):
         return "ballots-csv"
+    if first.startswith(CLEAR_BALLOT_HEADER):
+        return "clearballot"
+    record = _sniff_record(stripped)
+    if record is not None:
+        return record
     if first.startswith("VoteKit"):
         return "votekit"
     if first.startswith("# FILE NAME") or "# ALTERNATIVE NAME" in text:
@@ -94,10 +111,50 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
+def _sniff_record(text: str) -> str | None:
+    """The certified tabulator's record a JSON or XML text looks like, or ``None``."""
+    if text.startswith("{"):
+        if any(mark in text for mark in ('"CVR.', '"CVRSnapshot"', '"CurrentSnapshotId"')):
+            return "cdf"
+        if '"Sessions"' in text or ('"List"' in text and '"Description"' in text):
+            return "dominion"
+    elif text.startswith("<"):
+        if "1500-103" in text or "<CastVoteRecordReport" in text:
+            return "cdf"
+        if "CVRDesign" in text or re.search(r"<(\w+:)?Cvr[\s>]", text):
+            return "hart"
+    return None
+
+
+def _sniff_folder(path: Path) -> str | None:
+    """The record a folder or zip archive holds (Dominion's export, Hart's XML files)."""
+    if path.is_dir():
+        names = [p.name for p in path.rglob("*") if p.is_file()]
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = [name.rsplit("/", 1)[-1] for name in archive.namelist()]
+        except (zipfile.BadZipFile, OSError):
+            return None
+    if any(re.fullmatch(r"CvrExport(_\d+)?\.json", name, re.IGNORECASE) for name in names):
+        return "dominion"
+    if any(name.lower().endswith(".xml") for name in names):
+        return "hart"
+    return None
+
+
 def detect(path: Path) -> str:
     """The format of ``path``: from its extension when only one format claims it, else from
-    the first bytes of its content."""
+    the first bytes of its content; a folder or zip archive from the files it holds."""
     path = Path(path)
+    if path.is_dir() or (path.suffix.lower() == ".zip" and path.is_file()):
+        folder = _sniff_folder(path)
+        if folder is not None:
+            return folder
+        raise UnknownFormat(
+            f"{path}: holds no record Red Bench reads (a Dominion export or Hart XML files);"
+            f" known formats: {_known()}"
+        )
     suffix = path.suffix.lower()
     claims = [name for name, info in FORMATS.items() if suffix in info.extensions]
     if len(claims) == 1:
@@ -129,34 +186,56 @@ def read_ballots(
     progress: Progress | None = None,
     *,
     rules: CvrRules | None = None,
+    contest: str | None = None,
 ) -> BallotBox:
     """Read a ballot file in the given format (or the detected one).
 
     Several files, a folder or a glob are one contest's records, for the formats that can be
-    read that way (:attr:`FormatInfo.several`). ``rules``: the ballot rules of an election
-    office's record, for the formats whose ``read`` takes them (``None``: the format's own).
+    read that way (:attr:`FormatInfo.several`); a folder holding a Dominion export or Hart's
+    XML files is one record, read whole by its format. ``rules``: the ballot rules of an
+    election office's record, for the formats whose ``read`` takes them (``None``: the
+    format's own). ``contest``: the contest to read (by id or name) from a record that holds
+    several, for the formats whose ``read`` takes one.
     """
-    if isinstance(path, str | Path) and not Path(path).is_dir() and not _is_glob(path):
+    whole = _record_folder(path, format)
+    if whole is not None:
+        files = [whole]
+    elif isinstance(path, str | Path) and not Path(path).is_dir() and not _is_glob(path):
         files = [Path(path)]
     else:
         files = ballot_files(path)
     for file in files:
-        check_file(file)
+        if file is not whole:
+            check_file(file)
     name = format if format is not None else detect(files[0])
     info = _info(name)
     if len(files) > 1 and not info.several:
         raise FormatError(f"the {name} format is read one file at a time, not {len(files)}")
     module = info.load()
     source: Path | list[Path] = files if len(files) > 1 else files[0]
-    if rules is None:
-        box: BallotBox = module.read(source, progress)
-        return box
-    if "rules" not in inspect.signature(module.read).parameters:
-        raise FormatError(
-            f"ballot rules apply to election-office records, not to the {name} format"
-        )
-    box = module.read(source, progress, rules=rules)
+    takes = inspect.signature(module.read).parameters
+    options: dict[str, object] = {}
+    if rules is not None:
+        if "rules" not in takes:
+            raise FormatError(
+                f"ballot rules apply to election-office records, not to the {name} format"
+            )
+        options["rules"] = rules
+    if contest is not None:
+        if "contest" not in takes:
+            raise FormatError(f"the {name} format holds one contest: there is none to choose")
+        options["contest"] = contest
+    box: BallotBox = module.read(source, progress, **options)
     return box
+
+
+def _record_folder(path: Path | str | Sequence[Path | str], format: str | None) -> Path | None:
+    """``path`` as one folder read whole (a Dominion export, Hart's XML files), or ``None``."""
+    if not isinstance(path, str | Path) or not Path(path).is_dir():
+        return None
+    if format in FOLDER_FORMATS or (format is None and _sniff_folder(Path(path)) is not None):
+        return Path(path)
+    return None
 
 
 def default_rules(format: str) -> CvrRules | None:

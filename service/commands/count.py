@@ -52,6 +52,9 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--lang", choices=LANGUAGES, help="language of labels (default: locale)")
     cmd.add_argument("--no-progress", action="store_true", help="no progress bar on reads")
     ballot_rules.arguments(cmd)
+    cmd.add_argument(
+        "--contest", help="the contest to count, by id or name, of a record holding several"
+    )
     cmd.set_defaults(handler=run)
     if name != "tally":
         return
@@ -104,7 +107,13 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     asked = ballot_rules.chosen(args)
     files = [path if path.is_dir() else existing(path) for path in args.file]
     source = files[0] if len(files) == 1 else files
-    box = read_ballots(source, args.format, _progress_bar(args, lang), rules=asked.rules)
+    box = read_ballots(
+        source,
+        args.format,
+        _progress_bar(args, lang),
+        rules=asked.rules,
+        contest=args.contest,
+    )
     rules = asked.rules or default_rules(box.format)
     published = box.published
     profile = box.profile

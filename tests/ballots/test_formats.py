@@ -380,7 +380,8 @@ def test_detect_unknown_lists_the_known_formats(tmp_path: Path) -> None:
         detect(path)
     assert str(info.value) == (
         f"{path}: cannot tell the ballot format from its name or content;"
-        " known formats: alaska, ballots-csv, blt, cvr, json, pabulib, preflib, votekit"
+        " known formats: alaska, ballots-csv, blt, cdf, clearballot, cvr, dominion, hart, json,"
+        " pabulib, preflib, votekit"
     )
 
 
@@ -421,7 +422,8 @@ def test_read_ballots_unknown_format_name(tmp_path: Path) -> None:
         read_ballots(path, format="odt")
     assert str(info.value) == (
         "unknown ballot format 'odt';"
-        " known formats: alaska, ballots-csv, blt, cvr, json, pabulib, preflib, votekit"
+        " known formats: alaska, ballots-csv, blt, cdf, clearballot, cvr, dominion, hart, json,"
+        " pabulib, preflib, votekit"
     )
 
 
@@ -439,7 +441,8 @@ def test_write_ballots_unknown_extension(tmp_path: Path) -> None:
         write_ballots(box, path)
     assert str(info.value) == (
         f"{path}: cannot tell the ballot format from the extension '.doc';"
-        " known formats: alaska, ballots-csv, blt, cvr, json, pabulib, preflib, votekit"
+        " known formats: alaska, ballots-csv, blt, cdf, clearballot, cvr, dominion, hart, json,"
+        " pabulib, preflib, votekit"
     )
 
 
