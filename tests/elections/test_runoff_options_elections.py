@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import tally
-from tests.elections.test_ranked_elections import ranked
+from ballots.formats import read_ballots
+from engine import RankedProfile, tally
+from tests.support.paths import ELECTIONS
 
 MINOR = (
     "Al Flowers",
@@ -31,9 +32,11 @@ def test_minneapolis_2017_write_ins_go_a_round_before_the_batch():
     # RCTab's report: round 1 drops the undeclared write-ins alone, round 2 eliminates the
     # 13 minor candidates at once, then Levy-Pounds, Hoch and Hodges; round 6 is the final.
     # Without the option the write-ins fall into round 1's batch with the minor candidates.
+    profile = read_ballots(ELECTIONS / "minneapolis" / "2017_minneapolis_mayor_cvr.xlsx").profile
+    assert isinstance(profile, RankedProfile)
     result = tally(
         "irv",
-        ranked("minneapolis/2017_minneapolis_mayor_cvr.xlsx"),
+        profile,
         batch=True,
         write_in="Undeclared Write-ins",
     )
