@@ -199,3 +199,24 @@ def test_single_winner_methods_still_refuse_more_seats_than_candidates(name):
         OptionError, match=r"seats \(5\) cannot exceed the number of candidates \(4\)"
     ):
         tally(name, FOUR, seats=5)
+
+
+def test_sequential_irv_ties_are_settled_and_numbered_across_passes():
+    # 6 ballots: 2 × A, 2 × B, 2 × C, no second choices: every step is a tie, so the lot
+    # decides them all. In lot order (smallest sha256 of "t\n" + name first) the names are
+    # first, second, third. Pass 1: round 1 all three tie → first out (its 2 run out);
+    # round 2 second and third tie at 2 now and in round 1 → lot: second out; third wins
+    # seat 1 in round 3. Pass 2 (third off): round 4 first and second tie at 2 → first
+    # out; round 5 second alone wins seat 2.
+    profile = RankedProfile.from_orders(list("ABC"), [["A"]] * 2 + [["B"]] * 2 + [["C"]] * 2)
+    first, second, third = sorted("ABC", key=lambda name: lot_key("t", name))
+    result = tally("sequential-irv", profile, seats=2, seed="t")
+    assert [r.eliminated for r in result.rounds] == [(first,), (second,), (), (first,), ()]
+    assert [r.elected for r in result.rounds] == [(), (), (third,), (), (second,)]
+    assert [r.exhausted for r in result.rounds] == [0.0, 2.0, 4.0, 2.0, 4.0]
+    assert result.winners == (third, second)
+    assert [(t.round, t.tied, t.rule, t.chosen) for t in result.ties] == [
+        (1, ("A", "B", "C"), "lot", (first,)),
+        (2, tuple(sorted((second, third))), "lot", (second,)),
+        (4, tuple(sorted((first, second))), "lot", (first,)),
+    ]
