@@ -150,7 +150,8 @@ def runoff_pass(
       A batch is never so large that it would leave one candidate.
     - ``stop_after`` N: the count stops after round N of this runoff; if no one has won
       by then, the candidate with the most votes in round N wins (``stopped``; a tie for
-      the lead: the earlier-round rule, then the lot).
+      the lead: the earlier-round rule, then the lot; never the write-in, even one still
+      holding votes, which round N then does not eliminate).
 
     A round where no ballot counts for any candidate ends the runoff without a winner,
     unless ``empty_decides`` (a later pass of sequential IRV), where the ordinary rules go on.
@@ -197,8 +198,12 @@ def runoff_pass(
         )
         stopping = rules.stop_after > 0 and k >= rules.stop_after
         write_in_live = w is not None and w in continuing and int(votes[w]) > 0
-        if winner is None and not write_in_live:
-            chosen, code = _elected(votes, continuing, electable, history, tb, number, rules, fixed)
+        if winner is None and (stopping or not write_in_live):
+            chosen, code = (
+                (None, "")
+                if write_in_live
+                else _elected(votes, continuing, electable, history, tb, number, rules, fixed)
+            )
             if chosen is None and stopping:
                 chosen, code = _leader(votes, electable, history, tb, number), "stopped"
             if chosen is not None:

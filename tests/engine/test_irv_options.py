@@ -331,3 +331,10 @@ def test_the_default_options_are_todays_count():
         "until_two": False,
         "write_in": "",
     }
+
+
+def test_stopping_while_the_write_in_still_holds_votes_elects_the_leader_of_the_rest():
+    # W_MAJORITY stopped after round 1: W (6) would go this round, but the count stops;
+    # the write-in is never elected, so A (3) wins and no one is eliminated.
+    result = tally("irv", W_MAJORITY, write_in="W", stop_after=1)
+    assert rounds_of(result) == [({"A": 3.0, "B": 2.0, "W": 6.0}, ("A",), (), 0.0, "stopped")]

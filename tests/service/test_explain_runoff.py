@@ -73,10 +73,10 @@ def test_until_two_and_stop_after_are_told():
     told = stories("irv", UNTIL_TWO, until_two=True)
     assert told[-1] == "只剩 A、B 两个方案，计票结束（当选的方案在前面的步骤已经确定）。"
     assert stories("irv", FOUR, stop_after=1)[0].endswith(
-        "按规定计到第 1 步为止；A 得票最多（5 票），当选。"
+        "按规定最多计 1 步，计票到此为止；A 得票最多（5 票），当选。"
     )
     assert stories("irv", UNTIL_TWO, until_two=True, stop_after=2)[-1] == (
-        "按规定计到第 2 步为止，计票结束。"
+        "按规定最多计 2 步，计票到此为止。"
     )
 
 
