@@ -88,7 +88,9 @@ def bottoms_up(
         )
         write_in_live = w is not None and w in continuing and int(votes[w]) > 0
         if share:
-            done = len(continuing) == 1 or all(votes[i] * 100 > share * in_play for i in continuing)
+            done = len(continuing) == 1 or all(
+                int(votes[i]) * 100 > share * in_play for i in continuing
+            )
         else:
             done = len(continuing) <= seats
         if done and not write_in_live:
