@@ -30,6 +30,8 @@ class OptionSpec:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     help: str = ""
+    below: float | None = None
+    """A number option's value must be less than this (a percentage below 100)."""
 
     def check(self, name: str, value: Option) -> Option:
         if self.choices:
@@ -41,11 +43,19 @@ class OptionSpec:
             if not isinstance(value, bool):
                 raise OptionError(f"option {name} must be true or false, got {value!r}")
             return value
+        if isinstance(self.default, str):  # a free text option, such as a candidate's name
+            if not isinstance(value, str):
+                raise OptionError(f"option {name} must be text, got {value!r}")
+            return value
         if isinstance(self.default, int | float) or self.default is None:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise OptionError(f"option {name} must be a number, got {value!r}")
+            if isinstance(self.default, int) and not isinstance(value, int):
+                raise OptionError(f"option {name} must be a whole number, got {value!r}")
             if self.minimum is not None and value < self.minimum:
                 raise OptionError(f"option {name} must be at least {self.minimum:g}, got {value}")
+            if self.below is not None and value >= self.below:
+                raise OptionError(f"option {name} must be less than {self.below:g}, got {value}")
         return value
 
 
@@ -141,7 +151,9 @@ def tally(
     """Count ``profile`` with the method ``name``.
 
     ``seats`` is the number of winners (for single-winner methods, the top ``seats`` of
-    their ranking); ``seed`` draws lots where the method's own rules leave a tie (without
+    their ranking, at most one per candidate; a method filling several seats, or counting
+    approvals, elects every candidate when asked for more seats than there are candidates);
+    ``seed`` draws lots where the method's own rules leave a tie (without
     a seed such a tie raises :class:`~engine.errors.TieUnresolved`).
     A profile with no ballots, or with blank ones only, is not counted: every method gives
     "no decision" (``Result.no_decision``), never a winner drawn by lot; so does a method
@@ -154,7 +166,7 @@ def tally(
         )
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
         raise OptionError(f"seats must be a whole number of at least 1, got {seats!r}")
-    if seats > profile.n_candidates and info.accepts != "approval":
+    if seats > profile.n_candidates and info.accepts != "approval" and not info.multiwinner:
         raise OptionError(
             f"seats ({seats}) cannot exceed the number of candidates ({profile.n_candidates})"
         )
@@ -170,7 +182,9 @@ def tally(
     if profile.marked == 0:  # nothing to count: no method runs, no lot is drawn
         reason: NoDecision = "no-ballots" if profile.total == 0 else "no-valid-ballots"
         return undecided(name, profile, options_used, reason, tb.seed)
-    outcome = info.func(profile, tb, seats, chosen)
+    # a method filling several seats elects every candidate when there are no more of them
+    # than seats: it counts as if asked for one seat per candidate (the request is recorded)
+    outcome = info.func(profile, tb, min(seats, profile.n_candidates), chosen)
     if outcome.no_decision is not None:
         return undecided(name, profile, options_used, outcome.no_decision, tb.seed)
     names = profile.candidates

@@ -89,12 +89,16 @@ class FirstPreferences:
 
     EXHAUSTED = -1
 
-    def __init__(self, profile: RankedProfile) -> None:
+    def __init__(self, profile: RankedProfile, without: Sequence[int] = ()) -> None:
+        """The first round's count, with the candidates ``without`` as if not on the ballots
+        (a later pass of sequential IRV)."""
         self.ranks = profile.ranks
         self.m = profile.n_candidates
         self.weights = profile.counts
         self.active = np.ones(self.m, dtype=bool)
-        self.top = first_choices(self.ranks)  # EXHAUSTED for empty ballots and overvotes
+        self.active[list(without)] = False
+        # EXHAUSTED for empty ballots and overvotes
+        self.top = next_choices(self.ranks, self.active) if without else first_choices(self.ranks)
         held = self.top >= 0
         self.tally = sum_by(self.top[held], self.weights[held], self.m)
 

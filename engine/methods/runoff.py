@@ -1,143 +1,17 @@
-"""Runoff methods: instant runoff (IRV), Bucklin and STAR."""
+"""Runoff methods besides instant runoff (:mod:`engine.methods.irv`): Bucklin and STAR."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import numpy as np
-from numpy.typing import NDArray
 
 from engine.counts import weighted
-from engine.methods.common import FirstPreferences, groups_by_score, rank_histogram, tallies_of
+from engine.methods.common import groups_by_score, rank_histogram, tallies_of
 from engine.profile import RankedProfile, ScoreProfile
-from engine.registry import OptionSpec, Outcome, method
-from engine.result import Option, Round, Transfer
+from engine.registry import Outcome, method
+from engine.result import Option, Round
 from engine.tiebreak import TieBreaker
-
-
-@method(
-    "irv",
-    accepts="ranked",
-    summary="Instant runoff: eliminate the last-placed candidate and transfer, until a majority.",
-    summary_zh="逐轮淘汰得票最少的方案，把其选票转给下一志愿，直到有方案过半",
-    options={"batch": OptionSpec(False, help="eliminate at once every candidate who cannot win")},
-    claims=("anonymous", "neutral", "majority"),
-)
-def irv(
-    profile: RankedProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
-) -> Outcome:
-    """Instant runoff, round by round.
-
-    Each round a ballot counts for its highest-ranked continuing candidate; a ballot whose
-    highest-ranked continuing candidates are tied is an overvote and counts for nobody from
-    then on (if every ballot is one, there is no decision). A candidate with more than half
-    of the votes still in play wins; otherwise the candidate with the fewest votes is
-    eliminated.
-    Candidates tied for last are compared round by round from the first: at the earliest
-    round where they differ, those with the fewest votes stay in the tie and the others are
-    spared, and the ones still tied are compared at the next round, and so on (rule
-    ``earlier-round``, :func:`~engine.tiebreak.history_order`); if they never differ, the
-    lot decides.
-    With ``batch``, every lowest group of candidates whose combined votes are fewer than
-    the next candidate's is eliminated together (they cannot catch up).
-    """
-    m = profile.n_candidates
-    count = FirstPreferences(profile)
-    active = count.active
-    history: list[NDArray[np.int64]] = []
-    rounds: list[Round] = []
-    eliminated_order: list[int] = []
-    total = profile.total
-    previous: NDArray[np.int64] | None = None
-    previous_exhausted = 0
-    while True:
-        number = len(rounds) + 1
-        votes = count.votes()
-        continuing = [int(i) for i in np.flatnonzero(active)]
-        in_play = int(votes.sum())
-        if in_play == 0 and number == 1:  # every ballot an overvote: none counts for anyone
-            return Outcome(no_decision="no-valid-ballots")
-        exhausted = total - in_play
-        transfers: tuple[Transfer, ...] = ()
-        if previous is not None and rounds[-1].eliminated:
-            received = {profile.candidates[i]: float(votes[i] - previous[i]) for i in continuing}
-            transfers = (
-                Transfer(
-                    source="+".join(rounds[-1].eliminated),
-                    kind="exclusion",
-                    value=1.0,
-                    received=received,
-                    exhausted=float(exhausted - previous_exhausted),
-                ),
-            )
-        leader = max(continuing, key=lambda i: int(votes[i]))
-        if int(votes[leader]) * 2 > in_play or len(continuing) == 1:
-            rounds.append(
-                Round(
-                    number=number,
-                    tallies=tallies_of(profile, votes, continuing),
-                    elected=(profile.candidates[leader],),
-                    exhausted=float(exhausted),
-                    transfers=transfers,
-                    note="majority",
-                )
-            )
-            break
-        history.append(votes)
-        losers = _eliminate(votes, continuing, history, tb, number, bool(options["batch"]))
-        rounds.append(
-            Round(
-                number=number,
-                tallies=tallies_of(profile, votes, continuing),
-                eliminated=tuple(profile.candidates[i] for i in losers),
-                exhausted=float(exhausted),
-                transfers=transfers,
-                note="elimination",
-            )
-        )
-        eliminated_order.extend(losers)
-        count.remove(losers)
-        previous, previous_exhausted = votes, exhausted
-    left = [i for i in range(m) if active[i]]
-    ranking = groups_by_score(votes, among=left)
-    for loser in reversed(eliminated_order):
-        ranking.append([loser])
-    return Outcome(ranking=ranking, rounds=rounds, scores=None)
-
-
-def _eliminate(
-    votes: NDArray[np.int64],
-    continuing: list[int],
-    history: list[NDArray[np.int64]],
-    tb: TieBreaker,
-    number: int,
-    batch: bool,
-) -> list[int]:
-    """Who leaves the count this round (see :func:`irv` for the tie rule)."""
-    if batch:
-        ordered = sorted(continuing, key=lambda i: int(votes[i]))
-        running, cut = 0, 0
-        for pos in range(len(ordered) - 1):
-            running += int(votes[ordered[pos]])
-            nxt = int(votes[ordered[pos + 1]])
-            if running < nxt and pos + 1 < len(ordered) - 1:
-                cut = pos + 1
-        if cut > 1:
-            return sorted(ordered[:cut])
-    low = min(int(votes[i]) for i in continuing)
-    tied = [i for i in continuing if votes[i] == low]
-    if len(tied) == 1:
-        return tied
-    return [
-        tb.settle(
-            tied,
-            history[:-1],
-            rule="earlier-round",
-            lowest=True,
-            purpose="eliminate",
-            round=number,
-        )
-    ]
 
 
 @method(

@@ -21,6 +21,7 @@ from typing import TextIO
 import msgspec
 
 from ballots.box import BallotBox, PublishedCount
+from engine.methods.irv import THRESHOLDS
 from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS
 from engine.result import Option
@@ -63,17 +64,20 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
     )
     cmd.add_argument("--budget", type=float, help="budget (overrides the file's)")
     cmd.add_argument(
-        "--batch", action="store_true", help="IRV: eliminate every candidate who cannot win at once"
+        "--batch",
+        action="store_true",
+        help="IRV, sequential-irv: eliminate every candidate who cannot win at once",
     )
     for flag, helptext in METHOD_FLAGS.items():
         if flag != "rules":  # --rules is the ballot rules' flag too (service.commands.ballot_rules)
             cmd.add_argument(f"--{flag}", help=helptext)
     _stv_arguments(cmd)
+    runoff_arguments(cmd)
 
 
-STV_FLAGS = ("quota", "integer_threshold", "decimals", "one_per_round", "write_in")
-"""The STV options set by flags of their own (``--rules fractional``; ``--write-in`` for
-every STV rule set): each overrides the file's when given."""
+STV_FLAGS = ("quota", "integer_threshold", "decimals", "one_per_round")
+"""The STV options set by flags of their own (``--rules fractional``; ``--write-in``, which
+every STV rule set takes too, is among :data:`RUNOFF_OPTIONS`): each overrides the file's."""
 
 
 def _stv_arguments(cmd: argparse.ArgumentParser) -> None:
@@ -93,9 +97,6 @@ def _stv_arguments(cmd: argparse.ArgumentParser) -> None:
         "--one-per-round",
         action=argparse.BooleanOptionalAction,
         help="STV fractional: at most one winner per round (default no)",
-    )
-    cmd.add_argument(
-        "--write-in", help="STV: the candidate standing for undeclared write-ins (eliminated first)"
     )
 
 
@@ -258,7 +259,52 @@ def _method_and_options(
             options[flag] = getattr(args, flag)
     if getattr(args, "batch", False):
         options["batch"] = True
+    for option in RUNOFF_OPTIONS:
+        if getattr(args, option, None) is not None:
+            options[option] = getattr(args, option)
     return method, options, note
+
+
+# --- the contest options of instant runoff and its relatives (irv, sequential-irv, bottoms-up)
+
+RUNOFF_OPTIONS = ("write_in", "until_two", "threshold", "stop_after", "percentage")
+"""The options :func:`runoff_arguments` sets, by the engine's names."""
+
+
+def runoff_arguments(cmd: argparse.ArgumentParser) -> None:
+    """The flags of the contest options an election office sets for instant runoff
+    (docs/counting.md); each overrides the file's."""
+    cmd.add_argument(
+        "--write-in",
+        metavar="NAME",
+        help="IRV, sequential-irv, bottoms-up, STV: the candidate standing for undeclared "
+        "write-ins, eliminated first and never elected",
+    )
+    cmd.add_argument(
+        "--until-two",
+        action="store_true",
+        default=None,
+        help="IRV, sequential-irv: go on eliminating after the majority until two remain",
+    )
+    cmd.add_argument(
+        "--threshold",
+        choices=THRESHOLDS,
+        help="IRV, sequential-irv: more than half of each round's votes (majority, default) "
+        "or of the first round's (first-round)",
+    )
+    cmd.add_argument(
+        "--stop-after",
+        type=int,
+        metavar="N",
+        help="IRV, sequential-irv: stop after round N, whose leader wins (0: no limit)",
+    )
+    cmd.add_argument(
+        "--percentage",
+        type=float,
+        metavar="P",
+        help="bottoms-up: eliminate until everyone left has more than P %% of the votes; "
+        "they all win (0 < P < 100)",
+    )
 
 
 def _with_budget(box: BallotBox, budget: float) -> ApprovalProfile:

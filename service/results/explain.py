@@ -39,6 +39,7 @@ from engine.methods.pairwise import (
     strict_cycle,
     strongest_path,
 )
+from engine.methods.sequential import split_pass
 from engine.result import Result, Round, Tie, Transfer
 from engine.tiebreak import lot_key
 from service.i18n import text
@@ -343,7 +344,7 @@ def _step_sentences(result: Result, i: int, outgoing: Sequence[Transfer], lang: 
     rnd = result.rounds[i]
     method, note = result.method, rnd.note
     out: list[str] = []
-    if i == 0 and method in ("irv", "stv", "plurality"):
+    if i == 0 and method in ("irv", "stv", "plurality", *RUNOFFS):
         out.append(text(lang, "explain.first.ranked"))
         if rnd.exhausted > EPS:
             out.append(text(lang, "explain.first.unusable", count=grouped_number(rnd.exhausted)))
@@ -355,10 +356,8 @@ def _step_sentences(result: Result, i: int, outgoing: Sequence[Transfer], lang: 
         return out + _bucklin_sentences(result, i, lang)
     if method == "star":
         return out + _star_sentences(result, i, lang)
-    if method == "irv":
-        if note == "majority":
-            return [*out, _majority_sentence(rnd, lang)]
-        return out + _elimination_sentences(result, rnd, outgoing, lang)
+    if method in RUNOFFS:
+        return out + _runoff_sentences(result, i, outgoing, lang)
     if method == "stv":
         return out + _stv_sentences(result, rnd, outgoing, lang)
     if note in ("first-count", "points", "approvals"):
@@ -1002,3 +1001,51 @@ def _lot_lines(result: Result, lang: str) -> tuple[str, ...]:
         else:
             out.append(text(lang, "explain.lot.keys_at", n=tie.round, keys=keys_words))
     return tuple(out)
+
+
+# --- instant runoff and its relatives: their options' steps (docs/counting.md) -----------
+
+RUNOFFS: Final = ("irv", "sequential-irv", "bottoms-up")
+"""The methods whose steps :func:`_runoff_sentences` tells: instant runoff's notes, each
+possibly in a pass of sequential IRV (``pass-2:elimination``)."""
+
+
+def _runoff_sentences(result: Result, i: int, outgoing: Sequence[Transfer], lang: str) -> list[str]:
+    """A step of instant runoff, sequential IRV or bottoms-up elimination: the pass it
+    opens, then what its note says happened."""
+    rnd = result.rounds[i]
+    number_, note = split_pass(rnd.note)
+    out: list[str] = []
+    if number_ is not None and (i == 0 or split_pass(result.rounds[i - 1].note)[0] != number_):
+        before = [w for w in result.winners[: number_ - 1]]
+        if before:
+            out.append(text(lang, "explain.runoff.pass", n=number_, names=listed(lang, before)))
+        else:
+            out.append(text(lang, "explain.runoff.pass_first", n=number_))
+    names = listed(lang, rnd.elected)
+    votes = grouped_number(rnd.tallies[rnd.elected[0]]) if rnd.elected else ""
+    quota = grouped_number(rnd.quota) if rnd.quota is not None else ""
+    if note == "majority":
+        out.append(_majority_sentence(rnd, lang))
+    elif note in ("threshold", "two-left", "seats-filled", "final-two"):
+        shown = listed(lang, list(rnd.tallies))
+        key = f"explain.runoff.{note}"
+        out.append(text(lang, key, name=names, votes=votes, quota=quota, names=shown))
+    elif note == "percentage":
+        share = grouped_number(float(result.options.get("percentage") or 0))
+        out.append(text(lang, "explain.runoff.percentage", names=names, share=share, quota=quota))
+    elif note == "stopped":
+        after = int(result.options.get("stop_after") or 0)
+        key = "explain.runoff.stopped" if rnd.elected else "explain.runoff.stopped_after"
+        out.append(text(lang, key, name=names, votes=votes, n=after))
+    elif note == "write-in":
+        gone = rnd.eliminated[0]
+        out.append(
+            text(
+                lang, "explain.runoff.write_in", name=gone, votes=grouped_number(rnd.tallies[gone])
+            )
+        )
+        out += [_moves(lang, gone, t) for t in outgoing if t.kind == "exclusion"]
+    else:
+        out += _elimination_sentences(result, rnd, outgoing, lang)
+    return out
