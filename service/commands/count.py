@@ -98,6 +98,8 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
         return 0
     method, options, note = _method_and_options(args, published, lang)
     mode = tie_break_of(args, lang)
+    if mode is None and published is not None:  # the file's mode, answers and all
+        mode = published.tie_break
     result = with_answers(
         lambda asked: tally(
             method, profile, seats=seats, seed=lot.seed, tie_break=asked, **options
