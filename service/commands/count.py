@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     lot = choose_seed(args.seed, published, profile)
     said = [line for line in (lot.line(lang),) if line]
     names = names_of(box, lang)
-    extra: dict[str, object] = {"seed_source": lot.source, "published": published}
+    extra: dict[str, object] = {"seed_source": lot.source, "published": _shown(published)}
     if names:  # the file counts its options under numbers: their names beside them
         extra["names"] = names
     if args.command == "compare":
@@ -374,3 +374,13 @@ def tie_lines(result: Result, lang: str) -> list[str]:
     if stated.order:
         return [text(lang, "recount.tie_break.order", mode=mode, order=listed(lang, stated.order))]
     return [text(lang, "recount.tie_break", mode=mode)]
+
+
+def _shown(published: PublishedCount | None) -> object:
+    """The file's published count as ``--json`` shows it (its tie-break mode only when the
+    file states one)."""
+    if published is None or published.tie_break is not None:
+        return published
+    shown = msgspec.to_builtins(published)
+    del shown["tie_break"]
+    return shown

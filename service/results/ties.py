@@ -25,7 +25,7 @@ from service.rounds.settings import TieQuestion
 def question_of(tie: TieUnresolved) -> TieQuestion:
     """The question an asking tie puts to the facilitator."""
     return TieQuestion(
-        round=tie.round, purpose=str(tie.purpose), tied=tuple(tie.tied), count=tie.count
+        round=tie.round, purpose=str(tie.purpose), tied=list(tie.tied), count=tie.count
     )
 
 
@@ -78,10 +78,10 @@ async def store_answer(
             "tie-answer-choice", field="chosen", tied=list(question.tied), count=question.count
         )
     answer = TieAnswer(
-        round=question.round, purpose=question.purpose, tied=question.tied, chosen=picked
+        round=question.round, purpose=question.purpose, tied=tuple(question.tied), chosen=picked
     )
     round_row.options = msgspec.structs.replace(
-        options, tie_answers=(*options.tie_answers, answer), tie_question=None
+        options, tie_answers=[*options.tie_answers, answer], tie_question=None
     )
     record(
         db,

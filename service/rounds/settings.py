@@ -47,9 +47,9 @@ class RoundOptions(Setting, frozen=True):
     tie_break: TieBreakMode | None = None
     """The count's tie-break mode (:class:`~engine.tiebreak.TieBreaker`); ``None`` (every
     round stored before modes existed): the method's own rule, then ``tie_policy``."""
-    tie_order: tuple[str, ...] = ()
+    tie_order: list[str] = []
     """``candidate-order``: every option once, the preferred first."""
-    tie_answers: tuple[TieAnswer, ...] = ()
+    tie_answers: list[TieAnswer] = []
     """The facilitator's answers to the ties the count asked (modes that ask), in order."""
     tie_question: TieQuestion | None = None
     """The tie the last count stopped at, waiting for the facilitator's answer."""
@@ -79,7 +79,9 @@ class RoundOptions(Setting, frozen=True):
         """The count's tie-break mode with its order and the answers so far, for the engine."""
         if self.tie_break is None:
             return None
-        return TieBreak(mode=self.tie_break, order=self.tie_order, answers=self.tie_answers)
+        return TieBreak(
+            mode=self.tie_break, order=tuple(self.tie_order), answers=tuple(self.tie_answers)
+        )
 
 
 class TieQuestion(Setting, frozen=True):
@@ -88,13 +90,13 @@ class TieQuestion(Setting, frozen=True):
 
     round: int | None
     purpose: str
-    tied: tuple[str, ...]
+    tied: list[str]
     count: int = 1
 
 
-def tie_order_names(typed: str) -> tuple[str, ...]:
+def tie_order_names(typed: str) -> list[str]:
     """The option names of a typed tie order: one per line, blank lines skipped."""
-    return tuple(line.strip() for line in typed.splitlines() if line.strip())
+    return [line.strip() for line in typed.splitlines() if line.strip()]
 
 
 class BallotSettings(Setting, frozen=True):

@@ -136,7 +136,7 @@ async def test_only_those_who_close_rounds_answer(client, db, staff):
         use_session(client, staff[role])
         refused = await post_form(client, f"/console/rounds/{round_id}/tie", {"chosen": P3})
         assert refused.status_code == 403, role
-    assert (await db.get(Round, round_id, populate_existing=True)).options.tie_answers == ()
+    assert (await db.get(Round, round_id, populate_existing=True)).options.tie_answers == []
 
 
 async def test_an_answer_without_a_question_is_refused(client, db, staff):
@@ -232,7 +232,7 @@ async def test_the_set_up_form_takes_a_mode_and_an_order(client, db, staff):
     assert saved.status_code == 200, saved.text
     row = await db.get(Round, rid, populate_existing=True)
     assert row.options.tie_break == "candidate-order"
-    assert row.options.tie_order == tuple(reversed(names))
+    assert row.options.tie_order == list(reversed(names))
     shown = (await client.get(f"/api/v1/rounds/{rid}", headers=staff["facilitator"])).json()
     assert shown["options"]["tie_order"] == "\n".join(reversed(names))
     again = (await client.get(f"/console/rounds/{rid}")).text
