@@ -19,6 +19,7 @@ from sqlalchemy import select
 from service.cli import main
 from service.db.models import AuditEvent, Round, RoundResult
 from service.records.document import answer_lines, tie_break_pairs
+from tests.support.documents import pdf_text
 from tests.support.pages import post_form, set_up, use_session
 from tests.support.park import PARK
 from tests.support.rounds import make_round, ranked, vote
@@ -46,7 +47,7 @@ async def download(
     name = re.search(r'filename="([^"]+)"', response.headers["content-disposition"])
     assert name is not None
     path = folder / fmt / name.group(1)
-    path.parent.mkdir(exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(response.content)
     return path
 
@@ -172,6 +173,13 @@ async def test_the_record_and_every_export_state_the_mode_and_the_answer(
         assert again.pop("published")["tie_break"]["answers"][0]["chosen"] == [P3], fmt
         assert again.pop("seed_source") == "file"
         assert again == shown, fmt
+    bundle = await download(client, staff["secretary"], round_id, "json", tmp_path / "v")
+    assert main(["verify", str(bundle)]) == 0  # the recount of the bundle uses the answers
+    pdf = await client.get(f"/api/v1/rounds/{round_id}/exports/pdf", headers=staff["secretary"])
+    assert pdf.status_code == 200
+    printed = re.sub(r"\s+", "", pdf_text(pdf.content, tmp_path))
+    assert "平局处理方式停下来由主持人决定" in printed
+    assert f"第3轮淘汰平局：{TIED[0]}、{TIED[1]}并列，由主持人决定淘汰{P3}" in printed
 
 
 @pytest.mark.parametrize(
