@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+import msgspec
+
 from ballots.errors import FormatError
 from engine.profile import Profile
-from engine.result import Option
+from engine.result import Option, TieBreak
 
 PREFIX: Final[str] = "redbench_"
 """Every key of a published count in a file starts with this (PrefLib writes it
@@ -30,6 +32,7 @@ KEYS: Final[tuple[str, ...]] = (
     "tie_policy",
     "lot_rule",
     "lot_seed",
+    "tie_break",
 )
 """The fields of a published count, in the order files list them (``redbench_`` first)."""
 
@@ -52,6 +55,9 @@ class PublishedCount:
     method_options: Mapping[str, Option] = field(default_factory=dict)
     tie_policy: Literal["lot", "refuse"] = "lot"
     lot_seed: str | None = None
+    tie_break: TieBreak | None = None
+    """The count's tie-break mode, its order and the operator's answers (``None``: each
+    method's own rule, then the lot); a file states it as compact JSON."""
 
     def __post_init__(self) -> None:
         if self.tie_policy == "lot" and (
@@ -78,6 +84,9 @@ class PublishedCount:
         ]
         if self.lot_seed is not None:
             pairs += [("lot_rule", LOT_RULE), ("lot_seed", self.lot_seed)]
+        if self.tie_break is not None:
+            stated = msgspec.json.encode(self.tie_break, order="deterministic").decode()
+            pairs.append(("tie_break", stated))
         return pairs
 
     @classmethod
@@ -121,7 +130,20 @@ class PublishedCount:
             method_options=_options(found.get("method_options", "{}")),
             tie_policy="refuse" if policy == "refuse" else "lot",
             lot_seed=seed,
+            tie_break=_tie_break(found.get("tie_break", "")),
         )
+
+
+def _tie_break(stated: str) -> TieBreak | None:
+    """A tie-break field: the JSON of :class:`~engine.result.TieBreak`, or nothing."""
+    if not stated.strip():
+        return None
+    try:
+        return msgspec.json.decode(stated, type=TieBreak)
+    except msgspec.ValidationError as exc:
+        raise FormatError(f"{PREFIX}tie_break is not a tie-break mode: {exc}") from None
+    except msgspec.DecodeError:
+        raise FormatError(f"{PREFIX}tie_break {stated!r} is not JSON") from None
 
 
 def _options(text: str) -> dict[str, Option]:

@@ -58,7 +58,7 @@ from ballots.errors import FormatError
 from ballots.kinds import Ballot, BallotRules
 from engine.compare import Comparison
 from engine.process import ProcessPhase
-from engine.result import Option, Result
+from engine.result import Option, Result, TieBreak
 from engine.validity import Validity, Verdict
 
 FORMAT: Final[str] = "redbench-decision"
@@ -195,6 +195,9 @@ class Counting(_Record, frozen=True, kw_only=True):
     seats: Annotated[int, Meta(ge=1)] = 1
     tie_policy: Literal["lot", "refuse"] = "lot"
     method_options: dict[str, Option] = {}
+    tie_break: TieBreak | UnsetType = UNSET
+    """The round's tie-break mode with its order and the facilitator's answers (left out for
+    a round without one, so older bundles keep their bytes and digests)."""
 
 
 class BallotEntry(_Record, frozen=True, kw_only=True):

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
+from msgspec import UnsetType
 
 from ballots.box import BallotBox, PublishedCount
 from ballots.bundle import (
@@ -51,7 +52,7 @@ from ballots.kinds import (
 from engine.compare import Comparison, compare
 from engine.profile import ApprovalProfile, Profile, RankedProfile
 from engine.registry import tally
-from engine.result import Option, Result
+from engine.result import Option, Result, TieBreak
 
 
 def profile_of(record: RoundRecord) -> Profile:
@@ -65,6 +66,11 @@ def seed_for(counting: Counting, box_digest: str) -> str | None:
     return lot_seed(box_digest) if counting.tie_policy == "lot" else None
 
 
+def tie_break_of(counting: Counting) -> TieBreak | None:
+    """The round's tie-break mode (``None``: the method's own rule, then the lot)."""
+    return None if isinstance(counting.tie_break, UnsetType) else counting.tie_break
+
+
 def recount(record: RoundRecord, box_digest: str) -> tuple[Result, Comparison | None]:
     """The round's result and method comparison, counted again from its ballots; the lot
     seed comes from ``box_digest`` (pass the digest recomputed from the ballots)."""
@@ -72,7 +78,12 @@ def recount(record: RoundRecord, box_digest: str) -> tuple[Result, Comparison | 
     profile = profile_of(record)
     seed = seed_for(counting, box_digest)
     result = tally(
-        counting.method, profile, seats=counting.seats, seed=seed, **counting.method_options
+        counting.method,
+        profile,
+        seats=counting.seats,
+        seed=seed,
+        tie_break=tie_break_of(counting),
+        **counting.method_options,
     )
     comparison = None
     if isinstance(profile, RankedProfile):
@@ -89,6 +100,7 @@ def published_count(record: RoundRecord) -> PublishedCount:
         method_options=dict(counting.method_options),
         tie_policy=counting.tie_policy,
         lot_seed=seed_for(counting, record.ballot_box_digest),
+        tie_break=tie_break_of(counting),
     )
 
 

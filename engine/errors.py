@@ -6,7 +6,8 @@ EngineError
 │   ├── UnknownMethod   no method registered under that name
 │   ├── KindMismatch    the method cannot count this kind of ballot
 │   └── OptionError     an option is unknown or out of range (seats, budget, ...)
-├── TieUnresolved       a tie had to be broken and no lot seed was given
+├── TieUnresolved       a tie had to be broken and no lot seed was given, or the operator
+│                       must decide it (tie-break mode ``ask``)
 └── TransitionRefused   a process or round cannot move to the requested phase
 """
 
@@ -38,15 +39,34 @@ class OptionError(MethodError):
 
 
 class TieUnresolved(EngineError):
-    """A tie decides the outcome and no lot seed was configured to break it."""
+    """A tie decides the outcome and no lot seed was configured to break it, or (``asked``)
+    the count's tie-break mode asks the operator: ``count`` of ``tied`` (sorted) are to be
+    chosen for ``purpose`` (``eliminate``, ``elect``, ...) at ``round``."""
 
-    def __init__(self, message: str, tied: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        message: str,
+        tied: tuple[str, ...],
+        round: int | None = None,
+        purpose: str | None = None,
+        asked: bool = False,
+        count: int = 1,
+    ) -> None:
         super().__init__(message)
         self.tied = tied
+        self.round = round
+        self.purpose = purpose
+        self.asked = asked
+        self.count = count
 
-    def __reduce__(self) -> tuple[type[TieUnresolved], tuple[str, tuple[str, ...]]]:
-        """Pickled with its tied candidates, so it travels back from a worker process."""
-        return (type(self), (str(self), self.tied))
+    def __reduce__(
+        self,
+    ) -> tuple[type[TieUnresolved], tuple[str, tuple[str, ...], int | None, str | None, bool, int]]:
+        """Pickled with its tie, so it travels back from a worker process."""
+        return (
+            type(self),
+            (str(self), self.tied, self.round, self.purpose, self.asked, self.count),
+        )
 
 
 class TransitionRefused(EngineError):

@@ -16,9 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from msgspec import UNSET, UnsetType
+
 from engine.errors import KindMismatch, OptionError, UnknownMethod
 from engine.profile import Profile
-from engine.result import Decision, NoDecision, Option, Result, Round
+from engine.result import Decision, NoDecision, Option, Result, Round, TieBreak
 from engine.tiebreak import TieBreaker
 
 
@@ -146,6 +148,7 @@ def tally(
     *,
     seats: int = 1,
     seed: str | int | None = None,
+    tie_break: TieBreak | Option = None,
     **options: Option,
 ) -> Result:
     """Count ``profile`` with the method ``name``.
@@ -154,7 +157,12 @@ def tally(
     their ranking, at most one per candidate; a method filling several seats, or counting
     approvals, elects every candidate when asked for more seats than there are candidates);
     ``seed`` draws lots where the method's own rules leave a tie (without
-    a seed such a tie raises :class:`~engine.errors.TieUnresolved`).
+    a seed such a tie raises :class:`~engine.errors.TieUnresolved`); ``tie_break`` is the
+    count's tie-break mode (:class:`~engine.tiebreak.TieBreaker`; ``None``: each method's own
+    rule, then the lot), stated in the result with the order it followed and the answers
+    it used. (It is typed to take an option value too only so that callers passing
+    ``**options`` of plain values still type-check; anything but a ``TieBreak`` or ``None``
+    is refused.)
     A profile with no ballots, or with blank ones only, is not counted: every method gives
     "no decision" (``Result.no_decision``), never a winner drawn by lot; so does a method
     under whose rules no ballot counts for anyone (its ``Outcome.no_decision``).
@@ -177,16 +185,18 @@ def tally(
     chosen: dict[str, Option] = {}
     for key, spec in sorted(info.options.items()):
         chosen[key] = spec.check(key, options[key]) if key in options else spec.default
-    tb = TieBreaker(profile.candidates, seed)
+    if tie_break is not None and not isinstance(tie_break, TieBreak):
+        raise OptionError(f"tie_break must be a tie-break mode, got {tie_break!r}")
+    tb = TieBreaker(profile.candidates, seed, tie_break)
     options_used: dict[str, Option] = {"seats": seats, **chosen}
     if profile.marked == 0:  # nothing to count: no method runs, no lot is drawn
         reason: NoDecision = "no-ballots" if profile.total == 0 else "no-valid-ballots"
-        return undecided(name, profile, options_used, reason, tb.seed)
+        return undecided(name, profile, options_used, reason, tb)
     # a method filling several seats elects every candidate when there are no more of them
     # than seats: it counts as if asked for one seat per candidate (the request is recorded)
     outcome = info.func(profile, tb, min(seats, profile.n_candidates), chosen)
     if outcome.no_decision is not None:
-        return undecided(name, profile, options_used, outcome.no_decision, tb.seed)
+        return undecided(name, profile, options_used, outcome.no_decision, tb)
     names = profile.candidates
     winners = outcome.winners
     if winners is None:
@@ -212,7 +222,13 @@ def tally(
         ties=tuple(tb.ties),
         decisions=tuple(outcome.decisions),
         seed=tb.seed,
+        tie_break=_stated(tb),
     )
+
+
+def _stated(tb: TieBreaker) -> TieBreak | UnsetType:
+    stated = tb.stated()
+    return UNSET if stated is None else stated
 
 
 def undecided(
@@ -220,7 +236,7 @@ def undecided(
     profile: Profile,
     options: dict[str, Option],
     reason: NoDecision,
-    seed: str | None,
+    tb: TieBreaker,
 ) -> Result:
     """The result of a count that decides nothing: no winners, no ranking, no lot."""
     return Result(
@@ -229,8 +245,9 @@ def undecided(
         candidates=profile.candidates,
         ballots=profile.total,
         winners=(),
-        seed=seed,
+        seed=tb.seed,
         no_decision=reason,
+        tie_break=_stated(tb),
     )
 
 

@@ -21,7 +21,9 @@ class Tie(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
     ``purpose`` is what the tie decided: ``eliminate``, ``elect``, ``win``, ``rank``,
     ``fund``. ``rule`` is how: a method's own rule (``earlier-round``, ``later-round``,
-    ``first-preferences``, ``pairwise``) or ``lot`` (drawn from the recorded seed).
+    ``first-preferences``, ``pairwise``), ``lot`` (drawn from the recorded seed), or the
+    count's tie-break mode: ``candidate-order``, ``permutation``, ``operator`` (the
+    operator's answer).
     """
 
     round: int | None
@@ -29,6 +31,45 @@ class Tie(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     tied: tuple[str, ...]
     rule: str
     chosen: tuple[str, ...]
+
+
+class TieAnswer(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The operator's decision of one tie (mode ``ask``): at ``round``, for ``purpose``,
+    among ``tied`` (sorted), ``chosen`` are the ones eliminated, elected, ... (what the
+    purpose says)."""
+
+    round: int | None
+    purpose: str
+    tied: tuple[str, ...]
+    chosen: tuple[str, ...]
+
+
+class TieBreak(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a count breaks the ties its method's own rule leaves (docs/counting.md, "平局 /
+    Ties"): ``mode`` (one of :data:`TIE_BREAK_MODES`), ``order`` (for ``candidate-order``
+    the configured order, most preferred first; in a result of ``permutation`` the drawn
+    permutation) and ``answers``, the operator's decisions so far (``ask`` modes; in a
+    result, those the count used)."""
+
+    mode: str
+    order: tuple[str, ...] = ()
+    answers: tuple[TieAnswer, ...] = ()
+
+
+TIE_BREAK_MODES: Final[tuple[str, ...]] = (
+    "earlier-round",
+    "later-round",
+    "lot",
+    "candidate-order",
+    "permutation",
+    "ask",
+    "later-round-then-ask",
+)
+"""The tie-break modes a count can be given; without one, each method's own rule then the
+lot."""
+
+ASKING_MODES: Final[tuple[str, ...]] = ("ask", "later-round-then-ask")
+"""The modes that stop and ask the operator instead of drawing a lot."""
 
 
 class Transfer(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -92,7 +133,8 @@ class Result(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     result has no winners, ranking, scores, rounds or ties, and no lot is drawn. When a
     decision was made the field is left out (``UNSET``), so the JSON of every decided result
     is byte for byte what it was before the field existed, and stored results and sealed
-    bundles keep their digests.
+    bundles keep their digests. ``tie_break`` is likewise left out of a count given no
+    tie-break mode (each method's own rule, then the lot).
     """
 
     method: str
@@ -108,6 +150,7 @@ class Result(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     decisions: tuple[Decision, ...] = ()
     seed: str | None = None
     no_decision: NoDecision | UnsetType = UNSET
+    tie_break: TieBreak | UnsetType = UNSET
 
     @property
     def decided(self) -> bool:

@@ -21,15 +21,24 @@ if the close had not happened (``round.count-failed`` in the audit log, with the
 key); the refusal is answered as it is. A close stopped half-way by the server stopping
 leaves the round closed without a result: the server counts it when it starts again
 (:func:`finish_closes`), and asking to close it again counts it too.
+
+A tie that the round's tie-break mode asks the facilitator to decide (``ask``,
+``later-round-then-ask``) is not a failure: the round stays closed without a result, the
+question kept with it (:mod:`service.results.ties`, 409 ``tie-question``), until the
+facilitator answers (:func:`answer_tie`), which counts it again with every answer so far.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from typing import Final
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from engine.errors import TieUnresolved
 from engine.process import RoundPhase
 from service.audit import record
 from service.auth.guard import Actor
@@ -38,7 +47,7 @@ from service.db.session import sessionmaker
 from service.errors import Conflict, refusal_of
 from service.logs import logger
 from service.paper.summary import refuse_paper_pending
-from service.results import counting
+from service.results import counting, ties
 from service.rounds.repository import advance_round, find_round
 
 log = logger(__name__)
@@ -92,12 +101,36 @@ async def close_voting(engine: AsyncEngine, round_id: int, actor: Actor, secret_
                 raise Conflict("count-overtaken", round_id=round_id, phase=round_row.phase)
             await counting.store_count(db, round_row, actor, counted)
     except BaseException as exc:
+        if mine and isinstance(exc, TieUnresolved) and exc.asked:
+            async with maker() as db, db.begin():
+                await ties.keep_question(db, round_id, exc, actor)
+            question = ties.question_of(exc)
+            raise Conflict(
+                "tie-question",
+                question=partial(ties.question_words, question),
+                detail={"tie": msgspec.to_builtins(question)},
+            ) from exc
         if mine:
             await _back_to_voting(maker, round_id, actor, exc)
         raise
     finally:
         if mine:
             _COUNTING.discard(round_id)
+
+
+async def answer_tie(
+    db: AsyncSession, round_id: int, chosen: Sequence[str], actor: Actor, secret_key: str
+) -> None:
+    """Store the facilitator's answer to the tie the round's count waits on
+    (:func:`service.results.ties.store_answer`) and count the round again with every
+    answer so far: it is counted, or the next tie is asked (409 ``tie-question``). Like
+    closing, it commits on its own: ``db`` must not have written anything."""
+    engine = db.bind
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("answering a tie needs a session bound to an engine")
+    async with sessionmaker(engine)() as own, own.begin():
+        await ties.store_answer(own, round_id, chosen, actor)
+    await close_voting(engine, round_id, actor, secret_key)
 
 
 async def _unfinished(db: AsyncSession, round_row: Round) -> bool:

@@ -25,7 +25,7 @@ from typing import Annotated, Final
 
 import msgspec
 import numpy as np
-from msgspec import Meta, Struct
+from msgspec import Meta, Struct, UnsetType
 
 from ballots import bundle as decision
 from ballots.box import BallotBox, PublishedCount
@@ -192,6 +192,7 @@ def _read_bundle(path: Path, data: bytes, progress: Progress | None) -> BallotBo
         method_options=dict(counting.method_options),
         tie_policy=counting.tie_policy,
         lot_seed=lot_seed(digest) if counting.tie_policy == "lot" else None,
+        tie_break=None if isinstance(counting.tie_break, UnsetType) else counting.tie_break,
     )
     if progress is not None:
         progress(len(data), len(data))

@@ -21,10 +21,11 @@ from typing import TextIO
 import msgspec
 
 from ballots.box import BallotBox, PublishedCount
+from engine.errors import TieUnresolved
 from engine.methods.irv import THRESHOLDS
 from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS
-from engine.result import Option
+from engine.result import Option, Result, TieBreak
 from service.commands import ballot_rules
 from service.commands.errors import CommandError, existing
 from service.commands.names import named_comparison, named_result, names_of
@@ -73,6 +74,7 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
             cmd.add_argument(f"--{flag}", help=helptext)
     _stv_arguments(cmd)
     runoff_arguments(cmd)
+    tie_arguments(cmd)
 
 
 STV_FLAGS = ("quota", "integer_threshold", "decimals", "one_per_round")
@@ -130,7 +132,7 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     names = names_of(box, lang)
     extra: dict[str, object] = {
         "seed_source": lot.source,
-        "published": published,
+        "published": _shown(published),
         "ballot_rules": ballot_rules.shown(rules, asked.preset),
     }
     if names:  # the file counts its options under numbers: their names beside them
@@ -168,7 +170,17 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             options["write_in"] = box.write_in
         else:
             said.append(text(lang, "ballot_rules.write_in_kept", method=method))
-    result = tally(method, profile, seats=seats, seed=lot.seed, **options)
+    mode = tie_break_of(args, lang)
+    if mode is None and published is not None:  # the file's mode, answers and all
+        mode = published.tie_break
+    result = with_answers(
+        lambda asked: tally(
+            method, profile, seats=seats, seed=lot.seed, tie_break=asked, **options
+        ),
+        mode,
+        lang,
+    )
+    note.extend(tie_lines(result, lang))
     if args.json:
         out.write(msgspec.json.encode({**msgspec.to_builtins(result), **extra}).decode() + "\n")
     else:
@@ -349,3 +361,144 @@ class ProgressBar:
         if percent == 100:
             self.stream.write("\n")
         self.stream.flush()
+
+
+# The tie-break mode (--tie-break, --tie-order) and asking on a terminal.
+
+
+def tie_arguments(cmd: argparse.ArgumentParser) -> None:
+    """``--tie-break MODE`` and ``--tie-order A,B,C`` (``tally``)."""
+    from engine.result import TIE_BREAK_MODES
+
+    cmd.add_argument(
+        "--tie-break",
+        choices=TIE_BREAK_MODES,
+        help="how ties are settled (default: the method's own rule, then the lot); "
+        "ask and later-round-then-ask prompt on a terminal",
+    )
+    cmd.add_argument(
+        "--tie-order",
+        help="candidate-order: every candidate once, comma-separated, the preferred first "
+        "(the one listed last is eliminated first)",
+    )
+
+
+def tie_break_of(args: argparse.Namespace, lang: str) -> TieBreak | None:
+    """The mode the flags ask for; ``--tie-order`` only with ``candidate-order``."""
+    from engine.result import TieBreak
+
+    mode, order = getattr(args, "tie_break", None), getattr(args, "tie_order", None)
+    if order is not None and mode != "candidate-order":
+        raise CommandError(
+            "--tie-order goes with --tie-break candidate-order",
+            "--tie-order 只能与 --tie-break candidate-order 一起使用",
+            status=2,
+        )
+    if mode == "candidate-order" and not order:
+        raise CommandError(
+            "--tie-break candidate-order needs --tie-order A,B,C",
+            "--tie-break candidate-order 需要 --tie-order 给出方案顺序",
+            status=2,
+        )
+    if mode is None:
+        return None
+    names = tuple(n.strip() for n in order.split(",")) if order else ()
+    return TieBreak(mode=mode, order=names)
+
+
+def with_answers(
+    count: Callable[[TieBreak | None], Result],
+    mode: TieBreak | None,
+    lang: str,
+    stdin: TextIO | None = None,
+    prompt: TextIO | None = None,
+) -> Result:
+    """``count`` under ``mode``, asking each tie a mode that asks meets on the terminal
+    (the tied numbered on ``prompt``, stderr; the choice read from ``stdin``) and counting
+    again with the answers so far; without a terminal, one line naming the tie."""
+    from engine.result import TieAnswer
+
+    given = sys.stdin if stdin is None else stdin
+    shown = sys.stderr if prompt is None else prompt
+    while True:
+        try:
+            return count(mode)
+        except TieUnresolved as tie:
+            if not tie.asked or mode is None:
+                raise
+            question = tie_question(tie, lang)
+            if not given.isatty():
+                key = "tie.not_a_terminal"
+                raise CommandError(
+                    text("en", key, question=tie_question(tie, "en")),
+                    text("zh", key, question=tie_question(tie, "zh")),
+                ) from None
+            chosen = _ask(tie, question, lang, given, shown)
+            answer = TieAnswer(
+                round=tie.round, purpose=str(tie.purpose), tied=tie.tied, chosen=chosen
+            )
+            mode = msgspec.structs.replace(mode, answers=(*mode.answers, answer))
+
+
+def tie_question(tie: TieUnresolved, lang: str) -> str:
+    """The question a tie asks, in ``lang`` (its round, purpose and the tied names)."""
+    from service.records.labels import listed
+
+    return text(
+        lang,
+        "tie.question",
+        round=tie.round if tie.round is not None else "-",
+        purpose=text(lang, f"purpose.{tie.purpose}"),
+        tied=listed(lang, tie.tied),
+        count=tie.count,
+    )
+
+
+def _ask(
+    tie: TieUnresolved, question: str, lang: str, given: TextIO, shown: TextIO
+) -> tuple[str, ...]:
+    """Read the operator's choice of ``tie.count`` of the tied, one number at a time."""
+    left = list(tie.tied)
+    chosen: list[str] = []
+    shown.write(question + "\n")
+    while len(chosen) < tie.count:
+        for number, name in enumerate(left, 1):
+            shown.write(f"  {number}. {name}\n")
+        shown.write(text(lang, "tie.prompt", purpose=text(lang, f"purpose.{tie.purpose}")))
+        shown.flush()
+        line = given.readline()
+        if not line:
+            key = "tie.stopped"
+            raise CommandError(
+                text("en", key, question=tie_question(tie, "en")),
+                text("zh", key, question=tie_question(tie, "zh")),
+            )
+        picked = line.strip()
+        if not picked.isdigit() or not 1 <= int(picked) <= len(left):
+            shown.write(text(lang, "tie.prompt.again") + "\n")
+            continue
+        chosen.append(left.pop(int(picked) - 1))
+    return tuple(chosen)
+
+
+def tie_lines(result: Result, lang: str) -> list[str]:
+    """What to tell the reader about the count's tie-break mode (nothing for the default)."""
+    from service.records.labels import listed, option_value
+
+    stated = result.tie_break
+    if isinstance(stated, msgspec.UnsetType):
+        return []
+    mode = option_value("tie_break", stated.mode, lang)
+    if stated.order:
+        return [text(lang, "recount.tie_break.order", mode=mode, order=listed(lang, stated.order))]
+    return [text(lang, "recount.tie_break", mode=mode)]
+
+
+def _shown(published: PublishedCount | None) -> object:
+    """The file's published count as ``--json`` shows it (its tie-break mode only when the
+    file states one)."""
+    if published is None or published.tie_break is not None:
+        return published
+    shown = msgspec.to_builtins(published)
+    del shown["tie_break"]
+    return shown

@@ -30,7 +30,7 @@ from ballots.bundle import (
     Turnout,
 )
 from engine.compare import Comparison
-from engine.result import Result
+from engine.result import Result, TieBreak
 from service.auth.guard import Actor
 from service.communities.controllers import zone_of_process
 from service.db import models
@@ -41,7 +41,7 @@ from service.records.loop_record import loop_photos, loop_record
 from service.results import ballot_box
 from service.results.controllers import counted_round
 from service.results.validity import round_validity
-from service.rounds.settings import ballot_rules
+from service.rounds.settings import RoundOptions, ballot_rules
 from service.voting.assistance import assistance
 from service.voting.channels import channel_counts
 from service.voting.proxies import proxy_counts
@@ -104,6 +104,12 @@ async def process_record(db: AsyncSession, process: models.Process) -> ProcessRe
     )
 
 
+def tie_break_of(options: RoundOptions) -> dict[str, TieBreak]:
+    """The round's tie-break mode for the bundle, when it has one (left out otherwise)."""
+    mode = options.tie_mode()
+    return {} if mode is None else {"tie_break": mode}
+
+
 async def round_record(
     db: AsyncSession, round_row: models.Round, stored: models.RoundResult
 ) -> RoundRecord:
@@ -115,6 +121,7 @@ async def round_record(
         seats=options.seats,
         tie_policy=options.tie_policy,
         method_options=dict(sorted(options.own.items())),
+        **tie_break_of(options),
     )
     rules = ballot_rules(round_row)
     slate = await _slate(db, round_row)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -37,6 +37,7 @@ from reportlab.platypus.flowables import Flowable
 
 from ballots.bundle import Bundle, RoundRecord
 from engine.process import ProcessPhase
+from engine.result import Result
 from service.i18n import text
 from service.records.channel_lines import turnout_lines, validity_lines
 from service.records.chart import count_chart
@@ -45,6 +46,7 @@ from service.records.labels import (
     aside,
     label,
     labelled,
+    listed,
     method_name,
     method_summary,
     option_name,
@@ -63,6 +65,7 @@ from service.results.explain import (
     step_grid,
     verdict_words,
 )
+from service.results.ties import answer_words
 from service.rounds.titles import round_title
 from service.zones import DEFAULT_ZONE, moment
 
@@ -357,12 +360,34 @@ def _rules(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     for name, value in sorted(c.method_options.items()):
         pairs.append((option_name(name, lang), option_value(name, value, lang)))
     pairs.append((text(lang, "record.rules.tie_policy"), label(lang, "tie_policy", c.tie_policy)))
+    pairs += tie_break_pairs(record.result, lang)
     fixed = text(lang, "record.rules.fixed", time=moment(record.dates.voting_at, s.zone, lang))
     return [
         Paragraph(_x(text(lang, "record.section.rules")), s.h2),
         _facts(pairs, s),
         Paragraph(_x(fixed), s.small),
     ]
+
+
+def tie_break_pairs(result: Result, lang: str) -> list[tuple[str, str]]:
+    """The rules' lines of a count with a tie-break mode: the mode, and the order it
+    followed (the configured order, or the permutation drawn at the start)."""
+    stated = result.tie_break
+    if isinstance(stated, UnsetType):
+        return []
+    pairs = [(text(lang, "record.ties.mode"), option_value("tie_break", stated.mode, lang))]
+    if stated.order:
+        key = "record.ties.permutation" if stated.mode == "permutation" else "record.ties.order"
+        pairs.append((text(lang, key), listed(lang, stated.order)))
+    return pairs
+
+
+def answer_lines(result: Result, lang: str) -> list[str]:
+    """Every answer the facilitator gave, as the record states it."""
+    stated = result.tie_break
+    if isinstance(stated, UnsetType):
+        return []
+    return [answer_words(a, lang) for a in stated.answers]
 
 
 STEP_COLUMNS: Final = 6
@@ -450,6 +475,7 @@ def _outcome(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     if not told.ties:
         story.append(Paragraph(_x(text(lang, "no_ties")), s.body))
     story += [Paragraph(_x(line), s.body) for line in told.ties]
+    story += [Paragraph(_x(line), s.body) for line in answer_lines(result, lang)]
     if told.lot:
         story.append(Paragraph(_x(text(lang, "explain.heading.lot")), s.h2))
         story += [Paragraph(_x(line), s.small) for line in told.lot]

@@ -26,7 +26,7 @@ from ballots.marks import ClosedBox, profile_from_marks
 from engine.compare import compare
 from engine.profile import Profile, RankedProfile
 from engine.registry import tally
-from engine.result import Result
+from engine.result import Result, TieBreak
 from service.results.opening import open_envelopes
 from service.voting.sealing import RoundSeal
 
@@ -44,6 +44,9 @@ class SealedBox(msgspec.Struct, frozen=True, kw_only=True):
     lot: bool
     """Whether a tie that needs a lot is drawn (tie policy ``lot``) or stops the count."""
     options: dict[str, Any]
+    tie_break: TieBreak | None = None
+    """The round's tie-break mode with the facilitator's answers so far (``None``: the
+    method's own rule, then ``lot``)."""
     envelopes: list[tuple[bytes, bytes]]
     counted: list[tuple[str, bytes]]
 
@@ -78,16 +81,23 @@ def count_box(secret_key: str, sealed: SealedBox) -> BoxCount:
     )
     profile = profile_from_marks(rules, box.marks)
     seed = lot_seed(box.digest) if sealed.lot else None
-    result, comparison = count(sealed.method, profile, sealed.seats, seed, sealed.options)
+    result, comparison = count(
+        sealed.method, profile, sealed.seats, seed, sealed.options, sealed.tie_break
+    )
     return BoxCount(box=box, result=result, comparison=comparison, worker=os.getpid())
 
 
 def count(
-    method: str, profile: Profile, seats: int, seed: str | None, options: dict[str, Any]
+    method: str,
+    profile: Profile,
+    seats: int,
+    seed: str | None,
+    options: dict[str, Any],
+    tie_break: TieBreak | None = None,
 ) -> tuple[Result, bytes | None]:
-    """The method's result and, for ranked ballots, the comparison of methods (canonical
-    JSON)."""
-    result = tally(method, profile, seats=seats, seed=seed, **options)
+    """The method's result under the round's tie-break mode and, for ranked ballots, the
+    comparison of methods (canonical JSON; each method by its own rule and the lot)."""
+    result = tally(method, profile, seats=seats, seed=seed, tie_break=tie_break, **options)
     if not isinstance(profile, RankedProfile):
         return result, None
     comparison = compare(profile, seats=seats, seed=seed)

@@ -67,6 +67,7 @@ async def read_box(db: AsyncSession, round_row: Round) -> SealedBox:
         seats=options.seats,
         lot=options.tie_policy != "refuse",
         options=dict(options.own),
+        tie_break=options.tie_mode(),
         envelopes=envelopes,
         counted=counted,
     )

@@ -18,7 +18,14 @@ from engine.validity import Validity
 from service.errors import Invalid
 from service.records.labels import option_name, option_value
 from service.rounds.schemas import RoundRules
-from service.rounds.settings import ROUND_OPTIONS, BallotSettings, RoundOptions, TiePolicy
+from service.rounds.settings import (
+    ROUND_OPTIONS,
+    BallotSettings,
+    RoundOptions,
+    TieBreakMode,
+    TiePolicy,
+    tie_order_names,
+)
 
 BUDGET_METHODS: Final = ("equal-shares", "greedy")
 """The approval-kind methods that fund projects within a budget: the only ones for budget
@@ -26,6 +33,12 @@ rounds, and not for plain approval rounds (they need costs)."""
 
 TIE_POLICIES: Final = get_args(TiePolicy)
 """The tie policies a round can have (see :class:`~service.rounds.settings.RoundOptions`)."""
+
+TIE_BREAKS: Final = get_args(TieBreakMode)
+"""The tie-break modes a round can have (``engine.result.TIE_BREAK_MODES``)."""
+
+DRAWING_MODES: Final = ("lot", "permutation")
+"""Modes that draw from the lot seed whatever the tie: not with the tie policy ``refuse``."""
 
 
 def methods_for(kind: str) -> list[str]:
@@ -95,6 +108,7 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> Ro
             lot=partial(option_value, "tie_policy", "lot"),
             refuse=partial(option_value, "tie_policy", "refuse"),
         )
+    check_tie_break(options)
     chosen = {k: options[k] for k in ROUND_OPTIONS if k in options}
     if "budget" in options:
         chosen["budget"] = _budget(kind, options["budget"])
@@ -155,3 +169,39 @@ def check_validity(rule: Validity, *, household_roll: bool) -> None:
     """A quorum of households needs the round's household roll (422 ``validity-needs-roll``)."""
     if rule.quorum == "households" and not household_roll:
         raise Invalid("validity-needs-roll", field="validity.quorum")
+
+
+def check_tie_break(options: Mapping[str, Any]) -> None:
+    """Refuse (422) a tie-break mode that is not one, a tie order that is not a list of
+    distinct names or comes without ``candidate-order`` (or is missing with it), and a
+    mode that draws lots under the tie policy ``refuse``. The names are checked against
+    the slate apart (:func:`check_tie_order`)."""
+    mode = options.get("tie_break")
+    if mode is not None and mode not in TIE_BREAKS:
+        raise _bad(
+            "option-tie-break",
+            "tie_break",
+            value=mode,
+            choices=partial(_choices, "tie_break", TIE_BREAKS),
+        )
+    typed = options.get("tie_order")
+    if typed is not None and not isinstance(typed, str):
+        raise _bad("option-tie-order-text", "tie_order", value=typed)
+    names = tie_order_names(typed or "")
+    if names and mode != "candidate-order":
+        raise _bad("option-tie-order-misplaced", "tie_order")
+    if mode == "candidate-order" and not names:
+        raise _bad("option-tie-order-needed", "tie_order")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise _bad("option-tie-order-twice", "tie_order", names=twice)
+    if mode in DRAWING_MODES and options.get("tie_policy") == "refuse":
+        raise _bad("option-tie-break-refuse", "tie_break", mode=mode)
+
+
+def check_tie_order(options: RoundOptions, slate: Iterable[str]) -> None:
+    """Refuse (422 on ``options.tie_order``) a tie order naming what is not on the slate."""
+    known = set(slate)
+    unknown = [n for n in options.tie_order if n not in known]
+    if unknown:
+        raise _bad("option-tie-order-names", "tie_order", names=unknown)

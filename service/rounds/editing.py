@@ -25,6 +25,7 @@ from service.rounds.config import (
     check_method,
     check_options,
     check_rules,
+    check_tie_order,
     check_validity,
     rules_for,
 )
@@ -77,7 +78,11 @@ async def update_round(
         if data.options is not None:
             options = data.options
         else:
-            keep = ROUND_OPTIONS if kind == "budget" else ("seats", "tie_policy")
+            keep = (
+                ROUND_OPTIONS
+                if kind == "budget"
+                else ("seats", "tie_policy", "tie_break", "tie_order")
+            )
             options = {k: v for k, v in round_row.options.shown().items() if k in keep}
         round_row.options = check_options(kind, info, options)
     if kind_changed or data.rules is not None:
@@ -98,6 +103,7 @@ async def update_round(
     check_validity(round_row.validity or Validity(), household_roll=round_row.household_roll)
     if data.proposal_ids is not None and data.proposal_ids != before["proposal_ids"]:
         await put_on_slate(db, round_row, data.proposal_ids)
+    check_tie_order(round_row.options, [p.title for p in await pending_slate(db, round_id)])
     changes = differences(before, await settings_of(db, round_row))
     if changes:
         record(db, actor, "round.updated", "round", round_id, changes=changes)

@@ -135,7 +135,20 @@ async def issues_before_freeze(db: AsyncSession, round_row: Round) -> list[Issue
                 issues.append(Issue("no-cost", {"title": proposal.title}))
     elif seats > len(slate):
         issues.append(Issue("seats-over-slate", {"seats": seats, "count": len(slate)}))
+    issues += tie_order_issues(round_row, [p.title for p in slate])
     return issues
+
+
+def tie_order_issues(round_row: Round, names: Sequence[str]) -> list[Issue]:
+    """A tie order (mode ``candidate-order``) must name every option on the slate once."""
+    options = round_row.options
+    if options.tie_break != "candidate-order":
+        return []
+    missing = [n for n in names if n not in options.tie_order]
+    unknown = [n for n in options.tie_order if n not in names]
+    if missing or unknown:
+        return [Issue("tie-order-slate", {"missing": missing or "-", "unknown": unknown or "-"})]
+    return []
 
 
 async def roll_size(db: AsyncSession, community_id: int) -> int | None:

@@ -37,6 +37,7 @@ from service.rounds.config import (
     check_method,
     check_options,
     check_rules,
+    check_tie_order,
     check_validity,
     rules_for,
 )
@@ -194,6 +195,7 @@ async def create_round(
     await db.flush()
     await db.refresh(round_row, ["number"])
     await write_slate(db, round_row.id, proposal_ids)
+    check_tie_order(options, [p.title for p in await pending_slate(db, round_row.id)])
     record(
         db,
         actor,

@@ -10,11 +10,21 @@ import msgspec
 from msgspec import Meta, Struct
 
 from ballots.kinds import MAX_SCORE, BallotRules
+from engine.result import TieAnswer, TieBreak
 
 TiePolicy = Literal["lot", "refuse"]
+TieBreakMode = Literal[
+    "earlier-round",
+    "later-round",
+    "lot",
+    "candidate-order",
+    "permutation",
+    "ask",
+    "later-round-then-ask",
+]
 OptionValue = str | int | float | bool | None
 
-ROUND_OPTIONS = ("budget", "seats", "tie_policy")
+ROUND_OPTIONS = ("budget", "seats", "tie_policy", "tie_break", "tie_order")
 """Options every round has, besides the method's own."""
 
 
@@ -34,19 +44,59 @@ class RoundOptions(Setting, frozen=True):
     tie_policy: TiePolicy = "lot"
     budget: int | float | None = None
     own: dict[str, OptionValue] = {}
+    tie_break: TieBreakMode | None = None
+    """The count's tie-break mode (:class:`~engine.tiebreak.TieBreaker`); ``None`` (every
+    round stored before modes existed): the method's own rule, then ``tie_policy``."""
+    tie_order: list[str] = []
+    """``candidate-order``: every option once, the preferred first."""
+    tie_answers: list[TieAnswer] = []
+    """The facilitator's answers to the ties the count asked (modes that ask), in order."""
+    tie_question: TieQuestion | None = None
+    """The tie the last count stopped at, waiting for the facilitator's answer."""
 
     @classmethod
     def of(cls, flat: dict[str, Any]) -> RoundOptions:
-        """The options from the flat shape the API takes and shows (:meth:`shown`)."""
+        """The options from the flat shape the API takes and shows (:meth:`shown`); the tie
+        order is one option name per line there."""
         own = {k: v for k, v in flat.items() if k not in ROUND_OPTIONS}
         common = {k: v for k, v in flat.items() if k in ROUND_OPTIONS}
+        if isinstance(common.get("tie_order"), str):
+            common["tie_order"] = tie_order_names(common["tie_order"])
         return msgspec.convert({**common, "own": own}, cls)
 
     def shown(self) -> dict[str, OptionValue]:
         """The options in one flat mapping, as the API shows them (the budget only when
-        one is set)."""
+        one is set, the tie-break mode and order only when set)."""
         budget = {} if self.budget is None else {"budget": self.budget}
-        return {"seats": self.seats, "tie_policy": self.tie_policy, **budget, **self.own}
+        ties: dict[str, OptionValue] = {}
+        if self.tie_break is not None:
+            ties["tie_break"] = self.tie_break
+        if self.tie_order:
+            ties["tie_order"] = "\n".join(self.tie_order)
+        return {"seats": self.seats, "tie_policy": self.tie_policy, **budget, **ties, **self.own}
+
+    def tie_mode(self) -> TieBreak | None:
+        """The count's tie-break mode with its order and the answers so far, for the engine."""
+        if self.tie_break is None:
+            return None
+        return TieBreak(
+            mode=self.tie_break, order=tuple(self.tie_order), answers=tuple(self.tie_answers)
+        )
+
+
+class TieQuestion(Setting, frozen=True):
+    """A tie the count asks the facilitator to decide: ``count`` of ``tied`` for
+    ``purpose`` (``eliminate``, ``elect``, ...) at count step ``round``."""
+
+    round: int | None
+    purpose: str
+    tied: list[str]
+    count: int = 1
+
+
+def tie_order_names(typed: str) -> list[str]:
+    """The option names of a typed tie order: one per line, blank lines skipped."""
+    return [line.strip() for line in typed.splitlines() if line.strip()]
 
 
 class BallotSettings(Setting, frozen=True):

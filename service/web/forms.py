@@ -140,6 +140,8 @@ class RoundForm(msgspec.Struct):
     seats: str = "1"
     budget: str = ""
     tie_policy: str = "lot"
+    tie_break: str = ""
+    tie_order: str = ""
     proposal_ids: Many = []
     places: Many = []
     prompts: str = "\n".join(DEFAULT_PROMPTS)
@@ -162,6 +164,10 @@ class RoundForm(msgspec.Struct):
             "seats": whole(self.seats, "seats", least=1, most=100) or 1,
             "tie_policy": self.tie_policy,
         }
+        if self.tie_break:  # the mode's order only with a mode: the default leaves both out
+            options["tie_break"] = self.tie_break
+            if self.tie_order.strip():
+                options["tie_order"] = self.tie_order
         budget = amount(self.budget, "budget")
         if kind == "budget":
             options["budget"] = None if budget is None else float(budget)

@@ -20,7 +20,7 @@ from engine.process import RoundPhase, allowed
 from service.comments import repository as comments
 from service.comments.schemas import CommentHide
 from service.deps import DB, Caller
-from service.errors import Invalid
+from service.errors import Conflict, Invalid
 from service.events import publish_after_commit
 from service.phases import change_phase
 from service.processes.repository import find_process, proposals_of
@@ -52,6 +52,7 @@ from service.web.roll_pages import proxy_section
 from service.web.round_layout import FOLDED_COMMENTS, sections
 from service.web.round_setup import current_values, slate_choices
 from service.web.slips import slips_section
+from service.web.tie_pages import tie_section
 
 Channels: TypeAlias = NamedDependency[ChannelsPlugin]
 NEXT_PHASE = {
@@ -109,6 +110,7 @@ class MeetingController(Controller):
             **await slips_section(db, round_row),
             **await proxy_section(db, round_row),
             **await paper_section(db, round_row),
+            **tie_section(round_row.options, lang),
         )
 
     @post("/rounds/{round_id:int}/settings", opt=RUNS_MEETINGS)
@@ -135,9 +137,14 @@ class MeetingController(Controller):
         it) or publish the result."""
         if data.to not in MOVES:
             raise Invalid("unknown-phase", field="to", to=data.to)
-        row = await change_phase(
-            db, round_id, RoundPhase(data.to), actor, state.settings.secret_key
-        )
+        try:
+            row = await change_phase(
+                db, round_id, RoundPhase(data.to), actor, state.settings.secret_key
+            )
+        except Conflict as exc:  # the count asks the facilitator: the question is on the page
+            if exc.key != "tie-question":
+                raise
+            return redirect(f"/console/rounds/{round_id}#tie")
         publish_after_commit(db, channels, round_id, "phase", phase=row.phase)
         if row.phase is RoundPhase.CLOSED:
             return redirect(f"/console/rounds/{round_id}/reveal")

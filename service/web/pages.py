@@ -34,6 +34,7 @@ from service.web.secretary import SecretaryController
 from service.web.slips import SlipsController
 from service.web.street_pages import StreetPagesController
 from service.web.team_pages import TeamPagesController
+from service.web.tie_pages import TiePagesController
 
 API_PREFIX: Final = "/api/"
 
@@ -62,6 +63,7 @@ PAGES: Final = [
             FiguresPagesController,
             RequestPagesController,
             StreetPagesController,
+            TiePagesController,
         ],
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,

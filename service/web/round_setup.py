@@ -50,6 +50,8 @@ def current_values(round_row: Round) -> dict[str, Any]:
         "seats": round_row.options.seats,
         "budget": yuan_typed(round_row.options.budget),
         "tie_policy": round_row.options.tie_policy,
+        "tie_break": round_row.options.tie_break or "",
+        "tie_order": "\n".join(round_row.options.tie_order),
         "allow_truncation": round_row.rules.allow_truncation,
         "household_roll": round_row.household_roll,
         "open_receipts": round_row.open_receipts,

@@ -219,6 +219,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # ---- pages: the meeting (a round's page) and the reveal on the TV ----------------------
     ("GET",    "/console/rounds/{round_id}"):                          FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/phase"):                    FACILITATORS,
+    ("POST",   "/console/rounds/{round_id}/tie"):                      FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/cancel"):                   FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/slate/tidy"):               FACILITATORS,
     ("POST",   "/console/rounds/{round_id}/receipts"):                 FACILITATORS,
