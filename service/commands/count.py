@@ -130,11 +130,10 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     if rules is not None:
         said.insert(0, ballot_rules.described(rules, asked.preset, lang))
     names = names_of(box, lang)
-    extra: dict[str, object] = {
-        "seed_source": lot.source,
-        "published": _shown(published),
-        "ballot_rules": ballot_rules.shown(rules, asked.preset),
-    }
+    extra: dict[str, object] = {"seed_source": lot.source, "published": _shown(published)}
+    shown_rules = ballot_rules.shown(rules, asked.preset)
+    if shown_rules is not None:  # a record read by ballot rules says which
+        extra["ballot_rules"] = shown_rules
     if names:  # the file counts its options under numbers: their names beside them
         extra["names"] = names
     if args.command == "compare":
