@@ -113,12 +113,18 @@ class MeetingController(Controller):
 
     @post("/rounds/{round_id:int}/settings", opt=RUNS_MEETINGS)
     async def change_settings(
-        self, db: DB, actor: Caller, round_id: FromPath[int], data: Form[RoundEditForm]
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        actor: Caller,
+        round_id: FromPath[int],
+        data: Form[RoundEditForm],
     ) -> Redirect:
         """Change the round's set-up with the same fields and checks as creating it, until
         voting opens (409 ``round-frozen`` after); audited with what changed."""
         current = await rounds.round_out(db, await rounds.find_round(db, round_id))
-        await update_round(db, round_id, data.to_update(current), actor)
+        change = data.to_update(current, await request.form())
+        await update_round(db, round_id, change, actor)
         return redirect(f"/console/rounds/{round_id}?changed=1#setup")
 
     @post("/rounds/{round_id:int}/phase", opt=RUNS_MEETINGS)
