@@ -169,3 +169,15 @@ def label(lang: str, group: str, code: str) -> str:
     key = f"record.{group}.{code}"
     shown = text(lang, key)
     return code if shown == key else shown
+
+
+def rules_words(method: str, options: Mapping[str, object], lang: str) -> str:
+    """A round's counting rules in one line, each labelled: ``名额：1；批量淘汰：是：……``
+    (the seats, if given, then every option of the method, defaults too)."""
+    every = counting_options(method, {k: v for k, v in options.items() if k != "seats"})
+    if "seats" in options:
+        every = {"seats": options["seats"], **every}
+    said = (
+        labelled(lang, option_name(n, lang), option_value(n, v, lang)) for n, v in every.items()
+    )
+    return separator(lang, "items").join(said)

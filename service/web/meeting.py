@@ -24,7 +24,7 @@ from service.errors import Invalid
 from service.events import publish_after_commit
 from service.phases import change_phase
 from service.processes.repository import find_process, proposals_of
-from service.records.labels import method_summary
+from service.records.labels import counting_options, method_summary
 from service.rounds import repository as rounds
 from service.rounds.config import TIE_POLICIES
 from service.rounds.editing import update_round
@@ -89,6 +89,7 @@ class MeetingController(Controller):
             stale_options=round_row.slate is None
             and any(p.status != "active" for p in await pending_slate(db, round_id)),
             method_summary=method_summary(round_row.method, lang),
+            counting_rules=counting_options(round_row.method, round_row.options.own),
             comments=await comments.list_comments(db, round_id, threaded=False),
             summary=await comments.summary(db, round_id),
             stances=STANCES,

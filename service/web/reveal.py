@@ -24,7 +24,13 @@ from service.db.models import Process, Round, RoundResult
 from service.deps import DB, Caller
 from service.i18n import text
 from service.processes.repository import find_process
-from service.records.labels import grouped_number, listed, method_name, method_summary
+from service.records.labels import (
+    grouped_number,
+    listed,
+    method_name,
+    method_summary,
+    rules_words,
+)
 from service.results.controllers import counted_round
 from service.results.explain import (
     Explanation,
@@ -70,6 +76,8 @@ class ResultView:
     validity: str = ""
     """Whether the decision is valid under the round's rule, and why not (empty: no rule)."""
     valid: bool = True
+    rules: str = ""
+    """The counting rules it was counted under, in one line (名额：1；批量淘汰：……)."""
 
 
 def result_table(result: Result, lang: str, explanation: Explanation | None = None) -> ResultTable:
@@ -139,6 +147,7 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         condorcet=note,
         validity="" if judged is None else validity_words(judged.rule, judged.verdict, lang),
         valid=judged is None or judged.verdict.valid,
+        rules=rules_words(result.method, result.options, lang),
     )
 
 

@@ -123,6 +123,7 @@ async def test_rules_chosen_on_the_forms_are_stored_and_shown_again(client, db, 
     assert (row.method, row.options.own) == ("irv", {"batch": True})
     page = changed.text
     assert checked_value(rules_box(page, "e", "irv"), "rule_irv_batch") == "true"
+    assert '<dt>批量淘汰</dt><dd class="rule">是：一次淘汰所有已不可能胜出的方案</dd>' in page
     kept = await post_form(client, f"/console/rounds/{rid}/settings", {**fields, "method": "irv"})
     assert kept.status_code == 200, kept.text  # a form without the rule keeps it
     row = await db.get(Round, rid, populate_existing=True)
@@ -295,6 +296,10 @@ async def test_the_record_lists_every_rule_in_chinese_and_in_english(
         "batch elimination yes: eliminate at once every option that can no longer win",
     ):
         assert words in en, words
+    board = (await client.get(f"/board/rounds/{rid}")).text
+    assert "计票规则：名额：1；批量淘汰：是：一次淘汰所有已不可能胜出的方案" in board
+    fixed = (await client.get(f"/console/rounds/{rid}")).text  # the set-up, folded
+    assert '<dt>批量淘汰</dt><dd class="rule">是：一次淘汰所有已不可能胜出的方案</dd>' in fixed
     book = await client.get(f"/api/v1/rounds/{rid}/exports/xlsx", headers=secretary)
     sheet = load_workbook(io.BytesIO(book.content)).worksheets[0]
     rows = {r[0]: r[1] for r in sheet.iter_rows(values_only=True) if r[0]}
