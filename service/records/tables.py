@@ -16,6 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ballots.box import PREFIX
 from ballots.bundle import Bundle, RoundRecord, SealedBallots
 from ballots.formats.ballots_csv import preamble
 from ballots.kinds import Ballot, RankedBallot, ScoreBallot
@@ -104,6 +105,19 @@ def ballot_file_rows(record: RoundRecord, lang: str) -> list[Row]:
     seed it carries, gives the published result."""
     sealed = isinstance(record.ballots, SealedBallots)
     return ballot_file_head(record, lang, sealed=sealed)[:-1] + ballot_rows(record, lang)
+
+
+def counted_under(record: RoundRecord, lang: str) -> list[Row]:
+    """The ``#redbench_…`` rows that open the count's CSV files (the count step by step, the
+    budget decisions): how the round was counted — method, seats, budget, every option, tie
+    policy and lot seed — as the ballot files state it, each with a label in ``lang``, so that the
+    published count says which rules gave it."""
+    fields = published_count(record).fields()
+    if record.rules.budget is not None:
+        fields.insert(2, ("budget", plain_number(record.rules.budget)))
+    return [
+        [f"#{PREFIX}{key}", value, text(lang, f"record.csv.file.{key}")] for key, value in fields
+    ]
 
 
 def count_rows(record: RoundRecord, lang: str) -> list[Row]:

@@ -19,6 +19,7 @@ No ballot runs out of choices in either count (every one ranks A or B).
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import re
@@ -29,6 +30,7 @@ import msgspec
 import pytest
 from openpyxl import load_workbook
 
+from ballots.box import PublishedCount
 from ballots.formats import read_ballots
 from engine.registry import METHODS, OptionSpec, tally
 from service.cli import main
@@ -266,6 +268,13 @@ async def test_a_round_counted_under_a_chosen_rule_recounts_from_every_export(
         default = msgspec.to_builtins(tally("irv", box.profile, seed=again["seed"]))
         assert tallies(default) == ONE_AT_A_TIME, fmt  # the rule is what changed the count
         assert list(default["winners"]) == [B]
+    counted = await client.get(f"/api/v1/rounds/{rid}/exports/rounds-csv", headers=secretary)
+    rows = list(csv.reader(io.StringIO(counted.content.decode("utf-8-sig"))))
+    said = {r[0].removeprefix("#redbench_"): r[1] for r in rows if r[0].startswith("#")}
+    assert PublishedCount.from_fields(said) == PublishedCount(
+        "irv", 1, {"batch": True}, "lot", published["seed"]
+    )
+    assert rows[len(said)][0] == "轮次"  # then the count, as before
 
 
 async def test_the_record_lists_every_rule_in_chinese_and_in_english(
