@@ -156,7 +156,7 @@ async def test_a_rule_value_the_method_does_not_take_is_told_in_chinese(client, 
         {**fields, "method": "stv", "rule_stv_rules": "hare"},
     )
     assert made.status_code == 422
-    assert "参数“计票规则”的取值不对，可选：“苏格兰地方选举规则（2007 年）”、“米克法”" in made.text
+    assert "参数“规则版本”的取值不对，可选：“苏格兰地方选举规则（2007 年）”、“米克法”" in made.text
     assert (await db.get(Round, rid)).options.own == {"batch": False}
 
 
