@@ -43,7 +43,7 @@ from service.web.round_setup import rule_fields
 from tests.support.documents import pdf_text
 from tests.support.pages import post_form, set_up, to_phase
 from tests.support.park import PARK
-from tests.support.rounds import ranked, vote
+from tests.support.rounds import make_round, ranked, vote
 
 A, B, C, D = PARK[:4]
 BALLOTS = [ranked(A, B)] * 6 + [ranked(B, A)] * 4 + [ranked(C, B)] * 2 + [ranked(D, C, B)]
@@ -334,3 +334,36 @@ async def test_a_default_rule_is_listed_too(client, db, staff, tmp_path: Path):
     pdf = await client.get(f"/api/v1/rounds/{rid}/exports/pdf", headers=staff["secretary"])
     zh = re.sub(r"\s+", "", pdf_text(pdf.content, tmp_path))
     assert "两两对决的强弱按胜方的票数计" in zh
+
+
+async def test_an_stv_round_under_meeks_method_recounts_under_it(client, db, staff, tmp_path):
+    """Two seats; A's surplus passes on differently under Meek's method (it works out
+    again, at every stage, how much of each vote A keeps) than under the Scottish rules
+    (transferred once, at a fixed rate), so the later stages' tallies differ. Every ballot
+    file recounts the published Meek count, not the Scottish one the default would give."""
+    round_id = await make_round(db, method="stv", options={"seats": 2, "rules": "meek"})
+    ballots = (
+        [ranked(A, B)] * 5 + [ranked(A, C)] * 2 + [ranked(B, A)] + [ranked(C)] * 3 + [ranked(D)] * 3
+    )
+    await vote(client, staff, round_id, ballots)
+    for to in ("closed", "published"):
+        moved = await client.post(
+            f"/api/v1/rounds/{round_id}/phase", json={"to": to}, headers=staff["facilitator"]
+        )
+        assert moved.status_code == 200, moved.text
+    published = (await client.get(f"/api/v1/rounds/{round_id}/result")).json()["result"]
+    assert published["options"] == {"seats": 2, "rules": "meek"}
+    assert published["rounds"][0]["tallies"][A] == 7  # the first count is the same under both
+    for fmt in BALLOT_FILES:
+        response = await client.get(
+            f"/api/v1/rounds/{round_id}/exports/{fmt}", headers=staff["secretary"]
+        )
+        path = tmp_path / f"meek.{fmt}"
+        path.write_bytes(response.content)
+        again = cli("tally", str(path))
+        assert again["options"] == {"seats": 2, "rules": "meek"}, fmt
+        assert again["rounds"] == published["rounds"], fmt
+        assert again["winners"] == published["winners"], fmt
+        box = read_ballots(path)
+        scottish = msgspec.to_builtins(tally("stv", box.profile, seats=2, seed=again["seed"]))
+        assert tallies(scottish) != tallies(again), fmt  # the rule changed the count
