@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.compare import Comparison
-from engine.result import Result
+from engine.result import Option, Result
 from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Process, Round, RoundResult
 from service.deps import DB, Caller
@@ -117,6 +117,13 @@ def comparison_words(
     return rows, verdict, condorcet_note(comparison, result, lang)
 
 
+def counted_with(result: Result) -> dict[str, Option]:
+    """The options a result was counted with, as the page says them: without the seats of
+    a budget count (the money decides how many projects are funded)."""
+    budget = bool(result.decisions)
+    return {k: v for k, v in result.options.items() if not (budget and k == "seats")}
+
+
 async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) -> ResultView:
     """The result screen of a round the caller may see (409 ``results-hidden`` otherwise)."""
     round_row, stored = await counted_round(db, round_id, actor)
@@ -147,7 +154,7 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         condorcet=note,
         validity="" if judged is None else validity_words(judged.rule, judged.verdict, lang),
         valid=judged is None or judged.verdict.valid,
-        rules=rules_words(result.method, result.options, lang),
+        rules=rules_words(result.method, counted_with(result), lang),
     )
 
 
