@@ -224,7 +224,12 @@ class RoundEditForm(RoundForm):
         rankings while the ballot kind stays."""
         fields = self.settings(sent)
         if fields["method"] == current.method:
-            own = {k: v for k, v in current.options.items() if k not in ROUND_OPTIONS}
+            asked = {r.name for r in rule_fields(current.method) if r.field in (sent or {})}
+            own = {
+                k: v
+                for k, v in current.options.items()
+                if k not in ROUND_OPTIONS and k not in asked
+            }
             fields["options"] = {**own, **fields["options"]}
         if fields["ballot_kind"] == current.ballot_kind:
             fields["rules"] = {**msgspec.structs.asdict(current.rules), **fields["rules"]}
@@ -351,9 +356,10 @@ def _rule_number(typed: str, field: str, name: str) -> int | float:
 def counting_rules(method: str, sent: Mapping[str, Any]) -> dict[str, OptionValue]:
     """The counting rules (the method's own options) the set-up form sends for ``method``,
     typed as the API takes them: a choice as its name, yes/no as ``true``/``false``, a
-    number as a number (left blank: the method's default). A rule not sent is left out
-    (a new round gets its default, a changed one keeps its value); a value the rule does
-    not take is refused (422) naming the rule and its field, in the API's words."""
+    number as a number. A rule not sent, or a number left blank, is left out: the round
+    gets the method's default (:meth:`RoundEditForm.to_update` keeps a stored value only
+    for a rule the form did not send at all). A value the rule does not take is refused
+    (422) naming the rule and its field, in the API's words."""
     if method not in METHODS:
         return {}
     chosen: dict[str, OptionValue] = {}
@@ -363,8 +369,10 @@ def counting_rules(method: str, sent: Mapping[str, Any]) -> dict[str, OptionValu
             continue
         spec = METHODS[method].options[rule.name]
         given: OptionValue
+        if rule.number and not value.strip():
+            continue  # left blank: the method's default (which may be "none")
         if rule.number:
-            given = _rule_number(value, rule.field, rule.name) if value.strip() else spec.default
+            given = _rule_number(value, rule.field, rule.name)
         elif rule.values == ("true", "false") and value in rule.values:
             given = value == "true"
         else:

@@ -168,7 +168,7 @@ def test_a_number_rule_is_read_as_a_number(monkeypatch: pytest.MonkeyPatch) -> N
     assert rule_fields("irv")[1].number
     assert counting_rules("irv", {"rule_irv_seats": "5"}) == {"seats": 5}
     assert counting_rules("irv", {"rule_irv_seats": "2.5"}) == {"seats": 2.5}
-    assert counting_rules("irv", {"rule_irv_seats": " "}) == {"seats": 3}
+    assert counting_rules("irv", {"rule_irv_seats": " "}) == {}  # the default, filled in later
     with pytest.raises(Invalid) as low:
         counting_rules("irv", {"rule_irv_seats": "1"})
     assert (low.value.zh, low.value.field) == (
@@ -178,6 +178,11 @@ def test_a_number_rule_is_read_as_a_number(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(Invalid) as word:
         counting_rules("irv", {"rule_irv_seats": "三"})
     assert word.value.zh == "“名额”要填一个数，而不是“三”"
+    monkeypatch.setitem(METHODS["irv"].options, "seats", OptionSpec(None, minimum=1))
+    unset = rule_fields("irv")[1]
+    assert (unset.number, unset.default) == (True, "")  # an empty field: 不设
+    assert counting_rules("irv", {"rule_irv_seats": ""}) == {}
+    assert counting_rules("irv", {"rule_irv_seats": "4"}) == {"seats": 4}
 
 
 async def test_the_rules_are_fixed_once_voting_opens(client, db, staff):
