@@ -36,7 +36,7 @@ from engine.registry import METHODS, OptionSpec, tally
 from service.cli import main
 from service.db.models import Round
 from service.errors import Invalid
-from service.i18n import text
+from service.i18n import catalogue, text
 from service.web import round_setup
 from service.web.forms import counting_rules
 from service.web.round_setup import rule_fields
@@ -372,3 +372,17 @@ async def test_an_stv_round_under_meeks_method_recounts_under_it(client, db, sta
         box = read_ballots(path)
         scottish = msgspec.to_builtins(tally("stv", box.profile, seats=2, seed=again["seed"]))
         assert tallies(scottish) != tallies(again), fmt  # the rule changed the count
+
+
+@pytest.mark.parametrize("method", sorted(m for m, info in METHODS.items() if info.options))
+def test_every_rule_of_every_method_is_asked_in_words(method: str) -> None:
+    """Each option a method registers has its name and each of its values in Chinese and
+    English (``option.NAME``, ``option.NAME.VALUE`` in ``locale/fields.toml``), so the
+    set-up form asks it and the record says it; an option without them is not asked."""
+    words = catalogue()
+    assert {r.name for r in rule_fields(method)} == set(METHODS[method].options)
+    for name, spec in METHODS[method].options.items():
+        for key in (f"option.{name}", *(f"option.{name}.{v}" for v in spec.choices)):
+            assert key in words, key
+            assert words[key].get("zh"), key
+            assert words[key].get("en"), key
