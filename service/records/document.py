@@ -36,6 +36,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 
 from ballots.bundle import Bundle, RoundRecord
+from ballots.recount import seed_for
 from engine.process import ProcessPhase
 from engine.result import Result
 from service.i18n import text
@@ -44,6 +45,7 @@ from service.records.chart import count_chart
 from service.records.fonts import cjk_font
 from service.records.labels import (
     aside,
+    counting_options,
     label,
     labelled,
     listed,
@@ -357,10 +359,13 @@ def _rules(record: RoundRecord, lang: str, s: Styles) -> list[Flowable]:
     ]
     if record.rules.budget is not None:
         pairs.append((text(lang, "record.rules.budget"), yuan(record.rules.budget)))
-    for name, value in sorted(c.method_options.items()):
+    for name, value in counting_options(c.method, c.method_options).items():
         pairs.append((option_name(name, lang), option_value(name, value, lang)))
     pairs.append((text(lang, "record.rules.tie_policy"), label(lang, "tie_policy", c.tie_policy)))
     pairs += tie_break_pairs(record.result, lang)
+    seed = seed_for(c, record.ballot_box_digest)
+    if seed is not None:
+        pairs.append((text(lang, "record.rules.seed"), seed))
     fixed = text(lang, "record.rules.fixed", time=moment(record.dates.voting_at, s.zone, lang))
     return [
         Paragraph(_x(text(lang, "record.section.rules")), s.h2),

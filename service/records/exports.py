@@ -5,8 +5,10 @@ A round's bundle can be exported in every format; a process's whole record (its 
 the loop after the decision) as the JSON bundle, the PDF record and the XLSX workbook.
 Ballot files for outside counting tools: BLT and PrefLib for ranked rounds, pabulib ``.pb``
 for budget rounds. Every file of ballots (these, the ballots CSV and the JSON bundle) says
-how the round was counted, lot seed included, so ``redbench tally`` on the file alone gives
-the published result.
+how the round was counted — method, seats, every option, tie policy, lot seed — so
+``redbench tally`` on the file alone gives the published result; the count's own files say
+it too (the PDF's and the workbook's 计票规则, the ``#redbench_…`` rows opening the count
+CSVs).
 
 :func:`make` seals a draft and exports it in one go: it is what the worker process runs
 (:mod:`service.offload`), so that no export is built on the event loop.
@@ -256,11 +258,13 @@ BUILDERS: Final[dict[str, Builder]] = {
         "csv",
     ),
     "rounds-csv": lambda b, lang, zone, _: (
-        tables.to_csv(tables.count_rows(_round(b), lang)),
+        tables.to_csv(tables.counted_under(_round(b), lang) + tables.count_rows(_round(b), lang)),
         "csv",
     ),
     "decisions-csv": lambda b, lang, zone, _: (
-        tables.to_csv(tables.decision_rows(_round(b), lang)),
+        tables.to_csv(
+            tables.counted_under(_round(b), lang) + tables.decision_rows(_round(b), lang)
+        ),
         "csv",
     ),
     "comments-csv": lambda b, lang, zone, _: (

@@ -5,10 +5,11 @@ so no code picks punctuation by language."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot
+from engine.errors import EngineError
 from engine.registry import get_method
 from service.i18n import text
 
@@ -119,15 +120,41 @@ def option_name(name: str, lang: str) -> str:
 
 def option_value(name: str, value: object, lang: str) -> str:
     """A counting option's value for people (``batch`` ``False`` → 否：每轮只淘汰得票最少的
-    方案); numbers as they are, money as yuan."""
+    方案); numbers as they are, money as yuan. A yes/no option or an option left unset
+    whose values the catalogue does not word says 是/否 or 不设 (``rule.yes``, ``rule.no``,
+    ``rule.unset``)."""
     if isinstance(value, bool):
         code = "true" if value else "false"
+        plain = "rule.yes" if value else "rule.no"
+    elif value is None:
+        code, plain = "none", "rule.unset"
     elif isinstance(value, int | float):
         return yuan(value) if name == "budget" else plain_number(value)
     else:
-        code = str(value)
+        code, plain = str(value), ""
     shown = text(lang, f"option.{name}.{code}")
-    return code if shown == f"option.{name}.{code}" else shown
+    if shown != f"option.{name}.{code}":
+        return shown
+    return text(lang, plain) if plain else code
+
+
+def option_help(name: str, lang: str) -> str:
+    """A sentence on what a counting option does, for the set-up form (``""`` when the
+    catalogue has none: ``option.<name>.help``)."""
+    shown = text(lang, f"option.{name}.help")
+    return "" if shown == f"option.{name}.help" else shown
+
+
+def counting_options(method: str, recorded: Mapping[str, object]) -> dict[str, object]:
+    """Every option of ``method`` as a round was counted with it: the recorded value, else
+    the method's default (a recount needs them all), in the order the method lists them;
+    then any recorded option the method no longer has."""
+    try:
+        specs = get_method(method).options
+    except EngineError:
+        specs = {}
+    every = {name: recorded.get(name, spec.default) for name, spec in specs.items()}
+    return every | {name: value for name, value in recorded.items() if name not in every}
 
 
 def method_summary(method: str, lang: str) -> str:
@@ -142,3 +169,15 @@ def label(lang: str, group: str, code: str) -> str:
     key = f"record.{group}.{code}"
     shown = text(lang, key)
     return code if shown == key else shown
+
+
+def rules_words(method: str, options: Mapping[str, object], lang: str) -> str:
+    """A round's counting rules in one line, each labelled: ``名额：1；批量淘汰：是：……``
+    (the seats, if given, then every option of the method, defaults too)."""
+    every = counting_options(method, {k: v for k, v in options.items() if k != "seats"})
+    if "seats" in options:
+        every = {"seats": options["seats"], **every}
+    said = (
+        labelled(lang, option_name(n, lang), option_value(n, v, lang)) for n, v in every.items()
+    )
+    return separator(lang, "items").join(said)

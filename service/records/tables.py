@@ -16,15 +16,25 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ballots.box import PREFIX
 from ballots.bundle import Bundle, RoundRecord, SealedBallots
 from ballots.formats.ballots_csv import preamble
 from ballots.kinds import Ballot, RankedBallot, ScoreBallot
-from ballots.recount import published_count
+from ballots.recount import published_count, seed_for
 from engine.process import ProcessPhase
 from service.i18n import text
 from service.records.cells import cleaned, csv_text, formula_like
 from service.records.channel_lines import turnout_lines, validity_lines
-from service.records.labels import ballot_text, label, method_name, plain_number
+from service.records.labels import (
+    ballot_text,
+    counting_options,
+    label,
+    method_name,
+    option_name,
+    option_value,
+    plain_number,
+    yuan,
+)
 from service.results.explain import HeadToHead, explain, outcome_words, status_label
 from service.rounds.titles import round_title
 from service.zones import DEFAULT_ZONE, moment
@@ -95,6 +105,19 @@ def ballot_file_rows(record: RoundRecord, lang: str) -> list[Row]:
     seed it carries, gives the published result."""
     sealed = isinstance(record.ballots, SealedBallots)
     return ballot_file_head(record, lang, sealed=sealed)[:-1] + ballot_rows(record, lang)
+
+
+def counted_under(record: RoundRecord, lang: str) -> list[Row]:
+    """The ``#redbench_…`` rows that open the count's CSV files (the count step by step, the
+    budget decisions): how the round was counted — method, seats, budget, every option, tie
+    policy and lot seed — as the ballot files state it, each with a label in ``lang``, so that the
+    published count says which rules gave it."""
+    fields = published_count(record).fields()
+    if record.rules.budget is not None:
+        fields.insert(2, ("budget", plain_number(record.rules.budget)))
+    return [
+        [f"#{PREFIX}{key}", value, text(lang, f"record.csv.file.{key}")] for key, value in fields
+    ]
 
 
 def count_rows(record: RoundRecord, lang: str) -> list[Row]:
@@ -283,11 +306,7 @@ def summary_rows(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE) -> list[Ro
         rows += [
             ["", ""],
             [heading, ""],
-            [text(lang, "record.rules.method"), method_name(record.counting.method, lang)],
-            [
-                text(lang, "record.rules.tie_policy"),
-                label(lang, "tie_policy", record.counting.tie_policy),
-            ],
+            *rules_rows(record, lang),
             [text(lang, "record.codes_issued"), record.turnout.codes_issued],
             [text(lang, "record.ballots_cast"), record.turnout.ballots_cast],
             # --- issue 16: ballots by channel, reconciliation, assistance, validity ---
@@ -312,6 +331,28 @@ def summary_rows(bundle: Bundle, lang: str, zone: str = DEFAULT_ZONE) -> list[Ro
                 [text(lang, "record.contents_digest"), record.ballots.contents_digest],
             ]
     rows += [["", ""], [text(lang, "record.package_digest"), bundle.digest]]
+    return rows
+
+
+def rules_rows(record: RoundRecord, lang: str) -> list[Row]:
+    """How the round was counted, one rule a row as the record's 计票规则 lists them: the
+    method, seats, budget, every option of the method (defaults too: a recount needs them
+    all), the tie rule and the lot seed."""
+    counting = record.counting
+    rows: list[Row] = [
+        [text(lang, "record.rules.method"), method_name(counting.method, lang)],
+        [text(lang, "record.rules.seats"), counting.seats],
+    ]
+    if record.rules.budget is not None:
+        rows.append([text(lang, "record.rules.budget"), yuan(record.rules.budget)])
+    for name, value in counting_options(counting.method, counting.method_options).items():
+        rows.append([option_name(name, lang), option_value(name, value, lang)])
+    rows.append(
+        [text(lang, "record.rules.tie_policy"), label(lang, "tie_policy", counting.tie_policy)]
+    )
+    seed = seed_for(counting, record.ballot_box_digest)
+    if seed is not None:
+        rows.append([text(lang, "record.rules.seed"), seed])
     return rows
 
 

@@ -46,7 +46,7 @@ from service.web.forms import (
     checked,
 )
 from service.web.render import language_of, local_path, page, redirect
-from service.web.round_setup import new_slate
+from service.web.round_setup import RuleField, new_slate, rule_fields
 
 RUNS_MEETINGS = roles(*meetings_repository.RUNS_MEETINGS)
 """The facilitator's pages: whoever runs bench meetings (:mod:`service.meetings`)."""
@@ -60,12 +60,13 @@ ZONE_CHOICES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", 
 
 @dataclass(frozen=True, slots=True)
 class MethodChoice:
-    """A counting method offered when setting up a round."""
+    """A counting method offered when setting up a round, with its own counting rules."""
 
     name: str
     kind: str
     summary: str
     summary_zh: str
+    rules: tuple[RuleField, ...] = ()
 
 
 def method_choices() -> list[tuple[str, list[MethodChoice]]]:
@@ -75,7 +76,8 @@ def method_choices() -> list[tuple[str, list[MethodChoice]]]:
         choices = []
         for name in methods_for(kind):
             info = get_method(name)
-            choices.append(MethodChoice(name, kind, info.summary, info.summary_zh))
+            rules = rule_fields(name)
+            choices.append(MethodChoice(name, kind, info.summary, info.summary_zh, rules))
         groups.append((kind, choices))
     return groups
 
@@ -209,9 +211,16 @@ class ConsoleController(Controller):
 
     @post("/processes/{process_id:int}/rounds", opt=RUNS_MEETINGS)
     async def create_round(
-        self, db: DB, actor: Caller, process_id: FromPath[int], data: Form[RoundForm]
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        actor: Caller,
+        process_id: FromPath[int],
+        data: Form[RoundForm],
     ) -> Redirect:
-        round_row = await rounds.create_round(db, process_id, data.to_create(), actor)
+        """A new round; the chosen method's counting rules come as fields of their own."""
+        created = data.to_create(await request.form())
+        round_row = await rounds.create_round(db, process_id, created, actor)
         return redirect(f"/console/rounds/{round_row.id}")
 
     @post("/processes/{process_id:int}/decided", opt=RUNS_MEETINGS)

@@ -18,17 +18,21 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from ballots.kinds import KINDS
+from engine.errors import OptionError
+from engine.registry import METHODS
 from service.auth.guard import MAX_ID
 from service.comments.schemas import CommentCreate
 from service.errors import Invalid
 from service.proposals.schemas import ProposalCreate
+from service.records.labels import listed, option_value, plain_number
 from service.refusals import field_words, validation_zh
 from service.rounds.config import methods_for
 from service.rounds.schemas import DEFAULT_PROMPTS, Round, RoundCreate, RoundUpdate
-from service.rounds.settings import ROUND_OPTIONS
+from service.rounds.settings import ROUND_OPTIONS, OptionValue
 from service.text import blank
 from service.voting.schemas import CodeVoid
 from service.web.digits import whole_number
+from service.web.round_setup import rule_fields
 
 T = TypeVar("T")
 Form: TypeAlias = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -155,14 +159,17 @@ class RoundForm(msgspec.Struct):
     quorum_count: str = ""
     winner_share: str = ""
 
-    def settings(self) -> dict[str, Any]:
-        """The set-up the form says, in the API's shape, checked as far as a form can."""
+    def settings(self, sent: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The set-up the form says, in the API's shape, checked as far as a form can;
+        ``sent`` is the whole form, for the chosen method's counting rules
+        (:func:`counting_rules`)."""
         if not self.title.strip():
             raise Invalid("round-title-required", field="title")
         kind = kind_of_method(self.method)
         options: dict[str, str | int | float | bool | None] = {
             "seats": whole(self.seats, "seats", least=1, most=100) or 1,
             "tie_policy": self.tie_policy,
+            **counting_rules(self.method, sent or {}),
         }
         if self.tie_break:  # the mode's order only with a mode: the default leaves both out
             options["tie_break"] = self.tie_break
@@ -200,8 +207,8 @@ class RoundForm(msgspec.Struct):
         listed = {pid: n for n, pid in enumerate(ticked)}
         return sorted(ticked, key=lambda pid: (place.get(pid, 101), listed[pid]))
 
-    def to_create(self) -> RoundCreate:
-        fields = self.settings()
+    def to_create(self, sent: Mapping[str, Any] | None = None) -> RoundCreate:
+        fields = self.settings(sent)
         seed = whole(self.seed_round, "seed_round", least=1, most=MAX_ID)
         if seed is not None:  # the slate is the top k of a published round, not the ticks
             top = whole(self.seed_top, "seed_top", least=1, most=100)
@@ -217,13 +224,18 @@ class RoundEditForm(RoundForm):
     """A round's set-up changed before voting opens: the fields of :class:`RoundForm`
     (without seeding: the slate is ticked and placed)."""
 
-    def to_update(self, current: Round) -> RoundUpdate:
-        """The change, keeping what the form does not show: the method's own options while
-        the method stays, and the ballot rules other than partial rankings while the ballot
-        kind stays."""
-        fields = self.settings()
+    def to_update(self, current: Round, sent: Mapping[str, Any] | None = None) -> RoundUpdate:
+        """The change, keeping what the form does not show: the method's own options it
+        does not ask while the method stays, and the ballot rules other than partial
+        rankings while the ballot kind stays."""
+        fields = self.settings(sent)
         if fields["method"] == current.method:
-            own = {k: v for k, v in current.options.items() if k not in ROUND_OPTIONS}
+            asked = {r.name for r in rule_fields(current.method) if r.field in (sent or {})}
+            own = {
+                k: v
+                for k, v in current.options.items()
+                if k not in ROUND_OPTIONS and k not in asked
+            }
             fields["options"] = {**own, **fields["options"]}
         if fields["ballot_kind"] == current.ballot_kind:
             fields["rules"] = {**msgspec.structs.asdict(current.rules), **fields["rules"]}
@@ -332,3 +344,59 @@ def validity_fields(quorum: str, share: str, count: str, winner: str) -> dict[st
     if winner:
         rule["winner_share"] = _share(winner, "winner_share")
     return rule
+
+
+def _rule_number(typed: str, field: str, name: str) -> int | float:
+    """A number typed for a counting rule: whole or with decimals (422 naming it)."""
+    number = typed.strip().replace("，", ",").replace(",", "")
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        shown = typed if len(typed) <= 20 else f"{typed[:20]}…"
+        raise Invalid("form-rule-number", field=field, name=name, value=shown)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def counting_rules(method: str, sent: Mapping[str, Any]) -> dict[str, OptionValue]:
+    """The counting rules (the method's own options) the set-up form sends for ``method``,
+    typed as the API takes them: a choice as its name, yes/no as ``true``/``false``, a
+    number as a number. A rule not sent, or a number left blank, is left out: the round
+    gets the method's default (:meth:`RoundEditForm.to_update` keeps a stored value only
+    for a rule the form did not send at all). A value the rule does not take is refused
+    (422) naming the rule and its field, in the API's words."""
+    if method not in METHODS:
+        return {}
+    chosen: dict[str, OptionValue] = {}
+    for rule in rule_fields(method):
+        value = sent.get(rule.field)
+        if not isinstance(value, str):
+            continue
+        spec = METHODS[method].options[rule.name]
+        given: OptionValue
+        if rule.number and not value.strip():
+            continue  # left blank: the method's default (which may be "none")
+        if rule.number:
+            given = _rule_number(value, rule.field, rule.name)
+        elif rule.values == ("true", "false") and value in rule.values:
+            given = value == "true"
+        else:
+            given = value
+        try:
+            chosen[rule.name] = spec.check(rule.name, given)
+        except OptionError as exc:
+            raise Invalid(
+                "form-rule-least" if rule.number else "invalid-option-choices",
+                field=rule.field,
+                name=rule.name,
+                sentence=str(exc),
+                least="" if spec.minimum is None else plain_number(spec.minimum),
+                value=value,
+                choices=partial(_said_choices, rule.name, rule.values),
+            ) from exc
+    return chosen
+
+
+def _said_choices(name: str, values: tuple[str, ...], lang: str) -> str:
+    return listed(lang, (f"“{option_value(name, v, lang)}”" for v in values))

@@ -24,7 +24,7 @@ from service.errors import Conflict, Invalid
 from service.events import publish_after_commit
 from service.phases import change_phase
 from service.processes.repository import find_process, proposals_of
-from service.records.labels import method_summary
+from service.records.labels import counting_options, method_summary
 from service.rounds import repository as rounds
 from service.rounds.config import TIE_POLICIES
 from service.rounds.editing import update_round
@@ -90,6 +90,7 @@ class MeetingController(Controller):
             stale_options=round_row.slate is None
             and any(p.status != "active" for p in await pending_slate(db, round_id)),
             method_summary=method_summary(round_row.method, lang),
+            counting_rules=counting_options(round_row.method, round_row.options.own),
             comments=await comments.list_comments(db, round_id, threaded=False),
             summary=await comments.summary(db, round_id),
             stances=STANCES,
@@ -115,12 +116,18 @@ class MeetingController(Controller):
 
     @post("/rounds/{round_id:int}/settings", opt=RUNS_MEETINGS)
     async def change_settings(
-        self, db: DB, actor: Caller, round_id: FromPath[int], data: Form[RoundEditForm]
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        actor: Caller,
+        round_id: FromPath[int],
+        data: Form[RoundEditForm],
     ) -> Redirect:
         """Change the round's set-up with the same fields and checks as creating it, until
         voting opens (409 ``round-frozen`` after); audited with what changed."""
         current = await rounds.round_out(db, await rounds.find_round(db, round_id))
-        await update_round(db, round_id, data.to_update(current), actor)
+        change = data.to_update(current, await request.form())
+        await update_round(db, round_id, change, actor)
         return redirect(f"/console/rounds/{round_id}?changed=1#setup")
 
     @post("/rounds/{round_id:int}/phase", opt=RUNS_MEETINGS)

@@ -21,7 +21,15 @@ from service.auth.guard import ANONYMOUS, PUBLIC, SESSION_COOKIE, Actor
 from service.errors import ERROR_KINDS, NotSignedIn, refusal_of, sized_refusal
 from service.headers import PAGE_HEADERS
 from service.i18n import LANGUAGES, text
-from service.records.labels import listed, method_summary, separator, yuan_from_cents
+from service.records.labels import (
+    listed,
+    method_summary,
+    option_help,
+    option_name,
+    option_value,
+    separator,
+    yuan_from_cents,
+)
 from service.rounds.titles import round_title
 from service.web.refused import shown_refusal
 from service.zones import DEFAULT_ZONE, day, moment, zone, zone_label
@@ -51,7 +59,9 @@ class Labels:
     """``t(key, **values)`` in templates: the catalogue label in the page's language;
     ``t.round(number, title)``: a round's title (:func:`~service.rounds.titles.round_title`);
     ``t.listed(names)``, ``t.joint(joint)``, ``t.method_summary(method)``: names joined, a
-    separator and a method's description as :mod:`service.records.labels` gives them."""
+    separator and a method's description; ``t.option_name(name)``,
+    ``t.option_value(name, value)``, ``t.option_help(name)``: a counting option's words —
+    all as :mod:`service.records.labels` gives them."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
@@ -70,6 +80,15 @@ class Labels:
 
     def method_summary(self, method: str) -> str:
         return method_summary(method, self.lang)
+
+    def option_name(self, name: str) -> str:
+        return option_name(name, self.lang)
+
+    def option_value(self, name: str, value: object) -> str:
+        return option_value(name, value, self.lang)
+
+    def option_help(self, name: str) -> str:
+        return option_help(name, self.lang)
 
 
 class Zoned:

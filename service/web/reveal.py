@@ -18,13 +18,19 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.compare import Comparison
-from engine.result import Result
+from engine.result import Option, Result
 from service.auth.guard import STAFF, Actor, roles
 from service.db.models import Process, Round, RoundResult
 from service.deps import DB, Caller
 from service.i18n import text
 from service.processes.repository import find_process
-from service.records.labels import grouped_number, listed, method_name, method_summary
+from service.records.labels import (
+    grouped_number,
+    listed,
+    method_name,
+    method_summary,
+    rules_words,
+)
 from service.results.controllers import counted_round
 from service.results.explain import (
     Explanation,
@@ -70,6 +76,8 @@ class ResultView:
     validity: str = ""
     """Whether the decision is valid under the round's rule, and why not (empty: no rule)."""
     valid: bool = True
+    rules: str = ""
+    """The counting rules it was counted under, in one line (名额：1；批量淘汰：……)."""
 
 
 def result_table(result: Result, lang: str, explanation: Explanation | None = None) -> ResultTable:
@@ -109,6 +117,13 @@ def comparison_words(
     return rows, verdict, condorcet_note(comparison, result, lang)
 
 
+def counted_with(result: Result) -> dict[str, Option]:
+    """The options a result was counted with, as the page says them: without the seats of
+    a budget count (the money decides how many projects are funded)."""
+    budget = bool(result.decisions)
+    return {k: v for k, v in result.options.items() if not (budget and k == "seats")}
+
+
 async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) -> ResultView:
     """The result screen of a round the caller may see (409 ``results-hidden`` otherwise)."""
     round_row, stored = await counted_round(db, round_id, actor)
@@ -139,6 +154,7 @@ async def result_view(db: AsyncSession, round_id: int, actor: Actor, lang: str) 
         condorcet=note,
         validity="" if judged is None else validity_words(judged.rule, judged.verdict, lang),
         valid=judged is None or judged.verdict.valid,
+        rules=rules_words(result.method, counted_with(result), lang),
     )
 
 
