@@ -75,8 +75,20 @@ def rules_box(page: str, prefix: str, method: str) -> str:
     return found.group(1)
 
 
+def stored(method: str, **chosen: object) -> dict[str, object]:
+    """A round's own options as stored: every option of ``method`` at its default but those
+    ``chosen``."""
+    return {
+        **{name: spec.default for name, spec in METHODS[method].options.items()},
+        **chosen,
+    }
+
+
 def checked_value(box: str, field: str) -> str | None:
-    found = re.search(rf'name="{field}" value="([^"]*)" checked', box)
+    """The chosen value of a rule: its checked radio button, or what its number field holds."""
+    found = re.search(rf'name="{field}" value="([^"]*)" checked', box) or re.search(
+        rf'<input id="[^"]*" name="{field}" inputmode="decimal" value="([^"]*)"', box
+    )
     return None if found is None else found.group(1)
 
 
@@ -110,7 +122,7 @@ async def test_rules_chosen_on_the_forms_are_stored_and_shown_again(client, db, 
     )
     rid = ids["round"]
     row = await db.get(Round, rid)
-    assert row.options.own == {"rules": "meek"}  # the other method's field is not its rule
+    assert row.options.own == stored("stv", rules="meek")  # the other method's field is not its
     page = (await client.get(f"/console/rounds/{rid}")).text
     assert checked_value(rules_box(page, "e", "stv"), "rule_stv_rules") == "meek"
     assert checked_value(rules_box(page, "e", "irv"), "rule_irv_batch") == "false"
@@ -122,14 +134,14 @@ async def test_rules_chosen_on_the_forms_are_stored_and_shown_again(client, db, 
     )
     assert changed.status_code == 200, changed.text
     row = await db.get(Round, rid, populate_existing=True)
-    assert (row.method, row.options.own) == ("irv", {"batch": True})
+    assert (row.method, row.options.own) == ("irv", stored("irv", batch=True))
     page = changed.text
     assert checked_value(rules_box(page, "e", "irv"), "rule_irv_batch") == "true"
     assert '<dt>批量淘汰</dt><dd class="rule">是：一次淘汰所有已不可能胜出的方案</dd>' in page
     kept = await post_form(client, f"/console/rounds/{rid}/settings", {**fields, "method": "irv"})
     assert kept.status_code == 200, kept.text  # a form without the rule keeps it
     row = await db.get(Round, rid, populate_existing=True)
-    assert row.options.own == {"batch": True}
+    assert row.options.own == stored("irv", batch=True)
     back = await post_form(
         client,
         f"/console/rounds/{rid}/settings",
@@ -137,7 +149,7 @@ async def test_rules_chosen_on_the_forms_are_stored_and_shown_again(client, db, 
     )
     assert back.status_code == 200, back.text
     row = await db.get(Round, rid, populate_existing=True)
-    assert row.options.own == {"batch": False}
+    assert row.options.own == stored("irv", batch=False)
 
 
 async def test_a_rule_value_the_method_does_not_take_is_told_in_chinese(client, db, staff):
@@ -157,15 +169,16 @@ async def test_a_rule_value_the_method_does_not_take_is_told_in_chinese(client, 
     )
     assert made.status_code == 422
     assert "参数“规则版本”的取值不对，可选：“苏格兰地方选举规则（2007 年）”、“米克法”" in made.text
-    assert (await db.get(Round, rid)).options.own == {"batch": False}
+    assert (await db.get(Round, rid)).options.own == stored("irv", batch=False)
 
 
 def test_a_number_rule_is_read_as_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rule with a number (none of the methods has one yet): typed as a number, blank for
-    the default, refused in words below its least value or when it is not a number."""
+    """A rule with a number (irv's ``stop_after`` is one; ``seats`` is put on for a least
+    value of 2 and for no default): typed as a number, blank for the default, refused in
+    words below its least value or when it is not a number."""
+    assert next(r for r in rule_fields("irv") if r.name == "stop_after").number
     monkeypatch.setitem(METHODS["irv"].options, "seats", OptionSpec(3, minimum=2))
-    assert [r.name for r in rule_fields("irv")] == ["batch", "seats"]  # seats has words
-    assert rule_fields("irv")[1].number
+    assert next(r for r in rule_fields("irv") if r.name == "seats").number  # seats has words
     assert counting_rules("irv", {"rule_irv_seats": "5"}) == {"seats": 5}
     assert counting_rules("irv", {"rule_irv_seats": "2.5"}) == {"seats": 2.5}
     assert counting_rules("irv", {"rule_irv_seats": " "}) == {}  # the default, filled in later
@@ -179,7 +192,7 @@ def test_a_number_rule_is_read_as_a_number(monkeypatch: pytest.MonkeyPatch) -> N
         counting_rules("irv", {"rule_irv_seats": "三"})
     assert word.value.zh == "“名额”要填一个数，而不是“三”"
     monkeypatch.setitem(METHODS["irv"].options, "seats", OptionSpec(None, minimum=1))
-    unset = rule_fields("irv")[1]
+    unset = next(r for r in rule_fields("irv") if r.name == "seats")
     assert (unset.number, unset.default) == (True, "")  # an empty field: 不设
     assert counting_rules("irv", {"rule_irv_seats": ""}) == {}
     assert counting_rules("irv", {"rule_irv_seats": "4"}) == {"seats": 4}
@@ -197,7 +210,9 @@ async def test_the_rules_are_fixed_once_voting_opens(client, db, staff):
         {"title": "设施排序", "method": "irv", "rule_irv_batch": "false"},
     )
     assert late.status_code == 409
-    assert (await db.get(Round, rid, populate_existing=True)).options.own == {"batch": True}
+    assert (await db.get(Round, rid, populate_existing=True)).options.own == stored(
+        "irv", batch=True
+    )
 
 
 async def batch_round(client: Any, db: Any, staff: Any) -> dict[str, int]:
@@ -253,7 +268,7 @@ async def test_a_round_counted_under_a_chosen_rule_recounts_from_every_export(
     rid = ids["round"]
     shown = (await client.get(f"/api/v1/rounds/{rid}/result")).json()
     published = shown["result"]
-    assert published["options"] == {"seats": 1, "batch": True}
+    assert published["options"] == {"seats": 1, **stored("irv", batch=True)}
     assert tallies(published) == IN_A_BATCH
     assert [r["eliminated"] for r in published["rounds"]] == [[C, D], []]  # both at once
     assert published["winners"] == [B]
@@ -265,8 +280,8 @@ async def test_a_round_counted_under_a_chosen_rule_recounts_from_every_export(
         path = tmp_path / f"ballots-{fmt}.{fmt}"
         path.write_bytes(response.content)
         again = cli("tally", str(path))
-        assert again["published"]["method_options"] == {"batch": True}, fmt
-        assert again["options"] == {"seats": 1, "batch": True}, fmt
+        assert again["published"]["method_options"] == stored("irv", batch=True), fmt
+        assert again["options"] == {"seats": 1, **stored("irv", batch=True)}, fmt
         assert tallies(again) == IN_A_BATCH, fmt
         assert again["winners"] == [B]
         box = read_ballots(path)
@@ -277,7 +292,7 @@ async def test_a_round_counted_under_a_chosen_rule_recounts_from_every_export(
     rows = list(csv.reader(io.StringIO(counted.content.decode("utf-8-sig"))))
     said = {r[0].removeprefix("#redbench_"): r[1] for r in rows if r[0].startswith("#")}
     assert PublishedCount.from_fields(said) == PublishedCount(
-        "irv", 1, {"batch": True}, "lot", published["seed"]
+        "irv", 1, stored("irv", batch=True), "lot", published["seed"]
     )
     assert rows[len(said)][0] == "轮次"  # then the count, as before
 
@@ -357,7 +372,7 @@ async def test_an_stv_round_under_meeks_method_recounts_under_it(client, db, sta
         )
         assert moved.status_code == 200, moved.text
     published = (await client.get(f"/api/v1/rounds/{round_id}/result")).json()["result"]
-    assert published["options"] == {"seats": 2, "rules": "meek"}
+    assert published["options"] == {"seats": 2, **stored("stv", rules="meek")}
     assert published["rounds"][0]["tallies"][A] == 7  # the first count is the same under both
     for fmt in BALLOT_FILES:
         response = await client.get(
@@ -366,7 +381,7 @@ async def test_an_stv_round_under_meeks_method_recounts_under_it(client, db, sta
         path = tmp_path / f"meek.{fmt}"
         path.write_bytes(response.content)
         again = cli("tally", str(path))
-        assert again["options"] == {"seats": 2, "rules": "meek"}, fmt
+        assert again["options"] == {"seats": 2, **stored("stv", rules="meek")}, fmt
         assert again["rounds"] == published["rounds"], fmt
         assert again["winners"] == published["winners"], fmt
         box = read_ballots(path)
