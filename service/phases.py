@@ -164,16 +164,17 @@ async def _back_to_voting(
 async def finish_closes(engine: AsyncEngine, secret_key: str) -> list[int]:
     """Count every round a stopped server left closed without a result (at start, so no
     facilitator meets a round that is neither voting nor counted). A count that fails puts
-    its round back into voting, as any failed close does; the rounds counted are answered."""
+    its round back into voting, as any failed close does; the rounds counted are answered.
+    A round waiting for the facilitator to settle a tie (``ask``) is left waiting."""
     async with sessionmaker(engine)() as db:
-        unfinished = list(
-            await db.scalars(
-                select(Round.id)
-                .outerjoin(RoundResult, RoundResult.round_id == Round.id)
-                .where(Round.phase == RoundPhase.CLOSED, RoundResult.round_id.is_(None))
-                .order_by(Round.id)
-            )
+        left = await db.scalars(
+            select(Round)
+            .outerjoin(RoundResult, RoundResult.round_id == Round.id)
+            .where(Round.phase == RoundPhase.CLOSED, RoundResult.round_id.is_(None))
+            .order_by(Round.id)
         )
+        # a round whose count stopped at a tie for the facilitator waits for the answer
+        unfinished = [r.id for r in left if r.options.tie_question is None]
     counted = []
     for round_id in unfinished:
         try:

@@ -272,3 +272,24 @@ def test_an_old_round_reads_as_the_default():
     options = msgspec.json.decode(stored, type=RoundOptions)
     assert options.tie_mode() is None
     assert options.shown() == {"seats": 1, "tie_policy": "lot", "batch": False}
+
+
+async def test_a_restart_leaves_a_round_waiting_for_its_answer(client, db, staff, settings):
+    # the server counts at start what a stopped server left closed without a result; a
+    # round whose count waits for the facilitator's answer is not one of them (counting it
+    # again would only ask again)
+    from service.db.session import create_engine
+    from service.phases import finish_closes
+
+    round_id = await close_into_the_question(client, db, staff)
+    engine = create_engine(settings.database_url)
+    try:
+        assert await finish_closes(engine, settings.secret_key) == []
+    finally:
+        await engine.dispose()
+    row = await db.get(Round, round_id, populate_existing=True)
+    assert row.phase == "closed"
+    assert row.options.tie_question is not None
+    assert await db.get(RoundResult, round_id) is None
+    asked = await db.scalars(select(AuditEvent).where(AuditEvent.action == "round.tie-asked"))
+    assert len(list(asked)) == 1  # asked once, at the close: not counted and asked again
