@@ -74,6 +74,8 @@ class Chosen:
     rules: CvrRules | None
     preset: str | None
     method_rules: list[str]
+    config: str | None = None
+    """The tabulator configuration ``--rules`` named, whose contest is counted too."""
 
 
 def chosen(args: argparse.Namespace) -> Chosen:
@@ -102,7 +104,8 @@ def chosen(args: argparse.Namespace) -> Chosen:
         except FormatError as exc:
             raise _refusal(str(exc), text("zh", "ballot_rules.refused", said=exc)) from exc
     preset = named[0] if named and named[0] in PRESETS else None
-    return Chosen(rules, preset, method_rules)
+    config = named[0] if named and preset is None else None
+    return Chosen(rules, preset, method_rules, config)
 
 
 def _changes(args: argparse.Namespace, base: CvrRules) -> dict[str, Any]:

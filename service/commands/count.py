@@ -16,27 +16,35 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import msgspec
 
 from ballots.box import BallotBox, PublishedCount
-from engine.errors import TieUnresolved
-from engine.methods.irv import THRESHOLDS
+from ballots.errors import FormatError
 from engine.profile import ApprovalProfile, Profile
 from engine.registry import METHODS
-from engine.result import Option, Result, TieBreak
+from engine.result import Option
 from service.commands import ballot_rules
 from service.commands.errors import CommandError, existing
+from service.commands.method_flags import (
+    METHOD_FLAGS,
+    flagged,
+    runoff_arguments,
+    stv_arguments,
+)
 from service.commands.names import named_comparison, named_result, names_of
+from service.commands.tie_flags import (
+    tie_arguments,
+    tie_break_of,
+    tie_lines,
+    whole_order,
+    with_answers,
+)
 from service.i18n import LANGUAGES, text
 
-METHOD_FLAGS = {
-    "rules": "STV rule set: scottish (default), meek or fractional",
-    "truncated": "Borda rule for truncated and tied ballots: average (default), zero, modified",
-    "completion": "Equal Shares completion: add1 (default), add1-utilitarian, none",
-    "strength": "Schulze/minimax defeat strength: winning or margin",
-}
+if TYPE_CHECKING:
+    from ballots.formats.office_contest import OfficeContest
 
 
 def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
@@ -72,34 +80,9 @@ def arguments(name: str, cmd: argparse.ArgumentParser) -> None:
     for flag, helptext in METHOD_FLAGS.items():
         if flag != "rules":  # --rules is the ballot rules' flag too (service.commands.ballot_rules)
             cmd.add_argument(f"--{flag}", help=helptext)
-    _stv_arguments(cmd)
+    stv_arguments(cmd)
     runoff_arguments(cmd)
     tie_arguments(cmd)
-
-
-STV_FLAGS = ("quota", "integer_threshold", "decimals", "one_per_round")
-"""The STV options set by flags of their own (``--rules fractional``; ``--write-in``, which
-every STV rule set takes too, is among :data:`RUNOFF_OPTIONS`): each overrides the file's."""
-
-
-def _stv_arguments(cmd: argparse.ArgumentParser) -> None:
-    """The flags of the certified tabulators' STV count (``--rules fractional``)."""
-    cmd.add_argument(
-        "--quota", choices=("droop", "hare"), help="STV fractional: threshold (default droop)"
-    )
-    cmd.add_argument(
-        "--integer-threshold",
-        action=argparse.BooleanOptionalAction,
-        help="STV fractional: a whole-vote threshold (default yes)",
-    )
-    cmd.add_argument(
-        "--decimals", type=int, help="STV fractional: decimal places of vote values (default 4)"
-    )
-    cmd.add_argument(
-        "--one-per-round",
-        action=argparse.BooleanOptionalAction,
-        help="STV fractional: at most one winner per round (default no)",
-    )
 
 
 def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
@@ -122,9 +105,16 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     profile = box.profile
     if getattr(args, "budget", None) is not None:
         profile = _with_budget(box, args.budget)
+    office = _office(asked.config)
     seats = args.seats
     if seats is None:
-        seats = published.seats if published is not None else (box.seats or 1)
+        seats = (
+            published.seats
+            if published is not None
+            else office.seats
+            if office is not None
+            else (box.seats or 1)
+        )
     lot = choose_seed(args.seed, published, profile)
     said = [line for line in (lot.line(lang),) if line]
     if rules is not None:
@@ -155,7 +145,7 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             shown_comparison = named_comparison(comparison, names)
             out.write(_with_notes(said, render_comparison(shown_comparison, lang)))
         return 0
-    method, options, note = _method_and_options(args, published, lang)
+    method, options, note = _method_and_options(args, published, lang, office)
     if len(asked.method_rules) > 1:
         raise CommandError(
             f"--rules is given twice ({asked.method_rules[0]}, {asked.method_rules[1]})",
@@ -172,6 +162,8 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
     mode = tie_break_of(args, lang)
     if mode is None and published is not None:  # the file's mode, answers and all
         mode = published.tie_break
+    if mode is None and office is not None and office.tie_break is not None:
+        mode = whole_order(office.tie_break, profile.candidates)
     result = with_answers(
         lambda asked: tally(
             method, profile, seats=seats, seed=lot.seed, tie_break=asked, **options
@@ -180,6 +172,8 @@ def run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
         lang,
     )
     note.extend(tie_lines(result, lang))
+    if office is not None and office.drawn and any(t.rule == "lot" for t in result.ties):
+        note.append(text(lang, "office.lot"))  # the office's tabulator drew its own lot
     if args.json:
         out.write(msgspec.json.encode({**msgspec.to_builtins(result), **extra}).decode() + "\n")
     else:
@@ -236,12 +230,41 @@ def choose_seed(given: str | None, published: PublishedCount | None, profile: Pr
     return Lot(lot_seed(profile_digest(profile)), "ballots")
 
 
+def _office(config: str | None) -> OfficeContest | None:
+    """The contest the tabulator configuration ``--rules`` named states (its method, seats,
+    options and tie-break mode), or ``None``; a configuration that cannot be matched is the
+    command's refusal."""
+    if config is None:
+        return None
+    from ballots.formats.office_contest import contest_from_rctab
+
+    try:
+        return contest_from_rctab(config)
+    except FormatError as exc:
+        raise CommandError(str(exc), f"计票配置文件“{config}”无法照办：{exc}", status=2) from exc
+
+
 def _method_and_options(
-    args: argparse.Namespace, published: PublishedCount | None, lang: str
+    args: argparse.Namespace,
+    published: PublishedCount | None,
+    lang: str,
+    office: OfficeContest | None = None,
 ) -> tuple[str, dict[str, Option], list[str]]:
     """The method to count with, its options and what to say about them: the file's method
-    and options unless ``--method`` names another; each option flag overrides."""
+    and options (else those of the tabulator configuration ``--rules`` named) unless
+    ``--method`` names another; each option flag overrides."""
     method = args.method
+    if published is None and office is not None and method in (None, office.method):
+        method = office.method
+        shown_options = msgspec.json.encode(office.options, order="sorted").decode()
+        said = text(
+            lang,
+            "office.rules",
+            method=method,
+            seats=args.seats or office.seats,
+            options=shown_options,
+        )
+        return method, {**office.options, **flagged(args)}, [said]
     if method is None and published is None:
         key = "recount.method_needed"
         raise CommandError(text("en", key), text("zh", key), status=2)
@@ -265,57 +288,7 @@ def _method_and_options(
             note.append(
                 text(lang, "recount.rules.other_method", file=published.method, method=method)
             )
-    for flag in [*METHOD_FLAGS, *STV_FLAGS]:
-        if flag != "rules" and getattr(args, flag, None) is not None:
-            options[flag] = getattr(args, flag)
-    if getattr(args, "batch", False):
-        options["batch"] = True
-    for option in RUNOFF_OPTIONS:
-        if getattr(args, option, None) is not None:
-            options[option] = getattr(args, option)
-    return method, options, note
-
-
-# --- the contest options of instant runoff and its relatives (irv, sequential-irv, bottoms-up)
-
-RUNOFF_OPTIONS = ("write_in", "until_two", "threshold", "stop_after", "percentage")
-"""The options :func:`runoff_arguments` sets, by the engine's names."""
-
-
-def runoff_arguments(cmd: argparse.ArgumentParser) -> None:
-    """The flags of the contest options an election office sets for instant runoff
-    (docs/counting.md); each overrides the file's."""
-    cmd.add_argument(
-        "--write-in",
-        metavar="NAME",
-        help="IRV, sequential-irv, bottoms-up, STV: the candidate standing for undeclared "
-        "write-ins, eliminated first and never elected",
-    )
-    cmd.add_argument(
-        "--until-two",
-        action="store_true",
-        default=None,
-        help="IRV, sequential-irv: go on eliminating after the majority until two remain",
-    )
-    cmd.add_argument(
-        "--threshold",
-        choices=THRESHOLDS,
-        help="IRV, sequential-irv: more than half of each round's votes (majority, default) "
-        "or of the first round's (first-round)",
-    )
-    cmd.add_argument(
-        "--stop-after",
-        type=int,
-        metavar="N",
-        help="IRV, sequential-irv: stop after round N, whose leader wins (0: no limit)",
-    )
-    cmd.add_argument(
-        "--percentage",
-        type=float,
-        metavar="P",
-        help="bottoms-up: eliminate until everyone left has more than P %% of the votes; "
-        "they all win (0 < P < 100)",
-    )
+    return method, {**options, **flagged(args)}, note
 
 
 def _with_budget(box: BallotBox, budget: float) -> ApprovalProfile:
@@ -360,137 +333,6 @@ class ProgressBar:
         if percent == 100:
             self.stream.write("\n")
         self.stream.flush()
-
-
-# The tie-break mode (--tie-break, --tie-order) and asking on a terminal.
-
-
-def tie_arguments(cmd: argparse.ArgumentParser) -> None:
-    """``--tie-break MODE`` and ``--tie-order A,B,C`` (``tally``)."""
-    from engine.result import TIE_BREAK_MODES
-
-    cmd.add_argument(
-        "--tie-break",
-        choices=TIE_BREAK_MODES,
-        help="how ties are settled (default: the method's own rule, then the lot); "
-        "ask and later-round-then-ask prompt on a terminal",
-    )
-    cmd.add_argument(
-        "--tie-order",
-        help="candidate-order: every candidate once, comma-separated, the preferred first "
-        "(the one listed last is eliminated first)",
-    )
-
-
-def tie_break_of(args: argparse.Namespace, lang: str) -> TieBreak | None:
-    """The mode the flags ask for; ``--tie-order`` only with ``candidate-order``."""
-    from engine.result import TieBreak
-
-    mode, order = getattr(args, "tie_break", None), getattr(args, "tie_order", None)
-    if order is not None and mode != "candidate-order":
-        raise CommandError(
-            "--tie-order goes with --tie-break candidate-order",
-            "--tie-order 只能与 --tie-break candidate-order 一起使用",
-            status=2,
-        )
-    if mode == "candidate-order" and not order:
-        raise CommandError(
-            "--tie-break candidate-order needs --tie-order A,B,C",
-            "--tie-break candidate-order 需要 --tie-order 给出方案顺序",
-            status=2,
-        )
-    if mode is None:
-        return None
-    names = tuple(n.strip() for n in order.split(",")) if order else ()
-    return TieBreak(mode=mode, order=names)
-
-
-def with_answers(
-    count: Callable[[TieBreak | None], Result],
-    mode: TieBreak | None,
-    lang: str,
-    stdin: TextIO | None = None,
-    prompt: TextIO | None = None,
-) -> Result:
-    """``count`` under ``mode``, asking each tie a mode that asks meets on the terminal
-    (the tied numbered on ``prompt``, stderr; the choice read from ``stdin``) and counting
-    again with the answers so far; without a terminal, one line naming the tie."""
-    from engine.result import TieAnswer
-
-    given = sys.stdin if stdin is None else stdin
-    shown = sys.stderr if prompt is None else prompt
-    while True:
-        try:
-            return count(mode)
-        except TieUnresolved as tie:
-            if not tie.asked or mode is None:
-                raise
-            question = tie_question(tie, lang)
-            if not given.isatty():
-                key = "tie.not_a_terminal"
-                raise CommandError(
-                    text("en", key, question=tie_question(tie, "en")),
-                    text("zh", key, question=tie_question(tie, "zh")),
-                ) from None
-            chosen = _ask(tie, question, lang, given, shown)
-            answer = TieAnswer(
-                round=tie.round, purpose=str(tie.purpose), tied=tie.tied, chosen=chosen
-            )
-            mode = msgspec.structs.replace(mode, answers=(*mode.answers, answer))
-
-
-def tie_question(tie: TieUnresolved, lang: str) -> str:
-    """The question a tie asks, in ``lang`` (its round, purpose and the tied names)."""
-    from service.records.labels import listed
-
-    return text(
-        lang,
-        "tie.question",
-        round=tie.round if tie.round is not None else "-",
-        purpose=text(lang, f"purpose.{tie.purpose}"),
-        tied=listed(lang, tie.tied),
-        count=tie.count,
-    )
-
-
-def _ask(
-    tie: TieUnresolved, question: str, lang: str, given: TextIO, shown: TextIO
-) -> tuple[str, ...]:
-    """Read the operator's choice of ``tie.count`` of the tied, one number at a time."""
-    left = list(tie.tied)
-    chosen: list[str] = []
-    shown.write(question + "\n")
-    while len(chosen) < tie.count:
-        for number, name in enumerate(left, 1):
-            shown.write(f"  {number}. {name}\n")
-        shown.write(text(lang, "tie.prompt", purpose=text(lang, f"purpose.{tie.purpose}")))
-        shown.flush()
-        line = given.readline()
-        if not line:
-            key = "tie.stopped"
-            raise CommandError(
-                text("en", key, question=tie_question(tie, "en")),
-                text("zh", key, question=tie_question(tie, "zh")),
-            )
-        picked = line.strip()
-        if not picked.isdigit() or not 1 <= int(picked) <= len(left):
-            shown.write(text(lang, "tie.prompt.again") + "\n")
-            continue
-        chosen.append(left.pop(int(picked) - 1))
-    return tuple(chosen)
-
-
-def tie_lines(result: Result, lang: str) -> list[str]:
-    """What to tell the reader about the count's tie-break mode (nothing for the default)."""
-    from service.records.labels import listed, option_value
-
-    stated = result.tie_break
-    if isinstance(stated, msgspec.UnsetType):
-        return []
-    mode = option_value("tie_break", stated.mode, lang)
-    if stated.order:
-        return [text(lang, "recount.tie_break.order", mode=mode, order=listed(lang, stated.order))]
-    return [text(lang, "recount.tie_break", mode=mode)]
 
 
 def _shown(published: PublishedCount | None) -> object:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from engine.result import TieBreak
-from service.commands.count import with_answers
+from service.commands.tie_flags import with_answers
 from tests.support.cli import run
 
 # 9 × A, 3 × X>Y, 4 × Y>X, 2 × E>X>Y, 1 × F>Y, 1 × F (worked in tests/engine/test_tie_modes.py):
