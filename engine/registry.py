@@ -91,6 +91,15 @@ class MethodInfo:
     options: Mapping[str, OptionSpec]
     claims: frozenset[str]
     multiwinner: bool
+    agree: Callable[[Mapping[str, Option]], None] | None = None
+    """Checks that the options, each valid alone, go together (raises
+    :class:`~engine.errors.OptionError`): run by :func:`tally` and by a round's set-up, so
+    a combination a count would refuse is refused before any ballot is cast."""
+
+    def check_together(self, options: Mapping[str, Option]) -> None:
+        """Refuse options that do not go together (every option filled in)."""
+        if self.agree is not None:
+            self.agree(options)
 
 
 METHODS: dict[str, MethodInfo] = {}
@@ -107,6 +116,7 @@ def method(
     options: Mapping[str, OptionSpec] | None = None,
     claims: Sequence[str] = ("anonymous", "neutral"),
     multiwinner: bool = False,
+    agree: Callable[[Mapping[str, Option]], None] | None = None,
 ) -> Callable[[MethodFunc], MethodFunc]:
     """Register a counting method under ``name``.
 
@@ -127,6 +137,7 @@ def method(
             options=dict(options or {}),
             claims=frozenset(claims),
             multiwinner=multiwinner,
+            agree=agree,
         )
         return func
 
@@ -185,6 +196,7 @@ def tally(
     chosen: dict[str, Option] = {}
     for key, spec in sorted(info.options.items()):
         chosen[key] = spec.check(key, options[key]) if key in options else spec.default
+    info.check_together(chosen)
     if tie_break is not None and not isinstance(tie_break, TieBreak):
         raise OptionError(f"tie_break must be a tie-break mode, got {tie_break!r}")
     tb = TieBreaker(profile.candidates, seed, tie_break)

@@ -51,7 +51,8 @@ def bottoms_up(
     counts for no candidate but the write-in leaves no decision.
     """
     rules = RunoffRules.of(profile, options)
-    share = Fraction(float(options.get("percentage") or 0))
+    # the decimal written, exactly (Fraction(0.3) would be the binary float just below it)
+    share = Fraction(str(options.get("percentage") or 0))
     w = rules.write_in
     count = FirstPreferences(profile)
     history: list[NDArray[np.int64]] = []

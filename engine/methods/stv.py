@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.errors import OptionError
 from engine.methods.common import first_choices, next_choices
-from engine.methods.stv_fractional import Fractional, FractionalRules
+from engine.methods.stv_fractional import MAX_DECIMALS, Fractional, FractionalRules
 from engine.methods.stv_stages import (
     ELECTED,
     EXCLUDED,
@@ -61,7 +61,12 @@ MEEK_MAX_ITERATIONS = 10_000
         "integer_threshold": OptionSpec(
             True, help="fractional: a whole-vote threshold (false: to the decimals)"
         ),
-        "decimals": OptionSpec(4, minimum=1, help="fractional: decimal places of vote values"),
+        "decimals": OptionSpec(
+            4,
+            minimum=1,
+            below=MAX_DECIMALS + 1,
+            help="fractional: decimal places of vote values",
+        ),
         "one_per_round": OptionSpec(
             False, help="fractional: at most one winner per round, the highest"
         ),
@@ -71,6 +76,7 @@ MEEK_MAX_ITERATIONS = 10_000
     },
     claims=("anonymous", "neutral"),
     multiwinner=True,
+    agree=lambda options: _fractional_only(options),
 )
 def stv(
     profile: RankedProfile, tb: TieBreaker, seats: int, options: Mapping[str, Option]
@@ -148,9 +154,7 @@ def stv(
             one_per_round=bool(options["one_per_round"]),
         )
         return Fractional(profile, tb, seats, fractional, write_in).run()
-    for name, default in FRACTIONAL_ONLY.items():
-        if options[name] != default:
-            raise OptionError(f"option {name} applies to rules fractional only, not {rules}")
+    _fractional_only(options)
     if rules == "meek":
         return _Meek(profile, tb, seats, write_in).run()
     return _Scottish(profile, tb, seats, write_in).run()
@@ -163,6 +167,16 @@ FRACTIONAL_ONLY: dict[str, Option] = {
     "one_per_round": False,
 }
 """The options only the fractional rules take, with their defaults."""
+
+
+def _fractional_only(options: Mapping[str, Option]) -> None:
+    """Refuse an option only the fractional rules take, set under another rule set."""
+    rules = options.get("rules", "scottish")
+    if rules == "fractional":
+        return
+    for name, default in FRACTIONAL_ONLY.items():
+        if options.get(name, default) != default:
+            raise OptionError(f"option {name} applies to rules fractional only, not {rules}")
 
 
 def _write_in(profile: RankedProfile, name: Option) -> int | None:

@@ -109,14 +109,17 @@ class Fractional(StvCount):
         continuing candidates filling the seats left, or an elimination."""
         number = stage.number
         write_in = self.write_in_standing()
-        if write_in is not None:
-            return self.eliminate(stage, write_in)
-        hopeful = self.hopeful()
+        if write_in is not None and self.votes[write_in] > 0:
+            return self.eliminate(stage, write_in)  # while it holds votes, before all else
+        # with no votes the write-in stays, never elected, and goes first when someone must
+        hopeful = [c for c in self.hopeful() if c != write_in]
         if len(hopeful) <= self.seats_left():
             elected = self.elect(hopeful, number)
             return replace(stage, elected=self.names(elected), note="elect-remaining")
         reached = [c for c in hopeful if self.votes[c] >= self.quota]
         if not reached:
+            if write_in is not None:
+                return self.eliminate(stage, write_in)
             lowest = self.pick(hopeful, lowest=True, purpose="eliminate", number=number)
             return self.eliminate(stage, lowest)
         if self.rules.one_per_round and len(reached) > 1:

@@ -126,6 +126,19 @@ def check_options(kind: str, info: MethodInfo, options: Mapping[str, Any]) -> Ro
                 sentence=str(exc),
                 choices=partial(_choices, name, spec.choices),
             ) from exc
+    together = {name: chosen[name] for name in info.options}
+    try:
+        info.check_together(together)
+    except OptionError as exc:  # each valid alone, but not together (stv's quota, not fractional)
+        name = str(exc).removeprefix("option ").split(" ", 1)[0]
+        raise Invalid(
+            "invalid-option-choice",
+            field=f"options.{name}" if name in info.options else "options",
+            name=name,
+            sentence=str(exc),
+        ) from exc
+    if chosen.get("write_in"):  # a round's ballots hold no undeclared write-ins
+        raise _bad("option-write-in-round", "write_in", value=chosen["write_in"])
     return RoundOptions.of(chosen)
 
 

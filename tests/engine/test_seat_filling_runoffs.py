@@ -220,3 +220,18 @@ def test_sequential_irv_ties_are_settled_and_numbered_across_passes():
         (2, tuple(sorted((second, third))), "lot", (second,)),
         (4, tuple(sorted((first, second))), "lot", (first,)),
     ]
+
+
+@pytest.mark.parametrize(("percentage", "of_1000"), [(0.3, 3), (12.3, 123)])
+def test_bottoms_up_percentage_exactly_met_is_not_more(percentage: float, of_1000: int) -> None:
+    # B holds exactly p % of 1,000 votes: not more than p %, so B is eliminated and A alone
+    # wins (the decimal as written, not the binary float just below it)
+    ballots = [["A"]] * (1000 - of_1000) + [["B"]] * of_1000
+    exact = RankedProfile.from_orders(["A", "B"], ballots)
+    result = tally("bottoms-up", exact, seats=1, percentage=percentage)
+    assert result.winners == ("A",)
+    assert result.rounds[0].eliminated == ("B",)
+    above = RankedProfile.from_orders(
+        ["A", "B"], [["A"]] * (999 - of_1000) + [["B"]] * (of_1000 + 1)
+    )
+    assert set(tally("bottoms-up", above, seats=1, percentage=percentage).winners) == {"A", "B"}

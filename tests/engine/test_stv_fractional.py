@@ -311,7 +311,7 @@ def test_more_seats_than_candidates_elect_them_all(rules):
     ("options", "message"),
     [
         ({"decimals": 0}, "option decimals must be at least 1, got 0"),
-        ({"decimals": 21}, "option decimals must be from 1 to 20, got 21"),
+        ({"decimals": 21}, "option decimals must be less than 21, got 21"),
         ({"decimals": 2.5}, "option decimals must be a whole number, got 2.5"),
         ({"quota": "imperiali"}, "option quota must be one of droop, hare"),
         ({"write_in": "Z"}, "option write_in names 'Z', who is not a candidate"),
@@ -338,3 +338,19 @@ def test_twenty_decimals_count_exactly():
     result = tally("stv", FORTY, seats=3, rules="fractional", decimals=20)
     assert result.rounds[1].tallies["B"] == 13.375
     assert result.winners == ("A", "B", "D")
+
+
+def test_a_write_in_without_votes_takes_no_round():
+    # 5 A>W, 4 B, 2 C; 2 seats, threshold floor(11/3)+1 = 4. W holds no vote, so round 1
+    # elects A (5) and B (4) at once, as the certified tabulator does: a write-in is taken
+    # out first only while it holds votes, and is never elected
+    contest = profile("ABCW", (5, "AW"), (4, "B"), (2, "C"))
+    result = tally("stv", contest, seats=2, rules="fractional", write_in="W")
+    assert [r.elected for r in result.rounds] == [("A", "B")]
+    assert result.rounds[0].tallies == {"A": 5.0, "B": 4.0, "C": 2.0, "W": 0.0}
+    assert result.winners == ("A", "B")
+    # with one seat left for C and W, W (no votes) is never the one elected
+    alone = tally(
+        "stv", profile("ACW", (3, "A"), (1, "C")), seats=3, rules="fractional", write_in="W"
+    )
+    assert "W" not in alone.winners

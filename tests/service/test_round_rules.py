@@ -180,7 +180,8 @@ def test_a_number_rule_is_read_as_a_number(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setitem(METHODS["irv"].options, "seats", OptionSpec(3, minimum=2))
     assert next(r for r in rule_fields("irv") if r.name == "seats").number  # seats has words
     assert counting_rules("irv", {"rule_irv_seats": "5"}) == {"seats": 5}
-    assert counting_rules("irv", {"rule_irv_seats": "2.5"}) == {"seats": 2.5}
+    with pytest.raises(Invalid, match="whole number"):  # a whole-number rule
+        counting_rules("irv", {"rule_irv_seats": "2.5"})
     assert counting_rules("irv", {"rule_irv_seats": " "}) == {}  # the default, filled in later
     with pytest.raises(Invalid) as low:
         counting_rules("irv", {"rule_irv_seats": "1"})
@@ -393,9 +394,12 @@ async def test_an_stv_round_under_meeks_method_recounts_under_it(client, db, sta
 def test_every_rule_of_every_method_is_asked_in_words(method: str) -> None:
     """Each option a method registers has its name and each of its values in Chinese and
     English (``option.NAME``, ``option.NAME.VALUE`` in ``locale/fields.toml``), so the
-    set-up form asks it and the record says it; an option without them is not asked."""
+    set-up form asks it and the record says it; an option without them is not asked. A
+    candidate-name option (``write_in``) has its words for the record but is not asked: a
+    round's ballots hold no write-ins."""
     words = catalogue()
-    assert {r.name for r in rule_fields(method)} == set(METHODS[method].options)
+    asked = {n for n, spec in METHODS[method].options.items() if n != "write_in"}
+    assert {r.name for r in rule_fields(method)} == asked
     for name, spec in METHODS[method].options.items():
         for key in (f"option.{name}", *(f"option.{name}.{v}" for v in spec.choices)):
             assert key in words, key

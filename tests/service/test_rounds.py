@@ -39,7 +39,15 @@ async def test_create_round_with_defaults(client, staff, park, db):
     assert body["number"] == 1
     assert body["phase"] == "scheduled"
     assert body["ballot_kind"] == "ranked"
-    assert body["options"] == {"seats": 1, "tie_policy": "lot", "batch": False}
+    assert body["options"] == {  # every rule of the method, at its default
+        "seats": 1,
+        "tie_policy": "lot",
+        "batch": False,
+        "stop_after": 0,
+        "threshold": "majority",
+        "until_two": False,
+        "write_in": "",
+    }
     assert body["rules"] == {
         "allow_ties": False,
         "allow_truncation": True,
@@ -132,6 +140,9 @@ async def test_method_must_count_the_ballot_kind(client, staff, park, kind, meth
         ("irv", {"budget": 5000}, "options.budget", "only to budget rounds"),
         ("stv", {"rules": "irish"}, "options.rules", "scottish, meek"),
         ("irv", {"batch": "yes"}, "options.batch", "true or false"),
+        ("irv", {"write_in": "儿童游乐设施"}, "options.write_in", "hold no undeclared write-ins"),
+        ("stv", {"quota": "hare"}, "options.quota", "applies to rules fractional only"),
+        ("stv", {"rules": "fractional", "decimals": 50}, "options.decimals", "less than 21"),
     ],
 )
 async def test_bad_option_is_named(client, staff, park, method, options, field, words):
