@@ -120,7 +120,8 @@ async def test_code_slips_turnout_and_no_result_before_close(client, db, staff):
     assert "winners" not in turnout.text
     round_page = await client.get(f"/console/rounds/{rid}")
     assert 'id="ballots-cast">1<' in round_page.text
-    assert "当选" not in round_page.text
+    assert 'id="winners-title"' not in round_page.text  # no result before the close
+    assert "当选：" not in round_page.text
     hidden = await client.get(f"/console/rounds/{rid}/reveal")
     assert hidden.status_code == 409
     assert "结果暂不公开" in hidden.text
