@@ -156,6 +156,12 @@ async def _back_to_voting(
                 return
             round_row.phase = RoundPhase.VOTING
             round_row.closed_at = None
+            if round_row.options.tie_answers or round_row.options.tie_question is not None:
+                # more ballots may come: a tie met later is asked afresh, never answered
+                # by a decision taken over other ballots
+                round_row.options = msgspec.structs.replace(
+                    round_row.options, tie_answers=[], tie_question=None
+                )
             record(db, actor, "round.count-failed", "round", round_id, reason=why)
     except Exception:
         log.exception("round %d: the count failed and the close could not be undone", round_id)

@@ -232,11 +232,32 @@ def members(path: Path, keep: Callable[[str], bool]) -> list[Member]:
             ]
         except (zipfile.BadZipFile, OSError) as exc:
             raise fail(path, None, f"is not a readable zip archive ({exc})") from exc
+        for info in infos:
+            _refuse_bomb(path, info)
         infos.sort(key=lambda info: info.filename)
         return [
             Member(info.filename, info.file_size, _unzipper(path, archive, info)) for info in infos
         ]
     return [Member(path.name, path.stat().st_size, _reader(path))] if keep(path.name) else []
+
+
+UNPACK_RATIO = 200
+"""The most a zip member may unpack to, as a multiple of its packed size, once it unpacks to
+more than :data:`UNPACK_FREE` bytes (records of marks compress some tens of times)."""
+
+UNPACK_FREE = 64 << 20
+
+
+def _refuse_bomb(path: Path, info: zipfile.ZipInfo) -> None:
+    """Refuse a member that would unpack to far more than such records do (zipfile checks
+    that it unpacks to no more than it says)."""
+    if info.file_size > UNPACK_FREE and info.file_size > UNPACK_RATIO * max(info.compress_size, 1):
+        raise fail(
+            path,
+            None,
+            f"{info.filename} would unpack to {info.file_size:,} bytes from "
+            f"{info.compress_size:,}: more than {UNPACK_RATIO} times, not a record of ballots",
+        )
 
 
 def _reader(path: Path) -> Callable[[], bytes]:

@@ -183,9 +183,9 @@ def _from_rctab(path: Path) -> CvrRules:
     values: dict[str, Any] = {
         "overvote": _RCTAB_OVERVOTE[overvote],
         "max_skipped": _number(path, "maxSkippedRanksAllowed", rules, 0),
-        "duplicate": "exhaust" if _flag(rules, "exhaustOnDuplicateCandidate") else "skip",
+        "duplicate": "exhaust" if rctab_flag(rules, "exhaustOnDuplicateCandidate") else "skip",
         "blank_is_write_in": any(
-            _flag(found, "treatBlankAsUndeclaredWriteIn")
+            rctab_flag(found, "treatBlankAsUndeclaredWriteIn")
             for found in (rules, *[s for s in sources if isinstance(s, dict)])
         ),
         "write_ins": "eliminate",
@@ -211,7 +211,7 @@ def _from_rctab(path: Path) -> CvrRules:
         name = str(candidate["name"]).strip()
         codes = [candidate.get("code"), *(candidate.get("aliases") or [])]
         aliases += [(str(c).strip(), name) for c in codes if c and str(c).strip() != name]
-        if _flag(candidate, "excluded"):
+        if rctab_flag(candidate, "excluded"):
             excluded.append(name)
     values["aliases"] = tuple(aliases)
     values["excluded"] = tuple(excluded)
@@ -221,7 +221,8 @@ def _from_rctab(path: Path) -> CvrRules:
         raise FormatError(f"{path}: {exc}") from exc
 
 
-def _flag(section: Mapping[str, Any], key: str) -> bool:
+def rctab_flag(section: Mapping[str, Any], key: str) -> bool:
+    """A true/false setting of an RCTab configuration (``true``, ``"true"`` or absent)."""
     value = section.get(key, False)
     return value is True or str(value).strip().lower() == "true"
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ballots.errors import FormatError
+from ballots.formats.cvr_rules import rctab_flag
 from engine.registry import METHODS
 from engine.result import Option, TieBreak
 
@@ -53,6 +54,31 @@ _TIE_BREAKS = {
 """The configuration's tie-break modes (squeezed) -> Red Bench's (engine.result.TIE_BREAK_MODES)."""
 
 
+_SETTING = {
+    "batch": "batchElimination",
+    "until_two": "continueUntilTwoCandidatesRemain",
+    "threshold": "doesFirstRoundDetermineThreshold",
+    "stop_after": "stopTabulationEarlyAfterRound",
+    "quota": "hareQuota",
+    "integer_threshold": "nonIntegerWinningThreshold",
+    "decimals": "decimalPlacesForVoteArithmetic",
+    "percentage": "multiSeatBottomsUpPercentageThreshold",
+}
+"""Red Bench's option -> the configuration's setting, for the refusals."""
+
+_SINGLE_SEAT_MOOT = ("quota", "integer_threshold", "decimals")
+_MOOT: dict[str, tuple[str, ...]] = {
+    "irv": _SINGLE_SEAT_MOOT,
+    "sequential-irv": _SINGLE_SEAT_MOOT,
+    "bottoms-up": _SINGLE_SEAT_MOOT,
+    "stv": ("threshold",),
+}
+"""Settings that change nothing under a method, so they are passed over: the multi-seat
+arithmetic of a count in whole ballots that elects by majority or by elimination (the
+certified tabulator's own manual says so), and a threshold fixed by the first round, which the
+fractional rules always are."""
+
+
 @dataclass(frozen=True)
 class OfficeContest:
     """How a configuration counts its contest, in Red Bench's words."""
@@ -67,11 +93,6 @@ class OfficeContest:
 
 def _squeezed(value: object) -> str:
     return re.sub(r"[^a-z]", "", str(value).lower())
-
-
-def _flag(rules: Mapping[str, Any], key: str) -> bool:
-    value = rules.get(key, False)
-    return value is True or str(value).strip().lower() == "true"
 
 
 def _whole(path: Path, rules: Mapping[str, Any], key: str, least: int) -> int | None:
@@ -107,27 +128,37 @@ def contest_from_rctab(config: Path | str) -> OfficeContest:
     options: dict[str, Option] = dict(fixed)
     stop = _whole(path, rules, "stopTabulationEarlyAfterRound", 1)
     percentage = str(rules.get("multiSeatBottomsUpPercentageThreshold", "")).strip()
+    try:
+        share = float(percentage) if percentage else None
+    except ValueError:
+        raise FormatError(
+            f"{path}: multiSeatBottomsUpPercentageThreshold {percentage!r} is not a number"
+        ) from None
     wanted: dict[str, Option] = {
-        "batch": _flag(rules, "batchElimination"),
-        "until_two": _flag(rules, "continueUntilTwoCandidatesRemain"),
-        "threshold": "first-round" if _flag(rules, "doesFirstRoundDetermineThreshold") else None,
-        "stop_after": stop,
-        "quota": "hare" if _flag(rules, "hareQuota") else None,
-        "integer_threshold": False if _flag(rules, "nonIntegerWinningThreshold") else None,
-        "decimals": _whole(path, rules, "decimalPlacesForVoteArithmetic", 1),
-        "percentage": float(percentage)
-        if mode == "bottomsupusingpercentagethreshold" and percentage
+        "batch": True if rctab_flag(rules, "batchElimination") else None,
+        "until_two": True if rctab_flag(rules, "continueUntilTwoCandidatesRemain") else None,
+        "threshold": "first-round"
+        if rctab_flag(rules, "doesFirstRoundDetermineThreshold")
         else None,
+        "stop_after": stop,
+        "quota": "hare" if rctab_flag(rules, "hareQuota") else None,
+        "integer_threshold": False if rctab_flag(rules, "nonIntegerWinningThreshold") else None,
+        "decimals": _whole(path, rules, "decimalPlacesForVoteArithmetic", 1),
+        "percentage": share if mode == "bottomsupusingpercentagethreshold" else None,
     }
     if mode == "bottomsupusingpercentagethreshold" and wanted["percentage"] is None:
         raise FormatError(f"{path}: the percentage threshold mode without a percentage")
     known = METHODS[method].options
     for name, value in wanted.items():
         spec = known.get(name)
-        if value is None or spec is None or value == spec.default:
-            continue  # the method's default, or not a rule of this method
-        if method != "stv" or options.get("rules") == "fractional":
-            options[name] = value
+        if value is None or (spec is not None and value == spec.default):
+            continue  # not set, or the method's default
+        if spec is None:
+            if name in _MOOT.get(method, ()):
+                continue  # a setting that changes nothing in this mode
+            said = rules.get("winnerElectionMode", "singleWinnerMajority")
+            raise FormatError(f"{path}: {_SETTING[name]} is not supported with {said}")
+        options[name] = value
     tie = _squeezed(rules.get("tiebreakMode", "random"))
     if tie not in _TIE_BREAKS:
         raise FormatError(f"{path}: tie-break mode {rules.get('tiebreakMode')!r} is unknown")
@@ -139,7 +170,7 @@ def contest_from_rctab(config: Path | str) -> OfficeContest:
             for c in data.get("candidates") or []
             if isinstance(c, Mapping)
             and str(c.get("name", "")).strip()
-            and not _flag(c, "excluded")
+            and not rctab_flag(c, "excluded")
         )
     return OfficeContest(
         method=method,

@@ -266,3 +266,19 @@ def test_dominion_malformed_exports(tmp_path: Path) -> None:
     (folder / "CvrExport.json").unlink()
     with pytest.raises(FormatError, match=r"^no-ballots: no CvrExport\.json"):
         dominion.read(folder, contest="Mayor")
+
+
+def test_a_zip_member_unpacking_far_beyond_a_record_is_refused(tmp_path, monkeypatch):
+    # a zip bomb: 400 kB of zeros pack to a few hundred bytes; the limit is lowered for the
+    # test (a real member may unpack freely to 64 MiB)
+    import zipfile
+
+    from ballots.errors import FormatError
+    from ballots.formats import _records
+
+    monkeypatch.setattr(_records, "UNPACK_FREE", 1000)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as packed:
+        packed.writestr("CvrExport.json", b"0" * 400_000)
+    with pytest.raises(FormatError, match="would unpack to 400,000 bytes"):
+        _records.members(archive, lambda name: True)

@@ -143,3 +143,42 @@ def test_a_file_that_is_no_configuration_is_refused(tmp_path: Path) -> None:
     path.write_text('{"ballots": []}', encoding="utf-8")
     with pytest.raises(FormatError, match="not an RCTab configuration"):
         contest_from_rctab(path)
+
+
+@pytest.mark.parametrize(
+    ("rules", "words"),
+    [
+        (
+            {"winnerElectionMode": "bottomsUp", "numberOfWinners": "2", "batchElimination": True},
+            "batchElimination is not supported with bottomsUp",
+        ),
+        (
+            {
+                "winnerElectionMode": "multiWinnerAllowMultipleWinnersPerRound",
+                "numberOfWinners": "2",
+                "continueUntilTwoCandidatesRemain": True,
+            },
+            "continueUntilTwoCandidatesRemain is not supported",
+        ),
+        (
+            {
+                "winnerElectionMode": "bottomsUpUsingPercentageThreshold",
+                "numberOfWinners": "2",
+                "multiSeatBottomsUpPercentageThreshold": "abc",
+            },
+            "'abc' is not a number",
+        ),
+    ],
+)
+def test_a_setting_the_method_cannot_follow_is_refused(
+    tmp_path: Path, rules: dict, words: str
+) -> None:
+    with pytest.raises(FormatError, match=words):
+        contest_from_rctab(config(tmp_path, **rules))
+
+
+def test_single_seat_arithmetic_changes_nothing_and_is_passed_over(tmp_path: Path) -> None:
+    contest = contest_from_rctab(
+        config(tmp_path, hareQuota=True, decimalPlacesForVoteArithmetic="6")
+    )
+    assert (contest.method, contest.options) == ("irv", {})

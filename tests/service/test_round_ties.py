@@ -293,3 +293,22 @@ async def test_a_restart_leaves_a_round_waiting_for_its_answer(client, db, staff
     assert await db.get(RoundResult, round_id) is None
     asked = await db.scalars(select(AuditEvent).where(AuditEvent.action == "round.tie-asked"))
     assert len(list(asked)) == 1  # asked once, at the close: not counted and asked again
+
+
+async def test_a_count_that_fails_after_an_answer_forgets_it(client, db, staff, monkeypatch):
+    # the answer was taken over the ballots then in the box; once the round is back in
+    # voting more may come, so a later tie is asked afresh
+    from service.results import counting
+
+    round_id = await close_into_the_question(client, db, staff)
+
+    async def broken(secret_key, sealed):
+        raise RuntimeError("the count's worker stopped")
+
+    monkeypatch.setattr(counting, "count_round", broken)
+    use_session(client, staff["facilitator"])
+    answered = await post_form(client, f"/console/rounds/{round_id}/tie", {"chosen": P3})
+    assert answered.status_code >= 400
+    row = await db.get(Round, round_id, populate_existing=True)
+    assert row.phase == "voting"
+    assert (row.options.tie_answers, row.options.tie_question) == ([], None)
