@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from engine.counts import sum_by
 from engine.profile import UNRANKED, Profile, RankedProfile
+from engine.result import Transfer
 
 
 def groups_by_score(
@@ -47,6 +48,27 @@ def tallies_of(
 ) -> dict[str, float]:
     """``{name: value}`` for the given candidates, in candidate order (exact below 2**53)."""
     return {profile.candidates[i]: float(values[i]) for i in sorted(among)}
+
+
+def exclusion_transfer(
+    profile: Profile,
+    votes: NDArray[np.int64],
+    previous: NDArray[np.int64],
+    continuing: Sequence[int],
+    eliminated: Sequence[str],
+    exhausted: int,
+    previous_exhausted: int,
+) -> Transfer:
+    """What the last elimination moved, seen in this round's votes: each continuing
+    candidate's gain since ``previous`` and the ballots that exhausted on the way (instant
+    runoff and bottoms-up, whose ballots move at full value)."""
+    return Transfer(
+        source="+".join(eliminated),
+        kind="exclusion",
+        value=1.0,
+        received={profile.candidates[i]: float(votes[i] - previous[i]) for i in continuing},
+        exhausted=float(exhausted - previous_exhausted),
+    )
 
 
 def next_choices(ranks: NDArray[np.int32], available: NDArray[np.bool_]) -> NDArray[np.int64]:

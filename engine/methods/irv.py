@@ -19,7 +19,12 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.methods.common import FirstPreferences, groups_by_score, tallies_of
+from engine.methods.common import (
+    FirstPreferences,
+    exclusion_transfer,
+    groups_by_score,
+    tallies_of,
+)
 from engine.profile import RankedProfile
 from engine.registry import OptionSpec, Outcome, method
 from engine.result import Option, Round, Transfer
@@ -179,14 +184,15 @@ def runoff_pass(
         exhausted = total - in_play
         transfers: tuple[Transfer, ...] = ()
         if previous is not None and rounds[-1].eliminated:
-            received = {profile.candidates[i]: float(votes[i] - previous[i]) for i in continuing}
             transfers = (
-                Transfer(
-                    source="+".join(rounds[-1].eliminated),
-                    kind="exclusion",
-                    value=1.0,
-                    received=received,
-                    exhausted=float(exhausted - previous_exhausted),
+                exclusion_transfer(
+                    profile,
+                    votes,
+                    previous,
+                    continuing,
+                    rounds[-1].eliminated,
+                    exhausted,
+                    previous_exhausted,
                 ),
             )
         standing = Round(
