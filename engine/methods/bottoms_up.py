@@ -13,14 +13,14 @@ from numpy.typing import NDArray
 
 from engine.methods.common import (
     FirstPreferences,
-    exclusion_transfer,
+    exclusion_transfers,
     groups_by_score,
     tallies_of,
 )
 from engine.methods.irv import WRITE_IN, RunoffRules, losers
 from engine.profile import RankedProfile
 from engine.registry import OptionSpec, Outcome, method
-from engine.result import Option, Round, Transfer
+from engine.result import Option, Round
 from engine.tiebreak import TieBreaker
 
 PERCENTAGE: Final = OptionSpec(
@@ -73,19 +73,15 @@ def bottoms_up(
         if not electable or in_play == 0:
             return Outcome(no_decision="no-valid-ballots")
         exhausted = profile.total - in_play
-        transfers: tuple[Transfer, ...] = ()
-        if previous is not None:
-            transfers = (
-                exclusion_transfer(
-                    profile,
-                    votes,
-                    previous,
-                    continuing,
-                    rounds[-1].eliminated,
-                    exhausted,
-                    previous_exhausted,
-                ),
-            )
+        transfers = exclusion_transfers(
+            profile,
+            votes,
+            previous,
+            continuing,
+            rounds[-1].eliminated if rounds else (),
+            exhausted,
+            previous_exhausted,
+        )
         standing = Round(
             number=len(rounds) + 1,
             tallies=tallies_of(profile, votes, continuing),

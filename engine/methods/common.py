@@ -50,24 +50,29 @@ def tallies_of(
     return {profile.candidates[i]: float(values[i]) for i in sorted(among)}
 
 
-def exclusion_transfer(
+def exclusion_transfers(
     profile: Profile,
     votes: NDArray[np.int64],
-    previous: NDArray[np.int64],
+    previous: NDArray[np.int64] | None,
     continuing: Sequence[int],
     eliminated: Sequence[str],
     exhausted: int,
     previous_exhausted: int,
-) -> Transfer:
-    """What the last elimination moved, seen in this round's votes: each continuing
+) -> tuple[Transfer, ...]:
+    """What the last round's elimination moved, seen in this round's votes: each continuing
     candidate's gain since ``previous`` and the ballots that exhausted on the way (instant
-    runoff and bottoms-up, whose ballots move at full value)."""
-    return Transfer(
-        source="+".join(eliminated),
-        kind="exclusion",
-        value=1.0,
-        received={profile.candidates[i]: float(votes[i] - previous[i]) for i in continuing},
-        exhausted=float(exhausted - previous_exhausted),
+    runoff and bottoms-up, whose ballots move at full value); nothing in a first round or
+    after a round that eliminated no one."""
+    if previous is None or not eliminated:
+        return ()
+    return (
+        Transfer(
+            source="+".join(eliminated),
+            kind="exclusion",
+            value=1.0,
+            received={profile.candidates[i]: float(votes[i] - previous[i]) for i in continuing},
+            exhausted=float(exhausted - previous_exhausted),
+        ),
     )
 
 

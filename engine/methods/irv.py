@@ -21,13 +21,13 @@ from numpy.typing import NDArray
 
 from engine.methods.common import (
     FirstPreferences,
-    exclusion_transfer,
+    exclusion_transfers,
     groups_by_score,
     tallies_of,
 )
 from engine.profile import RankedProfile
 from engine.registry import OptionSpec, Outcome, method
-from engine.result import Option, Round, Transfer
+from engine.result import Option, Round
 from engine.tiebreak import TieBreaker
 
 THRESHOLDS: Final = ("majority", "first-round")
@@ -182,19 +182,15 @@ def runoff_pass(
         if not electable or (in_play == 0 and winner is None and not empty_decides):
             return Pass(rounds, None)
         exhausted = total - in_play
-        transfers: tuple[Transfer, ...] = ()
-        if previous is not None and rounds[-1].eliminated:
-            transfers = (
-                exclusion_transfer(
-                    profile,
-                    votes,
-                    previous,
-                    continuing,
-                    rounds[-1].eliminated,
-                    exhausted,
-                    previous_exhausted,
-                ),
-            )
+        transfers = exclusion_transfers(
+            profile,
+            votes,
+            previous,
+            continuing,
+            rounds[-1].eliminated if rounds else (),
+            exhausted,
+            previous_exhausted,
+        )
         standing = Round(
             number=number,
             tallies=tallies_of(profile, votes, continuing),
