@@ -47,6 +47,7 @@ from service.db.session import sessionmaker
 from service.errors import Conflict, refusal_of
 from service.logs import logger
 from service.paper.summary import refuse_paper_pending
+from service.records.labels import tie_question
 from service.results import counting, ties
 from service.rounds.repository import advance_round, find_round
 
@@ -107,7 +108,7 @@ async def close_voting(engine: AsyncEngine, round_id: int, actor: Actor, secret_
             question = ties.question_of(exc)
             raise Conflict(
                 "tie-question",
-                question=partial(ties.question_words, question),
+                question=partial(tie_question, question),
                 detail={"tie": msgspec.to_builtins(question)},
             ) from exc
         if mine:

@@ -15,6 +15,7 @@ from engine.errors import TieUnresolved
 from engine.result import Result, TieBreak
 from service.commands.errors import CommandError
 from service.i18n import text
+from service.records.labels import tie_question
 
 
 def tie_arguments(cmd: argparse.ArgumentParser) -> None:
@@ -89,20 +90,6 @@ def with_answers(
                 round=tie.round, purpose=str(tie.purpose), tied=tie.tied, chosen=chosen
             )
             mode = msgspec.structs.replace(mode, answers=(*mode.answers, answer))
-
-
-def tie_question(tie: TieUnresolved, lang: str) -> str:
-    """The question a tie asks, in ``lang`` (its round, purpose and the tied names)."""
-    from service.records.labels import listed
-
-    return text(
-        lang,
-        "tie.question",
-        round=tie.round if tie.round is not None else "-",
-        purpose=text(lang, f"purpose.{tie.purpose}"),
-        tied=listed(lang, tie.tied),
-        count=tie.count,
-    )
 
 
 def _ask(

@@ -6,7 +6,7 @@ so no code picks punctuation by language."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Final, Protocol
 
 from ballots.kinds import ApprovalBallot, Ballot, BudgetBallot, RankedBallot
 from engine.errors import EngineError
@@ -64,6 +64,33 @@ def separator(lang: str, joint: str = "list") -> str:
 def listed(lang: str, names: Iterable[str]) -> str:
     """``甲、乙`` or ``A, B``."""
     return separator(lang).join(names)
+
+
+class AskedTie(Protocol):
+    """A tie put to the operator: the engine's :class:`~engine.errors.TieUnresolved` or the
+    question a round keeps (:class:`~service.rounds.settings.TieQuestion`)."""
+
+    @property
+    def round(self) -> int | None: ...
+    @property
+    def purpose(self) -> str | None: ...
+    @property
+    def tied(self) -> Iterable[str]: ...
+    @property
+    def count(self) -> int: ...
+
+
+def tie_question(tie: AskedTie, lang: str) -> str:
+    """``第3轮淘汰平局：张三、李四 并列，需要决定1个``: the question a tie asks, on the command
+    line and on the round page alike."""
+    return text(
+        lang,
+        "tie.question",
+        round=tie.round if tie.round is not None else "-",
+        purpose=text(lang, f"purpose.{tie.purpose}"),
+        tied=listed(lang, tie.tied),
+        count=tie.count,
+    )
 
 
 def clauses(lang: str, parts: Iterable[str]) -> str:

@@ -29,18 +29,6 @@ def question_of(tie: TieUnresolved) -> TieQuestion:
     )
 
 
-def question_words(question: TieQuestion, lang: str) -> str:
-    """``第3轮淘汰平局：张三、李四 并列，需要决定1个``."""
-    return text(
-        lang,
-        "tie.question",
-        round=question.round if question.round is not None else "-",
-        purpose=text(lang, f"purpose.{question.purpose}"),
-        tied=listed(lang, question.tied),
-        count=question.count,
-    )
-
-
 async def keep_question(db: AsyncSession, round_id: int, tie: TieUnresolved, actor: Actor) -> None:
     """Keep the tie the count stopped at with the round (closed, without a result), audited
     as ``round.tie-asked``."""

@@ -20,7 +20,8 @@ from service.deps import DB, Caller
 from service.errors import Conflict
 from service.events import publish_after_commit
 from service.phases import answer_tie
-from service.results.ties import answer_words, question_words
+from service.records.labels import tie_question
+from service.results.ties import answer_words
 from service.rounds.settings import RoundOptions
 from service.web.console import RUNS_MEETINGS
 from service.web.forms import Form, Many, many
@@ -67,6 +68,6 @@ def tie_section(options: RoundOptions, lang: str) -> dict[str, Any]:
     decision made so far."""
     question = options.tie_question
     return {
-        "tie_question_words": "" if question is None else question_words(question, lang),
+        "tie_question_words": "" if question is None else tie_question(question, lang),
         "tie_answer_lines": [answer_words(a, lang) for a in options.tie_answers],
     }
