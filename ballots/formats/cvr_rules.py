@@ -182,18 +182,18 @@ def _from_rctab(path: Path) -> CvrRules:
         raise FormatError(f"{path}: overvote rule {overvote!r} is not supported")
     values: dict[str, Any] = {
         "overvote": _RCTAB_OVERVOTE[overvote],
-        "max_skipped": _number(path, "maxSkippedRanksAllowed", rules, 0),
+        "max_skipped": rctab_whole(path, "maxSkippedRanksAllowed", rules, 0),
         "duplicate": "exhaust" if rctab_flag(rules, "exhaustOnDuplicateCandidate") else "skip",
         "blank_is_write_in": any(
             rctab_flag(found, "treatBlankAsUndeclaredWriteIn")
             for found in (rules, *[s for s in sources if isinstance(s, dict)])
         ),
         "write_ins": "eliminate",
-        "max_rankings": _number(path, "maxRankingsAllowed", rules, 1),
+        "max_rankings": rctab_whole(path, "maxRankingsAllowed", rules, 1),
         "delimiter": str(source.get("overvoteDelimiter") or "") or None,
     }
     if str(source.get("provider", "")).lower() == "csv":
-        values["first_rank_column"] = _number(path, "firstVoteColumnIndex", source, 1)
+        values["first_rank_column"] = rctab_whole(path, "firstVoteColumnIndex", source, 1)
     labels = [
         (marker, str(source.get(key) or "").strip())
         for marker, key in (
@@ -227,10 +227,13 @@ def rctab_flag(section: Mapping[str, Any], key: str) -> bool:
     return value is True or str(value).strip().lower() == "true"
 
 
-def _number(path: Path, key: str, section: Mapping[str, Any], least: int) -> int | None:
-    """A whole-number setting; blank, ``max`` or ``unlimited`` is no limit (``None``)."""
+def rctab_whole(
+    path: Path, key: str, section: Mapping[str, Any], least: int, *, limits: bool = True
+) -> int | None:
+    """A whole-number setting of an RCTab configuration, or ``None`` when blank; for a
+    setting that ``limits`` something, ``max`` or ``unlimited`` is no limit (``None``) too."""
     text = str(section.get(key, "")).strip()
-    if text.lower() in ("", "unlimited", "max"):
+    if text == "" or (limits and text.lower() in ("unlimited", "max")):
         return None
     if not text.isdigit() or int(text) < least:
         raise FormatError(f"{path}: {key} {text!r} is not a whole number of at least {least}")

@@ -21,10 +21,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ballots.errors import FormatError
-from ballots.formats.cvr_rules import rctab_flag
+from ballots.formats.cvr_rules import rctab_flag, rctab_whole
 from engine.registry import METHODS
 from engine.result import Option, TieBreak
 
@@ -95,15 +94,6 @@ def _squeezed(value: object) -> str:
     return re.sub(r"[^a-z]", "", str(value).lower())
 
 
-def _whole(path: Path, rules: Mapping[str, Any], key: str, least: int) -> int | None:
-    text = str(rules.get(key, "")).strip()
-    if text == "":
-        return None
-    if not text.isdigit() or int(text) < least:
-        raise FormatError(f"{path}: {key} {text!r} is not a whole number of at least {least}")
-    return int(text)
-
-
 def contest_from_rctab(config: Path | str) -> OfficeContest:
     """The method, seats, options and tie-break mode an RCTab configuration states."""
     path = Path(config)
@@ -120,13 +110,13 @@ def contest_from_rctab(config: Path | str) -> OfficeContest:
             f"{path}: winner election mode {rules['winnerElectionMode']!r} is unknown"
         )
     method, fixed = _MODES[mode]
-    seats = _whole(path, rules, "numberOfWinners", 1) or 1
+    seats = rctab_whole(path, "numberOfWinners", rules, 1, limits=False) or 1
     if method == "irv" and seats > 1:
         raise FormatError(f"{path}: a single-winner mode with {seats} winners")
-    if _whole(path, rules, "minimumVoteThreshold", 0):
+    if rctab_whole(path, "minimumVoteThreshold", rules, 0, limits=False):
         raise FormatError(f"{path}: a minimum vote threshold is not supported")
     options: dict[str, Option] = dict(fixed)
-    stop = _whole(path, rules, "stopTabulationEarlyAfterRound", 1)
+    stop = rctab_whole(path, "stopTabulationEarlyAfterRound", rules, 1, limits=False)
     percentage = str(rules.get("multiSeatBottomsUpPercentageThreshold", "")).strip()
     try:
         share = float(percentage) if percentage else None
@@ -143,7 +133,7 @@ def contest_from_rctab(config: Path | str) -> OfficeContest:
         "stop_after": stop,
         "quota": "hare" if rctab_flag(rules, "hareQuota") else None,
         "integer_threshold": False if rctab_flag(rules, "nonIntegerWinningThreshold") else None,
-        "decimals": _whole(path, rules, "decimalPlacesForVoteArithmetic", 1),
+        "decimals": rctab_whole(path, "decimalPlacesForVoteArithmetic", rules, 1, limits=False),
         "percentage": share if mode == "bottomsupusingpercentagethreshold" else None,
     }
     if mode == "bottomsupusingpercentagethreshold" and wanted["percentage"] is None:
