@@ -12,10 +12,6 @@ have named another winner in at least one of its rounds.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,9 +19,9 @@ from typing import Any
 from ballots.digest import lot_seed, profile_digest
 from ballots.formats import read_ballots
 from engine.registry import METHODS, tally
-from service.cli import main
+from tests.support.cli import json_of
 from tests.support.park import PARK
-from tests.support.rounds import make_round, ranked, vote
+from tests.support.rounds import make_round, ranked, saved_export, vote
 
 A, B, C = PARK[:3]
 EQUAL_COSTS = [1_000_000] * len(PARK)
@@ -121,30 +117,6 @@ async def publish(client: Any, staff: dict[str, dict[str, str]], round_id: int) 
         assert response.status_code == 200, response.text
 
 
-async def download(
-    client: Any, headers: dict[str, str], round_id: int, fmt: str, folder: Path
-) -> Path:
-    """The export as a user saves it: under the file name the server gives."""
-    response = await client.get(f"/api/v1/rounds/{round_id}/exports/{fmt}", headers=headers)
-    assert response.status_code == 200, response.text
-    name = re.search(r'filename="([^"]+)"', response.headers["content-disposition"])
-    assert name is not None
-    path = folder / str(round_id) / name.group(1)
-    path.parent.mkdir(exist_ok=True)
-    path.write_bytes(response.content)
-    return path
-
-
-def cli(*argv: str) -> dict[str, Any]:
-    """``redbench ARGV --json`` run in this process; its JSON output."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main([*argv, "--json"])
-    assert code == 0
-    shown: dict[str, Any] = json.loads(out.getvalue())
-    return shown
-
-
 def without_source(shown: dict[str, Any]) -> dict[str, Any]:
     """The recount's output less what it says about the file (``seed_source``, ``published``)."""
     return {k: v for k, v in shown.items() if k not in ("seed_source", "published")}
@@ -167,14 +139,14 @@ async def check_recounts(client: Any, db: Any, staff: Any, plans: list[Plan], tm
             rounds += 1
             wrong = False
             for fmt in EXPORTS[plan.kind]:
-                path = await download(client, secretary, round_id, fmt, tmp)
-                again = cli("tally", str(path), "--method", plan.method)
+                path = await saved_export(client, secretary, round_id, fmt, tmp)
+                again = json_of("tally", str(path), "--method", plan.method)
                 assert again["seed_source"] == "file", (plan.method, fmt)
                 assert again["published"]["lot_seed"] == published["seed"], (plan.method, fmt)
                 assert without_source(again) == published, (plan.method, i, fmt)
-                assert without_source(cli("tally", str(path))) == published
+                assert without_source(json_of("tally", str(path))) == published
                 if comparison is not None:
-                    compared = without_source(cli("compare", str(path)))
+                    compared = without_source(json_of("compare", str(path)))
                     assert compared.pop("seed") == published["seed"]
                     assert compared == comparison, (plan.method, i, fmt)
                 box = read_ballots(path)
@@ -229,11 +201,11 @@ async def test_a_round_that_refuses_lots_recounts_without_one(client, db, staff,
     published = (await client.get(f"/api/v1/rounds/{round_id}/result")).json()["result"]
     assert published["seed"] is None
     for fmt in EXPORTS["ranked"]:
-        path = await download(client, staff["secretary"], round_id, fmt, tmp_path)
-        again = cli("tally", str(path))
+        path = await saved_export(client, staff["secretary"], round_id, fmt, tmp_path)
+        again = json_of("tally", str(path))
         assert again["seed_source"] == "none"
         assert again["published"]["tie_policy"] == "refuse"
         assert without_source(again) == published
-        given = cli("tally", str(path), "--seed", "42")
+        given = json_of("tally", str(path), "--seed", "42")
         assert given["seed_source"] == "option"
         assert given["seed"] == "42"

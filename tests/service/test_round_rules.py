@@ -18,10 +18,8 @@ No ballot runs out of choices in either count (every one ranks A or B).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -33,13 +31,13 @@ from openpyxl import load_workbook
 from ballots.box import PublishedCount
 from ballots.formats import read_ballots
 from engine.registry import METHODS, OptionSpec, tally
-from service.cli import main
 from service.db.models import Round
 from service.errors import Invalid
 from service.i18n import catalogue, text
 from service.web import round_setup
 from service.web.forms import counting_rules
 from service.web.round_setup import rule_fields
+from tests.support.cli import json_of
 from tests.support.documents import pdf_text
 from tests.support.pages import post_form, set_up, to_phase
 from tests.support.park import PARK
@@ -252,16 +250,6 @@ async def batch_round(client: Any, db: Any, staff: Any) -> dict[str, int]:
     return ids
 
 
-def cli(*argv: str) -> dict[str, Any]:
-    """``redbench ARGV --json`` run in this process; its JSON output."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main([*argv, "--json"])
-    assert code == 0
-    shown: dict[str, Any] = json.loads(out.getvalue())
-    return shown
-
-
 async def test_a_round_counted_under_a_chosen_rule_recounts_from_every_export(
     client, db, staff, tmp_path: Path
 ):
@@ -280,7 +268,7 @@ async def test_a_round_counted_under_a_chosen_rule_recounts_from_every_export(
         assert response.status_code == 200, response.text
         path = tmp_path / f"ballots-{fmt}.{fmt}"
         path.write_bytes(response.content)
-        again = cli("tally", str(path))
+        again = json_of("tally", str(path))
         assert again["published"]["method_options"] == stored("irv", batch=True), fmt
         assert again["options"] == {"seats": 1, **stored("irv", batch=True)}, fmt
         assert tallies(again) == IN_A_BATCH, fmt
@@ -381,7 +369,7 @@ async def test_an_stv_round_under_meeks_method_recounts_under_it(client, db, sta
         )
         path = tmp_path / f"meek.{fmt}"
         path.write_bytes(response.content)
-        again = cli("tally", str(path))
+        again = json_of("tally", str(path))
         assert again["options"] == {"seats": 2, **stored("stv", rules="meek")}, fmt
         assert again["rounds"] == published["rounds"], fmt
         assert again["winners"] == published["winners"], fmt

@@ -5,11 +5,7 @@ same mode and answers."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import re
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -19,10 +15,11 @@ from sqlalchemy import select
 from service.cli import main
 from service.db.models import AuditEvent, Round, RoundResult
 from service.records.document import answer_lines, tie_break_pairs
+from tests.support.cli import json_of
 from tests.support.documents import pdf_text
 from tests.support.pages import post_form, set_up, use_session
 from tests.support.park import PARK
-from tests.support.rounds import make_round, ranked, vote
+from tests.support.rounds import make_round, ranked, saved_export, vote
 
 P0, P1, P2, P3, P4, P5 = PARK
 # 5 × P0, 4 × P1, 3 × P2, 3 × P3, 2 × P4, 1 × P5 (each naming one option only): 18 ballots.
@@ -36,30 +33,6 @@ BALLOTS = (
 TIED = tuple(sorted((P2, P3)))
 RANKED_EXPORTS = ("blt", "preflib", "ballots-csv", "json")
 """The exports that hold a ranked round's ballots."""
-
-
-async def download(
-    client: Any, headers: dict[str, str], round_id: int, fmt: str, folder: Path
-) -> Path:
-    """The export saved under the file name the server gives."""
-    response = await client.get(f"/api/v1/rounds/{round_id}/exports/{fmt}", headers=headers)
-    assert response.status_code == 200, response.text
-    name = re.search(r'filename="([^"]+)"', response.headers["content-disposition"])
-    assert name is not None
-    path = folder / fmt / name.group(1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(response.content)
-    return path
-
-
-def tally_json(path: Path) -> dict[str, Any]:
-    """``redbench tally PATH --json`` run in this process; its JSON output."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["tally", str(path), "--json"])
-    assert code == 0
-    shown: dict[str, Any] = json.loads(out.getvalue())
-    return shown
 
 
 async def close_into_the_question(client: Any, db: Any, staff: Any, mode: str = "ask") -> int:
@@ -168,12 +141,12 @@ async def test_the_record_and_every_export_state_the_mode_and_the_answer(
         f"第3轮淘汰平局：{TIED[0]}、{TIED[1]} 并列，由主持人决定淘汰{P3}"
     ]
     for fmt in RANKED_EXPORTS:
-        path = await download(client, staff["secretary"], round_id, fmt, tmp_path)
-        again = tally_json(path)  # the file's mode and answers: no question asked
+        path = await saved_export(client, staff["secretary"], round_id, fmt, tmp_path)
+        again = json_of("tally", str(path))  # the file's mode and answers: no question asked
         assert again.pop("published")["tie_break"]["answers"][0]["chosen"] == [P3], fmt
         assert again.pop("seed_source") == "file"
         assert again == shown, fmt
-    bundle = await download(client, staff["secretary"], round_id, "json", tmp_path / "v")
+    bundle = await saved_export(client, staff["secretary"], round_id, "json", tmp_path / "v")
     assert main(["verify", str(bundle)]) == 0  # the recount of the bundle uses the answers
     pdf = await client.get(f"/api/v1/rounds/{round_id}/exports/pdf", headers=staff["secretary"])
     assert pdf.status_code == 200

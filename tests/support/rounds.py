@@ -4,9 +4,11 @@ rounds endpoint would (:func:`make_round`), or through the API from the pocket-p
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -214,3 +216,18 @@ async def vote(
         assert response.status_code == 201, response.text
         trackers.append(response.json()["tracker"])
     return trackers
+
+
+async def saved_export(
+    client: Any, headers: dict[str, str], round_id: int, fmt: str, folder: Path
+) -> Path:
+    """A round's export as a user saves it: under the file name the server gives, in a
+    folder of the round's and the format's own below ``folder``."""
+    response = await client.get(f"/api/v1/rounds/{round_id}/exports/{fmt}", headers=headers)
+    assert response.status_code == 200, response.text
+    name = re.search(r'filename="([^"]+)"', response.headers["content-disposition"])
+    assert name is not None
+    path = folder / str(round_id) / fmt / name.group(1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(response.content)
+    return path
