@@ -35,6 +35,12 @@ class OptionSpec:
     below: float | None = None
     """A number option's value must be less than this (a percentage below 100)."""
 
+    @property
+    def names_candidate(self) -> bool:
+        """A text option without fixed choices: its value names a candidate (``write_in``),
+        ``""`` for none."""
+        return isinstance(self.default, str) and not self.choices
+
     def check(self, name: str, value: Option) -> Option:
         if self.choices:
             if value not in self.choices:

@@ -175,15 +175,17 @@ def option_help(name: str, lang: str) -> str:
 def counting_options(method: str, recorded: Mapping[str, object]) -> dict[str, object]:
     """Every option of ``method`` as a round was counted with it: the recorded value, else
     the method's default (a recount needs them all), in the order the method lists them;
-    then any recorded option the method no longer has. An unset ``write_in`` (no candidate
-    stands for undeclared write-ins, as in every round) is left out."""
+    then any recorded option the method no longer has. An option naming a candidate that
+    names none (``write_in`` unset, as in every round) is left out: there is nothing to say."""
     try:
         specs = get_method(method).options
     except EngineError:
         specs = {}
-    every = {name: recorded.get(name, spec.default) for name, spec in specs.items()}
-    if every.get("write_in") == "":  # no candidate stands for write-ins: nothing to say
-        del every["write_in"]
+    every = {
+        name: recorded.get(name, spec.default)
+        for name, spec in specs.items()
+        if not (spec.names_candidate and recorded.get(name, spec.default) == "")
+    }
     return every | {
         name: value for name, value in recorded.items() if name not in every and value != ""
     }

@@ -144,9 +144,9 @@ def rule_fields(method: str) -> tuple[RuleField, ...]:
     """The counting rules the set-up form offers for ``method``: each of its options the
     catalogue words (``option.<name>``), in the order the method lists them. An option
     without words is not asked; a round gets its default (an option added to a method
-    appears here once its words are in ``locale/fields.toml``). A text option naming a
-    candidate (``write_in``, the undeclared write-ins of an election office's record) is not
-    asked either: a round's own ballots hold no write-ins."""
+    appears here once its words are in ``locale/fields.toml``). An option naming a candidate
+    (``write_in``, the undeclared write-ins of an election office's record) is not asked
+    either: a round's own ballots hold no write-ins."""
     words = catalogue()
     return tuple(
         RuleField(
@@ -158,7 +158,7 @@ def rule_fields(method: str) -> tuple[RuleField, ...]:
             minimum=spec.minimum,
         )
         for name, spec in METHODS[method].options.items()
-        if f"option.{name}" in words and not (isinstance(spec.default, str) and not spec.choices)
+        if f"option.{name}" in words and not spec.names_candidate
     )
 
 
